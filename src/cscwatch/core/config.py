@@ -1,0 +1,60 @@
+"""One settings object for the whole program (environment prefix ``CSCWATCH_``).
+
+Build it in the CLI or the app factory and pass it down; never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "repo_root"]
+
+
+def repo_root() -> Path:
+    """The checkout this package runs from (``src/cscwatch/core`` → three levels up)."""
+    return Path(__file__).resolve().parents[3]
+
+
+def _default_warehouse() -> Path:
+    return Path(platformdirs.user_data_dir("cscwatch")) / "cscwatch.duckdb"
+
+
+def _default_cache() -> Path:
+    return Path(platformdirs.user_cache_dir("cscwatch"))
+
+
+class Settings(BaseSettings):
+    """Runtime settings.
+
+    Attributes
+    ----------
+    warehouse : Path
+        The DuckDB warehouse file (``CSCWATCH_WAREHOUSE``).
+    snapshot_dir : Path
+        The bundled snapshot of published data (``CSCWATCH_SNAPSHOT_DIR``).
+    shared_data : Path
+        The large shared data folder with Ofsted PDFs and CIN samples
+        (``CSCWATCH_SHARED_DATA``); used by extraction, tests and benchmarks.
+    cache_dir : Path
+        Where derived caches live, e.g. the Ofsted extraction cache (``CSCWATCH_CACHE_DIR``).
+    pseudonym_key : SecretStr | None
+        HMAC key for child identifiers (``CSCWATCH_PSEUDONYM_KEY``). No default.
+    pseudonym_key_file : Path | None
+        File holding the HMAC key (``CSCWATCH_PSEUDONYM_KEY_FILE``). No default.
+    fetch_timeout : float
+        Seconds before a download is abandoned (``CSCWATCH_FETCH_TIMEOUT``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CSCWATCH_", extra="ignore")
+
+    warehouse: Path = Field(default_factory=_default_warehouse)
+    snapshot_dir: Path = Field(default_factory=lambda: repo_root() / "data" / "snapshot")
+    shared_data: Path = Field(default_factory=lambda: repo_root().parent / "shared" / "data")
+    cache_dir: Path = Field(default_factory=_default_cache)
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path | None = None
+    fetch_timeout: float = 60.0

@@ -1,0 +1,133 @@
+"""The DuckDB warehouse: connections and the transactional, idempotent build.
+
+A build writes a new database file beside the target and renames it over the old
+one only when every loader has succeeded, so a failed build leaves the previous
+warehouse intact and a reader that opened the old file keeps a consistent snapshot
+(on POSIX the open file survives the rename).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import BuildError, CscwatchError, WarehouseError
+
+__all__ = [
+    "BuildContext",
+    "BuildReport",
+    "Loader",
+    "build_warehouse",
+    "connect",
+    "open_warehouse",
+]
+
+
+@dataclass
+class BuildContext:
+    """What a loader needs: the settings, the snapshot folder, and a place to log rows."""
+
+    settings: Settings
+    snapshot_dir: Path
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+
+#: A loader fills its tables inside the open build connection. It raises a
+#: ``SourceFileError`` (file, row, column) on bad input; anything it raises aborts
+#: the build and leaves the old warehouse untouched.
+Loader = Callable[[duckdb.DuckDBPyConnection, BuildContext], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    path: Path
+    seconds: float
+    row_counts: dict[str, int]
+
+
+def build_warehouse(
+    settings: Settings,
+    loaders: list[tuple[str, Loader]],
+    *,
+    snapshot_dir: Path | None = None,
+) -> BuildReport:
+    """Build the warehouse from the snapshot with ``loaders``, atomically.
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the warehouse goes (``settings.warehouse``).
+    loaders : list of (name, Loader)
+        Run in order inside one build database.
+    snapshot_dir : Path, optional
+        Overrides ``settings.snapshot_dir``.
+
+    Raises
+    ------
+    BuildError
+        Wrapping the first failure, with the loader's name; the previous warehouse is
+        left as it was.
+    """
+    target = Path(settings.warehouse)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    ctx = BuildContext(settings=settings, snapshot_dir=Path(snapshot_dir or settings.snapshot_dir))
+    if not ctx.snapshot_dir.is_dir():
+        raise BuildError(f"snapshot folder {ctx.snapshot_dir} does not exist")
+    started = time.perf_counter()
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("SET threads TO 2")
+            for name, loader in loaders:
+                try:
+                    loader(con, ctx)
+                except CscwatchError as exc:
+                    raise BuildError(f"build failed in {name}: {exc}") from exc
+                except duckdb.Error as exc:
+                    raise BuildError(f"build failed in {name}: {exc}") from exc
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return BuildReport(target, time.perf_counter() - started, dict(ctx.row_counts))
+
+
+def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (read-only by default).
+
+    Raises
+    ------
+    WarehouseError
+        If the file does not exist (run ``cscwatch build``) or cannot be opened.
+    """
+    path = Path(settings.warehouse)
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path}; run 'cscwatch build' first")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+
+
+@contextmanager
+def open_warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Context manager around :func:`connect` (read-only) that always closes."""
+    con = connect(settings)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         File holding the HMAC key (``CSCWATCH_PSEUDONYM_KEY_FILE``). No default.
     fetch_timeout : float
         Seconds before a download is abandoned (``CSCWATCH_FETCH_TIMEOUT``).
+    child_store : Path | None
+        The DuckDB file holding child-level CIN census data (``CSCWATCH_CHILD_STORE``).
+        No default: where personal data lives is always the user's choice. Kept apart
+        from the published warehouse.
     """
 
     model_config = SettingsConfigDict(env_prefix="CSCWATCH_", extra="ignore")
@@ -58,3 +62,4 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     pseudonym_key_file: Path | None = None
     fetch_timeout: float = 60.0
+    child_store: Path | None = None

@@ -1,0 +1,361 @@
+"""Child-level (CIN census) tables: DDL, bulk load and the child store file.
+
+This module is the source of truth for the contract in ``docs/child_level_schema.md``.
+The reader (:mod:`cscwatch.ingest.cin_census`) hands over plain column lists of
+*text* as it found them in the XML (identifiers already pseudonymised); this module
+types them in one set-based step inside DuckDB:
+
+* dates must be ``YYYY-MM-DD`` (``xs:date``); anything else present becomes NULL in
+  the typed column and one row in ``cin_format_issue`` (field and record, never the
+  value);
+* booleans accept ``true``/``false``/``1``/``0`` (case-insensitive), integers are
+  whole numbers; the same rule applies to anything else.
+
+Child-level data never goes into the published warehouse: it lives in the file named
+by ``Settings.child_store`` (no default) or in an in-memory database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import ConfigError, WarehouseError
+
+__all__ = [
+    "CHILD_TABLES",
+    "TABLE_KEYS",
+    "ColumnKind",
+    "child_level_ddl",
+    "connect_child_store",
+    "create_child_level_tables",
+    "delete_return",
+    "load_child_level",
+]
+
+#: How a column is typed on load: ``key`` (INTEGER position, made by the reader),
+#: ``text`` (VARCHAR as given), ``date``, ``bool``, ``int``, ``timestamp`` (typed from
+#: text, invalid → NULL and a ``cin_format_issue`` row), ``flag`` (BOOLEAN computed by
+#: the reader), ``count`` (INTEGER computed by the reader).
+ColumnKind = Literal["key", "text", "date", "bool", "int", "timestamp", "flag", "count"]
+
+_SQL_TYPE: dict[str, str] = {
+    "key": "INTEGER",
+    "text": "VARCHAR",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+    "int": "INTEGER",
+    "timestamp": "TIMESTAMP",
+    "flag": "BOOLEAN",
+    "count": "INTEGER",
+}
+
+_ARROW_TYPE: dict[str, pa.DataType] = {
+    "key": pa.int32(),
+    "text": pa.string(),
+    "date": pa.string(),
+    "bool": pa.string(),
+    "int": pa.string(),
+    "timestamp": pa.string(),
+    "flag": pa.bool_(),
+    "count": pa.int32(),
+}
+
+#: Every child-level table: column name → kind, in DDL order. ``return_id`` leads each.
+CHILD_TABLES: dict[str, dict[str, ColumnKind]] = {
+    "cin_return": {
+        "return_id": "text",  # sha256 of the file bytes, hex, first 16
+        "la_code": "text",  # <LEA>
+        "collection_year": "count",  # year ending 31 March of ReferenceDate
+        "reference_date": "date",
+        "collection": "text",  # <Collection>, 'CIN'
+        "header_year": "int",  # <Year> as given
+        "source_level": "text",
+        "software_code": "text",
+        "release": "text",
+        "serial_no": "text",
+        "file_datetime": "timestamp",
+        "synthetic": "flag",
+        "children": "count",
+    },
+    "cin_child": {
+        "return_id": "text",
+        "child_seq": "key",  # 1-based position of <Child> in the file
+        "child_id": "text",  # HMAC(LAchildID); NULL when LAchildID missing
+        "upn_hash": "text",
+        "former_upn_hash": "text",
+        "upn_unknown": "text",
+        "birth_date": "date",
+        "expected_birth_date": "date",
+        "death_date": "date",
+        "sex": "text",  # <Sex> (2024-25 on) or <GenderCurrent>, as given
+        "sex_field": "text",  # which element it came from: 'Sex' or 'GenderCurrent'
+        "ethnicity": "text",
+        # Format facts about the raw identifiers, computed before they are hashed so
+        # that validation never needs the raw values.
+        "la_child_id_length": "count",
+        "la_child_id_alnum": "flag",
+        "upn_check_ok": "flag",  # character 1 is the right check letter
+        "upn_la_code": "text",  # characters 2-4 of the UPN (an LA number)
+        "upn_digits_ok": "flag",  # characters 5-12 numeric
+        "upn_char13_ok": "flag",  # character 13 numeric or A-Z except I, O, S
+        "upn_length_ok": "flag",  # exactly 13 characters
+        "former_upn_format_ok": "flag",  # every UPN format test passes
+    },
+    "cin_disability": {
+        "return_id": "text",
+        "child_seq": "key",
+        "disability_seq": "key",
+        "disability": "text",
+    },
+    "cin_episode": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "referral_date": "date",
+        "referral_source": "text",
+        "primary_need_code": "text",
+        "closure_date": "date",
+        "reason_for_closure": "text",
+        "initial_cpc_date": "date",
+        "referral_nfa": "bool",
+    },
+    "cin_assessment": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "assessment_seq": "key",
+        "start_date": "date",
+        "authorisation_date": "date",
+    },
+    "cin_assessment_factor": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "assessment_seq": "key",
+        "factor_seq": "key",
+        "factor": "text",
+    },
+    "cin_plan": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "plan_seq": "key",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "cin_section47": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "s47_seq": "key",
+        "start_date": "date",
+        "icpc_target_date": "date",
+        "icpc_date": "date",
+        "icpc_not_required": "bool",
+    },
+    "cin_cpp": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "cpp_seq": "key",
+        "start_date": "date",
+        "end_date": "date",
+        "initial_category": "text",
+        "latest_category": "text",
+        "previous_cpp_count": "int",
+    },
+    "cin_cpp_review": {
+        "return_id": "text",
+        "child_seq": "key",
+        "episode_seq": "key",
+        "cpp_seq": "key",
+        "review_seq": "key",
+        "review_date": "date",
+    },
+}
+
+#: The position columns that identify one record of each table.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    name: tuple(c for c, k in cols.items() if k == "key") for name, cols in CHILD_TABLES.items()
+}
+
+_FORMAT_ISSUE_DDL = """
+CREATE TABLE IF NOT EXISTS cin_format_issue (
+    return_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    child_seq INTEGER,
+    field VARCHAR NOT NULL,
+    record VARCHAR NOT NULL,
+    expected VARCHAR NOT NULL
+)
+"""
+
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+
+
+def child_level_ddl() -> str:
+    """The ``CREATE TABLE IF NOT EXISTS`` statements for every child-level table."""
+    parts = []
+    for name, cols in CHILD_TABLES.items():
+        body = ",\n    ".join(f"{c} {_SQL_TYPE[k]}" for c, k in cols.items())
+        parts.append(f"CREATE TABLE IF NOT EXISTS {name} (\n    {body}\n)")
+    parts.append(_FORMAT_ISSUE_DDL.strip())
+    return ";\n".join(parts) + ";\n"
+
+
+def create_child_level_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every child-level table (and ``cin_format_issue``) if missing."""
+    con.execute(child_level_ddl())
+
+
+def connect_child_store(
+    settings: Settings, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the child store named by ``settings.child_store``, creating its tables.
+
+    Raises
+    ------
+    ConfigError
+        When no child store is configured (there is deliberately no default).
+    WarehouseError
+        When the file cannot be opened (locked by another process, not DuckDB).
+    """
+    path = settings.child_store
+    if path is None:
+        raise ConfigError(
+            "no child store configured: set CSCWATCH_CHILD_STORE or pass --child-store"
+        )
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(f"child store {path} does not exist; load a return first")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open child store {path}: {exc}") from exc
+    if not read_only:
+        create_child_level_tables(con)
+    return con
+
+
+def delete_return(con: duckdb.DuckDBPyConnection, return_id: str) -> None:
+    """Remove every row of one return (so a reload replaces it)."""
+    for name in (*CHILD_TABLES, "cin_format_issue"):
+        con.execute(f"DELETE FROM {name} WHERE return_id = ?", [return_id])
+
+
+def _typed(column: str, kind: ColumnKind) -> str:
+    # The SQL expression that types one staged text column (NULL when invalid).
+    if kind == "date":
+        return (
+            f"CASE WHEN regexp_full_match({column}, '{_DATE_RE}') "
+            f"THEN TRY_CAST({column} AS DATE) END"
+        )
+    if kind == "bool":
+        return (
+            f"CASE lower(trim({column})) WHEN 'true' THEN TRUE WHEN '1' THEN TRUE "
+            f"WHEN 'false' THEN FALSE WHEN '0' THEN FALSE END"
+        )
+    if kind == "int":
+        return (
+            f"CASE WHEN regexp_full_match(trim({column}), '^[+-]?[0-9]{{1,9}}$') "
+            f"THEN TRY_CAST(trim({column}) AS INTEGER) END"
+        )
+    if kind == "timestamp":
+        return (
+            f"CASE WHEN regexp_full_match({column}, '{_TS_RE}') "
+            f"THEN TRY_CAST(left(replace({column}, 'T', ' '), 19) AS TIMESTAMP) END"
+        )
+    return column
+
+
+_EXPECTED = {
+    "date": "a date YYYY-MM-DD",
+    "bool": "true, false, 1 or 0",
+    "int": "a whole number",
+    "timestamp": "a date-time YYYY-MM-DDThh:mm:ss",
+}
+
+
+def _record_expr(table: str) -> str:
+    # A readable locator of the record, e.g. 'episode 2, assessment 1'.
+    keys = [k for k in TABLE_KEYS[table] if k != "child_seq"]
+    if not keys:
+        return "'header'" if table == "cin_return" else "'child'"
+    parts = [f"'{k.removesuffix('_seq').replace('s47', 'section 47')} ' || {k}" for k in keys]
+    return " || ', ' || ".join(parts)
+
+
+def load_child_level(
+    con: duckdb.DuckDBPyConnection,
+    tables: Mapping[str, Mapping[str, Sequence[object]]],
+) -> dict[str, int]:
+    """Load one parsed return into the child-level tables, in bulk, in one transaction.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        An open child store or in-memory database; tables are created if missing.
+    tables : mapping of table name → mapping of column name → list
+        Columns as :data:`CHILD_TABLES` declares them; ``date``/``bool``/``int``
+        columns hold the text found in the file (or None when the element was absent).
+        ``cin_return`` holds one row. A return already loaded (same ``return_id``) is
+        replaced.
+
+    Returns
+    -------
+    dict of table name → rows loaded.
+    """
+    create_child_level_tables(con)
+    return_ids = tables["cin_return"]["return_id"]
+    if len(return_ids) != 1:
+        raise ValueError("cin_return must hold exactly one row")
+    return_id = str(return_ids[0])
+    counts: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        delete_return(con, return_id)
+        for name, cols in CHILD_TABLES.items():
+            data = tables.get(name, {})
+            arrays = []
+            n = len(next(iter(data.values()))) if data else 0
+            for col, kind in cols.items():
+                values = data.get(col)
+                if values is None:
+                    values = [return_id] * n if col == "return_id" else [None] * n
+                arrays.append(pa.array(values, type=_ARROW_TYPE[kind]))
+            staged = pa.Table.from_arrays(arrays, names=list(cols))
+            view = f"_stage_{name}"
+            con.register(view, staged)
+            try:
+                select = ", ".join(f"{_typed(c, k)} AS {c}" for c, k in cols.items())
+                con.execute(f"INSERT INTO {name} SELECT {select} FROM {view}")
+                typed_cols = [c for c, k in cols.items() if k in _EXPECTED]
+                if typed_cols:
+                    child = "child_seq" if "child_seq" in cols else "NULL::INTEGER"
+                    unions = " UNION ALL ".join(
+                        f"SELECT '{c}' AS field, ({_typed(c, cols[c])}) "
+                        f"IS NULL AND {c} IS NOT NULL AS bad, '{_EXPECTED[cols[c]]}' AS expected, "
+                        f"{child} AS child_seq, {_record_expr(name)} AS record FROM {view}"
+                        for c in typed_cols
+                    )
+                    con.execute(
+                        "INSERT INTO cin_format_issue "
+                        f"SELECT ?, '{name}', child_seq, field, record, expected "
+                        f"FROM ({unions}) WHERE bad ORDER BY child_seq, record, field",
+                        [return_id],
+                    )
+            finally:
+                con.unregister(view)
+            counts[name] = n
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts

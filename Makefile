@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CSCWATCH_WAREHOUSE ?= $(CURDIR)/.cache/cscwatch.duckdb
 
-.PHONY: setup demo test check lint typecheck bench clean
+.PHONY: setup demo test check lint typecheck bench clean web browser-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,14 +15,34 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) web
+
+# Web assets: GOV.UK Frontend (and axe-core for the browser tests) from the npm
+# registry, compiled/copied into a git-ignored static/vendor folder.
+WEB_STATIC := src/cscwatch/serve/web/static
+WEB_VENDOR := $(WEB_STATIC)/vendor
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+$(WEB_VENDOR)/.built: node_modules/.package-lock.json $(wildcard $(WEB_STATIC)/scss/*.scss)
+	rm -rf $(WEB_VENDOR) && mkdir -p $(WEB_VENDOR)/govuk
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(WEB_VENDOR)/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(WEB_VENDOR)/govuk/assets
+	node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps \
+		--silence-deprecation=import --load-path=node_modules/govuk-frontend/dist \
+		$(WEB_STATIC)/scss/app.scss $(WEB_VENDOR)/app.css
+	touch $@
+web: $(WEB_VENDOR)/.built
+
+# Browser tests drive Debian's chromium (never a downloaded browser).
+browser-deps:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 demo: setup
 	$(BIN)/cscwatch build
 	$(BIN)/cscwatch show --england
 	$(BIN)/cscwatch profile Manchester
 
-test: setup
+test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: setup

@@ -1,0 +1,333 @@
+"""The bundled snapshot of published data and its manifest.
+
+``data/snapshot/manifest.json`` lists every file in the snapshot with where it came
+from (publisher, title, licence, download address), when it was retrieved, and its
+SHA-256 and size. Derived files (made by a script from published ones) say what they
+were derived from and the command that makes them.
+
+The hand-written fields are kept by hand; the checksums are not:
+:func:`refresh_manifest` (also ``scripts/make_manifest.py`` and
+``cscwatch snapshot manifest``) recomputes ``sha256`` and ``bytes`` from the files and
+leaves every other field as written. :func:`verify_snapshot` checks every checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+
+from cscwatch.core.errors import SourceFileError
+
+__all__ = [
+    "MANIFEST_NAME",
+    "Manifest",
+    "ManifestEntry",
+    "SnapshotReport",
+    "file_digest",
+    "load_manifest",
+    "refresh_manifest",
+    "verify_snapshot",
+    "write_manifest",
+]
+
+#: The manifest's file name inside the snapshot folder.
+MANIFEST_NAME = "manifest.json"
+
+#: Files in the snapshot folder that are never data and never listed.
+_IGNORED = frozenset({MANIFEST_NAME, ".gitkeep", "README.md"})
+
+_CHUNK = 1 << 20
+
+Publisher = Literal["DfE", "ONS", "Ofsted"]
+Kind = Literal["published", "derived"]
+
+
+class ManifestEntry(BaseModel):
+    """One file of the snapshot.
+
+    Attributes
+    ----------
+    file : str
+        File name inside the snapshot folder (no directories).
+    publisher : {"DfE", "ONS", "Ofsted"}
+        Who publishes the data (for a derived file: who published its source).
+    title : str
+        The publication's own title.
+    licence, licence_url : str
+        Normally the Open Government Licence v3.0.
+    retrieved : date
+        When the file was downloaded (published) or last made (derived).
+    sha256, bytes : str, int, optional
+        Checksum and size of the file as bundled. ``None`` only in an entry just
+        written by hand and not yet hashed by :func:`refresh_manifest`.
+    url : str, optional
+        Where ``cscwatch fetch`` downloads a newer release; ``None`` when there is no
+        stable download address (``note`` says why, ``source_page`` where to look).
+    source_page : str, optional
+        The publication's landing page.
+    note : str, optional
+        Anything a maintainer needs to know about the file.
+    kind : {"published", "derived"}
+        A publisher's file as downloaded, or a file a script made from others.
+    derived_from : list of str, optional
+        For derived files: the inputs, as snapshot file names or paths relative to
+        the repository root.
+    command : str, optional
+        For derived files: the command, run from the repository root, that remakes it.
+    previous_sha256 : str, optional
+        The checksum before the last ``cscwatch fetch`` replaced the file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str = Field(min_length=1)
+    publisher: Publisher
+    title: str = Field(min_length=1)
+    licence: str = "Open Government Licence v3.0"
+    licence_url: str = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+    retrieved: date
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    bytes: int | None = Field(default=None, ge=0)
+    url: str | None = None
+    source_page: str | None = None
+    note: str | None = None
+    kind: Kind = "published"
+    derived_from: list[str] | None = None
+    command: str | None = None
+    previous_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> ManifestEntry:
+        if "/" in self.file or "\\" in self.file or self.file in {".", ".."}:
+            raise ValueError(f"file {self.file!r} must be a bare file name")
+        if self.kind == "derived" and (not self.derived_from or not self.command):
+            raise ValueError(f"derived file {self.file!r} needs derived_from and command")
+        if self.kind == "published" and (self.derived_from or self.command):
+            raise ValueError(f"published file {self.file!r} has derived_from/command")
+        return self
+
+
+class Manifest(BaseModel):
+    """The whole manifest: a format version and the entries, one per file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    manifest_version: Literal[1] = 1
+    files: list[ManifestEntry]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Manifest:
+        names = [e.file for e in self.files]
+        dups = sorted({n for n in names if names.count(n) > 1})
+        if dups:
+            raise ValueError(f"files listed more than once: {', '.join(dups)}")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """The file names, in manifest order."""
+        return [e.file for e in self.files]
+
+    def entry(self, name: str) -> ManifestEntry:
+        """The entry for ``name``.
+
+        Raises
+        ------
+        KeyError
+            When ``name`` is not listed.
+        """
+        for e in self.files:
+            if e.file == name:
+                return e
+        raise KeyError(name)
+
+    def replace(self, entry: ManifestEntry) -> Manifest:
+        """A copy with ``entry`` in place of the entry of the same file (or appended)."""
+        files = [entry if e.file == entry.file else e for e in self.files]
+        if entry.file not in self.names:
+            files.append(entry)
+        return Manifest(files=files)
+
+
+@dataclass(frozen=True)
+class SnapshotReport:
+    """What :func:`verify_snapshot` found: files checked and files not listed."""
+
+    directory: Path
+    checked: list[str] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every file present is listed (checksums were already checked)."""
+        return not self.unlisted
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size in bytes of ``path``, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    n = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+            n += len(chunk)
+    return h.hexdigest(), n
+
+
+def load_manifest(directory: Path) -> Manifest:
+    """Read and validate ``manifest.json`` in ``directory``.
+
+    Raises
+    ------
+    SourceFileError
+        When the manifest is missing, is not JSON, or breaks the declared schema
+        (the message names the entry and field).
+    """
+    path = Path(directory) / MANIFEST_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourceFileError("snapshot manifest not found", path=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceFileError(f"manifest is not readable JSON: {exc}", path=str(path)) from None
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(err, raw) for err in exc.errors())
+        raise SourceFileError(f"manifest breaks its schema: {problems}", path=str(path)) from None
+
+
+def _describe(err: ErrorDetails, raw: object) -> str:
+    # Name the entry by its file name rather than its index where we can.
+    loc = list(err["loc"])
+    where = ".".join(str(p) for p in loc)
+    if len(loc) >= 2 and loc[0] == "files" and isinstance(loc[1], int) and isinstance(raw, dict):
+        files = raw.get("files")
+        if isinstance(files, list) and loc[1] < len(files) and isinstance(files[loc[1]], dict):
+            name = files[loc[1]].get("file", f"#{loc[1]}")
+            where = f"{name}" + ("." + ".".join(str(p) for p in loc[2:]) if loc[2:] else "")
+    return f"{where}: {err['msg']}"
+
+
+def write_manifest(directory: Path, manifest: Manifest) -> Path:
+    """Write ``manifest`` atomically, entries sorted by file name, stable layout."""
+    path = Path(directory) / MANIFEST_NAME
+    ordered = Manifest(files=sorted(manifest.files, key=lambda e: e.file.lower()))
+    # Unset optional fields are left out, except ``url``: null there says "no address".
+    data = ordered.model_dump(mode="json")
+    data["files"] = [
+        {k: v for k, v in entry.items() if v is not None or k == "url"} for entry in data["files"]
+    ]
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the manifest is an ordinary repo file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _data_files(directory: Path) -> list[str]:
+    return sorted(
+        p.name
+        for p in Path(directory).iterdir()
+        if p.is_file() and p.name not in _IGNORED and not p.name.startswith(".")
+    )
+
+
+def verify_snapshot(directory: Path) -> SnapshotReport:
+    """Check every listed file's SHA-256 and size; report files that are not listed.
+
+    Raises
+    ------
+    SourceFileError
+        When a listed file is missing, has not been hashed yet, or its checksum or
+        size differs from the manifest. Every bad file is named; ``path`` is the first.
+    """
+    directory = Path(directory)
+    manifest = load_manifest(directory)
+    problems: list[tuple[str, str]] = []
+    checked: list[str] = []
+    for entry in manifest.files:
+        path = directory / entry.file
+        if not path.is_file():
+            problems.append((entry.file, "listed in the manifest but missing"))
+            continue
+        if entry.sha256 is None or entry.bytes is None:
+            problems.append((entry.file, "not hashed yet; run scripts/make_manifest.py"))
+            continue
+        digest, size = file_digest(path)
+        if digest != entry.sha256:
+            problems.append((entry.file, f"sha256 {digest} does not match the manifest"))
+        elif size != entry.bytes:
+            problems.append((entry.file, f"{size} bytes, manifest says {entry.bytes}"))
+        else:
+            checked.append(entry.file)
+    if problems:
+        msg = "; ".join(f"{name}: {why}" for name, why in problems)
+        raise SourceFileError(msg, path=str(directory / problems[0][0]))
+    listed = set(manifest.names)
+    unlisted = [name for name in _data_files(directory) if name not in listed]
+    return SnapshotReport(directory=directory, checked=checked, unlisted=unlisted)
+
+
+def refresh_manifest(directory: Path, *, check: bool = False) -> list[str]:
+    """Recompute ``sha256`` and ``bytes`` of every listed file, keeping other fields.
+
+    Parameters
+    ----------
+    directory : Path
+        The snapshot folder.
+    check : bool
+        Only report what would change; write nothing.
+
+    Returns
+    -------
+    list of str
+        The files whose checksum or size changed (or would change).
+
+    Raises
+    ------
+    SourceFileError
+        When a listed file is missing, or a file in the folder is not listed (add an
+        entry by hand, or with ``scripts/make_manifest.py add``, first).
+    """
+    directory = Path(directory)
+    manifest = load_manifest(directory)
+    missing = [e.file for e in manifest.files if not (directory / e.file).is_file()]
+    if missing:
+        raise SourceFileError(
+            "listed in the manifest but missing: " + ", ".join(missing),
+            path=str(directory / missing[0]),
+        )
+    listed = set(manifest.names)
+    unlisted = [n for n in _data_files(directory) if n not in listed]
+    if unlisted:
+        raise SourceFileError(
+            "not in the manifest (add an entry first): " + ", ".join(unlisted),
+            path=str(directory / unlisted[0]),
+        )
+    changed: list[str] = []
+    entries: list[ManifestEntry] = []
+    for entry in manifest.files:
+        digest, size = file_digest(directory / entry.file)
+        if (digest, size) != (entry.sha256, entry.bytes):
+            changed.append(entry.file)
+            entry = entry.model_copy(update={"sha256": digest, "bytes": size})
+        entries.append(entry)
+    if not check:
+        write_manifest(directory, Manifest(files=entries))
+    return changed

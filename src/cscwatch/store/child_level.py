@@ -26,6 +26,8 @@ import pyarrow as pa
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import ConfigError, WarehouseError
+from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
+from cscwatch.ingest.pseudonym import Pseudonymiser, resolve_pseudonymiser
 
 __all__ = [
     "CHILD_TABLES",
@@ -36,6 +38,7 @@ __all__ = [
     "create_child_level_tables",
     "delete_return",
     "load_child_level",
+    "load_cin_census",
 ]
 
 #: How a column is typed on load: ``key`` (INTEGER position, made by the reader),
@@ -197,7 +200,10 @@ CREATE TABLE IF NOT EXISTS cin_format_issue (
 """
 
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+_TS_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
 
 
 def child_level_ddl() -> str:
@@ -359,3 +365,45 @@ def load_child_level(
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def load_cin_census(
+    con: duckdb.DuckDBPyConnection,
+    path: Path | str,
+    settings: Settings,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+    keep_child_refs: bool = False,
+) -> CinCensusReturn:
+    """Read one CIN census XML return and load it into the child-level tables.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The child store (:func:`connect_child_store`) or an in-memory database.
+    path : Path or str
+        The XML return.
+    settings : Settings
+        Supplies the pseudonym key (see :func:`cscwatch.ingest.pseudonym.resolve_pseudonymiser`).
+    pseudonymiser : Pseudonymiser, optional
+        Overrides the key from ``settings`` (tests, benchmarks).
+    keep_child_refs : bool
+        Keep the raw ``LAchildID`` per child in memory (never in a table) for the
+        authority's own validation report.
+
+    Raises
+    ------
+    SourceFileError
+        Unreadable, malformed or hostile XML.
+    ConfigError
+        No pseudonym key and the file is not marked synthetic.
+    """
+
+    def choose(header: object) -> Pseudonymiser:
+        if pseudonymiser is not None:
+            return pseudonymiser
+        return resolve_pseudonymiser(settings, synthetic=bool(getattr(header, "synthetic", False)))
+
+    parsed = read_cin_census(path, choose, keep_child_refs=keep_child_refs)
+    load_child_level(con, parsed.tables)
+    return parsed

@@ -1,0 +1,457 @@
+"""Download newer releases of the snapshot's published files, verify them, swap them in.
+
+All or nothing: every file is downloaded into a staging folder inside the snapshot
+folder and verified there; only when every one has passed are the changed files moved
+over the old ones (``os.replace``, same file system) and the manifest rewritten with
+the new checksums, the retrieval date and the previous checksum. If any download or
+check fails, nothing in the snapshot changes and the error names each file and why.
+
+A download is refused when
+
+* the server does not answer ``200``, or the download takes longer than
+  ``Settings.fetch_timeout`` seconds (a stalled server included);
+* fewer bytes arrive than ``Content-Length`` promised;
+* a CSV is not UTF-8, does not end in a complete line, has a row with a different
+  number of fields from its header, or lacks any column of the current file;
+* a parquet file cannot be read or lacks any column of the current file;
+* it holds no data rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import FetchError, InputError
+from cscwatch.ingest.snapshot import (
+    Manifest,
+    ManifestEntry,
+    file_digest,
+    load_manifest,
+    write_manifest,
+)
+
+__all__ = [
+    "FetchOutcome",
+    "FetchReport",
+    "fetch_snapshot",
+    "load_url_overrides",
+    "parse_url_option",
+]
+
+Status = Literal["updated", "unchanged", "would update", "skipped"]
+
+_USER_AGENT = "cscwatch (snapshot refresh; https://github.com/)"
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """What happened to one file.
+
+    ``status`` is ``updated`` (swapped in), ``unchanged`` (same checksum as the
+    manifest), ``would update`` (a dry run found a change) or ``skipped`` (no download
+    address, or a derived file; ``reason`` says which).
+    """
+
+    file: str
+    status: Status
+    url: str | None = None
+    previous_sha256: str | None = None
+    sha256: str | None = None
+    bytes: int | None = None
+    rows: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """The result of :func:`fetch_snapshot`, one outcome per manifest entry considered."""
+
+    directory: Path
+    dry_run: bool
+    retrieved: date
+    outcomes: list[FetchOutcome]
+
+    @property
+    def changed(self) -> list[str]:
+        """Files that were (or, in a dry run, would be) replaced."""
+        return [o.file for o in self.outcomes if o.status in ("updated", "would update")]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "directory": str(self.directory),
+            "dry_run": self.dry_run,
+            "retrieved": self.retrieved.isoformat(),
+            "files": [asdict(o) for o in self.outcomes],
+        }
+
+
+@dataclass
+class _Staged:
+    entry: ManifestEntry
+    url: str
+    path: Path
+    sha256: str = ""
+    size: int = 0
+    rows: int | None = None
+
+
+class _Refused(Exception):
+    """One file's download or check failed (collected, then raised as a FetchError)."""
+
+
+def parse_url_option(values: Sequence[str]) -> dict[str, str]:
+    """Parse ``FILE=URL`` strings (the CLI's ``--url``) into a mapping.
+
+    Raises
+    ------
+    InputError
+        When a value has no ``=`` or an empty side.
+    """
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not name.strip() or not url.strip():
+            raise InputError(f"--url {value!r} is not FILE=URL")
+        out[name.strip()] = url.strip()
+    return out
+
+
+def load_url_overrides(path: Path) -> dict[str, str]:
+    """Read per-file download addresses from a TOML file with a ``[urls]`` table.
+
+    ::
+
+        [urls]
+        "b1_children_in_need_2013_to_2025.csv" = "https://..."
+
+    Raises
+    ------
+    InputError
+        When the file is unreadable, not TOML, or ``[urls]`` is not a table of strings.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read URL overrides from {path}: {exc}") from None
+    urls = data.get("urls")
+    if not isinstance(urls, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in urls.items()
+    ):
+        raise InputError(f'{path}: expected a [urls] table of "FILE" = "URL" strings')
+    return dict(urls)
+
+
+def fetch_snapshot(
+    settings: Settings,
+    *,
+    snapshot_dir: Path | None = None,
+    only: Sequence[str] | None = None,
+    urls: Mapping[str, str] | None = None,
+    base_url: str | None = None,
+    dry_run: bool = False,
+    today: date | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> FetchReport:
+    """Download, verify and atomically swap in newer releases of the snapshot's files.
+
+    Parameters
+    ----------
+    settings : Settings
+        ``snapshot_dir`` and ``fetch_timeout`` (seconds before a download is abandoned).
+    snapshot_dir : Path, optional
+        Overrides ``settings.snapshot_dir``.
+    only : sequence of str, optional
+        Fetch just these files (names as in the manifest).
+    urls : mapping of str to str, optional
+        Per-file download addresses that take precedence over everything else.
+    base_url : str, optional
+        Fetch every file from ``{base_url}/{file}`` instead of its manifest address
+        (for testing against a local server or a mirror).
+    dry_run : bool
+        Download and verify, report what would change, change nothing.
+    today : date, optional
+        The retrieval date written to the manifest (default: today).
+    transport : httpx.BaseTransport, optional
+        For tests.
+
+    Returns
+    -------
+    FetchReport
+
+    Raises
+    ------
+    InputError
+        When ``only`` or ``urls`` name a file that is not in the manifest, or ``only``
+        names a derived file or one with no download address.
+    FetchError
+        When any download fails or any file fails verification; the snapshot is left
+        exactly as it was and the message names every file and the reason.
+    """
+    directory = Path(snapshot_dir if snapshot_dir is not None else settings.snapshot_dir)
+    manifest = load_manifest(directory)
+    today = today or date.today()
+    urls = dict(urls or {})
+    _check_names(manifest, list(only or []) + list(urls), what="--only/--url")
+
+    outcomes: dict[str, FetchOutcome] = {}
+    wanted: list[tuple[ManifestEntry, str]] = []
+    for entry in manifest.files:
+        if only and entry.file not in only:
+            continue
+        url = _resolve_url(entry, urls, base_url)
+        if entry.kind == "derived":
+            reason = f"derived file; remake it with: {entry.command}"
+        elif url is None:
+            reason = "no download address in the manifest; pass --url FILE=URL"
+        else:
+            wanted.append((entry, url))
+            continue
+        if only:
+            raise InputError(f"cannot fetch {entry.file}: {reason}")
+        outcomes[entry.file] = FetchOutcome(entry.file, "skipped", reason=reason)
+
+    staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=directory))
+    try:
+        staged = _download_all(wanted, staging, directory, settings.fetch_timeout, transport)
+        changed = [s for s in staged if s.sha256 != s.entry.sha256]
+        for s in staged:
+            status: Status = "unchanged"
+            if s in changed:
+                status = "would update" if dry_run else "updated"
+            outcomes[s.entry.file] = FetchOutcome(
+                s.entry.file,
+                status,
+                url=s.url,
+                previous_sha256=s.entry.sha256,
+                sha256=s.sha256,
+                bytes=s.size,
+                rows=s.rows,
+            )
+        if changed and not dry_run:
+            _swap_in(changed, manifest, directory, staging, today)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    ordered = [outcomes[e.file] for e in manifest.files if e.file in outcomes]
+    return FetchReport(directory=directory, dry_run=dry_run, retrieved=today, outcomes=ordered)
+
+
+def _check_names(manifest: Manifest, names: Sequence[str], *, what: str) -> None:
+    unknown = sorted({n for n in names if n not in manifest.names})
+    if unknown:
+        raise InputError(f"{what} names files not in the manifest: {', '.join(unknown)}")
+
+
+def _resolve_url(entry: ManifestEntry, urls: Mapping[str, str], base_url: str | None) -> str | None:
+    if entry.file in urls:
+        return urls[entry.file]
+    if base_url:
+        return f"{base_url.rstrip('/')}/{quote(entry.file)}"
+    return entry.url
+
+
+def _download_all(
+    wanted: Sequence[tuple[ManifestEntry, str]],
+    staging: Path,
+    directory: Path,
+    timeout: float,
+    transport: httpx.BaseTransport | None,
+) -> list[_Staged]:
+    # Every file is tried, so one run reports every failure, not just the first.
+    failures: list[str] = []
+    staged: list[_Staged] = []
+    with httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        headers={"User-Agent": _USER_AGENT},
+        transport=transport,
+    ) as client:
+        for entry, url in wanted:
+            item = _Staged(entry=entry, url=url, path=staging / entry.file)
+            try:
+                _download(client, url, item.path, timeout)
+                item.rows = _verify(item.path, directory / entry.file)
+                item.sha256, item.size = file_digest(item.path)
+            except _Refused as exc:
+                failures.append(f"{entry.file}: {exc}")
+                continue
+            staged.append(item)
+    if failures:
+        raise FetchError("snapshot not changed; " + "; ".join(failures))
+    return staged
+
+
+def _download(client: httpx.Client, url: str, dest: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    try:
+        with client.stream("GET", url) as resp:
+            if resp.status_code != 200:
+                raise _Refused(f"HTTP {resp.status_code} from {url}")
+            expected = resp.headers.get("Content-Length")
+            written = 0
+            with dest.open("wb") as fh:
+                for chunk in resp.iter_bytes(_CHUNK):
+                    fh.write(chunk)
+                    written += len(chunk)
+                    if time.monotonic() > deadline:
+                        raise _Refused(f"download from {url} took longer than {timeout:g}s")
+            received = resp.num_bytes_downloaded
+    except httpx.TimeoutException:
+        raise _Refused(f"no answer from {url} within {timeout:g}s") from None
+    except httpx.HTTPError as exc:
+        raise _Refused(f"download from {url} failed: {exc}") from None
+    except OSError as exc:
+        raise _Refused(f"cannot write the download: {exc}") from None
+    if expected is not None and expected.isdigit() and int(expected) != received:
+        raise _Refused(f"incomplete: {received} bytes received, Content-Length {expected}")
+    if written == 0:
+        raise _Refused(f"empty response from {url}")
+
+
+def _verify(new: Path, current: Path) -> int | None:
+    """Check a download against the file it would replace; return its row count.
+
+    CSV and parquet must parse, hold a data row and keep every column of ``current``;
+    JSON must parse; anything else only has to be non-empty. Raises ``_Refused``.
+    """
+    suffix = new.suffix.lower()
+    if suffix == ".csv":
+        columns, rows = _read_csv(new)
+        expected = _csv_header(current) if current.is_file() else []
+    elif suffix == ".parquet":
+        columns, rows = _read_parquet(new)
+        expected = _read_parquet(current, header_only=True)[0] if current.is_file() else []
+    elif suffix in (".json", ".geojson"):
+        return _read_json(new)
+    else:
+        return None
+    if rows == 0:
+        raise _Refused("no data rows")
+    have = set(columns)
+    missing = [c for c in dict.fromkeys(expected) if c and c not in have]
+    if missing:
+        raise _Refused("missing columns: " + ", ".join(missing))
+    return rows
+
+
+def _read_csv(path: Path) -> tuple[list[str], int]:
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        raise _Refused("last line is incomplete (file cut mid-row?)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Refused(f"not UTF-8 text (byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise _Refused("empty file")
+        rows = 0
+        for row in reader:
+            rows += 1
+            if len(row) != len(header):
+                # Row numbers count the header as row 1; values are never quoted back.
+                raise _Refused(
+                    f"row {reader.line_num} has {len(row)} fields, the header has {len(header)}"
+                )
+    except csv.Error as exc:
+        raise _Refused(f"not valid CSV near line {reader.line_num}: {exc}") from None
+    return header, rows
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def _read_parquet(path: Path, *, header_only: bool = False) -> tuple[list[str], int]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if header_only:
+            schema = pq.read_schema(path)
+            return list(schema.names), 0
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _Refused(f"not a readable parquet file: {exc}") from None
+    return list(table.column_names), table.num_rows
+
+
+def _read_json(path: Path) -> int:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _Refused(f"not valid JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("features"), list):
+        n = len(data["features"])
+    elif isinstance(data, list):
+        n = len(data)
+    else:
+        n = 1
+    if n == 0:
+        raise _Refused("no data rows")
+    return n
+
+
+def _swap_in(
+    changed: Sequence[_Staged],
+    manifest: Manifest,
+    directory: Path,
+    staging: Path,
+    today: date,
+) -> None:
+    # Keep the old files (hard links, so no copy) until the manifest is written, and
+    # put them back if anything fails part-way.
+    backup = staging / ".previous"
+    backup.mkdir()
+    moved: list[_Staged] = []
+    try:
+        for s in changed:
+            target = directory / s.entry.file
+            if target.exists():
+                try:
+                    os.link(target, backup / s.entry.file)
+                except OSError:
+                    shutil.copy2(target, backup / s.entry.file)
+            os.chmod(s.path, 0o644)
+            os.replace(s.path, target)
+            moved.append(s)
+        new = manifest
+        for s in changed:
+            new = new.replace(
+                s.entry.model_copy(
+                    update={
+                        "sha256": s.sha256,
+                        "bytes": s.size,
+                        "retrieved": today,
+                        "previous_sha256": s.entry.sha256,
+                    }
+                )
+            )
+        write_manifest(directory, new)
+    except BaseException:
+        for s in reversed(moved):
+            old = backup / s.entry.file
+            if old.exists():
+                os.replace(old, directory / s.entry.file)
+        raise

@@ -12,8 +12,9 @@ __all__ = ["STATUS_SYMBOLS", "GeoLevel", "Year", "parse_year"]
 
 #: The publisher's status symbols, kept verbatim in ``observation.status``.
 #: c confidential (small numbers), x not available, z not applicable,
-#: u low reliability, k and low: rounds to zero.
-STATUS_SYMBOLS: frozenset[str] = frozenset({"c", "x", "z", "u", "k", "low"})
+#: u low reliability, k and low: rounds to zero, - (LAIT) no data.
+STATUS_SYMBOLS: frozenset[str] = frozenset({"c", "x", "z", "u", "k", "low", "-"})
+# "-" is LAIT's own mark for "no data"; kept verbatim like the others.
 
 
 class GeoLevel(str, Enum):

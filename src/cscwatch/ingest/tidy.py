@@ -1,0 +1,324 @@
+"""Reader for DfE "tidy data" CSVs (explore-education-statistics layout) and LAIT.
+
+Every source file is declared once in :data:`TIDY_SOURCES` with the columns it must
+have and the measure columns whose cells must be a number or one of the publisher's
+status symbols. Files are staged into DuckDB as text (``all_varchar``) so nothing is
+coerced silently; :func:`stage_tidy` then checks every measure cell and names the file,
+row and column of the first bad one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.core.errors import SchemaError, SourceFileError
+from cscwatch.core.types import STATUS_SYMBOLS
+
+__all__ = [
+    "LAIT_FILE",
+    "TIDY_SOURCES",
+    "TidySource",
+    "stage_lait",
+    "stage_tidy",
+]
+
+_GEO_COLUMNS = ("time_period", "geographic_level", "region_code", "old_la_code", "new_la_code")
+
+
+@dataclass(frozen=True)
+class TidySource:
+    """A published tidy CSV: its key, file name and declared columns."""
+
+    key: str
+    file: str
+    title: str
+    measures: tuple[str, ...]
+    extra: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Every column the file must have."""
+        return (*_GEO_COLUMNS, "la_name", *self.extra, *self.measures)
+
+
+TIDY_SOURCES: dict[str, TidySource] = {
+    s.key: s
+    for s in (
+        TidySource(
+            "b1",
+            "b1_children_in_need_2013_to_2025.csv",
+            "Children in need: episodes and children",
+            (
+                "Anypoint_episodes",
+                "Anypoint_child",
+                "Started_episodes",
+                "Ended_episodes",
+                "At31_episodes",
+                "awaiting_assessment",
+            ),
+        ),
+        TidySource(
+            "c1",
+            "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+            "Referrals and re-referrals",
+            (
+                "referral_count",
+                "rereferral_count",
+                "rereferral_percent",
+                "no_further_action_count",
+                "no_further_action_percent",
+                "not_in_need_count",
+                "not_in_need_percent",
+            ),
+        ),
+        TidySource(
+            "c3",
+            "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
+            "Factors identified at the end of assessment",
+            (
+                "Episodes_with_assessment_factor",
+                "Domestic_Abuse_parent",
+                "Domestic_Abuse_child",
+                "Mental_Health_parent",
+                "Mental_Health_child",
+                "Drug_Misuse_parent",
+                "Alcohol_Misuse_parent",
+                "Neglect",
+                "Emotional_Abuse",
+                "Physical_Abuse_adult_on_child",
+                "Sexual_Abuse_adult_on_child",
+                "Child_sexual_exploitation",
+                "Child_criminal_exploitation",
+                "Going_missing",
+                "Self_harm",
+                "Learning_Disability_parent",
+            ),
+        ),
+        TidySource(
+            "d3",
+            "d3_cpps_subsequent_plan_2013_to_2025.csv",
+            "Child protection plans: second or subsequent",
+            ("CPP_start", "CPP_subsequent", "CPP_subsequent_percent"),
+        ),
+        TidySource(
+            "d5",
+            "d5_cpps_at31march_by_duration_2013_to_2025.csv",
+            "Child protection plans at 31 March by duration",
+            (
+                "CPP_At31",
+                "3_months_or_less",
+                "3_months_or_less_percent",
+                "2_years_or_more",
+                "2_years_or_more_percent",
+            ),
+        ),
+        TidySource(
+            "cla",
+            "cla_number_and_rate_per_10k_children.csv",
+            "Looked-after children: numbers and rates",
+            ("population_estimate", "children_count", "rate_per_10000"),
+            ("population_type",),
+        ),
+        TidySource(
+            "stability",
+            "la_cla_placement_stability.csv",
+            "Looked-after children: placement stability",
+            ("children_count", "children_percent"),
+            ("cla_group", "placement_stability"),
+        ),
+        TidySource(
+            "csww",
+            "csww_indicators_2017_to_2025.csv",
+            "Children's social work workforce",
+            (
+                "inpost_fte",
+                "agency_rate_fte",
+                "vacancy_rate_fte",
+                "turnover_rate_fte",
+                "caseload_fte",
+                "absence_rate_fte",
+            ),
+        ),
+        TidySource(
+            "ks2",
+            "ks2_la.csv",
+            "KS2 attainment of children in need",
+            (
+                "t_rwm_eligible_pupils",
+                "t_rwm_met_expected_standard",
+                "pt_rwm_met_expected_standard",
+            ),
+            ("social_care_group", "version"),
+        ),
+        TidySource(
+            "ks4",
+            "ks4_la.csv",
+            "KS4 attainment of children in need",
+            ("t_pupils", "t_att8", "avg_att8"),
+            ("social_care_group", "version"),
+        ),
+        TidySource(
+            "population",
+            "ons_mid-year_population_estimates_2012_to_2024.csv",
+            "ONS mid-year population estimates, children 0 to 17",
+            ("population_estimate",),
+            ("age_group",),
+        ),
+    )
+}
+
+LAIT_FILE = "bds_long_0.parquet"
+_LAIT_COLUMNS = ("Short Desc", "Years", "LA and Regions", "Values", "LA Number")
+
+_SYMBOLS_SQL = ", ".join(f"'{s}'" for s in sorted(STATUS_SYMBOLS))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stage_tidy(con: duckdb.DuckDBPyConnection, source: TidySource, folder: Path) -> str:
+    """Stage one tidy CSV as text into ``raw_<key>`` and check its declared schema.
+
+    Adds ``_row`` (the CSV line number, header = 1). Returns the table name.
+
+    Raises
+    ------
+    SourceFileError
+        The file is missing or not a CSV.
+    SchemaError
+        A declared column is missing, or a measure cell is neither a number nor a
+        publisher's symbol (names file, row and column).
+    """
+    path = folder / source.file
+    if not path.is_file():
+        raise SourceFileError("file is missing from the snapshot", path=str(path))
+    table = f"raw_{source.key}"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            "SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, all_varchar=true, "
+            "header=true, delim=',', quote='\"', strict_mode=true, null_padding=false)",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        line = _line_from_duckdb_error(str(exc))
+        raise SourceFileError(
+            "not a readable CSV: " + str(exc).splitlines()[0], path=str(path), row=line
+        ) from exc
+    columns = {
+        r[0].lstrip("\ufeff")
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
+    for col in source.required:
+        if col not in columns:
+            raise SchemaError("declared column is missing", path=str(path), column=col)
+    # A BOM on the first header makes DuckDB keep it in the name; rename it away.
+    for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall():
+        if r[0].startswith("\ufeff"):
+            con.execute(f"ALTER TABLE {table} RENAME {_q(r[0])} TO {_q(r[0].lstrip(chr(0xFEFF)))}")
+    checks = " UNION ALL ".join(
+        f"SELECT _row, '{m}' AS col FROM {table} WHERE {_q(m)} IS NOT NULL "
+        f"AND trim({_q(m)}) NOT IN ({_SYMBOLS_SQL}, '') "
+        f"AND TRY_CAST(trim({_q(m)}) AS DOUBLE) IS NULL"
+        for m in source.measures
+    )
+    bad = con.execute(f"SELECT _row, col FROM ({checks}) ORDER BY _row LIMIT 1").fetchone()
+    if bad is not None:
+        raise SchemaError(
+            "value is neither a number nor a publisher's symbol (c, x, z, u, k, low)",
+            path=str(path),
+            row=int(bad[0]),
+            column=str(bad[1]),
+        )
+    bad = con.execute(
+        f"SELECT _row FROM {table} WHERE time_period IS NULL "
+        "OR NOT regexp_full_match(trim(time_period), '[0-9]{4}([0-9]{2})?') ORDER BY _row LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise SchemaError(
+            "time_period is not a year", path=str(path), row=int(bad[0]), column="time_period"
+        )
+    bad = con.execute(
+        f"SELECT _row FROM {table} WHERE geographic_level NOT IN "
+        "('National', 'Regional', 'Local authority') ORDER BY _row LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise SchemaError(
+            "geographic_level is not National, Regional or Local authority",
+            path=str(path),
+            row=int(bad[0]),
+            column="geographic_level",
+        )
+    return table
+
+
+def _line_from_duckdb_error(message: str) -> int | None:
+    import re
+
+    m = re.search(r"[Ll]ine:? (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def stage_lait(con: duckdb.DuckDBPyConnection, folder: Path) -> str:
+    """Stage the LAIT long parquet into ``raw_lait`` with typed year and LA number.
+
+    Columns: ``short_desc``, ``years`` (as published), ``year`` (year ending 31 March),
+    ``la_number`` (text, 3 digits; 970 England, 980–990 regions), ``name``, ``raw``.
+
+    Raises
+    ------
+    SourceFileError, SchemaError
+    """
+    path = folder / LAIT_FILE
+    if not path.is_file():
+        raise SourceFileError("file is missing from the snapshot", path=str(path))
+    try:
+        cols = {
+            r[0]
+            for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        }
+    except duckdb.Error as exc:
+        raise SourceFileError(f"not a readable parquet file: {exc}", path=str(path)) from exc
+    for col in _LAIT_COLUMNS:
+        if col not in cols:
+            raise SchemaError("declared column is missing", path=str(path), column=col)
+    # Years: '2016' (year ending March 2016), '2016-17 (OT)' (financial year ending 2017),
+    # ranges like '2014-16' (three-year averages) are kept under their last year.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE raw_lait AS
+        SELECT "Short Desc" AS short_desc, "Years" AS years,
+               CASE
+                 WHEN regexp_full_match("Years", '[0-9]{4}') THEN CAST("Years" AS INTEGER)
+                 WHEN regexp_matches("Years", '^[0-9]{4}-[0-9]{2}')
+                   THEN CAST(substr("Years", 1, 2) || substr("Years", 6, 2) AS INTEGER)
+               END AS year,
+               lpad(CAST(CAST("LA Number" AS INTEGER) AS VARCHAR), 3, '0') AS la_number,
+               "LA and Regions" AS name,
+               trim("Values") AS raw,
+               row_number() OVER () AS _row
+        FROM read_parquet(?)
+        WHERE "LA Number" IS NOT NULL
+        """,
+        [str(path)],
+    )
+    bad = con.execute(
+        f"SELECT _row FROM raw_lait WHERE raw IS NOT NULL AND raw NOT IN ({_SYMBOLS_SQL}, '') "
+        "AND TRY_CAST(raw AS DOUBLE) IS NULL ORDER BY _row LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise SchemaError(
+            "value is neither a number nor a publisher's symbol",
+            path=str(path),
+            row=int(bad[0]),
+            column="Values",
+        )
+    return "raw_lait"

@@ -1,0 +1,30 @@
+"""The ordered list of loaders that make the warehouse.
+
+Each group of tables contributes one entry; add yours here (one line).
+"""
+
+from __future__ import annotations
+
+from cscwatch.store.published import (
+    load_authorities,
+    load_neighbours,
+    load_observations,
+    load_population,
+    load_sources,
+    stage_sources,
+)
+from cscwatch.store.warehouse import Loader
+
+__all__ = ["default_loaders"]
+
+
+def default_loaders() -> list[tuple[str, Loader]]:
+    """The loaders of a full build, in order."""
+    return [
+        ("staging", stage_sources),
+        ("sources", load_sources),
+        ("authorities", load_authorities),
+        ("population", load_population),
+        ("statistical neighbours", load_neighbours),
+        ("observations", load_observations),
+    ]

@@ -1,0 +1,505 @@
+"""Tables of published statistics: authorities, population, neighbours, observations.
+
+Loaders for :func:`cscwatch.store.warehouse.build_warehouse`. Every table is filled in
+a deterministic order so that a rebuild gives identical content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.core.errors import SchemaError, SourceFileError
+from cscwatch.core.types import STATUS_SYMBOLS
+from cscwatch.indicators.catalogue import CATALOGUE, Indicator
+from cscwatch.ingest.tidy import LAIT_FILE, TIDY_SOURCES, stage_lait, stage_tidy
+from cscwatch.store.warehouse import BuildContext
+
+__all__ = [
+    "ENGLAND",
+    "LAIT_REGIONS",
+    "SUCCESSIONS",
+    "load_authorities",
+    "load_neighbours",
+    "load_observations",
+    "load_population",
+    "load_sources",
+    "stage_sources",
+]
+
+ENGLAND = "E92000001"
+
+#: LAIT's numbers for England and the regions (987/988, inner and outer London, are
+#: not regions of the tidy files and are left out).
+LAIT_REGIONS: dict[str, str] = {
+    "970": ENGLAND,
+    "980": "E12000001",
+    "981": "E12000002",
+    "982": "E12000003",
+    "983": "E12000004",
+    "984": "E12000005",
+    "985": "E12000006",
+    "986": "E12000007",
+    "989": "E12000008",
+    "990": "E12000009",
+}
+
+#: Reorganisations: (predecessor, successor, first reporting year of the successor, event).
+SUCCESSIONS: tuple[tuple[str, str, int, str], ...] = (
+    ("835", "838", 2020, "2019 Dorset reorganisation (Dorset County Council → Dorset Council)"),
+    ("835", "839", 2020, "2019 Dorset reorganisation (Christchurch → BCP Council)"),
+    ("836", "839", 2020, "2019 Dorset reorganisation (Poole → BCP Council)"),
+    ("837", "839", 2020, "2019 Dorset reorganisation (Bournemouth → BCP Council)"),
+    ("928", "940", 2022, "2021 Northamptonshire reorganisation"),
+    ("928", "941", 2022, "2021 Northamptonshire reorganisation"),
+    ("909", "942", 2024, "2023 Cumbria reorganisation"),
+    ("909", "943", 2024, "2023 Cumbria reorganisation"),
+)
+
+_LA_TYPES = {
+    "E06": "Unitary authority",
+    "E08": "Metropolitan district",
+    "E09": "London borough",
+    "E10": "County council",
+}
+
+_SYMBOLS_SQL = ", ".join(f"'{s}'" for s in sorted(STATUS_SYMBOLS))
+
+_SOURCE_DDL = """
+CREATE TABLE source (
+    source_id VARCHAR PRIMARY KEY, file VARCHAR NOT NULL, publisher VARCHAR,
+    title VARCHAR, licence VARCHAR, retrieved VARCHAR, sha256 VARCHAR NOT NULL,
+    rows BIGINT
+)"""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stage_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Stage every tidy CSV and the LAIT file as text tables, checking their schemas."""
+    for source in TIDY_SOURCES.values():
+        stage_tidy(con, source, ctx.snapshot_dir)
+    stage_lait(con, ctx.snapshot_dir)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Fill ``source``: one row per snapshot file used, with the manifest's provenance."""
+    manifest: dict[str, dict[str, object]] = {}
+    mpath = ctx.snapshot_dir / "manifest.json"
+    if mpath.is_file():
+        try:
+            raw = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SourceFileError(f"manifest is not valid JSON: {exc}", path=str(mpath)) from exc
+        entries = raw.get("files", raw) if isinstance(raw, dict) else raw
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and "file" in entry:
+                manifest[str(entry["file"])] = entry
+    con.execute(_SOURCE_DDL)
+    files = [(s.key, s.file) for s in TIDY_SOURCES.values()] + [("lait", LAIT_FILE)]
+    for key, name in sorted(files):
+        path = ctx.snapshot_dir / name
+        meta = manifest.get(name, {})
+        table = f"raw_{key}"
+        rows_row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        rows = int(rows_row[0]) if rows_row else 0
+        con.execute(
+            "INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                key,
+                name,
+                str(meta.get("publisher", "")) or None,
+                str(meta.get("title", "")) or None,
+                str(meta.get("licence", "")) or None,
+                str(meta.get("retrieved", "")) or None,
+                _sha256(path),
+                rows,
+            ],
+        )
+    ctx.row_counts["source"] = len(files)
+
+
+def load_authorities(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Fill ``authority``, ``authority_alias`` and ``authority_succession``.
+
+    Every authority that appears in any tidy file, past or present. Existence years come
+    from the CIN census (b1), the longest consistent series; the latest GSS code, name
+    and region are those of the authority's latest row in any file.
+    """
+    union = " UNION ALL ".join(
+        f"SELECT trim(old_la_code) AS la_code, trim(new_la_code) AS gss, trim(la_name) AS name, "
+        f"CASE WHEN region_code LIKE 'E13%' THEN 'E12000007' ELSE trim(region_code) END "
+        f"AS region_code, CASE WHEN region_code LIKE 'E13%' THEN 'London' "
+        f"ELSE trim(region_name) END AS region_name, "
+        f"CAST(substr(time_period, 1, 4) AS INTEGER) AS y, '{s.key}' AS src "
+        f"FROM raw_{s.key} WHERE geographic_level = 'Local authority' "
+        f"AND old_la_code NOT LIKE '%/%'"
+        for s in TIDY_SOURCES.values()
+    )
+    con.execute(f"CREATE TEMP TABLE la_rows AS {union}")
+    bad = con.execute(
+        "SELECT src, name FROM la_rows WHERE la_code IS NULL OR NOT "
+        "regexp_full_match(la_code, '[0-9]{3}') LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise SchemaError(
+            f"authority {bad[1]!r} has no three-digit old_la_code",
+            path=TIDY_SOURCES[str(bad[0])].file,
+            column="old_la_code",
+        )
+    con.execute(
+        """
+        CREATE TABLE authority (
+            la_code VARCHAR PRIMARY KEY, gss_code VARCHAR, name VARCHAR NOT NULL,
+            region_code VARCHAR, region_name VARCHAR, la_type VARCHAR,
+            first_year INTEGER, last_year INTEGER, is_current BOOLEAN NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        INSERT INTO authority
+        WITH latest AS (
+            SELECT la_code, arg_max(gss, y ORDER BY y, gss) AS gss,
+                   arg_max(name, y ORDER BY y, name) AS name,
+                   arg_max(region_code, y ORDER BY y, region_code)
+                       FILTER (WHERE region_code LIKE 'E12%') AS region_code,
+                   arg_max(region_name, y ORDER BY y, region_name)
+                       FILTER (WHERE region_code LIKE 'E12%') AS region_name
+            FROM la_rows WHERE gss IS NOT NULL GROUP BY la_code
+        ), span AS (
+            SELECT la_code, min(y) AS first_year, max(y) AS last_seen
+            FROM la_rows WHERE src = 'b1' GROUP BY la_code
+        ), maxy AS (SELECT max(y) AS y FROM la_rows WHERE src = 'b1')
+        SELECT l.la_code, l.gss, l.name, l.region_code, l.region_name,
+               NULL, s.first_year,
+               CASE WHEN s.last_seen < (SELECT y FROM maxy) THEN s.last_seen END,
+               s.last_seen IS NULL OR s.last_seen >= (SELECT y FROM maxy)
+        FROM latest l LEFT JOIN span s USING (la_code)
+        ORDER BY l.la_code
+        """
+    )
+    for prefix, kind in _LA_TYPES.items():
+        con.execute(
+            "UPDATE authority SET la_type = ? WHERE gss_code LIKE ?", [kind, prefix + "%"]
+        )
+    con.execute(
+        """
+        CREATE TABLE authority_succession (
+            predecessor VARCHAR NOT NULL, successor VARCHAR NOT NULL,
+            year INTEGER NOT NULL, event VARCHAR NOT NULL
+        )"""
+    )
+    con.executemany("INSERT INTO authority_succession VALUES (?, ?, ?, ?)", list(SUCCESSIONS))
+    # Aliases: names (current authority wins a shared name), every GSS code, LA number.
+    con.execute(
+        """
+        CREATE TABLE authority_alias (alias VARCHAR NOT NULL, la_code VARCHAR NOT NULL,
+                                      kind VARCHAR NOT NULL)"""
+    )
+    con.execute(
+        """
+        INSERT INTO authority_alias
+        SELECT DISTINCT alias, la_code, kind FROM (
+            SELECT lower(la_code) AS alias, la_code, 'la_number' AS kind FROM authority
+            UNION ALL
+            SELECT DISTINCT lower(gss), la_code, 'gss' FROM la_rows WHERE gss IS NOT NULL
+            UNION ALL
+            SELECT lower(name), la_code, 'name' FROM authority
+            UNION ALL
+            SELECT DISTINCT lower(r.name), r.la_code, 'former_name' FROM la_rows r
+            WHERE NOT EXISTS (SELECT 1 FROM authority a WHERE lower(a.name) = lower(r.name))
+        ) ORDER BY alias, la_code
+        """
+    )
+    n = con.execute("SELECT count(*) FROM authority").fetchone()
+    ctx.row_counts["authority"] = int(n[0]) if n else 0
+
+
+def _geo_sql(alias: str = "") -> str:
+    p = f"{alias}." if alias else ""
+    return (
+        f"CASE {p}geographic_level WHEN 'National' THEN 'national' "
+        f"WHEN 'Regional' THEN 'regional' ELSE 'la' END AS geo_level, "
+        f"CASE {p}geographic_level WHEN 'National' THEN '{ENGLAND}' "
+        f"WHEN 'Regional' THEN trim({p}region_code) ELSE trim({p}old_la_code) END AS geo_code"
+    )
+
+
+def load_population(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Fill ``population``: children 0–17; the mid-year estimate of ``Y-1`` serves ``Y``."""
+    con.execute(
+        """
+        CREATE TABLE population (
+            geo_level VARCHAR NOT NULL, geo_code VARCHAR NOT NULL, year INTEGER NOT NULL,
+            mid_year INTEGER NOT NULL, population DOUBLE,
+            PRIMARY KEY (geo_level, geo_code, year)
+        )"""
+    )
+    con.execute(
+        f"""
+        INSERT INTO population
+        SELECT {_geo_sql()}, CAST(time_period AS INTEGER) + 1,
+               CAST(time_period AS INTEGER), TRY_CAST(population_estimate AS DOUBLE)
+        FROM raw_population
+        ORDER BY 1, 2, 3
+        """
+    )
+    n = con.execute("SELECT count(*) FROM population").fetchone()
+    ctx.row_counts["population"] = int(n[0]) if n else 0
+
+
+def _read_neighbours_2025(path: Path) -> list[tuple[str, str, int, str, str]]:
+    import csv
+
+    rows: list[tuple[str, str, int, str, str]] = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for lineno, rec in enumerate(csv.DictReader(fh), start=2):
+            la = (rec.get("old_la_code") or "").strip()
+            if not la.isdigit():
+                raise SchemaError("not an LA number", path=str(path), row=lineno, column="old_la_code")
+            for k in range(1, 11):
+                sn = (rec.get(f"SN_{k}") or "").strip()
+                if sn:
+                    rows.append((la, sn, k, (rec.get(f"SN_{k}P") or "").strip(), "2025"))
+    return rows
+
+
+def _read_neighbours_2021(path: Path) -> list[tuple[str, str, int, str, str]]:
+    import csv
+
+    rows: list[tuple[str, str, int, str, str]] = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        if not header or header[0].strip() != "LA num":
+            raise SchemaError("unexpected header", path=str(path), row=1, column="LA num")
+        for lineno, rec in enumerate(reader, start=2):
+            la = rec[0].strip() if rec else ""
+            if not la.isdigit():
+                continue
+            # Columns: LA num, LA Name, LA number, GOInd, GOReg, then (SNk, SNP) pairs.
+            for k in range(10):
+                pos = 5 + 2 * k
+                if pos + 1 < len(rec) and rec[pos].strip():
+                    rows.append((la, rec[pos].strip(), k + 1, rec[pos + 1].strip(), "2021"))
+            del lineno
+    return rows
+
+
+def load_neighbours(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Fill ``statistical_neighbour`` from the 2025 model and the April 2021 groupings."""
+    con.execute(
+        """
+        CREATE TABLE statistical_neighbour (
+            la_code VARCHAR NOT NULL, neighbour VARCHAR NOT NULL, rank INTEGER NOT NULL,
+            closeness VARCHAR, model VARCHAR NOT NULL
+        )"""
+    )
+    files = {
+        "2025": ctx.snapshot_dir / "sn_model_2025_wide.csv",
+        "2021": ctx.snapshot_dir / "New_Statistical_Neighbour_Groupings_April_2021.csv",
+    }
+    rows: list[tuple[str, str, int, str, str]] = []
+    for model, path in files.items():
+        if not path.is_file():
+            raise SourceFileError("file is missing from the snapshot", path=str(path))
+        reader = _read_neighbours_2025 if model == "2025" else _read_neighbours_2021
+        rows.extend(reader(path))
+    rows.sort(key=lambda r: (r[4], r[0], r[2]))
+    con.executemany("INSERT INTO statistical_neighbour VALUES (?, ?, ?, ?, ?)", rows)
+    ctx.row_counts["statistical_neighbour"] = len(rows)
+
+
+_OBS_DDL = """
+CREATE TABLE observation (
+    indicator VARCHAR NOT NULL, geo_level VARCHAR NOT NULL, geo_code VARCHAR NOT NULL,
+    year INTEGER NOT NULL, value DOUBLE, status VARCHAR, numerator DOUBLE,
+    denominator DOUBLE, computed_value DOUBLE, published_value DOUBLE,
+    method VARCHAR NOT NULL, provisional BOOLEAN NOT NULL DEFAULT false,
+    source_id VARCHAR NOT NULL
+)"""
+
+
+def _cell(col: str) -> tuple[str, str]:
+    """SQL for a cell's number and its publisher symbol."""
+    c = f"trim({_q(col)})"
+    return (
+        f"TRY_CAST({c} AS DOUBLE)",
+        f"CASE WHEN {c} IN ({_SYMBOLS_SQL}) THEN {c} END",
+    )
+
+
+def _year_sql(shift: int) -> str:
+    return (
+        "CASE WHEN length(trim(time_period)) = 6 "
+        "THEN CAST(substr(trim(time_period), 1, 4) AS INTEGER) + 1 "
+        f"ELSE CAST(trim(time_period) AS INTEGER) + {shift} END"
+    )
+
+
+def _tidy_select(ind: Indicator) -> str:
+    d = ind.derivation
+    table = f"raw_{d.source}"
+    where = " AND ".join(f"trim({_q(k)}) = '{v}'" for k, v in d.filters) or "true"
+    num, num_status = _cell(d.column)
+    # Joint services (e.g. "940 / 941", "314 / 318" in the workforce file) publish one
+    # return for two authorities: its rates stand for both, its counts for neither.
+    shared_filter = "AND coalesce(old_la_code, '') NOT LIKE '%/%'" if ind.is_count or d.kind == "rate" else ""
+    version_rank = (
+        "CASE version WHEN 'Final' THEN 0 WHEN 'Revised' THEN 1 ELSE 2 END"
+        if d.source in ("ks2", "ks4")
+        else "0"
+    )
+    if d.kind == "column":
+        value, status, den, computed, published = num, num_status, "NULL", "NULL", num
+        method = "'published'"
+    elif d.kind == "ratio":
+        den, den_status = _cell(d.denominator_column)
+        computed = f"CASE WHEN {den} > 0 THEN {100.0 * d.scale} * {num} / {den} END"
+        if d.published_column:
+            published, pub_status = _cell(d.published_column)
+        else:
+            published, pub_status = "NULL", "NULL"
+        value = f"coalesce({published}, {computed})"
+        status = f"CASE WHEN {value} IS NULL THEN coalesce({pub_status}, {num_status}, {den_status}) END"
+        method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
+    elif d.kind == "rate":
+        den = "p.population"
+        computed = f"CASE WHEN {den} > 0 THEN 10000.0 * {num} / {den} END"
+        if d.published_column:
+            published, pub_status = _cell(d.published_column)
+        else:
+            published, pub_status = "NULL", "NULL"
+        value = f"coalesce({published}, {computed})"
+        status = f"CASE WHEN {value} IS NULL THEN coalesce({pub_status}, {num_status}) END"
+        method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
+    else:  # pragma: no cover - guarded by the caller
+        raise ValueError(d.kind)
+    return f"""
+        SELECT '{ind.id}' AS indicator, geo_level, geo_code, year, value, status,
+               numerator, denominator, computed_value, published_value,
+               CASE WHEN _shared THEN 'shared' ELSE method END AS method,
+               false AS provisional, '{d.source}' AS source_id
+        FROM (
+            SELECT g.*, {value} AS value, {status} AS status, {num} AS numerator,
+                   {den} AS denominator, {computed} AS computed_value,
+                   {published} AS published_value, {method} AS method,
+                   row_number() OVER (PARTITION BY g.geo_level, g.geo_code, g.year
+                                      ORDER BY g._shared, {version_rank}, g._row) AS _pick
+            FROM (SELECT *, {_geo_sql()}, {_year_sql(d.year_shift)} AS year
+                  FROM (SELECT * EXCLUDE (old_la_code),
+                               trim(unnest(CASE WHEN old_la_code IS NULL THEN [NULL]
+                                   ELSE string_split(old_la_code, '/') END)) AS old_la_code,
+                               coalesce(old_la_code LIKE '%/%', false) AS _shared
+                        FROM {table} WHERE {where} {shared_filter})) g
+            LEFT JOIN population p USING (geo_level, geo_code, year)
+        ) WHERE _pick = 1 AND geo_code IS NOT NULL AND geo_code <> ''
+    """
+
+
+def _lait_geo() -> str:
+    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in LAIT_REGIONS.items())
+    return (
+        f"CASE la_number WHEN '970' THEN 'national' "
+        f"WHEN '980' THEN 'regional' WHEN '981' THEN 'regional' WHEN '982' THEN 'regional' "
+        f"WHEN '983' THEN 'regional' WHEN '984' THEN 'regional' WHEN '985' THEN 'regional' "
+        f"WHEN '986' THEN 'regional' WHEN '989' THEN 'regional' WHEN '990' THEN 'regional' "
+        f"ELSE 'la' END AS geo_level, "
+        f"CASE la_number {cases} ELSE la_number END AS geo_code"
+    )
+
+
+def _lait_select(ind: Indicator) -> str:
+    d = ind.derivation
+    return f"""
+        SELECT '{ind.id}' AS indicator, geo_level, geo_code, year,
+               TRY_CAST(raw AS DOUBLE) AS value,
+               CASE WHEN raw IN ({_SYMBOLS_SQL}) THEN raw END AS status,
+               NULL AS numerator, NULL AS denominator, NULL AS computed_value,
+               TRY_CAST(raw AS DOUBLE) AS published_value, 'published' AS method,
+               false AS provisional, 'lait' AS source_id
+        FROM (
+            SELECT *, {_lait_geo()},
+                   row_number() OVER (PARTITION BY la_number, year ORDER BY _row) AS _pick
+            FROM raw_lait WHERE short_desc = '{d.lait}' AND year IS NOT NULL
+                  AND la_number NOT IN ('987', '988')
+        ) WHERE _pick = 1
+    """
+
+
+def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Fill ``observation`` with every catalogue indicator, in catalogue order."""
+    con.execute(_OBS_DDL)
+    deferred: list[Indicator] = []
+    for ind in CATALOGUE.values():
+        d = ind.derivation
+        if d.kind in ("column", "ratio", "rate"):
+            con.execute(f"INSERT INTO observation {_tidy_select(ind)}")
+        elif d.kind == "lait":
+            con.execute(f"INSERT INTO observation {_lait_select(ind)}")
+        else:
+            deferred.append(ind)
+    for ind in deferred:
+        d = ind.derivation
+        if d.kind == "population":
+            con.execute(
+                f"""INSERT INTO observation
+                SELECT '{ind.id}', geo_level, geo_code, year, population, NULL, NULL, NULL,
+                       NULL, population, 'published', false, 'population'
+                FROM population"""
+            )
+        elif d.kind == "product":
+            con.execute(
+                f"""INSERT INTO observation
+                SELECT '{ind.id}', l.geo_level, l.geo_code, l.year,
+                       CASE WHEN o.value > 0 THEN l.value * p.population / o.value END,
+                       CASE WHEN l.value IS NULL THEN l.status
+                            WHEN o.value IS NULL THEN coalesce(o.status, 'x') END,
+                       l.value * p.population, o.value,
+                       CASE WHEN o.value > 0 THEN l.value * p.population / o.value END,
+                       NULL, 'computed', false, 'lait'
+                FROM (SELECT * FROM ({_lait_select(ind)})) l
+                JOIN population p USING (geo_level, geo_code, year)
+                LEFT JOIN observation o ON o.indicator = '{d.other}'
+                     AND o.geo_level = l.geo_level AND o.geo_code = l.geo_code
+                     AND o.year = l.year"""
+            )
+    # Cross-check with a publisher's rate published elsewhere (LAIT).
+    for ind in CATALOGUE.values():
+        d = ind.derivation
+        if d.kind == "rate" and d.published_lait:
+            con.execute(
+                f"""UPDATE observation o SET published_value = l.value
+                FROM ({_lait_select(ind).replace(f"'{d.lait}'", f"'{d.published_lait}'")}) l
+                WHERE o.indicator = '{ind.id}' AND o.geo_level = l.geo_level
+                  AND o.geo_code = l.geo_code AND o.year = l.year"""
+            )
+    # Rows for authorities before they existed or after they ceased carry no data at
+    # all in some files (all 'x'); they are kept, with their symbol, as published.
+    con.execute(
+        "CREATE TABLE _obs_sorted AS SELECT * FROM observation "
+        "ORDER BY indicator, geo_level, geo_code, year"
+    )
+    con.execute("DROP TABLE observation")
+    con.execute("ALTER TABLE _obs_sorted RENAME TO observation")
+    dup = con.execute(
+        "SELECT indicator, geo_code, year, count(*) FROM observation "
+        "GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    if dup is not None:
+        raise SchemaError(f"duplicate observation for {dup[0]} {dup[1]} {dup[2]}")
+    n = con.execute("SELECT count(*) FROM observation").fetchone()
+    ctx.row_counts["observation"] = int(n[0]) if n else 0

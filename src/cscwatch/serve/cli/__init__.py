@@ -26,6 +26,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each module can add its commands to ``app`` without cycles.
+    import cscwatch.serve.cli.fetch  # noqa: F401
     from cscwatch.serve.cli import warehouse  # noqa: F401
 
 

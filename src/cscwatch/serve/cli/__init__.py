@@ -27,7 +27,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported here so each module can add its commands to ``app`` without cycles.
     import cscwatch.serve.cli.fetch  # noqa: F401
-    from cscwatch.serve.cli import warehouse  # noqa: F401
+    from cscwatch.serve.cli import serve, warehouse  # noqa: F401
 
 
 _register()

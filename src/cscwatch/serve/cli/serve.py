@@ -1,0 +1,50 @@
+"""``cscwatch serve``: the dashboard and HTTP API over the warehouse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.serve.cli import app
+
+__all__ = ["serve"]
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Serve the dashboard at / and the API at /api (OpenAPI docs at /api/docs).
+
+    The warehouse is opened read-only; a `cscwatch build` that replaces it is picked up
+    on the next request without a restart.
+    """
+    import uvicorn
+
+    if not 0 < port < 65536:
+        raise InputError(f"--port {port}: use 1 to 65535")
+    settings = Settings()
+    if not settings.warehouse.exists():
+        typer.echo(
+            f"note: no warehouse at {settings.warehouse} yet; run 'cscwatch build'", err=True
+        )
+    typer.echo(f"cscwatch serving on http://{host}:{port}/ (API docs at /api/docs)", err=True)
+    if workers > 1:
+        uvicorn.run(
+            "cscwatch.serve.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
+    else:
+        from cscwatch.serve.api import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)

@@ -1,0 +1,393 @@
+"""``cscwatch fetch`` against a real HTTP server on loopback.
+
+Each test works on a copy of part of the bundled snapshot in ``tmp_path``; the real
+snapshot is never touched. The server serves whatever a test puts in ``routes``:
+good newer files, truncated ones, wrong columns, 404s and a server that stalls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import FetchError, InputError
+from cscwatch.ingest.fetch import (
+    _read_csv,
+    _Refused,
+    fetch_snapshot,
+    load_url_overrides,
+    parse_url_option,
+)
+from cscwatch.ingest.snapshot import (
+    Manifest,
+    ManifestEntry,
+    load_manifest,
+    verify_snapshot,
+    write_manifest,
+)
+
+REPO_SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "snapshot"
+CSV = "d3_cpps_subsequent_plan_2013_to_2025.csv"
+SMALL = "sn_model_2025_wide.csv"
+PARQUET = "bds_long_0.parquet"
+TODAY = date(2027, 3, 1)
+
+
+# --------------------------------------------------------------------------- server
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    #: "full" sends everything; "truncate" promises len(body) and sends half;
+    #: "stall" sends headers and then nothing until the test ends.
+    mode: str = "full"
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.release = threading.Event()
+        self.hits: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.hits.append(self.path)
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_error(404, "not found")
+                    return
+                self.send_response(route.status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                if route.mode == "stall":
+                    server.release.wait(10)
+                    return
+                if route.mode == "truncate":
+                    self.wfile.write(route.body[: len(route.body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(route.body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep test output quiet
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+        host, port = self.httpd.server_address[:2]
+        self.base_url = f"http://{host!s}:{port}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    s = _Server()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+# ------------------------------------------------------------------------- snapshot
+
+
+@pytest.fixture
+def snap(tmp_path: Path) -> Path:
+    """A copy of three bundled files with their manifest entries, plus a derived file."""
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    bundled = load_manifest(REPO_SNAPSHOT)
+    entries = []
+    for name in (CSV, SMALL, PARQUET):
+        shutil.copy2(REPO_SNAPSHOT / name, directory / name)
+        entries.append(bundled.entry(name))
+    (directory / "derived.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    entries.append(
+        ManifestEntry(
+            file="derived.csv",
+            publisher="DfE",
+            title="A derived file",
+            retrieved=date(2026, 11, 1),
+            sha256=hashlib.sha256(b"a,b\n1,2\n").hexdigest(),
+            bytes=8,
+            kind="derived",
+            derived_from=[CSV],
+            command="python scripts/make_derived.py",
+        )
+    )
+    write_manifest(directory, Manifest(files=entries))
+    return directory
+
+
+def _settings(directory: Path, timeout: float = 5.0) -> Settings:
+    return Settings(snapshot_dir=directory, fetch_timeout=timeout)
+
+
+def _state(directory: Path) -> dict[str, bytes]:
+    """Every file in the folder (staging leftovers included) with its contents."""
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def _newer_csv(directory: Path) -> bytes:
+    """The current D3 file plus one more row: what a newer release looks like."""
+    data = (directory / CSV).read_bytes()
+    last = data.rstrip(b"\n").rsplit(b"\n", 1)[1]
+    return data + last.replace(b"2025", b"2026", 1) + b"\n"
+
+
+def _serve_current(server: _Server, directory: Path, *names: str) -> None:
+    for name in names:
+        server.routes[f"/{name}"] = Route((directory / name).read_bytes())
+
+
+# ------------------------------------------------------------------------------ good
+
+
+def test_newer_file_is_swapped_in_and_manifest_updated(snap: Path, server: _Server) -> None:
+    new = _newer_csv(snap)
+    server.routes[f"/{CSV}"] = Route(new)
+    _serve_current(server, snap, SMALL, PARQUET)
+    old_sha = load_manifest(snap).entry(CSV).sha256
+
+    report = fetch_snapshot(_settings(snap), base_url=server.base_url, today=TODAY)
+
+    assert (snap / CSV).read_bytes() == new
+    entry = load_manifest(snap).entry(CSV)
+    assert entry.sha256 == hashlib.sha256(new).hexdigest()
+    assert entry.bytes == len(new)
+    assert entry.previous_sha256 == old_sha
+    assert entry.retrieved == TODAY
+    # Hand-written fields survive the rewrite.
+    assert entry.title == "Children in need" and entry.publisher == "DfE"
+    status = {o.file: o.status for o in report.outcomes}
+    assert status == {
+        CSV: "updated",
+        SMALL: "unchanged",
+        PARQUET: "unchanged",
+        "derived.csv": "skipped",
+    }
+    assert report.changed == [CSV]
+    d3 = next(o for o in report.outcomes if o.file == CSV)
+    assert d3.rows == 2133 and d3.previous_sha256 == old_sha
+    # Unchanged files keep their retrieval date; no staging folder is left behind.
+    assert load_manifest(snap).entry(SMALL).retrieved == date(2026, 11, 1)
+    assert not [p for p in snap.iterdir() if p.name.startswith(".")]
+    verify_snapshot(snap)
+
+
+def test_dry_run_reports_and_changes_nothing(snap: Path, server: _Server) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap))
+    before = _state(snap)
+    report = fetch_snapshot(
+        _settings(snap), base_url=server.base_url, only=[CSV], dry_run=True, today=TODAY
+    )
+    assert [(o.file, o.status) for o in report.outcomes] == [(CSV, "would update")]
+    assert report.to_dict()["dry_run"] is True
+    assert _state(snap) == before
+
+
+def test_per_file_url_beats_manifest_and_base_url(snap: Path, server: _Server) -> None:
+    new = _newer_csv(snap)
+    server.routes["/elsewhere/d3.csv"] = Route(new)
+    fetch_snapshot(
+        _settings(snap),
+        only=[CSV],
+        urls={CSV: f"{server.base_url}/elsewhere/d3.csv"},
+        base_url=f"{server.base_url}/nowhere",
+        today=TODAY,
+    )
+    assert (snap / CSV).read_bytes() == new
+    assert server.hits == ["/elsewhere/d3.csv"]
+
+
+def test_newer_parquet_with_the_same_columns_is_accepted(snap: Path, server: _Server) -> None:
+    current = pq.read_table(snap / PARQUET)
+    buf = io.BytesIO()
+    pq.write_table(current.slice(0, 50), buf)
+    server.routes[f"/{PARQUET}"] = Route(buf.getvalue())
+    report = fetch_snapshot(_settings(snap), base_url=server.base_url, only=[PARQUET], today=TODAY)
+    assert report.outcomes[0].status == "updated" and report.outcomes[0].rows == 50
+    assert pq.read_table(snap / PARQUET).num_rows == 50
+
+
+# ------------------------------------------------------------------------- refusals
+
+
+def _assert_refused(snap: Path, server: _Server, *needles: str, timeout: float = 5.0) -> str:
+    before = _state(snap)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(_settings(snap, timeout), base_url=server.base_url, today=TODAY)
+    assert _state(snap) == before, "a refused fetch must leave the snapshot untouched"
+    msg = str(err.value)
+    for needle in needles:
+        assert needle in msg
+    return msg
+
+
+def test_content_length_mismatch_is_refused(snap: Path, server: _Server) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), mode="truncate")
+    _serve_current(server, snap, SMALL, PARQUET)
+    _assert_refused(snap, server, CSV, "snapshot not changed")
+
+
+def test_file_cut_mid_row_is_refused(snap: Path, server: _Server) -> None:
+    new = _newer_csv(snap)
+    server.routes[f"/{CSV}"] = Route(new[: len(new) - 7])  # honest length, cut mid-row
+    _serve_current(server, snap, SMALL, PARQUET)
+    _assert_refused(snap, server, CSV, "last line is incomplete")
+
+
+def test_wrong_columns_are_refused_naming_the_missing_ones(snap: Path, server: _Server) -> None:
+    new = _newer_csv(snap).replace(b"CPP_subsequent,", b"cpp_later,", 1)
+    server.routes[f"/{CSV}"] = Route(new)
+    _serve_current(server, snap, SMALL, PARQUET)
+    _assert_refused(snap, server, CSV, "missing columns: CPP_subsequent")
+
+
+def test_header_only_file_is_refused(snap: Path, server: _Server) -> None:
+    header = (snap / CSV).read_bytes().split(b"\n", 1)[0] + b"\n"
+    server.routes[f"/{CSV}"] = Route(header)
+    _serve_current(server, snap, SMALL, PARQUET)
+    _assert_refused(snap, server, CSV, "no data rows")
+
+
+def test_html_error_page_is_refused(snap: Path, server: _Server) -> None:
+    server.routes[f"/{CSV}"] = Route(b"<!DOCTYPE html>\n<html><body>Sorry</body></html>\n")
+    _serve_current(server, snap, SMALL, PARQUET)
+    _assert_refused(snap, server, CSV, "missing columns: time_period")
+
+
+def test_http_404_is_refused(snap: Path, server: _Server) -> None:
+    _serve_current(server, snap, SMALL, PARQUET)  # no route for the CSV
+    _assert_refused(snap, server, CSV, "HTTP 404")
+
+
+def test_stalled_server_times_out(snap: Path, server: _Server) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), mode="stall")
+    _serve_current(server, snap, SMALL, PARQUET)
+    start = time.monotonic()
+    _assert_refused(snap, server, CSV, "within 0.3s", timeout=0.3)
+    assert time.monotonic() - start < 5
+
+
+def test_truncated_parquet_is_refused(snap: Path, server: _Server) -> None:
+    body = (snap / PARQUET).read_bytes()
+    server.routes[f"/{PARQUET}"] = Route(body[: len(body) // 2])  # honest length, half a file
+    _serve_current(server, snap, CSV, SMALL)
+    _assert_refused(snap, server, PARQUET, "not a readable parquet file")
+
+
+def test_parquet_with_missing_columns_is_refused(snap: Path, server: _Server) -> None:
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"Short Desc": ["x"], "Values": ["1"]}), buf)
+    server.routes[f"/{PARQUET}"] = Route(buf.getvalue())
+    _serve_current(server, snap, CSV, SMALL)
+    _assert_refused(snap, server, PARQUET, "missing columns: Data item, Years")
+
+
+def test_one_bad_file_stops_every_swap_and_all_failures_are_named(
+    snap: Path, server: _Server
+) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap))  # good
+    # SMALL: 404; PARQUET: wrong columns
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"x": [1]}), buf)
+    server.routes[f"/{PARQUET}"] = Route(buf.getvalue())
+    msg = _assert_refused(snap, server, SMALL, "HTTP 404", PARQUET, "missing columns")
+    assert CSV not in msg
+
+
+# ---------------------------------------------------------------------- input errors
+
+
+def test_only_unknown_file_is_an_input_error(snap: Path, server: _Server) -> None:
+    with pytest.raises(InputError, match=r"not in the manifest: nope\.csv"):
+        fetch_snapshot(_settings(snap), base_url=server.base_url, only=["nope.csv"])
+
+
+def test_only_derived_file_is_an_input_error(snap: Path, server: _Server) -> None:
+    with pytest.raises(InputError, match="derived file; remake it with"):
+        fetch_snapshot(_settings(snap), base_url=server.base_url, only=["derived.csv"])
+
+
+def test_files_without_address_are_skipped(snap: Path, server: _Server) -> None:
+    # Without --base-url only the manifest's addresses count: D3 and SMALL have none;
+    # the parquet's real address is replaced so the test never leaves loopback.
+    _serve_current(server, snap, PARQUET)
+    urls = {PARQUET: f"{server.base_url}/{PARQUET}"}
+    report = fetch_snapshot(_settings(snap), urls=urls, dry_run=True, today=TODAY)
+    status = {o.file: o.status for o in report.outcomes}
+    assert status == {
+        CSV: "skipped",
+        SMALL: "skipped",
+        PARQUET: "unchanged",
+        "derived.csv": "skipped",
+    }
+    reasons = {o.file: o.reason or "" for o in report.outcomes}
+    assert "no download address" in reasons[CSV]
+    with pytest.raises(InputError, match="no download address"):
+        fetch_snapshot(_settings(snap), only=[CSV])
+
+
+def test_parse_url_option() -> None:
+    assert parse_url_option(["a.csv=http://x/a?b=c"]) == {"a.csv": "http://x/a?b=c"}
+    with pytest.raises(InputError, match="FILE=URL"):
+        parse_url_option(["a.csv"])
+
+
+def test_load_url_overrides(tmp_path: Path) -> None:
+    good = tmp_path / "urls.toml"
+    good.write_text('[urls]\n"a.csv" = "https://example.org/a.csv"\n', encoding="utf-8")
+    assert load_url_overrides(good) == {"a.csv": "https://example.org/a.csv"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("urls = 3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[urls\]"):
+        load_url_overrides(bad)
+
+
+# ------------------------------------------------------------------- CSV completeness
+
+_TINY = 'time_period,la_name,value\n2024,Barnet,1\n2025,"Bath, and NE Somerset",2\n'
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=1, max_value=len(_TINY) - 1))
+def test_any_cut_not_on_a_line_end_is_refused(tmp_path: Path, cut: int) -> None:
+    path = tmp_path / "cut.csv"
+    data = _TINY[:cut]
+    path.write_text(data, encoding="utf-8")
+    if data.endswith("\n"):
+        # Cut exactly at a line end: a well-formed shorter file (Content-Length catches it).
+        _, rows = _read_csv(path)
+        assert rows == data.count("\n") - 1
+    else:
+        with pytest.raises(_Refused):
+            _read_csv(path)

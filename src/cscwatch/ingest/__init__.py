@@ -1,5 +1,14 @@
 """Ingest: one reader per source format, and the bundled snapshot's manifest and refresh."""
 
+from cscwatch.ingest.ofsted_reports import (
+    ExtractedReport,
+    ExtractionRun,
+    ProviderLookup,
+    extract_reports,
+    load_provider_lookup,
+    write_judgements_csv,
+)
+from cscwatch.ingest.ofsted_text import parse_report_text
 from cscwatch.ingest.snapshot import (
     Manifest,
     ManifestEntry,
@@ -10,10 +19,17 @@ from cscwatch.ingest.snapshot import (
 )
 
 __all__ = [
+    "ExtractedReport",
+    "ExtractionRun",
     "Manifest",
     "ManifestEntry",
+    "ProviderLookup",
     "SnapshotReport",
+    "extract_reports",
     "load_manifest",
+    "load_provider_lookup",
+    "parse_report_text",
     "refresh_manifest",
     "verify_snapshot",
+    "write_judgements_csv",
 ]

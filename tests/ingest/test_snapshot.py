@@ -1,0 +1,218 @@
+"""The bundled snapshot's manifest: schema, checksums, and the refresh script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cscwatch.core.errors import SourceFileError
+from cscwatch.ingest.snapshot import (
+    MANIFEST_NAME,
+    Manifest,
+    load_manifest,
+    refresh_manifest,
+    verify_snapshot,
+    write_manifest,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+REPO_SNAPSHOT = ROOT / "data" / "snapshot"
+OGL = "Open Government Licence v3.0"
+SMALL = ("sn_model_2025_wide.csv", "LTLA-UTLA_Apr23_Lookup_England-Wales.csv")
+
+
+# -------------------------------------------------------------- the bundled snapshot
+
+
+def test_bundled_manifest_lists_every_file_with_the_right_checksum() -> None:
+    # Another engineer's new derived file fails here until it is described:
+    #   python scripts/make_manifest.py add FILE --publisher ... --title ... \
+    #       --derived-from SOURCE --command "python scripts/..."
+    report = verify_snapshot(REPO_SNAPSHOT)
+    assert report.unlisted == [], (
+        f"files in data/snapshot missing from manifest.json: {report.unlisted}; "
+        "add them with scripts/make_manifest.py add (see docs/snapshot.md)"
+    )
+    assert len(report.checked) == len(load_manifest(REPO_SNAPSHOT).files)
+
+
+def test_bundled_manifest_entries_are_complete() -> None:
+    manifest = load_manifest(REPO_SNAPSHOT)
+    for e in manifest.files:
+        assert e.licence == OGL, e.file
+        assert e.licence_url.startswith("https://www.nationalarchives.gov.uk/"), e.file
+        if e.kind == "published":
+            # Either a download address or a note saying why there is none.
+            assert e.url or e.note, f"{e.file}: no url and no note"
+        else:
+            assert e.derived_from and e.command, e.file
+    # The core published files the product reads are all there.
+    names = set(manifest.names)
+    for required in (
+        "b1_children_in_need_2013_to_2025.csv",
+        "cla_number_and_rate_per_10k_children.csv",
+        "csww_indicators_2017_to_2025.csv",
+        "ons_mid-year_population_estimates_2012_to_2024.csv",
+        "bds_long_0.parquet",
+        "provider_lookup.csv",
+    ):
+        assert required in names
+
+
+def test_bundled_manifest_is_in_canonical_form(tmp_path: Path) -> None:
+    # What write_manifest writes, byte for byte, so refreshes make minimal diffs.
+    write_manifest(tmp_path, load_manifest(REPO_SNAPSHOT))
+    assert (tmp_path / MANIFEST_NAME).read_bytes() == (REPO_SNAPSHOT / MANIFEST_NAME).read_bytes()
+
+
+def test_refresh_script_check_mode_passes_on_the_bundled_snapshot() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_manifest.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "manifest up to date" in done.stdout
+
+
+# ---------------------------------------------------------------- on a copy
+
+
+@pytest.fixture
+def snap(tmp_path: Path) -> Path:
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    bundled = load_manifest(REPO_SNAPSHOT)
+    for name in SMALL:
+        shutil.copy2(REPO_SNAPSHOT / name, directory / name)
+    write_manifest(directory, Manifest(files=[bundled.entry(n) for n in SMALL]))
+    return directory
+
+
+def test_verify_names_a_changed_file(snap: Path) -> None:
+    with (snap / SMALL[0]).open("ab") as fh:
+        fh.write(b"999,Nowhere,x,x\n")
+    with pytest.raises(SourceFileError, match=r"sn_model_2025_wide\.csv: sha256") as err:
+        verify_snapshot(snap)
+    assert err.value.path == str(snap / SMALL[0])
+
+
+def test_verify_names_a_missing_file(snap: Path) -> None:
+    (snap / SMALL[1]).unlink()
+    with pytest.raises(SourceFileError, match="listed in the manifest but missing"):
+        verify_snapshot(snap)
+
+
+def test_verify_reports_unlisted_files(snap: Path) -> None:
+    (snap / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+    (snap / ".hidden").write_text("x", encoding="utf-8")
+    report = verify_snapshot(snap)
+    assert report.unlisted == ["extra.csv"] and not report.ok
+    assert sorted(report.checked) == sorted(SMALL)
+
+
+def test_refresh_keeps_hand_written_fields(snap: Path) -> None:
+    before = load_manifest(snap).entry(SMALL[0])
+    with (snap / SMALL[0]).open("ab") as fh:
+        fh.write(b"999,Nowhere,x,x\n")
+    assert refresh_manifest(snap, check=True) == [SMALL[0]]
+    assert load_manifest(snap).entry(SMALL[0]) == before  # check mode wrote nothing
+    assert refresh_manifest(snap) == [SMALL[0]]
+    after = load_manifest(snap).entry(SMALL[0])
+    assert after.sha256 != before.sha256 and after.bytes == before.bytes + 16
+    same = {"title", "publisher", "url", "note", "retrieved", "source_page", "kind"}
+    assert after.model_dump(include=same) == before.model_dump(include=same)
+    verify_snapshot(snap)
+    assert refresh_manifest(snap) == []
+
+
+def test_refresh_refuses_unlisted_files(snap: Path) -> None:
+    (snap / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match="not in the manifest"):
+        refresh_manifest(snap)
+
+
+def test_script_add_describes_a_derived_file(snap: Path) -> None:
+    (snap / "ofsted_judgements.csv").write_text("la_code,overall\n352,good\n", encoding="utf-8")
+    script = str(ROOT / "scripts" / "make_manifest.py")
+    args = [sys.executable, script, "--dir", str(snap), "add", "ofsted_judgements.csv"]
+    args += ["--publisher", "Ofsted", "--title", "Children's services inspection judgements"]
+    args += ["--derived-from", "../shared/data/ofsted/reports", "--retrieved", "2026-11-22"]
+    args += ["--command", "cscwatch ofsted extract"]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    entry = load_manifest(snap).entry("ofsted_judgements.csv")
+    assert entry.kind == "derived" and entry.command == "cscwatch ofsted extract"
+    assert entry.url is None and entry.licence == OGL
+    assert verify_snapshot(snap).ok
+
+
+# ----------------------------------------------------------------- schema errors
+
+
+def _write_raw(directory: Path, data: object) -> None:
+    (directory / MANIFEST_NAME).write_text(json.dumps(data), encoding="utf-8")
+
+
+def _entry(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "file": "a.csv",
+        "publisher": "DfE",
+        "title": "T",
+        "retrieved": "2026-11-01",
+        "url": None,
+    }
+    base.update(kw)
+    return base
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    with pytest.raises(SourceFileError, match="manifest not found"):
+        load_manifest(tmp_path)
+
+
+def test_manifest_not_json(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST_NAME).write_text("{", encoding="utf-8")
+    with pytest.raises(SourceFileError, match="not readable JSON"):
+        load_manifest(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "needle"),
+    [
+        (_entry(publisher="BBC"), "a.csv.publisher"),
+        (_entry(sha256="abc"), "a.csv.sha256"),
+        (_entry(kind="derived"), "needs derived_from and command"),
+        (_entry(command="make"), "has derived_from/command"),
+        (_entry(file="../etc/passwd"), "bare file name"),
+        (_entry(colour="red"), "a.csv.colour"),
+    ],
+)
+def test_schema_errors_name_the_entry_and_field(
+    tmp_path: Path, entry: dict[str, object], needle: str
+) -> None:
+    _write_raw(tmp_path, {"manifest_version": 1, "files": [entry]})
+    with pytest.raises(SourceFileError, match="breaks its schema") as err:
+        load_manifest(tmp_path)
+    assert needle in str(err.value)
+
+
+def test_duplicate_entries_are_refused(tmp_path: Path) -> None:
+    _write_raw(tmp_path, {"manifest_version": 1, "files": [_entry(), _entry()]})
+    with pytest.raises(SourceFileError, match=r"listed more than once: a\.csv"):
+        load_manifest(tmp_path)
+
+
+def test_unhashed_entry_fails_verification(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    _write_raw(tmp_path, {"manifest_version": 1, "files": [_entry()]})
+    with pytest.raises(SourceFileError, match="not hashed yet"):
+        verify_snapshot(tmp_path)
+    assert refresh_manifest(tmp_path) == ["a.csv"]
+    assert verify_snapshot(tmp_path).ok

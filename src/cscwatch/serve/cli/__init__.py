@@ -24,17 +24,37 @@ app = typer.Typer(
 )
 
 
-def _register() -> None:
-    # Imported here so each module can add its commands to ``app`` without cycles.
-    import cscwatch.serve.cli.fetch  # noqa: F401
-    from cscwatch.serve.cli import serve, warehouse  # noqa: F401
+#: Which module defines each top-level command. ``main`` imports only the module of
+#: the command being run, so a quick query does not pay for importing PDF, XML and
+#: web libraries; ``--help`` and unknown commands import them all.
+#: To add a command group: add its module here (one line) — nothing else.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "build": ("warehouse",),
+    "export": ("warehouse",),
+    "indicators": ("warehouse",),
+    "profile": ("warehouse",),
+    "show": ("warehouse",),
+    "variation": ("warehouse",),
+    "fetch": ("fetch",),
+    "snapshot": ("fetch",),
+    "serve": ("serve",),
+}
 
 
-_register()
+def _register(command: str | None = None) -> None:
+    """Import the modules that add commands to ``app`` (all of them by default)."""
+    import importlib
+
+    wanted = COMMAND_MODULES.get(command or "")
+    modules = wanted or sorted({m for ms in COMMAND_MODULES.values() for m in ms})
+    for name in modules:
+        importlib.import_module(f"cscwatch.serve.cli.{name}")
 
 
 def main() -> None:
     """Console entry point."""
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    _register(args[0] if args else None)
     try:
         app(standalone_mode=False)
     except CscwatchError as exc:

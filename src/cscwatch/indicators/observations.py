@@ -1,0 +1,236 @@
+"""Reading observations: filtered queries, England's headline table, indicator tables,
+and export in the publisher's tidy layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
+
+__all__ = [
+    "HEADLINE_INDICATORS",
+    "HeadlineRow",
+    "IndicatorRow",
+    "england_headline",
+    "export_tidy",
+    "indicator_table",
+    "query_observations",
+    "tidy_select_sql",
+]
+
+ENGLAND = "E92000001"
+
+#: The indicators of England's headline table, in order.
+HEADLINE_INDICATORS: tuple[str, ...] = (
+    "referrals",
+    "referrals_per_10k",
+    "rereferrals_pct",
+    "cin_at31",
+    "cin_at31_per_10k",
+    "s47_per_10k",
+    "icpc_per_10k",
+    "cpp_starts_per_10k",
+    "cpp_at31",
+    "cpp_at31_per_10k",
+    "repeat_cpp_pct",
+    "lac_at31",
+    "lac_at31_per_10k",
+    "agency_rate_pct",
+    "vacancy_rate_pct",
+    "turnover_rate_pct",
+    "caseload",
+    "spend_social_work_per_child",
+)
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """England's latest value of one indicator and its change over one and five years."""
+
+    indicator: str
+    title: str
+    unit: str
+    year: int
+    value: float | None
+    previous: float | None
+    five_years_ago: float | None
+    change_1y: float | None
+    change_5y: float | None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One geography's value of one indicator in one year."""
+
+    geo_level: str
+    geo_code: str
+    name: str
+    region_name: str | None
+    value: float | None
+    status: str | None
+    rank: int | None
+
+
+def england_headline(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[HeadlineRow]:
+    """England's headline indicators: latest year (or ``year``) and changes."""
+    rows = con.execute(
+        "SELECT indicator, year, value FROM observation WHERE geo_level = 'national' "
+        "AND indicator IN (SELECT unnest(?)) ORDER BY indicator, year",
+        [list(HEADLINE_INDICATORS)],
+    ).fetchall()
+    by: dict[str, dict[int, float | None]] = {}
+    for ind_id, y, v in rows:
+        by.setdefault(str(ind_id), {})[int(y)] = v
+    out = []
+    for ind_id in HEADLINE_INDICATORS:
+        values = by.get(ind_id)
+        if not values:
+            continue
+        ys = [y for y, v in values.items() if v is not None and (year is None or y <= year)]
+        if not ys:
+            continue
+        y = max(ys)
+        v, p, p5 = values.get(y), values.get(y - 1), values.get(y - 5)
+        ind = CATALOGUE[ind_id]
+        out.append(
+            HeadlineRow(
+                ind_id,
+                ind.title,
+                ind.unit.value,
+                y,
+                v,
+                p,
+                p5,
+                None if v is None or p is None else v - p,
+                None if v is None or p5 is None else v - p5,
+            )
+        )
+    return out
+
+
+def indicator_table(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, year: int
+) -> list[IndicatorRow]:
+    """Every authority's value (ranked, highest first), then the regions and England."""
+    ind = get_indicator(indicator_id)
+    rows = con.execute(
+        """
+        SELECT o.geo_level, o.geo_code,
+               coalesce(a.name, r.region_name, CASE WHEN o.geo_level = 'national'
+                        THEN 'England' END, o.geo_code) AS name,
+               a.region_name, o.value, o.status,
+               CASE WHEN o.geo_level = 'la' AND o.value IS NOT NULL
+                    THEN rank() OVER (PARTITION BY o.geo_level, o.value IS NULL
+                                      ORDER BY o.value DESC) END AS rnk
+        FROM observation o
+        LEFT JOIN authority a ON o.geo_level = 'la' AND a.la_code = o.geo_code
+        LEFT JOIN (SELECT DISTINCT region_code, region_name FROM authority) r
+               ON o.geo_level = 'regional' AND r.region_code = o.geo_code
+        WHERE o.indicator = ? AND o.year = ?
+        ORDER BY CASE o.geo_level WHEN 'la' THEN 0 WHEN 'regional' THEN 1 ELSE 2 END,
+                 rnk NULLS LAST, name
+        """,
+        [ind.id, year],
+    ).fetchall()
+    if not rows:
+        raise UnknownYearError(f"no data for {ind.id} in {year}")
+    return [
+        IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6]) for r in rows
+    ]
+
+
+def query_observations(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    indicator: str | None = None,
+    la_codes: list[str] | None = None,
+    region: str | None = None,
+    years: list[int] | None = None,
+    geo_level: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, object]]:
+    """Observations matching every given filter, in a stable order.
+
+    ``region`` is a region GSS code: it selects the region's authorities and the region
+    itself.
+    """
+    if indicator is not None:
+        get_indicator(indicator)
+    if geo_level is not None and geo_level not in ("national", "regional", "la"):
+        raise InputError(f"geo_level must be national, regional or la, not {geo_level!r}")
+    where = ["true"]
+    params: list[object] = []
+    if indicator is not None:
+        where.append("o.indicator = ?")
+        params.append(indicator)
+    if la_codes:
+        where.append("o.geo_level = 'la' AND o.geo_code IN (SELECT unnest(?))")
+        params.append(la_codes)
+    if region:
+        where.append("(a.region_code = ? OR (o.geo_level = 'regional' AND o.geo_code = ?))")
+        params.extend([region, region])
+    if years:
+        where.append("o.year IN (SELECT unnest(?))")
+        params.append(years)
+    if geo_level:
+        where.append("o.geo_level = ?")
+        params.append(geo_level)
+    sql = (
+        "SELECT o.indicator, o.geo_level, o.geo_code, a.name AS la_name, o.year, o.value, "
+        "o.status, o.numerator, o.denominator, o.method, o.provisional "
+        "FROM observation o LEFT JOIN authority a ON o.geo_level = 'la' "
+        "AND a.la_code = o.geo_code WHERE " + " AND ".join(where) +
+        " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    cur = con.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def tidy_select_sql() -> str:
+    """SQL giving observations in the publisher's tidy layout (one row per geography,
+    year and indicator; the value column keeps the publisher's symbol where suppressed)."""
+    return """
+        SELECT CAST(o.year AS VARCHAR) AS time_period, 'Reporting year' AS time_identifier,
+               CASE o.geo_level WHEN 'national' THEN 'National'
+                    WHEN 'regional' THEN 'Regional' ELSE 'Local authority' END
+                   AS geographic_level,
+               'E92000001' AS country_code, 'England' AS country_name,
+               CASE WHEN o.geo_level = 'regional' THEN o.geo_code ELSE a.region_code END
+                   AS region_code,
+               CASE WHEN o.geo_level = 'regional' THEN r.region_name ELSE a.region_name END
+                   AS region_name,
+               CASE WHEN o.geo_level = 'la' THEN o.geo_code END AS old_la_code,
+               a.gss_code AS new_la_code, a.name AS la_name,
+               o.indicator,
+               coalesce(CAST(round(o.value, 4) AS VARCHAR), o.status) AS value,
+               CASE WHEN o.provisional THEN 'provisional' ELSE 'published' END AS status
+        FROM observation o
+        LEFT JOIN authority a ON o.geo_level = 'la' AND a.la_code = o.geo_code
+        LEFT JOIN (SELECT DISTINCT region_code, region_name FROM authority) r
+               ON o.geo_level = 'regional' AND r.region_code = o.geo_code
+        ORDER BY o.indicator, time_period, geographic_level, o.geo_code
+    """
+
+
+def export_tidy(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> int:
+    """Write every observation in the tidy layout to ``path`` as csv or parquet.
+
+    Returns the number of rows written.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise InputError(f"export format must be csv or parquet, not {fmt!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
+    tmp = path.with_name(path.name + ".part")
+    con.execute(f"COPY ({tidy_select_sql()}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' {opts}")
+    tmp.replace(path)
+    n = con.execute("SELECT count(*) FROM observation").fetchone()
+    return int(n[0]) if n else 0

@@ -1,0 +1,82 @@
+"""Formatting for people (rich tables) and scripts (JSON, CSV): the one place numbers
+are turned into text for the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from cscwatch.core.errors import InputError
+
+__all__ = ["FORMATS", "check_format", "emit_csv", "emit_json", "emit_table", "fmt_value"]
+
+FORMATS = ("table", "json", "csv")
+
+
+def check_format(fmt: str, allowed: Sequence[str] = FORMATS) -> str:
+    """Validate a ``--format`` value."""
+    if fmt not in allowed:
+        raise InputError(f"--format {fmt!r}: use one of {', '.join(allowed)}")
+    return fmt
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def emit_json(payload: Any) -> None:
+    """Print stable, sorted-key-free JSON (field order is part of the contract)."""
+    sys.stdout.write(json.dumps(_clean(payload), indent=2, default=str) + "\n")
+
+
+def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """Print rows as CSV with a header."""
+    cols = list(columns or (rows[0].keys() if rows else []))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in cols})
+    sys.stdout.write(buf.getvalue())
+
+
+def fmt_value(value: float | None, unit: str = "", status: str | None = None) -> str:
+    """A number for people: thousands separators, one decimal for rates, symbols kept."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return status or "–"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit in ("gbp", "gbp_per_child"):
+        return f"£{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def emit_table(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    caption: str | None = None,
+    right: Sequence[int] = (),
+) -> None:
+    """Print a rich table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, show_lines=False)
+    for i, h in enumerate(headers):
+        table.add_column(h, justify="right" if i in right else "left")
+    for r in rows:
+        table.add_row(*r)
+    Console(width=160).print(table)

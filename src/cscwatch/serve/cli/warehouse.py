@@ -1,0 +1,326 @@
+"""Warehouse commands: ``build``, ``indicators``, ``show``, ``profile``, ``variation``,
+``export``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.types import parse_year
+from cscwatch.serve.cli import app
+from cscwatch.serve.cli._output import (
+    check_format,
+    emit_csv,
+    emit_json,
+    emit_table,
+    fmt_value,
+)
+
+__all__ = ["build", "export", "indicators", "profile", "show", "variation"]
+
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse", help="DuckDB warehouse file (default: CSCWATCH_WAREHOUSE or user data dir)."
+    ),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+YearOpt = Annotated[
+    str | None, typer.Option("--year", "-y", help="Year ending 31 March: 2025 or 2024-25.")
+]
+
+
+def _settings(warehouse: Path | None) -> Settings:
+    return Settings(warehouse=warehouse) if warehouse else Settings()
+
+
+@app.command("build")
+def build(
+    warehouse: WarehouseOpt = None,
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="Snapshot folder (default: bundled).")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Build the warehouse from the snapshot, atomically (the old one survives a failure)."""
+    from cscwatch.store.build import default_loaders
+    from cscwatch.store.warehouse import build_warehouse
+
+    check_format(fmt, ("table", "json"))
+    settings = _settings(warehouse)
+    report = build_warehouse(settings, default_loaders(), snapshot_dir=snapshot)
+    if fmt == "json":
+        emit_json({"warehouse": str(report.path), "seconds": round(report.seconds, 3),
+                   "rows": report.row_counts})
+        return
+    emit_table(
+        f"Built {report.path} in {report.seconds:.1f} s",
+        ["table", "rows"],
+        [[k, f"{v:,}"] for k, v in report.row_counts.items()],
+        right=[1],
+    )
+
+
+@app.command("indicators")
+def indicators(
+    topic: Annotated[str | None, typer.Option("--topic", help="Only this topic.")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """The indicator catalogue: id, title, unit, polarity, source, years."""
+    from cscwatch.indicators.catalogue import CATALOGUE
+
+    check_format(fmt)
+    items = [i for i in CATALOGUE.values() if topic is None or i.topic == topic]
+    rows = [
+        {
+            "id": i.id,
+            "title": i.title,
+            "topic": i.topic,
+            "unit": i.unit.value,
+            "polarity": i.polarity.value,
+            "numerator": i.numerator,
+            "denominator": i.denominator,
+            "definition": i.definition,
+            "source": i.source,
+            "period": i.period,
+            "first_year": i.years[0],
+            "last_year": i.years[1],
+        }
+        for i in items
+    ]
+    if fmt == "json":
+        emit_json(rows)
+    elif fmt == "csv":
+        emit_csv(rows)
+    else:
+        emit_table(
+            f"{len(rows)} indicators",
+            ["id", "title", "unit", "polarity", "years"],
+            [
+                [r["id"], r["title"], r["unit"], r["polarity"], f"{r['first_year']}–{r['last_year']}"]
+                for r in rows
+            ],
+        )
+
+
+@app.command("show")
+def show(
+    indicator: Annotated[
+        str | None, typer.Argument(help="Indicator id; omit for England's headline table.")
+    ] = None,
+    year: YearOpt = None,
+    england: Annotated[
+        bool, typer.Option("--england", help="England's headline indicators (the default).")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """One indicator for every authority in a year, or England's headline table."""
+    from cscwatch.indicators.catalogue import get_indicator
+    from cscwatch.indicators.observations import england_headline, indicator_table
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt)
+    y = parse_year(year).end if year else None
+    with open_warehouse(_settings(warehouse)) as con:
+        if indicator is None or england:
+            rows = england_headline(con, y)
+            data = [asdict(r) for r in rows]
+            if fmt == "json":
+                emit_json(data)
+            elif fmt == "csv":
+                emit_csv(data)
+            else:
+                emit_table(
+                    "England: headline indicators",
+                    ["indicator", "year", "value", "1 year before", "change", "5-year change"],
+                    [
+                        [
+                            r.title,
+                            str(r.year),
+                            fmt_value(r.value, r.unit),
+                            fmt_value(r.previous, r.unit),
+                            _signed(r.change_1y, r.unit),
+                            _signed(r.change_5y, r.unit),
+                        ]
+                        for r in rows
+                    ],
+                    right=[2, 3, 4, 5],
+                    caption="Source: DfE published statistics; years end 31 March.",
+                )
+            return
+        ind = get_indicator(indicator)
+        if y is None:
+            from cscwatch.indicators.benchmarking import available_years
+
+            years = available_years(con, ind.id)
+            y = years[-1] if years else None
+        if y is None:
+            from cscwatch.core.errors import UnknownYearError
+
+            raise UnknownYearError(f"no data for {ind.id}")
+        table = indicator_table(con, ind.id, y)
+    data = [asdict(r) for r in table]
+    if fmt == "json":
+        emit_json({"indicator": ind.id, "year": y, "rows": data})
+    elif fmt == "csv":
+        emit_csv(data)
+    else:
+        emit_table(
+            f"{ind.title}, {y}",
+            ["rank", "area", "region", "value"],
+            [
+                [str(r.rank or ""), r.name, r.region_name or r.geo_level, fmt_value(r.value, ind.unit.value, r.status)]
+                for r in table
+            ],
+            right=[0, 3],
+            caption=ind.definition,
+        )
+
+
+def _signed(v: float | None, unit: str) -> str:
+    if v is None:
+        return "–"
+    s = fmt_value(abs(v), unit)
+    return ("+" if v > 0 else "−" if v < 0 else "±") + s
+
+
+@app.command("profile")
+def profile(
+    authority: Annotated[str, typer.Argument(help="Authority name, LA number or GSS code.")],
+    year: YearOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Every indicator for one authority against England, region and statistical neighbours."""
+    from cscwatch.indicators.benchmarking import profile as _profile
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt)
+    y = parse_year(year).end if year else None
+    with open_warehouse(_settings(warehouse)) as con:
+        prof = _profile(con, authority, y)
+    if fmt == "json":
+        emit_json(prof.to_dict())
+        return
+    if fmt == "csv":
+        emit_csv(
+            [
+                {
+                    "indicator": b.indicator, "year": b.year, "value": b.value, "status": b.status,
+                    "england": b.england, "region": b.region, "sn_mean": b.sn_mean,
+                    "sn_median": b.sn_median, "rank": b.rank, "n_ranked": b.n_ranked,
+                    "quartile": b.quartile, "funnel_flag": b.funnel_flag,
+                    "funnel_flag_overdispersed": b.funnel_flag_od,
+                    "trend": b.trend.judgement,
+                }
+                for b in prof.benchmarks
+            ]
+        )
+        return
+    a = prof.authority
+    extra = ""
+    if a.predecessors:
+        extra += f"; formed from {', '.join(a.predecessors)}"
+    if a.successors:
+        extra += f"; replaced by {', '.join(a.successors)}"
+    emit_table(
+        f"{a.name} ({a.la_code}, {a.gss_code}), {a.region_name}{extra}",
+        ["indicator", "year", "value", "England", "region", "neighbours", "rank", "quartile", "funnel", "trend"],
+        [
+            [
+                b.title,
+                str(b.year),
+                fmt_value(b.value, b.unit, b.status),
+                fmt_value(b.england, b.unit),
+                fmt_value(b.region, b.unit),
+                fmt_value(b.sn_mean, b.unit),
+                f"{b.rank}/{b.n_ranked}" if b.rank else "–",
+                b.quartile_label or "–",
+                (b.funnel_flag or "–") + ("*" if b.approximate else ""),
+                b.trend.judgement,
+            ]
+            for b in prof.benchmarks
+        ],
+        right=[2, 3, 4, 5, 6],
+        caption="Rank 1 = highest value. Funnel: against England's value, 99.8% limits "
+        "(normal approximation; * few events). Neighbours: mean of the 10 statistical "
+        "neighbours.",
+    )
+
+
+@app.command("variation")
+def variation(
+    indicator: Annotated[str, typer.Argument(help="Indicator id.")],
+    year: YearOpt = None,
+    include_small: Annotated[
+        bool, typer.Option("--include-small", help="Include City of London and Isles of Scilly.")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """How much an indicator varies between authorities in a year."""
+    from cscwatch.indicators.benchmarking import available_years
+    from cscwatch.indicators.benchmarking import variation as _variation
+    from cscwatch.indicators.catalogue import get_indicator
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt)
+    ind = get_indicator(indicator)
+    with open_warehouse(_settings(warehouse)) as con:
+        if year:
+            y = parse_year(year).end
+        else:
+            years = available_years(con, ind.id)
+            y = years[-1] if years else 0
+        v = _variation(con, ind.id, y, include_small=include_small)
+    d = v.to_dict()
+    if fmt == "json":
+        emit_json(d)
+    elif fmt == "csv":
+        emit_csv([{
+            "indicator": v.indicator, "year": v.year, "n": v.n, "min": v.min_value,
+            "min_authority": v.min_authority, "max": v.max_value,
+            "max_authority": v.max_authority, "median": v.median, "q1": v.q1, "q3": v.q3,
+            "iqr": v.iqr, "england": v.england,
+        }])
+    else:
+        u = ind.unit.value
+        emit_table(
+            f"{ind.title}, {y}: variation across {v.n} authorities",
+            ["measure", "value"],
+            [
+                ["minimum", f"{fmt_value(v.min_value, u)} ({v.min_authority})"],
+                ["lower quartile", fmt_value(v.q1, u)],
+                ["median", fmt_value(v.median, u)],
+                ["upper quartile", fmt_value(v.q3, u)],
+                ["maximum", f"{fmt_value(v.max_value, u)} ({v.max_authority})"],
+                ["interquartile range", fmt_value(v.iqr, u)],
+                ["England", fmt_value(v.england, u)],
+            ],
+            caption=None if include_small else "City of London and Isles of Scilly excluded "
+            "(--include-small to include).",
+        )
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")] = Path(
+        "cscwatch_observations.csv"
+    ),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Export every observation in the publisher's tidy layout."""
+    from cscwatch.indicators.observations import export_tidy
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt, ("csv", "parquet"))
+    with open_warehouse(_settings(warehouse)) as con:
+        n = export_tidy(con, out, fmt)
+    print(f"wrote {n:,} rows to {out}", file=sys.stderr)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import InputError
+from cscwatch.core.errors import SourceFileError
 from cscwatch.ingest.fetch import (
     FetchReport,
     fetch_snapshot,
@@ -20,6 +17,7 @@ from cscwatch.ingest.fetch import (
 )
 from cscwatch.ingest.snapshot import refresh_manifest, verify_snapshot
 from cscwatch.serve.cli import app
+from cscwatch.serve.cli._output import check_format, emit_json, emit_table
 
 __all__ = ["fetch", "snapshot_app"]
 
@@ -28,12 +26,9 @@ snapshot_app = typer.Typer(
 )
 app.add_typer(snapshot_app, name="snapshot")
 
-_FORMATS = ("table", "json")
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in _FORMATS:
-        raise InputError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
+SnapshotOpt = Annotated[
+    Path | None, typer.Option("--snapshot", help="Snapshot folder (default: bundled).")
+]
 
 
 @app.command("fetch")
@@ -48,7 +43,7 @@ def fetch(
     ] = None,
     urls_file: Annotated[
         Path | None,
-        typer.Option("--urls-file", help='TOML file with a [urls] table of "FILE" = "URL".'),
+        typer.Option("--urls-file", help='TOML file whose urls table maps "FILE" to "URL".'),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -57,30 +52,28 @@ def fetch(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Download and verify; change nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    snapshot_dir: Annotated[
-        Path | None, typer.Option("--snapshot-dir", help="Snapshot folder (default: settings).")
-    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    snapshot: SnapshotOpt = None,
 ) -> None:
     """Download newer releases of the snapshot's published files, verify, swap them in.
 
     All or nothing: if any file fails (HTTP error, timeout, truncated, missing
     columns, no rows) nothing in the snapshot changes.
     """
-    _check_format(fmt)
+    check_format(fmt, ("table", "json"))
     settings = Settings()
     overrides = load_url_overrides(urls_file) if urls_file is not None else {}
     overrides.update(parse_url_option(url or []))
     report = fetch_snapshot(
         settings,
-        snapshot_dir=snapshot_dir,
+        snapshot_dir=snapshot,
         only=only or None,
         urls=overrides,
         base_url=base_url,
         dry_run=dry_run,
     )
     if fmt == "json":
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        emit_json(report.to_dict())
     else:
         _print_table(report)
 
@@ -90,36 +83,38 @@ def _short(sha: str | None) -> str:
 
 
 def _print_table(report: FetchReport) -> None:
-    title = "cscwatch fetch" + (" (dry run: nothing changed)" if report.dry_run else "")
-    table = Table(title=title)
-    for col in ("file", "status", "bytes", "rows", "sha256", "previous"):
-        table.add_column(col, justify="right" if col in ("bytes", "rows") else "left")
-    for o in report.outcomes:
-        table.add_row(
+    rows = [
+        [
             o.file,
             o.status if o.reason is None else f"{o.status}: {o.reason}",
             "" if o.bytes is None else f"{o.bytes:,}",
             "" if o.rows is None else f"{o.rows:,}",
             _short(o.sha256),
             _short(o.previous_sha256) if o.status != "unchanged" else "",
-        )
-    Console(width=160).print(table)
+        ]
+        for o in report.outcomes
+    ]
+    emit_table(
+        "cscwatch fetch",
+        ["file", "status", "bytes", "rows", "sha256", "previous"],
+        rows,
+        caption="dry run: nothing was changed" if report.dry_run else None,
+        right=(2, 3),
+    )
 
 
 @snapshot_app.command("verify")
-def snapshot_verify(
-    snapshot_dir: Annotated[
-        Path | None, typer.Option("--snapshot-dir", help="Snapshot folder (default: settings).")
-    ] = None,
-) -> None:
-    """Check every file's SHA-256 against the manifest; list files it does not describe."""
-    directory = snapshot_dir or Settings().snapshot_dir
+def snapshot_verify(snapshot: SnapshotOpt = None) -> None:
+    """Check every file's SHA-256 against the manifest and that every file is listed."""
+    directory = snapshot or Settings().snapshot_dir
     report = verify_snapshot(directory)
-    typer.echo(f"{len(report.checked)} files match the manifest in {directory}")
-    for name in report.unlisted:
-        typer.echo(f"not in the manifest: {name}")
     if report.unlisted:
-        raise typer.Exit(1)
+        raise SourceFileError(
+            "not in the manifest (add with scripts/make_manifest.py add): "
+            + ", ".join(report.unlisted),
+            path=str(directory / report.unlisted[0]),
+        )
+    typer.echo(f"{len(report.checked)} files match the manifest in {directory}")
 
 
 @snapshot_app.command("manifest")
@@ -127,17 +122,20 @@ def snapshot_manifest(
     check: Annotated[
         bool, typer.Option("--check", help="Report what would change; write nothing.")
     ] = False,
-    snapshot_dir: Annotated[
-        Path | None, typer.Option("--snapshot-dir", help="Snapshot folder (default: settings).")
-    ] = None,
+    snapshot: SnapshotOpt = None,
 ) -> None:
-    """Recompute sha256 and bytes in the manifest, keeping every hand-written field."""
-    directory = snapshot_dir or Settings().snapshot_dir
+    """Recompute sha256 and bytes in the manifest, keeping every hand-written field.
+
+    With --check, write nothing and fail if the manifest is out of date.
+    """
+    directory = snapshot or Settings().snapshot_dir
     changed = refresh_manifest(directory, check=check)
-    verb = "would update" if check else "updated"
+    if check and changed:
+        raise SourceFileError(
+            "manifest out of date for " + ", ".join(changed) + "; run cscwatch snapshot manifest",
+            path=str(directory / "manifest.json"),
+        )
     for name in changed:
-        typer.echo(f"{verb} {name}")
+        typer.echo(f"updated {name}")
     if not changed:
         typer.echo("manifest up to date")
-    if check and changed:
-        raise typer.Exit(1)

@@ -1,5 +1,6 @@
 """Ingest: one reader per source format, and the bundled snapshot's manifest and refresh."""
 
+from cscwatch.ingest.fetch import FetchOutcome, FetchReport, fetch_snapshot
 from cscwatch.ingest.ofsted_reports import (
     ExtractedReport,
     ExtractionRun,
@@ -21,11 +22,14 @@ from cscwatch.ingest.snapshot import (
 __all__ = [
     "ExtractedReport",
     "ExtractionRun",
+    "FetchOutcome",
+    "FetchReport",
     "Manifest",
     "ManifestEntry",
     "ProviderLookup",
     "SnapshotReport",
     "extract_reports",
+    "fetch_snapshot",
     "load_manifest",
     "load_provider_lookup",
     "parse_report_text",

@@ -1,0 +1,376 @@
+"""Validation of CIN census returns against the DfE rules, as set operations in DuckDB.
+
+Every rule of the chosen ruleset (:mod:`cscwatch.ingest.cin_rules`) is one SQL query
+over the child-level tables; all of them run as a single ``UNION ALL`` so the whole
+return is checked in one pass, never a Python loop over children. Each issue names the
+rule (official code and message), the child (pseudonym and its position in the file,
+``child_seq``), the table, the field and the record; never a value. The authority's own
+``LAchildID`` is attached only when the caller kept the in-memory map for a report shown
+on the authority's own machine.
+
+Rulesets: ``cin2022_23``, ``cin2023_24``, ``cin2024_25`` (collection years). The census
+period is 1 April to 31 March of the ruleset's year; working-day rules count Monday to
+Friday excluding England and Wales bank holidays.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.core.types import parse_year
+from cscwatch.ingest.cin_rules import RULESETS, Rule, rules_for
+from cscwatch.ingest.cin_rules.working_days import working_days_before
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cscwatch.ingest.pseudonym import Pseudonymiser
+
+__all__ = [
+    "FORMAT_RULE",
+    "CensusPeriod",
+    "ValidationIssue",
+    "ValidationReport",
+    "census_period",
+    "parse_ruleset",
+    "ruleset_for_year",
+    "validate_cin_census",
+    "validate_loaded",
+]
+
+#: The code given to a value that is present but not of its declared type (a date that
+#: is not ``YYYY-MM-DD``, a flag that is not true/false/1/0): the schema check the DfE
+#: collection system makes before its rules.
+FORMAT_RULE = "format"
+
+_VIEWS = {
+    "v_return": "cin_return",
+    "v_child": "cin_child",
+    "v_disability": "cin_disability",
+    "v_episode": "cin_episode",
+    "v_assessment": "cin_assessment",
+    "v_factor": "cin_assessment_factor",
+    "v_plan": "cin_plan",
+    "v_s47": "cin_section47",
+    "v_cpp": "cin_cpp",
+    "v_review": "cin_cpp_review",
+}
+
+
+@dataclass(frozen=True)
+class CensusPeriod:
+    """The dates a ruleset checks against."""
+
+    ruleset: str
+    period_start: date
+    reference_date: date
+    start_minus_1wd: date
+    ref_minus_15wd: date
+    ref_minus_45wd: date
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One failing record.
+
+    ``la_child_id`` is the authority's own identifier, present only in a report made
+    with ``keep_child_refs`` on the authority's own file; it is never stored.
+    """
+
+    rule: str
+    rule_type: str
+    message: str
+    table: str
+    field: str
+    record: str
+    child_seq: int | None
+    child_id: str | None
+    la_child_id: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """True for an error (as opposed to a query)."""
+        return self.rule_type == "Error"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one return."""
+
+    return_id: str
+    ruleset: str
+    rules_run: tuple[str, ...]
+    issues: tuple[ValidationIssue, ...]
+    children: int
+    referrals: int
+    seconds: float = 0.0
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def errors(self) -> int:
+        """Number of issues of type Error."""
+        return sum(1 for i in self.issues if i.is_error)
+
+    @property
+    def queries(self) -> int:
+        """Number of issues of type Query."""
+        return len(self.issues) - self.errors
+
+    @property
+    def has_errors(self) -> bool:
+        """True when at least one error (not query) was found."""
+        return any(i.is_error for i in self.issues)
+
+    def counts_by_rule(self) -> dict[str, int]:
+        """Issues per rule code, in rule order."""
+        return dict(Counter(i.rule for i in self.issues))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per issue (``la_child_id`` column only when it was kept)."""
+        import pandas as pd
+
+        cols = [
+            "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
+        ]  # fmt: skip
+        if any(i.la_child_id is not None for i in self.issues):
+            cols.insert(4, "la_child_id")
+        return pd.DataFrame([{c: getattr(i, c) for c in cols} for i in self.issues], columns=cols)
+
+
+def parse_ruleset(text: str) -> str:
+    """``2024-25``, ``2025``, ``202425`` or ``cin2024_25`` → ``cin2024_25``.
+
+    Raises
+    ------
+    InputError
+        Not a year, or no ruleset for it.
+    """
+    t = text.strip().lower()
+    if t in RULESETS:
+        return t
+    return ruleset_for_year(parse_year(t.removeprefix("cin").replace("_", "-")).end)
+
+
+def ruleset_for_year(year: int) -> str:
+    """The ruleset for the collection year ending 31 March ``year``.
+
+    Years after the newest ruleset use the newest (the rules carry forward until the
+    DfE publishes changes).
+    """
+    first = int(RULESETS[0][3:7]) + 1
+    if year < first:
+        raise InputError(
+            f"no CIN census ruleset for {year - 1}-{year % 100:02d}: "
+            f"rulesets start with {RULESETS[0][3:7]}-{RULESETS[0][-2:]}"
+        )
+    return RULESETS[min(year - first, len(RULESETS) - 1)]
+
+
+def census_period(ruleset: str) -> CensusPeriod:
+    """The census period and working-day cut-offs of ``ruleset``."""
+    end_year = int(ruleset[3:7]) + 1
+    ref = date(end_year, 3, 31)
+    start = date(end_year - 1, 4, 1)
+    return CensusPeriod(
+        ruleset=ruleset,
+        period_start=start,
+        reference_date=ref,
+        start_minus_1wd=working_days_before(start, 1),
+        ref_minus_15wd=working_days_before(ref, 15),
+        ref_minus_45wd=working_days_before(ref, 45),
+    )
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, return_id: str, period: CensusPeriod) -> None:
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE census AS
+        SELECT return_id, reference_date AS header_reference_date,
+               ?::DATE AS period_start, ?::DATE AS reference_date,
+               ?::DATE AS start_minus_1wd, ?::DATE AS ref_minus_15wd,
+               ?::DATE AS ref_minus_45wd
+        FROM cin_return WHERE return_id = ?
+        """,
+        [
+            period.period_start,
+            period.reference_date,
+            period.start_minus_1wd,
+            period.ref_minus_15wd,
+            period.ref_minus_45wd,
+            return_id,
+        ],
+    )
+    for view, table in _VIEWS.items():
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {table} "
+            "WHERE return_id IN (SELECT return_id FROM census)"
+        )
+
+
+def _union(rules: list[Rule]) -> str:
+    parts = [
+        f"SELECT '{r.code}' AS code, return_id, child_seq, record, NULL AS tbl, "
+        f"NULL AS fld, NULL AS expected FROM ({r.sql}) AS r{n}"
+        for n, r in enumerate(rules)
+    ]
+    parts.append(
+        f"SELECT '{FORMAT_RULE}', return_id, child_seq, record, table_name, field, expected "
+        "FROM cin_format_issue WHERE return_id IN (SELECT return_id FROM census)"
+    )
+    body = "\nUNION ALL\n".join(parts)
+    return f"""
+        SELECT i.code, i.child_seq, c.child_id, i.record, i.tbl, i.fld, i.expected
+        FROM ({body}) AS i
+        LEFT JOIN v_child c ON c.return_id = i.return_id AND c.child_seq = i.child_seq
+        ORDER BY i.child_seq NULLS FIRST, i.code, i.record
+    """
+
+
+def validate_loaded(
+    con: duckdb.DuckDBPyConnection,
+    return_id: str,
+    ruleset: str,
+    *,
+    child_refs: tuple[str | None, ...] | None = None,
+    rules: list[Rule] | None = None,
+) -> ValidationReport:
+    """Validate one return already loaded in ``con`` (child store or in-memory).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Holds the child-level tables; temporary views are created on it.
+    return_id : str
+        The return to check.
+    ruleset : str
+        ``cin2022_23``, ``cin2023_24`` or ``cin2024_25``.
+    child_refs : tuple, optional
+        The raw ``LAchildID`` by position, to show the authority its own references.
+    rules : list of Rule, optional
+        Overrides the ruleset's rules (tests run one rule at a time).
+    """
+    import time
+
+    t0 = time.perf_counter()
+    period = census_period(ruleset)
+    chosen = rules if rules is not None else rules_for(ruleset)
+    by_code = {r.code: r for r in chosen}
+    _prepare(con, return_id, period)
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM v_child), (SELECT count(*) FROM v_episode)"
+    ).fetchone()
+    children, referrals = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    rows = con.execute(_union(chosen)).fetchall()
+    issues = []
+    for code, child_seq, child_id, record, tbl, fld, expected in rows:
+        ref = None
+        if child_refs is not None and child_seq is not None and 0 < child_seq <= len(child_refs):
+            ref = child_refs[child_seq - 1]
+        if code == FORMAT_RULE:
+            issues.append(
+                ValidationIssue(
+                    rule=FORMAT_RULE,
+                    rule_type="Error",
+                    message=f"Value present but not valid: expected {expected}",
+                    table=tbl,
+                    field=fld,
+                    record=record,
+                    child_seq=child_seq,
+                    child_id=child_id,
+                    la_child_id=ref,
+                )
+            )
+            continue
+        r = by_code[code]
+        issues.append(
+            ValidationIssue(
+                rule=r.code,
+                rule_type=r.rule_type,
+                message=r.message,
+                table=r.table,
+                field=r.field,
+                record=record,
+                child_seq=child_seq,
+                child_id=child_id,
+                la_child_id=ref,
+            )
+        )
+    return ValidationReport(
+        return_id=return_id,
+        ruleset=ruleset,
+        rules_run=tuple(r.code for r in chosen),
+        issues=tuple(issues),
+        children=children,
+        referrals=referrals,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def validate_cin_census(
+    path: Path | str,
+    settings: Settings,
+    *,
+    ruleset: str | None = None,
+    keep_child_refs: bool = False,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> ValidationReport:
+    """Read a CIN census XML file into an in-memory database and validate it.
+
+    Parameters
+    ----------
+    path : Path or str
+        The return.
+    settings : Settings
+        Supplies the pseudonym key.
+    ruleset : str, optional
+        As :func:`parse_ruleset` accepts; by default the ruleset of the collection year
+        of the file's ``<ReferenceDate>`` (the newest when that is missing or invalid).
+    keep_child_refs : bool
+        Attach the authority's own ``LAchildID`` to each issue (interactive use on the
+        authority's own file only; nothing is stored).
+    pseudonymiser : Pseudonymiser, optional
+        Overrides the key from ``settings``.
+
+    Raises
+    ------
+    SourceFileError
+        Unreadable, malformed or hostile XML.
+    ConfigError
+        No pseudonym key for a file not marked synthetic.
+    InputError
+        Unknown ruleset.
+    """
+    from cscwatch.store.child_level import load_cin_census
+
+    chosen = parse_ruleset(ruleset) if ruleset is not None else None
+    con = duckdb.connect(":memory:")
+    try:
+        parsed = load_cin_census(
+            con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
+        )
+        if chosen is None:
+            year = parsed.header.collection_year
+            chosen = ruleset_for_year(year) if year is not None else RULESETS[-1]
+            if year is not None and year < int(RULESETS[0][3:7]) + 1:
+                chosen = RULESETS[0]
+        report = validate_loaded(con, parsed.return_id, chosen, child_refs=parsed.child_refs)
+    finally:
+        con.close()
+    return ValidationReport(
+        return_id=report.return_id,
+        ruleset=report.ruleset,
+        rules_run=report.rules_run,
+        issues=report.issues,
+        children=report.children,
+        referrals=report.referrals,
+        seconds=report.seconds,
+        path=Path(path),
+    )

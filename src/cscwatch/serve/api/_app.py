@@ -1,0 +1,85 @@
+"""The application factory: API routers, pages, error shape, ETags, warehouse pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+
+from fastapi import FastAPI
+
+from cscwatch.core.config import Settings
+from cscwatch.serve.api._errors import install_error_handlers
+from cscwatch.serve.api._etag import ETagMiddleware
+from cscwatch.serve.api._warehouse import WarehousePool
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+Read-only access to the cscwatch warehouse of published children's social care
+statistics for England: authorities, the indicator catalogue, observations (JSON or
+the publisher's tidy CSV), authority profiles, benchmarks against statistical
+neighbours, region and England, and variation between authorities.
+
+* Authorities are named by the DfE three-digit LA number (`352`), a GSS code or a name.
+* Years are the year ending 31 March (`2025` or `2024-25`).
+* Lists are paged with `limit`/`offset`; `links.next` is the next page or null.
+* Every GET answer carries an `ETag`; send it back in `If-None-Match` for a `304`.
+* Every error has the shape `{"error": {"code", "message", "detail"}}`.
+"""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("cscwatch")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web application.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Built from the environment (``CSCWATCH_*``) when not given.
+
+    Returns
+    -------
+    FastAPI
+        The API under ``/api`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``)
+        and the dashboard pages at ``/``.
+    """
+    settings = settings or Settings()
+    pool = WarehousePool(settings.warehouse)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool.sweep_links()
+        yield
+        pool.close()
+
+    version = _version()
+    app = FastAPI(
+        title="cscwatch",
+        version=version,
+        description=_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = pool
+
+    from cscwatch.serve.api import _routers
+    from cscwatch.serve.web import install_pages, render_error_page
+
+    for router in _routers.routers():
+        app.include_router(router, prefix="/api")
+    install_pages(app, settings)
+    install_error_handlers(app, html=render_error_page)
+    app.add_middleware(ETagMiddleware, identity=pool.tag, version=version)
+    logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)
+    return app

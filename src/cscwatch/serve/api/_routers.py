@@ -1,0 +1,14 @@
+"""The resource routers, in the order the OpenAPI document lists them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["routers"]
+
+
+def routers() -> list[APIRouter]:
+    """Every resource module's router."""
+    from cscwatch.serve.api import authorities, indicators
+
+    return [authorities.router, indicators.router]

@@ -1,0 +1,116 @@
+"""Jinja2 environment, number formatting and the table model every page shares."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from cscwatch.indicators.catalogue import Indicator, Unit
+
+__all__ = [
+    "TEMPLATES",
+    "Column",
+    "Row",
+    "Table",
+    "fmt_for",
+    "fmt_value",
+    "render",
+    "year_label",
+]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
+
+
+def year_label(year: int | None) -> str:
+    """``2025`` → ``2024-25``."""
+    if year is None:
+        return ""
+    return f"{year - 1}-{year % 100:02d}"
+
+
+def fmt_value(value: float | None, unit: Unit | str, status: str | None = None) -> str:
+    """A value for people, in its unit; the publisher's symbol or "no data" if missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return {"c": "suppressed (c)", "x": "not available (x)", "z": "not applicable (z)"}.get(
+            status or "", "no data"
+        )
+    u = Unit(unit)
+    if u is Unit.COUNT:
+        return f"{value:,.0f}"
+    if u is Unit.PERCENT:
+        return f"{value:.1f}%"
+    if u in (Unit.GBP_PER_CHILD, Unit.GBP):
+        return f"£{value:,.0f}"
+    if u is Unit.SCORE:
+        return f"{value:.1f}"
+    return f"{value:,.1f}"
+
+
+def fmt_for(ind: Indicator) -> Callable[[float | None], str]:
+    """A one-argument formatter for an indicator's unit (for charts)."""
+    return lambda v: fmt_value(v, ind.unit)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its heading and whether it is numeric (right-aligned)."""
+
+    label: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: formatted cells, raw values (for CSV), an optional link on the first cell."""
+
+    cells: Sequence[str]
+    raw: Sequence[Any] = ()
+    href: str | None = None
+    highlight: bool = False
+
+
+@dataclass
+class Table:
+    """A table shown on a page and offered as a CSV download."""
+
+    id: str
+    caption: str
+    columns: Sequence[Column]
+    rows: list[Row] = field(default_factory=list)
+    csv_href: str | None = None
+    #: Machine-readable CSV headings for the rows' ``raw`` values (default: the labels).
+    csv_columns: Sequence[str] | None = None
+
+    def csv_header(self) -> list[str]:
+        """The CSV's heading row."""
+        return list(self.csv_columns or [c.label for c in self.columns])
+
+    def csv_rows(self) -> list[Sequence[Any]]:
+        """Raw values where given (numbers unformatted), else the formatted cells."""
+        return [r.raw if r.raw else r.cells for r in self.rows]
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    """Render a page template to an HTML response."""
+    html = _env.get_template(template).render(request=request, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+_env.globals["year_label"] = year_label
+_env.filters["year_label"] = year_label
+_env.filters["fmt"] = fmt_value

@@ -1,0 +1,362 @@
+"""Charts drawn on the server as inline SVG: they need no JavaScript and print well.
+
+Each function takes numbers the library already computed and returns ``Markup``.
+Every chart has ``role="img"``, a ``<title>`` and a ``<desc>``, and the page beside it
+carries the same numbers as a table, so the chart is never the only way in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+from markupsafe import Markup
+
+__all__ = [
+    "Bar",
+    "FunnelPoint",
+    "LimitPoint",
+    "Series",
+    "bar_chart",
+    "funnel_plot",
+    "line_chart",
+    "nice_ticks",
+    "sparkline",
+]
+
+Fmt = Callable[[float | None], str]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: ``key`` picks its style (``la``, ``sn``, ``region``, ``england``)."""
+
+    name: str
+    key: str
+    points: Sequence[tuple[int, float | None]]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a ranked chart."""
+
+    label: str
+    value: float
+    highlight: bool = False
+    href: str | None = None
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class FunnelPoint:
+    """One authority on a funnel plot: size on x, value on y."""
+
+    label: str
+    size: float
+    value: float
+    flag: str = ""  # "above", "below" or "" (within limits)
+    highlight: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class LimitPoint:
+    """The control limits at one size."""
+
+    size: float
+    lower95: float | None
+    upper95: float | None
+    lower99: float | None = None
+    upper99: float | None = None
+
+
+@dataclass
+class _Frame:
+    width: int = 640
+    height: int = 300
+    left: int = 64
+    right: int = 16
+    top: int = 16
+    bottom: int = 40
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round axis ticks covering ``lo``..``hi``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [0.0, 1.0]
+    if hi <= lo:
+        hi = lo + (abs(lo) or 1.0)
+    raw = (hi - lo) / max(n, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
+    start = math.floor(lo / step) * step
+    ticks = []
+    t = start
+    while t < hi + step * 0.999:
+        ticks.append(round(t, 10))
+        t += step
+    return ticks
+
+
+def _svg_open(frame: _Frame, title: str, desc: str, ident: str, cls: str = "") -> str:
+    return (
+        f'<svg class="app-chart {cls}" viewBox="0 0 {frame.width} {frame.height}" '
+        f'width="{frame.width}" height="{frame.height}" role="img" '
+        f'aria-labelledby="{ident}-t {ident}-d" focusable="false" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
+    )
+
+
+def _y_axis(frame: _Frame, ticks: Sequence[float], y: Callable[[float], float], fmt: Fmt) -> str:
+    out = ['<g class="app-chart__axis" aria-hidden="true">']
+    for t in ticks:
+        yy = y(t)
+        out.append(
+            f'<line class="app-chart__grid" x1="{frame.left}" x2="{frame.width - frame.right}" '
+            f'y1="{yy:.1f}" y2="{yy:.1f}"/>'
+            f'<text x="{frame.left - 6}" y="{yy + 4:.1f}" text-anchor="end">{escape(fmt(t))}</text>'
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def line_chart(
+    series: Sequence[Series], *, title: str, desc: str, ident: str, fmt: Fmt
+) -> Markup:
+    """Values by year, one line per series; gaps where a value is missing."""
+    frame = _Frame()
+    years = sorted({yr for s in series for yr, _ in s.points})
+    vals = [v for s in series for _, v in s.points if v is not None and math.isfinite(v)]
+    if not years or not vals:
+        return Markup("")
+    lo, hi = min(vals), max(vals)
+    lo = min(lo, 0.0) if lo >= 0 and lo < (hi - lo) * 2 else lo
+    ticks = nice_ticks(lo, hi)
+    y0, y1 = ticks[0], ticks[-1]
+
+    def x(yr: int) -> float:
+        if len(years) == 1:
+            return frame.left + frame.plot_w / 2
+        return frame.left + (yr - years[0]) / (years[-1] - years[0]) * frame.plot_w
+
+    def y(v: float) -> float:
+        return frame.top + (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
+
+    parts = [_svg_open(frame, title, desc, ident), _y_axis(frame, ticks, y, fmt)]
+    step = max(1, math.ceil(len(years) / 8))
+    parts.append('<g class="app-chart__axis" aria-hidden="true">')
+    for i, yr in enumerate(years):
+        if i % step == 0 or yr == years[-1]:
+            parts.append(
+                f'<text x="{x(yr):.1f}" y="{frame.height - frame.bottom + 18}" '
+                f'text-anchor="middle">{yr - 1}-{yr % 100:02d}</text>'
+            )
+    parts.append("</g>")
+    for s in series:
+        segs: list[list[tuple[float, float]]] = [[]]
+        for yr, v in sorted(s.points):
+            if v is None or not math.isfinite(v):
+                segs.append([])
+            else:
+                segs[-1].append((x(yr), y(v)))
+        parts.append(f'<g aria-hidden="true"><title>{escape(s.name)}</title>')
+        for seg in segs:
+            if len(seg) > 1:
+                d = " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(seg))
+                parts.append(f'<path class="app-chart__line app-chart__line--{s.key}" d="{d}"/>')
+            for px, py in seg:
+                parts.append(
+                    f'<circle class="app-chart__dot--{s.key}" cx="{px:.1f}" cy="{py:.1f}" r="3.5"/>'
+                )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    desc: str,
+    ident: str,
+    fmt: Fmt,
+    reference: float | None = None,
+    reference_label: str = "England",
+) -> Markup:
+    """A ranked column chart (one column per authority), highlighted ones in blue."""
+    if not bars:
+        return Markup("")
+    frame = _Frame(height=320, bottom=24)
+    vals = [b.value for b in bars] + ([reference] if reference is not None else [])
+    lo = min(0.0, min(vals))
+    ticks = nice_ticks(lo, max(vals))
+    y0, y1 = ticks[0], ticks[-1]
+
+    def y(v: float) -> float:
+        return frame.top + (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
+
+    bw = frame.plot_w / len(bars)
+    parts = [_svg_open(frame, title, desc, ident), _y_axis(frame, ticks, y, fmt)]
+    for i, b in enumerate(bars):
+        top, base = y(max(b.value, 0.0)), y(min(b.value, 0.0))
+        cls = "app-chart__bar"
+        if b.highlight:
+            cls += " app-chart__bar--highlight"
+        rect = (
+            f'<rect class="{cls}" x="{frame.left + i * bw + bw * 0.1:.2f}" y="{top:.1f}" '
+            f'width="{max(bw * 0.8, 0.6):.2f}" height="{max(base - top, 0.5):.1f}">'
+            f"<title>{escape(b.label)}: {escape(fmt(b.value))}</title></rect>"
+        )
+        if b.href and b.highlight:
+            parts.append(f'<a href="{escape(b.href)}" aria-label="{escape(b.label)}">{rect}</a>')
+        else:
+            parts.append(rect)
+        if b.highlight:
+            cx = frame.left + (i + 0.5) * bw
+            anchor = "start" if i < len(bars) / 2 else "end"
+            parts.append(
+                f'<text x="{cx:.1f}" y="{max(top - 6, 12):.1f}" text-anchor="{anchor}" '
+                f'font-weight="bold">{escape(b.label)}</text>'
+            )
+    if reference is not None:
+        ry = y(reference)
+        parts.append(
+            f'<line class="app-chart__centre" x1="{frame.left}" x2="{frame.width - frame.right}" '
+            f'y1="{ry:.1f}" y2="{ry:.1f}"/><text x="{frame.width - frame.right}" '
+            f'y="{ry - 5:.1f}" text-anchor="end">{escape(reference_label)} '
+            f"{escape(fmt(reference))}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def funnel_plot(
+    points: Sequence[FunnelPoint],
+    limits: Sequence[LimitPoint],
+    *,
+    centre: float | None,
+    title: str,
+    desc: str,
+    ident: str,
+    fmt: Fmt,
+    size_label: str,
+    size_fmt: Fmt,
+) -> Markup:
+    """Value against size with the 95% and 99.8% control limits the library computed."""
+    if not points:
+        return Markup("")
+    frame = _Frame(height=340, bottom=52)
+    xs = [p.size for p in points] + [lp.size for lp in limits]
+    ys = [p.value for p in points] + ([centre] if centre is not None else [])
+    lim_vals = [
+        v
+        for lp in limits
+        for v in (lp.lower95, lp.upper95, lp.lower99, lp.upper99)
+        if v is not None and math.isfinite(v)
+    ]
+    # keep the y range on the authorities: limits at tiny sizes can run far off
+    lo, hi = min(ys), max(ys)
+    span = (hi - lo) or abs(hi) or 1.0
+    lo = max(min(lo, *lim_vals) if lim_vals else lo, lo - span * 0.3)
+    hi = min(max(hi, *lim_vals) if lim_vals else hi, hi + span * 0.3)
+    if min(ys) >= 0:
+        lo = max(lo, 0.0)
+    yt = nice_ticks(lo, hi)
+    xt = nice_ticks(0.0, max(xs))
+    y0, y1, x1 = yt[0], yt[-1], xt[-1]
+
+    def x(v: float) -> float:
+        return frame.left + v / (x1 or 1) * frame.plot_w
+
+    def y(v: float) -> float:
+        return frame.top + (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
+
+    def clamp(v: float) -> float:
+        return min(max(v, y0), y1)
+
+    parts = [_svg_open(frame, title, desc, ident), _y_axis(frame, yt, y, fmt)]
+    parts.append('<g class="app-chart__axis" aria-hidden="true">')
+    for t in xt:
+        parts.append(
+            f'<text x="{x(t):.1f}" y="{frame.height - frame.bottom + 18}" '
+            f'text-anchor="middle">{escape(size_fmt(t))}</text>'
+        )
+    parts.append(
+        f'<text x="{frame.left + frame.plot_w / 2:.1f}" y="{frame.height - 6}" '
+        f'text-anchor="middle">{escape(size_label)}</text></g>'
+    )
+    ordered = sorted(limits, key=lambda lp: lp.size)
+    for attr, cls in (
+        ("lower95", ""),
+        ("upper95", ""),
+        ("lower99", " app-chart__limit--99"),
+        ("upper99", " app-chart__limit--99"),
+    ):
+        pts = [(lp.size, getattr(lp, attr)) for lp in ordered]
+        pts = [(s, v) for s, v in pts if v is not None and math.isfinite(v)]
+        if len(pts) > 1:
+            d = " ".join(
+                f"{'M' if i == 0 else 'L'}{x(s):.1f},{y(clamp(v)):.1f}" for i, (s, v) in enumerate(pts)
+            )
+            parts.append(f'<path class="app-chart__limit{cls}" d="{d}" aria-hidden="true"/>')
+    if centre is not None:
+        parts.append(
+            f'<line class="app-chart__centre" x1="{frame.left}" x2="{frame.width - frame.right}" '
+            f'y1="{y(centre):.1f}" y2="{y(centre):.1f}" aria-hidden="true"/>'
+        )
+    highlighted = []
+    for p in points:
+        cls = "app-chart__point"
+        if p.flag in ("above", "below"):
+            cls += f" app-chart__point--{p.flag}"
+        if p.highlight:
+            highlighted.append(p)
+            continue
+        parts.append(
+            f'<circle class="{cls}" cx="{x(p.size):.1f}" cy="{y(clamp(p.value)):.1f}" r="4">'
+            f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title></circle>"
+        )
+    for p in highlighted:
+        cls = "app-chart__point app-chart__point--highlight"
+        if p.flag in ("above", "below"):
+            cls += f" app-chart__point--{p.flag}"
+        px, py = x(p.size), y(clamp(p.value))
+        parts.append(
+            f'<circle class="{cls}" cx="{px:.1f}" cy="{py:.1f}" r="7">'
+            f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title></circle>"
+            f'<text x="{px + 10:.1f}" y="{py - 8:.1f}" font-weight="bold">{escape(p.label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def sparkline(values: Sequence[float | None], *, label: str) -> Markup:
+    """A small trend line for headline figures."""
+    pts = [(i, v) for i, v in enumerate(values) if v is not None and math.isfinite(v)]
+    if len(pts) < 2:
+        return Markup("")
+    w, h, pad = 120, 32, 3
+    lo, hi = min(v for _, v in pts), max(v for _, v in pts)
+    n = max(len(values) - 1, 1)
+    d = " ".join(
+        f"{'M' if k == 0 else 'L'}{pad + i / n * (w - 2 * pad):.1f},"
+        f"{pad + (1 - (v - lo) / ((hi - lo) or 1)) * (h - 2 * pad):.1f}"
+        for k, (i, v) in enumerate(pts)
+    )
+    return Markup(
+        f'<svg class="app-spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        f'aria-label="{escape(label)}" focusable="false" xmlns="http://www.w3.org/2000/svg">'
+        f'<path class="app-spark__line" d="{d}"/></svg>'
+    )

@@ -1,0 +1,168 @@
+"""Page routes: parse the request, ask the view builders, render a template or a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError, UnknownAuthorityError
+from cscwatch.core.types import parse_year
+from cscwatch.indicators.authorities import resolve_authority
+from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.serve.api._deps import Con, csv_response
+from cscwatch.serve.web import views
+from cscwatch.serve.web._render import Table, render
+
+__all__ = ["install_pages", "render_error_page", "router"]
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter(include_in_schema=False)
+
+_TITLES = {404: "Page not found", 400: "There is a problem with the request", 503: "Sorry, the service is unavailable"}
+
+
+def render_error_page(request: Request, status: int, code: str, message: str) -> Response:
+    """The HTML twin of the API's error shape, for pages."""
+    heading = _TITLES.get(status, "Sorry, there is a problem with the service")
+    if status >= 500 and status != 503:
+        message = "Something went wrong on our side. Try again later."
+    return render(request, "error.html", status=status, heading=heading, message=message, nav="")
+
+
+def _year(text: str | None) -> int | None:
+    return None if text in (None, "") else parse_year(text).end
+
+
+def _csv(table: Table, name: str) -> Response:
+    return csv_response(table.csv_header(), table.csv_rows(), f"{name}.csv")
+
+
+def _pick(tables: list[Table], table_id: str) -> Table:
+    for t in tables:
+        if t.id == table_id:
+            return t
+    raise InputError(f"no table {table_id!r} on this page")
+
+
+@router.get("/")
+def overview(
+    request: Request,
+    con: Con,
+    indicator: Annotated[str | None, Query()] = None,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """England overview: headline indicators and the map."""
+    ctx = views.overview(con, request.app.state.settings, indicator, _year(year))
+    return render(request, "overview.html", nav="overview", **ctx)
+
+
+@router.get("/tables/{table_id}.csv")
+def overview_csv(
+    request: Request,
+    con: Con,
+    table_id: str,
+    indicator: Annotated[str | None, Query()] = None,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The overview's tables as CSV."""
+    ctx = views.overview(con, request.app.state.settings, indicator, _year(year))
+    return _csv(_pick(ctx["tables"], table_id), table_id)
+
+
+@router.get("/authorities")
+def authorities(
+    request: Request, con: Con, authority: Annotated[str | None, Query()] = None
+) -> Response:
+    """Choose an authority (the form submits here and is redirected to the profile)."""
+    error = None
+    if authority:
+        try:
+            la = resolve_authority(con, authority)
+        except UnknownAuthorityError as exc:
+            error = str(exc)
+        else:
+            return RedirectResponse(f"/authorities/{la.la_code}", status_code=303)
+    ctx = views.authority_list(con)
+    status = 404 if error else 200
+    return render(
+        request, "authorities.html", status=status, nav="authorities", error=error,
+        given=authority or "", **ctx,
+    )
+
+
+@router.get("/authorities.csv")
+def authorities_csv(con: Con) -> Response:
+    """Every authority as CSV."""
+    return _csv(views.authority_list(con)["tables"][0], "authorities")
+
+
+@router.get("/authorities/{la}")
+def authority_profile(
+    request: Request, con: Con, la: str, year: Annotated[str | None, Query()] = None
+) -> Response:
+    """An authority's profile: every section in :data:`sections.PROFILE_SECTIONS`."""
+    auth = resolve_authority(con, la)
+    if auth.la_code != la:
+        return RedirectResponse(f"/authorities/{auth.la_code}", status_code=301)
+    ctx = views.profile(con, request.app.state.settings, auth, _year(year))
+    return render(request, "profile.html", nav="authorities", **ctx)
+
+
+@router.get("/authorities/{la}/tables/{table_id}.csv")
+def authority_csv(
+    request: Request, con: Con, la: str, table_id: str, year: Annotated[str | None, Query()] = None
+) -> Response:
+    """One of a profile's tables as CSV."""
+    auth = resolve_authority(con, la)
+    ctx = views.profile(con, request.app.state.settings, auth, _year(year))
+    return _csv(_pick(ctx["tables"], table_id), f"{auth.la_code}-{table_id}")
+
+
+@router.get("/indicators")
+def indicators(request: Request) -> Response:
+    """The catalogue, grouped by topic."""
+    return render(request, "indicators.html", nav="indicators", **views.indicator_list())
+
+
+@router.get("/indicators.csv")
+def indicators_csv() -> Response:
+    """The catalogue as CSV."""
+    return _csv(views.indicator_list()["tables"][0], "indicators")
+
+
+@router.get("/indicators/{indicator_id}")
+def indicator_page(
+    request: Request, con: Con, indicator_id: str, year: Annotated[str | None, Query()] = None,
+    authority: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One indicator: ranked chart, funnel plot, map, definitions."""
+    ind = get_indicator(indicator_id)
+    ctx = views.indicator(con, request.app.state.settings, ind, _year(year), authority)
+    return render(request, "indicator.html", nav="indicators", **ctx)
+
+
+@router.get("/indicators/{indicator_id}/tables/{table_id}.csv")
+def indicator_csv(
+    request: Request, con: Con, indicator_id: str, table_id: str,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One of an indicator page's tables as CSV."""
+    ind = get_indicator(indicator_id)
+    ctx = views.indicator(con, request.app.state.settings, ind, _year(year), None)
+    return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
+
+
+def install_pages(app: FastAPI, settings: Settings) -> None:
+    """Mount the pages and their static files on ``app``."""
+    vendor_assets = STATIC / "vendor" / "govuk" / "assets"
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # GOV.UK Frontend's stylesheet refers to /assets/... for its images; the folder
+    # exists once `make web` has run
+    app.mount("/assets", StaticFiles(directory=vendor_assets, check_dir=False), name="assets")
+    app.include_router(router)

@@ -1,0 +1,260 @@
+"""The sections of an authority profile: each a template plus a data function.
+
+A section plugs in by appending a :class:`ProfileSection` to :data:`PROFILE_SECTIONS`
+(or calling :func:`register_section`). Its ``data`` function gets the
+:class:`SectionContext` and returns the template's context, or ``None`` to leave the
+section out (for example when the warehouse has no Ofsted tables yet). Tables it
+appends to ``ctx.tables`` are offered as CSV at
+``/authorities/{la}/tables/{table.id}.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from cscwatch.core.config import Settings
+from cscwatch.indicators.authorities import Authority
+from cscwatch.indicators.benchmarking import Benchmark, Profile
+from cscwatch.indicators.catalogue import CATALOGUE, Unit
+from cscwatch.indicators.web_queries import profile_series, statistical_neighbours
+from cscwatch.serve.web import charts
+from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+
+__all__ = [
+    "PROFILE_SECTIONS",
+    "TOPIC_TITLES",
+    "ProfileSection",
+    "SectionContext",
+    "register_section",
+]
+
+TOPIC_TITLES: dict[str, str] = {
+    "referrals": "Referrals",
+    "children_in_need": "Children in need",
+    "child_protection": "Child protection",
+    "looked_after": "Children looked after",
+    "workforce": "Social work workforce",
+    "spend": "Spending",
+    "education": "Education outcomes",
+    "factors": "Factors at assessment",
+    "context": "Context",
+}
+
+_FLAG_WORDS = {
+    "above": "above the 99.8% limit",
+    "below": "below the 99.8% limit",
+    "within": "within the limits",
+}
+
+
+@dataclass
+class SectionContext:
+    """What a section's data function can use."""
+
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    authority: Authority
+    year: int | None
+    profile: Profile
+    href: str
+    tables: list[Table] = field(default_factory=list)
+
+    def csv_href(self, table_id: str) -> str:
+        """Where the CSV of one of this profile's tables is served."""
+        suffix = f"?year={self.year}" if self.year else ""
+        return f"{self.href}/tables/{table_id}.csv{suffix}"
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    """One section of the profile page."""
+
+    id: str
+    title: str
+    template: str
+    data: Callable[[SectionContext], dict[str, Any] | None]
+
+
+def _flag_text(b: Benchmark) -> str:
+    if b.funnel_flag is None:
+        return "not applicable"
+    words = _FLAG_WORDS.get(b.funnel_flag, b.funnel_flag)
+    if b.approximate:
+        words += " (approximate)"
+    return words
+
+
+def _summary(ctx: SectionContext) -> dict[str, Any] | None:
+    """Every indicator's latest figure against its comparators, in one table."""
+    t = Table(
+        id="summary",
+        caption=f"{ctx.authority.name}: every indicator against its comparators",
+        columns=[
+            Column("Indicator"),
+            Column("Year"),
+            Column(ctx.authority.name, True),
+            Column("Statistical neighbours (mean)", True),
+            Column(ctx.authority.region_name or "Region", True),
+            Column("England", True),
+            Column("Rank (1 = highest)", True),
+            Column("Quartile"),
+            Column("Funnel plot"),
+            Column("Change on last year"),
+        ],
+        csv_href=ctx.csv_href("summary"),
+        csv_columns=(
+            "indicator", "year", "value", "sn_mean", "region", "england", "rank", "quartile",
+            "funnel_flag", "change_1y",
+        ),
+    )
+    for b in ctx.profile.benchmarks:
+        ind = CATALOGUE[b.indicator]
+        f = fmt_for(ind)
+        change = b.trend.change_1y
+        change_text = "no data" if change is None else (
+            f"{'+' if change > 0 else ''}{f(change)}"
+            + (f" ({b.trend.judgement})" if b.trend.judgement not in ("n/a", "") else "")
+        )
+        t.rows.append(
+            Row(
+                cells=[
+                    ind.title,
+                    year_label(b.year),
+                    fmt_value(b.value, ind.unit, b.status),
+                    f(b.sn_mean),
+                    f(b.region),
+                    f(b.england),
+                    "" if b.rank is None else f"{b.rank} of {b.n_ranked}",
+                    b.quartile_label or "",
+                    _flag_text(b),
+                    change_text,
+                ],
+                raw=[
+                    ind.id, b.year, b.value, b.sn_mean, b.region, b.england, b.rank,
+                    b.quartile, b.funnel_flag, change,
+                ],
+                href=f"/indicators/{ind.id}?authority={ctx.authority.la_code}&year={b.year}",
+            )
+        )
+    ctx.tables.append(t)
+    return {"table": t}
+
+
+def _series_table(
+    ind_id: str, title: str, la_name: str, region: str, points: list[Any], href: str
+) -> Table:
+    ind = CATALOGUE[ind_id]
+    t = Table(
+        id=f"series-{ind_id}",
+        caption=f"{title}: {la_name} against comparators by year",
+        columns=[
+            Column("Year"),
+            Column(la_name, True),
+            Column("Statistical neighbours (mean)", True),
+            Column(region, True),
+            Column("England", True),
+        ],
+        csv_href=href,
+        csv_columns=("year", "authority", "sn_mean", "region", "england"),
+    )
+    for p in points:
+        t.rows.append(
+            Row(
+                cells=[
+                    year_label(p.year),
+                    fmt_value(p.authority, ind.unit, p.status),
+                    fmt_value(p.sn_mean, ind.unit),
+                    fmt_value(p.region, ind.unit),
+                    fmt_value(p.england, ind.unit),
+                ],
+                raw=[p.year, p.authority, p.sn_mean, p.region, p.england],
+            )
+        )
+    return t
+
+
+def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
+    """Each indicator's series against neighbours, region and England, by topic."""
+    a = ctx.authority
+    region = a.region_name or "Region"
+    all_series = profile_series(ctx.con, a.la_code, a.region_code)
+    by_ind = {b.indicator: b for b in ctx.profile.benchmarks}
+    topics: dict[str, list[dict[str, Any]]] = {}
+    for ind in CATALOGUE.values():
+        points = all_series.get(ind.id, [])
+        if not any(p.authority is not None for p in points):
+            continue
+        if ind.unit is Unit.COUNT and f"{ind.id}_per_10k" in CATALOGUE:
+            continue  # the rate is shown; the count is in the summary table
+        series = [
+            charts.Series(a.name, "la", [(p.year, p.authority) for p in points]),
+            charts.Series("Statistical neighbours (mean)", "sn", [(p.year, p.sn_mean) for p in points]),
+            charts.Series(region, "region", [(p.year, p.region) for p in points]),
+            charts.Series("England", "england", [(p.year, p.england) for p in points]),
+        ]
+        table = _series_table(
+            ind.id, ind.title, a.name, region, points, ctx.csv_href(f"series-{ind.id}")
+        )
+        ctx.tables.append(table)
+        last = next((p for p in reversed(points) if p.authority is not None), None)
+        desc = f"Line chart of {ind.title} by year for {a.name}, its statistical neighbours, {region} and England."
+        if last is not None:
+            desc += f" In {year_label(last.year)} {a.name} was {fmt_value(last.authority, ind.unit)}"
+            if last.england is not None:
+                desc += f" against {fmt_value(last.england, ind.unit)} for England"
+            desc += "."
+        topics.setdefault(ind.topic, []).append(
+            {
+                "indicator": ind,
+                "benchmark": by_ind.get(ind.id),
+                "flag": _flag_text(by_ind[ind.id]) if ind.id in by_ind else "not applicable",
+                "chart": charts.line_chart(
+                    series, title=f"{ind.title}, {a.name}", desc=desc, ident=f"c-{ind.id}",
+                    fmt=fmt_for(ind),
+                ),
+                "table": table,
+            }
+        )
+    groups = [
+        {"id": t, "title": TOPIC_TITLES.get(t, t.replace("_", " ").capitalize()), "items": items}
+        for t, items in topics.items()
+    ]
+    return {"groups": groups, "region": region} if groups else None
+
+
+def _neighbours(ctx: SectionContext) -> dict[str, Any] | None:
+    """The statistical neighbours the comparisons use."""
+    ns = statistical_neighbours(ctx.con, ctx.authority.la_code)
+    if not ns:
+        return None
+    t = Table(
+        id="neighbours",
+        caption=f"Statistical neighbours of {ctx.authority.name} (DfE {ns[0].model} model)",
+        columns=[Column("Authority"), Column("Closeness rank", True)],
+        rows=[Row([n.name, str(n.rank)], [n.la_code, n.rank], href=f"/authorities/{n.la_code}") for n in ns],
+        csv_href=ctx.csv_href("neighbours"),
+        csv_columns=("la_code", "rank"),
+    )
+    ctx.tables.append(t)
+    return {"table": t}
+
+
+#: The profile's sections, in page order.
+PROFILE_SECTIONS: list[ProfileSection] = [
+    ProfileSection("summary", "Summary", "sections/summary.html", _summary),
+    ProfileSection("indicators", "Indicators over time", "sections/indicators.html", _indicators),
+    ProfileSection("neighbours", "Statistical neighbours", "sections/neighbours.html", _neighbours),
+]
+
+
+def register_section(section: ProfileSection, *, before: str | None = None) -> None:
+    """Add a section (replacing one with the same id), optionally before another."""
+    PROFILE_SECTIONS[:] = [s for s in PROFILE_SECTIONS if s.id != section.id]
+    ids = [s.id for s in PROFILE_SECTIONS]
+    at = ids.index(before) if before in ids else len(PROFILE_SECTIONS)
+    PROFILE_SECTIONS.insert(at, section)
+

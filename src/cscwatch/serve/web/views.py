@@ -1,0 +1,373 @@
+"""View builders: call the library, shape the answer into charts and tables for a page.
+
+Each returns the template's context; ``tables`` holds every table on the page so the
+CSV routes serve exactly what the page shows.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import duckdb
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import UnknownYearError
+from cscwatch.indicators.authorities import Authority, list_authorities
+from cscwatch.indicators.benchmarking import available_years, funnel, profile as lib_profile
+from cscwatch.indicators.benchmarking import variation
+from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit, get_indicator
+from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
+from cscwatch.serve.web import charts, maps
+from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
+
+__all__ = [
+    "HEADLINES",
+    "authority_list",
+    "boundaries_path",
+    "indicator",
+    "indicator_list",
+    "overview",
+    "profile",
+]
+
+#: The England overview's headline indicators, in order.
+HEADLINES: tuple[str, ...] = (
+    "referrals_per_10k",
+    "rereferrals_pct",
+    "cin_at31_per_10k",
+    "s47_per_10k",
+    "cpp_at31_per_10k",
+    "repeat_cpp_pct",
+    "lac_at31_per_10k",
+    "agency_rate_pct",
+    "turnover_rate_pct",
+)
+_DEFAULT_MAP = "cpp_at31_per_10k"
+
+_QUARTILE_WORDS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}
+
+
+def boundaries_path(settings: Settings) -> Path:
+    """The upper-tier boundaries shipped in the snapshot."""
+    return Path(settings.snapshot_dir) / "utla_boundaries.geojson"
+
+
+def _years_for(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int | None) -> tuple[list[int], int]:
+    years = available_years(con, ind.id)
+    if not years:
+        raise UnknownYearError(f"the warehouse has no figures for {ind.id}")
+    if year is None:
+        return years, years[-1]
+    if year not in years:
+        raise UnknownYearError(
+            f"no data for {ind.title} in {year_label(year)}; years available: "
+            f"{year_label(years[0])} to {year_label(years[-1])}"
+        )
+    return years, year
+
+
+def _map_and_table(
+    settings: Settings,
+    ind: Indicator,
+    year: int,
+    values: list[AuthorityValue],
+    *,
+    table_id: str,
+    csv_href: str,
+    highlight: str | None = None,
+) -> tuple[Any, Table]:
+    classes = {v.la_code: (None if v.quartile is None else v.quartile - 1) for v in values}
+    labels = {v.la_code: f"{v.name}: {fmt_value(v.value, ind.unit, v.status)}" for v in values}
+    title = f"Map of {ind.title} by authority, {year_label(year)}"
+    desc = (
+        f"Upper-tier authorities of England shaded by quarter of {ind.title} in "
+        f"{year_label(year)}, darkest for the highest quarter. The table that follows "
+        "gives every authority's figure."
+    )
+    svg = maps.choropleth(
+        boundaries_path(settings), classes, labels, title=title, desc=desc, ident=f"map-{table_id}",
+        highlight=[highlight] if highlight else [],
+    )
+    t = Table(
+        id=table_id,
+        caption=f"{ind.title} by authority, {year_label(year)}",
+        columns=[
+            Column("Authority"),
+            Column("Region"),
+            Column(ind.title, True),
+            Column("Rank (1 = highest)", True),
+            Column("Quartile"),
+        ],
+        csv_href=csv_href,
+    )
+    for v in values:
+        t.rows.append(
+            Row(
+                cells=[
+                    v.name,
+                    v.region_name or "",
+                    fmt_value(v.value, ind.unit, v.status),
+                    "" if v.rank is None else str(v.rank),
+                    _QUARTILE_WORDS.get(v.quartile or 0, "not ranked"),
+                ],
+                raw=[v.la_code, v.name, v.region_name, v.value, v.status, v.rank, v.quartile],
+                href=f"/authorities/{v.la_code}",
+                highlight=v.la_code == highlight,
+            )
+        )
+    return svg, t
+
+
+def _csv_columns_for_values(t: Table) -> Table:
+    """CSV of a values table keeps the LA number and status as their own columns."""
+    t.csv_columns = ("la_code", "name", "region", "value", "status", "rank", "quartile")
+    return t
+
+
+def _indicator_options(selected: str) -> list[dict[str, Any]]:
+    out = []
+    for topic, inds in groupby(CATALOGUE.values(), key=lambda i: i.topic):
+        out.append(
+            {
+                "label": TOPIC_TITLES.get(topic, topic),
+                "items": [
+                    {"value": i.id, "text": i.title, "selected": i.id == selected}
+                    for i in inds
+                    if not (i.unit is Unit.COUNT)
+                ],
+            }
+        )
+    return [g for g in out if g["items"]]
+
+
+def overview(
+    con: duckdb.DuckDBPyConnection, settings: Settings, indicator_id: str | None, year: int | None
+) -> dict[str, Any]:
+    """England overview: headline figures with their trend, and a map with its table."""
+    ind = get_indicator(indicator_id or _DEFAULT_MAP)
+    years, year = _years_for(con, ind, year)
+    ids = [i for i in HEADLINES if i in CATALOGUE]
+    series = england_series(con, ids)
+    headlines = []
+    trend_table = Table(
+        id="headlines",
+        caption="England: headline indicators, latest year and the year before",
+        columns=[Column("Indicator"), Column("Year"), Column("England", True), Column("Year before", True), Column("Change", True)],
+        csv_columns=("indicator", "year", "england", "previous", "change"),
+    )
+    for i in ids:
+        pts = [(y, v) for y, v in series.get(i, []) if v is not None]
+        if not pts:
+            continue
+        hi = CATALOGUE[i]
+        (y1, v1) = pts[-1]
+        prev = pts[-2] if len(pts) > 1 and pts[-2][0] == y1 - 1 else None
+        change = None if prev is None else v1 - prev[1]
+        headlines.append(
+            {
+                "indicator": hi,
+                "year": y1,
+                "value": fmt_value(v1, hi.unit),
+                "previous": None if prev is None else fmt_value(prev[1], hi.unit),
+                "change": None if change is None else ("+" if change > 0 else "") + fmt_value(change, hi.unit),
+                "direction": None if change is None else ("up" if change > 0 else "down" if change < 0 else "flat"),
+                "spark": charts.sparkline([v for _, v in pts], label=f"{hi.title}: trend for England from {year_label(pts[0][0])} to {year_label(y1)}"),
+                "first_year": pts[0][0],
+            }
+        )
+        trend_table.rows.append(
+            Row(
+                cells=[hi.title, year_label(y1), fmt_value(v1, hi.unit), "" if prev is None else fmt_value(prev[1], hi.unit), "" if change is None else fmt_value(change, hi.unit)],
+                raw=[hi.id, y1, v1, None if prev is None else prev[1], change],
+                href=f"/indicators/{hi.id}",
+            )
+        )
+    query = urlencode({"indicator": ind.id, "year": year})
+    trend_table.csv_href = f"/tables/headlines.csv?{query}"
+    values = authority_values(con, ind.id, year)
+    svg, table = _map_and_table(
+        settings, ind, year, values, table_id="map", csv_href=f"/tables/map.csv?{query}"
+    )
+    return {
+        "indicator": ind,
+        "year": year,
+        "years": years,
+        "options": _indicator_options(ind.id),
+        "headlines": headlines,
+        "headline_table": trend_table,
+        "map": svg,
+        "map_table": table,
+        "palette": maps.PALETTE,
+        "tables": [trend_table, _csv_columns_for_values(table)],
+    }
+
+
+def authority_list(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Current authorities by region, for choosing one."""
+    auths = list_authorities(con, current_only=True)
+    t = Table(
+        id="authorities",
+        caption="Local authorities with children's services",
+        columns=[Column("Authority"), Column("Region"), Column("Type"), Column("LA number", True), Column("GSS code")],
+        csv_href="/authorities.csv",
+    )
+    for a in sorted(auths, key=lambda a: (a.region_name or "", a.name)):
+        t.rows.append(
+            Row(
+                cells=[a.name, a.region_name or "", a.la_type or "", a.la_code, a.gss_code or ""],
+                href=f"/authorities/{a.la_code}",
+            )
+        )
+    return {"authorities": sorted(auths, key=lambda a: a.name), "table": t, "tables": [t]}
+
+
+def profile(
+    con: duckdb.DuckDBPyConnection, settings: Settings, auth: Authority, year: int | None
+) -> dict[str, Any]:
+    """An authority profile: the sections of :data:`PROFILE_SECTIONS` in order."""
+    prof = lib_profile(con, auth.la_code, year)
+    ctx = SectionContext(
+        con=con, settings=settings, authority=auth, year=year, profile=prof,
+        href=f"/authorities/{auth.la_code}",
+    )
+    sections = []
+    for s in PROFILE_SECTIONS:
+        data = s.data(ctx)
+        if data is not None:
+            sections.append({"section": s, "data": data})
+    return {"authority": auth, "year": year, "sections": sections, "tables": ctx.tables}
+
+
+def indicator_list() -> dict[str, Any]:
+    """The catalogue, grouped by topic."""
+    t = Table(
+        id="indicators",
+        caption="Indicators",
+        columns=[Column("Indicator"), Column("Id"), Column("Unit"), Column("Better when"), Column("First year"), Column("Last year"), Column("Source")],
+        csv_href="/indicators.csv",
+    )
+    groups = []
+    for topic, inds in groupby(CATALOGUE.values(), key=lambda i: i.topic):
+        items = list(inds)
+        groups.append({"title": TOPIC_TITLES.get(topic, topic), "items": items})
+        for i in items:
+            t.rows.append(
+                Row(
+                    cells=[i.title, i.id, i.unit.value, _better(i), year_label(i.years[0]), year_label(i.years[1]), i.source],
+                    href=f"/indicators/{i.id}",
+                )
+            )
+    return {"groups": groups, "table": t, "tables": [t]}
+
+
+def _better(ind: Indicator) -> str:
+    return {"high_good": "higher", "low_good": "lower"}.get(ind.polarity.value, "neither")
+
+
+def indicator(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    ind: Indicator,
+    year: int | None,
+    authority: str | None,
+) -> dict[str, Any]:
+    """One indicator: ranked chart, funnel plot, map and definitions."""
+    years, year = _years_for(con, ind, year)
+    values = authority_values(con, ind.id, year)
+    highlight = None
+    if authority:
+        from cscwatch.indicators.authorities import resolve_authority
+
+        highlight = resolve_authority(con, authority).la_code
+    f = fmt_for(ind)
+    var = variation(con, ind.id, year)
+    query = urlencode({"year": year})
+    base = f"/indicators/{ind.id}"
+    ranked = [v for v in values if v.value is not None and not v.is_small]
+    bars = [
+        charts.Bar(v.name, v.value or 0.0, highlight=v.la_code == highlight, href=f"/authorities/{v.la_code}")
+        for v in ranked
+    ]
+    bar_desc = (
+        f"Column chart of {len(bars)} authorities ranked by {ind.title} in {year_label(year)}, "
+        f"highest on the left, from {f(var.max_value)} ({var.max_authority}) to "
+        f"{f(var.min_value)} ({var.min_authority}); England {f(var.england)}."
+    )
+    bar_svg = charts.bar_chart(
+        bars, title=f"{ind.title} by authority, {year_label(year)}", desc=bar_desc,
+        ident="ranked", fmt=f, reference=var.england,
+    )
+    map_svg, table = _map_and_table(
+        settings, ind, year, values, table_id="authorities", csv_href=f"{base}/tables/authorities.csv?{query}",
+        highlight=highlight,
+    )
+    fp = funnel(con, ind.id, year)
+    funnel_svg = None
+    funnel_table = None
+    if fp is not None:
+        fpts = [
+            charts.FunnelPoint(p.name, p.denominator, p.value, p.flag, p.la_code == highlight, f"/authorities/{p.la_code}")
+            for p in fp.points
+        ]
+        limits = [charts.LimitPoint(c.denominator, c.lower95, c.upper95, c.lower998, c.upper998) for c in fp.curve]
+        above = sum(p.flag == "above" for p in fp.points)
+        below = sum(p.flag == "below" for p in fp.points)
+        den_words = ind.denominator or "denominator"
+        funnel_svg = charts.funnel_plot(
+            fpts, limits, centre=fp.centre, title=f"Funnel plot of {ind.title}, {year_label(year)}",
+            desc=(f"Each authority's {ind.title} against its {den_words}, with England's value "
+                  f"{f(fp.centre)} and 95% and 99.8% control limits. {above} authorities are above "
+                  f"and {below} below the 99.8% limits."),
+            ident="funnel", fmt=f, size_label=den_words.capitalize(), size_fmt=lambda v: f"{(v or 0):,.0f}",
+        )
+        funnel_table = Table(
+            id="funnel",
+            caption=f"{ind.title}: funnel plot positions, {year_label(year)}",
+            columns=[Column("Authority"), Column(ind.title, True), Column(den_words.capitalize(), True), Column("Position")],
+            csv_href=f"{base}/tables/funnel.csv?{query}",
+            csv_columns=("la_code", "value", "denominator", "flag"),
+        )
+        for p in sorted(fp.points, key=lambda p: p.name):
+            funnel_table.rows.append(
+                Row(
+                    cells=[p.name, f(p.value), f"{p.denominator:,.0f}", {"above": "above the 99.8% limit", "below": "below the 99.8% limit"}.get(p.flag, "within the limits")],
+                    raw=[p.la_code, p.value, p.denominator, p.flag],
+                    href=f"/authorities/{p.la_code}", highlight=p.la_code == highlight,
+                )
+            )
+    var_table = Table(
+        id="variation",
+        caption=f"{ind.title}: spread across authorities, {year_label(year)}",
+        columns=[Column("Measure"), Column("Value", True)],
+        rows=[
+            Row(["Authorities with a figure", str(var.n)], ["n", var.n]),
+            Row(["Highest", f"{f(var.max_value)} ({var.max_authority})"], ["max", var.max_value]),
+            Row(["Upper quartile", f(var.q3)], ["q3", var.q3]),
+            Row(["Median", f(var.median)], ["median", var.median]),
+            Row(["Lower quartile", f(var.q1)], ["q1", var.q1]),
+            Row(["Lowest", f"{f(var.min_value)} ({var.min_authority})"], ["min", var.min_value]),
+            Row(["England", f(var.england)], ["england", var.england]),
+        ],
+        csv_href=f"{base}/tables/variation.csv?{query}",
+        csv_columns=("measure", "value"),
+    )
+    tables = [var_table, _csv_columns_for_values(table)] + ([funnel_table] if funnel_table else [])
+    return {
+        "indicator": ind,
+        "better": _better(ind),
+        "year": year,
+        "years": years,
+        "highlight": highlight,
+        "bar": bar_svg,
+        "map": map_svg,
+        "map_table": table,
+        "palette": maps.PALETTE,
+        "funnel": funnel_svg,
+        "funnel_table": funnel_table,
+        "variation": var_table,
+        "tables": tables,
+    }

@@ -9,6 +9,12 @@ __all__ = ["routers"]
 
 def routers() -> list[APIRouter]:
     """Every resource module's router."""
-    from cscwatch.serve.api import authorities, indicators
+    from cscwatch.serve.api import authorities, indicators, observations, profile, variation
 
-    return [authorities.router, indicators.router]
+    return [
+        authorities.router,
+        profile.router,
+        indicators.router,
+        variation.router,
+        observations.router,
+    ]

@@ -1,0 +1,160 @@
+"""``/api/authorities/{authority}/profile``, ``.../benchmark`` and ``.../series``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from cscwatch.core.types import parse_year
+from cscwatch.indicators.benchmarking import benchmark, profile, series
+from cscwatch.serve.api._deps import Con, jsonable
+from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api.authorities import AuthorityOut, AuthorityPath
+
+__all__ = ["BenchmarkOut", "ProfileOut", "router"]
+
+router = APIRouter(tags=["profile and benchmark"], responses=ERROR_RESPONSES)
+
+YearQuery = Annotated[str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")]
+
+
+class TrendOut(BaseModel):
+    """The last five years and the direction of the last change."""
+
+    years: list[int]
+    values: list[float | None]
+    change_1y: float | None
+    direction: str
+    judgement: str
+
+
+class FunnelLimitsOut(BaseModel):
+    """Control limits around England's value at the authority's denominator."""
+
+    denominator: float
+    centre: float
+    lower95: float
+    upper95: float
+    lower998: float
+    upper998: float
+    lower998_od: float | None = None
+    upper998_od: float | None = None
+
+
+class BenchmarkOut(BaseModel):
+    """One authority, one indicator, one year, against England, region and neighbours."""
+
+    indicator: str
+    title: str
+    unit: str
+    polarity: str
+    la_code: str
+    authority: str
+    year: int
+    value: float | None
+    status: str | None
+    england: float | None
+    region: float | None
+    region_name: str | None
+    sn_mean: float | None
+    sn_median: float | None
+    sn_n: int
+    rank: int | None
+    n_ranked: int
+    quartile: int | None
+    quartile_label: str | None
+    trend: TrendOut
+    funnel: FunnelLimitsOut | None
+    funnel_flag: str | None
+    funnel_flag_od: str | None
+    approximate: bool = False
+    method: str | None = None
+
+
+class ProfileOut(BaseModel):
+    """Every indicator's benchmark for one authority."""
+
+    authority: AuthorityOut
+    year: int | None
+    benchmarks: list[BenchmarkOut]
+
+
+class SeriesPointOut(BaseModel):
+    """One year of an authority's series and its comparators."""
+
+    year: int
+    authority: float | None
+    status: str | None
+    sn_mean: float | None
+    region: float | None
+    england: float | None
+
+
+class SeriesOut(BaseModel):
+    """An indicator's series for one authority."""
+
+    indicator: str
+    la_code: str
+    data: list[SeriesPointOut]
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+@router.get(
+    "/authorities/{authority}/profile", response_model=ProfileOut, summary="An authority's profile"
+)
+def get_profile(con: Con, authority: AuthorityPath, year: YearQuery = None) -> Any:
+    """Every catalogue indicator for the authority, benchmarked (latest year by default)."""
+    y = parse_year(year).end if year else None
+    p = profile(con, authority, y)
+    out = ProfileOut(
+        authority=AuthorityOut.of(p.authority),
+        year=p.year,
+        benchmarks=[BenchmarkOut(**jsonable(b)) for b in p.benchmarks],
+    )
+    return _json(out)
+
+
+@router.get(
+    "/authorities/{authority}/benchmark/{indicator_id}",
+    response_model=BenchmarkOut,
+    summary="One indicator benchmarked",
+)
+def get_benchmark(con: Con, authority: AuthorityPath, indicator_id: str, year: YearQuery = None) -> Any:
+    """The authority's figure against England, its region and statistical neighbours.
+
+    Without ``year``, the latest year the authority has a figure for.
+    """
+    if year is None:
+        p = profile(con, authority)
+        found = [b for b in p.benchmarks if b.indicator == indicator_id]
+        if found:
+            return _json(BenchmarkOut(**jsonable(found[0])))
+        from cscwatch.indicators.benchmarking import available_years
+        from cscwatch.indicators.catalogue import get_indicator
+
+        get_indicator(indicator_id)
+        years = available_years(con, indicator_id)
+        y = years[-1] if years else 0
+    else:
+        y = parse_year(year).end
+    return _json(BenchmarkOut(**jsonable(benchmark(con, authority, indicator_id, y))))
+
+
+@router.get(
+    "/authorities/{authority}/series/{indicator_id}",
+    response_model=SeriesOut,
+    summary="An indicator's series against comparators",
+)
+def get_series(con: Con, authority: AuthorityPath, indicator_id: str) -> Any:
+    """By year: the authority, its statistical neighbours' mean, its region and England."""
+    from cscwatch.indicators.authorities import resolve_authority
+
+    la = resolve_authority(con, authority).la_code
+    rows = series(con, indicator_id, la)
+    return _json(SeriesOut(indicator=indicator_id, la_code=la, data=[SeriesPointOut(**jsonable(r)) for r in rows]))

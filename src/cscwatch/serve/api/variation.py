@@ -1,0 +1,125 @@
+"""``/api/indicators/{id}/variation`` and ``/funnel``: spread across authorities."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.core.types import parse_year
+from cscwatch.indicators.benchmarking import available_years, funnel, variation
+from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.serve.api._deps import Con, jsonable
+from cscwatch.serve.api._errors import ERROR_RESPONSES
+
+__all__ = ["FunnelOut", "VariationOut", "router"]
+
+router = APIRouter(tags=["variation"], responses=ERROR_RESPONSES)
+
+YearQuery = Annotated[str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")]
+
+
+class Extreme(BaseModel):
+    """The highest or lowest authority."""
+
+    value: float | None
+    authority: str | None
+
+
+class VariationOut(BaseModel):
+    """Spread of one indicator across authorities in one year."""
+
+    indicator: str
+    year: int
+    min: Extreme
+    max: Extreme
+    median: float | None
+    q1: float | None
+    q3: float | None
+    iqr: float | None
+    england: float | None
+    n: int
+    include_small: bool
+    ratio_max_min: float | None
+
+
+class FunnelPointOut(BaseModel):
+    """One authority on the funnel plot."""
+
+    la_code: str
+    name: str
+    value: float
+    denominator: float
+    flag: str
+    flag_od: str | None
+
+
+class FunnelCurveOut(BaseModel):
+    """The limits at one denominator."""
+
+    denominator: float
+    centre: float
+    lower95: float
+    upper95: float
+    lower998: float
+    upper998: float
+    lower998_od: float | None = None
+    upper998_od: float | None = None
+
+
+class FunnelOut(BaseModel):
+    """Every authority and the limit curves around England's value."""
+
+    indicator: str
+    year: int
+    centre: float
+    tau2: float
+    points: list[FunnelPointOut]
+    curve: list[FunnelCurveOut]
+
+
+def _year(con: Any, indicator_id: str, year: str | None) -> int:
+    get_indicator(indicator_id)
+    if year is not None:
+        return parse_year(year).end
+    years = available_years(con, indicator_id)
+    if not years:
+        raise UnknownYearError(f"no figures for {indicator_id}")
+    return years[-1]
+
+
+@router.get(
+    "/indicators/{indicator_id}/variation",
+    response_model=VariationOut,
+    summary="Spread across authorities",
+)
+def get_variation(
+    con: Con,
+    indicator_id: str,
+    year: YearQuery = None,
+    include_small: Annotated[
+        bool, Query(description="Include City of London and the Isles of Scilly.")
+    ] = False,
+) -> Any:
+    """Minimum, maximum, quartiles and England's value for one year."""
+    v = variation(con, indicator_id, _year(con, indicator_id, year), include_small=include_small)
+    return Response(
+        VariationOut(**jsonable(v.to_dict())).model_dump_json(), media_type="application/json"
+    )
+
+
+@router.get(
+    "/indicators/{indicator_id}/funnel", response_model=FunnelOut, summary="Funnel plot data"
+)
+def get_funnel(con: Con, indicator_id: str, year: YearQuery = None) -> Any:
+    """Each authority's value and denominator with 95% and 99.8% control limits.
+
+    400 ``bad_input`` for indicators without a denominator (counts, published rates).
+    """
+    f = funnel(con, indicator_id, _year(con, indicator_id, year))
+    if f is None:
+        raise InputError(f"{indicator_id} has no funnel plot: it has no denominator")
+    return Response(FunnelOut(**jsonable(f)).model_dump_json(), media_type="application/json")

@@ -265,7 +265,8 @@ def _resolve_url(entry: ManifestEntry, urls: Mapping[str, str], base_url: str | 
         return urls[entry.file]
     if base_url:
         return f"{base_url.rstrip('/')}/{quote(entry.file)}"
-    return entry.url
+    url: str | None = entry.url
+    return url
 
 
 def _download_all(

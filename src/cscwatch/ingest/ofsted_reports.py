@@ -47,6 +47,7 @@ from cscwatch.ingest.ofsted_text import (
 )
 
 __all__ = [
+    "JUDGEMENTS_FILE",
     "JUDGEMENT_COLUMNS",
     "PARSER_VERSION",
     "ExtractedReport",
@@ -63,6 +64,9 @@ __all__ = [
 
 #: Bump when the grammar changes: cached records of another version are re-made.
 PARSER_VERSION = 5
+
+#: The snapshot file of extracted judgements.
+JUDGEMENTS_FILE = "ofsted_judgements.csv"
 
 #: Columns of ``ofsted_judgements.csv``, in order.
 JUDGEMENT_COLUMNS = (

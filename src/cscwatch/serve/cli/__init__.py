@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "fetch": ("fetch",),
     "snapshot": ("fetch",),
     "serve": ("serve",),
+    "ofsted": ("ofsted",),
 }
 
 

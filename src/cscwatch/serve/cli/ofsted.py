@@ -1,0 +1,232 @@
+"""Ofsted commands: ``cscwatch ofsted extract``, ``summary`` and ``history``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.serve.cli import app
+from cscwatch.serve.cli._output import check_format, emit_json, emit_table
+
+__all__ = ["BadDateError", "extract", "history", "ofsted_app", "summary"]
+
+ofsted_app = typer.Typer(
+    help="Ofsted inspection judgements extracted from the published reports.",
+    no_args_is_help=True,
+)
+app.add_typer(ofsted_app, name="ofsted")
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+WarehouseOpt = Annotated[
+    Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (default: settings).")
+]
+
+_JUDGEMENT_CHOICES = {"overall": "overall_effectiveness", "help_protection": "help_protection"}
+_FRAMEWORK_CHOICES = ("sif", "ilacs", "any")
+_GRADE_LABEL = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
+
+
+class BadDateError(InputError):
+    """A date on the command line that is not ``YYYY-MM-DD``."""
+
+    code = "bad_date"
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadDateError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _settings(warehouse: Path | None = None) -> Settings:
+    return Settings(warehouse=warehouse) if warehouse else Settings()
+
+
+@ofsted_app.command("extract")
+def extract(
+    reports: Annotated[
+        Path | None,
+        typer.Option("--reports", help="Folder of report PDFs (default: shared data)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="CSV to write (default: snapshot ofsted_judgements.csv)."),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Processes for PDF work.")] = 2,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore the cache.")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Extract judgements from every report PDF and write the snapshot table."""
+    from cscwatch.ingest.ofsted_reports import (
+        JUDGEMENTS_FILE,
+        extract_reports,
+        load_provider_lookup,
+        write_judgements_csv,
+    )
+
+    check_format(fmt, ("table", "json"))
+    settings = _settings()
+    folder = reports or settings.shared_data / "ofsted" / "reports"
+    lookup = load_provider_lookup(settings.snapshot_dir / "provider_lookup.csv")
+    cache = None if no_cache else settings.cache_dir / "ofsted"
+    run = extract_reports(folder, lookup, cache_dir=cache, workers=workers)
+    target = out or settings.snapshot_dir / JUDGEMENTS_FILE
+    rows = write_judgements_csv(run.reports, target)
+    problems = [(r.file, p) for r in run.reports for p in r.problems]
+    if fmt == "json":
+        emit_json(
+            {
+                "reports": len(run.reports),
+                "counts": run.counts(),
+                "failed": [
+                    {
+                        "file": r.file,
+                        "reason": r.failure.value if r.failure else None,
+                        "detail": r.failure_reason,
+                    }
+                    for r in run.failed
+                ],
+                "problems": [{"file": f, "problem": p} for f, p in problems],
+                "cache_hits": run.cache_hits,
+                "extracted": run.extracted,
+                "seconds": round(run.seconds, 3),
+                "csv": str(target),
+                "rows": rows,
+            }
+        )
+        return
+    table_rows = [
+        [
+            fw,
+            str(sum(c.values())),
+            str(c.get("graded", 0)),
+            str(c.get("ungraded", 0)),
+            str(c.get("failed", 0)),
+        ]
+        for fw, c in run.counts().items()
+    ]
+    emit_table(
+        f"Ofsted reports in {folder}",
+        ["framework", "reports", "graded", "ungraded", "failed"],
+        table_rows,
+        right=(1, 2, 3, 4),
+        caption=f"{run.extracted} extracted, {run.cache_hits} from cache, "
+        f"{run.seconds:.1f} s; {rows} rows written to {target}",
+    )
+    for r in run.failed:
+        sys.stdout.write(f"skipped {r.file}: {r.failure_reason}\n")
+    for file, problem in problems:
+        sys.stdout.write(f"check {file}: {problem}\n")
+
+
+def _load(warehouse: Path | None) -> tuple[list[Any], dict[str, str]]:
+    from cscwatch.store.inspections import authority_names, read_inspections
+    from cscwatch.store.warehouse import open_warehouse
+
+    settings = _settings(warehouse)
+    with open_warehouse(settings) as con:
+        return read_inspections(con), authority_names(con, settings.snapshot_dir)
+
+
+@ofsted_app.command("summary")
+def summary(
+    as_at: Annotated[str, typer.Option("--as-at", help="Date, YYYY-MM-DD.")],
+    judgement: Annotated[
+        str, typer.Option("--judgement", help="overall or help_protection.")
+    ] = "overall",
+    framework: Annotated[str, typer.Option("--framework", help="sif, ilacs or any.")] = "any",
+    fmt: FormatOpt = "table",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Grades in force on a date across authorities, and how many are stale."""
+    from cscwatch.indicators.judgements import summarise_judgements
+    from cscwatch.ingest.ofsted_text import Framework, JudgementCode
+
+    check_format(fmt, ("table", "json"))
+    when = _parse_date(as_at, "--as-at")
+    if judgement not in _JUDGEMENT_CHOICES:
+        raise InputError(f"--judgement {judgement!r}: use overall or help_protection")
+    if framework not in _FRAMEWORK_CHOICES:
+        raise InputError(f"--framework {framework!r}: use sif, ilacs or any")
+    inspections, _ = _load(warehouse)
+    result = summarise_judgements(
+        inspections,
+        when,
+        judgement=JudgementCode(_JUDGEMENT_CHOICES[judgement]),
+        framework=None if framework == "any" else Framework(framework),
+    )
+    if fmt == "json":
+        emit_json(result.to_dict())
+        return
+    percent = result.percent
+    rows = [[_GRADE_LABEL[g.value], str(c), f"{percent[g]:.1f}%"] for g, c in result.counts.items()]
+    emit_table(
+        f"{judgement} judgement in force on {when.isoformat()} ({framework} framework)",
+        ["grade", "authorities", "share"],
+        rows,
+        right=(1, 2),
+        caption=f"{result.n} authorities with a judgement in force; "
+        f"{result.stale} older than three years",
+    )
+
+
+@ofsted_app.command("history")
+def history(
+    authority: Annotated[str, typer.Argument(help="Authority name or LA number.")],
+    fmt: FormatOpt = "table",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Every inspection of one authority, its grades and how they moved."""
+    from cscwatch.indicators.judgements import judgement_transitions, resolve_authority_name
+
+    check_format(fmt, ("table", "json"))
+    inspections, names = _load(warehouse)
+    la_code = resolve_authority_name(authority, names)
+    mine = [i for i in inspections if i.la_code == la_code]
+    moves = {t.to_inspection: t.direction.value for t in judgement_transitions(mine)}
+    records = [
+        {
+            "inspection_id": i.inspection_id,
+            "framework": i.framework.value,
+            "kind": i.kind.value,
+            "start_date": i.start_date.isoformat() if i.start_date else None,
+            "end_date": i.end_date.isoformat() if i.end_date else None,
+            "publication_date": i.publication_date.isoformat() if i.publication_date else None,
+            "judgements": {j.value: g.value for j, g in i.judgements.items()},
+            "overall_change": moves.get(i.inspection_id),
+            "file": i.file,
+        }
+        for i in mine
+    ]
+    if fmt == "json":
+        emit_json({"la_code": la_code, "name": names.get(la_code), "inspections": records})
+        return
+    rows = [
+        [
+            r["publication_date"] or "",
+            f"{r['framework']} {r['kind']}",
+            _GRADE_LABEL.get(r["judgements"].get("overall_effectiveness", ""), "–"),
+            _GRADE_LABEL.get(r["judgements"].get("help_protection", ""), "–"),
+            _GRADE_LABEL.get(r["judgements"].get("leadership", ""), "–"),
+            r["overall_change"] or "",
+        ]
+        for r in records
+    ]
+    emit_table(
+        f"Ofsted inspections of {names.get(la_code, la_code)} ({la_code})",
+        ["published", "framework", "overall", "help and protection", "leadership", "change"],
+        rows,
+        caption=None if rows else "no inspection reports in the archive",
+    )

@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cscwatch.core.errors import SourceFileError
 from cscwatch.ingest.snapshot import (
     MANIFEST_NAME,
     Manifest,
+    ManifestEntry,
     load_manifest,
     refresh_manifest,
     verify_snapshot,
@@ -67,7 +70,10 @@ def test_bundled_manifest_entries_are_complete() -> None:
 def test_bundled_manifest_is_in_canonical_form(tmp_path: Path) -> None:
     # What write_manifest writes, byte for byte, so refreshes make minimal diffs.
     write_manifest(tmp_path, load_manifest(REPO_SNAPSHOT))
-    assert (tmp_path / MANIFEST_NAME).read_bytes() == (REPO_SNAPSHOT / MANIFEST_NAME).read_bytes()
+    canonical = (tmp_path / MANIFEST_NAME).read_bytes()
+    assert canonical == (REPO_SNAPSHOT / MANIFEST_NAME).read_bytes(), (
+        "manifest.json was edited by hand; run python scripts/make_manifest.py to rewrite it"
+    )
 
 
 def test_refresh_script_check_mode_passes_on_the_bundled_snapshot() -> None:
@@ -216,3 +222,39 @@ def test_unhashed_entry_fails_verification(tmp_path: Path) -> None:
         verify_snapshot(tmp_path)
     assert refresh_manifest(tmp_path) == ["a.csv"]
     assert verify_snapshot(tmp_path).ok
+
+
+# ------------------------------------------------------------------- round trip
+
+_text = st.text(min_size=1, max_size=20)
+_name = st.text(alphabet="abcXYZ019_-.", min_size=1, max_size=20).filter(
+    lambda n: n not in {".", ".."}
+)
+_sha = st.binary(min_size=32, max_size=32).map(bytes.hex)
+
+
+@st.composite
+def _entries(draw: st.DrawFn) -> ManifestEntry:
+    derived = draw(st.booleans())
+    return ManifestEntry(
+        file=draw(_name),
+        publisher=draw(st.sampled_from(["DfE", "ONS", "Ofsted"])),
+        title=draw(_text),
+        retrieved=draw(st.dates()),
+        sha256=draw(st.none() | _sha),
+        bytes=draw(st.none() | st.integers(0, 10**10)),
+        url=draw(st.none() | _text),
+        note=draw(st.none() | _text),
+        kind="derived" if derived else "published",
+        derived_from=draw(st.lists(_text, min_size=1, max_size=3)) if derived else None,
+        command=draw(_text) if derived else None,
+        previous_sha256=draw(st.none() | _sha),
+    )
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(_entries(), max_size=4, unique_by=lambda e: e.file))
+def test_manifest_round_trips(tmp_path: Path, entries: list[ManifestEntry]) -> None:
+    write_manifest(tmp_path, Manifest(files=entries))
+    loaded = load_manifest(tmp_path)
+    assert sorted(loaded.files, key=lambda e: e.file) == sorted(entries, key=lambda e: e.file)

@@ -234,7 +234,7 @@ def fetch_snapshot(
         changed = [s for s in staged if s.sha256 != s.entry.sha256]
         for s in staged:
             status: Status = "unchanged"
-            if s in changed:
+            if s.sha256 != s.entry.sha256:
                 status = "would update" if dry_run else "updated"
             outcomes[s.entry.file] = FetchOutcome(
                 s.entry.file,

@@ -1,0 +1,106 @@
+"""The warehouse commands through the real entry point: formats, errors, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cscwatch.core.config import Settings
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {"CSCWATCH_WAREHOUSE": str(settings.warehouse)}
+
+
+def test_variation_json_shape(cli, warehouse: Settings) -> None:
+    code, out, _ = cli("variation", "rereferrals_pct", "--year", "2024-25", "--format", "json",
+                       env=_env(warehouse))
+    assert code == 0
+    d = json.loads(out)
+    assert d["indicator"] == "rereferrals_pct" and d["year"] == 2025
+    assert set(d["min"]) == {"value", "authority"} and set(d["max"]) == {"value", "authority"}
+    assert d["n"] >= 140 and d["england"] == 22.6
+    code, out_small, _ = cli("variation", "rereferrals_pct", "--year", "2025", "--include-small",
+                             "--format", "json", env=_env(warehouse))
+    assert json.loads(out_small)["n"] == d["n"] + 2
+
+
+def test_profile_table_json_csv(cli, warehouse: Settings) -> None:
+    code, out, _ = cli("profile", "Leeds", env=_env(warehouse))
+    assert code == 0 and "Leeds" in out and "Re-referrals" in out
+    code, out, _ = cli("profile", "380", "--year", "2024", "--format", "json", env=_env(warehouse))
+    d = json.loads(out)
+    assert d["authority"]["name"] == "Bradford" and d["year"] == 2024
+    assert all(b["year"] == 2024 for b in d["benchmarks"])
+    code, out, _ = cli("profile", "Leeds", "--format", "csv", env=_env(warehouse))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and {"indicator", "value", "england", "funnel_flag"} <= set(rows[0])
+
+
+def test_show_england_and_indicator(cli, warehouse: Settings) -> None:
+    code, out, _ = cli("show", "--format", "json", env=_env(warehouse))
+    rows = json.loads(out)
+    referrals = next(r for r in rows if r["indicator"] == "referrals")
+    assert referrals["year"] == 2025 and referrals["value"] == 632830
+    code, out, _ = cli("show", "cpp_at31_per_10k", "--year", "2023", "--format", "csv",
+                       env=_env(warehouse))
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["rank"] == "1" and any(r["name"] == "England" for r in rows)
+
+
+def test_indicators_catalogue(cli) -> None:
+    code, out, _ = cli("indicators", "--format", "json")
+    items = json.loads(out)
+    assert code == 0 and len(items) >= 40
+    assert {"id", "title", "definition", "unit", "numerator", "denominator", "polarity",
+            "source", "first_year", "last_year"} <= set(items[0])
+
+
+def test_bad_input_one_line_exit_2(cli, warehouse: Settings) -> None:
+    cases = [
+        (("profile", "Manchster"), "did you mean: Manchester"),
+        (("variation", "rereferal_pct"), "unknown indicator"),
+        (("variation", "rereferrals_pct", "--year", "2030"), "no data"),
+        (("variation", "rereferrals_pct", "--year", "last year"), "not a year"),
+        (("show", "--format", "xml"), "--format"),
+    ]
+    for args, expected in cases:
+        code, out, err = cli(*args, env=_env(warehouse))
+        assert code == 2, args
+        assert expected in err, (args, err)
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_warehouse_is_explained(cli, tmp_path: Path) -> None:
+    code, _, err = cli("profile", "Leeds", env={"CSCWATCH_WAREHOUSE": str(tmp_path / "none.duckdb")})
+    assert code == 2 and "cscwatch build" in err
+
+
+def test_export_csv_and_parquet(cli, warehouse: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    code, _, err = cli("export", "--format", "csv", "--out", str(out), env=_env(warehouse))
+    assert code == 0 and out.exists() and "rows" in err
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[:10] == ["time_period", "time_identifier", "geographic_level", "country_code",
+                           "country_name", "region_code", "region_name", "old_la_code",
+                           "new_la_code", "la_name"]
+    pq = tmp_path / "o.parquet"
+    assert cli("export", "--format", "parquet", "--out", str(pq), env=_env(warehouse))[0] == 0
+
+
+def test_build_command_subprocess(tmp_path: Path) -> None:
+    """The installed console script, end to end, as a user runs it."""
+    target = tmp_path / "w.duckdb"
+    exe = Path(sys.executable).with_name("cscwatch")
+    done = subprocess.run([str(exe), "build", "--warehouse", str(target), "--format", "json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"]["observation"] > 90000
+    bad = subprocess.run([str(exe), "build", "--warehouse", str(target), "--snapshot",
+                          str(tmp_path / "nowhere")], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr

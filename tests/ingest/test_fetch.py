@@ -11,10 +11,9 @@ import hashlib
 import io
 import json
 import shutil
-import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -397,59 +396,46 @@ def test_any_cut_not_on_a_line_end_is_refused(tmp_path: Path, cut: int) -> None:
 
 # -------------------------------------------------------------------- command line
 
-
-def _run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    from cscwatch.serve.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["cscwatch", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-        raise SystemExit(0)
-    return int(done.value.code or 0)
+Cli = Callable[..., tuple[int, str, str]]
 
 
-def test_cli_fetch_json(
-    snap: Path, server: _Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_fetch_json(snap: Path, server: _Server, cli: Cli) -> None:
     server.routes[f"/{CSV}"] = Route(_newer_csv(snap))
     args = ["fetch", "--snapshot", str(snap), "--base-url", server.base_url, "--only", CSV]
-    assert _run_cli(monkeypatch, *args, "--dry-run", "--format", "json") == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["dry_run"] is True
-    assert [(f["file"], f["status"]) for f in out["files"]] == [(CSV, "would update")]
-    assert _run_cli(monkeypatch, *args) == 0
-    assert "updated" in capsys.readouterr().out
+    code, out, _ = cli(*args, "--dry-run", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["dry_run"] is True
+    assert [(f["file"], f["status"]) for f in report["files"]] == [(CSV, "would update")]
+    code, out, _ = cli(*args)
+    assert code == 0 and "updated" in out
     verify_snapshot(snap)
 
 
-def test_cli_fetch_failure_is_one_line_and_exit_2(
-    snap: Path, server: _Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_fetch_failure_is_one_line_and_exit_2(snap: Path, server: _Server, cli: Cli) -> None:
     before = _state(snap)
-    code = _run_cli(
-        monkeypatch, "fetch", "--snapshot", str(snap), "--base-url", server.base_url, "--only", CSV
+    code, _, err = cli(
+        "fetch", "--snapshot", str(snap), "--base-url", server.base_url, "--only", CSV
     )
     assert code == 2
-    err = capsys.readouterr().err
     assert err.startswith("error: snapshot not changed; d3_cpps") and err.count("\n") == 1
     assert "HTTP 404" in err and "Traceback" not in err
     assert _state(snap) == before
 
 
-def test_cli_snapshot_verify_and_manifest(
-    snap: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert _run_cli(monkeypatch, "snapshot", "verify", "--snapshot", str(snap)) == 0
-    assert "4 files match the manifest" in capsys.readouterr().out
+def test_cli_snapshot_verify_and_manifest(snap: Path, cli: Cli) -> None:
+    where = ("--snapshot", str(snap))
+    code, out, _ = cli("snapshot", "verify", *where)
+    assert code == 0 and "4 files match the manifest" in out
     with (snap / SMALL).open("ab") as fh:
         fh.write(b"999,Nowhere\n")
-    assert _run_cli(monkeypatch, "snapshot", "verify", "--snapshot", str(snap)) == 2
-    assert "sn_model_2025_wide.csv: sha256" in capsys.readouterr().err
-    assert _run_cli(monkeypatch, "snapshot", "manifest", "--check", "--snapshot", str(snap)) == 2
-    assert "manifest out of date for sn_model" in capsys.readouterr().err
-    assert _run_cli(monkeypatch, "snapshot", "manifest", "--snapshot", str(snap)) == 0
-    assert f"updated {SMALL}" in capsys.readouterr().out
-    assert _run_cli(monkeypatch, "snapshot", "verify", "--snapshot", str(snap)) == 0
+    code, _, err = cli("snapshot", "verify", *where)
+    assert code == 2 and "sn_model_2025_wide.csv: sha256" in err
+    code, _, err = cli("snapshot", "manifest", "--check", *where)
+    assert code == 2 and "manifest out of date for sn_model" in err
+    code, out, _ = cli("snapshot", "manifest", *where)
+    assert code == 0 and f"updated {SMALL}" in out
+    assert cli("snapshot", "verify", *where)[0] == 0
     (snap / "new.csv").write_text("a\n1\n", encoding="utf-8")
-    assert _run_cli(monkeypatch, "snapshot", "verify", "--snapshot", str(snap)) == 2
-    assert "not in the manifest (add with" in capsys.readouterr().err
+    code, _, err = cli("snapshot", "verify", *where)
+    assert code == 2 and "not in the manifest (add with" in err

@@ -55,8 +55,13 @@ def build(
     settings = _settings(warehouse)
     report = build_warehouse(settings, default_loaders(), snapshot_dir=snapshot)
     if fmt == "json":
-        emit_json({"warehouse": str(report.path), "seconds": round(report.seconds, 3),
-                   "rows": report.row_counts})
+        emit_json(
+            {
+                "warehouse": str(report.path),
+                "seconds": round(report.seconds, 3),
+                "rows": report.row_counts,
+            }
+        )
         return
     emit_table(
         f"Built {report.path} in {report.seconds:.1f} s",
@@ -102,7 +107,13 @@ def indicators(
             f"{len(rows)} indicators",
             ["id", "title", "unit", "polarity", "years"],
             [
-                [r["id"], r["title"], r["unit"], r["polarity"], f"{r['first_year']}–{r['last_year']}"]
+                [
+                    r["id"],
+                    r["title"],
+                    r["unit"],
+                    r["polarity"],
+                    f"{r['first_year']}–{r['last_year']}",
+                ]
                 for r in rows
             ],
         )
@@ -175,7 +186,12 @@ def show(
             f"{ind.title}, {y}",
             ["rank", "area", "region", "value"],
             [
-                [str(r.rank or ""), r.name, r.region_name or r.geo_level, fmt_value(r.value, ind.unit.value, r.status)]
+                [
+                    str(r.rank or ""),
+                    r.name,
+                    r.region_name or r.geo_level,
+                    fmt_value(r.value, ind.unit.value, r.status),
+                ]
                 for r in table
             ],
             right=[0, 3],
@@ -212,10 +228,18 @@ def profile(
         emit_csv(
             [
                 {
-                    "indicator": b.indicator, "year": b.year, "value": b.value, "status": b.status,
-                    "england": b.england, "region": b.region, "sn_mean": b.sn_mean,
-                    "sn_median": b.sn_median, "rank": b.rank, "n_ranked": b.n_ranked,
-                    "quartile": b.quartile, "funnel_flag": b.funnel_flag,
+                    "indicator": b.indicator,
+                    "year": b.year,
+                    "value": b.value,
+                    "status": b.status,
+                    "england": b.england,
+                    "region": b.region,
+                    "sn_mean": b.sn_mean,
+                    "sn_median": b.sn_median,
+                    "rank": b.rank,
+                    "n_ranked": b.n_ranked,
+                    "quartile": b.quartile,
+                    "funnel_flag": b.funnel_flag,
                     "funnel_flag_overdispersed": b.funnel_flag_od,
                     "trend": b.trend.judgement,
                 }
@@ -231,7 +255,18 @@ def profile(
         extra += f"; replaced by {', '.join(a.successors)}"
     emit_table(
         f"{a.name} ({a.la_code}, {a.gss_code}), {a.region_name}{extra}",
-        ["indicator", "year", "value", "England", "region", "neighbours", "rank", "quartile", "funnel", "trend"],
+        [
+            "indicator",
+            "year",
+            "value",
+            "England",
+            "region",
+            "neighbours",
+            "rank",
+            "quartile",
+            "funnel",
+            "trend",
+        ],
         [
             [
                 b.title,
@@ -283,12 +318,24 @@ def variation(
     if fmt == "json":
         emit_json(d)
     elif fmt == "csv":
-        emit_csv([{
-            "indicator": v.indicator, "year": v.year, "n": v.n, "min": v.min_value,
-            "min_authority": v.min_authority, "max": v.max_value,
-            "max_authority": v.max_authority, "median": v.median, "q1": v.q1, "q3": v.q3,
-            "iqr": v.iqr, "england": v.england,
-        }])
+        emit_csv(
+            [
+                {
+                    "indicator": v.indicator,
+                    "year": v.year,
+                    "n": v.n,
+                    "min": v.min_value,
+                    "min_authority": v.min_authority,
+                    "max": v.max_value,
+                    "max_authority": v.max_authority,
+                    "median": v.median,
+                    "q1": v.q1,
+                    "q3": v.q3,
+                    "iqr": v.iqr,
+                    "england": v.england,
+                }
+            ]
+        )
     else:
         u = ind.unit.value
         emit_table(
@@ -303,8 +350,9 @@ def variation(
                 ["interquartile range", fmt_value(v.iqr, u)],
                 ["England", fmt_value(v.england, u)],
             ],
-            caption=None if include_small else "City of London and Isles of Scilly excluded "
-            "(--include-small to include).",
+            caption=None
+            if include_small
+            else "City of London and Isles of Scilly excluded (--include-small to include).",
         )
 
 

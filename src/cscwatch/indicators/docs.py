@@ -1,0 +1,62 @@
+"""Indicator pages generated from the catalogue (``docs/indicators.md``)."""
+
+from __future__ import annotations
+
+from cscwatch.indicators.catalogue import CATALOGUE
+
+__all__ = ["render_indicator_docs"]
+
+
+def render_indicator_docs() -> str:
+    """Markdown for every indicator, grouped by topic, in catalogue order."""
+    lines = [
+        "# Indicators",
+        "",
+        "Generated from `src/cscwatch/indicators/catalogue.py` by "
+        "`python scripts/make_indicator_docs.py`; do not edit by hand.",
+        "",
+        "Years are named by the year ending 31 March (`2025` = 2024-25). Where a source has",
+        "another reference date the *period* line says how it maps to that year.",
+        "Polarity: `low_good` — lower is, on its face, better; `high_good` — higher is better;",
+        "`neutral` — neither (demand and activity levels, where both extremes deserve a look).",
+        "",
+    ]
+    topics: dict[str, list[str]] = {}
+    for ind in CATALOGUE.values():
+        topics.setdefault(ind.topic, []).append(ind.id)
+    lines.append("| topic | indicators |")
+    lines.append("|---|---|")
+    for topic, ids in topics.items():
+        lines.append(f"| {topic} | " + ", ".join(f"`{i}`" for i in ids) + " |")
+    lines.append("")
+    for topic, ids in topics.items():
+        lines.append(f"## {topic.replace('_', ' ').capitalize()}")
+        lines.append("")
+        for ind_id in ids:
+            ind = CATALOGUE[ind_id]
+            d = ind.derivation
+            how = {
+                "column": f"published value of `{d.column}` in `{d.source}`",
+                "ratio": f"`{d.column}` ÷ `{d.denominator_column}` in `{d.source}`"
+                + (f"; publisher's `{d.published_column}` used where given" if d.published_column else ""),
+                "rate": f"`{d.column}` in `{d.source}` × 10,000 ÷ population 0–17"
+                + (f"; publisher's `{d.published_column}` used where given" if d.published_column else "")
+                + (f"; checked against LAIT `{d.published_lait}`" if d.published_lait else ""),
+                "lait": f"LAIT `{d.lait}` as published",
+                "product": f"LAIT `{d.lait}` × population 0–17 ÷ `{d.other}`",
+                "population": "ONS mid-year estimate (previous June)",
+            }[d.kind]
+            lines += [
+                f"### `{ind.id}` — {ind.title}",
+                "",
+                ind.definition,
+                "",
+                f"- **Unit:** {ind.unit.value}; **polarity:** {ind.polarity.value}",
+                f"- **Numerator:** {ind.numerator}",
+                f"- **Denominator:** {ind.denominator or '—'}",
+                f"- **Source:** {ind.source}; **years:** {ind.years[0]}–{ind.years[1]}; "
+                f"**period:** {ind.period}",
+                f"- **Computed as:** {how}",
+                "",
+            ]
+    return "\n".join(lines)

@@ -211,11 +211,12 @@ _GRADE_WORDS = {
 
 
 def parse_grade(text: str) -> Grade | None:
-    """Map a grade as printed ("Requires improvement to be good", "Adequate") to a Grade.
+    """Map a grade as printed ("Requires improvement to be good", "Adequate") or in
+    snake_case to a Grade.
 
     Returns ``None`` for anything that is not one of the four grades.
     """
-    s = " ".join(text.lower().split())
+    s = " ".join(text.lower().replace("_", " ").split())
     if s in _GRADE_WORDS:
         return _GRADE_WORDS[s]
     if re.fullmatch(r"requires? improvement( to be good)?", s):

@@ -13,13 +13,17 @@ from cscwatch.store.child_level import (
     delete_return,
     load_child_level,
 )
+from cscwatch.store.inspections import Inspection, load_inspections, read_inspections
 
 __all__ = [
     "CHILD_TABLES",
     "TABLE_KEYS",
+    "Inspection",
     "child_level_ddl",
     "connect_child_store",
     "create_child_level_tables",
     "delete_return",
     "load_child_level",
+    "load_inspections",
+    "read_inspections",
 ]

@@ -5,6 +5,8 @@ Each group of tables contributes one entry; add yours here (one line).
 
 from __future__ import annotations
 
+from cscwatch.store.inspections import load_inspections
+from cscwatch.store.benchmarks import load_benchmarks
 from cscwatch.store.published import (
     load_authorities,
     load_neighbours,
@@ -27,4 +29,6 @@ def default_loaders() -> list[tuple[str, Loader]]:
         ("population", load_population),
         ("statistical neighbours", load_neighbours),
         ("observations", load_observations),
+        ("benchmarks", load_benchmarks),
+        ("inspections", load_inspections),
     ]

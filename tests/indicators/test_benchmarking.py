@@ -58,19 +58,81 @@ def test_funnel_flag_matches_limits(con: duckdb.DuckDBPyConnection) -> None:
     assert sum(p.flag_od != "within" for p in f.points) <= sum(p.flag != "within" for p in f.points)
 
 
-def test_tau2_is_zero_without_overdispersion() -> None:
-    ind = get_indicator("rereferrals_pct")
-    # Values exactly at the centre: no excess variation.
-    assert bm._tau2(ind, 20.0, [(20.0, 1000.0)] * 30) == 0.0
+def _synthetic_warehouse(con: duckdb.DuckDBPyConnection, tau2: float, seed: int) -> None:
+    """150 authorities with re-referral rates drawn around 20% with extra variance tau2."""
+    import random
+
+    rng = random.Random(seed)
+    con.execute(
+        "CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_code VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
+        "year INTEGER, value DOUBLE, status VARCHAR, denominator DOUBLE, method VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
+        "rank INTEGER, closeness VARCHAR, model VARCHAR)"
+    )
+    rows = [("rereferrals_pct", "national", "E92000001", 2025, 20.0, None, 10**6, "p")]
+    for k in range(150):
+        code = f"{300 + k}"
+        n = rng.randint(800, 8000)
+        p = 20.0 + rng.gauss(0, math.sqrt(tau2))
+        sd = math.sqrt(p / 100 * (1 - p / 100) / n) * 100
+        rows.append(("rereferrals_pct", "la", code, 2025, p + rng.gauss(0, sd), None, n, "p"))
+        con.execute("INSERT INTO authority VALUES (?, ?, 'E12000001')", [code, f"LA {k}"])
+    con.executemany("INSERT INTO observation VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+@pytest.mark.parametrize("true_tau2", [0.0, 4.0, 16.0])
+def test_overdispersion_is_recovered(fresh_db: duckdb.DuckDBPyConnection, true_tau2: float) -> None:
+    from cscwatch.core.config import Settings
+    from cscwatch.store.benchmarks import load_benchmarks
+    from cscwatch.store.warehouse import BuildContext
+
+    _synthetic_warehouse(fresh_db, true_tau2, seed=7)
+    ctx = BuildContext(Settings(), Settings().snapshot_dir)
+    load_benchmarks(fresh_db, ctx)
+    (est,) = fresh_db.execute(
+        "SELECT DISTINCT tau2 FROM benchmark WHERE indicator = 'rereferrals_pct'"
+    ).fetchone()
+    if true_tau2 == 0:
+        assert est < 0.3
+    else:
+        # Winsorising at the 10th/90th percentiles shrinks the estimate somewhat.
+        assert 0.5 * true_tau2 < est < 1.3 * true_tau2
+    flagged = fresh_db.execute(
+        "SELECT count(*) FILTER (WHERE funnel_flag_od <> 'within') FROM benchmark"
+    ).fetchone()[0]
+    assert flagged <= 10
+
+
+def test_sql_tau2_matches_independent_computation(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT value, denominator, funnel_centre, tau2 FROM benchmark WHERE "
+        "indicator = 'repeat_cpp_pct' AND year = 2024 AND funnel_kind IS NOT NULL "
+        "AND value IS NOT NULL AND NOT small"
+    ).fetchall()
+    centre, stored = rows[0][2], rows[0][3]
+    var = [(centre / 100) * (1 - centre / 100) / n * 1e4 for _, n, _, _ in rows]
+    z = sorted((v - centre) / math.sqrt(s) for (v, _, _, _), s in zip(rows, var, strict=True))
+    k = len(z)
+    lo, hi = z[math.ceil(0.1 * k) - 1], z[math.ceil(0.9 * k) - 1]  # quantile_disc
+    zz = [(v - centre) / math.sqrt(s) for (v, _, _, _), s in zip(rows, var, strict=True)]
+    phi = sum(min(max(x, lo), hi) ** 2 for x in zz) / k
+    w = [1 / s for s in var]
+    expected = max(0.0, (k * phi - (k - 1)) / (sum(w) - sum(x * x for x in w) / sum(w)))
+    assert stored == pytest.approx(expected, rel=0.02)
 
 
 def test_limits_normal_approximation_poisson() -> None:
-    ind = get_indicator("cpp_at31_per_10k")
-    lim = bm._limits(ind, 40.0, 50000.0, None)
+    lim = bm._limits("per_10k", 40.0, 50000.0, 0.0)
     assert lim is not None
     sd = math.sqrt(40.0 * 10000 / 50000)
     assert lim.upper95 == pytest.approx(40 + 1.959964 * sd, rel=1e-6)
     assert lim.lower998 == pytest.approx(40 - 3.090232 * sd, rel=1e-6)
+    assert lim.lower998_od == lim.lower998
 
 
 def test_rank_ties_share_the_lowest_rank(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,14 +20,13 @@ under 10 and the normal approximation is poor.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass, field
 
 import duckdb
 
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators.authorities import SMALL_AUTHORITIES, Authority, resolve_authority
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Polarity, Unit, get_indicator
+from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
 
 __all__ = [
     "Benchmark",
@@ -194,83 +193,40 @@ class FunnelPlot:
 
 
 # ---------------------------------------------------------------------------
-# Funnel arithmetic
+# Funnel arithmetic (the same formulas as the build's SQL in store/benchmarks.py)
 # ---------------------------------------------------------------------------
 
 
-def _variance(ind: Indicator, centre: float, n: float) -> float | None:
-    """Sampling variance of the indicator's value at the centre for denominator n."""
+def _variance(kind: str, centre: float, n: float) -> float | None:
+    """Sampling variance at the centre for denominator ``n``."""
     if n <= 0:
         return None
-    if ind.unit is Unit.PERCENT:
+    if kind == "percent":
         p = min(max(centre / 100.0, 0.0), 1.0)
         return (p * (1 - p) / n) * 100.0**2
-    if ind.unit is Unit.PER_10K:
-        return max(centre, 0.0) * 10000.0 / n
-    return None
+    return max(centre, 0.0) * 10000.0 / n
 
 
-def _funnel_supported(ind: Indicator) -> bool:
-    d = ind.derivation
-    return ind.unit in (Unit.PERCENT, Unit.PER_10K) and d.kind in ("ratio", "rate") and d.scale == 1.0
-
-
-def _limits(ind: Indicator, centre: float, n: float, tau2: float | None) -> FunnelLimits | None:
-    var = _variance(ind, centre, n)
+def _limits(kind: str, centre: float, n: float, tau2: float) -> FunnelLimits | None:
+    var = _variance(kind, centre, n)
     if var is None:
         return None
-    sd = math.sqrt(var)
-    lo_floor = 0.0
-    hi_cap = 100.0 if ind.unit is Unit.PERCENT else math.inf
-    od = None if tau2 is None else math.sqrt(var + tau2)
+    sd, od = math.sqrt(var), math.sqrt(var + tau2)
+    cap = 100.0 if kind == "percent" else math.inf
     return FunnelLimits(
         denominator=n,
         centre=centre,
-        lower95=max(lo_floor, centre - Z95 * sd),
-        upper95=min(hi_cap, centre + Z95 * sd),
-        lower998=max(lo_floor, centre - Z998 * sd),
-        upper998=min(hi_cap, centre + Z998 * sd),
-        lower998_od=None if od is None else max(lo_floor, centre - Z998 * od),
-        upper998_od=None if od is None else min(hi_cap, centre + Z998 * od),
+        lower95=max(0.0, centre - Z95 * sd),
+        upper95=min(cap, centre + Z95 * sd),
+        lower998=max(0.0, centre - Z998 * sd),
+        upper998=min(cap, centre + Z998 * sd),
+        lower998_od=max(0.0, centre - Z998 * od),
+        upper998_od=min(cap, centre + Z998 * od),
     )
 
 
-def _flag(value: float, lo: float | None, hi: float | None) -> str | None:
-    if lo is None or hi is None:
-        return None
-    if value > hi:
-        return "above"
-    if value < lo:
-        return "below"
-    return "within"
-
-
-def _tau2(ind: Indicator, centre: float, pts: list[tuple[float, float]]) -> float:
-    """DerSimonian–Laird between-authority variance from winsorised z-scores."""
-    zs: list[float] = []
-    ws: list[float] = []
-    for value, n in pts:
-        var = _variance(ind, centre, n)
-        if var is None or var <= 0:
-            continue
-        zs.append((value - centre) / math.sqrt(var))
-        ws.append(1.0 / var)
-    k = len(zs)
-    if k < 10:
-        return 0.0
-    ordered = sorted(zs)
-    lo, hi = ordered[int(0.1 * (k - 1))], ordered[int(math.ceil(0.9 * (k - 1)))]
-    wz = [min(max(z, lo), hi) for z in zs]
-    phi = sum(z * z for z in wz) / k
-    if k * phi <= k - 1:
-        return 0.0
-    sw = sum(ws)
-    sw2 = sum(w * w for w in ws)
-    return max(0.0, (k * phi - (k - 1)) / (sw - sw2 / sw))
-
-
 # ---------------------------------------------------------------------------
-# Queries
+# Queries (read the ``benchmark`` table built by store/benchmarks.py)
 # ---------------------------------------------------------------------------
 
 
@@ -292,47 +248,15 @@ def _check_year(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int) -> No
 
 
 def _neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list[str]:
+    """The authority's statistical neighbours (2025 model; 2021 groupings for former
+    authorities)."""
     rows = con.execute(
-        "SELECT neighbour FROM statistical_neighbour WHERE la_code = ? AND model = "
-        "(SELECT min(model) FILTER (WHERE model = '2025') FROM statistical_neighbour "
-        " WHERE la_code = ?) ORDER BY rank",
-        [la_code, la_code],
+        "SELECT neighbour FROM statistical_neighbour s WHERE la_code = ? AND model = "
+        "(SELECT max(model) FROM statistical_neighbour t WHERE t.la_code = s.la_code) "
+        "ORDER BY rank",
+        [la_code],
     ).fetchall()
-    if not rows:
-        rows = con.execute(
-            "SELECT neighbour FROM statistical_neighbour WHERE la_code = ? AND model = '2021' "
-            "ORDER BY rank",
-            [la_code],
-        ).fetchall()
     return [str(r[0]) for r in rows]
-
-
-_YEAR_STATS_SQL = f"""
-WITH la AS (
-    SELECT o.indicator, o.year, o.geo_code, o.value, o.denominator
-    FROM observation o
-    WHERE o.geo_level = 'la' AND o.indicator IN (SELECT unnest($inds))
-      AND o.year IN (SELECT unnest($years)) AND o.value IS NOT NULL
-      AND (o.geo_code NOT IN ({_SMALL_SQL}) OR $include_small)
-)
-SELECT indicator, year, geo_code, value, denominator,
-       rank() OVER (PARTITION BY indicator, year ORDER BY value DESC) AS rnk,
-       count(*) OVER (PARTITION BY indicator, year) AS n,
-       quantile_cont(value, 0.25) OVER (PARTITION BY indicator, year) AS q1,
-       quantile_cont(value, 0.5) OVER (PARTITION BY indicator, year) AS q2,
-       quantile_cont(value, 0.75) OVER (PARTITION BY indicator, year) AS q3
-FROM la
-"""
-
-
-def _quartile(value: float, q1: float, q2: float, q3: float) -> int:
-    if value <= q1:
-        return 1
-    if value <= q2:
-        return 2
-    if value <= q3:
-        return 3
-    return 4
 
 
 def _quartile_label(q: int, polarity: str) -> str:
@@ -363,85 +287,55 @@ def _trend(ind: Indicator, values: dict[int, float | None], year: int) -> Trend:
     return Trend(years, vals, change, direction, judgement)
 
 
+_BENCH_COLUMNS = (
+    "indicator, year, value, status, method, denominator, england, region, sn_mean, "
+    "sn_median, sn_n, rank, n_ranked, quartile, funnel_kind, funnel_centre, lower95, "
+    "upper95, lower998, upper998, lower998_od, upper998_od, funnel_flag, funnel_flag_od, "
+    "approximate"
+)
+
+
 def _benchmarks(
     con: duckdb.DuckDBPyConnection,
     auth: Authority,
     indicators: list[Indicator],
     year: int | None,
 ) -> list[Benchmark]:
-    """Benchmarks for several indicators at once (few queries, whatever their number)."""
+    """Benchmarks for several indicators at once: one read of the ``benchmark`` table."""
     ids = [i.id for i in indicators]
-    # Values of the authority in every year, to choose the year and draw the trend.
-    own: dict[str, dict[int, tuple[float | None, str | None, float | None, str]]] = {}
-    for ind_id, y, v, st, den, method in con.execute(
-        "SELECT indicator, year, value, status, denominator, method FROM observation "
-        "WHERE geo_level = 'la' AND geo_code = ? AND indicator IN (SELECT unnest(?))",
+    rows = con.execute(
+        f"SELECT {_BENCH_COLUMNS} FROM benchmark WHERE la_code = ? "
+        "AND indicator IN (SELECT unnest(?)) ORDER BY indicator, year",
         [auth.la_code, ids],
-    ).fetchall():
-        own.setdefault(str(ind_id), {})[int(y)] = (v, st, den, str(method))
-    chosen: dict[str, int] = {}
-    for ind in indicators:
-        years = own.get(ind.id, {})
-        if year is not None:
-            if year in years:
-                chosen[ind.id] = year
-        else:
-            with_value = [y for y, t in years.items() if t[0] is not None]
-            if with_value:
-                chosen[ind.id] = max(with_value)
-            elif years:
-                chosen[ind.id] = max(years)
-    if not chosen:
-        return []
-    yrs = sorted(set(chosen.values()))
-    stats: dict[tuple[str, int], list[tuple[str, float, float | None, int, int, float, float, float]]]
-    stats = {}
-    for ind_id, y, code, v, den, rnk, n, q1, q2, q3 in con.execute(
-        _YEAR_STATS_SQL, {"inds": ids, "years": yrs, "include_small": False}
-    ).fetchall():
-        stats.setdefault((str(ind_id), int(y)), []).append(
-            (str(code), float(v), den, int(rnk), int(n), float(q1), float(q2), float(q3))
-        )
-    comp: dict[tuple[str, int, str], float | None] = {}
-    region = auth.region_code or ""
-    for ind_id, y, code, v in con.execute(
-        "SELECT indicator, year, geo_code, value FROM observation WHERE geo_level <> 'la' "
-        "AND geo_code IN (?, ?) AND indicator IN (SELECT unnest(?)) "
-        "AND year IN (SELECT unnest(?))",
-        [ENGLAND, region, ids, yrs],
-    ).fetchall():
-        comp[(str(ind_id), int(y), str(code))] = v
-    neighbours = set(_neighbours(con, auth.la_code))
+    ).fetchall()
+    by: dict[str, dict[int, tuple[object, ...]]] = {}
+    for r in rows:
+        by.setdefault(str(r[0]), {})[int(str(r[1]))] = r
     out: list[Benchmark] = []
     for ind in indicators:
-        if ind.id not in chosen:
+        years = by.get(ind.id)
+        if not years:
             continue
-        y = chosen[ind.id]
-        value, status, den, method = own[ind.id][y]
-        rows = stats.get((ind.id, y), [])
-        mine = next((r for r in rows if r[0] == auth.la_code), None)
-        sn_vals = [r[1] for r in rows if r[0] in neighbours]
-        england = comp.get((ind.id, y, ENGLAND))
-        reg = comp.get((ind.id, y, region))
-        quartile = None
-        if mine is not None and value is not None:
-            quartile = _quartile(value, mine[5], mine[6], mine[7])
-        limits = flag = flag_od = None
-        approximate = False
-        if _funnel_supported(ind) and england is not None and den and value is not None:
-            pts = [(r[1], float(r[2])) for r in rows if r[2]]
-            tau2 = _tau2(ind, england, pts)
-            limits = _limits(ind, england, float(den), tau2)
-            if limits is not None:
-                flag = _flag(value, limits.lower998, limits.upper998)
-                flag_od = _flag(value, limits.lower998_od, limits.upper998_od)
-                expected = (
-                    england / 100.0 * float(den)
-                    if ind.unit is Unit.PERCENT
-                    else england * float(den) / 10000.0
-                )
-                approximate = expected < 10
-        trend_values = {yy: t[0] for yy, t in own[ind.id].items()}
+        if year is not None:
+            if year not in years:
+                continue
+            y = year
+        else:
+            with_value = [yy for yy, r in years.items() if r[2] is not None]
+            y = max(with_value) if with_value else max(years)
+        r = years[y]
+        (_, _, value, status, method, den, england, region, sn_mean, sn_median, sn_n, rank,
+         n_ranked, quartile, kind, centre, lo95, hi95, lo998, hi998, lo_od, hi_od, flag,
+         flag_od, approximate) = r
+        limits = None
+        if kind is not None and centre is not None and den:
+            limits = FunnelLimits(
+                float(str(den)), float(str(centre)), float(str(lo95)), float(str(hi95)),
+                float(str(lo998)), float(str(hi998)),
+                None if lo_od is None else float(str(lo_od)),
+                None if hi_od is None else float(str(hi_od)),
+            )
+        q = None if quartile is None else int(str(quartile))
         out.append(
             Benchmark(
                 indicator=ind.id,
@@ -451,29 +345,31 @@ def _benchmarks(
                 la_code=auth.la_code,
                 authority=auth.name,
                 year=y,
-                value=value,
-                status=status,
-                england=england,
-                region=reg,
+                value=_f(value),
+                status=None if status is None else str(status),
+                england=_f(england),
+                region=_f(region),
                 region_name=auth.region_name,
-                sn_mean=statistics.fmean(sn_vals) if sn_vals else None,
-                sn_median=statistics.median(sn_vals) if sn_vals else None,
-                sn_n=len(sn_vals),
-                rank=mine[3] if mine else None,
-                n_ranked=mine[4] if mine else len(rows),
-                quartile=quartile,
-                quartile_label=(
-                    _quartile_label(quartile, ind.polarity.value) if quartile else None
-                ),
-                trend=_trend(ind, trend_values, y),
+                sn_mean=_f(sn_mean),
+                sn_median=_f(sn_median),
+                sn_n=int(str(sn_n)),
+                rank=None if rank is None else int(str(rank)),
+                n_ranked=0 if n_ranked is None else int(str(n_ranked)),
+                quartile=q,
+                quartile_label=None if q is None else _quartile_label(q, ind.polarity.value),
+                trend=_trend(ind, {yy: _f(rr[2]) for yy, rr in years.items()}, y),
                 funnel=limits,
-                funnel_flag=flag,
-                funnel_flag_od=flag_od,
-                approximate=approximate,
-                method=method,
+                funnel_flag=None if flag is None else str(flag),
+                funnel_flag_od=None if flag_od is None else str(flag_od),
+                approximate=bool(approximate),
+                method=None if method is None else str(method),
             )
         )
     return out
+
+
+def _f(v: object) -> float | None:
+    return None if v is None else float(str(v)) if not isinstance(v, float) else v
 
 
 def benchmark(
@@ -569,53 +465,37 @@ def funnel(
 ) -> FunnelPlot | None:
     """Funnel plot for one indicator and year: every authority and the limit curves.
 
-    Returns ``None`` for indicators without a denominator (published rates and scores).
+    Returns ``None`` for indicators without a count denominator (published rates and
+    scores), where funnel limits do not apply.
     """
     ind = get_indicator(indicator_id)
     _check_year(con, ind, year)
-    if not _funnel_supported(ind):
-        return None
-    eng = con.execute(
-        "SELECT value FROM observation WHERE indicator = ? AND year = ? AND geo_code = ?",
-        [ind.id, year, ENGLAND],
-    ).fetchone()
-    if eng is None or eng[0] is None:
-        return None
-    centre = float(eng[0])
     rows = con.execute(
-        f"""SELECT o.geo_code, a.name, o.value, o.denominator FROM observation o
-        JOIN authority a ON a.la_code = o.geo_code
-        WHERE o.indicator = ? AND o.year = ? AND o.geo_level = 'la' AND o.value IS NOT NULL
-          AND o.denominator > 0 AND o.geo_code NOT IN ({_SMALL_SQL})
-        ORDER BY o.geo_code""",
+        """SELECT b.la_code, a.name, b.value, b.denominator, b.funnel_flag, b.funnel_flag_od,
+                  b.funnel_kind, b.funnel_centre, b.tau2
+           FROM benchmark b JOIN authority a USING (la_code)
+           WHERE b.indicator = ? AND b.year = ? AND b.funnel_kind IS NOT NULL
+             AND b.value IS NOT NULL AND NOT b.small
+           ORDER BY b.la_code""",
         [ind.id, year],
     ).fetchall()
-    tau2 = _tau2(ind, centre, [(float(r[2]), float(r[3])) for r in rows])
-    pts: list[FunnelPoint] = []
-    for code, name, value, den in rows:
-        lim = _limits(ind, centre, float(den), tau2)
-        assert lim is not None
-        pts.append(
-            FunnelPoint(
-                str(code),
-                str(name),
-                float(value),
-                float(den),
-                _flag(float(value), lim.lower998, lim.upper998) or "within",
-                _flag(float(value), lim.lower998_od, lim.upper998_od),
-            )
-        )
-    if not pts:
+    if not rows:
         return None
+    kind, centre, tau2 = str(rows[0][6]), float(rows[0][7]), float(rows[0][8])
+    pts = tuple(
+        FunnelPoint(str(r[0]), str(r[1]), float(r[2]), float(r[3]), str(r[4]),
+                    None if r[5] is None else str(r[5]))
+        for r in rows
+    )
     lo = max(1.0, min(p.denominator for p in pts) * 0.8)
     hi = max(p.denominator for p in pts) * 1.1
     curve = []
     for k in range(points):
         n = lo * (hi / lo) ** (k / (points - 1))
-        lim = _limits(ind, centre, n, tau2)
+        lim = _limits(kind, centre, n, tau2)
         if lim is not None:
             curve.append(lim)
-    return FunnelPlot(ind.id, year, centre, tau2, tuple(pts), tuple(curve))
+    return FunnelPlot(ind.id, year, centre, tau2, pts, tuple(curve))
 
 
 def series(

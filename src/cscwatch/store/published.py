@@ -319,7 +319,13 @@ def load_neighbours(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         reader = _read_neighbours_2025 if model == "2025" else _read_neighbours_2021
         rows.extend(reader(path))
     rows.sort(key=lambda r: (r[4], r[0], r[2]))
-    con.executemany("INSERT INTO statistical_neighbour VALUES (?, ?, ?, ?, ?)", rows)
+    # One bulk insert: executemany is slow in DuckDB for thousands of rows.
+    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    con.execute(
+        "INSERT INTO statistical_neighbour SELECT * FROM "
+        "(SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5))",
+        [list(c) for c in cols],
+    )
     ctx.row_counts["statistical_neighbour"] = len(rows)
 
 

@@ -57,7 +57,11 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     _register(args[0] if args else None)
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False click returns a command's exit code instead of
+        # raising it; pass it on.
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except CscwatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

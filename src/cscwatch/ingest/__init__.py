@@ -1,5 +1,6 @@
 """Ingest: one reader per source format, and the bundled snapshot's manifest and refresh."""
 
+from cscwatch.ingest.cin_synth import PublishedFigures, SynthResult, write_synthetic_return
 from cscwatch.ingest.fetch import FetchOutcome, FetchReport, fetch_snapshot
 from cscwatch.ingest.ofsted_reports import (
     ExtractedReport,
@@ -27,7 +28,9 @@ __all__ = [
     "Manifest",
     "ManifestEntry",
     "ProviderLookup",
+    "PublishedFigures",
     "SnapshotReport",
+    "SynthResult",
     "extract_reports",
     "fetch_snapshot",
     "load_manifest",
@@ -36,4 +39,5 @@ __all__ = [
     "refresh_manifest",
     "verify_snapshot",
     "write_judgements_csv",
+    "write_synthetic_return",
 ]

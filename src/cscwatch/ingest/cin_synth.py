@@ -22,16 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from cscwatch.ingest.cin_rules.working_days import BANK_HOLIDAYS
+from cscwatch.ingest.cin_synth_errors import INJECTORS, NOT_INJECTED, inject
 from cscwatch.ingest.cin_synth_sim import SyntheticReturn, synthesise
 from cscwatch.ingest.cin_synth_targets import PublishedFigures, SynthTargets
-from cscwatch.ingest.cin_synth_xml import (
-    INJECTORS,
-    NOT_INJECTED,
-    TextReturn,
-    inject,
-    render,
-    to_text,
-)
+from cscwatch.ingest.cin_synth_xml import TextReturn, render, to_text
 
 __all__ = [
     "INJECTORS",

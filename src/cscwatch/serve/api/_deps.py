@@ -142,7 +142,9 @@ def csv_response(columns: Sequence[str], rows: Sequence[Sequence[Any]], filename
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
     for row in rows:
-        w.writerow(["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in row])
+        w.writerow(
+            ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in row]
+        )
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -140,9 +140,7 @@ def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) 
             for err in exc.errors()
         ]
         names = ", ".join(p["name"] or p["in"] for p in problems)
-        return respond(
-            request, 422, "invalid_parameter", f"invalid parameter: {names}", problems
-        )
+        return respond(request, 422, "invalid_parameter", f"invalid parameter: {names}", problems)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

@@ -88,9 +88,7 @@ def get_authorities(
     return AuthorityPage(data=[AuthorityOut.of(a) for a in data], meta=meta, links=links)
 
 
-@router.get(
-    "/authorities/{authority}", response_model=AuthorityOut, summary="One authority"
-)
+@router.get("/authorities/{authority}", response_model=AuthorityOut, summary="One authority")
 def get_authority(con: Con, authority: AuthorityPath) -> AuthorityOut:
     """Resolve a number, code or name; 404 ``unknown_authority`` with suggestions."""
     return AuthorityOut.of(resolve_authority(con, authority))

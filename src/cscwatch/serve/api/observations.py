@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -47,14 +47,14 @@ TIDY_COLUMNS = (
 _LEVEL_WORDS = {"national": "National", "regional": "Regional", "la": "Local authority"}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Response format."""
 
     json = "json"
     csv = "csv"
 
 
-class GeoLevelParam(str, Enum):
+class GeoLevelParam(StrEnum):
     """Geography level."""
 
     national = "national"
@@ -93,7 +93,9 @@ def _tidy(rows: list[dict[str, Any]], con: Any) -> list[list[Any]]:
     out = []
     for r in rows:
         a = auths.get(str(r["geo_code"])) if r["geo_level"] == "la" else None
-        region_code = r["geo_code"] if r["geo_level"] == "regional" else (a.region_code if a else None)
+        region_code = (
+            r["geo_code"] if r["geo_level"] == "regional" else (a.region_code if a else None)
+        )
         value = r["value"]
         shown = r["status"] if value is None else f"{round(float(value), 4):g}"
         out.append(
@@ -120,22 +122,30 @@ def _tidy(rows: list[dict[str, Any]], con: Any) -> list[list[Any]]:
     "/observations",
     response_model=ObservationPage,
     summary="Published figures, filtered",
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV with format=csv"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV with format=csv"}
+    },
 )
 def get_observations(
     request: Request,
     con: Con,
     page: Page,
-    indicator: Annotated[str | None, Query(description="Indicator id, e.g. `cpp_at31_per_10k`.")] = None,
+    indicator: Annotated[
+        str | None, Query(description="Indicator id, e.g. `cpp_at31_per_10k`.")
+    ] = None,
     authority: Annotated[
         list[str] | None, Query(description="Authority (LA number, GSS code or name); repeatable.")
     ] = None,
     region: Annotated[str | None, Query(description="Region GSS code, e.g. `E12000002`.")] = None,
-    year: Annotated[list[str] | None, Query(description="Year (`2025` or `2024-25`); repeatable.")] = None,
+    year: Annotated[
+        list[str] | None, Query(description="Year (`2025` or `2024-25`); repeatable.")
+    ] = None,
     year_from: Annotated[str | None, Query(description="First year of a range.")] = None,
     year_to: Annotated[str | None, Query(description="Last year of a range.")] = None,
     geo_level: Annotated[GeoLevelParam | None, Query(description="Geography level.")] = None,
-    format: Annotated[Format, Query(description="`json` (paged) or `csv` (tidy layout).")] = Format.json,
+    format: Annotated[
+        Format, Query(description="`json` (paged) or `csv` (tidy layout).")
+    ] = Format.json,
 ) -> Any:
     """Observations matching every filter, ordered by indicator, geography and year.
 

@@ -18,7 +18,9 @@ __all__ = ["BenchmarkOut", "ProfileOut", "router"]
 
 router = APIRouter(tags=["profile and benchmark"], responses=ERROR_RESPONSES)
 
-YearQuery = Annotated[str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")]
+YearQuery = Annotated[
+    str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")
+]
 
 
 class TrendOut(BaseModel):
@@ -125,7 +127,9 @@ def get_profile(con: Con, authority: AuthorityPath, year: YearQuery = None) -> A
     response_model=BenchmarkOut,
     summary="One indicator benchmarked",
 )
-def get_benchmark(con: Con, authority: AuthorityPath, indicator_id: str, year: YearQuery = None) -> Any:
+def get_benchmark(
+    con: Con, authority: AuthorityPath, indicator_id: str, year: YearQuery = None
+) -> Any:
     """The authority's figure against England, its region and statistical neighbours.
 
     Without ``year``, the latest year the authority has a figure for.
@@ -157,4 +161,8 @@ def get_series(con: Con, authority: AuthorityPath, indicator_id: str) -> Any:
 
     la = resolve_authority(con, authority).la_code
     rows = series(con, indicator_id, la)
-    return _json(SeriesOut(indicator=indicator_id, la_code=la, data=[SeriesPointOut(**jsonable(r)) for r in rows]))
+    return _json(
+        SeriesOut(
+            indicator=indicator_id, la_code=la, data=[SeriesPointOut(**jsonable(r)) for r in rows]
+        )
+    )

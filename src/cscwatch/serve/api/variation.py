@@ -19,7 +19,9 @@ __all__ = ["FunnelOut", "VariationOut", "router"]
 
 router = APIRouter(tags=["variation"], responses=ERROR_RESPONSES)
 
-YearQuery = Annotated[str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")]
+YearQuery = Annotated[
+    str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")
+]
 
 
 class Extreme(BaseModel):

@@ -132,9 +132,7 @@ def _y_axis(frame: _Frame, ticks: Sequence[float], y: Callable[[float], float], 
     return "".join(out)
 
 
-def line_chart(
-    series: Sequence[Series], *, title: str, desc: str, ident: str, fmt: Fmt
-) -> Markup:
+def line_chart(series: Sequence[Series], *, title: str, desc: str, ident: str, fmt: Fmt) -> Markup:
     """Values by year, one line per series; gaps where a value is missing."""
     frame = _Frame()
     years = sorted({yr for s in series for yr, _ in s.points})
@@ -174,7 +172,9 @@ def line_chart(
         parts.append(f'<g aria-hidden="true"><title>{escape(s.name)}</title>')
         for seg in segs:
             if len(seg) > 1:
-                d = " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(seg))
+                d = " ".join(
+                    f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(seg)
+                )
                 parts.append(f'<path class="app-chart__line app-chart__line--{s.key}" d="{d}"/>')
             for px, py in seg:
                 parts.append(
@@ -219,10 +219,9 @@ def bar_chart(
             f'width="{max(bw * 0.8, 0.6):.2f}" height="{max(base - top, 0.5):.1f}">'
             f"<title>{escape(b.label)}: {escape(fmt(b.value))}</title></rect>"
         )
-        if b.href and b.highlight:
-            parts.append(f'<a href="{escape(b.href)}" aria-label="{escape(b.label)}">{rect}</a>')
-        else:
-            parts.append(rect)
+        # no links inside the image: the table below carries them (an <a> in a
+        # role="img" is a nested interactive control)
+        parts.append(rect)
         if b.highlight:
             cx = frame.left + (i + 0.5) * bw
             anchor = "start" if i < len(bars) / 2 else "end"
@@ -308,7 +307,8 @@ def funnel_plot(
         pts = [(s, v) for s, v in pts if v is not None and math.isfinite(v)]
         if len(pts) > 1:
             d = " ".join(
-                f"{'M' if i == 0 else 'L'}{x(s):.1f},{y(clamp(v)):.1f}" for i, (s, v) in enumerate(pts)
+                f"{'M' if i == 0 else 'L'}{x(s):.1f},{y(clamp(v)):.1f}"
+                for i, (s, v) in enumerate(pts)
             )
             parts.append(f'<path class="app-chart__limit{cls}" d="{d}" aria-hidden="true"/>')
     if centre is not None:

@@ -59,9 +59,7 @@ def load_map(path: Path) -> tuple[tuple[MapArea, ...], int, int]:
     for code, name, rings in rings_by_area:
         d = []
         for ring in rings:
-            pts = [
-                ((lon * math.cos(_LAT0) - x0) * scale, (-lat - y0) * scale) for lon, lat in ring
-            ]
+            pts = [((lon * math.cos(_LAT0) - x0) * scale, (-lat - y0) * scale) for lon, lat in ring]
             d.append("M" + "L".join(f"{px:.1f},{py:.1f}" for px, py in pts) + "Z")
         areas.append(MapArea(code, name, "".join(d)))
     return tuple(areas), _WIDTH, height

@@ -24,7 +24,11 @@ STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
 
-_TITLES = {404: "Page not found", 400: "There is a problem with the request", 503: "Sorry, the service is unavailable"}
+_TITLES = {
+    404: "Page not found",
+    400: "There is a problem with the request",
+    503: "Sorry, the service is unavailable",
+}
 
 
 def render_error_page(request: Request, status: int, code: str, message: str) -> Response:
@@ -91,8 +95,13 @@ def authorities(
     ctx = views.authority_list(con)
     status = 404 if error else 200
     return render(
-        request, "authorities.html", status=status, nav="authorities", error=error,
-        given=authority or "", **ctx,
+        request,
+        "authorities.html",
+        status=status,
+        nav="authorities",
+        error=error,
+        given=authority or "",
+        **ctx,
     )
 
 
@@ -138,7 +147,10 @@ def indicators_csv() -> Response:
 
 @router.get("/indicators/{indicator_id}")
 def indicator_page(
-    request: Request, con: Con, indicator_id: str, year: Annotated[str | None, Query()] = None,
+    request: Request,
+    con: Con,
+    indicator_id: str,
+    year: Annotated[str | None, Query()] = None,
     authority: Annotated[str | None, Query()] = None,
 ) -> Response:
     """One indicator: ranked chart, funnel plot, map, definitions."""
@@ -149,7 +161,10 @@ def indicator_page(
 
 @router.get("/indicators/{indicator_id}/tables/{table_id}.csv")
 def indicator_csv(
-    request: Request, con: Con, indicator_id: str, table_id: str,
+    request: Request,
+    con: Con,
+    indicator_id: str,
+    table_id: str,
     year: Annotated[str | None, Query()] = None,
 ) -> Response:
     """One of an indicator page's tables as CSV."""

@@ -107,17 +107,29 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
         ],
         csv_href=ctx.csv_href("summary"),
         csv_columns=(
-            "indicator", "year", "value", "sn_mean", "region", "england", "rank", "quartile",
-            "funnel_flag", "change_1y",
+            "indicator",
+            "year",
+            "value",
+            "sn_mean",
+            "region",
+            "england",
+            "rank",
+            "quartile",
+            "funnel_flag",
+            "change_1y",
         ),
     )
     for b in ctx.profile.benchmarks:
         ind = CATALOGUE[b.indicator]
         f = fmt_for(ind)
         change = b.trend.change_1y
-        change_text = "no data" if change is None else (
-            f"{'+' if change > 0 else ''}{f(change)}"
-            + (f" ({b.trend.judgement})" if b.trend.judgement not in ("n/a", "") else "")
+        change_text = (
+            "no data"
+            if change is None
+            else (
+                f"{'+' if change > 0 else ''}{f(change)}"
+                + (f" ({b.trend.judgement})" if b.trend.judgement not in ("n/a", "") else "")
+            )
         )
         t.rows.append(
             Row(
@@ -134,8 +146,16 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                     change_text,
                 ],
                 raw=[
-                    ind.id, b.year, b.value, b.sn_mean, b.region, b.england, b.rank,
-                    b.quartile, b.funnel_flag, change,
+                    ind.id,
+                    b.year,
+                    b.value,
+                    b.sn_mean,
+                    b.region,
+                    b.england,
+                    b.rank,
+                    b.quartile,
+                    b.funnel_flag,
+                    change,
                 ],
                 href=f"/indicators/{ind.id}?authority={ctx.authority.la_code}&year={b.year}",
             )
@@ -192,7 +212,9 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
             continue  # the rate is shown; the count is in the summary table
         series = [
             charts.Series(a.name, "la", [(p.year, p.authority) for p in points]),
-            charts.Series("Statistical neighbours (mean)", "sn", [(p.year, p.sn_mean) for p in points]),
+            charts.Series(
+                "Statistical neighbours (mean)", "sn", [(p.year, p.sn_mean) for p in points]
+            ),
             charts.Series(region, "region", [(p.year, p.region) for p in points]),
             charts.Series("England", "england", [(p.year, p.england) for p in points]),
         ]
@@ -201,9 +223,14 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
         )
         ctx.tables.append(table)
         last = next((p for p in reversed(points) if p.authority is not None), None)
-        desc = f"Line chart of {ind.title} by year for {a.name}, its statistical neighbours, {region} and England."
+        desc = (
+            f"Line chart of {ind.title} by year for {a.name}, its statistical neighbours, "
+            f"{region} and England."
+        )
         if last is not None:
-            desc += f" In {year_label(last.year)} {a.name} was {fmt_value(last.authority, ind.unit)}"
+            desc += (
+                f" In {year_label(last.year)} {a.name} was {fmt_value(last.authority, ind.unit)}"
+            )
             if last.england is not None:
                 desc += f" against {fmt_value(last.england, ind.unit)} for England"
             desc += "."
@@ -213,7 +240,10 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
                 "benchmark": by_ind.get(ind.id),
                 "flag": _flag_text(by_ind[ind.id]) if ind.id in by_ind else "not applicable",
                 "chart": charts.line_chart(
-                    series, title=f"{ind.title}, {a.name}", desc=desc, ident=f"c-{ind.id}",
+                    series,
+                    title=f"{ind.title}, {a.name}",
+                    desc=desc,
+                    ident=f"c-{ind.id}",
                     fmt=fmt_for(ind),
                 ),
                 "table": table,
@@ -235,7 +265,10 @@ def _neighbours(ctx: SectionContext) -> dict[str, Any] | None:
         id="neighbours",
         caption=f"Statistical neighbours of {ctx.authority.name} (DfE {ns[0].model} model)",
         columns=[Column("Authority"), Column("Closeness rank", True)],
-        rows=[Row([n.name, str(n.rank)], [n.la_code, n.rank], href=f"/authorities/{n.la_code}") for n in ns],
+        rows=[
+            Row([n.name, str(n.rank)], [n.la_code, n.rank], href=f"/authorities/{n.la_code}")
+            for n in ns
+        ],
         csv_href=ctx.csv_href("neighbours"),
         csv_columns=("la_code", "rank"),
     )
@@ -257,4 +290,3 @@ def register_section(section: ProfileSection, *, before: str | None = None) -> N
     ids = [s.id for s in PROFILE_SECTIONS]
     at = ids.index(before) if before in ids else len(PROFILE_SECTIONS)
     PROFILE_SECTIONS.insert(at, section)
-

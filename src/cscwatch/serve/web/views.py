@@ -16,8 +16,8 @@ import duckdb
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators.authorities import Authority, list_authorities
-from cscwatch.indicators.benchmarking import available_years, funnel, profile as lib_profile
-from cscwatch.indicators.benchmarking import variation
+from cscwatch.indicators.benchmarking import available_years, funnel, variation
+from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
@@ -48,7 +48,12 @@ HEADLINES: tuple[str, ...] = (
 )
 _DEFAULT_MAP = "cpp_at31_per_10k"
 
-_QUARTILE_WORDS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}
+_QUARTILE_WORDS = {
+    1: "lowest quarter",
+    2: "second quarter",
+    3: "third quarter",
+    4: "highest quarter",
+}
 
 
 def boundaries_path(settings: Settings) -> Path:
@@ -56,7 +61,9 @@ def boundaries_path(settings: Settings) -> Path:
     return Path(settings.snapshot_dir) / "utla_boundaries.geojson"
 
 
-def _years_for(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int | None) -> tuple[list[int], int]:
+def _years_for(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, year: int | None
+) -> tuple[list[int], int]:
     years = available_years(con, ind.id)
     if not years:
         raise UnknownYearError(f"the warehouse has no figures for {ind.id}")
@@ -89,7 +96,12 @@ def _map_and_table(
         "gives every authority's figure."
     )
     svg = maps.choropleth(
-        boundaries_path(settings), classes, labels, title=title, desc=desc, ident=f"map-{table_id}",
+        boundaries_path(settings),
+        classes,
+        labels,
+        title=title,
+        desc=desc,
+        ident=f"map-{table_id}",
         highlight=[highlight] if highlight else [],
     )
     t = Table(
@@ -137,7 +149,7 @@ def _indicator_options(selected: str) -> list[dict[str, Any]]:
                 "items": [
                     {"value": i.id, "text": i.title, "selected": i.id == selected}
                     for i in inds
-                    if not (i.unit is Unit.COUNT)
+                    if i.unit is not Unit.COUNT
                 ],
             }
         )
@@ -156,7 +168,13 @@ def overview(
     trend_table = Table(
         id="headlines",
         caption="England: headline indicators, latest year and the year before",
-        columns=[Column("Indicator"), Column("Year"), Column("England", True), Column("Year before", True), Column("Change", True)],
+        columns=[
+            Column("Indicator"),
+            Column("Year"),
+            Column("England", True),
+            Column("Year before", True),
+            Column("Change", True),
+        ],
         csv_columns=("indicator", "year", "england", "previous", "change"),
     )
     for i in ids:
@@ -173,15 +191,29 @@ def overview(
                 "year": y1,
                 "value": fmt_value(v1, hi.unit),
                 "previous": None if prev is None else fmt_value(prev[1], hi.unit),
-                "change": None if change is None else ("+" if change > 0 else "") + fmt_value(change, hi.unit),
-                "direction": None if change is None else ("up" if change > 0 else "down" if change < 0 else "flat"),
-                "spark": charts.sparkline([v for _, v in pts], label=f"{hi.title}: trend for England from {year_label(pts[0][0])} to {year_label(y1)}"),
+                "change": None
+                if change is None
+                else ("+" if change > 0 else "") + fmt_value(change, hi.unit),
+                "direction": None
+                if change is None
+                else ("up" if change > 0 else "down" if change < 0 else "flat"),
+                "spark": charts.sparkline(
+                    [v for _, v in pts],
+                    label=f"{hi.title}: trend for England from {year_label(pts[0][0])} "
+                    f"to {year_label(y1)}",
+                ),
                 "first_year": pts[0][0],
             }
         )
         trend_table.rows.append(
             Row(
-                cells=[hi.title, year_label(y1), fmt_value(v1, hi.unit), "" if prev is None else fmt_value(prev[1], hi.unit), "" if change is None else fmt_value(change, hi.unit)],
+                cells=[
+                    hi.title,
+                    year_label(y1),
+                    fmt_value(v1, hi.unit),
+                    "" if prev is None else fmt_value(prev[1], hi.unit),
+                    "" if change is None else fmt_value(change, hi.unit),
+                ],
                 raw=[hi.id, y1, v1, None if prev is None else prev[1], change],
                 href=f"/indicators/{hi.id}",
             )
@@ -212,7 +244,13 @@ def authority_list(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     t = Table(
         id="authorities",
         caption="Local authorities with children's services",
-        columns=[Column("Authority"), Column("Region"), Column("Type"), Column("LA number", True), Column("GSS code")],
+        columns=[
+            Column("Authority"),
+            Column("Region"),
+            Column("Type"),
+            Column("LA number", True),
+            Column("GSS code"),
+        ],
         csv_href="/authorities.csv",
     )
     for a in sorted(auths, key=lambda a: (a.region_name or "", a.name)):
@@ -231,7 +269,11 @@ def profile(
     """An authority profile: the sections of :data:`PROFILE_SECTIONS` in order."""
     prof = lib_profile(con, auth.la_code, year)
     ctx = SectionContext(
-        con=con, settings=settings, authority=auth, year=year, profile=prof,
+        con=con,
+        settings=settings,
+        authority=auth,
+        year=year,
+        profile=prof,
         href=f"/authorities/{auth.la_code}",
     )
     sections = []
@@ -247,7 +289,15 @@ def indicator_list() -> dict[str, Any]:
     t = Table(
         id="indicators",
         caption="Indicators",
-        columns=[Column("Indicator"), Column("Id"), Column("Unit"), Column("Better when"), Column("First year"), Column("Last year"), Column("Source")],
+        columns=[
+            Column("Indicator"),
+            Column("Id"),
+            Column("Unit"),
+            Column("Better when"),
+            Column("First year"),
+            Column("Last year"),
+            Column("Source"),
+        ],
         csv_href="/indicators.csv",
     )
     groups = []
@@ -257,7 +307,15 @@ def indicator_list() -> dict[str, Any]:
         for i in items:
             t.rows.append(
                 Row(
-                    cells=[i.title, i.id, i.unit.value, _better(i), year_label(i.years[0]), year_label(i.years[1]), i.source],
+                    cells=[
+                        i.title,
+                        i.id,
+                        i.unit.value,
+                        _better(i),
+                        year_label(i.years[0]),
+                        year_label(i.years[1]),
+                        i.source,
+                    ],
                     href=f"/indicators/{i.id}",
                 )
             )
@@ -289,7 +347,12 @@ def indicator(
     base = f"/indicators/{ind.id}"
     ranked = [v for v in values if v.value is not None and not v.is_small]
     bars = [
-        charts.Bar(v.name, v.value or 0.0, highlight=v.la_code == highlight, href=f"/authorities/{v.la_code}")
+        charts.Bar(
+            v.name,
+            v.value or 0.0,
+            highlight=v.la_code == highlight,
+            href=f"/authorities/{v.la_code}",
+        )
         for v in ranked
     ]
     bar_desc = (
@@ -298,11 +361,20 @@ def indicator(
         f"{f(var.min_value)} ({var.min_authority}); England {f(var.england)}."
     )
     bar_svg = charts.bar_chart(
-        bars, title=f"{ind.title} by authority, {year_label(year)}", desc=bar_desc,
-        ident="ranked", fmt=f, reference=var.england,
+        bars,
+        title=f"{ind.title} by authority, {year_label(year)}",
+        desc=bar_desc,
+        ident="ranked",
+        fmt=f,
+        reference=var.england,
     )
     map_svg, table = _map_and_table(
-        settings, ind, year, values, table_id="authorities", csv_href=f"{base}/tables/authorities.csv?{query}",
+        settings,
+        ind,
+        year,
+        values,
+        table_id="authorities",
+        csv_href=f"{base}/tables/authorities.csv?{query}",
         highlight=highlight,
     )
     fp = funnel(con, ind.id, year)
@@ -310,33 +382,65 @@ def indicator(
     funnel_table = None
     if fp is not None:
         fpts = [
-            charts.FunnelPoint(p.name, p.denominator, p.value, p.flag, p.la_code == highlight, f"/authorities/{p.la_code}")
+            charts.FunnelPoint(
+                p.name,
+                p.denominator,
+                p.value,
+                p.flag,
+                p.la_code == highlight,
+                f"/authorities/{p.la_code}",
+            )
             for p in fp.points
         ]
-        limits = [charts.LimitPoint(c.denominator, c.lower95, c.upper95, c.lower998, c.upper998) for c in fp.curve]
+        limits = [
+            charts.LimitPoint(c.denominator, c.lower95, c.upper95, c.lower998, c.upper998)
+            for c in fp.curve
+        ]
         above = sum(p.flag == "above" for p in fp.points)
         below = sum(p.flag == "below" for p in fp.points)
         den_words = ind.denominator or "denominator"
+        den_label = den_words[:1].upper() + den_words[1:]
         funnel_svg = charts.funnel_plot(
-            fpts, limits, centre=fp.centre, title=f"Funnel plot of {ind.title}, {year_label(year)}",
-            desc=(f"Each authority's {ind.title} against its {den_words}, with England's value "
-                  f"{f(fp.centre)} and 95% and 99.8% control limits. {above} authorities are above "
-                  f"and {below} below the 99.8% limits."),
-            ident="funnel", fmt=f, size_label=den_words.capitalize(), size_fmt=lambda v: f"{(v or 0):,.0f}",
+            fpts,
+            limits,
+            centre=fp.centre,
+            title=f"Funnel plot of {ind.title}, {year_label(year)}",
+            desc=(
+                f"Each authority's {ind.title} against its {den_words}, with England's value "
+                f"{f(fp.centre)} and 95% and 99.8% control limits. {above} authorities are above "
+                f"and {below} below the 99.8% limits."
+            ),
+            ident="funnel",
+            fmt=f,
+            size_label=den_label,
+            size_fmt=lambda v: f"{(v or 0):,.0f}",
         )
         funnel_table = Table(
             id="funnel",
             caption=f"{ind.title}: funnel plot positions, {year_label(year)}",
-            columns=[Column("Authority"), Column(ind.title, True), Column(den_words.capitalize(), True), Column("Position")],
+            columns=[
+                Column("Authority"),
+                Column(ind.title, True),
+                Column(den_label, True),
+                Column("Position"),
+            ],
             csv_href=f"{base}/tables/funnel.csv?{query}",
             csv_columns=("la_code", "value", "denominator", "flag"),
         )
         for p in sorted(fp.points, key=lambda p: p.name):
             funnel_table.rows.append(
                 Row(
-                    cells=[p.name, f(p.value), f"{p.denominator:,.0f}", {"above": "above the 99.8% limit", "below": "below the 99.8% limit"}.get(p.flag, "within the limits")],
+                    cells=[
+                        p.name,
+                        f(p.value),
+                        f"{p.denominator:,.0f}",
+                        {"above": "above the 99.8% limit", "below": "below the 99.8% limit"}.get(
+                            p.flag, "within the limits"
+                        ),
+                    ],
                     raw=[p.la_code, p.value, p.denominator, p.flag],
-                    href=f"/authorities/{p.la_code}", highlight=p.la_code == highlight,
+                    href=f"/authorities/{p.la_code}",
+                    highlight=p.la_code == highlight,
                 )
             )
     var_table = Table(

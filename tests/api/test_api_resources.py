@@ -1,0 +1,155 @@
+"""The API's resources over real HTTP against the session warehouse."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+
+
+def test_openapi_documents_every_resource(api: httpx.Client) -> None:
+    spec = api.get("/api/openapi.json").json()
+    paths = set(spec["paths"])
+    for p in (
+        "/api/authorities",
+        "/api/authorities/{authority}",
+        "/api/authorities/{authority}/profile",
+        "/api/authorities/{authority}/benchmark/{indicator_id}",
+        "/api/authorities/{authority}/series/{indicator_id}",
+        "/api/indicators",
+        "/api/indicators/{indicator_id}",
+        "/api/indicators/{indicator_id}/variation",
+        "/api/indicators/{indicator_id}/funnel",
+        "/api/observations",
+    ):
+        assert p in paths, p
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    assert not any(p.startswith("/authorities") for p in paths)  # pages are not in the API doc
+
+
+def test_authorities_page_through_with_next_links(api: httpx.Client) -> None:
+    first = api.get("/api/authorities", params={"limit": 100}).json()
+    assert first["meta"] == {"limit": 100, "offset": 0, "count": 100}
+    nxt = first["links"]["next"]
+    assert nxt and "offset=100" in nxt
+    second = api.get(nxt).json()
+    assert second["links"]["next"] is None
+    codes = [a["la_code"] for a in first["data"] + second["data"]]
+    assert len(codes) == len(set(codes)) >= 153
+
+
+def test_authority_resolves_names_and_codes(api: httpx.Client) -> None:
+    for key in ("352", "Manchester", "E08000003", "manchester"):
+        assert api.get(f"/api/authorities/{key}").json()["la_code"] == "352"
+
+
+def test_indicator_catalogue(api: httpx.Client) -> None:
+    data = api.get("/api/indicators").json()["data"]
+    ids = {i["id"] for i in data}
+    assert {"cpp_at31_per_10k", "rereferrals_pct", "agency_rate_pct"} <= ids
+    one = api.get("/api/indicators/cpp_at31_per_10k").json()
+    assert one["unit"] == "per_10k" and one["first_year"] <= 2013
+
+
+def test_observations_filters_and_pages(api: httpx.Client) -> None:
+    params = {"indicator": "cpp_at31_per_10k", "authority": ["352", "Leeds"], "limit": 5}
+    body = api.get("/api/observations", params=params).json()
+    assert body["meta"]["count"] == 5
+    assert {r["geo_code"] for r in body["data"]} <= {"352", "383"}
+    assert body["links"]["next"]
+    years = api.get(
+        "/api/observations",
+        params={
+            "indicator": "cpp_at31_per_10k",
+            "year_from": "2020",
+            "year_to": "2021-22",
+            "geo_level": "national",
+        },
+    ).json()["data"]
+    assert [r["year"] for r in years] == [2020, 2021, 2022]
+
+
+def test_observations_tidy_csv(api: httpx.Client) -> None:
+    resp = api.get(
+        "/api/observations",
+        params={
+            "indicator": "cpp_at31_per_10k",
+            "region": "E12000002",
+            "year": "2025",
+            "format": "csv",
+            "limit": 10000,
+        },
+    )
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(resp.text)))
+    assert list(rows[0])[:10] == [
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "region_code",
+        "region_name",
+        "old_la_code",
+        "new_la_code",
+        "la_name",
+    ]
+    manchester = next(r for r in rows if r["old_la_code"] == "352")
+    assert manchester["new_la_code"] == "E08000003"
+    assert manchester["region_name"] == "North West"
+    assert manchester["geographic_level"] == "Local authority"
+    assert any(r["geographic_level"] == "Regional" for r in rows)
+
+
+def test_suppressed_values_keep_the_publisher_symbol_in_csv(api: httpx.Client) -> None:
+    rows = api.get(
+        "/api/observations", params={"authority": "201", "format": "csv", "limit": 10000}
+    ).text.splitlines()
+    symbols = {line.rsplit(",", 2)[1] for line in rows[1:]}
+    assert symbols & {"c", "x", "z", "u", "k", "low"}
+    body = api.get("/api/observations", params={"authority": "201", "limit": 10000}).json()
+    assert all(r["value"] is None for r in body["data"] if r["status"] in ("c", "x", "z"))
+
+
+def test_profile_benchmark_series(api: httpx.Client) -> None:
+    prof = api.get("/api/authorities/352/profile").json()
+    assert prof["authority"]["name"] == "Manchester"
+    b = next(x for x in prof["benchmarks"] if x["indicator"] == "cpp_at31_per_10k")
+    assert b["quartile"] in (1, 2, 3, 4) and b["sn_n"] >= 5
+    one = api.get("/api/authorities/Manchester/benchmark/cpp_at31_per_10k").json()
+    assert one["value"] == b["value"] and one["year"] == b["year"]
+    y2019 = api.get("/api/authorities/352/benchmark/cpp_at31_per_10k", params={"year": "2018-19"})
+    assert y2019.json()["year"] == 2019
+    series = api.get("/api/authorities/352/series/cpp_at31_per_10k").json()["data"]
+    assert series[-1]["year"] == b["year"] and series[-1]["authority"] == b["value"]
+
+
+def test_variation_and_funnel(api: httpx.Client) -> None:
+    v = api.get("/api/indicators/cpp_at31_per_10k/variation", params={"year": 2025}).json()
+    assert v["min"]["value"] <= v["q1"] <= v["median"] <= v["q3"] <= v["max"]["value"]
+    f = api.get("/api/indicators/cpp_at31_per_10k/funnel", params={"year": 2025}).json()
+    assert len(f["points"]) >= 140 and len(f["curve"]) > 10
+    assert {p["flag"] for p in f["points"]} <= {"above", "below", "within"}
+
+
+def test_page_csv_downloads(api: httpx.Client) -> None:
+    for url in (
+        "/tables/map.csv?indicator=cpp_at31_per_10k",
+        "/tables/headlines.csv",
+        "/authorities.csv",
+        "/indicators.csv",
+        "/authorities/352/tables/summary.csv",
+        "/authorities/352/tables/series-cpp_at31_per_10k.csv",
+        "/authorities/352/tables/neighbours.csv",
+        "/indicators/cpp_at31_per_10k/tables/funnel.csv",
+        "/indicators/cpp_at31_per_10k/tables/authorities.csv",
+        "/indicators/cpp_at31_per_10k/tables/variation.csv",
+    ):
+        resp = api.get(url)
+        assert resp.status_code == 200, url
+        assert resp.headers["content-type"].startswith("text/csv"), url
+        assert "attachment" in resp.headers["content-disposition"]
+        assert len(resp.text.splitlines()) >= 2, url
+    assert api.get("/authorities/352/tables/nope.csv").status_code == 400

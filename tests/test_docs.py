@@ -1,0 +1,57 @@
+"""Documentation is tested: every command, option, setting and indicator is documented."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import typer
+
+from cscwatch.core.config import Settings, repo_root
+from cscwatch.indicators.catalogue import CATALOGUE
+from cscwatch.indicators.docs import render_indicator_docs
+from cscwatch.serve.cli import _register, app
+
+DOCS = repo_root() / "docs"
+
+
+def _commands(cmd: Any, path: list[str]) -> list[tuple[str, Any]]:
+    out = [(" ".join(path), cmd)]
+    for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+        out += _commands(sub, [*path, name])
+    return out
+
+
+def test_every_cli_command_and_option_is_documented() -> None:
+    _register()
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    missing = []
+    for path, cmd in _commands(typer.main.get_command(app), ["cscwatch"])[1:]:
+        section = re.search(rf"### `{re.escape(path)}`\n(.*?)(?=\n### |\Z)", text, re.S)
+        if section is None:
+            missing.append(path)
+            continue
+        for p in cmd.params:
+            if p.param_type_name == "option" and p.opts[0] not in section.group(1):
+                missing.append(f"{path} {p.opts[0]}")
+    assert not missing, f"undocumented (run scripts/make_cli_docs.py): {missing}"
+
+
+def test_every_setting_is_documented() -> None:
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`{name}`" in text and f"CSCWATCH_{name.upper()}" in text, name
+
+
+def test_indicator_pages_are_current() -> None:
+    text = (DOCS / "indicators.md").read_text(encoding="utf-8")
+    assert text.strip() == render_indicator_docs().strip(), "run scripts/make_indicator_docs.py"
+    for ind_id in CATALOGUE:
+        assert f"### `{ind_id}`" in text
+
+
+def test_readme_quick_start_comes_first() -> None:
+    text = (repo_root() / "README.md").read_text(encoding="utf-8")
+    quick = text.index("## Quick start")
+    assert text.index("make demo") > quick and text.index("make test") > quick
+    assert text.index("make demo") < text.index("## What you can do")

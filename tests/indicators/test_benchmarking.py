@@ -13,12 +13,31 @@ from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
 
 
 def test_catalogue_has_required_indicators() -> None:
-    required = """referrals referrals_per_10k rereferrals_pct nfa_pct assessed_not_in_need_pct
-    cin_episodes_per_10k cin_at31_per_10k s47_per_10k icpc_per_10k cpp_starts_per_10k
-    cpp_at31_per_10k repeat_cpp_pct cpp_2yrs_plus_pct lac_at31_per_10k lac_starts_per_10k
-    agency_rate_pct vacancy_rate_pct turnover_rate_pct caseload absence_rate_pct
-    spend_social_work_per_child spend_social_work_per_cin
-    spend_children_centres_per_child""".split()
+    required = [
+        "referrals",
+        "referrals_per_10k",
+        "rereferrals_pct",
+        "nfa_pct",
+        "assessed_not_in_need_pct",
+        "cin_episodes_per_10k",
+        "cin_at31_per_10k",
+        "s47_per_10k",
+        "icpc_per_10k",
+        "cpp_starts_per_10k",
+        "cpp_at31_per_10k",
+        "repeat_cpp_pct",
+        "cpp_2yrs_plus_pct",
+        "lac_at31_per_10k",
+        "lac_starts_per_10k",
+        "agency_rate_pct",
+        "vacancy_rate_pct",
+        "turnover_rate_pct",
+        "caseload",
+        "absence_rate_pct",
+        "spend_social_work_per_child",
+        "spend_social_work_per_cin",
+        "spend_children_centres_per_child",
+    ]
     assert not set(required) - set(CATALOGUE)
     assert len(CATALOGUE) >= 40
     assert any(i.topic == "factors" for i in CATALOGUE.values())
@@ -63,9 +82,7 @@ def _synthetic_warehouse(con: duckdb.DuckDBPyConnection, tau2: float, seed: int)
     import random
 
     rng = random.Random(seed)
-    con.execute(
-        "CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_code VARCHAR)"
-    )
+    con.execute("CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_code VARCHAR)")
     con.execute(
         "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
         "year INTEGER, value DOUBLE, status VARCHAR, denominator DOUBLE, method VARCHAR)"

@@ -17,15 +17,24 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def test_variation_json_shape(cli, warehouse: Settings) -> None:
-    code, out, _ = cli("variation", "rereferrals_pct", "--year", "2024-25", "--format", "json",
-                       env=_env(warehouse))
+    code, out, _ = cli(
+        "variation", "rereferrals_pct", "--year", "2024-25", "--format", "json", env=_env(warehouse)
+    )
     assert code == 0
     d = json.loads(out)
     assert d["indicator"] == "rereferrals_pct" and d["year"] == 2025
     assert set(d["min"]) == {"value", "authority"} and set(d["max"]) == {"value", "authority"}
     assert d["n"] >= 140 and d["england"] == 22.6
-    code, out_small, _ = cli("variation", "rereferrals_pct", "--year", "2025", "--include-small",
-                             "--format", "json", env=_env(warehouse))
+    code, out_small, _ = cli(
+        "variation",
+        "rereferrals_pct",
+        "--year",
+        "2025",
+        "--include-small",
+        "--format",
+        "json",
+        env=_env(warehouse),
+    )
     assert json.loads(out_small)["n"] == d["n"] + 2
 
 
@@ -46,8 +55,9 @@ def test_show_england_and_indicator(cli, warehouse: Settings) -> None:
     rows = json.loads(out)
     referrals = next(r for r in rows if r["indicator"] == "referrals")
     assert referrals["year"] == 2025 and referrals["value"] == 632830
-    code, out, _ = cli("show", "cpp_at31_per_10k", "--year", "2023", "--format", "csv",
-                       env=_env(warehouse))
+    code, out, _ = cli(
+        "show", "cpp_at31_per_10k", "--year", "2023", "--format", "csv", env=_env(warehouse)
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0]["rank"] == "1" and any(r["name"] == "England" for r in rows)
@@ -57,8 +67,18 @@ def test_indicators_catalogue(cli) -> None:
     code, out, _ = cli("indicators", "--format", "json")
     items = json.loads(out)
     assert code == 0 and len(items) >= 40
-    assert {"id", "title", "definition", "unit", "numerator", "denominator", "polarity",
-            "source", "first_year", "last_year"} <= set(items[0])
+    assert {
+        "id",
+        "title",
+        "definition",
+        "unit",
+        "numerator",
+        "denominator",
+        "polarity",
+        "source",
+        "first_year",
+        "last_year",
+    } <= set(items[0])
 
 
 def test_bad_input_one_line_exit_2(cli, warehouse: Settings) -> None:
@@ -70,14 +90,16 @@ def test_bad_input_one_line_exit_2(cli, warehouse: Settings) -> None:
         (("show", "--format", "xml"), "--format"),
     ]
     for args, expected in cases:
-        code, out, err = cli(*args, env=_env(warehouse))
+        code, _out, err = cli(*args, env=_env(warehouse))
         assert code == 2, args
         assert expected in err, (args, err)
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_missing_warehouse_is_explained(cli, tmp_path: Path) -> None:
-    code, _, err = cli("profile", "Leeds", env={"CSCWATCH_WAREHOUSE": str(tmp_path / "none.duckdb")})
+    code, _, err = cli(
+        "profile", "Leeds", env={"CSCWATCH_WAREHOUSE": str(tmp_path / "none.duckdb")}
+    )
     assert code == 2 and "cscwatch build" in err
 
 
@@ -86,9 +108,18 @@ def test_export_csv_and_parquet(cli, warehouse: Settings, tmp_path: Path) -> Non
     code, _, err = cli("export", "--format", "csv", "--out", str(out), env=_env(warehouse))
     assert code == 0 and out.exists() and "rows" in err
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header[:10] == ["time_period", "time_identifier", "geographic_level", "country_code",
-                           "country_name", "region_code", "region_name", "old_la_code",
-                           "new_la_code", "la_name"]
+    assert header[:10] == [
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "region_code",
+        "region_name",
+        "old_la_code",
+        "new_la_code",
+        "la_name",
+    ]
     pq = tmp_path / "o.parquet"
     assert cli("export", "--format", "parquet", "--out", str(pq), env=_env(warehouse))[0] == 0
 
@@ -97,10 +128,19 @@ def test_build_command_subprocess(tmp_path: Path) -> None:
     """The installed console script, end to end, as a user runs it."""
     target = tmp_path / "w.duckdb"
     exe = Path(sys.executable).with_name("cscwatch")
-    done = subprocess.run([str(exe), "build", "--warehouse", str(target), "--format", "json"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [str(exe), "build", "--warehouse", str(target), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"]["observation"] > 90000
-    bad = subprocess.run([str(exe), "build", "--warehouse", str(target), "--snapshot",
-                          str(tmp_path / "nowhere")], capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [str(exe), "build", "--warehouse", str(target), "--snapshot", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr

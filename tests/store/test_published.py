@@ -108,7 +108,9 @@ def test_reorganisations_are_linked(con: duckdb.DuckDBPyConnection) -> None:
     assert cumbria.successors == ("942", "943") and cumbria.last_year == 2023
     assert resolve_authority(con, "Westmorland and Furness").first_year == 2024
     # Buckinghamshire changed its GSS code in 2020; both codes resolve to one authority.
-    assert resolve_authority(con, "E10000002").la_code == resolve_authority(con, "E06000060").la_code
+    assert (
+        resolve_authority(con, "E10000002").la_code == resolve_authority(con, "E06000060").la_code
+    )
 
 
 def _rounding_bound(row: tuple[object, ...], unit: str) -> float:
@@ -171,7 +173,9 @@ def test_computed_rates_agree_with_published_rates(ind, con: duckdb.DuckDBPyConn
     assert not bad, f"{len(bad)} of {len(rows)} disagree, e.g. {bad[:5]}"
 
 
-def test_status_symbols_are_kept_never_zero(snapshot_dir: Path, con: duckdb.DuckDBPyConnection) -> None:
+def test_status_symbols_are_kept_never_zero(
+    snapshot_dir: Path, con: duckdb.DuckDBPyConnection
+) -> None:
     rows = _rows(snapshot_dir, "c1")
     symbols = [
         (r["old_la_code"], int(r["time_period"]), r["referral_count"])
@@ -188,9 +192,7 @@ def test_status_symbols_are_kept_never_zero(snapshot_dir: Path, con: duckdb.Duck
         assert value is None and status == sym
 
 
-def test_export_round_trips_status_symbols(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
+def test_export_round_trips_status_symbols(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     from cscwatch.indicators.observations import export_tidy
 
     out = tmp_path / "obs.csv"
@@ -262,7 +264,9 @@ def test_missing_column_is_named(snapshot_dir: Path, tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8").replace("CPP_subsequent_percent", "pct", 1)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BuildError, match="column 'CPP_subsequent_percent'"):
-        build_warehouse(Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken)
+        build_warehouse(
+            Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken
+        )
     assert not (tmp_path / "x.duckdb").exists()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from cscwatch.core.errors import UnknownYearError
 
@@ -17,7 +17,7 @@ STATUS_SYMBOLS: frozenset[str] = frozenset({"c", "x", "z", "u", "k", "low", "-"}
 # "-" is LAIT's own mark for "no data"; kept verbatim like the others.
 
 
-class GeoLevel(str, Enum):
+class GeoLevel(StrEnum):
     """Geography of an observation."""
 
     NATIONAL = "national"

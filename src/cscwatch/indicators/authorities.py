@@ -15,8 +15,7 @@ __all__ = ["SMALL_AUTHORITIES", "Authority", "list_authorities", "resolve_author
 SMALL_AUTHORITIES: frozenset[str] = frozenset({"201", "420"})  # City of London, Isles of Scilly
 
 _COLUMNS = (
-    "la_code, gss_code, name, region_code, region_name, la_type, first_year, last_year, "
-    "is_current"
+    "la_code, gss_code, name, region_code, region_name, la_type, first_year, last_year, is_current"
 )
 
 
@@ -61,7 +60,9 @@ def list_authorities(
 ) -> list[Authority]:
     """Every authority, ordered by name then code (optionally only current ones)."""
     where = "WHERE is_current" if current_only else ""
-    rows = con.execute(f"SELECT {_COLUMNS} FROM authority {where} ORDER BY name, la_code").fetchall()
+    rows = con.execute(
+        f"SELECT {_COLUMNS} FROM authority {where} ORDER BY name, la_code"
+    ).fetchall()
     return [_from_row(r) for r in rows]
 
 
@@ -90,15 +91,21 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
         lower = {n.lower(): n for n in names}
         close = difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6)
         close += [lower[n] for n in lower if key and key in n and lower[n] not in close][:3]
-        suggestions = [lower.get(c, c) for c in close][:3]
+        suggestions = [str(lower.get(c, c)) for c in close][:3]
         raise UnknownAuthorityError(text, suggestions)
     auth = _from_row(rows[0])
-    pred = [r[0] for r in con.execute(
-        "SELECT predecessor FROM authority_succession WHERE successor = ? ORDER BY 1",
-        [auth.la_code],
-    ).fetchall()]
-    succ = [r[0] for r in con.execute(
-        "SELECT successor FROM authority_succession WHERE predecessor = ? ORDER BY 1",
-        [auth.la_code],
-    ).fetchall()]
+    pred = [
+        r[0]
+        for r in con.execute(
+            "SELECT predecessor FROM authority_succession WHERE successor = ? ORDER BY 1",
+            [auth.la_code],
+        ).fetchall()
+    ]
+    succ = [
+        r[0]
+        for r in con.execute(
+            "SELECT successor FROM authority_succession WHERE predecessor = ? ORDER BY 1",
+            [auth.la_code],
+        ).fetchall()
+    ]
     return Authority(**{**auth.__dict__, "predecessors": tuple(pred), "successors": tuple(succ)})

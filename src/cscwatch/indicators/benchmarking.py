@@ -324,14 +324,42 @@ def _benchmarks(
             with_value = [yy for yy, r in years.items() if r[2] is not None]
             y = max(with_value) if with_value else max(years)
         r = years[y]
-        (_, _, value, status, method, den, england, region, sn_mean, sn_median, sn_n, rank,
-         n_ranked, quartile, kind, centre, lo95, hi95, lo998, hi998, lo_od, hi_od, flag,
-         flag_od, approximate) = r
+        (
+            _,
+            _,
+            value,
+            status,
+            method,
+            den,
+            england,
+            region,
+            sn_mean,
+            sn_median,
+            sn_n,
+            rank,
+            n_ranked,
+            quartile,
+            kind,
+            centre,
+            lo95,
+            hi95,
+            lo998,
+            hi998,
+            lo_od,
+            hi_od,
+            flag,
+            flag_od,
+            approximate,
+        ) = r
         limits = None
         if kind is not None and centre is not None and den:
             limits = FunnelLimits(
-                float(str(den)), float(str(centre)), float(str(lo95)), float(str(hi95)),
-                float(str(lo998)), float(str(hi998)),
+                float(str(den)),
+                float(str(centre)),
+                float(str(lo95)),
+                float(str(hi95)),
+                float(str(lo998)),
+                float(str(hi998)),
                 None if lo_od is None else float(str(lo_od)),
                 None if hi_od is None else float(str(hi_od)),
             )
@@ -393,9 +421,7 @@ def benchmark(
     return found[0]
 
 
-def profile(
-    con: duckdb.DuckDBPyConnection, authority: str, year: int | None = None
-) -> Profile:
+def profile(con: duckdb.DuckDBPyConnection, authority: str, year: int | None = None) -> Profile:
     """Every catalogue indicator for one authority (latest year with data by default).
 
     Raises
@@ -483,8 +509,14 @@ def funnel(
         return None
     kind, centre, tau2 = str(rows[0][6]), float(rows[0][7]), float(rows[0][8])
     pts = tuple(
-        FunnelPoint(str(r[0]), str(r[1]), float(r[2]), float(r[3]), str(r[4]),
-                    None if r[5] is None else str(r[5]))
+        FunnelPoint(
+            str(r[0]),
+            str(r[1]),
+            float(r[2]),
+            float(r[3]),
+            str(r[4]),
+            None if r[5] is None else str(r[5]),
+        )
         for r in rows
     )
     lo = max(1.0, min(p.denominator for p in pts) * 0.8)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from cscwatch.core.errors import UnknownIndicatorError
 
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     """What a value measures."""
 
     COUNT = "count"
@@ -51,7 +51,7 @@ class Unit(str, Enum):
     PER_1000 = "per_1000"
 
 
-class Polarity(str, Enum):
+class Polarity(StrEnum):
     """Which direction is, on its face, better. ``NEUTRAL`` where neither is."""
 
     HIGH_GOOD = "high_good"
@@ -255,8 +255,7 @@ _INDICATORS: tuple[Indicator, ...] = (
     _ind(
         "nfa_pct",
         "Referrals with no further action (%)",
-        "Referrals in the year closed with no further action, as a percentage of all "
-        "referrals.",
+        "Referrals in the year closed with no further action, as a percentage of all referrals.",
         Unit.PERCENT,
         "referrals with no further action",
         "referrals in the year",
@@ -935,8 +934,7 @@ _INDICATORS: tuple[Indicator, ...] = (
     _ind(
         "ks4_att8_cin",
         "KS4 Attainment 8: children in need",
-        "Average Attainment 8 score of children in need on 31 March at the end of key "
-        "stage 4.",
+        "Average Attainment 8 score of children in need on 31 March at the end of key stage 4.",
         Unit.SCORE,
         "total Attainment 8 points",
         "children in need at the end of key stage 4",

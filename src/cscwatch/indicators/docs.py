@@ -38,9 +38,17 @@ def render_indicator_docs() -> str:
             how = {
                 "column": f"published value of `{d.column}` in `{d.source}`",
                 "ratio": f"`{d.column}` ÷ `{d.denominator_column}` in `{d.source}`"
-                + (f"; publisher's `{d.published_column}` used where given" if d.published_column else ""),
+                + (
+                    f"; publisher's `{d.published_column}` used where given"
+                    if d.published_column
+                    else ""
+                ),
                 "rate": f"`{d.column}` in `{d.source}` × 10,000 ÷ population 0–17"
-                + (f"; publisher's `{d.published_column}` used where given" if d.published_column else "")
+                + (
+                    f"; publisher's `{d.published_column}` used where given"
+                    if d.published_column
+                    else ""
+                )
                 + (f"; checked against LAIT `{d.published_lait}`" if d.published_lait else ""),
                 "lait": f"LAIT `{d.lait}` as published",
                 "product": f"LAIT `{d.lait}` × population 0–17 ÷ `{d.other}`",

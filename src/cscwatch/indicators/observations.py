@@ -138,9 +138,7 @@ def indicator_table(
     ).fetchall()
     if not rows:
         raise UnknownYearError(f"no data for {ind.id} in {year}")
-    return [
-        IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6]) for r in rows
-    ]
+    return [IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
 
 
 def query_observations(
@@ -184,8 +182,9 @@ def query_observations(
         "SELECT o.indicator, o.geo_level, o.geo_code, a.name AS la_name, o.year, o.value, "
         "o.status, o.numerator, o.denominator, o.method, o.provisional "
         "FROM observation o LEFT JOIN authority a ON o.geo_level = 'la' "
-        "AND a.la_code = o.geo_code WHERE " + " AND ".join(where) +
-        " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year"
+        "AND a.la_code = o.geo_code WHERE "
+        + " AND ".join(where)
+        + " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"

@@ -192,9 +192,7 @@ def load_authorities(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         """
     )
     for prefix, kind in _LA_TYPES.items():
-        con.execute(
-            "UPDATE authority SET la_type = ? WHERE gss_code LIKE ?", [kind, prefix + "%"]
-        )
+        con.execute("UPDATE authority SET la_type = ? WHERE gss_code LIKE ?", [kind, prefix + "%"])
     con.execute(
         """
         CREATE TABLE authority_succession (
@@ -269,7 +267,9 @@ def _read_neighbours_2025(path: Path) -> list[tuple[str, str, int, str, str]]:
         for lineno, rec in enumerate(csv.DictReader(fh), start=2):
             la = (rec.get("old_la_code") or "").strip()
             if not la.isdigit():
-                raise SchemaError("not an LA number", path=str(path), row=lineno, column="old_la_code")
+                raise SchemaError(
+                    "not an LA number", path=str(path), row=lineno, column="old_la_code"
+                )
             for k in range(1, 11):
                 sn = (rec.get(f"SN_{k}") or "").strip()
                 if sn:
@@ -320,11 +320,11 @@ def load_neighbours(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         rows.extend(reader(path))
     rows.sort(key=lambda r: (r[4], r[0], r[2]))
     # One bulk insert: executemany is slow in DuckDB for thousands of rows.
-    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    cols: list[list[object]] = [[r[k] for r in rows] for k in range(5)]
     con.execute(
         "INSERT INTO statistical_neighbour SELECT * FROM "
         "(SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5))",
-        [list(c) for c in cols],
+        cols,
     )
     ctx.row_counts["statistical_neighbour"] = len(rows)
 
@@ -363,7 +363,9 @@ def _tidy_select(ind: Indicator) -> str:
     num, num_status = _cell(d.column)
     # Joint services (e.g. "940 / 941", "314 / 318" in the workforce file) publish one
     # return for two authorities: its rates stand for both, its counts for neither.
-    shared_filter = "AND coalesce(old_la_code, '') NOT LIKE '%/%'" if ind.is_count or d.kind == "rate" else ""
+    shared_filter = (
+        "AND coalesce(old_la_code, '') NOT LIKE '%/%'" if ind.is_count or d.kind == "rate" else ""
+    )
     version_rank = (
         "CASE version WHEN 'Final' THEN 0 WHEN 'Revised' THEN 1 ELSE 2 END"
         if d.source in ("ks2", "ks4")
@@ -380,7 +382,9 @@ def _tidy_select(ind: Indicator) -> str:
         else:
             published, pub_status = "NULL", "NULL"
         value = f"coalesce({published}, {computed})"
-        status = f"CASE WHEN {value} IS NULL THEN coalesce({pub_status}, {num_status}, {den_status}) END"
+        status = (
+            f"CASE WHEN {value} IS NULL THEN coalesce({pub_status}, {num_status}, {den_status}) END"
+        )
         method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
     elif d.kind == "rate":
         den = "p.population"

@@ -108,10 +108,10 @@ def indicators(
             ["id", "title", "unit", "polarity", "years"],
             [
                 [
-                    r["id"],
-                    r["title"],
-                    r["unit"],
-                    r["polarity"],
+                    str(r["id"]),
+                    str(r["title"]),
+                    str(r["unit"]),
+                    str(r["polarity"]),
                     f"{r['first_year']}–{r['last_year']}",
                 ]
                 for r in rows

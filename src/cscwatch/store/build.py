@@ -5,8 +5,8 @@ Each group of tables contributes one entry; add yours here (one line).
 
 from __future__ import annotations
 
-from cscwatch.store.inspections import load_inspections
 from cscwatch.store.benchmarks import load_benchmarks
+from cscwatch.store.inspections import load_inspections
 from cscwatch.store.published import (
     load_authorities,
     load_neighbours,

@@ -82,6 +82,10 @@ class CinCensusReturn:
     tables : dict
         Table name → column name → list, as :func:`cscwatch.store.child_level.load_child_level`
         takes them.
+    children : int
+        Number of ``<Child>`` records.
+    referrals : int
+        Number of ``<CINdetails>`` episodes.
     child_refs : tuple of (str or None), optional
         The raw ``LAchildID`` by ``child_seq - 1``; only when asked for, never stored.
     demo_key : bool
@@ -92,18 +96,10 @@ class CinCensusReturn:
     path: Path
     header: CinHeader
     tables: dict[str, dict[str, list[object]]]
+    children: int
+    referrals: int
     child_refs: tuple[str | None, ...] | None = None
     demo_key: bool = False
-
-    @property
-    def children(self) -> int:
-        """Number of ``<Child>`` records."""
-        return len(self.tables["cin_child"]["child_seq"])
-
-    @property
-    def referrals(self) -> int:
-        """Number of ``<CINdetails>`` episodes."""
-        return len(self.tables["cin_episode"]["episode_seq"])
 
 
 def refuse_hostile_xml(data: bytes, path: Path | str | None = None) -> None:
@@ -462,6 +458,8 @@ def read_cin_census(
         path=p,
         header=header,
         tables=tables,
+        children=builder.child_seq,
+        referrals=len(tables["cin_episode"]["episode_seq"]),
         child_refs=tuple(builder.child_refs) if keep_child_refs else None,
         demo_key=builder.pseudonymise.demo,
     )

@@ -44,6 +44,7 @@ __all__ = [
     "ruleset_for_year",
     "validate_cin_census",
     "validate_loaded",
+    "validate_many",
 ]
 
 #: The code given to a value that is present but not of its declared type (a date that
@@ -189,7 +190,7 @@ def census_period(ruleset: str) -> CensusPeriod:
     )
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, return_id: str, period: CensusPeriod) -> None:
+def _prepare(con: duckdb.DuckDBPyConnection, return_ids: list[str], period: CensusPeriod) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE census AS
@@ -197,7 +198,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, return_id: str, period: CensusPerio
                ?::DATE AS period_start, ?::DATE AS reference_date,
                ?::DATE AS start_minus_1wd, ?::DATE AS ref_minus_15wd,
                ?::DATE AS ref_minus_45wd
-        FROM cin_return WHERE return_id = ?
+        FROM cin_return WHERE list_contains(?::VARCHAR[], return_id)
         """,
         [
             period.period_start,
@@ -205,14 +206,17 @@ def _prepare(con: duckdb.DuckDBPyConnection, return_id: str, period: CensusPerio
             period.start_minus_1wd,
             period.ref_minus_15wd,
             period.ref_minus_45wd,
-            return_id,
+            return_ids,
         ],
     )
+    found = con.execute("SELECT count(*) FROM census").fetchall()[0][0]
+    if found != len(set(return_ids)):
+        raise InputError("a return to validate is not loaded")
+    total = con.execute("SELECT count(*) FROM cin_return").fetchall()[0][0]
+    # When every loaded return is being checked, the views need no filter (cheaper).
+    where = "" if total == found else " WHERE return_id IN (SELECT return_id FROM census)"
     for view, table in _VIEWS.items():
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {table} "
-            "WHERE return_id IN (SELECT return_id FROM census)"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {table}{where}")
 
 
 def _union(rules: list[Rule]) -> str:
@@ -227,10 +231,11 @@ def _union(rules: list[Rule]) -> str:
     )
     body = "\nUNION ALL\n".join(parts)
     return f"""
-        SELECT i.code, i.child_seq, c.child_id, i.record, i.tbl, i.fld, i.expected
+        SELECT i.return_id, i.code, i.child_seq, c.child_id, i.record, i.tbl, i.fld,
+               i.expected
         FROM ({body}) AS i
         LEFT JOIN v_child c ON c.return_id = i.return_id AND c.child_seq = i.child_seq
-        ORDER BY i.child_seq NULLS FIRST, i.code, i.record
+        ORDER BY i.return_id, i.child_seq NULLS FIRST, i.code, i.record
     """
 
 
@@ -257,41 +262,68 @@ def validate_loaded(
     rules : list of Rule, optional
         Overrides the ruleset's rules (tests run one rule at a time).
     """
+    refs = {return_id: child_refs} if child_refs is not None else None
+    return validate_many(con, [return_id], ruleset, child_refs=refs, rules=rules)[return_id]
+
+
+def validate_many(
+    con: duckdb.DuckDBPyConnection,
+    return_ids: list[str],
+    ruleset: str,
+    *,
+    child_refs: dict[str, tuple[str | None, ...]] | None = None,
+    rules: list[Rule] | None = None,
+) -> dict[str, ValidationReport]:
+    """Validate many loaded returns against one ruleset in a single pass.
+
+    The rules run once over all of them (each rule's SQL is keyed by ``return_id``),
+    which is how a national-scale set of returns is checked quickly.
+
+    Returns
+    -------
+    dict of return_id → ValidationReport, in the order given.
+    """
     import time
 
     t0 = time.perf_counter()
     period = census_period(ruleset)
     chosen = rules if rules is not None else rules_for(ruleset)
     by_code = {r.code: r for r in chosen}
-    _prepare(con, return_id, period)
-    counts = con.execute(
-        "SELECT (SELECT count(*) FROM v_child), (SELECT count(*) FROM v_episode)"
-    ).fetchone()
-    children, referrals = (int(counts[0]), int(counts[1])) if counts else (0, 0)
-    rows = con.execute(_union(chosen)).fetchall()
-    issues = []
-    for code, child_seq, child_id, record, tbl, fld, expected in rows:
+    _prepare(con, return_ids, period)
+    sizes = {
+        rid: (int(nc), int(ne))
+        for rid, nc, ne in con.execute(
+            """
+            SELECT h.return_id,
+                   (SELECT count(*) FROM v_child c WHERE c.return_id = h.return_id),
+                   (SELECT count(*) FROM v_episode e WHERE e.return_id = h.return_id)
+            FROM census h
+            """
+        ).fetchall()
+    }
+    found: dict[str, list[ValidationIssue]] = {rid: [] for rid in return_ids}
+    for rid, code, child_seq, child_id, record, tbl, fld, expected in con.execute(
+        _union(chosen)
+    ).fetchall():
+        refs = child_refs.get(rid) if child_refs is not None else None
         ref = None
-        if child_refs is not None and child_seq is not None and 0 < child_seq <= len(child_refs):
-            ref = child_refs[child_seq - 1]
+        if refs is not None and child_seq is not None and 0 < child_seq <= len(refs):
+            ref = refs[child_seq - 1]
         if code == FORMAT_RULE:
-            issues.append(
-                ValidationIssue(
-                    rule=FORMAT_RULE,
-                    rule_type="Error",
-                    message=f"Value present but not valid: expected {expected}",
-                    table=tbl,
-                    field=fld,
-                    record=record,
-                    child_seq=child_seq,
-                    child_id=child_id,
-                    la_child_id=ref,
-                )
+            issue = ValidationIssue(
+                rule=FORMAT_RULE,
+                rule_type="Error",
+                message=f"Value present but not valid: expected {expected}",
+                table=tbl,
+                field=fld,
+                record=record,
+                child_seq=child_seq,
+                child_id=child_id,
+                la_child_id=ref,
             )
-            continue
-        r = by_code[code]
-        issues.append(
-            ValidationIssue(
+        else:
+            r = by_code[code]
+            issue = ValidationIssue(
                 rule=r.code,
                 rule_type=r.rule_type,
                 message=r.message,
@@ -302,16 +334,20 @@ def validate_loaded(
                 child_id=child_id,
                 la_child_id=ref,
             )
+        found[rid].append(issue)
+    seconds = time.perf_counter() - t0
+    return {
+        rid: ValidationReport(
+            return_id=rid,
+            ruleset=ruleset,
+            rules_run=tuple(r.code for r in chosen),
+            issues=tuple(found[rid]),
+            children=sizes[rid][0],
+            referrals=sizes[rid][1],
+            seconds=seconds,
         )
-    return ValidationReport(
-        return_id=return_id,
-        ruleset=ruleset,
-        rules_run=tuple(r.code for r in chosen),
-        issues=tuple(issues),
-        children=children,
-        referrals=referrals,
-        seconds=time.perf_counter() - t0,
-    )
+        for rid in return_ids
+    }
 
 
 def validate_cin_census(

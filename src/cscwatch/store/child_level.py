@@ -39,6 +39,7 @@ __all__ = [
     "delete_return",
     "load_child_level",
     "load_cin_census",
+    "load_cin_census_files",
 ]
 
 #: How a column is typed on load: ``key`` (INTEGER position, made by the reader),
@@ -300,71 +301,100 @@ def _record_expr(table: str) -> str:
 
 def load_child_level(
     con: duckdb.DuckDBPyConnection,
-    tables: Mapping[str, Mapping[str, Sequence[object]]],
+    *returns: Mapping[str, Mapping[str, Sequence[object]]],
 ) -> dict[str, int]:
-    """Load one parsed return into the child-level tables, in bulk, in one transaction.
+    """Load parsed returns into the child-level tables, in bulk, in one transaction.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
         An open child store or in-memory database; tables are created if missing.
-    tables : mapping of table name → mapping of column name → list
-        Columns as :data:`CHILD_TABLES` declares them; ``date``/``bool``/``int``
-        columns hold the text found in the file (or None when the element was absent).
-        ``cin_return`` holds one row. A return already loaded (same ``return_id``) is
-        replaced.
+    *returns : mapping of table name → mapping of column name → list
+        One mapping per return, columns as :data:`CHILD_TABLES` declares them;
+        ``date``/``bool``/``int`` columns hold the text found in the file (or None
+        when the element was absent). ``cin_return`` holds one row. A return already
+        loaded (same ``return_id``) is replaced. Passing many returns at once costs
+        little more than passing one.
 
     Returns
     -------
     dict of table name → rows loaded.
     """
     create_child_level_tables(con)
-    return_ids = tables["cin_return"]["return_id"]
-    if len(return_ids) != 1:
-        raise ValueError("cin_return must hold exactly one row")
-    return_id = str(return_ids[0])
+    ids: list[str] = []
+    for tables in returns:
+        rid = tables["cin_return"]["return_id"]
+        if len(rid) != 1:
+            raise ValueError("cin_return must hold exactly one row per return")
+        ids.append(str(rid[0]))
+    if len(set(ids)) != len(ids):
+        raise ValueError("the same return appears twice in one load")
     counts: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        delete_return(con, return_id)
+        loaded = con.execute(
+            "SELECT count(*) FROM cin_return WHERE list_contains(?::VARCHAR[], return_id)",
+            [ids],
+        ).fetchall()[0][0]
+        if loaded:
+            for rid in ids:
+                delete_return(con, rid)
         for name, cols in CHILD_TABLES.items():
-            data = tables.get(name, {})
-            arrays = []
-            n = len(next(iter(data.values()))) if data else 0
-            for col, kind in cols.items():
-                values = data.get(col)
-                if values is None:
-                    values = [return_id] * n if col == "return_id" else [None] * n
-                arrays.append(pa.array(values, type=_ARROW_TYPE[kind]))
-            staged = pa.Table.from_arrays(arrays, names=list(cols))
-            view = f"_stage_{name}"
-            con.register(view, staged)
-            try:
-                select = ", ".join(f"{_typed(c, k)} AS {c}" for c, k in cols.items())
-                con.execute(f"INSERT INTO {name} SELECT {select} FROM {view}")
-                typed_cols = [c for c, k in cols.items() if k in _EXPECTED]
-                if typed_cols:
-                    child = "child_seq" if "child_seq" in cols else "NULL::INTEGER"
-                    unions = " UNION ALL ".join(
-                        f"SELECT '{c}' AS field, ({_typed(c, cols[c])}) "
-                        f"IS NULL AND {c} IS NOT NULL AS bad, '{_EXPECTED[cols[c]]}' AS expected, "
-                        f"{child} AS child_seq, {_record_expr(name)} AS record FROM {view}"
-                        for c in typed_cols
-                    )
-                    con.execute(
-                        "INSERT INTO cin_format_issue "
-                        f"SELECT ?, '{name}', child_seq, field, record, expected "
-                        f"FROM ({unions}) WHERE bad ORDER BY child_seq, record, field",
-                        [return_id],
-                    )
-            finally:
-                con.unregister(view)
-            counts[name] = n
+            counts[name] = _insert_table(con, name, cols, returns, ids)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def _insert_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    cols: dict[str, ColumnKind],
+    returns: Sequence[Mapping[str, Mapping[str, Sequence[object]]]],
+    ids: list[str],
+) -> int:
+    # Stage every return's columns for one table as Arrow, then type and insert them
+    # (and their format issues) with two statements.
+    columns: dict[str, list[object]] = {c: [] for c in cols}
+    for rid, tables in zip(ids, returns, strict=True):
+        data = tables.get(name, {})
+        n = len(next(iter(data.values()))) if data else 0
+        for col in cols:
+            values = data.get(col)
+            if values is None:
+                columns[col].extend([rid] * n if col == "return_id" else [None] * n)
+            else:
+                columns[col].extend(values)
+    total = len(columns["return_id"])
+    if total == 0:
+        return 0
+    staged = pa.Table.from_arrays(
+        [pa.array(columns[c], type=_ARROW_TYPE[k]) for c, k in cols.items()], names=list(cols)
+    )
+    view = f"_stage_{name}"
+    con.register(view, staged)
+    try:
+        select = ", ".join(f"{_typed(c, k)} AS {c}" for c, k in cols.items())
+        con.execute(f"INSERT INTO {name} SELECT {select} FROM {view}")
+        typed_cols = [c for c, k in cols.items() if k in _EXPECTED]
+        if typed_cols:
+            child = "child_seq" if "child_seq" in cols else "NULL::INTEGER"
+            unions = " UNION ALL ".join(
+                f"SELECT return_id, '{c}' AS field, ({_typed(c, cols[c])}) IS NULL "
+                f"AND {c} IS NOT NULL AS bad, '{_EXPECTED[cols[c]]}' AS expected, "
+                f"{child} AS child_seq, {_record_expr(name)} AS record FROM {view}"
+                for c in typed_cols
+            )
+            con.execute(
+                "INSERT INTO cin_format_issue "
+                f"SELECT return_id, '{name}', child_seq, field, record, expected "
+                f"FROM ({unions}) WHERE bad ORDER BY return_id, child_seq, record, field"
+            )
+    finally:
+        con.unregister(view)
+    return total
 
 
 def load_cin_census(
@@ -398,12 +428,47 @@ def load_cin_census(
     ConfigError
         No pseudonym key and the file is not marked synthetic.
     """
+    parsed = _read(path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs)
+    load_child_level(con, parsed.tables)
+    return parsed
 
+
+def load_cin_census_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path | str],
+    settings: Settings,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+    batch: int = 25,
+) -> list[CinCensusReturn]:
+    """Read many returns and load them ``batch`` at a time (one transaction per batch).
+
+    Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
+    before it committed. The returned objects keep their column lists only for the last
+    batch's duration: they are emptied after loading to keep memory flat.
+    """
+    out: list[CinCensusReturn] = []
+    for start in range(0, len(paths), batch):
+        parsed = [
+            _read(p, settings, pseudonymiser=pseudonymiser) for p in paths[start : start + batch]
+        ]
+        load_child_level(con, *(r.tables for r in parsed))
+        for r in parsed:
+            r.tables.clear()
+        out.extend(parsed)
+    return out
+
+
+def _read(
+    path: Path | str,
+    settings: Settings,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+    keep_child_refs: bool = False,
+) -> CinCensusReturn:
     def choose(header: object) -> Pseudonymiser:
         if pseudonymiser is not None:
             return pseudonymiser
         return resolve_pseudonymiser(settings, synthetic=bool(getattr(header, "synthetic", False)))
 
-    parsed = read_cin_census(path, choose, keep_child_refs=keep_child_refs)
-    load_child_level(con, parsed.tables)
-    return parsed
+    return read_cin_census(path, choose, keep_child_refs=keep_child_refs)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from cscwatch.ingest.cin_rules.base import rule
 from cscwatch.ingest.cin_rules.sql import (
     PRIMARY_NEEDS,
-    REASONS_FOR_CLOSURE,
     R_EP,
     R_S,
+    REASONS_FOR_CLOSURE,
     REFERRAL_SOURCES,
     sql_list,
 )

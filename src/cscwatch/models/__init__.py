@@ -1,0 +1,19 @@
+"""Statistical models over the warehouse: ``Model(data, ...).fit()`` → read-only results.
+
+Submodules (imported on demand, so that importing the package stays cheap):
+
+* :mod:`~cscwatch.models.features` — features built only from data published before a
+  date (the declared publication lags);
+* :mod:`~cscwatch.models.risk` — early warning of an Inadequate inspection, with its
+  rolling-origin backtest;
+* :mod:`~cscwatch.models.quality` — spend and workforce against the Ofsted grade in force;
+* :mod:`~cscwatch.models.demand` — drivers of demand: two-way fixed effects, variance
+  decomposition, children's-centre spending event study;
+* :mod:`~cscwatch.models.forecast` — per-authority forecasts with prediction intervals
+  and their backtest against naive baselines;
+* :mod:`~cscwatch.models.methods` — writes the methods pages, figures and JSON results.
+
+Methods and backtest results: ``docs/methods/{risk,quality,demand,forecast}.md``.
+"""
+
+__all__ = ["demand", "features", "forecast", "methods", "quality", "risk"]

@@ -2,6 +2,7 @@
 child-level measures, and the disclosure control every output of child-level data
 passes through (:mod:`cscwatch.indicators.disclosure`)."""
 
+from cscwatch.indicators.cin_measures import CinMeasures, authority_lookup, compute_cin_measures
 from cscwatch.indicators.disclosure import (
     SMALL_COUNT_MAX,
     SUPPRESSED,
@@ -13,6 +14,9 @@ from cscwatch.indicators.disclosure import (
 __all__ = [
     "SMALL_COUNT_MAX",
     "SUPPRESSED",
+    "CinMeasures",
+    "authority_lookup",
+    "compute_cin_measures",
     "disclose",
     "disclose_count",
     "is_suppressed",

@@ -276,7 +276,8 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     e_c = C - oc
     c_closed[_choose(rng, np.arange(L, C), e_c - L)] = True
     first_ref = ref_date[first_of]
-    link_kids = _choose(rng, np.arange(n_ch), L, (first_ref > ys + 14) + 1e-3)
+    # Linked children are ones referred once this year, so re-referred children add up.
+    link_kids = _choose(rng, np.arange(n_ch), L, ((first_ref > ys + 14) + 1e-3) * ((k == 1) + 1e-3))
     c_child = np.concatenate([link_kids, n_ch + np.arange(C - L)])
     c_lim = np.full(C, ye, dtype=np.int64)
     c_lim[:L] = np.maximum(ys, first_ref[link_kids] - 1)
@@ -425,10 +426,11 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     # Enquiry start: 1-15 working days before the conference, or later for the late share.
     n_conf = len(conf_ep)
     wd = rng.integers(1, 16, size=n_conf)
-    late = _choose(rng, np.arange(n_conf), round((1 - t.icpc_15_share) * n_conf))
-    wd[late] = rng.integers(16, 31, size=len(late))
-    conf_start = cal.add(conf_date, -wd, roll="backward")
     floor = np.where(conf_ep < R, ep_ref[np.minimum(conf_ep, n_ep - 1)], NA)
+    room = np.where(conf_ep < R, cal.count(np.maximum(floor, ys - 400), conf_date), 999)
+    late = _choose(rng, np.flatnonzero(room >= 16), round((1 - t.icpc_15_share) * n_conf))
+    wd[late] = np.minimum(rng.integers(16, 31, size=len(late)), room[late])
+    conf_start = cal.add(conf_date, -wd, roll="backward")
     conf_start = np.maximum(conf_start, floor)
     # Enquiries without a conference.
     in_year = int(((conf_start >= ys) & (conf_start <= ye)).sum())

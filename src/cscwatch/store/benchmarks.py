@@ -136,6 +136,12 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
     kinds = [(i.id, k) for i in CATALOGUE.values() if (k := funnel_kind(i)) is not None]
     con.execute("CREATE TEMP TABLE _funnel_kind (indicator VARCHAR, kind VARCHAR)")
     con.executemany("INSERT INTO _funnel_kind VALUES (?, ?)", kinds)
-    con.execute(_SQL)
+    # One thread: floating-point sums then add up in one order, so a rebuild gives
+    # bit-identical content (the table is small; this costs little).
+    con.execute("SET threads TO 1")
+    try:
+        con.execute(_SQL)
+    finally:
+        con.execute("SET threads TO 2")
     n = con.execute("SELECT count(*) FROM benchmark").fetchone()
     ctx.row_counts["benchmark"] = int(n[0]) if n else 0

@@ -444,15 +444,21 @@ def load_cin_census_files(
     """Read many returns and load them ``batch`` at a time (one transaction per batch).
 
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
-    before it committed. The returned objects keep their column lists only for the last
+    before it committed. Identical files are loaded once (a return is its bytes). The returned objects keep their column lists only for the last
     batch's duration: they are emptied after loading to keep memory flat.
     """
     out: list[CinCensusReturn] = []
+    seen: set[str] = set()
     for start in range(0, len(paths), batch):
         parsed = [
             _read(p, settings, pseudonymiser=pseudonymiser) for p in paths[start : start + batch]
         ]
-        load_child_level(con, *(r.tables for r in parsed))
+        fresh = {}
+        for r in parsed:  # a file given twice (or two identical files) loads once
+            if r.return_id not in seen:
+                seen.add(r.return_id)
+                fresh[r.return_id] = r.tables
+        load_child_level(con, *fresh.values())
         for r in parsed:
             r.tables.clear()
         out.extend(parsed)

@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "snapshot": ("fetch",),
     "serve": ("serve",),
     "ofsted": ("ofsted",),
+    "cin": ("cin",),
 }
 
 

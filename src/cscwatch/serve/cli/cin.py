@@ -1,0 +1,186 @@
+"""Child-level CIN census commands: ``cscwatch cin validate`` and ``cscwatch cin load``.
+
+Other child-level commands (``measures``, ``journeys``, ``synth``) add themselves to
+:data:`cin_app` from ``cin_outputs``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.serve.cli import app
+from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+
+__all__ = ["cin_app", "load", "validate"]
+
+cin_app = typer.Typer(
+    help="Child-level CIN census returns: validate, load, and (cin_outputs) measures.",
+    no_args_is_help=True,
+)
+app.add_typer(cin_app, name="cin")
+
+_ISSUE_COLUMNS = [
+    "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
+]  # fmt: skip
+
+
+def _interactive() -> bool:
+    return sys.stdout.isatty()
+
+
+@cin_app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Argument(help="A CIN census XML return.")],
+    ruleset: Annotated[
+        str | None,
+        typer.Option(
+            "--ruleset",
+            "-r",
+            help="Collection year of the rules, e.g. 2024-25 (default: from the file's "
+            "ReferenceDate).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    show_ids: Annotated[
+        bool,
+        typer.Option(
+            "--show-la-child-id/--hide-la-child-id",
+            help="In an interactive table, show the authority's own LAchildID beside "
+            "each issue (never in json or csv, never stored).",
+        ),
+    ] = True,
+) -> None:
+    """Check a return against every DfE validation rule of its collection year.
+
+    Exit code 0 when there are no errors (queries may remain), 1 when the return has
+    validation errors, 2 when the file cannot be read or is not a CIN census return.
+    """
+    from cscwatch.ingest.cin_validation import validate_cin_census
+
+    check_format(fmt)
+    keep = show_ids and fmt == "table" and _interactive()
+    report = validate_cin_census(file, Settings(), ruleset=ruleset, keep_child_refs=keep)
+    issues = [{c: getattr(i, c) for c in _ISSUE_COLUMNS} for i in report.issues]
+    if fmt == "json":
+        emit_json(
+            {
+                "file": str(file),
+                "return_id": report.return_id,
+                "ruleset": report.ruleset,
+                "rules_run": len(report.rules_run),
+                "children": report.children,
+                "referrals": report.referrals,
+                "errors": report.errors,
+                "queries": report.queries,
+                "issues": issues,
+            }
+        )
+    elif fmt == "csv":
+        emit_csv(issues, _ISSUE_COLUMNS)
+    else:
+        _validate_table(report, file, with_refs=keep)
+    if report.has_errors:
+        raise typer.Exit(code=1)
+
+
+def _validate_table(report: Any, file: Path, *, with_refs: bool) -> None:
+    headers = ["Rule", "Type", "Child", *(["LA child ID"] if with_refs else [])]
+    headers += ["Pseudonym", "Where", "Field", "Message"]
+    rows = []
+    for i in report.issues:
+        row = [i.rule, i.rule_type, "" if i.child_seq is None else str(i.child_seq)]
+        if with_refs:
+            row.append(i.la_child_id or "")
+        row += [(i.child_id or "")[:12], f"{i.table}: {i.record}", i.field, i.message]
+        rows.append(row)
+    verdict = "errors found" if report.has_errors else "no errors"
+    caption = (
+        f"{file.name}: ruleset {report.ruleset}, {len(report.rules_run)} rules, "
+        f"{report.children} children, {report.referrals} referrals — {report.errors} "
+        f"errors, {report.queries} queries ({verdict}); {report.seconds:.2f} s"
+    )
+    if rows:
+        emit_table("CIN census validation", headers, rows, caption=caption, right=[2])
+    else:
+        typer.echo(caption)
+
+
+@cin_app.command("load")
+def load(
+    files: Annotated[list[Path], typer.Argument(help="CIN census XML returns.")],
+    child_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--child-store",
+            help="The child-level DuckDB file (default: CSCWATCH_CHILD_STORE; required).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """Load returns into the child store, pseudonymising identifiers on the way in.
+
+    A return loaded again (same bytes) replaces itself. Counts shown are
+    disclosure-controlled (1 to 5 shown as c).
+    """
+    from cscwatch.indicators.disclosure import disclose_count
+    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+
+    check_format(fmt)
+    settings = Settings(child_store=child_store) if child_store is not None else Settings()
+    con = connect_child_store(settings)
+    try:
+        loaded = load_cin_census_files(con, files, settings)
+    finally:
+        con.close()
+    rows = [
+        {
+            "file": str(r.path),
+            "return_id": r.return_id,
+            "la_code": r.header.la_code,
+            "collection_year": r.header.collection_year,
+            "children": disclose_count(r.children),
+            "referrals": disclose_count(r.referrals),
+            "synthetic": r.header.synthetic,
+        }
+        for r in loaded
+    ]
+    if fmt == "json":
+        emit_json({"child_store": str(settings.child_store), "returns": rows})
+    elif fmt == "csv":
+        emit_csv(rows)
+    else:
+        emit_table(
+            f"Loaded into {settings.child_store}",
+            ["File", "Return", "LA", "Year", "Children", "Referrals", "Synthetic"],
+            [
+                [
+                    Path(r["file"]).name,
+                    str(r["return_id"]),
+                    str(r["la_code"] or ""),
+                    str(r["collection_year"] or ""),
+                    str(r["children"]),
+                    str(r["referrals"]),
+                    "yes" if r["synthetic"] else "no",
+                ]
+                for r in rows
+            ],
+            right=[4, 5],
+        )
+
+
+def _add_output_commands() -> None:
+    # ``cin measures``/``journeys``/``synth`` live in cin_outputs, which imports cin_app.
+    import importlib
+    import importlib.util
+
+    name = "cscwatch.serve.cli.cin_outputs"
+    if importlib.util.find_spec(name) is not None:
+        importlib.import_module(name)
+
+
+_add_output_commands()

@@ -1,0 +1,291 @@
+"""Drivers of demand: an authority × year panel of a demand rate on its context.
+
+Fixed-effects model
+-------------------
+``y_it = x_it' β + α_i + γ_t + ε_it`` for authority ``i`` and year ``t``, where ``x`` is
+deprivation (``fsm_primary_pct``), under-18 conceptions per 1,000, the log of the
+population aged 0–17 and log spend per child aged 0–17 on safeguarding, family support
+and children's centres (section 251 gross spend divided by the population). Estimated by
+``linearmodels.PanelOLS`` with entity and time effects; standard errors clustered by
+authority. Rows lacking any variable are dropped (conceptions end in 2022, spend starts
+in 2017, so the default sample is 2017–2022).
+
+Variance decomposition
+----------------------
+The R² of OLS on every subset of three blocks — covariates ``X``, year dummies ``T``,
+authority dummies ``A`` — gives each block's Shapley value: its marginal R² averaged
+over the 3! orders of entry, ``φ_B = Σ_{S ∌ B} |S|!(2-|S|)!/3! · (R²(S∪B) − R²(S))``.
+The three values add up to the full model's R²; ``1 − R²`` is left unexplained.
+
+Event study of children's-centre spending cuts
+----------------------------------------------
+An authority's event year ``E_i`` is the first year (from 2018) in which its
+children's-centre spend per child fell by at least :data:`CUT_SHARE` on the year
+before. With never-cut authorities as controls,
+``y_it = Σ_{k≠−1} δ_k 1[t − E_i = k] + α_i + γ_t + ε_it``, event time binned at
+−4 and +4, clustered by authority. Leads ``δ_{−4..−2}`` test pre-trends (joint Wald
+test); the difference-in-differences estimate pools the post years.
+Two-way fixed effects with staggered timing can be biased when effects vary by cohort
+(Sun & Abraham 2021); the leads and the never-treated comparison are the checks offered.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from linearmodels.panel import PanelOLS
+
+from cscwatch.core.errors import InputError
+from cscwatch.models._data import load_panel, load_population
+from cscwatch.models._results import dump, load, opt
+
+__all__ = [
+    "COVARIATES",
+    "CUT_SHARE",
+    "OUTCOMES",
+    "Coefficient",
+    "DemandModel",
+    "DemandResults",
+    "EventStudy",
+    "Share",
+    "event_study",
+    "shapley_r2",
+]
+
+OUTCOMES = ("cpp_starts_per_10k", "cin_at31_per_10k", "s47_per_10k", "lac_at31_per_10k")
+_SPEND = (
+    "spend_safeguarding_per_child",
+    "spend_family_support_per_child",
+    "spend_children_centres_per_child",
+)
+COVARIATES = (
+    "fsm_primary_pct",
+    "under18_conceptions_per_1000",
+    "log_population",
+    *(f"log_{s}" for s in _SPEND),
+)
+CUT_SHARE = 0.30
+_WINDOW = (-4, 4)
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One estimate with its clustered standard error and 95% interval."""
+
+    name: str
+    estimate: float
+    std_error: float
+    lower: float
+    upper: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class Share:
+    """One block's Shapley share of R²."""
+
+    block: str
+    r2: float
+    share_of_variance: float
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """Event-study coefficients (event time → estimate) and the pooled DiD."""
+
+    outcome: str
+    n_obs: int
+    n_treated: int
+    n_control: int
+    coefficients: tuple[tuple[int, Coefficient], ...]
+    pretrend_wald: float | None
+    pretrend_df: int
+    pretrend_p: float | None
+    did: Coefficient
+
+
+@dataclass(frozen=True)
+class DemandResults:
+    """Two-way fixed effects, variance decomposition and event study (read-only)."""
+
+    outcome: str
+    n_obs: int
+    n_authorities: int
+    years: tuple[int, ...]
+    coefficients: tuple[Coefficient, ...]
+    r2_within: float
+    decomposition: tuple[Share, ...]
+    unexplained_share: float
+    event: EventStudy | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table."""
+        return pd.DataFrame([dump(c) for c in self.coefficients]).set_index("name")
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able dict."""
+        return dump(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> DemandResults:
+        """Inverse of :meth:`to_dict`."""
+        return load(cls, data)  # type: ignore[arg-type]
+
+    @property
+    def summary(self) -> str:
+        """Plain-text summary."""
+        out = [f"{self.outcome}: {self.n_obs} authority-years, {self.n_authorities} "
+               f"authorities, {self.years[0]}–{self.years[-1]}; within R² {self.r2_within:.3f}"]
+        for c in self.coefficients:
+            out.append(f"  {c.name:<38} {c.estimate:9.3f} ({c.lower:.3f} to {c.upper:.3f}) "
+                       f"p={c.p_value:.3f}")
+        out.append("Variance shares: " + ", ".join(
+            f"{s.block} {s.share_of_variance:.1%}" for s in self.decomposition
+        ) + f", unexplained {self.unexplained_share:.1%}")
+        return "\n".join(out)
+
+
+def _coef(name: str, est: float, se: float, p: float) -> Coefficient:
+    return Coefficient(name, float(est), float(se), float(est - 1.959964 * se),
+                       float(est + 1.959964 * se), float(p))
+
+
+def _r2(y: np.ndarray, blocks: list[np.ndarray]) -> float:
+    x = np.column_stack([np.ones_like(y), *blocks]) if blocks else np.ones((y.size, 1))
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    return float(1 - resid @ resid / np.sum((y - y.mean()) ** 2))
+
+
+def shapley_r2(y: np.ndarray, blocks: dict[str, np.ndarray]) -> dict[str, float]:
+    """Shapley decomposition of OLS R² over blocks of regressors."""
+    names = list(blocks)
+    k = len(names)
+    cache: dict[frozenset[str], float] = {}
+
+    def r2(s: frozenset[str]) -> float:
+        if s not in cache:
+            cache[s] = _r2(y, [blocks[n] for n in names if n in s])
+        return cache[s]
+
+    out = {}
+    for b in names:
+        others = [n for n in names if n != b]
+        total = 0.0
+        for size in range(k):
+            w = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
+            for combo in itertools.combinations(others, size):
+                s = frozenset(combo)
+                total += w * (r2(s | {b}) - r2(s))
+        out[b] = total
+    return out
+
+
+def _dummies(codes: pd.Series) -> np.ndarray:
+    d = pd.get_dummies(codes.astype(str), drop_first=True, dtype=float)
+    return d.to_numpy()
+
+
+def _frame(con: duckdb.DuckDBPyConnection, outcome: str) -> pd.DataFrame:
+    raw = ("fsm_primary_pct", "under18_conceptions_per_1000", *_SPEND)
+    panel = load_panel(con, (outcome, *raw))
+    panel["log_population"] = np.log(load_population(con).reindex(panel.index))
+    for s in _SPEND:
+        panel[f"log_{s}"] = np.log(panel[s].where(panel[s] > 0))
+    return panel
+
+
+class DemandModel:
+    """``DemandModel(con, outcome).fit()`` → :class:`DemandResults`."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        outcome: str = "cpp_starts_per_10k",
+        *,
+        covariates: tuple[str, ...] = COVARIATES,
+        event_outcome: str | None = None,
+    ) -> None:
+        if outcome not in OUTCOMES:
+            raise InputError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
+        self.con, self.outcome, self.covariates = con, outcome, covariates
+        self.event_outcome = event_outcome or outcome
+
+    def fit(self) -> DemandResults:
+        """Fit the fixed-effects model, decompose variance, run the event study."""
+        data = _frame(self.con, self.outcome)
+        d = data[[self.outcome, *self.covariates]].dropna()
+        if d.empty:
+            raise InputError(f"no complete authority-years for {self.outcome}")
+        res = PanelOLS(
+            d[self.outcome], d[list(self.covariates)], entity_effects=True, time_effects=True,
+            drop_absorbed=True,
+        ).fit(cov_type="clustered", cluster_entity=True)
+        coefs = tuple(
+            _coef(n, res.params[n], res.std_errors[n], res.pvalues[n]) for n in res.params.index
+        )
+        y = d[self.outcome].to_numpy()
+        idx = d.index.to_frame(index=False)
+        x = d[list(self.covariates)].to_numpy()
+        shap = shapley_r2(y, {
+            "covariates": (x - x.mean(axis=0)),
+            "year effects": _dummies(idx["year"]),
+            "authority effects": _dummies(idx["la_code"]),
+        })
+        total = sum(shap.values())
+        shares = tuple(Share(k, v, v) for k, v in shap.items())
+        event = event_study(self.con, self.event_outcome)
+        return DemandResults(
+            outcome=self.outcome, n_obs=int(len(d)), n_authorities=int(idx["la_code"].nunique()),
+            years=tuple(int(v) for v in sorted(idx["year"].unique())), coefficients=coefs,
+            r2_within=float(res.rsquared_within), decomposition=shares,
+            unexplained_share=float(1 - total), event=event,
+        )
+
+
+def event_study(con: duckdb.DuckDBPyConnection, outcome: str) -> EventStudy:
+    """Event study and DiD of children's-centre spending cuts on ``outcome``."""
+    panel = load_panel(con, (outcome, "spend_children_centres_per_child"))
+    cc = panel["spend_children_centres_per_child"].unstack("year")
+    ratio = cc / cc.shift(1, axis=1)
+    cut = (ratio <= 1 - CUT_SHARE) & (cc.columns.to_numpy()[None, :] >= 2018)
+    event_year = cut.idxmax(axis=1).where(cut.any(axis=1))
+    ever_observed = cc.notna().sum(axis=1) >= 3
+    d = panel[[outcome]].dropna().reset_index()
+    d = d.loc[d["la_code"].isin(ever_observed.index[ever_observed])]
+    d["event"] = d["la_code"].map(event_year)
+    rel = (d["year"] - d["event"]).clip(*_WINDOW)
+    names = []
+    for k in range(_WINDOW[0], _WINDOW[1] + 1):
+        if k == -1:
+            continue
+        n = f"e{k:+d}"
+        d[n] = ((rel == k) & d["event"].notna()).astype(float)
+        names.append((k, n))
+    d["post"] = ((rel >= 0) & d["event"].notna()).astype(float)
+    d = d.set_index(["la_code", "year"])
+    cols = [n for _, n in names]
+    res = PanelOLS(d[outcome], d[cols], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True
+    )
+    leads = [n for k, n in names if k < -1]
+    restriction = np.array([[1.0 if c == n else 0.0 for c in cols] for n in leads])
+    wald = res.wald_test(restriction=restriction, value=np.zeros(len(leads)))
+    did = PanelOLS(d[outcome], d[["post"]], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True
+    )
+    treated = d["event"].notna().groupby(level="la_code").any()
+    return EventStudy(
+        outcome=outcome, n_obs=int(len(d)), n_treated=int(treated.sum()),
+        n_control=int((~treated).sum()),
+        coefficients=tuple(
+            (k, _coef(n, res.params[n], res.std_errors[n], res.pvalues[n])) for k, n in names
+        ),
+        pretrend_wald=opt(wald.stat), pretrend_df=int(wald.df), pretrend_p=opt(wald.pval),
+        did=_coef("post_cut", did.params["post"], did.std_errors["post"], did.pvalues["post"]),
+    )

@@ -2,11 +2,13 @@
 
 A synthetic return is a CIN census XML file in the DfE layout, sized and calibrated to
 one authority's published figures for one year (see
-:mod:`cscwatch.ingest.cin_synth_targets` for the targets, :mod:`cscwatch.ingest.cin_synth_sim`
-for how the year is simulated, :mod:`cscwatch.ingest.cin_synth_xml` for the XML and
-the injected validation errors). It is marked ``<SoftwareCode>cscwatch-synthetic``
-and its ``LAchildID`` values are ``SYN`` + LA number + serial, so it can never be
-mistaken for a real return.
+:mod:`cscwatch.ingest.cin_synth_targets` for the targets,
+:mod:`cscwatch.ingest.cin_synth_sim` for how the year is simulated,
+:mod:`cscwatch.ingest.cin_synth_xml` for the XML and
+:mod:`cscwatch.ingest.cin_synth_errors` for injected validation errors). It is marked
+``<SoftwareCode>cscwatch-synthetic`` and its ``LAchildID`` values are ``SYN`` + LA
+number + two-digit year + serial, so it can never be mistaken for a real return and
+returns of different years never link as the same child.
 
 Examples
 --------

@@ -291,7 +291,7 @@ def _no_episode(tx: TextReturn, rng: np.random.Generator) -> None:
     n = len(c["la_child_id"])
     tx.append(
         "child",
-        la_child_id=f"SYN{tx.header['LEA']}9{n:07d}",
+        la_child_id=f"SYN{tx.header['LEA']}{tx.year % 100:02d}9{n:07d}",
         upn_unknown="UN1",
         birth=f"{tx.year - 3}-06-01",
         sex="F" if tx.year >= 2025 else "2",

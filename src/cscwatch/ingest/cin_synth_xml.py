@@ -3,8 +3,9 @@
 The layout is the DfE collection's (``Message/Header/CollectionDetails|Source``,
 ``Children/Child/ChildIdentifiers|ChildCharacteristics|CINdetails/...``) with the
 header's ``<SoftwareCode>`` set to ``cscwatch-synthetic`` so the reader knows the file
-is synthetic. ``LAchildID`` is ``SYN`` + the LA number + a serial, and UPNs carry valid
-check letters but the LA number ``000``-free serials of a fake school.
+is synthetic. ``LAchildID`` is ``SYN`` + the LA number + the two-digit year + a
+serial; UPNs carry valid check letters, the authority's LA number and serials of a
+made-up school.
 
 The text is built column-wise: every XML fragment of every record is made in one list
 comprehension per element kind, tagged with a sort key (child, episode, section,
@@ -99,7 +100,8 @@ def to_text(ret: SyntheticReturn) -> TextReturn:
         sex = np.select([sex == "M", sex == "F"], ["1", "2"], "0").astype(object)
     child = {
         "la_child_id": np.array(
-            [f"SYN{t.la_code}{i + 1:07d}" for i in range(n_children)], dtype=object
+            [f"SYN{t.la_code}{t.year % 100:02d}{i + 1:07d}" for i in range(n_children)],
+            dtype=object,
         ),
         "upn": upn,
         "former_upn": np.full(n_children, None, dtype=object),

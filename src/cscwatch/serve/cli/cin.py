@@ -19,7 +19,7 @@ from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_t
 __all__ = ["cin_app", "load", "validate"]
 
 cin_app = typer.Typer(
-    help="Child-level CIN census returns: validate, load, and (cin_outputs) measures.",
+    help="Child-level CIN census returns: validate, load, and measure them.",
     no_args_is_help=True,
 )
 app.add_typer(cin_app, name="cin")

@@ -11,9 +11,11 @@ Submodules (imported on demand, so that importing the package stays cheap):
   decomposition, children's-centre spending event study;
 * :mod:`~cscwatch.models.forecast` — per-authority forecasts with prediction intervals
   and their backtest against naive baselines;
+* :mod:`~cscwatch.models.journeys` — children's journeys across CIN census returns:
+  Kaplan–Meier time to re-referral and to a repeat plan (child-level data);
 * :mod:`~cscwatch.models.methods` — writes the methods pages, figures and JSON results.
 
 Methods and backtest results: ``docs/methods/{risk,quality,demand,forecast}.md``.
 """
 
-__all__ = ["demand", "features", "forecast", "methods", "quality", "risk"]
+__all__ = ["demand", "features", "forecast", "journeys", "methods", "quality", "risk"]

@@ -1,0 +1,498 @@
+"""Children's journeys across CIN census returns: time to re-referral and to a repeat plan.
+
+Returns of one authority for several years are linked by the pseudonymised ``child_id``
+(an episode or plan reported in more than one return is kept once). Two clocks start:
+
+* **re-referral**: when an episode closes (``CINclosureDate``, NFA referrals included);
+  the event is the child's next referral to the same authority;
+* **repeat plan**: when a child protection plan ends (``CPPendDate``); the event is the
+  start of the child's next plan.
+
+Follow-up is censored at the end of the authority's data (the latest ``ReferenceDate``
+loaded) or the child's 18th birthday, whichever is first. Survival ``S(t)``, the share
+not yet re-referred (or not yet on a new plan) ``t`` days after the clock starts, is
+estimated by Kaplan–Meier with Greenwood variances and 95% intervals on the log-log
+scale, overall and by primary need at the index episode and age band at the clock's
+start; cohort tables give, per year of the clock's start, the share with the event
+within 12 months among those followed for a full 12 months. See ``docs/methods/journeys.md``.
+
+``JourneyModel(data, groups=[...]).fit()`` returns read-only :class:`JourneyResults`;
+counts in its tables pass disclosure control (1 to 5 shown as ``c``; a survival estimate
+whose risk set is 1 to 5 children is suppressed too).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from cscwatch.core.errors import InputError
+from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, SUPPRESSED, disclose_count
+
+__all__ = [
+    "AGE_BANDS",
+    "EVENTS",
+    "JourneyData",
+    "JourneyModel",
+    "JourneyResults",
+    "KaplanMeier",
+    "journey_data",
+    "kaplan_meier",
+]
+
+#: Events whose timing is modelled.
+EVENTS: tuple[str, ...] = ("rereferral", "repeat_plan")
+#: Age bands at the start of the clock (years), as DfE's children in need tables.
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("under 1", 0, 1),
+    ("1 to 4", 1, 5),
+    ("5 to 9", 5, 10),
+    ("10 to 15", 10, 16),
+    ("16 and over", 16, 200),
+)
+_Z = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """A Kaplan–Meier curve at every distinct observed time.
+
+    Attributes
+    ----------
+    time, at_risk, events, survival, se, lower, upper : numpy arrays
+        Distinct times ``t_j`` (of events or censorings); number at risk ``n_j`` (time
+        ``>= t_j``) and with the event ``d_j`` at ``t_j``;
+        ``S(t_j) = prod_{i<=j} (1 - d_i/n_i)``; Greenwood standard error
+        ``S(t_j) * sqrt(sum_{i<=j} d_i / (n_i (n_i - d_i)))``; 95% limits on the
+        log(-log S) scale (1 while S = 1, 0 once S = 0).
+    n : int
+        Subjects; ``n_events`` their events.
+    """
+
+    time: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+    survival: np.ndarray
+    se: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    n: int
+    n_events: int
+
+    def at(self, days: Sequence[float]) -> pd.DataFrame:
+        """The step function at ``days``: S, limits, risk set at the day, events so far."""
+        t = np.asarray(days, dtype=float)
+        last = np.searchsorted(self.time, t, side="right") - 1
+        seen = last >= 0
+        k = np.maximum(last, 0)
+        first_after = np.searchsorted(self.time, t, side="left")
+        has = first_after < len(self.time)
+        at_risk = np.zeros(len(t), dtype=int)
+        at_risk[has] = self.at_risk[first_after[has]]
+        cum_events = np.concatenate([[0], np.cumsum(self.events)])
+
+        beyond = t > (self.time[-1] if len(self.time) else -1.0)
+
+        def val(a: np.ndarray, before: float) -> np.ndarray:
+            # Not estimable after the last observed time (nobody left to follow).
+            out = np.where(seen, a[k], before) if len(a) else np.full(len(t), before)
+            return np.where(beyond & (self.n > 0), np.nan, out)
+
+        return pd.DataFrame(
+            {
+                "day": t.astype(int),
+                "at_risk": at_risk,
+                "events": cum_events[last + 1].astype(int),
+                "survival": val(self.survival, 1.0),
+                "se": val(self.se, 0.0),
+                "lower": val(self.lower, 1.0),
+                "upper": val(self.upper, 1.0),
+            }
+        )
+
+
+def kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> KaplanMeier:
+    """Kaplan–Meier estimate with Greenwood variance and log-log 95% limits.
+
+    Parameters
+    ----------
+    durations : array of float
+        Time from the start of the clock to the event or censoring (>= 0).
+    observed : array of bool
+        True where the event happened at ``durations``, False where censored. Ties:
+        events are taken to happen before censorings at the same time (both are in the
+        risk set at that time).
+    """
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    if d.shape != e.shape:
+        raise InputError("durations and observed differ in length")
+    if len(d) and (np.isnan(d).any() or (d < 0).any()):
+        raise InputError("durations must be non-negative numbers")
+    times = np.unique(d)
+    n_at = (len(d) - np.searchsorted(np.sort(d), times, side="left")).astype(float)
+    ev_sorted = np.sort(d[e])
+    ev = (
+        np.searchsorted(ev_sorted, times, side="right")
+        - np.searchsorted(ev_sorted, times, side="left")
+    ).astype(float)
+    s = np.cumprod(1.0 - ev / n_at) if len(times) else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ev > 0, np.where(n_at > ev, ev / (n_at * (n_at - ev)), np.inf), 0.0)
+        cum = np.cumsum(terms)
+        se = s * np.sqrt(cum)
+        # log-log limits: exp(-exp(log(-log S) +/- z sqrt(cum) / |log S|)).
+        loglog = np.log(-np.log(s))
+        half = _Z * np.sqrt(cum) / np.abs(np.log(s))
+        lower = np.exp(-np.exp(loglog + half))
+        upper = np.exp(-np.exp(loglog - half))
+    lower = np.where(s >= 1.0, 1.0, np.where(s <= 0.0, 0.0, lower))
+    upper = np.where(s >= 1.0, 1.0, np.where(s <= 0.0, 0.0, upper))
+    return KaplanMeier(
+        time=times, at_risk=n_at.astype(int), events=ev.astype(int), survival=s,
+        se=np.where(np.isfinite(se), se, np.nan), lower=np.nan_to_num(lower, nan=0.0),
+        upper=np.nan_to_num(upper, nan=1.0), n=len(d), n_events=int(e.sum()),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class JourneyData:
+    """Linked timelines: one row per clock start (index event) with its outcome.
+
+    Attributes
+    ----------
+    spells : pandas.DataFrame
+        ``event`` (``rereferral`` or ``repeat_plan``), ``la_code``, ``child_id``,
+        ``start`` (date the clock starts), ``duration`` (days), ``observed`` (bool),
+        ``need`` (primary need at the index episode), ``age_band``, ``cohort`` (year
+        ending 31 March in which the clock started), ``followed_12m`` (bool: data
+        continue at least 365 days after the start).
+    children : int
+        Distinct children linked.
+    returns : int
+        Returns used.
+    """
+
+    spells: pd.DataFrame
+    children: int
+    returns: int
+
+
+_SPELLS_SQL = """
+WITH ret AS (
+  SELECT return_id, la_code, reference_date FROM cin_return WHERE reference_date IS NOT NULL
+), coverage AS (
+  SELECT la_code, max(reference_date) AS data_end FROM ret GROUP BY la_code
+), child AS (  -- birth date from the latest return naming the child
+  SELECT r.la_code, c.child_id, arg_max(c.birth_date, r.reference_date) AS birth_date
+  FROM cin_child c JOIN ret r USING (return_id)
+  WHERE c.child_id IS NOT NULL GROUP BY ALL
+), ep AS (  -- one row per child and referral date, latest closure known
+  SELECT r.la_code, c.child_id, e.referral_date,
+         max(e.closure_date) AS closure_date,
+         arg_max(e.primary_need_code, r.reference_date) AS need
+  FROM cin_episode e JOIN ret r USING (return_id)
+  JOIN cin_child c USING (return_id, child_seq)
+  WHERE c.child_id IS NOT NULL AND e.referral_date IS NOT NULL GROUP BY ALL
+), cpp AS (
+  SELECT r.la_code, c.child_id, p.start_date, max(p.end_date) AS end_date,
+         arg_max(e.primary_need_code, r.reference_date) AS need
+  FROM cin_cpp p JOIN ret r USING (return_id)
+  JOIN cin_child c USING (return_id, child_seq)
+  LEFT JOIN cin_episode e USING (return_id, child_seq, episode_seq)
+  WHERE c.child_id IS NOT NULL AND p.start_date IS NOT NULL GROUP BY ALL
+), rr AS (
+  SELECT 'rereferral' AS event, a.la_code, a.child_id, a.closure_date AS start, a.need,
+         (SELECT min(b.referral_date) FROM ep b
+          WHERE b.la_code = a.la_code AND b.child_id = a.child_id
+            AND b.referral_date >= a.closure_date AND b.referral_date > a.referral_date) AS next
+  FROM ep a WHERE a.closure_date IS NOT NULL
+), rp AS (
+  SELECT 'repeat_plan' AS event, a.la_code, a.child_id, a.end_date AS start, a.need,
+         (SELECT min(b.start_date) FROM cpp b
+          WHERE b.la_code = a.la_code AND b.child_id = a.child_id
+            AND b.start_date >= a.end_date AND b.start_date > a.start_date) AS next
+  FROM cpp a WHERE a.end_date IS NOT NULL
+), spells AS (SELECT * FROM rr UNION ALL SELECT * FROM rp)
+SELECT s.event, s.la_code, s.child_id, s.start, s.need, s.next, cv.data_end, ch.birth_date,
+       least(cv.data_end, coalesce(ch.birth_date + INTERVAL 18 YEAR, cv.data_end))::DATE AS censor
+FROM spells s JOIN coverage cv USING (la_code)
+LEFT JOIN child ch USING (la_code, child_id)
+WHERE s.start <= cv.data_end
+ORDER BY s.event, s.la_code, s.child_id, s.start
+"""
+
+
+def _age_band(years: np.ndarray) -> np.ndarray:
+    out = np.full(len(years), "unknown", dtype=object)
+    for label, lo, hi in AGE_BANDS:
+        out[(years >= lo) & (years < hi)] = label
+    return out
+
+
+def journey_data(con: duckdb.DuckDBPyConnection) -> JourneyData:
+    """Link every return loaded in ``con`` into spells (see :class:`JourneyData`)."""
+    raw = con.execute(_SPELLS_SQL).df()
+    n_returns = con.execute("SELECT count(*) FROM cin_return").fetchone()
+    start = pd.to_datetime(raw["start"])
+    nxt = pd.to_datetime(raw["next"])
+    censor = pd.to_datetime(raw["censor"])
+    observed = nxt.notna() & (nxt <= censor)
+    end = nxt.where(observed, censor)
+    duration = (end - start).dt.days.clip(lower=0)
+    birth = pd.to_datetime(raw["birth_date"])
+    age = ((start - birth).dt.days / 365.25).to_numpy(dtype=float)
+    cohort = start.dt.year + (start.dt.month >= 4).astype(int)
+    spells = pd.DataFrame(
+        {
+            "event": raw["event"].astype(str),
+            "la_code": raw["la_code"].astype(str),
+            "child_id": raw["child_id"].astype(str),
+            "start": start.dt.date,
+            "duration": duration.astype(float),
+            "observed": observed.to_numpy(dtype=bool),
+            "need": raw["need"].fillna("unknown").astype(str),
+            "age_band": _age_band(np.nan_to_num(age, nan=-1.0)),
+            "cohort": cohort.astype(int),
+            "followed_12m": ((pd.to_datetime(raw["data_end"]) - start).dt.days >= 365).to_numpy(),
+        }
+    )
+    spells = spells[spells["duration"].notna()].reset_index(drop=True)
+    return JourneyData(
+        spells=spells,
+        children=int(spells["child_id"].nunique()),
+        returns=int(n_returns[0]) if n_returns else 0,
+    )
+
+
+_GROUPS = {"need": "need", "age": "age_band"}
+
+
+@dataclass(frozen=True)
+class JourneyResults:
+    """Read-only results of :class:`JourneyModel` (all counts disclosure-controlled).
+
+    Attributes
+    ----------
+    curves : pandas.DataFrame
+        Every Kaplan–Meier step: ``event, group, time, at_risk, events, survival, se,
+        lower, upper`` (exact; use :meth:`to_frame` for what may be shown).
+    cohorts : pandas.DataFrame
+        ``event, cohort, spells, followed, within_12m, percent`` (disclosed).
+    groups : tuple of str
+        Grouping used (``need``, ``age``).
+    n_spells, n_children, n_returns : int
+    """
+
+    curves: pd.DataFrame
+    cohorts: pd.DataFrame
+    groups: tuple[str, ...]
+    n_spells: int
+    n_children: int
+    n_returns: int
+    days: tuple[int, ...] = field(default=(30, 91, 182, 365, 730))
+
+    def to_frame(
+        self, days: Sequence[int] | None = None, *, horizon: int | None = None
+    ) -> pd.DataFrame:
+        """Survival at chosen days per event and group, disclosure-controlled.
+
+        ``at_risk`` and ``events`` of 1 to 5 are shown as ``c``, and so are the
+        survival estimate and limits of a group whose risk set at that day is 1 to 5.
+        """
+        wanted = list(days if days is not None else self.days)
+        if horizon is not None:
+            wanted = [d for d in wanted if d <= horizon]
+        rows = []
+        for (event, group), part in self.curves.groupby(["event", "group"], sort=True):
+            km = _curve_from_frame(part)
+            at = km.at(wanted)
+            risk = at["at_risk"].to_numpy(int)
+            events = at["events"].to_numpy(int)
+            est = {c: at[c].to_numpy(float) for c in ("survival", "lower", "upper")}
+            for i, day in enumerate(at["day"].to_numpy(int)):
+                small = 1 <= risk[i] <= SMALL_COUNT_MAX
+                row: dict[str, Any] = {
+                    "event": event,
+                    "group": group,
+                    "day": int(day),
+                    "at_risk": disclose_count(int(risk[i])),
+                    "events": disclose_count(int(events[i])),
+                }
+                for c, values in est.items():
+                    v = float(values[i])
+                    row[c] = SUPPRESSED if small else (None if np.isnan(v) else round(v, 4))
+                rows.append(row)
+        return pd.DataFrame(
+            rows, columns=["event", "group", "day", "at_risk", "events", "survival", "lower",
+                           "upper"],
+        )  # fmt: skip
+
+    @property
+    def summary(self) -> str:
+        """A short text account for people."""
+        lines = [
+            f"Journeys: {disclose_count(self.n_children)} children, "
+            f"{disclose_count(self.n_spells)} spells, {self.n_returns} returns; "
+            f"grouped by {', '.join(self.groups) or 'nothing'}.",
+        ]
+        frame = self.to_frame([365])
+        rec: dict[str, Any]
+        for rec in frame[frame["group"] == "all"].to_dict("records"):  # type: ignore[assignment]
+            s, lo, hi = rec["survival"], rec["lower"], rec["upper"]
+            if isinstance(s, float):
+                lines.append(
+                    f"  {rec['event']}: {100 * (1 - s):.1f}% within 12 months "
+                    f"(95% CI {100 * (1 - hi):.1f}-{100 * (1 - lo):.1f})"
+                )
+            elif s is None:
+                lines.append(f"  {rec['event']}: not estimable (no follow-up to 12 months)")
+            else:
+                lines.append(f"  {rec['event']}: suppressed (small numbers)")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        """Everything needed to rebuild the results (:meth:`from_json`), as JSON."""
+        curves = self.curves.copy()
+        for c in ("se", "lower", "upper", "survival"):
+            curves[c] = curves[c].astype(float)
+        payload = {
+            "model": "JourneyModel",
+            "groups": list(self.groups),
+            "n_spells": self.n_spells,
+            "n_children": self.n_children,
+            "n_returns": self.n_returns,
+            "days": list(self.days),
+            "curves": json.loads(curves.to_json(orient="records")),
+            "cohorts": self.cohorts.to_dict("records"),
+        }
+        return json.dumps(payload, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> JourneyResults:
+        """Rebuild results written by :meth:`to_json`."""
+        data = json.loads(text)
+        if data.get("model") != "JourneyModel":
+            raise InputError("not JourneyModel results")
+        curves = pd.DataFrame(data["curves"], columns=_CURVE_COLUMNS)
+        for c in ("time", "survival", "se", "lower", "upper"):
+            curves[c] = curves[c].astype(float)
+        for c in ("at_risk", "events"):
+            curves[c] = curves[c].astype(int)
+        return cls(
+            curves=curves,
+            cohorts=pd.DataFrame(data["cohorts"], columns=_COHORT_COLUMNS),
+            groups=tuple(data["groups"]),
+            n_spells=int(data["n_spells"]),
+            n_children=int(data["n_children"]),
+            n_returns=int(data["n_returns"]),
+            days=tuple(int(d) for d in data["days"]),
+        )
+
+
+_CURVE_COLUMNS = ["event", "group", "n", "time", "at_risk", "events", "survival", "se",
+                  "lower", "upper"]  # fmt: skip
+_COHORT_COLUMNS = ["event", "cohort", "spells", "followed", "within_12m", "percent"]
+
+
+def _curve_from_frame(part: pd.DataFrame) -> KaplanMeier:
+    steps = part[part["time"] >= 0].sort_values("time")
+    n = int(part["n"].iloc[0]) if len(part) else 0
+    return KaplanMeier(
+        time=steps["time"].to_numpy(float), at_risk=steps["at_risk"].to_numpy(int),
+        events=steps["events"].to_numpy(int), survival=steps["survival"].to_numpy(float),
+        se=steps["se"].to_numpy(float), lower=steps["lower"].to_numpy(float),
+        upper=steps["upper"].to_numpy(float), n=n, n_events=int(steps["events"].sum()),
+    )  # fmt: skip
+
+
+class JourneyModel:
+    """Kaplan–Meier time-to-event model of re-referral and repeat plans.
+
+    Parameters
+    ----------
+    data : JourneyData
+        From :func:`journey_data`.
+    groups : sequence of str
+        ``need`` (primary need at the index episode) and/or ``age`` (age band at the
+        start of the clock); curves are fitted overall and for each group level (each
+        named grouping separately, not crossed).
+    """
+
+    def __init__(self, data: JourneyData, groups: Sequence[str] = ("need", "age")) -> None:
+        bad = [g for g in groups if g not in _GROUPS]
+        if bad:
+            raise InputError(f"unknown grouping {bad}; use {', '.join(_GROUPS)}")
+        self.data = data
+        self.groups = tuple(groups)
+
+    def fit(self) -> JourneyResults:
+        """Fit every curve and cohort table."""
+        spells = self.data.spells
+        frames = []
+        for event in EVENTS:
+            sp = spells[spells["event"] == event]
+            parts: list[tuple[str, pd.DataFrame]] = [("all", sp)]
+            for g in self.groups:
+                col = _GROUPS[g]
+                parts += [(f"{g}={k}", v) for k, v in sp.groupby(col, sort=True)]
+            for label, part in parts:
+                km = kaplan_meier(part["duration"].to_numpy(), part["observed"].to_numpy())
+                frames.append(_curve_rows(event, label, km))
+        curves = (
+            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_CURVE_COLUMNS)
+        )
+        return JourneyResults(
+            curves=curves[_CURVE_COLUMNS],
+            cohorts=_cohorts(spells),
+            groups=self.groups,
+            n_spells=len(spells),
+            n_children=self.data.children,
+            n_returns=self.data.returns,
+        )
+
+
+def _curve_rows(event: str, group: str, km: KaplanMeier) -> pd.DataFrame:
+    # A row at time -1 keeps empty curves (no events) and carries n.
+    head = pd.DataFrame(
+        [{"event": event, "group": group, "n": km.n, "time": -1.0, "at_risk": km.n,
+          "events": 0, "survival": 1.0, "se": 0.0, "lower": 1.0, "upper": 1.0}]
+    )  # fmt: skip
+    body = pd.DataFrame(
+        {
+            "event": event, "group": group, "n": km.n, "time": km.time,
+            "at_risk": km.at_risk, "events": km.events, "survival": km.survival,
+            "se": km.se, "lower": km.lower, "upper": km.upper,
+        }
+    )  # fmt: skip
+    return pd.concat([head, body], ignore_index=True) if len(body) else head
+
+
+def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
+    # Per year the clock started: spells, those followed 12 months, events within 12.
+    rows: list[dict[str, Any]] = []
+    for (event, cohort), part in spells.groupby(["event", "cohort"], sort=True):
+        followed = part[part["followed_12m"]]
+        within = int((followed["observed"] & (followed["duration"] <= 365)).sum())
+        pct = round(100.0 * within / len(followed), 1) if len(followed) else None
+        spells_n = disclose_count(len(part))
+        followed_n = disclose_count(len(followed))
+        within_n = disclose_count(within)
+        hidden = SUPPRESSED in (followed_n, within_n)
+        rows.append(
+            {
+                "event": event,
+                "cohort": int(str(cohort)),
+                "spells": spells_n,
+                "followed": followed_n,
+                "within_12m": within_n,
+                "percent": SUPPRESSED if hidden else pct,
+            }
+        )
+    return pd.DataFrame(rows, columns=_COHORT_COLUMNS)

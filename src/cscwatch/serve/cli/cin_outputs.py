@@ -1,0 +1,227 @@
+"""Child-level outputs: ``cscwatch cin synth``, ``cin measures`` and ``cin journeys``.
+
+Added to the ``cin`` command group of :mod:`cscwatch.serve.cli.cin`. Every count shown
+from child-level data has passed disclosure control in the library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.core.types import parse_year
+from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli.cin import cin_app
+
+__all__ = ["journeys", "measures", "synth"]
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+@cin_app.command("synth")
+def synth(
+    authority: Annotated[
+        list[str] | None,
+        typer.Option("--authority", "-a", help="Name, GSS code or LA number (repeatable)."),
+    ] = None,
+    year: Annotated[str, typer.Option("--year", "-y", help="Reporting year, e.g. 2025.")] = "2025",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 1,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the XML files.")] = Path(
+        "synthetic"
+    ),
+    inject_errors: Annotated[
+        str | None,
+        typer.Option(
+            "--inject-errors",
+            help="Comma-separated validation rule codes to break (one record each), or 'all'.",
+        ),
+    ] = None,
+    all_authorities: Annotated[
+        bool, typer.Option("--all-authorities", help="Every authority reporting that year.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """Write synthetic CIN census returns calibrated to published figures.
+
+    Each file is marked <SoftwareCode>cscwatch-synthetic</SoftwareCode>, has LAchildIDs
+    'SYN' + LA number + serial, and reproduces the authority's published referrals,
+    re-referrals, NFA, assessed not in need, episodes, plans, section 47 enquiries and
+    conferences, and factors at assessment for the year.
+    """
+    from cscwatch.ingest.cin_synth import PublishedFigures, write_synthetic_return
+
+    check_format(fmt)
+    y = parse_year(year).end
+    figures = PublishedFigures(Settings().snapshot_dir)
+    if all_authorities:
+        targets = figures.authorities(y)
+    elif authority:
+        targets = list(dict.fromkeys(figures.resolve(a, y) for a in authority))
+    else:
+        raise InputError("name an --authority or give --all-authorities")
+    rules = [r.strip() for r in inject_errors.split(",") if r.strip()] if inject_errors else None
+    rows = []
+    for a in targets:
+        res = write_synthetic_return(figures, a, y, seed, out, rules)
+        rows.append(
+            {
+                "file": str(res.path),
+                "la_code": res.la_code,
+                "la_name": res.la_name,
+                "year": res.year,
+                "children": res.children,
+                "referrals": res.referrals,
+                "injected": ",".join(res.injected),
+            }
+        )
+    if fmt == "json":
+        emit_json({"seed": seed, "returns": rows})
+    elif fmt == "csv":
+        emit_csv(rows)
+    else:
+        total = sum(int(str(r["referrals"])) for r in rows)
+        emit_table(
+            f"Synthetic CIN census returns, {y} (seed {seed})",
+            ["File", "LA", "Authority", "Children", "Referrals", "Injected"],
+            [
+                [Path(str(r["file"])).name, str(r["la_code"]), str(r["la_name"]),
+                 f"{r['children']:,}", f"{r['referrals']:,}", str(r["injected"])]
+                for r in rows
+            ],
+            caption=f"{len(rows)} files, {total:,} referrals",
+            right=[3, 4],
+        )  # fmt: skip
+
+
+@cin_app.command("measures")
+def measures(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="CIN census XML returns (or use --child-store).")
+    ] = None,
+    child_store: Annotated[
+        Path | None,
+        typer.Option("--child-store", help="Measure every return loaded in this child store."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write one tidy CSV per published layout here."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """The published children in need measures, computed from child-level returns.
+
+    Written in the layouts of the DfE files (b1, c1, c2, c3, c4, d3, d5), marked
+    provisional, after disclosure control (1 to 5 shown as c).
+    """
+    import duckdb
+
+    from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
+    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+
+    check_format(fmt)
+    settings = Settings(child_store=child_store) if child_store is not None else Settings()
+    if files:
+        con = duckdb.connect(":memory:")
+        loaded = load_cin_census_files(con, files, settings)
+        ids: list[str] | None = [r.return_id for r in loaded]
+    elif child_store is not None:
+        con = connect_child_store(settings, read_only=True)
+        ids = None
+    else:
+        raise InputError("give CIN census files or --child-store")
+    try:
+        result = compute_cin_measures(con, ids, authorities=authority_lookup(settings.snapshot_dir))
+    finally:
+        con.close()
+    if out is not None:
+        for p in result.write_csv(out):
+            typer.echo(str(p), err=True)
+    if fmt == "json":
+        typer.echo(result.to_json())
+    elif fmt == "csv":
+        frame = result.to_frame()
+        emit_csv(_records(frame), [str(c) for c in frame.columns])
+    else:
+        frame = result.to_frame()
+        for (la, year, rid), part in frame.groupby(["la_code", "time_period", "return_id"]):
+            emit_table(
+                f"Children in need measures, LA {la}, {year} (provisional, from return {rid})",
+                ["Layout", "Measure", "Value"],
+                [[str(r.layout), str(r.measure), str(r.value)] for r in part.itertuples()],
+                right=[2],
+            )
+
+
+@cin_app.command("journeys")
+def journeys(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="CIN census XML returns (or use --child-store).")
+    ] = None,
+    child_store: Annotated[
+        Path | None,
+        typer.Option("--child-store", help="Use every return loaded in this child store."),
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="Group curves by: none, need, age or need,age.")
+    ] = "need",
+    horizon: Annotated[
+        int, typer.Option("--horizon", help="Days of follow-up shown in the tables.")
+    ] = 730,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """Children's journeys across returns: time to re-referral and to a repeat plan.
+
+    Kaplan-Meier curves with Greenwood 95% intervals by primary need and age band, and
+    yearly cohort tables; counts shown are disclosure-controlled.
+    """
+    import duckdb
+
+    from cscwatch.models.journeys import JourneyModel, journey_data
+    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+
+    check_format(fmt)
+    groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]
+    settings = Settings(child_store=child_store) if child_store is not None else Settings()
+    if files:
+        con = duckdb.connect(":memory:")
+        load_cin_census_files(con, files, settings)
+    elif child_store is not None:
+        con = connect_child_store(settings, read_only=True)
+    else:
+        raise InputError("give CIN census files or --child-store")
+    try:
+        data = journey_data(con)
+    finally:
+        con.close()
+    res = JourneyModel(data, groups=groups).fit()
+    if fmt == "json":
+        typer.echo(res.to_json())
+        return
+    table = res.to_frame(horizon=horizon)
+    if fmt == "csv":
+        emit_csv(_records(table), [str(c) for c in table.columns])
+        return
+    typer.echo(res.summary)
+    emit_table(
+        "Survival: share not yet re-referred / not yet on a new plan",
+        ["Event", "Group", "Day", "At risk", "Events so far", "S(t)", "95% CI"],
+        [
+            [str(r["event"]), str(r["group"]), str(r["day"]), str(r["at_risk"]),
+             str(r["events"]), _est(r["survival"]), f"{_est(r['lower'])}-{_est(r['upper'])}"]
+            for r in _records(table)
+        ],
+        right=[2, 3, 4, 5],
+    )  # fmt: skip
+
+
+def _est(value: Any) -> str:
+    # A survival estimate for people: 3 decimals, c (suppressed) or z (not estimable).
+    if value is None or (isinstance(value, float) and value != value):
+        return "z"
+    return value if isinstance(value, str) else f"{float(value):.3f}"

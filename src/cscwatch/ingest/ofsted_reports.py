@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: Bump when the grammar changes: cached records of another version are re-made.
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 
 #: The snapshot file of extracted judgements.
 JUDGEMENTS_FILE = "ofsted_judgements.csv"

@@ -454,7 +454,8 @@ _SIF_OVERALL = [
 ]
 
 _LSCB_LINE = re.compile(
-    rf"^the (?:effectiveness of the )?(?:local safeguarding children board|lscb)"
+    rf"^the (?:judgement for the )?(?:effectiveness of the )?"
+    rf"(?:local safeguarding children board|lscb)"
     rf"(?: \(lscb\))? (?:is |are )?{_GRADE_RE}(?:$|[.:,;]| because)",
     re.I,
 )
@@ -537,7 +538,11 @@ def _sif_judgements(
 def _lscb(lines: list[str], problems: list[str]) -> list[ParsedJudgement]:
     grades: list[ParsedJudgement] = []
     for i, line in enumerate(lines):
-        if not re.match(r"^the (effectiveness of the )?(local safeguarding|lscb)", line, re.I):
+        if not re.match(
+            r"^the (judgement for the )?(effectiveness of the )?(local safeguarding|lscb)",
+            line,
+            re.I,
+        ):
             continue
         # the sentence may wrap onto the next line, or be followed by another
         m = _LSCB_LINE.match(line) or _LSCB_LINE.match(" ".join(lines[i : i + 2]))

@@ -1,26 +1,61 @@
 """Indicators: the catalogue (each indicator declared once), benchmarking, variation,
 child-level measures, Ofsted judgements in force (:mod:`cscwatch.indicators.judgements`),
 and the disclosure control every output of child-level data
-passes through (:mod:`cscwatch.indicators.disclosure`)."""
+passes through (:mod:`cscwatch.indicators.disclosure`).
 
-from cscwatch.indicators.cin_measures import CinMeasures, authority_lookup, compute_cin_measures
-from cscwatch.indicators.disclosure import (
-    SMALL_COUNT_MAX,
-    SUPPRESSED,
-    disclose,
-    disclose_count,
-    is_suppressed,
-)
-from cscwatch.indicators.judgements import (
-    GradeSummary,
-    InterventionStatus,
-    JudgementInForce,
-    Transition,
-    intervention_status,
-    judgement_transitions,
-    judgements_in_force,
-    summarise_judgements,
-)
+Names are exported lazily (PEP 562): a command that needs one module does not pay for
+importing every reader. To add an export, add it to ``_EXPORTS``, the ``TYPE_CHECKING``
+imports and ``__all__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cscwatch.indicators.cin_measures import (
+        CinMeasures,
+        authority_lookup,
+        compute_cin_measures,
+    )
+    from cscwatch.indicators.disclosure import (
+        SMALL_COUNT_MAX,
+        SUPPRESSED,
+        disclose,
+        disclose_count,
+        is_suppressed,
+    )
+    from cscwatch.indicators.judgements import (
+        GradeSummary,
+        InterventionStatus,
+        JudgementInForce,
+        Transition,
+        intervention_status,
+        judgement_transitions,
+        judgements_in_force,
+        summarise_judgements,
+    )
+
+#: Public name → the module that defines it (imported on first use).
+_EXPORTS: dict[str, str] = {
+    "CinMeasures": "cscwatch.indicators.cin_measures",
+    "GradeSummary": "cscwatch.indicators.judgements",
+    "InterventionStatus": "cscwatch.indicators.judgements",
+    "JudgementInForce": "cscwatch.indicators.judgements",
+    "SMALL_COUNT_MAX": "cscwatch.indicators.disclosure",
+    "SUPPRESSED": "cscwatch.indicators.disclosure",
+    "Transition": "cscwatch.indicators.judgements",
+    "authority_lookup": "cscwatch.indicators.cin_measures",
+    "compute_cin_measures": "cscwatch.indicators.cin_measures",
+    "disclose": "cscwatch.indicators.disclosure",
+    "disclose_count": "cscwatch.indicators.disclosure",
+    "intervention_status": "cscwatch.indicators.judgements",
+    "is_suppressed": "cscwatch.indicators.disclosure",
+    "judgement_transitions": "cscwatch.indicators.judgements",
+    "judgements_in_force": "cscwatch.indicators.judgements",
+    "summarise_judgements": "cscwatch.indicators.judgements",
+}
 
 __all__ = [
     "SMALL_COUNT_MAX",
@@ -40,3 +75,11 @@ __all__ = [
     "judgements_in_force",
     "summarise_judgements",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the defining module on first use, so importing the package stays cheap."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

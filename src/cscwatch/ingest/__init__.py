@@ -1,24 +1,68 @@
-"""Ingest: one reader per source format, and the bundled snapshot's manifest and refresh."""
+"""Ingest: one reader per source format, and the bundled snapshot's manifest and refresh.
 
-from cscwatch.ingest.cin_synth import PublishedFigures, SynthResult, write_synthetic_return
-from cscwatch.ingest.fetch import FetchOutcome, FetchReport, fetch_snapshot
-from cscwatch.ingest.ofsted_reports import (
-    ExtractedReport,
-    ExtractionRun,
-    ProviderLookup,
-    extract_reports,
-    load_provider_lookup,
-    write_judgements_csv,
-)
-from cscwatch.ingest.ofsted_text import parse_report_text
-from cscwatch.ingest.snapshot import (
-    Manifest,
-    ManifestEntry,
-    SnapshotReport,
-    load_manifest,
-    refresh_manifest,
-    verify_snapshot,
-)
+Names are exported lazily (PEP 562): a command that needs one module does not pay for
+importing every reader. To add an export, add it to ``_EXPORTS``, the ``TYPE_CHECKING``
+imports and ``__all__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cscwatch.ingest.cin_synth import (
+        PublishedFigures,
+        SynthResult,
+        write_synthetic_return,
+    )
+    from cscwatch.ingest.fetch import (
+        FetchOutcome,
+        FetchReport,
+        fetch_snapshot,
+    )
+    from cscwatch.ingest.ofsted_reports import (
+        ExtractedReport,
+        ExtractionRun,
+        ProviderLookup,
+        extract_reports,
+        load_provider_lookup,
+        write_judgements_csv,
+    )
+    from cscwatch.ingest.ofsted_text import (
+        parse_report_text,
+    )
+    from cscwatch.ingest.snapshot import (
+        Manifest,
+        ManifestEntry,
+        SnapshotReport,
+        load_manifest,
+        refresh_manifest,
+        verify_snapshot,
+    )
+
+#: Public name → the module that defines it (imported on first use).
+_EXPORTS: dict[str, str] = {
+    "ExtractedReport": "cscwatch.ingest.ofsted_reports",
+    "ExtractionRun": "cscwatch.ingest.ofsted_reports",
+    "FetchOutcome": "cscwatch.ingest.fetch",
+    "FetchReport": "cscwatch.ingest.fetch",
+    "Manifest": "cscwatch.ingest.snapshot",
+    "ManifestEntry": "cscwatch.ingest.snapshot",
+    "ProviderLookup": "cscwatch.ingest.ofsted_reports",
+    "PublishedFigures": "cscwatch.ingest.cin_synth",
+    "SnapshotReport": "cscwatch.ingest.snapshot",
+    "SynthResult": "cscwatch.ingest.cin_synth",
+    "extract_reports": "cscwatch.ingest.ofsted_reports",
+    "fetch_snapshot": "cscwatch.ingest.fetch",
+    "load_manifest": "cscwatch.ingest.snapshot",
+    "load_provider_lookup": "cscwatch.ingest.ofsted_reports",
+    "parse_report_text": "cscwatch.ingest.ofsted_text",
+    "refresh_manifest": "cscwatch.ingest.snapshot",
+    "verify_snapshot": "cscwatch.ingest.snapshot",
+    "write_judgements_csv": "cscwatch.ingest.ofsted_reports",
+    "write_synthetic_return": "cscwatch.ingest.cin_synth",
+}
 
 __all__ = [
     "ExtractedReport",
@@ -41,3 +85,11 @@ __all__ = [
     "write_judgements_csv",
     "write_synthetic_return",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the defining module on first use, so importing the package stays cheap."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -5,14 +5,13 @@ Every model reads its input through these helpers once, where it enters; the SQL
 the models package lives here.
 
 Ofsted judgements come from the warehouse tables ``inspection`` and ``judgement``
-(:mod:`cscwatch.store.inspections`) when the warehouse has them, and otherwise from
-the snapshot file ``ofsted_judgements.csv`` read directly (same columns as the
-extraction writes). Either way they are normalised to one frame, :data:`JUDGEMENT_FRAME`.
+through :func:`cscwatch.store.inspections.read_inspections` when the warehouse has
+them, and otherwise from the snapshot file ``ofsted_judgements.csv`` read directly
+(same columns as the extraction writes). Either way they are normalised to one frame, :data:`JUDGEMENT_FRAME`.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -141,12 +140,18 @@ def load_judgements(
         When neither the warehouse tables nor the snapshot file are available.
     """
     if con is not None and _has_tables(con):
-        raw = con.execute(
-            """SELECT i.file, i.la_code, i.framework, i.kind, i.start_date,
-                      i.publication_date, j.judgement, j.grade
-               FROM inspection i JOIN judgement j USING (inspection_id)
-               WHERE j.grade IS NOT NULL ORDER BY i.inspection_id, j.judgement"""
-        ).df()
+        from cscwatch.store.inspections import read_inspections
+
+        raw = pd.DataFrame(
+            [
+                (i.file, i.la_code, i.framework.value, i.kind.value, i.start_date,
+                 i.publication_date, str(code), str(grade))
+                for i in read_inspections(con)
+                for code, grade in i.judgements.items()
+            ],
+            columns=["file", "la_code", "framework", "kind", "start_date",
+                     "publication_date", "judgement", "grade"],
+        )
     else:
         path = (snapshot_dir or Path()) / "ofsted_judgements.csv"
         if snapshot_dir is None or not path.exists():
@@ -173,13 +178,3 @@ def _normalise(raw: pd.DataFrame) -> pd.DataFrame:
     df = df.sort_values(["start_date", "la_code", "file"]).reset_index(drop=True)
     df["inspection_id"] = np.arange(1, len(df) + 1)
     return df.loc[:, list(JUDGEMENT_FRAME)]
-
-
-def judgement_in_force(judgements: pd.DataFrame, la_code: str, at: date) -> pd.Series | None:
-    """The latest graded judgement published before ``at`` for one authority."""
-    rows = judgements.loc[
-        (judgements["la_code"] == la_code) & (judgements["publication_date"] < at)
-    ]
-    if rows.empty:
-        return None
-    return rows.sort_values(["publication_date", "start_date"]).iloc[-1]

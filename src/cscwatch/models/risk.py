@@ -571,13 +571,12 @@ class RiskModel:
         names = list(best[:-1].get_feature_names_out(cols))
         contrib = z * best[-1].coef_[0]
         order = np.argsort(-p, kind="mergesort")
+        in_force = _in_force(self.con, data.judgements, as_at)
         rows = []
         for rank, i in enumerate(order, start=1):
             top = np.argsort(-contrib[i], kind="mergesort")[:3]
             prev = fs.frame.iloc[i]
-            pub = None
-            if not np.isnan(prev["prev_rank"]):
-                pub = _published(data.judgements, auths["la_code"].iloc[i], as_at)
+            grade, pub, age = in_force.get(str(auths["la_code"].iloc[i]), (None, None, None))
             rows.append(
                 RiskRow(
                     rank=rank,
@@ -587,9 +586,9 @@ class RiskModel:
                     boosted_probability=opt(pb[i]),
                     lead_score=opt(prev["lead_score"]),
                     drivers=tuple((_label(names[k]), float(contrib[i, k])) for k in top),
-                    judgement_in_force=_GRADES.get(float(prev["prev_rank"])),
+                    judgement_in_force=grade,
                     judgement_published=pub,
-                    judgement_age_years=opt(prev["prev_age_years"]),
+                    judgement_age_years=age,
                 )
             )
         return RiskRanking(
@@ -610,6 +609,28 @@ def _label(name: str) -> str:
     )
 
 
-def _published(j: pd.DataFrame, la: str, at: date) -> date | None:
-    rows = j.loc[(j["la_code"] == la) & (j["publication_date"] < at), "publication_date"]
-    return max(rows) if len(rows) else None
+def _in_force(
+    con: duckdb.DuckDBPyConnection, judgements: pd.DataFrame, as_at: date
+) -> dict[str, tuple[str, date, float]]:
+    """Overall judgement in force on ``as_at``: grade, publication date, age in years.
+
+    Uses :func:`cscwatch.indicators.judgements.judgements_in_force` when the warehouse
+    has the inspection tables, else the same rule on the snapshot file's judgements.
+    """
+    from cscwatch.store.inspections import has_inspection_tables, read_inspections
+
+    if has_inspection_tables(con):
+        from cscwatch.indicators.judgements import judgements_in_force
+
+        return {
+            j.la_code: (j.grade.value, j.publication_date, j.age_years)
+            for j in judgements_in_force(read_inspections(con), as_at)
+        }
+    out = {}
+    done = judgements.loc[judgements["publication_date"] <= as_at]
+    for la, g in done.sort_values(["publication_date", "start_date"]).groupby("la_code"):
+        last = g.iloc[-1]
+        pub = last["publication_date"]
+        out[str(la)] = (_GRADES[float(last["overall_rank"])], pub,
+                        round((as_at - pub).days / 365.25, 2))
+    return out

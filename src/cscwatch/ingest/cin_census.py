@@ -123,11 +123,18 @@ def refuse_hostile_xml(data: bytes, path: Path | str | None = None) -> None:
         )
 
 
+_LOCAL: dict[str, str] = {}
+
+
 def _local(tag: object) -> str | None:
-    # Element name without namespace, lower-cased; None for comments and PIs.
+    # Element name without namespace, lower-cased; None for comments and PIs. Cached:
+    # a return repeats a few dozen names millions of times.
     if not isinstance(tag, str):
         return None
-    return tag.rsplit("}", 1)[-1].lower()
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = _LOCAL.setdefault(tag, tag.rsplit("}", 1)[-1].lower())
+    return name
 
 
 def _text(el: etree._Element) -> str | None:
@@ -387,10 +394,12 @@ def read_cin_census(
 
     header: CinHeader | None = None
     builder: _Builder | None = None
-    root_seen = False
+    # Only <Header> and <Child> ends reach Python; everything inside a child is read
+    # from the finished element. "{*}" matches with or without a namespace.
     context = etree.iterparse(
         io.BytesIO(data),
-        events=("start", "end"),
+        events=("end",),
+        tag=("{*}Header", "{*}Child"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -400,40 +409,43 @@ def read_cin_census(
         remove_pis=True,
     )
     try:
-        for event, el in context:
-            name = _local(el.tag)
-            if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if name != "message":
-                        raise SourceFileError(
-                            "not a CIN census return: the root element is not <Message>",
-                            path=str(p),
-                            row=el.sourceline,
-                        )
-                continue
-            if name == "header" and header is None:
-                header = _header_from(el)
-                builder = _Builder(pseudonymiser_for(header), keep_child_refs)
-                el.clear()
-            elif name == "child":
-                if builder is None:
+        for _event, el in context:
+            if _local(el.tag) == "header":
+                if header is not None:
+                    continue
+                parent = el.getparent()
+                if parent is None or _local(parent.tag) != "message":
                     raise SourceFileError(
-                        "not a CIN census return: <Child> before <Header>",
+                        "not a CIN census return: <Header> is not inside <Message>",
                         path=str(p),
                         row=el.sourceline,
                     )
-                builder.add_child(el)
-                # Free what has been read so memory stays flat on large files.
+                header = _header_from(el)
+                builder = _Builder(pseudonymiser_for(header), keep_child_refs)
                 el.clear()
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+                continue
+            if builder is None:
+                raise SourceFileError(
+                    "not a CIN census return: <Child> before <Header>",
+                    path=str(p),
+                    row=el.sourceline,
+                )
+            builder.add_child(el)
+            # Free what has been read so memory stays flat on large files.
+            el.clear()
+            parent = el.getparent()
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = (exc.msg or "malformed XML").split(", line ")[0]
         raise SourceFileError(f"malformed XML: {msg}", path=str(p), row=line) from None
+    root = context.root
+    if root is None or _local(root.tag) != "message":
+        raise SourceFileError(
+            "not a CIN census return: the root element is not <Message>", path=str(p)
+        )
     if header is None or builder is None:
         raise SourceFileError("not a CIN census return: no <Header>", path=str(p))
 

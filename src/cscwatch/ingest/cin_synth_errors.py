@@ -204,9 +204,11 @@ def _rc8_with_s47(tx: TextReturn, rng: np.random.Generator) -> None:
 
 @_rule("4000")
 def _plan_on_nfa(tx: TextReturn, rng: np.random.Generator) -> None:
-    """A CIN plan (no end date) on a referral with no further action."""
-    e = tx.tables["episode"]
-    i = _any(rng, e["kind"] == 0, "4000")
+    """A CIN plan (no end date) on a referral with no further action, for a child with
+    no other CIN plan (so no two plans are open together)."""
+    e, p = tx.tables["episode"], tx.tables["plan"]
+    planned = np.unique(e["child"][p["episode"].astype(np.int64)])
+    i = _any(rng, (e["kind"] == 0) & ~np.isin(e["child"], planned), "4000")
     tx.append("plan", episode=i, start=e["ref"][i])
 
 

@@ -296,3 +296,36 @@ def test_resolve_authority_name() -> None:
     with pytest.raises(UnknownAuthorityError) as info:
         resolve_authority_name("Manchster", names)
     assert info.value.suggestions == ["Manchester (352)"]
+
+
+def test_ungraded_visit_round_trip(tmp_path: Path) -> None:
+    """A focused visit is written as one row without a judgement and loads as an
+    inspection that grades nothing."""
+    from cscwatch.ingest.ofsted_reports import ExtractedReport, ReportStatus, write_judgements_csv
+    from cscwatch.ingest.ofsted_text import parse_report_text
+
+    parsed = parse_report_text(
+        "Focused visit to Leeds local authority children's services\n"
+        "Inspection dates: 4 to 5 March 2020\n"
+    )
+    assert parsed is not None and parsed.judgements == ()
+    report = ExtractedReport(
+        file="80481-leeds/2020-04-01_focused-visit.pdf",
+        sha256="0" * 64,
+        urn="80481",
+        la_code="383",
+        authority="Leeds",
+        status=ReportStatus.UNGRADED,
+        parsed=parsed,
+        publication_date=date(2020, 4, 1),
+        publication_date_source="file_name",
+    )
+    assert write_judgements_csv([report], tmp_path / "ofsted_judgements.csv") == 1
+    con = duckdb.connect()
+    load_inspections(con, BuildContext(settings=Settings(), snapshot_dir=tmp_path))
+    assert con.execute("SELECT kind, graded, start_date FROM inspection").fetchall() == [
+        ("focused_visit", False, date(2020, 3, 4))
+    ]
+    assert con.execute("SELECT count(*) FROM judgement").fetchone() == (0,)
+    (visit,) = read_inspections(con)
+    assert not visit.graded and judgements_in_force([visit], date(2021, 1, 1)) == []

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CSCWATCH_WAREHOUSE ?= $(CURDIR)/.cache/cscwatch.duckdb
 
-.PHONY: setup demo test check lint typecheck bench clean web browser-deps
+.PHONY: setup demo test check lint typecheck bench clean web browser-deps bench-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ web: $(WEB_VENDOR)/.built
 browser-deps:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
+# The load benchmark drives the API with Debian's wrk.
+bench-deps:
+	test -x /usr/bin/wrk || (apt-get update && apt-get install -y wrk)
+
 demo: setup
 	$(BIN)/cscwatch build
 	$(BIN)/cscwatch show --england
@@ -54,7 +58,7 @@ typecheck: setup
 
 check: lint typecheck test
 
-bench: setup
+bench: setup bench-deps
 	$(BIN)/python benchmarks/run.py
 
 clean:

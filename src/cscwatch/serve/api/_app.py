@@ -37,13 +37,17 @@ def _version() -> str:
         return "0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, response_cache_bytes: int = 64 * 1024 * 1024
+) -> FastAPI:
     """Build the web application.
 
     Parameters
     ----------
     settings : Settings, optional
         Built from the environment (``CSCWATCH_*``) when not given.
+    response_cache_bytes : int
+        Size of the in-process cache of answers keyed by ETag; 0 turns it off.
 
     Returns
     -------
@@ -80,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix="/api")
     install_pages(app, settings)
     install_error_handlers(app, html=render_error_page)
-    app.add_middleware(ETagMiddleware, identity=pool.tag, version=version)
+    app.add_middleware(
+        ETagMiddleware, identity=pool.tag, version=version, cache_bytes=response_cache_bytes
+    )
     logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)
     return app

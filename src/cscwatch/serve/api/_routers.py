@@ -9,7 +9,14 @@ __all__ = ["routers"]
 
 def routers() -> list[APIRouter]:
     """Every resource module's router."""
-    from cscwatch.serve.api import authorities, indicators, observations, profile, variation
+    from cscwatch.serve.api import (
+        authorities,
+        indicators,
+        observations,
+        ofsted,
+        profile,
+        variation,
+    )
 
     return [
         authorities.router,
@@ -17,4 +24,5 @@ def routers() -> list[APIRouter]:
         indicators.router,
         variation.router,
         observations.router,
+        ofsted.router,
     ]

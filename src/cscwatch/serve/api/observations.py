@@ -18,7 +18,6 @@ from cscwatch.serve.api._deps import (
     PageLinks,
     PageMeta,
     csv_response,
-    jsonable,
     paginate,
     parse_years,
 )
@@ -178,7 +177,7 @@ def get_observations(
         return resp
     return Response(
         ObservationPage(
-            data=[ObservationOut(**jsonable(r)) for r in data], meta=meta, links=links
+            data=[ObservationOut.model_validate(r) for r in data], meta=meta, links=links
         ).model_dump_json(),
         media_type="application/json",
     )

@@ -117,7 +117,7 @@ def get_profile(con: Con, authority: AuthorityPath, year: YearQuery = None) -> A
     out = ProfileOut(
         authority=AuthorityOut.of(p.authority),
         year=p.year,
-        benchmarks=[BenchmarkOut(**jsonable(b)) for b in p.benchmarks],
+        benchmarks=[BenchmarkOut.model_validate(b, from_attributes=True) for b in p.benchmarks],
     )
     return _json(out)
 
@@ -138,7 +138,7 @@ def get_benchmark(
         p = profile(con, authority)
         found = [b for b in p.benchmarks if b.indicator == indicator_id]
         if found:
-            return _json(BenchmarkOut(**jsonable(found[0])))
+            return _json(BenchmarkOut.model_validate(found[0], from_attributes=True))
         from cscwatch.indicators.benchmarking import available_years
         from cscwatch.indicators.catalogue import get_indicator
 
@@ -147,7 +147,8 @@ def get_benchmark(
         y = years[-1] if years else 0
     else:
         y = parse_year(year).end
-    return _json(BenchmarkOut(**jsonable(benchmark(con, authority, indicator_id, y))))
+    b = benchmark(con, authority, indicator_id, y)
+    return _json(BenchmarkOut.model_validate(b, from_attributes=True))
 
 
 @router.get(

@@ -124,4 +124,5 @@ def get_funnel(con: Con, indicator_id: str, year: YearQuery = None) -> Any:
     f = funnel(con, indicator_id, _year(con, indicator_id, year))
     if f is None:
         raise InputError(f"{indicator_id} has no funnel plot: it has no denominator")
-    return Response(FunnelOut(**jsonable(f)).model_dump_json(), media_type="application/json")
+    out = FunnelOut.model_validate(f, from_attributes=True)
+    return Response(out.model_dump_json(), media_type="application/json")

@@ -276,9 +276,99 @@ def _neighbours(ctx: SectionContext) -> dict[str, Any] | None:
     return {"table": t}
 
 
+_GRADE_WORDS = {
+    "outstanding": ("Outstanding", "govuk-tag--green"),
+    "good": ("Good", "govuk-tag--turquoise"),
+    "requires_improvement": ("Requires improvement", "govuk-tag--yellow"),
+    "inadequate": ("Inadequate", "govuk-tag--red"),
+}
+_FRAMEWORK_WORDS = {"ilacs": "ILACS", "sif": "Single inspection framework", "legacy": "Before 2013"}
+_OFSTED_COLUMNS = (
+    ("overall_effectiveness", "Overall effectiveness"),
+    ("help_protection", "Help and protection"),
+    ("children_in_care", "Children in care"),
+    ("leadership", "Leadership"),
+)
+#: ILACS's first years judged children in care and care leavers together.
+_SAME_COLUMN = {"children_in_care_and_care_leavers": "children_in_care"}
+
+
+def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
+    """The authority's published Ofsted inspections, newest first."""
+    from cscwatch.store.inspections import has_inspection_tables, read_inspections
+
+    if not has_inspection_tables(ctx.con):
+        return None
+    items = [
+        i
+        for i in read_inspections(ctx.con, la_code=ctx.authority.la_code)
+        if i.publication_date is not None
+    ]
+    if not items:
+        return {"table": None, "latest": None}
+    items.sort(key=lambda i: (i.publication_date, i.inspection_id), reverse=True)
+    t = Table(
+        id="ofsted",
+        caption=f"Ofsted inspections of {ctx.authority.name}'s children's services",
+        columns=[
+            Column("Published"),
+            Column("Framework"),
+            Column("Type"),
+            *[Column(label) for _, label in _OFSTED_COLUMNS],
+        ],
+        csv_href=ctx.csv_href("ofsted"),
+        csv_columns=(
+            "publication_date",
+            "framework",
+            "kind",
+            *tuple(code for code, _ in _OFSTED_COLUMNS),
+        ),
+    )
+    rows = []
+    latest = None
+    for i in items:
+        grades = {_SAME_COLUMN.get(k.value, k.value): g.value for k, g in i.judgements.items()}
+        if latest is None and "overall_effectiveness" in grades:
+            latest = {
+                "date": i.publication_date,
+                "grade": _GRADE_WORDS[grades["overall_effectiveness"]],
+            }
+        cells = [
+            i.publication_date.strftime("%-d %B %Y") if i.publication_date else "",
+            _FRAMEWORK_WORDS.get(i.framework.value, i.framework.value),
+            i.kind.value.replace("_", " ").capitalize(),
+        ]
+        rows.append(
+            {
+                "cells": cells,
+                "grades": [_GRADE_WORDS.get(grades.get(code, "")) for code, _ in _OFSTED_COLUMNS],
+            }
+        )
+        t.rows.append(
+            Row(
+                cells=cells
+                + [_GRADE_WORDS.get(grades.get(c, ""), ("", ""))[0] for c, _ in _OFSTED_COLUMNS],
+                raw=[
+                    i.publication_date.isoformat() if i.publication_date else None,
+                    i.framework.value,
+                    i.kind.value,
+                ]
+                + [grades.get(c) for c, _ in _OFSTED_COLUMNS],
+            )
+        )
+    ctx.tables.append(t)
+    return {
+        "table": t,
+        "rows": rows,
+        "latest": latest,
+        "columns": [label for _, label in _OFSTED_COLUMNS],
+    }
+
+
 #: The profile's sections, in page order.
 PROFILE_SECTIONS: list[ProfileSection] = [
     ProfileSection("summary", "Summary", "sections/summary.html", _summary),
+    ProfileSection("ofsted", "Ofsted inspections", "sections/ofsted.html", _ofsted),
     ProfileSection("indicators", "Indicators over time", "sections/indicators.html", _indicators),
     ProfileSection("neighbours", "Statistical neighbours", "sections/neighbours.html", _neighbours),
 ]

@@ -1,0 +1,312 @@
+"""Load benchmark: concurrent clients on loopback against the profile and observations API.
+
+Starts ``uvicorn`` over ``create_app`` on a free 127.0.0.1 port with a warehouse built
+for the run, then drives it with ``--clients`` concurrent keep-alive connections for
+``--duration`` seconds per phase (wrk, one process per endpoint), and writes
+p50/p95/p99 latency, throughput and errors to ``benchmarks/results/load.json``:
+
+* ``cached``: the normal server (answers cached in-process by ETag);
+* ``uncached``: the response cache off, so every request queries the warehouse;
+* ``during_rebuild``: the normal server while ``cscwatch build`` replaces the
+  warehouse file again and again (the rebuilds are counted; errors must stay at 0).
+
+Traffic only goes to 127.0.0.1, and every phase stops by itself.
+
+Usage::
+
+    python benchmarks/load.py [--clients 50] [--duration 60] [--warmup 60]
+        [--phases cached,uncached,during_rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+TARGET_P95_MS = 50.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _build(warehouse: Path) -> float:
+    env = {**os.environ, "CSCWATCH_WAREHOUSE": str(warehouse)}
+    started = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "cscwatch"), "build"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def _start_server(
+    warehouse: Path, cache_bytes: int, log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    code = (
+        "import uvicorn\n"
+        "from cscwatch.serve.api import create_app\n"
+        f"uvicorn.run(create_app(response_cache_bytes={cache_bytes}), host='127.0.0.1', "
+        f"port={port}, log_level='warning', access_log=False)\n"
+    )
+    env = {**os.environ, "CSCWATCH_WAREHOUSE": str(warehouse)}
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/api/indicators", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start in 30 s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _targets(base: str) -> tuple[list[str], list[str]]:
+    auths = httpx.get(f"{base}/api/authorities", params={"current_only": True, "limit": 1000})
+    codes = [a["la_code"] for a in auths.json()["data"]]
+    inds = [i["id"] for i in httpx.get(f"{base}/api/indicators").json()["data"]]
+    return codes, inds
+
+
+_LUA = """
+local paths = {%(paths)s}
+local counter = 0
+math.randomseed(%(seed)d)
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
+    '"mean_us": %%.1f, "max_us": %%d, "socket_errors": %%d, "non_2xx": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.mean, latency.max,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def _wrk_script(folder: Path, name: str, paths: list[str], seed: int) -> Path:
+    lua = _LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "seed": seed}
+    path = folder / f"{name}.lua"
+    path.write_text(lua, encoding="utf-8")
+    return path
+
+
+def _run_wrk(
+    base: str, scripts: dict[str, Path], clients: int, duration: float
+) -> dict[str, dict[str, Any]]:
+    """One wrk process per endpoint, clients split evenly, all at once."""
+    per = max(1, clients // len(scripts))
+    procs = {
+        name: subprocess.Popen(
+            [
+                "wrk",
+                "-t1",
+                f"-c{per}",
+                f"-d{int(duration)}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                base,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, script in scripts.items()
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for name, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=duration + 60)
+        line = next((x for x in stdout.splitlines() if x.startswith("{")), None)
+        if proc.returncode != 0 or line is None:
+            raise SystemExit(f"wrk failed for {name}: {stderr or stdout}")
+        r = json.loads(line)
+        secs = r["duration_us"] / 1e6
+        out[name] = {
+            "clients": per,
+            "requests": r["requests"],
+            "errors": r["socket_errors"] + r["non_2xx"],
+            "socket_errors": r["socket_errors"],
+            "non_2xx": r["non_2xx"],
+            "p50_ms": round(r["p50_us"] / 1000, 2),
+            "p95_ms": round(r["p95_us"] / 1000, 2),
+            "p99_ms": round(r["p99_us"] / 1000, 2),
+            "mean_ms": round(r["mean_us"] / 1000, 2),
+            "max_ms": round(r["max_us"] / 1000, 2),
+            "per_second": round(r["requests"] / secs, 1),
+        }
+    return out
+
+
+def _phase(
+    name: str,
+    warehouse: Path,
+    cache_bytes: int,
+    args: argparse.Namespace,
+    folder: Path,
+    *,
+    rebuild: bool = False,
+    warmup: float = 0.0,
+) -> dict[str, Any]:
+    log = folder / f"server-{name}.log"
+    proc, base = _start_server(warehouse, cache_bytes, log)
+    rebuilds: list[float] = []
+    try:
+        codes, inds = _targets(base)
+        scripts = {
+            "profile": _wrk_script(
+                folder, "profile", [f"/api/authorities/{c}/profile" for c in codes], args.seed
+            ),
+            "observations": _wrk_script(
+                folder,
+                "observations",
+                [f"/api/observations?indicator={i}&authority={c}" for i in inds for c in codes],
+                args.seed + 1,
+            ),
+        }
+        if warmup:
+            _run_wrk(base, scripts, args.clients, warmup)
+        stop = threading.Event()
+
+        def rebuild_loop() -> None:
+            while not stop.is_set():
+                rebuilds.append(round(_build(warehouse), 2))
+
+        worker = threading.Thread(target=rebuild_loop, daemon=True) if rebuild else None
+        if worker:
+            worker.start()
+        endpoints = _run_wrk(base, scripts, args.clients, args.duration)
+        stop.set()
+        if worker:
+            worker.join(120)
+    finally:
+        _stop(proc)
+    every = {
+        "requests": sum(e["requests"] for e in endpoints.values()),
+        "errors": sum(e["errors"] for e in endpoints.values()),
+        "per_second": round(sum(e["per_second"] for e in endpoints.values()), 1),
+    }
+    result: dict[str, Any] = {
+        "response_cache": cache_bytes > 0,
+        "warmup_seconds": warmup,
+        "seconds": args.duration,
+        "clients": args.clients,
+        "total": every,
+        "endpoints": endpoints,
+        "server_log_tail": log.read_text(errors="replace")[-2000:],
+    }
+    if rebuild:
+        result["rebuilds_completed"] = len(rebuilds)
+        result["rebuild_seconds"] = rebuilds
+    worst = max(e["p95_ms"] for e in endpoints.values())
+    print(
+        f"{name}: {every['requests']} requests ({every['per_second']}/s), "
+        f"errors {every['errors']}; "
+        + "; ".join(
+            f"{k} p50 {e['p50_ms']} p95 {e['p95_ms']} p99 {e['p99_ms']} ms"
+            for k, e in endpoints.items()
+        )
+        + (f"; rebuilds {len(rebuilds)}" if rebuild else "")
+        + f"; worst p95 {worst} ms (target {TARGET_P95_MS})",
+        flush=True,
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the phases and write the results file."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
+    ap.add_argument("--warmup", type=float, default=60.0, help="seconds before the cached phase")
+    ap.add_argument("--phases", default="cached,uncached,during_rebuild")
+    ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--out", type=Path, default=RESULTS / "load.json")
+    args = ap.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("load.py needs wrk: `make bench-deps` (apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    cache = 64 * 1024 * 1024
+    with tempfile.TemporaryDirectory(prefix="cscwatch-load-") as tmp:
+        folder = Path(tmp)
+        warehouse = folder / "cscwatch.duckdb"
+        build_s = _build(warehouse)
+        results: dict[str, Any] = {}
+        for name in phases:
+            if name == "cached":
+                results[name] = _phase(name, warehouse, cache, args, folder, warmup=args.warmup)
+            elif name == "uncached":
+                results[name] = _phase(name, warehouse, 0, args, folder)
+            elif name == "during_rebuild":
+                results[name] = _phase(name, warehouse, cache, args, folder, rebuild=True)
+            else:
+                raise SystemExit(f"unknown phase {name!r}")
+    out = {
+        "benchmark": "load",
+        "target": {"p95_ms": TARGET_P95_MS, "errors": 0},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "workload": (
+            f"{args.clients} concurrent keep-alive connections on 127.0.0.1, half on "
+            "GET /api/authorities/{la}/profile (every current authority) and half on "
+            "GET /api/observations?indicator={id}&authority={la} (every indicator x "
+            "authority), paths drawn at random; wrk (one process per endpoint) against one "
+            "uvicorn worker on the same 2-core machine"
+        ),
+        "phases_explained": {
+            "cached": "normal server, measured after a warm-up of the same load",
+            "uncached": "response cache off: every request queries the warehouse",
+            "during_rebuild": (
+                "normal server, cold, while `cscwatch build` replaces the warehouse "
+                "back to back; each new file invalidates every cached answer"
+            ),
+        },
+        "initial_build_seconds": round(build_s, 2),
+        "phases": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

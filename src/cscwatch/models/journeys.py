@@ -100,9 +100,10 @@ class KaplanMeier:
         beyond = t > (self.time[-1] if len(self.time) else -1.0)
 
         def val(a: np.ndarray, before: float) -> np.ndarray:
-            # Not estimable after the last observed time (nobody left to follow).
+            # Not estimable after the last observed time (nobody left to follow) or
+            # for an empty group.
             out = np.where(seen, a[k], before) if len(a) else np.full(len(t), before)
-            return np.where(beyond & (self.n > 0), np.nan, out)
+            return np.where(beyond | (self.n == 0), np.nan, out)
 
         return pd.DataFrame(
             {

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from threadpoolctl import threadpool_limits
 
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_authorities, load_panel
@@ -286,6 +287,11 @@ class ForecastBacktest:
 
     def fit(self) -> ForecastBacktestResults:
         """Score every method at every origin (see the module docstring)."""
+        # One thread: thousands of tiny fits, where OpenMP start-up dominates.
+        with threadpool_limits(limits=1):
+            return self._fit()
+
+    def _fit(self) -> ForecastBacktestResults:
         years = sorted(self.panel.index.get_level_values("year").unique())
         origins = [t for t in years[FIRST_ORIGIN_OFFSET - 1:] if t < years[-1]]
         if not origins:

@@ -40,6 +40,9 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "serve": ("serve",),
     "ofsted": ("ofsted",),
     "cin": ("cin",),
+    "risk": ("analyse",),
+    "forecast": ("analyse",),
+    "analyse": ("analyse",),
 }
 
 

@@ -1,0 +1,274 @@
+"""Model commands: ``risk``, ``forecast`` and ``analyse quality|demand|all``.
+
+Each parses its options, calls :mod:`cscwatch.models` and formats the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.core.types import parse_year
+from cscwatch.serve.cli import app
+from cscwatch.serve.cli._output import check_format, emit_json, emit_table
+
+__all__ = ["analyse_all", "analyse_app", "demand", "forecast", "quality", "risk"]
+
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse", help="DuckDB warehouse file (default: CSCWATCH_WAREHOUSE or user data dir)."
+    ),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+
+analyse_app = typer.Typer(
+    name="analyse", help="Statistical analyses: quality, demand, all.", no_args_is_help=True
+)
+app.add_typer(analyse_app, name="analyse")
+
+
+def _settings(warehouse: Path | None) -> Settings:
+    return Settings(warehouse=warehouse) if warehouse else Settings()
+
+
+def _date(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"--as-at {text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _f(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+@app.command("risk")
+def risk(
+    as_at: Annotated[
+        str | None, typer.Option("--as-at", help="Date to score at (YYYY-MM-DD; default today).")
+    ] = None,
+    target: Annotated[
+        str, typer.Option("--target", help="overall or help_protection.")
+    ] = "overall",
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Rank every current authority by the chance its next inspection is Inadequate."""
+    from cscwatch.models.risk import RiskModel
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt, ("table", "json"))
+    when = _date(as_at)
+    settings = _settings(warehouse)
+    with open_warehouse(settings) as con:
+        ranking = RiskModel(con, settings.snapshot_dir, target=target).fit(when)
+    if fmt == "json":
+        emit_json(ranking.to_dict())
+        return
+    rows = [
+        [
+            str(r.rank),
+            r.name,
+            _f(r.probability),
+            _f(r.boosted_probability),
+            _f(r.lead_score),
+            "; ".join(f"{n} ({v:+.2f})" for n, v in r.drivers),
+            (r.judgement_in_force or "none").replace("_", " "),
+            _f(r.judgement_age_years, 1),
+        ]
+        for r in ranking.rows
+    ]
+    emit_table(
+        f"Risk that the next inspection is Inadequate ({target}), as at {when}",
+        [
+            "#",
+            "authority",
+            "p (logistic)",
+            "p (boosted)",
+            "lead score",
+            "top contributions (coef × z)",
+            "judgement in force",
+            "age (y)",
+        ],
+        rows,
+        caption=f"Trained on {ranking.n_train} inspections published before {when} "
+        f"({ranking.n_train_inadequate} inadequate); L2 C = {ranking.chosen_c:.3g}. "
+        "See docs/methods/risk.md for the backtest.",
+        right=[0, 2, 3, 4, 7],
+    )
+
+
+@app.command("forecast")
+def forecast(
+    indicator: Annotated[
+        str,
+        typer.Argument(
+            help="cin_at31_per_10k, cpp_at31_per_10k, lac_at31_per_10k or cpp_starts_per_10k."
+        ),
+    ],
+    authority: Annotated[
+        str | None, typer.Option("--authority", "-a", help="Name, LA number or GSS code.")
+    ] = None,
+    horizon: Annotated[int, typer.Option("--horizon", help="Years ahead (1–5).")] = 3,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Forecast a demand rate with 80% and 95% intervals by the best backtested method."""
+    from cscwatch.indicators.authorities import resolve_authority
+    from cscwatch.models.forecast import ForecastModel
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt, ("table", "json"))
+    with open_warehouse(_settings(warehouse)) as con:
+        la = resolve_authority(con, authority).la_code if authority else None
+        res = ForecastModel(con, indicator, horizon=horizon, authority=la).fit()
+    if fmt == "json":
+        emit_json(res.to_dict())
+        return
+    emit_table(
+        f"{indicator}: forecasts from {res.last_year} by {res.method}",
+        ["authority", "year", "forecast", "80% interval", "95% interval"],
+        [
+            [
+                r.name,
+                str(r.year),
+                f"{r.point:.1f}",
+                f"{r.lower80:.1f}–{r.upper80:.1f}",
+                f"{r.lower95:.1f}–{r.upper95:.1f}",
+            ]
+            for r in res.rows
+        ],
+        caption=f"Method {res.method}: {res.method_reason}. See docs/methods/forecast.md.",
+        right=[1, 2],
+    )
+
+
+@analyse_app.command("quality")
+def quality(
+    year: Annotated[str, typer.Option("--year", "-y", help="Year ending 31 March.")] = "2025",
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Spend and workforce against the Ofsted grade in force."""
+    from cscwatch.models.quality import QualityModel
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt, ("table", "json"))
+    with open_warehouse(_settings(warehouse)) as con:
+        res = QualityModel(con, parse_year(year).end).fit()
+    if fmt == "json":
+        emit_json(res.to_dict())
+        return
+    rows = []
+    for m in res.measures:
+        means = {g.grade: g for g in m.groups}
+        good, inad = means.get("good"), means.get("inadequate")
+        rows.append(
+            [
+                m.measure,
+                str(m.n),
+                f"{_f(m.spearman)} ({_f(m.spearman_lower)} to {_f(m.spearman_upper)})",
+                _f(good.mean if good else None, 1),
+                _f(inad.mean if inad else None, 1),
+                f"{_f(m.inadequate_minus_good, 1)} ({_f(m.diff_lower, 1)} to {_f(m.diff_upper, 1)})",
+                _f(m.kruskal_p, 4),
+            ]
+        )
+    emit_table(
+        f"Spend and workforce against the overall grade in force on {res.as_at}",
+        [
+            "measure",
+            "n",
+            "Spearman ρ with grade rank (95% CI)",
+            "mean, good",
+            "mean, inadequate",
+            "inadequate − good (95% CI)",
+            "Kruskal–Wallis p",
+        ],
+        rows,
+        caption="Grade rank 1 outstanding … 4 inadequate: positive ρ = higher values go "
+        "with worse grades. Associations, not effects.",
+        right=[1, 3, 4, 6],
+    )
+
+
+@analyse_app.command("demand")
+def demand(
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome",
+            help="cpp_starts_per_10k, cin_at31_per_10k, s47_per_10k or lac_at31_per_10k.",
+        ),
+    ] = "cpp_starts_per_10k",
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Two-way fixed effects, variance decomposition and children's-centre event study."""
+    from cscwatch.models.demand import DemandModel
+    from cscwatch.store.warehouse import open_warehouse
+
+    check_format(fmt, ("table", "json"))
+    with open_warehouse(_settings(warehouse)) as con:
+        res = DemandModel(con, outcome).fit()
+    if fmt == "json":
+        emit_json(res.to_dict())
+        return
+    emit_table(
+        f"{outcome}: authority and year fixed effects, SEs clustered by authority",
+        ["covariate", "estimate", "95% CI", "p"],
+        [
+            [c.name, f"{c.estimate:.3f}", f"{c.lower:.3f} to {c.upper:.3f}", f"{c.p_value:.3f}"]
+            for c in res.coefficients
+        ],
+        caption=f"{res.n_obs} authority-years, {res.n_authorities} authorities, "
+        f"{res.years[0]}–{res.years[-1]}; within R² {res.r2_within:.3f}",
+        right=[1, 3],
+    )
+    emit_table(
+        "Share of variance (Shapley decomposition of R²)",
+        ["block", "share"],
+        [[s.block, f"{s.share_of_variance:.1%}"] for s in res.decomposition]
+        + [["unexplained", f"{res.unexplained_share:.1%}"]],
+        right=[1],
+    )
+    if res.event is not None:
+        e = res.event
+        emit_table(
+            f"Event study: ≥30% one-year cut in children's-centre spend → {e.outcome}",
+            ["event time", "estimate", "95% CI"],
+            [
+                [f"{k:+d}", f"{c.estimate:.2f}", f"{c.lower:.2f} to {c.upper:.2f}"]
+                for k, c in e.coefficients
+            ],
+            caption=f"{e.n_treated} cut, {e.n_control} never cut; pre-trend Wald p = "
+            f"{_f(e.pretrend_p, 3)}; DiD {e.did.estimate:.2f} "
+            f"({e.did.lower:.2f} to {e.did.upper:.2f})",
+            right=[1],
+        )
+
+
+@analyse_app.command("all")
+def analyse_all(
+    out: Annotated[Path, typer.Option("--out", help="Methods folder to write.")] = Path(
+        "docs/methods"
+    ),
+    warehouse: WarehouseOpt = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 1000,
+) -> None:
+    """Run every analysis and write the methods pages, figures and JSON results."""
+    from cscwatch.models.methods import write_methods
+    from cscwatch.store.warehouse import open_warehouse
+
+    settings = _settings(warehouse)
+    with open_warehouse(settings) as con:
+        written = write_methods(con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot)
+    emit_table("Methods written", ["file"], [[str(p)] for p in written])

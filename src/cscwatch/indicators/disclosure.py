@@ -75,9 +75,10 @@ def disclose_count(value: Any, *, level: GeoLevel | str = GeoLevel.LOCAL_AUTHORI
         raise InputError(f"count {value!r} is neither a number nor a publisher symbol")
     if isinstance(value, bool) or not isinstance(value, Real):
         raise InputError(f"count {value!r} is not a number")
-    if not isinstance(value, Integral) and not float(value).is_integer():
+    as_float = float(value)
+    if not isinstance(value, Integral) and not as_float.is_integer():
         raise InputError(f"count {value!r} is not a whole number")
-    n = int(value)
+    n = int(value) if isinstance(value, Integral) else int(as_float)
     if n < 0:
         raise InputError(f"count {n} is negative")
     if 1 <= n <= SMALL_COUNT_MAX:

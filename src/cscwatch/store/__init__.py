@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         create_child_level_tables,
         delete_return,
         load_child_level,
+        load_cin_census,
+        load_cin_census_files,
     )
     from cscwatch.store.inspections import (
         Inspection,
@@ -39,6 +41,8 @@ _EXPORTS: dict[str, str] = {
     "create_child_level_tables": "cscwatch.store.child_level",
     "delete_return": "cscwatch.store.child_level",
     "load_child_level": "cscwatch.store.child_level",
+    "load_cin_census": "cscwatch.store.child_level",
+    "load_cin_census_files": "cscwatch.store.child_level",
     "load_inspections": "cscwatch.store.inspections",
     "read_inspections": "cscwatch.store.inspections",
 }
@@ -52,6 +56,8 @@ __all__ = [
     "create_child_level_tables",
     "delete_return",
     "load_child_level",
+    "load_cin_census",
+    "load_cin_census_files",
     "load_inspections",
     "read_inspections",
 ]

@@ -990,3 +990,12 @@ def test_interactive_report_can_show_the_authoritys_own_reference(shared_data: P
     refs = {i.la_child_id for i in report.issues if i.child_seq is not None}
     assert refs <= {"DfEX0000001", "child_fails_assessments"}
     assert "la_child_id" in report.to_frame().columns
+
+
+def test_rule_table_in_the_docs_is_current() -> None:
+    from cscwatch.core.config import repo_root
+    from cscwatch.ingest.cin_rules.catalogue import rule_table_markdown
+
+    text = (repo_root() / "docs" / "cin_census.md").read_text(encoding="utf-8")
+    table = text.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
+    assert table == rule_table_markdown(), "run python -m cscwatch.ingest.cin_rules.catalogue"

@@ -109,7 +109,7 @@ GOLDEN_2025 = _HEADER.format(
     ),
 )  # fmt: skip
 
-EXPECTED = {
+EXPECTED: dict[str, dict[str, float]] = {
     "c1": {"referral_count": 4, "rereferral_count": 1, "rereferral_percent": 25.0,
            "no_further_action_count": 1, "no_further_action_percent": 25.0,
            "not_in_need_count": 1, "not_in_need_percent": 25.0, "referral_child_count": 3,

@@ -20,8 +20,8 @@ from lxml import etree
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownAuthorityError, UnknownYearError
-from cscwatch.indicators.cin_measures import compute_cin_measures
-from cscwatch.ingest.cin_census import read_cin_census
+from cscwatch.indicators.cin_measures import CinMeasures, compute_cin_measures
+from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
 from cscwatch.ingest.cin_synth import (
     INJECTORS,
     NOT_INJECTED,
@@ -45,7 +45,7 @@ def figures(snapshot_dir: Path) -> PublishedFigures:
     return PublishedFigures(snapshot_dir)
 
 
-def _measures_of(path: Path) -> object:
+def _measures_of(path: Path) -> CinMeasures:
     con = duckdb.connect()
     try:
         load_cin_census(con, path, Settings(), pseudonymiser=KEY)
@@ -82,15 +82,15 @@ def test_round_trip_reproduces_published_figures(
         **{("d5", b): v for b, v in zip(PLAN_LENGTH_COLUMNS, t.cpp_at31_bands, strict=True)},
         **{("c3", c): v for c, v in t.factor_counts.items()},
     }
-    got = {k: m.value(*k) for k in exact}  # type: ignore[attr-defined]
+    got = {k: m.value(*k) for k in exact}
     assert got == {k: float(v) for k, v in exact.items()}
-    assert m.value("c1", "rereferral_child_count") == pytest.approx(  # type: ignore[attr-defined]
+    assert m.value("c1", "rereferral_child_count") == pytest.approx(
         t.rereferral_children, rel=0.01, abs=1
     )
-    assert m.value("c4", "ICPC_within_15_days_percent") == pytest.approx(  # type: ignore[attr-defined]
+    assert m.value("c4", "ICPC_within_15_days_percent") == pytest.approx(
         100 * t.icpc_15_share, abs=1.5
     )
-    assert m.value("c2", "Within_45_days_percent") == pytest.approx(  # type: ignore[attr-defined]
+    assert m.value("c2", "Within_45_days_percent") == pytest.approx(
         100 * t.assess_45_share, abs=1.5
     )
 
@@ -164,7 +164,7 @@ def test_every_injector_breaks_exactly_its_rule(figures: PublishedFigures) -> No
     assert not wrong
 
 
-def read_cin_census_bytes(data: str) -> object:
+def read_cin_census_bytes(data: str) -> CinCensusReturn:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,96 @@
+"""Synthetic warehouses for the model tests: small, fast, with known effects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+import numpy as np
+import pytest
+
+Rows = list[tuple[str, str, int, float]]
+
+
+def make_warehouse(con: duckdb.DuckDBPyConnection, obs: Rows, pop: dict[tuple[str, int], float]
+                   ) -> duckdb.DuckDBPyConnection:
+    """Minimal ``observation``, ``population``, ``authority``, ``statistical_neighbour``."""
+    con.execute(
+        "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
+        "year INTEGER, value DOUBLE)"
+    )
+    con.executemany(
+        "INSERT INTO observation VALUES (?, 'la', ?, ?, ?)",
+        [(i, la, y, v) for i, la, y, v in obs],
+    )
+    con.execute("CREATE TABLE population (geo_level VARCHAR, geo_code VARCHAR, year INTEGER, "
+                "population DOUBLE)")
+    if pop:
+        con.executemany("INSERT INTO population VALUES ('la', ?, ?, ?)",
+                        [(la, y, p) for (la, y), p in pop.items()])
+    las = sorted({la for _, la, _, _ in obs})
+    con.execute("CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_name VARCHAR, "
+                "is_current BOOLEAN)")
+    con.executemany("INSERT INTO authority VALUES (?, ?, 'R', true)",
+                    [(la, f"Authority {la}") for la in las])
+    con.execute("CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
+                "rank INTEGER, model VARCHAR)")
+    con.executemany(
+        "INSERT INTO statistical_neighbour VALUES (?, ?, ?, '2021')",
+        [(la, las[(k + j) % len(las)], j) for k, la in enumerate(las) for j in (1, 2, 3)],
+    )
+    return con
+
+
+@pytest.fixture()
+def demand_panel(fresh_db: duckdb.DuckDBPyConnection) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
+    """60 authorities × 2013–2022: ``cpp_starts_per_10k`` = 2·fsm − 3·conceptions +
+    α_i + γ_t + noise; half the authorities cut children's-centre spend in 2018–2020,
+    raising the outcome by 5 from then on."""
+    rng = np.random.default_rng(7)
+    truth = {"fsm_primary_pct": 2.0, "under18_conceptions_per_1000": -3.0, "did": 5.0}
+    obs: Rows = []
+    pop: dict[tuple[str, int], float] = {}
+    years = range(2013, 2023)
+    gamma = {y: rng.normal(0, 3) for y in years}
+    for i in range(60):
+        la = f"{300 + i}"
+        alpha = rng.normal(50, 10)
+        cut = 2018 + i % 3 if i % 2 == 0 else None
+        for y in years:
+            fsm = 15 + rng.normal(0, 3)
+            conc = 20 + rng.normal(0, 2)
+            spend = [rng.uniform(50, 80) for _ in range(3)]
+            cc = 40.0 if cut is None or y < cut else 10.0
+            post = truth["did"] if cut is not None and y >= cut else 0.0
+            out = (truth["fsm_primary_pct"] * fsm + truth["under18_conceptions_per_1000"] * conc
+                   + alpha + gamma[y] + post + rng.normal(0, 1))
+            obs += [
+                ("cpp_starts_per_10k", la, y, out),
+                ("fsm_primary_pct", la, y, fsm),
+                ("under18_conceptions_per_1000", la, y, conc),
+                ("spend_safeguarding_per_child", la, y, spend[0]),
+                ("spend_family_support_per_child", la, y, spend[1]),
+                ("spend_children_centres_per_child", la, y, cc * (1 + rng.normal(0, 0.02))),
+            ]
+            pop[(la, y)] = float(rng.uniform(2e4, 2e5))
+    return make_warehouse(fresh_db, obs, pop), truth
+
+
+@pytest.fixture()
+def ar_panel(fresh_db: duckdb.DuckDBPyConnection) -> Callable[[], duckdb.DuckDBPyConnection]:
+    """80 authorities × 2013–2025 of ``cin_at31_per_10k`` following a mean-reverting AR(1)
+    in logs around each authority's level."""
+
+    def make() -> duckdb.DuckDBPyConnection:
+        rng = np.random.default_rng(11)
+        obs: Rows = []
+        for i in range(80):
+            la = f"{400 + i}"
+            mu = rng.normal(np.log(350), 0.3)
+            z = mu + rng.normal(0, 0.15)
+            for y in range(2013, 2026):
+                z = mu + 0.5 * (z - mu) + rng.normal(0, 0.08)
+                obs.append(("cin_at31_per_10k", la, y, float(np.exp(z))))
+        return make_warehouse(fresh_db, obs, {})
+
+    return make

@@ -71,7 +71,10 @@ def synthetic_return_text(
     inject_rules: list[str] | None = None,
 ) -> TextReturn:
     """Simulate one authority's year and return it as text columns (errors injected)."""
-    targets = figures.targets(authority, year)
+    return _text_for(figures.targets(authority, year), seed, inject_rules)
+
+
+def _text_for(targets: SynthTargets, seed: int, inject_rules: list[str] | None) -> TextReturn:
     text = to_text(synthesise(targets, seed, bank_holidays()))
     if inject_rules:
         inject(text, inject_rules, seed)
@@ -121,8 +124,8 @@ def write_synthetic_return(
     InputError
         A rule that cannot be injected.
     """
-    text = synthetic_return_text(figures, authority, year, seed, inject_rules)
     t = figures.targets(authority, year)
+    text = _text_for(t, seed, inject_rules)
     path = Path(out_dir) / f"cin_{t.la_code}_{year}_seed{seed}.xml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(text), encoding="utf-8")

@@ -23,7 +23,7 @@ import numpy as np
 
 from cscwatch.ingest.cin_synth_sim import NA, SyntheticReturn
 from cscwatch.ingest.pseudonym import SYNTHETIC_MARKER
-from cscwatch.ingest.upn import check_letter
+from cscwatch.ingest.upn import CHECK_ALPHABET
 
 __all__ = ["TextReturn", "render", "to_text"]
 
@@ -74,11 +74,24 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 def _upn(rng: np.random.Generator, n: int, la_code: str) -> np.ndarray:
     # 13 characters: check letter, LA number, 4-digit school, 4-digit serial, final digit.
-    body = [
-        f"{la_code}{s:04d}{i % 10000:04d}{(i // 10000) % 10}"
-        for s, i in zip(rng.integers(2000, 7999, size=n), range(n), strict=True)
-    ]
-    return np.array([f"{check_letter(b)}{b}" for b in body], dtype=object)
+    # The check letter (as cscwatch.ingest.upn.check_letter) computed for all at once.
+    i = np.arange(n)
+    school = rng.integers(2000, 7999, size=n)
+    serial = i % 10000
+    last = (i // 10000) % 10
+    digits = np.empty((n, 12), dtype=np.int64)
+    digits[:, :3] = [int(c) for c in la_code]
+    for k, (value, width) in enumerate(((school, 4), (serial, 4))):
+        for w in range(width):
+            digits[:, 3 + 4 * k + w] = (value // 10 ** (width - 1 - w)) % 10
+    digits[:, 11] = last
+    total = (digits * np.arange(2, 14)).sum(axis=1) % 23
+    letters = np.array(list(CHECK_ALPHABET))[total]
+    return np.array(
+        [f"{c}{la_code}{s:04d}{r:04d}{x}" for c, s, r, x in zip(letters, school, serial, last,
+                                                                strict=True)],
+        dtype=object,
+    )  # fmt: skip
 
 
 def to_text(ret: SyntheticReturn) -> TextReturn:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
+from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from cscwatch.core.config import Settings
@@ -31,14 +34,29 @@ neighbours, region and England, and variation between authorities.
 
 
 def _version() -> str:
+    """The package version plus a fingerprint of its files, for ETags.
+
+    An edited template or module then changes every tag, even without a new release;
+    the same code gives the same fingerprint in every worker.
+    """
     try:
-        return metadata.version("cscwatch")
+        version = metadata.version("cscwatch")
     except metadata.PackageNotFoundError:
-        return "0"
+        version = "0"
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.blake2b(version.encode(), digest_size=6)
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".html", ".css", ".js") and "__pycache__" not in p.parts:
+            st = p.stat()
+            h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return f"{version}+{h.hexdigest()}"
 
 
 def create_app(
-    settings: Settings | None = None, *, response_cache_bytes: int = 64 * 1024 * 1024
+    settings: Settings | None = None,
+    *,
+    response_cache_bytes: int = 64 * 1024 * 1024,
+    worker_threads: int = 4,
 ) -> FastAPI:
     """Build the web application.
 
@@ -48,6 +66,10 @@ def create_app(
         Built from the environment (``CSCWATCH_*``) when not given.
     response_cache_bytes : int
         Size of the in-process cache of answers keyed by ETag; 0 turns it off.
+    worker_threads : int
+        Threads that run routes (and so warehouse queries) at once. Few, so that the
+        event loop, which answers cached requests and 304s itself, is not starved of
+        the GIL by many threads waiting on queries (measured in benchmarks/load.py).
 
     Returns
     -------
@@ -60,6 +82,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
         pool.sweep_links()
         yield
         pool.close()

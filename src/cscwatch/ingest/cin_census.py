@@ -145,11 +145,11 @@ def _text(el: etree._Element) -> str | None:
     return t or None
 
 
-def _new_tables() -> dict[str, dict[str, list[object]]]:
+def _table_columns() -> dict[str, list[str]]:
     from cscwatch.store.child_level import CHILD_TABLES
 
     return {
-        name: {c: [] for c in cols if c != "return_id"}
+        name: [c for c in cols if c != "return_id"]
         for name, cols in CHILD_TABLES.items()
         if name != "cin_return"
     }
@@ -206,13 +206,23 @@ class _Builder:
     # Accumulates the column lists while the stream is read.
     pseudonymise: Pseudonymiser
     keep_child_refs: bool
-    tables: dict[str, dict[str, list[object]]] = field(default_factory=_new_tables)
+    columns: dict[str, list[str]] = field(default_factory=_table_columns)
+    rows: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     child_refs: list[str | None] = field(default_factory=list)
     child_seq: int = 0
 
+    def __post_init__(self) -> None:
+        self.rows = {name: [] for name in self.columns}
+
     def _fill(self, table: str, row: dict[str, object]) -> None:
-        for col, values in self.tables[table].items():
-            values.append(row.get(col))
+        self.rows[table].append(row)
+
+    def tables(self) -> dict[str, dict[str, list[object]]]:
+        """The rows gathered so far as column lists (columns built in one pass each)."""
+        return {
+            name: {c: [r.get(c) for r in self.rows[name]] for c in cols}
+            for name, cols in self.columns.items()
+        }
 
     def _simple(self, el: etree._Element, names: dict[str, str], row: dict[str, object]) -> None:
         name = _local(el.tag)
@@ -449,7 +459,8 @@ def read_cin_census(
     if header is None or builder is None:
         raise SourceFileError("not a CIN census return: no <Header>", path=str(p))
 
-    tables = builder.tables
+    tables = builder.tables()
+    builder.rows.clear()
     tables["cin_return"] = {
         "return_id": [return_id],
         "la_code": [header.la_code],

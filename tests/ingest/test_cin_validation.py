@@ -999,3 +999,16 @@ def test_rule_table_in_the_docs_is_current() -> None:
     text = (repo_root() / "docs" / "cin_census.md").read_text(encoding="utf-8")
     table = text.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
     assert table == rule_table_markdown(), "run python -m cscwatch.ingest.cin_rules.catalogue"
+
+
+def test_default_ruleset_follows_the_reference_date(tmp_path: Path) -> None:
+    path = tmp_path / "old.xml"
+    path.write_bytes(render(clean_return(ruleset_year=2023), reference_date="2022-03-31"))
+    with pytest.raises(InputError, match="--ruleset"):
+        validate_cin_census(path, Settings(), pseudonymiser=KEY)
+    forced = validate_cin_census(path, Settings(), ruleset="2022-23", pseudonymiser=KEY)
+    assert forced.ruleset == "cin2022_23" and "100" in forced.counts_by_rule()
+    path.write_bytes(render(clean_return(ruleset_year=2024), reference_date="2024-03-31"))
+    assert validate_cin_census(path, Settings(), pseudonymiser=KEY).ruleset == "cin2023_24"
+    path.write_bytes(render(clean_return(), reference_date="not a date"))
+    assert validate_cin_census(path, Settings(), pseudonymiser=KEY).ruleset == "cin2024_25"

@@ -368,7 +368,8 @@ def validate_cin_census(
         Supplies the pseudonym key.
     ruleset : str, optional
         As :func:`parse_ruleset` accepts; by default the ruleset of the collection year
-        of the file's ``<ReferenceDate>`` (the newest when that is missing or invalid).
+        of the file's ``<ReferenceDate>`` (the newest when that is missing or invalid,
+        an error when it is before 2022-23).
     keep_child_refs : bool
         Attach the authority's own ``LAchildID`` to each issue (interactive use on the
         authority's own file only; nothing is stored).
@@ -394,9 +395,16 @@ def validate_cin_census(
         )
         if chosen is None:
             year = parsed.header.collection_year
-            chosen = ruleset_for_year(year) if year is not None else RULESETS[-1]
-            if year is not None and year < int(RULESETS[0][3:7]) + 1:
-                chosen = RULESETS[0]
+            if year is None:
+                chosen = RULESETS[-1]
+            elif year < int(RULESETS[0][3:7]) + 1:
+                raise InputError(
+                    f"the file's ReferenceDate is in {year - 1}-{year % 100:02d}, before the "
+                    "first ruleset (2022-23); pass --ruleset to check it against a ruleset "
+                    "anyway"
+                )
+            else:
+                chosen = ruleset_for_year(year)
         report = validate_loaded(con, parsed.return_id, chosen, child_refs=parsed.child_refs)
     finally:
         con.close()

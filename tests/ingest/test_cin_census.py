@@ -373,3 +373,13 @@ def test_upn_check_letter_matches_the_dfe_guide_examples() -> None:
     assert upn_facts("H801200001001").all_ok and not upn_facts("Z801200001001").check_ok
     assert upn_facts("G80120000101A").all_ok  # a temporary UPN
     assert not upn_facts("G80120000101S").char13_ok
+
+
+def test_namespaced_returns_are_read(tmp_path: Path) -> None:
+    text = render(clean_return()).decode()
+    text = text.replace("<Message>", '<Message xmlns="http://www.dfes.gov.uk/CBDS">')
+    path = tmp_path / "ns.xml"
+    path.write_text(text, encoding="utf-8")
+    parsed = _read(path)
+    assert (parsed.children, parsed.referrals) == (3, 3)
+    assert parsed.header.reference_date == "2025-03-31"

@@ -136,8 +136,9 @@ _CLOSE_REASONS = (
 )
 # Age at first referral: weights for 0..17.
 _AGE_WEIGHTS = np.array([9, 5, 4.5, 4.5, 4.5, 5, 5, 5, 5, 5, 6.5, 6.5, 6.5, 7, 7, 7, 5, 3.0])
-# d5 bands as day offsets back from 31 March, clear of the month boundaries.
-_BAND_DAYS = ((1, 88), (94, 179), (186, 358), (368, 726), (734, 1600))
+# d5 bands as day offsets back from 31 March, far enough from the month boundaries that
+# rolling back to a working day (over Christmas or Easter) stays in the band.
+_BAND_DAYS = ((5, 85), (94, 175), (186, 358), (368, 726), (734, 1600))
 
 
 def day(d: date) -> int:

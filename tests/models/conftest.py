@@ -11,8 +11,9 @@ import pytest
 Rows = list[tuple[str, str, int, float]]
 
 
-def make_warehouse(con: duckdb.DuckDBPyConnection, obs: Rows, pop: dict[tuple[str, int], float]
-                   ) -> duckdb.DuckDBPyConnection:
+def make_warehouse(
+    con: duckdb.DuckDBPyConnection, obs: Rows, pop: dict[tuple[str, int], float]
+) -> duckdb.DuckDBPyConnection:
     """Minimal ``observation``, ``population``, ``authority``, ``statistical_neighbour``."""
     con.execute(
         "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
@@ -22,18 +23,27 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, obs: Rows, pop: dict[tuple[st
         "INSERT INTO observation VALUES (?, 'la', ?, ?, ?)",
         [(i, la, y, v) for i, la, y, v in obs],
     )
-    con.execute("CREATE TABLE population (geo_level VARCHAR, geo_code VARCHAR, year INTEGER, "
-                "population DOUBLE)")
+    con.execute(
+        "CREATE TABLE population (geo_level VARCHAR, geo_code VARCHAR, year INTEGER, "
+        "population DOUBLE)"
+    )
     if pop:
-        con.executemany("INSERT INTO population VALUES ('la', ?, ?, ?)",
-                        [(la, y, p) for (la, y), p in pop.items()])
+        con.executemany(
+            "INSERT INTO population VALUES ('la', ?, ?, ?)",
+            [(la, y, p) for (la, y), p in pop.items()],
+        )
     las = sorted({la for _, la, _, _ in obs})
-    con.execute("CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_name VARCHAR, "
-                "is_current BOOLEAN)")
-    con.executemany("INSERT INTO authority VALUES (?, ?, 'R', true)",
-                    [(la, f"Authority {la}") for la in las])
-    con.execute("CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
-                "rank INTEGER, model VARCHAR)")
+    con.execute(
+        "CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_name VARCHAR, "
+        "is_current BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO authority VALUES (?, ?, 'R', true)", [(la, f"Authority {la}") for la in las]
+    )
+    con.execute(
+        "CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
+        "rank INTEGER, model VARCHAR)"
+    )
     con.executemany(
         "INSERT INTO statistical_neighbour VALUES (?, ?, ?, '2021')",
         [(la, las[(k + j) % len(las)], j) for k, la in enumerate(las) for j in (1, 2, 3)],
@@ -42,7 +52,9 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, obs: Rows, pop: dict[tuple[st
 
 
 @pytest.fixture()
-def demand_panel(fresh_db: duckdb.DuckDBPyConnection) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
+def demand_panel(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
     """60 authorities × 2013–2022: ``cpp_starts_per_10k`` = 2·fsm − 3·conceptions +
     α_i + γ_t + noise; half the authorities cut children's-centre spend in 2018–2020,
     raising the outcome by 5 from then on."""
@@ -62,8 +74,14 @@ def demand_panel(fresh_db: duckdb.DuckDBPyConnection) -> tuple[duckdb.DuckDBPyCo
             spend = [rng.uniform(50, 80) for _ in range(3)]
             cc = 40.0 if cut is None or y < cut else 10.0
             post = truth["did"] if cut is not None and y >= cut else 0.0
-            out = (truth["fsm_primary_pct"] * fsm + truth["under18_conceptions_per_1000"] * conc
-                   + alpha + gamma[y] + post + rng.normal(0, 1))
+            out = (
+                truth["fsm_primary_pct"] * fsm
+                + truth["under18_conceptions_per_1000"] * conc
+                + alpha
+                + gamma[y]
+                + post
+                + rng.normal(0, 1)
+            )
             obs += [
                 ("cpp_starts_per_10k", la, y, out),
                 ("fsm_primary_pct", la, y, fsm),

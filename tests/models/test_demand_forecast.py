@@ -61,8 +61,9 @@ def test_pooled_ar_beats_last_value_on_mean_reverting_series(
     ar_panel: Callable[[], duckdb.DuckDBPyConnection],
 ) -> None:
     con = ar_panel()
-    bt = ForecastBacktest(con, "cin_at31_per_10k", horizon=2,
-                          methods=("last_value", "drift", "pooled_ar")).fit()
+    bt = ForecastBacktest(
+        con, "cin_at31_per_10k", horizon=2, methods=("last_value", "drift", "pooled_ar")
+    ).fit()
     assert "pooled_ar" in bt.kept and bt.best == "pooled_ar"
     pooled = bt.pooled("pooled_ar")
     assert pooled.mase is not None and pooled.mase < bt.pooled("last_value").mase  # type: ignore[operator]

@@ -25,8 +25,14 @@ from cscwatch.models.risk import Backtest, BacktestResults, RiskData, check_trai
 
 @pytest.mark.parametrize(
     ("indicator", "year"),
-    [("rereferrals_pct", 2020), ("agency_rate_pct", 2021), ("spend_lac_per_child", 2019),
-     ("s47_per_10k", 2018), ("lac_at31_per_10k", 2022), ("under18_conceptions_per_1000", 2019)],
+    [
+        ("rereferrals_pct", 2020),
+        ("agency_rate_pct", 2021),
+        ("spend_lac_per_child", 2019),
+        ("s47_per_10k", 2018),
+        ("lac_at31_per_10k", 2022),
+        ("under18_conceptions_per_1000", 2019),
+    ],
 )
 def test_a_year_is_used_only_after_its_publication_date(indicator: str, year: int) -> None:
     day = published_on(indicator, year)
@@ -100,12 +106,30 @@ def _synthetic(n_per_year: int = 30, seed: int = 3) -> RiskData:
             signal = rng.normal()
             bad = rng.uniform() < 1 / (1 + np.exp(-(2.5 * signal - 2)))
             start = date(year, 1, 1) + timedelta(days=int(rng.integers(0, 300)))
-            rows.append((iid, f"{300 + iid % 50}", start, start + timedelta(days=60),
-                         4.0 if bad else 2.0, np.nan))
-            feats.append({"signal": signal, "noise": rng.normal(), "lead_score": signal,
-                          "prev_rank": np.nan})
-    cases = pd.DataFrame(rows, columns=["inspection_id", "la_code", "start_date",
-                                        "publication_date", "overall_rank", "hp_rank"])
+            rows.append(
+                (
+                    iid,
+                    f"{300 + iid % 50}",
+                    start,
+                    start + timedelta(days=60),
+                    4.0 if bad else 2.0,
+                    np.nan,
+                )
+            )
+            feats.append(
+                {"signal": signal, "noise": rng.normal(), "lead_score": signal, "prev_rank": np.nan}
+            )
+    cases = pd.DataFrame(
+        rows,
+        columns=[
+            "inspection_id",
+            "la_code",
+            "start_date",
+            "publication_date",
+            "overall_rank",
+            "hp_rank",
+        ],
+    )
     cases["as_at"] = cases["start_date"]
     frame = pd.DataFrame(feats)
     fs = risk_mod.FeatureSet(cases=cases, frame=frame, provenance=pd.DataFrame())

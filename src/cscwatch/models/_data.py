@@ -7,7 +7,8 @@ the models package lives here.
 Ofsted judgements come from the warehouse tables ``inspection`` and ``judgement``
 through :func:`cscwatch.store.inspections.read_inspections` when the warehouse has
 them, and otherwise from the snapshot file ``ofsted_judgements.csv`` read directly
-(same columns as the extraction writes). Either way they are normalised to one frame, :data:`JUDGEMENT_FRAME`.
+(same columns as the extraction writes). Either way they are normalised to one
+frame, :data:`JUDGEMENT_FRAME`.
 """
 
 from __future__ import annotations
@@ -144,13 +145,29 @@ def load_judgements(
 
         raw = pd.DataFrame(
             [
-                (i.file, i.la_code, i.framework.value, i.kind.value, i.start_date,
-                 i.publication_date, str(code), str(grade))
+                (
+                    i.file,
+                    i.la_code,
+                    i.framework.value,
+                    i.kind.value,
+                    i.start_date,
+                    i.publication_date,
+                    str(code),
+                    str(grade),
+                )
                 for i in read_inspections(con)
                 for code, grade in i.judgements.items()
             ],
-            columns=["file", "la_code", "framework", "kind", "start_date",
-                     "publication_date", "judgement", "grade"],
+            columns=[
+                "file",
+                "la_code",
+                "framework",
+                "kind",
+                "start_date",
+                "publication_date",
+                "judgement",
+                "grade",
+            ],
         )
     else:
         path = (snapshot_dir or Path()) / "ofsted_judgements.csv"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy.stats import rankdata
 
@@ -55,7 +57,7 @@ def reliability(y: np.ndarray, p: np.ndarray) -> list[tuple[float, float, int, f
     """(bin low, bin high, n, mean predicted, observed rate) for each non-empty bin."""
     out = []
     edges = RELIABILITY_EDGES
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         m = (p >= lo) & ((p < hi) | (hi == 1.0))
         if m.any():
             out.append((lo, hi, int(m.sum()), float(p[m].mean()), float(y[m].mean())))

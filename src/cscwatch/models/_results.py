@@ -48,10 +48,10 @@ def _load(tp: Any, value: Any) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return None if value is None else _load(args[0], value)
     if origin is tuple:
-        args = typing.get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_load(args[0], v) for v in value)
-        return tuple(_load(a, v) for a, v in zip(args, value, strict=True))
+        items = typing.get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(_load(items[0], v) for v in value)
+        return tuple(_load(a, v) for a, v in zip(items, value, strict=True))
     if origin is dict:
         _, vt = typing.get_args(tp)
         return {k: _load(vt, v) for k, v in value.items()}

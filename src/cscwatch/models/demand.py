@@ -134,25 +134,37 @@ class DemandResults:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> DemandResults:
         """Inverse of :meth:`to_dict`."""
-        return load(cls, data)  # type: ignore[arg-type]
+        return load(cls, data)
 
     @property
     def summary(self) -> str:
         """Plain-text summary."""
-        out = [f"{self.outcome}: {self.n_obs} authority-years, {self.n_authorities} "
-               f"authorities, {self.years[0]}–{self.years[-1]}; within R² {self.r2_within:.3f}"]
+        out = [
+            f"{self.outcome}: {self.n_obs} authority-years, {self.n_authorities} "
+            f"authorities, {self.years[0]}–{self.years[-1]}; within R² {self.r2_within:.3f}"
+        ]
         for c in self.coefficients:
-            out.append(f"  {c.name:<38} {c.estimate:9.3f} ({c.lower:.3f} to {c.upper:.3f}) "
-                       f"p={c.p_value:.3f}")
-        out.append("Variance shares: " + ", ".join(
-            f"{s.block} {s.share_of_variance:.1%}" for s in self.decomposition
-        ) + f", unexplained {self.unexplained_share:.1%}")
+            out.append(
+                f"  {c.name:<38} {c.estimate:9.3f} ({c.lower:.3f} to {c.upper:.3f}) "
+                f"p={c.p_value:.3f}"
+            )
+        out.append(
+            "Variance shares: "
+            + ", ".join(f"{s.block} {s.share_of_variance:.1%}" for s in self.decomposition)
+            + f", unexplained {self.unexplained_share:.1%}"
+        )
         return "\n".join(out)
 
 
 def _coef(name: str, est: float, se: float, p: float) -> Coefficient:
-    return Coefficient(name, float(est), float(se), float(est - 1.959964 * se),
-                       float(est + 1.959964 * se), float(p))
+    return Coefficient(
+        name,
+        float(est),
+        float(se),
+        float(est - 1.959964 * se),
+        float(est + 1.959964 * se),
+        float(p),
+    )
 
 
 def _r2(y: np.ndarray, blocks: list[np.ndarray]) -> float:
@@ -223,7 +235,10 @@ class DemandModel:
         if d.empty:
             raise InputError(f"no complete authority-years for {self.outcome}")
         res = PanelOLS(
-            d[self.outcome], d[list(self.covariates)], entity_effects=True, time_effects=True,
+            d[self.outcome],
+            d[list(self.covariates)],
+            entity_effects=True,
+            time_effects=True,
             drop_absorbed=True,
         ).fit(cov_type="clustered", cluster_entity=True)
         coefs = tuple(
@@ -232,19 +247,27 @@ class DemandModel:
         y = d[self.outcome].to_numpy()
         idx = d.index.to_frame(index=False)
         x = d[list(self.covariates)].to_numpy()
-        shap = shapley_r2(y, {
-            "covariates": (x - x.mean(axis=0)),
-            "year effects": _dummies(idx["year"]),
-            "authority effects": _dummies(idx["la_code"]),
-        })
+        shap = shapley_r2(
+            y,
+            {
+                "covariates": (x - x.mean(axis=0)),
+                "year effects": _dummies(idx["year"]),
+                "authority effects": _dummies(idx["la_code"]),
+            },
+        )
         total = sum(shap.values())
         shares = tuple(Share(k, v, v) for k, v in shap.items())
         event = event_study(self.con, self.event_outcome)
         return DemandResults(
-            outcome=self.outcome, n_obs=int(len(d)), n_authorities=int(idx["la_code"].nunique()),
-            years=tuple(int(v) for v in sorted(idx["year"].unique())), coefficients=coefs,
-            r2_within=float(res.rsquared_within), decomposition=shares,
-            unexplained_share=float(1 - total), event=event,
+            outcome=self.outcome,
+            n_obs=len(d),
+            n_authorities=int(idx["la_code"].nunique()),
+            years=tuple(int(v) for v in sorted(idx["year"].unique())),
+            coefficients=coefs,
+            r2_within=float(res.rsquared_within),
+            decomposition=shares,
+            unexplained_share=float(1 - total),
+            event=event,
         )
 
 
@@ -281,11 +304,15 @@ def event_study(con: duckdb.DuckDBPyConnection, outcome: str) -> EventStudy:
     )
     treated = d["event"].notna().groupby(level="la_code").any()
     return EventStudy(
-        outcome=outcome, n_obs=int(len(d)), n_treated=int(treated.sum()),
+        outcome=outcome,
+        n_obs=len(d),
+        n_treated=int(treated.sum()),
         n_control=int((~treated).sum()),
         coefficients=tuple(
             (k, _coef(n, res.params[n], res.std_errors[n], res.pvalues[n])) for k, n in names
         ),
-        pretrend_wald=opt(wald.stat), pretrend_df=int(wald.df), pretrend_p=opt(wald.pval),
+        pretrend_wald=opt(wald.stat),
+        pretrend_df=int(wald.df),
+        pretrend_p=opt(wald.pval),
         did=_coef("post_cut", did.params["post"], did.std_errors["post"], did.pvalues["post"]),
     )

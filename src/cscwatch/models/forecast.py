@@ -15,13 +15,14 @@ Methods
     and year of the training window (one parameter for ~150 short series, so it is
     estimated well where a per-authority model would not be). The ``h``-step error
     variance ``σ_h²`` is the pooled variance of the same rule's ``h``-step errors within
-    the training window (each made from the trailing mean at its own origin), scaled for each authority by a shrunken ratio of its own one-step
-    residual variance to the pooled one, ``r_i = (n_i s_i²/σ_1² + 5)/(n_i + 5)``;
-    intervals are ``exp(ẑ ± z σ_h √r_i)``.
+    the training window (each made from the trailing mean at its own origin), scaled
+    for each authority by a shrunken ratio of its own one-step residual variance to the
+    pooled one, ``r_i = (n_i s_i²/σ_1² + 5)/(n_i + 5)``; intervals are ``exp(ẑ ± z σ_h √r_i)``.
 ``damped``
     Holt's damped-trend exponential smoothing fitted to each authority alone
-    (statsmodels; series shorter than six years fall back to last value), interval variance ``σ²(1 + Σ_{j<h} c_j²)``, ``c_j = α(1 + β φ_j)``,
-    ``φ_j = φ + … + φ^j`` (ETS(A,Ad,N)).
+    (statsmodels; series shorter than six years fall back to last value), interval
+    variance ``σ²(1 + Σ_{j<h} c_j²)``, ``c_j = α(1 + β φ_j)``, ``φ_j = φ + … + φ^j``
+    (ETS(A,Ad,N)).
 
 Backtest
 --------
@@ -101,7 +102,7 @@ def _trailing_mean(z: np.ndarray) -> np.ndarray:
     c = np.r_[0.0, np.cumsum(z)]
     idx = np.arange(1, z.size + 1)
     lo = np.maximum(idx - _WINDOW, 0)
-    return (c[idx] - c[lo]) / (idx - lo)
+    return np.asarray((c[idx] - c[lo]) / (idx - lo), dtype=float)
 
 
 def _pooled_rho(series: dict[str, np.ndarray], horizon: int) -> tuple[float, np.ndarray, float]:
@@ -152,9 +153,7 @@ def _damped(y: np.ndarray, horizon: int) -> _Fc:
     return _Fc(np.asarray(fit.forecast(horizon), dtype=float), np.sqrt(v))
 
 
-def forecast_series(
-    series: dict[str, np.ndarray], method: str, horizon: int
-) -> dict[str, _Fc]:
+def forecast_series(series: dict[str, np.ndarray], method: str, horizon: int) -> dict[str, _Fc]:
     """Forecast every series (authority → values in year order) by ``method``."""
     out: dict[str, _Fc] = {}
     h = np.arange(1, horizon + 1, dtype=float)
@@ -188,13 +187,13 @@ def _series(panel: pd.Series, last_year: int) -> dict[str, np.ndarray]:
     """Authority → consecutive values up to ``last_year`` (the trailing unbroken run)."""
     out = {}
     wide = panel.unstack("year")
-    wide = wide.loc[:, [c for c in wide.columns if c <= last_year]]
+    wide = wide.loc[:, np.asarray(wide.columns, dtype=int) <= last_year]
     for la, row in wide.iterrows():
         vals = row.to_numpy(dtype=float)
         if np.isnan(vals[-1]) if vals.size else True:
             continue
         gaps = np.flatnonzero(np.isnan(vals))
-        run = vals[gaps[-1] + 1:] if gaps.size else vals
+        run = vals[gaps[-1] + 1 :] if gaps.size else vals
         if run.size >= _MIN_YEARS:
             out[str(la)] = run
     return out
@@ -238,7 +237,7 @@ class ForecastBacktestResults:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ForecastBacktestResults:
         """Inverse of :meth:`to_dict`."""
-        return load(cls, data)  # type: ignore[arg-type]
+        return load(cls, data)
 
     def pooled(self, method: str) -> MethodScore:
         """The method's scores pooled over horizons."""
@@ -247,20 +246,22 @@ class ForecastBacktestResults:
     @property
     def summary(self) -> str:
         """Plain-text table of pooled scores."""
-        out = [f"{self.indicator}: origins {self.origins[0]}–{self.origins[-1]}, "
-               f"horizon {self.horizon}; best kept method: {self.best}"]
+        out = [
+            f"{self.indicator}: origins {self.origins[0]}–{self.origins[-1]}, "
+            f"horizon {self.horizon}; best kept method: {self.best}"
+        ]
         for s in self.scores:
             if s.horizon == 0:
-                out.append(f"  {s.method:<11} MASE {s.mase:.3f}  MAPE {s.mape:.1f}%  "
-                           f"cover80 {s.coverage80:.2f}  cover95 {s.coverage95:.2f}  n={s.n}")
+                out.append(
+                    f"  {s.method:<11} MASE {s.mase:.3f}  MAPE {s.mape:.1f}%  "
+                    f"cover80 {s.coverage80:.2f}  cover95 {s.coverage95:.2f}  n={s.n}"
+                )
         return "\n".join(out)
 
 
 def _load(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.Series:
     if indicator not in FORECASTABLE:
-        raise InputError(
-            f"cannot forecast {indicator!r}; use one of {', '.join(FORECASTABLE)}"
-        )
+        raise InputError(f"cannot forecast {indicator!r}; use one of {', '.join(FORECASTABLE)}")
     return load_panel(con, (indicator,))[indicator].dropna()
 
 
@@ -293,10 +294,19 @@ class ForecastBacktest:
 
     def _fit(self) -> ForecastBacktestResults:
         years = sorted(self.panel.index.get_level_values("year").unique())
-        origins = [t for t in years[FIRST_ORIGIN_OFFSET - 1:] if t < years[-1]]
+        origins = [t for t in years[FIRST_ORIGIN_OFFSET - 1 :] if t < years[-1]]
         if not origins:
             raise InputError(f"{self.indicator}: too few years to backtest")
-        actual = self.panel.unstack("year")
+        keys = self.panel.index
+        actual: dict[tuple[str, int], float] = {
+            (str(la), int(y)): float(v)
+            for la, y, v in zip(
+                keys.get_level_values("la_code"),
+                keys.get_level_values("year"),
+                self.panel.to_numpy(dtype=float),
+                strict=True,
+            )
+        }
         rec: list[tuple[str, int, float, float, bool, bool]] = []
         for t in origins:
             series = _series(self.panel, t)
@@ -308,38 +318,64 @@ class ForecastBacktest:
                     lo80, hi80 = fc.bounds(_Z80)
                     lo95, hi95 = fc.bounds(_Z95)
                     for h in range(1, self.horizon + 1):
-                        yr = t + h
-                        if yr not in actual.columns:
-                            continue
-                        a = actual.at[la, yr] if la in actual.index else np.nan
+                        a = actual.get((la, t + h), np.nan)
                         if not np.isfinite(a) or scale <= 0 or a <= 0:
                             continue
                         e = abs(a - fc.point[h - 1])
-                        rec.append((method, h, e / scale, 100 * e / a,
-                                    bool(lo80[h - 1] <= a <= hi80[h - 1]),
-                                    bool(lo95[h - 1] <= a <= hi95[h - 1])))
+                        rec.append(
+                            (
+                                method,
+                                h,
+                                e / scale,
+                                100 * e / a,
+                                bool(lo80[h - 1] <= a <= hi80[h - 1]),
+                                bool(lo95[h - 1] <= a <= hi95[h - 1]),
+                            )
+                        )
         df = pd.DataFrame(rec, columns=["method", "h", "ase", "ape", "in80", "in95"])
         scores = []
         for method in self.methods:
             d = df.loc[df["method"] == method]
             for h in range(0, self.horizon + 1):
                 dh = d if h == 0 else d.loc[d["h"] == h]
-                scores.append(MethodScore(
-                    method, h, int(len(dh)), opt(dh["ase"].mean()), opt(dh["ape"].mean()),
-                    opt(dh["in80"].mean()), opt(dh["in95"].mean()),
-                ))
+                scores.append(
+                    MethodScore(
+                        method,
+                        h,
+                        len(dh),
+                        opt(dh["ase"].mean()),
+                        opt(dh["ape"].mean()),
+                        opt(dh["in80"].mean()),
+                        opt(dh["in95"].mean()),
+                    )
+                )
         base = next(s.mase for s in scores if s.method == "last_value" and s.horizon == 0)
         kept = tuple(
-            s.method for s in scores
-            if s.horizon == 0 and s.method not in BASELINES and s.mase is not None
-            and base is not None and s.mase < base
+            s.method
+            for s in scores
+            if s.horizon == 0
+            and s.method not in BASELINES
+            and s.mase is not None
+            and base is not None
+            and s.mase < base
         )
-        best = min(kept, key=lambda m: next(
-            s.mase or np.inf for s in scores if s.method == m and s.horizon == 0
-        )) if kept else "last_value"
+        best = (
+            min(
+                kept,
+                key=lambda m: next(
+                    s.mase or np.inf for s in scores if s.method == m and s.horizon == 0
+                ),
+            )
+            if kept
+            else "last_value"
+        )
         return ForecastBacktestResults(
-            self.indicator, self.horizon, tuple(int(o) for o in origins), tuple(scores),
-            kept, best,
+            self.indicator,
+            self.horizon,
+            tuple(int(o) for o in origins),
+            tuple(scores),
+            kept,
+            best,
         )
 
 
@@ -382,14 +418,16 @@ class ForecastResults:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ForecastResults:
         """Inverse of :meth:`to_dict`."""
-        return load(cls, data)  # type: ignore[arg-type]
+        return load(cls, data)
 
     @property
     def summary(self) -> str:
         """First rows as text."""
         head = [f"{self.indicator} by {self.method} ({self.method_reason})"]
-        head += [f"  {r.name} {r.year}: {r.point:.1f} (95% {r.lower95:.1f}–{r.upper95:.1f})"
-                 for r in self.rows[:10]]
+        head += [
+            f"  {r.name} {r.year}: {r.point:.1f} (95% {r.lower95:.1f}–{r.upper95:.1f})"
+            for r in self.rows[:10]
+        ]
         return "\n".join(head)
 
 
@@ -414,13 +452,16 @@ class ForecastModel:
     def fit(self) -> ForecastResults:
         """Choose the method by backtest and forecast."""
         panel = _load(self.con, self.indicator)
-        bt = self.backtest or ForecastBacktest(None, self.indicator, horizon=self.horizon,
-                                               panel=panel).fit()
+        bt = (
+            self.backtest
+            or ForecastBacktest(None, self.indicator, horizon=self.horizon, panel=panel).fit()
+        )
         base = bt.pooled("last_value").mase
         best = bt.pooled(bt.best).mase
         reason = (
             f"lowest backtest MASE {best:.3f} vs last value {base:.3f}"
-            if bt.best != "last_value" else "no method beat last value in the backtest"
+            if bt.best != "last_value"
+            else "no method beat last value in the backtest"
         )
         last = int(panel.index.get_level_values("year").max())
         auths = load_authorities(self.con)
@@ -437,7 +478,16 @@ class ForecastModel:
             lo80, hi80 = fc.bounds(_Z80)
             lo95, hi95 = fc.bounds(_Z95)
             for h in range(self.horizon):
-                rows.append(ForecastRow(la, names[la], last + h + 1, float(fc.point[h]),
-                                        float(lo80[h]), float(hi80[h]), float(lo95[h]),
-                                        float(hi95[h])))
+                rows.append(
+                    ForecastRow(
+                        la,
+                        names[la],
+                        last + h + 1,
+                        float(fc.point[h]),
+                        float(lo80[h]),
+                        float(hi80[h]),
+                        float(lo95[h]),
+                        float(hi95[h]),
+                    )
+                )
         return ForecastResults(self.indicator, bt.best, reason, last, self.horizon, tuple(rows))

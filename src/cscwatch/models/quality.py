@@ -97,7 +97,7 @@ class QualityResults:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> QualityResults:
         """Inverse of :meth:`to_dict`."""
-        return load(cls, data)  # type: ignore[arg-type]
+        return load(cls, data)
 
     @property
     def summary(self) -> str:
@@ -105,15 +105,17 @@ class QualityResults:
         out = [f"Grade in force on {self.as_at} against year-{self.year} measures"]
         for m in self.measures:
             rho = "n/a" if m.spearman is None else f"{m.spearman:+.2f}"
-            out.append(f"  {m.measure:<32} n={m.n:<4} Spearman {rho} "
-                       f"({m.spearman_lower}–{m.spearman_upper}) KW p={m.kruskal_p}")
+            out.append(
+                f"  {m.measure:<32} n={m.n:<4} Spearman {rho} "
+                f"({m.spearman_lower}–{m.spearman_upper}) KW p={m.kruskal_p}"
+            )
         return "\n".join(out)
 
 
 def _boot_mean(x: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
     if x.size == 0:
         return np.full(n_boot, np.nan)
-    return rng.choice(x, size=(n_boot, x.size), replace=True).mean(axis=1)
+    return np.asarray(rng.choice(x, size=(n_boot, x.size), replace=True).mean(axis=1))
 
 
 class QualityModel:
@@ -157,20 +159,26 @@ class QualityModel:
         self, name: str, x: np.ndarray, g: np.ndarray, rng: np.random.Generator
     ) -> MeasureResult:
         if x.size < 8:
-            return MeasureResult(name, int(x.size), None, None, None, None, None, None, (),
-                                 None, None, None)
+            return MeasureResult(
+                name, int(x.size), None, None, None, None, None, None, (), None, None, None
+            )
         rho, p = spearmanr(x, g)
         idx = rng.integers(0, x.size, size=(self.n_boot, x.size))
-        boots = np.array([spearmanr(x[i], g[i])[0] if np.ptp(g[i]) > 0 and np.ptp(x[i]) > 0
-                          else np.nan for i in idx])
+        boots = np.array(
+            [
+                spearmanr(x[i], g[i])[0] if np.ptp(g[i]) > 0 and np.ptp(x[i]) > 0 else np.nan
+                for i in idx
+            ]
+        )
         lo, hi = percentile_ci(boots)
         groups, samples = [], {}
         for k, label in _GRADES.items():
             xs = x[g == k]
             samples[k] = _boot_mean(xs, rng, self.n_boot)
             glo, ghi = percentile_ci(samples[k]) if xs.size >= 2 else (None, None)
-            groups.append(GroupMean(label, int(xs.size), opt(xs.mean()) if xs.size else None,
-                                    glo, ghi))
+            groups.append(
+                GroupMean(label, int(xs.size), opt(xs.mean()) if xs.size else None, glo, ghi)
+            )
         present = [x[g == k] for k in _GRADES if (g == k).sum() >= 2]
         h, kp = kruskal(*present) if len(present) >= 2 else (np.nan, np.nan)
         diff = None
@@ -179,6 +187,16 @@ class QualityModel:
             diff = opt(x[g == 4].mean() - x[g == 2].mean())
             dlo, dhi = percentile_ci(samples[4] - samples[2])
         return MeasureResult(
-            name, int(x.size), opt(rho), lo, hi, opt(p), opt(h), opt(kp), tuple(groups),
-            diff, dlo, dhi,
+            name,
+            int(x.size),
+            opt(rho),
+            lo,
+            hi,
+            opt(p),
+            opt(h),
+            opt(kp),
+            tuple(groups),
+            diff,
+            dlo,
+            dhi,
         )

@@ -288,7 +288,7 @@ class BacktestResults:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> BacktestResults:
         """Inverse of :meth:`to_dict`."""
-        return load(cls, data)  # type: ignore[arg-type]
+        return load(cls, data)
 
     def metric(self, model: str) -> MetricRow:
         """The metrics row of ``model``."""
@@ -507,7 +507,7 @@ class RiskRanking:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> RiskRanking:
         """Inverse of :meth:`to_dict`."""
-        return load(cls, data)  # type: ignore[arg-type]
+        return load(cls, data)
 
     @property
     def summary(self) -> str:
@@ -631,6 +631,9 @@ def _in_force(
     for la, g in done.sort_values(["publication_date", "start_date"]).groupby("la_code"):
         last = g.iloc[-1]
         pub = last["publication_date"]
-        out[str(la)] = (_GRADES[float(last["overall_rank"])], pub,
-                        round((as_at - pub).days / 365.25, 2))
+        out[str(la)] = (
+            _GRADES[float(last["overall_rank"])],
+            pub,
+            round((as_at - pub).days / 365.25, 2),
+        )
     return out

@@ -178,7 +178,8 @@ def quality(
                 f"{_f(m.spearman)} ({_f(m.spearman_lower)} to {_f(m.spearman_upper)})",
                 _f(good.mean if good else None, 1),
                 _f(inad.mean if inad else None, 1),
-                f"{_f(m.inadequate_minus_good, 1)} ({_f(m.diff_lower, 1)} to {_f(m.diff_upper, 1)})",
+                f"{_f(m.inadequate_minus_good, 1)} "
+                f"({_f(m.diff_lower, 1)} to {_f(m.diff_upper, 1)})",
                 _f(m.kruskal_p, 4),
             ]
         )

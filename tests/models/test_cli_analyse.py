@@ -1,0 +1,70 @@
+"""The model commands on the real warehouse: JSON shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from cscwatch.core.config import Settings
+
+CliRunner = Callable[..., tuple[int, str, str]]
+
+
+def _env(warehouse: Settings) -> dict[str, str]:
+    return {"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
+
+
+def test_risk_ranks_every_current_authority(cli: CliRunner, warehouse: Settings) -> None:
+    code, out, err = cli("risk", "--as-at", "2024-06-01", "--format", "json", env=_env(warehouse))
+    assert code == 0, err
+    data = json.loads(out)
+    rows = data["rows"]
+    assert len(rows) >= 150 and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    probs = [r["probability"] for r in rows]
+    assert probs == sorted(probs, reverse=True) and all(0 < p < 1 for p in probs)
+    assert all(len(r["drivers"]) == 3 for r in rows)
+    assert data["as_at"] == "2024-06-01"
+    dated = [r for r in rows if r["judgement_published"]]
+    assert dated and all(r["judgement_published"] <= "2024-06-01" for r in dated)
+
+
+def test_forecast_json_names_its_method(cli: CliRunner, warehouse: Settings) -> None:
+    code, out, err = cli(
+        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "2",
+        "--format", "json", env=_env(warehouse),
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["method"] in ("last_value", "drift", "pooled_ar", "damped")
+    assert data["method_reason"]
+    assert [r["year"] for r in data["rows"]] == [data["last_year"] + 1, data["last_year"] + 2]
+    assert {r["la_code"] for r in data["rows"]} == {"352"}
+
+
+def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:
+    code, out, err = cli("analyse", "demand", "--format", "json", env=_env(warehouse))
+    assert code == 0, err
+    data = json.loads(out)
+    shares = [s["share_of_variance"] for s in data["decomposition"]]
+    assert sum(shares) + data["unexplained_share"] == pytest.approx(1.0)
+    assert data["event"]["pretrend_df"] == 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("forecast", "referrals"),
+        ("forecast", "cin_at31_per_10k", "--horizon", "9"),
+        ("risk", "--as-at", "31/12/2024"),
+        ("risk", "--target", "care_leavers"),
+        ("analyse", "quality", "--year", "1999"),
+        ("analyse", "demand", "--outcome", "referrals"),
+        ("analyse", "demand", "--format", "csv"),
+    ],
+)
+def test_bad_input_exits_2(cli: CliRunner, warehouse: Settings, args: tuple[str, ...]) -> None:
+    code, _, err = cli(*args, env=_env(warehouse))
+    assert code == 2
+    assert err.startswith("error:") and "Traceback" not in err

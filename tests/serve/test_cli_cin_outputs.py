@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-from conftest import CliRunner
+#: The ``cli`` fixture of tests/conftest.py: (exit code, stdout, stderr).
+CliRunner = Callable[..., tuple[int, str, str]]
 
 
 def test_synth_measures_journeys(cli: CliRunner, tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.pool = pool
+    app.state.authority_cache = {}
 
     from cscwatch.serve.api import _routers
     from cscwatch.serve.web import install_pages, render_error_page

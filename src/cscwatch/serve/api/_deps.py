@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.types import Year, parse_year
+from cscwatch.indicators.authorities import Authority, resolve_authority
 from cscwatch.serve.api._warehouse import WarehousePool
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Page",
     "PageLinks",
     "PageMeta",
+    "authority",
     "csv_response",
     "get_con",
     "jsonable",
@@ -30,6 +32,24 @@ __all__ = [
     "paginate",
     "parse_years",
 ]
+
+
+def authority(request: Request, con: duckdb.DuckDBPyConnection, text: str) -> Authority:
+    """:func:`resolve_authority`, remembered per warehouse file (names don't change in one).
+
+    Resolving takes three small queries, as long as the rest of a typical request.
+    """
+    tag = getattr(request.state, "warehouse_tag", None)
+    cache: dict[tuple[str, str], Authority] = request.app.state.authority_cache
+    key = (str(tag), text.strip().lower())
+    found = cache.get(key) if tag is not None else None
+    if found is None:
+        found = resolve_authority(con, text)
+        if tag is not None:
+            if len(cache) > 4096:
+                cache.clear()
+            cache[key] = found
+    return found
 
 
 def get_con(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.authorities import list_authorities, resolve_authority
+from cscwatch.indicators.authorities import list_authorities
 from cscwatch.indicators.observations import query_observations
 from cscwatch.serve.api._deps import (
     Con,
@@ -21,6 +21,7 @@ from cscwatch.serve.api._deps import (
     paginate,
     parse_years,
 )
+from cscwatch.serve.api._deps import authority as resolve
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 
 __all__ = ["TIDY_COLUMNS", "ObservationOut", "router"]
@@ -155,7 +156,7 @@ def get_observations(
     """
     la_codes = None
     if authority:
-        la_codes = [resolve_authority(con, a).la_code for a in authority]
+        la_codes = [resolve(request, con, a).la_code for a in authority]
     years = parse_years(year, year_from, year_to)
     if region is not None and not region.upper().startswith("E12"):
         raise InputError(f"region {region!r}: use a region GSS code such as E12000002")

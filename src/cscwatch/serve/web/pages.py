@@ -89,7 +89,11 @@ def authorities(
         try:
             la = resolve_authority(con, authority)
         except UnknownAuthorityError as exc:
-            error = str(exc)
+            error = f"No authority is called “{authority.strip()}”."
+            if exc.suggestions:
+                error += " Did you mean " + " or ".join(exc.suggestions) + "?"
+            else:
+                error += " Enter a name, LA number or GSS code, like Manchester or 352."
         else:
             return RedirectResponse(f"/authorities/{la.la_code}", status_code=303)
     ctx = views.authority_list(con)

@@ -29,6 +29,10 @@ def test_choose_an_authority_opens_its_profile_with_charts(page: Page, artifacts
     assert "Funnel plot" in block.inner_text()
     summary = page.locator("#table-summary")
     assert summary.locator("tbody tr").count() >= 40
+    ofsted = page.locator("#ofsted")
+    assert ofsted.locator("tbody tr").count() >= 2
+    assert "Latest overall effectiveness judgement" in ofsted.inner_text()
+    ofsted.screenshot(path=str(artifacts / "profile-ofsted.png"))
     _shot(page, artifacts, "profile-top")
     block.scroll_into_view_if_needed()
     block.screenshot(path=str(artifacts / "profile-chart.png"))

@@ -138,6 +138,8 @@ def test_page_csv_downloads(api: httpx.Client) -> None:
     for url in (
         "/tables/map.csv?indicator=cpp_at31_per_10k",
         "/tables/headlines.csv",
+        "/tables/ofsted.csv",
+        "/authorities/352/tables/ofsted.csv",
         "/authorities.csv",
         "/indicators.csv",
         "/authorities/352/tables/summary.csv",

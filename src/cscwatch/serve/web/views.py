@@ -224,7 +224,13 @@ def overview(
     svg, table = _map_and_table(
         settings, ind, year, values, table_id="map", csv_href=f"/tables/map.csv?{query}"
     )
+    ofsted, ofsted_table = _ofsted_summary(con)
+    tables = [trend_table, _csv_columns_for_values(table)]
+    if ofsted_table is not None:
+        tables.append(ofsted_table)
     return {
+        "ofsted": ofsted,
+        "ofsted_table": ofsted_table,
         "indicator": ind,
         "year": year,
         "years": years,
@@ -234,8 +240,50 @@ def overview(
         "map": svg,
         "map_table": table,
         "palette": maps.PALETTE,
-        "tables": [trend_table, _csv_columns_for_values(table)],
+        "tables": tables,
     }
+
+
+_GRADES = (
+    ("outstanding", "Outstanding"),
+    ("good", "Good"),
+    ("requires_improvement", "Requires improvement"),
+    ("inadequate", "Inadequate"),
+)
+
+
+def _ofsted_summary(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any] | None, Table | None]:
+    """Overall effectiveness grades in force, on the latest publication date held."""
+    from cscwatch.indicators.judgements import summarise_judgements
+    from cscwatch.store.inspections import has_inspection_tables, read_inspections
+
+    if not has_inspection_tables(con):
+        return None, None
+    inspections = read_inspections(con)
+    dates = [i.publication_date for i in inspections if i.publication_date]
+    if not dates:
+        return None, None
+    s = summarise_judgements(inspections, max(dates)).to_dict()
+    t = Table(
+        id="ofsted",
+        caption=f"Ofsted overall effectiveness in force, {max(dates):%-d %B %Y}",
+        columns=[Column("Grade"), Column("Authorities", True), Column("Share", True)],
+        csv_columns=("grade", "authorities", "percent"),
+        csv_href="/tables/ofsted.csv",
+    )
+    for code, label in _GRADES:
+        n, pct = s["counts"].get(code, 0), s["percent"].get(code, 0.0)
+        t.rows.append(Row([label, str(n), f"{pct:.1f}%"], [code, n, pct]))
+    bars = [
+        {
+            "label": label,
+            "n": s["counts"].get(code, 0),
+            "pct": s["percent"].get(code, 0.0),
+            "code": code,
+        }
+        for code, label in _GRADES
+    ]
+    return {"as_at": max(dates), "n": s["n"], "stale": s["stale"], "bars": bars}, t
 
 
 def authority_list(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -281,7 +329,15 @@ def profile(
         data = s.data(ctx)
         if data is not None:
             sections.append({"section": s, "data": data})
-    return {"authority": auth, "year": year, "sections": sections, "tables": ctx.tables}
+    lo = min(i.years[0] for i in CATALOGUE.values())
+    hi = max(i.years[1] for i in CATALOGUE.values())
+    return {
+        "authority": auth,
+        "year": year,
+        "years": list(range(hi, lo - 1, -1)),
+        "sections": sections,
+        "tables": ctx.tables,
+    }
 
 
 def indicator_list() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from cscwatch.core.config import Settings
+from cscwatch.models.risk import RiskRanking
 
 CliRunner = Callable[..., tuple[int, str, str]]
 
@@ -28,6 +29,7 @@ def test_risk_ranks_every_current_authority(cli: CliRunner, warehouse: Settings)
     assert data["as_at"] == "2024-06-01"
     dated = [r for r in rows if r["judgement_published"]]
     assert dated and all(r["judgement_published"] <= "2024-06-01" for r in dated)
+    assert RiskRanking.from_dict(data).to_dict() == data  # the JSON round-trips
 
 
 def test_forecast_json_names_its_method(cli: CliRunner, warehouse: Settings) -> None:

@@ -303,7 +303,28 @@ def _quality_page(res: quality_mod.QualityResults, figdir: Path) -> str:
 # --------------------------------------------------------------------------- demand
 
 
-def _demand_page(results: list[demand_mod.DemandResults], figdir: Path) -> str:
+def _shares_table(results: Sequence[demand_mod.DemandResults]) -> str:
+    return _table(
+        ["outcome", "authority-years", "years", "covariates", "year effects",
+         "authority effects", "unexplained"],
+        [
+            [
+                r.outcome,
+                str(r.n_obs),
+                f"{r.years[0]}–{r.years[-1]}",
+                *[f"{s.share_of_variance:.1%}" for s in r.decomposition],
+                f"{r.unexplained_share:.1%}",
+            ]
+            for r in results
+        ],
+    )  # fmt: skip
+
+
+def _demand_page(
+    results: list[demand_mod.DemandResults],
+    sensitivity: list[demand_mod.DemandResults],
+    figdir: Path,
+) -> str:
     plt = _fig(figdir / "demand_event_study.png")
     fig, axes = plt.subplots(1, len(results), figsize=(9, 2.6))  # type: ignore[attr-defined]
     for ax, res in zip(axes, results, strict=True):
@@ -336,35 +357,31 @@ def _demand_page(results: list[demand_mod.DemandResults], figdir: Path) -> str:
         "## Variance decomposition",
         "",
     ]
-    parts.append(
-        _table(
-            [
-                "outcome",
-                "authority-years",
-                "years",
-                "covariates",
-                "year effects",
-                "authority effects",
-                "unexplained",
-            ],
-            [
-                [
-                    r.outcome,
-                    str(r.n_obs),
-                    f"{r.years[0]}–{r.years[-1]}",
-                    *[f"{s.share_of_variance:.1%}" for s in r.decomposition],
-                    f"{r.unexplained_share:.1%}",
-                ]
-                for r in results
-            ],
-        )
-    )
+    parts.append(_shares_table(results))
     parts += [
         "",
         "The covariates vary mostly between authorities, so in the Shapley "
         "average they take much of the between-authority variation they share with "
         "the authority effects; the fixed-effects coefficients below use only "
-        "within-authority change.",
+        "within-authority change. Under-18 conceptions end in 2022, which limits the "
+        "main sample to 2017–2022 (2021–2022 for looked-after children, whose rates start "
+        "in 2021: with two years the authority effects absorb nearly everything). "
+        "Sensitivity without conceptions, on every year with the other covariates:",
+        "",
+        _shares_table(sensitivity),
+        "",
+        "Coefficients without conceptions:",
+        "",
+        _table(
+            ["outcome", *[c.name for c in sensitivity[0].coefficients]],
+            [
+                [
+                    r.outcome,
+                    *[f"{c.estimate:.2f} ({c.lower:.2f} to {c.upper:.2f})" for c in r.coefficients],
+                ]
+                for r in sensitivity
+            ],
+        ),
         "",
     ]
     for r in results:
@@ -520,8 +537,16 @@ def write_methods(
     put("quality.md", _quality_page(quality, figdir))
 
     demand = [demand_mod.DemandModel(con, o).fit() for o in demand_mod.OUTCOMES]
-    put_json("demand.json", {r.outcome: r.to_dict() for r in demand})
-    put("demand.md", _demand_page(demand, figdir))
+    no_conc = tuple(c for c in demand_mod.COVARIATES if c != "under18_conceptions_per_1000")
+    sens = [demand_mod.DemandModel(con, o, covariates=no_conc).fit() for o in demand_mod.OUTCOMES]
+    put_json(
+        "demand.json",
+        {
+            "main": {r.outcome: r.to_dict() for r in demand},
+            "without_conceptions": {r.outcome: r.to_dict() for r in sens},
+        },
+    )
+    put("demand.md", _demand_page(demand, sens, figdir))
 
     fc = [forecast_mod.ForecastBacktest(con, i).fit() for i in forecast_mod.FORECASTABLE]
     put_json("forecast.json", {r.indicator: r.to_dict() for r in fc})

@@ -15,7 +15,10 @@ For each measure:
   Inadequate − Good with its interval;
 * the Kruskal–Wallis test across grades.
 
-These are associations across authorities in one year, not effects.
+These are associations across authorities in one year, not effects: the arrow may
+point from the grade to the measure (an Inadequate judgement is often followed by
+social workers leaving and agency staff filling posts), and the early-warning backtest
+(``docs/methods/risk.md``) asks the forward-looking question instead.
 """
 
 from __future__ import annotations

@@ -17,6 +17,11 @@ Features of one case (an authority at a date)
 * spend (:data:`SPEND`) and deprivation (``fsm_primary_pct``): value;
 * the previous graded Ofsted judgement published before ``d``: its overall grade rank
   (1 outstanding … 4 inadequate), whether it was inadequate, and its age in years;
+* spend lines published as gross £ are divided by the population aged 0–17
+  (see ``_data.GROSS_SPEND``); ``spend_social_work_per_child`` is LAIT's weekly unit cost;
+* statistical neighbours are the 2021 model's for every year (the 2025 model for
+  authorities created since): a groupings-only anachronism for features before 2021,
+  no outcome data;
 * ``lead_score``: the transparent lead-indicator score — the mean over available lead
   indicators of polarity-signed z-scores (z against all authorities in the same year,
   signed so that positive is worse), equal weights.

@@ -80,8 +80,14 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
     key = " ".join(text.strip().lower().split())
     if key.startswith("e") and key[1:].isdigit():
         key = key  # GSS code, already lower-case
+    # One query: the authority with its predecessors and successors as lists.
     rows = con.execute(
-        f"SELECT {_COLUMNS} FROM authority WHERE la_code IN "
+        f"SELECT {_COLUMNS}, "
+        "(SELECT list(predecessor ORDER BY predecessor) FROM authority_succession "
+        " WHERE successor = a.la_code), "
+        "(SELECT list(successor ORDER BY successor) FROM authority_succession "
+        " WHERE predecessor = a.la_code) "
+        "FROM authority a WHERE la_code IN "
         "(SELECT la_code FROM authority_alias WHERE alias = ?) "
         "ORDER BY is_current DESC, la_code",
         [key],
@@ -94,18 +100,5 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
         suggestions = [str(lower.get(c, c)) for c in close][:3]
         raise UnknownAuthorityError(text, suggestions)
     auth = _from_row(rows[0])
-    pred = [
-        r[0]
-        for r in con.execute(
-            "SELECT predecessor FROM authority_succession WHERE successor = ? ORDER BY 1",
-            [auth.la_code],
-        ).fetchall()
-    ]
-    succ = [
-        r[0]
-        for r in con.execute(
-            "SELECT successor FROM authority_succession WHERE predecessor = ? ORDER BY 1",
-            [auth.la_code],
-        ).fetchall()
-    ]
+    pred, succ = rows[0][-2] or [], rows[0][-1] or []
     return Authority(**{**auth.__dict__, "predecessors": tuple(pred), "successors": tuple(succ)})

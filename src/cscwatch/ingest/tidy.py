@@ -9,6 +9,7 @@ row and column of the first bad one.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,55 +210,72 @@ def stage_tidy(con: duckdb.DuckDBPyConnection, source: TidySource, folder: Path)
         raise SourceFileError(
             "not a readable CSV: " + str(exc).splitlines()[0], path=str(path), row=line
         ) from exc
-    columns = {
-        r[0].lstrip("\ufeff")
+    names = [
+        str(r[0])
         for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
         ).fetchall()
-    }
+    ]
+    columns = {n.lstrip("\ufeff") for n in names}
     for col in source.required:
         if col not in columns:
             raise SchemaError("declared column is missing", path=str(path), column=col)
     # A BOM on the first header makes DuckDB keep it in the name; rename it away.
-    for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-    ).fetchall():
-        if r[0].startswith("\ufeff"):
-            con.execute(f"ALTER TABLE {table} RENAME {_q(r[0])} TO {_q(r[0].lstrip(chr(0xFEFF)))}")
-    checks = " UNION ALL ".join(
-        f"SELECT _row, '{m}' AS col FROM {table} WHERE {_q(m)} IS NOT NULL "
+    for name in names:
+        if name.startswith("\ufeff"):
+            con.execute(f"ALTER TABLE {table} RENAME {_q(name)} TO {_q(name.lstrip(chr(0xFEFF)))}")
+    _check_cells(con, table, source, path)
+    return table
+
+
+def _check_cells(
+    con: duckdb.DuckDBPyConnection, table: str, source: TidySource, path: Path
+) -> None:
+    """Check every measure cell, ``time_period`` and ``geographic_level`` in one pass.
+
+    The first bad measure cell (lowest row; on one row, the first declared column) is
+    reported before a bad year, and a bad year before a bad geographic level.
+    """
+    firsts = [
+        f"min(_row) FILTER (WHERE {_q(m)} IS NOT NULL "
         f"AND trim({_q(m)}) NOT IN ({_SYMBOLS_SQL}, '') "
-        f"AND TRY_CAST(trim({_q(m)}) AS DOUBLE) IS NULL"
+        f"AND TRY_CAST(trim({_q(m)}) AS DOUBLE) IS NULL)"
         for m in source.measures
+    ]
+    firsts.append(
+        "min(_row) FILTER (WHERE time_period IS NULL "
+        "OR NOT regexp_full_match(trim(time_period), '[0-9]{4}([0-9]{2})?'))"
     )
-    bad = con.execute(f"SELECT _row, col FROM ({checks}) ORDER BY _row LIMIT 1").fetchone()
-    if bad is not None:
+    # NOT IN is NULL (not true) for a NULL level, so a missing level is not flagged.
+    firsts.append(
+        "min(_row) FILTER (WHERE geographic_level NOT IN "
+        "('National', 'Regional', 'Local authority'))"
+    )
+    found = con.execute(f"SELECT {', '.join(firsts)} FROM {table}").fetchone()
+    assert found is not None  # an aggregate always returns one row
+    *measure_rows, year_row, level_row = found
+    bad = [(int(r), k) for k, r in enumerate(measure_rows) if r is not None]
+    if bad:
+        row, k = min(bad)
         raise SchemaError(
             "value is neither a number nor a publisher's symbol (c, x, z, u, k, low)",
             path=str(path),
-            row=int(bad[0]),
-            column=str(bad[1]),
+            row=row,
+            column=source.measures[k],
         )
-    bad = con.execute(
-        f"SELECT _row FROM {table} WHERE time_period IS NULL "
-        "OR NOT regexp_full_match(trim(time_period), '[0-9]{4}([0-9]{2})?') ORDER BY _row LIMIT 1"
-    ).fetchone()
-    if bad is not None:
+    if year_row is not None:
         raise SchemaError(
-            "time_period is not a year", path=str(path), row=int(bad[0]), column="time_period"
+            "time_period is not a year", path=str(path), row=int(year_row), column="time_period"
         )
-    bad = con.execute(
-        f"SELECT _row FROM {table} WHERE geographic_level NOT IN "
-        "('National', 'Regional', 'Local authority') ORDER BY _row LIMIT 1"
-    ).fetchone()
-    if bad is not None:
+    if level_row is not None:
         raise SchemaError(
             "geographic_level is not National, Regional or Local authority",
             path=str(path),
-            row=int(bad[0]),
+            row=int(level_row),
             column="geographic_level",
         )
-    return table
 
 
 def _line_from_duckdb_error(message: str) -> int | None:
@@ -267,11 +285,23 @@ def _line_from_duckdb_error(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def stage_lait(con: duckdb.DuckDBPyConnection, folder: Path) -> str:
+def stage_lait(
+    con: duckdb.DuckDBPyConnection, folder: Path, *, keep: Collection[str] | None = None
+) -> tuple[str, int]:
     """Stage the LAIT long parquet into ``raw_lait`` with typed year and LA number.
 
     Columns: ``short_desc``, ``years`` (as published), ``year`` (year ending 31 March),
-    ``la_number`` (text, 3 digits; 970 England, 980–990 regions), ``name``, ``raw``.
+    ``la_number`` (text, 3 digits; 970 England, 980–990 regions), ``name``, ``raw``,
+    ``_row`` (the row's position among the file's rows with an LA number).
+
+    Every row with an LA number is checked; only the measures named in ``keep``
+    (``Short Desc``; all by default) are staged, since the file holds hundreds of
+    measures and the warehouse uses a few.
+
+    Returns
+    -------
+    tuple of (str, int)
+        The table name and the number of rows with an LA number in the file.
 
     Raises
     ------
@@ -290,35 +320,49 @@ def stage_lait(con: duckdb.DuckDBPyConnection, folder: Path) -> str:
     for col in _LAIT_COLUMNS:
         if col not in cols:
             raise SchemaError("declared column is missing", path=str(path), column=col)
-    # Years: '2016' (year ending March 2016), '2016-17 (OT)' (financial year ending 2017),
-    # ranges like '2014-16' (three-year averages) are kept under their last year.
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE raw_lait AS
-        SELECT "Short Desc" AS short_desc, "Years" AS years,
-               CASE
-                 WHEN regexp_full_match("Years", '[0-9]{4}') THEN CAST("Years" AS INTEGER)
-                 WHEN regexp_matches("Years", '^[0-9]{4}-[0-9]{2}')
-                   THEN CAST(substr("Years", 1, 2) || substr("Years", 6, 2) AS INTEGER)
-               END AS year,
-               lpad(CAST(CAST("LA Number" AS INTEGER) AS VARCHAR), 3, '0') AS la_number,
-               "LA and Regions" AS name,
-               trim("Values") AS raw,
-               row_number() OVER () AS _row
-        FROM read_parquet(?)
-        WHERE "LA Number" IS NOT NULL
+    # One pass over every row: how many, and the first value that is neither a number
+    # nor a symbol.
+    found = con.execute(
+        f"""
+        SELECT count(*), min(_row) FILTER (WHERE raw IS NOT NULL
+                                           AND raw NOT IN ({_SYMBOLS_SQL}, '')
+                                           AND TRY_CAST(raw AS DOUBLE) IS NULL)
+        FROM (SELECT trim("Values") AS raw, row_number() OVER () AS _row
+              FROM read_parquet(?) WHERE "LA Number" IS NOT NULL)
         """,
         [str(path)],
-    )
-    bad = con.execute(
-        f"SELECT _row FROM raw_lait WHERE raw IS NOT NULL AND raw NOT IN ({_SYMBOLS_SQL}, '') "
-        "AND TRY_CAST(raw AS DOUBLE) IS NULL ORDER BY _row LIMIT 1"
     ).fetchone()
+    assert found is not None  # an aggregate always returns one row
+    rows, bad = found
     if bad is not None:
         raise SchemaError(
             "value is neither a number nor a publisher's symbol",
             path=str(path),
-            row=int(bad[0]),
+            row=int(bad),
             column="Values",
         )
-    return "raw_lait"
+    wanted = "true" if keep is None else "short_desc IN (SELECT unnest(?))"
+    params: list[object] = [str(path)] if keep is None else [str(path), sorted(keep)]
+    # Years: '2016' (year ending March 2016), '2016-17 (OT)' (financial year ending 2017),
+    # ranges like '2014-16' (three-year averages) are kept under their last year.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE raw_lait AS
+        SELECT short_desc, years,
+               CASE
+                 WHEN regexp_full_match(years, '[0-9]{{4}}') THEN CAST(years AS INTEGER)
+                 WHEN regexp_matches(years, '^[0-9]{{4}}-[0-9]{{2}}')
+                   THEN CAST(substr(years, 1, 2) || substr(years, 6, 2) AS INTEGER)
+               END AS year,
+               lpad(CAST(CAST(la_number AS INTEGER) AS VARCHAR), 3, '0') AS la_number,
+               name, trim(raw) AS raw, _row
+        FROM (SELECT "Short Desc" AS short_desc, "Years" AS years, "LA Number" AS la_number,
+                     "LA and Regions" AS name, "Values" AS raw,
+                     row_number() OVER () AS _row
+              FROM read_parquet(?) WHERE "LA Number" IS NOT NULL)
+        WHERE {wanted}
+        ORDER BY _row
+        """,
+        params,
+    )
+    return "raw_lait", int(rows)

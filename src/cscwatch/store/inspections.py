@@ -25,7 +25,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from cscwatch.core.errors import SchemaError, SourceFileError, WarehouseError
 from cscwatch.ingest.ofsted_reports import (
@@ -201,15 +200,15 @@ def load_inspections(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
     inspections, judgements = _parse(path)
     for ddl in _DDL:
         con.execute(ddl)
-    # executemany is slow in DuckDB; insert each table from one frame instead
+    # executemany is slow in DuckDB, and pandas costs a third of a second to import:
+    # insert each table in one statement, one list parameter per column, unnested.
     for table, rows in (("inspection", inspections), ("judgement", judgements)):
-        columns = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()]
-        frame = pd.DataFrame(rows, columns=columns)
-        con.register("_ofsted_rows", frame)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT * FROM _ofsted_rows")
-        finally:
-            con.unregister("_ofsted_rows")
+        if not rows:
+            continue
+        width = len(rows[0])
+        columns = [[r[k] for r in rows] for k in range(width)]
+        unnest = ", ".join(f"unnest(${k + 1})" for k in range(width))
+        con.execute(f"INSERT INTO {table} SELECT * FROM (SELECT {unnest})", columns)
     ctx.row_counts["inspection"] = len(inspections)
     ctx.row_counts["judgement"] = len(judgements)
 

@@ -80,11 +80,34 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _lait_measures() -> set[str]:
+    """The LAIT measures (``Short Desc``) the catalogue reads."""
+    return {
+        m
+        for ind in CATALOGUE.values()
+        for m in (ind.derivation.lait, ind.derivation.published_lait)
+        if m
+    }
+
+
 def stage_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
-    """Stage every tidy CSV and the LAIT file as text tables, checking their schemas."""
+    """Stage every tidy CSV and the LAIT file as text tables, checking their schemas.
+
+    Records each file's row count in ``_staged_rows`` for :func:`load_sources` (only
+    the LAIT measures the catalogue reads are staged, but every row is checked).
+    """
+    counts: list[tuple[str, int]] = []
     for source in TIDY_SOURCES.values():
-        stage_tidy(con, source, ctx.snapshot_dir)
-    stage_lait(con, ctx.snapshot_dir)
+        table = stage_tidy(con, source, ctx.snapshot_dir)
+        n = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        counts.append((source.key, int(n[0]) if n else 0))
+    _, lait_rows = stage_lait(con, ctx.snapshot_dir, keep=_lait_measures())
+    counts.append(("lait", lait_rows))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _staged_rows AS "
+        "SELECT unnest($1) AS source_id, unnest($2) AS rows",
+        [[k for k, _ in counts], [n for _, n in counts]],
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -113,8 +136,9 @@ def load_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
     for key, name in sorted(files):
         path = ctx.snapshot_dir / name
         meta = manifest.get(name, {})
-        table = f"raw_{key}"
-        rows_row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        rows_row = con.execute(
+            "SELECT rows FROM _staged_rows WHERE source_id = ?", [key]
+        ).fetchone()
         rows = int(rows_row[0]) if rows_row else 0
         con.execute(
             "INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -330,7 +354,7 @@ def load_neighbours(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
 
 
 _OBS_DDL = """
-CREATE TABLE observation (
+CREATE TEMP TABLE _obs (
     indicator VARCHAR NOT NULL, geo_level VARCHAR NOT NULL, geo_code VARCHAR NOT NULL,
     year INTEGER NOT NULL, value DOUBLE, status VARCHAR, numerator DOUBLE,
     denominator DOUBLE, computed_value DOUBLE, published_value DOUBLE,
@@ -356,21 +380,69 @@ def _year_sql(shift: int) -> str:
     )
 
 
-def _tidy_select(ind: Indicator) -> str:
+#: The columns that place and date a row of a tidy file (see ``_geo_sql``, ``_year_sql``).
+_PLACE_COLUMNS = ("time_period", "geographic_level", "region_code", "old_la_code")
+
+_PickKey = tuple[str, tuple[tuple[str, str], ...], int]
+
+
+def _pick_key(ind: Indicator) -> _PickKey:
+    """Indicators with the same key read the same rows of a file: (source, filters,
+    year shift)."""
     d = ind.derivation
-    table = f"raw_{d.source}"
-    where = " AND ".join(f"trim({_q(k)}) = '{v}'" for k, v in d.filters) or "true"
-    num, num_status = _cell(d.column)
-    # Joint services (e.g. "940 / 941", "314 / 318" in the workforce file) publish one
-    # return for two authorities: its rates stand for both, its counts for neither.
-    shared_filter = (
-        "AND coalesce(old_la_code, '') NOT LIKE '%/%'" if ind.is_count or d.kind == "rate" else ""
-    )
+    return d.source, d.filters, d.year_shift
+
+
+def _own_rows_only(ind: Indicator) -> bool:
+    """Whether a joint service's row is left out.
+
+    Joint services (e.g. "940 / 941", "314 / 318" in the workforce file) publish one
+    return for two authorities: its rates stand for both, its counts for neither.
+    """
+    return ind.is_count or ind.derivation.kind == "rate"
+
+
+def _pick_sql(key: _PickKey, measures: list[str]) -> str:
+    """One row per place and year from a staged tidy file: a place's own row before a
+    joint service's, the final KS2/KS4 version before a revised one, then file order.
+
+    Only ``measures`` and the columns that place, date and choose a row are kept. A
+    place's own row wins whenever it has one, so leaving out the joint services' rows
+    afterwards (``NOT _shared``) picks the same rows as leaving them out before.
+    """
+    source, filters, year_shift = key
+    where = " AND ".join(f"trim({_q(k)}) = '{v}'" for k, v in filters) or "true"
+    ks = source in ("ks2", "ks4")
     version_rank = (
-        "CASE version WHEN 'Final' THEN 0 WHEN 'Revised' THEN 1 ELSE 2 END"
-        if d.source in ("ks2", "ks4")
-        else "0"
+        "CASE version WHEN 'Final' THEN 0 WHEN 'Revised' THEN 1 ELSE 2 END" if ks else "0"
     )
+    keep = ["_row", *_PLACE_COLUMNS, *(["version"] if ks else []), *(k for k, _ in filters)]
+    keep += [m for m in measures if m not in keep]
+    return f"""
+        SELECT * EXCLUDE (_pick) FROM (
+            SELECT g.*, row_number() OVER (PARTITION BY g.geo_level, g.geo_code, g.year
+                                           ORDER BY g._shared, {version_rank}, g._row) AS _pick
+            FROM (SELECT *, {_geo_sql()}, {_year_sql(year_shift)} AS year
+                  FROM (SELECT * EXCLUDE (old_la_code),
+                               trim(unnest(CASE WHEN old_la_code IS NULL THEN [NULL]
+                                   ELSE string_split(old_la_code, '/') END)) AS old_la_code,
+                               coalesce(old_la_code LIKE '%/%', false) AS _shared
+                        FROM (SELECT {", ".join(_q(c) for c in keep)} FROM raw_{source})
+                        WHERE {where})) g
+        ) WHERE _pick = 1 AND geo_code IS NOT NULL AND geo_code <> ''
+    """
+
+
+def _measures(ind: Indicator) -> list[str]:
+    d = ind.derivation
+    return [c for c in (d.column, d.denominator_column, d.published_column) if c]
+
+
+def _tidy_select(ind: Indicator, picked: str) -> str:
+    """The indicator's rows computed from ``picked``, a table made by :func:`_pick_sql`."""
+    d = ind.derivation
+    num, num_status = _cell(d.column)
+    population = ""
     if d.kind == "column":
         value, status, den, computed, published = num, num_status, "NULL", "NULL", num
         method = "'published'"
@@ -388,6 +460,7 @@ def _tidy_select(ind: Indicator) -> str:
         method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
     elif d.kind == "rate":
         den = "p.population"
+        population = "LEFT JOIN population p USING (geo_level, geo_code, year)"
         computed = f"CASE WHEN {den} > 0 THEN 10000.0 * {num} / {den} END"
         if d.published_column:
             published, pub_status = _cell(d.published_column)
@@ -399,24 +472,13 @@ def _tidy_select(ind: Indicator) -> str:
     else:  # pragma: no cover - guarded by the caller
         raise ValueError(d.kind)
     return f"""
-        SELECT '{ind.id}' AS indicator, geo_level, geo_code, year, value, status,
-               numerator, denominator, computed_value, published_value,
-               CASE WHEN _shared THEN 'shared' ELSE method END AS method,
+        SELECT '{ind.id}' AS indicator, geo_level, geo_code, year, {value} AS value,
+               {status} AS status, {num} AS numerator, {den} AS denominator,
+               {computed} AS computed_value, {published} AS published_value,
+               CASE WHEN g._shared THEN 'shared' ELSE {method} END AS method,
                false AS provisional, '{d.source}' AS source_id
-        FROM (
-            SELECT g.*, {value} AS value, {status} AS status, {num} AS numerator,
-                   {den} AS denominator, {computed} AS computed_value,
-                   {published} AS published_value, {method} AS method,
-                   row_number() OVER (PARTITION BY g.geo_level, g.geo_code, g.year
-                                      ORDER BY g._shared, {version_rank}, g._row) AS _pick
-            FROM (SELECT *, {_geo_sql()}, {_year_sql(d.year_shift)} AS year
-                  FROM (SELECT * EXCLUDE (old_la_code),
-                               trim(unnest(CASE WHEN old_la_code IS NULL THEN [NULL]
-                                   ELSE string_split(old_la_code, '/') END)) AS old_la_code,
-                               coalesce(old_la_code LIKE '%/%', false) AS _shared
-                        FROM {table} WHERE {where} {shared_filter})) g
-            LEFT JOIN population p USING (geo_level, geo_code, year)
-        ) WHERE _pick = 1 AND geo_code IS NOT NULL AND geo_code <> ''
+        FROM {picked} g {population}
+        {"WHERE NOT g._shared" if _own_rows_only(ind) else ""}
     """
 
 
@@ -451,29 +513,47 @@ def _lait_select(ind: Indicator) -> str:
 
 
 def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
-    """Fill ``observation`` with every catalogue indicator, in catalogue order."""
+    """Fill ``observation`` with every catalogue indicator, sorted by indicator, place
+    and year.
+
+    Each staged file is read once per set of rows its indicators share (see
+    :func:`_pick_key`), and every tidy and LAIT indicator goes in with one statement.
+    """
     con.execute(_OBS_DDL)
+    groups: dict[_PickKey, list[Indicator]] = {}
+    for ind in CATALOGUE.values():
+        if ind.derivation.kind in ("column", "ratio", "rate"):
+            groups.setdefault(_pick_key(ind), []).append(ind)
+    picks: dict[_PickKey, str] = {}
+    for k, (key, inds) in enumerate(groups.items()):
+        picks[key] = f"_pick_{k}"
+        measures = [m for ind in inds for m in _measures(ind)]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {picks[key]} AS {_pick_sql(key, measures)}")
+    selects: list[str] = []
     deferred: list[Indicator] = []
     for ind in CATALOGUE.values():
         d = ind.derivation
         if d.kind in ("column", "ratio", "rate"):
-            con.execute(f"INSERT INTO observation {_tidy_select(ind)}")
+            selects.append(_tidy_select(ind, picks[_pick_key(ind)]))
         elif d.kind == "lait":
-            con.execute(f"INSERT INTO observation {_lait_select(ind)}")
+            selects.append(_lait_select(ind))
         else:
             deferred.append(ind)
+    con.execute("INSERT INTO _obs " + " UNION ALL ".join(selects))
+    for table in picks.values():
+        con.execute(f"DROP TABLE {table}")
     for ind in deferred:
         d = ind.derivation
         if d.kind == "population":
             con.execute(
-                f"""INSERT INTO observation
+                f"""INSERT INTO _obs
                 SELECT '{ind.id}', geo_level, geo_code, year, population, NULL, NULL, NULL,
                        NULL, population, 'published', false, 'population'
                 FROM population"""
             )
         elif d.kind == "product":
             con.execute(
-                f"""INSERT INTO observation
+                f"""INSERT INTO _obs
                 SELECT '{ind.id}', l.geo_level, l.geo_code, l.year,
                        CASE WHEN o.value > 0 THEN l.value * p.population / o.value END,
                        CASE WHEN l.value IS NULL THEN l.status
@@ -483,7 +563,7 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
                        NULL, 'computed', false, 'lait'
                 FROM (SELECT * FROM ({_lait_select(ind)})) l
                 JOIN population p USING (geo_level, geo_code, year)
-                LEFT JOIN observation o ON o.indicator = '{d.other}'
+                LEFT JOIN _obs o ON o.indicator = '{d.other}'
                      AND o.geo_level = l.geo_level AND o.geo_code = l.geo_code
                      AND o.year = l.year"""
             )
@@ -492,19 +572,20 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
         d = ind.derivation
         if d.kind == "rate" and d.published_lait:
             con.execute(
-                f"""UPDATE observation o SET published_value = l.value
+                f"""UPDATE _obs o SET published_value = l.value
                 FROM ({_lait_select(ind).replace(f"'{d.lait}'", f"'{d.published_lait}'")}) l
                 WHERE o.indicator = '{ind.id}' AND o.geo_level = l.geo_level
                   AND o.geo_code = l.geo_code AND o.year = l.year"""
             )
     # Rows for authorities before they existed or after they ceased carry no data at
     # all in some files (all 'x'); they are kept, with their symbol, as published.
+    # Rows are collected in a temporary table (checked against the DDL) and written to
+    # the warehouse once, sorted.
     con.execute(
-        "CREATE TABLE _obs_sorted AS SELECT * FROM observation "
+        "CREATE TABLE observation AS SELECT * FROM _obs "
         "ORDER BY indicator, geo_level, geo_code, year"
     )
-    con.execute("DROP TABLE observation")
-    con.execute("ALTER TABLE _obs_sorted RENAME TO observation")
+    con.execute("DROP TABLE _obs")
     dup = con.execute(
         "SELECT indicator, geo_code, year, count(*) FROM observation "
         "GROUP BY ALL HAVING count(*) > 1 LIMIT 1"

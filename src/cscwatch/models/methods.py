@@ -521,7 +521,10 @@ def write_methods(
 
     def put_json(name: str, payload: object) -> None:
         path = resdir / name
-        path.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        # risk.json carries every test prediction: written compactly
+        indent = None if name == "risk.json" else 1
+        text = json.dumps(payload, indent=indent, allow_nan=False)
+        path.write_text(text + "\n", encoding="utf-8")
         written.append(path)
 
     data = risk_mod.load_risk_data(con, snapshot_dir)

@@ -20,6 +20,17 @@ baselines: ``previous_judgement`` (the training-fold inadequate rate for each pr
 overall grade, add-one smoothed; "none" is a category) and ``random`` (seeded uniform
 scores for ranking, the training base rate as probability).
 
+Formulas
+--------
+Lead score of case ``i``: ``S_i = (1/|J_i|) Σ_{j∈J_i} s_j (x_ij − μ_jt)/σ_jt`` over the
+lead indicators ``J_i`` it has, with ``μ_jt, σ_jt`` the mean and standard deviation
+across authorities in the year ``t`` used and ``s_j = −1`` where high is good.
+Logistic: ``logit P(Inadequate) = β₀ + Σ_j β_j z_j`` on standardised features ``z``,
+minimising log loss ``+ ‖β‖² / (2C)``. Per-authority explanation: the terms
+``β_j z_j``, largest first. Metrics on pooled test cases: ROC AUC (Mann–Whitney),
+average precision ``Σ_k (R_k − R_{k−1}) P_k``, Brier ``mean (p − y)²``, reliability
+= observed rate by bin of predicted probability.
+
 Backtest (rolling origin)
 -------------------------
 For each origin year ``T``, the training set is every case whose report was *published*

@@ -383,3 +383,21 @@ def test_namespaced_returns_are_read(tmp_path: Path) -> None:
     parsed = _read(path)
     assert (parsed.children, parsed.referrals) == (3, 3)
     assert parsed.header.reference_date == "2025-03-31"
+
+
+@pytest.mark.slow
+def test_files_can_be_read_in_worker_processes(tmp_path: Path) -> None:
+    paths = []
+    for n in range(3):
+        kids = clean_return()
+        kids[0]["LAchildID"] = f"WORKER{n}"
+        paths.append(tmp_path / f"w{n}.xml")
+        paths[-1].write_bytes(render(kids))
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<Message><Header>")
+    con = duckdb.connect()
+    loaded = load_cin_census_files(con, paths, Settings(), pseudonymiser=PS, workers=2)
+    assert [r.path for r in loaded] == paths
+    assert con.sql("SELECT count(*) FROM cin_child").fetchall() == [(9,)]
+    with pytest.raises(SourceFileError, match="bad.xml"):
+        load_cin_census_files(con, [*paths, bad], Settings(), pseudonymiser=PS, workers=2)

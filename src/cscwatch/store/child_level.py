@@ -17,6 +17,7 @@ by ``Settings.child_store`` (no default) or in an in-memory database.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -440,29 +441,69 @@ def load_cin_census_files(
     *,
     pseudonymiser: Pseudonymiser | None = None,
     batch: int = 25,
+    workers: int | None = None,
 ) -> list[CinCensusReturn]:
     """Read many returns and load them ``batch`` at a time (one transaction per batch).
 
+    Parameters
+    ----------
+    workers : int, optional
+        Processes that read files in parallel (reading is the slow, single-threaded
+        part). By default one per CPU, at most four, when there are more files than
+        that; 1 reads in this process.
+
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
-    before it committed. Identical files are loaded once (a return is its bytes). The returned objects keep their column lists only for the last
-    batch's duration: they are emptied after loading to keep memory flat.
+    before it committed. Identical files are loaded once (a return is its bytes). The
+    returned objects' column lists are emptied once loaded, to keep memory flat.
     """
+    n = len(paths)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+        if n <= workers:
+            workers = 1
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
-    for start in range(0, len(paths), batch):
-        parsed = [
-            _read(p, settings, pseudonymiser=pseudonymiser) for p in paths[start : start + batch]
-        ]
-        fresh = {}
-        for r in parsed:  # a file given twice (or two identical files) loads once
-            if r.return_id not in seen:
-                seen.add(r.return_id)
-                fresh[r.return_id] = r.tables
-        load_child_level(con, *fresh.values())
-        for r in parsed:
-            r.tables.clear()
-        out.extend(parsed)
+    pool = None
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        # spawn, not fork: the parent holds DuckDB's threads.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        for start in range(0, n, batch):
+            chunk = list(paths[start : start + batch])
+            if pool is not None:
+                parsed = list(
+                    pool.map(
+                        _read_in_worker,
+                        chunk,
+                        [settings] * len(chunk),
+                        [pseudonymiser] * len(chunk),
+                    )
+                )
+            else:
+                parsed = [_read(p, settings, pseudonymiser=pseudonymiser) for p in chunk]
+            fresh = {}
+            for r in parsed:  # a file given twice (or two identical files) loads once
+                if r.return_id not in seen:
+                    seen.add(r.return_id)
+                    fresh[r.return_id] = r.tables
+            load_child_level(con, *fresh.values())
+            for r in parsed:
+                r.tables.clear()
+            out.extend(parsed)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return out
+
+
+def _read_in_worker(
+    path: Path | str, settings: Settings, pseudonymiser: Pseudonymiser | None
+) -> CinCensusReturn:
+    # Top-level so a spawned process can run it; the key travels by pipe, never disk.
+    return _read(path, settings, pseudonymiser=pseudonymiser)
 
 
 def _read(

@@ -449,8 +449,8 @@ def load_cin_census_files(
     ----------
     workers : int, optional
         Processes that read files in parallel (reading is the slow, single-threaded
-        part). By default one per CPU, at most four, when there are more files than
-        that; 1 reads in this process.
+        part). By default one per CPU (at most four) when the files hold 64 MB of XML or
+        more, otherwise 1: read in this process.
 
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
     before it committed. Identical files are loaded once (a return is its bytes). The
@@ -458,9 +458,9 @@ def load_cin_census_files(
     """
     n = len(paths)
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4)
-        if n <= workers:
-            workers = 1
+        # Starting processes costs a second or two: worth it only for a lot of XML.
+        big = sum(_size(p) for p in paths) >= _PARALLEL_BYTES
+        workers = min(os.cpu_count() or 1, 4, n) if big else 1
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
     pool = None
@@ -497,6 +497,16 @@ def load_cin_census_files(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return out
+
+
+_PARALLEL_BYTES = 64 * 1024 * 1024
+
+
+def _size(path: Path | str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0  # the reader reports the missing file
 
 
 def _read_in_worker(

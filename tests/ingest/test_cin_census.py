@@ -399,5 +399,5 @@ def test_files_can_be_read_in_worker_processes(tmp_path: Path) -> None:
     loaded = load_cin_census_files(con, paths, Settings(), pseudonymiser=PS, workers=2)
     assert [r.path for r in loaded] == paths
     assert con.sql("SELECT count(*) FROM cin_child").fetchall() == [(9,)]
-    with pytest.raises(SourceFileError, match="bad.xml"):
+    with pytest.raises(SourceFileError, match=r"bad\.xml"):
         load_cin_census_files(con, [*paths, bad], Settings(), pseudonymiser=PS, workers=2)

@@ -372,6 +372,11 @@ def _cell(col: str) -> tuple[str, str]:
     )
 
 
+def _picked_cell(col: str) -> tuple[str, str]:
+    """The columns of a pick table (:func:`_pick_sql`) with a cell's number and symbol."""
+    return _q(f"{col}#number"), _q(f"{col}#symbol")
+
+
 def _year_sql(shift: int) -> str:
     return (
         "CASE WHEN length(trim(time_period)) = 6 "
@@ -406,9 +411,10 @@ def _pick_sql(key: _PickKey, measures: list[str]) -> str:
     """One row per place and year from a staged tidy file: a place's own row before a
     joint service's, the final KS2/KS4 version before a revised one, then file order.
 
-    Only ``measures`` and the columns that place, date and choose a row are kept. A
-    place's own row wins whenever it has one, so leaving out the joint services' rows
-    afterwards (``NOT _shared``) picks the same rows as leaving them out before.
+    The table holds ``geo_level``, ``geo_code``, ``year``, ``_shared`` and each of
+    ``measures`` as a number and a symbol (:func:`_picked_cell`). A place's own row wins
+    whenever it has one, so leaving out the joint services' rows afterwards
+    (``NOT _shared``) picks the same rows as leaving them out before.
     """
     source, filters, year_shift = key
     where = " AND ".join(f"trim({_q(k)}) = '{v}'" for k, v in filters) or "true"
@@ -417,9 +423,16 @@ def _pick_sql(key: _PickKey, measures: list[str]) -> str:
         "CASE version WHEN 'Final' THEN 0 WHEN 'Revised' THEN 1 ELSE 2 END" if ks else "0"
     )
     keep = ["_row", *_PLACE_COLUMNS, *(["version"] if ks else []), *(k for k, _ in filters)]
+    measures = list(dict.fromkeys(measures))
     keep += [m for m in measures if m not in keep]
+    # Each cell is parsed once here, not once per use in every indicator's formulas.
+    cells = ", ".join(
+        f"{number} AS {_picked_cell(m)[0]}, {symbol} AS {_picked_cell(m)[1]}"
+        for m in measures
+        for number, symbol in [_cell(m)]
+    )
     return f"""
-        SELECT * EXCLUDE (_pick) FROM (
+        SELECT geo_level, geo_code, year, _shared, {cells} FROM (
             SELECT g.*, row_number() OVER (PARTITION BY g.geo_level, g.geo_code, g.year
                                            ORDER BY g._shared, {version_rank}, g._row) AS _pick
             FROM (SELECT *, {_geo_sql()}, {_year_sql(year_shift)} AS year
@@ -441,16 +454,16 @@ def _measures(ind: Indicator) -> list[str]:
 def _tidy_select(ind: Indicator, picked: str) -> str:
     """The indicator's rows computed from ``picked``, a table made by :func:`_pick_sql`."""
     d = ind.derivation
-    num, num_status = _cell(d.column)
+    num, num_status = _picked_cell(d.column)
     population = ""
     if d.kind == "column":
         value, status, den, computed, published = num, num_status, "NULL", "NULL", num
         method = "'published'"
     elif d.kind == "ratio":
-        den, den_status = _cell(d.denominator_column)
+        den, den_status = _picked_cell(d.denominator_column)
         computed = f"CASE WHEN {den} > 0 THEN {100.0 * d.scale} * {num} / {den} END"
         if d.published_column:
-            published, pub_status = _cell(d.published_column)
+            published, pub_status = _picked_cell(d.published_column)
         else:
             published, pub_status = "NULL", "NULL"
         value = f"coalesce({published}, {computed})"
@@ -463,7 +476,7 @@ def _tidy_select(ind: Indicator, picked: str) -> str:
         population = "LEFT JOIN population p USING (geo_level, geo_code, year)"
         computed = f"CASE WHEN {den} > 0 THEN 10000.0 * {num} / {den} END"
         if d.published_column:
-            published, pub_status = _cell(d.published_column)
+            published, pub_status = _picked_cell(d.published_column)
         else:
             published, pub_status = "NULL", "NULL"
         value = f"coalesce({published}, {computed})"

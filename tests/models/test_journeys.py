@@ -133,6 +133,15 @@ def test_spells_link_children_across_returns(two_years: duckdb.DuckDBPyConnectio
     rp = sp[sp["event"] == "repeat_plan"]
     assert rp[["duration", "observed"]].values.tolist() == [[182.0, True]]
     assert data.returns == 2 and data.children == 4
+    # A's timeline across both returns, in order.
+    ids = data.timeline["child_id"].unique()
+    a = next(
+        g
+        for _, g in data.timeline.groupby("child_id")
+        if "2024-04-10" in g["date"].astype(str).values
+    )
+    assert a["event"].tolist() == ["referral", "closure", "referral"]
+    assert len(ids) == 4
 
 
 def test_model_results_disclosure_and_json_round_trip(

@@ -178,11 +178,16 @@ class JourneyData:
         Distinct children linked.
     returns : int
         Returns used.
+    timeline : pandas.DataFrame
+        Each child's dated events across the returns, in order: ``la_code, child_id,
+        date, event`` (``referral``, ``closure``, ``plan_start``, ``plan_end``), ``need``.
+        Child-level: for the authority's own use, never shown.
     """
 
     spells: pd.DataFrame
     children: int
     returns: int
+    timeline: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 _SPELLS_SQL = """
@@ -230,6 +235,27 @@ ORDER BY s.event, s.la_code, s.child_id, s.start
 """
 
 
+_TIMELINE_SQL = """
+WITH ret AS (SELECT return_id, la_code, reference_date FROM cin_return),
+ep AS (
+  SELECT r.la_code, c.child_id, e.referral_date, max(e.closure_date) AS closure_date,
+         arg_max(e.primary_need_code, r.reference_date) AS need
+  FROM cin_episode e JOIN ret r USING (return_id) JOIN cin_child c USING (return_id, child_seq)
+  WHERE c.child_id IS NOT NULL AND e.referral_date IS NOT NULL GROUP BY ALL
+), cpp AS (
+  SELECT r.la_code, c.child_id, p.start_date, max(p.end_date) AS end_date
+  FROM cin_cpp p JOIN ret r USING (return_id) JOIN cin_child c USING (return_id, child_seq)
+  WHERE c.child_id IS NOT NULL AND p.start_date IS NOT NULL GROUP BY ALL
+)
+SELECT la_code, child_id, referral_date AS date, 'referral' AS event, need FROM ep
+UNION ALL SELECT la_code, child_id, closure_date, 'closure', need FROM ep
+  WHERE closure_date IS NOT NULL
+UNION ALL SELECT la_code, child_id, start_date, 'plan_start', NULL FROM cpp
+UNION ALL SELECT la_code, child_id, end_date, 'plan_end', NULL FROM cpp WHERE end_date IS NOT NULL
+ORDER BY la_code, child_id, date, event
+"""
+
+
 def _age_band(years: np.ndarray) -> np.ndarray:
     out = np.full(len(years), "unknown", dtype=object)
     for label, lo, hi in AGE_BANDS:
@@ -269,6 +295,7 @@ def journey_data(con: duckdb.DuckDBPyConnection) -> JourneyData:
         spells=spells,
         children=int(spells["child_id"].nunique()),
         returns=int(n_returns[0]) if n_returns else 0,
+        timeline=con.execute(_TIMELINE_SQL).df(),
     )
 
 

@@ -80,14 +80,8 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
     key = " ".join(text.strip().lower().split())
     if key.startswith("e") and key[1:].isdigit():
         key = key  # GSS code, already lower-case
-    # One query: the authority with its predecessors and successors as lists.
     rows = con.execute(
-        f"SELECT {_COLUMNS}, "
-        "(SELECT list(predecessor ORDER BY predecessor) FROM authority_succession "
-        " WHERE successor = a.la_code), "
-        "(SELECT list(successor ORDER BY successor) FROM authority_succession "
-        " WHERE predecessor = a.la_code) "
-        "FROM authority a WHERE la_code IN "
+        f"SELECT {_COLUMNS} FROM authority WHERE la_code IN "
         "(SELECT la_code FROM authority_alias WHERE alias = ?) "
         "ORDER BY is_current DESC, la_code",
         [key],
@@ -100,5 +94,13 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
         suggestions = [str(lower.get(c, c)) for c in close][:3]
         raise UnknownAuthorityError(text, suggestions)
     auth = _from_row(rows[0])
-    pred, succ = rows[0][-2] or [], rows[0][-1] or []
+    # Predecessors and successors in one query (a correlated subquery per list costs
+    # more than the round trip it saves).
+    links = con.execute(
+        "SELECT predecessor, successor FROM authority_succession "
+        "WHERE ? IN (predecessor, successor)",
+        [auth.la_code],
+    ).fetchall()
+    pred = sorted(str(p) for p, s in links if s == auth.la_code)
+    succ = sorted(str(s) for p, s in links if p == auth.la_code)
     return Authority(**{**auth.__dict__, "predecessors": tuple(pred), "successors": tuple(succ)})

@@ -30,9 +30,10 @@ Rolling origin: for each origin year ``T`` from :data:`FIRST_ORIGIN_OFFSET` year
 after the start of the series, every method is fitted on years ``≤ T`` and forecasts
 ``T + 1 … T + H``. Scored by MASE (absolute error over the mean absolute one-year
 change of the authority's training series), MAPE and the share of actuals inside the
-80% and 95% intervals. A method is *kept* only if its MASE, pooled over horizons, is
-below last value's; the forecast uses the kept method with the lowest MASE, or last
-value when none is kept.
+80% and 95% intervals, and each method's paired difference in mean scaled error from
+last value with a 95% interval bootstrapped over authorities. A method is *kept* only
+if its MASE, pooled over horizons, is below last value's; the forecast uses the kept
+method with the lowest MASE, or last value when none is kept.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from threadpoolctl import threadpool_limits
 
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_authorities, load_panel
-from cscwatch.models._results import dump, load, opt
+from cscwatch.models._results import dump, load, opt, percentile_ci
 
 __all__ = [
     "BASELINES",
@@ -204,7 +205,12 @@ def _series(panel: pd.Series, last_year: int) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class MethodScore:
-    """One method's backtest scores at one horizon (0 = pooled over horizons)."""
+    """One method's backtest scores at one horizon (0 = pooled over horizons).
+
+    On the pooled rows, ``mase_minus_last`` is the method's mean scaled error minus last
+    value's on the same (authority, origin, horizon) forecasts, with a 95% interval from
+    a seeded bootstrap over authorities (forecasts of one authority move together).
+    """
 
     method: str
     horizon: int
@@ -213,6 +219,9 @@ class MethodScore:
     mape: float | None
     coverage80: float | None
     coverage95: float | None
+    mase_minus_last: float | None = None
+    diff_lower: float | None = None
+    diff_upper: float | None = None
 
 
 @dataclass(frozen=True)
@@ -276,8 +285,10 @@ class ForecastBacktest:
         horizon: int = 3,
         methods: tuple[str, ...] = METHODS,
         panel: pd.Series | None = None,
+        seed: int = 20260401,
     ) -> None:
         self.indicator, self.horizon, self.methods = indicator, horizon, methods
+        self.seed = seed
         if panel is None:
             if con is None:
                 raise InputError("give a warehouse connection or a panel")
@@ -307,7 +318,7 @@ class ForecastBacktest:
                 strict=True,
             )
         }
-        rec: list[tuple[str, int, float, float, bool, bool]] = []
+        rec: list[tuple[str, str, int, int, float, float, bool, bool]] = []
         for t in origins:
             series = _series(self.panel, t)
             for method in self.methods:
@@ -325,6 +336,8 @@ class ForecastBacktest:
                         rec.append(
                             (
                                 method,
+                                la,
+                                t,
                                 h,
                                 e / scale,
                                 100 * e / a,
@@ -332,7 +345,9 @@ class ForecastBacktest:
                                 bool(lo95[h - 1] <= a <= hi95[h - 1]),
                             )
                         )
-        df = pd.DataFrame(rec, columns=["method", "h", "ase", "ape", "in80", "in95"])
+        df = pd.DataFrame(
+            rec, columns=["method", "la", "origin", "h", "ase", "ape", "in80", "in95"]
+        )
         scores = []
         for method in self.methods:
             d = df.loc[df["method"] == method]
@@ -347,6 +362,7 @@ class ForecastBacktest:
                         opt(dh["ape"].mean()),
                         opt(dh["in80"].mean()),
                         opt(dh["in95"].mean()),
+                        *(_paired(df, method, self.seed) if h == 0 else (None, None, None)),
                     )
                 )
         base = next(s.mase for s in scores if s.method == "last_value" and s.horizon == 0)
@@ -377,6 +393,27 @@ class ForecastBacktest:
             kept,
             best,
         )
+
+
+def _paired(
+    df: pd.DataFrame, method: str, seed: int, n_boot: int = 1000
+) -> tuple[float | None, float | None, float | None]:
+    """Mean scaled-error difference from last value, bootstrapped over authorities."""
+    if method == "last_value":
+        return None, None, None
+    keys = ["la", "origin", "h"]
+    a = df.loc[df["method"] == method].set_index(keys)["ase"]
+    b = df.loc[df["method"] == "last_value"].set_index(keys)["ase"]
+    d = (a - b.reindex(a.index)).dropna()
+    if d.empty:
+        return None, None, None
+    per = d.groupby(level="la").agg(["sum", "count"])
+    sums, counts = per["sum"].to_numpy(), per["count"].to_numpy()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, sums.size, size=(n_boot, sums.size))
+    boots = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    lo, hi = percentile_ci(boots)
+    return opt(sums.sum() / counts.sum()), lo, hi
 
 
 # ----------------------------------------------------------------------- forecasts

@@ -476,13 +476,25 @@ def _forecast_page(results: list[forecast_mod.ForecastBacktestResults], figdir: 
         ]
         parts.append(
             _table(
-                ["method", "horizon", "n", "MASE", "MAPE %", "80% coverage", "95% coverage"],
+                [
+                    "method",
+                    "horizon",
+                    "n",
+                    "MASE",
+                    "MASE − last value (95% CI)",
+                    "MAPE %",
+                    "80% coverage",
+                    "95% coverage",
+                ],
                 [
                     [
                         s.method,
                         "all" if s.horizon == 0 else str(s.horizon),
                         str(s.n),
                         _f(s.mase),
+                        _ci(s.mase_minus_last, s.diff_lower, s.diff_upper)
+                        if s.mase_minus_last is not None
+                        else "",
                         _f(s.mape, 1),
                         _f(s.coverage80, 2),
                         _f(s.coverage95, 2),

@@ -69,7 +69,11 @@ def _docstring(module: object) -> str:
 # --------------------------------------------------------------------------- risk
 
 
-def _risk_page(results: list[risk_mod.BacktestResults], figdir: Path) -> str:
+def _risk_page(
+    results: list[risk_mod.BacktestResults],
+    univariate: tuple[tuple[str, int, float], ...],
+    figdir: Path,
+) -> str:
     plt = _fig(figdir / "risk_reliability.png")
     fig, axes = plt.subplots(1, len(results), figsize=(7, 3.2))  # type: ignore[attr-defined]
     for ax, res in zip(axes, results, strict=True):
@@ -182,6 +186,15 @@ def _risk_page(results: list[risk_mod.BacktestResults], figdir: Path) -> str:
     parts += [
         "",
         "![Reliability](figures/risk_reliability.png)",
+        "",
+        "## Single features, in-sample (descriptive, not a backtest)",
+        "",
+        "ROC AUC of each feature alone against an Inadequate overall judgement, over "
+        "every inspection that has the feature (0.5 = no separation; below 0.5 = higher "
+        "values go with fewer Inadequate judgements). Shown to explain the backtest, not "
+        "to choose features: the models above were specified before these were computed.",
+        "",
+        _table(["feature", "n", "AUC"], [[f, str(n), _f(a)] for f, n, a in univariate]),
         "",
         "## Ranking now",
         "",
@@ -545,7 +558,7 @@ def write_methods(
         for t in ("overall", "help_protection")
     ]
     put_json("risk.json", {r.target: {k: v for k, v in r.to_dict().items()} for r in risk})
-    put("risk.md", _risk_page(risk, figdir))
+    put("risk.md", _risk_page(risk, risk_mod.univariate_auc(data), figdir))
 
     quality = quality_mod.QualityModel(con, QUALITY_YEAR, n_boot=n_boot, seed=seed).fit()
     put_json("quality.json", quality.to_dict())

@@ -78,6 +78,7 @@ __all__ = [
     "RiskRow",
     "check_training_window",
     "load_risk_data",
+    "univariate_auc",
 ]
 
 MODELS = ("lead_score", "logistic", "boosted", "previous_judgement", "random")
@@ -475,6 +476,22 @@ def _evaluate(
         for lo, hi, n, mp, ob in M.reliability(y, d["p"].to_numpy()):
             rel.append(ReliabilityRow(m, lo, hi, n, mp, ob))
     return tuple(out), tuple(rel)
+
+
+def univariate_auc(data: RiskData, target: str = "overall") -> tuple[tuple[str, int, float], ...]:
+    """Each feature's ROC AUC against the outcome over every case that has it.
+
+    Descriptive and in-sample (no fitting, but also no backtest): which single
+    features separate Inadequate from other outcomes at all.
+    """
+    y = data.outcome(target).to_numpy()
+    out = []
+    for col in data.features.frame.columns:
+        x = data.features.frame[col].to_numpy(dtype=float)
+        m = ~np.isnan(x) & ~np.isnan(y)
+        if m.sum() >= 20:
+            out.append((str(col), int(m.sum()), M.auc(y[m].astype(int), x[m])))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------ as-at ranking

@@ -81,6 +81,7 @@ def test_unexpected_errors_reveal_no_internals() -> None:
     """A crash inside a route answers 500 with the shape and no exception text."""
     import asyncio
     import contextlib
+    import threading
 
     from fastapi import FastAPI
 
@@ -124,7 +125,10 @@ def test_unexpected_errors_reveal_no_internals() -> None:
 
     logging.getLogger("cscwatch.serve").disabled = True
     try:
-        asyncio.run(call())
+        # in a thread of its own: Playwright's sync API may own this thread's loop
+        worker = threading.Thread(target=lambda: asyncio.run(call()))
+        worker.start()
+        worker.join(30)
     finally:
         logging.getLogger("cscwatch.serve").disabled = False
     start = next(m for m in sent if m["type"] == "http.response.start")

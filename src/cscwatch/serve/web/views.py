@@ -329,10 +329,16 @@ def profile(
         data = s.data(ctx)
         if data is not None:
             sections.append({"section": s, "data": data})
+    names = {a.la_code: a.name for a in list_authorities(con)}
+    related = {
+        "successors": [(c, names.get(c, c)) for c in auth.successors],
+        "predecessors": [(c, names.get(c, c)) for c in auth.predecessors],
+    }
     lo = min(i.years[0] for i in CATALOGUE.values())
     hi = max(i.years[1] for i in CATALOGUE.values())
     return {
         "authority": auth,
+        "related": related,
         "year": year,
         "years": list(range(hi, lo - 1, -1)),
         "sections": sections,

@@ -1012,3 +1012,18 @@ def test_default_ruleset_follows_the_reference_date(tmp_path: Path) -> None:
     assert validate_cin_census(path, Settings(), pseudonymiser=KEY).ruleset == "cin2023_24"
     path.write_bytes(render(clean_return(), reference_date="not a date"))
     assert validate_cin_census(path, Settings(), pseudonymiser=KEY).ruleset == "cin2024_25"
+
+
+def test_raise_for_errors_carries_the_issues(tmp_path: Path) -> None:
+    from cscwatch.core.errors import ValidationFailed
+
+    kids = clean_return()
+    kids[0]["episodes"][0]["CINreferralDate"] = None
+    path = tmp_path / "r.xml"
+    path.write_bytes(render(kids))
+    report = validate_cin_census(path, Settings(), pseudonymiser=KEY)
+    with pytest.raises(ValidationFailed, match="8600") as exc:
+        report.raise_for_errors()
+    assert exc.value.issues == report.issues  # type: ignore[attr-defined]
+    path.write_bytes(render(clean_return()))
+    validate_cin_census(path, Settings(), pseudonymiser=KEY).raise_for_errors()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import InputError
+from cscwatch.core.errors import InputError, ValidationFailed
 from cscwatch.core.types import parse_year
 from cscwatch.ingest.cin_rules import RULESETS, Rule, rules_for
 from cscwatch.ingest.cin_rules.working_days import working_days_before
@@ -129,6 +129,21 @@ class ValidationReport:
     def has_errors(self) -> bool:
         """True when at least one error (not query) was found."""
         return any(i.is_error for i in self.issues)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ValidationFailed` (carrying the issues) when there are errors.
+
+        For pipelines that must not go on with an invalid return; the CLI instead
+        reports and exits 1.
+        """
+        if self.has_errors:
+            codes = ", ".join(sorted({i.rule for i in self.issues if i.is_error}))
+            exc = ValidationFailed(
+                f"return {self.return_id} has {self.errors} validation errors "
+                f"({self.ruleset}); rules: {codes}"
+            )
+            exc.issues = self.issues  # type: ignore[attr-defined]
+            raise exc
 
     def counts_by_rule(self) -> dict[str, int]:
         """Issues per rule code, in rule order."""

@@ -14,7 +14,7 @@ Traffic only goes to 127.0.0.1, and every phase stops by itself.
 
 Usage::
 
-    python benchmarks/load.py [--clients 50] [--duration 60] [--warmup 60]
+    python benchmarks/load.py [--clients 50] [--duration 60] [--warmup 90]
         [--phases cached,uncached,during_rebuild]
 """
 
@@ -107,6 +107,10 @@ local paths = {%(paths)s}
 local counter = 0
 math.randomseed(%(seed)d)
 request = function()
+  if %(cycle)s then
+    counter = counter + 1
+    return wrk.format("GET", paths[(counter - 1) %% #paths + 1])
+  end
   return wrk.format("GET", paths[math.random(#paths)])
 end
 done = function(summary, latency, requests)
@@ -121,9 +125,16 @@ end
 """
 
 
-def _wrk_script(folder: Path, name: str, paths: list[str], seed: int) -> Path:
-    lua = _LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "seed": seed}
-    path = folder / f"{name}.lua"
+def _wrk_script(
+    folder: Path, name: str, paths: list[str], seed: int, *, cycle: bool = False
+) -> Path:
+    """A wrk script asking for ``paths`` at random, or each in turn with ``cycle``."""
+    lua = _LUA % {
+        "paths": ", ".join(f'"{p}"' for p in paths),
+        "seed": seed,
+        "cycle": "true" if cycle else "false",
+    }
+    path = folder / f"{name}{'-cycle' if cycle else ''}.lua"
     path.write_text(lua, encoding="utf-8")
     return path
 
@@ -189,21 +200,29 @@ def _phase(
     log = folder / f"server-{name}.log"
     proc, base = _start_server(warehouse, cache_bytes, log)
     rebuilds: list[float] = []
+    covered: dict[str, float] = {}
     try:
         codes, inds = _targets(base)
+        paths = {
+            "profile": [f"/api/authorities/{c}/profile" for c in codes],
+            "observations": [
+                f"/api/observations?indicator={i}&authority={c}" for i in inds for c in codes
+            ],
+        }
         scripts = {
-            "profile": _wrk_script(
-                folder, "profile", [f"/api/authorities/{c}/profile" for c in codes], args.seed
-            ),
-            "observations": _wrk_script(
-                folder,
-                "observations",
-                [f"/api/observations?indicator={i}&authority={c}" for i in inds for c in codes],
-                args.seed + 1,
-            ),
+            name: _wrk_script(folder, name, p, args.seed + k)
+            for k, (name, p) in enumerate(paths.items())
         }
         if warmup:
-            _run_wrk(base, scripts, args.clients, warmup)
+            # each path in turn, so the warm-up covers the whole path space
+            cycling = {
+                name: _wrk_script(folder, name, p, 0, cycle=True) for name, p in paths.items()
+            }
+            warm = _run_wrk(base, cycling, args.clients, warmup)
+            covered = {
+                name: round(min(1.0, warm[name]["requests"] / len(p)), 3)
+                for name, p in paths.items()
+            }
         stop = threading.Event()
 
         def rebuild_loop() -> None:
@@ -227,6 +246,8 @@ def _phase(
     result: dict[str, Any] = {
         "response_cache": cache_bytes > 0,
         "warmup_seconds": warmup,
+        "paths": {name: len(p) for name, p in paths.items()},
+        "warmup_share_of_paths_requested": covered if warmup else None,
         "seconds": args.duration,
         "clients": args.clients,
         "total": every,
@@ -256,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
-    ap.add_argument("--warmup", type=float, default=60.0, help="seconds before the cached phase")
+    ap.add_argument("--warmup", type=float, default=90.0, help="seconds before the cached phase")
     ap.add_argument("--phases", default="cached,uncached,during_rebuild")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--out", type=Path, default=RESULTS / "load.json")
@@ -292,7 +313,11 @@ def main(argv: list[str] | None = None) -> int:
             "uvicorn worker on the same 2-core machine"
         ),
         "phases_explained": {
-            "cached": "normal server, measured after a warm-up of the same load",
+            "cached": (
+                "normal server, measured after a warm-up in which the same clients ask "
+                "for every path in turn (warmup_share_of_paths_requested says how much "
+                "of the path space the warm-up reached)"
+            ),
             "uncached": "response cache off: every request queries the warehouse",
             "during_rebuild": (
                 "normal server, cold, while `cscwatch build` replaces the warehouse "

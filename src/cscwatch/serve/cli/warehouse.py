@@ -6,11 +6,10 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cscwatch.core.config import Settings
 from cscwatch.core.types import parse_year
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import (
@@ -20,6 +19,9 @@ from cscwatch.serve.cli._output import (
     emit_table,
     fmt_value,
 )
+
+if TYPE_CHECKING:
+    from cscwatch.core.config import Settings
 
 __all__ = ["build", "export", "indicators", "profile", "show", "variation"]
 
@@ -36,6 +38,9 @@ YearOpt = Annotated[
 
 
 def _settings(warehouse: Path | None) -> Settings:
+    # Imported here: pydantic costs a sixth of a second, and `indicators` needs none.
+    from cscwatch.core.config import Settings
+
     return Settings(warehouse=warehouse) if warehouse else Settings()
 
 

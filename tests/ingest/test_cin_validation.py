@@ -1027,3 +1027,17 @@ def test_raise_for_errors_carries_the_issues(tmp_path: Path) -> None:
     assert exc.value.issues == report.issues  # type: ignore[attr-defined]
     path.write_bytes(render(clean_return()))
     validate_cin_census(path, Settings(), pseudonymiser=KEY).raise_for_errors()
+
+
+def test_many_files_each_get_their_own_ruleset(tmp_path: Path) -> None:
+    from cscwatch.ingest.cin_validation import validate_cin_census_files
+
+    old, new = tmp_path / "old.xml", tmp_path / "new.xml"
+    old.write_bytes(render(clean_return(ruleset_year=2023), reference_date="2023-03-31"))
+    new.write_bytes(render(clean_return(), reference_date="2025-03-31"))
+    reports = validate_cin_census_files([new, old, new], Settings(), pseudonymiser=KEY)
+    assert [r.ruleset for r in reports] == ["cin2024_25", "cin2022_23", "cin2024_25"]
+    assert [r.path for r in reports] == [new, old, new]
+    assert all(not r.issues and r.children == 3 for r in reports)
+    forced = validate_cin_census_files([old], Settings(), ruleset="2024-25", pseudonymiser=KEY)
+    assert "100" in forced[0].counts_by_rule()

@@ -57,7 +57,7 @@ def test_errors_exit_1_in_every_format(cli: Cli, tmp_path: Path) -> None:
         "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
     }  # fmt: skip
     code, out, _ = cli("cin", "validate", str(path), "-f", "csv", "--ruleset", "2024-25", env=KEY)
-    assert code == 1 and out.splitlines()[0].startswith("rule,rule_type,message,child_seq")
+    assert code == 1 and out.splitlines()[0].startswith("file,rule,rule_type,message,child_seq")
 
 
 def test_real_sample_with_ruleset(cli: Cli, shared_data: Path) -> None:
@@ -149,3 +149,18 @@ def test_interactive_table_shows_the_authoritys_own_ids(
     assert RAW_IDS[1] not in out
     _, out, _ = cli("cin", "validate", str(path), "-f", "json", env=KEY)
     assert RAW_IDS[1] not in out
+
+
+def test_many_files_are_checked_in_one_run(cli: Cli, tmp_path: Path) -> None:
+    clean, broken = _return(tmp_path), _return(tmp_path, broken=True)
+    code, out, err = cli("cin", "validate", str(clean), str(broken), "-f", "json", env=KEY)
+    assert code == 1, err
+    payload = json.loads(out)
+    assert [p["file"] for p in payload] == [str(clean), str(broken)]
+    assert payload[0]["errors"] == 0 and payload[1]["errors"] >= 1
+    code, out, _ = cli("cin", "validate", str(clean), str(broken), env=KEY)
+    assert code == 1 and "clean.xml" in out and "8600" in out and "2 returns, 1 with" in out
+    code, out, _ = cli("cin", "validate", str(clean), str(clean), "-f", "csv", env=KEY)
+    assert code == 0 and out.strip() == "file," + ",".join(
+        ["rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record"]
+    )

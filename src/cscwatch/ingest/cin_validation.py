@@ -16,7 +16,8 @@ Friday excluding England and Wales bank holidays.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ __all__ = [
     "parse_ruleset",
     "ruleset_for_year",
     "validate_cin_census",
+    "validate_cin_census_files",
     "validate_loaded",
     "validate_many",
 ]
@@ -409,17 +411,7 @@ def validate_cin_census(
             con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
         )
         if chosen is None:
-            year = parsed.header.collection_year
-            if year is None:
-                chosen = RULESETS[-1]
-            elif year < int(RULESETS[0][3:7]) + 1:
-                raise InputError(
-                    f"the file's ReferenceDate is in {year - 1}-{year % 100:02d}, before the "
-                    "first ruleset (2022-23); pass --ruleset to check it against a ruleset "
-                    "anyway"
-                )
-            else:
-                chosen = ruleset_for_year(year)
+            chosen = _ruleset_of(parsed.header.collection_year, Path(path))
         report = validate_loaded(con, parsed.return_id, chosen, child_refs=parsed.child_refs)
     finally:
         con.close()
@@ -433,3 +425,59 @@ def validate_cin_census(
         seconds=report.seconds,
         path=Path(path),
     )
+
+
+def _ruleset_of(year: int | None, path: Path) -> str:
+    # The ruleset for a file's collection year (newest when the date is unreadable).
+    if year is None:
+        return RULESETS[-1]
+    if year < int(RULESETS[0][3:7]) + 1:
+        raise InputError(
+            f"{path.name}: the ReferenceDate is in {year - 1}-{year % 100:02d}, before the "
+            "first ruleset (2022-23); pass --ruleset to check it against a ruleset anyway"
+        )
+    return ruleset_for_year(year)
+
+
+def validate_cin_census_files(
+    paths: Sequence[Path | str],
+    settings: Settings,
+    *,
+    ruleset: str | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
+    workers: int | None = None,
+) -> list[ValidationReport]:
+    """Validate many returns in one process: read (in parallel), load, check in one pass.
+
+    Each file is checked against ``ruleset`` or, by default, the ruleset of its own
+    collection year; returns of the same ruleset are checked together by
+    :func:`validate_many`. Identical files are checked once and reported for each path.
+
+    Returns
+    -------
+    list of ValidationReport, one per path, in the order given.
+
+    Raises
+    ------
+    SourceFileError, ConfigError, InputError
+        As :func:`validate_cin_census`; the first bad file stops the run.
+    """
+    from cscwatch.store.child_level import load_cin_census_files
+
+    chosen = parse_ruleset(ruleset) if ruleset is not None else None
+    con = duckdb.connect(":memory:")
+    try:
+        loaded = load_cin_census_files(
+            con, paths, settings, pseudonymiser=pseudonymiser, workers=workers
+        )
+        groups: dict[str, list[str]] = {}
+        for r in loaded:
+            rs = chosen or _ruleset_of(r.header.collection_year, r.path)
+            if r.return_id not in groups.setdefault(rs, []):
+                groups[rs].append(r.return_id)
+        reports: dict[str, ValidationReport] = {}
+        for rs, ids in groups.items():
+            reports.update(validate_many(con, ids, rs))
+    finally:
+        con.close()
+    return [replace(reports[r.return_id], path=r.path) for r in loaded]

@@ -35,13 +35,13 @@ def _interactive() -> bool:
 
 @cin_app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="A CIN census XML return.")],
+    files: Annotated[list[Path], typer.Argument(help="CIN census XML returns.")],
     ruleset: Annotated[
         str | None,
         typer.Option(
             "--ruleset",
             "-r",
-            help="Collection year of the rules, e.g. 2024-25 (default: from the file's "
+            help="Collection year of the rules, e.g. 2024-25 (default: from each file's "
             "ReferenceDate).",
         ),
     ] = None,
@@ -50,42 +50,93 @@ def validate(
         bool,
         typer.Option(
             "--show-la-child-id/--hide-la-child-id",
-            help="In an interactive table, show the authority's own LAchildID beside "
-            "each issue (never in json or csv, never stored).",
+            help="In an interactive table for one file, show the authority's own LAchildID "
+            "beside each issue (never in json or csv, never stored).",
         ),
     ] = True,
 ) -> None:
-    """Check a return against every DfE validation rule of its collection year.
+    """Check returns against every DfE validation rule of their collection year.
 
-    Exit code 0 when there are no errors (queries may remain), 1 when the return has
-    validation errors, 2 when the file cannot be read or is not a CIN census return.
+    One file: its issues. Several: read in parallel and checked in one pass; the table
+    summarises each file, json is a list with one object per file, csv has every issue.
+    Exit code 0 when there are no errors (queries may remain), 1 when a return has
+    validation errors, 2 when a file cannot be read or is not a CIN census return.
     """
-    from cscwatch.ingest.cin_validation import validate_cin_census
+    from cscwatch.ingest.cin_validation import validate_cin_census, validate_cin_census_files
 
     check_format(fmt)
-    keep = show_ids and fmt == "table" and _interactive()
-    report = validate_cin_census(file, Settings(), ruleset=ruleset, keep_child_refs=keep)
-    issues = [{c: getattr(i, c) for c in _ISSUE_COLUMNS} for i in report.issues]
-    if fmt == "json":
-        emit_json(
-            {
-                "file": str(file),
-                "return_id": report.return_id,
-                "ruleset": report.ruleset,
-                "rules_run": len(report.rules_run),
-                "children": report.children,
-                "referrals": report.referrals,
-                "errors": report.errors,
-                "queries": report.queries,
-                "issues": issues,
-            }
-        )
-    elif fmt == "csv":
-        emit_csv(issues, _ISSUE_COLUMNS)
+    settings = Settings()
+    if len(files) == 1:
+        keep = show_ids and fmt == "table" and _interactive()
+        reports = [validate_cin_census(files[0], settings, ruleset=ruleset, keep_child_refs=keep)]
     else:
-        _validate_table(report, file, with_refs=keep)
-    if report.has_errors:
+        keep = False
+        reports = validate_cin_census_files(files, settings, ruleset=ruleset)
+    if fmt == "json":
+        objects = [_report_json(r, f) for r, f in zip(reports, files, strict=True)]
+        emit_json(objects[0] if len(objects) == 1 else objects)
+    elif fmt == "csv":
+        emit_csv(
+            [
+                {"file": str(f), **_issue_row(i)}
+                for r, f in zip(reports, files, strict=True)
+                for i in r.issues
+            ],
+            ["file", *_ISSUE_COLUMNS],
+        )
+    elif len(reports) == 1:
+        _validate_table(reports[0], files[0], with_refs=keep)
+    else:
+        _summary_table(reports, files)
+    if any(r.has_errors for r in reports):
         raise typer.Exit(code=1)
+
+
+def _issue_row(issue: Any) -> dict[str, Any]:
+    return {c: getattr(issue, c) for c in _ISSUE_COLUMNS}
+
+
+def _report_json(report: Any, file: Path) -> dict[str, Any]:
+    return {
+        "file": str(file),
+        "return_id": report.return_id,
+        "ruleset": report.ruleset,
+        "rules_run": len(report.rules_run),
+        "children": report.children,
+        "referrals": report.referrals,
+        "errors": report.errors,
+        "queries": report.queries,
+        "issues": [_issue_row(i) for i in report.issues],
+    }
+
+
+def _summary_table(reports: list[Any], files: list[Path]) -> None:
+    rows = []
+    for r, f in zip(reports, files, strict=True):
+        counts = r.counts_by_rule()
+        top = ", ".join(
+            f"{code} ×{n}" for code, n in sorted(counts.items(), key=lambda x: -x[1])[:4]
+        )
+        rows.append(
+            [
+                f.name,
+                r.ruleset,
+                str(r.children),
+                str(r.referrals),
+                str(r.errors),
+                str(r.queries),
+                top,
+            ]
+        )
+    failed = sum(1 for r in reports if r.has_errors)
+    emit_table(
+        "CIN census validation",
+        ["File", "Ruleset", "Children", "Episodes", "Errors", "Queries", "Most frequent"],
+        rows,
+        caption=f"{len(reports)} returns, {failed} with errors; --format json or csv lists "
+        "every issue",
+        right=[2, 3, 4, 5],
+    )
 
 
 def _validate_table(report: Any, file: Path, *, with_refs: bool) -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ValidationReport,
         parse_ruleset,
         validate_cin_census,
+        validate_cin_census_files,
         validate_loaded,
         validate_many,
     )
@@ -87,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "refuse_hostile_xml": "cscwatch.ingest.cin_census",
     "resolve_pseudonymiser": "cscwatch.ingest.pseudonym",
     "validate_cin_census": "cscwatch.ingest.cin_validation",
+    "validate_cin_census_files": "cscwatch.ingest.cin_validation",
     "validate_loaded": "cscwatch.ingest.cin_validation",
     "validate_many": "cscwatch.ingest.cin_validation",
     "verify_snapshot": "cscwatch.ingest.snapshot",
@@ -121,6 +123,7 @@ __all__ = [
     "refuse_hostile_xml",
     "resolve_pseudonymiser",
     "validate_cin_census",
+    "validate_cin_census_files",
     "validate_loaded",
     "validate_many",
     "verify_snapshot",

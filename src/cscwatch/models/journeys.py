@@ -213,19 +213,17 @@ WITH ret AS (
   JOIN cin_child c USING (return_id, child_seq)
   LEFT JOIN cin_episode e USING (return_id, child_seq, episode_seq)
   WHERE c.child_id IS NOT NULL AND p.start_date IS NOT NULL GROUP BY ALL
-), rr AS (
-  SELECT 'rereferral' AS event, a.la_code, a.child_id, a.closure_date AS start, a.need,
-         (SELECT min(b.referral_date) FROM ep b
-          WHERE b.la_code = a.la_code AND b.child_id = a.child_id
-            AND b.referral_date >= a.closure_date AND b.referral_date > a.referral_date) AS next
-  FROM ep a WHERE a.closure_date IS NOT NULL
+), rr AS (  -- the child's next referral after this one (episodes do not overlap)
+  SELECT 'rereferral' AS event, la_code, child_id, closure_date AS start, need,
+         lead(referral_date) OVER (PARTITION BY la_code, child_id ORDER BY referral_date) AS next
+  FROM ep
 ), rp AS (
-  SELECT 'repeat_plan' AS event, a.la_code, a.child_id, a.end_date AS start, a.need,
-         (SELECT min(b.start_date) FROM cpp b
-          WHERE b.la_code = a.la_code AND b.child_id = a.child_id
-            AND b.start_date >= a.end_date AND b.start_date > a.start_date) AS next
-  FROM cpp a WHERE a.end_date IS NOT NULL
-), spells AS (SELECT * FROM rr UNION ALL SELECT * FROM rp)
+  SELECT 'repeat_plan' AS event, la_code, child_id, end_date AS start, need,
+         lead(start_date) OVER (PARTITION BY la_code, child_id ORDER BY start_date) AS next
+  FROM cpp
+), spells AS (
+  SELECT * FROM rr WHERE start IS NOT NULL UNION ALL SELECT * FROM rp WHERE start IS NOT NULL
+)
 SELECT s.event, s.la_code, s.child_id, s.start, s.need, s.next, cv.data_end, ch.birth_date,
        least(cv.data_end, coalesce(ch.birth_date + INTERVAL 18 YEAR, cv.data_end))::DATE AS censor
 FROM spells s JOIN coverage cv USING (la_code)

@@ -33,6 +33,13 @@ def test_synth_measures_journeys(cli: CliRunner, tmp_path: Path) -> None:
     code, out, err = cli("cin", "journeys", str(xml), "--by", "none", "-f", "csv")
     assert code == 0, err
     assert out.splitlines()[0] == "event,group,day,at_risk,events,survival,lower,upper"
+    code, out, err = cli("cin", "journeys", str(xml), "-f", "json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert set(shown) == {"groups", "returns", "summary", "survival", "cohorts"}
+    assert "curves" not in out  # the exact step function never leaves through the CLI
+    small = [r for r in shown["survival"] if r["at_risk"] == "c"]
+    assert all(r["survival"] == "c" for r in small)
 
 
 def test_synth_errors_are_one_line_exit_2(cli: CliRunner, tmp_path: Path) -> None:

@@ -200,10 +200,19 @@ def journeys(
     finally:
         con.close()
     res = JourneyModel(data, groups=groups).fit()
-    if fmt == "json":
-        typer.echo(res.to_json())
-        return
     table = res.to_frame(horizon=horizon)
+    if fmt == "json":
+        # Disclosure-controlled figures only (JourneyResults.to_json keeps exact curves).
+        emit_json(
+            {
+                "groups": list(res.groups),
+                "returns": res.n_returns,
+                "summary": res.summary,
+                "survival": _records(table),
+                "cohorts": _records(res.cohorts),
+            }
+        )
+        return
     if fmt == "csv":
         emit_csv(_records(table), [str(c) for c in table.columns])
         return

@@ -39,6 +39,11 @@ def test_fixed_effects_recover_known_coefficients(
     assert e is not None
     assert e.did.lower < truth["did"] < e.did.upper
     assert e.pretrend_p is not None and e.pretrend_p > 0.01
+    iw = dict(e.iw_coefficients)
+    for k in (0, 1, 2):  # the cut raises the outcome by 5 in every cohort
+        assert iw[k].lower < truth["did"] < iw[k].upper
+    for k in (-3, -2):
+        assert iw[k].lower < 0 < iw[k].upper
     assert DemandResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
 
 

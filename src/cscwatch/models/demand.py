@@ -25,8 +25,12 @@ before. With never-cut authorities as controls,
 ``y_it = Σ_{k≠−1} δ_k 1[t − E_i = k] + α_i + γ_t + ε_it``, event time binned at
 −4 and +4, clustered by authority. Leads ``δ_{−4..−2}`` test pre-trends (joint Wald
 test); the difference-in-differences estimate pools the post years.
-Two-way fixed effects with staggered timing can be biased when effects vary by cohort
-(Sun & Abraham 2021); the leads and the never-treated comparison are the checks offered.
+Two-way fixed effects with staggered timing can be biased when effects vary by cohort,
+so the interaction-weighted estimator of Sun & Abraham (2021) is reported beside it:
+cohort × event-time dummies (every event time but −1, never-cut authorities as the
+control) in the same two-way model, then ``δ_k = Σ_c w_ck δ_ck`` with ``w_ck`` each
+cohort's share of the cut authority-years at event time ``k``; its variance is
+``w' V w`` from the clustered covariance, and its leads get their own Wald test.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
+from scipy import stats
 
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_panel, load_population
@@ -96,7 +101,12 @@ class Share:
 
 @dataclass(frozen=True)
 class EventStudy:
-    """Event-study coefficients (event time → estimate) and the pooled DiD."""
+    """Event-study coefficients (event time → estimate) and the pooled DiD.
+
+    ``coefficients`` are the binned two-way fixed-effects estimates; ``iw_coefficients``
+    the interaction-weighted estimates of Sun & Abraham (2021), robust to effects that
+    differ between cohorts of cut years.
+    """
 
     outcome: str
     n_obs: int
@@ -107,6 +117,9 @@ class EventStudy:
     pretrend_df: int
     pretrend_p: float | None
     did: Coefficient
+    iw_coefficients: tuple[tuple[int, Coefficient], ...] = ()
+    iw_pretrend_wald: float | None = None
+    iw_pretrend_p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +316,7 @@ def event_study(con: duckdb.DuckDBPyConnection, outcome: str) -> EventStudy:
         cov_type="clustered", cluster_entity=True
     )
     treated = d["event"].notna().groupby(level="la_code").any()
+    iw, iw_wald, iw_p = _interaction_weighted(d, outcome)
     return EventStudy(
         outcome=outcome,
         n_obs=len(d),
@@ -315,4 +329,65 @@ def event_study(con: duckdb.DuckDBPyConnection, outcome: str) -> EventStudy:
         pretrend_df=int(wald.df),
         pretrend_p=opt(wald.pval),
         did=_coef("post_cut", did.params["post"], did.std_errors["post"], did.pvalues["post"]),
+        iw_coefficients=iw,
+        iw_pretrend_wald=iw_wald,
+        iw_pretrend_p=iw_p,
     )
+
+
+def _interaction_weighted(
+    d: pd.DataFrame, outcome: str
+) -> tuple[tuple[tuple[int, Coefficient], ...], float | None, float | None]:
+    """Sun & Abraham's interaction-weighted event-study estimates and lead Wald test.
+
+    Cohorts never observed in the year before their cut (event time −1, the reference)
+    are left out: their effects cannot be told apart from their authority effects.
+    """
+    year0 = d.index.get_level_values("year").to_numpy()
+    event0 = d["event"].to_numpy(dtype=float)
+    with_ref = set(event0[(year0 - event0) == -1])
+    d = d.loc[np.isnan(event0) | np.isin(event0, list(with_ref))]
+    year = d.index.get_level_values("year").to_numpy()
+    event = d["event"].to_numpy(dtype=float)
+    rel = year - event
+    cols: dict[str, np.ndarray] = {}
+    cells: list[tuple[int, int, str]] = []
+    for c in sorted(set(event[~np.isnan(event)])):
+        for k in sorted(set(rel[event == c])):
+            if k == -1:
+                continue
+            name = f"c{int(c)}_k{int(k) + 100}"
+            cols[name] = ((event == c) & (rel == k)).astype(float)
+            cells.append((int(c), int(k), name))
+    x = pd.DataFrame(cols, index=d.index)
+    res = PanelOLS(d[outcome], x, entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True
+    )
+    names = list(res.params.index)
+    beta, cov = res.params.to_numpy(), res.cov.to_numpy()
+    ks = [k for k in range(_WINDOW[0], _WINDOW[1] + 1) if k != -1]
+    rows, kept = [], []
+    for k in ks:
+        here = [(name, cols[name].sum()) for _, kk, name in cells if kk == k and name in names]
+        total = sum(n for _, n in here)
+        if not here or total == 0:
+            continue
+        w = np.zeros(len(names))
+        for name, n in here:
+            w[names.index(name)] = n / total
+        rows.append(w)
+        kept.append(k)
+    if not rows:
+        return (), None, None
+    wmat = np.vstack(rows)
+    est, var = wmat @ beta, wmat @ cov @ wmat.T
+    se = np.sqrt(np.diag(var))
+    z = est / se
+    pvals = 2 * stats.norm.sf(np.abs(z))
+    coefs = tuple((k, _coef(f"iw{k:+d}", est[i], se[i], pvals[i])) for i, k in enumerate(kept))
+    lead = [i for i, k in enumerate(kept) if k < -1]
+    if not lead:
+        return coefs, None, None
+    e, v = est[lead], var[np.ix_(lead, lead)]
+    stat = float(e @ np.linalg.solve(v, e))
+    return coefs, opt(stat), opt(float(stats.chi2.sf(stat, len(lead))))

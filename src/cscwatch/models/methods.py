@@ -344,21 +344,26 @@ def _demand_page(
         e = res.event
         if e is None:
             continue
-        ks = [k for k, _ in e.coefficients] + [-1]
-        est = [c.estimate for _, c in e.coefficients] + [0.0]
-        lo = [c.lower for _, c in e.coefficients] + [0.0]
-        hi = [c.upper for _, c in e.coefficients] + [0.0]
-        order = sorted(range(len(ks)), key=ks.__getitem__)
-        ax.errorbar(
-            [ks[i] for i in order],
-            [est[i] for i in order],
-            yerr=[[est[i] - lo[i] for i in order], [hi[i] - est[i] for i in order]],
-            fmt="o-",
-        )
+        for shift, label, coefs in (
+            (-0.1, "TWFE", e.coefficients),
+            (0.1, "IW (Sun–Abraham)", e.iw_coefficients),
+        ):
+            pts = sorted(
+                [(k, c.estimate, c.lower, c.upper) for k, c in coefs] + [(-1, 0.0, 0.0, 0.0)]
+            )
+            ax.errorbar(
+                [k + shift for k, *_ in pts],
+                [v for _, v, _, _ in pts],
+                yerr=[[v - lo for _, v, lo, _ in pts], [hi - v for _, v, _, hi in pts]],
+                fmt="o-",
+                ms=3,
+                label=label,
+            )
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(-0.5, color="grey", lw=0.6, ls=":")
         ax.set_title(e.outcome, fontsize=7)
         ax.set_xlabel("years since cut")
+    axes[0].legend(fontsize=6)
     _save(plt, fig, figdir / "demand_event_study.png")
     parts = [
         "# Drivers of demand: methods and results",
@@ -422,14 +427,20 @@ def _demand_page(
                 f"never cut, {e.n_obs} authority-years): pre-trend Wald "
                 f"χ²({e.pretrend_df}) = {_f(e.pretrend_wald, 2)}, p = "
                 f"{_f(e.pretrend_p)}; pooled DiD {_ci(e.did.estimate, e.did.lower, e.did.upper, 2)}"
-                f" (p = {_f(e.did.p_value)}).",
+                f" (p = {_f(e.did.p_value)}). Interaction-weighted leads: Wald p = "
+                f"{_f(e.iw_pretrend_p)}.",
                 "",
             ]
+            iw = dict(e.iw_coefficients)
             parts.append(
                 _table(
-                    ["event time", "estimate", "95% CI"],
+                    ["event time", "TWFE (95% CI)", "IW, Sun–Abraham (95% CI)"],
                     [
-                        [f"{k:+d}", _f(c.estimate, 2), f"{_f(c.lower, 2)} to {_f(c.upper, 2)}"]
+                        [
+                            f"{k:+d}" + (" (binned)" if abs(k) == 4 else ""),
+                            _ci(c.estimate, c.lower, c.upper, 2),
+                            _ci(iw[k].estimate, iw[k].lower, iw[k].upper, 2) if k in iw else "–",
+                        ]
                         for k, c in e.coefficients
                     ],
                 )

@@ -243,17 +243,25 @@ def demand(
     )
     if res.event is not None:
         e = res.event
+        iw = dict(e.iw_coefficients)
         emit_table(
             f"Event study: ≥30% one-year cut in children's-centre spend → {e.outcome}",
-            ["event time", "estimate", "95% CI"],
+            ["event time", "TWFE estimate", "95% CI", "IW (Sun–Abraham)", "95% CI"],
             [
-                [f"{k:+d}", f"{c.estimate:.2f}", f"{c.lower:.2f} to {c.upper:.2f}"]
+                [
+                    f"{k:+d}",
+                    f"{c.estimate:.2f}",
+                    f"{c.lower:.2f} to {c.upper:.2f}",
+                    f"{iw[k].estimate:.2f}" if k in iw else "–",
+                    f"{iw[k].lower:.2f} to {iw[k].upper:.2f}" if k in iw else "–",
+                ]
                 for k, c in e.coefficients
             ],
             caption=f"{e.n_treated} cut, {e.n_control} never cut; pre-trend Wald p = "
-            f"{_f(e.pretrend_p, 3)}; DiD {e.did.estimate:.2f} "
-            f"({e.did.lower:.2f} to {e.did.upper:.2f})",
-            right=[1],
+            f"{_f(e.pretrend_p, 3)} (TWFE), {_f(e.iw_pretrend_p, 3)} (IW); DiD "
+            f"{e.did.estimate:.2f} ({e.did.lower:.2f} to {e.did.upper:.2f}). "
+            "See docs/methods/demand.md.",
+            right=[1, 3],
         )
 
 

@@ -604,7 +604,8 @@ def _c8816(k: list[Child], y: int, bad: bool) -> None:
 
 @case("8820")
 def _c8820(k: list[Child], y: int, bad: bool) -> None:
-    start = _d(_ep(k)["CINreferralDate"], 30) if bad else _d(_ep(k)["CINclosureDate"], 1)
+    # a re-referral on the day the previous episode closed is allowed (the DfE's note)
+    start = _d(_ep(k)["CINclosureDate"], -1 if bad else 0)
     _add_episode(k, CINreferralDate=start, CINclosureDate=_d(start, 5),
                  ReasonForClosure="RC1", ReferralNFA="false")  # fmt: skip
 

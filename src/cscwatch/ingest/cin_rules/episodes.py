@@ -230,9 +230,10 @@ def _r8816() -> str:
       table="cin_episode", field="CINreferralDate")  # fmt: skip
 def _r8820() -> str:
     """No episode's <CINreferralDate> may fall within another episode of the same child:
-    from its <CINreferralDate> to its <CINclosureDate>, or, when it has no closure date
-    and <ReferralNFA> is false, to <ReferenceDate>. "Between" read inclusively, so a
-    re-referral on the day of closure is reported."""
+    on or after its <CINreferralDate> and before its <CINclosureDate>, or, when it has no
+    closure date and <ReferralNFA> is false, on or before <ReferenceDate>. The DfE's note
+    to the rule says one referral's end date may be the next one's start date, so the
+    closure day itself is allowed."""
     return f"""
     SELECT e.return_id, {R_EP} FROM v_episode e JOIN census h USING (return_id)
     WHERE EXISTS (
@@ -240,7 +241,7 @@ def _r8820() -> str:
         WHERE o.return_id = e.return_id AND o.child_seq = e.child_seq
           AND o.episode_seq <> e.episode_seq
           AND e.referral_date >= o.referral_date
-          AND ((o.closure_date IS NOT NULL AND e.referral_date <= o.closure_date)
+          AND ((o.closure_date IS NOT NULL AND e.referral_date < o.closure_date)
                OR (o.closure_date IS NULL AND o.referral_nfa = FALSE
                    AND e.referral_date <= h.reference_date)))
     """

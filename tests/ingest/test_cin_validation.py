@@ -190,8 +190,8 @@ def _c2883(k: list[Child], y: int, bad: bool) -> None:
 
 @case("2884")
 def _c2884(k: list[Child], y: int, bad: bool) -> None:
-    if bad:
-        _ep(k)["DateOfInitialCPC"] = _s(k)["DateOfInitialCPC"]
+    # the same conference at both levels; another conference on another date is allowed
+    _ep(k)["DateOfInitialCPC"] = _d(_s(k)["DateOfInitialCPC"], 0 if bad else 7)
 
 
 @case("2885")
@@ -257,8 +257,8 @@ def _c4001(k: list[Child], y: int, bad: bool) -> None:
 
 @case("4003")
 def _c4003(k: list[Child], y: int, bad: bool) -> None:
-    if bad:
-        _cp(k)["reviews"] = [_d(_p(k)["CINPlanStartDate"], 10)]
+    # a review on the day the CIN plan starts is the step-down conference: allowed
+    _cp(k)["reviews"] = [_d(_p(k)["CINPlanStartDate"], 10 if bad else 0)]
 
 
 @case("4004")
@@ -696,6 +696,9 @@ def _c8870q(k: list[Child], y: int, bad: bool) -> None:
 def _c8873q(k: list[Child], y: int, bad: bool) -> None:
     _a(k)["factors"] = ["21"]
     _ep(k)["ReasonForClosure"] = "RC1" if bad else "RC8"
+    _ep(k, 1)["assessments"][0]["factors"] = ["21"]
+    if not bad:  # still open: no reason chosen yet
+        _set(_ep(k, 1), CINclosureDate=None, ReasonForClosure=None)
 
 
 @case("8875")

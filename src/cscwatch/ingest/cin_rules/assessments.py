@@ -124,9 +124,9 @@ def _r8869() -> str:
       "used for the completed assessment, the reason for closure ‘RC8’ or 'RC9' should be "
       "used.", table="cin_episode", field="ReasonForClosure")  # fmt: skip
 def _r8873q() -> str:
-    """An episode with exactly one assessment, recorded with factor 21, should have
-    <ReasonForClosure> RC8 or RC9. Read literally: an episode still open (no reason) is
-    reported too."""
+    """A closed episode with exactly one assessment, recorded with factor 21, should have
+    <ReasonForClosure> RC8 or RC9. An episode still open (no reason for closure yet) is
+    not reported: the rule is about which reason is chosen."""
     return f"""
     SELECT e.return_id, {R_EP} FROM v_episode e
     JOIN (SELECT return_id, child_seq, episode_seq FROM v_assessment
@@ -134,8 +134,7 @@ def _r8873q() -> str:
     WHERE EXISTS (SELECT 1 FROM v_factor f
                   WHERE f.return_id = e.return_id AND f.child_seq = e.child_seq
                     AND f.episode_seq = e.episode_seq AND f.factor = '21')
-      AND e.reason_for_closure IS DISTINCT FROM 'RC8'
-      AND e.reason_for_closure IS DISTINCT FROM 'RC9'
+      AND e.reason_for_closure NOT IN ('RC8', 'RC9')
     """
 
 

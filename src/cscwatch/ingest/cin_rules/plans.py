@@ -40,9 +40,11 @@ def _r4001() -> str:
       "A CPP review date is shown as being held at the same time as an open CIN Plan.",
       table="cin_cpp_review", field="CPPreviewDate")  # fmt: skip
 def _r4003() -> str:
-    """Within one episode no <CPPreviewDate> may fall from a CIN plan's start to its end
-    (or <ReferenceDate> when open), inclusive, unless the review date equals its plan's
-    <CPPendDate>."""
+    """Within one episode no <CPPreviewDate> may fall after a CIN plan's start and on or
+    before its end (or <ReferenceDate> when open), unless the review date equals its
+    plan's <CPPendDate>. A review on the CIN plan's start date is not reported: that is
+    the review conference that steps a child down to a CIN plan, and the DfE's
+    collection system is reported not to flag it in practice."""
     return f"""
     SELECT r.return_id, {R_R} FROM v_review r
     JOIN v_cpp cp USING (return_id, child_seq, episode_seq, cpp_seq)
@@ -51,8 +53,8 @@ def _r4003() -> str:
       AND EXISTS (SELECT 1 FROM v_plan p
                   WHERE p.return_id = r.return_id AND p.child_seq = r.child_seq
                     AND p.episode_seq = r.episode_seq
-                    AND r.review_date BETWEEN p.start_date
-                                          AND coalesce(p.end_date, h.reference_date))
+                    AND r.review_date > p.start_date
+                    AND r.review_date <= coalesce(p.end_date, h.reference_date))
     """
 
 

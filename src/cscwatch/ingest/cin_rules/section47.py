@@ -28,13 +28,15 @@ def _r1104() -> str:
       "level and it should only be recorded in one", table="cin_section47",
       field="DateOfInitialCPC")  # fmt: skip
 def _r2884() -> str:
-    """An episode with its own <DateOfInitialCPC> may not also have a section 47 module
-    with one (no text published; read from the message). Each such section 47 is
-    reported."""
+    """The same conference recorded twice: the episode's own <DateOfInitialCPC> equals a
+    section 47 <DateOfInitialCPC> in the same episode (no text published; read from the
+    message, "it should only be recorded in one"). An episode-level conference on another
+    date (e.g. one not preceded by an enquiry in this episode) is not reported. Each such
+    section 47 is reported."""
     return f"""
     SELECT s.return_id, {R_S} FROM v_s47 s
     JOIN v_episode e USING (return_id, child_seq, episode_seq)
-    WHERE s.icpc_date IS NOT NULL AND e.initial_cpc_date IS NOT NULL
+    WHERE s.icpc_date = e.initial_cpc_date
     """
 
 

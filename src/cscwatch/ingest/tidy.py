@@ -190,10 +190,10 @@ def stage_tidy(con: duckdb.DuckDBPyConnection, source: TidySource, folder: Path)
     Raises
     ------
     SourceFileError
-        The file is missing or not a CSV.
+        The file is missing or not a CSV (with the line DuckDB stopped at).
     SchemaError
-        A declared column is missing, or a measure cell is neither a number nor a
-        publisher's symbol (names file, row and column).
+        A header name is empty or repeated, a declared column is missing, or a measure
+        cell is neither a number nor a publisher's symbol (names file, row and column).
     """
     path = folder / source.file
     if not path.is_file():

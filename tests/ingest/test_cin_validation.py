@@ -541,12 +541,13 @@ def _c8750(k: list[Child], y: int, bad: bool) -> None:
 
 @case("8770Q")
 def _c8770q(k: list[Child], y: int, bad: bool) -> None:
-    k[0]["UPN"] = None
-    k[0]["PersonBirthDate"] = f"{y - 10}-01-01"
-    if y >= 2025:
-        k[0]["UPNunknown"] = "UN1" if bad else "UN3"
-    else:
-        k[0]["UPNunknown"] = None if bad else "UN3"
+    for child, reason in zip(k, ("UN1", None, "UN7"), strict=True):
+        child["UPN"] = None
+        child["PersonBirthDate"] = f"{y - 10}-01-01"
+        child["UPNunknown"] = reason if bad else "UN3"
+    if not bad:  # a child under 4 (under 6 before 2024-25) needs no reason yet
+        k[1]["PersonBirthDate"] = f"{y - 3}-06-01"
+        k[1]["UPNunknown"] = None
 
 
 @case("8772")
@@ -1045,3 +1046,10 @@ def test_many_files_each_get_their_own_ruleset(tmp_path: Path) -> None:
     assert all(not r.issues and r.children == 3 for r in reports)
     forced = validate_cin_census_files([old], Settings(), ruleset="2024-25", pseudonymiser=KEY)
     assert "100" in forced[0].counts_by_rule()
+
+
+@pytest.mark.parametrize("ruleset", RULESETS)
+def test_upn_unknown_reasons_un1_and_un7_do_not_excuse_an_older_child(
+    outcomes: Outcomes, ruleset: str
+) -> None:
+    assert len(outcomes[(ruleset, "8770Q", True)]) == 3  # UN1, none, UN7

@@ -30,6 +30,9 @@ _UPN_LA_RANGES_2022 = [
 # Westmorland and Furness (943).
 _UPN_LA_RANGES_2023 = [*_UPN_LA_RANGES_2022, (942, 943)]
 
+# UPN-unknown reasons that can apply to a school-age child with a referral that went on.
+_UPN_REASONS_AT_SCHOOL = tuple(r for r in UPN_UNKNOWN if r not in ("UN1", "UN7"))
+
 
 def _la_codes(ranges: list[tuple[int, int]]) -> str:
     return sql_list(f"{n:03d}" for lo, hi in ranges for n in range(lo, hi + 1))
@@ -373,13 +376,16 @@ def _r8750_2024() -> str:
       "expected for a child who is more than 5 years old", table="cin_child",
       field="UPNunknown")  # fmt: skip
 def _r8770q() -> str:
-    """A child with at least one episode whose <ReferralNFA> is false, born before
-    <ReferenceDate> minus 6 years, should have a <UPN> or a valid <UPNunknown>."""
+    """A child aged 6 or more at <ReferenceDate> (born on or before it minus 6 years)
+    with at least one episode whose <ReferralNFA> is false should have a <UPN> or a
+    reason that can apply: UN1 ("under 6, not yet in school") cannot for a child of that
+    age, nor UN7 ("referral with no further action") for a referral that went on, so the
+    valid reasons are UN2 to UN6."""
     return f"""
     SELECT c.return_id, {R_CHILD} FROM v_child c JOIN census h USING (return_id)
-    WHERE c.birth_date < h.reference_date - INTERVAL 6 YEAR
+    WHERE c.birth_date <= h.reference_date - INTERVAL 6 YEAR
       AND c.upn_hash IS NULL
-      AND (c.upn_unknown IS NULL OR c.upn_unknown NOT IN {sql_list(UPN_UNKNOWN)})
+      AND (c.upn_unknown IS NULL OR c.upn_unknown NOT IN {sql_list(_UPN_REASONS_AT_SCHOOL)})
       AND EXISTS (SELECT 1 FROM v_episode e
                   WHERE e.return_id = c.return_id AND e.child_seq = c.child_seq
                     AND e.referral_nfa = FALSE)
@@ -392,16 +398,16 @@ def _r8770q() -> str:
       field="UPNunknown", ruleset="cin2024_25")  # fmt: skip
 def _r8770q_2024() -> str:
     """A child of school age with an episode whose <ReferralNFA> is false should have a
-    <UPN>, or a valid <UPNunknown> other than UN1 ("under 6, not yet in school"). The
-    text compares <PersonBirthDate> with <ReferenceDate> minus 4 years using "greater
-    than or equal to", which would select the youngest children; read as school age,
-    i.e. born on or before <ReferenceDate> minus 4 years."""
+    <UPN>, or a reason other than UN1 ("not yet in school") that can apply: UN2 to UN6
+    (UN7, "referral with no further action", cannot apply to a referral that went on).
+    The text compares <PersonBirthDate> with <ReferenceDate> minus 4 years using
+    "greater than or equal to", which would select the youngest children; read as school
+    age, i.e. born on or before <ReferenceDate> minus 4 years."""
     return f"""
     SELECT c.return_id, {R_CHILD} FROM v_child c JOIN census h USING (return_id)
     WHERE c.birth_date <= h.reference_date - INTERVAL 4 YEAR
       AND c.upn_hash IS NULL
-      AND (c.upn_unknown IS NULL OR c.upn_unknown = 'UN1'
-           OR c.upn_unknown NOT IN {sql_list(UPN_UNKNOWN)})
+      AND (c.upn_unknown IS NULL OR c.upn_unknown NOT IN {sql_list(_UPN_REASONS_AT_SCHOOL)})
       AND EXISTS (SELECT 1 FROM v_episode e
                   WHERE e.return_id = c.return_id AND e.child_seq = c.child_seq
                     AND e.referral_nfa = FALSE)

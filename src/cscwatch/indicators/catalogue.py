@@ -72,8 +72,9 @@ class Derivation:
       estimate of the previous June); ``published_column`` or ``published_lait`` is
       kept beside it where the publisher gives a rate.
     * ``lait`` — the LAIT value of ``lait`` (Short Desc) as published.
-    * ``product`` — ``lait`` value × population ÷ ``other`` indicator's value: used to
-      turn spend per child into spend per child in need.
+    * ``lait_per`` — a LAIT gross amount (``lait``) divided by the population 0–17
+      (``other="population"``) or by another indicator's value (``other``), e.g.
+      section 251 gross spend per child in need.
     """
 
     kind: str
@@ -724,59 +725,21 @@ _INDICATORS: tuple[Indicator, ...] = (
         "year to 30 September before 31 March",
     ),
     # --- Spend (section 251 outturn via LAIT) -----------------------------------
+    # LAIT holds section 251 outturn as gross £ per authority for each block
+    # (Safeguarding, Sure Start, Family support, Looked after) and, for social work,
+    # only an approximate weekly unit cost (SWFinance). Spend "on social work" below is
+    # therefore the Safeguarding children and young people's services block, which is
+    # mostly social work (with commissioning and strategy and the safeguarding
+    # partnership); the unit cost is kept as published beside it.
     _ind(
-        "spend_social_work_per_child",
-        "Social work spend per child (£)",
-        "Section 251 outturn on social work (including commissioning) per child aged 0 "
-        "to 17, financial year ending 31 March.",
-        Unit.GBP_PER_CHILD,
-        "net spend on social work and commissioning",
-        "children aged 0 to 17",
-        _NEUTRAL,
-        _S251,
-        (2017, 2025),
-        "spend",
-        Derivation("lait", lait="SWFinance"),
-        "financial year ending 31 March (outturn)",
-    ),
-    _ind(
-        "spend_social_work_per_cin",
-        "Social work spend per child in need (£)",
-        "Section 251 social work outturn per child in need at 31 March: spend per child "
-        "× children aged 0 to 17 ÷ children in need at 31 March.",
+        "spend_safeguarding_gross",
+        "Safeguarding services gross spend (£)",
+        "Section 251 outturn: gross expenditure on safeguarding children and young "
+        "people's services (social work including child protection functions, "
+        "commissioning and children's services strategy, local safeguarding partnership).",
         Unit.GBP,
-        "net spend on social work and commissioning",
-        "children in need at 31 March",
-        _NEUTRAL,
-        _S251,
-        (2017, 2025),
-        "spend",
-        Derivation("product", lait="SWFinance", other="cin_at31"),
-        "financial year ending 31 March (outturn)",
-    ),
-    _ind(
-        "spend_children_centres_per_child",
-        "Sure Start children's centres spend per child (£)",
-        "Section 251 outturn on Sure Start children's centres and early years per child "
-        "aged 0 to 17.",
-        Unit.GBP_PER_CHILD,
-        "net spend on Sure Start children's centres",
-        "children aged 0 to 17",
-        _NEUTRAL,
-        _S251,
-        (2017, 2025),
-        "spend",
-        Derivation("lait", lait="SureStartFinance"),
-        "financial year ending 31 March (outturn)",
-    ),
-    _ind(
-        "spend_safeguarding_per_child",
-        "Safeguarding services spend per child (£)",
-        "Section 251 outturn on safeguarding children and young people's services per "
-        "child aged 0 to 17.",
-        Unit.GBP_PER_CHILD,
-        "net spend on safeguarding services",
-        "children aged 0 to 17",
+        "gross spend on safeguarding services",
+        "",
         _NEUTRAL,
         _S251,
         (2017, 2025),
@@ -785,31 +748,105 @@ _INDICATORS: tuple[Indicator, ...] = (
         "financial year ending 31 March (outturn)",
     ),
     _ind(
-        "spend_family_support_per_child",
-        "Family support services spend per child (£)",
-        "Section 251 outturn on family support services per child aged 0 to 17.",
+        "spend_social_work_per_child",
+        "Social work (safeguarding services) spend per child (£)",
+        "Section 251 gross outturn on safeguarding children and young people's services "
+        "(mostly social work) per child aged 0 to 17.",
         Unit.GBP_PER_CHILD,
-        "net spend on family support services",
-        "children aged 0 to 17",
+        "gross spend on safeguarding services",
+        _POP_WORDS,
         _NEUTRAL,
         _S251,
         (2017, 2025),
         "spend",
-        Derivation("lait", lait="FamilySupportFinance"),
+        Derivation("lait_per", lait="SafeguardingFinance", other="population"),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_social_work_per_cin",
+        "Social work (safeguarding services) spend per child in need (£)",
+        "Section 251 gross outturn on safeguarding children and young people's services "
+        "per child in need at 31 March.",
+        Unit.GBP,
+        "gross spend on safeguarding services",
+        "children in need at 31 March",
+        _NEUTRAL,
+        _S251,
+        (2017, 2025),
+        "spend",
+        Derivation("lait_per", lait="SafeguardingFinance", other="cin_at31"),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_social_work_unit_cost",
+        "Social work weekly unit cost (£, approximate)",
+        "Section 251 social work and commissioning outturn expressed by LAIT as an "
+        "approximate weekly unit cost, as published.",
+        Unit.GBP,
+        "social work and commissioning outturn",
+        "as defined by LAIT (approximate weekly unit cost)",
+        _NEUTRAL,
+        _S251,
+        (2017, 2025),
+        "spend",
+        Derivation("lait", lait="SWFinance"),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_children_centres_per_child",
+        "Sure Start children's centres spend per child (£)",
+        "Section 251 gross outturn on Sure Start children's centres and early years per "
+        "child aged 0 to 17.",
+        Unit.GBP_PER_CHILD,
+        "gross spend on Sure Start children's centres and early years",
+        _POP_WORDS,
+        _NEUTRAL,
+        _S251,
+        (2017, 2025),
+        "spend",
+        Derivation("lait_per", lait="SureStartFinance", other="population"),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_family_support_per_child",
+        "Family support services spend per child (£)",
+        "Section 251 gross outturn on family support services per child aged 0 to 17.",
+        Unit.GBP_PER_CHILD,
+        "gross spend on family support services",
+        _POP_WORDS,
+        _NEUTRAL,
+        _S251,
+        (2017, 2025),
+        "spend",
+        Derivation("lait_per", lait="FamilySupportFinance", other="population"),
         "financial year ending 31 March (outturn)",
     ),
     _ind(
         "spend_lac_per_child",
         "Looked-after children spend per child (£)",
-        "Section 251 outturn on children looked after per child aged 0 to 17.",
+        "Section 251 gross outturn on children looked after per child aged 0 to 17.",
         Unit.GBP_PER_CHILD,
-        "net spend on children looked after",
-        "children aged 0 to 17",
+        "gross spend on children looked after",
+        _POP_WORDS,
         _NEUTRAL,
         _S251,
         (2017, 2025),
         "spend",
-        Derivation("lait", lait="TotalLACFinance"),
+        Derivation("lait_per", lait="TotalLACFinance", other="population"),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_per_looked_after_child",
+        "Spend per looked-after child (£)",
+        "Section 251 gross outturn on children looked after per child looked after on 31 March.",
+        Unit.GBP,
+        "gross spend on children looked after",
+        "children looked after on 31 March",
+        _NEUTRAL,
+        _S251,
+        (2021, 2025),
+        "spend",
+        Derivation("lait_per", lait="TotalLACFinance", other="lac_at31"),
         "financial year ending 31 March (outturn)",
     ),
     # --- Context (deprivation and need) ----------------------------------------

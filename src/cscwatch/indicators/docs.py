@@ -51,7 +51,8 @@ def render_indicator_docs() -> str:
                 )
                 + (f"; checked against LAIT `{d.published_lait}`" if d.published_lait else ""),
                 "lait": f"LAIT `{d.lait}` as published",
-                "product": f"LAIT `{d.lait}` × population 0–17 ÷ `{d.other}`",
+                "lait_per": f"LAIT `{d.lait}` (gross £) ÷ "
+                + ("population 0–17" if d.other == "population" else f"`{d.other}`"),
                 "population": "ONS mid-year estimate (previous June)",
             }[d.kind]
             lines += [

@@ -564,21 +564,32 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
                        NULL, population, 'published', false, 'population'
                 FROM population"""
             )
-        elif d.kind == "product":
+        elif d.kind == "lait_per":
+            # A LAIT gross amount divided by the population 0-17 or by another
+            # indicator's value (e.g. children in need at 31 March).
+            if d.other == "population":
+                den, other_join = "p.population", ""
+                den_status = "CASE WHEN p.population IS NULL THEN 'x' END"
+            else:
+                den = "o.value"
+                den_status = "coalesce(o.status, 'x')"
+                other_join = (
+                    f"LEFT JOIN _obs o ON o.indicator = '{d.other}' "
+                    "AND o.geo_level = l.geo_level AND o.geo_code = l.geo_code "
+                    "AND o.year = l.year"
+                )
             con.execute(
                 f"""INSERT INTO _obs
                 SELECT '{ind.id}', l.geo_level, l.geo_code, l.year,
-                       CASE WHEN o.value > 0 THEN l.value * p.population / o.value END,
+                       CASE WHEN {den} > 0 THEN l.value / {den} END,
                        CASE WHEN l.value IS NULL THEN l.status
-                            WHEN o.value IS NULL THEN coalesce(o.status, 'x') END,
-                       l.value * p.population, o.value,
-                       CASE WHEN o.value > 0 THEN l.value * p.population / o.value END,
+                            WHEN NOT coalesce({den} > 0, false) THEN {den_status} END,
+                       l.value, {den},
+                       CASE WHEN {den} > 0 THEN l.value / {den} END,
                        NULL, 'computed', false, 'lait'
                 FROM (SELECT * FROM ({_lait_select(ind)})) l
-                JOIN population p USING (geo_level, geo_code, year)
-                LEFT JOIN _obs o ON o.indicator = '{d.other}'
-                     AND o.geo_level = l.geo_level AND o.geo_code = l.geo_code
-                     AND o.year = l.year"""
+                LEFT JOIN population p USING (geo_level, geo_code, year)
+                {other_join}"""
             )
     # Cross-check with a publisher's rate published elsewhere (LAIT).
     for ind in CATALOGUE.values():

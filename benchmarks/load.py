@@ -14,7 +14,7 @@ Traffic only goes to 127.0.0.1, and every phase stops by itself.
 
 Usage::
 
-    python benchmarks/load.py [--clients 50] [--duration 60] [--warmup 90]
+    python benchmarks/load.py [--clients 50] [--duration 60] [--warmup 150]
         [--phases cached,uncached,during_rebuild]
 """
 
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
-    ap.add_argument("--warmup", type=float, default=90.0, help="seconds before the cached phase")
+    ap.add_argument("--warmup", type=float, default=150.0, help="seconds before the cached phase")
     ap.add_argument("--phases", default="cached,uncached,during_rebuild")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--out", type=Path, default=RESULTS / "load.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -138,3 +139,17 @@ def test_unexpected_errors_reveal_no_internals() -> None:
     err = assert_error(resp, 500, "internal_error")
     assert "secret" not in body.decode() and "passwd" not in body.decode()
     assert err["detail"] is None
+
+
+def test_no_warehouse_is_503_with_the_shape(tmp_path: Path) -> None:
+    from _live_server import start_server, stop_server
+
+    proc, base = start_server(tmp_path / "not-built.duckdb", tmp_path / "server.log")
+    try:
+        resp = httpx.get(f"{base}/api/authorities", timeout=30)
+        err = assert_error(resp, 503, "warehouse_error")
+        assert "not-built" not in err["message"]  # no server paths to clients
+        page = httpx.get(f"{base}/authorities", timeout=30)
+        assert page.status_code == 503 and "unavailable" in page.text
+    finally:
+        stop_server(proc)

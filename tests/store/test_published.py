@@ -283,3 +283,38 @@ def test_source_provenance_covers_every_observation(con: duckdb.DuckDBPyConnecti
     ).fetchall()
     assert not missing
     assert con.execute("SELECT count(*) FROM source WHERE length(sha256) = 64").fetchone()[0] >= 12
+
+
+def test_row_with_too_many_fields_names_its_line(snapshot_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "snapshot"
+    shutil.copytree(snapshot_dir, broken)
+    path = broken / TIDY_SOURCES["b1"].file
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].rstrip("\n") + ",surplus\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        build_warehouse(
+            Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken
+        )
+    assert TIDY_SOURCES["b1"].file in str(info.value) and "5" in str(info.value)
+
+
+def test_bad_value_in_an_unused_lait_measure_still_fails(
+    snapshot_dir: Path, tmp_path: Path
+) -> None:
+    """The whole LAIT file is checked, not only the measures the catalogue uses."""
+    broken = tmp_path / "snapshot"
+    shutil.copytree(snapshot_dir, broken)
+    lait = broken / "bds_long_0.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (SELECT * REPLACE (CASE WHEN "Short Desc" = 'RTA' AND row_number() OVER () = 3
+                                   THEN 'n/a' ELSE "Values" END AS "Values")
+                 FROM read_parquet('{snapshot_dir / "bds_long_0.parquet"}'))
+            TO '{lait}' (FORMAT parquet)"""
+    )
+    con.close()
+    with pytest.raises(BuildError, match=r"bds_long_0\.parquet.*'Values'"):
+        build_warehouse(
+            Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken
+        )

@@ -7,6 +7,7 @@ user's mistake.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -22,6 +23,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Monitoring and early warning for children's social care in England.
+
+    Years end on 31 March (2025 or 2024-25); authorities by name, LA number or GSS code.
+    """
 
 
 #: Which module defines each top-level command. ``main`` imports only the module of
@@ -77,10 +86,17 @@ def main() -> None:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(1)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except Exception as exc:
+        # Usage errors (typer vendors its own click: match by shape, not by class).
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
+        if os.environ.get("CSCWATCH_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(a bug in cscwatch; set CSCWATCH_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(1)

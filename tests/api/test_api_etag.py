@@ -18,6 +18,9 @@ def test_etag_and_304(api: httpx.Client) -> None:
     again = api.get("/api/authorities/352/profile", headers={"if-none-match": tag})
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == tag
+    for resp in (first, again):
+        assert resp.headers["x-content-type-options"] == "nosniff"
+        assert resp.headers["x-frame-options"] == "DENY"
     other = api.get("/api/authorities/383/profile")
     assert other.headers["etag"] != tag
     # a different representation of the same path gets a different tag

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from cscwatch.core.config import Settings
 from cscwatch.serve.api._errors import install_error_handlers
 from cscwatch.serve.api._etag import ETagMiddleware
+from cscwatch.serve.api._headers import SecurityHeadersMiddleware
 from cscwatch.serve.api._warehouse import WarehousePool
 
 __all__ = ["create_app"]
@@ -111,5 +112,7 @@ def create_app(
     app.add_middleware(
         ETagMiddleware, identity=pool.tag, version=version, cache_bytes=response_cache_bytes
     )
+    # added last, so outermost: 304s and cached answers get the headers too
+    app.add_middleware(SecurityHeadersMiddleware)
     logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)
     return app

@@ -34,6 +34,15 @@ def test_etag_and_304(api: httpx.Client) -> None:
     )
 
 
+def test_pages_are_compressed_and_tagged_per_encoding(api: httpx.Client) -> None:
+    gz = api.get("/authorities/352", headers={"accept-encoding": "gzip"})
+    plain = api.get("/authorities/352", headers={"accept-encoding": "identity"})
+    assert gz.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert gz.text == plain.text
+    assert gz.headers["etag"] != plain.headers["etag"]
+
+
 def test_query_order_does_not_change_the_tag(api: httpx.Client) -> None:
     a = api.get("/api/observations?indicator=referrals&limit=2&offset=4")
     b = api.get("/api/observations?offset=4&limit=2&indicator=referrals")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from cscwatch.core.config import Settings
 from cscwatch.serve.api._errors import install_error_handlers
@@ -109,6 +110,8 @@ def create_app(
         app.include_router(router, prefix="/api")
     install_pages(app, settings)
     install_error_handlers(app, html=render_error_page)
+    # inside the ETag middleware, so cached answers are stored compressed
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(
         ETagMiddleware, identity=pool.tag, version=version, cache_bytes=response_cache_bytes
     )

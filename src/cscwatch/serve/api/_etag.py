@@ -114,7 +114,8 @@ class ETagMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
-        accept = headers.get(b"accept", b"")
+        # the representation depends on Accept (format) and Accept-Encoding (gzip)
+        accept = headers.get(b"accept", b"") + b"|" + headers.get(b"accept-encoding", b"")
         current = _etag(self.identity(), self.version, scope, accept)
         inm = headers.get(b"if-none-match")
         if inm is not None and _matches(inm, current):

@@ -71,7 +71,8 @@ def demand_panel(
         for y in years:
             fsm = 15 + rng.normal(0, 3)
             conc = 20 + rng.normal(0, 2)
-            spend = [rng.uniform(50, 80) for _ in range(3)]
+            # £ per child aged 0-17, near England's 2024 levels (about 290, 140, 45)
+            social_work, family_support = rng.uniform(200, 400), rng.uniform(80, 200)
             cc = 40.0 if cut is None or y < cut else 10.0
             post = truth["did"] if cut is not None and y >= cut else 0.0
             out = (
@@ -86,8 +87,8 @@ def demand_panel(
                 ("cpp_starts_per_10k", la, y, out),
                 ("fsm_primary_pct", la, y, fsm),
                 ("under18_conceptions_per_1000", la, y, conc),
-                ("spend_safeguarding_per_child", la, y, spend[0]),
-                ("spend_family_support_per_child", la, y, spend[1]),
+                ("spend_social_work_per_child", la, y, social_work),
+                ("spend_family_support_per_child", la, y, family_support),
                 ("spend_children_centres_per_child", la, y, cc * (1 + rng.normal(0, 0.02))),
             ]
             pop[(la, y)] = float(rng.uniform(2e4, 2e5))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cscwatch.core.errors import InputError
-from cscwatch.models.demand import DemandModel, DemandResults, shapley_r2
+from cscwatch.models.demand import COVARIATES, DemandModel, DemandResults, shapley_r2
 from cscwatch.models.forecast import (
     ForecastBacktest,
     ForecastBacktestResults,
@@ -45,6 +45,18 @@ def test_fixed_effects_recover_known_coefficients(
     for k in (-3, -2):
         assert iw[k].lower < 0 < iw[k].upper
     assert DemandResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
+
+
+def test_default_covariates_take_spend_per_child_from_the_catalogue(
+    demand_panel: tuple[duckdb.DuckDBPyConnection, dict[str, float]],
+) -> None:
+    con, truth = demand_panel
+    res = DemandModel(con, "cpp_starts_per_10k").fit()
+    coef = {c.name: c for c in res.coefficients}
+    assert set(coef) == set(COVARIATES)
+    assert "log_spend_social_work_per_child" in coef
+    c = coef["fsm_primary_pct"]  # spend is noise in the truth: fsm is still recovered
+    assert c.lower < truth["fsm_primary_pct"] < c.upper
 
 
 def test_shapley_shares_add_to_full_r2() -> None:

@@ -20,6 +20,17 @@ def test_quality_results_are_complete_and_round_trip(con: duckdb.DuckDBPyConnect
         assert m.spearman_lower is not None and m.spearman_upper is not None
         assert m.spearman_lower <= m.spearman <= m.spearman_upper
         assert sum(g.n for g in m.groups) == m.n
+    # spend is £ per child, per child in need, per week and per looked-after child
+    ranges = {
+        "spend_social_work_per_child": (100, 1_500),
+        "spend_social_work_per_cin": (2_000, 50_000),
+        "spend_social_work_unit_cost": (40, 800),
+        "spend_per_looked_after_child": (30_000, 400_000),
+    }
+    for m in res.measures:
+        if m.measure in ranges:
+            low, high = ranges[m.measure]
+            assert all(low < g.mean < high for g in m.groups if g.mean is not None), m.measure
     assert QualityResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
     assert list(res.to_frame().index) == list(MEASURES)
 

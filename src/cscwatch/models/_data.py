@@ -37,30 +37,13 @@ _OVERALL = "overall_effectiveness"
 _HP = "help_protection"
 
 
-#: Spend lines the catalogue calls "per child" but LAIT publishes as gross £
-#: ("Gross Expenditure"); the models divide them by the population aged 0–17.
-GROSS_SPEND = (
-    "spend_children_centres_per_child",
-    "spend_family_support_per_child",
-    "spend_lac_per_child",
-    "spend_safeguarding_per_child",
-)
-#: Derived columns: gross safeguarding spend per child in need at 31 March.
-SPEND_PER_CIN = "spend_safeguarding_per_cin"
-#: Above this yearly median a "per child" spend line is taken to be gross £.
-_GROSS_MEDIAN = 10_000.0
-
-
 def load_panel(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...]) -> pd.DataFrame:
     """Authority × year values, one column per indicator (NaN where suppressed/absent).
 
-    Index ``(la_code, year)``. The gross spend lines (:data:`GROSS_SPEND`) are
-    returned per child aged 0–17; :data:`SPEND_PER_CIN` may be asked for by name.
+    Index ``(la_code, year)``; values as the catalogue defines them (spend per child
+    and per child in need are computed at build, see ``indicators.catalogue``).
     """
-    raw = {i for i in indicators if i != SPEND_PER_CIN}
-    if SPEND_PER_CIN in indicators:
-        raw |= {"spend_safeguarding_per_child", "cin_at31"}
-    names = tuple(sorted(raw))
+    names = tuple(sorted(set(indicators)))
     marks = ", ".join("?" for _ in names)
     long = con.execute(
         f"""SELECT geo_code AS la_code, year, indicator, value FROM observation
@@ -71,18 +54,9 @@ def load_panel(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...]) -> p
     wide = long.pivot_table(
         index=["la_code", "year"], columns="indicator", values="value", aggfunc="first"
     )
-    wide = wide.reindex(columns=list(names)).astype(float)
+    wide = wide.reindex(columns=list(indicators)).astype(float)
     wide.columns.name = None
-    gross = [c for c in GROSS_SPEND if c in wide.columns]
-    if gross:
-        pop = load_population(con).reindex(wide.index)
-        for col in gross:
-            if wide[col].groupby(level="year").median().median() > _GROSS_MEDIAN:
-                wide[col] = wide[col] / pop
-        if SPEND_PER_CIN in indicators:
-            total = wide["spend_safeguarding_per_child"] * pop
-            wide[SPEND_PER_CIN] = total / wide["cin_at31"]
-    return wide.reindex(columns=list(indicators)).sort_index()
+    return wide.sort_index()
 
 
 def load_population(con: duckdb.DuckDBPyConnection) -> pd.Series:

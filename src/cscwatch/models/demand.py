@@ -4,11 +4,11 @@ Fixed-effects model
 -------------------
 ``y_it = x_it' β + α_i + γ_t + ε_it`` for authority ``i`` and year ``t``, where ``x`` is
 deprivation (``fsm_primary_pct``), under-18 conceptions per 1,000, the log of the
-population aged 0–17 and log spend per child aged 0–17 on safeguarding, family support
-and children's centres (section 251 gross spend divided by the population). Estimated by
-``linearmodels.PanelOLS`` with entity and time effects; standard errors clustered by
-authority. Rows lacking any variable are dropped (conceptions end in 2022, spend starts
-in 2017, so the default sample is 2017–2022).
+population aged 0–17 and the log of section 251 gross spend per child aged 0–17 on
+safeguarding services (mostly social work), family support and children's centres.
+Estimated by ``linearmodels.PanelOLS`` with entity and time effects; standard errors
+clustered by authority. Rows lacking any variable are dropped (conceptions end in 2022,
+spend starts in 2017, so the default sample is 2017–2022).
 
 Variance decomposition
 ----------------------
@@ -64,7 +64,7 @@ __all__ = [
 
 OUTCOMES = ("cpp_starts_per_10k", "cin_at31_per_10k", "s47_per_10k", "lac_at31_per_10k")
 _SPEND = (
-    "spend_safeguarding_per_child",
+    "spend_social_work_per_child",
     "spend_family_support_per_child",
     "spend_children_centres_per_child",
 )

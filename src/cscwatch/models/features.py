@@ -17,8 +17,9 @@ Features of one case (an authority at a date)
 * spend (:data:`SPEND`) and deprivation (``fsm_primary_pct``): value;
 * the previous graded Ofsted judgement published before ``d``: its overall grade rank
   (1 outstanding … 4 inadequate), whether it was inadequate, and its age in years;
-* spend lines published as gross £ are divided by the population aged 0–17
-  (see ``_data.GROSS_SPEND``); ``spend_social_work_per_child`` is LAIT's weekly unit cost;
+* spend is section 251 gross outturn per child aged 0–17 as the catalogue computes it
+  (safeguarding services, mostly social work; family support; children looked after),
+  beside LAIT's approximate weekly social-work unit cost as published;
 * statistical neighbours are the 2021 model's for every year (the 2025 model for
   authorities created since): a groupings-only anachronism for features before 2021,
   no outcome data;
@@ -160,8 +161,8 @@ LEAD: tuple[str, ...] = (
 )
 DEMAND: tuple[str, ...] = ("cin_at31_per_10k", "s47_per_10k", "cpp_at31_per_10k")
 SPEND: tuple[str, ...] = (
+    "spend_social_work_unit_cost",
     "spend_social_work_per_child",
-    "spend_safeguarding_per_child",
     "spend_family_support_per_child",
     "spend_lac_per_child",
 )

@@ -283,10 +283,13 @@ def _quality_page(res: quality_mod.QualityResults, figdir: Path) -> str:
             "",
             _docstring(quality_mod),
             "",
-            "Spend lines: LAIT publishes section 251 safeguarding spend as gross £; it is "
-            "divided by the population aged 0–17 (per child) or by children in need at 31 "
-            "March (per child in need). `spend_social_work_per_child` is LAIT's social-work "
-            "weekly unit cost as published.",
+            "Spend measures (see the indicator pages): `spend_social_work_per_child` and "
+            "`spend_social_work_per_cin` are the section 251 gross outturn on safeguarding "
+            "children and young people's services divided by the population aged 0–17 and "
+            "by children in need at 31 March; `spend_social_work_unit_cost` is LAIT's "
+            "approximate weekly social-work unit cost as published; "
+            "`spend_per_looked_after_child` is the gross outturn on children looked after "
+            "divided by children looked after on 31 March.",
             "",
             f"## Results: grade in force on {res.as_at}, year {res.year} measures",
             "",

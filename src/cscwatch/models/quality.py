@@ -2,9 +2,11 @@
 
 For a year ``Y`` every authority is given the overall-effectiveness grade in force on
 31 March ``Y`` (the last report published on or before it) and its year-``Y`` values of
-spend per child aged 0–17 and per child in need (section 251 gross safeguarding spend),
-the social-work unit cost, and the workforce measures (agency, vacancy and turnover
-rates, caseload).
+the spend measures — section 251 gross outturn on safeguarding services (mostly social
+work) per child aged 0–17 and per child in need at 31 March, LAIT's approximate weekly
+social-work unit cost, and gross spend on children looked after per child looked after
+on 31 March — and of the workforce measures (agency, vacancy and turnover rates,
+caseload). Spend is read as the catalogue computes it.
 
 For each measure:
 
@@ -32,15 +34,16 @@ import pandas as pd
 from scipy.stats import kruskal, spearmanr
 
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.models._data import SPEND_PER_CIN, load_judgements, load_panel
+from cscwatch.models._data import load_judgements, load_panel
 from cscwatch.models._results import dump, load, opt, percentile_ci
 
 __all__ = ["MEASURES", "GroupMean", "MeasureResult", "QualityModel", "QualityResults"]
 
 MEASURES = (
-    "spend_safeguarding_per_child",
-    SPEND_PER_CIN,
     "spend_social_work_per_child",
+    "spend_social_work_per_cin",
+    "spend_social_work_unit_cost",
+    "spend_per_looked_after_child",
     "agency_rate_pct",
     "vacancy_rate_pct",
     "turnover_rate_pct",

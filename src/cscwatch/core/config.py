@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         The DuckDB file holding child-level CIN census data (``CSCWATCH_CHILD_STORE``).
         No default: where personal data lives is always the user's choice. Kept apart
         from the published warehouse.
+    provisional_dir : Path | None
+        A folder of an authority's own children in need measures, as written by
+        ``cscwatch cin measures --out DIR`` (``CSCWATCH_PROVISIONAL_DIR``). No default:
+        when set, ``cscwatch build`` loads them beside the published figures, marked
+        provisional. ``cscwatch build --provisional DIR`` overrides it.
     """
 
     model_config = SettingsConfigDict(env_prefix="CSCWATCH_", extra="ignore")
@@ -63,3 +68,4 @@ class Settings(BaseSettings):
     pseudonym_key_file: Path | None = None
     fetch_timeout: float = 60.0
     child_store: Path | None = None
+    provisional_dir: Path | None = None

@@ -77,7 +77,12 @@ class Trend:
 
 @dataclass(frozen=True)
 class Benchmark:
-    """One authority, one indicator, one year, against its comparators."""
+    """One authority, one indicator, one year, against its comparators.
+
+    ``provisional`` marks a value from the authority's own return (not published);
+    it is compared with the published figures of ``reference_year`` (its own year, or
+    the latest published year before it).
+    """
 
     indicator: str
     title: str
@@ -104,6 +109,8 @@ class Benchmark:
     funnel_flag_od: str | None
     approximate: bool = False
     method: str | None = None
+    provisional: bool = False
+    reference_year: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain dict (for JSON)."""
@@ -291,7 +298,7 @@ _BENCH_COLUMNS = (
     "indicator, year, value, status, method, denominator, england, region, sn_mean, "
     "sn_median, sn_n, rank, n_ranked, quartile, funnel_kind, funnel_centre, lower95, "
     "upper95, lower998, upper998, lower998_od, upper998_od, funnel_flag, funnel_flag_od, "
-    "approximate"
+    "approximate, provisional, reference_year"
 )
 
 
@@ -350,6 +357,8 @@ def _benchmarks(
             flag,
             flag_od,
             approximate,
+            provisional,
+            reference_year,
         ) = r
         limits = None
         if kind is not None and centre is not None and den:
@@ -391,6 +400,8 @@ def _benchmarks(
                 funnel_flag_od=None if flag_od is None else str(flag_od),
                 approximate=bool(approximate),
                 method=None if method is None else str(method),
+                provisional=bool(provisional),
+                reference_year=None if reference_year is None else int(str(reference_year)),
             )
         )
     return out
@@ -457,7 +468,7 @@ def variation(
                median(o.value), quantile_cont(o.value, 0.25), quantile_cont(o.value, 0.75)
         FROM observation o JOIN authority a ON a.la_code = o.geo_code
         WHERE o.indicator = ? AND o.year = ? AND o.geo_level = 'la' AND o.value IS NOT NULL
-          AND (o.geo_code NOT IN ({_SMALL_SQL}) OR ?)
+          AND NOT o.provisional AND (o.geo_code NOT IN ({_SMALL_SQL}) OR ?)
         """,
         [ind.id, year, include_small],
     ).fetchone()

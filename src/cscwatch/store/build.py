@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cscwatch.store.benchmarks import load_benchmarks
 from cscwatch.store.inspections import load_inspections
+from cscwatch.store.provisional import load_provisional
 from cscwatch.store.published import (
     load_authorities,
     load_neighbours,
@@ -29,6 +30,7 @@ def default_loaders() -> list[tuple[str, Loader]]:
         ("population", load_population),
         ("statistical neighbours", load_neighbours),
         ("observations", load_observations),
+        ("provisional returns", load_provisional),
         ("benchmarks", load_benchmarks),
         ("inspections", load_inspections),
     ]

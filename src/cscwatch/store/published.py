@@ -354,7 +354,7 @@ def load_neighbours(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
 
 
 _OBS_DDL = """
-CREATE TEMP TABLE _obs (
+CREATE TEMP TABLE {table} (
     indicator VARCHAR NOT NULL, geo_level VARCHAR NOT NULL, geo_code VARCHAR NOT NULL,
     year INTEGER NOT NULL, value DOUBLE, status VARCHAR, numerator DOUBLE,
     denominator DOUBLE, computed_value DOUBLE, published_value DOUBLE,
@@ -407,9 +407,12 @@ def _own_rows_only(ind: Indicator) -> bool:
     return ind.is_count or ind.derivation.kind == "rate"
 
 
-def _pick_sql(key: _PickKey, measures: list[str]) -> str:
+def _pick_sql(key: _PickKey, measures: list[str], table: str | None = None) -> str:
     """One row per place and year from a staged tidy file: a place's own row before a
     joint service's, the final KS2/KS4 version before a revised one, then file order.
+
+    ``table`` is the staged file (``raw_<source>`` by default; an authority's own
+    return is staged under another name, see :mod:`cscwatch.store.provisional`).
 
     The table holds ``geo_level``, ``geo_code``, ``year``, ``_shared`` and each of
     ``measures`` as a number and a symbol (:func:`_picked_cell`). A place's own row wins
@@ -440,7 +443,8 @@ def _pick_sql(key: _PickKey, measures: list[str]) -> str:
                                trim(unnest(CASE WHEN old_la_code IS NULL THEN [NULL]
                                    ELSE string_split(old_la_code, '/') END)) AS old_la_code,
                                coalesce(old_la_code LIKE '%/%', false) AS _shared
-                        FROM (SELECT {", ".join(_q(c) for c in keep)} FROM raw_{source})
+                        FROM (SELECT {", ".join(_q(c) for c in keep)}
+                              FROM {table or f"raw_{source}"})
                         WHERE {where})) g
         ) WHERE _pick = 1 AND geo_code IS NOT NULL AND geo_code <> ''
     """
@@ -451,11 +455,17 @@ def _measures(ind: Indicator) -> list[str]:
     return [c for c in (d.column, d.denominator_column, d.published_column) if c]
 
 
-def _tidy_select(ind: Indicator, picked: str) -> str:
-    """The indicator's rows computed from ``picked``, a table made by :func:`_pick_sql`."""
+def _tidy_select(
+    ind: Indicator, picked: str, *, provisional: bool = False, population: str = "population"
+) -> str:
+    """The indicator's rows computed from ``picked``, a table made by :func:`_pick_sql`.
+
+    ``provisional`` marks the rows as an authority's own return rather than published
+    figures; ``population`` names the table of children 0–17 that rates divide by.
+    """
     d = ind.derivation
     num, num_status = _picked_cell(d.column)
-    population = ""
+    join = ""
     if d.kind == "column":
         value, status, den, computed, published = num, num_status, "NULL", "NULL", num
         method = "'published'"
@@ -473,7 +483,7 @@ def _tidy_select(ind: Indicator, picked: str) -> str:
         method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
     elif d.kind == "rate":
         den = "p.population"
-        population = "LEFT JOIN population p USING (geo_level, geo_code, year)"
+        join = f"LEFT JOIN {population} p USING (geo_level, geo_code, year)"
         computed = f"CASE WHEN {den} > 0 THEN 10000.0 * {num} / {den} END"
         if d.published_column:
             published, pub_status = _picked_cell(d.published_column)
@@ -489,8 +499,8 @@ def _tidy_select(ind: Indicator, picked: str) -> str:
                {status} AS status, {num} AS numerator, {den} AS denominator,
                {computed} AS computed_value, {published} AS published_value,
                CASE WHEN g._shared THEN 'shared' ELSE {method} END AS method,
-               false AS provisional, '{d.source}' AS source_id
-        FROM {picked} g {population}
+               {str(provisional).lower()} AS provisional, '{d.source}' AS source_id
+        FROM {picked} g {join}
         {"WHERE NOT g._shared" if _own_rows_only(ind) else ""}
     """
 
@@ -532,7 +542,7 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
     Each staged file is read once per set of rows its indicators share (see
     :func:`_pick_key`), and every tidy and LAIT indicator goes in with one statement.
     """
-    con.execute(_OBS_DDL)
+    con.execute(_OBS_DDL.format(table="_obs"))
     groups: dict[_PickKey, list[Indicator]] = {}
     for ind in CATALOGUE.values():
         if ind.derivation.kind in ("column", "ratio", "rate"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +32,18 @@ __all__ = [
 
 @dataclass
 class BuildContext:
-    """What a loader needs: the settings, the snapshot folder, and a place to log rows."""
+    """What a loader needs: the settings, the snapshot folder, and a place to log rows.
+
+    ``provisional_dirs`` are folders of an authority's own measures CSVs
+    (:mod:`cscwatch.store.provisional`); ``warnings`` collects what a loader skipped
+    and the build report shows.
+    """
 
     settings: Settings
     snapshot_dir: Path
     row_counts: dict[str, int] = field(default_factory=dict)
+    provisional_dirs: tuple[Path, ...] = ()
+    warnings: list[str] = field(default_factory=list)
 
 
 #: A loader fills its tables inside the open build connection. It raises a
@@ -52,6 +59,7 @@ class BuildReport:
     path: Path
     seconds: float
     row_counts: dict[str, int]
+    warnings: tuple[str, ...] = ()
 
 
 def build_warehouse(
@@ -59,6 +67,7 @@ def build_warehouse(
     loaders: list[tuple[str, Loader]],
     *,
     snapshot_dir: Path | None = None,
+    provisional_dirs: Sequence[Path] | None = None,
 ) -> BuildReport:
     """Build the warehouse from the snapshot with ``loaders``, atomically.
 
@@ -70,6 +79,9 @@ def build_warehouse(
         Run in order inside one build database.
     snapshot_dir : Path, optional
         Overrides ``settings.snapshot_dir``.
+    provisional_dirs : sequence of Path, optional
+        Folders of an authority's own measures CSVs to load beside the published
+        figures; overrides ``settings.provisional_dir`` (none by default).
 
     Raises
     ------
@@ -81,7 +93,13 @@ def build_warehouse(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    ctx = BuildContext(settings=settings, snapshot_dir=Path(snapshot_dir or settings.snapshot_dir))
+    if provisional_dirs is None:
+        provisional_dirs = [settings.provisional_dir] if settings.provisional_dir else []
+    ctx = BuildContext(
+        settings=settings,
+        snapshot_dir=Path(snapshot_dir or settings.snapshot_dir),
+        provisional_dirs=tuple(Path(p) for p in provisional_dirs),
+    )
     if not ctx.snapshot_dir.is_dir():
         raise BuildError(f"snapshot folder {ctx.snapshot_dir} does not exist")
     started = time.perf_counter()
@@ -103,7 +121,9 @@ def build_warehouse(
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    return BuildReport(target, time.perf_counter() - started, dict(ctx.row_counts))
+    return BuildReport(
+        target, time.perf_counter() - started, dict(ctx.row_counts), tuple(ctx.warnings)
+    )
 
 
 def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -21,7 +21,10 @@ from cscwatch.serve.cli._output import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cscwatch.core.config import Settings
+    from cscwatch.indicators.benchmarking import Benchmark
 
 __all__ = ["build", "export", "indicators", "profile", "show", "variation"]
 
@@ -50,6 +53,15 @@ def build(
     snapshot: Annotated[
         Path | None, typer.Option("--snapshot", help="Snapshot folder (default: bundled).")
     ] = None,
+    provisional: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--provisional",
+            help="Folder of an authority's own measures CSVs (cscwatch cin measures --out), "
+            "loaded beside the published figures and marked provisional (repeatable; "
+            "default: CSCWATCH_PROVISIONAL_DIR).",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Build the warehouse from the snapshot, atomically (the old one survives a failure)."""
@@ -58,13 +70,16 @@ def build(
 
     check_format(fmt, ("table", "json"))
     settings = _settings(warehouse)
-    report = build_warehouse(settings, default_loaders(), snapshot_dir=snapshot)
+    report = build_warehouse(
+        settings, default_loaders(), snapshot_dir=snapshot, provisional_dirs=provisional or None
+    )
     if fmt == "json":
         emit_json(
             {
                 "warehouse": str(report.path),
                 "seconds": round(report.seconds, 3),
                 "rows": report.row_counts,
+                "warnings": list(report.warnings),
             }
         )
         return
@@ -74,6 +89,8 @@ def build(
         [[k, f"{v:,}"] for k, v in report.row_counts.items()],
         right=[1],
     )
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("indicators")
@@ -247,6 +264,8 @@ def profile(
                     "funnel_flag": b.funnel_flag,
                     "funnel_flag_overdispersed": b.funnel_flag_od,
                     "trend": b.trend.judgement,
+                    "provisional": b.provisional,
+                    "reference_year": b.reference_year,
                 }
                 for b in prof.benchmarks
             ]
@@ -276,7 +295,7 @@ def profile(
             [
                 b.title,
                 str(b.year),
-                fmt_value(b.value, b.unit, b.status),
+                fmt_value(b.value, b.unit, b.status) + (" P" if b.provisional else ""),
                 fmt_value(b.england, b.unit),
                 fmt_value(b.region, b.unit),
                 fmt_value(b.sn_mean, b.unit),
@@ -290,7 +309,21 @@ def profile(
         right=[2, 3, 4, 5, 6],
         caption="Rank 1 = highest value. Funnel: against England's value, 99.8% limits "
         "(normal approximation; * few events). Neighbours: mean of the 10 statistical "
-        "neighbours.",
+        "neighbours." + _provisional_caption(prof.benchmarks),
+    )
+
+
+def _provisional_caption(benchmarks: Sequence[Benchmark]) -> str:
+    """A caption line when any value is provisional (the authority's own return)."""
+    refs = sorted({b.reference_year for b in benchmarks if b.provisional and b.reference_year})
+    if not any(b.provisional for b in benchmarks):
+        return ""
+    against = (
+        f" published figures for {', '.join(map(str, refs))}" if refs else " published figures"
+    )
+    return (
+        "\nP = provisional: computed by cscwatch from the authority's own return, not "
+        f"published; England, region, neighbours, rank, quartile and funnel are the{against}."
     )
 
 

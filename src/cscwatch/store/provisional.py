@@ -1,0 +1,250 @@
+"""An authority's own return, loaded beside the published figures and marked provisional.
+
+``cscwatch cin measures --out DIR`` writes one CSV per published layout
+(``b1_cin_measures_provisional.csv``, ``c1_…``, …) in the publisher's tidy layout.
+:func:`load_provisional` stages every such file of the build's ``provisional_dirs``,
+checks it with the same declared schema as the published file of that layout
+(:data:`cscwatch.ingest.tidy.TIDY_SOURCES`), and derives every catalogue indicator of
+those layouts with the same SQL as the published files
+(:func:`cscwatch.store.published._pick_sql`, :func:`~cscwatch.store.published._tidy_select`),
+inserting the rows into ``observation`` with ``provisional = true``.
+
+Rules
+-----
+* A provisional figure never replaces a published one. The observation key is
+  (indicator, geo_level, geo_code, year), so where the publisher already has a row for
+  an indicator, authority and year the provisional row is skipped, and the build report
+  says so (``BuildReport.warnings``). In practice an authority's own return shows for a
+  year the publisher has not published yet.
+* Only local-authority rows of authorities the published files know are accepted; a
+  provisional file never adds national or regional figures, so England's and the
+  regions' values stay the publisher's.
+* Rates divide by ONS children 0–17 for the year; for a year after the latest estimate
+  in the snapshot, the latest estimate is used (recorded as the row's ``denominator``).
+* Cells keep the disclosure symbols the measures CSV was written with (``c`` for 1–5).
+* Layouts without a catalogue indicator (c2, c4) are not loaded.
+
+Each staged file becomes a ``source`` row (``provisional_<layout>``, with a suffix for
+the second and later folder) with its SHA-256, and its observations carry that id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.core.errors import SchemaError, SourceFileError
+from cscwatch.indicators.catalogue import CATALOGUE, Indicator
+from cscwatch.ingest.tidy import TIDY_SOURCES, stage_tidy
+from cscwatch.store.published import (
+    _OBS_DDL,
+    _measures,
+    _pick_key,
+    _pick_sql,
+    _PickKey,
+    _sha256,
+    _tidy_select,
+    _year_sql,
+)
+from cscwatch.store.warehouse import BuildContext
+
+__all__ = ["PROVISIONAL_LAYOUTS", "load_provisional", "provisional_file"]
+
+#: Layouts of ``cscwatch cin measures`` that feed catalogue indicators.
+PROVISIONAL_LAYOUTS: tuple[str, ...] = ("b1", "c1", "c3", "d3", "d5")
+
+
+def provisional_file(layout: str) -> str:
+    """The file name ``cscwatch cin measures --out`` gives a layout."""
+    return f"{layout}_cin_measures_provisional.csv"
+
+
+def _source_id(layout: str, k: int) -> str:
+    return f"provisional_{layout}" if k == 0 else f"provisional_{layout}_{k + 1}"
+
+
+def _stage(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> dict[str, list[str]]:
+    """Stage and check every measures CSV; layout → staged tables (one per folder)."""
+    staged: dict[str, list[str]] = {}
+    for k, folder in enumerate(ctx.provisional_dirs):
+        if not folder.is_dir():
+            raise SourceFileError("provisional folder does not exist", path=str(folder))
+        found = False
+        for layout in PROVISIONAL_LAYOUTS:
+            name = provisional_file(layout)
+            if not (folder / name).is_file():
+                continue
+            found = True
+            sid = _source_id(layout, k)
+            source = replace(TIDY_SOURCES[layout], key=sid, file=name)
+            table = stage_tidy(con, source, folder)
+            _check_rows(con, table, folder / name)
+            staged.setdefault(layout, []).append(table)
+            ctx.row_counts["source"] = ctx.row_counts.get("source", 0) + 1
+            con.execute(
+                "INSERT INTO source VALUES (?, ?, 'cscwatch (authority return)', ?, NULL, "
+                "NULL, ?, (SELECT count(*) FROM " + table + "))",
+                [sid, str(folder / name), f"Provisional {layout}: an authority's own return",
+                 _sha256(folder / name)],
+            )  # fmt: skip
+        if not found:
+            raise SourceFileError(
+                "no measures CSVs (*_cin_measures_provisional.csv) in the provisional folder",
+                path=str(folder),
+            )
+    return staged
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """Every row is one known authority's (not England's or a region's)."""
+    bad = con.execute(
+        f"SELECT min(_row) FILTER (WHERE geographic_level IS DISTINCT FROM 'Local authority'),"
+        f" min(_row) FILTER (WHERE trim(old_la_code) NOT IN (SELECT la_code FROM authority)"
+        f" OR old_la_code IS NULL) FROM {table}"
+    ).fetchone()
+    assert bad is not None  # an aggregate always returns one row
+    if bad[0] is not None:
+        raise SchemaError(
+            "a provisional row must be a local authority's",
+            path=str(path),
+            row=int(bad[0]),
+            column="geographic_level",
+        )
+    if bad[1] is not None:
+        raise SchemaError(
+            "not the LA number of an authority in the published files",
+            path=str(path),
+            row=int(bad[1]),
+            column="old_la_code",
+        )
+
+
+def _union(
+    con: duckdb.DuckDBPyConnection, layout: str, tables: list[str], ctx: BuildContext
+) -> str:
+    """One table of a layout's rows from every folder; one row per authority and year."""
+    cols = ["_row", "time_period", "geographic_level", "region_code", "old_la_code",
+            *TIDY_SOURCES[layout].measures]  # fmt: skip
+    keep = ", ".join('"' + c + '"' for c in cols)
+    union = " UNION ALL ".join(
+        f"SELECT {keep}, '{t.removeprefix('raw_')}' AS _source_id, {k} AS _dir FROM {t}"
+        for k, t in enumerate(tables)
+    )
+    table = f"raw_prov_{layout}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {union}")
+    dup = con.execute(
+        f"SELECT _dir, _row FROM (SELECT _dir, _row, row_number() OVER (PARTITION BY "
+        f"trim(old_la_code), trim(time_period) ORDER BY _dir, _row) AS n FROM {table}) "
+        "WHERE n > 1 ORDER BY _dir, _row LIMIT 1"
+    ).fetchone()
+    if dup is not None:
+        raise SchemaError(
+            "a second provisional return for the same authority and year",
+            path=str(ctx.provisional_dirs[int(dup[0])] / provisional_file(layout)),
+            row=int(dup[1]),
+            column="old_la_code",
+        )
+    return table
+
+
+def load_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Add an authority's own return to ``observation``, marked provisional.
+
+    Does nothing without ``ctx.provisional_dirs``. Runs after
+    :func:`cscwatch.store.published.load_observations` and before the benchmarks.
+
+    Raises
+    ------
+    SourceFileError, SchemaError
+        A folder is missing or holds no measures CSV; a file fails its layout's declared
+        schema, has a row that is not a known authority's, or repeats an authority and
+        year (file, row and column named).
+    """
+    if not ctx.provisional_dirs:
+        return
+    staged = _stage(con, ctx)
+    raws = {layout: _union(con, layout, tables, ctx) for layout, tables in staged.items()}
+    con.execute(_OBS_DDL.format(table="_prov_obs"))
+    groups: dict[_PickKey, list[Indicator]] = {}
+    for ind in CATALOGUE.values():
+        d = ind.derivation
+        if d.kind in ("column", "ratio", "rate") and d.source in raws:
+            groups.setdefault(_pick_key(ind), []).append(ind)
+    picks: dict[_PickKey, str] = {}
+    for k, (key, inds) in enumerate(groups.items()):
+        picks[key] = f"_prov_pick_{k}"
+        measures = [m for ind in inds for m in _measures(ind)]
+        sql = _pick_sql(key, measures, table=raws[key[0]])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {picks[key]} AS {sql}")
+    _population(con, list(picks.values()))
+    selects = [
+        _tidy_select(ind, picks[key], provisional=True, population="_prov_population")
+        for key, inds in groups.items()
+        for ind in inds
+    ]
+    if selects:
+        con.execute("INSERT INTO _prov_obs " + " UNION ALL ".join(selects))
+    for layout, raw in raws.items():
+        con.execute(
+            f"UPDATE _prov_obs o SET source_id = r._source_id FROM {raw} r "
+            f"WHERE o.source_id = '{layout}' AND o.geo_code = trim(r.old_la_code) "
+            f"AND o.year = {_year_sql(0)}"
+        )
+    _report_skipped(con, ctx)
+    con.execute(
+        "CREATE TEMP TABLE _obs_all AS SELECT * FROM observation UNION ALL "
+        "SELECT * FROM _prov_obs p WHERE NOT EXISTS (SELECT 1 FROM observation o "
+        "WHERE o.indicator = p.indicator AND o.geo_level = p.geo_level "
+        "AND o.geo_code = p.geo_code AND o.year = p.year)"
+    )
+    added = con.execute("SELECT count(*) FROM _obs_all").fetchone()
+    before = con.execute("SELECT count(*) FROM observation").fetchone()
+    con.execute("DROP TABLE observation")
+    con.execute(
+        "CREATE TABLE observation AS SELECT * FROM _obs_all "
+        "ORDER BY indicator, geo_level, geo_code, year"
+    )
+    for table in (*picks.values(), *raws.values(), "_prov_obs", "_obs_all", "_prov_population"):
+        con.execute(f"DROP TABLE {table}")
+    n_all = int(added[0]) if added else 0
+    ctx.row_counts["observation"] = n_all
+    ctx.row_counts["observation (provisional)"] = n_all - (int(before[0]) if before else 0)
+
+
+def _population(con: duckdb.DuckDBPyConnection, picks: list[str]) -> None:
+    """Children 0–17 for each provisional authority and year: that year's estimate, or
+    the latest before it when the year is later than the snapshot's estimates."""
+    places = " UNION ".join(f"SELECT geo_level, geo_code, year FROM {t}" for t in picks)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _prov_population AS
+        SELECT r.geo_level, r.geo_code, r.year,
+               arg_max(p.mid_year, p.year) AS mid_year,
+               arg_max(p.population, p.year) AS population
+        FROM ({places or "SELECT NULL AS geo_level, NULL AS geo_code, NULL AS year"}) r
+        JOIN population p ON p.geo_level = r.geo_level AND p.geo_code = r.geo_code
+             AND p.year <= r.year AND p.population IS NOT NULL
+        GROUP BY r.geo_level, r.geo_code, r.year
+        """
+    )
+
+
+def _report_skipped(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """One warning per authority and year whose provisional rows were already published."""
+    rows = con.execute(
+        """
+        SELECT p.geo_code, a.name, p.year, count(*) AS n
+        FROM _prov_obs p JOIN observation o ON o.indicator = p.indicator
+             AND o.geo_level = p.geo_level AND o.geo_code = p.geo_code AND o.year = p.year
+        LEFT JOIN authority a ON a.la_code = p.geo_code
+        GROUP BY ALL ORDER BY p.geo_code, p.year
+        """
+    ).fetchall()
+    for la, name, year, n in rows:
+        ctx.warnings.append(
+            f"provisional return for {name} ({la}), {year}: {n} indicators skipped because "
+            f"the publisher already has figures for {year} (a provisional figure never "
+            "replaces a published one)"
+        )

@@ -1,0 +1,194 @@
+"""An authority's own return beside the published figures, marked provisional.
+
+A synthetic Rutland return (the publisher's latest year, 2025) is measured with
+``cscwatch cin measures --out``; a copy relabelled 2026 stands for a year the publisher
+has not published yet. One build loads both folders: the 2026 rows go in, marked
+provisional; the 2025 rows are skipped because the publisher has figures for 2025.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import BuildError
+from cscwatch.serve.cli import app
+from cscwatch.store.build import default_loaders
+from cscwatch.store.provisional import provisional_file
+from cscwatch.store.warehouse import build_warehouse
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def _invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _relabel(src: Path, dst: Path, year: int) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+            header = list(rows[0])
+        for row in rows:
+            row["time_period"] = str(year)
+        with (dst / path.name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, header)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    tmp = tmp_path_factory.mktemp("provisional")
+    _invoke("cin", "synth", "--authority", "Rutland", "--year", "2025", "--seed", "3",
+            "--out", str(tmp / "xml"))  # fmt: skip
+    xml = sorted((tmp / "xml").glob("*.xml"))
+    _invoke("cin", "measures", *map(str, xml), "--out", str(tmp / "m2025"))
+    _relabel(tmp / "m2025", tmp / "m2026", 2026)
+    target = tmp / "w.duckdb"
+    dirs = ["--provisional", str(tmp / "m2026"), "--provisional", str(tmp / "m2025")]
+    out = _invoke("build", "--warehouse", str(target), "--format", "json", *dirs)
+    return {"tmp": tmp, "warehouse": target, "report": json.loads(out)}
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return row
+
+
+@pytest.fixture()
+def pcon(built: dict[str, object]) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = duckdb.connect(str(built["warehouse"]), read_only=True)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def test_provisional_rows_are_present_and_flagged(pcon: duckdb.DuckDBPyConnection) -> None:
+    rows = pcon.execute(
+        "SELECT DISTINCT geo_level, geo_code, year FROM observation WHERE provisional"
+    ).fetchall()
+    assert rows == [("la", "857", 2026)]
+    ids = {
+        r[0]
+        for r in pcon.execute(
+            "SELECT indicator FROM observation WHERE provisional AND year = 2026"
+        ).fetchall()
+    }
+    assert {"referrals", "referrals_per_10k", "rereferrals_pct", "cin_at31_per_10k",
+            "repeat_cpp_pct", "cpp_at31", "factor_neglect_pct"} <= ids  # fmt: skip
+    value, num, den, method, source = _one(
+        pcon,
+        "SELECT value, numerator, denominator, method, source_id FROM observation "
+        "WHERE provisional AND indicator = 'referrals_per_10k'",
+    )
+    # 2026 is after the latest ONS estimate: the latest (mid-2024, serving 2025) is used.
+    pop = _one(pcon, "SELECT population FROM population WHERE geo_code = '857' AND year = 2025")[0]
+    assert den == pop and value == pytest.approx(10000 * num / pop)
+    assert method == "computed" and source == "provisional_c1"
+    assert _one(pcon, "SELECT sha256 FROM source WHERE source_id = 'provisional_c1'")[0]
+    bench = _one(
+        pcon,
+        "SELECT provisional, reference_year, england, rank, n_ranked, quartile "
+        "FROM benchmark WHERE la_code = '857' AND indicator = 'rereferrals_pct' AND year = 2026",
+    )
+    england_2025 = _one(
+        pcon,
+        "SELECT value FROM observation WHERE indicator = 'rereferrals_pct' "
+        "AND geo_level = 'national' AND year = 2025",
+    )[0]
+    assert bench[:3] == (True, 2025, england_2025)
+    assert bench[3] is not None and 1 <= bench[3] <= bench[4] and bench[5] in (1, 2, 3, 4)
+
+
+def test_already_published_year_is_skipped_and_reported(
+    built: dict[str, object], pcon: duckdb.DuckDBPyConnection
+) -> None:
+    report = built["report"]
+    assert isinstance(report, dict)
+    assert any("Rutland (857), 2025" in w and "already" in w for w in report["warnings"])
+    assert not _one(pcon, "SELECT count(*) FROM observation WHERE provisional AND year = 2025")[0]
+
+
+def test_published_rows_are_unchanged(warehouse: Settings, pcon: duckdb.DuckDBPyConnection) -> None:
+    base = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        for table in ("observation", "benchmark"):
+            expected = base.execute(f"SELECT * FROM {table}").fetchall()
+            got = pcon.execute(f"SELECT * FROM {table} WHERE NOT provisional").fetchall()
+            assert got == expected, table
+    finally:
+        base.close()
+
+
+def test_profile_marks_provisional_values(built: dict[str, object], cli: Cli) -> None:
+    code, out, _ = cli("profile", "Rutland", "--warehouse", str(built["warehouse"]))
+    assert code == 0
+    assert " P " in out and "P = provisional" in out and "figures for 2025" in out
+    code, out, _ = cli(
+        "profile", "Rutland", "--warehouse", str(built["warehouse"]), "--format", "json"
+    )
+    marked = [b for b in json.loads(out)["benchmarks"] if b["provisional"]]
+    assert marked and all(b["year"] == 2026 and b["reference_year"] == 2025 for b in marked)
+
+
+def _digest(path: Path) -> str:
+    c = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = c.execute("SELECT * FROM observation ORDER BY ALL").fetchall()
+        return hashlib.sha256(repr(rows).encode()).hexdigest()
+    finally:
+        c.close()
+
+
+def test_corrupt_provisional_file_fails_the_build_atomically(
+    built: dict[str, object], tmp_path: Path
+) -> None:
+    target = tmp_path / "w.duckdb"
+    shutil.copy(str(built["warehouse"]), target)
+    before = _digest(target)
+    broken = tmp_path / "broken"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", broken)
+    path = broken / provisional_file("d3")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    col = lines[0].rstrip("\n").split(",").index("CPP_subsequent")
+    cells = lines[1].rstrip("\n").split(",")
+    cells[col] = "seven"
+    lines[1] = ",".join(cells) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        build_warehouse(Settings(warehouse=target), default_loaders(), provisional_dirs=[broken])
+    message = str(info.value)
+    assert provisional_file("d3") in message
+    assert "row 2" in message and "'CPP_subsequent'" in message
+    assert _digest(target) == before
+    assert not list(tmp_path.glob(".w.duckdb*.tmp"))
+
+
+def test_settings_folder_is_used_and_checked(tmp_path: Path) -> None:
+    settings = Settings(warehouse=tmp_path / "x.duckdb", provisional_dir=tmp_path / "nowhere")
+    with pytest.raises(BuildError, match="nowhere"):
+        build_warehouse(settings, default_loaders())
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_provisional_folder_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSCWATCH_PROVISIONAL_DIR", "/some/where")
+    assert Settings().provisional_dir == Path("/some/where")
+    monkeypatch.delenv("CSCWATCH_PROVISIONAL_DIR")
+    assert Settings().provisional_dir is None

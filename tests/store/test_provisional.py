@@ -192,3 +192,19 @@ def test_provisional_folder_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert Settings().provisional_dir == Path("/some/where")
     monkeypatch.delenv("CSCWATCH_PROVISIONAL_DIR")
     assert Settings().provisional_dir is None
+
+
+def test_row_of_an_unknown_authority_is_named(built: dict[str, object], tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", broken)
+    path = broken / provisional_file("b1")
+    text = path.read_text(encoding="utf-8").replace(",857,", ",999,", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        build_warehouse(
+            Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), provisional_dirs=[broken]
+        )
+    message = str(info.value)
+    assert provisional_file("b1") in message and "row 2" in message
+    assert "'old_la_code'" in message
+    assert not (tmp_path / "x.duckdb").exists()

@@ -208,3 +208,26 @@ def test_row_of_an_unknown_authority_is_named(built: dict[str, object], tmp_path
     assert provisional_file("b1") in message and "row 2" in message
     assert "'old_la_code'" in message
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_show_defaults_to_the_published_year_and_marks_provisional_rows(
+    built: dict[str, object], cli: Cli
+) -> None:
+    w = str(built["warehouse"])
+    code, out, _ = cli("show", "referrals_per_10k", "--warehouse", w, "--format", "json")
+    assert code == 0 and json.loads(out)["year"] == 2025
+    code, out, _ = cli("show", "referrals_per_10k", "--year", "2026", "--warehouse", w)
+    assert code == 0 and "Rutland" in out and " P" in out and "P = provisional" in out
+    code, out, _ = cli("variation", "referrals_per_10k", "--warehouse", w, "--format", "json")
+    assert json.loads(out)["year"] == 2025 and json.loads(out)["n"] > 100
+
+
+def test_api_benchmark_model_carries_the_flag(pcon: duckdb.DuckDBPyConnection) -> None:
+    from cscwatch.indicators.benchmarking import benchmark
+    from cscwatch.serve.api.profile import BenchmarkOut
+
+    b = benchmark(pcon, "Rutland", "referrals_per_10k", 2026)
+    out = BenchmarkOut.model_validate(b, from_attributes=True).model_dump()
+    assert out["provisional"] is True and out["reference_year"] == 2025
+    published = benchmark(pcon, "Rutland", "referrals_per_10k", 2025)
+    assert not published.provisional and published.reference_year == 2025

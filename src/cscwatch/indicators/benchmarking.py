@@ -237,18 +237,24 @@ def _limits(kind: str, centre: float, n: float, tau2: float) -> FunnelLimits | N
 # ---------------------------------------------------------------------------
 
 
-def available_years(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[int]:
-    """Years with any authority value for an indicator."""
+def available_years(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, *, provisional: bool = False
+) -> list[int]:
+    """Years with any published authority value for an indicator.
+
+    ``provisional=True`` also counts years with only an authority's own return
+    (provisional rows), so the default year of a table or page stays the publisher's.
+    """
     rows = con.execute(
         "SELECT DISTINCT year FROM observation WHERE indicator = ? AND geo_level = 'la' "
-        "AND value IS NOT NULL ORDER BY year",
-        [indicator_id],
+        "AND value IS NOT NULL AND (? OR NOT provisional) ORDER BY year",
+        [indicator_id, provisional],
     ).fetchall()
     return [int(r[0]) for r in rows]
 
 
 def _check_year(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int) -> None:
-    years = available_years(con, ind.id)
+    years = available_years(con, ind.id, provisional=True)
     if year not in years:
         span = f"{years[0]}–{years[-1]}" if years else "none"
         raise UnknownYearError(f"no data for {ind.id} in {year}; years available: {span}")

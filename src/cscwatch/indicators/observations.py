@@ -73,6 +73,7 @@ class IndicatorRow:
     value: float | None
     status: str | None
     rank: int | None
+    provisional: bool = False
 
 
 def england_headline(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[HeadlineRow]:
@@ -115,7 +116,11 @@ def england_headline(con: duckdb.DuckDBPyConnection, year: int | None = None) ->
 def indicator_table(
     con: duckdb.DuckDBPyConnection, indicator_id: str, year: int
 ) -> list[IndicatorRow]:
-    """Every authority's value (ranked, highest first), then the regions and England."""
+    """Every authority's value (ranked, highest first), then the regions and England.
+
+    An authority's own return (``provisional``) is listed unranked: ranks are among
+    published values only.
+    """
     ind = get_indicator(indicator_id)
     rows = con.execute(
         """
@@ -123,9 +128,10 @@ def indicator_table(
                coalesce(a.name, r.region_name, CASE WHEN o.geo_level = 'national'
                         THEN 'England' END, o.geo_code) AS name,
                a.region_name, o.value, o.status,
-               CASE WHEN o.geo_level = 'la' AND o.value IS NOT NULL
-                    THEN rank() OVER (PARTITION BY o.geo_level, o.value IS NULL
-                                      ORDER BY o.value DESC) END AS rnk
+               CASE WHEN o.geo_level = 'la' AND o.value IS NOT NULL AND NOT o.provisional
+                    THEN rank() OVER (PARTITION BY o.geo_level, o.value IS NULL OR o.provisional
+                                      ORDER BY o.value DESC) END AS rnk,
+               o.provisional
         FROM observation o
         LEFT JOIN authority a ON o.geo_level = 'la' AND a.la_code = o.geo_code
         LEFT JOIN (SELECT DISTINCT region_code, region_name FROM authority) r
@@ -138,7 +144,10 @@ def indicator_table(
     ).fetchall()
     if not rows:
         raise UnknownYearError(f"no data for {ind.id} in {year}")
-    return [IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+    return [
+        IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], bool(r[7]))
+        for r in rows
+    ]
 
 
 def query_observations(

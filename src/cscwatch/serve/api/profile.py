@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cscwatch.core.types import parse_year
 from cscwatch.indicators.benchmarking import benchmark, profile, series
@@ -74,6 +74,15 @@ class BenchmarkOut(BaseModel):
     funnel_flag_od: str | None
     approximate: bool = False
     method: str | None = None
+    provisional: bool = Field(
+        False,
+        description="An authority's own return (cscwatch build --provisional), not published.",
+    )
+    reference_year: int | None = Field(
+        None,
+        description="The year whose published figures a provisional value is compared "
+        "with (its own year, or the latest published year before it).",
+    )
 
 
 class ProfileOut(BaseModel):

@@ -212,12 +212,17 @@ def show(
                     str(r.rank or ""),
                     r.name,
                     r.region_name or r.geo_level,
-                    fmt_value(r.value, ind.unit.value, r.status),
+                    fmt_value(r.value, ind.unit.value, r.status) + (" P" if r.provisional else ""),
                 ]
                 for r in table
             ],
             right=[0, 3],
-            caption=ind.definition,
+            caption=ind.definition
+            + (
+                "\nP = provisional: an authority's own return, not published (not ranked)."
+                if any(r.provisional for r in table)
+                else ""
+            ),
         )
 
 

@@ -136,7 +136,8 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                 cells=[
                     ind.title,
                     year_label(b.year),
-                    fmt_value(b.value, ind.unit, b.status),
+                    fmt_value(b.value, ind.unit, b.status)
+                    + (" (provisional)" if b.provisional else ""),
                     f(b.sn_mean),
                     f(b.region),
                     f(b.england),

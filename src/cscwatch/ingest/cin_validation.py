@@ -33,6 +33,7 @@ from cscwatch.ingest.cin_rules.working_days import working_days_before
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cscwatch.ingest.cin_census import CinCensusReturn
     from cscwatch.ingest.pseudonym import Pseudonymiser
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "validate_cin_census_files",
     "validate_loaded",
     "validate_many",
+    "validate_returns",
 ]
 
 #: The code given to a value that is present but not of its declared type (a date that
@@ -464,20 +466,54 @@ def validate_cin_census_files(
     """
     from cscwatch.store.child_level import load_cin_census_files
 
-    chosen = parse_ruleset(ruleset) if ruleset is not None else None
+    if ruleset is not None:
+        parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
     con = duckdb.connect(":memory:")
     try:
         loaded = load_cin_census_files(
             con, paths, settings, pseudonymiser=pseudonymiser, workers=workers
         )
-        groups: dict[str, list[str]] = {}
-        for r in loaded:
-            rs = chosen or _ruleset_of(r.header.collection_year, r.path)
-            if r.return_id not in groups.setdefault(rs, []):
-                groups[rs].append(r.return_id)
-        reports: dict[str, ValidationReport] = {}
-        for rs, ids in groups.items():
-            reports.update(validate_many(con, ids, rs))
+        return validate_returns(con, loaded, ruleset=ruleset)
     finally:
         con.close()
+
+
+def validate_returns(
+    con: duckdb.DuckDBPyConnection,
+    loaded: Sequence[CinCensusReturn],
+    *,
+    ruleset: str | None = None,
+) -> list[ValidationReport]:
+    """Validate returns already read and loaded into ``con``, one pass per ruleset.
+
+    For callers that load once and then do more with the same database (``cscwatch
+    cin check`` computes the measures on it too).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Holds the loaded returns.
+    loaded : sequence of CinCensusReturn
+        As :func:`cscwatch.store.child_level.load_cin_census` or
+        :func:`~cscwatch.store.child_level.load_cin_census_files` gave them; a return's
+        ``child_refs``, when kept, are attached to its issues.
+    ruleset : str, optional
+        As :func:`parse_ruleset` accepts; by default each return's own collection year.
+
+    Returns
+    -------
+    list of ValidationReport, one per return given, in order (with its path).
+    """
+    chosen = parse_ruleset(ruleset) if ruleset is not None else None
+    groups: dict[str, list[str]] = {}
+    refs: dict[str, tuple[str | None, ...]] = {}
+    for r in loaded:
+        rs = chosen or _ruleset_of(r.header.collection_year, r.path)
+        if r.return_id not in groups.setdefault(rs, []):
+            groups[rs].append(r.return_id)
+        if r.child_refs is not None:
+            refs[r.return_id] = r.child_refs
+    reports: dict[str, ValidationReport] = {}
+    for rs, ids in groups.items():
+        reports.update(validate_many(con, ids, rs, child_refs=refs or None))
     return [replace(reports[r.return_id], path=r.path) for r in loaded]

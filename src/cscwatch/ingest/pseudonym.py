@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import ConfigError
@@ -51,13 +52,29 @@ class Pseudonymiser:
         True when ``key`` is the public :data:`DEMO_KEY`.
     """
 
-    __slots__ = ("_key", "demo")
+    __slots__ = ("_inner", "_key", "_outer", "demo")
 
     def __init__(self, key: bytes, *, demo: bool = False) -> None:
         if len(key) < MIN_KEY_BYTES:
             raise ConfigError(f"pseudonym key is too short: use at least {MIN_KEY_BYTES} bytes")
         self._key = key
         self.demo = demo
+        # HMAC's keyed inner and outer hashes (RFC 2104), made once: hashing many
+        # identifiers then costs two hash copies each instead of a fresh HMAC.
+        block = hashlib.sha256().block_size
+        k = hashlib.sha256(key).digest() if len(key) > block else key
+        k = k.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+
+    def __getstate__(self) -> dict[str, object]:
+        # Hash objects do not pickle; worker processes rebuild them from the key.
+        return {"key": self._key, "demo": self.demo}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        key, demo = state["key"], state["demo"]
+        assert isinstance(key, bytes)
+        self.__init__(key, demo=bool(demo))  # type: ignore[misc]
 
     def __repr__(self) -> str:
         # Never show the key.
@@ -75,6 +92,27 @@ class Pseudonymiser:
     def upn(self, upn: str | None) -> str | None:
         """The pseudonym of a UPN, upper-cased first so case does not split one pupil."""
         return self(upn.upper() if upn is not None else None)
+
+    def many(self, identifiers: Sequence[str | None], *, upper: bool = False) -> list[str | None]:
+        """The pseudonyms of many identifiers at once, as :meth:`__call__` (or :meth:`upn`
+        with ``upper``) gives them one by one, only faster."""
+        inner, outer = self._inner, self._outer
+        out: list[str | None] = []
+        append = out.append
+        for identifier in identifiers:
+            if identifier is None:
+                append(None)
+                continue
+            text = identifier.upper().strip() if upper else identifier.strip()
+            if not text:
+                append(None)
+                continue
+            h = inner.copy()
+            h.update(text.encode("utf-8"))
+            o = outer.copy()
+            o.update(h.digest())
+            append(o.hexdigest())
+        return out
 
 
 def _configured_key(settings: Settings) -> bytes | None:

@@ -17,8 +17,10 @@ by ``Settings.child_store`` (no default) or in an in-memory database.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -321,13 +323,40 @@ def load_child_level(
     -------
     dict of table name → rows loaded.
     """
-    create_child_level_tables(con)
-    ids: list[str] = []
     for tables in returns:
-        rid = tables["cin_return"]["return_id"]
-        if len(rid) != 1:
+        if len(tables["cin_return"]["return_id"]) != 1:
             raise ValueError("cin_return must hold exactly one row per return")
-        ids.append(str(rid[0]))
+    return _load_staged(con, [_stage(tables) for tables in returns])
+
+
+def _stage(tables: Mapping[str, Mapping[str, Sequence[object]]]) -> dict[str, pa.Table]:
+    # One return's column lists as one Arrow table per child-level table (text as
+    # found, typed later in SQL). Done where the return was read, so that worker
+    # processes hand back compact Arrow buffers rather than millions of Python objects.
+    rid = str(tables["cin_return"]["return_id"][0])
+    out: dict[str, pa.Table] = {}
+    for name, cols in CHILD_TABLES.items():
+        data = tables.get(name, {})
+        n = len(next(iter(data.values()))) if data else 0
+        arrays = []
+        for col, kind in cols.items():
+            values = data.get(col)
+            if values is not None:
+                arrays.append(pa.array(values, type=_ARROW_TYPE[kind]))
+            elif col == "return_id":
+                arrays.append(pa.repeat(rid, n))
+            else:
+                arrays.append(pa.nulls(n, type=_ARROW_TYPE[kind]))
+        out[name] = pa.Table.from_arrays(arrays, names=list(cols))
+    return out
+
+
+def _load_staged(
+    con: duckdb.DuckDBPyConnection, staged: Sequence[dict[str, pa.Table]]
+) -> dict[str, int]:
+    # Insert staged returns (see _stage) in one transaction, replacing any loaded before.
+    create_child_level_tables(con)
+    ids = [str(s["cin_return"].column("return_id")[0]) for s in staged]
     if len(set(ids)) != len(ids):
         raise ValueError("the same return appears twice in one load")
     counts: dict[str, int] = {}
@@ -341,7 +370,7 @@ def load_child_level(
             for rid in ids:
                 delete_return(con, rid)
         for name, cols in CHILD_TABLES.items():
-            counts[name] = _insert_table(con, name, cols, returns, ids)
+            counts[name] = _insert_table(con, name, cols, [s[name] for s in staged])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -353,27 +382,14 @@ def _insert_table(
     con: duckdb.DuckDBPyConnection,
     name: str,
     cols: dict[str, ColumnKind],
-    returns: Sequence[Mapping[str, Mapping[str, Sequence[object]]]],
-    ids: list[str],
+    parts: Sequence[pa.Table],
 ) -> int:
-    # Stage every return's columns for one table as Arrow, then type and insert them
-    # (and their format issues) with two statements.
-    columns: dict[str, list[object]] = {c: [] for c in cols}
-    for rid, tables in zip(ids, returns, strict=True):
-        data = tables.get(name, {})
-        n = len(next(iter(data.values()))) if data else 0
-        for col in cols:
-            values = data.get(col)
-            if values is None:
-                columns[col].extend([rid] * n if col == "return_id" else [None] * n)
-            else:
-                columns[col].extend(values)
-    total = len(columns["return_id"])
-    if total == 0:
+    # Every return's rows of one table, staged as Arrow, typed and inserted (with their
+    # format issues) in two statements.
+    parts = [t for t in parts if t.num_rows]
+    if not parts:
         return 0
-    staged = pa.Table.from_arrays(
-        [pa.array(columns[c], type=_ARROW_TYPE[k]) for c, k in cols.items()], names=list(cols)
-    )
+    staged = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
     view = f"_stage_{name}"
     con.register(view, staged)
     try:
@@ -395,7 +411,7 @@ def _insert_table(
             )
     finally:
         con.unregister(view)
-    return total
+    return int(staged.num_rows)
 
 
 def load_cin_census(
@@ -450,7 +466,8 @@ def load_cin_census_files(
     workers : int, optional
         Processes that read files in parallel (reading is the slow, single-threaded
         part). By default one per CPU (at most four) when the files hold 64 MB of XML or
-        more, otherwise 1: read in this process.
+        more, otherwise 1: read in this process. Workers keep reading the next files
+        while a batch is being inserted.
 
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
     before it committed. Identical files are loaded once (a return is its bytes). The
@@ -463,40 +480,50 @@ def load_cin_census_files(
         workers = min(os.cpu_count() or 1, 4, n) if big else 1
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
-    pool = None
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        # spawn, not fork: the parent holds DuckDB's threads.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    try:
-        for start in range(0, n, batch):
-            chunk = list(paths[start : start + batch])
-            if pool is not None:
-                parsed = list(
-                    pool.map(
-                        _read_in_worker,
-                        chunk,
-                        [settings] * len(chunk),
-                        [pseudonymiser] * len(chunk),
-                    )
-                )
-            else:
-                parsed = [_read(p, settings, pseudonymiser=pseudonymiser) for p in chunk]
-            fresh = {}
-            for r in parsed:  # a file given twice (or two identical files) loads once
-                if r.return_id not in seen:
-                    seen.add(r.return_id)
-                    fresh[r.return_id] = r.tables
-            load_child_level(con, *fresh.values())
-            for r in parsed:
-                r.tables.clear()
-            out.extend(parsed)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    pending: list[dict[str, pa.Table]] = []
+    for parsed, staged in _read_all(paths, settings, pseudonymiser, workers, ahead=batch):
+        out.append(parsed)
+        if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
+            seen.add(parsed.return_id)
+            pending.append(staged)
+        if len(out) % batch == 0 or len(out) == n:
+            if pending:
+                _load_staged(con, pending)
+            pending = []
     return out
+
+
+def _read_all(
+    paths: Sequence[Path | str],
+    settings: Settings,
+    pseudonymiser: Pseudonymiser | None,
+    workers: int,
+    *,
+    ahead: int,
+) -> Iterator[tuple[CinCensusReturn, dict[str, pa.Table]]]:
+    # Each file read and staged, in the order given; with workers, up to ``ahead`` more
+    # files are read while the caller loads.
+    if workers <= 1:
+        for p in paths:
+            yield _read_staged(p, settings, pseudonymiser)
+        return
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # spawn, not fork: the parent holds DuckDB's threads.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        queue: deque[Future[tuple[CinCensusReturn, dict[str, pa.Table]]]] = deque()
+        todo = iter(paths)
+        for p in itertools.islice(todo, ahead + workers):
+            queue.append(pool.submit(_read_staged, p, settings, pseudonymiser))
+        while queue:
+            done = queue.popleft().result()
+            for p in itertools.islice(todo, 1):
+                queue.append(pool.submit(_read_staged, p, settings, pseudonymiser))
+            yield done
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 _PARALLEL_BYTES = 64 * 1024 * 1024
@@ -509,11 +536,15 @@ def _size(path: Path | str) -> int:
         return 0  # the reader reports the missing file
 
 
-def _read_in_worker(
+def _read_staged(
     path: Path | str, settings: Settings, pseudonymiser: Pseudonymiser | None
-) -> CinCensusReturn:
-    # Top-level so a spawned process can run it; the key travels by pipe, never disk.
-    return _read(path, settings, pseudonymiser=pseudonymiser)
+) -> tuple[CinCensusReturn, dict[str, pa.Table]]:
+    # Read one file and stage it as Arrow; the column lists are dropped. Top-level so a
+    # spawned process can run it; the key travels by pipe, never disk.
+    parsed = _read(path, settings, pseudonymiser=pseudonymiser)
+    staged = _stage(parsed.tables)
+    parsed.tables.clear()
+    return parsed, staged
 
 
 def _read(

@@ -1,4 +1,4 @@
-"""Child-level outputs: ``cscwatch cin synth``, ``cin measures`` and ``cin journeys``.
+"""Child-level outputs: ``cscwatch cin synth``, ``cin measures``, ``cin check``, ``cin journeys``.
 
 Added to the ``cin`` command group of :mod:`cscwatch.serve.cli.cin`. Every count shown
 from child-level data has passed disclosure control in the library.
@@ -6,6 +6,8 @@ from child-level data has passed disclosure control in the library.
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +19,7 @@ from cscwatch.core.types import parse_year
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
 from cscwatch.serve.cli.cin import cin_app
 
-__all__ = ["journeys", "measures", "synth"]
+__all__ = ["check", "journeys", "measures", "synth"]
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -148,14 +150,122 @@ def measures(
         frame = result.to_frame()
         emit_csv(_records(frame), [str(c) for c in frame.columns])
     else:
-        frame = result.to_frame()
-        for (la, year, rid), part in frame.groupby(["la_code", "time_period", "return_id"]):
-            emit_table(
-                f"Children in need measures, LA {la}, {year} (provisional, from return {rid})",
-                ["Layout", "Measure", "Value"],
-                [[str(r.layout), str(r.measure), str(r.value)] for r in part.itertuples()],
-                right=[2],
-            )
+        _measures_tables(result)
+
+
+def _measures_tables(result: Any) -> None:
+    frame = result.to_frame()
+    for (la, year, rid), part in frame.groupby(["la_code", "time_period", "return_id"]):
+        emit_table(
+            f"Children in need measures, LA {la}, {year} (provisional, from return {rid})",
+            ["Layout", "Measure", "Value"],
+            [[str(r.layout), str(r.measure), str(r.value)] for r in part.itertuples()],
+            right=[2],
+        )
+
+
+@cin_app.command("check")
+def check(
+    files: Annotated[list[Path], typer.Argument(help="CIN census XML returns.")],
+    ruleset: Annotated[
+        str | None,
+        typer.Option(
+            "--ruleset",
+            "-r",
+            help="Collection year of the rules, e.g. 2024-25 (default: from each file's "
+            "ReferenceDate).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write one tidy CSV per published layout here, and every validation issue "
+            "to validation_issues.csv.",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    show_ids: Annotated[
+        bool,
+        typer.Option(
+            "--show-la-child-id/--hide-la-child-id",
+            help="In an interactive table for one file, show the authority's own LAchildID "
+            "beside each issue (never in json or csv, never stored).",
+        ),
+    ] = True,
+) -> None:
+    """Validate returns and compute their measures, reading each file once.
+
+    What ``cin validate`` and ``cin measures`` give, from one read and load of the XML
+    into one in-memory database. json: {"validation": [one object per file, as cin
+    validate], "measures": {layout: rows, as cin measures}}; csv: every issue, as cin
+    validate (the measures go to --out); table: the validation table, then the measures.
+    Measures are disclosure-controlled (1 to 5 shown as c). Exit code 0 when there are
+    no validation errors, 1 when a return has errors (the measures are still shown), 2
+    when a file cannot be read or is not a CIN census return.
+    """
+    import duckdb
+
+    from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
+    from cscwatch.ingest.cin_validation import parse_ruleset, validate_returns
+    from cscwatch.serve.cli.cin import (
+        _ISSUE_COLUMNS,
+        _interactive,
+        _issue_row,
+        _report_json,
+        _summary_table,
+        _validate_table,
+    )
+    from cscwatch.store.child_level import load_cin_census, load_cin_census_files
+
+    check_format(fmt)
+    if ruleset is not None:
+        parse_ruleset(ruleset)  # fail before reading anything
+    settings = Settings()
+    keep = len(files) == 1 and show_ids and fmt == "table" and _interactive()
+    con = duckdb.connect(":memory:")
+    try:
+        if len(files) == 1:
+            loaded = [load_cin_census(con, files[0], settings, keep_child_refs=keep)]
+        else:
+            loaded = load_cin_census_files(con, files, settings)
+        reports = validate_returns(con, loaded, ruleset=ruleset)
+        ids = list(dict.fromkeys(r.return_id for r in loaded))
+        result = compute_cin_measures(con, ids, authorities=authority_lookup(settings.snapshot_dir))
+    finally:
+        con.close()
+    issues = [
+        {"file": str(f), **_issue_row(i)}
+        for r, f in zip(reports, files, strict=True)
+        for i in r.issues
+    ]
+    if out is not None:
+        for p in result.write_csv(out):
+            typer.echo(str(p), err=True)
+        path = Path(out) / "validation_issues.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["file", *_ISSUE_COLUMNS])
+            writer.writeheader()
+            writer.writerows(issues)
+        typer.echo(str(path), err=True)
+    if fmt == "json":
+        emit_json(
+            {
+                "validation": [_report_json(r, f) for r, f in zip(reports, files, strict=True)],
+                "measures": json.loads(result.to_json()),
+            }
+        )
+    elif fmt == "csv":
+        emit_csv(issues, ["file", *_ISSUE_COLUMNS])
+    else:
+        if len(reports) == 1:
+            _validate_table(reports[0], files[0], with_refs=keep)
+        else:
+            _summary_table(reports, files)
+        _measures_tables(result)
+    if any(r.has_errors for r in reports):
+        raise typer.Exit(code=1)
 
 
 @cin_app.command("journeys")

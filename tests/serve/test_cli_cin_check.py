@@ -1,0 +1,109 @@
+"""``cscwatch cin check``: one read of the XML gives what ``cin validate`` and ``cin
+measures`` give separately, with the same exit codes and no raw identifier anywhere."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
+from cin_xml import clean_return, render
+
+Cli = Callable[..., tuple[int, str, str]]
+KEY = {"CSCWATCH_PSEUDONYM_KEY": "cli-check-key-0123456789"}
+RAW_IDS = ["RAWCHECKIDENT01", "RAWCHECKIDENT02", "RAWCHECKIDENT03"]
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CSCWATCH_PSEUDONYM_KEY", "CSCWATCH_PSEUDONYM_KEY_FILE", "CSCWATCH_CHILD_STORE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _return(tmp_path: Path, *, broken: bool = False, la: str = "201") -> Path:
+    kids = clean_return()
+    for k, raw in zip(kids, RAW_IDS, strict=True):
+        k["LAchildID"] = raw
+    if broken:
+        kids[1]["episodes"][0]["CINreferralDate"] = None  # rule 8600
+    path = tmp_path / f"{'broken' if broken else 'clean'}_{la}.xml"
+    path.write_bytes(render(kids, la=la))
+    return path
+
+
+def test_check_gives_what_validate_and_measures_give(cli: Cli, tmp_path: Path) -> None:
+    clean, broken = _return(tmp_path), _return(tmp_path, broken=True, la="202")
+    for files in ([clean], [clean, broken]):
+        args = [str(f) for f in files]
+        code, out, err = cli("cin", "check", *args, "-f", "json", env=KEY)
+        assert code == (1 if broken in files else 0), err
+        both = json.loads(out)
+        v_code, v_out, _ = cli("cin", "validate", *args, "-f", "json", env=KEY)
+        m_code, m_out, _ = cli("cin", "measures", *args, "-f", "json", env=KEY)
+        assert v_code == code and m_code == 0
+        validation = json.loads(v_out)
+        assert both["validation"] == (validation if len(files) > 1 else [validation])
+        assert both["measures"] == json.loads(m_out)
+
+
+def test_check_errors_exit_1_and_still_measure(cli: Cli, tmp_path: Path) -> None:
+    path = _return(tmp_path, broken=True)
+    code, out, _ = cli("cin", "check", str(path), env=KEY)
+    assert code == 1 and "8600" in out and "Children in need measures" in out
+    code, out, _ = cli("cin", "check", str(path), "-f", "csv", "-o", str(tmp_path / "o"), env=KEY)
+    assert code == 1 and out.splitlines()[0].startswith("file,rule,rule_type,message,child_seq")
+    written = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert "validation_issues.csv" in written and "c1_cin_measures_provisional.csv" in written
+    with (tmp_path / "o" / "validation_issues.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert any(r["rule"] == "8600" and r["child_seq"] == "2" for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), [(["--ruleset", "2015-16"], "ruleset"), (["-f", "xml"], "--format")]
+)
+def test_bad_options_exit_2(cli: Cli, tmp_path: Path, args: list[str], message: str) -> None:
+    code, _, err = cli("cin", "check", str(_return(tmp_path)), *args, env=KEY)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_bad_files_exit_2_with_one_line(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text('<!DOCTYPE m [<!ENTITY a "b">]><Message/>', encoding="utf-8")
+    for files in ([hostile], [_return(tmp_path), tmp_path / "missing.xml"]):
+        code, out, err = cli("cin", "check", *map(str, files), env=KEY)
+        assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and out == ""
+    monkeypatch.delenv("CSCWATCH_PSEUDONYM_KEY")
+    code, _, err = cli("cin", "check", str(_return(tmp_path)))
+    assert code == 2 and "CSCWATCH_PSEUDONYM_KEY" in err
+
+
+def test_raw_ids_only_in_the_interactive_table_for_one_file(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cscwatch.serve.cli.cin as cin_cli
+
+    path = _return(tmp_path, broken=True)
+    other = _return(tmp_path, la="202")
+    outputs: list[str] = []
+    for fmt in ("table", "json", "csv"):
+        outputs += cli("cin", "check", str(path), "-f", fmt, "-o", str(tmp_path / fmt), env=KEY)[1:]
+        outputs += cli("cin", "check", str(path), str(other), "-f", fmt, env=KEY)[1:]
+        outputs += [p.read_text(encoding="utf-8") for p in (tmp_path / fmt).iterdir()]
+    blob = "\n".join(outputs)
+    assert "8600" in blob
+    for raw in RAW_IDS:
+        assert raw not in blob
+    monkeypatch.setattr(cin_cli, "_interactive", lambda: True)
+    _, out, _ = cli("cin", "check", str(path), env=KEY)
+    assert RAW_IDS[1] in out
+    for args in (["--hide-la-child-id"], ["-f", "json"], [str(other)]):
+        _, out, _ = cli("cin", "check", str(path), *args, env=KEY)
+        assert RAW_IDS[1] not in out

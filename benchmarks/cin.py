@@ -9,8 +9,10 @@ machine's load average before and after (the machine may be shared).
 
 The headline is ``cin check``, which reads and loads the XML once and then validates and
 measures; ``cin validate`` followed by ``cin measures`` (each paying for the read) is
-timed too. Targets on a 2-core machine: largest authority validate + measures ≤ 5 s;
-national ≤ 120 s within 4 GB. Writes ``benchmarks/results/cin.json``.
+timed too, and so is the child-store path: ``cin load`` once, then ``cin validate
+--child-store`` and ``cin measures --child-store``. Targets on a 2-core machine: largest
+authority validate + measures ≤ 5 s; national ≤ 120 s within 4 GB.
+Writes ``benchmarks/results/cin.json``.
 
 Usage: ``python benchmarks/cin.py [--year 2025] [--runs N] [--national-runs N]
 [--keep DIR] [--skip-national]``
@@ -120,14 +122,21 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _time_commands(exe: str, files: list[Path], runs: int) -> dict[str, Any]:
+def _time_commands(exe: str, files: list[Path], runs: int, store: Path) -> dict[str, Any]:
     # Exit code 1 from validate and check means "errors found": a result, not a failure.
     paths = [str(f) for f in files]
     check, validate, measures = [], [], []
+    load, store_validate, store_measures = [], [], []
+    at = ["--child-store", str(store)]
     for _ in range(runs):
         check.append(_run([exe, "cin", "check", *paths, "-f", "json"], (0, 1)))
         validate.append(_run([exe, "cin", "validate", *paths, "-f", "json"], (0, 1)))
         measures.append(_run([exe, "cin", "measures", *paths, "-f", "json"]))
+        for old in store.parent.glob(f"{store.name}*"):
+            old.unlink()
+        load.append(_run([exe, "cin", "load", *paths, *at, "-f", "json"]))
+        store_validate.append(_run([exe, "cin", "validate", *at, "-f", "json"], (0, 1)))
+        store_measures.append(_run([exe, "cin", "measures", *at, "-f", "json"]))
     both = [
         {
             "wall_s": round(v["wall_s"] + m["wall_s"], 3),
@@ -144,6 +153,9 @@ def _time_commands(exe: str, files: list[Path], runs: int) -> dict[str, Any]:
         "validate": _summary(validate),
         "measures": _summary(measures),
         "validate_then_measures": _summary(both),
+        "store_load": _summary(load),
+        "store_validate": _summary(store_validate),
+        "store_measures": _summary(store_measures),
     }
 
 
@@ -165,7 +177,7 @@ def main() -> None:
             [exe, "cin", "synth", "-a", la, "-y", str(args.year), "-o", str(one), "-f", "json"]
         )
         files = sorted(one.glob("*.xml"))
-        timed = _time_commands(exe, files, args.runs)
+        timed = _time_commands(exe, files, args.runs, base / "largest.duckdb")
         result["largest"] = {
             "la_code": la,
             "xml_mib": round(sum(f.stat().st_size for f in files) / 2**20, 1),
@@ -181,7 +193,7 @@ def main() -> None:
                  "-f", "csv"]
             )  # fmt: skip
             files = sorted(nat.glob("*.xml"))
-            timed = _time_commands(exe, files, args.national_runs)
+            timed = _time_commands(exe, files, args.national_runs, base / "national.duckdb")
             check = timed["check"]
             result["national"] = {
                 "returns": len(files),
@@ -201,6 +213,9 @@ def main() -> None:
         "cscwatch cin check FILES --format json",
         "cscwatch cin validate FILES --format json",
         "cscwatch cin measures FILES --format json",
+        "cscwatch cin load FILES --child-store STORE --format json",
+        "cscwatch cin validate --child-store STORE --format json",
+        "cscwatch cin measures --child-store STORE --format json",
     ]
     write("cin", result)
 

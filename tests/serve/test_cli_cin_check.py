@@ -107,3 +107,38 @@ def test_raw_ids_only_in_the_interactive_table_for_one_file(
     for args in (["--hide-la-child-id"], ["-f", "json"], [str(other)]):
         _, out, _ = cli("cin", "check", str(path), *args, env=KEY)
         assert RAW_IDS[1] not in out
+
+
+def test_validate_a_child_store_without_reading_again(cli: Cli, tmp_path: Path) -> None:
+    clean, broken = _return(tmp_path), _return(tmp_path, broken=True, la="202")
+    store = tmp_path / "child.duckdb"
+    code, _, err = cli("cin", "load", str(clean), str(broken), "--child-store", str(store), env=KEY)
+    assert code == 0, err
+    code, out, _ = cli("cin", "validate", str(clean), str(broken), "-f", "json", env=KEY)
+    from_files = json.loads(out)
+    code_store, out, err = cli("cin", "validate", "--child-store", str(store), "-f", "json")
+    assert code_store == code == 1, err
+    from_store = json.loads(out)
+    assert [r["file"] for r in from_store] == [None, None]
+    assert from_store == [{**r, "file": None} for r in from_files]  # by LA: 201, then 202
+    outputs = [out]
+    for fmt in ("table", "csv"):
+        code, out, _ = cli("cin", "validate", "--child-store", str(store), "-f", fmt)
+        assert code == 1 and "8600" in out
+        outputs.append(out)
+    assert "return " in outputs[1]  # the table names returns, as there are no files
+    for raw in RAW_IDS:
+        assert raw not in "\n".join(outputs)
+    code, out, _ = cli("cin", "measures", "--child-store", str(store), "-f", "json")
+    _, out_files, _ = cli("cin", "measures", str(clean), str(broken), "-f", "json", env=KEY)
+    assert code == 0
+    store_rows, file_rows = json.loads(out), json.loads(out_files)
+    for layout, rows in file_rows.items():  # the same rows (the store lists by return id)
+        assert sorted(store_rows[layout], key=str) == sorted(rows, key=str)
+
+
+def test_validate_needs_files_or_a_child_store(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("cin", "validate")
+    assert code == 2 and "give CIN census files or --child-store" in err
+    code, _, err = cli("cin", "validate", "--child-store", str(tmp_path / "none.duckdb"))
+    assert code == 2 and "does not exist" in err

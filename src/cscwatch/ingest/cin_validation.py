@@ -49,6 +49,7 @@ __all__ = [
     "validate_loaded",
     "validate_many",
     "validate_returns",
+    "validate_store",
 ]
 
 #: The code given to a value that is present but not of its declared type (a date that
@@ -413,7 +414,7 @@ def validate_cin_census(
             con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
         )
         if chosen is None:
-            chosen = _ruleset_of(parsed.header.collection_year, Path(path))
+            chosen = _ruleset_of(parsed.header.collection_year, Path(path).name)
         report = validate_loaded(con, parsed.return_id, chosen, child_refs=parsed.child_refs)
     finally:
         con.close()
@@ -429,13 +430,13 @@ def validate_cin_census(
     )
 
 
-def _ruleset_of(year: int | None, path: Path) -> str:
+def _ruleset_of(year: int | None, name: str) -> str:
     # The ruleset for a file's collection year (newest when the date is unreadable).
     if year is None:
         return RULESETS[-1]
     if year < int(RULESETS[0][3:7]) + 1:
         raise InputError(
-            f"{path.name}: the ReferenceDate is in {year - 1}-{year % 100:02d}, before the "
+            f"{name}: the ReferenceDate is in {year - 1}-{year % 100:02d}, before the "
             "first ruleset (2022-23); pass --ruleset to check it against a ruleset anyway"
         )
     return ruleset_for_year(year)
@@ -508,7 +509,7 @@ def validate_returns(
     groups: dict[str, list[str]] = {}
     refs: dict[str, tuple[str | None, ...]] = {}
     for r in loaded:
-        rs = chosen or _ruleset_of(r.header.collection_year, r.path)
+        rs = chosen or _ruleset_of(r.header.collection_year, r.path.name)
         if r.return_id not in groups.setdefault(rs, []):
             groups[rs].append(r.return_id)
         if r.child_refs is not None:
@@ -517,3 +518,46 @@ def validate_returns(
     for rs, ids in groups.items():
         reports.update(validate_many(con, ids, rs, child_refs=refs or None))
     return [replace(reports[r.return_id], path=r.path) for r in loaded]
+
+
+def validate_store(
+    con: duckdb.DuckDBPyConnection, *, ruleset: str | None = None
+) -> list[ValidationReport]:
+    """Validate every return loaded in a child store, without reading any XML again.
+
+    ``cscwatch cin load`` once, then ``cin validate --child-store`` and ``cin measures
+    --child-store`` work from the loaded tables. Returns of one ruleset are checked in
+    one pass. The authority's own ``LAchildID`` is never stored, so these reports never
+    carry it.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The child store (it may be opened read-only: only temporary views are made).
+    ruleset : str, optional
+        As :func:`parse_ruleset` accepts; by default each return's own collection year.
+
+    Returns
+    -------
+    list of ValidationReport, by authority and year (``path`` is None).
+
+    Raises
+    ------
+    InputError
+        Nothing is loaded, or a return's year is before the first ruleset.
+    """
+    chosen = parse_ruleset(ruleset) if ruleset is not None else None
+    rows = con.execute(
+        "SELECT return_id, collection_year, la_code FROM cin_return "
+        "ORDER BY la_code, collection_year, return_id"
+    ).fetchall()
+    if not rows:
+        raise InputError("no returns loaded in the child store")
+    groups: dict[str, list[str]] = {}
+    for rid, year, la in rows:
+        rs = chosen or _ruleset_of(year, f"return {rid} (LA {la})")
+        groups.setdefault(rs, []).append(rid)
+    reports: dict[str, ValidationReport] = {}
+    for rs, ids in groups.items():
+        reports.update(validate_many(con, ids, rs))
+    return [reports[rid] for rid, _, _ in rows]

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
 
@@ -35,7 +36,9 @@ def _interactive() -> bool:
 
 @cin_app.command("validate")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="CIN census XML returns.")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="CIN census XML returns (or use --child-store).")
+    ] = None,
     ruleset: Annotated[
         str | None,
         typer.Option(
@@ -54,51 +57,84 @@ def validate(
             "beside each issue (never in json or csv, never stored).",
         ),
     ] = True,
+    child_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--child-store",
+            help="Validate every return loaded in this child store (cin load), without "
+            "reading the XML again.",
+        ),
+    ] = None,
 ) -> None:
     """Check returns against every DfE validation rule of their collection year.
 
     One file: its issues. Several: read in parallel and checked in one pass; the table
     summarises each file, json is a list with one object per file, csv has every issue.
+    With --child-store and no files, the returns loaded there (file is then empty).
     Exit code 0 when there are no errors (queries may remain), 1 when a return has
     validation errors, 2 when a file cannot be read or is not a CIN census return.
     """
-    from cscwatch.ingest.cin_validation import validate_cin_census, validate_cin_census_files
+    from cscwatch.ingest.cin_validation import (
+        validate_cin_census,
+        validate_cin_census_files,
+        validate_store,
+    )
 
     check_format(fmt)
-    settings = Settings()
-    if len(files) == 1:
+    keep = False
+    if files and len(files) == 1:
         keep = show_ids and fmt == "table" and _interactive()
-        reports = [validate_cin_census(files[0], settings, ruleset=ruleset, keep_child_refs=keep)]
+        reports = [validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)]
+    elif files:
+        reports = validate_cin_census_files(files, Settings(), ruleset=ruleset)
+    elif child_store is not None:
+        from cscwatch.store.child_level import connect_child_store
+
+        con = connect_child_store(Settings(child_store=child_store), read_only=True)
+        try:
+            reports = validate_store(con, ruleset=ruleset)
+        finally:
+            con.close()
     else:
-        keep = False
-        reports = validate_cin_census_files(files, settings, ruleset=ruleset)
-    if fmt == "json":
-        objects = [_report_json(r, f) for r, f in zip(reports, files, strict=True)]
-        emit_json(objects[0] if len(objects) == 1 else objects)
-    elif fmt == "csv":
-        emit_csv(
-            [
-                {"file": str(f), **_issue_row(i)}
-                for r, f in zip(reports, files, strict=True)
-                for i in r.issues
-            ],
-            ["file", *_ISSUE_COLUMNS],
-        )
-    elif len(reports) == 1:
-        _validate_table(reports[0], files[0], with_refs=keep)
-    else:
-        _summary_table(reports, files)
+        raise InputError("give CIN census files or --child-store")
+    _emit_reports(reports, fmt, with_refs=keep)
     if any(r.has_errors for r in reports):
         raise typer.Exit(code=1)
+
+
+def _emit_reports(reports: list[Any], fmt: str, *, with_refs: bool) -> None:
+    # Validation reports in the chosen format (one object for one report in json).
+    if fmt == "json":
+        objects = [_report_json(r) for r in reports]
+        emit_json(objects[0] if len(objects) == 1 else objects)
+    elif fmt == "csv":
+        emit_csv(_issue_rows(reports), ["file", *_ISSUE_COLUMNS])
+    elif len(reports) == 1:
+        _validate_table(reports[0], with_refs=with_refs)
+    else:
+        _summary_table(reports)
+
+
+def _label(report: Any) -> str:
+    # The file's name, or the return's id for a return read from the child store.
+    return report.path.name if report.path is not None else f"return {report.return_id}"
+
+
+def _issue_rows(reports: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"file": "" if r.path is None else str(r.path), **_issue_row(i)}
+        for r in reports
+        for i in r.issues
+    ]
 
 
 def _issue_row(issue: Any) -> dict[str, Any]:
     return {c: getattr(issue, c) for c in _ISSUE_COLUMNS}
 
 
-def _report_json(report: Any, file: Path) -> dict[str, Any]:
+def _report_json(report: Any) -> dict[str, Any]:
     return {
-        "file": str(file),
+        "file": None if report.path is None else str(report.path),
         "return_id": report.return_id,
         "ruleset": report.ruleset,
         "rules_run": len(report.rules_run),
@@ -110,16 +146,16 @@ def _report_json(report: Any, file: Path) -> dict[str, Any]:
     }
 
 
-def _summary_table(reports: list[Any], files: list[Path]) -> None:
+def _summary_table(reports: list[Any]) -> None:
     rows = []
-    for r, f in zip(reports, files, strict=True):
+    for r in reports:
         counts = r.counts_by_rule()
         top = ", ".join(
             f"{code} ×{n}" for code, n in sorted(counts.items(), key=lambda x: -x[1])[:4]
         )
         rows.append(
             [
-                f.name,
+                _label(r),
                 r.ruleset,
                 str(r.children),
                 str(r.referrals),
@@ -139,7 +175,7 @@ def _summary_table(reports: list[Any], files: list[Path]) -> None:
     )
 
 
-def _validate_table(report: Any, file: Path, *, with_refs: bool) -> None:
+def _validate_table(report: Any, *, with_refs: bool) -> None:
     headers = ["Rule", "Type", "Child", *(["LA child ID"] if with_refs else [])]
     headers += ["Pseudonym", "Where", "Field", "Message"]
     rows = []
@@ -151,7 +187,7 @@ def _validate_table(report: Any, file: Path, *, with_refs: bool) -> None:
         rows.append(row)
     verdict = "errors found" if report.has_errors else "no errors"
     caption = (
-        f"{file.name}: ruleset {report.ruleset}, {len(report.rules_run)} rules, "
+        f"{_label(report)}: ruleset {report.ruleset}, {len(report.rules_run)} rules, "
         f"{report.children} children, {report.referrals} referrals — {report.errors} "
         f"errors, {report.queries} queries ({verdict}); {report.seconds:.2f} s"
     )

@@ -211,11 +211,10 @@ def check(
     from cscwatch.ingest.cin_validation import parse_ruleset, validate_returns
     from cscwatch.serve.cli.cin import (
         _ISSUE_COLUMNS,
+        _emit_reports,
         _interactive,
-        _issue_row,
+        _issue_rows,
         _report_json,
-        _summary_table,
-        _validate_table,
     )
     from cscwatch.store.child_level import load_cin_census, load_cin_census_files
 
@@ -235,11 +234,7 @@ def check(
         result = compute_cin_measures(con, ids, authorities=authority_lookup(settings.snapshot_dir))
     finally:
         con.close()
-    issues = [
-        {"file": str(f), **_issue_row(i)}
-        for r, f in zip(reports, files, strict=True)
-        for i in r.issues
-    ]
+    issues = _issue_rows(reports)
     if out is not None:
         for p in result.write_csv(out):
             typer.echo(str(p), err=True)
@@ -252,17 +247,14 @@ def check(
     if fmt == "json":
         emit_json(
             {
-                "validation": [_report_json(r, f) for r, f in zip(reports, files, strict=True)],
+                "validation": [_report_json(r) for r in reports],
                 "measures": json.loads(result.to_json()),
             }
         )
     elif fmt == "csv":
-        emit_csv(issues, ["file", *_ISSUE_COLUMNS])
+        _emit_reports(reports, fmt, with_refs=False)
     else:
-        if len(reports) == 1:
-            _validate_table(reports[0], files[0], with_refs=keep)
-        else:
-            _summary_table(reports, files)
+        _emit_reports(reports, fmt, with_refs=keep)
         _measures_tables(result)
     if any(r.has_errors for r in reports):
         raise typer.Exit(code=1)

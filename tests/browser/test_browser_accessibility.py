@@ -18,6 +18,8 @@ PAGES = {
     "indicators": "/indicators",
     "indicator": "/indicators/cpp_at31_per_10k?authority=352",
     "indicator-no-funnel": "/indicators/caseload",
+    "risk": "/risk",
+    "risk-help-protection": "/risk?target=help_protection&as_at=2024-06-01",
     "not-found": "/no-such-page",
 }
 

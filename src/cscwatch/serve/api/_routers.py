@@ -15,6 +15,7 @@ def routers() -> list[APIRouter]:
         observations,
         ofsted,
         profile,
+        risk,
         variation,
     )
 
@@ -25,4 +26,5 @@ def routers() -> list[APIRouter]:
         variation.router,
         observations.router,
         ofsted.router,
+        risk.router,
     ]

@@ -14,7 +14,9 @@ from cscwatch.core.errors import InputError, UnknownAuthorityError
 from cscwatch.core.types import parse_year
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response
+from cscwatch.serve.web import risk as risk_view
 from cscwatch.serve.web import views
 from cscwatch.serve.web._render import Table, render
 
@@ -41,6 +43,11 @@ def render_error_page(request: Request, status: int, code: str, message: str) ->
 
 def _year(text: str | None) -> int | None:
     return None if text in (None, "") else parse_year(text).end
+
+
+def _tag(request: Request) -> str | None:
+    """The identity of the warehouse file this request reads (set by ``get_con``)."""
+    return getattr(request.state, "warehouse_tag", None)
 
 
 def _csv(table: Table, name: str) -> Response:
@@ -123,7 +130,9 @@ def authority_profile(
     auth = resolve_authority(con, la)
     if auth.la_code != la:
         return RedirectResponse(f"/authorities/{auth.la_code}", status_code=301)
-    ctx = views.profile(con, request.app.state.settings, auth, _year(year))
+    ctx = views.profile(
+        con, request.app.state.settings, auth, _year(year), warehouse_tag=_tag(request)
+    )
     return render(request, "profile.html", nav="authorities", **ctx)
 
 
@@ -133,7 +142,9 @@ def authority_csv(
 ) -> Response:
     """One of a profile's tables as CSV."""
     auth = resolve_authority(con, la)
-    ctx = views.profile(con, request.app.state.settings, auth, _year(year))
+    ctx = views.profile(
+        con, request.app.state.settings, auth, _year(year), warehouse_tag=_tag(request)
+    )
     return _csv(_pick(ctx["tables"], table_id), f"{auth.la_code}-{table_id}")
 
 
@@ -175,6 +186,43 @@ def indicator_csv(
     ind = get_indicator(indicator_id)
     ctx = views.indicator(con, request.app.state.settings, ind, _year(year), None)
     return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
+
+
+@router.get("/risk")
+def risk_page(
+    request: Request,
+    con: Con,
+    as_at: Annotated[str | None, Query()] = None,
+    target: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The early-warning ranking of every current authority, with its caveat."""
+    ctx = risk_view.risk_page(
+        con,
+        request.app.state.settings,
+        _tag(request),
+        _risk.parse_as_at(as_at),
+        _risk.parse_target(target),
+    )
+    return render(request, "risk.html", nav="risk", **ctx)
+
+
+@router.get("/risk/tables/{table_id}.csv")
+def risk_csv(
+    request: Request,
+    con: Con,
+    table_id: str,
+    as_at: Annotated[str | None, Query()] = None,
+    target: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The risk page's table as CSV."""
+    ctx = risk_view.risk_page(
+        con,
+        request.app.state.settings,
+        _tag(request),
+        _risk.parse_as_at(as_at),
+        _risk.parse_target(target),
+    )
+    return _csv(_pick(ctx["tables"], table_id), table_id)
 
 
 def install_pages(app: FastAPI, settings: Settings) -> None:

@@ -62,6 +62,8 @@ class SectionContext:
     profile: Profile
     href: str
     tables: list[Table] = field(default_factory=list)
+    #: The warehouse file's identity, for caches kept per file (``None``: keep nothing).
+    warehouse_tag: str | None = None
 
     def csv_href(self, table_id: str) -> str:
         """Where the CSV of one of this profile's tables is served."""

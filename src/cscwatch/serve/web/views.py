@@ -312,7 +312,12 @@ def authority_list(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def profile(
-    con: duckdb.DuckDBPyConnection, settings: Settings, auth: Authority, year: int | None
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    auth: Authority,
+    year: int | None,
+    *,
+    warehouse_tag: str | None = None,
 ) -> dict[str, Any]:
     """An authority profile: the sections of :data:`PROFILE_SECTIONS` in order."""
     prof = lib_profile(con, auth.la_code, year)
@@ -323,6 +328,7 @@ def profile(
         year=year,
         profile=prof,
         href=f"/authorities/{auth.la_code}",
+        warehouse_tag=warehouse_tag,
     )
     sections = []
     for s in PROFILE_SECTIONS:

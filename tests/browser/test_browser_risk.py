@@ -1,0 +1,62 @@
+"""The early-warning score in a real browser, with JavaScript off: ``/risk`` and the
+profile section."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Page = Any  # playwright.sync_api.Page, imported lazily so collection needs no browser
+
+
+@pytest.fixture()
+def nojs(browser: Any, base_url: str) -> Iterator[Page]:
+    ctx = browser.new_context(
+        base_url=base_url, java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    yield ctx.new_page()
+    ctx.close()
+
+
+def test_risk_page_ranks_every_authority_with_the_caveat(nojs: Page, artifacts: Path) -> None:
+    nojs.goto("/")
+    nojs.get_by_role("link", name="Early warning").click()
+    assert nojs.url.endswith("/risk")
+    assert nojs.get_by_role("heading", level=1).inner_text() == "Early-warning scores"
+    assert (
+        "no reliable advantage over the previous judgement"
+        in nojs.locator(".govuk-warning-text").first.inner_text()
+    )
+    rows = nojs.locator("#table-risk tbody tr")
+    assert rows.count() > 140
+    assert rows.first.locator("td").first.inner_text() == "1"
+    assert nojs.locator("#table-risk th[scope=col]").count() == 6
+    assert nojs.locator("#method").is_visible()
+    assert nojs.locator("#table-backtest tbody tr").count() == 2
+    href = nojs.locator("a[href^='/risk/tables/risk.csv']").get_attribute("href")
+    nojs.screenshot(path=str(artifacts / "risk.png"))
+    csv = nojs.request.get(href)
+    assert csv.ok and csv.text().splitlines()[0].startswith("la_code,name,rank,probability")
+    # the form is a plain GET form
+    nojs.select_option("#target", "help_protection")
+    nojs.get_by_role("button", name="Show scores").click()
+    assert "target=help_protection" in nojs.url
+    assert "help and protection" in nojs.locator("#table-risk caption").inner_text()
+
+
+def test_profile_section_shows_score_drivers_and_caveat(nojs: Page, artifacts: Path) -> None:
+    nojs.goto("/authorities/352")
+    section = nojs.locator("#risk")
+    assert section.is_visible()
+    text = section.inner_text()
+    assert "chance that its next graded inspection" in text
+    assert "highest of" in text
+    assert section.locator("ol li").count() == 3
+    assert "_" not in section.locator("ol").inner_text()
+    assert "no reliable advantage" in text
+    assert section.locator("a[href='/risk#method']").count() == 1
+    nojs.get_by_role("link", name="Early-warning score", exact=True).click()
+    section.screenshot(path=str(artifacts / "profile-risk.png"))

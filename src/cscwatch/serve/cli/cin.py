@@ -17,12 +17,31 @@ from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
 
-__all__ = ["cin_app", "load", "validate"]
+__all__ = ["RulesetOpt", "ShowIdsOpt", "cin_app", "load", "validate"]
 
 cin_app = typer.Typer(
     help="Child-level CIN census returns: validate, load, and measure them.",
     no_args_is_help=True,
 )
+
+#: Options shared by ``cin validate`` and ``cin check`` (declared once).
+RulesetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ruleset",
+        "-r",
+        help="Collection year of the rules, e.g. 2024-25 (default: from each file's "
+        "ReferenceDate).",
+    ),
+]
+ShowIdsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-la-child-id/--hide-la-child-id",
+        help="In an interactive table for one file, show the authority's own LAchildID "
+        "beside each issue (never in json or csv, never stored).",
+    ),
+]
 app.add_typer(cin_app, name="cin")
 
 _ISSUE_COLUMNS = [
@@ -39,24 +58,9 @@ def validate(
     files: Annotated[
         list[Path] | None, typer.Argument(help="CIN census XML returns (or use --child-store).")
     ] = None,
-    ruleset: Annotated[
-        str | None,
-        typer.Option(
-            "--ruleset",
-            "-r",
-            help="Collection year of the rules, e.g. 2024-25 (default: from each file's "
-            "ReferenceDate).",
-        ),
-    ] = None,
+    ruleset: RulesetOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
-    show_ids: Annotated[
-        bool,
-        typer.Option(
-            "--show-la-child-id/--hide-la-child-id",
-            help="In an interactive table for one file, show the authority's own LAchildID "
-            "beside each issue (never in json or csv, never stored).",
-        ),
-    ] = True,
+    show_ids: ShowIdsOpt = True,
     child_store: Annotated[
         Path | None,
         typer.Option(

@@ -17,7 +17,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.core.types import parse_year
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
-from cscwatch.serve.cli.cin import cin_app
+from cscwatch.serve.cli.cin import RulesetOpt, ShowIdsOpt, cin_app
 
 __all__ = ["check", "journeys", "measures", "synth"]
 
@@ -167,15 +167,7 @@ def _measures_tables(result: Any) -> None:
 @cin_app.command("check")
 def check(
     files: Annotated[list[Path], typer.Argument(help="CIN census XML returns.")],
-    ruleset: Annotated[
-        str | None,
-        typer.Option(
-            "--ruleset",
-            "-r",
-            help="Collection year of the rules, e.g. 2024-25 (default: from each file's "
-            "ReferenceDate).",
-        ),
-    ] = None,
+    ruleset: RulesetOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -186,14 +178,7 @@ def check(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
-    show_ids: Annotated[
-        bool,
-        typer.Option(
-            "--show-la-child-id/--hide-la-child-id",
-            help="In an interactive table for one file, show the authority's own LAchildID "
-            "beside each issue (never in json or csv, never stored).",
-        ),
-    ] = True,
+    show_ids: ShowIdsOpt = True,
 ) -> None:
     """Validate returns and compute their measures, reading each file once.
 

@@ -144,3 +144,8 @@ def test_build_command_subprocess(tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_export_to_an_unwritable_place_is_one_line(cli, warehouse: Settings) -> None:
+    code, _, err = cli("export", "--out", "/proc/nowhere/o.csv", env=_env(warehouse))
+    assert code == 2 and "cannot write" in err and "Traceback" not in err

@@ -235,10 +235,16 @@ def export_tidy(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> int:
     """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be csv or parquet, not {fmt!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
     tmp = path.with_name(path.name + ".part")
-    con.execute(f"COPY ({tidy_select_sql()}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' {opts}")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY ({tidy_select_sql()}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' {opts}"
+        )
+        tmp.replace(path)
+    except (OSError, duckdb.IOException) as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {str(exc).splitlines()[0]}") from exc
     n = con.execute("SELECT count(*) FROM observation").fetchone()
     return int(n[0]) if n else 0

@@ -1,0 +1,109 @@
+"""The shape of an indicator: its unit, polarity and how the build derives it.
+
+The declarations themselves are in :mod:`cscwatch.indicators.catalogue`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = ["Derivation", "Indicator", "Polarity", "Unit"]
+
+
+class Unit(StrEnum):
+    """What a value measures."""
+
+    COUNT = "count"
+    PER_10K = "per_10k"
+    PERCENT = "percent"
+    GBP_PER_CHILD = "gbp_per_child"
+    GBP = "gbp"
+    RATIO = "ratio"
+    SCORE = "score"
+    PER_1000 = "per_1000"
+
+
+class Polarity(StrEnum):
+    """Which direction is, on its face, better. ``NEUTRAL`` where neither is."""
+
+    HIGH_GOOD = "high_good"
+    LOW_GOOD = "low_good"
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How the build computes an indicator from a source table.
+
+    ``kind``:
+
+    * ``column`` — the value of ``column`` as published (count or the publisher's rate).
+    * ``ratio`` — ``100 * column / denominator_column`` from the same row; the
+      publisher's own percentage (``published_column``) is kept beside it.
+    * ``rate`` — ``10000 * column / population`` (children 0–17, ONS mid-year
+      estimate of the previous June); ``published_column`` or ``published_lait`` is
+      kept beside it where the publisher gives a rate.
+    * ``lait`` — the LAIT value of ``lait`` (Short Desc) as published.
+    * ``lait_per`` — a LAIT gross amount (``lait``) divided by the population 0–17
+      (``other="population"``) or by another indicator's value (``other``), e.g.
+      section 251 gross spend per child in need.
+    """
+
+    kind: str
+    source: str = ""
+    column: str = ""
+    denominator_column: str = ""
+    published_column: str = ""
+    published_lait: str = ""
+    lait: str = ""
+    other: str = ""
+    filters: tuple[tuple[str, str], ...] = ()
+    year_shift: int = 0
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the catalogue.
+
+    Attributes
+    ----------
+    id : str
+        Stable snake_case id.
+    title : str
+        Short title for tables and charts.
+    definition : str
+        What is counted, in the publisher's terms.
+    unit : Unit
+    numerator, denominator : str
+        In words; ``denominator`` is empty for counts and published scores.
+    polarity : Polarity
+    source : str
+        The publication.
+    years : tuple[int, int]
+        First and last year ending 31 March with data in the snapshot.
+    period : str
+        The reference date or period behind a year.
+    topic : str
+        Grouping for profiles and pages.
+    derivation : Derivation
+    """
+
+    id: str
+    title: str
+    definition: str
+    unit: Unit
+    numerator: str
+    denominator: str
+    polarity: Polarity
+    source: str
+    years: tuple[int, int]
+    topic: str
+    derivation: Derivation = field(repr=False)
+    period: str = "year ending 31 March"
+
+    @property
+    def is_count(self) -> bool:
+        """True for raw counts, which are compared per 10,000 rather than directly."""
+        return self.unit is Unit.COUNT

@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,15 +35,11 @@ from typing import Any
 
 import httpx
 
+from cscwatch.serve.api.process import free_port, stop_process, wait_until_serving
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 TARGET_P95_MS = 50.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _build(warehouse: Path) -> float:
@@ -62,7 +57,7 @@ def _build(warehouse: Path) -> float:
 def _start_server(
     warehouse: Path, cache_bytes: int, log: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     code = (
         "import uvicorn\n"
         "from cscwatch.serve.api import create_app\n"
@@ -73,26 +68,15 @@ def _start_server(
     with log.open("ab") as out:
         proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/api/indicators", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start in 30 s")
+    try:
+        wait_until_serving(proc, base, log)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    return proc, base
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc)
 
 
 def _targets(base: str) -> tuple[list[str], list[str]]:

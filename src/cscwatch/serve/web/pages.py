@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import duckdb
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -188,6 +189,18 @@ def indicator_csv(
     return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
 
 
+def _risk_context(
+    request: Request, con: duckdb.DuckDBPyConnection, as_at: str | None, target: str | None
+) -> dict[str, Any]:
+    return risk_view.risk_page(
+        con,
+        request.app.state.settings,
+        _tag(request),
+        _risk.parse_as_at(as_at),
+        _risk.parse_target(target),
+    )
+
+
 @router.get("/risk")
 def risk_page(
     request: Request,
@@ -196,13 +209,7 @@ def risk_page(
     target: Annotated[str | None, Query()] = None,
 ) -> Response:
     """The early-warning ranking of every current authority, with its caveat."""
-    ctx = risk_view.risk_page(
-        con,
-        request.app.state.settings,
-        _tag(request),
-        _risk.parse_as_at(as_at),
-        _risk.parse_target(target),
-    )
+    ctx = _risk_context(request, con, as_at, target)
     return render(request, "risk.html", nav="risk", **ctx)
 
 
@@ -215,13 +222,7 @@ def risk_csv(
     target: Annotated[str | None, Query()] = None,
 ) -> Response:
     """The risk page's table as CSV."""
-    ctx = risk_view.risk_page(
-        con,
-        request.app.state.settings,
-        _tag(request),
-        _risk.parse_as_at(as_at),
-        _risk.parse_target(target),
-    )
+    ctx = _risk_context(request, con, as_at, target)
     return _csv(_pick(ctx["tables"], table_id), table_id)
 
 

@@ -92,7 +92,7 @@ def _scale(con: duckdb.DuckDBPyConnection, totals: dict[int, float], path: Path)
             [_LAIT_TOTAL],
         ).fetchall()
     )
-    ratios = [lait[y] / v for y, v in totals.items() if y in lait and v]
+    ratios = [float(lait[y]) / v for y, v in totals.items() if y in lait and v]
     if not ratios:
         raise SchemaError(
             "cannot check the unit of the outturn file: it shares no year of England's "

@@ -378,7 +378,7 @@ def indicator_list() -> dict[str, Any]:
                     cells=[
                         i.title,
                         i.id,
-                        i.unit.value,
+                        i.unit_label,
                         _better(i),
                         year_label(i.years[0]),
                         year_label(i.years[1]),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from cscwatch.core.errors import SchemaError
+from cscwatch.core.errors import SchemaError, SourceFileError
 from cscwatch.indicators.catalogue import CATALOGUE, Indicator
 from cscwatch.ingest.finance import (
     DEFLATOR_FILE,
@@ -52,6 +52,7 @@ _SCALES = (1.0, 1_000.0, 1_000_000.0)
 def _record_source(
     con: duckdb.DuckDBPyConnection, ctx: BuildContext, key: str, path: Path, rows: int
 ) -> None:
+    meta: tuple[str | None, ...]
     try:
         entry = load_manifest(ctx.snapshot_dir).entry(path.name)
         meta = (
@@ -60,7 +61,7 @@ def _record_source(
             entry.licence,
             entry.retrieved.isoformat() if entry.retrieved else None,
         )
-    except KeyError:
+    except (KeyError, SourceFileError):  # no manifest, or the file not listed
         meta = (None, None, None, None)
     con.execute(
         "INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -259,3 +259,12 @@ def test_real_terms_in_the_cli(cli, finance_warehouse: Settings) -> None:
     assert d["prices"] == "£ figures: real terms, 2024-25 prices (HM Treasury GDP deflator)."
     code, out, _ = cli("profile", "Manchester", "--year", "2024", "--prices", "real", env=env)
     assert code == 0 and "2024-25 prices" in out
+
+
+def test_optional_indicator_without_its_file_says_why(cli, warehouse: Settings) -> None:
+    env = {"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
+    for command in ("show", "variation"):
+        code, out, err = cli(command, SW, env=env)
+        assert code == 2 and out == "" and err.count("\n") == 1, command
+        assert "optional file" in err and "docs/snapshot.md" in err
+    assert CATALOGUE[SW].no_data_reason and not CATALOGUE["caseload"].no_data_reason

@@ -140,6 +140,16 @@ class Indicator:
         return self.unit.label
 
     @property
+    def no_data_reason(self) -> str:
+        """Why a warehouse may hold no figures for this indicator ("" when it always should)."""
+        if self.derivation.kind == "s251_per":
+            return (
+                "it is built only when DfE's section 251 outturn table, an optional file, "
+                "is in the snapshot (docs/snapshot.md)"
+            )
+        return ""
+
+    @property
     def is_count(self) -> bool:
         """True for raw counts, which are compared per 10,000 rather than directly."""
         return self.unit is Unit.COUNT

@@ -88,12 +88,13 @@ class FunnelOut(BaseModel):
 
 
 def _year(con: Any, indicator_id: str, year: str | None) -> int:
-    get_indicator(indicator_id)
+    ind = get_indicator(indicator_id)
     if year is not None:
         return parse_year(year).end
     years = available_years(con, indicator_id)
     if not years:
-        raise UnknownYearError(f"no figures for {indicator_id}")
+        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+        raise UnknownYearError(f"no figures for {indicator_id}{why}")
     return years[-1]
 
 

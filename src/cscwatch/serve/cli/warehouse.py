@@ -211,7 +211,8 @@ def show(
         if y is None:
             from cscwatch.core.errors import UnknownYearError
 
-            raise UnknownYearError(f"no data for {ind.id}")
+            why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+            raise UnknownYearError(f"no data for {ind.id}{why}")
         table = indicator_table(con, ind.id, y)
         table = px.real_indicator_rows(table, ind.id, y, deflator) if deflator else table
     data = [asdict(r) for r in table]
@@ -385,7 +386,12 @@ def variation(
             y = parse_year(year).end
         else:
             years = available_years(con, ind.id)
-            y = years[-1] if years else 0
+            if not years:
+                from cscwatch.core.errors import UnknownYearError
+
+                why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+                raise UnknownYearError(f"no data for {ind.id}{why}")
+            y = years[-1]
         v = _variation(con, ind.id, y, include_small=include_small)
         v = px.real_variation(v, deflator) if deflator else v
     d = v.to_dict() | ({"prices": px.prices_note(pr, deflator)} if ind.unit.is_money else {})

@@ -67,6 +67,7 @@ def _record_source(
         "INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [key, path.name, *meta, file_digest(path)[0], rows],
     )
+    ctx.row_counts["source"] = ctx.row_counts.get("source", 0) + 1
 
 
 def _load_deflator(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:

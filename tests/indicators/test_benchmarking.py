@@ -34,8 +34,8 @@ def test_catalogue_has_required_indicators() -> None:
         "turnover_rate_pct",
         "caseload",
         "absence_rate_pct",
-        "spend_social_work_per_child",
-        "spend_social_work_per_cin",
+        "spend_safeguarding_per_child",
+        "spend_safeguarding_per_cin",
         "spend_children_centres_per_child",
     ]
     assert not set(required) - set(CATALOGUE)

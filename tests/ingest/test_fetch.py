@@ -439,3 +439,69 @@ def test_cli_snapshot_verify_and_manifest(snap: Path, cli: Cli) -> None:
     (snap / "new.csv").write_text("a\n1\n", encoding="utf-8")
     code, _, err = cli("snapshot", "verify", *where)
     assert code == 2 and "not in the manifest (add with" in err
+
+
+# ------------------------------------------------------------ optional finance files
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "finance"
+DEFLATOR = "gdp_deflators.csv"
+S251 = "s251_childrens_young_peoples_services_la_regional_national.csv"
+
+
+@pytest.fixture
+def optional_snap(tmp_path: Path) -> Path:
+    """A snapshot whose manifest lists the two optional files, neither downloaded."""
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    bundled = load_manifest(REPO_SNAPSHOT)
+    shutil.copy2(REPO_SNAPSHOT / SMALL, directory / SMALL)
+    entries = [bundled.entry(SMALL), bundled.entry(DEFLATOR), bundled.entry(S251)]
+    write_manifest(directory, Manifest(files=entries))
+    return directory
+
+
+def test_optional_files_absent_are_skipped_not_errors(optional_snap: Path, server: _Server) -> None:
+    report = fetch_snapshot(_settings(optional_snap), today=TODAY)
+    reasons = {o.file: (o.status, o.reason) for o in report.outcomes}
+    assert reasons[DEFLATOR][0] == "skipped" and "--url" in str(reasons[DEFLATOR][1])
+    assert reasons[S251][0] == "skipped"
+    check = verify_snapshot(optional_snap)
+    assert check.absent_optional == [DEFLATOR, S251] and check.checked == [SMALL]
+
+
+def test_optional_files_in_their_layout_are_fetched(optional_snap: Path, server: _Server) -> None:
+    for name in (DEFLATOR, S251):
+        server.routes[f"/{name}"] = Route((FIXTURES / name).read_bytes())
+    report = fetch_snapshot(
+        _settings(optional_snap),
+        only=[DEFLATOR, S251],
+        urls={n: f"{server.base_url}/{n}" for n in (DEFLATOR, S251)},
+        today=TODAY,
+    )
+    assert {o.file: o.status for o in report.outcomes} == {DEFLATOR: "updated", S251: "updated"}
+    manifest = load_manifest(optional_snap)
+    for name in (DEFLATOR, S251):
+        entry = manifest.entry(name)
+        assert entry.optional and entry.retrieved == TODAY
+        assert entry.sha256 == hashlib.sha256((FIXTURES / name).read_bytes()).hexdigest()
+    assert sorted(verify_snapshot(optional_snap).checked) == sorted([SMALL, DEFLATOR, S251])
+
+
+def test_optional_file_not_in_its_layout_is_refused(optional_snap: Path, server: _Server) -> None:
+    # A CSV that parses but is not HM Treasury's: no 'YYYY-YY = 100' column.
+    server.routes[f"/{DEFLATOR}"] = Route(b"year,value\n2024,1\n")
+    bad_s251 = (FIXTURES / S251).read_bytes().replace(b"total_expenditure", b"amount")
+    server.routes[f"/{S251}"] = Route(bad_s251)
+    before = _state(optional_snap)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(
+            _settings(optional_snap),
+            only=[DEFLATOR, S251],
+            urls={n: f"{server.base_url}/{n}" for n in (DEFLATOR, S251)},
+            today=TODAY,
+        )
+    msg = str(err.value)
+    assert f"{DEFLATOR}: not in the publisher's layout" in msg and "= 100" in msg
+    assert f"{S251}: not in the publisher's layout" in msg and "total_expenditure" in msg
+    assert str(optional_snap) not in msg  # names the file, not the staging copy
+    assert _state(optional_snap) == before

@@ -41,7 +41,10 @@ def test_bundled_manifest_lists_every_file_with_the_right_checksum() -> None:
         f"files in data/snapshot missing from manifest.json: {report.unlisted}; "
         "add them with scripts/make_manifest.py add (see docs/snapshot.md)"
     )
-    assert len(report.checked) == len(load_manifest(REPO_SNAPSHOT).files)
+    # Optional files (GDP deflator, full section 251 outturn) may be listed but absent.
+    assert len(report.checked) + len(report.absent_optional) == len(
+        load_manifest(REPO_SNAPSHOT).files
+    )
 
 
 def test_bundled_manifest_entries_are_complete() -> None:
@@ -259,7 +262,11 @@ def _entries(draw: st.DrawFn) -> ManifestEntry:
     )
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: each example writes and reads a file, which on a loaded machine can take
+# longer than hypothesis's default 200 ms (seen: 271 ms once, 14 ms on the re-run).
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(entries=st.lists(_entries(), max_size=4, unique_by=lambda e: e.file))
 def test_manifest_round_trips(tmp_path: Path, entries: list[ManifestEntry]) -> None:
     write_manifest(tmp_path, Manifest(files=entries))

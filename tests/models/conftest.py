@@ -87,7 +87,7 @@ def demand_panel(
                 ("cpp_starts_per_10k", la, y, out),
                 ("fsm_primary_pct", la, y, fsm),
                 ("under18_conceptions_per_1000", la, y, conc),
-                ("spend_social_work_per_child", la, y, social_work),
+                ("spend_safeguarding_per_child", la, y, social_work),
                 ("spend_family_support_per_child", la, y, family_support),
                 ("spend_children_centres_per_child", la, y, cc * (1 + rng.normal(0, 0.02))),
             ]

@@ -22,19 +22,19 @@ def test_load_panel_takes_spend_as_the_catalogue_computes_it(
         [
             ("spend_per_looked_after_child", "301", 2024, 110_000.0),
             ("spend_per_looked_after_child", "302", 2024, 95_000.0),
-            ("spend_social_work_per_child", "301", 2024, 290.0),
-            ("spend_social_work_per_cin", "302", 2024, 8_600.0),
+            ("spend_safeguarding_per_child", "301", 2024, 290.0),
+            ("spend_safeguarding_per_cin", "302", 2024, 8_600.0),
         ],
     )
     ids = (
-        "spend_social_work_per_child",
+        "spend_safeguarding_per_child",
         "spend_per_looked_after_child",
-        "spend_social_work_per_cin",
+        "spend_safeguarding_per_cin",
     )
     panel = load_panel(fresh_db, ids)
     assert list(panel.columns) == list(ids)
     assert panel.loc[("301", 2024), "spend_per_looked_after_child"] == 110_000.0
     assert panel.loc[("302", 2024), "spend_per_looked_after_child"] == 95_000.0
-    assert panel.loc[("301", 2024), "spend_social_work_per_child"] == 290.0
-    assert panel.loc[("302", 2024), "spend_social_work_per_cin"] == 8_600.0
-    assert math.isnan(panel.loc[("302", 2024), "spend_social_work_per_child"])
+    assert panel.loc[("301", 2024), "spend_safeguarding_per_child"] == 290.0
+    assert panel.loc[("302", 2024), "spend_safeguarding_per_cin"] == 8_600.0
+    assert math.isnan(panel.loc[("302", 2024), "spend_safeguarding_per_child"])

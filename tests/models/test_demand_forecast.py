@@ -54,7 +54,7 @@ def test_default_covariates_take_spend_per_child_from_the_catalogue(
     res = DemandModel(con, "cpp_starts_per_10k").fit()
     coef = {c.name: c for c in res.coefficients}
     assert set(coef) == set(COVARIATES)
-    assert "log_spend_social_work_per_child" in coef
+    assert "log_spend_safeguarding_per_child" in coef
     c = coef["fsm_primary_pct"]  # spend is noise in the truth: fsm is still recovered
     assert c.lower < truth["fsm_primary_pct"] < c.upper
 

@@ -22,9 +22,9 @@ def test_quality_results_are_complete_and_round_trip(con: duckdb.DuckDBPyConnect
         assert sum(g.n for g in m.groups) == m.n
     # spend is £ per child, per child in need, per week and per looked-after child
     ranges = {
-        "spend_social_work_per_child": (100, 1_500),
-        "spend_social_work_per_cin": (2_000, 50_000),
-        "spend_social_work_unit_cost": (40, 800),
+        "spend_safeguarding_per_child": (100, 1_500),
+        "spend_safeguarding_per_cin": (2_000, 50_000),
+        "spend_sw_commissioning_weekly_per_cin": (40, 800),
         "spend_per_looked_after_child": (30_000, 400_000),
     }
     for m in res.measures:

@@ -17,6 +17,7 @@ from cscwatch.indicators._declare import (
     _POP,
     _POP_WORDS,
     _S251,
+    _S251_TABLES,
     _WF,
     _ind,
 )
@@ -151,11 +152,13 @@ CONTEXT: tuple[Indicator, ...] = (
     ),
     # --- Spend (section 251 outturn via LAIT) -----------------------------------
     # LAIT holds section 251 outturn as gross £ per authority for each block
-    # (Safeguarding, Sure Start, Family support, Looked after) and, for social work,
-    # only an approximate weekly unit cost (SWFinance). Spend "on social work" below is
-    # therefore the Safeguarding children and young people's services block, which is
-    # mostly social work (with commissioning and strategy and the safeguarding
-    # partnership); the unit cost is kept as published beside it.
+    # (Safeguarding, Sure Start, Family support, Looked after). The Safeguarding
+    # children and young people's services block is social work (including child
+    # protection functions) plus commissioning and children's services strategy plus
+    # the local safeguarding partnership, so measures built on it say "safeguarding
+    # services", never "social work". The social work line on its own is only in
+    # DfE's full outturn tables (optional snapshot file, `spend_social_work_per_cin_episode`).
+    # Every £ figure is cash terms (Unit.label says so).
     _ind(
         "spend_safeguarding_gross",
         "Safeguarding services gross spend (£)",
@@ -173,10 +176,11 @@ CONTEXT: tuple[Indicator, ...] = (
         "financial year ending 31 March (outturn)",
     ),
     _ind(
-        "spend_social_work_per_child",
-        "Social work (safeguarding services) spend per child (£)",
+        "spend_safeguarding_per_child",
+        "Safeguarding services spend per child (£)",
         "Section 251 gross outturn on safeguarding children and young people's services "
-        "(mostly social work) per child aged 0 to 17.",
+        "(social work, commissioning and strategy, safeguarding partnership) per child "
+        "aged 0 to 17.",
         Unit.GBP_PER_CHILD,
         "gross spend on safeguarding services",
         _POP_WORDS,
@@ -188,10 +192,13 @@ CONTEXT: tuple[Indicator, ...] = (
         "financial year ending 31 March (outturn)",
     ),
     _ind(
-        "spend_social_work_per_cin",
-        "Social work (safeguarding services) spend per child in need (£)",
+        "spend_safeguarding_per_cin",
+        "Safeguarding services spend per child in need at 31 March (£)",
         "Section 251 gross outturn on safeguarding children and young people's services "
-        "per child in need at 31 March.",
+        "divided by the children in need on 31 March. The denominator is a "
+        "stock on one day, roughly half of the episodes of need open during the year, so "
+        "this is about twice the spend per episode "
+        "(spend_safeguarding_per_cin_episode).",
         Unit.GBP,
         "gross spend on safeguarding services",
         "children in need at 31 March",
@@ -203,13 +210,53 @@ CONTEXT: tuple[Indicator, ...] = (
         "financial year ending 31 March (outturn)",
     ),
     _ind(
-        "spend_social_work_unit_cost",
-        "Social work weekly unit cost (£, approximate)",
-        "Section 251 social work and commissioning outturn expressed by LAIT as an "
-        "approximate weekly unit cost, as published.",
+        "spend_safeguarding_per_cin_episode",
+        "Safeguarding services spend per episode of need (£)",
+        "Section 251 gross outturn on safeguarding children and young people's services "
+        "divided by the episodes of need open at any point in the same year ending "
+        "31 March (CIN census).",
         Unit.GBP,
-        "social work and commissioning outturn",
-        "as defined by LAIT (approximate weekly unit cost)",
+        "gross spend on safeguarding services",
+        "episodes of need open at any point in the year",
+        _NEUTRAL,
+        _S251,
+        (2017, 2025),
+        "spend",
+        Derivation("lait_per", lait="SafeguardingFinance", other="cin_episodes"),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_social_work_per_cin_episode",
+        "Social work spend per episode of need (£)",
+        "Section 251 gross outturn on the line 'Social work (including LA functions in "
+        "relation to child protection)' alone, divided by the episodes of need open at "
+        "any point in the year (CIN census). Built only when DfE's full "
+        "outturn table for children's and young people's services is in the snapshot "
+        "(an optional file; see docs/snapshot.md); without it there is no data.",
+        Unit.GBP,
+        "gross spend on social work (including LA functions in relation to child protection)",
+        "episodes of need open at any point in the year",
+        _NEUTRAL,
+        _S251_TABLES,
+        (2017, 2025),
+        "spend",
+        Derivation(
+            "s251_per",
+            column="Social work (including LA functions in relation to child protection)",
+            other="cin_episodes",
+        ),
+        "financial year ending 31 March (outturn)",
+    ),
+    _ind(
+        "spend_sw_commissioning_weekly_per_cin",
+        "Social work and commissioning weekly cost per child in need (£, approximate)",
+        "LAIT's 'Social Work - S251/Outturn weekly unit cost', as published: section 251 "
+        "outturn on social work plus commissioning and children's services strategy, "
+        "divided by the children in need at 31 March, divided by 365 and multiplied by 7; "
+        "rounded by DfE to the nearest £5.",
+        Unit.GBP,
+        "outturn on social work and on commissioning and children's services strategy",
+        "children in need at 31 March, per week (÷ 365 × 7)",
         _NEUTRAL,
         _S251,
         (2017, 2025),

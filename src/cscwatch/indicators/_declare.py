@@ -12,6 +12,7 @@ _CLA = "DfE, Children looked after in England including adoptions (SSDA903)"
 _CSWW = "DfE, Children's social work workforce"
 _LAIT = "DfE, Local Authority Interactive Tool (LAIT)"
 _S251 = "DfE, LA and school expenditure (section 251 outturn), via LAIT"
+_S251_TABLES = "DfE, LA and school expenditure (section 251 outturn tables)"
 _KS = "DfE, Outcomes of children in need, including looked-after children"
 _POP = "ONS mid-year population estimates, children aged 0 to 17"
 

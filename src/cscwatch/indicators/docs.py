@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cscwatch.indicators.catalogue import CATALOGUE
+from cscwatch.indicators.indicator import CASH_TERMS
 
 __all__ = ["render_indicator_docs"]
 
@@ -19,6 +20,9 @@ def render_indicator_docs() -> str:
         "another reference date the *period* line says how it maps to that year.",
         "Polarity: `low_good` — lower is, on its face, better; `high_good` — higher is better;",
         "`neutral` — neither (demand and activity levels, where both extremes deserve a look).",
+        f"Every £ figure is {CASH_TERMS}; `cscwatch show/profile/variation --prices real`",
+        "converts to real terms with HM Treasury's GDP deflator when that optional file is",
+        "in the snapshot (docs/snapshot.md).",
         "",
     ]
     topics: dict[str, list[str]] = {}
@@ -54,13 +58,16 @@ def render_indicator_docs() -> str:
                 "lait_per": f"LAIT `{d.lait}` (gross £) ÷ "
                 + ("population 0–17" if d.other == "population" else f"`{d.other}`"),
                 "population": "ONS mid-year estimate (previous June)",
+                "s251_per": f"section 251 outturn table line '{d.column}' (gross £) ÷ "
+                f"`{d.other}`; only when the optional outturn file is in the snapshot",
             }[d.kind]
             lines += [
                 f"### `{ind.id}` — {ind.title}",
                 "",
                 ind.definition,
                 "",
-                f"- **Unit:** {ind.unit.value}; **polarity:** {ind.polarity.value}",
+                f"- **Unit:** {ind.unit.value} ({ind.unit_label}); "
+                f"**polarity:** {ind.polarity.value}",
                 f"- **Numerator:** {ind.numerator}",
                 f"- **Denominator:** {ind.denominator or '—'}",
                 f"- **Source:** {ind.source}; **years:** {ind.years[0]}–{ind.years[1]}; "

@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Derivation", "Indicator", "Polarity", "Unit"]
+__all__ = ["CASH_TERMS", "Derivation", "Indicator", "Polarity", "Unit"]
+
+#: What every £ figure in the catalogue is: the section 251 outturn as spent in each
+#: financial year, not adjusted for inflation. Real-terms views are a separate step
+#: (:mod:`cscwatch.indicators.prices`) and say so.
+CASH_TERMS = "cash terms (pounds of each year's outturn, not adjusted for inflation)"
 
 
 class Unit(StrEnum):
@@ -22,6 +27,28 @@ class Unit(StrEnum):
     RATIO = "ratio"
     SCORE = "score"
     PER_1000 = "per_1000"
+
+    @property
+    def is_money(self) -> bool:
+        """True for pounds (every £ figure is cash terms unless converted)."""
+        return self in (Unit.GBP, Unit.GBP_PER_CHILD)
+
+    @property
+    def label(self) -> str:
+        """The unit in words for people; £ units say they are cash terms."""
+        return _UNIT_LABELS[self]
+
+
+_UNIT_LABELS: dict[Unit, str] = {
+    Unit.COUNT: "count",
+    Unit.PER_10K: "per 10,000 children",
+    Unit.PERCENT: "percent",
+    Unit.GBP_PER_CHILD: "£ per child aged 0 to 17, cash terms",
+    Unit.GBP: "£, cash terms",
+    Unit.RATIO: "ratio",
+    Unit.SCORE: "score",
+    Unit.PER_1000: "per 1,000",
+}
 
 
 class Polarity(StrEnum):
@@ -48,6 +75,10 @@ class Derivation:
     * ``lait_per`` — a LAIT gross amount (``lait``) divided by the population 0–17
       (``other="population"``) or by another indicator's value (``other``), e.g.
       section 251 gross spend per child in need.
+    * ``s251_per`` — one line (``column``, matched on its description) of DfE's full
+      section 251 outturn table for children's and young people's services, gross
+      expenditure, divided by another indicator's value (``other``). Built only when
+      that optional file is in the snapshot (:mod:`cscwatch.store.finance`).
     """
 
     kind: str
@@ -102,6 +133,21 @@ class Indicator:
     topic: str
     derivation: Derivation = field(repr=False)
     period: str = "year ending 31 March"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in words, saying "cash terms" for every £ figure (one place)."""
+        return self.unit.label
+
+    @property
+    def no_data_reason(self) -> str:
+        """Why a warehouse may hold no figures for this indicator ("" when it always should)."""
+        if self.derivation.kind == "s251_per":
+            return (
+                "it is built only when DfE's section 251 outturn table, an optional file, "
+                "is in the snapshot (docs/snapshot.md)"
+            )
+        return ""
 
     @property
     def is_count(self) -> bool:

@@ -43,7 +43,7 @@ HEADLINE_INDICATORS: tuple[str, ...] = (
     "vacancy_rate_pct",
     "turnover_rate_pct",
     "caseload",
-    "spend_social_work_per_child",
+    "spend_safeguarding_per_child",
 )
 
 

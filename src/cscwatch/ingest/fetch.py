@@ -14,7 +14,11 @@ A download is refused when
 * a CSV is not UTF-8, does not end in a complete line, has a row with a different
   number of fields from its header, or lacks any column of the current file;
 * a parquet file cannot be read or lacks any column of the current file;
-* it holds no data rows.
+* it holds no data rows;
+* it is one of the optional finance files (HM Treasury's GDP deflator, DfE's section 251
+  outturn table) and is not in its publisher's layout
+  (:data:`cscwatch.ingest.finance.LAYOUT_CHECKS`) — these have no previous copy to
+  compare columns with when they are fetched for the first time.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import shutil
 import tempfile
 import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -37,7 +41,8 @@ from urllib.parse import quote
 import httpx
 
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import FetchError, InputError
+from cscwatch.core.errors import FetchError, InputError, SourceFileError
+from cscwatch.ingest.finance import LAYOUT_CHECKS
 from cscwatch.ingest.snapshot import (
     Manifest,
     ManifestEntry,
@@ -333,6 +338,9 @@ def _verify(new: Path, current: Path) -> int | None:
     CSV and parquet must parse, hold a data row and keep every column of ``current``;
     JSON must parse; anything else only has to be non-empty. Raises ``_Refused``.
     """
+    check = LAYOUT_CHECKS.get(new.name)
+    if check is not None:
+        return _verify_layout(new, check)
     suffix = new.suffix.lower()
     if suffix == ".csv":
         columns, rows = _read_csv(new)
@@ -351,6 +359,23 @@ def _verify(new: Path, current: Path) -> int | None:
     if missing:
         raise _Refused("missing columns: " + ", ".join(missing))
     return rows
+
+
+def _verify_layout(new: Path, check: Callable[[Path], None]) -> int:
+    """An optional finance file: complete, UTF-8, and in its publisher's layout (HM
+    Treasury's CSV has note rows of other widths, so rows are not counted against the
+    header). Returns the number of lines after the first."""
+    data = new.read_bytes()
+    if not data.endswith(b"\n"):
+        raise _Refused("last line is incomplete (file cut mid-row?)")
+    try:
+        check(new)
+    except SourceFileError as exc:
+        # The message names the staging copy; keep only what is wrong with it.
+        raise _Refused(
+            f"not in the publisher's layout: {exc}".replace(str(new), new.name)
+        ) from None
+    return max(data.count(b"\n") - 1, 0)
 
 
 def _read_csv(path: Path) -> tuple[list[str], int]:

@@ -47,7 +47,7 @@ _IGNORED = frozenset({MANIFEST_NAME, ".gitkeep", "README.md"})
 
 _CHUNK = 1 << 20
 
-Publisher = Literal["DfE", "ONS", "Ofsted"]
+Publisher = Literal["DfE", "ONS", "Ofsted", "HM Treasury"]
 Kind = Literal["published", "derived"]
 
 
@@ -58,14 +58,15 @@ class ManifestEntry(BaseModel):
     ----------
     file : str
         File name inside the snapshot folder (no directories).
-    publisher : {"DfE", "ONS", "Ofsted"}
+    publisher : {"DfE", "ONS", "Ofsted", "HM Treasury"}
         Who publishes the data (for a derived file: who published its source).
     title : str
         The publication's own title.
     licence, licence_url : str
         Normally the Open Government Licence v3.0.
-    retrieved : date
-        When the file was downloaded (published) or last made (derived).
+    retrieved : date, optional
+        When the file was downloaded (published) or last made (derived). ``None`` only
+        for an optional file not downloaded yet.
     sha256, bytes : str, int, optional
         Checksum and size of the file as bundled. ``None`` only in an entry just
         written by hand and not yet hashed by :func:`refresh_manifest`.
@@ -85,6 +86,10 @@ class ManifestEntry(BaseModel):
         For derived files: the command, run from the repository root, that remakes it.
     previous_sha256 : str, optional
         The checksum before the last ``cscwatch fetch`` replaced the file.
+    optional : bool
+        The build uses the file when it is there and does without it otherwise (the
+        GDP deflator, the full section 251 outturn table). An optional file may be
+        absent; when present it is checked like any other.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -94,7 +99,7 @@ class ManifestEntry(BaseModel):
     title: str = Field(min_length=1)
     licence: str = "Open Government Licence v3.0"
     licence_url: str = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-    retrieved: date
+    retrieved: date | None = None
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     bytes: int | None = Field(default=None, ge=0)
     url: str | None = None
@@ -104,6 +109,7 @@ class ManifestEntry(BaseModel):
     derived_from: list[str] | None = None
     command: str | None = None
     previous_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    optional: bool = False
 
     @model_validator(mode="after")
     def _check_kind(self) -> ManifestEntry:
@@ -113,6 +119,8 @@ class ManifestEntry(BaseModel):
             raise ValueError(f"derived file {self.file!r} needs derived_from and command")
         if self.kind == "published" and (self.derived_from or self.command):
             raise ValueError(f"published file {self.file!r} has derived_from/command")
+        if self.retrieved is None and not self.optional:
+            raise ValueError(f"file {self.file!r} needs a retrieved date")
         return self
 
 
@@ -160,11 +168,13 @@ class Manifest(BaseModel):
 
 @dataclass(frozen=True)
 class SnapshotReport:
-    """What :func:`verify_snapshot` found: files checked and files not listed."""
+    """What :func:`verify_snapshot` found: files checked, files not listed, and optional
+    files listed but not downloaded (the build does without them)."""
 
     directory: Path
     checked: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    absent_optional: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -222,10 +232,16 @@ def write_manifest(directory: Path, manifest: Manifest) -> Path:
     """Write ``manifest`` atomically, entries sorted by file name, stable layout."""
     path = Path(directory) / MANIFEST_NAME
     ordered = Manifest(files=sorted(manifest.files, key=lambda e: e.file.lower()))
-    # Unset optional fields are left out, except ``url``: null there says "no address".
+    # Unset optional fields are left out, except ``url``: null there says "no address";
+    # ``optional`` is written only where true.
     data = ordered.model_dump(mode="json")
     data["files"] = [
-        {k: v for k, v in entry.items() if v is not None or k == "url"} for entry in data["files"]
+        {
+            k: v
+            for k, v in entry.items()
+            if (v is not None or k == "url") and not (k == "optional" and v is False)
+        }
+        for entry in data["files"]
     ]
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".tmp")
@@ -261,10 +277,14 @@ def verify_snapshot(directory: Path) -> SnapshotReport:
     manifest = load_manifest(directory)
     problems: list[tuple[str, str]] = []
     checked: list[str] = []
+    absent: list[str] = []
     for entry in manifest.files:
         path = directory / entry.file
         if not path.is_file():
-            problems.append((entry.file, "listed in the manifest but missing"))
+            if entry.optional:
+                absent.append(entry.file)
+            else:
+                problems.append((entry.file, "listed in the manifest but missing"))
             continue
         if entry.sha256 is None or entry.bytes is None:
             problems.append((entry.file, "not hashed yet; run scripts/make_manifest.py"))
@@ -281,7 +301,9 @@ def verify_snapshot(directory: Path) -> SnapshotReport:
         raise SourceFileError(msg, path=str(directory / problems[0][0]))
     listed = set(manifest.names)
     unlisted = [name for name in _data_files(directory) if name not in listed]
-    return SnapshotReport(directory=directory, checked=checked, unlisted=unlisted)
+    return SnapshotReport(
+        directory=directory, checked=checked, unlisted=unlisted, absent_optional=absent
+    )
 
 
 def refresh_manifest(directory: Path, *, check: bool = False) -> list[str]:
@@ -307,7 +329,9 @@ def refresh_manifest(directory: Path, *, check: bool = False) -> list[str]:
     """
     directory = Path(directory)
     manifest = load_manifest(directory)
-    missing = [e.file for e in manifest.files if not (directory / e.file).is_file()]
+    missing = [
+        e.file for e in manifest.files if not e.optional and not (directory / e.file).is_file()
+    ]
     if missing:
         raise SourceFileError(
             "listed in the manifest but missing: " + ", ".join(missing),
@@ -323,6 +347,9 @@ def refresh_manifest(directory: Path, *, check: bool = False) -> list[str]:
     changed: list[str] = []
     entries: list[ManifestEntry] = []
     for entry in manifest.files:
+        if not (directory / entry.file).is_file():  # an optional file not downloaded
+            entries.append(entry)
+            continue
         digest, size = file_digest(directory / entry.file)
         if (digest, size) != (entry.sha256, entry.bytes):
             changed.append(entry.file)

@@ -64,7 +64,7 @@ __all__ = [
 
 OUTCOMES = ("cpp_starts_per_10k", "cin_at31_per_10k", "s47_per_10k", "lac_at31_per_10k")
 _SPEND = (
-    "spend_social_work_per_child",
+    "spend_safeguarding_per_child",
     "spend_family_support_per_child",
     "spend_children_centres_per_child",
 )

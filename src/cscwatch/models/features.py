@@ -161,8 +161,8 @@ LEAD: tuple[str, ...] = (
 )
 DEMAND: tuple[str, ...] = ("cin_at31_per_10k", "s47_per_10k", "cpp_at31_per_10k")
 SPEND: tuple[str, ...] = (
-    "spend_social_work_unit_cost",
-    "spend_social_work_per_child",
+    "spend_sw_commissioning_weekly_per_cin",
+    "spend_safeguarding_per_child",
     "spend_family_support_per_child",
     "spend_lac_per_child",
 )

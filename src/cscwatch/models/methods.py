@@ -283,13 +283,14 @@ def _quality_page(res: quality_mod.QualityResults, figdir: Path) -> str:
             "",
             _docstring(quality_mod),
             "",
-            "Spend measures (see the indicator pages): `spend_social_work_per_child` and "
-            "`spend_social_work_per_cin` are the section 251 gross outturn on safeguarding "
+            "Spend measures (see the indicator pages): `spend_safeguarding_per_child` and "
+            "`spend_safeguarding_per_cin` are the section 251 gross outturn on safeguarding "
             "children and young people's services divided by the population aged 0–17 and "
-            "by children in need at 31 March; `spend_social_work_unit_cost` is LAIT's "
-            "approximate weekly social-work unit cost as published; "
+            "by children in need at 31 March; `spend_sw_commissioning_weekly_per_cin` is LAIT's "
+            "approximate weekly cost of social work and commissioning per child in need at "
+            "31 March, as published; "
             "`spend_per_looked_after_child` is the gross outturn on children looked after "
-            "divided by children looked after on 31 March.",
+            "divided by children looked after on 31 March. All £ figures are cash terms.",
             "",
             f"## Results: grade in force on {res.as_at}, year {res.year} measures",
             "",

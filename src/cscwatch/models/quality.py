@@ -40,9 +40,9 @@ from cscwatch.models._results import dump, load, opt, percentile_ci
 __all__ = ["MEASURES", "GroupMean", "MeasureResult", "QualityModel", "QualityResults"]
 
 MEASURES = (
-    "spend_social_work_per_child",
-    "spend_social_work_per_cin",
-    "spend_social_work_unit_cost",
+    "spend_safeguarding_per_child",
+    "spend_safeguarding_per_cin",
+    "spend_sw_commissioning_weekly_per_cin",
     "spend_per_looked_after_child",
     "agency_rate_pct",
     "vacancy_rate_pct",

@@ -20,6 +20,7 @@ class IndicatorOut(BaseModel):
     title: str
     definition: str
     unit: str
+    unit_label: str
     numerator: str
     denominator: str
     polarity: str
@@ -37,6 +38,7 @@ class IndicatorOut(BaseModel):
             title=ind.title,
             definition=ind.definition,
             unit=ind.unit.value,
+            unit_label=ind.unit_label,
             numerator=ind.numerator,
             denominator=ind.denominator,
             polarity=ind.polarity.value,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.types import parse_year
+from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import benchmark, profile, series
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
@@ -20,6 +21,13 @@ router = APIRouter(tags=["profile and benchmark"], responses=ERROR_RESPONSES)
 
 YearQuery = Annotated[
     str | None, Query(description="Year (`2025` or `2024-25`); latest if omitted.")
+]
+PricesQuery = Annotated[
+    str,
+    Query(
+        description="£ figures in `cash` terms (as published) or `real` terms (HM Treasury "
+        "GDP deflator, its base year; 400 when the deflator is not in the warehouse)."
+    ),
 ]
 
 
@@ -91,6 +99,7 @@ class ProfileOut(BaseModel):
     authority: AuthorityOut
     year: int | None
     benchmarks: list[BenchmarkOut]
+    prices: str = Field(description="What the £ figures are: cash terms, or real terms and base.")
 
 
 class SeriesPointOut(BaseModel):
@@ -119,14 +128,20 @@ def _json(model: BaseModel) -> Response:
 @router.get(
     "/authorities/{authority}/profile", response_model=ProfileOut, summary="An authority's profile"
 )
-def get_profile(con: Con, authority: AuthorityPath, year: YearQuery = None) -> Any:
+def get_profile(
+    con: Con, authority: AuthorityPath, year: YearQuery = None, prices: PricesQuery = "cash"
+) -> Any:
     """Every catalogue indicator for the authority, benchmarked (latest year by default)."""
+    pr = px.parse_prices(prices)
     y = parse_year(year).end if year else None
+    deflator = px.load_deflator(con) if pr == "real" else None
     p = profile(con, authority, y)
+    p = px.real_profile(p, deflator) if deflator else p
     out = ProfileOut(
         authority=AuthorityOut.of(p.authority),
         year=p.year,
         benchmarks=[BenchmarkOut.model_validate(b, from_attributes=True) for b in p.benchmarks],
+        prices=px.prices_note(pr, deflator),
     )
     return _json(out)
 

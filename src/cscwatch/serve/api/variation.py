@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.core.types import parse_year
+from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
 from cscwatch.indicators.catalogue import get_indicator
 from cscwatch.serve.api._deps import Con, jsonable
@@ -46,6 +47,9 @@ class VariationOut(BaseModel):
     n: int
     include_small: bool
     ratio_max_min: float | None
+    prices: str | None = Field(
+        None, description="For £ indicators: cash terms, or real terms and the base year."
+    )
 
 
 class FunnelPointOut(BaseModel):
@@ -84,12 +88,13 @@ class FunnelOut(BaseModel):
 
 
 def _year(con: Any, indicator_id: str, year: str | None) -> int:
-    get_indicator(indicator_id)
+    ind = get_indicator(indicator_id)
     if year is not None:
         return parse_year(year).end
     years = available_years(con, indicator_id)
     if not years:
-        raise UnknownYearError(f"no figures for {indicator_id}")
+        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+        raise UnknownYearError(f"no figures for {indicator_id}{why}")
     return years[-1]
 
 
@@ -105,12 +110,24 @@ def get_variation(
     include_small: Annotated[
         bool, Query(description="Include City of London and the Isles of Scilly.")
     ] = False,
+    prices: Annotated[
+        str,
+        Query(
+            description="£ figures in `cash` terms or `real` terms (HM Treasury GDP deflator, "
+            "its base year; 400 when the deflator is not in the warehouse)."
+        ),
+    ] = "cash",
 ) -> Any:
     """Minimum, maximum, quartiles and England's value for one year."""
+    pr = px.parse_prices(prices)
+    deflator = px.load_deflator(con) if pr == "real" else None
     v = variation(con, indicator_id, _year(con, indicator_id, year), include_small=include_small)
-    return Response(
-        VariationOut(**jsonable(v.to_dict())).model_dump_json(), media_type="application/json"
+    v = px.real_variation(v, deflator) if deflator else v
+    money = get_indicator(indicator_id).unit.is_money
+    out = VariationOut(
+        **jsonable(v.to_dict()), prices=px.prices_note(pr, deflator) if money else None
     )
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get(

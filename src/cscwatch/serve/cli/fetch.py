@@ -115,6 +115,8 @@ def snapshot_verify(snapshot: SnapshotOpt = None) -> None:
             path=str(directory / report.unlisted[0]),
         )
     typer.echo(f"{len(report.checked)} files match the manifest in {directory}")
+    if report.absent_optional:
+        typer.echo("optional, not downloaded: " + ", ".join(report.absent_optional))
 
 
 @snapshot_app.command("manifest")

@@ -38,6 +38,14 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or c
 YearOpt = Annotated[
     str | None, typer.Option("--year", "-y", help="Year ending 31 March: 2025 or 2024-25.")
 ]
+PricesOpt = Annotated[
+    str,
+    typer.Option(
+        "--prices",
+        help="£ figures in cash terms (as published) or real terms (GDP deflator, base year "
+        "as published by HM Treasury; needs gdp_deflators.csv in the snapshot).",
+    ),
+]
 
 
 def _settings(warehouse: Path | None) -> Settings:
@@ -109,6 +117,7 @@ def indicators(
             "title": i.title,
             "topic": i.topic,
             "unit": i.unit.value,
+            "unit_label": i.unit_label,
             "polarity": i.polarity.value,
             "numerator": i.numerator,
             "denominator": i.denominator,
@@ -132,7 +141,7 @@ def indicators(
                 [
                     str(r["id"]),
                     str(r["title"]),
-                    str(r["unit"]),
+                    str(r["unit_label"]),
                     str(r["polarity"]),
                     f"{r['first_year']}–{r['last_year']}",
                 ]
@@ -152,17 +161,22 @@ def show(
     ] = False,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
+    prices: PricesOpt = "cash",
 ) -> None:
     """One indicator for every authority in a year, or England's headline table."""
+    from cscwatch.indicators import prices as px
     from cscwatch.indicators.catalogue import get_indicator
     from cscwatch.indicators.observations import england_headline, indicator_table
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)
+    pr = px.parse_prices(prices)
     y = parse_year(year).end if year else None
     with open_warehouse(_settings(warehouse)) as con:
+        deflator = px.load_deflator(con) if pr == "real" else None
         if indicator is None or england:
             rows = england_headline(con, y)
+            rows = px.real_headline(rows, deflator) if deflator else rows
             data = [asdict(r) for r in rows]
             if fmt == "json":
                 emit_json(data)
@@ -184,7 +198,8 @@ def show(
                         for r in rows
                     ],
                     right=[2, 3, 4, 5],
-                    caption="Source: DfE published statistics; years end 31 March.",
+                    caption="Source: DfE published statistics; years end 31 March. "
+                    + px.prices_note(pr, deflator),
                 )
             return
         ind = get_indicator(indicator)
@@ -196,11 +211,17 @@ def show(
         if y is None:
             from cscwatch.core.errors import UnknownYearError
 
-            raise UnknownYearError(f"no data for {ind.id}")
+            why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+            raise UnknownYearError(f"no data for {ind.id}{why}")
         table = indicator_table(con, ind.id, y)
+        table = px.real_indicator_rows(table, ind.id, y, deflator) if deflator else table
     data = [asdict(r) for r in table]
+    money = ind.unit.is_money
     if fmt == "json":
-        emit_json({"indicator": ind.id, "year": y, "rows": data})
+        emit_json(
+            {"indicator": ind.id, "year": y, "rows": data}
+            | ({"prices": px.prices_note(pr, deflator)} if money else {})
+        )
     elif fmt == "csv":
         emit_csv(data)
     else:
@@ -218,6 +239,7 @@ def show(
             ],
             right=[0, 3],
             caption=ind.definition
+            + ("\n" + px.prices_note(pr, deflator) if money else "")
             + (
                 "\nP = provisional: an authority's own return, not published (not ranked)."
                 if any(r.provisional for r in table)
@@ -239,17 +261,22 @@ def profile(
     year: YearOpt = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
+    prices: PricesOpt = "cash",
 ) -> None:
     """Every indicator for one authority against England, region and statistical neighbours."""
+    from cscwatch.indicators import prices as px
     from cscwatch.indicators.benchmarking import profile as _profile
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)
+    pr = px.parse_prices(prices)
     y = parse_year(year).end if year else None
     with open_warehouse(_settings(warehouse)) as con:
+        deflator = px.load_deflator(con) if pr == "real" else None
         prof = _profile(con, authority, y)
+        prof = px.real_profile(prof, deflator) if deflator else prof
     if fmt == "json":
-        emit_json(prof.to_dict())
+        emit_json(prof.to_dict() | {"prices": px.prices_note(pr, deflator)})
         return
     if fmt == "csv":
         emit_csv(
@@ -314,7 +341,7 @@ def profile(
         right=[2, 3, 4, 5, 6],
         caption="Rank 1 = highest value. Funnel: against England's value, 99.8% limits "
         "(normal approximation; * few events). Neighbours: mean of the 10 statistical "
-        "neighbours." + _provisional_caption(prof.benchmarks),
+        "neighbours. " + px.prices_note(pr, deflator) + _provisional_caption(prof.benchmarks),
     )
 
 
@@ -341,23 +368,33 @@ def variation(
     ] = False,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
+    prices: PricesOpt = "cash",
 ) -> None:
     """How much an indicator varies between authorities in a year."""
+    from cscwatch.indicators import prices as px
     from cscwatch.indicators.benchmarking import available_years
     from cscwatch.indicators.benchmarking import variation as _variation
     from cscwatch.indicators.catalogue import get_indicator
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)
+    pr = px.parse_prices(prices)
     ind = get_indicator(indicator)
     with open_warehouse(_settings(warehouse)) as con:
+        deflator = px.load_deflator(con) if pr == "real" else None
         if year:
             y = parse_year(year).end
         else:
             years = available_years(con, ind.id)
-            y = years[-1] if years else 0
+            if not years:
+                from cscwatch.core.errors import UnknownYearError
+
+                why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+                raise UnknownYearError(f"no data for {ind.id}{why}")
+            y = years[-1]
         v = _variation(con, ind.id, y, include_small=include_small)
-    d = v.to_dict()
+        v = px.real_variation(v, deflator) if deflator else v
+    d = v.to_dict() | ({"prices": px.prices_note(pr, deflator)} if ind.unit.is_money else {})
     if fmt == "json":
         emit_json(d)
     elif fmt == "csv":
@@ -393,9 +430,17 @@ def variation(
                 ["interquartile range", fmt_value(v.iqr, u)],
                 ["England", fmt_value(v.england, u)],
             ],
-            caption=None
-            if include_small
-            else "City of London and Isles of Scilly excluded (--include-small to include).",
+            caption="\n".join(
+                (
+                    []
+                    if include_small
+                    else [
+                        "City of London and Isles of Scilly excluded (--include-small to include)."
+                    ]
+                )
+                + ([px.prices_note(pr, deflator)] if ind.unit.is_money else [])
+            )
+            or None,
         )
 
 

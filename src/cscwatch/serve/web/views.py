@@ -66,7 +66,8 @@ def _years_for(
 ) -> tuple[list[int], int]:
     years = available_years(con, ind.id)
     if not years:
-        raise UnknownYearError(f"the warehouse has no figures for {ind.id}")
+        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+        raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
     if year is None:
         return years, years[-1]
     if year not in years:
@@ -378,7 +379,7 @@ def indicator_list() -> dict[str, Any]:
                     cells=[
                         i.title,
                         i.id,
-                        i.unit.value,
+                        i.unit_label,
                         _better(i),
                         year_label(i.years[0]),
                         year_label(i.years[1]),

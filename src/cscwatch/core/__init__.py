@@ -27,7 +27,14 @@ if TYPE_CHECKING:
         ValidationFailed,
         WarehouseError,
     )
-    from cscwatch.core.types import STATUS_SYMBOLS, GeoLevel, Year, parse_year
+    from cscwatch.core.types import (
+        STATUS_SYMBOLS,
+        GeoLevel,
+        PeriodKind,
+        Year,
+        parse_year,
+        period_label,
+    )
 
 #: Public name → the module that defines it (imported on first use).
 _EXPORTS: dict[str, str] = {
@@ -38,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "FetchError": "cscwatch.core.errors",
     "GeoLevel": "cscwatch.core.types",
     "InputError": "cscwatch.core.errors",
+    "PeriodKind": "cscwatch.core.types",
     "SchemaError": "cscwatch.core.errors",
     "Settings": "cscwatch.core.config",
     "SourceFileError": "cscwatch.core.errors",
@@ -48,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "WarehouseError": "cscwatch.core.errors",
     "Year": "cscwatch.core.types",
     "parse_year": "cscwatch.core.types",
+    "period_label": "cscwatch.core.types",
     "repo_root": "cscwatch.core.config",
 }
 
@@ -59,6 +68,7 @@ __all__ = [
     "FetchError",
     "GeoLevel",
     "InputError",
+    "PeriodKind",
     "SchemaError",
     "Settings",
     "SourceFileError",
@@ -69,6 +79,7 @@ __all__ = [
     "WarehouseError",
     "Year",
     "parse_year",
+    "period_label",
     "repo_root",
 ]
 

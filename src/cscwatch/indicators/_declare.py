@@ -3,6 +3,7 @@ the helper that builds one :class:`~cscwatch.indicators.indicator.Indicator`."""
 
 from __future__ import annotations
 
+from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 
 __all__: list[str] = []
@@ -47,6 +48,7 @@ def _ind(
     topic: str,
     derivation: Derivation,
     period: str = "year ending 31 March",
+    period_kind: PeriodKind = PeriodKind.FINANCIAL_YEAR,
 ) -> Indicator:
     return Indicator(
         id,
@@ -61,4 +63,5 @@ def _ind(
         topic,
         derivation,
         period,
+        period_kind,
     )

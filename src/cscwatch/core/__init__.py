@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         GeoLevel,
         PeriodKind,
         Year,
+        parse_period,
         parse_year,
         period_label,
     )
@@ -55,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "ValidationFailed": "cscwatch.core.errors",
     "WarehouseError": "cscwatch.core.errors",
     "Year": "cscwatch.core.types",
+    "parse_period": "cscwatch.core.types",
     "parse_year": "cscwatch.core.types",
     "period_label": "cscwatch.core.types",
     "repo_root": "cscwatch.core.config",
@@ -78,6 +80,7 @@ __all__ = [
     "ValidationFailed",
     "WarehouseError",
     "Year",
+    "parse_period",
     "parse_year",
     "period_label",
     "repo_root",

@@ -9,7 +9,15 @@ from enum import StrEnum
 
 from cscwatch.core.errors import UnknownYearError
 
-__all__ = ["STATUS_SYMBOLS", "GeoLevel", "PeriodKind", "Year", "parse_year", "period_label"]
+__all__ = [
+    "STATUS_SYMBOLS",
+    "GeoLevel",
+    "PeriodKind",
+    "Year",
+    "parse_period",
+    "parse_year",
+    "period_label",
+]
 
 #: The publisher's status symbols, kept verbatim in ``observation.status``.
 #: c confidential (small numbers), x not available, z not applicable,
@@ -138,3 +146,40 @@ def parse_year(text: str | int) -> Year:
     if not 1990 <= y <= 2100:
         raise UnknownYearError(f"year {s!r} is out of range")
     return Year(y)
+
+
+#: Kinds whose year ``Y`` lies within the span written ``Y-1``-``Y`` (``2024-25``), so a
+#: span names one of their years without doubt.
+_SPAN_KINDS = frozenset(
+    {
+        PeriodKind.FINANCIAL_YEAR,
+        PeriodKind.AT_31_MARCH,
+        PeriodKind.ACADEMIC_YEAR,
+        PeriodKind.JANUARY_CENSUS,
+    }
+)
+
+
+def parse_period(text: str | int, kind: PeriodKind | str) -> int:
+    """Parse a year of a period of ``kind``, as :func:`period_label` names it.
+
+    ``2025`` is always year 2025 of the publisher. A span (``2024-25``, ``2024/25``,
+    ``202425``) is accepted for periods that lie within it — the year ending 31 March,
+    31 March, the academic year, the January census — and refused for the others, where
+    it would be ambiguous: the workforce census of 30 September 2024 falls in 2024-25
+    but is DfE's year 2024.
+
+    Raises
+    ------
+    UnknownYearError
+        When the text is not a year, or is a span for a period that a span does not name.
+    """
+    k = PeriodKind(kind)
+    s = str(text).strip()
+    year = parse_year(s).end
+    if not _YEAR_FULL.match(s) and k not in _SPAN_KINDS:
+        raise UnknownYearError(
+            f"year {s!r} is ambiguous here: {period_label(k, year - 1)} is year {year - 1} "
+            f"and {period_label(k, year)} is year {year}; give the year alone"
+        )
+    return year

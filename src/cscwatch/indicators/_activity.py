@@ -3,6 +3,7 @@ protection plans, looked-after children."""
 
 from __future__ import annotations
 
+from cscwatch.core.types import PeriodKind
 from cscwatch.indicators._declare import (
     _B1,
     _C1,
@@ -22,7 +23,6 @@ from cscwatch.indicators._declare import (
     _STAB,
     _ind,
 )
-from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.indicator import Derivation, Indicator, Unit
 
 __all__ = ["ACTIVITY"]

@@ -3,6 +3,7 @@ and factors at assessment."""
 
 from __future__ import annotations
 
+from cscwatch.core.types import PeriodKind
 from cscwatch.indicators._declare import (
     _C3,
     _CIN,
@@ -20,7 +21,6 @@ from cscwatch.indicators._declare import (
     _WF,
     _ind,
 )
-from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.indicator import Derivation, Indicator, Unit
 
 __all__ = ["CONTEXT"]

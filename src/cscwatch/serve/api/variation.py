@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.core.types import parse_year
+from cscwatch.core.types import parse_period
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
 from cscwatch.indicators.catalogue import get_indicator
 from cscwatch.serve.api._deps import Con, jsonable
@@ -84,9 +84,9 @@ class FunnelOut(BaseModel):
 
 
 def _year(con: Any, indicator_id: str, year: str | None) -> int:
-    get_indicator(indicator_id)
+    ind = get_indicator(indicator_id)
     if year is not None:
-        return parse_year(year).end
+        return parse_period(year, ind.period_kind)
     years = available_years(con, indicator_id)
     if not years:
         raise UnknownYearError(f"no figures for {indicator_id}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cscwatch.core.types import parse_year
+from cscwatch.core.types import parse_period, parse_year
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import (
     check_format,
@@ -36,7 +36,13 @@ WarehouseOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
 YearOpt = Annotated[
-    str | None, typer.Option("--year", "-y", help="Year ending 31 March: 2025 or 2024-25.")
+    str | None,
+    typer.Option(
+        "--year",
+        "-y",
+        help="The publisher's year: 2025 (the year ending 31 March 2025, or the workforce "
+        "census of 30 September 2025); 2024-25 where the period lies within it.",
+    ),
 ]
 
 
@@ -175,7 +181,7 @@ def show(
                     [
                         [
                             r.title,
-                            str(r.year),
+                            r.period_label,
                             fmt_value(r.value, r.unit),
                             fmt_value(r.previous, r.unit),
                             _signed(r.change_1y, r.unit),
@@ -184,10 +190,11 @@ def show(
                         for r in rows
                     ],
                     right=[2, 3, 4, 5],
-                    caption="Source: DfE published statistics; years end 31 March.",
+                    caption="Source: DfE published statistics; each year as its source names it.",
                 )
             return
         ind = get_indicator(indicator)
+        y = parse_period(year, ind.period_kind) if year else None
         if y is None:
             from cscwatch.indicators.benchmarking import available_years
 
@@ -200,12 +207,12 @@ def show(
         table = indicator_table(con, ind.id, y)
     data = [asdict(r) for r in table]
     if fmt == "json":
-        emit_json({"indicator": ind.id, "year": y, "rows": data})
+        emit_json({"indicator": ind.id, "year": y, "period_label": ind.year_label(y), "rows": data})
     elif fmt == "csv":
         emit_csv(data)
     else:
         emit_table(
-            f"{ind.title}, {y}",
+            f"{ind.title}, {ind.year_label(y)}",
             ["rank", "area", "region", "value"],
             [
                 [
@@ -257,6 +264,7 @@ def profile(
                 {
                     "indicator": b.indicator,
                     "year": b.year,
+                    "period_label": b.period_label,
                     "value": b.value,
                     "status": b.status,
                     "england": b.england,
@@ -299,7 +307,7 @@ def profile(
         [
             [
                 b.title,
-                str(b.year),
+                b.period_label,
                 fmt_value(b.value, b.unit, b.status) + (" P" if b.provisional else ""),
                 fmt_value(b.england, b.unit),
                 fmt_value(b.region, b.unit),
@@ -352,7 +360,7 @@ def variation(
     ind = get_indicator(indicator)
     with open_warehouse(_settings(warehouse)) as con:
         if year:
-            y = parse_year(year).end
+            y = parse_period(year, ind.period_kind)
         else:
             years = available_years(con, ind.id)
             y = years[-1] if years else 0
@@ -366,6 +374,7 @@ def variation(
                 {
                     "indicator": v.indicator,
                     "year": v.year,
+                    "period_label": ind.year_label(v.year),
                     "n": v.n,
                     "min": v.min_value,
                     "min_authority": v.min_authority,
@@ -382,7 +391,7 @@ def variation(
     else:
         u = ind.unit.value
         emit_table(
-            f"{ind.title}, {y}: variation across {v.n} authorities",
+            f"{ind.title}, {ind.year_label(y)}: variation across {v.n} authorities",
             ["measure", "value"],
             [
                 ["minimum", f"{fmt_value(v.min_value, u)} ({v.min_authority})"],

@@ -69,7 +69,7 @@ CONTEXT: tuple[Indicator, ...] = (
         "aged 0 to 17.",
         Unit.PER_10K,
         "social workers in post (FTE)",
-        _POP_WORDS,
+        "children aged 0 to 17 (ONS mid-year estimate at 30 June before the census)",
         _HIGH,
         _CSWW,
         (2017, 2025),

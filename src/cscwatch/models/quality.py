@@ -25,7 +25,7 @@ social workers leaving and agency staff filling posts), and the early-warning ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
@@ -34,7 +34,8 @@ import pandas as pd
 from scipy.stats import kruskal, spearmanr
 
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.models._data import load_judgements, load_panel
+from cscwatch.indicators.catalogue import CATALOGUE
+from cscwatch.models._data import alignment_offset, load_judgements, load_panel
 from cscwatch.models._results import dump, load, opt, percentile_ci
 
 __all__ = ["MEASURES", "GroupMean", "MeasureResult", "QualityModel", "QualityResults"]
@@ -79,6 +80,7 @@ class MeasureResult:
     inadequate_minus_good: float | None
     diff_lower: float | None
     diff_upper: float | None
+    period: str = ""  # the publisher's period of the values used (``30 September 2024``)
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ class QualityModel:
         for m in MEASURES:
             d = data[[m, "grade"]].dropna()
             x, g = d[m].to_numpy(), d["grade"].to_numpy()
-            out.append(self._measure(m, x, g, rng))
+            used = CATALOGUE[m].year_label(self.year - alignment_offset(m))
+            out.append(replace(self._measure(m, x, g, rng), period=used))
         return QualityResults(self.year, as_at, self.n_boot, self.seed, tuple(out))
 
     def _measure(

@@ -153,7 +153,15 @@ def forecast(
 
 @analyse_app.command("quality")
 def quality(
-    year: Annotated[str, typer.Option("--year", "-y", help="Year ending 31 March.")] = "2025",
+    year: Annotated[
+        str,
+        typer.Option(
+            "--year",
+            "-y",
+            help="Reporting year ending 31 March (the workforce census of the 30 September "
+            "before it is used).",
+        ),
+    ] = "2025",
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -173,7 +181,7 @@ def quality(
         good, inad = means.get("good"), means.get("inadequate")
         rows.append(
             [
-                m.measure,
+                f"{m.measure} ({m.period})" if m.period else m.measure,
                 str(m.n),
                 f"{_f(m.spearman)} ({_f(m.spearman_lower)} to {_f(m.spearman_upper)})",
                 _f(good.mean if good else None, 1),

@@ -121,6 +121,7 @@ def indicators(
             "definition": i.definition,
             "source": i.source,
             "period": i.period,
+            "period_kind": i.period_kind.value,
             "first_year": i.years[0],
             "last_year": i.years[1],
         }
@@ -140,9 +141,10 @@ def indicators(
                     str(r["title"]),
                     str(r["unit"]),
                     str(r["polarity"]),
-                    f"{r['first_year']}–{r['last_year']}",
+                    f"{i.year_label(i.years[0], short=True)}–"
+                    f"{i.year_label(i.years[1], short=True)}",
                 ]
-                for r in rows
+                for r, i in zip(rows, items, strict=True)
             ],
         )
 

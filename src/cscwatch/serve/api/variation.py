@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.core.types import parse_period
@@ -36,6 +36,9 @@ class VariationOut(BaseModel):
 
     indicator: str
     year: int
+    period_label: str = Field(
+        "", description="The publisher's name for the year: `30 September 2025`, `2024-25`."
+    )
     min: Extreme
     max: Extreme
     median: float | None

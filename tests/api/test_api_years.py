@@ -29,6 +29,8 @@ def test_no_page_calls_the_september_2025_census_2025_26(api: httpx.Client, path
 def test_pages_name_the_census_date(api: httpx.Client) -> None:
     page = api.get("/indicators/caseload?year=2017").text
     assert "30 September 2017" in page
+    page = api.get("/authorities/383?year=2017").text
+    assert "30 September 2017 for the workforce census, 2016-17 for the year" in page
     profile = api.get("/authorities/383").text
     assert "30 September 2025" in profile
     assert ">Sep 2025</text>" in profile  # the chart's axis

@@ -8,7 +8,9 @@ declared date, :data:`PUBLICATION_LAGS`.
 A feature "as at" date ``d`` uses, for each indicator, the latest year whose
 publication date is strictly before ``d`` (falling back one further year where the
 authority has no value for it). Dates are set at or after the usual release so that
-the rule errs towards staleness, never towards the future.
+the rule errs towards staleness, never towards the future. Values are then set side by
+side in the reporting year each informs (``_data.ALIGNMENT``: the census of 30 September
+``Y`` with the year ending 31 March ``Y + 1``); the provenance keeps the publisher's year.
 
 Features of one case (an authority at a date)
 --------------------------------------------

@@ -6,7 +6,8 @@ the spend measures — section 251 gross outturn on safeguarding services (mostl
 work) per child aged 0–17 and per child in need at 31 March, LAIT's approximate weekly
 social-work unit cost, and gross spend on children looked after per child looked after
 on 31 March — and of the workforce measures (agency, vacancy and turnover rates,
-caseload). Spend is read as the catalogue computes it.
+caseload) of DfE's census of 30 September ``Y - 1``, the one that falls in year ``Y``
+(lined up by ``models._data.ALIGNMENT``). Spend is read as the catalogue computes it.
 
 For each measure:
 

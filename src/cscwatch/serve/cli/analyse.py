@@ -133,13 +133,16 @@ def forecast(
     if fmt == "json":
         emit_json(res.to_dict())
         return
+    from cscwatch.indicators.catalogue import CATALOGUE
+
+    ind = CATALOGUE[indicator]
     emit_table(
-        f"{indicator}: forecasts from {res.last_year} by {res.method}",
+        f"{indicator}: forecasts from {ind.year_label(res.last_year)} by {res.method}",
         ["authority", "year", "forecast", "80% interval", "95% interval"],
         [
             [
                 r.name,
-                str(r.year),
+                ind.year_label(r.year),
                 f"{r.point:.1f}",
                 f"{r.lower80:.1f}–{r.upper80:.1f}",
                 f"{r.lower95:.1f}–{r.upper95:.1f}",

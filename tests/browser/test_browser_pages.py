@@ -64,7 +64,7 @@ def test_indicator_page_has_ranking_funnel_map_and_definition(page: Page, artifa
     page.select_option("#year", "2019")
     page.get_by_role("button", name="Show year").click()
     page.wait_for_url("**year=2019**")
-    assert "2018-19" in page.locator(".govuk-caption-xl").inner_text()
+    assert "31 March 2019" in page.locator(".govuk-caption-xl").inner_text()
     assert page.js_errors == []
 
 

@@ -27,7 +27,15 @@ if TYPE_CHECKING:
         ValidationFailed,
         WarehouseError,
     )
-    from cscwatch.core.types import STATUS_SYMBOLS, GeoLevel, Year, parse_year
+    from cscwatch.core.types import (
+        STATUS_SYMBOLS,
+        GeoLevel,
+        PeriodKind,
+        Year,
+        parse_period,
+        parse_year,
+        period_label,
+    )
 
 #: Public name → the module that defines it (imported on first use).
 _EXPORTS: dict[str, str] = {
@@ -38,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "FetchError": "cscwatch.core.errors",
     "GeoLevel": "cscwatch.core.types",
     "InputError": "cscwatch.core.errors",
+    "PeriodKind": "cscwatch.core.types",
     "SchemaError": "cscwatch.core.errors",
     "Settings": "cscwatch.core.config",
     "SourceFileError": "cscwatch.core.errors",
@@ -47,7 +56,9 @@ _EXPORTS: dict[str, str] = {
     "ValidationFailed": "cscwatch.core.errors",
     "WarehouseError": "cscwatch.core.errors",
     "Year": "cscwatch.core.types",
+    "parse_period": "cscwatch.core.types",
     "parse_year": "cscwatch.core.types",
+    "period_label": "cscwatch.core.types",
     "repo_root": "cscwatch.core.config",
 }
 
@@ -59,6 +70,7 @@ __all__ = [
     "FetchError",
     "GeoLevel",
     "InputError",
+    "PeriodKind",
     "SchemaError",
     "Settings",
     "SourceFileError",
@@ -68,7 +80,9 @@ __all__ = [
     "ValidationFailed",
     "WarehouseError",
     "Year",
+    "parse_period",
     "parse_year",
+    "period_label",
     "repo_root",
 ]
 

@@ -3,6 +3,7 @@ protection plans, looked-after children."""
 
 from __future__ import annotations
 
+from cscwatch.core.types import PeriodKind
 from cscwatch.indicators._declare import (
     _B1,
     _C1,
@@ -149,6 +150,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "children_in_need",
         Derivation("column", _B1, "At31_episodes"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "cin_at31_per_10k",
@@ -162,6 +165,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "children_in_need",
         Derivation("rate", _B1, "At31_episodes"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "awaiting_assessment",
@@ -176,6 +181,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "children_in_need",
         Derivation("column", _B1, "awaiting_assessment"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     # --- Section 47 and conferences (LAIT) ------------------------------------
     _ind(
@@ -273,6 +280,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "child_protection",
         Derivation("column", _D5, "CPP_At31"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "cpp_at31_per_10k",
@@ -286,6 +295,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "child_protection",
         Derivation("rate", _D5, "CPP_At31", published_lait="CPP_rate"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "cpp_3months_or_less_pct",
@@ -300,6 +311,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "child_protection",
         Derivation("ratio", _D5, "3_months_or_less", "CPP_At31", "3_months_or_less_percent"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "cpp_2yrs_plus_pct",
@@ -314,6 +327,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2013, 2025),
         "child_protection",
         Derivation("ratio", _D5, "2_years_or_more", "CPP_At31", "2_years_or_more_percent"),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     # --- Looked-after children ------------------------------------------------
     _ind(
@@ -328,6 +343,8 @@ ACTIVITY: tuple[Indicator, ...] = (
         (2021, 2025),
         "looked_after",
         Derivation("column", _CLA_FILE, "children_count", filters=_CLA_AT31),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "lac_at31_per_10k",
@@ -347,6 +364,8 @@ ACTIVITY: tuple[Indicator, ...] = (
             published_column="rate_per_10000",
             filters=_CLA_AT31,
         ),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
     _ind(
         "lac_starts_per_10k",
@@ -433,5 +452,7 @@ ACTIVITY: tuple[Indicator, ...] = (
                 ("placement_stability", "Living with the same carer for at least 2 years"),
             ),
         ),
+        "31 March",
+        PeriodKind.AT_31_MARCH,
     ),
 )

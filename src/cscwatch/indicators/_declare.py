@@ -3,6 +3,7 @@ the helper that builds one :class:`~cscwatch.indicators.indicator.Indicator`."""
 
 from __future__ import annotations
 
+from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 
 __all__: list[str] = []
@@ -48,6 +49,7 @@ def _ind(
     topic: str,
     derivation: Derivation,
     period: str = "year ending 31 March",
+    period_kind: PeriodKind = PeriodKind.FINANCIAL_YEAR,
 ) -> Indicator:
     return Indicator(
         id,
@@ -62,4 +64,5 @@ def _ind(
         topic,
         derivation,
         period,
+        period_kind,
     )

@@ -112,11 +112,16 @@ class Benchmark:
     provisional: bool = False
     reference_year: int | None = None
 
+    @property
+    def period_label(self) -> str:
+        """The publisher's name for ``year`` (``30 September 2025``, ``2024-25``)."""
+        return CATALOGUE[self.indicator].year_label(self.year)
+
     def to_dict(self) -> dict[str, object]:
-        """Plain dict (for JSON)."""
+        """Plain dict (for JSON), with ``period_label`` beside ``year``."""
         from dataclasses import asdict
 
-        return asdict(self)
+        return {**asdict(self), "period_label": self.period_label}
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,7 @@ class Variation:
         return {
             "indicator": self.indicator,
             "year": self.year,
+            "period_label": CATALOGUE[self.indicator].year_label(self.year),
             "min": {"value": self.min_value, "authority": self.min_authority},
             "max": {"value": self.max_value, "authority": self.max_authority},
             "median": self.median,

@@ -9,18 +9,27 @@ Declarations are grouped by topic in ``_activity`` (referrals, children in need,
 child protection, looked after) and ``_context`` (workforce, spend, context, education,
 factors); the types are in :mod:`cscwatch.indicators.indicator`.
 
-Year convention: every indicator is keyed by the year ending 31 March in which its
-reference date falls (``2015`` = 2014-15). Sources with another reference date are
-mapped once, here, with ``year_shift`` and a ``period`` note:
+Year convention: every indicator is stored under its publisher's own year (the
+integer ``time_period``) and declares a :class:`~cscwatch.core.types.PeriodKind` that
+says what that year names; :meth:`Indicator.year_label` writes it as the publisher does.
+Nothing is shifted at build: lining a snapshot up with the year ending 31 March that it
+informs is a modelling choice, made in one table inside the models
+(:data:`cscwatch.models._data.ALIGNMENT`).
 
-* CIN, child protection and looked-after statistics: year ending 31 March (no shift).
-* Children's social work workforce: snapshot at 30 September of ``time_period``, which
-  falls in the year ending the following 31 March (``year_shift=1``).
+* CIN, child protection and looked-after statistics: the year ending 31 March
+  (``2024-25``), or a count on 31 March (``31 March 2025``).
+* Children's social work workforce: DfE's ``time_period`` 2024 is the census of
+  30 September 2024 (``30 September 2024``; leavers and absence: the year to it).
 * Section 251 outturn (LAIT ``2016-17 (OT)``): financial year ending 31 March 2017.
-* KS2/KS4 (academic year ``202425``): the year ending 31 March 2025, the date on which
-  the child was in need.
-* ONS mid-year population: the estimate at 30 June of ``Y - 1`` serves year ``Y``, as
-  DfE does for its own rates (e.g. 2025 rates use mid-2024 estimates).
+* KS2/KS4 (academic year ``202425``): stored as 2025, shown ``2024/25``; LAIT's
+  attainment years are academic years named by their end (``2025``).
+* LAIT free school meals: the January school census of the year; under-18
+  conceptions: the calendar year.
+* ONS mid-year population: ``population_0_17`` is the estimate at 30 June of its year
+  (``mid-2024``). Rates divide by the latest estimate before their period ends: the
+  mid-year ``Y - 1`` estimate for the year ending 31 March ``Y``, as DfE does (2025 rates
+  use mid-2024), and the mid-``Y`` estimate for the workforce census of 30 September
+  ``Y``.
 """
 
 from __future__ import annotations

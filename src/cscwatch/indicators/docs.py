@@ -16,8 +16,13 @@ def render_indicator_docs() -> str:
         "Generated from `src/cscwatch/indicators/catalogue.py` by "
         "`python scripts/make_indicator_docs.py`; do not edit by hand.",
         "",
-        "Years are named by the year ending 31 March (`2025` = 2024-25). Where a source has",
-        "another reference date the *period* line says how it maps to that year.",
+        "Years are the publisher's own (`time_period`): `2025` is the year ending 31 March",
+        "2025 (2024-25) for CIN, child protection, looked-after and spend figures, 31 March",
+        "2025 for counts on that day, the workforce census of 30 September 2025 (DfE's",
+        "workforce year 2025) and the academic year 2024/25 for KS2/KS4. Each indicator's",
+        "*period* line names its kind; pages, the CLI and the API show each year that way.",
+        "Models line the workforce census of 30 September `Y` up with the year ending",
+        "31 March `Y + 1`, in one declared table (`cscwatch.models._data.ALIGNMENT`).",
         "Polarity: `low_good` — lower is, on its face, better; `high_good` — higher is better;",
         "`neutral` — neither (demand and activity levels, where both extremes deserve a look).",
         f"Every £ figure is {CASH_TERMS}; `cscwatch show/profile/variation --prices real`",
@@ -57,7 +62,7 @@ def render_indicator_docs() -> str:
                 "lait": f"LAIT `{d.lait}` as published",
                 "lait_per": f"LAIT `{d.lait}` (gross £) ÷ "
                 + ("population 0–17" if d.other == "population" else f"`{d.other}`"),
-                "population": "ONS mid-year estimate (previous June)",
+                "population": "ONS mid-year estimate at 30 June of the year",
                 "s251_per": f"section 251 outturn table line '{d.column}' (gross £) ÷ "
                 f"`{d.other}`; only when the optional outturn file is in the snapshot",
             }[d.kind]
@@ -70,8 +75,9 @@ def render_indicator_docs() -> str:
                 f"**polarity:** {ind.polarity.value}",
                 f"- **Numerator:** {ind.numerator}",
                 f"- **Denominator:** {ind.denominator or '—'}",
-                f"- **Source:** {ind.source}; **years:** {ind.years[0]}–{ind.years[1]}; "
-                f"**period:** {ind.period}",
+                f"- **Source:** {ind.source}; **years:** {ind.years[0]}–{ind.years[1]} "
+                f"({ind.year_label(ind.years[0])} to {ind.year_label(ind.years[1])}); "
+                f"**period:** {ind.period} (`{ind.period_kind.value}`)",
                 f"- **Computed as:** {how}",
                 "",
             ]

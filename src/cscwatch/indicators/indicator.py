@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cscwatch.core.types import PeriodKind, period_label
+
 __all__ = ["CASH_TERMS", "Derivation", "Indicator", "Polarity", "Unit"]
 
 #: What every £ figure in the catalogue is: the section 251 outturn as spent in each
@@ -113,9 +115,13 @@ class Indicator:
     source : str
         The publication.
     years : tuple[int, int]
-        First and last year ending 31 March with data in the snapshot.
+        First and last year with data in the snapshot, in the publisher's numbering
+        (see ``period_kind``).
     period : str
-        The reference date or period behind a year.
+        The reference date or period behind a year, in words.
+    period_kind : PeriodKind
+        What a year names, as the publisher labels it (``2024-25``, ``31 March 2025``,
+        ``30 September 2024``, ``2024/25``); :meth:`year_label` writes it.
     topic : str
         Grouping for profiles and pages.
     derivation : Derivation
@@ -133,6 +139,12 @@ class Indicator:
     topic: str
     derivation: Derivation = field(repr=False)
     period: str = "year ending 31 March"
+    period_kind: PeriodKind = PeriodKind.FINANCIAL_YEAR
+
+    def year_label(self, year: int, *, short: bool = False) -> str:
+        """The publisher's name for ``year`` of this indicator (see
+        :func:`cscwatch.core.types.period_label`)."""
+        return period_label(self.period_kind, year, short=short)
 
     @property
     def unit_label(self) -> str:

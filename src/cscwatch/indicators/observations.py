@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "export_tidy",
     "indicator_table",
     "query_observations",
+    "tidy_period",
     "tidy_select_sql",
 ]
 
@@ -60,6 +62,7 @@ class HeadlineRow:
     five_years_ago: float | None
     change_1y: float | None
     change_5y: float | None
+    period_label: str = ""  # the publisher's name for ``year`` (``30 September 2025``)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def england_headline(con: duckdb.DuckDBPyConnection, year: int | None = None) ->
                 p5,
                 None if v is None or p is None else v - p,
                 None if v is None or p5 is None else v - p5,
+                ind.year_label(y),
             )
         )
     return out
@@ -143,7 +147,17 @@ def indicator_table(
         [ind.id, year],
     ).fetchall()
     if not rows:
-        raise UnknownYearError(f"no data for {ind.id} in {year}")
+        known = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT year FROM observation WHERE indicator = ? ORDER BY year",
+                [ind.id],
+            ).fetchall()
+        ]
+        span = f"{known[0]}–{known[-1]}" if known else "none"
+        raise UnknownYearError(
+            f"no data for {ind.id} in {year} ({ind.year_label(year)}); years available: {span}"
+        )
     return [
         IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], bool(r[7]))
         for r in rows
@@ -199,14 +213,35 @@ def query_observations(
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     cur = con.execute(sql, params)
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    out = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    for row in out:
+        row["period_label"] = CATALOGUE[str(row["indicator"])].year_label(int(row["year"]))
+    return out
+
+
+def tidy_period(indicator_id: str, year: int) -> tuple[str, str]:
+    """``time_period`` and ``time_identifier`` as the publisher writes them: ``202425``,
+    ``Academic year`` for the KS2/KS4 academic years, else ``2025``, ``Reporting year``."""
+    if CATALOGUE[indicator_id].period_kind is PeriodKind.ACADEMIC_YEAR:
+        return f"{year - 1}{year % 100:02d}", "Academic year"
+    return str(year), "Reporting year"
+
+
+def _academic_sql() -> str:
+    ids = [i.id for i in CATALOGUE.values() if i.period_kind is PeriodKind.ACADEMIC_YEAR]
+    return ", ".join(f"'{i}'" for i in ids) or "NULL"
 
 
 def tidy_select_sql() -> str:
     """SQL giving observations in the publisher's tidy layout (one row per geography,
     year and indicator; the value column keeps the publisher's symbol where suppressed)."""
-    return """
-        SELECT CAST(o.year AS VARCHAR) AS time_period, 'Reporting year' AS time_identifier,
+    academic = _academic_sql()
+    return f"""
+        SELECT CASE WHEN o.indicator IN ({academic})
+                    THEN CAST(o.year - 1 AS VARCHAR) || lpad(CAST(o.year % 100 AS VARCHAR), 2, '0')
+                    ELSE CAST(o.year AS VARCHAR) END AS time_period,
+               CASE WHEN o.indicator IN ({academic}) THEN 'Academic year'
+                    ELSE 'Reporting year' END AS time_identifier,
                CASE o.geo_level WHEN 'national' THEN 'National'
                     WHEN 'regional' THEN 'Regional' ELSE 'Local authority' END
                    AS geographic_level,

@@ -4,6 +4,16 @@ neighbours, current authorities, and Ofsted judgements.
 Every model reads its input through these helpers once, where it enters; the SQL of
 the models package lives here.
 
+Years
+-----
+The warehouse keeps every indicator under its publisher's year (the workforce census
+of 30 September 2024 is 2024). A model that sets indicators side by side lines each up
+with the reporting year — the year ending 31 March — that it informs, and does so here
+only: :data:`ALIGNMENT` declares, for each period kind, the reporting year of its year
+``Y``, and :func:`load_panel` applies it (``align=True``, the default), so every
+model's years are reporting years. Publication dates (``features.PUBLICATION_LAGS``)
+are declared for the publisher's years, as the warehouse stores them.
+
 Ofsted judgements come from the warehouse tables ``inspection`` and ``judgement``
 through :func:`cscwatch.store.inspections.read_inspections` when the warehouse has
 them, and otherwise from the snapshot file ``ofsted_judgements.csv`` read directly
@@ -13,6 +23,7 @@ frame, :data:`JUDGEMENT_FRAME`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -20,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.core.errors import WarehouseError
+from cscwatch.core.types import PeriodKind
+from cscwatch.indicators.catalogue import CATALOGUE
 
 #: Columns of the normalised judgements frame (one row per graded inspection).
 JUDGEMENT_FRAME = (
@@ -33,23 +46,68 @@ JUDGEMENT_FRAME = (
     "hp_rank",
 )
 
+
+@dataclass(frozen=True)
+class Alignment:
+    """Year ``Y`` of a period kind informs the reporting year ``Y + offset``."""
+
+    offset: int
+    reason: str
+
+
+#: The one place where a publisher's year is lined up with the reporting year (year
+#: ending 31 March) it informs. Every period kind is declared.
+ALIGNMENT: dict[PeriodKind, Alignment] = {
+    PeriodKind.FINANCIAL_YEAR: Alignment(0, "the year ending 31 March Y is reporting year Y"),
+    PeriodKind.AT_31_MARCH: Alignment(0, "31 March Y closes reporting year Y"),
+    PeriodKind.AT_30_SEPTEMBER: Alignment(
+        1, "the workforce census of 30 September Y falls in the year ending 31 March Y + 1"
+    ),
+    PeriodKind.YEAR_TO_30_SEPTEMBER: Alignment(
+        1, "the year to 30 September Y is read with the census of that date (Y + 1)"
+    ),
+    PeriodKind.ACADEMIC_YEAR: Alignment(
+        0, "the academic year ending summer Y: children in need on 31 March Y"
+    ),
+    PeriodKind.JANUARY_CENSUS: Alignment(0, "January Y falls in the year ending 31 March Y"),
+    PeriodKind.CALENDAR_YEAR: Alignment(
+        0, "calendar year Y, read with the year ending 31 March Y (as LAIT sets them side by side)"
+    ),
+    PeriodKind.MID_YEAR: Alignment(
+        1, "the mid-Y estimate serves the year ending 31 March Y + 1, as DfE's rates use it"
+    ),
+}
+
+
+def alignment_offset(indicator: str) -> int:
+    """Years to add to ``indicator``'s year to give the reporting year it informs."""
+    return ALIGNMENT[CATALOGUE[indicator].period_kind].offset
+
+
 _OVERALL = "overall_effectiveness"
 _HP = "help_protection"
 
 
-def load_panel(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...]) -> pd.DataFrame:
+def load_panel(
+    con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...], *, align: bool = True
+) -> pd.DataFrame:
     """Authority × year values, one column per indicator (NaN where suppressed/absent).
 
     Index ``(la_code, year)``; values as the catalogue defines them (spend per child
     and per child in need are computed at build, see ``indicators.catalogue``).
+    ``year`` is the reporting year each value informs (:data:`ALIGNMENT`), or the
+    publisher's own year with ``align=False``.
     """
     names = tuple(sorted(set(indicators)))
     marks = ", ".join("?" for _ in names)
+    offsets = [alignment_offset(n) if align else 0 for n in names]
     long = con.execute(
-        f"""SELECT geo_code AS la_code, year, indicator, value FROM observation
-            WHERE geo_level = 'la' AND indicator IN ({marks}) AND value IS NOT NULL
-            ORDER BY geo_code, year, indicator""",
-        list(names),
+        f"""SELECT o.geo_code AS la_code, o.year + a.offset AS year, o.indicator, o.value
+            FROM observation o
+            JOIN (SELECT unnest(?) AS indicator, unnest(?) AS offset) a USING (indicator)
+            WHERE o.geo_level = 'la' AND o.indicator IN ({marks}) AND o.value IS NOT NULL
+            ORDER BY 1, 2, 3""",
+        [list(names), offsets, *names],
     ).df()
     wide = long.pivot_table(
         index=["la_code", "year"], columns="indicator", values="value", aggfunc="first"

@@ -2,12 +2,15 @@
 
 Publication lags
 ----------------
-Every indicator's year ``Y`` (the year ending 31 March ``Y``, after the catalogue's
-``year_shift``) is taken to become public on one declared date, :data:`PUBLICATION_LAGS`.
+Every indicator's year ``Y`` (the publisher's year, as stored: the workforce census of
+30 September ``Y``, the year ending 31 March ``Y``) is taken to become public on one
+declared date, :data:`PUBLICATION_LAGS`.
 A feature "as at" date ``d`` uses, for each indicator, the latest year whose
 publication date is strictly before ``d`` (falling back one further year where the
 authority has no value for it). Dates are set at or after the usual release so that
-the rule errs towards staleness, never towards the future.
+the rule errs towards staleness, never towards the future. Values are then set side by
+side in the reporting year each informs (``_data.ALIGNMENT``: the census of 30 September
+``Y`` with the year ending 31 March ``Y + 1``); the provenance keeps the publisher's year.
 
 Features of one case (an authority at a date)
 --------------------------------------------
@@ -38,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.indicators.catalogue import CATALOGUE, Polarity
-from cscwatch.models._data import load_neighbours, load_panel
+from cscwatch.models._data import alignment_offset, load_neighbours, load_panel
 
 __all__ = [
     "DEMAND",
@@ -117,10 +120,10 @@ PUBLICATION_LAGS: tuple[PublicationLag, ...] = (
     ),
     PublicationLag(
         "Social work workforce",
-        0,
+        1,
         3,
         1,
-        "30 September snapshot (keyed to the next 31 March) released in February",
+        "census of 30 September Y released the following February",
         catalogue_source=_CSWW,
     ),
     PublicationLag(
@@ -270,7 +273,8 @@ def build_features(
     prov: list[pd.DataFrame] = []
     zs: list[np.ndarray] = []
     for ind in _ALL:
-        target = np.array([latest_published_year(ind, d) for d in cases["as_at"]])
+        off = alignment_offset(ind)  # publisher's year + off = reporting year (panel's)
+        target = np.array([latest_published_year(ind, d) for d in cases["as_at"]]) + off
         val = _lookup(panel, ind, las, target)
         used = target.copy()
         older = _lookup(panel, ind, las, target - 1)
@@ -285,8 +289,8 @@ def build_features(
                 {
                     "case": np.flatnonzero(ok),
                     "indicator": ind,
-                    "year": used[ok],
-                    "published_on": [published_on(ind, int(y)) for y in used[ok]],
+                    "year": used[ok] - off,
+                    "published_on": [published_on(ind, int(y) - off) for y in used[ok]],
                 }
             )
         )

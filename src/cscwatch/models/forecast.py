@@ -271,7 +271,7 @@ class ForecastBacktestResults:
 def _load(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.Series:
     if indicator not in FORECASTABLE:
         raise InputError(f"cannot forecast {indicator!r}; use one of {', '.join(FORECASTABLE)}")
-    return load_panel(con, (indicator,))[indicator].dropna()
+    return load_panel(con, (indicator,), align=False)[indicator].dropna()
 
 
 class ForecastBacktest:

@@ -6,7 +6,8 @@ the spend measures — section 251 gross outturn on safeguarding services (mostl
 work) per child aged 0–17 and per child in need at 31 March, LAIT's approximate weekly
 social-work unit cost, and gross spend on children looked after per child looked after
 on 31 March — and of the workforce measures (agency, vacancy and turnover rates,
-caseload). Spend is read as the catalogue computes it.
+caseload) of DfE's census of 30 September ``Y - 1``, the one that falls in year ``Y``
+(lined up by ``models._data.ALIGNMENT``). Spend is read as the catalogue computes it.
 
 For each measure:
 
@@ -25,7 +26,7 @@ social workers leaving and agency staff filling posts), and the early-warning ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
@@ -34,7 +35,8 @@ import pandas as pd
 from scipy.stats import kruskal, spearmanr
 
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.models._data import load_judgements, load_panel
+from cscwatch.indicators.catalogue import CATALOGUE
+from cscwatch.models._data import alignment_offset, load_judgements, load_panel
 from cscwatch.models._results import dump, load, opt, percentile_ci
 
 __all__ = ["MEASURES", "GroupMean", "MeasureResult", "QualityModel", "QualityResults"]
@@ -79,6 +81,7 @@ class MeasureResult:
     inadequate_minus_good: float | None
     diff_lower: float | None
     diff_upper: float | None
+    period: str = ""  # the publisher's period of the values used (``30 September 2024``)
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ class QualityModel:
         for m in MEASURES:
             d = data[[m, "grade"]].dropna()
             x, g = d[m].to_numpy(), d["grade"].to_numpy()
-            out.append(self._measure(m, x, g, rng))
+            used = CATALOGUE[m].year_label(self.year - alignment_offset(m))
+            out.append(replace(self._measure(m, x, g, rng), period=used))
         return QualityResults(self.year, as_at, self.n_boot, self.seed, tuple(out))
 
     def _measure(

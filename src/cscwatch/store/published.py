@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from cscwatch.core.errors import SchemaError, SourceFileError
-from cscwatch.core.types import STATUS_SYMBOLS
+from cscwatch.core.types import STATUS_SYMBOLS, PeriodKind
 from cscwatch.indicators.catalogue import CATALOGUE, Indicator
 from cscwatch.ingest.tidy import LAIT_FILE, TIDY_SOURCES, stage_lait, stage_tidy
 from cscwatch.store.warehouse import BuildContext
@@ -378,6 +378,9 @@ def _picked_cell(col: str) -> tuple[str, str]:
 
 
 def _year_sql(shift: int) -> str:
+    """The stored year of a tidy row: the publisher's ``time_period`` (an academic year
+    ``202425`` is stored as its end, 2025); ``shift`` is the catalogue's ``year_shift``
+    (0 for every source today: years are the publisher's)."""
     return (
         "CASE WHEN length(trim(time_period)) = 6 "
         "THEN CAST(substr(trim(time_period), 1, 4) AS INTEGER) + 1 "
@@ -450,6 +453,25 @@ def _pick_sql(key: _PickKey, measures: list[str], table: str | None = None) -> s
     """
 
 
+#: Periods whose rates divide by the mid-year estimate of their own calendar year (the
+#: latest before the period ends): the workforce census of 30 September ``Y`` uses
+#: mid-``Y``, which ``population`` files under the year it serves, ``Y + 1``. Every
+#: other period divides by the estimate filed under its own year (mid-``Y - 1`` for the
+#: year ending 31 March ``Y``, as DfE does).
+_POPULATION_OF_OWN_YEAR = frozenset({PeriodKind.AT_30_SEPTEMBER, PeriodKind.YEAR_TO_30_SEPTEMBER})
+
+
+def _population_sql(ind: Indicator, population: str = "population") -> str:
+    """``population`` keyed by the indicator's own years (see ``_POPULATION_OF_OWN_YEAR``)."""
+    shift = 1 if ind.period_kind in _POPULATION_OF_OWN_YEAR else 0
+    if not shift:
+        return population
+    return (
+        f"(SELECT geo_level, geo_code, year - {shift} AS year, mid_year, population "
+        f"FROM {population})"
+    )
+
+
 def _measures(ind: Indicator) -> list[str]:
     d = ind.derivation
     return [c for c in (d.column, d.denominator_column, d.published_column) if c]
@@ -483,7 +505,7 @@ def _tidy_select(
         method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
     elif d.kind == "rate":
         den = "p.population"
-        join = f"LEFT JOIN {population} p USING (geo_level, geo_code, year)"
+        join = f"LEFT JOIN {_population_sql(ind, population)} p USING (geo_level, geo_code, year)"
         computed = f"CASE WHEN {den} > 0 THEN 10000.0 * {num} / {den} END"
         if d.published_column:
             published, pub_status = _picked_cell(d.published_column)
@@ -570,8 +592,8 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
         if d.kind == "population":
             con.execute(
                 f"""INSERT INTO _obs
-                SELECT '{ind.id}', geo_level, geo_code, year, population, NULL, NULL, NULL,
-                       NULL, population, 'published', false, 'population'
+                SELECT '{ind.id}', geo_level, geo_code, mid_year, population, NULL, NULL,
+                       NULL, NULL, population, 'published', false, 'population'
                 FROM population"""
             )
         elif d.kind == "lait_per":
@@ -598,7 +620,7 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
                        CASE WHEN {den} > 0 THEN l.value / {den} END,
                        NULL, 'computed', false, 'lait'
                 FROM (SELECT * FROM ({_lait_select(ind)})) l
-                LEFT JOIN population p USING (geo_level, geo_code, year)
+                LEFT JOIN {_population_sql(ind)} p USING (geo_level, geo_code, year)
                 {other_join}"""
             )
     # Cross-check with a publisher's rate published elsewhere (LAIT).

@@ -27,8 +27,11 @@ class IndicatorOut(BaseModel):
     source: str
     topic: str
     period: str
+    period_kind: str
     first_year: int
     last_year: int
+    first_period: str
+    last_period: str
 
     @classmethod
     def of(cls, ind: Indicator) -> IndicatorOut:
@@ -45,8 +48,11 @@ class IndicatorOut(BaseModel):
             source=ind.source,
             topic=ind.topic,
             period=ind.period,
+            period_kind=ind.period_kind.value,
             first_year=ind.years[0],
             last_year=ind.years[1],
+            first_period=ind.year_label(ind.years[0]),
+            last_period=ind.year_label(ind.years[1]),
         )
 
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.authorities import list_authorities
-from cscwatch.indicators.observations import query_observations
+from cscwatch.indicators.observations import query_observations, tidy_period
 from cscwatch.serve.api._deps import (
     Con,
     Page,
@@ -70,6 +70,9 @@ class ObservationOut(BaseModel):
     geo_code: str
     la_name: str | None
     year: int
+    period_label: str | None = Field(
+        None, description="The publisher's name for the year: `30 September 2025`, `2024-25`."
+    )
     value: float | None
     status: str | None
     numerator: float | None
@@ -100,8 +103,7 @@ def _tidy(rows: list[dict[str, Any]], con: Any) -> list[list[Any]]:
         shown = r["status"] if value is None else f"{round(float(value), 4):g}"
         out.append(
             [
-                r["year"],
-                "Reporting year",
+                *tidy_period(str(r["indicator"]), int(r["year"])),
                 _LEVEL_WORDS.get(str(r["geo_level"]), r["geo_level"]),
                 "E92000001",
                 "England",

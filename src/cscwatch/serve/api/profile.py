@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cscwatch.core.types import parse_year
+from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import benchmark, profile, series
 from cscwatch.serve.api._deps import Con, jsonable
@@ -64,6 +64,9 @@ class BenchmarkOut(BaseModel):
     la_code: str
     authority: str
     year: int
+    period_label: str = Field(
+        "", description="The publisher's name for the year: `30 September 2025`, `2024-25`."
+    )
     value: float | None
     status: str | None
     england: float | None
@@ -170,7 +173,9 @@ def get_benchmark(
         years = available_years(con, indicator_id)
         y = years[-1] if years else 0
     else:
-        y = parse_year(year).end
+        from cscwatch.indicators.catalogue import get_indicator
+
+        y = parse_period(year, get_indicator(indicator_id).period_kind)
     b = benchmark(con, authority, indicator_id, y)
     return _json(BenchmarkOut.model_validate(b, from_attributes=True))
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.core.types import parse_year
+from cscwatch.core.types import parse_period
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
 from cscwatch.indicators.catalogue import get_indicator
@@ -37,6 +37,9 @@ class VariationOut(BaseModel):
 
     indicator: str
     year: int
+    period_label: str = Field(
+        "", description="The publisher's name for the year: `30 September 2025`, `2024-25`."
+    )
     min: Extreme
     max: Extreme
     median: float | None
@@ -90,7 +93,7 @@ class FunnelOut(BaseModel):
 def _year(con: Any, indicator_id: str, year: str | None) -> int:
     ind = get_indicator(indicator_id)
     if year is not None:
-        return parse_year(year).end
+        return parse_period(year, ind.period_kind)
     years = available_years(con, indicator_id)
     if not years:
         why = f": {ind.no_data_reason}" if ind.no_data_reason else ""

@@ -133,13 +133,16 @@ def forecast(
     if fmt == "json":
         emit_json(res.to_dict())
         return
+    from cscwatch.indicators.catalogue import CATALOGUE
+
+    ind = CATALOGUE[indicator]
     emit_table(
-        f"{indicator}: forecasts from {res.last_year} by {res.method}",
+        f"{indicator}: forecasts from {ind.year_label(res.last_year)} by {res.method}",
         ["authority", "year", "forecast", "80% interval", "95% interval"],
         [
             [
                 r.name,
-                str(r.year),
+                ind.year_label(r.year),
                 f"{r.point:.1f}",
                 f"{r.lower80:.1f}–{r.upper80:.1f}",
                 f"{r.lower95:.1f}–{r.upper95:.1f}",
@@ -153,7 +156,15 @@ def forecast(
 
 @analyse_app.command("quality")
 def quality(
-    year: Annotated[str, typer.Option("--year", "-y", help="Year ending 31 March.")] = "2025",
+    year: Annotated[
+        str,
+        typer.Option(
+            "--year",
+            "-y",
+            help="Reporting year ending 31 March (the workforce census of the 30 September "
+            "before it is used).",
+        ),
+    ] = "2025",
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -173,7 +184,7 @@ def quality(
         good, inad = means.get("good"), means.get("inadequate")
         rows.append(
             [
-                m.measure,
+                f"{m.measure} ({m.period})" if m.period else m.measure,
                 str(m.n),
                 f"{_f(m.spearman)} ({_f(m.spearman_lower)} to {_f(m.spearman_upper)})",
                 _f(good.mean if good else None, 1),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cscwatch.core.types import parse_year
+from cscwatch.core.types import parse_period, parse_year
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import (
     check_format,
@@ -36,7 +36,13 @@ WarehouseOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
 YearOpt = Annotated[
-    str | None, typer.Option("--year", "-y", help="Year ending 31 March: 2025 or 2024-25.")
+    str | None,
+    typer.Option(
+        "--year",
+        "-y",
+        help="The publisher's year: 2025 (the year ending 31 March 2025, or the workforce "
+        "census of 30 September 2025); 2024-25 where the period lies within it.",
+    ),
 ]
 PricesOpt = Annotated[
     str,
@@ -124,6 +130,7 @@ def indicators(
             "definition": i.definition,
             "source": i.source,
             "period": i.period,
+            "period_kind": i.period_kind.value,
             "first_year": i.years[0],
             "last_year": i.years[1],
         }
@@ -143,9 +150,10 @@ def indicators(
                     str(r["title"]),
                     str(r["unit_label"]),
                     str(r["polarity"]),
-                    f"{r['first_year']}–{r['last_year']}",
+                    f"{i.year_label(i.years[0], short=True)}–"
+                    f"{i.year_label(i.years[1], short=True)}",
                 ]
-                for r in rows
+                for r, i in zip(rows, items, strict=True)
             ],
         )
 
@@ -189,7 +197,7 @@ def show(
                     [
                         [
                             r.title,
-                            str(r.year),
+                            r.period_label,
                             fmt_value(r.value, r.unit),
                             fmt_value(r.previous, r.unit),
                             _signed(r.change_1y, r.unit),
@@ -198,11 +206,12 @@ def show(
                         for r in rows
                     ],
                     right=[2, 3, 4, 5],
-                    caption="Source: DfE published statistics; years end 31 March. "
-                    + px.prices_note(pr, deflator),
+                    caption="Source: DfE published statistics; each year as its source names "
+                    "it. " + px.prices_note(pr, deflator),
                 )
             return
         ind = get_indicator(indicator)
+        y = parse_period(year, ind.period_kind) if year else None
         if y is None:
             from cscwatch.indicators.benchmarking import available_years
 
@@ -219,14 +228,14 @@ def show(
     money = ind.unit.is_money
     if fmt == "json":
         emit_json(
-            {"indicator": ind.id, "year": y, "rows": data}
+            {"indicator": ind.id, "year": y, "period_label": ind.year_label(y), "rows": data}
             | ({"prices": px.prices_note(pr, deflator)} if money else {})
         )
     elif fmt == "csv":
         emit_csv(data)
     else:
         emit_table(
-            f"{ind.title}, {y}",
+            f"{ind.title}, {ind.year_label(y)}",
             ["rank", "area", "region", "value"],
             [
                 [
@@ -284,6 +293,7 @@ def profile(
                 {
                     "indicator": b.indicator,
                     "year": b.year,
+                    "period_label": b.period_label,
                     "value": b.value,
                     "status": b.status,
                     "england": b.england,
@@ -326,7 +336,7 @@ def profile(
         [
             [
                 b.title,
-                str(b.year),
+                b.period_label,
                 fmt_value(b.value, b.unit, b.status) + (" P" if b.provisional else ""),
                 fmt_value(b.england, b.unit),
                 fmt_value(b.region, b.unit),
@@ -383,7 +393,7 @@ def variation(
     with open_warehouse(_settings(warehouse)) as con:
         deflator = px.load_deflator(con) if pr == "real" else None
         if year:
-            y = parse_year(year).end
+            y = parse_period(year, ind.period_kind)
         else:
             years = available_years(con, ind.id)
             if not years:
@@ -403,6 +413,7 @@ def variation(
                 {
                     "indicator": v.indicator,
                     "year": v.year,
+                    "period_label": ind.year_label(v.year),
                     "n": v.n,
                     "min": v.min_value,
                     "min_authority": v.min_authority,
@@ -419,7 +430,7 @@ def variation(
     else:
         u = ind.unit.value
         emit_table(
-            f"{ind.title}, {y}: variation across {v.n} authorities",
+            f"{ind.title}, {ind.year_label(y)}: variation across {v.n} authorities",
             ["measure", "value"],
             [
                 ["minimum", f"{fmt_value(v.min_value, u)} ({v.min_authority})"],

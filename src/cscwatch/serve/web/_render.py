@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from cscwatch.core.types import PeriodKind, period_label
 from cscwatch.indicators.catalogue import Indicator, Unit
 
 __all__ = [
@@ -36,11 +37,15 @@ _env = Environment(
 )
 
 
-def year_label(year: int | None) -> str:
-    """``2025`` → ``2024-25``."""
+def year_label(year: int | None, ind: Indicator | None = None, *, short: bool = False) -> str:
+    """A year as its publisher names it: ``ind``'s period (``30 September 2025``,
+    ``31 March 2025``, ``2024-25``, ``2024/25``); without an indicator, the reporting
+    year ending 31 March (``2024-25``), as an authority's first and last years are."""
     if year is None:
         return ""
-    return f"{year - 1}-{year % 100:02d}"
+    if ind is None:
+        return period_label(PeriodKind.FINANCIAL_YEAR, year, short=short)
+    return ind.year_label(year, short=short)
 
 
 def fmt_value(value: float | None, unit: Unit | str, status: str | None = None) -> str:
@@ -112,5 +117,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 
 _env.globals["year_label"] = year_label
+_env.globals["period_label"] = period_label
 _env.filters["year_label"] = year_label
 _env.filters["fmt"] = fmt_value

@@ -14,6 +14,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from cscwatch.core.types import PeriodKind, period_label
+
 __all__ = [
     "Bar",
     "FunnelPoint",
@@ -132,8 +134,20 @@ def _y_axis(frame: _Frame, ticks: Sequence[float], y: Callable[[float], float], 
     return "".join(out)
 
 
-def line_chart(series: Sequence[Series], *, title: str, desc: str, ident: str, fmt: Fmt) -> Markup:
-    """Values by year, one line per series; gaps where a value is missing."""
+def line_chart(
+    series: Sequence[Series],
+    *,
+    title: str,
+    desc: str,
+    ident: str,
+    fmt: Fmt,
+    year_label: Callable[[int], str] | None = None,
+) -> Markup:
+    """Values by year, one line per series; gaps where a value is missing.
+
+    ``year_label`` names a year on the axis as the publisher does (default: the year
+    ending 31 March, ``2024-25``)."""
+    label = year_label or (lambda yr: period_label(PeriodKind.FINANCIAL_YEAR, yr))
     frame = _Frame()
     years = sorted({yr for s in series for yr, _ in s.points})
     vals = [v for s in series for _, v in s.points if v is not None and math.isfinite(v)]
@@ -159,7 +173,7 @@ def line_chart(series: Sequence[Series], *, title: str, desc: str, ident: str, f
         if i % step == 0 or yr == years[-1]:
             parts.append(
                 f'<text x="{x(yr):.1f}" y="{frame.height - frame.bottom + 18}" '
-                f'text-anchor="middle">{yr - 1}-{yr % 100:02d}</text>'
+                f'text-anchor="middle">{escape(label(yr))}</text>'
             )
     parts.append("</g>")
     for s in series:

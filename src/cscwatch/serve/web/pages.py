@@ -12,9 +12,9 @@ from fastapi.staticfiles import StaticFiles
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownAuthorityError
-from cscwatch.core.types import parse_year
+from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators.authorities import resolve_authority
-from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.indicators.catalogue import Indicator, get_indicator
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response
 from cscwatch.serve.web import risk as risk_view
@@ -42,8 +42,11 @@ def render_error_page(request: Request, status: int, code: str, message: str) ->
     return render(request, "error.html", status=status, heading=heading, message=message, nav="")
 
 
-def _year(text: str | None) -> int | None:
-    return None if text in (None, "") else parse_year(text).end
+def _year(text: str | None, ind: Indicator | None = None) -> int | None:
+    """A ``?year=`` parameter: the publisher's year, read for ``ind``'s period if given."""
+    if text in (None, ""):
+        return None
+    return parse_period(text, ind.period_kind) if ind else parse_year(text).end
 
 
 def _tag(request: Request) -> str | None:
@@ -171,7 +174,7 @@ def indicator_page(
 ) -> Response:
     """One indicator: ranked chart, funnel plot, map, definitions."""
     ind = get_indicator(indicator_id)
-    ctx = views.indicator(con, request.app.state.settings, ind, _year(year), authority)
+    ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), authority)
     return render(request, "indicator.html", nav="indicators", **ctx)
 
 
@@ -185,7 +188,7 @@ def indicator_csv(
 ) -> Response:
     """One of an indicator page's tables as CSV."""
     ind = get_indicator(indicator_id)
-    ctx = views.indicator(con, request.app.state.settings, ind, _year(year), None)
+    ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), None)
     return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
 
 

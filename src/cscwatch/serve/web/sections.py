@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -137,7 +138,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             Row(
                 cells=[
                     ind.title,
-                    year_label(b.year),
+                    year_label(b.year, ind),
                     fmt_value(b.value, ind.unit, b.status)
                     + (" (provisional)" if b.provisional else ""),
                     f(b.sn_mean),
@@ -188,7 +189,7 @@ def _series_table(
         t.rows.append(
             Row(
                 cells=[
-                    year_label(p.year),
+                    year_label(p.year, ind),
                     fmt_value(p.authority, ind.unit, p.status),
                     fmt_value(p.sn_mean, ind.unit),
                     fmt_value(p.region, ind.unit),
@@ -232,7 +233,8 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
         )
         if last is not None:
             desc += (
-                f" In {year_label(last.year)} {a.name} was {fmt_value(last.authority, ind.unit)}"
+                f" In {year_label(last.year, ind)} {a.name} was "
+                f"{fmt_value(last.authority, ind.unit)}"
             )
             if last.england is not None:
                 desc += f" against {fmt_value(last.england, ind.unit)} for England"
@@ -248,6 +250,7 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
                     desc=desc,
                     ident=f"c-{ind.id}",
                     fmt=fmt_for(ind),
+                    year_label=partial(year_label, ind=ind, short=True),
                 ),
                 "table": table,
             }

@@ -72,8 +72,8 @@ def _years_for(
         return years, years[-1]
     if year not in years:
         raise UnknownYearError(
-            f"no data for {ind.title} in {year_label(year)}; years available: "
-            f"{year_label(years[0])} to {year_label(years[-1])}"
+            f"no data for {ind.title} in {year_label(year, ind)}; years available: "
+            f"{year_label(years[0], ind)} to {year_label(years[-1], ind)}"
         )
     return years, year
 
@@ -90,10 +90,10 @@ def _map_and_table(
 ) -> tuple[Any, Table]:
     classes = {v.la_code: (None if v.quartile is None else v.quartile - 1) for v in values}
     labels = {v.la_code: f"{v.name}: {fmt_value(v.value, ind.unit, v.status)}" for v in values}
-    title = f"Map of {ind.title} by authority, {year_label(year)}"
+    title = f"Map of {ind.title} by authority, {year_label(year, ind)}"
     desc = (
         f"Upper-tier authorities of England shaded by quarter of {ind.title} in "
-        f"{year_label(year)}, darkest for the highest quarter. The table that follows "
+        f"{year_label(year, ind)}, darkest for the highest quarter. The table that follows "
         "gives every authority's figure."
     )
     svg = maps.choropleth(
@@ -107,7 +107,7 @@ def _map_and_table(
     )
     t = Table(
         id=table_id,
-        caption=f"{ind.title} by authority, {year_label(year)}",
+        caption=f"{ind.title} by authority, {year_label(year, ind)}",
         columns=[
             Column("Authority"),
             Column("Region"),
@@ -176,7 +176,7 @@ def overview(
             Column("Year before", True),
             Column("Change", True),
         ],
-        csv_columns=("indicator", "year", "england", "previous", "change"),
+        csv_columns=("indicator", "year", "period", "england", "previous", "change"),
     )
     for i in ids:
         pts = [(y, v) for y, v in series.get(i, []) if v is not None]
@@ -200,8 +200,8 @@ def overview(
                 else ("up" if change > 0 else "down" if change < 0 else "flat"),
                 "spark": charts.sparkline(
                     [v for _, v in pts],
-                    label=f"{hi.title}: trend for England from {year_label(pts[0][0])} "
-                    f"to {year_label(y1)}",
+                    label=f"{hi.title}: trend for England from {year_label(pts[0][0], hi)} "
+                    f"to {year_label(y1, hi)}",
                 ),
                 "first_year": pts[0][0],
             }
@@ -210,12 +210,12 @@ def overview(
             Row(
                 cells=[
                     hi.title,
-                    year_label(y1),
+                    year_label(y1, hi),
                     fmt_value(v1, hi.unit),
                     "" if prev is None else fmt_value(prev[1], hi.unit),
                     "" if change is None else fmt_value(change, hi.unit),
                 ],
-                raw=[hi.id, y1, v1, None if prev is None else prev[1], change],
+                raw=[hi.id, y1, hi.year_label(y1), v1, None if prev is None else prev[1], change],
                 href=f"/indicators/{hi.id}",
             )
         )
@@ -381,8 +381,8 @@ def indicator_list() -> dict[str, Any]:
                         i.id,
                         i.unit_label,
                         _better(i),
-                        year_label(i.years[0]),
-                        year_label(i.years[1]),
+                        year_label(i.years[0], i),
+                        year_label(i.years[1], i),
                         i.source,
                     ],
                     href=f"/indicators/{i.id}",
@@ -425,13 +425,14 @@ def indicator(
         for v in ranked
     ]
     bar_desc = (
-        f"Column chart of {len(bars)} authorities ranked by {ind.title} in {year_label(year)}, "
+        f"Column chart of {len(bars)} authorities ranked by {ind.title} in "
+        f"{year_label(year, ind)}, "
         f"highest on the left, from {f(var.max_value)} ({var.max_authority}) to "
         f"{f(var.min_value)} ({var.min_authority}); England {f(var.england)}."
     )
     bar_svg = charts.bar_chart(
         bars,
-        title=f"{ind.title} by authority, {year_label(year)}",
+        title=f"{ind.title} by authority, {year_label(year, ind)}",
         desc=bar_desc,
         ident="ranked",
         fmt=f,
@@ -473,7 +474,7 @@ def indicator(
             fpts,
             limits,
             centre=fp.centre,
-            title=f"Funnel plot of {ind.title}, {year_label(year)}",
+            title=f"Funnel plot of {ind.title}, {year_label(year, ind)}",
             desc=(
                 f"Each authority's {ind.title} against its {den_words}, with England's value "
                 f"{f(fp.centre)} and 95% and 99.8% control limits. {above} authorities are above "
@@ -486,7 +487,7 @@ def indicator(
         )
         funnel_table = Table(
             id="funnel",
-            caption=f"{ind.title}: funnel plot positions, {year_label(year)}",
+            caption=f"{ind.title}: funnel plot positions, {year_label(year, ind)}",
             columns=[
                 Column("Authority"),
                 Column(ind.title, True),
@@ -514,7 +515,7 @@ def indicator(
             )
     var_table = Table(
         id="variation",
-        caption=f"{ind.title}: spread across authorities, {year_label(year)}",
+        caption=f"{ind.title}: spread across authorities, {year_label(year, ind)}",
         columns=[Column("Measure"), Column("Value", True)],
         rows=[
             Row(["Authorities with a figure", str(var.n)], ["n", var.n]),

@@ -92,7 +92,7 @@ def test_quality_is_unchanged_and_names_the_census(con: duckdb.DuckDBPyConnectio
     assert by["caseload"].n == 152
     assert by["caseload"].spearman == pytest.approx(0.31315051707078184, rel=1e-12)
     assert by["caseload"].period == "30 September 2024"
-    assert by["spend_social_work_per_child"].period == "2024-25"
+    assert by["spend_safeguarding_per_child"].period == "2024-25"
 
 
 def test_quality_reads_the_alignment_table(

@@ -31,7 +31,6 @@ Reading rules
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -232,7 +231,7 @@ def _row(n: int, r: dict[str, object], issues: list[_Issue]) -> OverviewInspecti
     )
 
 
-def _rows(path: Path) -> Iterable[tuple[object, ...]]:
+def _rows(path: Path) -> list[tuple[object, ...]]:
     import openpyxl  # imported late: only a build reads the workbook
 
     try:

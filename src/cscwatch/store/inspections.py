@@ -432,7 +432,8 @@ def authority_periods(
 
     From the warehouse's ``authority`` and ``authority_succession`` tables when it has
     them (former authorities included: Dorset 835, Northamptonshire, Cumbria …), else
-    from the snapshot's ``provider_lookup.csv`` (current authorities, no dates).
+    from the snapshot's ``provider_lookup.csv`` with the reorganisations declared in
+    :data:`cscwatch.store.published.SUCCESSIONS`.
     """
     if con is not None:
         has = con.execute(
@@ -455,5 +456,9 @@ def authority_periods(
                 )
                 for c, n, f, t in rows
             ]
+    from cscwatch.store.published import SUCCESSIONS
+
+    first = {s: y for _, s, y, _ in SUCCESSIONS}
+    last = {p: y - 1 for p, _, y, _ in SUCCESSIONS}
     names = authority_names(None, snapshot_dir)
-    return [AuthorityPeriod(c, n) for c, n in sorted(names.items())]
+    return [AuthorityPeriod(c, n, first.get(c), last.get(c)) for c, n in sorted(names.items())]

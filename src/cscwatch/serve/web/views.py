@@ -311,7 +311,7 @@ def _ofsted_summary(
         ),
         csv_href="/tables/ofsted-stale.csv",
     )
-    for st in summary.stale_authorities:
+    for st in sorted(summary.stale_authorities, key=lambda x: x.name):
         stale.rows.append(
             Row(
                 cells=[

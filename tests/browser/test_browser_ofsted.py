@@ -48,7 +48,7 @@ def test_profile_with_an_inspection_from_the_overview(
     ofsted = page.locator("#ofsted")
     text = ofsted.inner_text()
     assert "in force on 18 June 2026, the date the Ofsted record runs to" in text
-    assert "grade not given" in text and "not in the archive" in text
+    assert "has no overall grade in Ofsted's overview" in text and "not in the archive" in text
     first = ofsted.locator("tbody tr").first
     assert "not given" in first.inner_text()
     link = first.locator("a")

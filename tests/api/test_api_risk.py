@@ -54,6 +54,8 @@ def test_shape_and_caveat(first: tuple[httpx.Response, float]) -> None:
         "judgement_in_force",
         "judgement_published",
         "judgement_age_years",
+        "stale",
+        "stale_reason",
     }
     assert len(r["drivers"]) == 3
     assert all(d["words"] and "_" not in d["words"] for d in r["drivers"])

@@ -33,7 +33,7 @@ def test_risk_page_ranks_every_authority_with_the_caveat(nojs: Page, artifacts: 
     rows = nojs.locator("#table-risk tbody tr")
     assert rows.count() > 140
     assert rows.first.locator("td").first.inner_text() == "1"
-    assert nojs.locator("#table-risk th[scope=col]").count() == 6
+    assert nojs.locator("#table-risk th[scope=col]").count() == 7  # ... and "Stale"
     assert nojs.locator("#method").is_visible()
     assert nojs.locator("#table-backtest tbody tr").count() == 2
     href = nojs.locator("a[href^='/risk/tables/risk.csv']").get_attribute("href")

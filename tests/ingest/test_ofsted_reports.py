@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -531,3 +532,80 @@ def test_inspection_dates_round_trip(start: date, days: int, style: str) -> None
 def test_parser_never_raises(text: str) -> None:
     parse_report_text(text)
     assert normalise_text(normalise_text(text)) == normalise_text(text)
+
+
+# ------------------------------------------------- what the archive holds (visits)
+
+
+def _text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF whose text layer holds ``lines`` (Helvetica)."""
+    ops = (
+        b"BT /F1 10 Tf 20 180 Td 12 TL "
+        + b" ".join(b"(" + line.encode("latin-1") + b") Tj T*" for line in lines)
+        + b" ET"
+    )
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 200] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            [
+                "1 March 2020",
+                "Dear Ms Smith",
+                "Focused visit to Leeds local authority",
+                "children's services",
+            ],
+            "ilacs focused_visit",
+        ),
+        (["Monitoring visit to Birmingham children's services"], "ilacs monitoring_visit"),
+        (["Dear Mr Jones", "Thank you for your letter."], "letter"),
+        (["Minutes of a meeting"], "unrecognised"),
+    ],
+)
+def test_first_page_document_type(lines: list[str], expected: str) -> None:
+    assert reports_mod.first_page_document_type(_text_pdf(lines)) == expected
+
+
+def test_first_page_document_type_of_bad_files() -> None:
+    html = b"<!DOCTYPE html><html><body>404</body></html>"
+    assert reports_mod.first_page_document_type(html) == "failed: html"
+    assert reports_mod.first_page_document_type(_tiny_pdf(encrypt=True)) == "failed: unreadable"
+
+
+def test_the_archive_holds_no_visit_letters(reports_dir: Path) -> None:
+    """Every one of the 435 files, classified from the text of its first page alone:
+    inspection reports and four HTML pages; no focused visit, monitoring visit or JTAI
+    letter (so there are none to make into early-warning features)."""
+    files = sorted(reports_dir.rglob("*.pdf"))
+    kinds = Counter(reports_mod.first_page_document_type(p.read_bytes()) for p in files)
+    assert kinds == {
+        "ilacs standard": 259,  # 163 standard and 96 short inspections
+        "sif standard": 151,
+        "sif reinspection": 16,
+        "sif lscb_review": 1,
+        "legacy looked_after": 4,
+        "failed: html": 4,
+    }

@@ -33,7 +33,9 @@ def test_summary_json(cli, ofsted_warehouse: Path) -> None:
     assert code == 0, err
     d = json.loads(out)
     assert {"as_at", "judgement", "n", "counts", "percent", "stale"} <= set(d)
+    assert {"record_runs_to", "no_judgement_in_archive", "stale_authorities"} <= set(d)
     assert d["as_at"] == "2024-03-31" and d["judgement"] == "overall_effectiveness"
+    assert d["record_runs_to"] == "2026-06-18" and not d["as_at_after_record"]
     grades = ["outstanding", "good", "requires_improvement", "inadequate"]
     assert list(d["counts"]) == grades and list(d["percent"]) == grades
     assert sum(d["counts"].values()) == d["n"] == 151
@@ -86,7 +88,9 @@ def test_summary_filters(cli, ofsted_warehouse: Path) -> None:
 
 def test_summary_table(cli, ofsted_warehouse: Path) -> None:
     code, out, _ = cli("ofsted", "summary", "--as-at", "2024-03-31", env=_env(ofsted_warehouse))
-    assert code == 0 and "Requires improvement" in out and "older than three years" in out
+    assert code == 0 and "Requires improvement" in out
+    assert "Ofsted record runs to 18 June 2026" in " ".join(out.split())
+    assert "Stale:" in out
 
 
 @pytest.mark.parametrize("bad", ["2024-13-01", "31/03/2024", "yesterday"])
@@ -114,10 +118,87 @@ def test_history_by_name_and_number(cli, ofsted_warehouse: Path) -> None:
     d = json.loads(out)
     assert code == 0 and d["la_code"] == "352" and d["name"] == "Manchester"
     overall = [i["judgements"]["overall_effectiveness"] for i in d["inspections"]]
-    assert overall == ["inadequate", "requires_improvement", "good"]
-    assert [i["overall_change"] for i in d["inspections"]] == [None, "improved", "improved"]
+    assert overall == ["inadequate", "requires_improvement", "good", "outstanding"]
+    assert [i["overall_change"] for i in d["inspections"]] == [None, *["improved"] * 3]
+    assert [i["provenance"] for i in d["inspections"]] == ["report"] * 3 + ["overview"]
+    assert d["inspections"][-1]["url"].startswith("https://files.ofsted.gov.uk/")
     code, out, _ = cli("ofsted", "history", "manchester", env=env)
     assert code == 0 and "Manchester (352)" in out and "improved" in out
+
+
+def test_summary_defaults_to_the_record_date(cli, ofsted_warehouse: Path) -> None:
+    """Without --as-at the answer is for the date the record runs to, never today; a
+    later date is answered with a one-line warning on stderr."""
+    env = _env(ofsted_warehouse)
+    code, out, err = cli("ofsted", "summary", "--format", "json", env=env)
+    d = json.loads(out)
+    assert code == 0 and err == ""
+    assert d["as_at"] == d["record_runs_to"] == "2026-06-18" and d["note"] is None
+    assert d["n"] == 151 and d["grade_not_given"] == ["304", "933"]
+    assert d["stale"] == len(d["stale_authorities"]) == 22
+    assert d["no_judgement_in_archive"] == {"count": 0, "authorities": []}
+    code, out, err = cli("ofsted", "summary", "--as-at", "2026-12-01", env=env)
+    assert code == 0 and "2026-12-01" in out
+    assert err.count("\n") == 1 and err.startswith("warning: Ofsted record runs to 2026-06-18")
+    code, out, _ = cli("ofsted", "summary", "--as-at", "2026-12-01", "-f", "json", env=env)
+    assert json.loads(out)["as_at_after_record"] is True
+
+
+def test_summary_counts_authorities_with_no_judgement(cli, warehouse: Settings) -> None:
+    """As at 25 August 2016 the 53 authorities with no judgement in the archive are
+    stale, not silently left out."""
+    code, out, _ = cli(
+        "ofsted",
+        "summary",
+        "--as-at",
+        "2016-08-25",
+        "--format",
+        "json",
+        env={"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)},
+    )
+    d = json.loads(out)
+    assert code == 0 and d["n"] == 99 and d["authorities"] == 152
+    assert d["stale"] == d["no_judgement_in_archive"]["count"] == 53
+    names = {a["name"] for a in d["no_judgement_in_archive"]["authorities"]}
+    assert {"City of London", "Kent", "Cumbria"} <= names
+    assert {s["reason"] for s in d["stale_authorities"]} == {"no_judgement_in_archive"}
+
+
+def test_missing_lists_the_reports_to_obtain(cli, ofsted_warehouse: Path) -> None:
+    env = _env(ofsted_warehouse)
+    code, out, _ = cli("ofsted", "missing", "--format", "json", env=env)
+    d = json.loads(out)
+    assert code == 0 and len(d["missing"]) == 53
+    assert d["record"]["archive_runs_to"] == "2025-03-18"
+    first = d["missing"][0]
+    assert (first["name"], first["start_date"], first["publication_date"]) == (
+        "Devon",
+        "2024-09-30",
+        "2025-05-13",
+    )
+    assert first["reason"] == "published after the archive's last report (2025-03-18)"
+    code, out, _ = cli("ofsted", "missing", "--format", "csv", env=env)
+    rows = list(csv.DictReader(out.splitlines()))
+    assert (
+        code == 0
+        and len(rows) == 53
+        and set(rows[0])
+        == {
+            "la_code",
+            "name",
+            "urn",
+            "kind",
+            "start_date",
+            "end_date",
+            "publication_date",
+            "reason",
+            "url",
+        }
+    )
+    code, out, _ = cli("ofsted", "missing", env=env)
+    assert code == 0 and "Inspection reports to obtain (53)" in out and "Devon" in out
+    code, _, err = cli("ofsted", "missing", "--format", "xml", env=env)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_unknown_authority_suggests(cli, ofsted_warehouse: Path) -> None:

@@ -16,18 +16,25 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import SchemaError, SourceFileError, UnknownAuthorityError
 from cscwatch.indicators.judgements import (
     Direction,
+    StaleReason,
     intervention_status,
     judgement_transitions,
     judgements_in_force,
+    missing_reports,
+    ofsted_record,
     resolve_authority_name,
+    stale_status,
     summarise_judgements,
     to_frame,
 )
 from cscwatch.ingest.ofsted_reports import JUDGEMENT_COLUMNS
 from cscwatch.ingest.ofsted_text import Framework, Grade, JudgementCode, ReportKind
 from cscwatch.store.inspections import (
+    AuthorityPeriod,
     Inspection,
+    Provenance,
     authority_names,
+    authority_periods,
     has_inspection_tables,
     load_inspections,
     read_inspections,
@@ -43,7 +50,8 @@ def loaded(snapshot_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     ctx = BuildContext(settings=Settings(), snapshot_dir=snapshot_dir)
     load_inspections(con, ctx)
-    assert ctx.row_counts == {"inspection": 431, "judgement": 2300}
+    # 431 reports (2,300 judgements) and 53 inspections only Ofsted's overview lists
+    assert ctx.row_counts == {"inspection": 484, "judgement": 2565}
     return con
 
 
@@ -53,7 +61,9 @@ def loaded(snapshot_dir: Path) -> duckdb.DuckDBPyConnection:
 def test_tables_from_the_snapshot(loaded: duckdb.DuckDBPyConnection) -> None:
     assert has_inspection_tables(loaded)
     by_framework = dict(
-        loaded.execute("SELECT framework, count(*) FROM inspection GROUP BY 1").fetchall()
+        loaded.execute(
+            "SELECT framework, count(*) FROM inspection WHERE provenance = 'report' GROUP BY 1"
+        ).fetchall()
     )
     assert by_framework == {"legacy": 4, "sif": 168, "ilacs": 259}
     # every inspection grades something; "not judged" is kept with a NULL grade
@@ -84,11 +94,85 @@ def test_read_inspections_typed(loaded: duckdb.DuckDBPyConnection) -> None:
         date(2014, 9, 1),
         date(2017, 12, 21),
         date(2022, 5, 19),
+        date(2025, 11, 11),
     ]
+    assert [i.provenance for i in manchester][-2:] == [Provenance.REPORT, Provenance.OVERVIEW]
     first = manchester[0]
     assert first.framework is Framework.SIF and first.kind is ReportKind.STANDARD
     assert first.grade(J.OVERALL) is G.INADEQUATE and first.grade(J.LSCB) is G.INADEQUATE
     assert next(iter(first.judgements)) is J.OVERALL  # judgements in a fixed order
+
+
+def test_overview_fills_what_the_archive_lacks(loaded: duckdb.DuckDBPyConnection) -> None:
+    """53 of the overview's 153 inspections have no report in the archive; 43 of them
+    started on or after 1 April 2025. Every one is ILACS, later than the archive's last
+    report of the authority, and no inspection is held twice."""
+    rows = loaded.execute(
+        """SELECT provenance, framework, count(*), min(publication_date), max(publication_date),
+                  count(*) FILTER (WHERE start_date >= DATE '2025-04-01')
+           FROM inspection GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall()
+    assert ("overview", "ilacs", 53, date(2025, 4, 15), date(2026, 6, 18), 43) in rows
+    assert loaded.execute(
+        """SELECT count(*) FROM inspection o JOIN inspection r
+           ON o.la_code = r.la_code AND o.inspection_id <> r.inspection_id
+           AND (o.start_date = r.start_date OR o.publication_date = r.publication_date
+                OR (o.start_date <= r.end_date AND r.start_date <= o.end_date))"""
+    ).fetchone() == (0,)
+    assert loaded.execute(
+        """SELECT count(*) FROM inspection o WHERE provenance = 'overview' AND start_date <=
+           (SELECT max(start_date) FROM inspection r
+            WHERE r.la_code = o.la_code AND r.provenance = 'report')"""
+    ).fetchone() == (0,)
+    # every overview row links to its report; reports have no link
+    assert loaded.execute(
+        "SELECT provenance, count(url) FROM inspection GROUP BY 1 ORDER BY 1"
+    ).fetchall() == [("overview", 53), ("report", 0)]
+
+
+def test_report_wins_over_the_overview_errors(loaded: duckdb.DuckDBPyConnection) -> None:
+    """The overview's four known errors (St Helens 2023, Nottingham 2022, South
+    Tyneside's end date) never reach the warehouse: the report is kept."""
+
+    def only(la: str, start: str) -> Inspection:
+        (i,) = [
+            i
+            for i in read_inspections(loaded, la_code=la)
+            if i.start_date == date.fromisoformat(start)
+        ]
+        return i
+
+    st_helens = only("342", "2023-07-10")
+    assert st_helens.provenance is Provenance.REPORT
+    assert st_helens.grade(J.HELP_PROTECTION) is G.REQUIRES_IMPROVEMENT
+    assert st_helens.grade(J.CHILDREN_IN_CARE) is G.GOOD
+    assert st_helens.grade(J.CARE_LEAVERS) is G.OUTSTANDING
+    south_tyneside = only("393", "2022-12-05")
+    assert south_tyneside.end_date == date(2023, 2, 15)
+    nottingham = [
+        i for i in read_inspections(loaded, la_code="892") if i.framework.value == "ilacs"
+    ]
+    latest = nottingham[-1]
+    assert latest.provenance is Provenance.REPORT and J.CARE_LEAVERS not in latest.judgements
+    assert latest.grade(J.IN_CARE_AND_CARE_LEAVERS) is G.REQUIRES_IMPROVEMENT
+
+
+def test_overview_grade_not_given_supersedes(loaded: duckdb.DuckDBPyConnection) -> None:
+    """Brent and Somerset (published 17 June 2026): the overview gives no overall grade.
+    The judgement is recorded as made, not guessed, and the 2023 grade is no longer in
+    force after it."""
+    inspections = read_inspections(loaded)
+    brent = [i for i in inspections if i.la_code == "304"][-1]
+    assert brent.provenance is Provenance.OVERVIEW and brent.unknown == {J.OVERALL}
+    assert brent.grade(J.HELP_PROTECTION) is G.GOOD and brent.graded
+    before = {j.la_code for j in judgements_in_force(inspections, date(2026, 6, 16))}
+    after = {j.la_code for j in judgements_in_force(inspections, date(2026, 6, 17))}
+    assert {"304", "933"} <= before and not {"304", "933"} & after
+    status = {
+        s.la_code: s
+        for s in stale_status(inspections, [AuthorityPeriod("304", "Brent")], date(2026, 6, 18))
+    }
+    assert not status["304"].stale and status["304"].last_grade is None
 
 
 def _write(path: Path, rows: list[list[str]]) -> None:
@@ -228,11 +312,30 @@ def test_intervention_regime() -> None:
     assert not at_2024["200"].persistent_failure and not at_2024["200"].systemic_failure
 
 
+AUTHORITIES = [
+    AuthorityPeriod("100", "Hundred"),
+    AuthorityPeriod("200", "Two hundred"),
+    AuthorityPeriod("300", "Three hundred"),
+    AuthorityPeriod("400", "Four hundred", first_year=2020),  # created April 2019
+    AuthorityPeriod("500", "Five hundred", last_year=2019),  # abolished March 2019
+]
+
+
 def test_summary_shape() -> None:
-    s = summarise_judgements(HISTORY, date(2022, 3, 2))
+    s = summarise_judgements(HISTORY, date(2022, 3, 2), authorities=AUTHORITIES)
     d = s.to_dict()
     assert d == {
         "as_at": "2022-03-02",
+        "record_runs_to": "2023-03-01",
+        "as_at_after_record": False,
+        "note": None,
+        "record": {
+            "runs_to": "2023-03-01",
+            "archive_runs_to": "2023-03-01",
+            "overview_runs_to": None,
+            "n_report": 6,
+            "n_overview": 0,
+        },
         "judgement": "overall_effectiveness",
         "framework": "any",
         "n": 2,
@@ -243,8 +346,107 @@ def test_summary_shape() -> None:
             "requires_improvement": 0.0,
             "inadequate": 50.0,
         },
-        "stale": 1,
+        "authorities": 4,
+        "stale": 3,
+        "stale_authorities": [
+            {
+                "la_code": "200",
+                "name": "Two hundred",
+                "stale": True,
+                "reason": "older_than_three_years",
+                "last_published": "2019-03-01",
+                "last_grade": "good",
+                "age_years": 3.0,
+                "provenance": "report",
+            },
+            {
+                "la_code": "300",
+                "name": "Three hundred",
+                "stale": True,
+                "reason": "no_judgement_in_archive",
+                "last_published": None,
+                "last_grade": None,
+                "age_years": None,
+                "provenance": None,
+            },
+            {
+                "la_code": "400",
+                "name": "Four hundred",
+                "stale": True,
+                "reason": "no_judgement_in_archive",
+                "last_published": None,
+                "last_grade": None,
+                "age_years": None,
+                "provenance": None,
+            },
+        ],
+        "no_judgement_in_archive": {
+            "count": 2,
+            "authorities": [
+                {"la_code": "300", "name": "Three hundred"},
+                {"la_code": "400", "name": "Four hundred"},
+            ],
+        },
+        "grade_not_given": [],
     }
+
+
+def test_one_definition_of_stale() -> None:
+    """No graded judgement in the three years to the date; exactly three years is not
+    yet stale; authorities with none count; only authorities existing on the date."""
+    at = {s.la_code: s for s in stale_status(HISTORY, AUTHORITIES, date(2022, 3, 1))}
+    assert set(at) == {"100", "200", "300", "400"}  # 500 was abolished in 2019
+    assert not at["200"].stale and at["200"].age_years == 3.0
+    assert at["300"].reason is StaleReason.NO_JUDGEMENT  # legacy looked-after only
+    assert at["100"].reason is None and at["100"].last_grade is G.INADEQUATE
+    later = {s.la_code: s for s in stale_status(HISTORY, AUTHORITIES, date(2022, 3, 2))}
+    assert later["200"].reason is StaleReason.OLDER
+    assert later["200"].reason.words == "last judgement older than three years"
+    early = {s.la_code for s in stale_status(HISTORY, AUTHORITIES, date(2019, 3, 31))}
+    assert early == {"100", "200", "300", "500"}  # 400 not yet created, 500 not yet gone
+    # the same rule as JudgementInForce.stale for authorities with a judgement
+    for when in (date(2020, 6, 1), date(2022, 3, 2), date(2025, 1, 1)):
+        in_force = {j.la_code: j.stale for j in judgements_in_force(HISTORY, when)}
+        status = {s.la_code: s.stale for s in stale_status(HISTORY, AUTHORITIES, when)}
+        assert all(status[la] == stale for la, stale in in_force.items())
+
+
+def test_the_record_date() -> None:
+    overview = Inspection(
+        inspection_id=9,
+        file="https://files.ofsted.gov.uk/v1/file/1",
+        urn="1",
+        la_code="300",
+        framework=Framework.ILACS,
+        kind=ReportKind.SHORT,
+        start_date=date(2025, 5, 1),
+        end_date=date(2025, 5, 5),
+        publication_date=date(2025, 6, 30),
+        judgements={J.OVERALL: G.GOOD},
+        provenance=Provenance.OVERVIEW,
+        url="https://files.ofsted.gov.uk/v1/file/1",
+    )
+    record = ofsted_record([*HISTORY, overview])
+    assert (record.runs_to, record.archive_runs_to, record.overview_runs_to) == (
+        date(2025, 6, 30),
+        date(2023, 3, 1),
+        date(2025, 6, 30),
+    )
+    assert record.as_at(None) == date(2025, 6, 30)  # never "today"
+    assert record.as_at(date(2020, 1, 1)) == date(2020, 1, 1)
+    assert record.note(date(2025, 6, 30)) is None
+    note = record.note(date(2026, 1, 1))
+    assert note is not None and note.startswith("Ofsted record runs to 2025-06-30")
+    s = summarise_judgements([*HISTORY, overview], date(2026, 1, 1), authorities=AUTHORITIES)
+    assert s.to_dict()["as_at_after_record"] and s.to_dict()["note"] == note
+    (gap,) = missing_reports([*HISTORY, overview], {"300": "Three hundred"})
+    assert gap.name == "Three hundred" and gap.url == overview.url
+    assert gap.reason == "published after the archive's last report (2023-03-01)"
+    assert gap.to_dict()["publication_date"] == "2025-06-30"
+    from cscwatch.core.errors import WarehouseError
+
+    with pytest.raises(WarehouseError):
+        ofsted_record([]).as_at(None)
 
 
 def test_to_frame() -> None:
@@ -272,9 +474,16 @@ _grades = st.sampled_from(list(Grade))
 )
 def test_summary_counts_add_up(rows: list[tuple[str, date, Grade]], as_at: date) -> None:
     items = [_insp(i, la, d, {J.OVERALL: g}) for i, (la, d, g) in enumerate(rows)]
-    s = summarise_judgements(items, as_at)
+    s = summarise_judgements(items, as_at, authorities=AUTHORITIES[:4])
     assert sum(s.counts.values()) == s.n <= 4
-    assert 0 <= s.stale <= s.n
+    existing = {a.la_code for a in AUTHORITIES[:4] if a.exists_on(as_at)}
+    assert len(s.statuses) == len(existing)
+    # stale + fresh = every authority that existed; no judgement is part of stale
+    fresh = {j.la_code for j in judgements_in_force(items, as_at) if not j.stale}
+    assert s.stale == len(existing - fresh)
+    assert {x.la_code for x in s.no_judgement} == existing - {
+        j.la_code for j in judgements_in_force(items, as_at)
+    }
     if s.n:
         assert abs(sum(s.percent.values()) - 100) < 0.3
     expected = {la for la, d, _ in rows if d <= as_at}
@@ -329,3 +538,37 @@ def test_ungraded_visit_round_trip(tmp_path: Path) -> None:
     assert con.execute("SELECT count(*) FROM judgement").fetchone() == (0,)
     (visit,) = read_inspections(con)
     assert not visit.graded and judgements_in_force([visit], date(2021, 1, 1)) == []
+
+
+# ------------------------------------------------------------ the real warehouse
+
+
+def test_stale_counts_authorities_with_no_judgement(con: duckdb.DuckDBPyConnection) -> None:
+    """25 August 2016: 53 authorities then existing have no judgement in the archive
+    (their last inspection predates the single inspection framework); they count as
+    stale instead of dropping out ("stale: 0" before)."""
+    inspections = read_inspections(con)
+    authorities = authority_periods(con, Path("unused"))
+    s = summarise_judgements(inspections, date(2016, 8, 25), authorities=authorities)
+    assert len(s.statuses) == 152  # 147 current authorities, 5 former ones
+    assert {x.la_code for x in s.statuses} >= {"835", "836", "837", "909", "928"}
+    assert not {x.la_code for x in s.statuses} & {"838", "839", "940", "941", "942", "943"}
+    assert len(s.no_judgement) == 53 and s.stale == 53 and s.n == 99
+    assert s.to_dict()["no_judgement_in_archive"]["count"] == 53
+
+
+def test_record_date_and_stale_on_it(con: duckdb.DuckDBPyConnection) -> None:
+    """The record runs to 18 June 2026 (Wolverhampton, from the overview); the
+    archive's last report was published on 18 March 2025."""
+    inspections = read_inspections(con)
+    record = ofsted_record(inspections)
+    assert (record.runs_to, record.archive_runs_to) == (date(2026, 6, 18), date(2025, 3, 18))
+    assert (record.n_report, record.n_overview) == (431, 53)
+    s = summarise_judgements(
+        inspections, record.runs_to, authorities=authority_periods(con, Path("unused"))
+    )
+    assert len(s.statuses) == 153 and s.n == 151 and s.grade_not_given == ("304", "933")
+    assert s.stale == 22 and not s.no_judgement
+    missing = missing_reports(inspections, {})
+    assert len(missing) == 53
+    assert sum(m.start_date is not None and m.start_date >= date(2025, 4, 1) for m in missing) == 43

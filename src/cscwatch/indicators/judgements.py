@@ -6,10 +6,19 @@ Every function takes the inspections as typed objects (from
 
 Definitions (see ``docs/ofsted.md``):
 
+* The **Ofsted record** runs to the latest publication date of any inspection the
+  warehouse holds (reports and Ofsted's overview): :func:`ofsted_record`. Nothing
+  published after it is known, so every statement "in force" carries that date, and
+  a date asked about after it is answered but labelled (:meth:`OfstedRecord.note`).
 * A judgement is **in force** for an authority from the publication date of the
-  report that made it until the next published report that grades the same judgement.
-* Its **age** is counted from that publication date; it is **stale** when it is more
-  than three years old (Ofsted aims to inspect every authority within three years).
+  inspection that made it until the next published inspection that makes the same
+  judgement. Where that inspection's grade is not given (two overview rows) the
+  authority has no known grade in force.
+* Its **age** is counted from that publication date.
+* **Stale** (the one definition, :func:`stale_status`): an authority that existed
+  on the date has no graded judgement published in the three years up to it —
+  either its last one is older (``older_than_three_years``) or the record holds none
+  at all (``no_judgement_in_archive``: its last inspection predates the archive).
 * A **transition** compares consecutive graded inspections of an authority on the
   same judgement: ``improved``, ``same`` or ``declined``.
 * **Persistent failure**: two or more Inadequate overall effectiveness judgements
@@ -32,9 +41,9 @@ from typing import Any
 
 import pandas as pd
 
-from cscwatch.core.errors import UnknownAuthorityError
+from cscwatch.core.errors import UnknownAuthorityError, WarehouseError
 from cscwatch.ingest.ofsted_text import GRADE_RANK, Framework, Grade, JudgementCode
-from cscwatch.store.inspections import Inspection
+from cscwatch.store.inspections import AuthorityPeriod, Inspection, Provenance
 
 __all__ = [
     "STALE_AFTER_YEARS",
@@ -42,11 +51,18 @@ __all__ = [
     "GradeSummary",
     "InterventionStatus",
     "JudgementInForce",
+    "MissingReport",
+    "OfstedRecord",
+    "StaleReason",
+    "StaleStatus",
     "Transition",
     "intervention_status",
     "judgement_transitions",
     "judgements_in_force",
+    "missing_reports",
+    "ofsted_record",
     "resolve_authority_name",
+    "stale_status",
     "summarise_judgements",
     "to_frame",
 ]
@@ -81,6 +97,11 @@ def _years_before(d: date, years: int) -> date:
         return d.replace(year=d.year - years, day=28)
 
 
+def _older_than_stale(published: date, as_at: date) -> bool:
+    """Published more than three years before ``as_at`` (exactly three is not stale)."""
+    return published < _years_before(as_at, STALE_AFTER_YEARS)
+
+
 @dataclass(frozen=True)
 class JudgementInForce:
     """The judgement in force for one authority on one date."""
@@ -95,6 +116,7 @@ class JudgementInForce:
     start_date: date | None
     end_date: date | None
     publication_date: date
+    provenance: str = Provenance.REPORT.value
 
     @property
     def age_days(self) -> int:
@@ -108,8 +130,8 @@ class JudgementInForce:
 
     @property
     def stale(self) -> bool:
-        """More than three years old on ``as_at``."""
-        return self.publication_date < _years_before(self.as_at, STALE_AFTER_YEARS)
+        """More than three years old on ``as_at`` (the rule of :func:`stale_status`)."""
+        return _older_than_stale(self.publication_date, self.as_at)
 
 
 def _graded_on(
@@ -122,6 +144,37 @@ def _graded_on(
             out.setdefault(i.la_code, []).append(i)
     for items in out.values():
         items.sort(key=lambda i: (i.publication_date, i.end_date or date.min, i.inspection_id))
+    return out
+
+
+def _made_on(
+    inspections: Iterable[Inspection], judgement: JudgementCode
+) -> dict[str, list[Inspection]]:
+    """Per authority, the published inspections that made ``judgement`` (graded or with
+    the grade not given), oldest first."""
+    out: dict[str, list[Inspection]] = {}
+    for i in inspections:
+        if (
+            i.la_code
+            and i.publication_date
+            and (judgement in i.judgements or judgement in i.unknown)
+        ):
+            out.setdefault(i.la_code, []).append(i)
+    for items in out.values():
+        items.sort(key=lambda i: (i.publication_date, i.end_date or date.min, i.inspection_id))
+    return out
+
+
+def _latest_made(
+    inspections: Iterable[Inspection], as_at: date, judgement: JudgementCode
+) -> dict[str, Inspection]:
+    """Per authority, the latest inspection published on or before ``as_at`` that made
+    ``judgement``."""
+    out: dict[str, Inspection] = {}
+    for la_code, items in _made_on(inspections, judgement).items():
+        published = [i for i in items if i.publication_date and i.publication_date <= as_at]
+        if published:
+            out[la_code] = published[-1]
     return out
 
 
@@ -147,14 +200,13 @@ def judgements_in_force(
     Returns
     -------
     list of JudgementInForce
-        One per authority with a judgement in force, ordered by LA number.
+        One per authority with a known judgement in force, ordered by LA number
+        (an authority whose latest inspection's grade is not given has none).
     """
     out: list[JudgementInForce] = []
-    for la_code, items in sorted(_graded_on(inspections, judgement).items()):
-        published = [i for i in items if i.publication_date and i.publication_date <= as_at]
-        if not published:
+    for la_code, latest in sorted(_latest_made(inspections, as_at, judgement).items()):
+        if judgement not in latest.judgements:
             continue
-        latest = published[-1]
         if framework is not None and latest.framework is not framework:
             continue
         assert latest.publication_date is not None
@@ -170,6 +222,200 @@ def judgements_in_force(
                 start_date=latest.start_date,
                 end_date=latest.end_date,
                 publication_date=latest.publication_date,
+                provenance=latest.provenance.value,
+            )
+        )
+    return out
+
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+@dataclass(frozen=True)
+class OfstedRecord:
+    """How far the Ofsted record in the warehouse runs.
+
+    Attributes
+    ----------
+    runs_to : date or None
+        The latest publication date of any inspection held (reports and overview):
+        the date the record runs to. ``None`` when there is none.
+    archive_runs_to, overview_runs_to : date or None
+        The same for the report archive and for the inspections taken from Ofsted's
+        overview.
+    n_report, n_overview : int
+        Inspections read from their reports; taken from the overview.
+    """
+
+    runs_to: date | None
+    archive_runs_to: date | None
+    overview_runs_to: date | None
+    n_report: int
+    n_overview: int
+
+    def as_at(self, requested: date | None) -> date:
+        """The date to answer for: the one asked, else the record's date.
+
+        Raises
+        ------
+        WarehouseError
+            When nothing was asked and the record is empty.
+        """
+        if requested is not None:
+            return requested
+        if self.runs_to is None:
+            raise WarehouseError("the warehouse holds no published Ofsted inspection")
+        return self.runs_to
+
+    def beyond(self, as_at: date) -> bool:
+        """Whether ``as_at`` is later than the record runs."""
+        return self.runs_to is not None and as_at > self.runs_to
+
+    def note(self, as_at: date) -> str | None:
+        """The warning owed when ``as_at`` is after the record, else ``None``."""
+        if not self.beyond(as_at):
+            return None
+        assert self.runs_to is not None
+        return (
+            f"Ofsted record runs to {self.runs_to.isoformat()}: inspections published "
+            f"after it are not known, so judgements shown in force on {as_at.isoformat()} "
+            "may have been replaced"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict."""
+        return {
+            "runs_to": _iso(self.runs_to),
+            "archive_runs_to": _iso(self.archive_runs_to),
+            "overview_runs_to": _iso(self.overview_runs_to),
+            "n_report": self.n_report,
+            "n_overview": self.n_overview,
+        }
+
+
+def ofsted_record(inspections: Iterable[Inspection]) -> OfstedRecord:
+    """The date the Ofsted record runs to, overall and per source."""
+    report: list[date] = []
+    overview: list[date] = []
+    for i in inspections:
+        if i.publication_date is None:
+            continue
+        (overview if i.provenance is Provenance.OVERVIEW else report).append(i.publication_date)
+    return OfstedRecord(
+        runs_to=max(report + overview, default=None),
+        archive_runs_to=max(report, default=None),
+        overview_runs_to=max(overview, default=None),
+        n_report=len(report),
+        n_overview=len(overview),
+    )
+
+
+class StaleReason(StrEnum):
+    """Why an authority's judgement is stale."""
+
+    NO_JUDGEMENT = "no_judgement_in_archive"
+    OLDER = "older_than_three_years"
+
+    @property
+    def words(self) -> str:
+        """The reason in words."""
+        return {
+            "no_judgement_in_archive": "no judgement in the archive",
+            "older_than_three_years": "last judgement older than three years",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class StaleStatus:
+    """One authority's staleness on one date (the one definition, see the module)."""
+
+    la_code: str
+    name: str
+    as_at: date
+    judgement: JudgementCode
+    stale: bool
+    reason: StaleReason | None
+    last_published: date | None
+    last_grade: Grade | None
+    provenance: str | None
+
+    @property
+    def age_years(self) -> float | None:
+        """Years from the last publication to ``as_at`` (365.25-day years)."""
+        if self.last_published is None:
+            return None
+        return round((self.as_at - self.last_published).days / 365.25, 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict."""
+        return {
+            "la_code": self.la_code,
+            "name": self.name,
+            "stale": self.stale,
+            "reason": None if self.reason is None else self.reason.value,
+            "last_published": None
+            if self.last_published is None
+            else self.last_published.isoformat(),
+            "last_grade": None if self.last_grade is None else self.last_grade.value,
+            "age_years": self.age_years,
+            "provenance": self.provenance,
+        }
+
+
+def stale_status(
+    inspections: Iterable[Inspection],
+    authorities: Iterable[AuthorityPeriod],
+    as_at: date,
+    *,
+    judgement: JudgementCode = JudgementCode.OVERALL,
+) -> list[StaleStatus]:
+    """Every authority that existed on ``as_at``, stale or not.
+
+    Stale: no inspection making ``judgement`` published in the three years up to and
+    including ``as_at`` (exactly three years is not yet stale), counting authorities
+    the record holds no such inspection of (:attr:`StaleReason.NO_JUDGEMENT`).
+    An inspection whose grade the source does not give still counts as a recent one.
+
+    Parameters
+    ----------
+    inspections : iterable of Inspection
+    authorities : iterable of AuthorityPeriod
+        Every authority, former ones included; those not existing on ``as_at`` are
+        left out (Dorset 838 before April 2019, Cumbria after March 2023).
+    as_at : date
+    judgement : JudgementCode
+        Default overall effectiveness.
+
+    Returns
+    -------
+    list of StaleStatus
+        Ordered by LA number.
+    """
+    latest = _latest_made(inspections, as_at, judgement)
+    out: list[StaleStatus] = []
+    for a in sorted(authorities, key=lambda a: a.la_code):
+        if not a.exists_on(as_at):
+            continue
+        last = latest.get(a.la_code)
+        pub = None if last is None else last.publication_date
+        if pub is None:
+            reason: StaleReason | None = StaleReason.NO_JUDGEMENT
+        elif _older_than_stale(pub, as_at):
+            reason = StaleReason.OLDER
+        else:
+            reason = None
+        out.append(
+            StaleStatus(
+                la_code=a.la_code,
+                name=a.name,
+                as_at=as_at,
+                judgement=judgement,
+                stale=reason is not None,
+                reason=reason,
+                last_published=pub,
+                last_grade=None if last is None else last.judgements.get(judgement),
+                provenance=None if last is None else last.provenance.value,
             )
         )
     return out
@@ -177,14 +423,38 @@ def judgements_in_force(
 
 @dataclass(frozen=True)
 class GradeSummary:
-    """Counts and percentages per grade among authorities with a judgement in force."""
+    """Counts and percentages per grade among authorities with a judgement in force,
+    and which authorities are stale (:func:`stale_status`).
+
+    ``stale`` counts every authority existing on ``as_at`` that is stale, whatever the
+    framework filter; ``no_judgement_in_archive`` is the part of it the record holds
+    no judgement of; ``grade_not_given`` lists authorities whose latest inspection
+    made the judgement without the source giving its grade (left out of ``n``).
+    """
 
     as_at: date
     judgement: JudgementCode
     framework: Framework | None
     n: int
     counts: dict[Grade, int]
-    stale: int
+    record: OfstedRecord
+    statuses: tuple[StaleStatus, ...]
+    grade_not_given: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> int:
+        """Stale authorities, those with no judgement in the record included."""
+        return sum(s.stale for s in self.statuses)
+
+    @property
+    def stale_authorities(self) -> list[StaleStatus]:
+        """The stale authorities, by LA number."""
+        return [s for s in self.statuses if s.stale]
+
+    @property
+    def no_judgement(self) -> list[StaleStatus]:
+        """Authorities the record holds no judgement of on ``as_at``."""
+        return [s for s in self.statuses if s.reason is StaleReason.NO_JUDGEMENT]
 
     @property
     def percent(self) -> dict[Grade, float]:
@@ -193,37 +463,132 @@ class GradeSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``cscwatch ofsted summary``."""
+
+        def brief(items: list[StaleStatus]) -> list[dict[str, Any]]:
+            return [s.to_dict() for s in items]
+
         return {
             "as_at": self.as_at.isoformat(),
+            "record_runs_to": None
+            if self.record.runs_to is None
+            else self.record.runs_to.isoformat(),
+            "as_at_after_record": self.record.beyond(self.as_at),
+            "note": self.record.note(self.as_at),
+            "record": self.record.to_dict(),
             "judgement": self.judgement.value,
             "framework": self.framework.value if self.framework else "any",
             "n": self.n,
             "counts": {g.value: c for g, c in self.counts.items()},
             "percent": {g.value: p for g, p in self.percent.items()},
+            "authorities": len(self.statuses),
             "stale": self.stale,
+            "stale_authorities": brief(self.stale_authorities),
+            "no_judgement_in_archive": {
+                "count": len(self.no_judgement),
+                "authorities": [{"la_code": s.la_code, "name": s.name} for s in self.no_judgement],
+            },
+            "grade_not_given": list(self.grade_not_given),
         }
 
 
 def summarise_judgements(
-    inspections: Iterable[Inspection],
+    inspections: Sequence[Inspection],
     as_at: date,
     *,
+    authorities: Iterable[AuthorityPeriod],
     judgement: JudgementCode = JudgementCode.OVERALL,
     framework: Framework | None = None,
 ) -> GradeSummary:
-    """Grades in force on ``as_at`` across authorities, and how many are stale."""
+    """Grades in force on ``as_at`` across authorities, and which are stale.
+
+    Parameters
+    ----------
+    inspections : sequence of Inspection
+    as_at : date
+        Use :meth:`OfstedRecord.as_at` for the default (the record's date).
+    authorities : iterable of AuthorityPeriod
+        Every authority (for staleness: those with no judgement count too).
+    judgement : JudgementCode
+    framework : Framework, optional
+        Restricts the grade counts, not staleness.
+    """
     in_force = judgements_in_force(inspections, as_at, judgement=judgement, framework=framework)
     counts = dict.fromkeys(Grade, 0)
     for j in in_force:
         counts[j.grade] += 1
+    latest = _latest_made(inspections, as_at, judgement)
     return GradeSummary(
         as_at=as_at,
         judgement=judgement,
         framework=framework,
         n=len(in_force),
         counts=counts,
-        stale=sum(j.stale for j in in_force),
+        record=ofsted_record(inspections),
+        statuses=tuple(stale_status(inspections, authorities, as_at, judgement=judgement)),
+        grade_not_given=tuple(
+            sorted(c for c, i in latest.items() if judgement not in i.judgements)
+        ),
     )
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    """An inspection the warehouse knows of only from Ofsted's overview: a report to
+    obtain for the archive."""
+
+    la_code: str
+    name: str
+    urn: str | None
+    kind: str
+    start_date: date | None
+    end_date: date | None
+    publication_date: date | None
+    url: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (dates ISO)."""
+        return {
+            k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in dataclasses.asdict(self).items()
+        }
+
+
+def missing_reports(
+    inspections: Sequence[Inspection], names: Mapping[str, str]
+) -> list[MissingReport]:
+    """Inspections taken from the overview because the archive lacks their report.
+
+    ``reason`` says whether the report was published after the archive's last report
+    (the archive stops) or within the archive's span (a gap). Ordered by start date
+    (publication date where the start is not known), then LA number.
+    """
+    record = ofsted_record(inspections)
+    out: list[MissingReport] = []
+    for i in inspections:
+        if i.provenance is not Provenance.OVERVIEW:
+            continue
+        pub, last = i.publication_date, record.archive_runs_to
+        if pub is not None and last is not None and pub > last:
+            reason = f"published after the archive's last report ({last.isoformat()})"
+        else:
+            reason = "not in the archive, though published within its span"
+        code = i.la_code or ""
+        out.append(
+            MissingReport(
+                la_code=code,
+                name=names.get(code, code),
+                urn=i.urn,
+                kind=i.kind.value,
+                start_date=i.start_date,
+                end_date=i.end_date,
+                publication_date=pub,
+                url=i.url,
+                reason=reason,
+            )
+        )
+    out.sort(key=lambda m: (m.start_date or m.publication_date or date.max, m.la_code))
+    return out
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from cscwatch.ingest.ofsted_text import (
     ParsedJudgement,
     ParsedReport,
     ReportKind,
+    classify_title,
+    normalise_text,
     parse_report_text,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "ReportStatus",
     "extract_report",
     "extract_reports",
+    "first_page_document_type",
     "load_provider_lookup",
     "read_pdf_text",
     "write_judgements_csv",
@@ -317,6 +320,41 @@ def _pdf_text(data: bytes) -> str:
     if not text.strip():
         raise _Unreadable(FailureCode.NO_TEXT, "no text layer (a scanned image?)")
     return text
+
+
+_LETTER = re.compile(r"^dear\b", re.I | re.M)
+
+
+def first_page_document_type(data: bytes) -> str:
+    """What a file is, from the text of its first page alone.
+
+    ``"<framework> <kind>"`` for a recognised title (``"ilacs focused_visit"``,
+    ``"ilacs monitoring_visit"``, ``"ilacs jtai"``, ``"sif standard"`` …; ILACS short
+    inspections read as ``standard``), ``"letter"`` for an unrecognised page written
+    as a letter ("Dear …"), ``"unrecognised"``, or ``"failed: <reason code>"`` for a
+    file that is not a readable PDF. Used to check what the archive holds.
+    """
+    try:
+        _sniff(data)
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(data)
+    except _Unreadable as exc:
+        return f"failed: {exc.code.value}"
+    except pdfium.PdfiumError:
+        return f"failed: {FailureCode.UNREADABLE.value}"
+    try:
+        page = doc[0]
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
+        textpage.close()
+        page.close()
+    finally:
+        doc.close()
+    found = classify_title(text)
+    if found is not None:
+        return f"{found[0].value} {found[1].value}"
+    return "letter" if _LETTER.search(normalise_text(text)) else "unrecognised"
 
 
 # ---------------------------------------------------------------- cached records

@@ -40,6 +40,7 @@ __all__ = [
     "ParsedJudgement",
     "ParsedReport",
     "ReportKind",
+    "classify_title",
     "normalise_text",
     "parse_grade",
     "parse_inspection_dates",
@@ -379,6 +380,17 @@ def _classify(head: list[str]) -> tuple[Framework, ReportKind, str, int] | None:
             if m:
                 return framework, kind, m.group(0), i
     return None
+
+
+def classify_title(text: str) -> tuple[Framework, ReportKind] | None:
+    """The framework and kind a report's title names, from the start of its text.
+
+    ILACS short and standard inspections share a title (``standard`` is returned);
+    the days on site tell them apart (:func:`parse_report_text`).
+    """
+    lines = [ln for ln in normalise_text(text).split("\n") if ln]
+    found = _classify(lines[:_HEAD_LINES])
+    return None if found is None else (found[0], found[1])
 
 
 _NAME_IN_TITLE = re.compile(

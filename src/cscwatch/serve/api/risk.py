@@ -14,6 +14,7 @@ from cscwatch.models.risk_summary import backtest_summary
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api.ofsted import stale_lookup
 
 __all__ = ["RiskOut", "router"]
 
@@ -35,6 +36,9 @@ _CSV_COLUMNS = (
     "judgement_in_force",
     "judgement_published",
     "judgement_age_years",
+    "stale",
+    "stale_reason",
+    "ofsted_record_runs_to",
 )
 
 
@@ -59,6 +63,10 @@ class RiskRowOut(BaseModel):
     judgement_in_force: str | None
     judgement_published: date | None
     judgement_age_years: float | None
+    stale: bool | None = Field(
+        description="No graded judgement in the three years to as_at (none at all counts)."
+    )
+    stale_reason: str | None
 
 
 class AucOut(BaseModel):
@@ -96,6 +104,10 @@ class RiskMeta(BaseModel):
     backtest: BacktestOut | None
     caveat: str
     methods_page: str
+    ofsted_record_runs_to: date | None = Field(
+        description="The latest Ofsted publication the warehouse holds."
+    )
+    stale: int = Field(description="Authorities ranked whose judgement is stale on as_at.")
 
 
 class RiskOut(BaseModel):
@@ -128,6 +140,14 @@ def get_risk(
     r = _risk.ranking(
         con, request.app.state.settings, getattr(request.state, "warehouse_tag", None), when, tgt
     )
+    stale, record = stale_lookup(con, request.app.state.settings, when)
+
+    def _stale(la: str) -> tuple[bool | None, str | None]:
+        st = stale.get(la)
+        if st is None:
+            return None, None
+        return st.stale, None if st.reason is None else st.reason.value
+
     if format == "csv":
         rows = []
         for row in r.rows:
@@ -146,6 +166,8 @@ def get_risk(
                     row.judgement_in_force,
                     row.judgement_published,
                     row.judgement_age_years,
+                    *_stale(row.la_code),
+                    record.runs_to,
                 ]
             )
         return csv_response(_CSV_COLUMNS, rows, f"risk-{tgt}-{when.isoformat()}.csv")
@@ -174,6 +196,8 @@ def get_risk(
             backtest=backtest,
             caveat=_risk.caveat(s),
             methods_page="/risk#method",
+            ofsted_record_runs_to=record.runs_to,
+            stale=sum(1 for row in r.rows if _stale(row.la_code)[0]),
         ),
         data=[
             RiskRowOut(
@@ -190,6 +214,8 @@ def get_risk(
                 judgement_in_force=row.judgement_in_force,
                 judgement_published=row.judgement_published,
                 judgement_age_years=row.judgement_age_years,
+                stale=_stale(row.la_code)[0],
+                stale_reason=_stale(row.la_code)[1],
             )
             for row in r.rows
         ],

@@ -1,4 +1,4 @@
-"""Ofsted commands: ``cscwatch ofsted extract``, ``summary`` and ``history``."""
+"""Ofsted commands: ``cscwatch ofsted extract``, ``summary``, ``history`` and ``missing``."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import typer
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
-from cscwatch.serve.cli._output import check_format, emit_json, emit_table
+from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
 
-__all__ = ["BadDateError", "extract", "history", "ofsted_app", "summary"]
+__all__ = ["BadDateError", "extract", "history", "missing", "ofsted_app", "summary"]
 
 ofsted_app = typer.Typer(
-    help="Ofsted inspection judgements extracted from the published reports.",
+    help="Ofsted inspection judgements: the published reports and Ofsted's ILACS overview.",
     no_args_is_help=True,
 )
 app.add_typer(ofsted_app, name="ofsted")
@@ -131,18 +131,32 @@ def extract(
         sys.stdout.write(f"check {file}: {problem}\n")
 
 
-def _load(warehouse: Path | None) -> tuple[list[Any], dict[str, str]]:
-    from cscwatch.store.inspections import authority_names, read_inspections
+def _load(warehouse: Path | None) -> tuple[list[Any], dict[str, str], list[Any]]:
+    from cscwatch.store.inspections import authority_names, authority_periods, read_inspections
     from cscwatch.store.warehouse import open_warehouse
 
     settings = _settings(warehouse)
     with open_warehouse(settings) as con:
-        return read_inspections(con), authority_names(con, settings.snapshot_dir)
+        return (
+            read_inspections(con),
+            authority_names(con, settings.snapshot_dir),
+            authority_periods(con, settings.snapshot_dir),
+        )
+
+
+def _long_date(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 @ofsted_app.command("summary")
 def summary(
-    as_at: Annotated[str, typer.Option("--as-at", help="Date, YYYY-MM-DD.")],
+    as_at: Annotated[
+        str | None,
+        typer.Option(
+            "--as-at",
+            help="Date, YYYY-MM-DD (default: the date the Ofsted record runs to).",
+        ),
+    ] = None,
     judgement: Annotated[
         str, typer.Option("--judgement", help="overall or help_protection.")
     ] = "overall",
@@ -150,20 +164,30 @@ def summary(
     fmt: FormatOpt = "table",
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Grades in force on a date across authorities, and how many are stale."""
-    from cscwatch.indicators.judgements import summarise_judgements
+    """Grades in force on a date across authorities, and which authorities are stale.
+
+    Without --as-at the date is the one the Ofsted record runs to (the latest
+    publication held, reports and Ofsted's overview); a later date is answered with
+    a warning that inspections after the record are not known. Stale: no graded
+    judgement published in the three years to the date, counting authorities the
+    record holds no judgement of.
+    """
+    from cscwatch.indicators.judgements import ofsted_record, summarise_judgements
     from cscwatch.ingest.ofsted_text import Framework, JudgementCode
 
     check_format(fmt, ("table", "json"))
-    when = _parse_date(as_at, "--as-at")
+    when = None if as_at is None else _parse_date(as_at, "--as-at")
     if judgement not in _JUDGEMENT_CHOICES:
         raise InputError(f"--judgement {judgement!r}: use overall or help_protection")
     if framework not in _FRAMEWORK_CHOICES:
         raise InputError(f"--framework {framework!r}: use sif, ilacs or any")
-    inspections, _ = _load(warehouse)
+    inspections, _, authorities = _load(warehouse)
+    record = ofsted_record(inspections)
+    when = record.as_at(when)
     result = summarise_judgements(
         inspections,
         when,
+        authorities=authorities,
         judgement=JudgementCode(_JUDGEMENT_CHOICES[judgement]),
         framework=None if framework == "any" else Framework(framework),
     )
@@ -172,14 +196,25 @@ def summary(
         return
     percent = result.percent
     rows = [[_GRADE_LABEL[g.value], str(c), f"{percent[g]:.1f}%"] for g, c in result.counts.items()]
+    runs_to = "no inspections" if record.runs_to is None else _long_date(record.runs_to)
+    no_judgement = len(result.no_judgement)
+    caption = (
+        f"{result.n} authorities with a judgement in force. Ofsted record runs to "
+        f"{runs_to}. Stale: {result.stale} of {len(result.statuses)} authorities "
+        f"({no_judgement} with no judgement in the archive)."
+    )
+    if result.grade_not_given:
+        caption += f" Not counted: {', '.join(result.grade_not_given)} (latest grade not given)."
     emit_table(
         f"{judgement} judgement in force on {when.isoformat()} ({framework} framework)",
         ["grade", "authorities", "share"],
         rows,
         right=(1, 2),
-        caption=f"{result.n} authorities with a judgement in force; "
-        f"{result.stale} older than three years",
+        caption=caption,
     )
+    note = record.note(when)
+    if note:
+        sys.stderr.write(f"warning: {note}\n")
 
 
 @ofsted_app.command("history")
@@ -192,7 +227,7 @@ def history(
     from cscwatch.indicators.judgements import judgement_transitions, resolve_authority_name
 
     check_format(fmt, ("table", "json"))
-    inspections, names = _load(warehouse)
+    inspections, names, _ = _load(warehouse)
     la_code = resolve_authority_name(authority, names)
     mine = [i for i in inspections if i.la_code == la_code]
     moves = {t.to_inspection: t.direction.value for t in judgement_transitions(mine)}
@@ -205,8 +240,11 @@ def history(
             "end_date": i.end_date.isoformat() if i.end_date else None,
             "publication_date": i.publication_date.isoformat() if i.publication_date else None,
             "judgements": {j.value: g.value for j, g in i.judgements.items()},
+            "grades_not_given": sorted(j.value for j in i.unknown),
             "overall_change": moves.get(i.inspection_id),
+            "provenance": i.provenance.value,
             "file": i.file,
+            "url": i.url,
         }
         for i in mine
     ]
@@ -217,16 +255,83 @@ def history(
         [
             r["publication_date"] or "",
             f"{r['framework']} {r['kind']}",
-            _GRADE_LABEL.get(r["judgements"].get("overall_effectiveness", ""), "–"),
+            "not given"
+            if "overall_effectiveness" in r["grades_not_given"]
+            else _GRADE_LABEL.get(r["judgements"].get("overall_effectiveness", ""), "–"),
             _GRADE_LABEL.get(r["judgements"].get("help_protection", ""), "–"),
             _GRADE_LABEL.get(r["judgements"].get("leadership", ""), "–"),
             r["overall_change"] or "",
+            r["provenance"],
         ]
         for r in records
     ]
     emit_table(
         f"Ofsted inspections of {names.get(la_code, la_code)} ({la_code})",
-        ["published", "framework", "overall", "help and protection", "leadership", "change"],
+        [
+            "published",
+            "framework",
+            "overall",
+            "help and protection",
+            "leadership",
+            "change",
+            "source",
+        ],
         rows,
-        caption=None if rows else "no inspection reports in the archive",
+        caption="source: report = read from the published report; overview = Ofsted's "
+        "ILACS overview (report not in the archive)"
+        if rows
+        else "no inspections in the Ofsted record",
+    )
+
+
+_MISSING_COLUMNS = (
+    "la_code",
+    "name",
+    "urn",
+    "kind",
+    "start_date",
+    "end_date",
+    "publication_date",
+    "reason",
+    "url",
+)
+
+
+@ofsted_app.command("missing")
+def missing(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The inspection reports to obtain: inspections Ofsted's overview lists that the
+    report archive lacks (authority, inspection dates, publication date, why missing)."""
+    from cscwatch.indicators.judgements import missing_reports, ofsted_record
+
+    check_format(fmt, ("table", "json", "csv"))
+    inspections, names, _ = _load(warehouse)
+    items = missing_reports(inspections, names)
+    records = [m.to_dict() for m in items]
+    if fmt == "json":
+        emit_json({"record": ofsted_record(inspections).to_dict(), "missing": records})
+        return
+    if fmt == "csv":
+        emit_csv(records, _MISSING_COLUMNS)
+        return
+    record = ofsted_record(inspections)
+    last = "none" if record.archive_runs_to is None else _long_date(record.archive_runs_to)
+    emit_table(
+        f"Inspection reports to obtain ({len(items)})",
+        ["authority", "LA", "inspected", "published", "type", "why missing"],
+        [
+            [
+                m.name,
+                m.la_code,
+                " to ".join(d.isoformat() for d in (m.start_date, m.end_date) if d) or "–",
+                m.publication_date.isoformat() if m.publication_date else "not known",
+                m.kind,
+                m.reason,
+            ]
+            for m in items
+        ],
+        caption=f"From Ofsted's ILACS overview; the report archive's last report was "
+        f"published {last}. Addresses of the reports: --format csv or json.",
     )

@@ -18,6 +18,7 @@ from cscwatch.core.errors import CscwatchError
 from cscwatch.models.risk import RiskRanking, RiskRow
 from cscwatch.models.risk_summary import backtest_summary
 from cscwatch.serve.api import _risk
+from cscwatch.serve.api.ofsted import stale_lookup
 from cscwatch.serve.web._render import Column, Row, Table
 from cscwatch.serve.web.sections import ProfileSection, SectionContext, register_section
 
@@ -63,6 +64,18 @@ def _age(row: RiskRow) -> str:
     return "" if row.judgement_age_years is None else f"{row.judgement_age_years:.1f}"
 
 
+def _stale_words(stale: Any) -> str:
+    if stale is None:
+        return "not known"
+    return f"yes: {stale.reason.words}" if stale.stale else "no"
+
+
+def _stale_raw(stale: Any) -> tuple[bool | None, str | None]:
+    if stale is None:
+        return None, None
+    return stale.stale, None if stale.reason is None else stale.reason.value
+
+
 def _backtest(target: str) -> dict[str, Any]:
     s = backtest_summary(target)
     return {"summary": s, "caveat": _risk.caveat(s), "method": _risk.method(target)}
@@ -73,6 +86,7 @@ def risk_page(
 ) -> dict[str, Any]:
     """The ``/risk`` page's context: the ranking as a table, the method and backtest."""
     r: RiskRanking = _risk.ranking(con, settings, tag, as_at, target)
+    stale, record = stale_lookup(con, settings, as_at)
     query = urlencode({"as_at": as_at.isoformat(), "target": target})
     t = Table(
         id="risk",
@@ -87,6 +101,7 @@ def risk_page(
             Column("Largest drivers"),
             Column("Judgement in force"),
             Column("Age of judgement (years)", True),
+            Column("Stale"),
         ],
         csv_href=f"/risk/tables/risk.csv?{query}",
         csv_columns=(
@@ -100,8 +115,12 @@ def risk_page(
             "judgement_in_force",
             "judgement_published",
             "judgement_age_years",
+            "stale",
+            "stale_reason",
+            "ofsted_record_runs_to",
         ),
     )
+    runs_to = None if record.runs_to is None else record.runs_to.isoformat()
     for row in r.rows:
         t.rows.append(
             Row(
@@ -112,6 +131,7 @@ def risk_page(
                     "; ".join(f"{d['words']} ({d['direction']})" for d in _drivers(row)),
                     _judgement(row),
                     _age(row),
+                    _stale_words(stale.get(row.la_code)),
                 ],
                 raw=[
                     row.la_code,
@@ -124,6 +144,8 @@ def risk_page(
                     row.judgement_in_force,
                     row.judgement_published.isoformat() if row.judgement_published else None,
                     row.judgement_age_years,
+                    *_stale_raw(stale.get(row.la_code)),
+                    runs_to,
                 ],
                 href=f"/authorities/{row.la_code}",
             )
@@ -137,6 +159,11 @@ def risk_page(
         "table": t,
         "tables": [t],
         "api_href": f"/api/risk?{query}",
+        "ofsted_record": record,
+        "ofsted_note": record.note(as_at),
+        "stale_count": sum(
+            1 for row in r.rows if row.la_code in stale and stale[row.la_code].stale
+        ),
         **_backtest(target),
     }
 
@@ -166,6 +193,7 @@ def _section(ctx: SectionContext) -> dict[str, Any] | None:
         "n": len(r.rows),
         "drivers": _drivers(row),
         "judgement": _judgement(row),
+        "ofsted_record": stale_lookup(ctx.con, ctx.settings, as_at)[1],
     }
 
 

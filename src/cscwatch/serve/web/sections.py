@@ -299,20 +299,40 @@ _OFSTED_COLUMNS = (
 _SAME_COLUMN = {"children_in_care_and_care_leavers": "children_in_care"}
 
 
+_PROVENANCE_WORDS = {
+    "report": "Report",
+    "overview": "Ofsted overview",
+}
+
+
 def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
-    """The authority's published Ofsted inspections, newest first."""
-    from cscwatch.store.inspections import has_inspection_tables, read_inspections
+    """The authority's Ofsted inspections, newest first, and its judgement in force on
+    the date the Ofsted record runs to."""
+    from cscwatch.indicators.judgements import ofsted_record, stale_status
+    from cscwatch.store.inspections import (
+        authority_periods,
+        has_inspection_tables,
+        read_inspections,
+    )
 
     if not has_inspection_tables(ctx.con):
         return None
+    everything = read_inspections(ctx.con)
+    record = ofsted_record(everything)
     items = [
         i
-        for i in read_inspections(ctx.con, la_code=ctx.authority.la_code)
-        if i.publication_date is not None
+        for i in everything
+        if i.la_code == ctx.authority.la_code and i.publication_date is not None
     ]
-    if not items:
-        return {"table": None, "latest": None}
+    if not items or record.runs_to is None:
+        return {"table": None, "latest": None, "record": record}
     items.sort(key=lambda i: (i.publication_date, i.inspection_id), reverse=True)
+    mine = [
+        a
+        for a in authority_periods(ctx.con, ctx.settings.snapshot_dir)
+        if a.la_code == ctx.authority.la_code
+    ]
+    status = next(iter(stale_status(everything, mine, record.runs_to)), None)
     t = Table(
         id="ofsted",
         caption=f"Ofsted inspections of {ctx.authority.name}'s children's services",
@@ -321,6 +341,7 @@ def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
             Column("Framework"),
             Column("Type"),
             *[Column(label) for _, label in _OFSTED_COLUMNS],
+            Column("Source"),
         ],
         csv_href=ctx.csv_href("ofsted"),
         csv_columns=(
@@ -328,38 +349,52 @@ def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
             "framework",
             "kind",
             *tuple(code for code, _ in _OFSTED_COLUMNS),
+            "provenance",
         ),
     )
     rows = []
     latest = None
     for i in items:
         grades = {_SAME_COLUMN.get(k.value, k.value): g.value for k, g in i.judgements.items()}
-        if latest is None and "overall_effectiveness" in grades:
+        unknown = {_SAME_COLUMN.get(k.value, k.value) for k in i.unknown}
+        if latest is None and ("overall_effectiveness" in grades or unknown):
             latest = {
                 "date": i.publication_date,
-                "grade": _GRADE_WORDS[grades["overall_effectiveness"]],
+                "grade": _GRADE_WORDS.get(grades.get("overall_effectiveness", "")),
+                "provenance": i.provenance.value,
             }
         cells = [
             i.publication_date.strftime("%-d %B %Y") if i.publication_date else "",
             _FRAMEWORK_WORDS.get(i.framework.value, i.framework.value),
             i.kind.value.replace("_", " ").capitalize(),
         ]
+        source = _PROVENANCE_WORDS.get(i.provenance.value, i.provenance.value)
         rows.append(
             {
                 "cells": cells,
                 "grades": [_GRADE_WORDS.get(grades.get(code, "")) for code, _ in _OFSTED_COLUMNS],
+                "not_given": [code in unknown for code, _ in _OFSTED_COLUMNS],
+                "source": source,
+                "url": i.url,
             }
         )
         t.rows.append(
             Row(
                 cells=cells
-                + [_GRADE_WORDS.get(grades.get(c, ""), ("", ""))[0] for c, _ in _OFSTED_COLUMNS],
+                + [
+                    "not given"
+                    if c in unknown
+                    else _GRADE_WORDS.get(grades.get(c, ""), ("", ""))[0]
+                    for c, _ in _OFSTED_COLUMNS
+                ]
+                + [source],
                 raw=[
                     i.publication_date.isoformat() if i.publication_date else None,
                     i.framework.value,
                     i.kind.value,
                 ]
-                + [grades.get(c) for c, _ in _OFSTED_COLUMNS],
+                + [grades.get(c) for c, _ in _OFSTED_COLUMNS]
+                + [i.provenance.value],
             )
         )
     ctx.tables.append(t)
@@ -367,6 +402,8 @@ def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
         "table": t,
         "rows": rows,
         "latest": latest,
+        "record": record,
+        "status": status,
         "columns": [label for _, label in _OFSTED_COLUMNS],
     }
 

@@ -225,13 +225,12 @@ def overview(
     svg, table = _map_and_table(
         settings, ind, year, values, table_id="map", csv_href=f"/tables/map.csv?{query}"
     )
-    ofsted, ofsted_table = _ofsted_summary(con)
-    tables = [trend_table, _csv_columns_for_values(table)]
-    if ofsted_table is not None:
-        tables.append(ofsted_table)
+    ofsted, ofsted_tables = _ofsted_summary(con, settings)
+    tables = [trend_table, _csv_columns_for_values(table), *ofsted_tables]
     return {
         "ofsted": ofsted,
-        "ofsted_table": ofsted_table,
+        "ofsted_table": ofsted_tables[0] if ofsted_tables else None,
+        "ofsted_stale_table": ofsted_tables[1] if ofsted_tables else None,
         "indicator": ind,
         "year": year,
         "years": years,
@@ -253,28 +252,89 @@ _GRADES = (
 )
 
 
-def _ofsted_summary(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any] | None, Table | None]:
-    """Overall effectiveness grades in force, on the latest publication date held."""
-    from cscwatch.indicators.judgements import summarise_judgements
-    from cscwatch.store.inspections import has_inspection_tables, read_inspections
+def _long_date(d: Any) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _ofsted_summary(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> tuple[dict[str, Any] | None, list[Table]]:
+    """Overall effectiveness grades in force on the date the Ofsted record runs to,
+    and the stale authorities (one definition: ``indicators.judgements.stale_status``)."""
+    from cscwatch.indicators.judgements import ofsted_record, summarise_judgements
+    from cscwatch.store.inspections import (
+        authority_periods,
+        has_inspection_tables,
+        read_inspections,
+    )
 
     if not has_inspection_tables(con):
-        return None, None
+        return None, []
     inspections = read_inspections(con)
-    dates = [i.publication_date for i in inspections if i.publication_date]
-    if not dates:
-        return None, None
-    s = summarise_judgements(inspections, max(dates)).to_dict()
+    record = ofsted_record(inspections)
+    if record.runs_to is None:
+        return None, []
+    as_at = record.runs_to
+    summary = summarise_judgements(
+        inspections, as_at, authorities=authority_periods(con, settings.snapshot_dir)
+    )
+    s = summary.to_dict()
+    when = _long_date(as_at)
     t = Table(
         id="ofsted",
-        caption=f"Ofsted overall effectiveness in force, {max(dates):%-d %B %Y}",
+        caption=f"Ofsted overall effectiveness in force on {when}, the date the Ofsted "
+        "record runs to",
         columns=[Column("Grade"), Column("Authorities", True), Column("Share", True)],
-        csv_columns=("grade", "authorities", "percent"),
+        csv_columns=("grade", "authorities", "percent", "as_at"),
         csv_href="/tables/ofsted.csv",
     )
     for code, label in _GRADES:
         n, pct = s["counts"].get(code, 0), s["percent"].get(code, 0.0)
-        t.rows.append(Row([label, str(n), f"{pct:.1f}%"], [code, n, pct]))
+        t.rows.append(Row([label, str(n), f"{pct:.1f}%"], [code, n, pct, as_at.isoformat()]))
+    stale = Table(
+        id="ofsted-stale",
+        caption=f"Authorities with no graded Ofsted judgement in the three years to {when}",
+        columns=[
+            Column("Authority"),
+            Column("Why stale"),
+            Column("Last judgement published"),
+            Column("Grade"),
+            Column("Age (years)", True),
+        ],
+        csv_columns=(
+            "la_code",
+            "name",
+            "reason",
+            "last_published",
+            "last_grade",
+            "age_years",
+            "as_at",
+        ),
+        csv_href="/tables/ofsted-stale.csv",
+    )
+    for st in sorted(summary.stale_authorities, key=lambda x: x.name):
+        stale.rows.append(
+            Row(
+                cells=[
+                    st.name,
+                    st.reason.words.capitalize() if st.reason else "",
+                    _long_date(st.last_published) if st.last_published else "none",
+                    dict(_GRADES).get(st.last_grade.value, "") if st.last_grade else "",
+                    "" if st.age_years is None else f"{st.age_years:.1f}",
+                ],
+                raw=[
+                    st.la_code,
+                    st.name,
+                    st.reason.value if st.reason else None,
+                    st.last_published.isoformat() if st.last_published else None,
+                    st.last_grade.value if st.last_grade else None,
+                    st.age_years,
+                    as_at.isoformat(),
+                ],
+                href=f"/authorities/{st.la_code}",
+            )
+        )
+    names = {a.la_code: a.name for a in summary.statuses}
     bars = [
         {
             "label": label,
@@ -284,7 +344,17 @@ def _ofsted_summary(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any] | No
         }
         for code, label in _GRADES
     ]
-    return {"as_at": max(dates), "n": s["n"], "stale": s["stale"], "bars": bars}, t
+    ctx = {
+        "as_at": as_at,
+        "record": record,
+        "n": s["n"],
+        "authorities": s["authorities"],
+        "stale": s["stale"],
+        "no_judgement": len(summary.no_judgement),
+        "grade_not_given": [names.get(c, c) for c in summary.grade_not_given],
+        "bars": bars,
+    }
+    return ctx, [t, stale]
 
 
 def authority_list(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def test_indicator_page_has_ranking_funnel_map_and_definition(page: Page, artifa
     assert page.locator("rect.app-chart__bar--highlight").count() == 1
     funnel = page.locator("svg[aria-labelledby^='funnel']")
     assert funnel.locator("path.app-chart__limit").count() == 4
-    assert funnel.locator("circle.app-chart__point").count() >= 140
+    assert funnel.locator(".app-chart__point").count() >= 140
     assert page.locator("svg.app-map path[data-la]").count() == 153
     assert "What is counted" in page.locator("#definition + dl").inner_text()
     _shot(page, artifacts, "indicator", full=True)

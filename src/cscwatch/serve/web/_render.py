@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from cscwatch.indicators.catalogue import Indicator, Unit
+from cscwatch.serve.web.flags import flag_html as _flag_html
 
 __all__ = [
     "TEMPLATES",
@@ -114,3 +115,4 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 _env.globals["year_label"] = year_label
 _env.filters["year_label"] = year_label
 _env.filters["fmt"] = fmt_value
+_env.filters["flag_tag"] = _flag_html

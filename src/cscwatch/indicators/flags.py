@@ -196,7 +196,7 @@ def make_flag(
     figure is not assessed)."""
     if flag is None or kind is None:
         if kind is None:
-            why = "no count denominator, so no limits (a published rate or score)"
+            why = "no denominator to set limits with (a count, or a rate published without one)"
         elif value is None:
             why = "no figure (suppressed or not published)"
         else:

@@ -33,13 +33,14 @@ def flag_text(f: OutlierFlag | None) -> str:
     return f.summary
 
 
-def flag_html(f: OutlierFlag | None, *, warning: bool = True) -> Markup:
-    """The flag as a tag with its meaning and, if ``warning``, its caution in words."""
+def flag_html(f: OutlierFlag | None, *, warning: bool = True, reason: bool = False) -> Markup:
+    """The flag as a tag with its meaning and, if ``warning``, its caution in words;
+    ``reason`` adds why a figure is not assessed."""
     if f is None or f.flag == "not_assessed":
         why = "" if f is None or not f.flag_warning else f.flag_warning
         return Markup(
             '<span class="app-flag app-flag--none">Not assessed</span>'
-            + (f'<span class="app-flag__warning">{escape(why)}</span>' if why and warning else "")
+            + (f'<span class="app-flag__warning">{escape(why)}</span>' if why and reason else "")
         )
     words = f.flag_words[:1].upper() + f.flag_words[1:]
     tag = MEANING_TAGS[f.flag_meaning]

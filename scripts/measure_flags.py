@@ -63,7 +63,10 @@ def _alternatives(kind: str, v: np.ndarray, n: np.ndarray, c: float) -> dict[str
         var = c * 1e4 / n
         t2 = _dl_tau2(v - c, var)
         sd = np.sqrt(var + t2)
-        out["additive, raw scale"] = (int((v > c + Z998 * sd).sum()), int((v < c - Z998 * sd).sum()))
+        out["additive, raw scale"] = (
+            int((v > c + Z998 * sd).sum()),
+            int((v < c - Z998 * sd).sum()),
+        )
     else:
         var = (c / 100) * (1 - c / 100) / n * 1e4
     z = (v - c) / np.sqrt(var)

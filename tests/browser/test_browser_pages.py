@@ -26,7 +26,8 @@ def test_choose_an_authority_opens_its_profile_with_charts(page: Page, artifacts
     block = page.locator("#ind-cpp_at31_per_10k")
     for key in ("la", "sn", "region", "england"):
         assert block.locator(f"path.app-chart__line--{key}").count() >= 1
-    assert "Funnel plot" in block.inner_text()
+    assert "Against England" in block.inner_text()
+    assert "within expected range" in block.inner_text().lower()
     summary = page.locator("#table-summary")
     assert summary.locator("tbody tr").count() >= 40
     ofsted = page.locator("#ofsted")

@@ -236,3 +236,55 @@ def test_series_has_comparators(con: duckdb.DuckDBPyConnection) -> None:
     latest = rows[-1]
     assert latest["year"] == 2025
     assert all(latest[k] is not None for k in ("authority", "sn_mean", "region", "england"))
+
+
+def _synthetic_rates(con: duckdb.DuckDBPyConnection, tau2: float, seed: int) -> None:
+    """150 authorities with plan rates around 40 per 10,000, log-normal between them."""
+    import random
+
+    rng = random.Random(seed)
+    con.execute("CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_code VARCHAR)")
+    con.execute(
+        "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
+        "year INTEGER, value DOUBLE, status VARCHAR, denominator DOUBLE, method VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
+        "rank INTEGER, closeness VARCHAR, model VARCHAR)"
+    )
+    rows = [("cpp_at31_per_10k", "national", "E92000001", 2025, 40.0, None, 10**7, "p")]
+    for k in range(150):
+        code = f"{300 + k}"
+        n = rng.randint(20_000, 250_000)
+        rate = 40.0 * math.exp(rng.gauss(0, math.sqrt(tau2)))
+        expected = rate * n / 10000
+        count = max(0.0, rng.gauss(expected, math.sqrt(expected)))
+        rows.append(("cpp_at31_per_10k", "la", code, 2025, count * 10000 / n, None, n, "p"))
+        con.execute("INSERT INTO authority VALUES (?, ?, 'E12000001')", [code, f"LA {k}"])
+    con.executemany("INSERT INTO observation VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+@pytest.mark.parametrize("true_tau2", [0.0, 0.06])
+def test_log_scale_between_authority_variance_is_recovered(
+    fresh_db: duckdb.DuckDBPyConnection, true_tau2: float
+) -> None:
+    from cscwatch.core.config import Settings
+    from cscwatch.store.benchmarks import load_benchmarks
+    from cscwatch.store.warehouse import BuildContext
+
+    _synthetic_rates(fresh_db, true_tau2, seed=11)
+    load_benchmarks(fresh_db, BuildContext(Settings(), Settings().snapshot_dir))
+    (est, scale) = fresh_db.execute(
+        "SELECT DISTINCT tau2, flag_scale FROM benchmark WHERE indicator = 'cpp_at31_per_10k'"
+    ).fetchone()
+    assert scale == "log"
+    if true_tau2 == 0:
+        assert est < 0.005
+    else:
+        assert 0.5 * true_tau2 < est < 1.3 * true_tau2
+    higher, lower = fresh_db.execute(
+        "SELECT count(*) FILTER (WHERE flag = 'higher'), count(*) FILTER (WHERE flag = 'lower') "
+        "FROM benchmark"
+    ).fetchone()
+    # Symmetric on the log scale: no side is flagged wholesale, few are flagged at all.
+    assert higher + lower <= 6

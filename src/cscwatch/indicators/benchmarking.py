@@ -572,7 +572,8 @@ def benchmark(
     """Benchmark one authority on one indicator in one year.
 
     Rank 1 is the highest value (ties share the lowest rank); quartile 1 holds the
-    lowest values. City of London and the Isles of Scilly are not ranked.
+    lowest values. City of London and the Isles of Scilly are not ranked; a joint
+    workforce return is ranked once and both authorities carry its rank.
 
     Raises
     ------

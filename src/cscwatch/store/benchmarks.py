@@ -2,8 +2,10 @@
 
 Precomputed at build time in one SQL statement so that a profile, an API call or a page
 reads one indexed table instead of re-ranking every authority on every request. The
-method (ranks, quartiles, statistical neighbours, funnel limits with overdispersion) is
-documented in ``docs/methods/benchmarking.md`` and in
+method (ranks with joint returns counted once, quartiles, statistical neighbours, the
+default outlier flag against limits allowing for between-authority variation — log
+scale for rates, percentage scale for percentages — and the plain chance flag beside
+it, small-denominator marks) is documented in ``docs/methods/benchmarking.md`` and in
 :mod:`cscwatch.indicators.benchmarking`, which reads this table.
 """
 

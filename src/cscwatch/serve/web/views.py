@@ -152,10 +152,13 @@ def _map_and_table(
 
 
 def _note(v: AuthorityValue) -> str:
-    """The rank's note and the flag's warning, in words."""
-    notes = [n for n in (v.rank_note, v.outlier.flag_warning) if n]
-    if v.outlier.flag == "not_assessed":
-        notes = [n for n in notes if n != v.outlier.flag_warning]
+    """The rank's note (joint return, small denominator, not ranked) and whether the
+    flag's limits are approximate, in words (the CSV has the flag's full warning)."""
+    notes = [v.rank_note] if v.rank_note else []
+    if v.outlier.small_denominator and not v.rank_note and v.value is not None:
+        notes.append("small denominator")
+    if v.outlier.approximate:
+        notes.append("limits approximate (fewer than 10 expected events)")
     text = "; ".join(notes)
     return text[:1].upper() + text[1:]
 

@@ -183,3 +183,19 @@ def test_page_csv_downloads(api: httpx.Client) -> None:
         assert "attachment" in resp.headers["content-disposition"]
         assert len(resp.text.splitlines()) >= 2, url
     assert api.get("/authorities/352/tables/nope.csv").status_code == 400
+
+
+def test_sub_regions_are_named_in_json_and_csv(api: httpx.Client) -> None:
+    """Inner and Outer London (workforce figures) carry their names, not bare codes."""
+    params = {"indicator": "caseload", "year": "2025", "geo_level": "regional"}
+    data = api.get("/api/observations", params=params).json()["data"]
+    names = {r["geo_code"]: r["geo_name"] for r in data}
+    assert names["E13000001"] == "Inner London" and names["E13000002"] == "Outer London"
+    assert names["E12000007"] == "London" and all(names.values())
+    text = api.get("/api/observations", params={**params, "format": "csv"}).text
+    rows = {r["region_code"]: r["region_name"] for r in csv.DictReader(io.StringIO(text))}
+    assert rows["E13000001"] == "Inner London" and rows["E13000002"] == "Outer London"
+    nat = api.get(
+        "/api/observations", params={"indicator": "caseload", "geo_level": "national"}
+    ).json()["data"]
+    assert {r["geo_name"] for r in nat} == {"England"}

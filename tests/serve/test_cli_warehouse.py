@@ -122,6 +122,12 @@ def test_export_csv_and_parquet(cli, warehouse: Settings, tmp_path: Path) -> Non
         "new_la_code",
         "la_name",
     ]
+    regions = {
+        r["region_code"]: r["region_name"]
+        for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))
+        if r["geographic_level"] == "Regional"
+    }
+    assert regions["E13000001"] == "Inner London" and all(regions.values())
     pq = tmp_path / "o.parquet"
     assert cli("export", "--format", "parquet", "--out", str(pq), env=_env(warehouse))[0] == 0
 

@@ -182,3 +182,22 @@ def test_region_and_sub_region_names_everywhere(con: duckdb.DuckDBPyConnection) 
     assert not [r for r in rows if r.name.startswith("E1")]
     obs = query_observations(con, indicator="caseload", years=[2025], geo_level="regional")
     assert all(o["geo_name"] and not str(o["geo_name"]).startswith("E1") for o in obs)
+
+
+def test_methods_page_counts_are_the_warehouse_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """The table of flag counts in docs/methods/benchmarking.md is measured, not typed."""
+    import re
+
+    from cscwatch.core.config import repo_root
+
+    text = (repo_root() / "docs" / "methods" / "benchmarking.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| `(\w+)` \| (\d+) \| (\d+) / (\d+) \| (\d+) / (\d+) \|", text, flags=re.MULTILINE
+    )
+    assert len(rows) >= 8
+    for ind, n, hi, lo, chi, clo in rows:
+        f = bm.funnel(con, ind, 2025)
+        assert f is not None
+        got = (len(f.points), f.count("higher"), f.count("lower"))
+        got += (f.count("higher", chance=True), f.count("lower", chance=True))
+        assert got == tuple(int(x) for x in (n, hi, lo, chi, clo)), ind

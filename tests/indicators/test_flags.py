@@ -201,3 +201,13 @@ def test_methods_page_counts_are_the_warehouse_counts(con: duckdb.DuckDBPyConnec
         got = (len(f.points), f.count("higher"), f.count("lower"))
         got += (f.count("higher", chance=True), f.count("lower", chance=True))
         assert got == tuple(int(x) for x in (n, hi, lo, chi, clo)), ind
+
+
+def test_the_flag_says_what_it_is_relative_to() -> None:
+    f = _flag("higher", Polarity.LOW_GOOD)
+    assert f.flag_relative_to.startswith("England's value for the same year, 99.8% limits")
+    assert f.flag_year == 2025 and f.flag_centre == 30.0 and f.flag_basis == "random_effects"
+    p = _flag("higher", Polarity.LOW_GOOD, compared_year="2024, the latest published year")
+    assert "England's value for 2024, the latest published year" in p.flag_relative_to
+    r = _flag("lower", Polarity.HIGH_GOOD, kind="per_10k")
+    assert "log scale" in r.flag_relative_to and r.flag_basis == "random_effects_log"

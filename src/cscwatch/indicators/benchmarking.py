@@ -485,6 +485,11 @@ def _row_benchmark(
         chance_flag=None if chance_flag is None else str(chance_flag),
         small_denominator=bool(small_den),
         approximate=bool(approximate),
+        compared_year=(
+            f"{ref}, the latest published year"
+            if provisional and ref is not None and ref != year
+            else "the same year"
+        ),
     )
     return Benchmark(
         indicator=ind.id,

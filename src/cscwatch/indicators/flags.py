@@ -191,9 +191,12 @@ def make_flag(
     chance_flag: str | None,
     small_denominator: bool,
     approximate: bool,
+    compared_year: str = "the same year",
 ) -> OutlierFlag:
     """The flag record from a ``benchmark`` row's columns (``flag`` is NULL where the
-    figure is not assessed)."""
+    figure is not assessed). ``compared_year`` names the year of England's value in
+    ``flag_relative_to`` (a provisional figure is compared with the latest published
+    year)."""
     if flag is None or kind is None:
         if kind is None:
             why = "no denominator to set limits with (a count, or a rate published without one)"
@@ -227,7 +230,7 @@ def make_flag(
         flag_words=FLAG_WORDS[flag],
         flag_meaning=flag_meaning(flag, polarity),
         flag_basis=basis,
-        flag_relative_to=f"England's value for the same year, {_BASIS_WORDS[basis]}",
+        flag_relative_to=f"England's value for {compared_year}, {_BASIS_WORDS[basis]}",
         flag_year=year,
         flag_centre=centre,
         flag_lower=lower,

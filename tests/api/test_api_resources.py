@@ -131,7 +131,35 @@ def test_variation_and_funnel(api: httpx.Client) -> None:
     assert v["min"]["value"] <= v["q1"] <= v["median"] <= v["q3"] <= v["max"]["value"]
     f = api.get("/api/indicators/cpp_at31_per_10k/funnel", params={"year": 2025}).json()
     assert len(f["points"]) >= 140 and len(f["curve"]) > 10
-    assert {p["flag"] for p in f["points"]} <= {"above", "below", "within"}
+    assert {p["outlier"]["flag"] for p in f["points"]} <= {"higher", "lower", "within"}
+    assert f["scale"] == "log" and v["flag_counts"] is not None
+    counted = sum(p["outlier"]["flag"] == "higher" for p in f["points"])
+    assert v["flag_counts"]["higher"] == counted
+    assert [o["outlier"]["flag"] for o in v["outliers"]].count("higher") == counted
+
+
+def test_the_flag_is_one_record_in_api_cli_and_csv(api: httpx.Client) -> None:
+    """Profile, benchmark, funnel and the page CSV carry the same flag, field for field."""
+    from cscwatch.indicators.flags import FLAG_FIELDS
+
+    prof = api.get("/api/authorities/921/profile", params={"year": 2025}).json()
+    b = next(x for x in prof["benchmarks"] if x["indicator"] == "rereferrals_pct")
+    assert tuple(b["outlier"]) == FLAG_FIELDS
+    assert b["outlier"]["flag"] == "higher" and b["outlier"]["flag_meaning"] == "worse"
+    assert b["outlier"]["flag_words"] == "higher than expected"
+    assert b["outlier"]["flag_year"] == 2025 and b["outlier"]["flag_centre"] == 22.6
+    f = api.get("/api/indicators/rereferrals_pct/funnel", params={"year": 2025}).json()
+    point = next(p for p in f["points"] if p["la_code"] == "921")
+    assert point["outlier"] == b["outlier"]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(api.get("/indicators/rereferrals_pct/tables/funnel.csv?year=2025").text)
+        )
+    )
+    row = next(r for r in rows if r["la_code"] == "921")
+    assert {k: row[k] for k in ("flag", "flag_words", "flag_meaning", "chance_flag")} == {
+        k: b["outlier"][k] for k in ("flag", "flag_words", "flag_meaning", "chance_flag")
+    }
 
 
 def test_page_csv_downloads(api: httpx.Client) -> None:
@@ -155,3 +183,19 @@ def test_page_csv_downloads(api: httpx.Client) -> None:
         assert "attachment" in resp.headers["content-disposition"]
         assert len(resp.text.splitlines()) >= 2, url
     assert api.get("/authorities/352/tables/nope.csv").status_code == 400
+
+
+def test_sub_regions_are_named_in_json_and_csv(api: httpx.Client) -> None:
+    """Inner and Outer London (workforce figures) carry their names, not bare codes."""
+    params = {"indicator": "caseload", "year": "2025", "geo_level": "regional"}
+    data = api.get("/api/observations", params=params).json()["data"]
+    names = {r["geo_code"]: r["geo_name"] for r in data}
+    assert names["E13000001"] == "Inner London" and names["E13000002"] == "Outer London"
+    assert names["E12000007"] == "London" and all(names.values())
+    text = api.get("/api/observations", params={**params, "format": "csv"}).text
+    rows = {r["region_code"]: r["region_name"] for r in csv.DictReader(io.StringIO(text))}
+    assert rows["E13000001"] == "Inner London" and rows["E13000002"] == "Outer London"
+    nat = api.get(
+        "/api/observations", params={"indicator": "caseload", "geo_level": "national"}
+    ).json()["data"]
+    assert {r["geo_name"] for r in nat} == {"England"}

@@ -62,19 +62,47 @@ def test_benchmark_manchester_rereferrals(con: duckdb.DuckDBPyConnection) -> Non
     assert 1 <= (b.rank or 0) <= b.n_ranked <= 153
     assert b.quartile in (1, 2, 3, 4)
     assert b.funnel is not None and b.funnel.lower998 < b.funnel.lower95 < 22.6 < b.funnel.upper95
-    assert b.funnel_flag in ("above", "below", "within")
+    assert b.outlier.flag in ("higher", "lower", "within")
+    assert b.outlier.flag_year == 2025 and b.outlier.flag_centre == pytest.approx(22.6)
+    assert b.funnel.lower998_od == pytest.approx(b.outlier.flag_lower)
     assert b.trend.years[-1] == 2025
 
 
-def test_funnel_flag_matches_limits(con: duckdb.DuckDBPyConnection) -> None:
+def test_flags_match_their_limits_percent(con: duckdb.DuckDBPyConnection) -> None:
     f = bm.funnel(con, "rereferrals_pct", 2024)
-    assert f is not None and f.tau2 > 0
+    assert f is not None and f.tau2 > 0 and f.scale == "identity"
     for p in f.points:
         var = (f.centre / 100) * (1 - f.centre / 100) / p.denominator * 100**2
         outside = abs(p.value - f.centre) > bm.Z998 * math.sqrt(var)
-        assert (p.flag != "within") == outside
-    # Overdispersion-adjusted limits are wider: fewer authorities flagged.
-    assert sum(p.flag_od != "within" for p in f.points) <= sum(p.flag != "within" for p in f.points)
+        assert (p.outlier.chance_flag != "within") == outside
+        od = abs(p.value - f.centre) > bm.Z998 * math.sqrt(var + f.tau2)
+        assert (p.outlier.flag != "within") == od
+        if od:
+            assert p.outlier.flag == ("higher" if p.value > f.centre else "lower")
+    # Limits allowing for variation between authorities are wider: fewer flagged.
+    assert f.count("higher") + f.count("lower") < f.count("higher", chance=True) + f.count(
+        "lower", chance=True
+    )
+
+
+def test_flags_match_their_limits_rates_on_the_log_scale(con: duckdb.DuckDBPyConnection) -> None:
+    f = bm.funnel(con, "cpp_at31_per_10k", 2025)
+    assert f is not None and f.scale == "log" and 0 < f.tau2 < 1
+    for p in f.points:
+        expected = f.centre * p.denominator / 10000
+        half = bm.Z998 * math.sqrt(1 / expected + f.tau2)
+        lo, hi = f.centre * math.exp(-half), f.centre * math.exp(half)
+        assert p.outlier.flag_lower == pytest.approx(lo) and p.outlier.flag_upper == pytest.approx(
+            hi
+        )
+        want = "higher" if p.value > hi else "lower" if p.value < lo else "within"
+        assert p.outlier.flag == want
+        chance = bm.Z998 * math.sqrt(f.centre * 10000 / p.denominator)
+        assert (p.outlier.chance_flag != "within") == (abs(p.value - f.centre) > chance)
+    # the curve drawn on the page is the same arithmetic
+    c = f.curve[len(f.curve) // 2]
+    half = bm.Z998 * math.sqrt(10000 / (f.centre * c.denominator) + f.tau2)
+    assert c.upper998_od == pytest.approx(f.centre * math.exp(half))
 
 
 def _synthetic_warehouse(con: duckdb.DuckDBPyConnection, tau2: float, seed: int) -> None:
@@ -120,7 +148,7 @@ def test_overdispersion_is_recovered(fresh_db: duckdb.DuckDBPyConnection, true_t
         # Winsorising at the 10th/90th percentiles shrinks the estimate somewhat.
         assert 0.5 * true_tau2 < est < 1.3 * true_tau2
     flagged = fresh_db.execute(
-        "SELECT count(*) FILTER (WHERE funnel_flag_od <> 'within') FROM benchmark"
+        "SELECT count(*) FILTER (WHERE flag <> 'within') FROM benchmark"
     ).fetchone()[0]
     assert flagged <= 10
 
@@ -149,7 +177,12 @@ def test_limits_normal_approximation_poisson() -> None:
     sd = math.sqrt(40.0 * 10000 / 50000)
     assert lim.upper95 == pytest.approx(40 + 1.959964 * sd, rel=1e-6)
     assert lim.lower998 == pytest.approx(40 - 3.090232 * sd, rel=1e-6)
-    assert lim.lower998_od == lim.lower998
+    # without between-authority variance the default limits are the chance limits on
+    # the log scale: asymmetric about England, close to the normal ones for 200 events
+    assert lim.lower998_od is not None and lim.upper998_od is not None
+    assert lim.lower998_od == pytest.approx(40 * math.exp(-3.090232 / math.sqrt(200)), rel=1e-6)
+    assert lim.upper998_od - 40 > 40 - lim.lower998_od
+    assert lim.lower998_od == pytest.approx(lim.lower998, rel=0.05)
 
 
 def test_rank_ties_share_the_lowest_rank(con: duckdb.DuckDBPyConnection) -> None:
@@ -203,3 +236,55 @@ def test_series_has_comparators(con: duckdb.DuckDBPyConnection) -> None:
     latest = rows[-1]
     assert latest["year"] == 2025
     assert all(latest[k] is not None for k in ("authority", "sn_mean", "region", "england"))
+
+
+def _synthetic_rates(con: duckdb.DuckDBPyConnection, tau2: float, seed: int) -> None:
+    """150 authorities with plan rates around 40 per 10,000, log-normal between them."""
+    import random
+
+    rng = random.Random(seed)
+    con.execute("CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_code VARCHAR)")
+    con.execute(
+        "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
+        "year INTEGER, value DOUBLE, status VARCHAR, denominator DOUBLE, method VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
+        "rank INTEGER, closeness VARCHAR, model VARCHAR)"
+    )
+    rows = [("cpp_at31_per_10k", "national", "E92000001", 2025, 40.0, None, 10**7, "p")]
+    for k in range(150):
+        code = f"{300 + k}"
+        n = rng.randint(20_000, 250_000)
+        rate = 40.0 * math.exp(rng.gauss(0, math.sqrt(tau2)))
+        expected = rate * n / 10000
+        count = max(0.0, rng.gauss(expected, math.sqrt(expected)))
+        rows.append(("cpp_at31_per_10k", "la", code, 2025, count * 10000 / n, None, n, "p"))
+        con.execute("INSERT INTO authority VALUES (?, ?, 'E12000001')", [code, f"LA {k}"])
+    con.executemany("INSERT INTO observation VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+@pytest.mark.parametrize("true_tau2", [0.0, 0.06])
+def test_log_scale_between_authority_variance_is_recovered(
+    fresh_db: duckdb.DuckDBPyConnection, true_tau2: float
+) -> None:
+    from cscwatch.core.config import Settings
+    from cscwatch.store.benchmarks import load_benchmarks
+    from cscwatch.store.warehouse import BuildContext
+
+    _synthetic_rates(fresh_db, true_tau2, seed=11)
+    load_benchmarks(fresh_db, BuildContext(Settings(), Settings().snapshot_dir))
+    (est, scale) = fresh_db.execute(
+        "SELECT DISTINCT tau2, flag_scale FROM benchmark WHERE indicator = 'cpp_at31_per_10k'"
+    ).fetchone()
+    assert scale == "log"
+    if true_tau2 == 0:
+        assert est < 0.005
+    else:
+        assert 0.5 * true_tau2 < est < 1.3 * true_tau2
+    higher, lower = fresh_db.execute(
+        "SELECT count(*) FILTER (WHERE flag = 'higher'), count(*) FILTER (WHERE flag = 'lower') "
+        "FROM benchmark"
+    ).fetchone()
+    # Symmetric on the log scale: no side is flagged wholesale, few are flagged at all.
+    assert higher + lower <= 6

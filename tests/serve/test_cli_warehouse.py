@@ -47,7 +47,9 @@ def test_profile_table_json_csv(cli, warehouse: Settings) -> None:
     assert all(b["year"] == 2024 for b in d["benchmarks"])
     code, out, _ = cli("profile", "Leeds", "--format", "csv", env=_env(warehouse))
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and {"indicator", "value", "england", "funnel_flag"} <= set(rows[0])
+    assert rows and {"indicator", "value", "england", "flag", "flag_words", "chance_flag"} <= set(
+        rows[0]
+    )
 
 
 def test_show_england_and_indicator(cli, warehouse: Settings) -> None:
@@ -120,6 +122,12 @@ def test_export_csv_and_parquet(cli, warehouse: Settings, tmp_path: Path) -> Non
         "new_la_code",
         "la_name",
     ]
+    regions = {
+        r["region_code"]: r["region_name"]
+        for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))
+        if r["geographic_level"] == "Regional"
+    }
+    assert regions["E13000001"] == "Inner London" and all(regions.values())
     pq = tmp_path / "o.parquet"
     assert cli("export", "--format", "parquet", "--out", str(pq), env=_env(warehouse))[0] == 0
 
@@ -149,3 +157,41 @@ def test_build_command_subprocess(tmp_path: Path) -> None:
 def test_export_to_an_unwritable_place_is_one_line(cli, warehouse: Settings) -> None:
     code, _, err = cli("export", "--out", "/proc/nowhere/o.csv", env=_env(warehouse))
     assert code == 2 and "cannot write" in err and "Traceback" not in err
+
+
+def test_show_profile_variation_carry_the_same_flag(cli, warehouse: Settings) -> None:
+    from cscwatch.indicators.flags import FLAG_FIELDS
+
+    env = _env(warehouse)
+    code, out, _ = cli("show", "rereferrals_pct", "--year", "2025", "-f", "json", env=env)
+    assert code == 0
+    rows = {r["geo_code"]: r for r in json.loads(out)["rows"]}
+    shown = rows["921"]["outlier"]
+    assert tuple(shown) == FLAG_FIELDS and shown["flag_words"] == "higher than expected"
+    assert shown["flag_meaning"] == "worse"
+    code, out, _ = cli("profile", "921", "--year", "2025", "-f", "json", env=env)
+    prof = next(b for b in json.loads(out)["benchmarks"] if b["indicator"] == "rereferrals_pct")
+    assert prof["outlier"] == shown
+    code, out, _ = cli("variation", "rereferrals_pct", "--year", "2025", "-f", "json", env=env)
+    var = json.loads(out)
+    assert next(o for o in var["outliers"] if o["la_code"] == "921")["outlier"] == shown
+    assert var["flag_counts"]["higher"] + var["flag_counts"]["lower"] < 10
+    code, out, _ = cli("show", "rereferrals_pct", "--year", "2025", "-f", "csv", env=env)
+    flat = next(r for r in csv.DictReader(io.StringIO(out)) if r["geo_code"] == "921")
+    assert flat["flag"] == "higher" and flat["flag_words"] == "higher than expected"
+    code, out, _ = cli("show", "rereferrals_pct", "--year", "2025", env=env)
+    assert "higher than expected (worse)" in out and "within expected range" in out
+
+
+def test_show_names_sub_regions_and_joint_returns(cli, warehouse: Settings) -> None:
+    code, out, _ = cli("show", "caseload", "--year", "2025", "-f", "json", env=_env(warehouse))
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    names = {r["geo_code"]: r["name"] for r in rows}
+    assert names["E13000001"] == "Inner London" and names["E13000002"] == "Outer London"
+    north = next(r for r in rows if r["geo_code"] == "940")
+    west = next(r for r in rows if r["geo_code"] == "941")
+    assert north["rank"] == west["rank"]
+    assert "joint return with West Northamptonshire" in north["rank_note"]
+    code, out, _ = cli("profile", "314", "--year", "2025", env=_env(warehouse))
+    assert "J = joint workforce return with Richmond upon Thames" in " ".join(out.split())

@@ -9,10 +9,31 @@ import duckdb
 
 from cscwatch.core.errors import UnknownAuthorityError
 
-__all__ = ["SMALL_AUTHORITIES", "Authority", "list_authorities", "resolve_authority"]
+__all__ = [
+    "REGION_NAMES_SQL",
+    "SMALL_AUTHORITIES",
+    "SUB_REGIONS",
+    "Authority",
+    "geography_names",
+    "list_authorities",
+    "resolve_authority",
+]
 
 #: Excluded from rankings and variation by default: too few children for stable rates.
 SMALL_AUTHORITIES: frozenset[str] = frozenset({"201", "420"})  # City of London, Isles of Scilly
+
+#: Sub-regions the publisher reports beside the nine regions (the workforce census gives
+#: Inner and Outer London); their authorities belong to the London region (E12000007).
+SUB_REGIONS: dict[str, str] = {"E13000001": "Inner London", "E13000002": "Outer London"}
+
+#: A derived table ``(region_code, region_name)`` naming every region and sub-region
+#: (to join on a regional observation's ``geo_code``).
+REGION_NAMES_SQL = (
+    "(SELECT DISTINCT region_code, region_name FROM authority WHERE region_code IS NOT NULL "
+    "UNION ALL SELECT * FROM (VALUES "
+    + ", ".join(f"('{c}', '{n}')" for c, n in SUB_REGIONS.items())
+    + ") AS sub(region_code, region_name))"
+)
 
 _COLUMNS = (
     "la_code, gss_code, name, region_code, region_name, la_type, first_year, last_year, is_current"
@@ -64,6 +85,16 @@ def list_authorities(
         f"SELECT {_COLUMNS} FROM authority {where} ORDER BY name, la_code"
     ).fetchall()
     return [_from_row(r) for r in rows]
+
+
+def geography_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Name of every place an observation can be of: England, each region and
+    sub-region (by GSS code) and each authority (by LA number)."""
+    rows = con.execute(
+        f"SELECT region_code, region_name FROM {REGION_NAMES_SQL} "
+        "UNION ALL SELECT la_code, name FROM authority"
+    ).fetchall()
+    return {"E92000001": "England", **{str(c): str(n) for c, n in rows}}
 
 
 def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:

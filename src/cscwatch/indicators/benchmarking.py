@@ -1,20 +1,21 @@
 """Benchmarking an authority against England, its region and statistical neighbours.
 
-Funnel-plot control limits (see ``docs/methods/benchmarking.md``) use the normal
-approximation around England's value with the authority's own denominator:
+Every figure with a count denominator is flagged against England's value of the same
+year (see ``docs/methods/benchmarking.md`` and :mod:`cscwatch.indicators.flags`):
 
-* proportions (percent with a denominator count ``n``):
-  ``p0 ± z · sqrt(p0 (1 − p0) / n)``;
-* rates per 10,000 (Poisson count over a population ``n``):
-  ``r0 ± z · sqrt(r0 · 10000 / n)``;
+* **default limits** allow for the variation between authorities (Spiegelhalter 2005,
+  additive random effects with a DerSimonian–Laird ``τ²`` from z-scores winsorised at
+  the 10th and 90th percentiles). Rates per 10,000 are modelled on the log scale
+  (``r0 · exp(± z · sqrt(1/E + τ²))`` with ``E = r0 · n / 10000`` the expected count),
+  percentages on their own scale (``p0 ± z · sqrt(p0 (1 − p0) / n + τ²)``);
+* **chance limits** are the plain normal approximation to the binomial or Poisson:
+  ``p0 ± z · sqrt(p0 (1 − p0) / n)`` and ``r0 ± z · sqrt(r0 · 10000 / n)``;
 
-with ``z = 1.96`` (95%) and ``z = 3.09`` (99.8%). Authorities differ by far more than
-sampling alone explains, so an overdispersion-adjusted pair of limits is reported
-beside the standard ones: an additive between-authority variance ``τ²`` estimated by
-the DerSimonian–Laird method from z-scores winsorised at the 10th and 90th percentiles
-(Spiegelhalter 2005). An authority is flagged ``above``/``below`` when outside the
-99.8% limits, ``within`` otherwise; ``approximate`` is set where the expected count is
-under 10 and the normal approximation is poor.
+with ``z = 1.96`` (95%) and ``z = 3.09`` (99.8%). The flag (``higher``, ``lower``,
+``within``) uses the 99.8% limits; ``approximate`` is set where the expected count is
+under 10, ``small_denominator`` where a percentage has fewer than 30 children behind
+it or the authority is City of London or the Isles of Scilly. A joint return (two
+authorities, one workforce return) is ranked once and names its partner.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 import duckdb
 
 from cscwatch.core.errors import UnknownYearError
-from cscwatch.indicators.authorities import SMALL_AUTHORITIES, Authority, resolve_authority
+from cscwatch.indicators.authorities import Authority, resolve_authority
 from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
+from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
     "Benchmark",
@@ -40,6 +42,7 @@ __all__ = [
     "benchmark",
     "funnel",
     "profile",
+    "rank_note",
     "series",
     "variation",
 ]
@@ -47,12 +50,16 @@ __all__ = [
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
 ENGLAND = "E92000001"
-_SMALL_SQL = ", ".join(f"'{c}'" for c in sorted(SMALL_AUTHORITIES))
 
 
 @dataclass(frozen=True)
 class FunnelLimits:
-    """Control limits around England's value for one denominator."""
+    """Control limits around England's value for one denominator.
+
+    ``lower95``…``upper998`` are the chance limits (sampling variation alone);
+    ``lower95_od``…``upper998_od`` the default limits, which allow for the variation
+    between authorities.
+    """
 
     denominator: float
     centre: float
@@ -62,6 +69,8 @@ class FunnelLimits:
     upper998: float
     lower998_od: float | None = None
     upper998_od: float | None = None
+    lower95_od: float | None = None
+    upper95_od: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,11 @@ class Benchmark:
 
     ``provisional`` marks a value from the authority's own return (not published);
     it is compared with the published figures of ``reference_year`` (its own year, or
-    the latest published year before it).
+    the latest published year before it). ``outlier`` is the flag against England
+    (:class:`~cscwatch.indicators.flags.OutlierFlag`, the same record in every output).
+    ``joint_with`` lists the LA numbers of the authorities whose workforce return this
+    figure shares (a joint return, ranked once as one service); ``rank_note`` says in
+    words why a rank needs care (joint return, small denominator) or is absent.
     """
 
     indicator: str
@@ -105,12 +118,13 @@ class Benchmark:
     quartile_label: str | None
     trend: Trend
     funnel: FunnelLimits | None
-    funnel_flag: str | None
-    funnel_flag_od: str | None
-    approximate: bool = False
+    outlier: OutlierFlag
     method: str | None = None
     provisional: bool = False
     reference_year: int | None = None
+    joint_with: tuple[str, ...] = ()
+    joint_names: tuple[str, ...] = ()
+    rank_note: str | None = None
 
     @property
     def period_label(self) -> str:
@@ -145,7 +159,13 @@ class Profile:
 
 @dataclass(frozen=True)
 class Variation:
-    """Spread of one indicator across authorities in one year."""
+    """Spread of one indicator across authorities in one year.
+
+    A joint return counts once (named "A / B"). ``flag_counts`` and
+    ``chance_flag_counts`` count the authorities on the funnel plot by flag (default
+    and chance limits; ``None`` where the indicator has no count denominator) and
+    ``outliers`` lists those flagged by the default limits.
+    """
 
     indicator: str
     year: int
@@ -161,6 +181,9 @@ class Variation:
     england: float | None
     include_small: bool
     ratio_max_min: float | None
+    flag_counts: dict[str, int] | None = None
+    chance_flag_counts: dict[str, int] | None = None
+    outliers: tuple[FunnelPoint, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """The documented JSON shape of ``cscwatch variation``."""
@@ -178,31 +201,54 @@ class Variation:
             "n": self.n,
             "include_small": self.include_small,
             "ratio_max_min": self.ratio_max_min,
+            "flag_counts": self.flag_counts,
+            "chance_flag_counts": self.chance_flag_counts,
+            "outliers": [
+                {
+                    "la_code": p.la_code,
+                    "authority": p.name,
+                    "value": p.value,
+                    "denominator": p.denominator,
+                    "outlier": p.outlier.to_dict(),
+                }
+                for p in self.outliers
+            ],
         }
 
 
 @dataclass(frozen=True)
 class FunnelPoint:
-    """One authority on a funnel plot."""
+    """One authority on a funnel plot, with its flag."""
 
     la_code: str
     name: str
     value: float
     denominator: float
-    flag: str
-    flag_od: str | None
+    outlier: OutlierFlag
 
 
 @dataclass(frozen=True)
 class FunnelPlot:
-    """All authorities for one indicator and year, with limit curves."""
+    """All authorities for one indicator and year, with limit curves.
+
+    ``scale`` is the scale of the default model (``log`` for rates per 10,000,
+    ``identity`` for percentages) on which ``tau2`` is measured. City of London and
+    the Isles of Scilly are left off the plot (their tiny denominators).
+    """
 
     indicator: str
     year: int
     centre: float
     tau2: float
+    scale: str
     points: tuple[FunnelPoint, ...]
     curve: tuple[FunnelLimits, ...]
+
+    def count(self, flag: str, *, chance: bool = False) -> int:
+        """How many authorities have this flag (default limits, or ``chance``)."""
+        return sum(
+            (p.outlier.chance_flag if chance else p.outlier.flag) == flag for p in self.points
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -211,7 +257,7 @@ class FunnelPlot:
 
 
 def _variance(kind: str, centre: float, n: float) -> float | None:
-    """Sampling variance at the centre for denominator ``n``."""
+    """Sampling variance at the centre for denominator ``n`` (the figure's scale)."""
     if n <= 0:
         return None
     if kind == "percent":
@@ -221,11 +267,31 @@ def _variance(kind: str, centre: float, n: float) -> float | None:
 
 
 def _limits(kind: str, centre: float, n: float, tau2: float) -> FunnelLimits | None:
+    """Chance and default limits at denominator ``n`` (the build's SQL, in Python)."""
     var = _variance(kind, centre, n)
     if var is None:
         return None
-    sd, od = math.sqrt(var), math.sqrt(var + tau2)
+    sd = math.sqrt(var)
     cap = 100.0 if kind == "percent" else math.inf
+    if kind == "percent":
+        od = math.sqrt(var + tau2)
+
+        def lo(z: float) -> float:
+            return max(0.0, centre - z * od)
+
+        def hi(z: float) -> float:
+            return min(cap, centre + z * od)
+    else:
+        # log scale: the sampling variance of log(rate) is 1 / expected count
+        expected = centre * n / 10000.0
+        od = math.sqrt(1.0 / expected + tau2) if expected > 0 else math.inf
+
+        def lo(z: float) -> float:
+            return centre * math.exp(-z * od)
+
+        def hi(z: float) -> float:
+            return centre * math.exp(z * od)
+
     return FunnelLimits(
         denominator=n,
         centre=centre,
@@ -233,8 +299,10 @@ def _limits(kind: str, centre: float, n: float, tau2: float) -> FunnelLimits | N
         upper95=min(cap, centre + Z95 * sd),
         lower998=max(0.0, centre - Z998 * sd),
         upper998=min(cap, centre + Z998 * sd),
-        lower998_od=max(0.0, centre - Z998 * od),
-        upper998_od=min(cap, centre + Z998 * od),
+        lower998_od=lo(Z998),
+        upper998_od=hi(Z998),
+        lower95_od=lo(Z95),
+        upper95_od=hi(Z95),
     )
 
 
@@ -309,9 +377,163 @@ def _trend(ind: Indicator, values: dict[int, float | None], year: int) -> Trend:
 _BENCH_COLUMNS = (
     "indicator, year, value, status, method, denominator, england, region, sn_mean, "
     "sn_median, sn_n, rank, n_ranked, quartile, funnel_kind, funnel_centre, lower95, "
-    "upper95, lower998, upper998, lower998_od, upper998_od, funnel_flag, funnel_flag_od, "
-    "approximate, provisional, reference_year"
+    "upper95, lower998, upper998, lower998_od, upper998_od, lower95_od, upper95_od, flag, "
+    "chance_flag, approximate, small_denominator, small, joint_with, provisional, "
+    "reference_year"
 )
+
+
+def _names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = con.execute(
+        "SELECT la_code, name FROM authority WHERE la_code IN (SELECT unnest(?))", [sorted(codes)]
+    ).fetchall()
+    return {str(c): str(n) for c, n in rows}
+
+
+def rank_note(
+    *,
+    rank: int | None,
+    value: float | None,
+    small_authority: bool,
+    small_denominator: bool,
+    denominator: float | None,
+    joint_names: tuple[str, ...],
+) -> str | None:
+    """Why a rank needs care, or why there is none, in words (``None``: nothing to say)."""
+    notes = []
+    if joint_names:
+        notes.append(
+            f"joint return with {' and '.join(joint_names)}: one figure for both, ranked once"
+        )
+    if small_authority and value is not None:
+        notes.append("not ranked: too few children for a stable figure")
+    elif small_denominator and rank is not None:
+        den = "" if denominator is None else f" ({denominator:,.0f})"
+        notes.append(f"small denominator{den}: the rank is unreliable")
+    return "; ".join(notes) or None
+
+
+def _row_benchmark(
+    ind: Indicator,
+    auth: Authority,
+    r: tuple[object, ...],
+    trend: Trend,
+    names: dict[str, str],
+) -> Benchmark:
+    (
+        _,
+        y,
+        value,
+        status,
+        method,
+        den,
+        england,
+        region,
+        sn_mean,
+        sn_median,
+        sn_n,
+        rank,
+        n_ranked,
+        quartile,
+        kind,
+        centre,
+        lo95,
+        hi95,
+        lo998,
+        hi998,
+        lo_od,
+        hi_od,
+        lo95_od,
+        hi95_od,
+        flag,
+        chance_flag,
+        approximate,
+        small_den,
+        small,
+        joint_with,
+        provisional,
+        reference_year,
+    ) = r
+    year = int(str(y))
+    limits = None
+    if kind is not None and centre is not None and den and lo95 is not None:
+        limits = FunnelLimits(
+            float(str(den)),
+            float(str(centre)),
+            float(str(lo95)),
+            float(str(hi95)),
+            float(str(lo998)),
+            float(str(hi998)),
+            _f(lo_od),
+            _f(hi_od),
+            _f(lo95_od),
+            _f(hi95_od),
+        )
+    q = None if quartile is None else int(str(quartile))
+    ref = None if reference_year is None else int(str(reference_year))
+    partners = tuple(str(joint_with).split(",")) if joint_with else ()
+    joint_names = tuple(names.get(c, c) for c in partners)
+    rk = None if rank is None else int(str(rank))
+    outlier = make_flag(
+        kind=None if kind is None else str(kind),
+        polarity=ind.polarity,
+        year=ref if ref is not None else year,
+        value=_f(value),
+        centre=_f(centre),
+        denominator=_f(den),
+        lower=_f(lo_od),
+        upper=_f(hi_od),
+        flag=None if flag is None else str(flag),
+        chance_lower=_f(lo998),
+        chance_upper=_f(hi998),
+        chance_flag=None if chance_flag is None else str(chance_flag),
+        small_denominator=bool(small_den),
+        approximate=bool(approximate),
+        compared_year=(
+            f"{ind.year_label(ref)}, the latest published year"
+            if provisional and ref is not None and ref != year
+            else ind.year_label(year)
+        ),
+    )
+    return Benchmark(
+        indicator=ind.id,
+        title=ind.title,
+        unit=ind.unit.value,
+        polarity=ind.polarity.value,
+        la_code=auth.la_code,
+        authority=auth.name,
+        year=year,
+        value=_f(value),
+        status=None if status is None else str(status),
+        england=_f(england),
+        region=_f(region),
+        region_name=auth.region_name,
+        sn_mean=_f(sn_mean),
+        sn_median=_f(sn_median),
+        sn_n=int(str(sn_n)),
+        rank=rk,
+        n_ranked=0 if n_ranked is None else int(str(n_ranked)),
+        quartile=q,
+        quartile_label=None if q is None else _quartile_label(q, ind.polarity.value),
+        trend=trend,
+        funnel=limits,
+        outlier=outlier,
+        method=None if method is None else str(method),
+        provisional=bool(provisional),
+        reference_year=ref,
+        joint_with=partners,
+        joint_names=joint_names,
+        rank_note=rank_note(
+            rank=rk,
+            value=_f(value),
+            small_authority=bool(small),
+            small_denominator=bool(small_den),
+            denominator=_f(den),
+            joint_names=joint_names,
+        ),
+    )
 
 
 def _benchmarks(
@@ -328,8 +550,12 @@ def _benchmarks(
         [auth.la_code, ids],
     ).fetchall()
     by: dict[str, dict[int, tuple[object, ...]]] = {}
+    partners: set[str] = set()
     for r in rows:
         by.setdefault(str(r[0]), {})[int(str(r[1]))] = r
+        if r[29]:
+            partners.update(str(r[29]).split(","))
+    names = _names(con, partners)
     out: list[Benchmark] = []
     for ind in indicators:
         years = by.get(ind.id)
@@ -342,80 +568,8 @@ def _benchmarks(
         else:
             with_value = [yy for yy, r in years.items() if r[2] is not None]
             y = max(with_value) if with_value else max(years)
-        r = years[y]
-        (
-            _,
-            _,
-            value,
-            status,
-            method,
-            den,
-            england,
-            region,
-            sn_mean,
-            sn_median,
-            sn_n,
-            rank,
-            n_ranked,
-            quartile,
-            kind,
-            centre,
-            lo95,
-            hi95,
-            lo998,
-            hi998,
-            lo_od,
-            hi_od,
-            flag,
-            flag_od,
-            approximate,
-            provisional,
-            reference_year,
-        ) = r
-        limits = None
-        if kind is not None and centre is not None and den:
-            limits = FunnelLimits(
-                float(str(den)),
-                float(str(centre)),
-                float(str(lo95)),
-                float(str(hi95)),
-                float(str(lo998)),
-                float(str(hi998)),
-                None if lo_od is None else float(str(lo_od)),
-                None if hi_od is None else float(str(hi_od)),
-            )
-        q = None if quartile is None else int(str(quartile))
-        out.append(
-            Benchmark(
-                indicator=ind.id,
-                title=ind.title,
-                unit=ind.unit.value,
-                polarity=ind.polarity.value,
-                la_code=auth.la_code,
-                authority=auth.name,
-                year=y,
-                value=_f(value),
-                status=None if status is None else str(status),
-                england=_f(england),
-                region=_f(region),
-                region_name=auth.region_name,
-                sn_mean=_f(sn_mean),
-                sn_median=_f(sn_median),
-                sn_n=int(str(sn_n)),
-                rank=None if rank is None else int(str(rank)),
-                n_ranked=0 if n_ranked is None else int(str(n_ranked)),
-                quartile=q,
-                quartile_label=None if q is None else _quartile_label(q, ind.polarity.value),
-                trend=_trend(ind, {yy: _f(rr[2]) for yy, rr in years.items()}, y),
-                funnel=limits,
-                funnel_flag=None if flag is None else str(flag),
-                funnel_flag_od=None if flag_od is None else str(flag_od),
-                approximate=bool(approximate),
-                method=None if method is None else str(method),
-                provisional=bool(provisional),
-                reference_year=None if reference_year is None else int(str(reference_year)),
-            )
-        )
+        trend = _trend(ind, {yy: _f(rr[2]) for yy, rr in years.items()}, y)
+        out.append(_row_benchmark(ind, auth, years[y], trend, names))
     return out
 
 
@@ -429,7 +583,8 @@ def benchmark(
     """Benchmark one authority on one indicator in one year.
 
     Rank 1 is the highest value (ties share the lowest rank); quartile 1 holds the
-    lowest values. City of London and the Isles of Scilly are not ranked.
+    lowest values. City of London and the Isles of Scilly are not ranked; a joint
+    workforce return is ranked once and both authorities carry its rank.
 
     Raises
     ------
@@ -473,14 +628,23 @@ def variation(
     """
     ind = get_indicator(indicator_id)
     _check_year(con, ind, year)
+    # One row per service: a joint return once, under both names.
     row = con.execute(
-        f"""
-        SELECT count(*), min(o.value), arg_min(a.name, o.value ORDER BY o.value, a.name),
-               max(o.value), arg_max(a.name, o.value ORDER BY o.value, a.name),
-               median(o.value), quantile_cont(o.value, 0.25), quantile_cont(o.value, 0.75)
-        FROM observation o JOIN authority a ON a.la_code = o.geo_code
-        WHERE o.indicator = ? AND o.year = ? AND o.geo_level = 'la' AND o.value IS NOT NULL
-          AND NOT o.provisional AND (o.geo_code NOT IN ({_SMALL_SQL}) OR ?)
+        """
+        WITH v AS (
+            SELECT b.value, a.name || coalesce(' / ' || (
+                       SELECT string_agg(p.name, ' / ' ORDER BY p.la_code) FROM authority p
+                       WHERE list_contains(string_split(b.joint_with, ','), p.la_code)), '')
+                   AS name
+            FROM benchmark b JOIN authority a ON a.la_code = b.la_code
+            WHERE b.indicator = ? AND b.year = ? AND b.value IS NOT NULL AND NOT b.provisional
+              AND (NOT b.small OR ?)
+              AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
+        )
+        SELECT count(*), min(value), arg_min(name, value ORDER BY value, name),
+               max(value), arg_max(name, value ORDER BY value, name),
+               median(value), quantile_cont(value, 0.25), quantile_cont(value, 0.75)
+        FROM v
         """,
         [ind.id, year, include_small],
     ).fetchone()
@@ -491,6 +655,19 @@ def variation(
     assert row is not None
     n, vmin, amin, vmax, amax, med, q1, q3 = row
     ratio = float(vmax) / float(vmin) if vmin and vmax is not None and vmin > 0 else None
+    fp = funnel(con, ind.id, year, points=2)
+    counts = chance = None
+    outliers: tuple[FunnelPoint, ...] = ()
+    if fp is not None:
+        words = ("higher", "lower", "within")
+        counts = {w: fp.count(w) for w in words}
+        chance = {w: fp.count(w, chance=True) for w in words}
+        outliers = tuple(
+            sorted(
+                (p for p in fp.points if p.outlier.flag in ("higher", "lower")),
+                key=lambda p: (p.outlier.flag, -p.value, p.name),
+            )
+        )
     return Variation(
         indicator=ind.id,
         year=year,
@@ -506,13 +683,17 @@ def variation(
         england=None if eng is None else eng[0],
         include_small=include_small,
         ratio_max_min=ratio,
+        flag_counts=counts,
+        chance_flag_counts=chance,
+        outliers=outliers,
     )
 
 
 def funnel(
     con: duckdb.DuckDBPyConnection, indicator_id: str, year: int, *, points: int = 60
 ) -> FunnelPlot | None:
-    """Funnel plot for one indicator and year: every authority and the limit curves.
+    """Funnel plot for one indicator and year: every authority, its flag, and the limit
+    curves (chance and default).
 
     Returns ``None`` for indicators without a count denominator (published rates and
     scores), where funnel limits do not apply.
@@ -520,11 +701,13 @@ def funnel(
     ind = get_indicator(indicator_id)
     _check_year(con, ind, year)
     rows = con.execute(
-        """SELECT b.la_code, a.name, b.value, b.denominator, b.funnel_flag, b.funnel_flag_od,
-                  b.funnel_kind, b.funnel_centre, b.tau2
+        """SELECT b.la_code, a.name, b.value, b.denominator, b.flag, b.chance_flag,
+                  b.funnel_kind, b.funnel_centre, b.tau2, b.flag_scale, b.lower998_od,
+                  b.upper998_od, b.lower998, b.upper998, b.small_denominator, b.approximate
            FROM benchmark b JOIN authority a USING (la_code)
            WHERE b.indicator = ? AND b.year = ? AND b.funnel_kind IS NOT NULL
-             AND b.value IS NOT NULL AND NOT b.small
+             AND b.value IS NOT NULL AND NOT b.small AND NOT b.provisional
+             AND b.lower95 IS NOT NULL
            ORDER BY b.la_code""",
         [ind.id, year],
     ).fetchall()
@@ -537,8 +720,23 @@ def funnel(
             str(r[1]),
             float(r[2]),
             float(r[3]),
-            str(r[4]),
-            None if r[5] is None else str(r[5]),
+            make_flag(
+                kind=kind,
+                polarity=ind.polarity,
+                year=year,
+                value=float(r[2]),
+                centre=centre,
+                denominator=float(r[3]),
+                lower=_f(r[10]),
+                upper=_f(r[11]),
+                flag=None if r[4] is None else str(r[4]),
+                chance_lower=_f(r[12]),
+                chance_upper=_f(r[13]),
+                chance_flag=None if r[5] is None else str(r[5]),
+                small_denominator=bool(r[14]),
+                approximate=bool(r[15]),
+                compared_year=ind.year_label(year),
+            ),
         )
         for r in rows
     )
@@ -550,7 +748,7 @@ def funnel(
         lim = _limits(kind, centre, n, tau2)
         if lim is not None:
             curve.append(lim)
-    return FunnelPlot(ind.id, year, centre, tau2, pts, tuple(curve))
+    return FunnelPlot(ind.id, year, centre, tau2, str(rows[0][9]), pts, tuple(curve))
 
 
 def series(

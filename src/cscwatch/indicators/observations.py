@@ -10,7 +10,9 @@ import duckdb
 
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.core.types import PeriodKind
+from cscwatch.indicators.authorities import REGION_NAMES_SQL
 from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
+from cscwatch.indicators.flags import OutlierFlag
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -67,7 +69,12 @@ class HeadlineRow:
 
 @dataclass(frozen=True)
 class IndicatorRow:
-    """One geography's value of one indicator in one year."""
+    """One geography's value of one indicator in one year.
+
+    Authorities carry their ``outlier`` flag against England and a ``rank_note``
+    (joint return ranked once, small denominator, too small to rank); regions and
+    England carry neither.
+    """
 
     geo_level: str
     geo_code: str
@@ -77,6 +84,8 @@ class IndicatorRow:
     status: str | None
     rank: int | None
     provisional: bool = False
+    outlier: OutlierFlag | None = None
+    rank_note: str | None = None
 
 
 def england_headline(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[HeadlineRow]:
@@ -122,27 +131,25 @@ def indicator_table(
 ) -> list[IndicatorRow]:
     """Every authority's value (ranked, highest first), then the regions and England.
 
-    An authority's own return (``provisional``) is listed unranked: ranks are among
-    published values only.
+    Ranks are those of the benchmarks (a joint return ranked once; City of London and
+    the Isles of Scilly unranked). An authority's own return (``provisional``) is
+    listed unranked: ranks are among published values only.
     """
+    from cscwatch.indicators.web_queries import authority_values
+
     ind = get_indicator(indicator_id)
+    published = {v.la_code: v for v in authority_values(con, ind.id, year)}
     rows = con.execute(
-        """
+        f"""
         SELECT o.geo_level, o.geo_code,
                coalesce(a.name, r.region_name, CASE WHEN o.geo_level = 'national'
                         THEN 'England' END, o.geo_code) AS name,
-               a.region_name, o.value, o.status,
-               CASE WHEN o.geo_level = 'la' AND o.value IS NOT NULL AND NOT o.provisional
-                    THEN rank() OVER (PARTITION BY o.geo_level, o.value IS NULL OR o.provisional
-                                      ORDER BY o.value DESC) END AS rnk,
-               o.provisional
+               a.region_name, o.value, o.status, o.provisional
         FROM observation o
         LEFT JOIN authority a ON o.geo_level = 'la' AND a.la_code = o.geo_code
-        LEFT JOIN (SELECT DISTINCT region_code, region_name FROM authority) r
+        LEFT JOIN {REGION_NAMES_SQL} r
                ON o.geo_level = 'regional' AND r.region_code = o.geo_code
         WHERE o.indicator = ? AND o.year = ?
-        ORDER BY CASE o.geo_level WHEN 'la' THEN 0 WHEN 'regional' THEN 1 ELSE 2 END,
-                 rnk NULLS LAST, name
         """,
         [ind.id, year],
     ).fetchall()
@@ -158,10 +165,26 @@ def indicator_table(
         raise UnknownYearError(
             f"no data for {ind.id} in {year} ({ind.year_label(year)}); years available: {span}"
         )
-    return [
-        IndicatorRow(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], bool(r[7]))
-        for r in rows
-    ]
+    out = []
+    for level, code, name, region, value, status, provisional in rows:
+        v = None if provisional else published.get(str(code))
+        out.append(
+            IndicatorRow(
+                str(level),
+                str(code),
+                str(name),
+                region,
+                value,
+                status,
+                None if v is None else v.rank,
+                bool(provisional),
+                None if v is None else v.outlier,
+                None if v is None else v.rank_note,
+            )
+        )
+    order = {"la": 0, "regional": 1, "national": 2}
+    out.sort(key=lambda r: (order.get(r.geo_level, 3), r.rank is None, r.rank or 0, r.name))
+    return out
 
 
 def query_observations(
@@ -202,10 +225,13 @@ def query_observations(
         where.append("o.geo_level = ?")
         params.append(geo_level)
     sql = (
-        "SELECT o.indicator, o.geo_level, o.geo_code, a.name AS la_name, o.year, o.value, "
+        "SELECT o.indicator, o.geo_level, o.geo_code, a.name AS la_name, "
+        "coalesce(a.name, r.region_name, CASE WHEN o.geo_level = 'national' THEN 'England' "
+        "END) AS geo_name, o.year, o.value, "
         "o.status, o.numerator, o.denominator, o.method, o.provisional "
         "FROM observation o LEFT JOIN authority a ON o.geo_level = 'la' "
-        "AND a.la_code = o.geo_code WHERE "
+        f"AND a.la_code = o.geo_code LEFT JOIN {REGION_NAMES_SQL} r "
+        "ON o.geo_level = 'regional' AND r.region_code = o.geo_code WHERE "
         + " AND ".join(where)
         + " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year"
     )
@@ -257,7 +283,7 @@ def tidy_select_sql() -> str:
                CASE WHEN o.provisional THEN 'provisional' ELSE 'published' END AS status
         FROM observation o
         LEFT JOIN authority a ON o.geo_level = 'la' AND a.la_code = o.geo_code
-        LEFT JOIN (SELECT DISTINCT region_code, region_name FROM authority) r
+        LEFT JOIN {REGION_NAMES_SQL} r
                ON o.geo_level = 'regional' AND r.region_code = o.geo_code
         ORDER BY o.indicator, time_period, geographic_level, o.geo_code
     """

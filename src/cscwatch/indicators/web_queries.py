@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cscwatch.indicators.authorities import SMALL_AUTHORITIES
+from cscwatch.indicators.benchmarking import rank_note
 from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
     "AuthorityValue",
@@ -30,11 +31,13 @@ _ENGLAND = "E92000001"
 
 @dataclass(frozen=True)
 class AuthorityValue:
-    """One authority's figure for one indicator and year.
+    """One authority's figure for one indicator and year, as benchmarked at build.
 
-    ``quartile`` (1 = lowest values) is computed among authorities with a value,
-    City of London and the Isles of Scilly left out (``None`` for them), as
-    :func:`cscwatch.indicators.benchmarking.benchmark` does.
+    ``rank`` and ``quartile`` (1 = lowest values) are those of
+    :func:`cscwatch.indicators.benchmarking.benchmark`: among authorities with a value,
+    City of London and the Isles of Scilly left out (``None`` for them), a joint
+    return ranked once (both partners get its rank, ``joint_names`` name the other).
+    ``outlier`` is the flag against England.
     """
 
     la_code: str
@@ -46,6 +49,9 @@ class AuthorityValue:
     quartile: int | None
     rank: int | None
     is_small: bool
+    outlier: OutlierFlag
+    joint_names: tuple[str, ...] = ()
+    rank_note: str | None = None
 
 
 def authority_values(
@@ -61,46 +67,69 @@ def authority_values(
     UnknownIndicatorError
     """
     ind = get_indicator(indicator_id)
-    small = sorted(SMALL_AUTHORITIES)
     rows = con.execute(
         """
-        WITH o AS (
-            SELECT o.geo_code, a.name, a.region_name, o.value, o.status, o.denominator,
-                   o.geo_code IN (SELECT unnest($small)) AS is_small
-            FROM observation o JOIN authority a ON a.la_code = o.geo_code
-            WHERE o.indicator = $ind AND o.year = $year AND o.geo_level = 'la'
-        ), ranked AS (
-            SELECT * FROM o WHERE value IS NOT NULL AND NOT is_small
-        ), q AS (
-            SELECT quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.5) AS q2,
-                   quantile_cont(value, 0.75) AS q3 FROM ranked
-        )
-        SELECT o.geo_code, o.name, o.region_name, o.value, o.status, o.denominator,
-               CASE WHEN o.value IS NULL OR o.is_small THEN NULL
-                    WHEN o.value <= q.q1 THEN 1 WHEN o.value <= q.q2 THEN 2
-                    WHEN o.value <= q.q3 THEN 3 ELSE 4 END AS quartile,
-               CASE WHEN o.value IS NULL OR o.is_small THEN NULL
-                    ELSE (SELECT count(*) FROM ranked r WHERE r.value > o.value) + 1 END,
-               o.is_small
-        FROM o, q
-        ORDER BY o.value IS NULL, o.value DESC, o.name
+        SELECT b.la_code, a.name, a.region_name, b.value, b.status, b.denominator,
+               b.quartile, b.rank, b.small, b.funnel_kind, b.funnel_centre, b.lower998_od,
+               b.upper998_od, b.flag, b.lower998, b.upper998, b.chance_flag,
+               b.small_denominator, b.approximate,
+               (SELECT string_agg(p.name, ',' ORDER BY p.la_code) FROM authority p
+                WHERE list_contains(string_split(b.joint_with, ','), p.la_code))
+        FROM benchmark b JOIN authority a ON a.la_code = b.la_code
+        WHERE b.indicator = $ind AND b.year = $year AND NOT b.provisional
+        ORDER BY b.value IS NULL, b.value DESC, a.name
         """,
-        {"ind": ind.id, "year": year, "small": small},
+        {"ind": ind.id, "year": year},
     ).fetchall()
-    return [
-        AuthorityValue(
-            la_code=str(r[0]),
-            name=str(r[1]),
-            region_name=None if r[2] is None else str(r[2]),
-            value=None if r[3] is None else float(r[3]),
-            status=None if r[4] is None else str(r[4]),
-            denominator=None if r[5] is None else float(r[5]),
-            quartile=None if r[6] is None else int(r[6]),
-            rank=None if r[7] is None else int(r[7]),
-            is_small=bool(r[8]),
+    out = []
+    for r in rows:
+        value, den = _num(r[3]), _num(r[5])
+        joint = tuple(str(r[19]).split(",")) if r[19] else ()
+        rank = None if r[7] is None else int(r[7])
+        out.append(
+            AuthorityValue(
+                la_code=str(r[0]),
+                name=str(r[1]),
+                region_name=None if r[2] is None else str(r[2]),
+                value=value,
+                status=None if r[4] is None else str(r[4]),
+                denominator=den,
+                quartile=None if r[6] is None else int(r[6]),
+                rank=rank,
+                is_small=bool(r[8]),
+                outlier=make_flag(
+                    kind=None if r[9] is None else str(r[9]),
+                    polarity=ind.polarity,
+                    year=year,
+                    value=value,
+                    centre=_num(r[10]),
+                    denominator=den,
+                    lower=_num(r[11]),
+                    upper=_num(r[12]),
+                    flag=None if r[13] is None else str(r[13]),
+                    chance_lower=_num(r[14]),
+                    chance_upper=_num(r[15]),
+                    chance_flag=None if r[16] is None else str(r[16]),
+                    small_denominator=bool(r[17]),
+                    approximate=bool(r[18]),
+                    compared_year=ind.year_label(year),
+                ),
+                joint_names=joint,
+                rank_note=rank_note(
+                    rank=rank,
+                    value=value,
+                    small_authority=bool(r[8]),
+                    small_denominator=bool(r[17]),
+                    denominator=den,
+                    joint_names=joint,
+                ),
+            )
         )
-        for r in rows
-    ]
+    return out
+
+
+def _num(v: object) -> float | None:
+    return None if v is None else float(str(v))
 
 
 def england_series(

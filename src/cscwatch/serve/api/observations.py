@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.authorities import list_authorities
+from cscwatch.indicators.authorities import geography_names, list_authorities
 from cscwatch.indicators.observations import query_observations, tidy_period
 from cscwatch.serve.api._deps import (
     Con,
@@ -69,6 +69,11 @@ class ObservationOut(BaseModel):
     geo_level: str
     geo_code: str
     la_name: str | None
+    geo_name: str | None = Field(
+        None,
+        description="The place's name at any level: authority, region, sub-region "
+        "(Inner London, Outer London) or England.",
+    )
     year: int
     period_label: str | None = Field(
         None, description="The publisher's name for the year: `30 September 2025`, `2024-25`."
@@ -92,7 +97,7 @@ class ObservationPage(BaseModel):
 def _tidy(rows: list[dict[str, Any]], con: Any) -> list[list[Any]]:
     """Rows in the publisher's tidy layout (value keeps the publisher's symbol)."""
     auths = {a.la_code: a for a in list_authorities(con)}
-    regions = {a.region_code: a.region_name for a in auths.values() if a.region_code}
+    regions = geography_names(con)
     out = []
     for r in rows:
         a = auths.get(str(r["geo_code"])) if r["geo_level"] == "la" else None

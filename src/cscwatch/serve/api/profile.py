@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import benchmark, profile, series
+from cscwatch.indicators.flags import OutlierFlag
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api.authorities import AuthorityOut, AuthorityPath
@@ -52,6 +53,8 @@ class FunnelLimitsOut(BaseModel):
     upper998: float
     lower998_od: float | None = None
     upper998_od: float | None = None
+    lower95_od: float | None = None
+    upper95_od: float | None = None
 
 
 class BenchmarkOut(BaseModel):
@@ -81,9 +84,11 @@ class BenchmarkOut(BaseModel):
     quartile_label: str | None
     trend: TrendOut
     funnel: FunnelLimitsOut | None
-    funnel_flag: str | None
-    funnel_flag_od: str | None
-    approximate: bool = False
+    outlier: OutlierFlag = Field(
+        description="Whether the figure is higher or lower than expected against England "
+        "(default limits allowing for variation between authorities; the plain chance "
+        "limits beside them), with any small-denominator warning."
+    )
     method: str | None = None
     provisional: bool = Field(
         False,
@@ -93,6 +98,15 @@ class BenchmarkOut(BaseModel):
         None,
         description="The year whose published figures a provisional value is compared "
         "with (its own year, or the latest published year before it).",
+    )
+    joint_with: list[str] = Field(
+        default_factory=list,
+        description="LA numbers of the authorities sharing this figure's joint workforce "
+        "return (one figure for both, ranked once).",
+    )
+    joint_names: list[str] = Field(default_factory=list, description="Their names.")
+    rank_note: str | None = Field(
+        None, description="Why the rank needs care (joint return, small denominator) or is absent."
     )
 
 

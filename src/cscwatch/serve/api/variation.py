@@ -13,6 +13,7 @@ from cscwatch.core.types import parse_period
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
 from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.indicators.flags import OutlierFlag
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 
@@ -32,8 +33,23 @@ class Extreme(BaseModel):
     authority: str | None
 
 
+class OutlierOut(BaseModel):
+    """An authority flagged higher or lower than expected."""
+
+    la_code: str
+    authority: str
+    value: float
+    denominator: float
+    outlier: OutlierFlag
+
+
 class VariationOut(BaseModel):
-    """Spread of one indicator across authorities in one year."""
+    """Spread of one indicator across authorities in one year (a joint return once).
+
+    ``flag_counts`` counts authorities by flag against the default limits (which allow
+    for variation between authorities), ``chance_flag_counts`` against the plain chance
+    limits; both ``null`` where the indicator has no count denominator.
+    """
 
     indicator: str
     year: int
@@ -53,17 +69,19 @@ class VariationOut(BaseModel):
     prices: str | None = Field(
         None, description="For £ indicators: cash terms, or real terms and the base year."
     )
+    flag_counts: dict[str, int] | None = None
+    chance_flag_counts: dict[str, int] | None = None
+    outliers: list[OutlierOut] = []
 
 
 class FunnelPointOut(BaseModel):
-    """One authority on the funnel plot."""
+    """One authority on the funnel plot, with its flag."""
 
     la_code: str
     name: str
     value: float
     denominator: float
-    flag: str
-    flag_od: str | None
+    outlier: OutlierFlag
 
 
 class FunnelCurveOut(BaseModel):
@@ -77,15 +95,23 @@ class FunnelCurveOut(BaseModel):
     upper998: float
     lower998_od: float | None = None
     upper998_od: float | None = None
+    lower95_od: float | None = None
+    upper95_od: float | None = None
 
 
 class FunnelOut(BaseModel):
-    """Every authority and the limit curves around England's value."""
+    """Every authority and the limit curves around England's value.
+
+    ``lower95``…``upper998`` are the chance limits; ``…_od`` the default limits, which
+    allow for variation between authorities with ``tau2`` on the ``scale`` given
+    (``log`` for rates per 10,000, ``identity`` for percentages).
+    """
 
     indicator: str
     year: int
     centre: float
     tau2: float
+    scale: str
     points: list[FunnelPointOut]
     curve: list[FunnelCurveOut]
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cscwatch.core.types import parse_period, parse_year
+from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import (
     check_format,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from cscwatch.core.config import Settings
     from cscwatch.indicators.benchmarking import Benchmark
+    from cscwatch.indicators.flags import OutlierFlag
 
 __all__ = ["build", "export", "indicators", "profile", "show", "variation"]
 
@@ -232,29 +234,76 @@ def show(
             | ({"prices": px.prices_note(pr, deflator)} if money else {})
         )
     elif fmt == "csv":
-        emit_csv(data)
+        emit_csv([_flat(d) for d in data], [*_SHOW_COLUMNS, *FLAG_FIELDS])
     else:
+        has_flags = any(r.outlier is not None and r.outlier.flag_basis != "none" for r in table)
         emit_table(
             f"{ind.title}, {ind.year_label(y)}",
-            ["rank", "area", "region", "value"],
+            ["rank", "area", "region", "value", *(["flag"] if has_flags else []), "note"],
             [
                 [
                     str(r.rank or ""),
                     r.name,
                     r.region_name or r.geo_level,
                     fmt_value(r.value, ind.unit.value, r.status) + (" P" if r.provisional else ""),
+                    *([_flag_cell(r.outlier)] if has_flags else []),
+                    r.rank_note or "",
                 ]
                 for r in table
             ],
             right=[0, 3],
             caption=ind.definition
             + ("\n" + px.prices_note(pr, deflator) if money else "")
+            + (f"\n{_FLAG_CAPTION}" if has_flags else "")
             + (
                 "\nP = provisional: an authority's own return, not published (not ranked)."
                 if any(r.provisional for r in table)
                 else ""
             ),
         )
+
+
+_SHOW_COLUMNS = (
+    "geo_level",
+    "geo_code",
+    "name",
+    "region_name",
+    "value",
+    "status",
+    "rank",
+    "rank_note",
+    "provisional",
+)
+_FLAG_CAPTION = (
+    "Flag: against England's value of the same year, 99.8% limits allowing for variation "
+    "between authorities (docs/methods/benchmarking.md); ! = small denominator or fewer "
+    "than 10 expected events (see the JSON or CSV flag_warning)."
+)
+
+
+def _flat(row: dict[str, object]) -> dict[str, object]:
+    """A row with its nested ``outlier`` flag spread into the flag's own columns."""
+    flag = row.pop("outlier", None)
+    row.pop("trend", None)
+    row.pop("funnel", None)
+    out = dict(row)
+    for k in FLAG_FIELDS:
+        out[k] = flag.get(k) if isinstance(flag, dict) else None
+    return out
+
+
+def _flag_cell(flag: OutlierFlag | None) -> str:
+    """A flag in a terminal table: its words, better/worse, and ! for a warning."""
+    if flag is None:
+        return ""
+    if flag.flag == "not_assessed":
+        return "not assessed"
+    text = flag.flag_words
+    if flag.flag_meaning in ("worse", "better"):
+        text += f" ({flag.flag_meaning})"
+    if flag.small_denominator or flag.approximate:
+        text += " !"
+    return text
 
 
 def _signed(v: float | None, unit: str) -> str:
@@ -302,12 +351,13 @@ def profile(
                     "sn_median": b.sn_median,
                     "rank": b.rank,
                     "n_ranked": b.n_ranked,
+                    "rank_note": b.rank_note,
+                    "joint_with": " ".join(b.joint_with) or None,
                     "quartile": b.quartile,
-                    "funnel_flag": b.funnel_flag,
-                    "funnel_flag_overdispersed": b.funnel_flag_od,
                     "trend": b.trend.judgement,
                     "provisional": b.provisional,
                     "reference_year": b.reference_year,
+                    **b.outlier.to_dict(),
                 }
                 for b in prof.benchmarks
             ]
@@ -330,7 +380,7 @@ def profile(
             "neighbours",
             "rank",
             "quartile",
-            "funnel",
+            "flag",
             "trend",
         ],
         [
@@ -341,17 +391,32 @@ def profile(
                 fmt_value(b.england, b.unit),
                 fmt_value(b.region, b.unit),
                 fmt_value(b.sn_mean, b.unit),
-                f"{b.rank}/{b.n_ranked}" if b.rank else "–",
+                (f"{b.rank}/{b.n_ranked}" if b.rank else "–")
+                + (" J" if b.joint_with else "")
+                + (" !" if b.rank and b.outlier.small_denominator else ""),
                 b.quartile_label or "–",
-                (b.funnel_flag or "–") + ("*" if b.approximate else ""),
+                _flag_cell(b.outlier),
                 b.trend.judgement,
             ]
             for b in prof.benchmarks
         ],
         right=[2, 3, 4, 5, 6],
-        caption="Rank 1 = highest value. Funnel: against England's value, 99.8% limits "
-        "(normal approximation; * few events). Neighbours: mean of the 10 statistical "
-        "neighbours. " + px.prices_note(pr, deflator) + _provisional_caption(prof.benchmarks),
+        caption="Rank 1 = highest value; ! = small denominator. "
+        + _joint_caption(prof.benchmarks)
+        + _FLAG_CAPTION
+        + " Neighbours: mean of the 10 statistical neighbours. "
+        + px.prices_note(pr, deflator)
+        + _provisional_caption(prof.benchmarks),
+    )
+
+
+def _joint_caption(benchmarks: Sequence[Benchmark]) -> str:
+    """Names the partner of a joint workforce return, when the profile has one."""
+    names = sorted({n for b in benchmarks for n in b.joint_names})
+    if not names:
+        return ""
+    return (
+        f"J = joint workforce return with {' and '.join(names)}: one figure for both, ranked once. "
     )
 
 
@@ -405,6 +470,7 @@ def variation(
         v = _variation(con, ind.id, y, include_small=include_small)
         v = px.real_variation(v, deflator) if deflator else v
     d = v.to_dict() | ({"prices": px.prices_note(pr, deflator)} if ind.unit.is_money else {})
+    fc, cc = v.flag_counts or {}, v.chance_flag_counts or {}
     if fmt == "json":
         emit_json(d)
     elif fmt == "csv":
@@ -424,34 +490,52 @@ def variation(
                     "q3": v.q3,
                     "iqr": v.iqr,
                     "england": v.england,
+                    **{f"n_{k}": fc.get(k) for k in ("higher", "lower", "within")},
+                    **{f"n_chance_{k}": cc.get(k) for k in ("higher", "lower", "within")},
                 }
             ]
         )
     else:
         u = ind.unit.value
+        rows = [
+            ["minimum", f"{fmt_value(v.min_value, u)} ({v.min_authority})"],
+            ["lower quartile", fmt_value(v.q1, u)],
+            ["median", fmt_value(v.median, u)],
+            ["upper quartile", fmt_value(v.q3, u)],
+            ["maximum", f"{fmt_value(v.max_value, u)} ({v.max_authority})"],
+            ["interquartile range", fmt_value(v.iqr, u)],
+            ["England", fmt_value(v.england, u)],
+        ]
+        if v.flag_counts is not None:
+            for k in ("higher", "lower"):
+                rows.append([f"{FLAG_WORDS[k]}", str(fc[k])])
+            rows.append(
+                [
+                    "outside chance limits alone",
+                    f"{cc['higher']} higher, {cc['lower']} lower",
+                ]
+            )
+            for p in v.outliers:
+                rows.append(
+                    [
+                        f"  {p.name}",
+                        f"{fmt_value(p.value, u)}: {_flag_cell(p.outlier)}",
+                    ]
+                )
+        caption = (
+            None
+            if include_small
+            else "City of London and Isles of Scilly excluded (--include-small to include)."
+        )
+        if v.flag_counts is not None:
+            caption = ((caption or "") + "\n" + _FLAG_CAPTION).strip()
+        if ind.unit.is_money:
+            caption = ((caption or "") + "\n" + px.prices_note(pr, deflator)).strip()
         emit_table(
             f"{ind.title}, {ind.year_label(y)}: variation across {v.n} authorities",
             ["measure", "value"],
-            [
-                ["minimum", f"{fmt_value(v.min_value, u)} ({v.min_authority})"],
-                ["lower quartile", fmt_value(v.q1, u)],
-                ["median", fmt_value(v.median, u)],
-                ["upper quartile", fmt_value(v.q3, u)],
-                ["maximum", f"{fmt_value(v.max_value, u)} ({v.max_authority})"],
-                ["interquartile range", fmt_value(v.iqr, u)],
-                ["England", fmt_value(v.england, u)],
-            ],
-            caption="\n".join(
-                (
-                    []
-                    if include_small
-                    else [
-                        "City of London and Isles of Scilly excluded (--include-small to include)."
-                    ]
-                )
-                + ([px.prices_note(pr, deflator)] if ind.unit.is_money else [])
-            )
-            or None,
+            rows,
+            caption=caption,
         )
 
 

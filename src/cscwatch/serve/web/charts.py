@@ -53,25 +53,32 @@ class Bar:
 
 @dataclass(frozen=True)
 class FunnelPoint:
-    """One authority on a funnel plot: size on x, value on y."""
+    """One authority on a funnel plot: size on x, value on y.
+
+    ``flag`` (``higher``, ``lower``, ``within``) picks the marker's shape (triangle up,
+    triangle down, circle) and ``meaning`` (``worse``, ``better``, ``no_direction``,
+    ``none``) its colour, so colour is never the only cue.
+    """
 
     label: str
     size: float
     value: float
-    flag: str = ""  # "above", "below" or "" (within limits)
+    flag: str = "within"
+    meaning: str = "none"
     highlight: bool = False
     href: str | None = None
 
 
 @dataclass(frozen=True)
 class LimitPoint:
-    """The control limits at one size."""
+    """The 99.8% limits at one size: the default (``lower``, ``upper``) and the plain
+    chance limits (``chance_lower``, ``chance_upper``)."""
 
     size: float
-    lower95: float | None
-    upper95: float | None
-    lower99: float | None = None
-    upper99: float | None = None
+    lower: float | None
+    upper: float | None
+    chance_lower: float | None = None
+    chance_upper: float | None = None
 
 
 @dataclass
@@ -267,7 +274,8 @@ def funnel_plot(
     size_label: str,
     size_fmt: Fmt,
 ) -> Markup:
-    """Value against size with the 95% and 99.8% control limits the library computed."""
+    """Value against size with the default and the chance 99.8% limits the library
+    computed; each authority's marker shaped by its flag and coloured by its meaning."""
     if not points:
         return Markup("")
     frame = _Frame(height=340, bottom=52)
@@ -276,7 +284,7 @@ def funnel_plot(
     lim_vals = [
         v
         for lp in limits
-        for v in (lp.lower95, lp.upper95, lp.lower99, lp.upper99)
+        for v in (lp.lower, lp.upper, lp.chance_lower, lp.chance_upper)
         if v is not None and math.isfinite(v)
     ]
     # keep the y range on the authorities: limits at tiny sizes can run far off
@@ -312,10 +320,10 @@ def funnel_plot(
     )
     ordered = sorted(limits, key=lambda lp: lp.size)
     for attr, cls in (
-        ("lower95", ""),
-        ("upper95", ""),
-        ("lower99", " app-chart__limit--99"),
-        ("upper99", " app-chart__limit--99"),
+        ("chance_lower", " app-chart__limit--chance"),
+        ("chance_upper", " app-chart__limit--chance"),
+        ("lower", ""),
+        ("upper", ""),
     ):
         pts = [(lp.size, getattr(lp, attr)) for lp in ordered]
         pts = [(s, v) for s, v in pts if v is not None and math.isfinite(v)]
@@ -330,30 +338,34 @@ def funnel_plot(
             f'<line class="app-chart__centre" x1="{frame.left}" x2="{frame.width - frame.right}" '
             f'y1="{y(centre):.1f}" y2="{y(centre):.1f}" aria-hidden="true"/>'
         )
-    highlighted = []
-    for p in points:
-        cls = "app-chart__point"
-        if p.flag in ("above", "below"):
-            cls += f" app-chart__point--{p.flag}"
+    highlighted = [p for p in points if p.highlight]
+    for p in [p for p in points if not p.highlight] + highlighted:
+        cls = f"app-chart__point app-chart__point--{p.meaning}"
+        r = 7.0 if p.highlight else 4.5
         if p.highlight:
-            highlighted.append(p)
-            continue
-        parts.append(
-            f'<circle class="{cls}" cx="{x(p.size):.1f}" cy="{y(clamp(p.value)):.1f}" r="4">'
-            f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title></circle>"
-        )
-    for p in highlighted:
-        cls = "app-chart__point app-chart__point--highlight"
-        if p.flag in ("above", "below"):
-            cls += f" app-chart__point--{p.flag}"
+            cls += " app-chart__point--highlight"
         px, py = x(p.size), y(clamp(p.value))
-        parts.append(
-            f'<circle class="{cls}" cx="{px:.1f}" cy="{py:.1f}" r="7">'
-            f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title></circle>"
-            f'<text x="{px + 10:.1f}" y="{py - 8:.1f}" font-weight="bold">{escape(p.label)}</text>'
-        )
+        tip = f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title>"
+        parts.append(_marker(p.flag, px, py, r, cls, tip))
+        if p.highlight:
+            parts.append(
+                f'<text x="{px + 10:.1f}" y="{py - 8:.1f}" font-weight="bold">'
+                f"{escape(p.label)}</text>"
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _marker(flag: str, px: float, py: float, r: float, cls: str, tip: str) -> str:
+    """A triangle pointing up (higher), down (lower) or a circle (within)."""
+    if flag in ("higher", "lower"):
+        s = -1 if flag == "higher" else 1
+        pts = (
+            f"{px:.1f},{py + s * r * 1.2:.1f} {px - r * 1.1:.1f},{py - s * r * 0.7:.1f} "
+            f"{px + r * 1.1:.1f},{py - s * r * 0.7:.1f}"
+        )
+        return f'<polygon class="{cls}" points="{pts}">{tip}</polygon>'
+    return f'<circle class="{cls}" cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}">{tip}</circle>'
 
 
 def sparkline(values: Sequence[float | None], *, label: str) -> Markup:

@@ -21,9 +21,11 @@ from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, Profile
 from cscwatch.indicators.catalogue import CATALOGUE, Unit
+from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, statistical_neighbours
 from cscwatch.serve.web import charts
 from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web.flags import flag_html
 
 __all__ = [
     "PROFILE_SECTIONS",
@@ -43,12 +45,6 @@ TOPIC_TITLES: dict[str, str] = {
     "education": "Education outcomes",
     "factors": "Factors at assessment",
     "context": "Context",
-}
-
-_FLAG_WORDS = {
-    "above": "above the 99.8% limit",
-    "below": "below the 99.8% limit",
-    "within": "within the limits",
 }
 
 
@@ -82,13 +78,11 @@ class ProfileSection:
     data: Callable[[SectionContext], dict[str, Any] | None]
 
 
-def _flag_text(b: Benchmark) -> str:
-    if b.funnel_flag is None:
-        return "not applicable"
-    words = _FLAG_WORDS.get(b.funnel_flag, b.funnel_flag)
-    if b.approximate:
-        words += " (approximate)"
-    return words
+def _rank_text(b: Benchmark) -> str:
+    if b.rank is None:
+        return b.rank_note or ""
+    text = f"{b.rank} of {b.n_ranked}"
+    return f"{text} ({b.rank_note})" if b.rank_note else text
 
 
 def _summary(ctx: SectionContext) -> dict[str, Any] | None:
@@ -103,9 +97,9 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             Column("Statistical neighbours (mean)", True),
             Column(ctx.authority.region_name or "Region", True),
             Column("England", True),
-            Column("Rank (1 = highest)", True),
+            Column("Rank (1 = highest)"),
             Column("Quartile"),
-            Column("Funnel plot"),
+            Column("Against England"),
             Column("Change on last year"),
         ],
         csv_href=ctx.csv_href("summary"),
@@ -117,9 +111,12 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             "region",
             "england",
             "rank",
+            "n_ranked",
+            "rank_note",
+            "joint_with",
             "quartile",
-            "funnel_flag",
             "change_1y",
+            *FLAG_FIELDS,
         ),
     )
     for b in ctx.profile.benchmarks:
@@ -144,9 +141,9 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                     f(b.sn_mean),
                     f(b.region),
                     f(b.england),
-                    "" if b.rank is None else f"{b.rank} of {b.n_ranked}",
+                    _rank_text(b),
                     b.quartile_label or "",
-                    _flag_text(b),
+                    flag_html(b.outlier),
                     change_text,
                 ],
                 raw=[
@@ -157,9 +154,12 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                     b.region,
                     b.england,
                     b.rank,
+                    b.n_ranked,
+                    b.rank_note,
+                    " ".join(b.joint_with) or None,
                     b.quartile,
-                    b.funnel_flag,
                     change,
+                    *b.outlier.to_dict().values(),
                 ],
                 href=f"/indicators/{ind.id}?authority={ctx.authority.la_code}&year={b.year}",
             )
@@ -243,7 +243,6 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
             {
                 "indicator": ind,
                 "benchmark": by_ind.get(ind.id),
-                "flag": _flag_text(by_ind[ind.id]) if ind.id in by_ind else "not applicable",
                 "chart": charts.line_chart(
                     series,
                     title=f"{ind.title}, {a.name}",

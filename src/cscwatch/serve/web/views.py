@@ -19,9 +19,11 @@ from cscwatch.indicators.authorities import Authority, list_authorities
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
 from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit, get_indicator
+from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
 from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web.flags import flag_html
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
 
 __all__ = [
@@ -105,6 +107,7 @@ def _map_and_table(
         ident=f"map-{table_id}",
         highlight=[highlight] if highlight else [],
     )
+    flagged = any(v.outlier.flag_basis != "none" for v in values)
     t = Table(
         id=table_id,
         caption=f"{ind.title} by authority, {year_label(year, ind)}",
@@ -114,6 +117,8 @@ def _map_and_table(
             Column(ind.title, True),
             Column("Rank (1 = highest)", True),
             Column("Quartile"),
+            *([Column("Against England")] if flagged else []),
+            Column("Note"),
         ],
         csv_href=csv_href,
     )
@@ -126,8 +131,20 @@ def _map_and_table(
                     fmt_value(v.value, ind.unit, v.status),
                     "" if v.rank is None else str(v.rank),
                     _QUARTILE_WORDS.get(v.quartile or 0, "not ranked"),
+                    *([flag_html(v.outlier, warning=False)] if flagged else []),
+                    _note(v),
                 ],
-                raw=[v.la_code, v.name, v.region_name, v.value, v.status, v.rank, v.quartile],
+                raw=[
+                    v.la_code,
+                    v.name,
+                    v.region_name,
+                    v.value,
+                    v.status,
+                    v.rank,
+                    v.quartile,
+                    v.rank_note,
+                    *v.outlier.to_dict().values(),
+                ],
                 href=f"/authorities/{v.la_code}",
                 highlight=v.la_code == highlight,
             )
@@ -135,9 +152,31 @@ def _map_and_table(
     return svg, t
 
 
+def _note(v: AuthorityValue) -> str:
+    """The rank's note (joint return, small denominator, not ranked) and whether the
+    flag's limits are approximate, in words (the CSV has the flag's full warning)."""
+    notes = [v.rank_note] if v.rank_note else []
+    if v.outlier.small_denominator and not v.rank_note and v.value is not None:
+        notes.append("small denominator")
+    if v.outlier.approximate:
+        notes.append("limits approximate (fewer than 10 expected events)")
+    text = "; ".join(notes)
+    return text[:1].upper() + text[1:]
+
+
 def _csv_columns_for_values(t: Table) -> Table:
     """CSV of a values table keeps the LA number and status as their own columns."""
-    t.csv_columns = ("la_code", "name", "region", "value", "status", "rank", "quartile")
+    t.csv_columns = (
+        "la_code",
+        "name",
+        "region",
+        "value",
+        "status",
+        "rank",
+        "quartile",
+        "rank_note",
+        *FLAG_FIELDS,
+    )
     return t
 
 
@@ -520,24 +559,33 @@ def indicator(
     fp = funnel(con, ind.id, year)
     funnel_svg = None
     funnel_table = None
+    funnel_counts = None
     if fp is not None:
         fpts = [
             charts.FunnelPoint(
                 p.name,
                 p.denominator,
                 p.value,
-                p.flag,
+                p.outlier.flag,
+                p.outlier.flag_meaning,
                 p.la_code == highlight,
                 f"/authorities/{p.la_code}",
             )
             for p in fp.points
         ]
         limits = [
-            charts.LimitPoint(c.denominator, c.lower95, c.upper95, c.lower998, c.upper998)
+            charts.LimitPoint(c.denominator, c.lower998_od, c.upper998_od, c.lower998, c.upper998)
             for c in fp.curve
         ]
-        above = sum(p.flag == "above" for p in fp.points)
-        below = sum(p.flag == "below" for p in fp.points)
+        funnel_counts = {
+            "higher": fp.count("higher"),
+            "lower": fp.count("lower"),
+            "chance_higher": fp.count("higher", chance=True),
+            "chance_lower": fp.count("lower", chance=True),
+            "n": len(fp.points),
+            "higher_meaning": flag_meaning("higher", ind.polarity),
+            "lower_meaning": flag_meaning("lower", ind.polarity),
+        }
         den_words = ind.denominator or "denominator"
         den_label = den_words[:1].upper() + den_words[1:]
         funnel_svg = charts.funnel_plot(
@@ -547,8 +595,12 @@ def indicator(
             title=f"Funnel plot of {ind.title}, {year_label(year, ind)}",
             desc=(
                 f"Each authority's {ind.title} against its {den_words}, with England's value "
-                f"{f(fp.centre)} and 95% and 99.8% control limits. {above} authorities are above "
-                f"and {below} below the 99.8% limits."
+                f"{f(fp.centre)}, the 99.8% limits allowing for variation between authorities "
+                f"(solid) and the 99.8% limits of chance alone (dashed). "
+                f"{funnel_counts['higher']} authorities are higher than expected and "
+                f"{funnel_counts['lower']} lower than expected; on chance alone "
+                f"{funnel_counts['chance_higher']} would be higher and "
+                f"{funnel_counts['chance_lower']} lower."
             ),
             ident="funnel",
             fmt=f,
@@ -557,15 +609,16 @@ def indicator(
         )
         funnel_table = Table(
             id="funnel",
-            caption=f"{ind.title}: funnel plot positions, {year_label(year, ind)}",
+            caption=f"{ind.title}: against England, {year_label(year, ind)}",
             columns=[
                 Column("Authority"),
                 Column(ind.title, True),
                 Column(den_label, True),
-                Column("Position"),
+                Column("Against England"),
+                Column("On chance alone"),
             ],
             csv_href=f"{base}/tables/funnel.csv?{query}",
-            csv_columns=("la_code", "value", "denominator", "flag"),
+            csv_columns=("la_code", "name", "value", *FLAG_FIELDS),
         )
         for p in sorted(fp.points, key=lambda p: p.name):
             funnel_table.rows.append(
@@ -574,11 +627,10 @@ def indicator(
                         p.name,
                         f(p.value),
                         f"{p.denominator:,.0f}",
-                        {"above": "above the 99.8% limit", "below": "below the 99.8% limit"}.get(
-                            p.flag, "within the limits"
-                        ),
+                        flag_html(p.outlier),
+                        FLAG_WORDS[p.outlier.chance_flag],
                     ],
-                    raw=[p.la_code, p.value, p.denominator, p.flag],
+                    raw=[p.la_code, p.name, p.value, *p.outlier.to_dict().values()],
                     href=f"/authorities/{p.la_code}",
                     highlight=p.la_code == highlight,
                 )
@@ -612,6 +664,8 @@ def indicator(
         "palette": maps.PALETTE,
         "funnel": funnel_svg,
         "funnel_table": funnel_table,
+        "funnel_counts": funnel_counts,
+        "funnel_scale": None if fp is None else fp.scale,
         "variation": var_table,
         "tables": tables,
     }

@@ -1,0 +1,101 @@
+"""Outlier flags in the browser: words with colour by polarity, never red for better;
+accessible at desktop and phone widths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Page = Any  # playwright.sync_api.Page, imported lazily so collection needs no browser
+
+#: Pages that show flags: a lower-is-better outlier (Isle of Wight re-referrals), a
+#: higher-is-better indicator (KS2 of children in need), a joint return (North
+#: Northamptonshire's workforce) and a small cohort (KS2 of children on a plan).
+FLAG_PAGES = {
+    "profile-flags": "/authorities/921?year=2025",
+    "profile-joint": "/authorities/940",
+    "indicator-flags": "/indicators/rereferrals_pct?authority=921&year=2025",
+    "indicator-high-good": "/indicators/ks2_rwm_cin_pct?year=2025",
+    "indicator-small-cohorts": "/indicators/ks2_rwm_cpp_pct?year=2025",
+}
+
+
+def test_profile_says_higher_than_expected_in_words_and_red_only_for_worse(
+    page: Page, artifacts: Path
+) -> None:
+    page.goto("/authorities/921?year=2025")
+    block = page.locator("#ind-rereferrals_pct")
+    tag = block.locator(".app-flag")
+    assert tag.inner_text() == "Higher than expected"
+    assert "govuk-tag--red" in (tag.get_attribute("class") or "")
+    assert "(worse)" in block.inner_text()
+    assert "Against England's 22.6% in 2024-25" in block.inner_text()
+    block.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "flags-profile-block.png"))
+    # every red tag on the page says worse; every blue one better
+    for t in page.locator(".govuk-tag--red.app-flag").all():
+        assert "(worse)" in t.locator("xpath=..").inner_text()
+    for t in page.locator(".govuk-tag--blue.app-flag").all():
+        assert "(better)" in t.locator("xpath=..").inner_text()
+    assert page.js_errors == []
+
+
+def test_higher_is_better_outliers_are_blue_on_the_funnel(page: Page, artifacts: Path) -> None:
+    page.goto("/indicators/ks2_rwm_cin_pct?year=2025")
+    funnel = page.locator("svg[aria-labelledby^='funnel']")
+    higher = funnel.locator("polygon.app-chart__point")
+    assert higher.count() >= 1
+    for i in range(higher.count()):
+        cls = higher.nth(i).get_attribute("class") or ""
+        assert "app-chart__point--better" in cls and "worse" not in cls
+    colour = higher.first.evaluate("el => getComputedStyle(el).fill")
+    assert colour != "rgb(212, 53, 28)"  # GOV.UK red
+    assert (
+        "Higher is better for this indicator"
+        in page.locator("#funnel-plot ~ p").nth(1).inner_text()
+    )
+    page.locator("#funnel-plot").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "flags-funnel-high-good.png"))
+
+
+def test_joint_return_and_small_cohort_are_qualified(page: Page) -> None:
+    page.goto("/indicators/caseload?year=2025")
+    row = page.locator("#table-authorities tbody tr").filter(
+        has=page.locator("th", has_text="North Northamptonshire")
+    )
+    assert "Joint return with West Northamptonshire" in row.inner_text()
+    page.goto("/indicators/ks2_rwm_cpp_pct?year=2025")
+    row = page.locator("#table-authorities tbody tr").filter(
+        has=page.locator("th", has_text="Tower Hamlets")
+    )
+    assert "Small denominator (11)" in row.inner_text()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("name", list(FLAG_PAGES))
+def test_flag_pages_have_no_serious_axe_violations(
+    browser: Any, base_url: str, axe_source: str, artifacts: Path, name: str, width: int
+) -> None:
+    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(FLAG_PAGES[name])
+        page.add_script_tag(content=axe_source)
+        # The Ofsted section (another area of work) has its own unlabelled scrolling
+        # table, which axe reports at phone width; it is left to that section.
+        result = page.evaluate(
+            "async () => await axe.run({exclude: [['#ofsted']]}, {resultTypes: ['violations']})"
+        )
+        violations = result["violations"]
+        (artifacts / f"axe-{name}-{width}.json").write_text(json.dumps(violations, indent=1))
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert bad == [], "\n".join(bad)
+    finally:
+        ctx.close()

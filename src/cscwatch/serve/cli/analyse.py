@@ -210,6 +210,14 @@ def demand(
             help="cpp_starts_per_10k, cin_at31_per_10k, s47_per_10k or lac_at31_per_10k.",
         ),
     ] = "cpp_starts_per_10k",
+    nao: Annotated[
+        bool,
+        typer.Option(
+            "--nao",
+            help="New child protection plans on need only (no spend), shares beside the "
+            "NAO's 2019 model.",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -218,6 +226,9 @@ def demand(
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
+    if nao:
+        _demand_nao(warehouse, fmt)
+        return
     with open_warehouse(_settings(warehouse)) as con:
         res = DemandModel(con, outcome).fit()
     if fmt == "json":
@@ -263,6 +274,62 @@ def demand(
             "See docs/methods/demand.md.",
             right=[1, 3],
         )
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
+def _demand_nao(warehouse: Path | None, fmt: str) -> None:
+    from cscwatch.models.demand_nao import NaoDemandModel
+    from cscwatch.store.warehouse import open_warehouse
+
+    with open_warehouse(_settings(warehouse)) as con:
+        res = NaoDemandModel(con).fit()
+    if fmt == "json":
+        emit_json(res.to_dict())
+        return
+    for v in res.variants:
+        emit_table(
+            f"{res.outcome} ({v.name}): {v.label}",
+            ["block", "NAO order", "Shapley", "range over all orders", "NAO 2019"],
+            [
+                [
+                    s.block,
+                    _pct(s.nao_order),
+                    _pct(s.shapley),
+                    f"{_pct(s.low)} to {_pct(s.high)}",
+                    _pct(s.nao_2019),
+                ]
+                for s in v.shares
+            ]
+            + [["unexplained", _pct(v.unexplained), "", "", ""]],
+            caption=f"{v.n_obs} authority-years, {v.n_authorities} authorities, "
+            f"{v.years[0]}–{v.years[-1]}; R² {v.r2:.3f}",
+            right=[1, 2, 4],
+        )
+        if v.coefficients:
+            emit_table(
+                f"Coefficients ({v.name}), 95% CI clustered by authority",
+                ["covariate", "estimate", "95% CI", "p"],
+                [
+                    [c.name, f"{c.estimate:.3f}", f"{c.lower:.3f} to {c.upper:.3f}",
+                     f"{c.p_value:.3f}"]
+                    for c in v.coefficients
+                ],
+                caption=v.coefficient_basis,
+                right=[1, 3],
+            )  # fmt: skip
+        if v.caveat:
+            typer.echo(f"Caveat ({v.name}): {v.caveat}")
+    emit_table(
+        "The NAO's 2019 shares (HC 1868: new plans per child, 2010-11 to 2016-17)",
+        ["block", "share"],
+        [[b, _pct(x)] for b, x in res.nao_reference],
+        caption="Different years, covariates and order conventions: see "
+        "docs/methods/demand.md, section 'Beside the NAO'.",
+        right=[1],
+    )
 
 
 @analyse_app.command("all")

@@ -54,6 +54,28 @@ def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:
     assert data["event"]["pretrend_df"] == 3
 
 
+def test_demand_nao_json_has_no_spend_outside_the_sensitivity(
+    cli: CliRunner, warehouse: Settings
+) -> None:
+    code, out, err = cli("analyse", "demand", "--nao", "--format", "json", env=_env(warehouse))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["outcome"] == "cpp_starts_per_10k"
+    assert dict(data["nao_reference"]) == {
+        "deprivation": 0.15, "year effects": 0.10, "authority effects": 0.44
+    }  # fmt: skip
+    for v in data["variants"]:
+        blocks = [s["block"] for s in v["shares"]]
+        assert ("spend (sensitivity)" in blocks) == v["sensitivity"]
+        assert sum(s["nao_order"] for s in v["shares"]) + v["unexplained"] == pytest.approx(1)
+        assert sum(s["shapley"] for s in v["shares"]) + v["unexplained"] == pytest.approx(1)
+        for s in v["shares"]:
+            assert s["low"] - 1e-9 <= min(s["nao_order"], s["shapley"])
+            assert max(s["nao_order"], s["shapley"]) <= s["high"] + 1e-9
+    main = next(v for v in data["variants"] if v["name"] == "nao")
+    assert main["years"][0] == 2016 and not main["sensitivity"]
+
+
 @pytest.mark.parametrize(
     "args",
     [

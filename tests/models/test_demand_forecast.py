@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from cscwatch.core.errors import InputError
+from cscwatch.models._data import load_panel
 from cscwatch.models.demand import COVARIATES, DemandModel, DemandResults, shapley_r2
+from cscwatch.models.demand_nao import NaoDemandModel, NaoResults, decompose
 from cscwatch.models.forecast import (
     ForecastBacktest,
     ForecastBacktestResults,
@@ -96,3 +98,107 @@ def test_pooled_ar_beats_last_value_on_mean_reverting_series(
 def test_forecast_refuses_other_indicators(fresh_db: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(InputError):
         ForecastBacktest(fresh_db, "referrals")
+
+
+# ----------------------------------------------------------------- NAO comparison
+
+
+def test_nao_order_shapley_and_range_recover_known_shares(
+    nao_panel: tuple[duckdb.DuckDBPyConnection, dict[str, float]],
+) -> None:
+    con, truth = nao_panel
+    res = NaoDemandModel(con, variants=("nao",)).fit()
+    v = res.variant("nao")
+    assert v.years == tuple(range(2016, 2023)) and v.n_authorities == 40
+    assert [s.block for s in v.shares] == [
+        "deprivation", "under-18 conceptions", "year effects", "authority effects"
+    ]  # fmt: skip
+    for s in v.shares:  # orthogonal blocks: every order gives the built-in share
+        for got in (s.nao_order, s.shapley, s.low, s.high):
+            assert got == pytest.approx(truth[s.block], abs=1e-9)
+    assert v.unexplained == pytest.approx(truth["unexplained"], abs=1e-9)
+    assert v.share("deprivation").nao_2019 == 0.15
+    assert v.share("under-18 conceptions").nao_2019 is None
+    assert NaoResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
+
+
+def test_nao_order_gives_overlap_to_the_block_entered_first(
+    nao_panel: tuple[duckdb.DuckDBPyConnection, dict[str, float]],
+) -> None:
+    con, truth = nao_panel
+    v = NaoDemandModel(con, variants=("fixed_deprivation",)).fit().variants[0]
+    d, a = v.share("deprivation"), v.share("authority effects")
+    authority, fixed = truth["authority effects"], truth["fixed low income"]
+    # deprivation lies inside the authority effects: first in the NAO order it takes
+    # all of its share, last it takes nothing, and Shapley splits it in half
+    assert d.nao_order == pytest.approx(fixed, abs=1e-9)
+    assert d.shapley == pytest.approx(fixed / 2, abs=1e-9)
+    assert (d.low, d.high) == pytest.approx((0.0, fixed), abs=1e-9)
+    assert a.nao_order == pytest.approx(authority - fixed, abs=1e-9)
+    assert a.shapley == pytest.approx(authority - fixed / 2, abs=1e-9)
+    assert (a.low, a.high) == pytest.approx((authority - fixed, authority), abs=1e-9)
+    assert v.share("year effects").shapley == pytest.approx(truth["year effects"])
+    # absorbed by the authority effects: reported as a between-authority estimate
+    names = [c.name for c in v.coefficients]
+    assert "children_low_income_pct_authority_mean (between authorities)" in names
+    assert "between" in v.coefficient_basis or "without authority effects" in v.coefficient_basis
+
+
+def test_decompose_is_order_free_only_for_orthogonal_blocks() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(300, 1))
+    b = a + 0.5 * rng.normal(size=(300, 1))  # correlated with a
+    y = a[:, 0] + b[:, 0] + rng.normal(size=300)
+    shares, r2 = decompose(y, {"a": a, "b": b}, ("a", "b"))
+    sa, sb = shares
+    assert sa.low < sa.shapley < sa.high and sa.nao_order == pytest.approx(sa.high)
+    assert sb.nao_order == pytest.approx(sb.low)
+    assert sa.shapley + sb.shapley == pytest.approx(r2)
+    assert sa.nao_order + sb.nao_order == pytest.approx(r2)
+    with pytest.raises(InputError):
+        decompose(y, {"a": a, "b": b}, ("a",))
+
+
+def test_nao_standard_errors_are_clustered_by_authority(
+    nao_panel: tuple[duckdb.DuckDBPyConnection, dict[str, float]],
+) -> None:
+    con, _ = nao_panel
+    v = NaoDemandModel(con, variants=("nao",)).fit().variants[0]
+    assert v.n_clusters == 40 and "clustered by authority" in v.coefficient_basis
+    panel = load_panel(
+        con, ("cpp_starts_per_10k", "fsm_primary_pct", "under18_conceptions_per_1000")
+    )
+    n_la, n_year, k = 40, 7, 2
+
+    def within(col: str) -> np.ndarray:  # two-way demeaning (the panel is balanced)
+        m = panel[col].to_numpy().reshape(n_la, n_year)
+        return m - m.mean(1, keepdims=True) - m.mean(0, keepdims=True) + m.mean()
+
+    x = np.stack([within("fsm_primary_pct"), within("under18_conceptions_per_1000")], 2)
+    x = x.reshape(-1, k)
+    y = within("cpp_starts_per_10k").ravel()
+    bread = np.linalg.inv(x.T @ x)
+    beta = bread @ x.T @ y
+    scores = (x * (y - x @ beta)[:, None]).reshape(n_la, n_year, k).sum(1)
+    n = n_la * n_year
+    # cluster-robust sandwich, small-sample factor G/(G−1)·n/(n−k−G) as linearmodels
+    cov = bread @ scores.T @ scores @ bread * n_la / (n_la - 1) * n / (n - k - n_la)
+    got = {c.name: c for c in v.coefficients}
+    for j, name in enumerate(("fsm_primary_pct", "under18_conceptions_per_1000")):
+        assert got[name].estimate == pytest.approx(beta[j])
+        assert got[name].std_error == pytest.approx(np.sqrt(cov[j, j]), rel=1e-3)
+
+
+def test_nao_specification_has_no_spend_and_the_sensitivity_says_why(
+    nao_panel: tuple[duckdb.DuckDBPyConnection, dict[str, float]],
+) -> None:
+    con, _ = nao_panel
+    res = NaoDemandModel(con).fit()
+    for v in res.variants:
+        has_spend = any("spend" in c for c in v.covariates)
+        assert has_spend == v.sensitivity == (v.name == "spend_sensitivity")
+        assert ("reverse causation" in v.caveat) == v.sensitivity
+        assert any(s.block == "spend (sensitivity)" for s in v.shares) == v.sensitivity
+    assert res.variant("nao").covariates == ("fsm_primary_pct", "under18_conceptions_per_1000")
+    with pytest.raises(InputError):
+        NaoDemandModel(con, variants=("with_spend",))

@@ -32,17 +32,32 @@ def test_risk_ranks_every_current_authority(cli: CliRunner, warehouse: Settings)
     assert RiskRanking.from_dict(data).to_dict() == data  # the JSON round-trips
 
 
-def test_forecast_json_names_its_method(cli: CliRunner, warehouse: Settings) -> None:
+def test_forecast_json_names_its_method_data_year_and_coverage(
+    cli: CliRunner, warehouse: Settings
+) -> None:
     code, out, err = cli(
-        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "2",
-        "--format", "json", env=_env(warehouse),
+        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--format", "json",
+        env=_env(warehouse),
     )  # fmt: skip
     assert code == 0, err
     data = json.loads(out)
     assert data["method"] in ("last_value", "drift", "pooled_ar", "damped")
     assert data["method_reason"]
-    assert [r["year"] for r in data["rows"]] == [data["last_year"] + 1, data["last_year"] + 2]
+    assert data["data_year"] == f"31 March {data['last_year']}"
+    # looked-after rates start in 2021: only one year ahead was ever tested
+    assert data["horizon"] == 1 and [r["year"] for r in data["rows"]] == [data["last_year"] + 1]
     assert {r["la_code"] for r in data["rows"]} == {"352"}
+    [(h, c80, c95)] = data["coverage"]
+    assert h == 1 and 0 < c80 < c95 <= 1
+
+
+def test_forecast_refuses_a_horizon_never_backtested(cli: CliRunner, warehouse: Settings) -> None:
+    code, out, err = cli(
+        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "2",
+        env=_env(warehouse),
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert err.startswith("error:") and "never tested" in err and "--horizon 1" in err
 
 
 def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -15,10 +16,15 @@ from cscwatch.models._data import load_panel
 from cscwatch.models.demand import COVARIATES, DemandModel, DemandResults, shapley_r2
 from cscwatch.models.demand_nao import NaoDemandModel, NaoResults, decompose
 from cscwatch.models.forecast import (
+    MIN_CALIBRATION,
     ForecastBacktest,
     ForecastBacktestResults,
     ForecastModel,
     ForecastResults,
+    MethodScore,
+    cached_backtest,
+    choose_method,
+    data_year_label,
 )
 
 COVS = ("fsm_primary_pct", "under18_conceptions_per_1000", "log_population")
@@ -85,14 +91,91 @@ def test_pooled_ar_beats_last_value_on_mean_reverting_series(
     ).fit()
     assert "pooled_ar" in bt.kept and bt.best == "pooled_ar"
     pooled = bt.pooled("pooled_ar")
-    assert pooled.mase is not None and pooled.mase < bt.pooled("last_value").mase  # type: ignore[operator]
-    assert pooled.coverage95 is not None and 0.85 < pooled.coverage95 <= 1.0
+    assert pooled.diff_upper is not None and pooled.diff_upper < 0  # the gain excludes zero
+    assert "excludes zero" in bt.reason
     assert ForecastBacktestResults.from_dict(json.loads(json.dumps(bt.to_dict()))) == bt
     fc = ForecastModel(con, "cin_at31_per_10k", horizon=2, authority="400", backtest=bt).fit()
     assert fc.method == "pooled_ar" and [r.year for r in fc.rows] == [2026, 2027]
+    assert [r.horizon for r in fc.rows] == [1, 2]
+    assert fc.last_year == 2025 and fc.data_year == "31 March 2025"
     r = fc.rows[0]
-    assert r.lower95 < r.lower80 < r.point < r.upper80 < r.upper95
+    assert 0 < r.lower95 < r.lower80 < r.point < r.upper80 < r.upper95
+    assert [h for h, *_ in fc.coverage] == [1, 2]
     assert ForecastResults.from_dict(json.loads(json.dumps(fc.to_dict()))) == fc
+
+
+def test_calibrated_intervals_cover_as_promised_out_of_time(
+    ar_panel: Callable[[], duckdb.DuckDBPyConnection],
+) -> None:
+    bt = ForecastBacktest(ar_panel(), "cin_at31_per_10k", methods=("last_value", "pooled_ar")).fit()
+    for method in ("last_value", "pooled_ar"):
+        for h in (1, 2, 3):
+            s = bt.score(method, h)
+            assert s.n_coverage >= 200
+            # 80 authorities share each origin's shock, so allow a few points either way
+            assert s.coverage80 is not None and 0.72 <= s.coverage80 <= 0.88
+            assert s.coverage95 is not None and 0.90 <= s.coverage95 <= 0.99
+            cal = bt.calibrated(method, h)
+            assert cal is not None and cal.usable and cal.n >= MIN_CALIBRATION
+            assert cal.q025 < cal.q10 < cal.q90 < cal.q975  # type: ignore[operator]
+    # wider the further ahead, for the method that does not mean-revert
+    widths = [bt.calibrated("last_value", h).q975 - bt.calibrated("last_value", h).q025  # type: ignore[union-attr,operator]
+              for h in (1, 2, 3)]  # fmt: skip
+    assert widths[0] < widths[2]
+
+
+def test_a_method_is_kept_only_when_its_gain_interval_excludes_zero() -> None:
+    def pooled(method: str, mase: float, lo: float | None, hi: float | None) -> MethodScore:
+        diff = None if lo is None else mase - 1.0
+        return MethodScore(method, 0, 100, mase, 10.0, 100, 0.8, 0.95, 0.8, 0.95, diff, lo, hi)
+
+    base = pooled("last_value", 1.0, None, None)
+    # lower point MASE, but the interval of the gain includes zero: not kept
+    kept, best, reason = choose_method([base, pooled("pooled_ar", 0.97, -0.058, 0.001)])
+    assert kept == () and best == "last_value" and "last value is used" in reason
+    kept, best, _ = choose_method(
+        [base, pooled("pooled_ar", 0.93, -0.10, -0.04), pooled("damped", 0.90, -0.2, -0.01)]
+    )
+    assert kept == ("pooled_ar", "damped") and best == "damped"
+    kept, best, _ = choose_method([base, pooled("drift", 1.3, 0.2, 0.4)])
+    assert kept == () and best == "last_value"
+
+
+def test_no_forecast_at_a_horizon_whose_interval_was_never_tested(
+    ar_panel: Callable[[], duckdb.DuckDBPyConnection],
+) -> None:
+    con = ar_panel()
+    con.execute("DELETE FROM observation WHERE year < 2021")  # five years, as looked-after
+    fc = ForecastModel(con, "cin_at31_per_10k", authority="401").fit()
+    assert fc.horizon == 1 and [r.year for r in fc.rows] == [2026]
+    assert fc.coverage[0][1] is not None  # measured at origin 2024
+    with pytest.raises(InputError, match="never tested"):
+        ForecastModel(con, "cin_at31_per_10k", horizon=2, authority="401").fit()
+    bt = ForecastBacktest(con, "cin_at31_per_10k").fit()
+    assert bt.score("last_value", 2).n_coverage == 0  # errors at 2, coverage never measured
+    assert bt.calibrated("last_value", 3) is not None
+    assert not bt.calibrated("last_value", 3).usable  # type: ignore[union-attr]
+
+
+def test_backtest_cache_is_keyed_by_the_warehouse_file(
+    ar_panel: Callable[[], duckdb.DuckDBPyConnection], tmp_path: Path
+) -> None:
+    panel = load_panel(ar_panel(), ("cin_at31_per_10k",))["cin_at31_per_10k"].dropna()
+    wh = tmp_path / "w.duckdb"
+    wh.write_bytes(b"one")
+    cache = tmp_path / "cache"
+    first = cached_backtest(panel, "cin_at31_per_10k", 1, cache_dir=cache, warehouse=wh)
+    files = list((cache / "forecast").glob("*.json"))
+    assert len(files) == 1
+    assert cached_backtest(panel, "cin_at31_per_10k", 1, cache_dir=cache, warehouse=wh) == first
+    wh.write_bytes(b"a rebuilt warehouse")  # new size and time: a new key
+    cached_backtest(panel, "cin_at31_per_10k", 1, cache_dir=cache, warehouse=wh)
+    assert len(list((cache / "forecast").glob("*.json"))) == 2
+
+
+def test_data_year_is_the_publishers() -> None:
+    assert data_year_label("cin_at31_per_10k", 2025) == "31 March 2025"
+    assert data_year_label("cpp_starts_per_10k", 2025) == "2024-25 (year ending 31 March 2025)"
 
 
 def test_forecast_refuses_other_indicators(fresh_db: duckdb.DuckDBPyConnection) -> None:

@@ -117,24 +117,43 @@ def forecast(
     authority: Annotated[
         str | None, typer.Option("--authority", "-a", help="Name, LA number or GSS code.")
     ] = None,
-    horizon: Annotated[int, typer.Option("--horizon", help="Years ahead (1–5).")] = 3,
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon",
+            help="Years ahead (1–5; default: as far as the method was backtested, at most 3). "
+            "A horizon that was never backtested is refused.",
+        ),
+    ] = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Forecast a demand rate with 80% and 95% intervals by the best backtested method."""
+    """Forecast a demand rate with 80% and 95% intervals calibrated on backtest errors."""
     from cscwatch.indicators.authorities import resolve_authority
     from cscwatch.models.forecast import ForecastModel
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
-    with open_warehouse(_settings(warehouse)) as con:
+    settings = _settings(warehouse)
+    with open_warehouse(settings) as con:
         la = resolve_authority(con, authority).la_code if authority else None
-        res = ForecastModel(con, indicator, horizon=horizon, authority=la).fit()
+        res = ForecastModel(
+            con,
+            indicator,
+            horizon=horizon,
+            authority=la,
+            cache_dir=settings.cache_dir,
+            warehouse=settings.warehouse,
+        ).fit()
     if fmt == "json":
         emit_json(res.to_dict())
         return
+    cover = "; ".join(
+        f"{h} year{'s' if h > 1 else ''} ahead {_pct0(c80)} / {_pct0(c95)}"
+        for h, c80, c95 in res.coverage
+    )
     emit_table(
-        f"{indicator}: forecasts from {res.last_year} by {res.method}",
+        f"{indicator}: forecasts from data for {res.data_year}, by {res.method}",
         ["authority", "year", "forecast", "80% interval", "95% interval"],
         [
             [
@@ -146,9 +165,15 @@ def forecast(
             ]
             for r in res.rows
         ],
-        caption=f"Method {res.method}: {res.method_reason}. See docs/methods/forecast.md.",
+        caption=f"Method {res.method}: {res.method_reason}. Intervals calibrated on "
+        f"backtest errors; out-of-time coverage of the 80% / 95% intervals: {cover}. "
+        "See docs/methods/forecast.md.",
         right=[1, 2],
     )
+
+
+def _pct0(x: float | None) -> str:
+    return "not measured" if x is None else f"{x:.0%}"
 
 
 @analyse_app.command("quality")

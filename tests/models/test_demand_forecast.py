@@ -13,7 +13,13 @@ import pytest
 
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_panel
-from cscwatch.models.demand import COVARIATES, DemandModel, DemandResults, shapley_r2
+from cscwatch.models.demand import (
+    COVARIATES,
+    SPEND_COVARIATES,
+    DemandModel,
+    DemandResults,
+    shapley_r2,
+)
 from cscwatch.models.demand_nao import NaoDemandModel, NaoResults, decompose
 from cscwatch.models.forecast import (
     MIN_CALIBRATION,
@@ -55,16 +61,21 @@ def test_fixed_effects_recover_known_coefficients(
     assert DemandResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
 
 
-def test_default_covariates_take_spend_per_child_from_the_catalogue(
+def test_spend_is_a_sensitivity_not_a_default_covariate(
     demand_panel: tuple[duckdb.DuckDBPyConnection, dict[str, float]],
 ) -> None:
     con, truth = demand_panel
-    res = DemandModel(con, "cpp_starts_per_10k").fit()
+    default = DemandModel(con, "cpp_starts_per_10k").fit()
+    assert {c.name for c in default.coefficients} == set(COVARIATES)
+    assert not any("spend" in c for c in COVARIATES)
+    res = DemandModel(con, "cpp_starts_per_10k", covariates=COVARIATES + SPEND_COVARIATES).fit()
     coef = {c.name: c for c in res.coefficients}
-    assert set(coef) == set(COVARIATES)
     assert "log_spend_social_work_per_child" in coef
     c = coef["fsm_primary_pct"]  # spend is noise in the truth: fsm is still recovered
     assert c.lower < truth["fsm_primary_pct"] < c.upper
+    for s in res.decomposition:  # Shapley lies inside the range over orders
+        assert s.low is not None and s.high is not None
+        assert s.low - 1e-12 <= s.share_of_variance <= s.high + 1e-12
 
 
 def test_shapley_shares_add_to_full_r2() -> None:

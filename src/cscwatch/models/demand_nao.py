@@ -1,10 +1,12 @@
 """New child protection plans set beside the NAO's 2019 decomposition.
 
 The National Audit Office's *Pressures on children's social care* (HC 1868, January
-2019) split the variation in new child protection plans per child across authorities
-and the years 2010-11 to 2016-17 into deprivation (about 15%), common year effects
-(about 10%) and authority characteristics (about 44%), with spending deliberately left
-out. This module fits the same kind of model on the years the warehouse can support.
+2019) is reported to have split the variation in new child protection plans per child
+across authorities and the years 2010-11 to 2016-17 into deprivation (about 15%),
+common year effects (about 10%) and authority characteristics (about 44%), with
+spending deliberately left out (what of this could be checked is listed on the
+methods page). This module fits the same kind of model on the years the warehouse
+can support.
 
 Model
 -----
@@ -26,9 +28,9 @@ blocks in ``S`` with an intercept. For an order of entry ``π`` the sequential s
 block ``B`` is ``R²(P_π(B) ∪ {B}) − R²(P_π(B))``, ``P_π(B)`` the blocks entered
 before it. Three summaries are reported, each over the same ``R²(S)``:
 
-* **NAO order**: deprivation, then conceptions, then year effects, then authority
-  effects — the order in which the NAO lists its shares, so authority effects get only
-  what need and common years leave;
+* **NAO order**: deprivation, then conceptions (then spend, in the sensitivity), then
+  year effects, then authority effects — the order in which the NAO lists its shares,
+  so authority effects get only what need and common years leave;
 * **Shapley**: the average sequential share over all ``k!`` orders;
 * **range**: the smallest and largest sequential share over all orders.
 
@@ -44,7 +46,6 @@ coefficient are not an effect of spending.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import duckdb
@@ -55,13 +56,14 @@ from linearmodels.panel import PanelOLS
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_panel
 from cscwatch.models._results import dump, load
-from cscwatch.models.demand import Coefficient, _coef, _dummies, _r2
+from cscwatch.models.demand import Coefficient, _coef, _dummies, order_marginals
 
 __all__ = [
     "NAO_ORDER",
     "NAO_REFERENCE",
     "NAO_SPEND",
     "OUTCOME",
+    "SPEND_CAVEAT",
     "VARIANTS",
     "BlockShare",
     "NaoDemandModel",
@@ -255,36 +257,21 @@ def decompose(
     names = [b for b in order if b in blocks]
     if set(names) != set(blocks):
         raise InputError(f"order {order} does not name every block of {sorted(blocks)}")
-    cache: dict[frozenset[str], float] = {frozenset(): 0.0}
-
-    def r2(s: frozenset[str]) -> float:
-        if s not in cache:
-            cache[s] = _r2(y, [blocks[n] for n in names if n in s])
-        return cache[s]
-
-    marginal: dict[str, list[float]] = {b: [] for b in names}
-    for perm in itertools.permutations(names):
-        seen: frozenset[str] = frozenset()
-        for b in perm:
-            marginal[b].append(r2(seen | {b}) - r2(seen))
-            seen = seen | {b}
-    shares = []
-    seen = frozenset()
-    for b in names:
-        seq = r2(seen | {b}) - r2(seen)
-        seen = seen | {b}
-        m = np.array(marginal[b])
-        shares.append(
-            BlockShare(
-                b,
-                _zero(seq),
-                _zero(m.mean()),
-                _zero(m.min()),
-                _zero(m.max()),
-                NAO_REFERENCE.get(b),
-            )
+    ordered = {b: blocks[b] for b in names}
+    marginal = order_marginals(y, ordered)
+    # order_marginals walks the permutations in order: the first is ``names`` itself
+    shares = tuple(
+        BlockShare(
+            b,
+            _zero(marginal[b][0]),
+            _zero(float(np.mean(marginal[b]))),
+            _zero(min(marginal[b])),
+            _zero(max(marginal[b])),
+            NAO_REFERENCE.get(b),
         )
-    return tuple(shares), r2(frozenset(names))
+        for b in names
+    )
+    return shares, float(sum(marginal[b][0] for b in names))
 
 
 def _zero(x: float) -> float:

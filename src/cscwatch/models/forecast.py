@@ -447,10 +447,11 @@ def _rolling_coverage(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     its origin (NaN where fewer than :data:`MIN_CALIBRATION` were known)."""
     in80 = pd.Series(np.nan, index=df.index, dtype=object)
     in95 = pd.Series(np.nan, index=df.index, dtype=object)
-    for (_, h), d in df.groupby(["method", "h"], sort=False):
+    for _, d in df.groupby(["method", "h"], sort=False):
+        h = int(d["h"].iloc[0])
         origin, err = d["origin"].to_numpy(), d["e"].to_numpy()
         for t in sorted(set(origin)):
-            known = err[_window(origin, int(h), int(t))]
+            known = err[_window(origin, h, int(t))]
             known = known[np.isfinite(known)]
             if known.size < MIN_CALIBRATION:
                 continue

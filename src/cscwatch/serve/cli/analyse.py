@@ -243,19 +243,27 @@ def demand(
             "NAO's 2019 model.",
         ),
     ] = False,
+    with_spend: Annotated[
+        bool,
+        typer.Option(
+            "--with-spend",
+            help="Sensitivity: add log s251 spend per child (spend plausibly follows demand).",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Two-way fixed effects, variance decomposition and children's-centre event study."""
-    from cscwatch.models.demand import DemandModel
+    """Two-way fixed effects on need, variance decomposition, children's-centre event study."""
+    from cscwatch.models.demand import COVARIATES, SPEND_COVARIATES, DemandModel
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
     if nao:
         _demand_nao(warehouse, fmt)
         return
+    covariates = COVARIATES + (SPEND_COVARIATES if with_spend else ())
     with open_warehouse(_settings(warehouse)) as con:
-        res = DemandModel(con, outcome).fit()
+        res = DemandModel(con, outcome, covariates=covariates).fit()
     if fmt == "json":
         emit_json(res.to_dict())
         return
@@ -271,10 +279,21 @@ def demand(
         right=[1, 3],
     )
     emit_table(
-        "Share of variance (Shapley decomposition of R²)",
-        ["block", "share"],
-        [[s.block, f"{s.share_of_variance:.1%}"] for s in res.decomposition]
-        + [["unexplained", f"{res.unexplained_share:.1%}"]],
+        "Share of variance (Shapley decomposition of R², and the range over orders of entry)",
+        ["block", "Shapley", "range over orders"],
+        [
+            [s.block, _pct(s.share_of_variance), f"{_pct(s.low)} to {_pct(s.high)}"]
+            for s in res.decomposition
+        ]
+        + [["unexplained", _pct(res.unexplained_share), ""]],
+        caption="How shared variation is split between covariates and authority effects "
+        "is a convention: see the range, and 'analyse demand --nao'."
+        + (
+            " SENSITIVITY with spend: spend plausibly follows demand (reverse "
+            "causation); its coefficient is an association, not an effect."
+            if with_spend
+            else ""
+        ),
         right=[1],
     )
     if res.event is not None:
@@ -364,12 +383,21 @@ def analyse_all(
     ),
     warehouse: WarehouseOpt = None,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 1000,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only", help="Comma-separated pages to write (risk, quality, demand, forecast)."
+        ),
+    ] = None,
 ) -> None:
     """Run every analysis and write the methods pages, figures and JSON results."""
     from cscwatch.models.methods import write_methods
     from cscwatch.store.warehouse import open_warehouse
 
+    pages = tuple(p.strip() for p in only.split(",") if p.strip()) if only else None
     settings = _settings(warehouse)
     with open_warehouse(settings) as con:
-        written = write_methods(con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot)
+        written = write_methods(
+            con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot, pages=pages
+        )
     emit_table("Methods written", ["file"], [[str(p)] for p in written])

@@ -101,6 +101,7 @@ def test_demand_nao_json_has_no_spend_outside_the_sensitivity(
         ("analyse", "quality", "--year", "1999"),
         ("analyse", "demand", "--outcome", "referrals"),
         ("analyse", "demand", "--format", "csv"),
+        ("analyse", "all", "--only", "demand,nonsense"),
     ],
 )
 def test_bad_input_exits_2(cli: CliRunner, warehouse: Settings, args: tuple[str, ...]) -> None:

@@ -112,6 +112,7 @@ def test_pooled_ar_beats_last_value_on_mean_reverting_series(
     r = fc.rows[0]
     assert 0 < r.lower95 < r.lower80 < r.point < r.upper80 < r.upper95
     assert [h for h, *_ in fc.coverage] == [1, 2]
+    assert fc.not_forecast == ()
     assert ForecastResults.from_dict(json.loads(json.dumps(fc.to_dict()))) == fc
 
 

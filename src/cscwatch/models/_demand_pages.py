@@ -168,9 +168,9 @@ def _nao_section(res: nao_mod.NaoResults) -> list[str]:
         f"and common years leave ({_pct(a.nao_order)}); the range "
         f"{_pct(a.low)}–{_pct(a.high)} is the whole of the convention's effect.",
         f"6. **Residual.** {_pct(main.unexplained)} here; the NAO's three shares leave "
-        "about 31% (100 − 15 − 10 − 44, implied, not published as such).",
-        f"7. **Spend.** Left out, as the NAO did. As a sensitivity (`{spend.name}`, "
-        f"{_span(spend)}) the log of safeguarding spend per child takes "
+        "about 31% (100 − 15 − 10 − 44, implied by them).",
+        "7. **Spend.** Left out, as the NAO is reported to have done. As a sensitivity "
+        f"(`{spend.name}`, {_span(spend)}) the log of safeguarding spend per child takes "
         f"{_pct(spend.share('spend (sensitivity)').nao_order)} in the NAO order; "
         + nao_mod.SPEND_CAVEAT,
         "",

@@ -147,7 +147,7 @@ SPEND_CAVEAT = (
     "Spend is not a driver here: authorities with more child protection plans must "
     "spend more on safeguarding, so spend plausibly follows plans (reverse causation) "
     "and its share and coefficient are an association, not an effect. The NAO's model "
-    "left spending out."
+    "is reported to have left spending out."
 )
 
 

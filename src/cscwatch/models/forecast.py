@@ -566,7 +566,9 @@ class ForecastResults:
 
     ``last_year`` is the data year the forecasts run from (``data_year`` in words);
     ``coverage`` gives, per horizon, the out-of-time coverage of the method's
-    calibrated 80% and 95% intervals in the backtest.
+    calibrated 80% and 95% intervals in the backtest; ``not_forecast`` lists the
+    current authorities asked for that have no unbroken series of at least
+    :data:`MIN_YEARS` years running to ``last_year`` (so no forecast).
     """
 
     indicator: str
@@ -577,6 +579,7 @@ class ForecastResults:
     horizon: int
     coverage: tuple[tuple[int, float | None, float | None], ...]
     rows: tuple[ForecastRow, ...]
+    not_forecast: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per authority and year."""
@@ -654,6 +657,8 @@ class ForecastModel:
         auths = load_authorities(self.con)
         names = dict(zip(auths["la_code"], auths["name"], strict=True))
         series = {k: v for k, v in series_to(panel, last).items() if k in names}
+        asked = [self.authority] if self.authority is not None else sorted(names)
+        missing = tuple(la for la in asked if la not in series)
         if self.authority is not None:
             series = {k: v for k, v in series.items() if k == self.authority}
             if not series:
@@ -686,4 +691,5 @@ class ForecastModel:
             horizon,
             coverage,
             tuple(rows),
+            missing,
         )

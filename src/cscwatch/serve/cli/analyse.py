@@ -166,8 +166,13 @@ def forecast(
             for r in res.rows
         ],
         caption=f"Method {res.method}: {res.method_reason}. Intervals calibrated on "
-        f"backtest errors; out-of-time coverage of the 80% / 95% intervals: {cover}. "
-        "See docs/methods/forecast.md.",
+        f"backtest errors; out-of-time coverage of the 80% / 95% intervals: {cover}."
+        + (
+            f" Not forecast ({len(res.not_forecast)}): no unbroken series to {res.data_year}."
+            if res.not_forecast
+            else ""
+        )
+        + " See docs/methods/forecast.md.",
         right=[1, 2],
     )
 

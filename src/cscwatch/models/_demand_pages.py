@@ -134,8 +134,9 @@ def _nao_section(res: nao_mod.NaoResults) -> list[str]:
         "",
         f"1. **Years.** The NAO used 2010-11 to 2016-17. The warehouse's deprivation "
         f"(LAIT) starts in 2016 and conceptions end in 2022, so the main window is "
-        f"{_span(main)}. New plans rose nationally through the NAO's years, so common "
-        "year effects had much to explain; here they take "
+        f"{_span(main)}. New plans rose nationally through the NAO's years (the Public "
+        "Accounts Committee cites a 26% rise in plans from 2010-11 to 2017-18), so "
+        "common year effects had much to explain; here they take "
         f"{_pct(t.nao_order)}. On new plans alone over {_span(early)}, the years "
         "nearest the NAO's that the warehouse holds, year effects take "
         f"{_pct(early.share('year effects').nao_order)} and authority effects "
@@ -171,7 +172,7 @@ def _nao_section(res: nao_mod.NaoResults) -> list[str]:
         "about 31% (100 − 15 − 10 − 44, implied by them).",
         "7. **Spend.** Left out, as the NAO is reported to have done. As a sensitivity "
         f"(`{spend.name}`, {_span(spend)}) the log of safeguarding spend per child takes "
-        f"{_pct(spend.share('spend (sensitivity)').nao_order)} in the NAO order; "
+        f"{_pct(spend.share('spend (sensitivity)').nao_order)} in the NAO order. "
         + nao_mod.SPEND_CAVEAT,
         "",
         "### Sources checked, and what could not be confirmed",
@@ -187,7 +188,10 @@ def _nao_section(res: nao_mod.NaoResults) -> list[str]:
         "variation was put down to local characteristics such as custom and "
         "practice, local market conditions and historical patterns of demand; and a "
         "written answer of 25 April 2019 (question 245996) citing the report as "
-        "finding no support for children's-centre closures raising the use of plans. "
+        "finding no support for children's-centre closures raising the use of plans; "
+        "and the Public Accounts Committee's report on the NAO's work (Transforming "
+        "children's services, 2019), citing a 26% rise in children placed on plans "
+        "from 2010-11 to 2017-18. "
         "**Not confirmed**: the outcome's exact definition, the deprivation measure, "
         "other covariates, the estimator, the order in which the shares were "
         "computed, the 10% for common year effects, the years 2010-11 to 2016-17 and "

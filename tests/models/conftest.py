@@ -113,3 +113,73 @@ def ar_panel(fresh_db: duckdb.DuckDBPyConnection) -> Callable[[], duckdb.DuckDBP
         return make_warehouse(fresh_db, obs, {})
 
     return make
+
+
+def _two_way_demeaned(rng: np.random.Generator, n: int, t: int) -> np.ndarray:
+    m = rng.normal(size=(n, t))
+    return np.asarray(m - m.mean(1, keepdims=True) - m.mean(0, keepdims=True) + m.mean())
+
+
+def _unit(v: np.ndarray, *against: np.ndarray) -> np.ndarray:
+    """``v`` made orthogonal to ``against`` (Gram–Schmidt), centred, of unit length."""
+    v = v - v.mean()
+    for a in against:
+        v = v - (v.ravel() @ a.ravel()) / (a.ravel() @ a.ravel()) * a
+    return np.asarray(v / np.sqrt((v**2).sum()))
+
+
+#: Shares of the variance of new plans built into ``nao_panel`` (they add up to 1).
+_NAO_SHARES = {
+    "deprivation": 0.15,
+    "under-18 conceptions": 0.05,
+    "year effects": 0.10,
+    "authority effects": 0.44,
+    "unexplained": 0.26,
+}
+#: In ``nao_panel``: time-fixed low income explains this share of the variance, all of
+#: it between authorities (so inside the authority effects' span).
+_NAO_FIXED_SHARE = 0.20
+
+
+@pytest.fixture()
+def nao_panel(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
+    """40 authorities × 2016–2022, balanced. ``cpp_starts_per_10k`` is a sum of exactly
+    orthogonal parts — FSM (two-way demeaned), conceptions, year effects, authority
+    effects, noise — scaled to the returned shares (they add up to 1). The time-fixed
+    ``children_low_income_pct`` is a part of the authority effects whose share is
+    ``"fixed low income"``; spend is noise."""
+    rng = np.random.default_rng(29)
+    n, years = 40, list(range(2016, 2023))
+    t = len(years)
+    dep = _unit(_two_way_demeaned(rng, n, t))
+    conc = _unit(_two_way_demeaned(rng, n, t), dep)
+    year = _unit(np.tile(rng.normal(size=(1, t)), (n, 1)))
+    income_la = _unit(np.tile(rng.normal(size=(n, 1)), (1, t)))
+    rest_la = _unit(np.tile(rng.normal(size=(n, 1)), (1, t)), income_la)
+    auth = (
+        np.sqrt(_NAO_FIXED_SHARE) * income_la
+        + np.sqrt(_NAO_SHARES["authority effects"] - _NAO_FIXED_SHARE) * rest_la
+    )
+    noise = _unit(_two_way_demeaned(rng, n, t), dep, conc)
+    s = _NAO_SHARES
+    y = 150 + 100 * (
+        np.sqrt(s["deprivation"]) * dep
+        + np.sqrt(s["under-18 conceptions"]) * conc
+        + np.sqrt(s["year effects"]) * year
+        + auth
+        + np.sqrt(s["unexplained"]) * noise
+    )
+    obs: Rows = []
+    for i in range(n):
+        la = f"{300 + i}"
+        for j, yr in enumerate(years):
+            obs += [
+                ("cpp_starts_per_10k", la, yr, float(y[i, j])),
+                ("fsm_primary_pct", la, yr, float(20 + 30 * dep[i, j])),
+                ("under18_conceptions_per_1000", la, yr, float(15 + 30 * conc[i, j])),
+                ("children_low_income_pct", la, yr, float(20 + 30 * income_la[i, j])),
+                ("spend_safeguarding_per_child", la, yr, float(rng.uniform(200, 400))),
+            ]
+    return make_warehouse(fresh_db, obs, {}), {**_NAO_SHARES, "fixed low income": _NAO_FIXED_SHARE}

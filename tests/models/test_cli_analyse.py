@@ -32,17 +32,32 @@ def test_risk_ranks_every_current_authority(cli: CliRunner, warehouse: Settings)
     assert RiskRanking.from_dict(data).to_dict() == data  # the JSON round-trips
 
 
-def test_forecast_json_names_its_method(cli: CliRunner, warehouse: Settings) -> None:
+def test_forecast_json_names_its_method_data_year_and_coverage(
+    cli: CliRunner, warehouse: Settings
+) -> None:
     code, out, err = cli(
-        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "2",
-        "--format", "json", env=_env(warehouse),
+        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--format", "json",
+        env=_env(warehouse),
     )  # fmt: skip
     assert code == 0, err
     data = json.loads(out)
     assert data["method"] in ("last_value", "drift", "pooled_ar", "damped")
     assert data["method_reason"]
-    assert [r["year"] for r in data["rows"]] == [data["last_year"] + 1, data["last_year"] + 2]
+    assert data["data_year"] == f"31 March {data['last_year']}"
+    # looked-after rates start in 2021: only one year ahead was ever tested
+    assert data["horizon"] == 1 and [r["year"] for r in data["rows"]] == [data["last_year"] + 1]
     assert {r["la_code"] for r in data["rows"]} == {"352"}
+    [(h, c80, c95)] = data["coverage"]
+    assert h == 1 and 0 < c80 < c95 <= 1
+
+
+def test_forecast_refuses_a_horizon_never_backtested(cli: CliRunner, warehouse: Settings) -> None:
+    code, out, err = cli(
+        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "2",
+        env=_env(warehouse),
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert err.startswith("error:") and "never tested" in err and "--horizon 1" in err
 
 
 def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:
@@ -52,6 +67,28 @@ def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:
     shares = [s["share_of_variance"] for s in data["decomposition"]]
     assert sum(shares) + data["unexplained_share"] == pytest.approx(1.0)
     assert data["event"]["pretrend_df"] == 3
+
+
+def test_demand_nao_json_has_no_spend_outside_the_sensitivity(
+    cli: CliRunner, warehouse: Settings
+) -> None:
+    code, out, err = cli("analyse", "demand", "--nao", "--format", "json", env=_env(warehouse))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["outcome"] == "cpp_starts_per_10k"
+    assert dict(data["nao_reference"]) == {
+        "deprivation": 0.15, "year effects": 0.10, "authority effects": 0.44
+    }  # fmt: skip
+    for v in data["variants"]:
+        blocks = [s["block"] for s in v["shares"]]
+        assert ("spend (sensitivity)" in blocks) == v["sensitivity"]
+        assert sum(s["nao_order"] for s in v["shares"]) + v["unexplained"] == pytest.approx(1)
+        assert sum(s["shapley"] for s in v["shares"]) + v["unexplained"] == pytest.approx(1)
+        for s in v["shares"]:
+            assert s["low"] - 1e-9 <= min(s["nao_order"], s["shapley"])
+            assert max(s["nao_order"], s["shapley"]) <= s["high"] + 1e-9
+    main = next(v for v in data["variants"] if v["name"] == "nao")
+    assert main["years"][0] == 2016 and not main["sensitivity"]
 
 
 @pytest.mark.parametrize(
@@ -64,6 +101,7 @@ def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:
         ("analyse", "quality", "--year", "1999"),
         ("analyse", "demand", "--outcome", "referrals"),
         ("analyse", "demand", "--format", "csv"),
+        ("analyse", "all", "--only", "demand,nonsense"),
     ],
 )
 def test_bad_input_exits_2(cli: CliRunner, warehouse: Settings, args: tuple[str, ...]) -> None:

@@ -378,6 +378,22 @@ CONTEXT: tuple[Indicator, ...] = (
         PeriodKind.CALENDAR_YEAR,
     ),
     _ind(
+        "children_low_income_pct",
+        "Children under 16 in relative low income families (%)",
+        "Children aged under 16 living in families in relative low income (below 60% "
+        "of median income before housing costs), DWP/HMRC children in low income "
+        "families statistics, as in LAIT.",
+        Unit.PERCENT,
+        "children under 16 in relative low income families",
+        "children under 16",
+        _NEUTRAL,
+        _LAIT,
+        (2022, 2025),
+        "context",
+        Derivation("lait", lait="ChildPov"),
+        "financial year as labelled in LAIT",
+    ),
+    _ind(
         "population_0_17",
         "Children aged 0 to 17",
         "ONS mid-year estimate of children aged 0 to 17 at 30 June before the year's end.",

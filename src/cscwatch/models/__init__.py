@@ -7,10 +7,12 @@ Submodules (imported on demand, so that importing the package stays cheap):
 * :mod:`~cscwatch.models.risk` — early warning of an Inadequate inspection, with its
   rolling-origin backtest;
 * :mod:`~cscwatch.models.quality` — spend and workforce against the Ofsted grade in force;
-* :mod:`~cscwatch.models.demand` — drivers of demand: two-way fixed effects, variance
-  decomposition, children's-centre spending event study;
-* :mod:`~cscwatch.models.forecast` — per-authority forecasts with prediction intervals
-  and their backtest against naive baselines;
+* :mod:`~cscwatch.models.demand` — drivers of demand: two-way fixed effects on need,
+  variance decomposition, children's-centre spending event study;
+* :mod:`~cscwatch.models.demand_nao` — new child protection plans set beside the NAO's
+  2019 decomposition (its order, Shapley, and the range over orders);
+* :mod:`~cscwatch.models.forecast` — per-authority forecasts with intervals calibrated
+  on backtest errors, and their backtest against naive baselines;
 * :mod:`~cscwatch.models.journeys` — children's journeys across CIN census returns:
   Kaplan–Meier time to re-referral and to a repeat plan (child-level data);
 * :mod:`~cscwatch.models.methods` — writes the methods pages, figures and JSON results.
@@ -18,4 +20,13 @@ Submodules (imported on demand, so that importing the package stays cheap):
 Methods and backtest results: ``docs/methods/{risk,quality,demand,forecast}.md``.
 """
 
-__all__ = ["demand", "features", "forecast", "journeys", "methods", "quality", "risk"]
+__all__ = [
+    "demand",
+    "demand_nao",
+    "features",
+    "forecast",
+    "journeys",
+    "methods",
+    "quality",
+    "risk",
+]

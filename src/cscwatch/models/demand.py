@@ -3,19 +3,28 @@
 Fixed-effects model
 -------------------
 ``y_it = x_it' β + α_i + γ_t + ε_it`` for authority ``i`` and year ``t``, where ``x`` is
-deprivation (``fsm_primary_pct``), under-18 conceptions per 1,000, the log of the
-population aged 0–17 and the log of section 251 gross spend per child aged 0–17 on
-safeguarding services (mostly social work), family support and children's centres.
-Estimated by ``linearmodels.PanelOLS`` with entity and time effects; standard errors
-clustered by authority. Rows lacking any variable are dropped (conceptions end in 2022,
-spend starts in 2017, so the default sample is 2017–2022).
+need only: deprivation (``fsm_primary_pct``), under-18 conceptions per 1,000 and the
+log of the population aged 0–17. Estimated by ``linearmodels.PanelOLS`` with entity
+and time effects; standard errors clustered by authority. Rows lacking any variable
+are dropped (the LAIT covariates start in 2016 and conceptions end in 2022, so the
+default sample is 2016–2022).
+
+Spend is a labelled sensitivity only (``--with-spend``): the log of section 251 gross
+spend per child aged 0–17 on safeguarding services, family support and children's
+centres. Authorities with more plans and more children in need must spend more on
+safeguarding, so spend plausibly follows demand (reverse causation); its positive
+coefficient is an association, not an effect of spending.
 
 Variance decomposition
 ----------------------
 The R² of OLS on every subset of three blocks — covariates ``X``, year dummies ``T``,
-authority dummies ``A`` — gives each block's Shapley value: its marginal R² averaged
-over the 3! orders of entry, ``φ_B = Σ_{S ∌ B} |S|!(2-|S|)!/3! · (R²(S∪B) − R²(S))``.
-The three values add up to the full model's R²; ``1 − R²`` is left unexplained.
+authority dummies ``A`` — gives each block's sequential share in every order of entry
+(its R² gain when it enters after the blocks before it). Reported: the Shapley value,
+the average over the 3! orders, ``φ_B = Σ_{S ∌ B} |S|!(2-|S|)!/3! · (R²(S∪B) − R²(S))``,
+and the smallest and largest share over the orders. The Shapley values add up to the
+full model's R²; ``1 − R²`` is left unexplained. The covariates vary mostly between
+authorities, so how their shared variation is split with the authority effects is a
+convention: the range shows how much (see the comparison with the NAO below).
 
 Event study of children's-centre spending cuts
 ----------------------------------------------
@@ -36,7 +45,6 @@ cohort's share of the cut authority-years at event time ``k``; its variance is
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import duckdb
@@ -53,12 +61,14 @@ __all__ = [
     "COVARIATES",
     "CUT_SHARE",
     "OUTCOMES",
+    "SPEND_COVARIATES",
     "Coefficient",
     "DemandModel",
     "DemandResults",
     "EventStudy",
     "Share",
     "event_study",
+    "order_marginals",
     "shapley_r2",
 ]
 
@@ -68,12 +78,10 @@ _SPEND = (
     "spend_family_support_per_child",
     "spend_children_centres_per_child",
 )
-COVARIATES = (
-    "fsm_primary_pct",
-    "under18_conceptions_per_1000",
-    "log_population",
-    *(f"log_{s}" for s in _SPEND),
-)
+#: Need only: the default covariates.
+COVARIATES = ("fsm_primary_pct", "under18_conceptions_per_1000", "log_population")
+#: The spend sensitivity adds these (reverse causation: see the module docstring).
+SPEND_COVARIATES = tuple(f"log_{s}" for s in _SPEND)
 CUT_SHARE = 0.30
 _WINDOW = (-4, 4)
 
@@ -92,11 +100,14 @@ class Coefficient:
 
 @dataclass(frozen=True)
 class Share:
-    """One block's Shapley share of R²."""
+    """One block's Shapley share of R² (``share_of_variance``) and the smallest and
+    largest sequential share over every order of entry."""
 
     block: str
     r2: float
     share_of_variance: float
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -187,28 +198,28 @@ def _r2(y: np.ndarray, blocks: list[np.ndarray]) -> float:
     return float(1 - resid @ resid / np.sum((y - y.mean()) ** 2))
 
 
-def shapley_r2(y: np.ndarray, blocks: dict[str, np.ndarray]) -> dict[str, float]:
-    """Shapley decomposition of OLS R² over blocks of regressors."""
+def order_marginals(y: np.ndarray, blocks: dict[str, np.ndarray]) -> dict[str, list[float]]:
+    """Each block's R² gain in every order of entry (one list entry per order)."""
     names = list(blocks)
-    k = len(names)
-    cache: dict[frozenset[str], float] = {}
+    cache: dict[frozenset[str], float] = {frozenset(): 0.0}
 
     def r2(s: frozenset[str]) -> float:
         if s not in cache:
             cache[s] = _r2(y, [blocks[n] for n in names if n in s])
         return cache[s]
 
-    out = {}
-    for b in names:
-        others = [n for n in names if n != b]
-        total = 0.0
-        for size in range(k):
-            w = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
-            for combo in itertools.combinations(others, size):
-                s = frozenset(combo)
-                total += w * (r2(s | {b}) - r2(s))
-        out[b] = total
+    out: dict[str, list[float]] = {b: [] for b in names}
+    for perm in itertools.permutations(names):
+        seen: frozenset[str] = frozenset()
+        for b in perm:
+            out[b].append(r2(seen | {b}) - r2(seen))
+            seen = seen | {b}
     return out
+
+
+def shapley_r2(y: np.ndarray, blocks: dict[str, np.ndarray]) -> dict[str, float]:
+    """Shapley decomposition of OLS R² over blocks of regressors."""
+    return {b: float(np.mean(m)) for b, m in order_marginals(y, blocks).items()}
 
 
 def _dummies(codes: pd.Series) -> np.ndarray:
@@ -260,7 +271,7 @@ class DemandModel:
         y = d[self.outcome].to_numpy()
         idx = d.index.to_frame(index=False)
         x = d[list(self.covariates)].to_numpy()
-        shap = shapley_r2(
+        marginals = order_marginals(
             y,
             {
                 "covariates": (x - x.mean(axis=0)),
@@ -268,8 +279,11 @@ class DemandModel:
                 "authority effects": _dummies(idx["la_code"]),
             },
         )
-        total = sum(shap.values())
-        shares = tuple(Share(k, v, v) for k, v in shap.items())
+        shares = tuple(
+            Share(k, float(np.mean(m)), float(np.mean(m)), float(min(m)), float(max(m)))
+            for k, m in marginals.items()
+        )
+        total = sum(s.share_of_variance for s in shares)
         event = event_study(self.con, self.event_outcome)
         return DemandResults(
             outcome=self.outcome,

@@ -117,27 +117,46 @@ def forecast(
     authority: Annotated[
         str | None, typer.Option("--authority", "-a", help="Name, LA number or GSS code.")
     ] = None,
-    horizon: Annotated[int, typer.Option("--horizon", help="Years ahead (1–5).")] = 3,
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon",
+            help="Years ahead (1–5; default: as far as the method was backtested, at most 3). "
+            "A horizon that was never backtested is refused.",
+        ),
+    ] = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Forecast a demand rate with 80% and 95% intervals by the best backtested method."""
+    """Forecast a demand rate with 80% and 95% intervals calibrated on backtest errors."""
     from cscwatch.indicators.authorities import resolve_authority
     from cscwatch.models.forecast import ForecastModel
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
-    with open_warehouse(_settings(warehouse)) as con:
+    settings = _settings(warehouse)
+    with open_warehouse(settings) as con:
         la = resolve_authority(con, authority).la_code if authority else None
-        res = ForecastModel(con, indicator, horizon=horizon, authority=la).fit()
+        res = ForecastModel(
+            con,
+            indicator,
+            horizon=horizon,
+            authority=la,
+            cache_dir=settings.cache_dir,
+            warehouse=settings.warehouse,
+        ).fit()
     if fmt == "json":
         emit_json(res.to_dict())
         return
-    from cscwatch.indicators.catalogue import CATALOGUE
+    from cscwatch.indicators.catalogue import get_indicator
 
-    ind = CATALOGUE[indicator]
+    ind = get_indicator(indicator)
+    cover = "; ".join(
+        f"{h} year{'s' if h > 1 else ''} ahead {_pct0(c80)} / {_pct0(c95)}"
+        for h, c80, c95 in res.coverage
+    )
     emit_table(
-        f"{indicator}: forecasts from {ind.year_label(res.last_year)} by {res.method}",
+        f"{indicator}: forecasts from data for {res.data_year}, by {res.method}",
         ["authority", "year", "forecast", "80% interval", "95% interval"],
         [
             [
@@ -149,9 +168,20 @@ def forecast(
             ]
             for r in res.rows
         ],
-        caption=f"Method {res.method}: {res.method_reason}. See docs/methods/forecast.md.",
+        caption=f"Method {res.method}: {res.method_reason}. Intervals calibrated on "
+        f"backtest errors; out-of-time coverage of the 80% / 95% intervals: {cover}."
+        + (
+            f" Not forecast ({len(res.not_forecast)}): no unbroken series to {res.data_year}."
+            if res.not_forecast
+            else ""
+        )
+        + " See docs/methods/forecast.md.",
         right=[1, 2],
     )
+
+
+def _pct0(x: float | None) -> str:
+    return "not measured" if x is None else f"{x:.0%}"
 
 
 @analyse_app.command("quality")
@@ -221,16 +251,35 @@ def demand(
             help="cpp_starts_per_10k, cin_at31_per_10k, s47_per_10k or lac_at31_per_10k.",
         ),
     ] = "cpp_starts_per_10k",
+    nao: Annotated[
+        bool,
+        typer.Option(
+            "--nao",
+            help="New child protection plans on need only (no spend), shares beside the "
+            "NAO's 2019 model.",
+        ),
+    ] = False,
+    with_spend: Annotated[
+        bool,
+        typer.Option(
+            "--with-spend",
+            help="Sensitivity: add log s251 spend per child (spend plausibly follows demand).",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Two-way fixed effects, variance decomposition and children's-centre event study."""
-    from cscwatch.models.demand import DemandModel
+    """Two-way fixed effects on need, variance decomposition, children's-centre event study."""
+    from cscwatch.models.demand import COVARIATES, SPEND_COVARIATES, DemandModel
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
+    if nao:
+        _demand_nao(warehouse, fmt)
+        return
+    covariates = COVARIATES + (SPEND_COVARIATES if with_spend else ())
     with open_warehouse(_settings(warehouse)) as con:
-        res = DemandModel(con, outcome).fit()
+        res = DemandModel(con, outcome, covariates=covariates).fit()
     if fmt == "json":
         emit_json(res.to_dict())
         return
@@ -246,10 +295,21 @@ def demand(
         right=[1, 3],
     )
     emit_table(
-        "Share of variance (Shapley decomposition of R²)",
-        ["block", "share"],
-        [[s.block, f"{s.share_of_variance:.1%}"] for s in res.decomposition]
-        + [["unexplained", f"{res.unexplained_share:.1%}"]],
+        "Share of variance (Shapley decomposition of R², and the range over orders of entry)",
+        ["block", "Shapley", "range over orders"],
+        [
+            [s.block, _pct(s.share_of_variance), f"{_pct(s.low)} to {_pct(s.high)}"]
+            for s in res.decomposition
+        ]
+        + [["unexplained", _pct(res.unexplained_share), ""]],
+        caption="How shared variation is split between covariates and authority effects "
+        "is a convention: see the range, and 'analyse demand --nao'."
+        + (
+            " SENSITIVITY with spend: spend plausibly follows demand (reverse "
+            "causation); its coefficient is an association, not an effect."
+            if with_spend
+            else ""
+        ),
         right=[1],
     )
     if res.event is not None:
@@ -276,6 +336,62 @@ def demand(
         )
 
 
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
+def _demand_nao(warehouse: Path | None, fmt: str) -> None:
+    from cscwatch.models.demand_nao import NaoDemandModel
+    from cscwatch.store.warehouse import open_warehouse
+
+    with open_warehouse(_settings(warehouse)) as con:
+        res = NaoDemandModel(con).fit()
+    if fmt == "json":
+        emit_json(res.to_dict())
+        return
+    for v in res.variants:
+        emit_table(
+            f"{res.outcome} ({v.name}): {v.label}",
+            ["block", "NAO order", "Shapley", "range over all orders", "NAO 2019"],
+            [
+                [
+                    s.block,
+                    _pct(s.nao_order),
+                    _pct(s.shapley),
+                    f"{_pct(s.low)} to {_pct(s.high)}",
+                    _pct(s.nao_2019),
+                ]
+                for s in v.shares
+            ]
+            + [["unexplained", _pct(v.unexplained), "", "", ""]],
+            caption=f"{v.n_obs} authority-years, {v.n_authorities} authorities, "
+            f"{v.years[0]}–{v.years[-1]}; R² {v.r2:.3f}",
+            right=[1, 2, 4],
+        )
+        if v.coefficients:
+            emit_table(
+                f"Coefficients ({v.name}), 95% CI clustered by authority",
+                ["covariate", "estimate", "95% CI", "p"],
+                [
+                    [c.name, f"{c.estimate:.3f}", f"{c.lower:.3f} to {c.upper:.3f}",
+                     f"{c.p_value:.3f}"]
+                    for c in v.coefficients
+                ],
+                caption=v.coefficient_basis,
+                right=[1, 3],
+            )  # fmt: skip
+        if v.caveat:
+            typer.echo(f"Caveat ({v.name}): {v.caveat}")
+    emit_table(
+        "The NAO's 2019 shares (HC 1868: new plans per child, 2010-11 to 2016-17)",
+        ["block", "share"],
+        [[b, _pct(x)] for b, x in res.nao_reference],
+        caption="Different years, covariates and order conventions: see "
+        "docs/methods/demand.md, section 'Beside the NAO'.",
+        right=[1],
+    )
+
+
 @analyse_app.command("all")
 def analyse_all(
     out: Annotated[Path, typer.Option("--out", help="Methods folder to write.")] = Path(
@@ -283,12 +399,21 @@ def analyse_all(
     ),
     warehouse: WarehouseOpt = None,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 1000,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only", help="Comma-separated pages to write (risk, quality, demand, forecast)."
+        ),
+    ] = None,
 ) -> None:
     """Run every analysis and write the methods pages, figures and JSON results."""
     from cscwatch.models.methods import write_methods
     from cscwatch.store.warehouse import open_warehouse
 
+    pages = tuple(p.strip() for p in only.split(",") if p.strip()) if only else None
     settings = _settings(warehouse)
     with open_warehouse(settings) as con:
-        written = write_methods(con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot)
+        written = write_methods(
+            con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot, pages=pages
+        )
     emit_table("Methods written", ["file"], [[str(p)] for p in written])

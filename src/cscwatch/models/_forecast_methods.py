@@ -1,0 +1,156 @@
+"""Point forecasts (and the methods' own model-based spreads) for short annual series.
+
+The methods, their formulas and why they are there: see :mod:`cscwatch.models.forecast`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+from cscwatch.core.errors import InputError
+
+__all__ = ["BASELINES", "METHODS", "MIN_YEARS", "forecast_series", "mean_abs_change", "series_to"]
+
+BASELINES = ("last_value", "drift")
+METHODS = (*BASELINES, "pooled_ar", "damped")
+#: Shortest trailing unbroken run of years an authority needs to be forecast.
+MIN_YEARS = 3
+_Z80, _Z95 = 1.2815515655446004, 1.959963984540054
+_WINDOW = 5
+_SHRINK = 5.0
+_DAMPED_MIN = 6  # shorter series: the damped method falls back to last value
+
+
+@dataclass(frozen=True)
+class _Fc:
+    mean: np.ndarray
+    sd: np.ndarray
+    log: bool = False
+
+    def bounds(self, z: float) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.mean - z * self.sd, self.mean + z * self.sd
+        if self.log:
+            return np.exp(lo), np.exp(hi)
+        return np.maximum(lo, 0.0), hi
+
+    @property
+    def point(self) -> np.ndarray:
+        return np.exp(self.mean) if self.log else self.mean
+
+
+def _sd1(y: np.ndarray) -> float:
+    d = np.diff(y)
+    return float(np.std(d, ddof=1)) if d.size >= 2 else float(abs(d[0]) if d.size else 0.0)
+
+
+def _trailing_mean(z: np.ndarray) -> np.ndarray:
+    """Mean of the last ``_WINDOW`` values up to and including each position."""
+    c = np.r_[0.0, np.cumsum(z)]
+    idx = np.arange(1, z.size + 1)
+    lo = np.maximum(idx - _WINDOW, 0)
+    return np.asarray((c[idx] - c[lo]) / (idx - lo), dtype=float)
+
+
+def _pooled_rho(series: dict[str, np.ndarray], horizon: int) -> tuple[float, np.ndarray, float]:
+    """Pooled ρ, h-step error variances (1..horizon) and the one-step variance.
+
+    Both are estimated as forecasts would be made: at each year ``s`` the level is the
+    trailing mean up to ``s`` and the error is that of the rule's forecast of ``s + h``
+    (pseudo out of sample within the training window).
+    """
+    xs, ys = [], []
+    for y in series.values():
+        z = np.log(y)
+        m = _trailing_mean(z)
+        xs.append(z[:-1] - m[:-1])
+        ys.append(z[1:] - m[:-1])
+    x, yy = np.concatenate(xs), np.concatenate(ys)
+    rho = float(np.clip((x @ yy) / (x @ x), -0.99, 0.999)) if x @ x > 0 else 1.0
+    var = np.empty(horizon)
+    for h in range(1, horizon + 1):
+        errs = []
+        for y in series.values():
+            z = np.log(y)
+            m = _trailing_mean(z)
+            if z.size > h:
+                errs.append(z[h:] - (m[:-h] + rho**h * (z[:-h] - m[:-h])))
+        e = np.concatenate(errs) if errs else np.array([])
+        var[h - 1] = float(np.mean(e**2)) if e.size else (var[h - 2] * 1.5 if h > 1 else 0.0)
+    return rho, var, float(var[0])
+
+
+def _damped(y: np.ndarray, horizon: int) -> _Fc:
+    if y.size < _DAMPED_MIN:
+        return forecast_series({"": y}, "last_value", horizon)[""]
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        # Short series: the optimiser may stop early; the fit is still a valid
+        # smoother and the backtest judges it on held-out years.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = ExponentialSmoothing(
+            y, trend="add", damped_trend=True, initialization_method="estimated"
+        ).fit()
+    a = float(fit.params["smoothing_level"])
+    b = float(fit.params["smoothing_trend"])
+    phi = float(fit.params["damping_trend"])
+    sigma2 = float(np.mean(fit.resid**2))
+    cum = np.cumsum(phi ** np.arange(1, horizon + 1))
+    c = a * (1 + b * cum)
+    v = sigma2 * (1 + np.r_[0.0, np.cumsum(c[:-1] ** 2)])
+    return _Fc(np.asarray(fit.forecast(horizon), dtype=float), np.sqrt(v))
+
+
+def forecast_series(series: dict[str, np.ndarray], method: str, horizon: int) -> dict[str, _Fc]:
+    """Forecast every series (authority → values in year order) by ``method``."""
+    out: dict[str, _Fc] = {}
+    h = np.arange(1, horizon + 1, dtype=float)
+    if method == "pooled_ar":
+        pos = {k: v for k, v in series.items() if np.all(v > 0)}
+        rho, var_h, var1 = _pooled_rho(pos, horizon)
+        for k, y in pos.items():
+            z = np.log(y)
+            mt = _trailing_mean(z)
+            resid = z[1:] - (mt[:-1] + rho * (z[:-1] - mt[:-1]))
+            n = resid.size
+            r = (n * float(np.mean(resid**2)) / var1 + _SHRINK) / (n + _SHRINK) if var1 > 0 else 1
+            m = mt[-1]
+            out[k] = _Fc(m + rho**h * (z[-1] - m), np.sqrt(var_h * r), log=True)
+        return out
+    for k, y in series.items():
+        s = _sd1(y)
+        if method == "last_value":
+            out[k] = _Fc(np.full(horizon, y[-1]), s * np.sqrt(h))
+        elif method == "drift":
+            slope = (y[-1] - y[0]) / (y.size - 1)
+            out[k] = _Fc(y[-1] + h * slope, s * np.sqrt(h * (1 + h / (y.size - 1))))
+        elif method == "damped":
+            out[k] = _damped(y, horizon)
+        else:
+            raise InputError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    return out
+
+
+def mean_abs_change(y: np.ndarray) -> float:
+    """Mean absolute one-year change of a series (the MASE scale)."""
+    return float(np.mean(np.abs(np.diff(y))))
+
+
+def series_to(panel: pd.Series, last_year: int) -> dict[str, np.ndarray]:
+    """Authority → consecutive values up to ``last_year`` (the trailing unbroken run)."""
+    out = {}
+    wide = panel.unstack("year")
+    wide = wide.loc[:, np.asarray(wide.columns, dtype=int) <= last_year]
+    for la, row in wide.iterrows():
+        vals = row.to_numpy(dtype=float)
+        if np.isnan(vals[-1]) if vals.size else True:
+            continue
+        gaps = np.flatnonzero(np.isnan(vals))
+        run = vals[gaps[-1] + 1 :] if gaps.size else vals
+        if run.size >= MIN_YEARS:
+            out[str(la)] = run
+    return out

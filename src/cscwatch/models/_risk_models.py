@@ -122,7 +122,8 @@ def _choose_terms(x: pd.DataFrame, y: np.ndarray, when: np.ndarray) -> list[tupl
     side in the earlier and the later half of the training cases (by date) where
     each half has both outcomes. The strongest (|AUC − 0.5| ≥ :data:`MIN_STRENGTH`)
     enter, at most :data:`MAX_TERMS`, one per indicator (level or gap to neighbours,
-    whichever is stronger); if none is strong enough, the single strongest enters.
+    whichever is stronger); if none is strong enough, the single strongest enters; if
+    none is eligible, the score is flat (every case gets the training rate).
     """
     cut = np.median(when) if when.size else 0
     found = []
@@ -157,9 +158,8 @@ def _choose_terms(x: pd.DataFrame, y: np.ndarray, when: np.ndarray) -> list[tupl
 
 
 def _transparent(x: pd.DataFrame, y: np.ndarray, when: np.ndarray) -> Fitted:
+    # with no eligible feature the score is flat: every case gets the training rate
     terms = _choose_terms(x, y, when)
-    if not terms:
-        raise InputError("no feature is available for the transparent score in this training set")
     cols = [c for c, _ in terms]
     signs = np.array([s for _, s in terms], dtype=float)
     mu = x[cols].mean().to_numpy(dtype=float)

@@ -119,8 +119,8 @@ def _risk_verdict(results: list[risk_mod.BacktestResults]) -> list[str]:
                 "previous judgement AUC",
                 "nested − previous",
                 "shipped model",
-                "target",
-                "target",
+                "target AUC",
+                "target met",
             ],
             rows,
         ),
@@ -131,7 +131,60 @@ def _risk_verdict(results: list[risk_mod.BacktestResults]) -> list[str]:
         'baseline"). These figures were not used to tune anything: the candidate models, '
         "the transparent score's selection rule, the fold rule and the recalibration were "
         "fixed before the backtest was run, and the same code runs for every outcome.",
+        "",
+        _risk_plain(results),
     ]
+
+
+def _risk_plain(results: list[risk_mod.BacktestResults]) -> str:
+    """The verdict in words, from the figures."""
+    met = [r for r in results if r.target_met]
+    missed = [r for r in results if r.target_met is False]
+    words = [
+        "**In plain words.** "
+        + (
+            "Targets met: "
+            + ", ".join(f"{_RISK_WORDS[r.outcome]} ({r.judgement})" for r in met)
+            + ". "
+            if met
+            else "No outcome meets its target. "
+        )
+    ]
+    for r in missed:
+        sel = r.metric("selected")
+        words.append(
+            f"{_RISK_WORDS[r.outcome]} on {r.judgement}: nested AUC {_f(sel.auc, 2)} against "
+            f"a target of {_f(r.target_auc, 2)}; the interval of its gain over the previous "
+            f"judgement ({_f(sel.dauc_lo, 2)} to {_f(sel.dauc_hi, 2)}) "
+            + ("lies above zero. " if (sel.dauc_lo or 0) > 0 else "includes zero. ")
+        )
+    fixed = [
+        r
+        for r in results
+        if (r.metric("transparent").dauc_lo or 0) > 0 and (r.metric("selected").dauc_lo or 0) <= 0
+    ]
+    for r in fixed:
+        t = r.metric("transparent")
+        words.append(
+            f"Had the transparent score been fixed in advance for {_RISK_WORDS[r.outcome]} on "
+            f"{r.judgement}, its AUC would have been {_f(t.auc, 2)} with a gain over the "
+            f"previous judgement of {_f(t.auc_minus_previous, 2)} ({_f(t.dauc_lo, 2)} to "
+            f"{_f(t.dauc_hi, 2)}); the nested procedure chose other models in early years, "
+            "when few folds were there to choose with, and quoting the transparent row as "
+            "the result would be choosing after seeing the test years. "
+        )
+    after = [r.metric("selected").cal_intercept for r in results]
+    before = [r.metric("selected").cal_intercept_raw for r in results]
+    a = [x for x in after if x is not None]
+    b = [x for x in before if x is not None]
+    if a and b:
+        words.append(
+            "Calibration intercepts of the nested procedure (0 = calibrated on average, "
+            f"below 0 = over-prediction) run from {_f(min(a), 2)} to {_f(max(a), 2)} after "
+            f"the base-rate shift and from {_f(min(b), 2)} to {_f(max(b), 2)} before it. "
+        )
+    words.append("Treat the ranking as a prompt for questions, not a prediction.")
+    return "".join(words)
 
 
 def _risk_section(res: risk_mod.BacktestResults) -> list[str]:

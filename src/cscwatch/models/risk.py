@@ -21,7 +21,8 @@ Candidate models (:mod:`cscwatch.models._risk_models`)
     feature of a fixed pool (lead indicators, their gap to statistical neighbours,
     demand levels, the previous grade and its age) is ranked by how far its training
     ROC AUC lies from 0.5, must point the same way in the earlier and the later half of
-    the training cases, and at most four enter (one per indicator, |AUC − 0.5| ≥ 0.05).
+    the training cases, and at most four enter (one per indicator, |AUC − 0.5| ≥ 0.05; the
+    strongest alone if none is that strong).
     Score ``S_i = (1/|J_i|) Σ_{j∈J_i} s_j (x_ij − μ_j)/σ_j`` over the chosen features
     ``J_i`` the case has, with signs ``s_j = ±1`` and training mean and standard
     deviation ``μ_j, σ_j``; a one-variable logistic fit on the training cases maps it

@@ -283,6 +283,18 @@ def test_recalibration_corrects_a_falling_base_rate() -> None:
     assert np.mean([f.rate_recent for f in folds]) < np.mean([f.rate_train for f in folds])
 
 
+def test_the_recent_window_ends_at_the_data_not_at_the_date() -> None:
+    data = _synthetic()
+    last = max(data.cases["as_at"])
+    since, until = risk_mod.recent_window(data.cases)
+    assert until == last and (until - since).days == 730
+    # a date years after the last inspection still has recent cases to shift to
+    y = data.outcome("ri_or_worse").to_numpy()
+    recent = (data.cases["as_at"] >= since).to_numpy()
+    assert recent.sum() >= 20
+    assert risk_mod._recent_rate(data.cases, y) == pytest.approx(y[recent].mean())
+
+
 def test_calibration_intercept_and_slope() -> None:
     rng = np.random.default_rng(5)
     p = rng.uniform(0.05, 0.6, 20000)
@@ -336,6 +348,8 @@ def test_the_ranking_records_its_model_and_every_data_date(ranking: RiskRanking)
     assert ranking.sources and all(s.published_on < date(2024, 6, 1) for s in ranking.sources)
     assert {"caseload", "rereferrals_pct"} <= {s.indicator for s in ranking.sources}
     assert 0 < ranking.rate_recent < 1 and 0 < ranking.rate_train < 1
+    assert ranking.recent_until < date(2024, 6, 1)
+    assert (ranking.recent_until - ranking.recent_since).days == 730
     probs = [r.probability for r in ranking.rows]
     assert probs == sorted(probs, reverse=True)
     assert all(len(r.drivers) == 3 for r in ranking.rows)

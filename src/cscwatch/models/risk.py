@@ -63,8 +63,10 @@ The base rate moves (23% of inspections Inadequate early in the single inspectio
 framework, 13% under ILACS), so every model's probability is shifted to the recent rate
 (prior-shift, or intercept, correction): ``logit p' = logit p + logit π_recent −
 logit π_train``, with ``π_train`` the training rate of the outcome and ``π_recent`` its
-rate among training cases whose inspection started in the two years before the origin
-(all training cases if fewer than 20). The ranking is unchanged; the level moves.
+rate among training cases whose inspection started in the two years up to the latest
+training inspection (all training cases if fewer than 20). The window ends at the data,
+not at the date asked about, so a date long after the last inspection still shifts.
+The ranking is unchanged; the level moves.
 Calibration is reported as the reliability table (observed rate by bin of predicted
 probability), Brier score ``mean (p − y)²``, calibration intercept ``a`` of
 ``logit P(y) = a + logit p`` (0 is calibrated in the large; below 0 over-predicts) and
@@ -129,6 +131,7 @@ __all__ = [
     "load_risk_data",
     "parse_judgement",
     "parse_outcome",
+    "recent_window",
     "select_model",
     "small_authorities",
     "univariate_auc",
@@ -283,9 +286,18 @@ class FoldRow:
     terms: tuple[tuple[str, int], ...]
 
 
-def _recent_rate(cases: pd.DataFrame, y: np.ndarray, origin: date) -> float:
-    """The outcome's rate among training cases started in the two years before ``origin``."""
-    since = origin - timedelta(days=round(365.25 * _RECENT_YEARS))
+def recent_window(cases: pd.DataFrame) -> tuple[date, date]:
+    """The two years up to the latest inspection start among training ``cases``: the
+    window whose outcome rate probabilities are shifted to. It ends at the data, not at
+    the date asked about, so a date past the Ofsted record does not empty it."""
+    until = max(cases["as_at"])
+    return until - timedelta(days=round(365.25 * _RECENT_YEARS)), until
+
+
+def _recent_rate(cases: pd.DataFrame, y: np.ndarray) -> float:
+    """The outcome's rate among training cases started in :func:`recent_window` (all
+    training cases if fewer than 20 are)."""
+    since, _ = recent_window(cases)
     recent = (cases["as_at"] >= since).to_numpy()
     return float(y[recent].mean()) if recent.sum() >= 20 else float(y.mean())
 
@@ -328,7 +340,7 @@ def _run_folds(
         if not te.any() or ytr.sum() < 5 or (1 - ytr).sum() < 5:
             continue
         check_training_window(cases.loc[tr], origin)
-        rate, recent = float(ytr.mean()), _recent_rate(cases.loc[tr], ytr, origin)
+        rate, recent = float(ytr.mean()), _recent_rate(cases.loc[tr], ytr)
         missing = _missing_sources(x.loc[te])
         n = (int(tr.sum()), int(ytr.sum()), int(te.sum()), int(yte.sum()))
         if missing:

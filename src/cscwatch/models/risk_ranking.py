@@ -36,6 +36,7 @@ from cscwatch.models.risk import (
     load_risk_data,
     parse_judgement,
     parse_outcome,
+    recent_window,
     select_model,
     small_authorities,
 )
@@ -92,8 +93,9 @@ class RiskRanking:
     """Every current authority that is not small, ranked by the shipped model (read-only).
 
     ``rate_train`` is the outcome's rate among the training inspections,
-    ``rate_recent`` among those started in the two years before ``as_at``; probabilities
-    are shifted from the first to the second. ``ofsted_record_to`` is the latest
+    ``rate_recent`` among those started from ``recent_since`` to ``recent_until`` (the
+    two years up to the latest training inspection); probabilities are shifted from the
+    first to the second. ``ofsted_record_to`` is the latest
     publication date of a graded inspection used (none after ``as_at`` is).
     """
 
@@ -109,6 +111,8 @@ class RiskRanking:
     n_train_positive: int
     rate_train: float
     rate_recent: float
+    recent_since: date
+    recent_until: date
     ofsted_record_to: date
     sources: tuple[SourceDate, ...]
     excluded: tuple[ExcludedAuthority, ...]
@@ -198,7 +202,8 @@ class RiskModel:
         model = pick or CANDIDATES[0]
         x = data.features.frame
         fitted = fit_model(model, x.loc[tr], ytr, _ordinal(cases.loc[tr, "as_at"]), self.seed)
-        rate, recent = float(ytr.mean()), _recent_rate(cases.loc[tr], ytr, as_at)
+        rate, recent = float(ytr.mean()), _recent_rate(cases.loc[tr], ytr)
+        since, until = recent_window(cases.loc[tr])
 
         auths = load_authorities(self.con)
         small = small_authorities(self.con, as_at)
@@ -243,6 +248,8 @@ class RiskModel:
             n_train_positive=int(ytr.sum()),
             rate_train=rate,
             rate_recent=recent,
+            recent_since=since,
+            recent_until=until,
             ofsted_record_to=max(before["publication_date"]),
             sources=_sources(fs, len(ranked)),
             excluded=tuple(

@@ -199,6 +199,8 @@ class RiskMeta:
     n_train_positive: int
     rate_train: float
     rate_recent: float
+    recent_since: date
+    recent_until: date
     backtest: BacktestSummary | None
     ofsted_record_to: date
     sources: tuple[SourceDate, ...]
@@ -223,6 +225,8 @@ def ranking_meta(ranking: RiskRanking, path: Path | None = None) -> RiskMeta:
         n_train_positive=ranking.n_train_positive,
         rate_train=ranking.rate_train,
         rate_recent=ranking.rate_recent,
+        recent_since=ranking.recent_since,
+        recent_until=ranking.recent_until,
         backtest=backtest_summary(ranking.outcome, ranking.judgement, path),
         ofsted_record_to=ranking.ofsted_record_to,
         sources=ranking.sources,

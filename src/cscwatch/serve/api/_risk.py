@@ -174,8 +174,9 @@ def relative_to(meta: RiskMeta) -> str:
     return (
         f"Ranked against the other {meta.n_ranked - 1} current authorities as at "
         f"{meta.as_at:%-d %B %Y}; probabilities shifted from the training rate "
-        f"({meta.rate_train:.0%}) to the rate among inspections started in the two years "
-        f"before the date ({meta.rate_recent:.0%}); Ofsted reports published up to "
+        f"({meta.rate_train:.0%}) to the rate among inspections started from "
+        f"{meta.recent_since:%-d %B %Y} to {meta.recent_until:%-d %B %Y} "
+        f"({meta.rate_recent:.0%}); Ofsted reports published up to "
         f"{meta.ofsted_record_to:%-d %B %Y}. "
         + (
             "Not ranked (too few children for stable rates): "

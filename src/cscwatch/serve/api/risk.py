@@ -62,6 +62,8 @@ class RiskMeta(BaseModel):
     n_train_positive: int
     rate_train: float
     rate_recent: float = Field(description="The base rate probabilities are shifted to.")
+    recent_since: date
+    recent_until: date
     backtest: BacktestSummary | None
     beats_previous_judgement: bool | None
     ofsted_record_to: date = Field(description="Latest Ofsted report used.")

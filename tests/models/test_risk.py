@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -372,3 +373,25 @@ def test_the_default_outcome_is_the_best_validated_in_the_written_results() -> N
     for r in results:
         assert {m.model for m in r.metrics} == {"selected", *risk_mod.MODELS}
         assert all(f.role != "evaluated" or f.selected in risk_mod.CANDIDATES for f in r.folds)
+
+
+def test_the_methods_page_records_the_choice_and_the_verdict(
+    synthetic_results: dict[str, BacktestResults], tmp_path: Path
+) -> None:
+    from cscwatch.models.methods import _risk_page
+
+    results = list(synthetic_results.values())
+    page = _risk_page(results, (("caseload", 100, 0.7),), tmp_path)
+    for heading in (
+        "## Verdict",
+        "## Default outcome",
+        "## Model",
+        "## Features",
+        "## Ranking now",
+    ):
+        assert heading in page
+    for r in results:
+        assert f"Shipped model: `{r.shipped_model}`" in page
+        assert "selection only" in page
+    assert "**In plain words.**" in page and "resampling authorities" in page
+    assert (tmp_path / "risk_reliability.png").stat().st_size > 0

@@ -7,9 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 Page = Any  # playwright.sync_api.Page, imported lazily so collection needs no browser
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fitted(base_url: str) -> None:
+    """Fit the rankings these pages show before any page waits for one: a first fit runs
+    the model-selection folds (seconds, more on a busy machine), longer than a page's
+    navigation timeout should be."""
+    for params in ({}, {"outcome": "inadequate", "judgement": "help_protection"}):
+        resp = httpx.get(f"{base_url}/api/risk", params=params, timeout=600)
+        assert resp.status_code == 200, resp.text
 
 
 @pytest.fixture()

@@ -29,8 +29,9 @@ Candidate models (:mod:`cscwatch.models._risk_models`)
     to a probability;
 ``logistic``
     L2-regularised logistic regression on median-imputed (with missing-value flags),
-    standardised features; ``C`` chosen by stratified inner 5-fold CV (log loss) on the
-    training cases: ``logit P = β₀ + Σ_j β_j z_j``, minimising log loss ``+ ‖β‖²/(2C)``;
+    standardised features; ``C`` (10⁻³ … 10, a decade apart) chosen by stratified inner
+    3-fold CV (log loss) on the training cases: ``logit P = β₀ + Σ_j β_j z_j``,
+    minimising log loss ``+ ‖β‖²/(2C)``;
 ``boosted``
     ``HistGradientBoostingClassifier`` (depth 3, 200 iterations, learning rate 0.05,
     fixed seed), missing values handled natively.

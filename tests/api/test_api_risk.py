@@ -21,24 +21,41 @@ def first(live_server: str) -> tuple[httpx.Response, float]:
     return resp, time.perf_counter() - t0
 
 
-def test_shape_and_caveat(first: tuple[httpx.Response, float]) -> None:
+def test_shape_meta_and_caveat(first: tuple[httpx.Response, float]) -> None:
     resp, _ = first
     assert resp.status_code == 200, resp.text
     assert "etag" in resp.headers
     body = resp.json()
     assert set(body) == {"meta", "data"}
     meta = body["meta"]
-    assert meta["as_at"] == AS_AT and meta["target"] == "overall"
-    assert "logistic regression" in meta["method"]
-    assert "no reliable advantage over the previous judgement" in meta["caveat"]
+    assert meta["as_at"] == AS_AT and meta["judgement"] == "overall"
+    assert meta["outcome"] == "ri_or_worse"  # the best-validated outcome is the default
+    assert meta["model"] in ("transparent", "logistic", "boosted")
+    assert {n for n, _ in meta["selection_auc"]} == {"transparent", "logistic", "boosted"}
+    assert "chosen among a transparent score" in meta["method"]
+    # what the ranking is relative to, and the data it used, with dates
+    assert meta["ofsted_record_to"] < AS_AT
+    assert "Ranked against the other" in meta["relative_to"]
+    assert "Isles of Scilly" in meta["relative_to"]
+    assert {e["la_code"] for e in meta["excluded"]} == {"201", "420"}
+    assert meta["sources"] and all(s["published_on"] < AS_AT for s in meta["sources"])
+    assert {"caseload", "rereferrals_pct"} <= {s["indicator"] for s in meta["sources"]}
+    assert 0 < meta["rate_recent"] < meta["rate_train"] < 1
     bt = meta["backtest"]
-    assert bt["model"]["model"] == "logistic"
+    assert bt["outcome"] == "ri_or_worse" and bt["judgement"] == "overall"
+    assert bt["shipped_model"] == meta["model"]
+    assert bt["selected"]["model"] == "selected"
     assert bt["previous_judgement"]["model"] == "previous_judgement"
-    assert 0.4 < bt["model"]["auc"] < 0.7 and 0.4 < bt["previous_judgement"]["auc"] < 0.7
-    assert bt["auc_minus_previous_lo"] < 0 < bt["auc_minus_previous_hi"]
-    assert bt["beats_previous_judgement"] is False
+    assert bt["selected"]["auc_lo"] < bt["selected"]["auc"] < bt["selected"]["auc_hi"]
+    assert bt["calibration"]["brier"] > 0 and bt["calibration"]["slope"] is not None
+    assert bt["target_auc"] == 0.75 and isinstance(bt["target_met"], bool)
+    assert 2017 in bt["dropped_origins"]
+    beats = bt["selected"]["dauc_lo"] > 0
+    assert meta["beats_previous_judgement"] is beats
+    assert ("no reliable advantage over the previous judgement" in meta["caveat"]) is not beats
     rows = body["data"]
-    assert len(rows) > 140
+    assert len(rows) == meta["n_ranked"] >= 148
+    assert not {r["la_code"] for r in rows} & {"201", "420"}
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     probs = [r["probability"] for r in rows]
     assert probs == sorted(probs, reverse=True) and all(0 <= p <= 1 for p in probs)
@@ -48,8 +65,7 @@ def test_shape_and_caveat(first: tuple[httpx.Response, float]) -> None:
         "la_code",
         "name",
         "probability",
-        "boosted_probability",
-        "lead_score",
+        "score",
         "drivers",
         "judgement_in_force",
         "judgement_published",
@@ -66,21 +82,39 @@ def test_csv_and_cache_hit_is_fast(first: tuple[httpx.Response, float], api: htt
     # another representation of the same ranking: a new ETag, so the route runs,
     # but the fitted ranking comes from the in-process cache
     t0 = time.perf_counter()
-    resp = api.get("/api/risk", params={"as_at": AS_AT, "format": "csv", "target": "overall"})
+    resp = api.get("/api/risk", params={"as_at": AS_AT, "format": "csv", "judgement": "overall"})
     seconds = time.perf_counter() - t0
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(resp.text)))
     assert len(rows) == len(first[0].json()["data"])
     assert rows[0]["rank"] == "1" and rows[0]["driver_1"]
+    meta = first[0].json()["meta"]
+    # the CSV carries the same meta on every row
+    assert {r["model"] for r in rows} == {meta["model"]}
+    assert {r["outcome"] for r in rows} == {"ri_or_worse"}
+    assert {r["ofsted_record_to"] for r in rows} == {meta["ofsted_record_to"]}
+    assert float(rows[0]["backtest_auc"]) == pytest.approx(meta["backtest"]["selected"]["auc"])
     assert float(rows[0]["probability"]) == pytest.approx(first[0].json()["data"][0]["probability"])
     assert seconds < 1.0, f"cache miss? {seconds:.2f}s (first fit {first_seconds:.2f}s)"
 
 
-def test_help_protection_target(api: httpx.Client) -> None:
-    resp = api.get("/api/risk", params={"as_at": AS_AT, "target": "help_protection"}, timeout=120)
+@pytest.mark.parametrize(
+    ("params", "outcome", "judgement"),
+    [
+        ({"judgement": "help_protection"}, "ri_or_worse", "help_protection"),
+        ({"target": "help_protection"}, "ri_or_worse", "help_protection"),  # former name
+        ({"outcome": "inadequate"}, "inadequate", "overall"),
+    ],
+)
+def test_outcome_and_judgement(
+    api: httpx.Client, params: dict[str, str], outcome: str, judgement: str
+) -> None:
+    resp = api.get("/api/risk", params={"as_at": AS_AT, **params}, timeout=180)
     assert resp.status_code == 200, resp.text
-    assert resp.json()["meta"]["target"] == "help_protection"
+    meta = resp.json()["meta"]
+    assert (meta["outcome"], meta["judgement"]) == (outcome, judgement)
+    assert meta["backtest"]["outcome"] == outcome
 
 
 @pytest.mark.parametrize(
@@ -89,8 +123,10 @@ def test_help_protection_target(api: httpx.Client) -> None:
         {"as_at": "yesterday"},
         {"as_at": "2025-13-01"},
         {"target": "children_in_care"},
+        {"judgement": "leadership"},
+        {"outcome": "failing"},
         {"as_at": AS_AT, "format": "xml"},
-        {"as_at": "2000-01-01"},  # too few inadequate inspections published before
+        {"as_at": "2000-01-01"},  # too few inspections published before
     ],
 )
 def test_bad_input_has_the_error_shape(api: httpx.Client, params: dict[str, str]) -> None:

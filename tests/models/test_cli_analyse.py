@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from cscwatch.core.config import Settings
-from cscwatch.models.risk import RiskRanking
+from cscwatch.models.risk import CANDIDATES
+from cscwatch.models.risk_ranking import RiskRow
 
 CliRunner = Callable[..., tuple[int, str, str]]
 
@@ -17,19 +18,44 @@ def _env(warehouse: Settings) -> dict[str, str]:
     return {"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
 
 
-def test_risk_ranks_every_current_authority(cli: CliRunner, warehouse: Settings) -> None:
-    code, out, err = cli("risk", "--as-at", "2024-06-01", "--format", "json", env=_env(warehouse))
+@pytest.mark.parametrize(
+    ("args", "outcome", "judgement"),
+    [
+        ((), "ri_or_worse", "overall"),
+        (
+            ("--outcome", "inadequate", "--judgement", "help_protection"),
+            "inadequate",
+            "help_protection",
+        ),
+    ],
+)
+def test_risk_ranks_every_current_authority(
+    cli: CliRunner, warehouse: Settings, args: tuple[str, ...], outcome: str, judgement: str
+) -> None:
+    code, out, err = cli(
+        "risk", "--as-at", "2024-06-01", *args, "--format", "json", env=_env(warehouse)
+    )
     assert code == 0, err
     data = json.loads(out)
-    rows = data["rows"]
-    assert len(rows) >= 150 and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert set(data) == {"meta", "rows"}
+    meta, rows = data["meta"], data["rows"]
+    assert (meta["outcome"], meta["judgement"]) == (outcome, judgement)
+    assert meta["model"] in CANDIDATES and meta["as_at"] == "2024-06-01"
+    assert meta["ofsted_record_to"] <= "2024-06-01"
+    assert all(s["published_on"] < "2024-06-01" and s["year"] for s in meta["sources"])
+    assert {e["name"] for e in meta["excluded"]} == {"City of London", "Isles of Scilly"}
+    assert meta["relative_to"] and meta["caveat"]
+    if meta["backtest"] is not None:  # written by ``cscwatch analyse risk``
+        assert meta["backtest"]["selected"]["auc_lo"] is not None
+        assert meta["backtest"]["calibration"]["intercept"] is not None
+    assert len(rows) == meta["n_ranked"] >= 148
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     probs = [r["probability"] for r in rows]
     assert probs == sorted(probs, reverse=True) and all(0 < p < 1 for p in probs)
     assert all(len(r["drivers"]) == 3 for r in rows)
-    assert data["as_at"] == "2024-06-01"
     dated = [r for r in rows if r["judgement_published"]]
     assert dated and all(r["judgement_published"] <= "2024-06-01" for r in dated)
-    assert RiskRanking.from_dict(data).to_dict() == data  # the JSON round-trips
+    assert set(rows[0]) == {f for f in RiskRow.__dataclass_fields__}
 
 
 def test_forecast_json_names_its_method_data_year_and_coverage(
@@ -98,6 +124,9 @@ def test_demand_nao_json_has_no_spend_outside_the_sensitivity(
         ("forecast", "cin_at31_per_10k", "--horizon", "9"),
         ("risk", "--as-at", "31/12/2024"),
         ("risk", "--target", "care_leavers"),
+        ("risk", "--judgement", "care_leavers"),
+        ("risk", "--outcome", "failing"),
+        ("risk", "--format", "csv"),
         ("analyse", "quality", "--year", "1999"),
         ("analyse", "demand", "--outcome", "referrals"),
         ("analyse", "demand", "--format", "csv"),

@@ -1,10 +1,13 @@
 """Early warning: no feature uses unpublished data; the backtest never trains on the
-future; results round-trip through JSON."""
+future for any outcome; nested selection never sees the fold it chooses for; the
+bootstrap resamples authorities; small authorities are listed, not ranked; the
+recalibration moves probabilities to the recent base rate; results round-trip."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -13,14 +16,25 @@ import pytest
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
+from cscwatch.indicators.authorities import SMALL_AUTHORITIES
+from cscwatch.models import _metrics as M
 from cscwatch.models import risk as risk_mod
+from cscwatch.models._risk_models import _choose_terms, prior_shift
 from cscwatch.models.features import (
     PUBLICATION_LAGS,
     build_features,
     latest_published_year,
     published_on,
 )
-from cscwatch.models.risk import Backtest, BacktestResults, RiskData, check_training_window
+from cscwatch.models.risk import (
+    Backtest,
+    BacktestResults,
+    RiskData,
+    check_training_window,
+    select_model,
+)
+from cscwatch.models.risk_ranking import RiskModel, RiskRanking
+from cscwatch.models.risk_summary import backtest_summary, ranking_meta, results_path
 
 
 @pytest.mark.parametrize(
@@ -94,65 +108,91 @@ def test_shifting_the_date_across_a_release_changes_only_that_source(
     assert used.loc["agency_rate_pct", 0] == used.loc["agency_rate_pct", 1]
 
 
-def _synthetic(n_per_year: int = 30, seed: int = 3) -> RiskData:
+def _synthetic(
+    n_per_year: int = 24, seed: int = 3, falling: float = 0.0, first: int = 2014, last: int = 2020
+) -> RiskData:
+    """Inspections whose grade follows ``caseload`` (and, reversed, ``vacancy_rate_pct``);
+    every other feature is noise. ``falling`` raises the bar for a bad grade each year,
+    so the base rate falls as it did between the frameworks."""
     rng = np.random.default_rng(seed)
     rows, feats = [], []
     iid = 0
-    for year in range(2014, 2022):
+    for year in range(first, last + 1):
         for _ in range(n_per_year):
             iid += 1
-            signal = rng.normal()
-            bad = rng.uniform() < 1 / (1 + np.exp(-(2.5 * signal - 2)))
+            f = {c: rng.normal() for c in risk_mod.REQUIRED}
+            f["caseload"] = signal = rng.normal()
+            f["vacancy_rate_pct"] = -0.5 * signal + rng.normal()
+            latent = 2.0 * signal + rng.logistic() - falling * (year - first)
+            rank = 4.0 if latent > 2.5 else 3.0 if latent > 0.0 else 2.0
+            prev = float(rng.choice([2.0, 3.0, 4.0])) if rng.uniform() < 0.8 else np.nan
+            f["prev_rank"], f["prev_age_years"] = prev, rng.uniform(1, 5)
             start = date(year, 1, 1) + timedelta(days=int(rng.integers(0, 300)))
-            rows.append(
-                (
-                    iid,
-                    f"{300 + iid % 50}",
-                    start,
-                    start + timedelta(days=60),
-                    4.0 if bad else 2.0,
-                    np.nan,
-                )
-            )
-            feats.append(
-                {"signal": signal, "noise": rng.normal(), "lead_score": signal, "prev_rank": np.nan}
-            )
+            rows.append((iid, f"{300 + iid % 50}", start, start + timedelta(days=60), rank, prev))
+            feats.append(f)
     cases = pd.DataFrame(
         rows,
-        columns=[
-            "inspection_id",
-            "la_code",
-            "start_date",
-            "publication_date",
-            "overall_rank",
-            "hp_rank",
-        ],
+        columns=["inspection_id", "la_code", "start_date", "publication_date", "overall_rank", "p"],
     )
+    cases["hp_rank"] = cases["overall_rank"]
+    cases["prev_overall_rank"] = cases["prev_hp_rank"] = cases.pop("p")
     cases["as_at"] = cases["start_date"]
     frame = pd.DataFrame(feats)
     fs = risk_mod.FeatureSet(cases=cases, frame=frame, provenance=pd.DataFrame())
     return RiskData(cases=cases, features=fs, judgements=cases)
 
 
-def test_backtest_learns_a_real_signal_and_round_trips() -> None:
-    res = Backtest(_synthetic(), first_origin=2019, n_boot=50).fit()
-    assert res.metric("logistic").auc > 0.75  # type: ignore[operator]
-    assert res.metric("lead_score").auc > 0.75  # type: ignore[operator]
-    preds = res.predictions_frame()
-    assert set(preds["model"]) == set(risk_mod.MODELS)
-    assert BacktestResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
-    assert "logistic" in res.summary
-
-
-def test_backtest_refuses_to_train_on_the_future() -> None:
+@pytest.fixture(scope="module")
+def synthetic_results() -> dict[str, BacktestResults]:
     data = _synthetic()
-    # a report "published" before its inspection started: it would enter the 2017
-    # training set although the inspection began in 2019
+    return {o: Backtest(data, outcome=o, n_boot=60).fit() for o in risk_mod.OUTCOMES}
+
+
+def test_the_nested_backtest_learns_a_real_signal_and_round_trips(
+    synthetic_results: dict[str, BacktestResults],
+) -> None:
+    for outcome in ("inadequate", "ri_or_worse"):
+        res = synthetic_results[outcome]
+        assert res.metric("selected").auc > 0.7  # type: ignore[operator]
+        assert res.metric("transparent").auc > 0.7  # type: ignore[operator]
+        assert res.metric("random").auc < 0.65  # type: ignore[operator]
+        assert res.shipped_model in risk_mod.CANDIDATES
+        preds = res.predictions_frame()
+        assert set(preds["model"]) == {"selected", *risk_mod.MODELS}
+        assert BacktestResults.from_dict(json.loads(json.dumps(res.to_dict()))) == res
+        assert "selected" in res.summary
+        # the first kept fold has nothing earlier to choose with
+        roles = [f.role for f in res.folds]
+        assert roles[0] == "selection only" and set(roles[1:]) == {"evaluated"}
+    assert synthetic_results["declined"].outcome == "declined"
+    assert synthetic_results["declined"].target_met is None  # no target was set
+
+
+def test_the_transparent_score_chooses_indicators_and_signs_from_training_data() -> None:
+    data = _synthetic()
+    y = data.outcome("ri_or_worse").to_numpy().astype(int)
+    when = np.array([d.toordinal() for d in data.cases["as_at"]], dtype=float)
+    terms = dict(_choose_terms(data.features.frame, y, when))
+    assert terms["caseload"] == 1 and terms["vacancy_rate_pct"] == -1
+    assert "rereferrals_pct" not in terms  # noise
+    # reversing the outcome on the training cases reverses the signs
+    flipped = dict(_choose_terms(data.features.frame, 1 - y, when))
+    assert flipped["caseload"] == -1 and flipped["vacancy_rate_pct"] == 1
+
+
+@pytest.mark.parametrize("judgement", sorted(risk_mod.JUDGEMENTS))
+@pytest.mark.parametrize("outcome", risk_mod.OUTCOMES)
+def test_the_backtest_refuses_training_data_after_the_origin(outcome: str, judgement: str) -> None:
+    data = _synthetic()
     c = data.cases
-    k = int(np.flatnonzero(c["start_date"].map(lambda d: d.year) == 2019)[0])
-    c.loc[k, "publication_date"] = date(2016, 6, 1)
+    # an inspection of 2016 whose report is dated 2014: it would enter the first
+    # (2015) training set before it happened
+    late = (c["start_date"].map(lambda d: d.year) == 2016) & c["prev_overall_rank"].notna()
+    k = int(np.flatnonzero(late)[0])
+    c.loc[k, "publication_date"] = date(2014, 6, 1)
+    assert not np.isnan(data.outcome(outcome, judgement).iloc[k])
     with pytest.raises(InputError, match="refusing to train on the future"):
-        Backtest(data, first_origin=2017, n_boot=10, models=("previous_judgement",)).fit()
+        Backtest(data, outcome=outcome, judgement=judgement, n_boot=10).fit()
 
 
 def test_check_training_window() -> None:
@@ -160,3 +200,196 @@ def test_check_training_window() -> None:
     check_training_window(ok, date(2019, 1, 1))
     with pytest.raises(InputError):
         check_training_window(ok, date(2018, 6, 1))
+
+
+def test_nested_selection_never_sees_the_fold_it_chooses_for() -> None:
+    data = _synthetic()
+    base = Backtest(data, outcome="ri_or_worse", n_boot=10).fit()
+    fold = 2018
+    # turn every outcome from the fold on upside down: choices up to the fold must not move
+    c = data.cases
+    later = (c["start_date"].map(lambda d: d.year) >= fold).to_numpy()
+    flipped = 6.0 - c.loc[later, "overall_rank"]
+    c.loc[later, "overall_rank"] = c.loc[later, "hp_rank"] = flipped
+    upset = Backtest(data, outcome="ri_or_worse", n_boot=10).fit()
+    before = {f.origin_year: (f.selected, f.selection_auc) for f in base.folds}
+    after = {f.origin_year: (f.selected, f.selection_auc) for f in upset.folds}
+    for year in before:
+        if year <= fold:
+            assert before[year] == after[year], year
+    assert any(before[y] != after[y] for y in before if y > fold)  # the test has teeth
+
+
+def test_select_model_ignores_cases_published_after_the_cutoff() -> None:
+    rows = []
+    for k in range(40):
+        y = k % 2
+        for name, good in (("transparent", 0), ("logistic", 1), ("boosted", 0)):
+            score = float(y if good else 1 - y)
+            rows.append((k, name, y, score, date(2018, 6, 1)))
+            # later cases that would make transparent the winner
+            rows.append(
+                (100 + k, name, y, float(y if name == "transparent" else 1 - y), date(2019, 2, 1))
+            )
+    preds = pd.DataFrame(rows, columns=["inspection_id", "model", "y", "score", "publication_date"])
+    assert select_model(preds, date(2019, 1, 1))[0] == "logistic"
+    assert select_model(preds.iloc[:0], date(2019, 1, 1))[0] is None
+
+
+def test_the_cluster_bootstrap_resamples_whole_authorities() -> None:
+    clusters = np.array(["a", "a", "a", "b", "c", "c", "d", "d", "d", "d"])
+    reps = M.cluster_bootstrap(clusters, 200, np.random.default_rng(1))
+    sizes = set()
+    for idx in reps:
+        counts = np.bincount(idx, minlength=clusters.size)
+        times = {}
+        for k in np.unique(clusters):
+            # an authority's cases enter together, as often as the authority is drawn
+            (t,) = set(counts[clusters == k].tolist())
+            times[k] = t
+        assert sum(times.values()) == 4  # as many authorities drawn as there are
+        sizes.add(idx.size)
+    assert len(sizes) > 1  # replicate sizes vary: authorities, not cases, are drawn
+
+
+def test_backtest_intervals_count_authorities(
+    synthetic_results: dict[str, BacktestResults],
+) -> None:
+    res = synthetic_results["ri_or_worse"]
+    assert (
+        res.n_clusters == res.predictions_frame().query("model == 'selected'")["la_code"].nunique()
+    )
+    m = res.metric("selected")
+    assert m.auc_lo is not None and m.auc_hi is not None and m.auc_lo < m.auc < m.auc_hi  # type: ignore[operator]
+
+
+def test_prior_shift_moves_the_level_and_keeps_the_order() -> None:
+    p = np.array([0.1, 0.3, 0.5, 0.8])
+    q = prior_shift(p, 0.25, 0.13)
+    assert (np.diff(q) > 0).all() and (q < p).all()
+    np.testing.assert_allclose(prior_shift(p, 0.2, 0.2), p)
+    # a shift from 50% to 20% multiplies the odds by 1/4
+    np.testing.assert_allclose(prior_shift(np.array([0.5]), 0.5, 0.2), [0.2])
+
+
+def test_recalibration_corrects_a_falling_base_rate() -> None:
+    res = Backtest(_synthetic(falling=0.4, n_per_year=30), outcome="ri_or_worse", n_boot=20).fit()
+    m = res.metric("selected")
+    assert m.cal_intercept_raw is not None and m.cal_intercept is not None
+    assert m.cal_intercept_raw < -0.3  # the raw model over-predicts as the rate falls
+    assert abs(m.cal_intercept) < abs(m.cal_intercept_raw)
+    folds = [f for f in res.folds if f.role == "evaluated"]
+    assert np.mean([f.rate_recent for f in folds]) < np.mean([f.rate_train for f in folds])
+
+
+def test_the_recent_window_ends_at_the_data_not_at_the_date() -> None:
+    data = _synthetic()
+    last = max(data.cases["as_at"])
+    since, until = risk_mod.recent_window(data.cases)
+    assert until == last and (until - since).days == 730
+    # a date years after the last inspection still has recent cases to shift to
+    y = data.outcome("ri_or_worse").to_numpy()
+    recent = (data.cases["as_at"] >= since).to_numpy()
+    assert recent.sum() >= 20
+    assert risk_mod._recent_rate(data.cases, y) == pytest.approx(y[recent].mean())
+
+
+def test_calibration_intercept_and_slope() -> None:
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.05, 0.6, 20000)
+    y = (rng.uniform(size=p.size) < p).astype(int)
+    a, b = M.calibration(y, p)
+    assert abs(a) < 0.05 and abs(b - 1) < 0.05
+    extreme = 1 / (1 + np.exp(-2 * np.log(p / (1 - p))))
+    assert abs(M.calibration(y, extreme)[1] - 0.5) < 0.05
+    assert M.calibration(y, np.clip(p * 1.5, 0, 0.99))[0] < -0.3  # over-prediction
+
+
+def test_bad_outcome_and_judgement_are_input_errors() -> None:
+    with pytest.raises(InputError, match="unknown outcome"):
+        risk_mod.parse_outcome("failing")
+    with pytest.raises(InputError, match="unknown judgement"):
+        risk_mod.parse_judgement("leadership")
+    assert risk_mod.parse_outcome(None) == risk_mod.DEFAULT_OUTCOME
+
+
+# ---------------------------------------------------------------- the real warehouse
+
+
+@pytest.fixture(scope="module")
+def ranking(warehouse: Settings) -> RiskRanking:
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        return RiskModel(con, warehouse.snapshot_dir).fit(date(2024, 6, 1))
+    finally:
+        con.close()
+
+
+def test_small_authorities_are_listed_not_ranked(
+    con: duckdb.DuckDBPyConnection, ranking: RiskRanking
+) -> None:
+    assert set(risk_mod.small_authorities(con, date(2024, 6, 1))) == set(SMALL_AUTHORITIES)
+    ranked = {r.la_code for r in ranking.rows}
+    assert not ranked & SMALL_AUTHORITIES
+    assert {e.la_code for e in ranking.excluded} == set(SMALL_AUTHORITIES)
+    assert all("children aged 0–17" in e.reason and e.children < 5000 for e in ranking.excluded)
+    assert len(ranked) >= 148
+    # nor do they enter the backtest cases
+    data = risk_mod.load_risk_data(con, None)
+    assert not set(data.cases["la_code"]) & SMALL_AUTHORITIES
+
+
+def test_the_ranking_records_its_model_and_every_data_date(ranking: RiskRanking) -> None:
+    assert ranking.model in risk_mod.CANDIDATES
+    assert {n for n, _ in ranking.selection_auc} == set(risk_mod.CANDIDATES)
+    assert ranking.outcome == risk_mod.DEFAULT_OUTCOME and ranking.judgement == "overall"
+    assert ranking.ofsted_record_to < date(2024, 6, 1)
+    assert ranking.sources and all(s.published_on < date(2024, 6, 1) for s in ranking.sources)
+    assert {"caseload", "rereferrals_pct"} <= {s.indicator for s in ranking.sources}
+    assert 0 < ranking.rate_recent < 1 and 0 < ranking.rate_train < 1
+    assert ranking.recent_until < date(2024, 6, 1)
+    assert (ranking.recent_until - ranking.recent_since).days == 730
+    probs = [r.probability for r in ranking.rows]
+    assert probs == sorted(probs, reverse=True)
+    assert all(len(r.drivers) == 3 for r in ranking.rows)
+    assert RiskRanking.from_dict(json.loads(json.dumps(ranking.to_dict()))) == ranking
+    meta = ranking_meta(ranking)
+    assert meta.n_ranked == len(ranking.rows) and meta.excluded == ranking.excluded
+
+
+def test_the_default_outcome_is_the_best_validated_in_the_written_results() -> None:
+    path = results_path()
+    if backtest_summary(path=path) is None:
+        pytest.skip("no backtest written in this checkout")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    results = [
+        BacktestResults.from_dict(payload)
+        for by_outcome in raw.values()
+        for payload in by_outcome.values()
+    ]
+    assert risk_mod.best_validated(results) == risk_mod.DEFAULT_OUTCOME
+    for r in results:
+        assert {m.model for m in r.metrics} == {"selected", *risk_mod.MODELS}
+        assert all(f.role != "evaluated" or f.selected in risk_mod.CANDIDATES for f in r.folds)
+
+
+def test_the_methods_page_records_the_choice_and_the_verdict(
+    synthetic_results: dict[str, BacktestResults], tmp_path: Path
+) -> None:
+    from cscwatch.models.methods import _risk_page
+
+    results = list(synthetic_results.values())
+    page = _risk_page(results, (("caseload", 100, 0.7),), tmp_path)
+    for heading in (
+        "## Verdict",
+        "## Default outcome",
+        "## Model",
+        "## Features",
+        "## Ranking now",
+    ):
+        assert heading in page
+    for r in results:
+        assert f"Shipped model: `{r.shipped_model}`" in page
+        assert "selection only" in page
+    assert "**In plain words.**" in page and "resampling authorities" in page
+    assert (tmp_path / "risk_reliability.png").stat().st_size > 0

@@ -4,8 +4,10 @@ Submodules (imported on demand, so that importing the package stays cheap):
 
 * :mod:`~cscwatch.models.features` — features built only from data published before a
   date (the declared publication lags);
-* :mod:`~cscwatch.models.risk` — early warning of an Inadequate inspection, with its
-  rolling-origin backtest;
+* :mod:`~cscwatch.models.risk` — early warning of a poor inspection (Inadequate,
+  Requires improvement or worse, declined), with its nested rolling-origin backtest;
+* :mod:`~cscwatch.models.risk_ranking` — the shipped early-warning ranking as at a date;
+* :mod:`~cscwatch.models.risk_summary` — the written backtest in brief and a ranking's meta;
 * :mod:`~cscwatch.models.quality` — spend and workforce against the Ofsted grade in force;
 * :mod:`~cscwatch.models.demand` — drivers of demand: two-way fixed effects on need,
   variance decomposition, children's-centre spending event study;
@@ -29,4 +31,6 @@ __all__ = [
     "methods",
     "quality",
     "risk",
+    "risk_ranking",
+    "risk_summary",
 ]

@@ -62,3 +62,56 @@ def reliability(y: np.ndarray, p: np.ndarray) -> list[tuple[float, float, int, f
         if m.any():
             out.append((lo, hi, int(m.sum()), float(p[m].mean()), float(y[m].mean())))
     return out
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
+
+
+def _newton(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Unpenalised logistic fit of ``y`` on columns ``x`` with an offset (Newton steps)."""
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        eta = offset + x @ beta
+        mu = 1 / (1 + np.exp(-eta))
+        w = mu * (1 - mu)
+        hess = x.T @ (x * w[:, None]) + 1e-9 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, x.T @ (y - mu))
+        beta = np.asarray(beta + step)
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta
+
+
+def calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """(calibration intercept, calibration slope) of probabilities ``p``.
+
+    Slope ``b`` from ``logit P(y) = a + b logit p``; intercept (calibration in the
+    large) ``a`` from ``logit P(y) = a + logit p`` (slope fixed at 1). Perfect
+    calibration is intercept 0, slope 1; an intercept below 0 means over-prediction.
+    """
+    n1 = int((y == 1).sum())
+    if n1 == 0 or n1 == y.size:
+        return float("nan"), float("nan")
+    lp = _logit(p)
+    intercept = _newton(y, np.ones((y.size, 1)), lp)[0]
+    slope = _newton(y, np.column_stack([np.ones(y.size), lp]), np.zeros(y.size))[1]
+    return float(intercept), float(slope)
+
+
+def cluster_bootstrap(
+    clusters: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Row indices of ``n_boot`` replicates that resample whole clusters with replacement.
+
+    Every row of a drawn cluster enters the replicate as often as the cluster is drawn,
+    so the rows of one authority never enter a replicate apart.
+    """
+    keys, inverse = np.unique(clusters, return_inverse=True)
+    members = [np.flatnonzero(inverse == k) for k in range(keys.size)]
+    out = []
+    for _ in range(n_boot):
+        drawn = rng.integers(0, keys.size, size=keys.size)
+        out.append(np.concatenate([members[k] for k in drawn]))
+    return out

@@ -52,6 +52,7 @@ __all__ = [
     "PublicationLag",
     "build_features",
     "latest_published_year",
+    "publication_lag",
     "published_on",
 ]
 
@@ -173,7 +174,8 @@ _CONTEXT: tuple[str, ...] = ("fsm_primary_pct",)
 _ALL = (*LEAD, *DEMAND, *SPEND, *_CONTEXT)
 
 
-def _lag(indicator: str) -> PublicationLag:
+def publication_lag(indicator: str) -> PublicationLag:
+    """The declared :class:`PublicationLag` of ``indicator``."""
     for lag in PUBLICATION_LAGS:
         if indicator in lag.indicators:
             return lag
@@ -186,13 +188,13 @@ def _lag(indicator: str) -> PublicationLag:
 
 def published_on(indicator: str, year: int) -> date:
     """The declared date on which ``year`` of ``indicator`` is public."""
-    lag = _lag(indicator)
+    lag = publication_lag(indicator)
     return date(year + lag.years_after, lag.month, lag.day)
 
 
 def latest_published_year(indicator: str, as_at: date) -> int:
     """The latest year of ``indicator`` published strictly before ``as_at``."""
-    lag = _lag(indicator)
+    lag = publication_lag(indicator)
     after = (as_at.month, as_at.day) > (lag.month, lag.day)
     return as_at.year - lag.years_after - (0 if after else 1)
 

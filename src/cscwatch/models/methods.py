@@ -29,7 +29,7 @@ from cscwatch.models import risk as risk_mod
 from cscwatch.models._demand_pages import _demand_page, _forecast_page
 from cscwatch.models._pages import _ci, _docstring, _f, _fig, _save, _table
 
-__all__ = ["PAGES", "write_methods"]
+__all__ = ["PAGES", "write_methods", "write_risk_methods"]
 
 SEED = 20260401
 #: The methods pages, in the order they are written.
@@ -40,26 +40,283 @@ QUALITY_YEAR = 2025
 # --------------------------------------------------------------------------- risk
 
 
+_RISK_WORDS = {
+    "inadequate": "Inadequate",
+    "ri_or_worse": "Requires improvement or worse",
+    "declined": "declined since the previous inspection",
+}
+
+
+def _risk_figure(results: list[risk_mod.BacktestResults], figdir: Path) -> None:
+    plt = _fig(figdir / "risk_reliability.png")
+    overall = [r for r in results if r.judgement == "overall"]
+    fig, axes = plt.subplots(1, len(overall), figsize=(7.5, 2.8))  # type: ignore[attr-defined]
+    for ax, res in zip(axes, overall, strict=True):
+        for m in ("selected", "previous_judgement"):
+            rel = [r for r in res.reliability if r.model == m]
+            ax.plot([r.mean_predicted for r in rel], [r.observed for r in rel], "o-", label=m)
+        ax.plot([0, 0.8], [0, 0.8], "k:", lw=0.8)
+        ax.set(xlabel="mean predicted", ylabel="observed", title=res.outcome)
+    axes[0].legend(fontsize=6)
+    _save(plt, fig, figdir / "risk_reliability.png")
+
+
+def _risk_verdict(results: list[risk_mod.BacktestResults]) -> list[str]:
+    rows = []
+    for r in results:
+        sel, prev = r.metric("selected"), r.metric("previous_judgement")
+        target = "–" if r.target_auc is None else f"≥ {r.target_auc:.2f}"
+        met = "–" if r.target_met is None else ("met" if r.target_met else "**not met**")
+        rows.append(
+            [
+                r.judgement,
+                _RISK_WORDS[r.outcome],
+                f"{sel.n} ({sel.n_positive})",
+                _ci(sel.auc, sel.auc_lo, sel.auc_hi),
+                _ci(prev.auc, prev.auc_lo, prev.auc_hi),
+                _ci(sel.auc_minus_previous, sel.dauc_lo, sel.dauc_hi),
+                f"`{r.shipped_model}`",
+                target,
+                met,
+            ]
+        )
+    return [
+        _table(
+            [
+                "judgement",
+                "outcome",
+                "test inspections (with outcome)",
+                "nested AUC (95% CI)",
+                "previous judgement AUC",
+                "nested − previous",
+                "shipped model",
+                "target AUC",
+                "target met",
+            ],
+            rows,
+        ),
+        "",
+        "A target is met when the nested AUC reaches it **and** the 95% interval of the "
+        "paired difference from the previous-judgement baseline lies above zero (the "
+        'stricter reading of "the lower 95% bound above the previous-judgement '
+        'baseline"). These figures were not used to tune anything: the candidate models, '
+        "the transparent score's selection rule, the fold rule and the recalibration were "
+        "fixed before the backtest was run, and the same code runs for every outcome.",
+        "",
+        _risk_plain(results),
+    ]
+
+
+def _risk_plain(results: list[risk_mod.BacktestResults]) -> str:
+    """The verdict in words, from the figures."""
+    met = [r for r in results if r.target_met]
+    missed = [r for r in results if r.target_met is False]
+    words = [
+        "**In plain words.** "
+        + (
+            "Targets met: "
+            + ", ".join(f"{_RISK_WORDS[r.outcome]} ({r.judgement})" for r in met)
+            + ". "
+            if met
+            else "No outcome meets its target. "
+        )
+    ]
+    for r in missed:
+        sel = r.metric("selected")
+        words.append(
+            f"{_RISK_WORDS[r.outcome]} on {r.judgement}: nested AUC {_f(sel.auc)} against "
+            f"a target of {_f(r.target_auc, 2)}; the interval of its gain over the previous "
+            f"judgement ({_f(sel.dauc_lo)} to {_f(sel.dauc_hi)}) "
+            + ("lies above zero. " if (sel.dauc_lo or 0) > 0 else "includes zero. ")
+        )
+    loose = [
+        r
+        for r in results
+        if r.target_auc is not None
+        and (r.metric("selected").auc or 0) >= r.target_auc
+        and (r.metric("selected").auc_lo or 0) > (r.metric("previous_judgement").auc or 1)
+    ]
+    words.append(
+        "Under the looser reading (the lower bound of the AUC itself above the previous "
+        "judgement's AUC) "
+        + (
+            "these would be met: "
+            + ", ".join(f"{_RISK_WORDS[r.outcome]} ({r.judgement})" for r in loose)
+            + ". "
+            if loose
+            else "no further target is met. "
+        )
+    )
+    fixed = [
+        r
+        for r in results
+        if (r.metric("transparent").dauc_lo or 0) > 0 and (r.metric("selected").dauc_lo or 0) <= 0
+    ]
+    for r in fixed:
+        t = r.metric("transparent")
+        words.append(
+            f"Had the transparent score been fixed in advance for {_RISK_WORDS[r.outcome]} on "
+            f"{r.judgement}, its AUC would have been {_f(t.auc, 2)} with a gain over the "
+            f"previous judgement of {_f(t.auc_minus_previous, 2)} ({_f(t.dauc_lo, 2)} to "
+            f"{_f(t.dauc_hi, 2)}); but the nested procedure, choosing from earlier years "
+            "only, picked "
+            + ", ".join(
+                f"{f.selected} in {f.origin_year}"
+                for f in r.evaluated
+                if f.selected != "transparent"
+            )
+            + ", and quoting the transparent row as the result would be choosing after "
+            "seeing the test years. "
+        )
+    after = [r.metric("selected").cal_intercept for r in results]
+    before = [r.metric("selected").cal_intercept_raw for r in results]
+    a = [x for x in after if x is not None]
+    b = [x for x in before if x is not None]
+    if a and b:
+        words.append(
+            "Calibration intercepts of the nested procedure (0 = calibrated on average, "
+            f"below 0 = over-prediction) run from {_f(min(a), 2)} to {_f(max(a), 2)} after "
+            f"the base-rate shift and from {_f(min(b), 2)} to {_f(max(b), 2)} before it. "
+        )
+    words.append("Treat the ranking as a prompt for questions, not a prediction.")
+    return "".join(words)
+
+
+def _risk_section(res: risk_mod.BacktestResults) -> list[str]:
+    ev = res.evaluated
+    dropped = [f for f in res.folds if f.role == "dropped"]
+    parts = [
+        "",
+        f"## Backtest: {_RISK_WORDS[res.outcome]} ({res.outcome}), judgement `{res.judgement}`",
+        "",
+        f"{len(ev)} evaluated origins ({ev[0].origin_year}–{ev[-1].origin_year}), "
+        f"{res.metrics[0].n} test inspections of {res.n_clusters} authorities, of which "
+        f"{res.metrics[0].n_positive} had the outcome; {res.n_boot} bootstrap replicates "
+        f"(seed {res.seed}) resampling authorities. Shipped model: `{res.shipped_model}` "
+        "(pooled out-of-time AUC over every kept fold: "
+        + ", ".join(f"{n} {_f(a)}" for n, a in res.selection_auc)
+        + ")."
+        + (
+            " Dropped folds: "
+            + "; ".join(f"{f.origin_year} (no {', '.join(f.missing)})" for f in dropped)
+            + "."
+            if dropped
+            else ""
+        ),
+        "",
+        "`selected` is the nested procedure: each year's predictions come from the "
+        "candidate that did best on earlier years only. The candidates' own rows are "
+        "what each would have scored had it been fixed in advance.",
+        "",
+    ]
+    parts.append(
+        _table(
+            [
+                "model",
+                "ROC AUC (95% CI)",
+                "AUC − previous judgement",
+                "average precision",
+                "Brier",
+                "calibration intercept",
+                "calibration slope",
+                "Brier, intercept before recalibration",
+                "precision@10",
+            ],
+            [
+                [
+                    m.model,
+                    _ci(m.auc, m.auc_lo, m.auc_hi),
+                    _ci(m.auc_minus_previous, m.dauc_lo, m.dauc_hi),
+                    _ci(m.average_precision, m.ap_lo, m.ap_hi),
+                    _ci(m.brier, m.brier_lo, m.brier_hi),
+                    _ci(m.cal_intercept, m.cal_intercept_lo, m.cal_intercept_hi, 2),
+                    _ci(m.cal_slope, m.cal_slope_lo, m.cal_slope_hi, 2),
+                    f"{_f(m.brier_raw)}, {_f(m.cal_intercept_raw, 2)}",
+                    _ci(m.precision_at_10, m.p10_lo, m.p10_hi),
+                ]
+                for m in res.metrics
+            ],
+        )
+    )
+    parts += ["", "Folds (transparent-score terms as chosen on that fold's training cases):", ""]
+    parts.append(
+        _table(
+            [
+                "origin",
+                "role",
+                "train (outcome)",
+                "test (outcome)",
+                "rate: train / recent",
+                "chosen",
+                "AUC on earlier folds",
+                "transparent terms",
+            ],
+            [
+                [
+                    str(f.origin_year),
+                    f.role + (f" (no {', '.join(f.missing)})" if f.missing else ""),
+                    f"{f.n_train} ({f.n_train_positive})",
+                    f"{f.n_test} ({f.n_test_positive})",
+                    f"{f.rate_train:.2f} / {f.rate_recent:.2f}",
+                    f.selected or "–",
+                    ", ".join(f"{n} {_f(a, 2)}" for n, a in f.selection_auc) or "–",
+                    ", ".join(f"{'+' if s > 0 else '−'}{n}" for n, s in f.terms) or "–",
+                ]
+                for f in res.folds
+            ],
+        )
+    )
+    parts += ["", "Reliability of the nested procedure (recalibrated probabilities):", ""]
+    parts.append(
+        _table(
+            ["bin", "n", "mean predicted", "observed"],
+            [
+                [
+                    f"{r.bin_low:.1f}–{r.bin_high:.1f}",
+                    str(r.n),
+                    _f(r.mean_predicted),
+                    _f(r.observed),
+                ]
+                for r in res.reliability
+                if r.model == "selected"
+            ],
+        )
+    )
+    return parts
+
+
 def _risk_page(
     results: list[risk_mod.BacktestResults],
     univariate: tuple[tuple[str, int, float], ...],
     figdir: Path,
 ) -> str:
-    plt = _fig(figdir / "risk_reliability.png")
-    fig, axes = plt.subplots(1, len(results), figsize=(7, 3.2))  # type: ignore[attr-defined]
-    for ax, res in zip(axes, results, strict=True):
-        for m in ("lead_score", "logistic", "boosted", "previous_judgement"):
-            rel = [r for r in res.reliability if r.model == m]
-            ax.plot([r.mean_predicted for r in rel], [r.observed for r in rel], "o-", label=m)
-        ax.plot([0, 0.6], [0, 0.6], "k:", lw=0.8)
-        ax.set(xlabel="mean predicted", ylabel="observed inadequate", title=res.target)
-    axes[0].legend(fontsize=6)
-    _save(plt, fig, figdir / "risk_reliability.png")
-
+    _risk_figure(results, figdir)
+    best = risk_mod.best_validated(results)
+    default = next(
+        r for r in results if r.judgement == "overall" and r.outcome == risk_mod.DEFAULT_OUTCOME
+    )
+    d_sel = default.metric("selected")
     parts = [
-        "# Early warning of an Inadequate inspection: methods and backtest",
+        "# Early warning of a poor Ofsted inspection: methods and nested backtest",
         "",
-        "Generated by `cscwatch analyse all --out docs/methods`; do not edit by hand.",
+        "Generated by `cscwatch analyse all --out docs/methods` (or `cscwatch analyse "
+        "risk`); do not edit by hand.",
+        "",
+        "## Verdict",
+        "",
+        *_risk_verdict(results),
+        "",
+        "## Default outcome",
+        "",
+        f"`cscwatch risk` ranks by `{risk_mod.DEFAULT_OUTCOME}` unless told otherwise: "
+        "the outcome whose nested procedure has the highest lower 95% bound of its "
+        f"out-of-time ROC AUC on overall effectiveness ({_f(d_sel.auc_lo)}). "
+        + (
+            "The backtest above agrees."
+            if best == risk_mod.DEFAULT_OUTCOME
+            else f"**The backtest above now favours `{best}`: the default needs review.**"
+        )
+        + " Requires improvement or worse is also what improvement teams act on.",
         "",
         "## Model",
         "",
@@ -71,110 +328,45 @@ def _risk_page(
         "",
         "### Declared publication lags",
         "",
-    ]
-    parts.append(
         _table(
             ["source", "year Y public on", "note"],
             [
                 [lag.source, f"{lag.day} {_month(lag.month)} Y+{lag.years_after}", lag.note]
                 for lag in features_mod.PUBLICATION_LAGS
             ],
-        )
-    )
+        ),
+    ]
     for res in results:
-        f0 = res.folds
-        parts += [
-            "",
-            f"## Backtest results: target `{res.target}`",
-            "",
-            f"{len(f0)} origins ({f0[0].origin_year}–{f0[-1].origin_year}), "
-            f"{res.metrics[0].n} test inspections of which {res.metrics[0].n_inadequate} "
-            f"Inadequate; {res.n_boot} bootstrap replicates (seed {res.seed}), "
-            "resampling inspections within origin years. Precision at k is the share "
-            "Inadequate among the k highest-scored inspections of each origin year, "
-            "pooled.",
-            "",
-        ]
-        parts.append(
-            _table(
-                [
-                    "model",
-                    "ROC AUC (95% CI)",
-                    "average precision",
-                    "Brier",
-                    "precision@10",
-                    "precision@20",
-                    "AUC − previous-judgement AUC",
-                ],
-                [
-                    [
-                        m.model,
-                        _ci(m.auc, m.auc_lo, m.auc_hi),
-                        _ci(m.average_precision, m.ap_lo, m.ap_hi),
-                        _ci(m.brier, m.brier_lo, m.brier_hi),
-                        _ci(m.precision_at_10, m.p10_lo, m.p10_hi),
-                        _ci(m.precision_at_20, m.p20_lo, m.p20_hi),
-                        _ci(m.auc_minus_previous, m.dauc_lo, m.dauc_hi),
-                    ]
-                    for m in res.metrics
-                ],
-            )
-        )
-        parts += ["", "Folds:", ""]
-        parts.append(
-            _table(
-                ["origin", "train", "train inadequate", "test", "test inadequate"],
-                [
-                    [
-                        str(f.origin_year),
-                        str(f.n_train),
-                        str(f.n_train_inadequate),
-                        str(f.n_test),
-                        str(f.n_test_inadequate),
-                    ]
-                    for f in res.folds
-                ],
-            )
-        )
-        parts += ["", "Reliability (pooled test predictions):", ""]
-        parts.append(
-            _table(
-                ["model", "bin", "n", "mean predicted", "observed"],
-                [
-                    [
-                        r.model,
-                        f"{r.bin_low:.1f}–{r.bin_high:.1f}",
-                        str(r.n),
-                        _f(r.mean_predicted),
-                        _f(r.observed),
-                    ]
-                    for r in res.reliability
-                    if r.model != "random"
-                ],
-            )
-        )
-        parts += ["", _verdict(res)]
+        parts += _risk_section(res)
     parts += [
         "",
         "![Reliability](figures/risk_reliability.png)",
         "",
         "## Single features, in-sample (descriptive, not a backtest)",
         "",
-        "ROC AUC of each feature alone against an Inadequate overall judgement, over "
-        "every inspection that has the feature (0.5 = no separation; below 0.5 = higher "
-        "values go with fewer Inadequate judgements). Shown to explain the backtest, not "
-        "to choose features: the models above were specified before these were computed.",
+        f"ROC AUC of each feature alone against `{risk_mod.DEFAULT_OUTCOME}` on overall "
+        "effectiveness, over every inspection that has the feature (0.5 = no separation; "
+        "below 0.5 = higher values go with the outcome less often). Shown to explain the "
+        "backtest; no model reads these figures (the transparent score chooses its "
+        "indicators on each training fold).",
         "",
         _table(["feature", "n", "AUC"], [[f, str(n), _f(a)] for f, n, a in univariate]),
         "",
         "## Ranking now",
         "",
-        "`cscwatch risk --as-at DATE` refits the logistic and boosted models on every "
-        "inspection published before DATE and ranks current authorities by the "
-        "logistic probability. The three drivers shown are the largest terms "
-        "`coef_j × z_j` (standardised, imputed value times coefficient; a "
-        "`… missing` driver is a missing-value flag). Given the backtest above, the "
-        "ranking is a prompt for questions, not a prediction to act on.",
+        "`cscwatch risk --as-at DATE [--outcome O] [--judgement J]` applies the same "
+        "procedure with every inspection published before DATE: it runs the folds up to "
+        "DATE, ships the candidate with the best pooled out-of-time AUC, refits it on "
+        "every inspection published before DATE, shifts its probabilities to the rate "
+        "among inspections started in the two years up to the latest one used, and "
+        "ranks the current authorities (those under 5,000 children listed apart). "
+        "`--format json` carries a `meta` object: model and the AUCs it was chosen on, "
+        "outcome, judgement, the "
+        "written backtest (nested AUC with interval, baseline, calibration), base rates, "
+        "the latest Ofsted report used and each indicator's latest year and publication "
+        "date; `/api/risk` and the `/risk` page show the same. Drivers are the three "
+        "largest terms of the authority's score in the shipped model. Given the verdict "
+        "above, the ranking is a prompt for questions, not a prediction to act on.",
         "",
     ]
     return "\n".join(parts)
@@ -186,25 +378,6 @@ def _half(hi: float | None, lo: float | None) -> float:
 
 def _month(m: int) -> str:
     return calendar.month_abbr[m]
-
-
-def _verdict(res: risk_mod.BacktestResults) -> str:
-    prev = res.metric("previous_judgement")
-    lines = ["**Verdict.**"]
-    for name in ("lead_score", "logistic", "boosted"):
-        m = res.metric(name)
-        beats = m.dauc_lo is not None and m.dauc_lo > 0
-        lines.append(
-            f"`{name}`: AUC {_f(m.auc)} vs previous judgement {_f(prev.auc)}; difference "
-            f"{_ci(m.auc_minus_previous, m.dauc_lo, m.dauc_hi)} — "
-            + (
-                "better than the baseline."
-                if beats
-                else "**does not demonstrably beat the previous-judgement baseline** (the interval "
-                "includes zero or lies below it)."
-            )
-        )
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- quality
@@ -332,7 +505,10 @@ def write_methods(
         written.append(path)
 
     if "risk" in want:
-        _write_risk(con, snapshot_dir, figdir, seed, n_boot, put, put_json)
+        risk_files = write_risk_methods(
+            con, out, snapshot_dir=snapshot_dir, n_boot=n_boot, seed=seed
+        )
+        written += [p for p in risk_files if p.suffix != ".png"]
     if "quality" in want:
         quality = quality_mod.QualityModel(con, QUALITY_YEAR, n_boot=n_boot, seed=seed).fit()
         put_json("quality.json", quality.to_dict())
@@ -345,24 +521,6 @@ def write_methods(
         put("forecast.md", _forecast_page(fc, figdir))
     written += sorted(figdir.glob("*.png"))
     return written
-
-
-def _write_risk(
-    con: duckdb.DuckDBPyConnection,
-    snapshot_dir: Path | None,
-    figdir: Path,
-    seed: int,
-    n_boot: int,
-    put: Callable[[str, str], None],
-    put_json: Callable[[str, object], None],
-) -> None:
-    data = risk_mod.load_risk_data(con, snapshot_dir)
-    risk = [
-        risk_mod.Backtest(data, target=t, seed=seed, n_boot=n_boot).fit()
-        for t in ("overall", "help_protection")
-    ]
-    put_json("risk.json", {r.target: {k: v for k, v in r.to_dict().items()} for r in risk})
-    put("risk.md", _risk_page(risk, risk_mod.univariate_auc(data), figdir))
 
 
 def _write_demand(
@@ -389,3 +547,35 @@ def _write_demand(
         },
     )
     put("demand.md", _demand_page(demand, sens, spend, nao, figdir))
+
+
+def write_risk_methods(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    snapshot_dir: Path | None = None,
+    n_boot: int = 1000,
+    seed: int = SEED,
+) -> list[Path]:
+    """Run the early-warning backtests (every judgement and outcome) and write
+    ``risk.md``, ``results/risk.json`` and ``figures/risk_reliability.png`` under ``out``."""
+    out = Path(out)
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    data = risk_mod.load_risk_data(con, snapshot_dir)
+    results = [
+        risk_mod.Backtest(data, outcome=o, judgement=j, seed=seed, n_boot=n_boot).fit()
+        for j in risk_mod.JUDGEMENTS
+        for o in risk_mod.OUTCOMES
+    ]
+    payload: dict[str, dict[str, object]] = {}
+    for r in results:
+        payload.setdefault(r.judgement, {})[r.outcome] = r.to_dict()
+    # risk.json carries every test prediction: written compactly
+    res_path = out / "results" / "risk.json"
+    res_path.write_text(json.dumps(payload, allow_nan=False) + "\n", encoding="utf-8")
+    page = out / "risk.md"
+    page.write_text(
+        _risk_page(results, risk_mod.univariate_auc(data), out / "figures"), encoding="utf-8"
+    )
+    return [page, res_path, out / "figures" / "risk_reliability.png"]

@@ -1,89 +1,181 @@
-"""Early warning: the chance that an authority's next graded inspection is Inadequate.
+"""Early warning: the chance that an authority's next graded inspection has a bad outcome.
 
-Cases are graded Ofsted inspections (overall effectiveness; optionally help and
-protection). Each case's features are built as at the day its inspection started,
-from data published before that day (:mod:`cscwatch.models.features`).
+Cases are graded Ofsted inspections. Each case's features are built as at the day its
+inspection started, from data published before that day (:mod:`cscwatch.models.features`).
 
-Models
-------
-``lead_score``
-    the transparent score (mean polarity-signed z of the lead indicators, equal
-    weights), mapped to a probability by a one-variable logistic fit on the training fold;
+Outcomes (``--outcome``) of the judgement chosen (``--judgement``, overall effectiveness
+or help and protection):
+
+``inadequate``
+    the judgement is Inadequate;
+``ri_or_worse``
+    the judgement is Requires improvement or Inadequate (what improvement teams act on);
+``declined``
+    the judgement is worse than the same judgement at the authority's previous graded
+    inspection (cases without a previous graded judgement in the archive have no outcome).
+
+Candidate models (:mod:`cscwatch.models._risk_models`)
+------------------------------------------------------
+``transparent``
+    a score whose indicators and signs are chosen on the training cases alone: each
+    feature of a fixed pool (lead indicators, their gap to statistical neighbours,
+    demand levels, the previous grade and its age) is ranked by how far its training
+    ROC AUC lies from 0.5, must point the same way in the earlier and the later half of
+    the training cases, and at most four enter (one per indicator, |AUC − 0.5| ≥ 0.05; the
+    strongest alone if none is that strong).
+    Score ``S_i = (1/|J_i|) Σ_{j∈J_i} s_j (x_ij − μ_j)/σ_j`` over the chosen features
+    ``J_i`` the case has, with signs ``s_j = ±1`` and training mean and standard
+    deviation ``μ_j, σ_j``; a one-variable logistic fit on the training cases maps it
+    to a probability;
 ``logistic``
     L2-regularised logistic regression on median-imputed (with missing-value flags),
-    standardised features; ``C`` chosen by 5-fold stratified inner CV (log loss) on the
-    training fold only;
+    standardised features; ``C`` (10⁻³ … 10, a decade apart) chosen by stratified inner
+    3-fold CV (log loss) on the training cases: ``logit P = β₀ + Σ_j β_j z_j``,
+    minimising log loss ``+ ‖β‖²/(2C)``;
 ``boosted``
     ``HistGradientBoostingClassifier`` (depth 3, 200 iterations, learning rate 0.05,
-    fixed seed), missing values handled natively;
-baselines: ``previous_judgement`` (the training-fold inadequate rate for each previous
-overall grade, add-one smoothed; "none" is a category) and ``random`` (seeded uniform
-scores for ranking, the training base rate as probability).
+    fixed seed), missing values handled natively.
 
-Formulas
---------
-Lead score of case ``i``: ``S_i = (1/|J_i|) Σ_{j∈J_i} s_j (x_ij − μ_jt)/σ_jt`` over the
-lead indicators ``J_i`` it has, with ``μ_jt, σ_jt`` the mean and standard deviation
-across authorities in the year ``t`` used and ``s_j = −1`` where high is good.
-Logistic: ``logit P(Inadequate) = β₀ + Σ_j β_j z_j`` on standardised features ``z``,
-minimising log loss ``+ ‖β‖² / (2C)``. Per-authority explanation: the terms
-``β_j z_j``, largest first. Metrics on pooled test cases: ROC AUC (Mann–Whitney),
-average precision ``Σ_k (R_k − R_{k−1}) P_k``, Brier ``mean (p − y)²``, reliability
-= observed rate by bin of predicted probability.
+Baselines, never shipped: ``previous_judgement`` (the training rate of the outcome for
+each previous overall grade, add-one smoothed; "none" is a category) and ``random``
+(seeded uniform scores; the training base rate as probability).
 
-Backtest (rolling origin)
--------------------------
-For each origin year ``T``, the training set is every case whose report was *published*
+Backtest (rolling origin) and nested selection
+----------------------------------------------
+For each origin year ``T`` the training set is every case whose report was *published*
 before 1 January ``T`` (so its outcome was known), the test set every case whose
 inspection *started* in ``T``. :func:`check_training_window` raises if a training case
-was published, or started, on or after the origin. Test predictions of all folds are
-pooled; 95% intervals come from a seeded bootstrap that resamples cases within folds.
+was published, or started, on or after the origin. A fold is **dropped** when a source
+of the lead and demand indicators (the CIN census, the workforce census, LAIT's section
+47 series) has none of them for at least half of its test cases (the folds up to 2017
+have no workforce data yet): the models would be scored on imputed values.
+
+The shipped model is chosen by **nested** rolling-origin validation: for outer fold
+``T``, each candidate's pooled ROC AUC is computed over the earlier kept folds' test
+cases that were *published before* 1 January ``T`` (each predicted by a model trained
+before its own origin); the best candidate (ties to the simplest) predicts fold ``T``,
+as model ``selected``. The first kept fold has no earlier fold and is used only for
+selection. The shipped ranking repeats this rule with every case published before the
+date asked about, and records the choice and the AUCs it was made on.
+
+Calibration
+-----------
+The base rate moves (23% of inspections Inadequate early in the single inspection
+framework, 13% under ILACS), so every model's probability is shifted to the recent rate
+(prior-shift, or intercept, correction): ``logit p' = logit p + logit π_recent −
+logit π_train``, with ``π_train`` the training rate of the outcome and ``π_recent`` its
+rate among training cases whose inspection started in the two years up to the latest
+training inspection (all training cases if fewer than 20). The window ends at the data,
+not at the date asked about, so a date long after the last inspection still shifts.
+The ranking is unchanged; the level moves.
+Calibration is reported as the reliability table (observed rate by bin of predicted
+probability), Brier score ``mean (p − y)²``, calibration intercept ``a`` of
+``logit P(y) = a + logit p`` (0 is calibrated in the large; below 0 over-predicts) and
+slope ``b`` of ``logit P(y) = a + b logit p`` (below 1: predictions too extreme).
+
+Intervals
+---------
+Metrics are computed on the pooled test predictions of the evaluated folds: ROC AUC
+(Mann–Whitney), average precision, precision at 10 and 20 (per origin year, pooled),
+Brier and the calibration intercept and slope. 95% intervals come from a seeded
+bootstrap that resamples **authorities** (all of an authority's test inspections enter
+or leave together), since an authority's inspections are not independent.
+
+Small authorities
+-----------------
+Authorities with fewer than 5,000 children aged 0–17 (ONS mid-year estimate of the
+latest year up to the date; the City of London and the Isles of Scilly) are left out
+of training, testing and the ranking: their rates rest on a handful of children. The
+ranking lists them separately.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from cscwatch.core.errors import InputError
 from cscwatch.models import _metrics as M
-from cscwatch.models._data import load_authorities, load_judgements
+from cscwatch.models._data import load_judgements, load_population
 from cscwatch.models._results import dump, load, opt, percentile_ci
-from cscwatch.models.features import FeatureSet, build_features
+from cscwatch.models._risk_models import CANDIDATES, MODELS, fit_model, prior_shift
+from cscwatch.models.features import (
+    DEMAND,
+    LEAD,
+    FeatureSet,
+    build_features,
+    publication_lag,
+)
 
 __all__ = [
+    "AUC_TARGETS",
+    "CANDIDATES",
+    "DEFAULT_OUTCOME",
+    "JUDGEMENTS",
     "MODELS",
-    "TARGETS",
+    "OUTCOMES",
+    "SMALL_CHILDREN",
     "Backtest",
     "BacktestResults",
+    "FoldRow",
     "MetricRow",
     "ReliabilityRow",
     "RiskData",
-    "RiskModel",
-    "RiskRanking",
-    "RiskRow",
+    "best_validated",
     "check_training_window",
     "load_risk_data",
+    "parse_judgement",
+    "parse_outcome",
+    "recent_window",
+    "select_model",
+    "small_authorities",
     "univariate_auc",
 ]
 
-MODELS = ("lead_score", "logistic", "boosted", "previous_judgement", "random")
-TARGETS = {"overall": "overall_rank", "help_protection": "hp_rank"}
-_C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
+OUTCOMES = ("inadequate", "ri_or_worse", "declined")
+#: The judgement asked about → its rank column in the cases.
+JUDGEMENTS = {"overall": "overall_rank", "help_protection": "hp_rank"}
+#: The issue's targets for out-of-time ROC AUC (no target was set for ``declined``).
+AUC_TARGETS = {"inadequate": 0.67, "ri_or_worse": 0.75}
+#: The outcome whose shipped model validates best (see docs/methods/risk.md, "Default").
+DEFAULT_OUTCOME = "ri_or_worse"
+#: Authorities with fewer children aged 0–17 than this are not ranked.
+SMALL_CHILDREN = 5000
+#: The indicators the models are built on. A fold is kept only if, for every source they
+#: come from (grouped by their declared publication lag), at least one is present for at
+#: least half of the fold's test cases.
+REQUIRED: tuple[str, ...] = (*LEAD, *DEMAND)
+_COVERAGE = 0.5
+_RECENT_YEARS = 2
+_PRED_COLS = ["inspection_id", "la_code", "origin_year", "y", "model", "score", "p", "p_raw"]
+
+
+def parse_outcome(text: str | None) -> str:
+    """``inadequate``, ``ri_or_worse`` or ``declined`` (default :data:`DEFAULT_OUTCOME`).
+
+    Raises
+    ------
+    InputError
+        For anything else.
+    """
+    value = text or DEFAULT_OUTCOME
+    if value not in OUTCOMES:
+        raise InputError(f"unknown outcome {value!r}; use one of {', '.join(OUTCOMES)}")
+    return value
+
+
+def parse_judgement(text: str | None) -> str:
+    """``overall`` (default) or ``help_protection``; :class:`InputError` otherwise."""
+    value = text or "overall"
+    if value not in JUDGEMENTS:
+        raise InputError(f"unknown judgement {value!r}; use overall or help_protection")
+    return value
 
 
 @dataclass(frozen=True)
@@ -94,16 +186,62 @@ class RiskData:
     features: FeatureSet
     judgements: pd.DataFrame
 
-    def outcome(self, target: str) -> pd.Series:
-        """1 where the target judgement was Inadequate, 0 otherwise, NaN if not graded."""
-        rank = self.cases[TARGETS[target]]
-        return (rank == 4).astype(float).where(rank.notna())
+    def outcome(self, outcome: str = DEFAULT_OUTCOME, judgement: str = "overall") -> pd.Series:
+        """1 where the case had ``outcome`` on ``judgement``, 0 if not, NaN if undefined."""
+        parse_outcome(outcome)
+        rank = self.cases[JUDGEMENTS[parse_judgement(judgement)]]
+        if outcome == "inadequate":
+            hit = rank == 4
+        elif outcome == "ri_or_worse":
+            hit = rank >= 3
+        else:
+            prev = self.cases["prev_" + JUDGEMENTS[judgement]]
+            hit = rank > prev
+            rank = rank.where(prev.notna())
+        return hit.astype(float).where(rank.notna())
+
+
+def _previous_ranks(judgements: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """Each case's previous graded ranks (overall, help and protection), published before
+    its start."""
+    out = np.full((len(cases), 2), np.nan)
+    by_la = {k: g.sort_values("publication_date") for k, g in judgements.groupby("la_code")}
+    for i, (la, at) in enumerate(zip(cases["la_code"], cases["as_at"], strict=True)):
+        g = by_la.get(la)
+        if g is None:
+            continue
+        prior = g.loc[g["publication_date"] < at]
+        if not prior.empty:
+            out[i, 0] = prior["overall_rank"].iloc[-1]
+            hp = prior["hp_rank"].dropna()
+            out[i, 1] = hp.iloc[-1] if not hp.empty else np.nan
+    return pd.DataFrame(out, index=cases.index, columns=["prev_overall_rank", "prev_hp_rank"])
+
+
+def small_authorities(con: duckdb.DuckDBPyConnection, as_at: date) -> dict[str, float]:
+    """Authorities with fewer than :data:`SMALL_CHILDREN` children aged 0–17, and how many.
+
+    The population is the latest year up to ``as_at``'s year (the earliest held if
+    none is that early).
+    """
+    pop = load_population(con).reset_index()
+    upto = pop.loc[pop["year"] <= as_at.year]
+    use = upto if not upto.empty else pop.loc[pop["year"] == pop["year"].min()]
+    latest = use.sort_values("year").groupby("la_code")["population"].last()
+    return {str(k): float(v) for k, v in latest.items() if v < SMALL_CHILDREN}
 
 
 def load_risk_data(con: duckdb.DuckDBPyConnection, snapshot_dir: Path | None = None) -> RiskData:
-    """Every graded inspection with features as at its start date."""
+    """Every graded inspection of an authority that is not small, with features as at its
+    start date."""
     j = load_judgements(con, snapshot_dir)
-    cases = j.assign(as_at=j["start_date"]).reset_index(drop=True)
+    cases = j.assign(as_at=j["start_date"])
+    small = {
+        y: set(small_authorities(con, date(y, 12, 31))) for y in {d.year for d in cases["as_at"]}
+    }
+    keep = [la not in small[d.year] for la, d in zip(cases["la_code"], cases["as_at"], strict=True)]
+    cases = cases.loc[keep].reset_index(drop=True)
+    cases = cases.join(_previous_ranks(j, cases))
     return RiskData(cases=cases, features=build_features(con, cases, j), judgements=j)
 
 
@@ -123,100 +261,139 @@ def check_training_window(cases: pd.DataFrame, origin: date) -> None:
         )
 
 
-# ------------------------------------------------------------------------ the models
+# ------------------------------------------------------------------------ folds
 
 
-def _feature_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c != "lead_score"]
+@dataclass(frozen=True)
+class FoldRow:
+    """One origin of the rolling backtest and what it was used for.
+
+    ``role`` is ``evaluated`` (scored, with the model chosen from earlier folds),
+    ``selection only`` (the first kept fold: nothing earlier to choose with) or
+    ``dropped`` (``missing`` names the sources absent for over half its test cases).
+    """
+
+    origin_year: int
+    n_train: int
+    n_train_positive: int
+    n_test: int
+    n_test_positive: int
+    role: str
+    missing: tuple[str, ...]
+    selected: str | None
+    selection_auc: tuple[tuple[str, float | None], ...]
+    rate_train: float
+    rate_recent: float
+    terms: tuple[tuple[str, int], ...]
 
 
-def _varying(frame: pd.DataFrame, cols: list[str]) -> list[str]:
-    """Columns with at least two distinct observed values (the boosted model's binner
-    cannot bin a column it has seen only one value of)."""
-    return [c for c in cols if frame[c].nunique(dropna=True) >= 2]
+def recent_window(cases: pd.DataFrame) -> tuple[date, date]:
+    """The two years up to the latest inspection start among training ``cases``: the
+    window whose outcome rate probabilities are shifted to. It ends at the data, not at
+    the date asked about, so a date past the Ofsted record does not empty it."""
+    until = max(cases["as_at"])
+    return until - timedelta(days=round(365.25 * _RECENT_YEARS)), until
 
 
-def _logistic(seed: int, y: np.ndarray) -> GridSearchCV:
-    pipe = Pipeline(
-        [
-            (
-                "impute",
-                SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-            ),
-            ("scale", StandardScaler()),
-            ("model", LogisticRegression(max_iter=5000)),
-        ]
-    )
-    folds = max(2, min(5, int(y.sum()), int((1 - y).sum())))
-    return GridSearchCV(
-        pipe,
-        {"model__C": list(_C_GRID)},
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-        scoring="neg_log_loss",
-    )
+def _recent_rate(cases: pd.DataFrame, y: np.ndarray) -> float:
+    """The outcome's rate among training cases started in :func:`recent_window` (all
+    training cases if fewer than 20 are)."""
+    since, _ = recent_window(cases)
+    recent = (cases["as_at"] >= since).to_numpy()
+    return float(y[recent].mean()) if recent.sum() >= 20 else float(y.mean())
 
 
-def _boosted(seed: int) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(
-        max_iter=200,
-        learning_rate=0.05,
-        max_depth=3,
-        min_samples_leaf=10,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=seed,
-    )
+def _missing_sources(x: pd.DataFrame) -> tuple[str, ...]:
+    """Sources of :data:`REQUIRED` with no indicator present for half the cases ``x``."""
+    cover = x[list(REQUIRED)].notna().mean()
+    by_source: dict[str, bool] = {}
+    for ind in REQUIRED:
+        src = publication_lag(ind).source
+        by_source[src] = by_source.get(src, False) or bool(cover[ind] >= _COVERAGE)
+    return tuple(src for src, ok in by_source.items() if not ok)
 
 
-def _fit(model: object, x: pd.DataFrame, y: np.ndarray) -> object:
-    with warnings.catch_warnings():
-        # lbfgs at the strongest C of the grid on a fold with flat columns may stop
-        # at max_iter; the grid search scores such fits on held-out loss anyway.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(x, y)  # type: ignore[attr-defined]
-    return model
+def _ordinal(days: pd.Series) -> np.ndarray:
+    return np.array([d.toordinal() for d in days], dtype=float)
 
 
-def _prev_table(train_prev: pd.Series, y: np.ndarray) -> dict[float, float]:
-    cats = train_prev.fillna(0.0).to_numpy()
-    return {
-        c: (y[cats == c].sum() + y.mean()) / ((cats == c).sum() + 1.0)
-        for c in (0.0, 1.0, 2.0, 3.0, 4.0)
-    }
-
-
-def _predict(
-    name: str,
-    xtr: pd.DataFrame,
-    ytr: np.ndarray,
-    xte: pd.DataFrame,
+def _run_folds(
+    data: RiskData,
+    y: np.ndarray,
+    years: range,
+    cutoff: date,
+    models: tuple[str, ...],
     seed: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ranking score, probability) for the test cases."""
-    cols = _feature_columns(xtr)
-    if name == "logistic":
-        m = _fit(_logistic(seed, ytr), xtr[cols], ytr)
-        p = m.predict_proba(xte[cols])[:, 1]  # type: ignore[attr-defined]
-        return p, p
-    if name == "boosted":
-        cols = _varying(xtr, cols)
-        m = _fit(_boosted(seed), xtr[cols], ytr)
-        p = m.predict_proba(xte[cols])[:, 1]  # type: ignore[attr-defined]
-        return p, p
-    if name == "lead_score":
-        s_tr = xtr[["lead_score"]].fillna(0.0)
-        s_te = xte[["lead_score"]].fillna(0.0)
-        m = _fit(LogisticRegression(), s_tr, ytr)
-        return s_te.to_numpy()[:, 0], m.predict_proba(s_te)[:, 1]  # type: ignore[attr-defined]
-    if name == "previous_judgement":
-        table = _prev_table(xtr["prev_rank"], ytr)
-        cats = xte["prev_rank"].fillna(0.0).to_numpy()
-        p = np.array([table[c] for c in cats])
-        return p, p
-    if name == "random":
-        return rng.uniform(size=len(xte)), np.full(len(xte), ytr.mean())
-    raise InputError(f"unknown model {name!r}; use one of {', '.join(MODELS)}")
+) -> tuple[list[FoldRow], pd.DataFrame]:
+    """Every fold's test predictions by every model (test cases published before
+    ``cutoff`` only), with the folds that were kept or dropped."""
+    cases, x = data.cases, data.features.frame
+    have = ~np.isnan(y)
+    starts = np.array([d.year for d in cases["as_at"]])
+    pub = cases["publication_date"]
+    folds: list[FoldRow] = []
+    frames: list[pd.DataFrame] = []
+    for year in years:
+        origin = date(year, 1, 1)
+        tr = have & (pub < origin).to_numpy()
+        te = have & (starts == year) & (pub < cutoff).to_numpy()
+        ytr, yte = y[tr].astype(int), y[te].astype(int)
+        if not te.any() or ytr.sum() < 5 or (1 - ytr).sum() < 5:
+            continue
+        check_training_window(cases.loc[tr], origin)
+        rate, recent = float(ytr.mean()), _recent_rate(cases.loc[tr], ytr)
+        missing = _missing_sources(x.loc[te])
+        n = (int(tr.sum()), int(ytr.sum()), int(te.sum()), int(yte.sum()))
+        if missing:
+            folds.append(FoldRow(year, *n, "dropped", missing, None, (), rate, recent, ()))
+            continue
+        when = _ordinal(cases.loc[tr, "as_at"])
+        terms: tuple[tuple[str, int], ...] = ()
+        for name in models:
+            fitted = fit_model(name, x.loc[tr], ytr, when, seed)
+            terms = terms or fitted.terms
+            score, p_raw = fitted.predict(x.loc[te])
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "inspection_id": cases.loc[te, "inspection_id"].astype(int).to_numpy(),
+                        "la_code": cases.loc[te, "la_code"].astype(str).to_numpy(),
+                        "origin_year": year,
+                        "y": yte,
+                        "model": name,
+                        "score": np.round(score, 8),
+                        "p": np.round(prior_shift(p_raw, rate, recent), 8),
+                        "p_raw": np.round(p_raw, 8),
+                        "publication_date": pub[te].to_numpy(),
+                    }
+                )
+            )
+        folds.append(FoldRow(year, *n, "kept", (), None, (), rate, recent, terms))
+    empty = pd.DataFrame(columns=[*_PRED_COLS, "publication_date"])
+    return folds, (pd.concat(frames, ignore_index=True) if frames else empty)
+
+
+def select_model(
+    preds: pd.DataFrame, cutoff: date
+) -> tuple[str | None, tuple[tuple[str, float | None], ...]]:
+    """The candidate with the best pooled ROC AUC over predictions of cases published
+    before ``cutoff``, and every candidate's AUC; ``None`` if there is too little to
+    choose with (fewer than five cases of each outcome).
+
+    ``preds`` are test predictions of earlier folds (columns as ``_run_folds`` gives);
+    ties go to the simplest candidate (the order of :data:`CANDIDATES`).
+    """
+    sub = preds.loc[(preds["publication_date"] < cutoff) & preds["model"].isin(CANDIDATES)]
+    aucs: list[tuple[str, float | None]] = []
+    for name in CANDIDATES:
+        d = sub.loc[sub["model"] == name]
+        yy = d["y"].to_numpy(dtype=int)
+        ok = yy.sum() >= 5 and (1 - yy).sum() >= 5
+        aucs.append((name, opt(M.auc(yy, d["score"].to_numpy(dtype=float))) if ok else None))
+    scored = [(a, -k, n) for k, (n, a) in enumerate(aucs) if a is not None]
+    if not scored:
+        return None, tuple(aucs)
+    return max(scored)[2], tuple(aucs)
 
 
 # ------------------------------------------------------------------------ results
@@ -224,11 +401,11 @@ def _predict(
 
 @dataclass(frozen=True)
 class MetricRow:
-    """One model's pooled backtest metrics with bootstrap 95% intervals."""
+    """One model's pooled backtest metrics with 95% intervals (authority bootstrap)."""
 
     model: str
     n: int
-    n_inadequate: int
+    n_positive: int
     auc: float | None
     auc_lo: float | None
     auc_hi: float | None
@@ -238,6 +415,14 @@ class MetricRow:
     brier: float | None
     brier_lo: float | None
     brier_hi: float | None
+    cal_intercept: float | None
+    cal_intercept_lo: float | None
+    cal_intercept_hi: float | None
+    cal_slope: float | None
+    cal_slope_lo: float | None
+    cal_slope_hi: float | None
+    brier_raw: float | None
+    cal_intercept_raw: float | None
     precision_at_10: float | None
     p10_lo: float | None
     p10_hi: float | None
@@ -251,7 +436,7 @@ class MetricRow:
 
 @dataclass(frozen=True)
 class ReliabilityRow:
-    """One bin of a model's reliability (calibration) table."""
+    """One bin of a model's reliability (calibration) table, recalibrated probabilities."""
 
     model: str
     bin_low: float
@@ -262,36 +447,35 @@ class ReliabilityRow:
 
 
 @dataclass(frozen=True)
-class FoldRow:
-    """One origin of the rolling backtest."""
-
-    origin_year: int
-    n_train: int
-    n_train_inadequate: int
-    n_test: int
-    n_test_inadequate: int
-
-
-@dataclass(frozen=True)
 class BacktestResults:
-    """Rolling-origin backtest of the early-warning models (read-only)."""
+    """Nested rolling-origin backtest of the early-warning models (read-only).
 
-    target: str
+    ``shipped_model`` is the candidate the selection rule picks with every kept fold
+    (what :class:`RiskModel` ranks by today); ``selection_auc`` the AUCs it was picked on.
+    ``target_met`` is ``None`` where the issue set no target (``declined``).
+    """
+
+    outcome: str
+    judgement: str
     seed: int
     n_boot: int
+    n_clusters: int
     metrics: tuple[MetricRow, ...]
     reliability: tuple[ReliabilityRow, ...]
     folds: tuple[FoldRow, ...]
-    predictions: tuple[tuple[int, str, int, int, str, float, float], ...] = field(repr=False)
+    shipped_model: str
+    selection_auc: tuple[tuple[str, float | None], ...]
+    target_auc: float | None
+    target_met: bool | None
+    predictions: tuple[tuple[int, str, int, int, str, float, float, float], ...] = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The metrics table, one row per model."""
         return pd.DataFrame([dump(m) for m in self.metrics]).set_index("model")
 
     def predictions_frame(self) -> pd.DataFrame:
-        """Pooled test predictions (inspection, authority, origin, outcome, model, score, p)."""
-        cols = ["inspection_id", "la_code", "origin_year", "y", "model", "score", "p"]
-        return pd.DataFrame(list(self.predictions), columns=cols)
+        """Pooled test predictions of the evaluated folds."""
+        return pd.DataFrame(list(self.predictions), columns=_PRED_COLS)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able dict."""
@@ -307,6 +491,11 @@ class BacktestResults:
         return next(m for m in self.metrics if m.model == model)
 
     @property
+    def evaluated(self) -> tuple[FoldRow, ...]:
+        """The folds scored."""
+        return tuple(f for f in self.folds if f.role == "evaluated")
+
+    @property
     def summary(self) -> str:
         """A plain-text table of the metrics."""
 
@@ -317,30 +506,31 @@ class BacktestResults:
                 f"{v:.3f} ({lo:.3f}–{hi:.3f})" if lo is not None and hi is not None else f"{v:.3f}"
             )
 
+        m0 = self.metrics[0]
         lines = [
-            f"Backtest, target {self.target}: {len(self.folds)} origins, "
-            f"{self.metrics[0].n} test cases, {self.metrics[0].n_inadequate} inadequate"
+            f"Backtest, {self.outcome} on {self.judgement}: {len(self.evaluated)} origins, "
+            f"{m0.n} test cases, {m0.n_positive} positive; shipped model {self.shipped_model}"
         ]
         for m in self.metrics:
             lines.append(
                 f"{m.model:<20} AUC {ci(m.auc, m.auc_lo, m.auc_hi)}  "
-                f"AP {ci(m.average_precision, m.ap_lo, m.ap_hi)}  "
+                f"ΔAUC {ci(m.auc_minus_previous, m.dauc_lo, m.dauc_hi)}  "
                 f"Brier {ci(m.brier, m.brier_lo, m.brier_hi)}  "
-                f"P@10 {ci(m.precision_at_10, m.p10_lo, m.p10_hi)}  "
-                f"P@20 {ci(m.precision_at_20, m.p20_lo, m.p20_hi)}"
+                f"cal. intercept {ci(m.cal_intercept, m.cal_intercept_lo, m.cal_intercept_hi)}  "
+                f"slope {ci(m.cal_slope, m.cal_slope_lo, m.cal_slope_hi)}"
             )
         return "\n".join(lines)
 
 
 class Backtest:
-    """Rolling-origin backtest: ``Backtest(data, ...).fit()`` → :class:`BacktestResults`.
+    """Nested rolling-origin backtest: ``Backtest(data, ...).fit()`` → :class:`BacktestResults`.
 
     Parameters
     ----------
     data : RiskData
-    target : ``"overall"`` or ``"help_protection"``
-    first_origin : first origin year (earlier inspections only ever train)
-    models : which of :data:`MODELS` to run
+    outcome : one of :data:`OUTCOMES`
+    judgement : ``"overall"`` or ``"help_protection"``
+    models : which of :data:`MODELS` to run (the candidates always run)
     seed : seeds the models, the random baseline and the bootstrap
     n_boot : bootstrap replicates for the intervals
     """
@@ -349,69 +539,91 @@ class Backtest:
         self,
         data: RiskData,
         *,
-        target: str = "overall",
-        first_origin: int = 2017,
+        outcome: str = DEFAULT_OUTCOME,
+        judgement: str = "overall",
         models: tuple[str, ...] = MODELS,
         seed: int = 20260401,
         n_boot: int = 1000,
     ) -> None:
-        if target not in TARGETS:
-            raise InputError(f"unknown target {target!r}; use overall or help_protection")
-        self.data, self.target, self.first_origin = data, target, first_origin
-        self.models, self.seed, self.n_boot = models, seed, n_boot
+        self.outcome, self.judgement = parse_outcome(outcome), parse_judgement(judgement)
+        self.data, self.seed, self.n_boot = data, seed, n_boot
+        self.models = (*CANDIDATES, *(m for m in models if m not in CANDIDATES))
+        if "previous_judgement" not in self.models:
+            self.models = (*self.models, "previous_judgement")
 
     def fit(self) -> BacktestResults:
-        """Run every fold, pool the test predictions, bootstrap the metrics."""
+        """Run every fold, choose per fold from earlier folds, bootstrap the metrics."""
         # One thread: on a few hundred rows, OpenMP start-up costs more than it saves.
         with threadpool_limits(limits=1):
             return self._fit()
 
     def _fit(self) -> BacktestResults:
-        y_all = self.data.outcome(self.target)
-        keep = y_all.notna().to_numpy()
-        cases = self.data.cases.loc[keep]
-        x = self.data.features.frame.loc[keep]
-        y = y_all.loc[keep].to_numpy().astype(int)
-        starts = np.array([d.year for d in cases["as_at"]])
-        rng = np.random.default_rng(self.seed)
-        rows: list[tuple[int, str, int, int, str, float, float]] = []
-        folds: list[FoldRow] = []
-        for year in range(self.first_origin, int(starts.max()) + 1):
-            origin = date(year, 1, 1)
-            tr = (cases["publication_date"] < origin).to_numpy()
-            te = starts == year
-            if not te.any() or y[tr].sum() < 5:
+        y = self.data.outcome(self.outcome, self.judgement).to_numpy()
+        starts = [d.year for d in self.data.cases["as_at"]]
+        years = range(min(starts) + 1, max(starts) + 1)
+        folds, preds = _run_folds(self.data, y, years, date.max, self.models, self.seed)
+        rows, chosen = [], []
+        for f in folds:
+            if f.role == "dropped":
+                rows.append(f)
                 continue
-            check_training_window(cases.loc[tr], origin)
-            folds.append(
-                FoldRow(year, int(tr.sum()), int(y[tr].sum()), int(te.sum()), int(y[te].sum()))
+            earlier = preds.loc[preds["origin_year"] < f.origin_year]
+            pick, aucs = select_model(earlier, date(f.origin_year, 1, 1))
+            role = "selection only" if pick is None else "evaluated"
+            rows.append(_replace(f, role=role, selected=pick, selection_auc=aucs))
+            if pick is not None:
+                mine = preds.loc[(preds["origin_year"] == f.origin_year) & (preds["model"] == pick)]
+                chosen.append(mine.assign(model="selected"))
+        if not chosen:
+            raise InputError(
+                f"no fold can be evaluated for {self.outcome} on {self.judgement}: too few "
+                "kept folds with both outcomes"
             )
-            for name in self.models:
-                score, p = _predict(name, x.loc[tr], y[tr], x.loc[te], self.seed, rng)
-                for iid, la, yy, s, pp in zip(
-                    cases.loc[te, "inspection_id"],
-                    cases.loc[te, "la_code"],
-                    y[te],
-                    score,
-                    p,
-                    strict=True,
-                ):
-                    rows.append((int(iid), str(la), year, int(yy), name, float(s), float(pp)))
-        if not folds:
-            raise InputError("no origin has test cases and at least 5 inadequate training cases")
-        preds = pd.DataFrame(
-            rows, columns=["inspection_id", "la_code", "origin_year", "y", "model", "score", "p"]
+        shipped, ship_aucs = select_model(preds, date.max)
+        assert shipped is not None
+        evaluated = {f.origin_year for f in rows if f.role == "evaluated"}
+        test = pd.concat(
+            [*chosen, preds.loc[preds["origin_year"].isin(evaluated)]], ignore_index=True
         )
-        metrics, rel = _evaluate(preds, self.models, self.n_boot, self.seed)
+        models = ("selected", *self.models)
+        metrics, rel = _evaluate(test, models, self.n_boot, self.seed)
+        sel = next(m for m in metrics if m.model == "selected")
+        goal = AUC_TARGETS.get(self.outcome)
+        met = None
+        if goal is not None:
+            met = bool(
+                sel.auc is not None
+                and sel.auc >= goal
+                and sel.dauc_lo is not None
+                and sel.dauc_lo > 0
+            )
         return BacktestResults(
-            target=self.target,
+            outcome=self.outcome,
+            judgement=self.judgement,
             seed=self.seed,
             n_boot=self.n_boot,
+            n_clusters=int(test.loc[test["model"] == "selected", "la_code"].nunique()),
             metrics=metrics,
             reliability=rel,
-            folds=tuple(folds),
-            predictions=tuple(map(tuple, rows)),  # type: ignore[arg-type]
+            folds=tuple(rows),
+            shipped_model=shipped,
+            selection_auc=ship_aucs,
+            target_auc=goal,
+            target_met=met,
+            predictions=tuple(
+                (int(a), str(b), int(c), int(d), str(e), float(f), float(g), float(h))
+                for a, b, c, d, e, f, g, h in test[_PRED_COLS].itertuples(index=False)
+            ),
         )
+
+
+def _replace(row: FoldRow, **changes: object) -> FoldRow:
+    from dataclasses import replace
+
+    return replace(row, **changes)  # type: ignore[arg-type]
+
+
+_N_POINT = 7
 
 
 def _point(y: np.ndarray, s: np.ndarray, p: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -420,6 +632,7 @@ def _point(y: np.ndarray, s: np.ndarray, p: np.ndarray, g: np.ndarray) -> np.nda
             M.auc(y, s),
             M.average_precision(y, s),
             M.brier(y, p),
+            *M.calibration(y, p),
             M.precision_at_k(y, s, g, 10),
             M.precision_at_k(y, s, g, 20),
         ]
@@ -429,31 +642,31 @@ def _point(y: np.ndarray, s: np.ndarray, p: np.ndarray, g: np.ndarray) -> np.nda
 def _evaluate(
     preds: pd.DataFrame, models: tuple[str, ...], n_boot: int, seed: int
 ) -> tuple[tuple[MetricRow, ...], tuple[ReliabilityRow, ...]]:
-    wide = {m: preds.loc[preds["model"] == m].reset_index(drop=True) for m in models}
+    key = ["origin_year", "inspection_id"]
+    wide = {
+        m: preds.loc[preds["model"] == m].sort_values(key).reset_index(drop=True) for m in models
+    }
     base = wide[models[0]]
-    y, g = base["y"].to_numpy(), base["origin_year"].to_numpy()
-    rng = np.random.default_rng(seed + 1)
-    groups = [np.flatnonzero(g == k) for k in np.unique(g)]
-    samples = {m: np.empty((n_boot, 5)) for m in models}
-    for b in range(n_boot):
-        idx = np.concatenate([rng.choice(ix, size=ix.size, replace=True) for ix in groups])
+    y, g = base["y"].to_numpy(dtype=int), base["origin_year"].to_numpy()
+    for m in models:
+        assert (wide[m]["inspection_id"].to_numpy() == base["inspection_id"].to_numpy()).all()
+    reps = M.cluster_bootstrap(base["la_code"].to_numpy(), n_boot, np.random.default_rng(seed + 1))
+    samples = {m: np.empty((n_boot, _N_POINT)) for m in models}
+    for b, idx in enumerate(reps):
         for m in models:
             d = wide[m]
             samples[m][b] = _point(
                 y[idx], d["score"].to_numpy()[idx], d["p"].to_numpy()[idx], g[idx]
             )
-    ref = "previous_judgement" if "previous_judgement" in models else None
+    ref = "previous_judgement"
+    ref_auc = M.auc(y, wide[ref]["score"].to_numpy())
     out, rel = [], []
     for m in models:
         d = wide[m]
         pt = _point(y, d["score"].to_numpy(), d["p"].to_numpy(), g)
-        cis = [percentile_ci(samples[m][:, k]) for k in range(5)]
-        if ref is not None:
-            ref_pt = _point(y, wide[ref]["score"].to_numpy(), wide[ref]["p"].to_numpy(), g)[0]
-            dci = percentile_ci(samples[m][:, 0] - samples[ref][:, 0])
-            dauc = opt(pt[0] - ref_pt)
-        else:
-            dci, dauc = (None, None), None
+        cis = [percentile_ci(samples[m][:, k]) for k in range(_N_POINT)]
+        dci = percentile_ci(samples[m][:, 0] - samples[ref][:, 0])
+        raw = d["p_raw"].to_numpy()
         out.append(
             MetricRow(
                 m,
@@ -469,7 +682,13 @@ def _evaluate(
                 *cis[3],
                 opt(pt[4]),
                 *cis[4],
-                dauc,
+                opt(M.brier(y, raw)),
+                opt(M.calibration(y, raw)[0]),
+                opt(pt[5]),
+                *cis[5],
+                opt(pt[6]),
+                *cis[6],
+                opt(pt[0] - ref_auc),
                 *dci,
             )
         )
@@ -478,13 +697,15 @@ def _evaluate(
     return tuple(out), tuple(rel)
 
 
-def univariate_auc(data: RiskData, target: str = "overall") -> tuple[tuple[str, int, float], ...]:
+def univariate_auc(
+    data: RiskData, outcome: str = DEFAULT_OUTCOME, judgement: str = "overall"
+) -> tuple[tuple[str, int, float], ...]:
     """Each feature's ROC AUC against the outcome over every case that has it.
 
     Descriptive and in-sample (no fitting, but also no backtest): which single
-    features separate Inadequate from other outcomes at all.
+    features separate the outcome at all. The models never see these figures.
     """
-    y = data.outcome(target).to_numpy()
+    y = data.outcome(outcome, judgement).to_numpy()
     out = []
     for col in data.features.frame.columns:
         x = data.features.frame[col].to_numpy(dtype=float)
@@ -494,174 +715,11 @@ def univariate_auc(data: RiskData, target: str = "overall") -> tuple[tuple[str, 
     return tuple(out)
 
 
-# ------------------------------------------------------------------------ as-at ranking
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    """One authority's estimated risk as at a date."""
-
-    rank: int
-    la_code: str
-    name: str
-    probability: float
-    boosted_probability: float | None
-    lead_score: float | None
-    drivers: tuple[tuple[str, float], ...]
-    judgement_in_force: str | None
-    judgement_published: date | None
-    judgement_age_years: float | None
-
-
-@dataclass(frozen=True)
-class RiskRanking:
-    """Every current authority ranked by the logistic model's probability (read-only)."""
-
-    as_at: date
-    target: str
-    n_train: int
-    n_train_inadequate: int
-    chosen_c: float
-    rows: tuple[RiskRow, ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per authority."""
-        return pd.DataFrame([dump(r) for r in self.rows])
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain JSON-able dict."""
-        return dump(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> RiskRanking:
-        """Inverse of :meth:`to_dict`."""
-        return load(cls, data)
-
-    @property
-    def summary(self) -> str:
-        """The ten highest-risk authorities, as text."""
-        head = [
-            f"Risk as at {self.as_at} ({self.target}); trained on {self.n_train} "
-            f"inspections ({self.n_train_inadequate} inadequate)"
-        ]
-        for r in self.rows[:10]:
-            head.append(f"{r.rank:>3} {r.name:<35} {r.probability:.2f}")
-        return "\n".join(head)
-
-
-_GRADES = {1.0: "outstanding", 2.0: "good", 3.0: "requires_improvement", 4.0: "inadequate"}
-
-
-class RiskModel:
-    """``RiskModel(con, snapshot_dir).fit(as_at)``: train on inspections published
-    before ``as_at``, score every current authority as at ``as_at``."""
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        snapshot_dir: Path | None = None,
-        *,
-        target: str = "overall",
-        seed: int = 20260401,
-    ) -> None:
-        if target not in TARGETS:
-            raise InputError(f"unknown target {target!r}; use overall or help_protection")
-        self.con, self.snapshot_dir, self.target, self.seed = con, snapshot_dir, target, seed
-
-    def fit(self, as_at: date) -> RiskRanking:
-        """Fit and rank (see the class docstring)."""
-        with threadpool_limits(limits=1):
-            return self._fit(as_at)
-
-    def _fit(self, as_at: date) -> RiskRanking:
-        data = load_risk_data(self.con, self.snapshot_dir)
-        y_all = data.outcome(self.target)
-        tr = ((data.cases["publication_date"] < as_at) & y_all.notna()).to_numpy()
-        ytr = y_all[tr].to_numpy().astype(int)
-        if ytr.sum() < 5:
-            raise InputError(f"fewer than 5 inadequate inspections published before {as_at}")
-        check_training_window(data.cases.loc[tr], as_at)
-        xtr = data.features.frame.loc[tr]
-        cols = _feature_columns(xtr)
-        logit = _fit(_logistic(self.seed, ytr), xtr[cols], ytr)
-        bcols = _varying(xtr, cols)
-        boost = _fit(_boosted(self.seed), xtr[bcols], ytr)
-        auths = load_authorities(self.con)
-        now = pd.DataFrame({"la_code": auths["la_code"], "as_at": as_at})
-        fs = build_features(
-            self.con, now, data.judgements.loc[data.judgements["publication_date"] < as_at]
-        )
-        xs = fs.frame[cols]
-        best = logit.best_estimator_  # type: ignore[attr-defined]
-        p = best.predict_proba(xs)[:, 1]
-        pb = boost.predict_proba(fs.frame[bcols])[:, 1]  # type: ignore[attr-defined]
-        z = best[:-1].transform(xs)
-        names = list(best[:-1].get_feature_names_out(cols))
-        contrib = z * best[-1].coef_[0]
-        order = np.argsort(-p, kind="mergesort")
-        in_force = _in_force(self.con, data.judgements, as_at)
-        rows = []
-        for rank, i in enumerate(order, start=1):
-            top = np.argsort(-contrib[i], kind="mergesort")[:3]
-            prev = fs.frame.iloc[i]
-            grade, pub, age = in_force.get(str(auths["la_code"].iloc[i]), (None, None, None))
-            rows.append(
-                RiskRow(
-                    rank=rank,
-                    la_code=str(auths["la_code"].iloc[i]),
-                    name=str(auths["name"].iloc[i]),
-                    probability=float(p[i]),
-                    boosted_probability=opt(pb[i]),
-                    lead_score=opt(prev["lead_score"]),
-                    drivers=tuple((_label(names[k]), float(contrib[i, k])) for k in top),
-                    judgement_in_force=grade,
-                    judgement_published=pub,
-                    judgement_age_years=age,
-                )
-            )
-        return RiskRanking(
-            as_at=as_at,
-            target=self.target,
-            n_train=int(tr.sum()),
-            n_train_inadequate=int(ytr.sum()),
-            chosen_c=float(logit.best_params_["model__C"]),  # type: ignore[attr-defined]
-            rows=tuple(rows),
-        )
-
-
-def _label(name: str) -> str:
-    return (
-        f"{name.removeprefix('missingindicator_')} missing"
-        if name.startswith("missingindicator_")
-        else name
-    )
-
-
-def _in_force(
-    con: duckdb.DuckDBPyConnection, judgements: pd.DataFrame, as_at: date
-) -> dict[str, tuple[str, date, float]]:
-    """Overall judgement in force on ``as_at``: grade, publication date, age in years.
-
-    Uses :func:`cscwatch.indicators.judgements.judgements_in_force` when the warehouse
-    has the inspection tables, else the same rule on the snapshot file's judgements.
-    """
-    from cscwatch.store.inspections import has_inspection_tables, read_inspections
-
-    if has_inspection_tables(con):
-        from cscwatch.indicators.judgements import judgements_in_force
-
-        return {
-            j.la_code: (j.grade.value, j.publication_date, j.age_years)
-            for j in judgements_in_force(read_inspections(con), as_at)
-        }
-    out = {}
-    done = judgements.loc[judgements["publication_date"] <= as_at]
-    for la, g in done.sort_values(["publication_date", "start_date"]).groupby("la_code"):
-        last = g.iloc[-1]
-        pub = last["publication_date"]
-        out[str(la)] = (
-            _GRADES[float(last["overall_rank"])],
-            pub,
-            round((as_at - pub).days / 365.25, 2),
-        )
-    return out
+def best_validated(results: list[BacktestResults]) -> str:
+    """The outcome whose selection procedure validates best on overall effectiveness:
+    the highest lower 95% bound of its out-of-time ROC AUC (the rule behind
+    :data:`DEFAULT_OUTCOME`)."""
+    overall = [r for r in results if r.judgement == "overall"]
+    if not overall:
+        raise InputError("no backtest of overall effectiveness to choose the default outcome by")
+    return max(overall, key=lambda r: r.metric("selected").auc_lo or 0.0).outcome

@@ -1,4 +1,4 @@
-"""``/api/risk``: the early-warning ranking of every current authority, with its caveat."""
+"""``/api/risk``: the early-warning ranking of every current authority, with its meta."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError
-from cscwatch.models.risk_summary import backtest_summary
+from cscwatch.models.risk_ranking import ExcludedAuthority, SourceDate
+from cscwatch.models.risk_summary import BacktestSummary, ranking_meta
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
@@ -20,34 +21,13 @@ __all__ = ["RiskOut", "router"]
 
 router = APIRouter(tags=["risk"], responses=ERROR_RESPONSES)
 
-_CSV_COLUMNS = (
-    "rank",
-    "la_code",
-    "name",
-    "probability",
-    "boosted_probability",
-    "lead_score",
-    "driver_1",
-    "driver_1_contribution",
-    "driver_2",
-    "driver_2_contribution",
-    "driver_3",
-    "driver_3_contribution",
-    "judgement_in_force",
-    "judgement_published",
-    "judgement_age_years",
-    "stale",
-    "stale_reason",
-    "ofsted_record_runs_to",
-)
-
 
 class DriverOut(BaseModel):
     """One of the three largest terms of the authority's score."""
 
     feature: str
     words: str
-    contribution: float = Field(description="Coefficient × standardised value (log-odds).")
+    contribution: float = Field(description="The term's size in the shipped model's score.")
 
 
 class RiskRowOut(BaseModel):
@@ -56,9 +36,8 @@ class RiskRowOut(BaseModel):
     rank: int
     la_code: str
     name: str
-    probability: float
-    boosted_probability: float | None
-    lead_score: float | None
+    probability: float = Field(description="Recalibrated to the recent base rate.")
+    score: float = Field(description="The shipped model's ranking score.")
     drivers: list[DriverOut]
     judgement_in_force: str | None
     judgement_published: date | None
@@ -69,39 +48,35 @@ class RiskRowOut(BaseModel):
     stale_reason: str | None
 
 
-class AucOut(BaseModel):
-    """Pooled backtest ROC AUC with its 95% bootstrap interval."""
-
-    model: str
-    auc: float | None
-    auc_lo: float | None
-    auc_hi: float | None
-
-
-class BacktestOut(BaseModel):
-    """The rolling-origin backtest of the ranked model against the baseline."""
-
-    first_origin: int
-    last_origin: int
-    n_test: int
-    n_test_inadequate: int
-    model: AucOut
-    previous_judgement: AucOut
-    auc_minus_previous: float | None
-    auc_minus_previous_lo: float | None
-    auc_minus_previous_hi: float | None
-    beats_previous_judgement: bool
-
-
 class RiskMeta(BaseModel):
-    """What the numbers are and how far to trust them."""
+    """What the ranking is, what it is relative to and how far to trust it."""
 
     as_at: date
-    target: str
-    method: str
+    outcome: str
+    outcome_words: str
+    judgement: str
+    judgement_words: str
+    model: str = Field(description="The shipped model, chosen by nested rolling-origin AUC.")
+    selection_auc: list[tuple[str, float | None]] = Field(
+        description="Each candidate's pooled out-of-time ROC AUC the choice was made on."
+    )
+    terms: list[tuple[str, int]] = Field(
+        description="The transparent score's indicators and signs (empty for other models)."
+    )
     n_train: int
-    n_train_inadequate: int
-    backtest: BacktestOut | None
+    n_train_positive: int
+    rate_train: float
+    rate_recent: float = Field(description="The base rate probabilities are shifted to.")
+    recent_since: date
+    recent_until: date
+    backtest: BacktestSummary | None
+    beats_previous_judgement: bool | None
+    ofsted_record_to: date = Field(description="Latest Ofsted report used.")
+    sources: list[SourceDate] = Field(description="Latest year used of every indicator.")
+    n_ranked: int
+    excluded: list[ExcludedAuthority]
+    method: str
+    relative_to: str
     caveat: str
     methods_page: str
     ofsted_record_runs_to: date | None = Field(
@@ -111,7 +86,7 @@ class RiskMeta(BaseModel):
 
 
 class RiskOut(BaseModel):
-    """Every current authority, highest probability first."""
+    """Every current authority that is ranked, highest probability first."""
 
     meta: RiskMeta
     data: list[RiskRowOut]
@@ -124,80 +99,51 @@ def get_risk(
     as_at: Annotated[
         str | None, Query(description="Date to score at (YYYY-MM-DD); today if omitted.")
     ] = None,
-    target: Annotated[str, Query(description="`overall` or `help_protection`.")] = "overall",
+    outcome: Annotated[
+        str | None,
+        Query(description="`ri_or_worse` (default), `inadequate` or `declined`."),
+    ] = None,
+    judgement: Annotated[
+        str | None, Query(description="`overall` (default) or `help_protection`.")
+    ] = None,
+    target: Annotated[
+        str | None, Query(description="Former name of `judgement`.", deprecated=True)
+    ] = None,
     format: Annotated[str, Query(description="`json` or `csv`.")] = "json",
 ) -> Any:
-    """The chance that each authority's next graded inspection is Inadequate.
+    """The chance that each authority's next graded inspection has the outcome.
 
-    The backtest shows no reliable advantage over the previous Ofsted judgement:
-    ``meta.caveat`` says so in words and ``meta.backtest`` gives the figures.
-    400 ``bad_input`` for a malformed date, an unknown target or format.
+    ``meta`` says which model ranks, its nested out-of-time AUC against the previous
+    judgement, calibration, the data dates and what the ranking is relative to.
+    400 ``bad_input`` for a malformed date, an unknown outcome, judgement or format.
     """
     when = _risk.parse_as_at(as_at)
-    tgt = _risk.parse_target(target)
+    out_ = _risk.parse_outcome(outcome)
+    jdg = _risk.parse_judgement(judgement or target)
     if format not in ("json", "csv"):
         raise InputError(f"format {format!r}: use json or csv")
-    r = _risk.ranking(
-        con, request.app.state.settings, getattr(request.state, "warehouse_tag", None), when, tgt
-    )
+    tag = getattr(request.state, "warehouse_tag", None)
+    r = _risk.ranking(con, request.app.state.settings, tag, when, out_, jdg)
+    meta = ranking_meta(r)
     stale, record = stale_lookup(con, request.app.state.settings, when)
-
-    def _stale(la: str) -> tuple[bool | None, str | None]:
-        st = stale.get(la)
-        if st is None:
-            return None, None
-        return st.stale, None if st.reason is None else st.reason.value
-
     if format == "csv":
-        rows = []
-        for row in r.rows:
-            drivers: list[Any] = []
-            for name, value in (*row.drivers, *((None, None),) * 3)[:3]:
-                drivers += [name, value]
-            rows.append(
-                [
-                    row.rank,
-                    row.la_code,
-                    row.name,
-                    row.probability,
-                    row.boosted_probability,
-                    row.lead_score,
-                    *drivers,
-                    row.judgement_in_force,
-                    row.judgement_published,
-                    row.judgement_age_years,
-                    *_stale(row.la_code),
-                    record.runs_to,
-                ]
-            )
-        return csv_response(_CSV_COLUMNS, rows, f"risk-{tgt}-{when.isoformat()}.csv")
-    s = backtest_summary(tgt)
-    backtest = None
-    if s is not None:
-        backtest = BacktestOut(
-            first_origin=s.first_origin,
-            last_origin=s.last_origin,
-            n_test=s.n_test,
-            n_test_inadequate=s.n_test_inadequate,
-            model=AucOut(**jsonable(s.model)),
-            previous_judgement=AucOut(**jsonable(s.previous_judgement)),
-            auc_minus_previous=s.model.auc_minus_previous,
-            auc_minus_previous_lo=s.model.dauc_lo,
-            auc_minus_previous_hi=s.model.dauc_hi,
-            beats_previous_judgement=s.beats_previous,
+        return csv_response(
+            _risk.CSV_COLUMNS,
+            _risk.csv_rows(r, meta, stale),
+            f"risk-{out_}-{jdg}-{when.isoformat()}.csv",
         )
-    out = RiskOut(
+    body = RiskOut(
         meta=RiskMeta(
-            as_at=r.as_at,
-            target=r.target,
-            method=_risk.method(tgt),
-            n_train=r.n_train,
-            n_train_inadequate=r.n_train_inadequate,
-            backtest=backtest,
-            caveat=_risk.caveat(s),
+            **jsonable(meta),
+            outcome_words=_risk.OUTCOME_WORDS[out_],
+            judgement_words=_risk.JUDGEMENT_WORDS[jdg],
+            beats_previous_judgement=meta.backtest.beats_previous if meta.backtest else None,
+            method=_risk.method(meta),
+            relative_to=_risk.relative_to(meta),
+            caveat=_risk.caveat(meta.backtest),
             methods_page="/risk#method",
             ofsted_record_runs_to=record.runs_to,
-            stale=sum(1 for row in r.rows if _stale(row.la_code)[0]),
+            stale=sum(1 for row in r.rows if _risk.stale_cells(stale.get(row.la_code))[0]),
         ),
         data=[
             RiskRowOut(
@@ -205,8 +151,7 @@ def get_risk(
                 la_code=row.la_code,
                 name=row.name,
                 probability=row.probability,
-                boosted_probability=row.boosted_probability,
-                lead_score=row.lead_score,
+                score=row.score,
                 drivers=[
                     DriverOut(feature=n, words=_risk.driver_words(n), contribution=v)
                     for n, v in row.drivers
@@ -214,10 +159,10 @@ def get_risk(
                 judgement_in_force=row.judgement_in_force,
                 judgement_published=row.judgement_published,
                 judgement_age_years=row.judgement_age_years,
-                stale=_stale(row.la_code)[0],
-                stale_reason=_stale(row.la_code)[1],
+                stale=_risk.stale_cells(stale.get(row.la_code))[0],
+                stale_reason=_risk.stale_cells(stale.get(row.la_code))[1],
             )
             for row in r.rows
         ],
     )
-    return Response(out.model_dump_json(), media_type="application/json")
+    return Response(body.model_dump_json(), media_type="application/json")

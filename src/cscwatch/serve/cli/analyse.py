@@ -17,7 +17,7 @@ from cscwatch.core.types import parse_year
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_json, emit_table
 
-__all__ = ["analyse_all", "analyse_app", "demand", "forecast", "quality", "risk"]
+__all__ = ["analyse_all", "analyse_app", "analyse_risk", "demand", "forecast", "quality", "risk"]
 
 WarehouseOpt = Annotated[
     Path | None,
@@ -28,7 +28,7 @@ WarehouseOpt = Annotated[
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 
 analyse_app = typer.Typer(
-    name="analyse", help="Statistical analyses: quality, demand, all.", no_args_is_help=True
+    name="analyse", help="Statistical analyses: quality, demand, risk, all.", no_args_is_help=True
 )
 app.add_typer(analyse_app, name="analyse")
 
@@ -55,31 +55,54 @@ def risk(
     as_at: Annotated[
         str | None, typer.Option("--as-at", help="Date to score at (YYYY-MM-DD; default today).")
     ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            "--outcome",
+            help="ri_or_worse (default: the best-validated), inadequate or declined.",
+        ),
+    ] = None,
+    judgement: Annotated[
+        str | None, typer.Option("--judgement", help="overall (default) or help_protection.")
+    ] = None,
     target: Annotated[
-        str, typer.Option("--target", help="overall or help_protection.")
-    ] = "overall",
+        str | None, typer.Option("--target", hidden=True, help="Former name of --judgement.")
+    ] = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Rank every current authority by the chance its next inspection is Inadequate."""
-    from cscwatch.models.risk import RiskModel
+    """Rank every current authority by the chance its next inspection has the outcome."""
+    from cscwatch.models.risk import parse_judgement, parse_outcome
+    from cscwatch.models.risk_ranking import RiskModel
+    from cscwatch.models.risk_summary import ranking_meta
+    from cscwatch.serve.api import _risk
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
     when = _date(as_at)
+    out_, jdg = parse_outcome(outcome), parse_judgement(judgement or target)
     settings = _settings(warehouse)
     with open_warehouse(settings) as con:
-        ranking = RiskModel(con, settings.snapshot_dir, target=target).fit(when)
+        ranking = RiskModel(con, settings.snapshot_dir, outcome=out_, judgement=jdg).fit(when)
+    meta = ranking_meta(ranking)
     if fmt == "json":
-        emit_json(ranking.to_dict())
+        emit_json(
+            {
+                "meta": {
+                    **meta.to_dict(),
+                    "relative_to": _risk.relative_to(meta),
+                    "caveat": _risk.caveat(meta.backtest),
+                },
+                "rows": ranking.to_dict()["rows"],
+            }
+        )
         return
     rows = [
         [
             str(r.rank),
             r.name,
             _f(r.probability),
-            _f(r.boosted_probability),
-            _f(r.lead_score),
+            _f(r.score),
             "; ".join(f"{n} ({v:+.2f})" for n, v in r.drivers),
             (r.judgement_in_force or "none").replace("_", " "),
             _f(r.judgement_age_years, 1),
@@ -87,22 +110,14 @@ def risk(
         for r in ranking.rows
     ]
     emit_table(
-        f"Risk that the next inspection is Inadequate ({target}), as at {when}",
-        [
-            "#",
-            "authority",
-            "p (logistic)",
-            "p (boosted)",
-            "lead score",
-            "top contributions (coef × z)",
-            "judgement in force",
-            "age (y)",
-        ],
+        f"Risk that the next inspection judges {_risk.JUDGEMENT_WORDS[jdg]} "
+        f"{_risk.OUTCOME_WORDS[out_]}, as at {when}",
+        ["#", "authority", "p", "score", "largest terms", "judgement in force", "age (y)"],
         rows,
-        caption=f"Trained on {ranking.n_train} inspections published before {when} "
-        f"({ranking.n_train_inadequate} inadequate); L2 C = {ranking.chosen_c:.3g}. "
-        "See docs/methods/risk.md for the backtest.",
-        right=[0, 2, 3, 4, 7],
+        caption=f"Model: {ranking.model} ({_risk.MODEL_WORDS[ranking.model]}). "
+        f"{_risk.relative_to(meta)} {_risk.caveat(meta.backtest)} "
+        "See docs/methods/risk.md.",
+        right=[0, 2, 3, 6],
     )
 
 
@@ -416,4 +431,22 @@ def analyse_all(
         written = write_methods(
             con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot, pages=pages
         )
+    emit_table("Methods written", ["file"], [[str(p)] for p in written])
+
+
+@analyse_app.command("risk")
+def analyse_risk(
+    out: Annotated[Path, typer.Option("--out", help="Methods folder to write.")] = Path(
+        "docs/methods"
+    ),
+    warehouse: WarehouseOpt = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 1000,
+) -> None:
+    """Run the early-warning backtests and write only the risk methods page and results."""
+    from cscwatch.models.methods import write_risk_methods
+    from cscwatch.store.warehouse import open_warehouse
+
+    settings = _settings(warehouse)
+    with open_warehouse(settings) as con:
+        written = write_risk_methods(con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot)
     emit_table("Methods written", ["file"], [[str(p)] for p in written])

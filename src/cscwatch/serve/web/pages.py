@@ -193,14 +193,19 @@ def indicator_csv(
 
 
 def _risk_context(
-    request: Request, con: duckdb.DuckDBPyConnection, as_at: str | None, target: str | None
+    request: Request,
+    con: duckdb.DuckDBPyConnection,
+    as_at: str | None,
+    outcome: str | None,
+    judgement: str | None,
 ) -> dict[str, Any]:
     return risk_view.risk_page(
         con,
         request.app.state.settings,
         _tag(request),
         _risk.parse_as_at(as_at),
-        _risk.parse_target(target),
+        _risk.parse_outcome(outcome),
+        _risk.parse_judgement(judgement),
     )
 
 
@@ -209,10 +214,12 @@ def risk_page(
     request: Request,
     con: Con,
     as_at: Annotated[str | None, Query()] = None,
+    outcome: Annotated[str | None, Query()] = None,
+    judgement: Annotated[str | None, Query()] = None,
     target: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The early-warning ranking of every current authority, with its caveat."""
-    ctx = _risk_context(request, con, as_at, target)
+    """The early-warning ranking of every current authority, with its meta and caveat."""
+    ctx = _risk_context(request, con, as_at, outcome, judgement or target)
     return render(request, "risk.html", nav="risk", **ctx)
 
 
@@ -222,10 +229,12 @@ def risk_csv(
     con: Con,
     table_id: str,
     as_at: Annotated[str | None, Query()] = None,
+    outcome: Annotated[str | None, Query()] = None,
+    judgement: Annotated[str | None, Query()] = None,
     target: Annotated[str | None, Query()] = None,
 ) -> Response:
     """The risk page's table as CSV."""
-    ctx = _risk_context(request, con, as_at, target)
+    ctx = _risk_context(request, con, as_at, outcome, judgement or target)
     return _csv(_pick(ctx["tables"], table_id), table_id)
 
 

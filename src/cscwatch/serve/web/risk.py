@@ -1,7 +1,7 @@
 """The early-warning score on pages: the ``/risk`` ranking and a profile section.
 
 Both read the ranking through :func:`cscwatch.serve.api._risk.ranking`, fitted once per
-warehouse file, date and target. Importing this module registers the profile section.
+warehouse file, date, outcome and judgement. Importing this module registers the profile section.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import duckdb
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import CscwatchError
-from cscwatch.models.risk import RiskRanking, RiskRow
-from cscwatch.models.risk_summary import backtest_summary
+from cscwatch.models.risk_ranking import RiskRanking, RiskRow
+from cscwatch.models.risk_summary import ranking_meta
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api.ofsted import stale_lookup
 from cscwatch.serve.web._render import Column, Row, Table
@@ -70,29 +70,38 @@ def _stale_words(stale: Any) -> str:
     return f"yes: {stale.reason.words}" if stale.stale else "no"
 
 
-def _stale_raw(stale: Any) -> tuple[bool | None, str | None]:
-    if stale is None:
-        return None, None
-    return stale.stale, None if stale.reason is None else stale.reason.value
-
-
-def _backtest(target: str) -> dict[str, Any]:
-    s = backtest_summary(target)
-    return {"summary": s, "caveat": _risk.caveat(s), "method": _risk.method(target)}
+def _meta(r: RiskRanking) -> dict[str, Any]:
+    meta = ranking_meta(r)
+    return {
+        "meta": meta,
+        "summary": meta.backtest,
+        "caveat": _risk.caveat(meta.backtest),
+        "method": _risk.method(meta),
+        "relative_to": _risk.relative_to(meta),
+        "outcome_words": _risk.OUTCOME_WORDS[r.outcome],
+        "judgement_words": _risk.JUDGEMENT_WORDS[r.judgement],
+        "model_words": _risk.MODEL_WORDS[r.model],
+    }
 
 
 def risk_page(
-    con: duckdb.DuckDBPyConnection, settings: Settings, tag: str | None, as_at: date, target: str
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    tag: str | None,
+    as_at: date,
+    outcome: str,
+    judgement: str,
 ) -> dict[str, Any]:
-    """The ``/risk`` page's context: the ranking as a table, the method and backtest."""
-    r: RiskRanking = _risk.ranking(con, settings, tag, as_at, target)
+    """The ``/risk`` page's context: the ranking as a table, its meta and backtest."""
+    r: RiskRanking = _risk.ranking(con, settings, tag, as_at, outcome, judgement)
+    ctx = _meta(r)
     stale, record = stale_lookup(con, settings, as_at)
-    query = urlencode({"as_at": as_at.isoformat(), "target": target})
+    query = urlencode({"as_at": as_at.isoformat(), "outcome": outcome, "judgement": judgement})
     t = Table(
         id="risk",
         caption=(
-            f"Chance that the next inspection judges {_risk.TARGET_WORDS[target]} "
-            f"Inadequate, as at {as_at:%-d %B %Y}"
+            f"Chance that the next inspection judges {ctx['judgement_words']} "
+            f"{ctx['outcome_words']}, as at {as_at:%-d %B %Y}"
         ),
         columns=[
             Column("Authority"),
@@ -104,24 +113,9 @@ def risk_page(
             Column("Stale"),
         ],
         csv_href=f"/risk/tables/risk.csv?{query}",
-        csv_columns=(
-            "la_code",
-            "name",
-            "rank",
-            "probability",
-            "boosted_probability",
-            "lead_score",
-            "drivers",
-            "judgement_in_force",
-            "judgement_published",
-            "judgement_age_years",
-            "stale",
-            "stale_reason",
-            "ofsted_record_runs_to",
-        ),
+        csv_columns=_risk.CSV_COLUMNS,
     )
-    runs_to = None if record.runs_to is None else record.runs_to.isoformat()
-    for row in r.rows:
+    for row, raw in zip(r.rows, _risk.csv_rows(r, ctx["meta"], stale), strict=True):
         t.rows.append(
             Row(
                 cells=[
@@ -133,29 +127,18 @@ def risk_page(
                     _age(row),
                     _stale_words(stale.get(row.la_code)),
                 ],
-                raw=[
-                    row.la_code,
-                    row.name,
-                    row.rank,
-                    row.probability,
-                    row.boosted_probability,
-                    row.lead_score,
-                    "; ".join(f"{n} ({v:+.3f})" for n, v in row.drivers),
-                    row.judgement_in_force,
-                    row.judgement_published.isoformat() if row.judgement_published else None,
-                    row.judgement_age_years,
-                    *_stale_raw(stale.get(row.la_code)),
-                    runs_to,
-                ],
+                raw=raw,
                 href=f"/authorities/{row.la_code}",
             )
         )
     return {
+        **ctx,
         "ranking": r,
         "as_at": as_at,
-        "target": target,
-        "targets": list(_risk.TARGET_WORDS.items()),
-        "target_words": _risk.TARGET_WORDS[target],
+        "outcome": outcome,
+        "judgement": judgement,
+        "outcomes": list(_risk.OUTCOME_WORDS.items()),
+        "judgements": list(_risk.JUDGEMENT_WORDS.items()),
         "table": t,
         "tables": [t],
         "api_href": f"/api/risk?{query}",
@@ -164,7 +147,6 @@ def risk_page(
         "stale_count": sum(
             1 for row in r.rows if row.la_code in stale and stale[row.la_code].stale
         ),
-        **_backtest(target),
     }
 
 
@@ -173,17 +155,24 @@ def _section(ctx: SectionContext) -> dict[str, Any] | None:
     if not ctx.authority.is_current:
         return None
     as_at = _risk.default_as_at()
-    base = {"as_at": as_at, **_backtest("overall")}
+    base: dict[str, Any] = {"as_at": as_at, "caveat": _risk.caveat(None)}
     try:
-        r = _risk.ranking(ctx.con, ctx.settings, ctx.warehouse_tag, as_at, "overall")
+        r = _risk.ranking(ctx.con, ctx.settings, ctx.warehouse_tag, as_at)
     except CscwatchError as exc:
         return {**base, "error": str(exc)}
     except Exception:  # the score must never break the profile page
         _log.exception("early-warning score failed for %s", ctx.authority.la_code)
         return {**base, "error": "the model could not be fitted; the server has logged why"}
+    base = {"as_at": as_at, **_meta(r)}
     row = next((x for x in r.rows if x.la_code == ctx.authority.la_code), None)
     if row is None:
-        return {**base, "error": f"{ctx.authority.name} is not among the authorities scored"}
+        left = next((e for e in r.excluded if e.la_code == ctx.authority.la_code), None)
+        why = (
+            f"{ctx.authority.name} is not ranked: {left.reason}"
+            if left is not None
+            else f"{ctx.authority.name} is not among the authorities scored"
+        )
+        return {**base, "error": why}
     return {
         **base,
         "error": None,

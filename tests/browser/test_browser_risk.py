@@ -44,7 +44,7 @@ def test_risk_page_ranks_every_authority_with_its_meta(nojs: Page, artifacts: Pa
         "Backtest",
         "Relative to",
         "Data used",
-        "Ofsted reports published up to",
+        "published up to",
     ):
         assert words in meta
     rows = nojs.locator("#table-risk tbody tr")

@@ -199,3 +199,15 @@ def test_sub_regions_are_named_in_json_and_csv(api: httpx.Client) -> None:
         "/api/observations", params={"indicator": "caseload", "geo_level": "national"}
     ).json()["data"]
     assert {r["geo_name"] for r in nat} == {"England"}
+
+
+def test_profile_csvs_name_each_period_as_the_publisher_does(api: httpx.Client) -> None:
+    """The profile summary and series downloads carry the period label beside the year:
+    the workforce census of 30 September, not a reporting year."""
+    text = api.get("/authorities/352/tables/summary.csv").text
+    rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["caseload"]["period_label"] == f"30 September {rows['caseload']['year']}"
+    assert rows["referrals_per_10k"]["period_label"].endswith(rows["referrals_per_10k"]["year"][2:])
+    text = api.get("/authorities/352/tables/series-caseload.csv").text
+    series = list(csv.DictReader(io.StringIO(text)))
+    assert series and all(r["period_label"] == f"30 September {r['year']}" for r in series)

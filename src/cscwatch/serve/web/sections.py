@@ -106,6 +106,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
         csv_columns=(
             "indicator",
             "year",
+            "period_label",
             "value",
             "sn_mean",
             "region",
@@ -149,6 +150,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                 raw=[
                     ind.id,
                     b.year,
+                    ind.year_label(b.year),
                     b.value,
                     b.sn_mean,
                     b.region,
@@ -183,7 +185,7 @@ def _series_table(
             Column("England", True),
         ],
         csv_href=href,
-        csv_columns=("year", "authority", "sn_mean", "region", "england"),
+        csv_columns=("year", "period_label", "authority", "sn_mean", "region", "england"),
     )
     for p in points:
         t.rows.append(
@@ -195,7 +197,7 @@ def _series_table(
                     fmt_value(p.region, ind.unit),
                     fmt_value(p.england, ind.unit),
                 ],
-                raw=[p.year, p.authority, p.sn_mean, p.region, p.england],
+                raw=[p.year, ind.year_label(p.year), p.authority, p.sn_mean, p.region, p.england],
             )
         )
     return t

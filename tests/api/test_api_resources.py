@@ -211,3 +211,11 @@ def test_profile_csvs_name_each_period_as_the_publisher_does(api: httpx.Client) 
     text = api.get("/authorities/352/tables/series-caseload.csv").text
     series = list(csv.DictReader(io.StringIO(text)))
     assert series and all(r["period_label"] == f"30 September {r['year']}" for r in series)
+
+
+def test_profile_page_says_pounds_are_cash_terms(api: httpx.Client) -> None:
+    """Every £ figure on the profile is labelled cash terms (item 5 of issue 9)."""
+    page = api.get("/authorities/352").text
+    assert "£ figures in cash terms, not adjusted for inflation" in page
+    assert "Manchester against comparators by year (£ per child aged 0 to 17, cash terms)" in page
+    assert "Manchester against comparators by year (£, cash terms)" in page

@@ -89,7 +89,8 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
     """Every indicator's latest figure against its comparators, in one table."""
     t = Table(
         id="summary",
-        caption=f"{ctx.authority.name}: every indicator against its comparators",
+        caption=f"{ctx.authority.name}: every indicator against its comparators "
+        "(£ figures in cash terms, not adjusted for inflation)",
         columns=[
             Column("Indicator"),
             Column("Year"),
@@ -176,7 +177,8 @@ def _series_table(
     ind = CATALOGUE[ind_id]
     t = Table(
         id=f"series-{ind_id}",
-        caption=f"{title}: {la_name} against comparators by year",
+        caption=f"{title}: {la_name} against comparators by year"
+        + (f" ({ind.unit_label})" if ind.unit.is_money else ""),
         columns=[
             Column("Year"),
             Column(la_name, True),

@@ -23,7 +23,9 @@ frame, :data:`JUDGEMENT_FRAME`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -227,3 +229,18 @@ def _normalise(raw: pd.DataFrame) -> pd.DataFrame:
     df = df.sort_values(["start_date", "la_code", "file"]).reset_index(drop=True)
     df["inspection_id"] = np.arange(1, len(df) + 1)
     return df.loc[:, list(JUDGEMENT_FRAME)]
+
+
+def prior_judgements(
+    judgements: pd.DataFrame, cases: pd.DataFrame
+) -> Iterator[tuple[int, pd.DataFrame, date]]:
+    """For each case (position ``i``) with any: its authority's judgements published
+    before the case's ``as_at``, oldest first, and that date."""
+    by_la = {k: g.sort_values("publication_date") for k, g in judgements.groupby("la_code")}
+    for i, (la, at) in enumerate(zip(cases["la_code"], cases["as_at"], strict=True)):
+        g = by_la.get(la)
+        if g is None:
+            continue
+        prior = g.loc[g["publication_date"] < at]
+        if not prior.empty:
+            yield i, prior, at

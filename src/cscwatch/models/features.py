@@ -41,7 +41,12 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.indicators.catalogue import CATALOGUE, Polarity
-from cscwatch.models._data import alignment_offset, load_neighbours, load_panel
+from cscwatch.models._data import (
+    alignment_offset,
+    load_neighbours,
+    load_panel,
+    prior_judgements,
+)
 
 __all__ = [
     "DEMAND",
@@ -233,14 +238,7 @@ def _lookup(table: pd.DataFrame, col: str, las: np.ndarray, years: np.ndarray) -
 def _previous(judgements: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Previous graded judgement published before each case's date."""
     out = np.full((len(cases), 3), np.nan)
-    by_la = {k: g.sort_values("publication_date") for k, g in judgements.groupby("la_code")}
-    for i, (la, at) in enumerate(zip(cases["la_code"], cases["as_at"], strict=True)):
-        g = by_la.get(la)
-        if g is None:
-            continue
-        prior = g.loc[g["publication_date"] < at]
-        if prior.empty:
-            continue
+    for i, prior, at in prior_judgements(judgements, cases):
         last = prior.iloc[-1]
         out[i] = (
             last["overall_rank"],

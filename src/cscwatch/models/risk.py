@@ -102,7 +102,7 @@ from threadpoolctl import threadpool_limits
 
 from cscwatch.core.errors import InputError
 from cscwatch.models import _metrics as M
-from cscwatch.models._data import load_judgements, load_population
+from cscwatch.models._data import load_judgements, load_population, prior_judgements
 from cscwatch.models._results import dump, load, opt, percentile_ci
 from cscwatch.models._risk_models import CANDIDATES, MODELS, fit_model, prior_shift
 from cscwatch.models.features import (
@@ -205,16 +205,10 @@ def _previous_ranks(judgements: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFra
     """Each case's previous graded ranks (overall, help and protection), published before
     its start."""
     out = np.full((len(cases), 2), np.nan)
-    by_la = {k: g.sort_values("publication_date") for k, g in judgements.groupby("la_code")}
-    for i, (la, at) in enumerate(zip(cases["la_code"], cases["as_at"], strict=True)):
-        g = by_la.get(la)
-        if g is None:
-            continue
-        prior = g.loc[g["publication_date"] < at]
-        if not prior.empty:
-            out[i, 0] = prior["overall_rank"].iloc[-1]
-            hp = prior["hp_rank"].dropna()
-            out[i, 1] = hp.iloc[-1] if not hp.empty else np.nan
+    for i, prior, _ in prior_judgements(judgements, cases):
+        out[i, 0] = prior["overall_rank"].iloc[-1]
+        hp = prior["hp_rank"].dropna()
+        out[i, 1] = hp.iloc[-1] if not hp.empty else np.nan
     return pd.DataFrame(out, index=cases.index, columns=["prev_overall_rank", "prev_hp_rank"])
 
 

@@ -15,6 +15,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.judgements import (
+    MissingReport,
     OfstedRecord,
     StaleStatus,
     missing_reports,
@@ -132,25 +133,11 @@ class GradeSummaryOut(BaseModel):
     grade_not_given: list[str]
 
 
-class MissingOut(BaseModel):
-    """An inspection known only from Ofsted's overview: a report to obtain."""
-
-    la_code: str
-    name: str
-    urn: str | None
-    kind: str
-    start_date: date | None
-    end_date: date | None
-    publication_date: date | None
-    url: str | None
-    reason: str
-
-
 class MissingList(BaseModel):
     """The reports to obtain, and how far each source runs."""
 
     record: RecordOut
-    data: list[MissingOut]
+    data: list[MissingReport]
 
 
 @router.get(
@@ -225,7 +212,7 @@ def get_missing(request: Request, con: Con) -> Any:
     names = authority_names(con, request.app.state.settings.snapshot_dir)
     out = MissingList(
         record=RecordOut.model_validate(ofsted_record(inspections).to_dict()),
-        data=[MissingOut.model_validate(m.to_dict()) for m in missing_reports(inspections, names)],
+        data=list(missing_reports(inspections, names)),
     )
     return Response(out.model_dump_json(), media_type="application/json")
 

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from cscwatch.core.types import PeriodKind, period_label
 from cscwatch.indicators.catalogue import Indicator, Unit
+from cscwatch.indicators.flags import FLAG_WORDS
 from cscwatch.serve.web.flags import flag_html as _flag_html
 
 __all__ = [
@@ -122,3 +123,4 @@ _env.globals["period_label"] = period_label
 _env.filters["year_label"] = year_label
 _env.filters["fmt"] = fmt_value
 _env.filters["flag_tag"] = _flag_html
+_env.globals["FLAG_WORDS"] = FLAG_WORDS

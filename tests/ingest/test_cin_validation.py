@@ -935,7 +935,12 @@ def test_parse_ruleset_accepts_the_usual_spellings() -> None:
     for text in ("2024-25", "2025", "202425", "cin2024_25", "2024/25"):
         assert parse_ruleset(text) == "cin2024_25"
     assert ruleset_for_year(2023) == "cin2022_23"
-    assert ruleset_for_year(2030) == "cin2024_25"
+    assert parse_ruleset("2025-26") == ruleset_for_year(2026) == "cin2025_26"
+    for year in (2027, 2030):  # no silent fallback to the newest ruleset
+        with pytest.raises(InputError, match=r"known rulesets are 2022-23, .*2025-26"):
+            ruleset_for_year(year)
+    with pytest.raises(InputError):
+        parse_ruleset("2026-27")
     with pytest.raises(InputError):
         parse_ruleset("2019-20")
     with pytest.raises(InputError):
@@ -1009,14 +1014,19 @@ def test_rule_table_in_the_docs_is_current() -> None:
 def test_default_ruleset_follows_the_reference_date(tmp_path: Path) -> None:
     path = tmp_path / "old.xml"
     path.write_bytes(render(clean_return(ruleset_year=2023), reference_date="2022-03-31"))
-    with pytest.raises(InputError, match="--ruleset"):
+    with pytest.raises(InputError, match="no CIN census ruleset for 2021-22"):
         validate_cin_census(path, Settings(), pseudonymiser=KEY)
-    forced = validate_cin_census(path, Settings(), ruleset="2022-23", pseudonymiser=KEY)
-    assert forced.ruleset == "cin2022_23" and "100" in forced.counts_by_rule()
+    # No forcing a year's file through another year's rules: every window would move.
+    with pytest.raises(InputError, match="not in the 2022-23 collection year"):
+        validate_cin_census(path, Settings(), ruleset="2022-23", pseudonymiser=KEY)
     path.write_bytes(render(clean_return(ruleset_year=2024), reference_date="2024-03-31"))
     assert validate_cin_census(path, Settings(), pseudonymiser=KEY).ruleset == "cin2023_24"
     path.write_bytes(render(clean_return(), reference_date="not a date"))
-    assert validate_cin_census(path, Settings(), pseudonymiser=KEY).ruleset == "cin2024_25"
+    with pytest.raises(InputError, match="ReferenceDate is missing or not a date"):
+        validate_cin_census(path, Settings(), pseudonymiser=KEY)
+    # With a ruleset named, an unreadable date is left to rule 100 (which reports it).
+    named = validate_cin_census(path, Settings(), ruleset="2024-25", pseudonymiser=KEY)
+    assert [i.value for i in named.issues if i.rule == "100"] == [None]
 
 
 def test_raise_for_errors_carries_the_issues(tmp_path: Path) -> None:
@@ -1044,8 +1054,8 @@ def test_many_files_each_get_their_own_ruleset(tmp_path: Path) -> None:
     assert [r.ruleset for r in reports] == ["cin2024_25", "cin2022_23", "cin2024_25"]
     assert [r.path for r in reports] == [new, old, new]
     assert all(not r.issues and r.children == 3 for r in reports)
-    forced = validate_cin_census_files([old], Settings(), ruleset="2024-25", pseudonymiser=KEY)
-    assert "100" in forced[0].counts_by_rule()
+    with pytest.raises(InputError, match=r"old\.xml"):
+        validate_cin_census_files([old], Settings(), ruleset="2024-25", pseudonymiser=KEY)
 
 
 @pytest.mark.parametrize("ruleset", RULESETS)

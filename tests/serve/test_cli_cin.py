@@ -55,7 +55,9 @@ def test_errors_exit_1_in_every_format(cli: Cli, tmp_path: Path) -> None:
     assert issue["field"] == "CINreferralDate" and len(issue["child_id"]) == 64
     assert set(issue) == {
         "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
+        "value",
     }  # fmt: skip
+    assert issue["value"] is None  # the referral date is missing
     code, out, _ = cli("cin", "validate", str(path), "-f", "csv", "--ruleset", "2024-25", env=KEY)
     assert code == 1 and out.splitlines()[0].startswith("file,rule,rule_type,message,child_seq")
 
@@ -162,5 +164,6 @@ def test_many_files_are_checked_in_one_run(cli: Cli, tmp_path: Path) -> None:
     assert code == 1 and "clean.xml" in out and "8600" in out and "2 returns, 1 with" in out
     code, out, _ = cli("cin", "validate", str(clean), str(clean), "-f", "csv", env=KEY)
     assert code == 0 and out.strip() == "file," + ",".join(
-        ["rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record"]
-    )
+        ["rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
+         "value"]
+    )  # fmt: skip

@@ -4,13 +4,17 @@ Every rule of the chosen ruleset (:mod:`cscwatch.ingest.cin_rules`) is one SQL q
 over the child-level tables; all of them run as a single ``UNION ALL`` so the whole
 return is checked in one pass, never a Python loop over children. Each issue names the
 rule (official code and message), the child (pseudonym and its position in the file,
-``child_seq``), the table, the field and the record; never a value. The authority's own
-``LAchildID`` is attached only when the caller kept the in-memory map for a report shown
-on the authority's own machine.
+``child_seq``), the table and record that hold the failing field, the field, and the
+failing value (for the authority to find and fix it; reports are shown, never stored).
+The authority's own ``LAchildID`` is attached only when the caller kept the in-memory
+map for a report shown on the authority's own machine.
 
-Rulesets: ``cin2022_23``, ``cin2023_24``, ``cin2024_25`` (collection years). The census
+Rulesets: ``cin2022_23``, ``cin2023_24``, ``cin2024_25``, ``cin2025_26`` (collection
+years; 2025-26 runs the 2024-25 rules with reference date 31 March 2026). The census
 period is 1 April to 31 March of the ruleset's year; working-day rules count Monday to
-Friday excluding England and Wales bank holidays.
+Friday excluding England and Wales bank holidays. There is no fallback: a year with no
+ruleset, or a return whose ``<ReferenceDate>`` lies in another collection year than the
+ruleset chosen for it, is an :class:`~cscwatch.core.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from cscwatch.ingest.cin_rules.working_days import working_days_before
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cscwatch.ingest.cin_census import CinCensusReturn
+    from cscwatch.ingest.cin_census import CinCensusReturn, CinHeader
     from cscwatch.ingest.pseudonym import Pseudonymiser
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "ValidationReport",
     "census_period",
     "parse_ruleset",
+    "ruleset_fits",
     "ruleset_for_year",
     "validate_cin_census",
     "validate_cin_census_files",
@@ -87,6 +92,12 @@ class CensusPeriod:
 class ValidationIssue:
     """One failing record.
 
+    ``table`` and ``record`` name the record that holds the failing field (for a rule
+    that checks several tables, the one this finding is on). ``value`` is the failing
+    field's value on that record as text, None when it is absent (the failure is that
+    it is missing), when the rule counts over the return, or when the field is an
+    identifier (pseudonymised on reading: an ``LAchildID`` is shown only as
+    ``la_child_id``, in a report on the authority's own file).
     ``la_child_id`` is the authority's own identifier, present only in a report made
     with ``keep_child_refs`` on the authority's own file; it is never stored.
     """
@@ -100,6 +111,7 @@ class ValidationIssue:
     child_seq: int | None
     child_id: str | None
     la_child_id: str | None = None
+    value: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -160,6 +172,7 @@ class ValidationReport:
 
         cols = [
             "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
+            "value",
         ]  # fmt: skip
         if any(i.la_child_id is not None for i in self.issues):
             cols.insert(4, "la_child_id")
@@ -183,16 +196,43 @@ def parse_ruleset(text: str) -> str:
 def ruleset_for_year(year: int) -> str:
     """The ruleset for the collection year ending 31 March ``year``.
 
-    Years after the newest ruleset use the newest (the rules carry forward until the
-    DfE publishes changes).
+    Raises
+    ------
+    InputError
+        No ruleset for that year (never the nearest one instead: a year's rules run
+        against that year's dates).
     """
-    first = int(RULESETS[0][3:7]) + 1
-    if year < first:
+    name = f"cin{year - 1}_{year % 100:02d}"
+    if name not in RULESETS:
+        known = ", ".join(_label(r) for r in RULESETS)
         raise InputError(
-            f"no CIN census ruleset for {year - 1}-{year % 100:02d}: "
-            f"rulesets start with {RULESETS[0][3:7]}-{RULESETS[0][-2:]}"
+            f"no CIN census ruleset for {year - 1}-{year % 100:02d}: known rulesets are {known}"
         )
-    return RULESETS[min(year - first, len(RULESETS) - 1)]
+    return name
+
+
+def _label(ruleset: str) -> str:
+    # cin2024_25 → 2024-25
+    return ruleset[3:].replace("_", "-")
+
+
+def ruleset_fits(ruleset: str, reference_date: str | None, name: str) -> None:
+    """Raise :class:`InputError` when a valid ``<ReferenceDate>`` is outside ``ruleset``'s year.
+
+    A missing or unreadable date is left to rule 100, which reports it; a valid date in
+    another collection year would move every date window by a year, so it is refused.
+    """
+    try:
+        ref = date.fromisoformat((reference_date or "").strip())
+    except ValueError:
+        return
+    period = census_period(ruleset)
+    if not period.period_start <= ref <= period.reference_date:
+        raise InputError(
+            f"{name}: its ReferenceDate {ref.isoformat()} is not in the {_label(ruleset)} "
+            f"collection year ({period.period_start.isoformat()} to "
+            f"{period.reference_date.isoformat()}); choose the ruleset of its year"
+        )
 
 
 def census_period(ruleset: str) -> CensusPeriod:
@@ -241,18 +281,18 @@ def _prepare(con: duckdb.DuckDBPyConnection, return_ids: list[str], period: Cens
 
 def _union(rules: list[Rule]) -> str:
     parts = [
-        f"SELECT '{r.code}' AS code, return_id, child_seq, record, NULL AS tbl, "
-        f"NULL AS fld, NULL AS expected FROM ({r.sql}) AS r{n}"
+        f"SELECT '{r.code}' AS code, return_id, child_seq, record, tbl, "
+        f"NULL AS fld, NULL AS expected, value FROM ({r.sql}) AS r{n}"
         for n, r in enumerate(rules)
     ]
     parts.append(
-        f"SELECT '{FORMAT_RULE}', return_id, child_seq, record, table_name, field, expected "
-        "FROM cin_format_issue WHERE return_id IN (SELECT return_id FROM census)"
+        f"SELECT '{FORMAT_RULE}', return_id, child_seq, record, table_name, field, expected, "
+        "value FROM cin_format_issue WHERE return_id IN (SELECT return_id FROM census)"
     )
     body = "\nUNION ALL\n".join(parts)
     return f"""
         SELECT i.return_id, i.code, i.child_seq, c.child_id, i.record, i.tbl, i.fld,
-               i.expected
+               i.expected, i.value
         FROM ({body}) AS i
         LEFT JOIN v_child c ON c.return_id = i.return_id AND c.child_seq = i.child_seq
         ORDER BY i.return_id, i.child_seq NULLS FIRST, i.code, i.record
@@ -322,7 +362,7 @@ def validate_many(
         ).fetchall()
     }
     found: dict[str, list[ValidationIssue]] = {rid: [] for rid in return_ids}
-    for rid, code, child_seq, child_id, record, tbl, fld, expected in con.execute(
+    for rid, code, child_seq, child_id, record, tbl, fld, expected, value in con.execute(
         _union(chosen)
     ).fetchall():
         refs = child_refs.get(rid) if child_refs is not None else None
@@ -340,6 +380,7 @@ def validate_many(
                 child_seq=child_seq,
                 child_id=child_id,
                 la_child_id=ref,
+                value=value,
             )
         else:
             r = by_code[code]
@@ -347,12 +388,13 @@ def validate_many(
                 rule=r.code,
                 rule_type=r.rule_type,
                 message=r.message,
-                table=r.table,
+                table=tbl,
                 field=r.field,
                 record=record,
                 child_seq=child_seq,
                 child_id=child_id,
                 la_child_id=ref,
+                value=ref if r.field == "LAchildID" else value,
             )
         found[rid].append(issue)
     seconds = time.perf_counter() - t0
@@ -388,8 +430,9 @@ def validate_cin_census(
         Supplies the pseudonym key.
     ruleset : str, optional
         As :func:`parse_ruleset` accepts; by default the ruleset of the collection year
-        of the file's ``<ReferenceDate>`` (the newest when that is missing or invalid,
-        an error when it is before 2022-23).
+        of the file's ``<ReferenceDate>``. No ruleset for that year, no readable date
+        and no ``ruleset``, or a readable date outside the chosen ruleset's year, is an
+        :class:`InputError`.
     keep_child_refs : bool
         Attach the authority's own ``LAchildID`` to each issue (interactive use on the
         authority's own file only; nothing is stored).
@@ -403,7 +446,7 @@ def validate_cin_census(
     ConfigError
         No pseudonym key for a file not marked synthetic.
     InputError
-        Unknown ruleset.
+        Unknown ruleset, or the file's ``<ReferenceDate>`` does not fit it.
     """
     from cscwatch.store.child_level import load_cin_census
 
@@ -413,8 +456,7 @@ def validate_cin_census(
         parsed = load_cin_census(
             con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
         )
-        if chosen is None:
-            chosen = _ruleset_of(parsed.header.collection_year, Path(path).name)
+        chosen = _choose(chosen, parsed.header, Path(path).name)
         report = validate_loaded(con, parsed.return_id, chosen, child_refs=parsed.child_refs)
     finally:
         con.close()
@@ -431,15 +473,26 @@ def validate_cin_census(
 
 
 def _ruleset_of(year: int | None, name: str) -> str:
-    # The ruleset for a file's collection year (newest when the date is unreadable).
+    # The ruleset for a file's collection year; no year (missing or invalid
+    # ReferenceDate) needs --ruleset rather than a guess.
     if year is None:
-        return RULESETS[-1]
-    if year < int(RULESETS[0][3:7]) + 1:
         raise InputError(
-            f"{name}: the ReferenceDate is in {year - 1}-{year % 100:02d}, before the "
-            "first ruleset (2022-23); pass --ruleset to check it against a ruleset anyway"
+            f"{name}: the ReferenceDate is missing or not a date, so its collection year "
+            "is unknown; pass --ruleset to check it against the rules of a year"
         )
-    return ruleset_for_year(year)
+    try:
+        return ruleset_for_year(year)
+    except InputError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
+def _choose(chosen: str | None, header: CinHeader, name: str) -> str:
+    # The ruleset for one return: the one asked for (if the return's date fits it), or
+    # the return's own year.
+    if chosen is None:
+        return _ruleset_of(header.collection_year, name)
+    ruleset_fits(chosen, header.reference_date, name)
+    return chosen
 
 
 def validate_cin_census_files(
@@ -449,12 +502,15 @@ def validate_cin_census_files(
     ruleset: str | None = None,
     pseudonymiser: Pseudonymiser | None = None,
     workers: int | None = None,
+    keep_child_refs: bool = False,
 ) -> list[ValidationReport]:
     """Validate many returns in one process: read (in parallel), load, check in one pass.
 
     Each file is checked against ``ruleset`` or, by default, the ruleset of its own
     collection year; returns of the same ruleset are checked together by
     :func:`validate_many`. Identical files are checked once and reported for each path.
+    With ``keep_child_refs`` each issue carries the authority's own ``LAchildID`` (held
+    in memory for the report, never stored).
 
     Returns
     -------
@@ -472,7 +528,12 @@ def validate_cin_census_files(
     con = duckdb.connect(":memory:")
     try:
         loaded = load_cin_census_files(
-            con, paths, settings, pseudonymiser=pseudonymiser, workers=workers
+            con,
+            paths,
+            settings,
+            pseudonymiser=pseudonymiser,
+            workers=workers,
+            keep_child_refs=keep_child_refs,
         )
         return validate_returns(con, loaded, ruleset=ruleset)
     finally:
@@ -509,7 +570,7 @@ def validate_returns(
     groups: dict[str, list[str]] = {}
     refs: dict[str, tuple[str | None, ...]] = {}
     for r in loaded:
-        rs = chosen or _ruleset_of(r.header.collection_year, r.path.name)
+        rs = _choose(chosen, r.header, r.path.name)
         if r.return_id not in groups.setdefault(rs, []):
             groups[rs].append(r.return_id)
         if r.child_refs is not None:
@@ -544,20 +605,26 @@ def validate_store(
     Raises
     ------
     InputError
-        Nothing is loaded, or a return's year is before the first ruleset.
+        Nothing is loaded, a return's year has no ruleset, or a return's
+        ``<ReferenceDate>`` is not in the year of the ruleset asked for.
     """
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
     rows = con.execute(
-        "SELECT return_id, collection_year, la_code FROM cin_return "
-        "ORDER BY la_code, collection_year, return_id"
+        "SELECT return_id, collection_year, la_code, CAST(reference_date AS VARCHAR) "
+        "FROM cin_return ORDER BY la_code, collection_year, return_id"
     ).fetchall()
     if not rows:
         raise InputError("no returns loaded in the child store")
     groups: dict[str, list[str]] = {}
-    for rid, year, la in rows:
-        rs = chosen or _ruleset_of(year, f"return {rid} (LA {la})")
+    for rid, year, la, ref in rows:
+        name = f"return {rid} (LA {la})"
+        if chosen is None:
+            rs = _ruleset_of(year, name)
+        else:
+            ruleset_fits(chosen, ref, name)
+            rs = chosen
         groups.setdefault(rs, []).append(rid)
     reports: dict[str, ValidationReport] = {}
     for rs, ids in groups.items():
         reports.update(validate_many(con, ids, rs))
-    return [reports[rid] for rid, _, _ in rows]
+    return [reports[rid] for rid, *_ in rows]

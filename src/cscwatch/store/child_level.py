@@ -6,8 +6,9 @@ The reader (:mod:`cscwatch.ingest.cin_census`) hands over plain column lists of
 types them in one set-based step inside DuckDB:
 
 * dates must be ``YYYY-MM-DD`` (``xs:date``); anything else present becomes NULL in
-  the typed column and one row in ``cin_format_issue`` (field and record, never the
-  value);
+  the typed column and one row in ``cin_format_issue`` (field, record and the text
+  found, cut to 40 characters: typed fields are dates, flags and numbers, never
+  identifiers, which are pseudonymised before they get here);
 * booleans accept ``true``/``false``/``1``/``0`` (case-insensitive), integers are
   whole numbers; the same rule applies to anything else.
 
@@ -28,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import ConfigError, WarehouseError
+from cscwatch.core.errors import ConfigError, SourceFileError, WarehouseError
 from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
 from cscwatch.ingest.pseudonym import Pseudonymiser, resolve_pseudonymiser
 
@@ -40,9 +41,11 @@ __all__ = [
     "connect_child_store",
     "create_child_level_tables",
     "delete_return",
+    "is_child_store",
     "load_child_level",
     "load_cin_census",
     "load_cin_census_files",
+    "same_file",
 ]
 
 #: How a column is typed on load: ``key`` (INTEGER position, made by the reader),
@@ -199,9 +202,14 @@ CREATE TABLE IF NOT EXISTS cin_format_issue (
     child_seq INTEGER,
     field VARCHAR NOT NULL,
     record VARCHAR NOT NULL,
-    expected VARCHAR NOT NULL
+    expected VARCHAR NOT NULL,
+    value VARCHAR
 )
 """
+# Stores made before findings carried their value gain the column (NULL for old rows).
+_FORMAT_ISSUE_MIGRATE = "ALTER TABLE cin_format_issue ADD COLUMN IF NOT EXISTS value VARCHAR"
+#: The longest value text a format finding keeps (a date, flag or number is far shorter).
+FORMAT_VALUE_CHARS = 40
 
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TS_RE = (
@@ -217,6 +225,7 @@ def child_level_ddl() -> str:
         body = ",\n    ".join(f"{c} {_SQL_TYPE[k]}" for c, k in cols.items())
         parts.append(f"CREATE TABLE IF NOT EXISTS {name} (\n    {body}\n)")
     parts.append(_FORMAT_ISSUE_DDL.strip())
+    parts.append(_FORMAT_ISSUE_MIGRATE)
     return ";\n".join(parts) + ";\n"
 
 
@@ -233,7 +242,8 @@ def connect_child_store(
     Raises
     ------
     ConfigError
-        When no child store is configured (there is deliberately no default).
+        When no child store is configured (there is deliberately no default), or it is
+        the warehouse file (checked before anything is opened).
     WarehouseError
         When the file cannot be opened (locked by another process, not DuckDB).
     """
@@ -243,6 +253,11 @@ def connect_child_store(
             "no child store configured: set CSCWATCH_CHILD_STORE or pass --child-store"
         )
     path = Path(path)
+    if same_file(path, settings.warehouse):
+        raise ConfigError(
+            f"child store {path} is the published warehouse file: child-level data never "
+            "goes into the warehouse, and the next build would replace it; choose another file"
+        )
     if read_only and not path.exists():
         raise WarehouseError(f"child store {path} does not exist; load a return first")
     try:
@@ -252,6 +267,35 @@ def connect_child_store(
     if not read_only:
         create_child_level_tables(con)
     return con
+
+
+def same_file(a: Path | str, b: Path | str) -> bool:
+    """True when ``a`` and ``b`` name the same file (after links), existing or not."""
+    pa_, pb = Path(a), Path(b)
+    try:
+        if pa_.exists() and pb.exists():
+            return os.path.samefile(pa_, pb)
+    except OSError:
+        pass
+    return pa_.resolve() == pb.resolve()
+
+
+def is_child_store(path: Path | str) -> bool:
+    """True when ``path`` is a DuckDB file holding child-level tables (``cin_return``)."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        con = duckdb.connect(str(p), read_only=True)
+    except duckdb.Error:
+        return False  # not DuckDB, or locked: not known to be a child store
+    try:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cin_return'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    return bool(found)
 
 
 def delete_return(con: duckdb.DuckDBPyConnection, return_id: str) -> None:
@@ -401,12 +445,13 @@ def _insert_table(
             unions = " UNION ALL ".join(
                 f"SELECT return_id, '{c}' AS field, ({_typed(c, cols[c])}) IS NULL "
                 f"AND {c} IS NOT NULL AS bad, '{_EXPECTED[cols[c]]}' AS expected, "
-                f"{child} AS child_seq, {_record_expr(name)} AS record FROM {view}"
+                f"{child} AS child_seq, {_record_expr(name)} AS record, "
+                f"left(CAST({c} AS VARCHAR), {FORMAT_VALUE_CHARS}) AS value FROM {view}"
                 for c in typed_cols
             )
             con.execute(
                 "INSERT INTO cin_format_issue "
-                f"SELECT return_id, '{name}', child_seq, field, record, expected "
+                f"SELECT return_id, '{name}', child_seq, field, record, expected, value "
                 f"FROM ({unions}) WHERE bad ORDER BY return_id, child_seq, record, field"
             )
     finally:
@@ -458,6 +503,8 @@ def load_cin_census_files(
     pseudonymiser: Pseudonymiser | None = None,
     batch: int = 25,
     workers: int | None = None,
+    keep_child_refs: bool = False,
+    require_reference_date: bool = False,
 ) -> list[CinCensusReturn]:
     """Read many returns and load them ``batch`` at a time (one transaction per batch).
 
@@ -468,6 +515,13 @@ def load_cin_census_files(
         part). By default one per CPU (at most four) when the files hold 64 MB of XML or
         more, otherwise 1: read in this process. Workers keep reading the next files
         while a batch is being inserted.
+    keep_child_refs : bool
+        Keep each file's raw ``LAchildID`` per child in memory (never in a table), for
+        the authority's own validation report.
+    require_reference_date : bool
+        Refuse (``SourceFileError``) a return whose ``<ReferenceDate>`` is missing or not
+        a date: a store's returns are measured by their collection year, so one without
+        it would break every later measure. Validation alone leaves it to rule 100.
 
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
     before it committed. Identical files are loaded once (a return is its bytes). The
@@ -481,7 +535,15 @@ def load_cin_census_files(
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
     pending: list[dict[str, pa.Table]] = []
-    for parsed, staged in _read_all(paths, settings, pseudonymiser, workers, ahead=batch):
+    reads = _read_all(paths, settings, pseudonymiser, workers, ahead=batch, keep=keep_child_refs)
+    for parsed, staged in reads:
+        if require_reference_date and parsed.header.collection_year is None:
+            raise SourceFileError(
+                "refused: <ReferenceDate> is missing or not a date (YYYY-MM-DD), so the "
+                "return's collection year is unknown; nothing of this file was loaded",
+                path=str(parsed.path),
+                column="ReferenceDate",
+            )
         out.append(parsed)
         if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
             seen.add(parsed.return_id)
@@ -500,12 +562,13 @@ def _read_all(
     workers: int,
     *,
     ahead: int,
+    keep: bool = False,
 ) -> Iterator[tuple[CinCensusReturn, dict[str, pa.Table]]]:
     # Each file read and staged, in the order given; with workers, up to ``ahead`` more
     # files are read while the caller loads.
     if workers <= 1:
         for p in paths:
-            yield _read_staged(p, settings, pseudonymiser)
+            yield _read_staged(p, settings, pseudonymiser, keep)
         return
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing import get_context
@@ -516,11 +579,11 @@ def _read_all(
         queue: deque[Future[tuple[CinCensusReturn, dict[str, pa.Table]]]] = deque()
         todo = iter(paths)
         for p in itertools.islice(todo, ahead + workers):
-            queue.append(pool.submit(_read_staged, p, settings, pseudonymiser))
+            queue.append(pool.submit(_read_staged, p, settings, pseudonymiser, keep))
         while queue:
             done = queue.popleft().result()
             for p in itertools.islice(todo, 1):
-                queue.append(pool.submit(_read_staged, p, settings, pseudonymiser))
+                queue.append(pool.submit(_read_staged, p, settings, pseudonymiser, keep))
             yield done
     finally:
         pool.shutdown(cancel_futures=True)
@@ -537,11 +600,14 @@ def _size(path: Path | str) -> int:
 
 
 def _read_staged(
-    path: Path | str, settings: Settings, pseudonymiser: Pseudonymiser | None
+    path: Path | str,
+    settings: Settings,
+    pseudonymiser: Pseudonymiser | None,
+    keep: bool = False,
 ) -> tuple[CinCensusReturn, dict[str, pa.Table]]:
     # Read one file and stage it as Arrow; the column lists are dropped. Top-level so a
     # spawned process can run it; the key travels by pipe, never disk.
-    parsed = _read(path, settings, pseudonymiser=pseudonymiser)
+    parsed = _read(path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep)
     staged = _stage(parsed.tables)
     parsed.tables.clear()
     return parsed, staged

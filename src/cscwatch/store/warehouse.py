@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import BuildError, CscwatchError, WarehouseError
+from cscwatch.core.errors import BuildError, ConfigError, CscwatchError, WarehouseError
 
 __all__ = [
     "BuildContext",
@@ -90,6 +90,7 @@ def build_warehouse(
         left as it was.
     """
     target = Path(settings.warehouse)
+    _refuse_child_store(target, settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -124,6 +125,22 @@ def build_warehouse(
     return BuildReport(
         target, time.perf_counter() - started, dict(ctx.row_counts), tuple(ctx.warnings)
     )
+
+
+def _refuse_child_store(target: Path, settings: Settings) -> None:
+    # A build replaces its target: never let that target be a child store.
+    from cscwatch.store.child_level import is_child_store, same_file
+
+    if settings.child_store is not None and same_file(target, settings.child_store):
+        raise ConfigError(
+            f"warehouse {target} is the child store file; a build would replace it and "
+            "lose every loaded return: choose another CSCWATCH_WAREHOUSE"
+        )
+    if is_child_store(target):
+        raise ConfigError(
+            f"warehouse {target} holds child-level CIN census returns (a child store); a "
+            "build would replace it and lose them: choose another CSCWATCH_WAREHOUSE"
+        )
 
 
 def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:

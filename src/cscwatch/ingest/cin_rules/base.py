@@ -1,7 +1,9 @@
 """The rule registry: how a CIN census validation rule is declared.
 
 A rule is a function returning one SQL ``SELECT`` that yields the failing records as
-``(return_id, child_seq, record)``; its docstring says how the specification was read.
+``(return_id, child_seq, record, tbl, value)`` (the last four from a record locator of
+:mod:`~cscwatch.ingest.cin_rules.sql`, whose value placeholder is filled with the
+rule's field on registration); its docstring says how the specification was read.
 The SQL runs against these temporary views, already limited to the returns being
 validated (aliases used throughout in brackets):
 
@@ -32,6 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from cscwatch.ingest.cin_rules.sql import fill_value
+
 __all__ = [
     "RULESETS",
     "Rule",
@@ -43,8 +47,11 @@ __all__ = [
 
 RuleType = Literal["Error", "Query"]
 
-#: Known rulesets, oldest first (collection years 2022-23 to 2024-25).
-RULESETS: tuple[str, ...] = ("cin2022_23", "cin2023_24", "cin2024_25")
+#: Known rulesets, oldest first (collection years 2022-23 to 2025-26). The 2025-26
+#: collection (reference date 31 March 2026) keeps the 2024-25 rules unchanged: no rule
+#: was added, changed or deleted, only the reference date moves (DfE, CIN census
+#: 2025-26 specification; ``shared/data/README.md``). It inherits every rule below.
+RULESETS: tuple[str, ...] = ("cin2022_23", "cin2023_24", "cin2024_25", "cin2025_26")
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ def rule(
             message=message,
             table=table,
             field=field,
-            sql=fn().strip(),
+            sql=fill_value(fn().strip(), field),
             reading=" ".join((fn.__doc__ or "").split()),
         )
         return fn

@@ -1,9 +1,13 @@
-"""Rules on section 47 enquiries and initial child protection conferences."""
+"""Rules on section 47 enquiries and initial child protection conferences.
+
+Rules 1104, 8715 and 8875 check the <Section47> group's <DateOfInitialCPC> only; each
+docstring gives the decision and its source.
+"""
 
 from __future__ import annotations
 
 from cscwatch.ingest.cin_rules.base import rule
-from cscwatch.ingest.cin_rules.sql import R_EP, R_S
+from cscwatch.ingest.cin_rules.sql import R_S
 
 __all__: list[str] = []
 
@@ -12,14 +16,17 @@ __all__: list[str] = []
       "The date of the initial child protection conference cannot be before the referral "
       "date", table="cin_section47", field="DateOfInitialCPC")  # fmt: skip
 def _r1104() -> str:
-    """<DateOfInitialCPC>, where present, on or after the episode's <CINreferralDate>;
-    checked on the section 47 module and on the episode (both carry N00110)."""
+    """A <Section47> group's <DateOfInitialCPC>, where present, on or after its episode's
+    <CINreferralDate>. Decision on the episode-level <DateOfInitialCPC>: DfE files this
+    rule under the Section47 module (the 'Module' column of its validation rules, Annex
+    A of the CIN census specification) and its text names <DateOfInitialCPC> (N00110)
+    without a module, so only the Section 47 group's date is checked. Where DfE means the
+    date held by the <CINdetails> module (a conference with no section 47 enquiry in the
+    episode, e.g. a transfer-in) its rules name that module: 2883, 2885, 2990, 8831."""
     return f"""
     SELECT s.return_id, {R_S} FROM v_s47 s
     JOIN v_episode e USING (return_id, child_seq, episode_seq)
     WHERE s.icpc_date < e.referral_date
-    UNION ALL
-    SELECT e.return_id, {R_EP} FROM v_episode e WHERE e.initial_cpc_date < e.referral_date
     """
 
 
@@ -85,14 +92,17 @@ def _r8675q() -> str:
       "Date of Initial Child Protection Conference must fall within the census year",
       table="cin_section47", field="DateOfInitialCPC")  # fmt: skip
 def _r8715() -> str:
-    """<DateOfInitialCPC>, if present, from 1 April to <ReferenceDate>; checked on the
-    section 47 module and on the episode."""
+    """A <Section47> group's <DateOfInitialCPC>, if present, from 1 April to
+    <ReferenceDate>. Decision on the episode-level <DateOfInitialCPC>: DfE files this
+    rule under the Section47 module (the 'Module' column of its validation rules, Annex
+    A of the CIN census specification) and its text names <DateOfInitialCPC> (N00110)
+    without a module, so only the Section 47 group's date is checked. Where DfE means the
+    date held by the <CINdetails> module its rules name that module (2883 counts it only
+    when within the census period; 2885, 2990, 8831), so an episode-level conference
+    before 1 April (an episode carried over from an earlier year) is not an error."""
     return f"""
     SELECT s.return_id, {R_S} FROM v_s47 s JOIN census h USING (return_id)
     WHERE s.icpc_date NOT BETWEEN h.period_start AND h.reference_date
-    UNION ALL
-    SELECT e.return_id, {R_EP} FROM v_episode e JOIN census h USING (return_id)
-    WHERE e.initial_cpc_date NOT BETWEEN h.period_start AND h.reference_date
     """
 
 
@@ -139,10 +149,12 @@ def _r8870q() -> str:
       "The Date of Initial Child Protection Conference cannot be a weekend",
       table="cin_section47", field="DateOfInitialCPC")  # fmt: skip
 def _r8875() -> str:
-    """<DateOfInitialCPC> is not a Saturday or Sunday; checked on the section 47 module
-    and on the episode."""
+    """A <Section47> group's <DateOfInitialCPC> is not a Saturday or Sunday. Decision on
+    the episode-level <DateOfInitialCPC>: DfE files this rule under the Section47 module
+    (the 'Module' column of its validation rules, Annex A of the CIN census
+    specification) and its text names <DateOfInitialCPC> without a module, so only the
+    Section 47 group's date is checked; rules meant for the <CINdetails> module's date
+    name that module (2883, 2885, 2990, 8831)."""
     return f"""
     SELECT s.return_id, {R_S} FROM v_s47 s WHERE isodow(s.icpc_date) IN (6, 7)
-    UNION ALL
-    SELECT e.return_id, {R_EP} FROM v_episode e WHERE isodow(e.initial_cpc_date) IN (6, 7)
     """

@@ -35,18 +35,22 @@ RulesetOpt = Annotated[
     ),
 ]
 ShowIdsOpt = Annotated[
-    bool,
+    bool | None,
     typer.Option(
         "--show-la-child-id/--hide-la-child-id",
-        help="In an interactive table for one file, show the authority's own LAchildID "
-        "beside each issue (never in json or csv, never stored).",
+        help="Show the authority's own LAchildID beside each issue, in every format "
+        "(table, json, csv, xlsx), for local use; read from the XML, never stored. "
+        "Default: shown only in an interactive table for one file.",
     ),
 ]
 app.add_typer(cin_app, name="cin")
 
 _ISSUE_COLUMNS = [
     "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
+    "value",
 ]  # fmt: skip
+#: Formats of ``cin validate``: the usual three, and a spreadsheet written to --out.
+_VALIDATE_FORMATS = ("table", "json", "csv", "xlsx")
 
 
 def _interactive() -> bool:
@@ -59,8 +63,14 @@ def validate(
         list[Path] | None, typer.Argument(help="CIN census XML returns (or use --child-store).")
     ] = None,
     ruleset: RulesetOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
-    show_ids: ShowIdsOpt = True,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv or xlsx (needs --out).")
+    ] = "table",
+    show_ids: ShowIdsOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The spreadsheet to write with --format xlsx."),
+    ] = None,
     child_store: Annotated[
         Path | None,
         typer.Option(
@@ -73,27 +83,43 @@ def validate(
     """Check returns against every DfE validation rule of their collection year.
 
     One file: its issues. Several: read in parallel and checked in one pass; the table
-    summarises each file, json is a list with one object per file, csv has every issue.
-    With --child-store and no files, the returns loaded there (file is then empty).
-    Exit code 0 when there are no errors (queries may remain), 1 when a return has
-    validation errors, 2 when a file cannot be read or is not a CIN census return.
+    summarises each file, json is a list with one object per file, csv and xlsx have
+    every issue. Each issue names the record holding the failing field and its value.
+    With --ruleset, a file whose ReferenceDate lies in another collection year is
+    refused. With --child-store and no files, the returns loaded there (file is then
+    empty). Exit code 0 when there are no errors (queries may remain), 1 when a return
+    has validation errors, 2 when a file cannot be read, is not a CIN census return or
+    does not fit the ruleset.
     """
     from cscwatch.ingest.cin_validation import (
+        parse_ruleset,
         validate_cin_census,
         validate_cin_census_files,
         validate_store,
     )
 
-    check_format(fmt)
-    keep = False
+    check_format(fmt, _VALIDATE_FORMATS)
+    if (fmt == "xlsx") != (out is not None):
+        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx (and only then)")
+    if ruleset is not None:
+        parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
+    keep = bool(show_ids)
+    if show_ids is None:
+        keep = bool(files) and len(files or []) == 1 and fmt == "table" and _interactive()
     if files and len(files) == 1:
-        keep = show_ids and fmt == "table" and _interactive()
         reports = [validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)]
     elif files:
-        reports = validate_cin_census_files(files, Settings(), ruleset=ruleset)
+        reports = validate_cin_census_files(
+            files, Settings(), ruleset=ruleset, keep_child_refs=keep
+        )
     elif child_store is not None:
         from cscwatch.store.child_level import connect_child_store
 
+        if show_ids:
+            raise InputError(
+                "--show-la-child-id: the child store keeps no LAchildID (only pseudonyms); "
+                "validate the XML files to see the authority's own IDs"
+            )
         con = connect_child_store(Settings(child_store=child_store), read_only=True)
         try:
             reports = validate_store(con, ruleset=ruleset)
@@ -101,18 +127,54 @@ def validate(
             con.close()
     else:
         raise InputError("give CIN census files or --child-store")
-    _emit_reports(reports, fmt, with_refs=keep)
+    if out is not None:
+        _write_xlsx(reports, out, with_refs=keep)
+        typer.echo(str(out), err=True)
+    else:
+        _emit_reports(reports, fmt, with_refs=keep)
     if any(r.has_errors for r in reports):
         raise typer.Exit(code=1)
+
+
+def _columns(with_refs: bool) -> list[str]:
+    # The issue columns, with the authority's own ID beside the pseudonym when shown.
+    cols = list(_ISSUE_COLUMNS)
+    if with_refs:
+        cols.insert(cols.index("child_id"), "la_child_id")
+    return cols
+
+
+def _write_xlsx(reports: list[Any], out: Path, *, with_refs: bool) -> None:
+    # One sheet of every issue (as csv), one summary row per return.
+    from openpyxl import Workbook
+
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("returns")
+    summary.append(["file", "return_id", "ruleset", "children", "referrals", "errors",
+                    "queries"])  # fmt: skip
+    for r in reports:
+        summary.append([_label(r), r.return_id, r.ruleset, r.children, r.referrals, r.errors,
+                        r.queries])  # fmt: skip
+    issues = book.create_sheet("issues")
+    cols = ["file", *_columns(with_refs)]
+    issues.append(cols)
+    for row in _issue_rows(reports, with_refs=with_refs):
+        issues.append([row[c] for c in cols])
+    try:
+        book.save(out)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
 
 
 def _emit_reports(reports: list[Any], fmt: str, *, with_refs: bool) -> None:
     # Validation reports in the chosen format (one object for one report in json).
     if fmt == "json":
-        objects = [_report_json(r) for r in reports]
+        objects = [_report_json(r, with_refs=with_refs) for r in reports]
         emit_json(objects[0] if len(objects) == 1 else objects)
     elif fmt == "csv":
-        emit_csv(_issue_rows(reports), ["file", *_ISSUE_COLUMNS])
+        emit_csv(_issue_rows(reports, with_refs=with_refs), ["file", *_columns(with_refs)])
     elif len(reports) == 1:
         _validate_table(reports[0], with_refs=with_refs)
     else:
@@ -124,19 +186,19 @@ def _label(report: Any) -> str:
     return report.path.name if report.path is not None else f"return {report.return_id}"
 
 
-def _issue_rows(reports: list[Any]) -> list[dict[str, Any]]:
+def _issue_rows(reports: list[Any], *, with_refs: bool = False) -> list[dict[str, Any]]:
     return [
-        {"file": "" if r.path is None else str(r.path), **_issue_row(i)}
+        {"file": "" if r.path is None else str(r.path), **_issue_row(i, with_refs=with_refs)}
         for r in reports
         for i in r.issues
     ]
 
 
-def _issue_row(issue: Any) -> dict[str, Any]:
-    return {c: getattr(issue, c) for c in _ISSUE_COLUMNS}
+def _issue_row(issue: Any, *, with_refs: bool = False) -> dict[str, Any]:
+    return {c: getattr(issue, c) for c in _columns(with_refs)}
 
 
-def _report_json(report: Any) -> dict[str, Any]:
+def _report_json(report: Any, *, with_refs: bool = False) -> dict[str, Any]:
     return {
         "file": None if report.path is None else str(report.path),
         "return_id": report.return_id,
@@ -146,7 +208,7 @@ def _report_json(report: Any) -> dict[str, Any]:
         "referrals": report.referrals,
         "errors": report.errors,
         "queries": report.queries,
-        "issues": [_issue_row(i) for i in report.issues],
+        "issues": [_issue_row(i, with_refs=with_refs) for i in report.issues],
     }
 
 
@@ -181,13 +243,14 @@ def _summary_table(reports: list[Any]) -> None:
 
 def _validate_table(report: Any, *, with_refs: bool) -> None:
     headers = ["Rule", "Type", "Child", *(["LA child ID"] if with_refs else [])]
-    headers += ["Pseudonym", "Where", "Field", "Message"]
+    headers += ["Pseudonym", "Where", "Field", "Value", "Message"]
     rows = []
     for i in report.issues:
         row = [i.rule, i.rule_type, "" if i.child_seq is None else str(i.child_seq)]
         if with_refs:
             row.append(i.la_child_id or "")
-        row += [(i.child_id or "")[:12], f"{i.table}: {i.record}", i.field, i.message]
+        row += [(i.child_id or "")[:12], f"{i.table}: {i.record}", i.field,
+                "" if i.value is None else i.value, i.message]  # fmt: skip
         rows.append(row)
     verdict = "errors found" if report.has_errors else "no errors"
     caption = (
@@ -225,7 +288,7 @@ def load(
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
     con = connect_child_store(settings)
     try:
-        loaded = load_cin_census_files(con, files, settings)
+        loaded = load_cin_census_files(con, files, settings, require_reference_date=True)
     finally:
         con.close()
     rows = [

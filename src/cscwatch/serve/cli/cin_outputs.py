@@ -130,8 +130,10 @@ def measures(
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
     if files:
         con = duckdb.connect(":memory:")
-        loaded = load_cin_census_files(con, files, settings)
-        ids: list[str] | None = [r.return_id for r in loaded]
+        loaded = load_cin_census_files(con, files, settings, require_reference_date=True)
+        # A return is its bytes: the same file given twice (or two identical files) is
+        # one return, measured once, as it is loaded once.
+        ids: list[str] | None = list(dict.fromkeys(r.return_id for r in loaded))
     elif child_store is not None:
         con = connect_child_store(settings, read_only=True)
         ids = None
@@ -178,7 +180,7 @@ def check(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
-    show_ids: ShowIdsOpt = True,
+    show_ids: ShowIdsOpt = None,
 ) -> None:
     """Validate returns and compute their measures, reading each file once.
 
@@ -207,7 +209,7 @@ def check(
     if ruleset is not None:
         parse_ruleset(ruleset)  # fail before reading anything
     settings = Settings()
-    keep = len(files) == 1 and show_ids and fmt == "table" and _interactive()
+    keep = len(files) == 1 and show_ids is not False and fmt == "table" and _interactive()
     con = duckdb.connect(":memory:")
     try:
         if len(files) == 1:

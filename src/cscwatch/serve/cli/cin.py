@@ -101,6 +101,10 @@ def validate(
     check_format(fmt, _VALIDATE_FORMATS)
     if (fmt == "xlsx") != (out is not None):
         raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx (and only then)")
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
+    if out is not None and not out.parent.is_dir():
+        raise InputError(f"--out {out}: folder {out.parent} does not exist")
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
     keep = bool(show_ids)
@@ -148,10 +152,10 @@ def _write_xlsx(reports: list[Any], out: Path, *, with_refs: bool) -> None:
     # One sheet of every issue (as csv), one summary row per return.
     from openpyxl import Workbook
 
-    if out.suffix.lower() != ".xlsx":
-        raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
-    book = Workbook(write_only=True)
-    summary = book.create_sheet("returns")
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "returns"
     summary.append(["file", "return_id", "ruleset", "children", "referrals", "errors",
                     "queries"])  # fmt: skip
     for r in reports:

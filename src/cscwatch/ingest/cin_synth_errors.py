@@ -79,16 +79,6 @@ def _assess_before_referral(tx: TextReturn, rng: np.random.Generator) -> None:
     a["start"][i] = _s(ref[i] - 1)
 
 
-@_rule("1104")
-def _cin_icpc_before_referral(tx: TextReturn, rng: np.random.Generator) -> None:
-    """A conference at CIN-details level on the working day before the referral."""
-    e, s = tx.tables["episode"], tx.tables["s47"]
-    ref = _col_dates(e["ref"])
-    no_s47 = ~np.isin(np.arange(len(ref)), s["episode"])
-    i = _any(rng, (e["kind"] == 2) & no_s47 & (ref > _ys(tx) + 7), "1104")
-    e["icpc"][i] = _s(np.busday_offset(ref[i] - 1, 0, roll="backward"))
-
-
 @_rule("1105")
 def _cpp_before_referral(tx: TextReturn, rng: np.random.Generator) -> None:
     """A plan open on 1 April moved to start the day before its episode's referral."""
@@ -548,6 +538,8 @@ def _rules_table() -> tuple[str, ...]:
 
 #: Rules with no injector, and why.
 NOT_INJECTED: dict[str, str] = {
+    "1104": "a section 47 conference before the referral needs its enquiry to start "
+    "before the referral too (8615), which trips 2889",
     "1540": "a non-digit in characters 5-12 also makes the check letter incomputable (1510)",
     "1550": "a bad character 13 also makes the check letter incomputable (1510)",
     "2883": "a whole-return count; breaking it means removing conferences, which trips 2885",

@@ -22,11 +22,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.ingest.cin_census import read_cin_census
 from cscwatch.ingest.cin_rules import RULESETS, all_rules, rules_for
-from cscwatch.ingest.cin_rules.working_days import (
-    BANK_HOLIDAYS,
-    is_working_day,
-    working_days_before,
-)
+from cscwatch.ingest.cin_rules.working_days import is_working_day, working_days_before
 from cscwatch.ingest.cin_validation import (
     census_period,
     parse_ruleset,
@@ -954,19 +950,27 @@ def test_census_period_and_working_day_cutoffs() -> None:
     assert not is_working_day(date(2024, 4, 1))  # Easter Monday
 
 
-def test_bank_holidays_include_every_easter_and_the_one_offs() -> None:
-    from dateutil.easter import easter
-
-    for year in range(2015, 2028):
-        e = easter(year)
-        assert e - timedelta(days=2) in BANK_HOLIDAYS
-        assert e + timedelta(days=1) in BANK_HOLIDAYS
-        assert date(year, 1, 1) in BANK_HOLIDAYS or date(year, 1, 1).weekday() >= 5
-    for one_off in (date(2020, 5, 8), date(2022, 6, 3), date(2022, 9, 19), date(2023, 5, 8)):
-        assert one_off in BANK_HOLIDAYS
-    assert all(d.weekday() < 5 for d in BANK_HOLIDAYS)
-    with pytest.raises(InputError):
-        is_working_day(date(2030, 1, 2))
+def test_a_clean_2027_28_return_passes_the_carried_forward_rules(tmp_path: Path) -> None:
+    # The newest ruleset carries forward, with the return's own year's dates: a clean
+    # 2027-28 return (working days counted across 2028's bank holidays) passes every rule.
+    path = tmp_path / "2028.xml"
+    path.write_bytes(render(clean_return(ruleset_year=2028), reference_date="2028-03-31"))
+    report = validate_cin_census(path, Settings(), pseudonymiser=KEY)
+    assert report.ruleset == RULESETS[-1]
+    assert not report.issues and report.children > 0
+    # Checked against the 2024-25 dates instead (as before), the same return fails.
+    con = duckdb.connect()
+    try:
+        parsed = load_cin_census(con, path, Settings(), pseudonymiser=KEY)
+        assert validate_loaded(con, parsed.return_id, RULESETS[-1]).issues
+    finally:
+        con.close()
+    p = census_period(RULESETS[-1], 2028)
+    assert (p.period_start, p.reference_date) == (date(2027, 4, 1), date(2028, 3, 31))
+    # 45 working days before 31 March 2028 step over no holiday since 3 January 2028
+    assert p.ref_minus_45wd == date(2028, 1, 28)
+    # ...and the 2027-28 dates are not the 2024-25 ruleset's own
+    assert census_period(RULESETS[-1]).reference_date == date(2025, 3, 31)
 
 
 # ---- the real samples -----------------------------------------------------------------------

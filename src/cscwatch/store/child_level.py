@@ -28,7 +28,9 @@ import duckdb
 import pyarrow as pa
 
 from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import ConfigError, WarehouseError
+from cscwatch.core.progress import ProgressCallback, report
 from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
 from cscwatch.ingest.pseudonym import Pseudonymiser, resolve_pseudonymiser
 
@@ -246,7 +248,7 @@ def connect_child_store(
     if read_only and not path.exists():
         raise WarehouseError(f"child store {path} does not exist; load a return first")
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open child store {path}: {exc}") from exc
     if not read_only:
@@ -458,6 +460,7 @@ def load_cin_census_files(
     pseudonymiser: Pseudonymiser | None = None,
     batch: int = 25,
     workers: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[CinCensusReturn]:
     """Read many returns and load them ``batch`` at a time (one transaction per batch).
 
@@ -468,6 +471,8 @@ def load_cin_census_files(
         part). By default one per CPU (at most four) when the files hold 64 MB of XML or
         more, otherwise 1: read in this process. Workers keep reading the next files
         while a batch is being inserted.
+    progress : ProgressCallback, optional
+        Told as each file is read (stage "reading returns", files done of all).
 
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
     before it committed. Identical files are loaded once (a return is its bytes). The
@@ -481,8 +486,10 @@ def load_cin_census_files(
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
     pending: list[dict[str, pa.Table]] = []
+    report(progress, "reading returns", 0, n)
     for parsed, staged in _read_all(paths, settings, pseudonymiser, workers, ahead=batch):
         out.append(parsed)
+        report(progress, "reading returns", len(out), n)
         if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
             seen.add(parsed.return_id)
             pending.append(staged)

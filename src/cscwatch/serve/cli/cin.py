@@ -16,6 +16,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 __all__ = ["RulesetOpt", "ShowIdsOpt", "cin_app", "load", "validate"]
 
@@ -69,6 +70,7 @@ def validate(
             "reading the XML again.",
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check returns against every DfE validation rule of their collection year.
 
@@ -86,21 +88,26 @@ def validate(
 
     check_format(fmt)
     keep = False
-    if files and len(files) == 1:
-        keep = show_ids and fmt == "table" and _interactive()
-        reports = [validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)]
-    elif files:
-        reports = validate_cin_census_files(files, Settings(), ruleset=ruleset)
-    elif child_store is not None:
-        from cscwatch.store.child_level import connect_child_store
-
-        con = connect_child_store(Settings(child_store=child_store), read_only=True)
-        try:
-            reports = validate_store(con, ruleset=ruleset)
-        finally:
-            con.close()
-    else:
+    if not files and child_store is None:
         raise InputError("give CIN census files or --child-store")
+    with progress_bar(quiet) as progress:
+        if files and len(files) == 1:
+            keep = show_ids and fmt == "table" and _interactive()
+            reports = [
+                validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)
+            ]
+        elif files:
+            reports = validate_cin_census_files(
+                files, Settings(), ruleset=ruleset, progress=progress
+            )
+        else:
+            from cscwatch.store.child_level import connect_child_store
+
+            con = connect_child_store(Settings(child_store=child_store), read_only=True)
+            try:
+                reports = validate_store(con, ruleset=ruleset, progress=progress)
+            finally:
+                con.close()
     _emit_reports(reports, fmt, with_refs=keep)
     if any(r.has_errors for r in reports):
         raise typer.Exit(code=1)
@@ -212,6 +219,7 @@ def load(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Load returns into the child store, pseudonymising identifiers on the way in.
 
@@ -225,7 +233,8 @@ def load(
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
     con = connect_child_store(settings)
     try:
-        loaded = load_cin_census_files(con, files, settings)
+        with progress_bar(quiet) as progress:
+            loaded = load_cin_census_files(con, files, settings, progress=progress)
     finally:
         con.close()
     rows = [

@@ -20,8 +20,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-import holidays
-
 __all__ = ["bank_holidays", "is_working_day", "working_days_before"]
 
 
@@ -49,6 +47,8 @@ def bank_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
 @cache
 def _year(year: int) -> tuple[date, ...]:
     """One year's bank holidays, weekdays only (the package also lists the weekend date)."""
+    import holidays  # half a second to import: only when a working day is asked for
+
     days = holidays.country_holidays("GB", subdiv="ENG", years=year)
     return tuple(sorted(d for d in days if d.weekday() < 5))
 

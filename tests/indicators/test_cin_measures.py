@@ -251,3 +251,26 @@ def test_unknown_return_is_refused(golden: CinMeasures, tmp_path: Path) -> None:
         con.close()
     with pytest.raises(InputError):
         golden.tidy("x9")
+
+
+def test_2027_28_assessments_count_2028_bank_holidays_as_non_working(tmp_path: Path) -> None:
+    # Monday 1 November 2027 to Thursday 6 January 2028 spans 48 weekdays, three of them
+    # bank holidays (27 and 28 December 2027, 3 January 2028 for New Year's Day on a
+    # Saturday): 45 working days, within the 45-day limit. Counting 3 January as a
+    # working day would give 46.
+    assessed = (
+        "<Assessments><AssessmentActualStartDate>2027-11-01</AssessmentActualStartDate>"
+        "<AssessmentAuthorisationDate>2028-01-06</AssessmentAuthorisationDate>"
+        "</Assessments>"
+    )
+    text = _HEADER.format(
+        year=2028, children=_child("CHILDA", "2015-01-01", _ep("2027-11-01", body=assessed))
+    )
+    con = _load(tmp_path, ("2028.xml", text))
+    try:
+        m = compute_cin_measures(con)
+    finally:
+        con.close()
+    assert m.value("c2", "Assessments_completed") == 1
+    assert m.value("c2", "41-45_days") == 1 and m.value("c2", "46-50_days") == 0
+    assert m.value("c2", "Within_45_days") == 1

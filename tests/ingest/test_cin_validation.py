@@ -22,11 +22,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.ingest.cin_census import read_cin_census
 from cscwatch.ingest.cin_rules import RULESETS, all_rules, rules_for
-from cscwatch.ingest.cin_rules.working_days import (
-    BANK_HOLIDAYS,
-    is_working_day,
-    working_days_before,
-)
+from cscwatch.ingest.cin_rules.working_days import is_working_day, working_days_before
 from cscwatch.ingest.cin_validation import (
     census_period,
     parse_ruleset,
@@ -959,19 +955,29 @@ def test_census_period_and_working_day_cutoffs() -> None:
     assert not is_working_day(date(2024, 4, 1))  # Easter Monday
 
 
-def test_bank_holidays_include_every_easter_and_the_one_offs() -> None:
-    from dateutil.easter import easter
-
-    for year in range(2015, 2028):
-        e = easter(year)
-        assert e - timedelta(days=2) in BANK_HOLIDAYS
-        assert e + timedelta(days=1) in BANK_HOLIDAYS
-        assert date(year, 1, 1) in BANK_HOLIDAYS or date(year, 1, 1).weekday() >= 5
-    for one_off in (date(2020, 5, 8), date(2022, 6, 3), date(2022, 9, 19), date(2023, 5, 8)):
-        assert one_off in BANK_HOLIDAYS
-    assert all(d.weekday() < 5 for d in BANK_HOLIDAYS)
-    with pytest.raises(InputError):
-        is_working_day(date(2030, 1, 2))
+def test_a_2027_28_return_is_refused_but_its_dates_use_2028_holidays(tmp_path: Path) -> None:
+    # No 2027-28 ruleset exists, so a 2027-28 return is refused (never a silent fallback to
+    # the newest rules). The library can still check it against the newest rules with its
+    # own year's dates (working days counted across 2028's bank holidays): it passes; with
+    # the newest ruleset's own dates the same return fails.
+    path = tmp_path / "2028.xml"
+    path.write_bytes(render(clean_return(ruleset_year=2028), reference_date="2028-03-31"))
+    with pytest.raises(InputError, match="no CIN census ruleset for 2027-28"):
+        validate_cin_census(path, Settings(), pseudonymiser=KEY)
+    con = duckdb.connect()
+    try:
+        parsed = load_cin_census(con, path, Settings(), pseudonymiser=KEY)
+        own_dates = validate_loaded(con, parsed.return_id, RULESETS[-1], year=2028)
+        assert not own_dates.issues and own_dates.children > 0
+        assert validate_loaded(con, parsed.return_id, RULESETS[-1]).issues
+    finally:
+        con.close()
+    p = census_period(RULESETS[-1], 2028)
+    assert (p.period_start, p.reference_date) == (date(2027, 4, 1), date(2028, 3, 31))
+    # 45 working days before 31 March 2028 step over no holiday since 3 January 2028
+    assert p.ref_minus_45wd == date(2028, 1, 28)
+    # ...and the 2027-28 dates are not the newest (2025-26) ruleset's own
+    assert census_period(RULESETS[-1]).reference_date == date(2026, 3, 31)
 
 
 # ---- the real samples -----------------------------------------------------------------------

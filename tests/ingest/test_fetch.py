@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import random
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,8 +30,10 @@ from hypothesis import strategies as st
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import FetchError, InputError
 from cscwatch.ingest.fetch import (
+    RetryPolicy,
     _read_csv,
     _Refused,
+    _retry_after,
     fetch_snapshot,
     load_url_overrides,
     parse_url_option,
@@ -49,6 +53,21 @@ PARQUET = "bds_long_0.parquet"
 TODAY = date(2027, 3, 1)
 
 
+class _Waits:
+    """A RetryPolicy ``sleep`` that records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def _fast(attempts: int = 5) -> tuple[RetryPolicy, _Waits]:
+    waits = _Waits()
+    return RetryPolicy(attempts=attempts, sleep=waits, rng=random.Random(1)), waits
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -59,6 +78,9 @@ class Route:
     #: "full" sends everything; "truncate" promises len(body) and sends half;
     #: "stall" sends headers and then nothing until the test ends.
     mode: str = "full"
+    #: Answers given first, one per request, before the route itself: an HTTP status
+    #: with its headers, or "drop" (close the connection without answering).
+    before: list[tuple[int, dict[str, str]] | str] = field(default_factory=list)
 
 
 class _Server:
@@ -74,6 +96,18 @@ class _Server:
                 route = server.routes.get(self.path)
                 if route is None:
                     self.send_error(404, "not found")
+                    return
+                if route.before:
+                    first = route.before.pop(0)
+                    if first == "drop":
+                        self.close_connection = True
+                        return
+                    status, headers = first
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 self.send_response(route.status)
                 self.send_header("Content-Type", "application/octet-stream")
@@ -245,7 +279,12 @@ def test_newer_parquet_with_the_same_columns_is_accepted(snap: Path, server: _Se
 def _assert_refused(snap: Path, server: _Server, *needles: str, timeout: float = 5.0) -> str:
     before = _state(snap)
     with pytest.raises(FetchError) as err:
-        fetch_snapshot(_settings(snap, timeout), base_url=server.base_url, today=TODAY)
+        fetch_snapshot(
+            _settings(snap, timeout),
+            base_url=server.base_url,
+            today=TODAY,
+            retry=_fast(2)[0],
+        )
     assert _state(snap) == before, "a refused fetch must leave the snapshot untouched"
     msg = str(err.value)
     for needle in needles:
@@ -505,3 +544,91 @@ def test_optional_file_not_in_its_layout_is_refused(optional_snap: Path, server:
     assert f"{S251}: not in the publisher's layout" in msg and "total_expenditure" in msg
     assert str(optional_snap) not in msg  # names the file, not the staging copy
     assert _state(optional_snap) == before
+
+
+# ----------------------------------------------------------------- rate limits, retries
+
+
+def test_rate_limited_download_honours_retry_after_and_succeeds(
+    snap: Path, server: _Server
+) -> None:
+    new = _newer_csv(snap)
+    server.routes[f"/{CSV}"] = Route(new, before=[(429, {"Retry-After": "3"})] * 2)
+    policy, waits = _fast()
+    report = fetch_snapshot(
+        _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+    )
+    assert report.outcomes[0].status == "updated"
+    assert (snap / CSV).read_bytes() == new
+    assert waits.waits == [3.0, 3.0]  # exactly what the server asked
+    assert server.hits == [f"/{CSV}"] * 3
+
+
+def test_server_errors_and_dropped_connections_back_off_with_jitter(
+    snap: Path, server: _Server
+) -> None:
+    new = _newer_csv(snap)
+    server.routes[f"/{CSV}"] = Route(new, before=[(503, {}), "drop", (500, {}), (502, {})])
+    policy, waits = _fast()
+    report = fetch_snapshot(
+        _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+    )
+    assert report.outcomes[0].status == "updated"
+    assert len(server.hits) == 5 and len(waits.waits) == 4
+    # Full jitter: the n-th wait is drawn from [0, base * 2**n].
+    for n, wait in enumerate(waits.waits):
+        assert 0.0 <= wait <= 2.0**n
+    assert len(set(waits.waits)) == 4  # jittered, not a fixed ladder
+
+
+def test_retries_are_bounded_and_the_failure_is_named(snap: Path, server: _Server) -> None:
+    before = _state(snap)
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), before=[(503, {})] * 10)
+    policy, waits = _fast(attempts=3)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(
+            _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+        )
+    msg = str(err.value)
+    assert "HTTP 503" in msg and "gave up after 3 attempts" in msg and CSV in msg
+    assert len(server.hits) == 3 and len(waits.waits) == 2
+    assert _state(snap) == before
+
+
+def test_a_client_error_is_not_retried(snap: Path, server: _Server) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), before=[(403, {})])
+    policy, waits = _fast()
+    with pytest.raises(FetchError, match="HTTP 403"):
+        fetch_snapshot(
+            _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+        )
+    assert len(server.hits) == 1 and waits.waits == []
+
+
+def test_a_retry_after_beyond_the_cap_fails_at_once(snap: Path, server: _Server) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), before=[(429, {"Retry-After": "3600"})])
+    policy, waits = _fast()
+    with pytest.raises(FetchError, match="asks to wait 3600s"):
+        fetch_snapshot(
+            _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+        )
+    assert len(server.hits) == 1 and waits.waits == []
+
+
+def test_retry_after_as_seconds_or_an_http_date() -> None:
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert _retry_after("120", now) == 120.0
+    assert _retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30.0
+    assert _retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0.0
+    assert _retry_after("soon", now) is None and _retry_after(None, now) is None
+
+
+def test_cli_fetch_gives_up_with_one_line_and_exit_2(snap: Path, server: _Server, cli: Cli) -> None:
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), before=[(500, {})] * 5)
+    code, out, err = cli(
+        "fetch", "--snapshot", str(snap), "--base-url", server.base_url, "--only", CSV,
+        "--attempts", "2", "--format", "json",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "gave up after 2 attempts" in err
+    assert "Traceback" not in err

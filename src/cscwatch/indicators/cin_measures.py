@@ -17,8 +17,8 @@ DfE, *Children in need census 2024 to 2025: guide*; LAIT data dictionary
 (``lait_data_dictionary.csv`` in the snapshot). The census year is 1 April to 31 March
 (``collection_year`` 2025 = 1 April 2024 to 31 March 2025). Children are counted once
 per return (by position in the file); working days are Monday to Friday except England
-and Wales bank holidays (:mod:`cscwatch.ingest.cin_rules.working_days`; weekdays only
-outside its years).
+and Wales bank holidays, from the same calendar validation uses
+(:func:`cscwatch.core.bank_holidays.bank_holidays`, any year).
 
 c1 — referrals
     ``referral_count``: ``<CINdetails>`` with ``CINreferralDate`` in the year ("a request
@@ -83,10 +83,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cscwatch.core.bank_holidays import bank_holidays
 from cscwatch.core.errors import InputError
+from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.core.types import GeoLevel
 from cscwatch.indicators.disclosure import SUPPRESSED, disclose, is_suppressed
-from cscwatch.ingest.cin_rules.working_days import BANK_HOLIDAYS
 from cscwatch.ingest.cin_synth_targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 __all__ = [
@@ -183,7 +184,7 @@ def authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
 def _register_calendar(con: duckdb.DuckDBPyConnection, first: int, last: int) -> None:
     # n(d) = working days in [origin, d): working days between a and b = n(b) - n(a).
     days = np.arange(np.datetime64(f"{first}-01-01"), np.datetime64(f"{last + 1}-01-01"))
-    holidays = np.array(sorted(BANK_HOLIDAYS), dtype="datetime64[D]")
+    holidays = np.array(bank_holidays(first, last), dtype="datetime64[D]")
     n = np.busday_count(days[0], days, holidays=holidays)
     con.register("_cin_wd", pa.table({"d": days, "n": n}))
 
@@ -518,6 +519,7 @@ def compute_cin_measures(
     return_ids: Sequence[str] | None = None,
     *,
     authorities: Mapping[str, AuthorityInfo] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> CinMeasures:
     """Compute every measure for the returns loaded in ``con`` (all of them by default).
 
@@ -530,6 +532,8 @@ def compute_cin_measures(
     authorities : mapping, optional
         LA number → :class:`AuthorityInfo` for the geography columns (see
         :func:`authority_lookup`); codes and names are left blank without it.
+    progress : ProgressCallback, optional
+        Told as each published layout is computed (stage "computing measures").
 
     Raises
     ------
@@ -554,7 +558,7 @@ def compute_cin_measures(
         cur.execute(_SQL_BASE, [ids])
         cur.execute(_SQL_EPISODES)
         counts: dict[str, pd.DataFrame] = {}
-        for layout in LAYOUTS:
+        for layout in tick(LAYOUTS, progress, "computing measures"):
             frame = _c3_counts(cur, ids) if layout == "c3" else cur.execute(_SQL[layout]).df()
             # Every return appears, with zeros where it has no rows.
             frame = pd.DataFrame({"return_id": ids}).merge(frame, on="return_id", how="left")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cscwatch.ingest.cin_rules.working_days import BANK_HOLIDAYS
+from cscwatch.core import bank_holidays as _calendar
 from cscwatch.ingest.cin_synth_errors import INJECTORS, NOT_INJECTED, inject
 from cscwatch.ingest.cin_synth_sim import SyntheticReturn, synthesise
 from cscwatch.ingest.cin_synth_targets import PublishedFigures, SynthTargets
@@ -44,9 +44,13 @@ __all__ = [
 ]
 
 
+#: Years of the synthetic calendar: wide enough for any history a simulated year reaches.
+_CALENDAR_YEARS = (2010, 2040)
+
+
 def bank_holidays() -> np.ndarray:
-    """England and Wales bank holidays (the validation rules' table) as datetime64[D]."""
-    return np.array(sorted(BANK_HOLIDAYS), dtype="datetime64[D]")
+    """England and Wales bank holidays (the validation rules' calendar) as datetime64[D]."""
+    return np.array(_calendar.bank_holidays(*_CALENDAR_YEARS), dtype="datetime64[D]")
 
 
 @dataclass(frozen=True)

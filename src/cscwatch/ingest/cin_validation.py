@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError, ValidationFailed
+from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.core.types import parse_year
 from cscwatch.ingest.cin_rules import RULESETS, Rule, rules_for
 from cscwatch.ingest.cin_rules.working_days import working_days_before
@@ -37,7 +39,7 @@ from cscwatch.ingest.cin_rules.working_days import working_days_before
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cscwatch.ingest.cin_census import CinCensusReturn, CinHeader
+    from cscwatch.ingest.cin_census import CinCensusReturn
     from cscwatch.ingest.pseudonym import Pseudonymiser
 
 __all__ = [
@@ -235,9 +237,14 @@ def ruleset_fits(ruleset: str, reference_date: str | None, name: str) -> None:
         )
 
 
-def census_period(ruleset: str) -> CensusPeriod:
-    """The census period and working-day cut-offs of ``ruleset``."""
-    end_year = int(ruleset[3:7]) + 1
+def census_period(ruleset: str, year: int | None = None) -> CensusPeriod:
+    """The census period and working-day cut-offs of ``ruleset``.
+
+    ``year`` (the collection year, ending 31 March) gives the period of a return whose
+    ruleset was carried forward from an earlier year (a 2027-28 return checked with the
+    newest rules); by default the ruleset's own year.
+    """
+    end_year = year if year is not None else int(ruleset[3:7]) + 1
     ref = date(end_year, 3, 31)
     start = date(end_year - 1, 4, 1)
     return CensusPeriod(
@@ -306,6 +313,7 @@ def validate_loaded(
     *,
     child_refs: tuple[str | None, ...] | None = None,
     rules: list[Rule] | None = None,
+    year: int | None = None,
 ) -> ValidationReport:
     """Validate one return already loaded in ``con`` (child store or in-memory).
 
@@ -321,9 +329,13 @@ def validate_loaded(
         The raw ``LAchildID`` by position, to show the authority its own references.
     rules : list of Rule, optional
         Overrides the ruleset's rules (tests run one rule at a time).
+    year : int, optional
+        The collection year whose dates to check against (:func:`census_period`).
     """
     refs = {return_id: child_refs} if child_refs is not None else None
-    return validate_many(con, [return_id], ruleset, child_refs=refs, rules=rules)[return_id]
+    return validate_many(con, [return_id], ruleset, child_refs=refs, rules=rules, year=year)[
+        return_id
+    ]
 
 
 def validate_many(
@@ -333,11 +345,13 @@ def validate_many(
     *,
     child_refs: dict[str, tuple[str | None, ...]] | None = None,
     rules: list[Rule] | None = None,
+    year: int | None = None,
 ) -> dict[str, ValidationReport]:
     """Validate many loaded returns against one ruleset in a single pass.
 
     The rules run once over all of them (each rule's SQL is keyed by ``return_id``),
-    which is how a national-scale set of returns is checked quickly.
+    which is how a national-scale set of returns is checked quickly. ``year`` is the
+    collection year whose dates they are checked against (:func:`census_period`).
 
     Returns
     -------
@@ -346,7 +360,7 @@ def validate_many(
     import time
 
     t0 = time.perf_counter()
-    period = census_period(ruleset)
+    period = census_period(ruleset, year)
     chosen = rules if rules is not None else rules_for(ruleset)
     by_code = {r.code: r for r in chosen}
     _prepare(con, return_ids, period)
@@ -451,13 +465,15 @@ def validate_cin_census(
     from cscwatch.store.child_level import load_cin_census
 
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
-    con = duckdb.connect(":memory:")
+    con = connect_duckdb()
     try:
         parsed = load_cin_census(
             con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
         )
-        chosen = _choose(chosen, parsed.header, Path(path).name)
-        report = validate_loaded(con, parsed.return_id, chosen, child_refs=parsed.child_refs)
+        rs, year = _group_of(
+            chosen, parsed.header.collection_year, parsed.header.reference_date, Path(path).name
+        )
+        report = validate_loaded(con, parsed.return_id, rs, child_refs=parsed.child_refs, year=year)
     finally:
         con.close()
     return ValidationReport(
@@ -486,13 +502,16 @@ def _ruleset_of(year: int | None, name: str) -> str:
         raise InputError(f"{name}: {exc}") from None
 
 
-def _choose(chosen: str | None, header: CinHeader, name: str) -> str:
-    # The ruleset for one return: the one asked for (if the return's date fits it), or
-    # the return's own year.
-    if chosen is None:
-        return _ruleset_of(header.collection_year, name)
-    ruleset_fits(chosen, header.reference_date, name)
-    return chosen
+def _group_of(
+    chosen: str | None, year: int | None, reference_date: str | None, name: str
+) -> tuple[str, int | None]:
+    # (ruleset, collection year of the dates) for one return: a chosen ruleset must fit
+    # the return's <ReferenceDate> and keeps its own dates; otherwise the ruleset of the
+    # return's own collection year (never the nearest one instead).
+    if chosen is not None:
+        ruleset_fits(chosen, reference_date, name)
+        return chosen, None
+    return _ruleset_of(year, name), year
 
 
 def validate_cin_census_files(
@@ -503,6 +522,7 @@ def validate_cin_census_files(
     pseudonymiser: Pseudonymiser | None = None,
     workers: int | None = None,
     keep_child_refs: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> list[ValidationReport]:
     """Validate many returns in one process: read (in parallel), load, check in one pass.
 
@@ -510,7 +530,8 @@ def validate_cin_census_files(
     collection year; returns of the same ruleset are checked together by
     :func:`validate_many`. Identical files are checked once and reported for each path.
     With ``keep_child_refs`` each issue carries the authority's own ``LAchildID`` (held
-    in memory for the report, never stored).
+    in memory for the report, never stored). ``progress`` is told as files are read and
+    as each ruleset's pass finishes.
 
     Returns
     -------
@@ -525,7 +546,7 @@ def validate_cin_census_files(
 
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
-    con = duckdb.connect(":memory:")
+    con = connect_duckdb()
     try:
         loaded = load_cin_census_files(
             con,
@@ -534,8 +555,9 @@ def validate_cin_census_files(
             pseudonymiser=pseudonymiser,
             workers=workers,
             keep_child_refs=keep_child_refs,
+            progress=progress,
         )
-        return validate_returns(con, loaded, ruleset=ruleset)
+        return validate_returns(con, loaded, ruleset=ruleset, progress=progress)
     finally:
         con.close()
 
@@ -545,6 +567,7 @@ def validate_returns(
     loaded: Sequence[CinCensusReturn],
     *,
     ruleset: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[ValidationReport]:
     """Validate returns already read and loaded into ``con``, one pass per ruleset.
 
@@ -561,28 +584,33 @@ def validate_returns(
         ``child_refs``, when kept, are attached to its issues.
     ruleset : str, optional
         As :func:`parse_ruleset` accepts; by default each return's own collection year.
+    progress : ProgressCallback, optional
+        Told as each ruleset's pass finishes (stage "checking rules").
 
     Returns
     -------
     list of ValidationReport, one per return given, in order (with its path).
     """
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
-    groups: dict[str, list[str]] = {}
+    groups: dict[tuple[str, int | None], list[str]] = {}
     refs: dict[str, tuple[str | None, ...]] = {}
     for r in loaded:
-        rs = _choose(chosen, r.header, r.path.name)
-        if r.return_id not in groups.setdefault(rs, []):
-            groups[rs].append(r.return_id)
+        key = _group_of(chosen, r.header.collection_year, r.header.reference_date, r.path.name)
+        if r.return_id not in groups.setdefault(key, []):
+            groups[key].append(r.return_id)
         if r.child_refs is not None:
             refs[r.return_id] = r.child_refs
     reports: dict[str, ValidationReport] = {}
-    for rs, ids in groups.items():
-        reports.update(validate_many(con, ids, rs, child_refs=refs or None))
+    for rs, year in tick(list(groups), progress, "checking rules"):
+        reports.update(validate_many(con, groups[rs, year], rs, child_refs=refs or None, year=year))
     return [replace(reports[r.return_id], path=r.path) for r in loaded]
 
 
 def validate_store(
-    con: duckdb.DuckDBPyConnection, *, ruleset: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    ruleset: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[ValidationReport]:
     """Validate every return loaded in a child store, without reading any XML again.
 
@@ -597,6 +625,8 @@ def validate_store(
         The child store (it may be opened read-only: only temporary views are made).
     ruleset : str, optional
         As :func:`parse_ruleset` accepts; by default each return's own collection year.
+    progress : ProgressCallback, optional
+        Told as each ruleset's pass finishes (stage "checking rules").
 
     Returns
     -------
@@ -615,16 +645,11 @@ def validate_store(
     ).fetchall()
     if not rows:
         raise InputError("no returns loaded in the child store")
-    groups: dict[str, list[str]] = {}
+    groups: dict[tuple[str, int | None], list[str]] = {}
     for rid, year, la, ref in rows:
-        name = f"return {rid} (LA {la})"
-        if chosen is None:
-            rs = _ruleset_of(year, name)
-        else:
-            ruleset_fits(chosen, ref, name)
-            rs = chosen
-        groups.setdefault(rs, []).append(rid)
+        key = _group_of(chosen, year, ref, f"return {rid} (LA {la})")
+        groups.setdefault(key, []).append(rid)
     reports: dict[str, ValidationReport] = {}
-    for rs, ids in groups.items():
-        reports.update(validate_many(con, ids, rs))
+    for rs, period_year in tick(list(groups), progress, "checking rules"):
+        reports.update(validate_many(con, groups[rs, period_year], rs, year=period_year))
     return [reports[rid] for rid, *_ in rows]

@@ -19,6 +19,16 @@ A download is refused when
   outturn table) and is not in its publisher's layout
   (:data:`cscwatch.ingest.finance.LAYOUT_CHECKS`) — these have no previous copy to
   compare columns with when they are fetched for the first time.
+
+Publishers' servers rate-limit and fail now and then, so a download that gets ``429``
+(rate limited) or a ``5xx`` answer, loses its connection, or arrives short is tried
+again, up to :attr:`RetryPolicy.attempts` times in all, waiting an exponentially
+growing, randomly jittered time between tries ("full jitter": a uniform draw between 0
+and ``base * 2**n`` seconds, at most ``cap``), or exactly what the server's
+``Retry-After`` header asks when it says (when it asks for more than ``cap`` the file
+fails at once, naming the wait). Any other answer (``404``, ``403``...) is final at
+once. The final failure names the file, the address, the last answer and the number of
+attempts.
 """
 
 from __future__ import annotations
@@ -27,13 +37,15 @@ import csv
 import io
 import json
 import os
+import random
 import shutil
 import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -42,6 +54,7 @@ import httpx
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import FetchError, InputError, SourceFileError
+from cscwatch.core.progress import ProgressCallback, report
 from cscwatch.ingest.finance import LAYOUT_CHECKS
 from cscwatch.ingest.snapshot import (
     Manifest,
@@ -54,6 +67,7 @@ from cscwatch.ingest.snapshot import (
 __all__ = [
     "FetchOutcome",
     "FetchReport",
+    "RetryPolicy",
     "fetch_snapshot",
     "load_url_overrides",
     "parse_url_option",
@@ -122,6 +136,68 @@ class _Refused(Exception):
     """One file's download or check failed (collected, then raised as a FetchError)."""
 
 
+class _Transient(_Refused):
+    """A failure worth another try (rate limit, server error, lost connection).
+
+    ``retry_after`` is the wait the server asked for, in seconds, when it said.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a download is tried.
+
+    Attributes
+    ----------
+    attempts : int
+        Tries in all for one file (1 = no retry).
+    base : float
+        Seconds; the n-th wait (n from 0) is a uniform draw from 0 to ``base * 2**n``.
+    cap : float
+        Seconds; no wait is longer. A ``Retry-After`` longer than this fails the file.
+    sleep : callable
+        Waits the given number of seconds (tests pass a recorder).
+    rng : random.Random
+        The jitter's source (tests pass a seeded one).
+    """
+
+    attempts: int = 5
+    base: float = 1.0
+    cap: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.base < 0 or self.cap < 0:
+            raise InputError("retry policy: attempts >= 1, base and cap >= 0")
+
+    def wait(self, failure: int, retry_after: float | None) -> float:
+        """Seconds to wait after the ``failure``-th failed try (from 0)."""
+        if retry_after is not None:
+            return retry_after
+        return self.rng.uniform(0.0, min(self.cap, self.base * 2.0**failure))
+
+
+def _retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP date; None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 def parse_url_option(values: Sequence[str]) -> dict[str, str]:
     """Parse ``FILE=URL`` strings (the CLI's ``--url``) into a mapping.
 
@@ -174,6 +250,8 @@ def fetch_snapshot(
     dry_run: bool = False,
     today: date | None = None,
     transport: httpx.BaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    progress: ProgressCallback | None = None,
 ) -> FetchReport:
     """Download, verify and atomically swap in newer releases of the snapshot's files.
 
@@ -196,6 +274,11 @@ def fetch_snapshot(
         The retrieval date written to the manifest (default: today).
     transport : httpx.BaseTransport, optional
         For tests.
+    retry : RetryPolicy, optional
+        Attempts and back-off for rate limits and server errors (default
+        :class:`RetryPolicy`: 5 attempts, waits up to 1, 2, 4, 8 s).
+    progress : ProgressCallback, optional
+        Told each file downloaded (stage "downloading", files done of files wanted).
 
     Returns
     -------
@@ -207,8 +290,9 @@ def fetch_snapshot(
         When ``only`` or ``urls`` name a file that is not in the manifest, or ``only``
         names a derived file or one with no download address.
     FetchError
-        When any download fails or any file fails verification; the snapshot is left
-        exactly as it was and the message names every file and the reason.
+        When any download fails (after its retries) or any file fails verification;
+        the snapshot is left exactly as it was and the message names every file and
+        the reason.
     """
     directory = Path(snapshot_dir if snapshot_dir is not None else settings.snapshot_dir)
     manifest = load_manifest(directory)
@@ -235,7 +319,15 @@ def fetch_snapshot(
 
     staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=directory))
     try:
-        staged = _download_all(wanted, staging, directory, settings.fetch_timeout, transport)
+        staged = _download_all(
+            wanted,
+            staging,
+            directory,
+            settings.fetch_timeout,
+            transport,
+            retry or RetryPolicy(),
+            progress,
+        )
         changed = [s for s in staged if s.sha256 != s.entry.sha256]
         for s in staged:
             status: Status = "unchanged"
@@ -280,35 +372,66 @@ def _download_all(
     directory: Path,
     timeout: float,
     transport: httpx.BaseTransport | None,
+    retry: RetryPolicy,
+    progress: ProgressCallback | None,
 ) -> list[_Staged]:
     # Every file is tried, so one run reports every failure, not just the first.
     failures: list[str] = []
     staged: list[_Staged] = []
+    report(progress, "downloading", 0, len(wanted))
     with httpx.Client(
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         headers={"User-Agent": _USER_AGENT},
         transport=transport,
     ) as client:
-        for entry, url in wanted:
+        for done, (entry, url) in enumerate(wanted, start=1):
             item = _Staged(entry=entry, url=url, path=staging / entry.file)
             try:
-                _download(client, url, item.path, timeout)
+                _download_with_retry(client, url, item.path, timeout, retry)
                 item.rows = _verify(item.path, directory / entry.file)
                 item.sha256, item.size = file_digest(item.path)
             except _Refused as exc:
                 failures.append(f"{entry.file}: {exc}")
                 continue
+            finally:
+                report(progress, "downloading", done, len(wanted))
             staged.append(item)
     if failures:
         raise FetchError("snapshot not changed; " + "; ".join(failures))
     return staged
 
 
+def _download_with_retry(
+    client: httpx.Client, url: str, dest: Path, timeout: float, retry: RetryPolicy
+) -> None:
+    """:func:`_download`, tried again after transient failures as ``retry`` allows."""
+    for failure in range(retry.attempts):
+        try:
+            _download(client, url, dest, timeout)
+            return
+        except _Transient as exc:
+            tries = f"{failure + 1} attempt{'s' if failure else ''}"
+            if failure + 1 >= retry.attempts:
+                raise _Refused(f"{exc} (gave up after {tries})") from None
+            wait = retry.wait(failure, exc.retry_after)
+            if wait > retry.cap:
+                raise _Refused(
+                    f"{exc}; the server asks to wait {wait:.0f}s, more than the "
+                    f"{retry.cap:g}s allowed (gave up after {tries})"
+                ) from None
+            retry.sleep(wait)
+
+
 def _download(client: httpx.Client, url: str, dest: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     try:
         with client.stream("GET", url) as resp:
+            if resp.status_code == 429 or resp.status_code >= 500:
+                raise _Transient(
+                    f"HTTP {resp.status_code} from {url}",
+                    _retry_after(resp.headers.get("Retry-After")),
+                )
             if resp.status_code != 200:
                 raise _Refused(f"HTTP {resp.status_code} from {url}")
             expected = resp.headers.get("Content-Length")
@@ -320,6 +443,11 @@ def _download(client: httpx.Client, url: str, dest: Path, timeout: float) -> Non
                     if time.monotonic() > deadline:
                         raise _Refused(f"download from {url} took longer than {timeout:g}s")
             received = resp.num_bytes_downloaded
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+        # Refused, reset or dropped mid-answer: worth another try.
+        raise _Transient(f"download from {url} failed: {exc or type(exc).__name__}") from None
+    except httpx.ReadError as exc:
+        raise _Transient(f"download from {url} failed: {exc or type(exc).__name__}") from None
     except httpx.TimeoutException:
         raise _Refused(f"no answer from {url} within {timeout:g}s") from None
     except httpx.HTTPError as exc:
@@ -327,7 +455,7 @@ def _download(client: httpx.Client, url: str, dest: Path, timeout: float) -> Non
     except OSError as exc:
         raise _Refused(f"cannot write the download: {exc}") from None
     if expected is not None and expected.isdigit() and int(expected) != received:
-        raise _Refused(f"incomplete: {received} bytes received, Content-Length {expected}")
+        raise _Transient(f"incomplete: {received} bytes received, Content-Length {expected}")
     if written == 0:
         raise _Refused(f"empty response from {url}")
 

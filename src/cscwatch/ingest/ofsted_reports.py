@@ -26,7 +26,7 @@ import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from cscwatch.core.errors import SourceFileError
+from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.ingest.ofsted_text import (
     Framework,
     Grade,
@@ -541,6 +542,7 @@ def extract_reports(
     *,
     cache_dir: Path | None = None,
     workers: int = 2,
+    progress: ProgressCallback | None = None,
 ) -> ExtractionRun:
     """Extract every ``*.pdf`` under ``reports_dir``.
 
@@ -554,6 +556,9 @@ def extract_reports(
         JSON cache keyed by the SHA-256 of each file (``None``: no cache).
     workers : int
         Processes for uncached files; 1 extracts in-process.
+    progress : ProgressCallback, optional
+        Told as files are checked against the cache ("checking reports") and as each
+        uncached one is extracted ("extracting reports").
 
     Returns
     -------
@@ -571,7 +576,7 @@ def extract_reports(
     shas: dict[str, str] = {}
     records: dict[str, dict[str, Any]] = {}
     misses: list[Path] = []
-    for path in files:
+    for path in tick(files, progress, "checking reports"):
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         shas[str(path)] = sha
         cached = _cache_get(cache_dir, sha)
@@ -579,7 +584,8 @@ def extract_reports(
             misses.append(path)
         else:
             records[str(path)] = cached
-    for key, record in _extract_many(misses, workers):
+    extracted = _extract_many(misses, workers)
+    for key, record in tick(extracted, progress, "extracting reports", len(misses)):
         if record["sha256"] != shas[key]:  # the file changed under us: trust the later read
             shas[key] = record["sha256"]
         records[key] = record
@@ -596,14 +602,16 @@ def extract_reports(
     )
 
 
-def _extract_many(paths: Sequence[Path], workers: int) -> Iterable[tuple[str, dict[str, Any]]]:
+def _extract_many(paths: Sequence[Path], workers: int) -> Iterator[tuple[str, dict[str, Any]]]:
     if workers <= 1 or len(paths) < _POOL_MIN:
-        return [_extract_path(str(p)) for p in paths]
+        yield from (_extract_path(str(p)) for p in paths)
+        return
     # fork where there is one: spawn would re-import the caller's __main__, which
     # breaks scripts without a main guard; workers touch no inherited threads' state
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        return list(pool.map(_extract_path, [str(p) for p in paths], chunksize=4))
+        # Yielded as they finish, in order, so the caller can report progress.
+        yield from pool.map(_extract_path, [str(p) for p in paths], chunksize=4)
 
 
 # ------------------------------------------------------------------------ the table

@@ -73,6 +73,9 @@ class ManifestEntry(BaseModel):
     url : str, optional
         Where ``cscwatch fetch`` downloads a newer release; ``None`` when there is no
         stable download address (``note`` says why, ``source_page`` where to look).
+    url_confirmed : str, optional
+        How ``url`` was confirmed to serve this file (which public page or repository
+        says so, and how it was checked); ``None`` when it has not been.
     source_page : str, optional
         The publication's landing page.
     note : str, optional
@@ -103,6 +106,7 @@ class ManifestEntry(BaseModel):
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     bytes: int | None = Field(default=None, ge=0)
     url: str | None = None
+    url_confirmed: str | None = None
     source_page: str | None = None
     note: str | None = None
     kind: Kind = "published"

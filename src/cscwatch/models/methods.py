@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from cscwatch.core.errors import InputError
+from cscwatch.core.progress import ProgressCallback, report, tick
 from cscwatch.models import demand as demand_mod
 from cscwatch.models import demand_nao as nao_mod
 from cscwatch.models import features as features_mod
@@ -472,9 +473,13 @@ def write_methods(
     n_boot: int = 1000,
     seed: int = SEED,
     pages: tuple[str, ...] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Run every analysis (or only those of ``pages``, names from :data:`PAGES`) and
     write pages, figures and JSON under ``out``.
+
+    ``progress`` is told as each page is written (stage "methods pages") and as each
+    risk backtest finishes (stage "risk backtests").
 
     Raises
     ------
@@ -504,21 +509,33 @@ def write_methods(
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)
 
+    pages_done = 0
+
+    def page_done() -> None:
+        nonlocal pages_done
+        pages_done += 1
+        report(progress, "methods pages", pages_done, len(want))
+
+    report(progress, "methods pages", 0, len(want))
     if "risk" in want:
         risk_files = write_risk_methods(
-            con, out, snapshot_dir=snapshot_dir, n_boot=n_boot, seed=seed
+            con, out, snapshot_dir=snapshot_dir, n_boot=n_boot, seed=seed, progress=progress
         )
         written += [p for p in risk_files if p.suffix != ".png"]
+        page_done()
     if "quality" in want:
         quality = quality_mod.QualityModel(con, QUALITY_YEAR, n_boot=n_boot, seed=seed).fit()
         put_json("quality.json", quality.to_dict())
         put("quality.md", _quality_page(quality, figdir))
+        page_done()
     if "demand" in want:
         _write_demand(con, figdir, put, put_json)
+        page_done()
     if "forecast" in want:
         fc = [forecast_mod.ForecastBacktest(con, i).fit() for i in forecast_mod.FORECASTABLE]
         put_json("forecast.json", {r.indicator: r.to_dict() for r in fc})
         put("forecast.md", _forecast_page(fc, figdir))
+        page_done()
     written += sorted(figdir.glob("*.png"))
     return written
 
@@ -556,17 +573,20 @@ def write_risk_methods(
     snapshot_dir: Path | None = None,
     n_boot: int = 1000,
     seed: int = SEED,
+    progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Run the early-warning backtests (every judgement and outcome) and write
-    ``risk.md``, ``results/risk.json`` and ``figures/risk_reliability.png`` under ``out``."""
+    ``risk.md``, ``results/risk.json`` and ``figures/risk_reliability.png`` under ``out``.
+
+    ``progress`` is told as each backtest finishes (stage "risk backtests")."""
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     data = risk_mod.load_risk_data(con, snapshot_dir)
+    cases = [(j, o) for j in risk_mod.JUDGEMENTS for o in risk_mod.OUTCOMES]
     results = [
         risk_mod.Backtest(data, outcome=o, judgement=j, seed=seed, n_boot=n_boot).fit()
-        for j in risk_mod.JUDGEMENTS
-        for o in risk_mod.OUTCOMES
+        for j, o in tick(cases, progress, "risk backtests")
     ]
     payload: dict[str, dict[str, object]] = {}
     for r in results:

@@ -29,7 +29,9 @@ import duckdb
 import pyarrow as pa
 
 from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import ConfigError, SourceFileError, WarehouseError
+from cscwatch.core.progress import ProgressCallback, report
 from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
 from cscwatch.ingest.pseudonym import Pseudonymiser, resolve_pseudonymiser
 
@@ -261,7 +263,7 @@ def connect_child_store(
     if read_only and not path.exists():
         raise WarehouseError(f"child store {path} does not exist; load a return first")
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open child store {path}: {exc}") from exc
     if not read_only:
@@ -505,6 +507,7 @@ def load_cin_census_files(
     workers: int | None = None,
     keep_child_refs: bool = False,
     require_reference_date: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> list[CinCensusReturn]:
     """Read many returns and load them ``batch`` at a time (one transaction per batch).
 
@@ -522,6 +525,8 @@ def load_cin_census_files(
         Refuse (``SourceFileError``) a return whose ``<ReferenceDate>`` is missing or not
         a date: a store's returns are measured by their collection year, so one without
         it would break every later measure. Validation alone leaves it to rule 100.
+    progress : ProgressCallback, optional
+        Told as each file is read (stage "reading returns", files done of all).
 
     Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
     before it committed. Identical files are loaded once (a return is its bytes). The
@@ -535,6 +540,7 @@ def load_cin_census_files(
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
     pending: list[dict[str, pa.Table]] = []
+    report(progress, "reading returns", 0, n)
     reads = _read_all(paths, settings, pseudonymiser, workers, ahead=batch, keep=keep_child_refs)
     for parsed, staged in reads:
         if require_reference_date and parsed.header.collection_year is None:
@@ -545,6 +551,7 @@ def load_cin_census_files(
                 column="ReferenceDate",
             )
         out.append(parsed)
+        report(progress, "reading returns", len(out), n)
         if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
             seen.add(parsed.return_id)
             pending.append(staged)

@@ -18,7 +18,9 @@ from pathlib import Path
 import duckdb
 
 from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import BuildError, ConfigError, CscwatchError, WarehouseError
+from cscwatch.core.progress import ProgressCallback, report
 
 __all__ = [
     "BuildContext",
@@ -68,6 +70,7 @@ def build_warehouse(
     *,
     snapshot_dir: Path | None = None,
     provisional_dirs: Sequence[Path] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BuildReport:
     """Build the warehouse from the snapshot with ``loaders``, atomically.
 
@@ -82,6 +85,8 @@ def build_warehouse(
     provisional_dirs : sequence of Path, optional
         Folders of an authority's own measures CSVs to load beside the published
         figures; overrides ``settings.provisional_dir`` (none by default).
+    progress : ProgressCallback, optional
+        Told as each loader finishes (stage "building", loaders done of all).
 
     Raises
     ------
@@ -105,16 +110,18 @@ def build_warehouse(
         raise BuildError(f"snapshot folder {ctx.snapshot_dir} does not exist")
     started = time.perf_counter()
     try:
-        con = duckdb.connect(str(tmp))
+        con = connect_duckdb(tmp)
         try:
             con.execute("SET threads TO 2")
-            for name, loader in loaders:
+            report(progress, "building", 0, len(loaders))
+            for done, (name, loader) in enumerate(loaders, start=1):
                 try:
                     loader(con, ctx)
                 except CscwatchError as exc:
                     raise BuildError(f"build failed in {name}: {exc}") from exc
                 except duckdb.Error as exc:
                     raise BuildError(f"build failed in {name}: {exc}") from exc
+                report(progress, "building", done, len(loaders))
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -155,7 +162,7 @@ def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyCon
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run 'cscwatch build' first")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import WarehouseError
 
 __all__ = ["Snapshot", "WarehousePool"]
@@ -97,7 +98,7 @@ class WarehousePool:
             pass  # read-only folder or no hard links: plain path (see module docstring)
         try:
             identity = _identity(os.stat(target))
-            con = duckdb.connect(str(target), read_only=True)
+            con = connect_duckdb(target, read_only=True)
         except FileNotFoundError:
             raise WarehouseError(
                 f"no warehouse at {self.path}; run 'cscwatch build' first"

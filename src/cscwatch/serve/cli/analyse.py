@@ -16,6 +16,7 @@ from cscwatch.core.errors import InputError
 from cscwatch.core.types import parse_year
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 __all__ = ["analyse_all", "analyse_app", "analyse_risk", "demand", "forecast", "quality", "risk"]
 
@@ -420,6 +421,7 @@ def analyse_all(
             "--only", help="Comma-separated pages to write (risk, quality, demand, forecast)."
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run every analysis and write the methods pages, figures and JSON results."""
     from cscwatch.models.methods import write_methods
@@ -427,9 +429,14 @@ def analyse_all(
 
     pages = tuple(p.strip() for p in only.split(",") if p.strip()) if only else None
     settings = _settings(warehouse)
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings) as con, progress_bar(quiet) as progress:
         written = write_methods(
-            con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot, pages=pages
+            con,
+            out,
+            snapshot_dir=settings.snapshot_dir,
+            n_boot=n_boot,
+            pages=pages,
+            progress=progress,
         )
     emit_table("Methods written", ["file"], [[str(p)] for p in written])
 
@@ -441,12 +448,15 @@ def analyse_risk(
     ),
     warehouse: WarehouseOpt = None,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 1000,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run the early-warning backtests and write only the risk methods page and results."""
     from cscwatch.models.methods import write_risk_methods
     from cscwatch.store.warehouse import open_warehouse
 
     settings = _settings(warehouse)
-    with open_warehouse(settings) as con:
-        written = write_risk_methods(con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot)
+    with open_warehouse(settings) as con, progress_bar(quiet) as progress:
+        written = write_risk_methods(
+            con, out, snapshot_dir=settings.snapshot_dir, n_boot=n_boot, progress=progress
+        )
     emit_table("Methods written", ["file"], [[str(p)] for p in written])

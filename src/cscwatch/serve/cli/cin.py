@@ -16,6 +16,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 __all__ = ["RulesetOpt", "ShowIdsOpt", "cin_app", "load", "validate"]
 
@@ -79,6 +80,7 @@ def validate(
             "reading the XML again.",
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check returns against every DfE validation rule of their collection year.
 
@@ -107,30 +109,33 @@ def validate(
         raise InputError(f"--out {out}: folder {out.parent} does not exist")
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
+    if not files and child_store is None:
+        raise InputError("give CIN census files or --child-store")
+    if not files and show_ids:
+        raise InputError(
+            "--show-la-child-id: the child store keeps no LAchildID (only pseudonyms); "
+            "validate the XML files to see the authority's own IDs"
+        )
     keep = bool(show_ids)
     if show_ids is None:
         keep = bool(files) and len(files or []) == 1 and fmt == "table" and _interactive()
-    if files and len(files) == 1:
-        reports = [validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)]
-    elif files:
-        reports = validate_cin_census_files(
-            files, Settings(), ruleset=ruleset, keep_child_refs=keep
-        )
-    elif child_store is not None:
-        from cscwatch.store.child_level import connect_child_store
-
-        if show_ids:
-            raise InputError(
-                "--show-la-child-id: the child store keeps no LAchildID (only pseudonyms); "
-                "validate the XML files to see the authority's own IDs"
+    with progress_bar(quiet) as progress:
+        if files and len(files) == 1:
+            reports = [
+                validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)
+            ]
+        elif files:
+            reports = validate_cin_census_files(
+                files, Settings(), ruleset=ruleset, keep_child_refs=keep, progress=progress
             )
-        con = connect_child_store(Settings(child_store=child_store), read_only=True)
-        try:
-            reports = validate_store(con, ruleset=ruleset)
-        finally:
-            con.close()
-    else:
-        raise InputError("give CIN census files or --child-store")
+        else:
+            from cscwatch.store.child_level import connect_child_store
+
+            con = connect_child_store(Settings(child_store=child_store), read_only=True)
+            try:
+                reports = validate_store(con, ruleset=ruleset, progress=progress)
+            finally:
+                con.close()
     if out is not None:
         _write_xlsx(reports, out, with_refs=keep)
         typer.echo(str(out), err=True)
@@ -279,6 +284,7 @@ def load(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Load returns into the child store, pseudonymising identifiers on the way in.
 
@@ -292,7 +298,10 @@ def load(
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
     con = connect_child_store(settings)
     try:
-        loaded = load_cin_census_files(con, files, settings, require_reference_date=True)
+        with progress_bar(quiet) as progress:
+            loaded = load_cin_census_files(
+                con, files, settings, require_reference_date=True, progress=progress
+            )
     finally:
         con.close()
     rows = [

@@ -14,9 +14,12 @@ from typing import Annotated, Any
 import typer
 
 from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
+from cscwatch.core.progress import report, tick
 from cscwatch.core.types import parse_year
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cin import RulesetOpt, ShowIdsOpt, cin_app
 
 __all__ = ["check", "journeys", "measures", "synth"]
@@ -48,6 +51,7 @@ def synth(
         bool, typer.Option("--all-authorities", help="Every authority reporting that year.")
     ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Write synthetic CIN census returns calibrated to published figures.
 
@@ -69,8 +73,12 @@ def synth(
         raise InputError("name an --authority or give --all-authorities")
     rules = [r.strip() for r in inject_errors.split(",") if r.strip()] if inject_errors else None
     rows = []
-    for a in targets:
-        res = write_synthetic_return(figures, a, y, seed, out, rules)
+    with progress_bar(quiet) as progress:
+        written = [
+            write_synthetic_return(figures, a, y, seed, out, rules)
+            for a in tick(targets, progress, "writing returns")
+        ]
+    for res in written:
         rows.append(
             {
                 "file": str(res.path),
@@ -115,34 +123,43 @@ def measures(
         typer.Option("--out", "-o", help="Write one tidy CSV per published layout here."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """The published children in need measures, computed from child-level returns.
 
     Written in the layouts of the DfE files (b1, c1, c2, c3, c4, d3, d5), marked
     provisional, after disclosure control (1 to 5 shown as c).
     """
-    import duckdb
 
     from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
     from cscwatch.store.child_level import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
-    if files:
-        con = duckdb.connect(":memory:")
-        loaded = load_cin_census_files(con, files, settings, require_reference_date=True)
-        # A return is its bytes: the same file given twice (or two identical files) is
-        # one return, measured once, as it is loaded once.
-        ids: list[str] | None = list(dict.fromkeys(r.return_id for r in loaded))
-    elif child_store is not None:
-        con = connect_child_store(settings, read_only=True)
-        ids = None
-    else:
+    if not files and child_store is None:
         raise InputError("give CIN census files or --child-store")
-    try:
-        result = compute_cin_measures(con, ids, authorities=authority_lookup(settings.snapshot_dir))
-    finally:
-        con.close()
+    with progress_bar(quiet) as progress:
+        if files:
+            con = connect_duckdb()
+            try:
+                loaded = load_cin_census_files(
+                    con, files, settings, require_reference_date=True, progress=progress
+                )
+            except BaseException:
+                con.close()
+                raise
+            # A return is its bytes: the same file given twice (or two identical files)
+            # is one return, measured once, as it is loaded once.
+            ids: list[str] | None = list(dict.fromkeys(r.return_id for r in loaded))
+        else:
+            con = connect_child_store(settings, read_only=True)
+            ids = None
+        try:
+            result = compute_cin_measures(
+                con, ids, authorities=authority_lookup(settings.snapshot_dir), progress=progress
+            )
+        finally:
+            con.close()
     if out is not None:
         for p in result.write_csv(out):
             typer.echo(str(p), err=True)
@@ -181,6 +198,7 @@ def check(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     show_ids: ShowIdsOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Validate returns and compute their measures, reading each file once.
 
@@ -192,7 +210,6 @@ def check(
     no validation errors, 1 when a return has errors (the measures are still shown), 2
     when a file cannot be read or is not a CIN census return.
     """
-    import duckdb
 
     from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
     from cscwatch.ingest.cin_validation import parse_ruleset, validate_returns
@@ -210,15 +227,18 @@ def check(
         parse_ruleset(ruleset)  # fail before reading anything
     settings = Settings()
     keep = len(files) == 1 and show_ids is not False and fmt == "table" and _interactive()
-    con = duckdb.connect(":memory:")
+    con = connect_duckdb()
     try:
-        if len(files) == 1:
-            loaded = [load_cin_census(con, files[0], settings, keep_child_refs=keep)]
-        else:
-            loaded = load_cin_census_files(con, files, settings)
-        reports = validate_returns(con, loaded, ruleset=ruleset)
-        ids = list(dict.fromkeys(r.return_id for r in loaded))
-        result = compute_cin_measures(con, ids, authorities=authority_lookup(settings.snapshot_dir))
+        with progress_bar(quiet) as progress:
+            if len(files) == 1:
+                loaded = [load_cin_census(con, files[0], settings, keep_child_refs=keep)]
+            else:
+                loaded = load_cin_census_files(con, files, settings, progress=progress)
+            reports = validate_returns(con, loaded, ruleset=ruleset, progress=progress)
+            ids = list(dict.fromkeys(r.return_id for r in loaded))
+            result = compute_cin_measures(
+                con, ids, authorities=authority_lookup(settings.snapshot_dir), progress=progress
+            )
     finally:
         con.close()
     issues = _issue_rows(reports)
@@ -263,13 +283,13 @@ def journeys(
         int, typer.Option("--horizon", help="Days of follow-up shown in the tables.")
     ] = 730,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Children's journeys across returns: time to re-referral and to a repeat plan.
 
     Kaplan-Meier curves with Greenwood 95% intervals by primary need and age band, and
     yearly cohort tables; counts shown are disclosure-controlled.
     """
-    import duckdb
 
     from cscwatch.models.journeys import JourneyModel, journey_data
     from cscwatch.store.child_level import connect_child_store, load_cin_census_files
@@ -277,18 +297,19 @@ def journeys(
     check_format(fmt)
     groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
-    if files:
-        con = duckdb.connect(":memory:")
-        load_cin_census_files(con, files, settings)
-    elif child_store is not None:
-        con = connect_child_store(settings, read_only=True)
-    else:
+    if not files and child_store is None:
         raise InputError("give CIN census files or --child-store")
-    try:
-        data = journey_data(con)
-    finally:
-        con.close()
-    res = JourneyModel(data, groups=groups).fit()
+    with progress_bar(quiet) as progress:
+        con = connect_duckdb() if files else connect_child_store(settings, read_only=True)
+        try:
+            if files:
+                load_cin_census_files(con, files, settings, progress=progress)
+            report(progress, "linking journeys", 0, None)
+            data = journey_data(con)
+        finally:
+            con.close()
+        report(progress, "fitting curves", 0, None)
+        res = JourneyModel(data, groups=groups).fit()
     table = res.to_frame(horizon=horizon)
     if fmt == "json":
         # Disclosure-controlled figures only (JourneyResults.to_json keeps exact curves).

@@ -11,6 +11,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import SourceFileError
 from cscwatch.ingest.fetch import (
     FetchReport,
+    RetryPolicy,
     fetch_snapshot,
     load_url_overrides,
     parse_url_option,
@@ -18,6 +19,7 @@ from cscwatch.ingest.fetch import (
 from cscwatch.ingest.snapshot import refresh_manifest, verify_snapshot
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 __all__ = ["fetch", "snapshot_app"]
 
@@ -54,24 +56,36 @@ def fetch(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     snapshot: SnapshotOpt = None,
+    attempts: Annotated[
+        int,
+        typer.Option(
+            "--attempts", min=1, max=20, help="Tries per file on 429, 5xx or a lost connection."
+        ),
+    ] = RetryPolicy.attempts,
+    quiet: QuietOpt = False,
 ) -> None:
     """Download newer releases of the snapshot's published files, verify, swap them in.
 
     All or nothing: if any file fails (HTTP error, timeout, truncated, missing
-    columns, no rows) nothing in the snapshot changes.
+    columns, no rows) nothing in the snapshot changes. Rate limits (429), server
+    errors (5xx) and lost connections are tried again with exponential back-off and
+    jitter (honouring Retry-After), up to --attempts times per file.
     """
     check_format(fmt, ("table", "json"))
     settings = Settings()
     overrides = load_url_overrides(urls_file) if urls_file is not None else {}
     overrides.update(parse_url_option(url or []))
-    report = fetch_snapshot(
-        settings,
-        snapshot_dir=snapshot,
-        only=only or None,
-        urls=overrides,
-        base_url=base_url,
-        dry_run=dry_run,
-    )
+    with progress_bar(quiet) as progress:
+        report = fetch_snapshot(
+            settings,
+            snapshot_dir=snapshot,
+            only=only or None,
+            urls=overrides,
+            base_url=base_url,
+            dry_run=dry_run,
+            retry=RetryPolicy(attempts=attempts),
+            progress=progress,
+        )
     if fmt == "json":
         emit_json(report.to_dict())
     else:

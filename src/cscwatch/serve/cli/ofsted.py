@@ -13,6 +13,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 __all__ = ["BadDateError", "extract", "history", "missing", "ofsted_app", "summary"]
 
@@ -67,6 +68,7 @@ def extract(
     workers: Annotated[int, typer.Option("--workers", help="Processes for PDF work.")] = 2,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore the cache.")] = False,
     fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Extract judgements from every report PDF and write the snapshot table."""
     from cscwatch.ingest.ofsted_reports import (
@@ -81,7 +83,8 @@ def extract(
     folder = reports or settings.shared_data / "ofsted" / "reports"
     lookup = load_provider_lookup(settings.snapshot_dir / "provider_lookup.csv")
     cache = None if no_cache else settings.cache_dir / "ofsted"
-    run = extract_reports(folder, lookup, cache_dir=cache, workers=workers)
+    with progress_bar(quiet) as progress:
+        run = extract_reports(folder, lookup, cache_dir=cache, workers=workers, progress=progress)
     target = out or settings.snapshot_dir / JUDGEMENTS_FILE
     rows = write_judgements_csv(run.reports, target)
     problems = [(r.file, p) for r in run.reports for p in r.problems]

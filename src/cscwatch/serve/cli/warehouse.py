@@ -20,6 +20,7 @@ from cscwatch.serve.cli._output import (
     emit_table,
     fmt_value,
 )
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,6 +80,7 @@ def build(
         ),
     ] = None,
     fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Build the warehouse from the snapshot, atomically (the old one survives a failure)."""
     from cscwatch.store.build import default_loaders
@@ -86,9 +88,14 @@ def build(
 
     check_format(fmt, ("table", "json"))
     settings = _settings(warehouse)
-    report = build_warehouse(
-        settings, default_loaders(), snapshot_dir=snapshot, provisional_dirs=provisional or None
-    )
+    with progress_bar(quiet) as progress:
+        report = build_warehouse(
+            settings,
+            default_loaders(),
+            snapshot_dir=snapshot,
+            provisional_dirs=provisional or None,
+            progress=progress,
+        )
     if fmt == "json":
         emit_json(
             {

@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings, repo_root
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.indicators.docs import render_indicator_docs
 from cscwatch.serve.cli import _register, app
 

@@ -7,9 +7,9 @@ import math
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import UnknownAuthorityError, UnknownIndicatorError, UnknownYearError
 from cscwatch.indicators import benchmarking as bm
-from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
 
 
 def test_catalogue_has_required_indicators() -> None:

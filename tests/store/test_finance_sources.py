@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, SchemaError
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import profile, variation
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.indicators.observations import indicator_table
 from cscwatch.ingest.finance import read_gdp_deflators
 from cscwatch.store.finance import _scale

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators.authorities import Authority, resolve_authority
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.authorities import REGION_NAMES_SQL
-from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
 from cscwatch.indicators.flags import OutlierFlag
 
 __all__ = [

@@ -32,9 +32,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.errors import WarehouseError
 from cscwatch.core.types import PeriodKind
-from cscwatch.indicators.catalogue import CATALOGUE
 
 #: Columns of the normalised judgements frame (one row per graded inspection).
 JUDGEMENT_FRAME = (

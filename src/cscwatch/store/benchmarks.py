@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.indicators.authorities import SMALL_AUTHORITIES
 from cscwatch.indicators.benchmarking import Z95, Z998
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.indicators.flags import SMALL_DENOMINATOR
 from cscwatch.store.warehouse import BuildContext
 

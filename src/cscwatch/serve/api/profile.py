@@ -180,14 +180,14 @@ def get_benchmark(
         found = [b for b in p.benchmarks if b.indicator == indicator_id]
         if found:
             return _json(BenchmarkOut.model_validate(found[0], from_attributes=True))
+        from cscwatch.core.catalogue import get_indicator
         from cscwatch.indicators.benchmarking import available_years
-        from cscwatch.indicators.catalogue import get_indicator
 
         get_indicator(indicator_id)
         years = available_years(con, indicator_id)
         y = years[-1] if years else 0
     else:
-        from cscwatch.indicators.catalogue import get_indicator
+        from cscwatch.core.catalogue import get_indicator
 
         y = parse_period(year, get_indicator(indicator_id).period_kind)
     b = benchmark(con, authority, indicator_id, y)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from cscwatch.core.catalogue import get_indicator
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.core.types import parse_period
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
-from cscwatch.indicators.catalogue import get_indicator
 from cscwatch.indicators.flags import OutlierFlag
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES

@@ -115,7 +115,7 @@ def indicators(
     fmt: FormatOpt = "table",
 ) -> None:
     """The indicator catalogue: id, title, unit, polarity, source, years."""
-    from cscwatch.indicators.catalogue import CATALOGUE
+    from cscwatch.core.catalogue import CATALOGUE
 
     check_format(fmt)
     items = [i for i in CATALOGUE.values() if topic is None or i.topic == topic]
@@ -174,8 +174,8 @@ def show(
     prices: PricesOpt = "cash",
 ) -> None:
     """One indicator for every authority in a year, or England's headline table."""
+    from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators import prices as px
-    from cscwatch.indicators.catalogue import get_indicator
     from cscwatch.indicators.observations import england_headline, indicator_table
     from cscwatch.store.warehouse import open_warehouse
 
@@ -446,10 +446,10 @@ def variation(
     prices: PricesOpt = "cash",
 ) -> None:
     """How much an indicator varies between authorities in a year."""
+    from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators import prices as px
     from cscwatch.indicators.benchmarking import available_years
     from cscwatch.indicators.benchmarking import variation as _variation
-    from cscwatch.indicators.catalogue import get_indicator
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)

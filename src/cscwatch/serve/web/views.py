@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators.authorities import Authority, list_authorities
 from cscwatch.indicators.benchmarking import available_years, funnel, variation
 from cscwatch.indicators.benchmarking import profile as lib_profile
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps

@@ -3,8 +3,7 @@ protection plans, looked-after children."""
 
 from __future__ import annotations
 
-from cscwatch.core.types import PeriodKind
-from cscwatch.indicators._declare import (
+from cscwatch.core.catalogue._declare import (
     _B1,
     _C1,
     _CIN,
@@ -23,7 +22,8 @@ from cscwatch.indicators._declare import (
     _STAB,
     _ind,
 )
-from cscwatch.indicators.indicator import Derivation, Indicator, Unit
+from cscwatch.core.catalogue.indicator import Derivation, Indicator, Unit
+from cscwatch.core.types import PeriodKind
 
 __all__ = ["ACTIVITY"]
 

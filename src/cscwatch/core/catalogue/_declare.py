@@ -1,10 +1,10 @@
 """Shared names for the indicator declarations (source titles, file keys, filters) and
-the helper that builds one :class:`~cscwatch.indicators.indicator.Indicator`."""
+the helper that builds one :class:`~cscwatch.core.catalogue.indicator.Indicator`."""
 
 from __future__ import annotations
 
+from cscwatch.core.catalogue.indicator import Derivation, Indicator, Polarity, Unit
 from cscwatch.core.types import PeriodKind
-from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 
 __all__: list[str] = []
 

@@ -1,6 +1,6 @@
 """The shape of an indicator: its unit, polarity and how the build derives it.
 
-The declarations themselves are in :mod:`cscwatch.indicators.catalogue`.
+The declarations themselves are in :mod:`cscwatch.core.catalogue`.
 """
 
 from __future__ import annotations

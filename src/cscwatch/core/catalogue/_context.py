@@ -3,8 +3,7 @@ and factors at assessment."""
 
 from __future__ import annotations
 
-from cscwatch.core.types import PeriodKind
-from cscwatch.indicators._declare import (
+from cscwatch.core.catalogue._declare import (
     _C3,
     _CIN,
     _CSWW,
@@ -22,7 +21,8 @@ from cscwatch.indicators._declare import (
     _WF,
     _ind,
 )
-from cscwatch.indicators.indicator import Derivation, Indicator, Unit
+from cscwatch.core.catalogue.indicator import Derivation, Indicator, Unit
+from cscwatch.core.types import PeriodKind
 
 __all__ = ["CONTEXT"]
 

@@ -7,7 +7,7 @@ declaration. Indicator ids are stable snake_case strings.
 
 Declarations are grouped by topic in ``_activity`` (referrals, children in need,
 child protection, looked after) and ``_context`` (workforce, spend, context, education,
-factors); the types are in :mod:`cscwatch.indicators.indicator`.
+factors); the types are in :mod:`cscwatch.core.catalogue.indicator`.
 
 Year convention: every indicator is stored under its publisher's own year (the
 integer ``time_period``) and declares a :class:`~cscwatch.core.types.PeriodKind` that
@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import difflib
 
+from cscwatch.core.catalogue._activity import ACTIVITY
+from cscwatch.core.catalogue._context import CONTEXT
+from cscwatch.core.catalogue.indicator import Derivation, Indicator, Polarity, Unit
 from cscwatch.core.errors import UnknownIndicatorError
-from cscwatch.indicators._activity import ACTIVITY
-from cscwatch.indicators._context import CONTEXT
-from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 
 __all__ = [
     "CATALOGUE",

@@ -109,11 +109,15 @@ def api_digest(warehouse: Path) -> dict[str, Any]:
     import warnings
 
     with warnings.catch_warnings():  # starlette's note about httpx, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
     from cscwatch.core.config import Settings
-    from cscwatch.serve.api import create_app
+
+    try:  # the app factory's home since the layering of issue 13
+        from cscwatch.serve.app import create_app
+    except ImportError:
+        from cscwatch.serve.api import create_app
 
     out: dict[str, Any] = {}
     with TestClient(create_app(Settings(warehouse=warehouse))) as client:

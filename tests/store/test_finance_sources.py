@@ -33,7 +33,7 @@ SW = "spend_social_work_per_cin_episode"
 @pytest.fixture(scope="module")
 def finance_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real snapshot (linked, not copied) with both optional fixtures added."""
-    from cscwatch.store.build import default_loaders
+    from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
     snap = tmp_path_factory.mktemp("snapshot")

@@ -252,7 +252,7 @@ class FunnelPlot:
 
 
 # ---------------------------------------------------------------------------
-# Funnel arithmetic (the same formulas as the build's SQL in store/benchmarks.py)
+# Funnel arithmetic (the same formulas as the build's SQL in indicators/benchmark_table.py)
 # ---------------------------------------------------------------------------
 
 
@@ -307,7 +307,7 @@ def _limits(kind: str, centre: float, n: float, tau2: float) -> FunnelLimits | N
 
 
 # ---------------------------------------------------------------------------
-# Queries (read the ``benchmark`` table built by store/benchmarks.py)
+# Queries (read the ``benchmark`` table built by indicators/benchmark_table.py)
 # ---------------------------------------------------------------------------
 
 

@@ -81,7 +81,7 @@ def build(
     fmt: FormatOpt = "table",
 ) -> None:
     """Build the warehouse from the snapshot, atomically (the old one survives a failure)."""
-    from cscwatch.store.build import default_loaders
+    from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
     check_format(fmt, ("table", "json"))

@@ -5,7 +5,7 @@ Each group of tables contributes one entry; add yours here (one line).
 
 from __future__ import annotations
 
-from cscwatch.store.benchmarks import load_benchmarks
+from cscwatch.indicators.benchmark_table import load_benchmarks
 from cscwatch.store.finance import load_finance
 from cscwatch.store.inspections import load_inspections
 from cscwatch.store.provisional import load_provisional

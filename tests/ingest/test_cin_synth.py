@@ -18,10 +18,13 @@ import duckdb
 import pytest
 from lxml import etree
 
+from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
+from cscwatch.childlevel.cin.measures import CinMeasures, compute_cin_measures
+from cscwatch.childlevel.cin.store import load_child_level, load_cin_census
+from cscwatch.childlevel.cin.validation import validate_many
+from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownAuthorityError, UnknownYearError
-from cscwatch.indicators.cin_measures import CinMeasures, compute_cin_measures
-from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
 from cscwatch.ingest.cin_synth import (
     INJECTORS,
     NOT_INJECTED,
@@ -33,9 +36,6 @@ from cscwatch.ingest.cin_synth import (
 from cscwatch.ingest.cin_synth_errors import inject
 from cscwatch.ingest.cin_synth_targets import PLAN_LENGTH_COLUMNS
 from cscwatch.ingest.cin_synth_xml import render
-from cscwatch.ingest.cin_validation import validate_many
-from cscwatch.ingest.pseudonym import Pseudonymiser
-from cscwatch.store.child_level import load_child_level, load_cin_census
 
 KEY = Pseudonymiser(b"test-key-for-synthetic-returns")
 
@@ -128,7 +128,7 @@ def test_layout_header_and_identifiers(figures: PublishedFigures, tmp_path: Path
 def test_clean_synthetic_return_has_no_validation_errors(
     figures: PublishedFigures, tmp_path: Path
 ) -> None:
-    from cscwatch.ingest.cin_validation import validate_cin_census
+    from cscwatch.childlevel.cin.validation import validate_cin_census
 
     res = write_synthetic_return(figures, "Darlington", 2025, 5, tmp_path)
     report = validate_cin_census(res.path, Settings(), pseudonymiser=KEY)

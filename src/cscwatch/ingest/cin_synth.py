@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cscwatch.ingest.cin_rules.working_days import BANK_HOLIDAYS
+from cscwatch.childlevel.cin.rules.working_days import BANK_HOLIDAYS
 from cscwatch.ingest.cin_synth_errors import INJECTORS, NOT_INJECTED, inject
 from cscwatch.ingest.cin_synth_sim import SyntheticReturn, synthesise
 from cscwatch.ingest.cin_synth_targets import PublishedFigures, SynthTargets

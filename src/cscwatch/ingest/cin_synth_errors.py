@@ -2,7 +2,7 @@
 
 :data:`INJECTORS` maps a validation rule code (``validation_rules.csv``) to a mutation
 of one record of a :class:`~cscwatch.ingest.cin_synth_xml.TextReturn` that breaks that
-rule and no other (checked against :mod:`cscwatch.ingest.cin_validation` in the tests).
+rule and no other (checked against :mod:`cscwatch.childlevel.cin.validation` in the tests).
 Rules without an injector are listed in :data:`NOT_INJECTED` with the reason: most are
 whole-return counts, or rules whose breach necessarily breaks a sibling rule too, or
 need items the generator never makes (dates of death, unborn children).
@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cscwatch.childlevel.upn import check_letter
 from cscwatch.core.errors import InputError
 from cscwatch.ingest.cin_synth_xml import TextReturn
-from cscwatch.ingest.upn import check_letter
 
 __all__ = ["INJECTORS", "NOT_INJECTED", "inject"]
 

@@ -2,7 +2,7 @@
 
 ``synthesise(targets, seed)`` simulates one authority's year of children's social care
 activity as columnar tables (numpy arrays), so that the published measures computed
-from it (:mod:`cscwatch.indicators.cin_measures`) reproduce the targets read from the
+from it (:mod:`cscwatch.childlevel.cin.measures`) reproduce the targets read from the
 snapshot (:mod:`cscwatch.ingest.cin_synth_targets`); ``write_synthetic_return`` writes
 it as CIN census XML in the DfE layout (:mod:`cscwatch.ingest.cin_synth_xml`).
 

@@ -103,7 +103,7 @@ _LAIT = {
 class SynthTargets:
     """Whole-number targets for one authority and year.
 
-    Counts follow the published definitions (see :mod:`cscwatch.indicators.cin_measures`).
+    Counts follow the published definitions (see :mod:`cscwatch.childlevel.cin.measures`).
     ``imputed`` names the targets that were suppressed or missing in the published file
     and were filled from national rates.
     """

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
+from cscwatch.childlevel.upn import CHECK_ALPHABET
 from cscwatch.ingest.cin_synth_sim import NA, SyntheticReturn
-from cscwatch.ingest.pseudonym import SYNTHETIC_MARKER
-from cscwatch.ingest.upn import CHECK_ALPHABET
 
 __all__ = ["TextReturn", "render", "to_text"]
 
@@ -74,7 +74,7 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 def _upn(rng: np.random.Generator, n: int, la_code: str) -> np.ndarray:
     # 13 characters: check letter, LA number, 4-digit school, 4-digit serial, final digit.
-    # The check letter (as cscwatch.ingest.upn.check_letter) computed for all at once.
+    # The check letter (as cscwatch.childlevel.upn.check_letter) computed for all at once.
     i = np.arange(n)
     school = rng.integers(2000, 7999, size=n)
     serial = i % 10000

@@ -78,7 +78,7 @@ def validate(
     Exit code 0 when there are no errors (queries may remain), 1 when a return has
     validation errors, 2 when a file cannot be read or is not a CIN census return.
     """
-    from cscwatch.ingest.cin_validation import (
+    from cscwatch.childlevel.cin.validation import (
         validate_cin_census,
         validate_cin_census_files,
         validate_store,
@@ -92,7 +92,7 @@ def validate(
     elif files:
         reports = validate_cin_census_files(files, Settings(), ruleset=ruleset)
     elif child_store is not None:
-        from cscwatch.store.child_level import connect_child_store
+        from cscwatch.childlevel.cin.store import connect_child_store
 
         con = connect_child_store(Settings(child_store=child_store), read_only=True)
         try:
@@ -218,8 +218,8 @@ def load(
     A return loaded again (same bytes) replaces itself. Counts shown are
     disclosure-controlled (1 to 5 shown as c).
     """
+    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
     from cscwatch.indicators.disclosure import disclose_count
-    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     settings = Settings(child_store=child_store) if child_store is not None else Settings()

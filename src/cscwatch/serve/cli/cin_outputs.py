@@ -123,8 +123,8 @@ def measures(
     """
     import duckdb
 
-    from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
-    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
+    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
@@ -192,8 +192,9 @@ def check(
     """
     import duckdb
 
-    from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
-    from cscwatch.ingest.cin_validation import parse_ruleset, validate_returns
+    from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
+    from cscwatch.childlevel.cin.store import load_cin_census, load_cin_census_files
+    from cscwatch.childlevel.cin.validation import parse_ruleset, validate_returns
     from cscwatch.serve.cli.cin import (
         _ISSUE_COLUMNS,
         _emit_reports,
@@ -201,7 +202,6 @@ def check(
         _issue_rows,
         _report_json,
     )
-    from cscwatch.store.child_level import load_cin_census, load_cin_census_files
 
     check_format(fmt)
     if ruleset is not None:
@@ -269,8 +269,8 @@ def journeys(
     """
     import duckdb
 
-    from cscwatch.models.journeys import JourneyModel, journey_data
-    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.journeys import JourneyModel, journey_data
+    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]

@@ -15,22 +15,22 @@ from cin_xml import clean_return, render, upn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cscwatch.core.config import Settings
-from cscwatch.core.errors import ConfigError, SourceFileError
-from cscwatch.ingest.cin_census import read_cin_census, refuse_hostile_xml
-from cscwatch.ingest.pseudonym import (
-    DEMO_KEY,
-    SYNTHETIC_MARKER,
-    Pseudonymiser,
-    resolve_pseudonymiser,
-)
-from cscwatch.ingest.upn import check_letter, upn_facts
-from cscwatch.store.child_level import (
+from cscwatch.childlevel.cin.census import read_cin_census, refuse_hostile_xml
+from cscwatch.childlevel.cin.store import (
     CHILD_TABLES,
     connect_child_store,
     load_cin_census,
     load_cin_census_files,
 )
+from cscwatch.childlevel.pseudonym import (
+    DEMO_KEY,
+    SYNTHETIC_MARKER,
+    Pseudonymiser,
+    resolve_pseudonymiser,
+)
+from cscwatch.childlevel.upn import check_letter, upn_facts
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import ConfigError, SourceFileError
 
 KEY = b"round-trip-key-0123456789"
 PS = Pseudonymiser(KEY)

@@ -2,7 +2,7 @@
 
 The file is parsed as a stream (``lxml.etree.iterparse``, one ``<Child>`` at a time,
 each freed once read) into plain column lists shaped as the child-level tables of
-:mod:`cscwatch.store.child_level`; typing and format checks happen there, in bulk.
+:mod:`cscwatch.childlevel.cin.store`; typing and format checks happen there, in bulk.
 
 Safety: a file is refused outright, before any parsing, when its bytes declare a
 ``DOCTYPE`` or an ``ENTITY`` (so billion-laughs and external-entity files are never
@@ -11,7 +11,7 @@ network and no huge-tree mode. A malformed file raises one :class:`SourceFileErr
 naming the line.
 
 Identifiers: ``LAchildID``, ``UPN`` and ``FormerUPN`` are pseudonymised by the reader
-(:mod:`cscwatch.ingest.pseudonym`), in one batch once the file has been parsed and
+(:mod:`cscwatch.childlevel.pseudonym`), in one batch once the file has been parsed and
 before anything is handed on; only format facts about them (length, characters, UPN
 check letter, also computed in one batch) travel on. The raw ``LAchildID`` is kept in
 memory, by position, only when the caller asks (``keep_child_refs``) for the
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 from lxml import etree
 
+from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser
+from cscwatch.childlevel.upn import CHECK_ALPHABET, upn_facts
 from cscwatch.core.errors import SourceFileError
-from cscwatch.ingest.pseudonym import SYNTHETIC_MARKER, Pseudonymiser
-from cscwatch.ingest.upn import CHECK_ALPHABET, upn_facts
 
 __all__ = ["CinCensusReturn", "CinHeader", "read_cin_census", "refuse_hostile_xml"]
 
@@ -89,7 +89,7 @@ class CinCensusReturn:
         Where it was read from.
     header : CinHeader
     tables : dict
-        Table name → column name → list, as :func:`cscwatch.store.child_level.load_child_level`
+        Table name → column name → list, as :func:`cscwatch.childlevel.cin.store.load_child_level`
         takes them.
     children : int
         Number of ``<Child>`` records.
@@ -155,7 +155,7 @@ def _text(el: etree._Element) -> str | None:
 
 
 def _table_columns() -> dict[str, list[str]]:
-    from cscwatch.store.child_level import CHILD_TABLES
+    from cscwatch.childlevel.cin.store import CHILD_TABLES
 
     return {
         name: [c for c in cols if c != "return_id"]

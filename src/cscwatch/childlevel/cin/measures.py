@@ -1,7 +1,7 @@
 """The published children in need measures, computed from child-level CIN census data.
 
 Every measure is one DuckDB query over the child-level tables
-(:mod:`cscwatch.store.child_level`), per return (one authority, one year), and comes out
+(:mod:`cscwatch.childlevel.cin.store`), per return (one authority, one year), and comes out
 in the tidy layout of the DfE file that publishes it, so the warehouse can load it beside
 the published figures: ``time_period, time_identifier, geographic_level, country_code,
 country_name, region_code, region_name, old_la_code, new_la_code, la_name, category``,
@@ -17,7 +17,7 @@ DfE, *Children in need census 2024 to 2025: guide*; LAIT data dictionary
 (``lait_data_dictionary.csv`` in the snapshot). The census year is 1 April to 31 March
 (``collection_year`` 2025 = 1 April 2024 to 31 March 2025). Children are counted once
 per return (by position in the file); working days are Monday to Friday except England
-and Wales bank holidays (:mod:`cscwatch.ingest.cin_rules.working_days`; weekdays only
+and Wales bank holidays (:mod:`cscwatch.childlevel.cin.rules.working_days`; weekdays only
 outside its years).
 
 c1 — referrals
@@ -83,10 +83,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cscwatch.childlevel.cin.rules.working_days import BANK_HOLIDAYS
 from cscwatch.core.errors import InputError
 from cscwatch.core.types import GeoLevel
 from cscwatch.indicators.disclosure import SUPPRESSED, disclose, is_suppressed
-from cscwatch.ingest.cin_rules.working_days import BANK_HOLIDAYS
 from cscwatch.ingest.cin_synth_targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cscwatch.ingest.cin_rules.base import RULESETS, all_rules
+from cscwatch.childlevel.cin.rules.base import RULESETS, all_rules
 
 __all__ = ["rule_table_markdown", "write_rule_docs"]
 

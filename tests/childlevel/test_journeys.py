@@ -11,11 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cscwatch.childlevel.cin.journeys import (
+    JourneyModel,
+    JourneyResults,
+    journey_data,
+    kaplan_meier,
+)
+from cscwatch.childlevel.cin.store import load_cin_census
+from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
-from cscwatch.ingest.pseudonym import Pseudonymiser
-from cscwatch.models.journeys import JourneyModel, JourneyResults, journey_data, kaplan_meier
-from cscwatch.store.child_level import load_cin_census
 
 # Freireich et al. (1963), 6-MP arm: remission times in weeks, 0 = censored. The
 # Kaplan–Meier table and Greenwood standard errors are those printed in Klein &
@@ -164,7 +169,7 @@ def test_model_results_disclosure_and_json_round_trip(
 
 
 def test_large_groups_are_shown_and_grouping_is_checked() -> None:
-    from cscwatch.models.journeys import JourneyData
+    from cscwatch.childlevel.cin.journeys import JourneyData
 
     rng = np.random.default_rng(0)
     n = 400

@@ -1,6 +1,6 @@
 """Validation of CIN census returns against the DfE rules, as set operations in DuckDB.
 
-Every rule of the chosen ruleset (:mod:`cscwatch.ingest.cin_rules`) is one SQL query
+Every rule of the chosen ruleset (:mod:`cscwatch.childlevel.cin.rules`) is one SQL query
 over the child-level tables; all of them run as a single ``UNION ALL`` so the whole
 return is checked in one pass, never a Python loop over children. Each issue names the
 rule (official code and message), the child (pseudonym and its position in the file,
@@ -24,17 +24,17 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from cscwatch.childlevel.cin.rules import RULESETS, Rule, rules_for
+from cscwatch.childlevel.cin.rules.working_days import working_days_before
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, ValidationFailed
 from cscwatch.core.types import parse_year
-from cscwatch.ingest.cin_rules import RULESETS, Rule, rules_for
-from cscwatch.ingest.cin_rules.working_days import working_days_before
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cscwatch.ingest.cin_census import CinCensusReturn
-    from cscwatch.ingest.pseudonym import Pseudonymiser
+    from cscwatch.childlevel.cin.census import CinCensusReturn
+    from cscwatch.childlevel.pseudonym import Pseudonymiser
 
 __all__ = [
     "FORMAT_RULE",
@@ -405,7 +405,7 @@ def validate_cin_census(
     InputError
         Unknown ruleset.
     """
-    from cscwatch.store.child_level import load_cin_census
+    from cscwatch.childlevel.cin.store import load_cin_census
 
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
     con = duckdb.connect(":memory:")
@@ -465,7 +465,7 @@ def validate_cin_census_files(
     SourceFileError, ConfigError, InputError
         As :func:`validate_cin_census`; the first bad file stops the run.
     """
-    from cscwatch.store.child_level import load_cin_census_files
+    from cscwatch.childlevel.cin.store import load_cin_census_files
 
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
@@ -495,8 +495,8 @@ def validate_returns(
     con : duckdb.DuckDBPyConnection
         Holds the loaded returns.
     loaded : sequence of CinCensusReturn
-        As :func:`cscwatch.store.child_level.load_cin_census` or
-        :func:`~cscwatch.store.child_level.load_cin_census_files` gave them; a return's
+        As :func:`cscwatch.childlevel.cin.store.load_cin_census` or
+        :func:`~cscwatch.childlevel.cin.store.load_cin_census_files` gave them; a return's
         ``child_refs``, when kept, are attached to its issues.
     ruleset : str, optional
         As :func:`parse_ruleset` accepts; by default each return's own collection year.

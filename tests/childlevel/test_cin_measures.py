@@ -9,16 +9,16 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cscwatch.core.config import Settings
-from cscwatch.indicators.cin_measures import (
+from cscwatch.childlevel.cin.measures import (
     GEO_COLUMNS,
     LAYOUTS,
     CinMeasures,
     authority_lookup,
     compute_cin_measures,
 )
-from cscwatch.ingest.pseudonym import Pseudonymiser
-from cscwatch.store.child_level import load_cin_census
+from cscwatch.childlevel.cin.store import load_cin_census
+from cscwatch.childlevel.pseudonym import Pseudonymiser
+from cscwatch.core.config import Settings
 
 KEY = Pseudonymiser(b"test-key-for-measures")
 

@@ -4,7 +4,7 @@ Importing this package registers every rule; :func:`rules_for` gives the rules i
 for a ruleset (later rulesets inherit earlier rules, replace some and add others).
 """
 
-from cscwatch.ingest.cin_rules import (  # noqa: F401  (registers the rules)
+from cscwatch.childlevel.cin.rules import (  # noqa: F401  (registers the rules)
     assessments,
     child,
     episodes,
@@ -12,6 +12,6 @@ from cscwatch.ingest.cin_rules import (  # noqa: F401  (registers the rules)
     protection,
     section47,
 )
-from cscwatch.ingest.cin_rules.base import RULESETS, Rule, RuleType, all_rules, rules_for
+from cscwatch.childlevel.cin.rules.base import RULESETS, Rule, RuleType, all_rules, rules_for
 
 __all__ = ["RULESETS", "Rule", "RuleType", "all_rules", "rules_for"]

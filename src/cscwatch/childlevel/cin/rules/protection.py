@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cscwatch.ingest.cin_rules.base import rule
-from cscwatch.ingest.cin_rules.sql import ABUSE_CATEGORIES, R_CP, R_EP, R_R, R_RETURN, sql_list
+from cscwatch.childlevel.cin.rules.base import rule
+from cscwatch.childlevel.cin.rules.sql import ABUSE_CATEGORIES, R_CP, R_EP, R_R, R_RETURN, sql_list
 
 __all__: list[str] = []
 

@@ -18,16 +18,15 @@ import duckdb
 import pytest
 from cin_xml import Child, clean_return, render, upn
 
-from cscwatch.core.config import Settings
-from cscwatch.core.errors import InputError
-from cscwatch.ingest.cin_census import read_cin_census
-from cscwatch.ingest.cin_rules import RULESETS, all_rules, rules_for
-from cscwatch.ingest.cin_rules.working_days import (
+from cscwatch.childlevel.cin.census import read_cin_census
+from cscwatch.childlevel.cin.rules import RULESETS, all_rules, rules_for
+from cscwatch.childlevel.cin.rules.working_days import (
     BANK_HOLIDAYS,
     is_working_day,
     working_days_before,
 )
-from cscwatch.ingest.cin_validation import (
+from cscwatch.childlevel.cin.store import load_child_level, load_cin_census
+from cscwatch.childlevel.cin.validation import (
     census_period,
     parse_ruleset,
     ruleset_for_year,
@@ -35,8 +34,9 @@ from cscwatch.ingest.cin_validation import (
     validate_loaded,
     validate_many,
 )
-from cscwatch.ingest.pseudonym import Pseudonymiser
-from cscwatch.store.child_level import load_child_level, load_cin_census
+from cscwatch.childlevel.pseudonym import Pseudonymiser
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
 
 KEY = Pseudonymiser(b"test-key-test-key-test-key")
 Mutation = Callable[[list[Child], int], dict[str, Any] | None]
@@ -998,12 +998,12 @@ def test_interactive_report_can_show_the_authoritys_own_reference(shared_data: P
 
 
 def test_rule_table_in_the_docs_is_current() -> None:
+    from cscwatch.childlevel.cin.rules.catalogue import rule_table_markdown
     from cscwatch.core.config import repo_root
-    from cscwatch.ingest.cin_rules.catalogue import rule_table_markdown
 
     text = (repo_root() / "docs" / "cin_census.md").read_text(encoding="utf-8")
     table = text.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
-    assert table == rule_table_markdown(), "run python -m cscwatch.ingest.cin_rules.catalogue"
+    assert table == rule_table_markdown(), "run python -m cscwatch.childlevel.cin.rules.catalogue"
 
 
 def test_default_ruleset_follows_the_reference_date(tmp_path: Path) -> None:
@@ -1035,7 +1035,7 @@ def test_raise_for_errors_carries_the_issues(tmp_path: Path) -> None:
 
 
 def test_many_files_each_get_their_own_ruleset(tmp_path: Path) -> None:
-    from cscwatch.ingest.cin_validation import validate_cin_census_files
+    from cscwatch.childlevel.cin.validation import validate_cin_census_files
 
     old, new = tmp_path / "old.xml", tmp_path / "new.xml"
     old.write_bytes(render(clean_return(ruleset_year=2023), reference_date="2023-03-31"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from cscwatch.ingest.upn import check_letter
+from cscwatch.childlevel.upn import check_letter
 
 Child = dict[str, Any]
 

@@ -14,11 +14,11 @@ from cin_xml import clean_return, render, upn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cscwatch.childlevel.cin.census import _upn_columns
+from cscwatch.childlevel.cin.store import load_cin_census_files
+from cscwatch.childlevel.pseudonym import Pseudonymiser
+from cscwatch.childlevel.upn import CHECK_ALPHABET, upn_facts
 from cscwatch.core.config import Settings
-from cscwatch.ingest.cin_census import _upn_columns
-from cscwatch.ingest.pseudonym import Pseudonymiser
-from cscwatch.ingest.upn import CHECK_ALPHABET, upn_facts
-from cscwatch.store.child_level import load_cin_census_files
 
 PS = Pseudonymiser(b"batch-test-key-0123456789")
 

@@ -1,7 +1,7 @@
 """Child-level (CIN census) tables: DDL, bulk load and the child store file.
 
 This module is the source of truth for the contract in ``docs/child_level_schema.md``.
-The reader (:mod:`cscwatch.ingest.cin_census`) hands over plain column lists of
+The reader (:mod:`cscwatch.childlevel.cin.census`) hands over plain column lists of
 *text* as it found them in the XML (identifiers already pseudonymised); this module
 types them in one set-based step inside DuckDB:
 
@@ -27,10 +27,10 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
+from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
+from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import ConfigError, WarehouseError
-from cscwatch.ingest.cin_census import CinCensusReturn, read_cin_census
-from cscwatch.ingest.pseudonym import Pseudonymiser, resolve_pseudonymiser
 
 __all__ = [
     "CHILD_TABLES",
@@ -431,7 +431,8 @@ def load_cin_census(
     path : Path or str
         The XML return.
     settings : Settings
-        Supplies the pseudonym key (see :func:`cscwatch.ingest.pseudonym.resolve_pseudonymiser`).
+        Supplies the pseudonym key (see
+        :func:`cscwatch.childlevel.pseudonym.resolve_pseudonymiser`).
     pseudonymiser : Pseudonymiser, optional
         Overrides the key from ``settings`` (tests, benchmarks).
     keep_child_refs : bool

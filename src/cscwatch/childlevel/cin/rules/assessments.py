@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cscwatch.ingest.cin_rules.base import rule
-from cscwatch.ingest.cin_rules.sql import R_A, R_EP, R_F
+from cscwatch.childlevel.cin.rules.base import rule
+from cscwatch.childlevel.cin.rules.sql import R_A, R_EP, R_F
 
 __all__: list[str] = []
 

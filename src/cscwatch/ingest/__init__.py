@@ -11,11 +11,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cscwatch.ingest.cin_synth import (
-        PublishedFigures,
-        SynthResult,
-        write_synthetic_return,
-    )
     from cscwatch.ingest.fetch import (
         FetchOutcome,
         FetchReport,
@@ -50,9 +45,7 @@ _EXPORTS: dict[str, str] = {
     "Manifest": "cscwatch.ingest.snapshot",
     "ManifestEntry": "cscwatch.ingest.snapshot",
     "ProviderLookup": "cscwatch.ingest.ofsted_reports",
-    "PublishedFigures": "cscwatch.ingest.cin_synth",
     "SnapshotReport": "cscwatch.ingest.snapshot",
-    "SynthResult": "cscwatch.ingest.cin_synth",
     "extract_reports": "cscwatch.ingest.ofsted_reports",
     "fetch_snapshot": "cscwatch.ingest.fetch",
     "load_manifest": "cscwatch.ingest.snapshot",
@@ -61,7 +54,6 @@ _EXPORTS: dict[str, str] = {
     "refresh_manifest": "cscwatch.ingest.snapshot",
     "verify_snapshot": "cscwatch.ingest.snapshot",
     "write_judgements_csv": "cscwatch.ingest.ofsted_reports",
-    "write_synthetic_return": "cscwatch.ingest.cin_synth",
 }
 
 __all__ = [
@@ -72,9 +64,7 @@ __all__ = [
     "Manifest",
     "ManifestEntry",
     "ProviderLookup",
-    "PublishedFigures",
     "SnapshotReport",
-    "SynthResult",
     "extract_reports",
     "fetch_snapshot",
     "load_manifest",
@@ -83,7 +73,6 @@ __all__ = [
     "refresh_manifest",
     "verify_snapshot",
     "write_judgements_csv",
-    "write_synthetic_return",
 ]
 
 

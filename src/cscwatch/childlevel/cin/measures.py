@@ -87,7 +87,7 @@ from cscwatch.childlevel.cin.rules.working_days import BANK_HOLIDAYS
 from cscwatch.core.errors import InputError
 from cscwatch.core.types import GeoLevel
 from cscwatch.indicators.disclosure import SUPPRESSED, disclose, is_suppressed
-from cscwatch.ingest.cin_synth_targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
+from cscwatch.synth.cin.targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 __all__ = [
     "GEO_COLUMNS",

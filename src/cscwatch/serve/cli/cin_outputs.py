@@ -56,7 +56,7 @@ def synth(
     re-referrals, NFA, assessed not in need, episodes, plans, section 47 enquiries and
     conferences, and factors at assessment for the year.
     """
-    from cscwatch.ingest.cin_synth import PublishedFigures, write_synthetic_return
+    from cscwatch.synth.cin.returns import PublishedFigures, write_synthetic_return
 
     check_format(fmt)
     y = parse_year(year).end

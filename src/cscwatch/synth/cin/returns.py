@@ -2,10 +2,10 @@
 
 A synthetic return is a CIN census XML file in the DfE layout, sized and calibrated to
 one authority's published figures for one year (see
-:mod:`cscwatch.ingest.cin_synth_targets` for the targets,
-:mod:`cscwatch.ingest.cin_synth_sim` for how the year is simulated,
-:mod:`cscwatch.ingest.cin_synth_xml` for the XML and
-:mod:`cscwatch.ingest.cin_synth_errors` for injected validation errors). It is marked
+:mod:`cscwatch.synth.cin.targets` for the targets,
+:mod:`cscwatch.synth.cin.simulation` for how the year is simulated,
+:mod:`cscwatch.synth.cin.writer` for the XML and
+:mod:`cscwatch.synth.cin.errors` for injected validation errors). It is marked
 ``<SoftwareCode>cscwatch-synthetic`` and its ``LAchildID`` values are ``SYN`` + LA
 number + two-digit year + serial, so it can never be mistaken for a real return and
 returns of different years never link as the same child.
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from cscwatch.childlevel.cin.rules.working_days import BANK_HOLIDAYS
-from cscwatch.ingest.cin_synth_errors import INJECTORS, NOT_INJECTED, inject
-from cscwatch.ingest.cin_synth_sim import SyntheticReturn, synthesise
-from cscwatch.ingest.cin_synth_targets import PublishedFigures, SynthTargets
-from cscwatch.ingest.cin_synth_xml import TextReturn, render, to_text
+from cscwatch.synth.cin.errors import INJECTORS, NOT_INJECTED, inject
+from cscwatch.synth.cin.simulation import SyntheticReturn, synthesise
+from cscwatch.synth.cin.targets import PublishedFigures, SynthTargets
+from cscwatch.synth.cin.writer import TextReturn, render, to_text
 
 __all__ = [
     "INJECTORS",

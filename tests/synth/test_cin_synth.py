@@ -25,7 +25,8 @@ from cscwatch.childlevel.cin.validation import validate_many
 from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownAuthorityError, UnknownYearError
-from cscwatch.ingest.cin_synth import (
+from cscwatch.synth.cin.errors import inject
+from cscwatch.synth.cin.returns import (
     INJECTORS,
     NOT_INJECTED,
     PublishedFigures,
@@ -33,9 +34,8 @@ from cscwatch.ingest.cin_synth import (
     synthetic_xml,
     write_synthetic_return,
 )
-from cscwatch.ingest.cin_synth_errors import inject
-from cscwatch.ingest.cin_synth_targets import PLAN_LENGTH_COLUMNS
-from cscwatch.ingest.cin_synth_xml import render
+from cscwatch.synth.cin.targets import PLAN_LENGTH_COLUMNS
+from cscwatch.synth.cin.writer import render
 
 KEY = Pseudonymiser(b"test-key-for-synthetic-returns")
 

@@ -3,8 +3,8 @@
 ``synthesise(targets, seed)`` simulates one authority's year of children's social care
 activity as columnar tables (numpy arrays), so that the published measures computed
 from it (:mod:`cscwatch.childlevel.cin.measures`) reproduce the targets read from the
-snapshot (:mod:`cscwatch.ingest.cin_synth_targets`); ``write_synthetic_return`` writes
-it as CIN census XML in the DfE layout (:mod:`cscwatch.ingest.cin_synth_xml`).
+snapshot (:mod:`cscwatch.synth.cin.targets`); ``write_synthetic_return`` writes
+it as CIN census XML in the DfE layout (:mod:`cscwatch.synth.cin.writer`).
 
 How the year is built, in order (every count is allocated exactly, not drawn as a rate):
 
@@ -31,7 +31,7 @@ How the year is built, in order (every count is allocated exactly, not drawn as 
 
 Records respect the CIN census validation rules (no overlapping episodes or plans,
 dates inside the census year, conferences on working days, ...), so a clean synthetic
-return validates clean; ``inject`` in :mod:`cscwatch.ingest.cin_synth_xml` breaks rules
+return validates clean; ``inject`` in :mod:`cscwatch.synth.cin.writer` breaks rules
 on purpose.
 """
 
@@ -43,7 +43,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from cscwatch.ingest.cin_synth_targets import FACTOR_COLUMNS, SynthTargets
+from cscwatch.synth.cin.targets import FACTOR_COLUMNS, SynthTargets
 
 __all__ = ["SyntheticReturn", "synthesise"]
 

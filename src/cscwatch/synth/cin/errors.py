@@ -1,7 +1,7 @@
 """Injected validation errors for synthetic CIN census returns.
 
 :data:`INJECTORS` maps a validation rule code (``validation_rules.csv``) to a mutation
-of one record of a :class:`~cscwatch.ingest.cin_synth_xml.TextReturn` that breaks that
+of one record of a :class:`~cscwatch.synth.cin.writer.TextReturn` that breaks that
 rule and no other (checked against :mod:`cscwatch.childlevel.cin.validation` in the tests).
 Rules without an injector are listed in :data:`NOT_INJECTED` with the reason: most are
 whole-return counts, or rules whose breach necessarily breaks a sibling rule too, or
@@ -16,7 +16,7 @@ import numpy as np
 
 from cscwatch.childlevel.upn import check_letter
 from cscwatch.core.errors import InputError
-from cscwatch.ingest.cin_synth_xml import TextReturn
+from cscwatch.synth.cin.writer import TextReturn
 
 __all__ = ["INJECTORS", "NOT_INJECTED", "inject"]
 

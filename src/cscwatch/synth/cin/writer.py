@@ -12,7 +12,7 @@ comprehension per element kind, tagged with a sort key (child, episode, section,
 record, line), and the whole file is one ``"".join`` of the sorted fragments, so a
 national set of returns (about 650,000 referrals) writes in seconds.
 
-Injected validation errors live in :mod:`cscwatch.ingest.cin_synth_errors`.
+Injected validation errors live in :mod:`cscwatch.synth.cin.errors`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.childlevel.upn import CHECK_ALPHABET
-from cscwatch.ingest.cin_synth_sim import NA, SyntheticReturn
+from cscwatch.synth.cin.simulation import NA, SyntheticReturn
 
 __all__ = ["TextReturn", "render", "to_text"]
 
@@ -38,7 +38,7 @@ class TextReturn:
     ``episode`` (``child``), ``assessment`` / ``plan`` / ``s47`` / ``cpp``
     (``episode``), ``factor`` (``assessment``), ``review`` (``cpp``); the link columns
     are row numbers of the parent table. ``kind`` columns (episode outcome, see
-    :func:`cscwatch.ingest.cin_synth.synthesise`) help injectors choose records and are
+    :func:`cscwatch.synth.cin.returns.synthesise`) help injectors choose records and are
     never written.
     """
 

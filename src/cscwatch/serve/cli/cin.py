@@ -1,7 +1,9 @@
 """Child-level CIN census commands: ``cscwatch cin validate`` and ``cscwatch cin load``.
 
-Other child-level commands (``measures``, ``journeys``, ``synth``) add themselves to
-:data:`cin_app` from ``cin_outputs``.
+Other child-level commands (``measures``, ``journeys``, ``synth``, ``check``) add
+themselves to :data:`cin_app` from ``cin_outputs``, which
+:func:`cscwatch.serve.cli._register` imports after this module (so neither imports the
+other both ways).
 """
 
 from __future__ import annotations
@@ -262,16 +264,3 @@ def load(
             ],
             right=[4, 5],
         )
-
-
-def _add_output_commands() -> None:
-    # ``cin measures``/``journeys``/``synth`` live in cin_outputs, which imports cin_app.
-    import importlib
-    import importlib.util
-
-    name = "cscwatch.serve.cli.cin_outputs"
-    if importlib.util.find_spec(name) is not None:
-        importlib.import_module(name)
-
-
-_add_output_commands()

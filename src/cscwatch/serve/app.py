@@ -45,7 +45,7 @@ def _version() -> str:
         version = metadata.version("cscwatch")
     except metadata.PackageNotFoundError:
         version = "0"
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     h = hashlib.blake2b(version.encode(), digest_size=6)
     for p in sorted(root.rglob("*")):
         if p.suffix in (".py", ".html", ".css", ".js") and "__pycache__" not in p.parts:

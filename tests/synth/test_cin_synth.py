@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 
 from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
+from cscwatch.childlevel.cin.layouts import PLAN_LENGTH_COLUMNS
 from cscwatch.childlevel.cin.measures import CinMeasures, compute_cin_measures
 from cscwatch.childlevel.cin.store import load_child_level, load_cin_census
 from cscwatch.childlevel.cin.validation import validate_many
@@ -34,7 +35,6 @@ from cscwatch.synth.cin.returns import (
     synthetic_xml,
     write_synthetic_return,
 )
-from cscwatch.synth.cin.targets import PLAN_LENGTH_COLUMNS
 from cscwatch.synth.cin.writer import render
 
 KEY = Pseudonymiser(b"test-key-for-synthetic-returns")

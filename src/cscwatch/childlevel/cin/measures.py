@@ -83,11 +83,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cscwatch.childlevel.cin.layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 from cscwatch.childlevel.cin.rules.working_days import BANK_HOLIDAYS
 from cscwatch.core.errors import InputError
 from cscwatch.core.types import GeoLevel
 from cscwatch.indicators.disclosure import SUPPRESSED, disclose, is_suppressed
-from cscwatch.synth.cin.targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 __all__ = [
     "GEO_COLUMNS",

@@ -43,7 +43,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from cscwatch.synth.cin.targets import FACTOR_COLUMNS, SynthTargets
+from cscwatch.childlevel.cin.layouts import FACTOR_COLUMNS
+from cscwatch.synth.cin.targets import SynthTargets
 
 __all__ = ["SyntheticReturn", "synthesise"]
 

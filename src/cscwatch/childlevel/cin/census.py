@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from lxml import etree
 
+from cscwatch.childlevel.cin.tables import CHILD_TABLES
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser
 from cscwatch.childlevel.upn import CHECK_ALPHABET, upn_facts
 from cscwatch.core.errors import SourceFileError
@@ -155,8 +156,6 @@ def _text(el: etree._Element) -> str | None:
 
 
 def _table_columns() -> dict[str, list[str]]:
-    from cscwatch.childlevel.cin.store import CHILD_TABLES
-
     return {
         name: [c for c in cols if c != "return_id"]
         for name, cols in CHILD_TABLES.items()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cscwatch.core.types import parse_period, parse_year
+from cscwatch.core.types import parse_year
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import (
@@ -212,18 +212,10 @@ def show(
                     "it. " + px.prices_note(pr, deflator),
                 )
             return
+        from cscwatch.indicators.benchmarking import default_year
+
         ind = get_indicator(indicator)
-        y = parse_period(year, ind.period_kind) if year else None
-        if y is None:
-            from cscwatch.indicators.benchmarking import available_years
-
-            years = available_years(con, ind.id)
-            y = years[-1] if years else None
-        if y is None:
-            from cscwatch.core.errors import UnknownYearError
-
-            why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-            raise UnknownYearError(f"no data for {ind.id}{why}")
+        y = default_year(con, ind.id, year or None)
         table = indicator_table(con, ind.id, y)
         table = px.real_indicator_rows(table, ind.id, y, deflator) if deflator else table
     data = [asdict(r) for r in table]
@@ -448,7 +440,7 @@ def variation(
     """How much an indicator varies between authorities in a year."""
     from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators import prices as px
-    from cscwatch.indicators.benchmarking import available_years
+    from cscwatch.indicators.benchmarking import default_year
     from cscwatch.indicators.benchmarking import variation as _variation
     from cscwatch.store.warehouse import open_warehouse
 
@@ -457,16 +449,7 @@ def variation(
     ind = get_indicator(indicator)
     with open_warehouse(_settings(warehouse)) as con:
         deflator = px.load_deflator(con) if pr == "real" else None
-        if year:
-            y = parse_period(year, ind.period_kind)
-        else:
-            years = available_years(con, ind.id)
-            if not years:
-                from cscwatch.core.errors import UnknownYearError
-
-                why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-                raise UnknownYearError(f"no data for {ind.id}{why}")
-            y = years[-1]
+        y = default_year(con, ind.id, year or None)
         v = _variation(con, ind.id, y, include_small=include_small)
         v = px.real_variation(v, deflator) if deflator else v
     d = v.to_dict() | ({"prices": px.prices_note(pr, deflator)} if ind.unit.is_money else {})
@@ -545,13 +528,16 @@ def export(
         "cscwatch_observations.csv"
     ),
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", help="Only this indicator (default: all).")
+    ] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Export every observation in the publisher's tidy layout."""
+    """Export every observation in the publisher's tidy layout (values in full precision)."""
     from cscwatch.indicators.observations import export_tidy
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("csv", "parquet"))
     with open_warehouse(_settings(warehouse)) as con:
-        n = export_tidy(con, out, fmt)
+        n = export_tidy(con, out, fmt, indicator=indicator)
     print(f"wrote {n:,} rows to {out}", file=sys.stderr)

@@ -211,7 +211,7 @@ _HEADER_FIELDS = {
 
 @functools.cache
 def _columns() -> dict[str, list[str]]:
-    # Made on first use: store.child_level (which declares the tables) imports this module.
+    # Made on first use, from the declaration in tables.py.
     return _table_columns()
 
 

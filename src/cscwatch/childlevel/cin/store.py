@@ -1,9 +1,10 @@
 """Child-level (CIN census) tables: DDL, bulk load and the child store file.
 
 The tables are declared in :mod:`cscwatch.childlevel.cin.tables` (the source of truth
-for the contract in ``docs/child_level_schema.md``); this module makes their DDL. The reader (:mod:`cscwatch.childlevel.cin.census`) hands over plain column lists of
-*text* as it found them in the XML (identifiers already pseudonymised); this module
-types them in one set-based step inside DuckDB:
+for the contract in ``docs/child_level_schema.md``); this module makes their DDL. The
+reader (:mod:`cscwatch.childlevel.cin.census`) hands over plain column lists of *text*
+as it found them in the XML (identifiers already pseudonymised); this module types them
+in one set-based step inside DuckDB:
 
 * dates must be ``YYYY-MM-DD`` (``xs:date``); anything else present becomes NULL in
   the typed column and one row in ``cin_format_issue`` (field and record, never the

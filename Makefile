@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CSCWATCH_WAREHOUSE ?= $(CURDIR)/.cache/cscwatch.duckdb
 
-.PHONY: setup demo test check lint typecheck bench clean web browser-deps bench-deps
+.PHONY: setup demo test check lint typecheck imports bench clean web browser-deps bench-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +56,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-check: lint typecheck test
+# Import contracts: the layers and independence rules in pyproject.toml [tool.importlinter].
+imports: setup
+	$(BIN)/lint-imports
+
+check: lint typecheck imports test
 
 bench: setup bench-deps
 	$(BIN)/python benchmarks/run.py

@@ -41,7 +41,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 def _largest(year: int) -> tuple[str, int]:
     from cscwatch.core.config import Settings
-    from cscwatch.ingest.cin_synth_targets import PublishedFigures
+    from cscwatch.synth.cin.targets import PublishedFigures
 
     figures = PublishedFigures(Settings().snapshot_dir)
     sizes = {la: figures.targets(la, year).referrals for la in figures.authorities(year)}

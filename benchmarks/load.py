@@ -60,7 +60,7 @@ def _start_server(
     port = free_port()
     code = (
         "import uvicorn\n"
-        "from cscwatch.serve.api import create_app\n"
+        "from cscwatch.serve.app import create_app\n"
         f"uvicorn.run(create_app(response_cache_bytes={cache_bytes}), host='127.0.0.1', "
         f"port={port}, log_level='warning', access_log=False)\n"
     )

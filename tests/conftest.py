@@ -38,7 +38,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from cscwatch.store.build import default_loaders
+    from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
     path = tmp_path_factory.mktemp("warehouse") / "cscwatch.duckdb"

@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings, repo_root
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.indicators.docs import render_indicator_docs
 from cscwatch.serve.cli import _register, app
 
@@ -55,3 +55,18 @@ def test_readme_quick_start_comes_first() -> None:
     quick = text.index("## Quick start")
     assert text.index("make demo") > quick and text.index("make test") > quick
     assert text.index("make demo") < text.index("## What you can do")
+
+
+def test_import_graph_is_current() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_import_graph", repo_root() / "scripts" / "make_import_graph.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- graph:start -->\n(.*)\n<!-- graph:end -->", text, re.S)
+    assert found is not None, "docs/architecture.md has lost its graph markers"
+    assert found.group(1) == module.render(), "run scripts/make_import_graph.py"

@@ -22,7 +22,7 @@ def start_server(warehouse: Path, log: Path) -> tuple[subprocess.Popen[bytes], s
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "cscwatch.serve.api:create_app",
+                "cscwatch.serve.app:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",

@@ -92,8 +92,8 @@ def test_observations_tidy_csv(api: httpx.Client) -> None:
         "country_name",
         "region_code",
         "region_name",
-        "old_la_code",
         "new_la_code",
+        "old_la_code",
         "la_name",
     ]
     manchester = next(r for r in rows if r["old_la_code"] == "352")

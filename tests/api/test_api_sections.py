@@ -63,7 +63,7 @@ def extra_section() -> Iterator[None]:
 def test_a_registered_section_renders_and_serves_its_csv(
     warehouse: Settings, extra_section: None, tmp_path: Path
 ) -> None:
-    from cscwatch.serve.api import create_app
+    from cscwatch.serve.app import create_app
 
     ids = [s.id for s in sections.PROFILE_SECTIONS]
     assert ids.index("extra") == ids.index("indicators") - 1
@@ -76,7 +76,7 @@ def test_a_registered_section_renders_and_serves_its_csv(
 
 
 def test_a_section_returning_none_is_left_out(warehouse: Settings) -> None:
-    from cscwatch.serve.api import create_app
+    from cscwatch.serve.app import create_app
 
     before = list(sections.PROFILE_SECTIONS)
     sections.register_section(

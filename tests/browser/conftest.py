@@ -61,7 +61,7 @@ def base_url(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "cscwatch.serve.api:create_app",
+                "cscwatch.serve.app:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",

@@ -62,8 +62,8 @@ def test_every_year_has_easter_and_only_weekdays() -> None:
 
 def test_validation_and_measures_read_the_one_calendar() -> None:
     # Neither keeps a table of its own: both name the core function.
-    import cscwatch.indicators.cin_measures as measures
-    import cscwatch.ingest.cin_rules.working_days as rules
+    import cscwatch.childlevel.cin.measures as measures
+    import cscwatch.childlevel.cin.rules.working_days as rules
 
     assert rules.is_working_day is is_working_day
     assert rules.working_days_before is working_days_before

@@ -7,9 +7,9 @@ import math
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import UnknownAuthorityError, UnknownIndicatorError, UnknownYearError
 from cscwatch.indicators import benchmarking as bm
-from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
 
 
 def test_catalogue_has_required_indicators() -> None:
@@ -133,7 +133,7 @@ def _synthetic_warehouse(con: duckdb.DuckDBPyConnection, tau2: float, seed: int)
 @pytest.mark.parametrize("true_tau2", [0.0, 4.0, 16.0])
 def test_overdispersion_is_recovered(fresh_db: duckdb.DuckDBPyConnection, true_tau2: float) -> None:
     from cscwatch.core.config import Settings
-    from cscwatch.store.benchmarks import load_benchmarks
+    from cscwatch.indicators.benchmark_table import load_benchmarks
     from cscwatch.store.warehouse import BuildContext
 
     _synthetic_warehouse(fresh_db, true_tau2, seed=7)
@@ -269,7 +269,7 @@ def test_log_scale_between_authority_variance_is_recovered(
     fresh_db: duckdb.DuckDBPyConnection, true_tau2: float
 ) -> None:
     from cscwatch.core.config import Settings
-    from cscwatch.store.benchmarks import load_benchmarks
+    from cscwatch.indicators.benchmark_table import load_benchmarks
     from cscwatch.store.warehouse import BuildContext
 
     _synthetic_rates(fresh_db, true_tau2, seed=11)

@@ -7,9 +7,10 @@ import itertools
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE
+from cscwatch.core.catalogue.indicator import Polarity
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators import benchmarking as bm
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.indicators.flags import (
     FLAG_FIELDS,
     FLAG_WORDS,
@@ -18,7 +19,6 @@ from cscwatch.indicators.flags import (
     flag_meaning,
     make_flag,
 )
-from cscwatch.indicators.indicator import Polarity
 from cscwatch.serve.web.flags import MEANING_TAGS, flag_html
 
 

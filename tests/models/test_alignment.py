@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import cscwatch.models as models_pkg
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.types import PeriodKind
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.models import _data
 from cscwatch.models._data import ALIGNMENT, alignment_offset, load_panel
 from cscwatch.models.features import build_features, published_on

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "childlevel"))
 from cin_xml import clean_return, render
 
-from cscwatch.ingest.pseudonym import SYNTHETIC_MARKER
+from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 
 Cli = Callable[..., tuple[int, str, str]]
 KEY = {"CSCWATCH_PSEUDONYM_KEY": "cli-test-key-0123456789"}

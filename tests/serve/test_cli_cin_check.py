@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "childlevel"))
 from cin_xml import clean_return, render
 
 Cli = Callable[..., tuple[int, str, str]]

@@ -118,8 +118,8 @@ def test_export_csv_and_parquet(cli, warehouse: Settings, tmp_path: Path) -> Non
         "country_name",
         "region_code",
         "region_name",
-        "old_la_code",
         "new_la_code",
+        "old_la_code",
         "la_name",
     ]
     regions = {

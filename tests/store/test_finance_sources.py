@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, SchemaError
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import profile, variation
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.indicators.observations import indicator_table
 from cscwatch.ingest.finance import read_gdp_deflators
 from cscwatch.store.finance import _scale
@@ -33,7 +33,7 @@ SW = "spend_social_work_per_cin_episode"
 @pytest.fixture(scope="module")
 def finance_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real snapshot (linked, not copied) with both optional fixtures added."""
-    from cscwatch.store.build import default_loaders
+    from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
     snap = tmp_path_factory.mktemp("snapshot")

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import BuildError
+from cscwatch.indicators.build import default_loaders
 from cscwatch.serve.cli import app
-from cscwatch.store.build import default_loaders
 from cscwatch.store.provisional import provisional_file
 from cscwatch.store.warehouse import build_warehouse
 

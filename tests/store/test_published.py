@@ -10,13 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import BuildError
 from cscwatch.core.types import STATUS_SYMBOLS
 from cscwatch.indicators.authorities import resolve_authority
-from cscwatch.indicators.catalogue import CATALOGUE
+from cscwatch.indicators.build import default_loaders
 from cscwatch.ingest.tidy import TIDY_SOURCES
-from cscwatch.store.build import default_loaders
 from cscwatch.store.warehouse import build_warehouse
 
 

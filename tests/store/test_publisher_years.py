@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.types import PeriodKind
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.ingest.tidy import TIDY_SOURCES
 from cscwatch.models._data import ALIGNMENT
 from cscwatch.store.published import SUCCESSIONS

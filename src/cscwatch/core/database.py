@@ -13,11 +13,12 @@ DuckDB's default, which is off.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
-__all__ = ["SETTINGS", "connect_duckdb"]
+__all__ = ["SETTINGS", "connect_duckdb", "has_table", "same_file"]
 
 #: Statements run on every connection as it is opened.
 SETTINGS: tuple[str, ...] = ("SET enable_progress_bar = false",)
@@ -48,3 +49,35 @@ def connect_duckdb(
         con.close()
         raise
     return con
+
+
+def same_file(a: Path | str, b: Path | str) -> bool:
+    """True when ``a`` and ``b`` name the same file (after links), existing or not."""
+    pa_, pb = Path(a), Path(b)
+    try:
+        if pa_.exists() and pb.exists():
+            return os.path.samefile(pa_, pb)
+    except OSError:
+        pass
+    return pa_.resolve() == pb.resolve()
+
+
+def has_table(path: Path | str, table: str) -> bool:
+    """True when ``path`` is a DuckDB file holding a table named ``table``.
+
+    A file that is not DuckDB, or is locked by another process, is not known to hold it.
+    """
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        con = duckdb.connect(str(p), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    return bool(found)

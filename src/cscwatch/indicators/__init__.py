@@ -1,7 +1,7 @@
-"""Indicators: the catalogue (each indicator declared once), benchmarking, variation,
-child-level measures, Ofsted judgements in force (:mod:`cscwatch.indicators.judgements`),
-and the disclosure control every output of child-level data
-passes through (:mod:`cscwatch.indicators.disclosure`).
+"""Indicators: benchmarking of the catalogue's indicators (:mod:`cscwatch.core.catalogue`)
+and the benchmark table built with the warehouse, variation, Ofsted judgements in force
+(:mod:`cscwatch.indicators.judgements`), and the disclosure control every output of
+child-level data passes through (:mod:`cscwatch.indicators.disclosure`).
 
 Names are exported lazily (PEP 562): a command that needs one module does not pay for
 importing every reader. To add an export, add it to ``_EXPORTS``, the ``TYPE_CHECKING``
@@ -14,11 +14,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cscwatch.indicators.cin_measures import (
-        CinMeasures,
-        authority_lookup,
-        compute_cin_measures,
-    )
     from cscwatch.indicators.disclosure import (
         SMALL_COUNT_MAX,
         SUPPRESSED,
@@ -39,15 +34,12 @@ if TYPE_CHECKING:
 
 #: Public name → the module that defines it (imported on first use).
 _EXPORTS: dict[str, str] = {
-    "CinMeasures": "cscwatch.indicators.cin_measures",
     "GradeSummary": "cscwatch.indicators.judgements",
     "InterventionStatus": "cscwatch.indicators.judgements",
     "JudgementInForce": "cscwatch.indicators.judgements",
     "SMALL_COUNT_MAX": "cscwatch.indicators.disclosure",
     "SUPPRESSED": "cscwatch.indicators.disclosure",
     "Transition": "cscwatch.indicators.judgements",
-    "authority_lookup": "cscwatch.indicators.cin_measures",
-    "compute_cin_measures": "cscwatch.indicators.cin_measures",
     "disclose": "cscwatch.indicators.disclosure",
     "disclose_count": "cscwatch.indicators.disclosure",
     "intervention_status": "cscwatch.indicators.judgements",
@@ -60,13 +52,10 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "SMALL_COUNT_MAX",
     "SUPPRESSED",
-    "CinMeasures",
     "GradeSummary",
     "InterventionStatus",
     "JudgementInForce",
     "Transition",
-    "authority_lookup",
-    "compute_cin_measures",
     "disclose",
     "disclose_count",
     "intervention_status",

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
 from cscwatch.core.errors import UnknownYearError
+from cscwatch.core.types import parse_period
 from cscwatch.indicators.authorities import Authority, resolve_authority
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Variation",
     "available_years",
     "benchmark",
+    "default_year",
     "funnel",
     "profile",
     "rank_note",
@@ -252,7 +254,7 @@ class FunnelPlot:
 
 
 # ---------------------------------------------------------------------------
-# Funnel arithmetic (the same formulas as the build's SQL in store/benchmarks.py)
+# Funnel arithmetic (the same formulas as the build's SQL in indicators/benchmark_table.py)
 # ---------------------------------------------------------------------------
 
 
@@ -307,7 +309,7 @@ def _limits(kind: str, centre: float, n: float, tau2: float) -> FunnelLimits | N
 
 
 # ---------------------------------------------------------------------------
-# Queries (read the ``benchmark`` table built by store/benchmarks.py)
+# Queries (read the ``benchmark`` table built by indicators/benchmark_table.py)
 # ---------------------------------------------------------------------------
 
 
@@ -325,6 +327,35 @@ def available_years(
         [indicator_id, provisional],
     ).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def default_year(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, year: str | int | None = None
+) -> int:
+    """The year a view of one indicator shows: ``year`` if given (read as the
+    indicator's own period, :func:`~cscwatch.core.types.parse_period`), else the latest
+    year with a published authority value (:func:`available_years`; an authority's own
+    provisional return never moves it).
+
+    The one place this choice is made: the CLI (``show``, ``variation``), the API
+    (benchmark, variation, funnel) and the web pages all call it.
+
+    Raises
+    ------
+    UnknownIndicatorError
+        For an id not in the catalogue.
+    UnknownYearError
+        When ``year`` is malformed, or the warehouse has no figure for the indicator
+        (with the catalogue's reason where it gives one).
+    """
+    ind = get_indicator(indicator_id)
+    if year is not None:
+        return parse_period(year, ind.period_kind)
+    years = available_years(con, ind.id)
+    if not years:
+        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+        raise UnknownYearError(f"no figures for {ind.id}{why}")
+    return years[-1]
 
 
 def _check_year(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cscwatch.indicators.catalogue import CATALOGUE
-from cscwatch.indicators.indicator import CASH_TERMS
+from cscwatch.core.catalogue import CATALOGUE
+from cscwatch.core.catalogue.indicator import CASH_TERMS
 
 __all__ = ["render_indicator_docs"]
 
@@ -13,7 +13,7 @@ def render_indicator_docs() -> str:
     lines = [
         "# Indicators",
         "",
-        "Generated from `src/cscwatch/indicators/catalogue.py` by "
+        "Generated from `src/cscwatch/core/catalogue/__init__.py` by "
         "`python scripts/make_indicator_docs.py`; do not edit by hand.",
         "",
         "Years are the publisher's own (`time_period`): `2025` is the year ending 31 March",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from cscwatch.indicators.indicator import Polarity
+from cscwatch.core.catalogue.indicator import Polarity
 
 __all__ = [
     "FLAG_FIELDS",

@@ -3,27 +3,32 @@ and export in the publisher's tidy layout."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.authorities import REGION_NAMES_SQL
-from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
 from cscwatch.indicators.flags import OutlierFlag
 
 __all__ = [
     "HEADLINE_INDICATORS",
+    "TIDY_COLUMNS",
     "HeadlineRow",
     "IndicatorRow",
     "england_headline",
     "export_tidy",
     "indicator_table",
     "query_observations",
+    "tidy_csv",
+    "tidy_observations",
     "tidy_period",
-    "tidy_select_sql",
 ]
 
 ENGLAND = "E92000001"
@@ -187,22 +192,16 @@ def indicator_table(
     return out
 
 
-def query_observations(
-    con: duckdb.DuckDBPyConnection,
+def _filters(
     *,
-    indicator: str | None = None,
-    la_codes: list[str] | None = None,
-    region: str | None = None,
-    years: list[int] | None = None,
-    geo_level: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, object]]:
-    """Observations matching every given filter, in a stable order.
-
-    ``region`` is a region GSS code: it selects the region's authorities and the region
-    itself.
-    """
+    indicator: str | None,
+    la_codes: list[str] | None,
+    region: str | None,
+    years: list[int] | None,
+    geo_level: str | None,
+) -> tuple[str, list[object]]:
+    """The WHERE clause (over ``observation o`` joined to ``authority a``) and its
+    parameters for the filters every observation query shares."""
     if indicator is not None:
         get_indicator(indicator)
     if geo_level is not None and geo_level not in ("national", "regional", "la"):
@@ -224,6 +223,32 @@ def query_observations(
     if geo_level:
         where.append("o.geo_level = ?")
         params.append(geo_level)
+    return " AND ".join(where), params
+
+
+def _page(limit: int | None, offset: int) -> str:
+    return "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+
+
+def query_observations(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    indicator: str | None = None,
+    la_codes: list[str] | None = None,
+    region: str | None = None,
+    years: list[int] | None = None,
+    geo_level: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, object]]:
+    """Observations matching every given filter, in a stable order.
+
+    ``region`` is a region GSS code: it selects the region's authorities and the region
+    itself.
+    """
+    where, params = _filters(
+        indicator=indicator, la_codes=la_codes, region=region, years=years, geo_level=geo_level
+    )
     sql = (
         "SELECT o.indicator, o.geo_level, o.geo_code, a.name AS la_name, "
         "coalesce(a.name, r.region_name, CASE WHEN o.geo_level = 'national' THEN 'England' "
@@ -232,11 +257,10 @@ def query_observations(
         "FROM observation o LEFT JOIN authority a ON o.geo_level = 'la' "
         f"AND a.la_code = o.geo_code LEFT JOIN {REGION_NAMES_SQL} r "
         "ON o.geo_level = 'regional' AND r.region_code = o.geo_code WHERE "
-        + " AND ".join(where)
+        + where
         + " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year"
+        + _page(limit, offset)
     )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     cur = con.execute(sql, params)
     cols = [c[0] for c in cur.description]
     out = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
@@ -258,11 +282,59 @@ def _academic_sql() -> str:
     return ", ".join(f"'{i}'" for i in ids) or "NULL"
 
 
-def tidy_select_sql() -> str:
-    """SQL giving observations in the publisher's tidy layout (one row per geography,
-    year and indicator; the value column keeps the publisher's symbol where suppressed)."""
+#: The publisher's tidy layout, following DfE's open data standards: time, then the
+#: geography columns in their standard order, then the filter (``indicator``), the value
+#: and its ``status`` (``published`` or ``provisional``: an authority's own return).
+TIDY_COLUMNS: tuple[str, ...] = (
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+    "indicator",
+    "value",
+    "status",
+)
+
+#: A value in full precision (the shortest text that reads back as the same number;
+#: whole numbers without a decimal point, as DfE writes them), else the publisher's
+#: symbol (``c``, ``x``, ``z``, ``u``, ``k``, ``low``, LAIT's ``-``).
+_TIDY_VALUE_SQL = """
+    CASE WHEN o.value IS NULL THEN o.status
+         WHEN isfinite(o.value) AND o.value = trunc(o.value) AND abs(o.value) < 1e15
+              THEN CAST(CAST(o.value AS BIGINT) AS VARCHAR)
+         ELSE CAST(o.value AS VARCHAR) END"""
+
+
+def tidy_observations(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    indicator: str | None = None,
+    la_codes: list[str] | None = None,
+    region: str | None = None,
+    years: list[int] | None = None,
+    geo_level: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[str | None, ...]]:
+    """Observations in the publisher's tidy layout (:data:`TIDY_COLUMNS`), one row per
+    indicator, year and place, every value as text in full precision.
+
+    The one builder of the layout: ``cscwatch export`` and ``/api/observations?format=csv``
+    both write its rows with :func:`tidy_csv`. Filters are those of
+    :func:`query_observations`. Rows are ordered by indicator, year, level (England,
+    regions, authorities) and code, so pages of it join up.
+    """
+    where, params = _filters(
+        indicator=indicator, la_codes=la_codes, region=region, years=years, geo_level=geo_level
+    )
     academic = _academic_sql()
-    return f"""
+    sql = f"""
         SELECT CASE WHEN o.indicator IN ({academic})
                     THEN CAST(o.year - 1 AS VARCHAR) || lpad(CAST(o.year % 100 AS VARCHAR), 2, '0')
                     ELSE CAST(o.year AS VARCHAR) END AS time_period,
@@ -276,36 +348,70 @@ def tidy_select_sql() -> str:
                    AS region_code,
                CASE WHEN o.geo_level = 'regional' THEN r.region_name ELSE a.region_name END
                    AS region_name,
+               a.gss_code AS new_la_code,
                CASE WHEN o.geo_level = 'la' THEN o.geo_code END AS old_la_code,
-               a.gss_code AS new_la_code, a.name AS la_name,
+               a.name AS la_name,
                o.indicator,
-               coalesce(CAST(round(o.value, 4) AS VARCHAR), o.status) AS value,
+               {_TIDY_VALUE_SQL} AS value,
                CASE WHEN o.provisional THEN 'provisional' ELSE 'published' END AS status
         FROM observation o
         LEFT JOIN authority a ON o.geo_level = 'la' AND a.la_code = o.geo_code
         LEFT JOIN {REGION_NAMES_SQL} r
                ON o.geo_level = 'regional' AND r.region_code = o.geo_code
-        ORDER BY o.indicator, time_period, geographic_level, o.geo_code
+        WHERE {where}
+        ORDER BY o.indicator, o.year,
+                 CASE o.geo_level WHEN 'national' THEN 0 WHEN 'regional' THEN 1 ELSE 2 END,
+                 o.geo_code, o.provisional
+        {_page(limit, offset)}
     """
+    return [tuple(r) for r in con.execute(sql, params).fetchall()]
 
 
-def export_tidy(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> int:
-    """Write every observation in the tidy layout to ``path`` as csv or parquet.
+def tidy_csv(rows: Sequence[Sequence[str | None]]) -> str:
+    """Tidy rows as CSV text: a header of :data:`TIDY_COLUMNS`, ``\\n`` line ends, an
+    empty cell for a missing value (the one CSV writer of the layout)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(TIDY_COLUMNS)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return buf.getvalue()
+
+
+def export_tidy(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, *, indicator: str | None = None
+) -> int:
+    """Write observations (all, or one ``indicator``'s) in the tidy layout to ``path``
+    as csv or parquet, atomically.
 
     Returns the number of rows written.
+
+    Raises
+    ------
+    InputError
+        Unknown format or indicator, or ``path`` cannot be written.
     """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be csv or parquet, not {fmt!r}")
-    opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
+    rows = tidy_observations(con, indicator=indicator)
     tmp = path.with_name(path.name + ".part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"COPY ({tidy_select_sql()}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' {opts}"
-        )
+        if fmt == "csv":
+            tmp.write_text(tidy_csv(rows), encoding="utf-8", newline="")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(TIDY_COLUMNS)
+            table = pa.table(
+                {
+                    c: pa.array(v, type=pa.string())
+                    for c, v in zip(TIDY_COLUMNS, columns, strict=True)
+                }
+            )
+            pq.write_table(table, tmp)
         tmp.replace(path)
-    except (OSError, duckdb.IOException) as exc:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {str(exc).splitlines()[0]}") from exc
-    n = con.execute("SELECT count(*) FROM observation").fetchone()
-    return int(n[0]) if n else 0
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return len(rows)

@@ -1,7 +1,7 @@
 """Cash and real terms for £ figures.
 
 Every £ figure in the warehouse is **cash terms**: section 251 outturn as spent in each
-financial year (:data:`cscwatch.indicators.indicator.CASH_TERMS`). Real terms are a view
+financial year (:data:`cscwatch.core.catalogue.indicator.CASH_TERMS`). Real terms are a view
 on top, available when HM Treasury's GDP deflator is in the snapshot (the optional file
 ``gdp_deflators.csv``, table ``gdp_deflator``)::
 
@@ -25,10 +25,10 @@ from typing import Literal
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Unit
+from cscwatch.core.catalogue.indicator import CASH_TERMS
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.indicators.benchmarking import Benchmark, Profile, Variation, _trend
-from cscwatch.indicators.catalogue import CATALOGUE, Unit
-from cscwatch.indicators.indicator import CASH_TERMS
 from cscwatch.indicators.observations import HeadlineRow, IndicatorRow
 
 __all__ = [

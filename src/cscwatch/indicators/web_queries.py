@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from cscwatch.core.catalogue import get_indicator
 from cscwatch.indicators.benchmarking import rank_note
-from cscwatch.indicators.catalogue import get_indicator
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [

@@ -11,26 +11,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cscwatch.ingest.cin_census import (
-        CinCensusReturn,
-        CinHeader,
-        read_cin_census,
-        refuse_hostile_xml,
-    )
-    from cscwatch.ingest.cin_synth import (
-        PublishedFigures,
-        SynthResult,
-        write_synthetic_return,
-    )
-    from cscwatch.ingest.cin_validation import (
-        ValidationIssue,
-        ValidationReport,
-        parse_ruleset,
-        validate_cin_census,
-        validate_cin_census_files,
-        validate_loaded,
-        validate_many,
-    )
     from cscwatch.ingest.fetch import (
         FetchOutcome,
         FetchReport,
@@ -47,10 +27,6 @@ if TYPE_CHECKING:
     from cscwatch.ingest.ofsted_text import (
         parse_report_text,
     )
-    from cscwatch.ingest.pseudonym import (
-        Pseudonymiser,
-        resolve_pseudonymiser,
-    )
     from cscwatch.ingest.snapshot import (
         Manifest,
         ManifestEntry,
@@ -62,8 +38,6 @@ if TYPE_CHECKING:
 
 #: Public name → the module that defines it (imported on first use).
 _EXPORTS: dict[str, str] = {
-    "CinCensusReturn": "cscwatch.ingest.cin_census",
-    "CinHeader": "cscwatch.ingest.cin_census",
     "ExtractedReport": "cscwatch.ingest.ofsted_reports",
     "ExtractionRun": "cscwatch.ingest.ofsted_reports",
     "FetchOutcome": "cscwatch.ingest.fetch",
@@ -71,34 +45,18 @@ _EXPORTS: dict[str, str] = {
     "Manifest": "cscwatch.ingest.snapshot",
     "ManifestEntry": "cscwatch.ingest.snapshot",
     "ProviderLookup": "cscwatch.ingest.ofsted_reports",
-    "Pseudonymiser": "cscwatch.ingest.pseudonym",
-    "PublishedFigures": "cscwatch.ingest.cin_synth",
     "SnapshotReport": "cscwatch.ingest.snapshot",
-    "SynthResult": "cscwatch.ingest.cin_synth",
-    "ValidationIssue": "cscwatch.ingest.cin_validation",
-    "ValidationReport": "cscwatch.ingest.cin_validation",
     "extract_reports": "cscwatch.ingest.ofsted_reports",
     "fetch_snapshot": "cscwatch.ingest.fetch",
     "load_manifest": "cscwatch.ingest.snapshot",
     "load_provider_lookup": "cscwatch.ingest.ofsted_reports",
     "parse_report_text": "cscwatch.ingest.ofsted_text",
-    "parse_ruleset": "cscwatch.ingest.cin_validation",
-    "read_cin_census": "cscwatch.ingest.cin_census",
     "refresh_manifest": "cscwatch.ingest.snapshot",
-    "refuse_hostile_xml": "cscwatch.ingest.cin_census",
-    "resolve_pseudonymiser": "cscwatch.ingest.pseudonym",
-    "validate_cin_census": "cscwatch.ingest.cin_validation",
-    "validate_cin_census_files": "cscwatch.ingest.cin_validation",
-    "validate_loaded": "cscwatch.ingest.cin_validation",
-    "validate_many": "cscwatch.ingest.cin_validation",
     "verify_snapshot": "cscwatch.ingest.snapshot",
     "write_judgements_csv": "cscwatch.ingest.ofsted_reports",
-    "write_synthetic_return": "cscwatch.ingest.cin_synth",
 }
 
 __all__ = [
-    "CinCensusReturn",
-    "CinHeader",
     "ExtractedReport",
     "ExtractionRun",
     "FetchOutcome",
@@ -106,29 +64,15 @@ __all__ = [
     "Manifest",
     "ManifestEntry",
     "ProviderLookup",
-    "Pseudonymiser",
-    "PublishedFigures",
     "SnapshotReport",
-    "SynthResult",
-    "ValidationIssue",
-    "ValidationReport",
     "extract_reports",
     "fetch_snapshot",
     "load_manifest",
     "load_provider_lookup",
     "parse_report_text",
-    "parse_ruleset",
-    "read_cin_census",
     "refresh_manifest",
-    "refuse_hostile_xml",
-    "resolve_pseudonymiser",
-    "validate_cin_census",
-    "validate_cin_census_files",
-    "validate_loaded",
-    "validate_many",
     "verify_snapshot",
     "write_judgements_csv",
-    "write_synthetic_return",
 ]
 
 

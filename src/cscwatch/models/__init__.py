@@ -15,8 +15,6 @@ Submodules (imported on demand, so that importing the package stays cheap):
   2019 decomposition (its order, Shapley, and the range over orders);
 * :mod:`~cscwatch.models.forecast` — per-authority forecasts with intervals calibrated
   on backtest errors, and their backtest against naive baselines;
-* :mod:`~cscwatch.models.journeys` — children's journeys across CIN census returns:
-  Kaplan–Meier time to re-referral and to a repeat plan (child-level data);
 * :mod:`~cscwatch.models.methods` — writes the methods pages, figures and JSON results.
 
 Methods and backtest results: ``docs/methods/{risk,quality,demand,forecast}.md``.

@@ -32,9 +32,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.errors import WarehouseError
 from cscwatch.core.types import PeriodKind
-from cscwatch.indicators.catalogue import CATALOGUE
 
 #: Columns of the normalised judgements frame (one row per graded inspection).
 JUDGEMENT_FRAME = (
@@ -96,7 +96,7 @@ def load_panel(
     """Authority × year values, one column per indicator (NaN where suppressed/absent).
 
     Index ``(la_code, year)``; values as the catalogue defines them (spend per child
-    and per child in need are computed at build, see ``indicators.catalogue``).
+    and per child in need are computed at build, see ``core.catalogue``).
     ``year`` is the reporting year each value informs (:data:`ALIGNMENT`), or the
     publisher's own year with ``align=False``.
     """

@@ -40,7 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cscwatch.indicators.catalogue import CATALOGUE, Polarity
+from cscwatch.core.catalogue import CATALOGUE, Polarity
 from cscwatch.models._data import (
     alignment_offset,
     load_neighbours,

@@ -88,8 +88,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from cscwatch.core.catalogue import get_indicator
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.catalogue import get_indicator
 from cscwatch.models._data import load_authorities, load_panel
 from cscwatch.models._forecast_methods import (
     _Z80,

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kruskal, spearmanr
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.models._data import alignment_offset, load_judgements, load_panel
 from cscwatch.models._results import dump, load, opt, percentile_ci
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.models._data import load_authorities
 from cscwatch.models._results import dump, load
 from cscwatch.models._risk_models import CANDIDATES, fit_model, prior_shift

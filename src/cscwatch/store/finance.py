@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator
 from cscwatch.core.errors import SchemaError, SourceFileError
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator
 from cscwatch.ingest.finance import (
     DEFLATOR_FILE,
     S251_CYPS_FILE,

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator
 from cscwatch.core.errors import SchemaError, SourceFileError
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator
 from cscwatch.ingest.tidy import TIDY_SOURCES, stage_tidy
 from cscwatch.store.published import (
     _OBS_DDL,

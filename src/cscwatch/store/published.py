@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator
 from cscwatch.core.errors import SchemaError, SourceFileError
 from cscwatch.core.types import STATUS_SYMBOLS, PeriodKind
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator
 from cscwatch.ingest.tidy import LAIT_FILE, TIDY_SOURCES, stage_lait, stage_tidy
 from cscwatch.store.warehouse import BuildContext
 

@@ -135,15 +135,16 @@ def build_warehouse(
 
 
 def _refuse_child_store(target: Path, settings: Settings) -> None:
-    # A build replaces its target: never let that target be a child store.
-    from cscwatch.store.child_level import is_child_store, same_file
+    # A build replaces its target: never let that target be a child store (its
+    # returns live in ``cin_return``, see cscwatch.childlevel.cin.store).
+    from cscwatch.core.database import has_table, same_file
 
     if settings.child_store is not None and same_file(target, settings.child_store):
         raise ConfigError(
             f"warehouse {target} is the child store file; a build would replace it and "
             "lose every loaded return: choose another CSCWATCH_WAREHOUSE"
         )
-    if is_child_store(target):
+    if has_table(target, "cin_return"):
         raise ConfigError(
             f"warehouse {target} holds child-level CIN census returns (a child store); a "
             "build would replace it and lose them: choose another CSCWATCH_WAREHOUSE"

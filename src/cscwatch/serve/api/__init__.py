@@ -1,9 +1,8 @@
-"""The HTTP API: one module per resource, built by :func:`create_app`.
+"""The HTTP API's routes: one module per resource, mounted with the web pages by
+:func:`cscwatch.serve.app.create_app`.
 
 Routes parse input, call the library (``cscwatch.indicators``, ``cscwatch.store``)
 and format the answer; no SQL or statistics live here.
 """
 
-from cscwatch.serve.api._app import create_app
-
-__all__ = ["create_app"]
+__all__: list[str] = []

@@ -17,9 +17,9 @@ from datetime import date
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.catalogue import CATALOGUE
 from cscwatch.indicators.judgements import StaleStatus
 from cscwatch.models.risk import DEFAULT_OUTCOME, parse_judgement, parse_outcome
 from cscwatch.models.risk_ranking import RiskModel, RiskRanking

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from cscwatch.indicators.authorities import Authority, list_authorities, resolve_authority
 from cscwatch.serve.api._deps import Con, Page, PageLinks, PageMeta, paginate
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api._records import record_model
 
 __all__ = ["AuthorityOut", "AuthorityPath", "router"]
 
@@ -25,43 +26,14 @@ AuthorityPath = Annotated[
 ]
 
 
-class AuthorityOut(BaseModel):
-    """An upper-tier authority with children's services responsibilities."""
-
-    la_code: str
-    gss_code: str | None
-    name: str
-    region_code: str | None
-    region_name: str | None
-    la_type: str | None
-    first_year: int | None
-    last_year: int | None
-    is_current: bool
-    predecessors: list[str] = []
-    successors: list[str] = []
-
-    @classmethod
-    def of(cls, a: Authority) -> AuthorityOut:
-        """From the library's record."""
-        return cls(
-            la_code=a.la_code,
-            gss_code=a.gss_code,
-            name=a.name,
-            region_code=a.region_code,
-            region_name=a.region_name,
-            la_type=a.la_type,
-            first_year=a.first_year,
-            last_year=a.last_year,
-            is_current=a.is_current,
-            predecessors=list(a.predecessors),
-            successors=list(a.successors),
-        )
+#: An upper-tier authority: the library's :class:`~cscwatch.indicators.authorities.Authority`.
+AuthorityOut = record_model(Authority, "AuthorityOut")
 
 
 class AuthorityPage(BaseModel):
     """A page of authorities."""
 
-    data: list[AuthorityOut]
+    data: list[AuthorityOut]  # type: ignore[valid-type]
     meta: PageMeta
     links: PageLinks
 
@@ -85,10 +57,14 @@ def get_authorities(
         ]
     rows = items[page.offset : page.offset + page.limit + 1]
     data, meta, links = paginate(request, rows, page)
-    return AuthorityPage(data=[AuthorityOut.of(a) for a in data], meta=meta, links=links)
+    return AuthorityPage(
+        data=[AuthorityOut.model_validate(a, from_attributes=True) for a in data],
+        meta=meta,
+        links=links,
+    )
 
 
 @router.get("/authorities/{authority}", response_model=AuthorityOut, summary="One authority")
-def get_authority(con: Con, authority: AuthorityPath) -> AuthorityOut:
+def get_authority(con: Con, authority: AuthorityPath) -> Any:
     """Resolve a number, code or name; 404 ``unknown_authority`` with suggestions."""
-    return AuthorityOut.of(resolve_authority(con, authority))
+    return AuthorityOut.model_validate(resolve_authority(con, authority), from_attributes=True)

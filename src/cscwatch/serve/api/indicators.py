@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, get_indicator
+from cscwatch.core.catalogue import CATALOGUE, Indicator, get_indicator
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 
 __all__ = ["IndicatorOut", "router"]

@@ -10,41 +10,21 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.authorities import geography_names, list_authorities
-from cscwatch.indicators.observations import query_observations, tidy_period
+from cscwatch.indicators.observations import query_observations, tidy_csv, tidy_observations
 from cscwatch.serve.api._deps import (
     Con,
     Page,
     PageLinks,
     PageMeta,
-    csv_response,
     paginate,
     parse_years,
 )
 from cscwatch.serve.api._deps import authority as resolve
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 
-__all__ = ["TIDY_COLUMNS", "ObservationOut", "router"]
+__all__ = ["ObservationOut", "router"]
 
 router = APIRouter(tags=["observations"], responses=ERROR_RESPONSES)
-
-#: The publisher's tidy layout, as in DfE's own CSV files.
-TIDY_COLUMNS = (
-    "time_period",
-    "time_identifier",
-    "geographic_level",
-    "country_code",
-    "country_name",
-    "region_code",
-    "region_name",
-    "old_la_code",
-    "new_la_code",
-    "la_name",
-    "indicator",
-    "value",
-    "status",
-)
-_LEVEL_WORDS = {"national": "National", "regional": "Regional", "la": "Local authority"}
 
 
 class Format(StrEnum):
@@ -94,37 +74,6 @@ class ObservationPage(BaseModel):
     links: PageLinks
 
 
-def _tidy(rows: list[dict[str, Any]], con: Any) -> list[list[Any]]:
-    """Rows in the publisher's tidy layout (value keeps the publisher's symbol)."""
-    auths = {a.la_code: a for a in list_authorities(con)}
-    regions = geography_names(con)
-    out = []
-    for r in rows:
-        a = auths.get(str(r["geo_code"])) if r["geo_level"] == "la" else None
-        region_code = (
-            r["geo_code"] if r["geo_level"] == "regional" else (a.region_code if a else None)
-        )
-        value = r["value"]
-        shown = r["status"] if value is None else f"{round(float(value), 4):g}"
-        out.append(
-            [
-                *tidy_period(str(r["indicator"]), int(r["year"])),
-                _LEVEL_WORDS.get(str(r["geo_level"]), r["geo_level"]),
-                "E92000001",
-                "England",
-                region_code,
-                regions.get(region_code) if region_code else None,
-                r["geo_code"] if r["geo_level"] == "la" else None,
-                a.gss_code if a else None,
-                a.name if a else None,
-                r["indicator"],
-                shown,
-                "provisional" if r.get("provisional") else "published",
-            ]
-        )
-    return out
-
-
 @router.get(
     "/observations",
     response_model=ObservationPage,
@@ -156,10 +105,11 @@ def get_observations(
 ) -> Any:
     """Observations matching every filter, ordered by indicator, geography and year.
 
-    With ``format=csv`` the page is given in the publisher's tidy layout
-    (``time_period, ..., old_la_code, new_la_code, la_name, indicator, value, status``),
-    suppressed values keeping the publisher's symbol; the ``Link`` header names the
-    next page.
+    With ``format=csv`` the page is given in the publisher's tidy layout, exactly as
+    ``cscwatch export`` writes it (:func:`cscwatch.indicators.observations.tidy_observations`:
+    ``time_period, ..., new_la_code, old_la_code, la_name, indicator, value, status``),
+    values in full precision and suppressed ones keeping the publisher's symbol; the
+    ``Link`` header names the next page.
     """
     la_codes = None
     if authority:
@@ -167,22 +117,22 @@ def get_observations(
     years = parse_years(year, year_from, year_to)
     if region is not None and not region.upper().startswith("E12"):
         raise InputError(f"region {region!r}: use a region GSS code such as E12000002")
-    rows = query_observations(
-        con,
-        indicator=indicator,
-        la_codes=la_codes,
-        region=region.upper() if region else None,
-        years=years,
-        geo_level=geo_level.value if geo_level else None,
-        limit=page.limit + 1,
-        offset=page.offset,
-    )
-    data, meta, links = paginate(request, rows, page)
+    filters: dict[str, Any] = {
+        "indicator": indicator,
+        "la_codes": la_codes,
+        "region": region.upper() if region else None,
+        "years": years,
+        "geo_level": geo_level.value if geo_level else None,
+        "limit": page.limit + 1,
+        "offset": page.offset,
+    }
     if format is Format.csv:
-        resp = csv_response(TIDY_COLUMNS, _tidy(data, con), "observations.csv")
+        tidy, _, links = paginate(request, tidy_observations(con, **filters), page)
+        headers = {"content-disposition": 'attachment; filename="observations.csv"'}
         if links.next:
-            resp.headers["link"] = f'<{links.next}>; rel="next"'
-        return resp
+            headers["link"] = f'<{links.next}>; rel="next"'
+        return Response(tidy_csv(tidy), media_type="text/csv; charset=utf-8", headers=headers)
+    data, meta, links = paginate(request, query_observations(con, **filters), page)
     return Response(
         ObservationPage(
             data=[ObservationOut.model_validate(r) for r in data], meta=meta, links=links

@@ -26,6 +26,7 @@ from cscwatch.indicators.judgements import (
 from cscwatch.ingest.ofsted_text import Framework, JudgementCode
 from cscwatch.serve.api._deps import Con
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.authorities import AuthorityPath
 from cscwatch.store.inspections import (
     Inspection,
@@ -75,14 +76,9 @@ class InspectionOut(BaseModel):
         )
 
 
-class RecordOut(BaseModel):
-    """How far the Ofsted record runs: the latest publication held, per source."""
-
-    runs_to: date | None
-    archive_runs_to: date | None
-    overview_runs_to: date | None
-    n_report: int
-    n_overview: int
+#: How far the Ofsted record runs: the library's
+#: :class:`~cscwatch.indicators.judgements.OfstedRecord`.
+RecordOut = record_model(OfstedRecord, "RecordOut")
 
 
 class InspectionList(BaseModel):
@@ -120,7 +116,7 @@ class GradeSummaryOut(BaseModel):
     record_runs_to: date | None
     as_at_after_record: bool
     note: str | None
-    record: RecordOut
+    record: RecordOut  # type: ignore[valid-type]
     judgement: str
     framework: str
     n: int
@@ -136,7 +132,7 @@ class GradeSummaryOut(BaseModel):
 class MissingList(BaseModel):
     """The reports to obtain, and how far each source runs."""
 
-    record: RecordOut
+    record: RecordOut  # type: ignore[valid-type]
     data: list[MissingReport]
 
 

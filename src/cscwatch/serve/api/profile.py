@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cscwatch.core.types import parse_period, parse_year
+from cscwatch.core.types import parse_year
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import benchmark, profile, series
-from cscwatch.indicators.flags import OutlierFlag
+from cscwatch.indicators.benchmarking import Benchmark, benchmark, default_year, profile, series
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.authorities import AuthorityOut, AuthorityPath
 
 __all__ = ["BenchmarkOut", "ProfileOut", "router"]
@@ -32,90 +32,42 @@ PricesQuery = Annotated[
 ]
 
 
-class TrendOut(BaseModel):
-    """The last five years and the direction of the last change."""
-
-    years: list[int]
-    values: list[float | None]
-    change_1y: float | None
-    direction: str
-    judgement: str
-
-
-class FunnelLimitsOut(BaseModel):
-    """Control limits around England's value at the authority's denominator."""
-
-    denominator: float
-    centre: float
-    lower95: float
-    upper95: float
-    lower998: float
-    upper998: float
-    lower998_od: float | None = None
-    upper998_od: float | None = None
-    lower95_od: float | None = None
-    upper95_od: float | None = None
-
-
-class BenchmarkOut(BaseModel):
-    """One authority, one indicator, one year, against England, region and neighbours."""
-
-    indicator: str
-    title: str
-    unit: str
-    polarity: str
-    la_code: str
-    authority: str
-    year: int
-    period_label: str = Field(
-        "", description="The publisher's name for the year: `30 September 2025`, `2024-25`."
-    )
-    value: float | None
-    status: str | None
-    england: float | None
-    region: float | None
-    region_name: str | None
-    sn_mean: float | None
-    sn_median: float | None
-    sn_n: int
-    rank: int | None
-    n_ranked: int
-    quartile: int | None
-    quartile_label: str | None
-    trend: TrendOut
-    funnel: FunnelLimitsOut | None
-    outlier: OutlierFlag = Field(
-        description="Whether the figure is higher or lower than expected against England "
+#: One authority, one indicator, one year, against England, region and neighbours: the
+#: library's :class:`~cscwatch.indicators.benchmarking.Benchmark`, as it is.
+BenchmarkOut = record_model(
+    Benchmark,
+    "BenchmarkOut",
+    computed={
+        "period_label": (
+            "year",
+            str,
+            Field(
+                "",
+                description="The publisher's name for the year: `30 September 2025`, `2024-25`.",
+            ),
+        )
+    },
+    descriptions={
+        "outlier": "Whether the figure is higher or lower than expected against England "
         "(default limits allowing for variation between authorities; the plain chance "
-        "limits beside them), with any small-denominator warning."
-    )
-    method: str | None = None
-    provisional: bool = Field(
-        False,
-        description="An authority's own return (cscwatch build --provisional), not published.",
-    )
-    reference_year: int | None = Field(
-        None,
-        description="The year whose published figures a provisional value is compared "
+        "limits beside them), with any small-denominator warning.",
+        "provisional": "An authority's own return (cscwatch build --provisional), not published.",
+        "reference_year": "The year whose published figures a provisional value is compared "
         "with (its own year, or the latest published year before it).",
-    )
-    joint_with: list[str] = Field(
-        default_factory=list,
-        description="LA numbers of the authorities sharing this figure's joint workforce "
+        "joint_with": "LA numbers of the authorities sharing this figure's joint workforce "
         "return (one figure for both, ranked once).",
-    )
-    joint_names: list[str] = Field(default_factory=list, description="Their names.")
-    rank_note: str | None = Field(
-        None, description="Why the rank needs care (joint return, small denominator) or is absent."
-    )
+        "joint_names": "Their names.",
+        "rank_note": "Why the rank needs care (joint return, small denominator) or is absent.",
+    },
+)
 
 
 class ProfileOut(BaseModel):
     """Every indicator's benchmark for one authority."""
 
-    authority: AuthorityOut
+    authority: AuthorityOut  # type: ignore[valid-type]
     year: int | None
-    benchmarks: list[BenchmarkOut]
+    benchmarks: list[BenchmarkOut]  # type: ignore[valid-type]
     prices: str = Field(description="What the £ figures are: cash terms, or real terms and base.")
 
 
@@ -155,7 +107,7 @@ def get_profile(
     p = profile(con, authority, y)
     p = px.real_profile(p, deflator) if deflator else p
     out = ProfileOut(
-        authority=AuthorityOut.of(p.authority),
+        authority=AuthorityOut.model_validate(p.authority, from_attributes=True),
         year=p.year,
         benchmarks=[BenchmarkOut.model_validate(b, from_attributes=True) for b in p.benchmarks],
         prices=px.prices_note(pr, deflator),
@@ -173,23 +125,15 @@ def get_benchmark(
 ) -> Any:
     """The authority's figure against England, its region and statistical neighbours.
 
-    Without ``year``, the latest year the authority has a figure for.
+    Without ``year``, the latest year the authority has a figure for, else the
+    indicator's default year (:func:`~cscwatch.indicators.benchmarking.default_year`).
     """
     if year is None:
         p = profile(con, authority)
         found = [b for b in p.benchmarks if b.indicator == indicator_id]
         if found:
             return _json(BenchmarkOut.model_validate(found[0], from_attributes=True))
-        from cscwatch.indicators.benchmarking import available_years
-        from cscwatch.indicators.catalogue import get_indicator
-
-        get_indicator(indicator_id)
-        years = available_years(con, indicator_id)
-        y = years[-1] if years else 0
-    else:
-        from cscwatch.indicators.catalogue import get_indicator
-
-        y = parse_period(year, get_indicator(indicator_id).period_kind)
+    y = default_year(con, indicator_id, year)
     b = benchmark(con, authority, indicator_id, y)
     return _json(BenchmarkOut.model_validate(b, from_attributes=True))
 

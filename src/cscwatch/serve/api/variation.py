@@ -8,14 +8,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.core.types import parse_period
+from cscwatch.core.catalogue import get_indicator
+from cscwatch.core.errors import InputError
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import available_years, funnel, variation
-from cscwatch.indicators.catalogue import get_indicator
+from cscwatch.indicators.benchmarking import FunnelPlot, default_year, funnel, variation
 from cscwatch.indicators.flags import OutlierFlag
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api._records import record_model
 
 __all__ = ["FunnelOut", "VariationOut", "router"]
 
@@ -74,57 +74,22 @@ class VariationOut(BaseModel):
     outliers: list[OutlierOut] = []
 
 
-class FunnelPointOut(BaseModel):
-    """One authority on the funnel plot, with its flag."""
-
-    la_code: str
-    name: str
-    value: float
-    denominator: float
-    outlier: OutlierFlag
-
-
-class FunnelCurveOut(BaseModel):
-    """The limits at one denominator."""
-
-    denominator: float
-    centre: float
-    lower95: float
-    upper95: float
-    lower998: float
-    upper998: float
-    lower998_od: float | None = None
-    upper998_od: float | None = None
-    lower95_od: float | None = None
-    upper95_od: float | None = None
-
-
-class FunnelOut(BaseModel):
-    """Every authority and the limit curves around England's value.
+#: Every authority and the limit curves around England's value: the library's
+#: :class:`~cscwatch.indicators.benchmarking.FunnelPlot`, as it is.
+FunnelOut = record_model(
+    FunnelPlot,
+    "FunnelOut",
+    doc="""Every authority and the limit curves around England's value.
 
     ``lower95``…``upper998`` are the chance limits; ``…_od`` the default limits, which
     allow for variation between authorities with ``tau2`` on the ``scale`` given
     (``log`` for rates per 10,000, ``identity`` for percentages).
-    """
-
-    indicator: str
-    year: int
-    centre: float
-    tau2: float
-    scale: str
-    points: list[FunnelPointOut]
-    curve: list[FunnelCurveOut]
+    """,
+)
 
 
 def _year(con: Any, indicator_id: str, year: str | None) -> int:
-    ind = get_indicator(indicator_id)
-    if year is not None:
-        return parse_period(year, ind.period_kind)
-    years = available_years(con, indicator_id)
-    if not years:
-        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-        raise UnknownYearError(f"no figures for {indicator_id}{why}")
-    return years[-1]
+    return default_year(con, indicator_id, year)
 
 
 @router.get(

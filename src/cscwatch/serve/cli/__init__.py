@@ -48,7 +48,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "snapshot": ("fetch",),
     "serve": ("serve",),
     "ofsted": ("ofsted",),
-    "cin": ("cin",),
+    "cin": ("cin", "cin_outputs"),
     "risk": ("analyse",),
     "forecast": ("analyse",),
     "analyse": ("analyse",),

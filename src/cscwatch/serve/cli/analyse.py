@@ -164,7 +164,7 @@ def forecast(
     if fmt == "json":
         emit_json(res.to_dict())
         return
-    from cscwatch.indicators.catalogue import get_indicator
+    from cscwatch.core.catalogue import get_indicator
 
     ind = get_indicator(indicator)
     cover = "; ".join(

@@ -1,7 +1,9 @@
 """Child-level CIN census commands: ``cscwatch cin validate`` and ``cscwatch cin load``.
 
-Other child-level commands (``measures``, ``journeys``, ``synth``) add themselves to
-:data:`cin_app` from ``cin_outputs``.
+Other child-level commands (``measures``, ``journeys``, ``synth``, ``check``) add
+themselves to :data:`cin_app` from ``cin_outputs``, which
+:func:`cscwatch.serve.cli._register` imports after this module (so neither imports the
+other both ways).
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def validate(
     has validation errors, 2 when a file cannot be read, is not a CIN census return or
     does not fit the ruleset.
     """
-    from cscwatch.ingest.cin_validation import (
+    from cscwatch.childlevel.cin.validation import (
         parse_ruleset,
         validate_cin_census,
         validate_cin_census_files,
@@ -129,7 +131,7 @@ def validate(
                 files, Settings(), ruleset=ruleset, keep_child_refs=keep, progress=progress
             )
         else:
-            from cscwatch.store.child_level import connect_child_store
+            from cscwatch.childlevel.cin.store import connect_child_store
 
             con = connect_child_store(Settings(child_store=child_store), read_only=True)
             try:
@@ -291,8 +293,8 @@ def load(
     A return loaded again (same bytes) replaces itself. Counts shown are
     disclosure-controlled (1 to 5 shown as c).
     """
+    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
     from cscwatch.indicators.disclosure import disclose_count
-    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
@@ -338,16 +340,3 @@ def load(
             ],
             right=[4, 5],
         )
-
-
-def _add_output_commands() -> None:
-    # ``cin measures``/``journeys``/``synth`` live in cin_outputs, which imports cin_app.
-    import importlib
-    import importlib.util
-
-    name = "cscwatch.serve.cli.cin_outputs"
-    if importlib.util.find_spec(name) is not None:
-        importlib.import_module(name)
-
-
-_add_output_commands()

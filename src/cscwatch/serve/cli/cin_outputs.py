@@ -60,7 +60,7 @@ def synth(
     re-referrals, NFA, assessed not in need, episodes, plans, section 47 enquiries and
     conferences, and factors at assessment for the year.
     """
-    from cscwatch.ingest.cin_synth import PublishedFigures, write_synthetic_return
+    from cscwatch.synth.cin.returns import PublishedFigures, write_synthetic_return
 
     check_format(fmt)
     y = parse_year(year).end
@@ -131,8 +131,8 @@ def measures(
     provisional, after disclosure control (1 to 5 shown as c).
     """
 
-    from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
-    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
+    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     settings = Settings(child_store=child_store) if child_store is not None else Settings()
@@ -211,8 +211,9 @@ def check(
     when a file cannot be read or is not a CIN census return.
     """
 
-    from cscwatch.indicators.cin_measures import authority_lookup, compute_cin_measures
-    from cscwatch.ingest.cin_validation import parse_ruleset, validate_returns
+    from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
+    from cscwatch.childlevel.cin.store import load_cin_census, load_cin_census_files
+    from cscwatch.childlevel.cin.validation import parse_ruleset, validate_returns
     from cscwatch.serve.cli.cin import (
         _ISSUE_COLUMNS,
         _emit_reports,
@@ -220,7 +221,6 @@ def check(
         _issue_rows,
         _report_json,
     )
-    from cscwatch.store.child_level import load_cin_census, load_cin_census_files
 
     check_format(fmt)
     if ruleset is not None:
@@ -291,8 +291,8 @@ def journeys(
     yearly cohort tables; counts shown are disclosure-controlled.
     """
 
-    from cscwatch.models.journeys import JourneyModel, journey_data
-    from cscwatch.store.child_level import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.journeys import JourneyModel, journey_data
+    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
 
     check_format(fmt)
     groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]

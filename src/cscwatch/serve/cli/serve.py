@@ -37,7 +37,7 @@ def serve(
     typer.echo(f"cscwatch serving on http://{host}:{port}/ (API docs at /api/docs)", err=True)
     if workers > 1:
         uvicorn.run(
-            "cscwatch.serve.api:create_app",
+            "cscwatch.serve.app:create_app",
             factory=True,
             host=host,
             port=port,
@@ -45,6 +45,6 @@ def serve(
             log_level=log_level,
         )
     else:
-        from cscwatch.serve.api import create_app
+        from cscwatch.serve.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cscwatch.core.types import parse_period, parse_year
+from cscwatch.core.types import parse_year
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import (
@@ -83,7 +83,7 @@ def build(
     quiet: QuietOpt = False,
 ) -> None:
     """Build the warehouse from the snapshot, atomically (the old one survives a failure)."""
-    from cscwatch.store.build import default_loaders
+    from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
     check_format(fmt, ("table", "json"))
@@ -122,7 +122,7 @@ def indicators(
     fmt: FormatOpt = "table",
 ) -> None:
     """The indicator catalogue: id, title, unit, polarity, source, years."""
-    from cscwatch.indicators.catalogue import CATALOGUE
+    from cscwatch.core.catalogue import CATALOGUE
 
     check_format(fmt)
     items = [i for i in CATALOGUE.values() if topic is None or i.topic == topic]
@@ -181,8 +181,8 @@ def show(
     prices: PricesOpt = "cash",
 ) -> None:
     """One indicator for every authority in a year, or England's headline table."""
+    from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators import prices as px
-    from cscwatch.indicators.catalogue import get_indicator
     from cscwatch.indicators.observations import england_headline, indicator_table
     from cscwatch.store.warehouse import open_warehouse
 
@@ -219,18 +219,10 @@ def show(
                     "it. " + px.prices_note(pr, deflator),
                 )
             return
+        from cscwatch.indicators.benchmarking import default_year
+
         ind = get_indicator(indicator)
-        y = parse_period(year, ind.period_kind) if year else None
-        if y is None:
-            from cscwatch.indicators.benchmarking import available_years
-
-            years = available_years(con, ind.id)
-            y = years[-1] if years else None
-        if y is None:
-            from cscwatch.core.errors import UnknownYearError
-
-            why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-            raise UnknownYearError(f"no data for {ind.id}{why}")
+        y = default_year(con, ind.id, year or None)
         table = indicator_table(con, ind.id, y)
         table = px.real_indicator_rows(table, ind.id, y, deflator) if deflator else table
     data = [asdict(r) for r in table]
@@ -453,10 +445,10 @@ def variation(
     prices: PricesOpt = "cash",
 ) -> None:
     """How much an indicator varies between authorities in a year."""
+    from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators import prices as px
-    from cscwatch.indicators.benchmarking import available_years
+    from cscwatch.indicators.benchmarking import default_year
     from cscwatch.indicators.benchmarking import variation as _variation
-    from cscwatch.indicators.catalogue import get_indicator
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)
@@ -464,16 +456,7 @@ def variation(
     ind = get_indicator(indicator)
     with open_warehouse(_settings(warehouse)) as con:
         deflator = px.load_deflator(con) if pr == "real" else None
-        if year:
-            y = parse_period(year, ind.period_kind)
-        else:
-            years = available_years(con, ind.id)
-            if not years:
-                from cscwatch.core.errors import UnknownYearError
-
-                why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-                raise UnknownYearError(f"no data for {ind.id}{why}")
-            y = years[-1]
+        y = default_year(con, ind.id, year or None)
         v = _variation(con, ind.id, y, include_small=include_small)
         v = px.real_variation(v, deflator) if deflator else v
     d = v.to_dict() | ({"prices": px.prices_note(pr, deflator)} if ind.unit.is_money else {})
@@ -552,13 +535,16 @@ def export(
         "cscwatch_observations.csv"
     ),
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", help="Only this indicator (default: all).")
+    ] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Export every observation in the publisher's tidy layout."""
+    """Export every observation in the publisher's tidy layout (values in full precision)."""
     from cscwatch.indicators.observations import export_tidy
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("csv", "parquet"))
     with open_warehouse(_settings(warehouse)) as con:
-        n = export_tidy(con, out, fmt)
+        n = export_tidy(con, out, fmt, indicator=indicator)
     print(f"wrote {n:,} rows to {out}", file=sys.stderr)

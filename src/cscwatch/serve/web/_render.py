@@ -12,8 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from cscwatch.core.catalogue import Indicator, Unit
 from cscwatch.core.types import PeriodKind, period_label
-from cscwatch.indicators.catalogue import Indicator, Unit
 from cscwatch.indicators.flags import FLAG_WORDS
 from cscwatch.serve.web.flags import flag_html as _flag_html
 

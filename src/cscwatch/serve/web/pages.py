@@ -10,11 +10,11 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from cscwatch.core.catalogue import Indicator, get_indicator
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownAuthorityError
 from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators.authorities import resolve_authority
-from cscwatch.indicators.catalogue import Indicator, get_indicator
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response
 from cscwatch.serve.web import risk as risk_view

@@ -17,10 +17,10 @@ from typing import Any
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Unit
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, Profile
-from cscwatch.indicators.catalogue import CATALOGUE, Unit
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, statistical_neighbours
 from cscwatch.serve.web import charts

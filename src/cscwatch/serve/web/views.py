@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 
 import duckdb
 
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators.authorities import Authority, list_authorities
-from cscwatch.indicators.benchmarking import available_years, funnel, variation
+from cscwatch.indicators.benchmarking import available_years, default_year, funnel, variation
 from cscwatch.indicators.benchmarking import profile as lib_profile
-from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
@@ -71,7 +71,7 @@ def _years_for(
         why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
         raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
     if year is None:
-        return years, years[-1]
+        return years, default_year(con, ind.id)
     if year not in years:
         raise UnknownYearError(
             f"no data for {ind.title} in {year_label(year, ind)}; years available: "

@@ -1,0 +1,314 @@
+"""The ``benchmark`` table: every authority × indicator × year against its comparators.
+
+Precomputed at build time in one SQL statement so that a profile, an API call or a page
+reads one indexed table instead of re-ranking every authority on every request. The
+method (ranks with joint returns counted once, quartiles, statistical neighbours, the
+default outlier flag against limits allowing for between-authority variation — log
+scale for rates, percentage scale for percentages — and the plain chance flag beside
+it, small-denominator marks) is documented in ``docs/methods/benchmarking.md`` and in
+:mod:`cscwatch.indicators.benchmarking`, which reads this table.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
+from cscwatch.indicators.authorities import SMALL_AUTHORITIES
+from cscwatch.indicators.benchmarking import Z95, Z998
+from cscwatch.indicators.flags import SMALL_DENOMINATOR
+from cscwatch.store.warehouse import BuildContext
+
+__all__ = ["funnel_kind", "load_benchmarks"]
+_SMALL = ", ".join(f"'{c}'" for c in sorted(SMALL_AUTHORITIES))
+
+
+def funnel_kind(ind: Indicator) -> str | None:
+    """``percent`` (binomial) or ``per_10k`` (Poisson) where funnel limits apply."""
+    d = ind.derivation
+    if d.kind not in ("ratio", "rate") or d.scale != 1.0:
+        return None
+    if ind.unit is Unit.PERCENT:
+        return "percent"
+    if ind.unit is Unit.PER_10K:
+        return "per_10k"
+    return None
+
+
+def _limit_columns() -> str:
+    """Limits over a CTE with ``kind, centre, var, svar, tau2, cap`` (both statements).
+
+    ``var`` is the sampling variance on the figure's scale (chance limits); ``svar`` the
+    sampling variance on the scale of the default model (the figure's for percentages,
+    its logarithm for rates per 10,000) to which the between-authority ``tau2`` adds.
+    """
+    out = []
+    for z, tag in ((Z95, "95"), (Z998, "998")):
+        out.append(f"greatest(0, centre - {z} * sqrt(var)) AS lower{tag}")
+        out.append(f"least(cap, centre + {z} * sqrt(var)) AS upper{tag}")
+        out.append(
+            f"CASE kind WHEN 'percent' THEN greatest(0, centre - {z} * sqrt(svar + tau2)) "
+            f"ELSE centre * exp(-{z} * sqrt(svar + tau2)) END AS lower{tag}_od"
+        )
+        out.append(
+            f"CASE kind WHEN 'percent' THEN least(cap, centre + {z} * sqrt(svar + tau2)) "
+            f"ELSE centre * exp({z} * sqrt(svar + tau2)) END AS upper{tag}_od"
+        )
+    return ", ".join(out)
+
+
+def _flag_sql(value: str, lower: str, upper: str) -> str:
+    return (
+        f"CASE WHEN m.centre IS NULL OR {value} IS NULL THEN NULL "
+        f"WHEN {value} > m.{upper} THEN 'higher' WHEN {value} < m.{lower} THEN 'lower' "
+        "ELSE 'within' END"
+    )
+
+
+def _columns(n_ranked: str, provisional: str, reference_year: str) -> str:
+    """The select list of ``benchmark`` over aliases ``l e r sn rk st m jt`` (both
+    statements)."""
+    return f"""SELECT l.indicator, l.la_code, l.year, l.value, l.status, l.method, l.denominator,
+       l.small, e.value AS england, r.value AS region,
+       sn.sn_mean, sn.sn_median, coalesce(sn.sn_n, 0) AS sn_n,
+       rk.rank, {n_ranked} AS n_ranked, st.q1, st.q2, st.q3,
+       CASE WHEN rk.rank IS NULL THEN NULL
+            WHEN l.value <= st.q1 THEN 1 WHEN l.value <= st.q2 THEN 2
+            WHEN l.value <= st.q3 THEN 3 ELSE 4 END AS quartile,
+       m.kind AS funnel_kind, m.centre AS funnel_centre,
+       CASE m.kind WHEN 'per_10k' THEN 'log' WHEN 'percent' THEN 'identity' END AS flag_scale,
+       m.tau2, m.lower95, m.upper95, m.lower998, m.upper998,
+       m.lower95_od, m.upper95_od, m.lower998_od, m.upper998_od,
+       {_flag_sql("l.value", "lower998_od", "upper998_od")} AS flag,
+       {_flag_sql("l.value", "lower998", "upper998")} AS chance_flag,
+       coalesce(m.expected < 10, false) AS approximate,
+       l.small OR coalesce(fk.kind = 'percent' AND l.denominator < {SMALL_DENOMINATOR}, false)
+           AS small_denominator,
+       jt.joint_with,
+       {provisional} AS provisional, {reference_year} AS reference_year
+"""
+
+
+#: Sampling variance at England's value for each authority's own denominator: ``var``
+#: on the figure's scale, ``svar`` on the default model's (log for rates: 1 / expected
+#: count by the delta method), ``dev`` the deviation on that scale (NULL for a zero
+#: rate, which has no logarithm; such a figure is still flagged against the limits).
+_VARIANCE = """
+           CASE fk.kind
+             WHEN 'percent' THEN (e.value / 100) * (1 - e.value / 100) / l.denominator * 10000
+             ELSE e.value * 10000 / l.denominator
+           END AS var,
+           CASE fk.kind
+             WHEN 'percent' THEN (e.value / 100) * (1 - e.value / 100) / l.denominator * 10000
+             ELSE 10000 / (e.value * l.denominator)
+           END AS svar,
+           CASE fk.kind WHEN 'percent' THEN l.value - e.value
+                WHEN 'per_10k' THEN CASE WHEN l.value > 0 THEN ln(l.value / e.value) END
+           END AS dev,
+           CASE fk.kind WHEN 'percent' THEN e.value / 100 * l.denominator
+                ELSE e.value * l.denominator / 10000 END AS expected"""
+
+#: Joint returns: two authorities publishing one return (``method = 'shared'``, e.g.
+#: "940 / 941" in the workforce file). The partners are the other shared rows of the
+#: same indicator, year, region and value (each pair is in a different region);
+#: ``svc`` names the service by its lowest LA number, so it is ranked once.
+_JOINT = """
+jt AS (
+    SELECT l.indicator, l.year, l.la_code,
+           string_agg(p.la_code, ',' ORDER BY p.la_code) AS joint_with,
+           least(l.la_code, min(p.la_code)) AS svc
+    FROM la l JOIN la p ON p.indicator = l.indicator AND p.year = l.year
+         AND p.la_code <> l.la_code AND p.method = 'shared'
+         AND p.region_code IS NOT DISTINCT FROM l.region_code
+         AND p.value IS NOT DISTINCT FROM l.value
+    WHERE l.method = 'shared'
+    GROUP BY l.indicator, l.year, l.la_code
+)"""
+
+
+_SQL = f"""
+CREATE TABLE benchmark AS
+WITH la AS (
+    SELECT o.indicator, o.geo_code AS la_code, o.year, o.value, o.status, o.denominator,
+           o.method, a.region_code, o.geo_code IN ({_SMALL}) AS small
+    FROM observation o JOIN authority a ON a.la_code = o.geo_code
+    WHERE o.geo_level = 'la'{{published_only}}
+), {_JOINT},
+ok AS (
+    -- One row per service: a joint return counts once (under its lowest LA number).
+    SELECT la.* FROM la LEFT JOIN jt USING (indicator, year, la_code)
+    WHERE la.value IS NOT NULL AND NOT la.small AND coalesce(jt.svc, la.la_code) = la.la_code
+), stats AS (
+    SELECT indicator, year, count(*) AS n_ranked,
+           quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.5) AS q2,
+           quantile_cont(value, 0.75) AS q3
+    FROM ok GROUP BY indicator, year
+), ranked AS (
+    SELECT indicator, year, la_code AS svc,
+           rank() OVER (PARTITION BY indicator, year ORDER BY value DESC) AS rank
+    FROM ok
+), eng AS (
+    SELECT indicator, year, value FROM observation WHERE geo_level = 'national'
+), reg AS (
+    SELECT indicator, year, geo_code, value FROM observation WHERE geo_level = 'regional'
+), nb AS (
+    SELECT s.la_code, s.neighbour FROM statistical_neighbour s
+    WHERE s.model = (SELECT max(t.model) FROM statistical_neighbour t WHERE t.la_code = s.la_code)
+), sn AS (
+    SELECT l.indicator, l.year, l.la_code, avg(n.value) AS sn_mean,
+           median(n.value) AS sn_median, count(n.value) AS sn_n
+    FROM la l JOIN nb ON nb.la_code = l.la_code
+    JOIN la n ON n.la_code = nb.neighbour AND n.indicator = l.indicator AND n.year = l.year
+    GROUP BY l.indicator, l.year, l.la_code
+), fv AS (
+    SELECT l.indicator, l.year, l.la_code, l.value, l.small, e.value AS centre, fk.kind,
+           {_VARIANCE}
+    FROM la l JOIN _funnel_kind fk ON fk.indicator = l.indicator
+    JOIN eng e ON e.indicator = l.indicator AND e.year = l.year
+    WHERE l.denominator > 0 AND e.value > 0
+), fz AS (
+    SELECT fv.*, dev / sqrt(svar) AS z FROM fv
+    WHERE svar > 0 AND dev IS NOT NULL AND NOT small
+      AND la_code IN (SELECT la_code FROM ok WHERE ok.indicator = fv.indicator
+                      AND ok.year = fv.year)
+), zb AS (
+    SELECT indicator, year, quantile_disc(z, 0.1) AS lo, quantile_disc(z, 0.9) AS hi,
+           count(*) AS k, sum(1 / svar) AS sw, sum(1 / (svar * svar)) AS sw2
+    FROM fz GROUP BY indicator, year
+), phi AS (
+    SELECT f.indicator, f.year, avg(power(least(greatest(f.z, b.lo), b.hi), 2)) AS phi
+    FROM fz f JOIN zb b ON b.indicator = f.indicator AND b.year = f.year
+    GROUP BY f.indicator, f.year
+), tau AS (
+    -- DerSimonian-Laird additive overdispersion from winsorised z-scores.
+    SELECT b.indicator, b.year,
+           CASE WHEN b.k >= 10 AND b.k * p.phi > b.k - 1
+                THEN (b.k * p.phi - (b.k - 1)) / (b.sw - b.sw2 / b.sw) ELSE 0 END AS tau2
+    FROM zb b JOIN phi p ON p.indicator = b.indicator AND p.year = b.year
+), lim AS (
+    SELECT *, {_limit_columns()} FROM (
+        SELECT fv.indicator, fv.year, fv.la_code, fv.centre, fv.kind, fv.expected, fv.var,
+               fv.svar, t.tau2,
+               CASE fv.kind WHEN 'percent' THEN 100.0 ELSE 'Infinity'::DOUBLE END AS cap
+        FROM fv JOIN tau t ON t.indicator = fv.indicator AND t.year = fv.year)
+)
+{_columns("st.n_ranked", "false", "l.year")}FROM la l
+LEFT JOIN jt ON jt.indicator = l.indicator AND jt.year = l.year AND jt.la_code = l.la_code
+LEFT JOIN _funnel_kind fk ON fk.indicator = l.indicator
+LEFT JOIN eng e ON e.indicator = l.indicator AND e.year = l.year
+LEFT JOIN reg r ON r.indicator = l.indicator AND r.year = l.year AND r.geo_code = l.region_code
+LEFT JOIN sn ON sn.indicator = l.indicator AND sn.year = l.year AND sn.la_code = l.la_code
+LEFT JOIN ranked rk ON rk.indicator = l.indicator AND rk.year = l.year
+     AND rk.svc = coalesce(jt.svc, l.la_code) AND l.value IS NOT NULL AND NOT l.small
+LEFT JOIN stats st ON st.indicator = l.indicator AND st.year = l.year
+LEFT JOIN lim m ON m.indicator = l.indicator AND m.year = l.year AND m.la_code = l.la_code
+ORDER BY l.la_code, l.indicator, l.year
+"""
+
+#: Provisional rows (an authority's own return) against the published benchmarks of
+#: their reference year: their own year if the publisher has ranked it, else the latest
+#: ranked year before it. Reads the published rows of ``benchmark`` and never changes
+#: them: a provisional value is placed among the other authorities' published values
+#: (rank = 1 + those above it, out of them and itself), its quartile uses the published
+#: quartiles, and its funnel limits England's value and overdispersion, all of the
+#: reference year.
+_PROVISIONAL_SQL = f"""
+CREATE TEMP TABLE _benchmark_provisional AS
+WITH p AS (
+    SELECT o.indicator, o.geo_code AS la_code, o.year, o.value, o.status, o.denominator,
+           o.method, a.region_code, o.geo_code IN ({_SMALL}) AS small
+    FROM observation o JOIN authority a ON a.la_code = o.geo_code
+    WHERE o.geo_level = 'la' AND o.provisional
+), st AS (
+    SELECT indicator, year, max(n_ranked) AS n_ranked, max(q1) AS q1, max(q2) AS q2,
+           max(q3) AS q3, max(tau2) AS tau2
+    FROM benchmark WHERE rank IS NOT NULL GROUP BY indicator, year
+), la AS (
+    SELECT p.*, (SELECT max(s.year) FROM st s
+                 WHERE s.indicator = p.indicator AND s.year <= p.year) AS ref_year
+    FROM p
+), eng AS (
+    SELECT indicator, year, value FROM observation
+    WHERE geo_level = 'national' AND NOT provisional
+), reg AS (
+    SELECT indicator, year, geo_code, value FROM observation
+    WHERE geo_level = 'regional' AND NOT provisional
+), nb AS (
+    SELECT s.la_code, s.neighbour FROM statistical_neighbour s
+    WHERE s.model = (SELECT max(t.model) FROM statistical_neighbour t WHERE t.la_code = s.la_code)
+), sn AS (
+    SELECT l.indicator, l.year, l.la_code, avg(n.value) AS sn_mean,
+           median(n.value) AS sn_median, count(n.value) AS sn_n
+    FROM la l JOIN nb ON nb.la_code = l.la_code
+    JOIN benchmark n ON n.la_code = nb.neighbour AND n.indicator = l.indicator
+         AND n.year = l.ref_year
+    GROUP BY l.indicator, l.year, l.la_code
+), rk AS (
+    SELECT l.indicator, l.year, l.la_code,
+           1 + count(*) FILTER (WHERE b.value > l.value AND b.la_code <> l.la_code
+                                AND (b.joint_with IS NULL OR b.la_code < b.joint_with))
+               AS rank,
+           1 + count(*) FILTER (WHERE b.la_code <> l.la_code
+                                AND (b.joint_with IS NULL OR b.la_code < b.joint_with))
+               AS n_ranked
+    FROM la l JOIN benchmark b ON b.indicator = l.indicator AND b.year = l.ref_year
+         AND b.rank IS NOT NULL
+    WHERE l.value IS NOT NULL AND NOT l.small
+    GROUP BY l.indicator, l.year, l.la_code
+), fv AS (
+    SELECT l.indicator, l.year, l.la_code, e.value AS centre, fk.kind, st.tau2,
+           {_VARIANCE}
+    FROM la l JOIN _funnel_kind fk ON fk.indicator = l.indicator
+    JOIN eng e ON e.indicator = l.indicator AND e.year = l.ref_year
+    JOIN st ON st.indicator = l.indicator AND st.year = l.ref_year
+    WHERE l.denominator > 0 AND e.value > 0 AND st.tau2 IS NOT NULL
+), m AS (
+    SELECT *, {_limit_columns()} FROM (
+        SELECT *, CASE kind WHEN 'percent' THEN 100.0 ELSE 'Infinity'::DOUBLE END AS cap
+        FROM fv)
+), jt AS (SELECT NULL::VARCHAR AS joint_with)
+{_columns("coalesce(rk.n_ranked, st.n_ranked)", "true", "l.ref_year")}
+FROM la l
+LEFT JOIN eng e ON e.indicator = l.indicator AND e.year = l.ref_year
+LEFT JOIN reg r ON r.indicator = l.indicator AND r.year = l.ref_year
+     AND r.geo_code = l.region_code
+LEFT JOIN sn ON sn.indicator = l.indicator AND sn.year = l.year AND sn.la_code = l.la_code
+LEFT JOIN rk ON rk.indicator = l.indicator AND rk.year = l.year AND rk.la_code = l.la_code
+LEFT JOIN st ON st.indicator = l.indicator AND st.year = l.ref_year
+LEFT JOIN _funnel_kind fk ON fk.indicator = l.indicator
+LEFT JOIN m ON m.indicator = l.indicator AND m.year = l.year AND m.la_code = l.la_code
+CROSS JOIN jt
+"""
+
+
+def load_benchmarks(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Fill ``benchmark`` from ``observation``, ``authority`` and ``statistical_neighbour``."""
+    kinds = [(i.id, k) for i in CATALOGUE.values() if (k := funnel_kind(i)) is not None]
+    con.execute("CREATE TEMP TABLE _funnel_kind (indicator VARCHAR, kind VARCHAR)")
+    con.executemany("INSERT INTO _funnel_kind VALUES (?, ?)", kinds)
+    # One thread: floating-point sums then add up in one order, so a rebuild gives
+    # bit-identical content (the table is small; this costs little).
+    con.execute("SET threads TO 1")
+    try:
+        # Without provisional folders every row is published: the statement is then
+        # the same as before provisional rows existed (and needs no such column).
+        only = " AND NOT o.provisional" if ctx.provisional_dirs else ""
+        con.execute(_SQL.replace("{published_only}", only))
+        if ctx.provisional_dirs:
+            _add_provisional(con)
+    finally:
+        con.execute("SET threads TO 2")
+    n = con.execute("SELECT count(*) FROM benchmark").fetchone()
+    ctx.row_counts["benchmark"] = int(n[0]) if n else 0
+
+
+def _add_provisional(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the provisional rows to ``benchmark``, which stays sorted."""
+    con.execute(_PROVISIONAL_SQL)
+    con.execute("ALTER TABLE benchmark RENAME TO _benchmark_published")
+    con.execute(
+        "CREATE TABLE benchmark AS SELECT * FROM (SELECT * FROM _benchmark_published "
+        "UNION ALL SELECT * FROM _benchmark_provisional) ORDER BY la_code, indicator, year"
+    )
+    con.execute("DROP TABLE _benchmark_published")
+    con.execute("DROP TABLE _benchmark_provisional")

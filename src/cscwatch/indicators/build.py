@@ -1,0 +1,38 @@
+"""The ordered list of loaders that make the warehouse.
+
+Each group of tables contributes one entry; add yours here (one line).
+"""
+
+from __future__ import annotations
+
+from cscwatch.indicators.benchmark_table import load_benchmarks
+from cscwatch.store.finance import load_finance
+from cscwatch.store.inspections import load_inspections
+from cscwatch.store.provisional import load_provisional
+from cscwatch.store.published import (
+    load_authorities,
+    load_neighbours,
+    load_observations,
+    load_population,
+    load_sources,
+    stage_sources,
+)
+from cscwatch.store.warehouse import Loader
+
+__all__ = ["default_loaders"]
+
+
+def default_loaders() -> list[tuple[str, Loader]]:
+    """The loaders of a full build, in order."""
+    return [
+        ("staging", stage_sources),
+        ("sources", load_sources),
+        ("authorities", load_authorities),
+        ("population", load_population),
+        ("statistical neighbours", load_neighbours),
+        ("observations", load_observations),
+        ("optional finance sources", load_finance),
+        ("provisional returns", load_provisional),
+        ("benchmarks", load_benchmarks),
+        ("inspections", load_inspections),
+    ]

@@ -1,0 +1,121 @@
+"""The application factory: API routers, pages, error shape, ETags, warehouse pool."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from cscwatch.core.config import Settings
+from cscwatch.serve.api._errors import install_error_handlers
+from cscwatch.serve.api._etag import ETagMiddleware
+from cscwatch.serve.api._headers import SecurityHeadersMiddleware
+from cscwatch.serve.api._warehouse import WarehousePool
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+Read-only access to the cscwatch warehouse of published children's social care
+statistics for England: authorities, the indicator catalogue, observations (JSON or
+the publisher's tidy CSV), authority profiles, benchmarks against statistical
+neighbours, region and England, and variation between authorities.
+
+* Authorities are named by the DfE three-digit LA number (`352`), a GSS code or a name.
+* Years are the year ending 31 March (`2025` or `2024-25`).
+* Lists are paged with `limit`/`offset`; `links.next` is the next page or null.
+* Every GET answer carries an `ETag`; send it back in `If-None-Match` for a `304`.
+* Every error has the shape `{"error": {"code", "message", "detail"}}`.
+"""
+
+
+def _version() -> str:
+    """The package version plus a fingerprint of its files, for ETags.
+
+    An edited template or module then changes every tag, even without a new release;
+    the same code gives the same fingerprint in every worker.
+    """
+    try:
+        version = metadata.version("cscwatch")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(version.encode(), digest_size=6)
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".html", ".css", ".js") and "__pycache__" not in p.parts:
+            st = p.stat()
+            h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return f"{version}+{h.hexdigest()}"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    response_cache_bytes: int = 64 * 1024 * 1024,
+    worker_threads: int = 4,
+) -> FastAPI:
+    """Build the web application.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Built from the environment (``CSCWATCH_*``) when not given.
+    response_cache_bytes : int
+        Size of the in-process cache of answers keyed by ETag; 0 turns it off.
+    worker_threads : int
+        Threads that run routes (and so warehouse queries) at once. Few, so that the
+        event loop, which answers cached requests and 304s itself, is not starved of
+        the GIL by many threads waiting on queries (measured in benchmarks/load.py).
+
+    Returns
+    -------
+    FastAPI
+        The API under ``/api`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``)
+        and the dashboard pages at ``/``.
+    """
+    settings = settings or Settings()
+    pool = WarehousePool(settings.warehouse)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
+        pool.sweep_links()
+        yield
+        pool.close()
+
+    version = _version()
+    app = FastAPI(
+        title="cscwatch",
+        version=version,
+        description=_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = pool
+    app.state.authority_cache = {}
+
+    from cscwatch.serve.api import _routers
+    from cscwatch.serve.web import install_pages, render_error_page
+
+    for router in _routers.routers():
+        app.include_router(router, prefix="/api")
+    install_pages(app, settings)
+    install_error_handlers(app, html=render_error_page)
+    # inside the ETag middleware, so cached answers are stored compressed
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(
+        ETagMiddleware, identity=pool.tag, version=version, cache_bytes=response_cache_bytes
+    )
+    # added last, so outermost: 304s and cached answers get the headers too
+    app.add_middleware(SecurityHeadersMiddleware)
+    logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)
+    return app

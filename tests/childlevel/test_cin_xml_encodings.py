@@ -114,7 +114,7 @@ def test_the_parser_guard_refuses_a_doctype_the_first_check_missed(tmp_path: Pat
     # parsed document even if the content check were bypassed.
     from lxml import etree
 
-    from cscwatch.ingest import cin_census
+    from cscwatch.childlevel.cin import census as cin_census
 
     path = tmp_path / "dt.xml"
     path.write_bytes(b"<!DOCTYPE Message>\n<Message><Header/></Message>")

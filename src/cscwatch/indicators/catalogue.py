@@ -6,8 +6,9 @@ numerator, denominator, polarity, source, years) and its derivation for the buil
 declaration. Indicator ids are stable snake_case strings.
 
 Declarations are grouped by topic in ``_activity`` (referrals, children in need,
-child protection, looked after) and ``_context`` (workforce, spend, context, education,
-factors); the types are in :mod:`cscwatch.indicators.indicator`.
+child protection, looked after), ``_context`` (workforce, spend, context, education,
+factors) and ``_care`` (children in care from LAIT: placements, leaving care, unit
+costs and spend); the types are in :mod:`cscwatch.indicators.indicator`.
 
 Year convention: every indicator is stored under its publisher's own year (the
 integer ``time_period``) and declares a :class:`~cscwatch.core.types.PeriodKind` that
@@ -38,6 +39,7 @@ import difflib
 
 from cscwatch.core.errors import UnknownIndicatorError
 from cscwatch.indicators._activity import ACTIVITY
+from cscwatch.indicators._care import CARE
 from cscwatch.indicators._context import CONTEXT
 from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 
@@ -52,7 +54,7 @@ __all__ = [
 ]
 
 
-_INDICATORS: tuple[Indicator, ...] = ACTIVITY + CONTEXT
+_INDICATORS: tuple[Indicator, ...] = ACTIVITY + CONTEXT + CARE
 
 #: Every indicator by id, in declaration order.
 CATALOGUE: dict[str, Indicator] = {i.id: i for i in _INDICATORS}

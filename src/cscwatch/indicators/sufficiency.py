@@ -31,6 +31,7 @@ price effect.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 
@@ -208,7 +209,7 @@ def decompose_cost(con: duckdb.DuckDBPyConnection, geo_code: str) -> CostDecompo
         vol, price = lmdi(spend[a], spend[b], kids[a], kids[b])
         return CostStep(a, b, spend[a], spend[b], kids[a], kids[b], spend[b] - spend[a], vol, price)
 
-    steps = tuple(step(a, b) for a, b in zip(years, years[1:], strict=False) if b == a + 1)
+    steps = tuple(step(a, b) for a, b in itertools.pairwise(years) if b == a + 1)
     return CostDecomposition(geo_code, step(years[0], years[-1]), steps)
 
 

@@ -264,8 +264,26 @@ class PlacementShares:
         return asdict(self) | {"total": self.total}
 
 
-def placement_shares(con: duckdb.DuckDBPyConnection, geo_code: str, year: int) -> PlacementShares:
-    """Placements at 31 March ``year`` by type for one authority, region or England."""
+def placement_shares(
+    con: duckdb.DuckDBPyConnection, geo_code: str, year: int | None = None
+) -> PlacementShares:
+    """Placements at 31 March ``year`` (latest published by default) by type for one
+    authority, region or England.
+
+    Raises
+    ------
+    InputError
+        Nothing is published for the place.
+    """
+    if year is None:
+        row = con.execute(
+            "SELECT max(year) FROM observation WHERE geo_code = ? AND value IS NOT NULL "
+            "AND indicator IN (SELECT unnest(?))",
+            [geo_code, list(PLACEMENT_TYPES)],
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise InputError(f"no placements are published for {geo_code}")
+        year = int(row[0])
     rows = dict(
         (str(i), (v, s))
         for i, v, s in con.execute(

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import difflib
 
-from cscwatch.core.errors import UnknownIndicatorError
+from cscwatch.core.errors import InputError, UnknownIndicatorError
 from cscwatch.indicators._activity import ACTIVITY
 from cscwatch.indicators._care import CARE
 from cscwatch.indicators._context import CONTEXT
@@ -45,12 +45,14 @@ from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 
 __all__ = [
     "CATALOGUE",
+    "TOPIC_GROUPS",
     "Derivation",
     "Indicator",
     "Polarity",
     "Unit",
     "get_indicator",
     "suggest_indicators",
+    "topic_indicators",
 ]
 
 
@@ -77,3 +79,37 @@ def get_indicator(indicator_id: str) -> Indicator:
         return CATALOGUE[indicator_id.strip()]
     except KeyError:
         raise UnknownIndicatorError(indicator_id, suggest_indicators(indicator_id)) from None
+
+
+#: Named groups of topics (and single indicators filed under another topic) that a
+#: profile can be narrowed to, beside every catalogue topic on its own.
+TOPIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "care": (
+        "looked_after",
+        "care_placements",
+        "care_leavers",
+        "care_spend",
+        "spend_lac_per_child",
+        "spend_per_looked_after_child",
+    ),
+}
+
+
+def topic_indicators(topic: str) -> tuple[str, ...]:
+    """The indicator ids of a catalogue topic or of a :data:`TOPIC_GROUPS` group, in
+    catalogue order.
+
+    Raises
+    ------
+    InputError
+        Neither a topic nor a group (the message lists them).
+    """
+    key = topic.strip().lower()
+    topics = {i.topic for i in _INDICATORS}
+    if key in TOPIC_GROUPS:
+        names = set(TOPIC_GROUPS[key])
+        return tuple(i.id for i in _INDICATORS if i.topic in names or i.id in names)
+    if key in topics:
+        return tuple(i.id for i in _INDICATORS if i.topic == key)
+    known = ", ".join(sorted(topics | set(TOPIC_GROUPS)))
+    raise InputError(f"unknown topic {topic!r}; use one of {known}")

@@ -118,7 +118,8 @@ def care_page(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, object]]:
         step = d.total
         share = "–" if d.volume_share is None else f"{100 * d.volume_share:.1f}%"
         lines.append(
-            f"| {r.name} | {spend.year_label(step.year_from)} to {spend.year_label(step.year_to)} | "
+            f"| {r.name} | {spend.year_label(step.year_from)} to "
+            f"{spend.year_label(step.year_to)} | "
             f"{_m(step.spend_from)} | {_m(step.spend_to)} | {_m(step.change)} | "
             f"{_m(step.volume_effect)} | {_m(step.price_effect)} | {share} |"
         )

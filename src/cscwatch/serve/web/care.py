@@ -30,9 +30,13 @@ router = APIRouter(include_in_schema=False)
 _SPEND = CATALOGUE["spend_lac_gross"]
 
 
+#: Totals are not comparable with England's on one axis: the place is shown alone.
+_TOTALS = frozenset({"spend_lac_gross", "lac_at31"})
+
+
 def _m(v: float) -> str:
-    """Pounds in millions, signed where it is a change."""
-    return f"£{v / 1e6:,.1f}m"
+    """Pounds in millions, with a minus sign before the pound sign for a fall."""
+    return ("−" if v < 0 else "") + f"£{abs(v) / 1e6:,.1f}m"
 
 
 def _step_row(s: CostStep) -> Row:
@@ -94,29 +98,38 @@ def _cost_table(s: PlaceSufficiency, href: str) -> Table | None:
 
 
 def _national_table(con: Any, href: str) -> Table:
+    picture = national_picture(con)
+    england_years = {ind: y for ind, y, _ in picture[0].values}
     rows = []
-    for r in national_picture(con):
+    for r in picture:
         d = r.decomposition
         cells = [r.name]
         raw: list[Any] = [r.geo_code, r.name]
         for ind, y, v in r.values:
+            other_year = y is not None and y != england_years.get(ind)
             cells.append(
                 fmt_value(v, CATALOGUE[ind].unit)
-                + (f" ({CATALOGUE[ind].year_label(y)})" if y is not None else "")
+                + (f" ({CATALOGUE[ind].year_label(y)})" if other_year and y is not None else "")
             )
             raw += [y, v]
         share = d.volume_share if d else None
         cells.append("no data" if share is None else f"{100 * share:.0f}%")
         raw.append(share)
         rows.append(Row(cells, raw, highlight=r.geo_code == ENGLAND))
+
+    def head(i: str) -> str:
+        y = england_years.get(i)
+        return CATALOGUE[i].title + (f", {CATALOGUE[i].year_label(y)}" if y else "")
+
     return Table(
         "national",
-        "England and the regions: latest published figures, and the share of the rise in "
-        "looked-after spend that is more children",
+        "England and the regions: latest published figures (a different year is named in "
+        "the cell), and the share of the change in looked-after spend since 2016-17 that "
+        "is the change in the number of children",
         [
             Column("Place"),
-            *(Column(CATALOGUE[i].title, True) for i in TREND_INDICATORS),
-            Column("Share of spend change from more children", True),
+            *(Column(head(i), True) for i in TREND_INDICATORS),
+            Column("Share of the spend change from more children", True),
         ],
         rows,
         csv_href=href,
@@ -129,17 +142,43 @@ def _national_table(con: Any, href: str) -> Table:
     )
 
 
+def _trend_table(s: PlaceSufficiency, england: PlaceSufficiency | None, ind_id: str) -> Table:
+    ind = CATALOGUE[ind_id]
+    theirs = {p.year: p for p in england.series(ind_id)} if england is not None else {}
+    q = f"?place={s.geo_code}" if s.geo_code != ENGLAND else ""
+    cols = [Column("Year"), Column(s.name, True)]
+    if theirs:
+        cols.append(Column("England", True))
+    rows = []
+    for p in s.series(ind_id):
+        e = theirs.get(p.year)
+        cells = [p.period_label, fmt_value(p.value, ind.unit, p.status)]
+        raw: list[Any] = [p.year, p.value if p.value is not None else p.status]
+        if theirs:
+            cells.append(fmt_value(e.value, ind.unit, e.status) if e else "no data")
+            raw.append((e.value if e.value is not None else e.status) if e else None)
+        rows.append(Row(cells, raw))
+    return Table(
+        f"trend-{ind_id}",
+        f"{ind.title}, {s.name}" + (" and England" if theirs else ""),
+        cols,
+        rows,
+        csv_href=f"/sufficiency/tables/trend-{ind_id}.csv{q}",
+        csv_columns=["year", s.geo_code, *([ENGLAND] if theirs else [])],
+    )
+
+
 def _chart(s: PlaceSufficiency, england: PlaceSufficiency | None, ind_id: str) -> Any:
     ind = CATALOGUE[ind_id]
     mine = [(p.year, p.value) for p in s.series(ind_id)]
     series = [charts.Series(s.name, "la", mine)]
-    if england is not None:
+    if england is not None and ind_id not in _TOTALS:
         series.append(
             charts.Series("England", "england", [(p.year, p.value) for p in england.series(ind_id)])
         )
     last = next((p for p in reversed(s.series(ind_id)) if p.value is not None), None)
     desc = f"Line chart of {ind.title} by year for {s.name}" + (
-        " and England." if england is not None else "."
+        " and England." if len(series) > 1 else "."
     )
     if last is not None:
         desc += f" In {last.period_label} it was {fmt_value(last.value, ind.unit)}."
@@ -160,10 +199,14 @@ def sufficiency_page(con: Any, place: str | None) -> dict[str, Any]:
     q = f"?place={s.geo_code}" if s.geo_code != ENGLAND else ""
     cost = _cost_table(s, f"/sufficiency/tables/cost.csv{q}")
     national = _national_table(con, "/sufficiency/tables/national.csv")
+    shown = [i for i in TREND_INDICATORS if any(p.value is not None for p in s.series(i))]
     trends = [
-        {"indicator": CATALOGUE[i], "chart": _chart(s, england, i)}
-        for i in TREND_INDICATORS
-        if any(p.value is not None for p in s.series(i))
+        {
+            "indicator": CATALOGUE[i],
+            "chart": _chart(s, england, i),
+            "table": _trend_table(s, None if i in _TOTALS else england, i),
+        }
+        for i in shown
     ]
     return {
         "place": s,
@@ -171,7 +214,7 @@ def sufficiency_page(con: Any, place: str | None) -> dict[str, Any]:
         "decomposition": s.decomposition,
         "cost_table": cost,
         "national_table": national,
-        "tables": [t for t in (cost, national) if t is not None],
+        "tables": [t for t in (cost, national) if t is not None] + [t["table"] for t in trends],
         "trends": trends,
         "api_href": f"/api/care/sufficiency{q}",
         "fmt_m": _m,

@@ -28,6 +28,7 @@ from cscwatch.indicators.indicator import Derivation, Indicator, Polarity, Unit
 __all__ = ["CARE"]
 
 _LAIT_CLA = "DfE, Children looked after in England including adoptions, via LAIT"
+_FOSTER = "Ofsted, Fostering in England (local authority fostering services), via LAIT"
 _AT31 = ("31 March", PeriodKind.AT_31_MARCH)
 _OUTTURN = "financial year ending 31 March (outturn)"
 _LEAVERS = (
@@ -247,6 +248,7 @@ CARE: tuple[Indicator, ...] = (
         "care_placements",
         "Number_Foster_Places(New)",
         at31=True,
+        source=_FOSTER,
     ),
     _lait(
         "foster_places_filled",
@@ -261,6 +263,7 @@ CARE: tuple[Indicator, ...] = (
         "care_placements",
         "Number_Foster_Places_Filled(New)",
         at31=True,
+        source=_FOSTER,
     ),
     _ind(
         "foster_places_filled_pct",
@@ -271,7 +274,7 @@ CARE: tuple[Indicator, ...] = (
         "foster places filled",
         "approved foster places",
         _NEUTRAL,
-        _LAIT_CLA,
+        _FOSTER,
         (2022, 2025),
         "care_placements",
         Derivation(

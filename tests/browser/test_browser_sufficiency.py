@@ -25,7 +25,7 @@ def test_england_page_shows_the_split_and_the_regions(page: Any) -> None:
     assert rows.count() == 10
     assert rows.first.locator("th").inner_text() == "England"
     assert page.locator("#sufficiency-meta").inner_text().count("Cash terms") == 1
-    assert page.locator("svg#c-lac_childrens_homes_pct").count() == 1
+    assert page.locator("svg title#c-lac_childrens_homes_pct-t").count() == 1
     assert not page.js_errors
 
 

@@ -219,3 +219,28 @@ def test_profile_page_says_pounds_are_cash_terms(api: httpx.Client) -> None:
     assert "£ figures in cash terms, not adjusted for inflation" in page
     assert "Manchester against comparators by year (£ per child aged 0 to 17, cash terms)" in page
     assert "Manchester against comparators by year (£, cash terms)" in page
+
+
+def test_care_resources(api: httpx.Client) -> None:
+    spec = api.get("/api/openapi.json").json()
+    for p in (
+        "/api/care/reconciliation",
+        "/api/care/sufficiency",
+        "/api/care/sufficiency/national",
+        "/api/care/placements/{authority}",
+    ):
+        assert p in spec["paths"], p
+    rec = api.get("/api/care/reconciliation").json()
+    assert all(c["within_bound"] and c["hand_over_year"] == 2021 for c in rec["checks"])
+    assert rec["double_counted"] == []
+    s = api.get("/api/care/sufficiency", params={"place": "Manchester"}).json()
+    assert s["geo_code"] == "352" and s["data_to"] == "2024-25"
+    d = s["decomposition"]["total"]
+    assert abs(d["volume_effect"] + d["price_effect"] - d["change"]) < 1e-3
+    assert api.get("/api/care/sufficiency", params={"place": "Atlantis"}).status_code == 404
+    national = api.get("/api/care/sufficiency/national").json()["data"]
+    assert national[0]["name"] == "England" and len(national) == 10
+    pl = api.get("/api/care/placements/Manchester", params={"year": "2025"}).json()
+    assert pl["year"] == 2025 and ["lac_other_residential_pct", None, "-"] in pl["shares"]
+    bad = api.get("/api/care/placements/352", params={"year": "soon"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_year"

@@ -70,20 +70,26 @@ def test_forecast_json_names_its_method_data_year_and_coverage(
     assert data["method"] in ("last_value", "drift", "pooled_ar", "damped")
     assert data["method_reason"]
     assert data["data_year"] == f"31 March {data['last_year']}"
-    # looked-after rates start in 2021: only one year ahead was ever tested
-    assert data["horizon"] == 1 and [r["year"] for r in data["rows"]] == [data["last_year"] + 1]
+    # looked-after rates run 2016-2025 (LAIT spliced onto DfE's file): three years
+    # ahead were backtested, so the default horizon is three
+    last = data["last_year"]
+    assert data["horizon"] == 3 and [r["year"] for r in data["rows"]] == [
+        last + 1,
+        last + 2,
+        last + 3,
+    ]
     assert {r["la_code"] for r in data["rows"]} == {"352"}
-    [(h, c80, c95)] = data["coverage"]
-    assert h == 1 and 0 < c80 < c95 <= 1
+    assert [h for h, _, _ in data["coverage"]] == [1, 2, 3]
+    assert all(0 < c80 < c95 <= 1 for _, c80, c95 in data["coverage"])
 
 
 def test_forecast_refuses_a_horizon_never_backtested(cli: CliRunner, warehouse: Settings) -> None:
     code, out, err = cli(
-        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "2",
+        "forecast", "lac_at31_per_10k", "--authority", "Manchester", "--horizon", "4",
         env=_env(warehouse),
     )  # fmt: skip
     assert code == 2 and out == ""
-    assert err.startswith("error:") and "never tested" in err and "--horizon 1" in err
+    assert err.startswith("error:") and "never tested" in err and "--horizon 3" in err
 
 
 def test_demand_json(cli: CliRunner, warehouse: Settings) -> None:

@@ -52,6 +52,23 @@ def test_profile_table_json_csv(cli, warehouse: Settings) -> None:
     )
 
 
+def test_profile_topic_care(cli, warehouse: Settings) -> None:
+    from cscwatch.core.catalogue import topic_indicators
+
+    care = set(topic_indicators("care"))
+    assert {"lac_at31_per_10k", "lac_foster_pct", "care_leavers_eet_pct"} <= care
+    assert {"spend_lac_gross", "spend_per_looked_after_child"} <= care
+    code, out, _ = cli(
+        "profile", "Manchester", "--topic", "care", "--format", "json", env=_env(warehouse)
+    )
+    got = {b["indicator"] for b in json.loads(out)["benchmarks"]}
+    assert code == 0 and got <= care and len(got) >= 30
+    code, out, _ = cli("profile", "Manchester", "--topic", "care_leavers", env=_env(warehouse))
+    assert code == 0 and "Care leavers aged 19 to 21" in out and "Re-referrals" not in out
+    code, out, err = cli("profile", "Manchester", "--topic", "carers", env=_env(warehouse))
+    assert code == 2 and "unknown topic 'carers'" in err and "Traceback" not in err
+
+
 def test_show_england_and_indicator(cli, warehouse: Settings) -> None:
     code, out, _ = cli("show", "--format", "json", env=_env(warehouse))
     rows = json.loads(out)

@@ -47,8 +47,8 @@ def test_national_counts_equal_published_national_rows(
     ours = dict(
         con.execute(
             "SELECT year, coalesce(CAST(value AS VARCHAR), status) FROM observation "
-            "WHERE indicator = ? AND geo_level = 'national'",
-            [ind.id],
+            "WHERE indicator = ? AND geo_level = 'national' AND source_id = ?",
+            [ind.id, d.source],
         ).fetchall()
     )
     assert published, "the file has national rows"
@@ -145,7 +145,10 @@ def test_computed_rates_agree_with_published_rates(ind, con: duckdb.DuckDBPyConn
     rows = con.execute(
         "SELECT numerator, denominator, published_value, computed_value, geo_code, year "
         "FROM observation WHERE indicator = ? AND computed_value IS NOT NULL "
-        "AND published_value IS NOT NULL AND method <> 'shared'",
+        "AND published_value IS NOT NULL AND method <> 'shared' "
+        # A spliced series' LAIT years: LAIT's rates of 2016-2018 used the population
+        # estimates of their day (tests/indicators/test_care.py measures how far).
+        "AND NOT (source_id = 'lait' AND method = 'computed')",
         [ind.id],
     ).fetchall()
     assert rows, "every declared published rate overlaps with a computed one"

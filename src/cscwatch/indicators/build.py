@@ -6,6 +6,7 @@ Each group of tables contributes one entry; add yours here (one line).
 from __future__ import annotations
 
 from cscwatch.indicators.benchmark_table import load_benchmarks
+from cscwatch.store.care import load_care_reconciliation
 from cscwatch.store.finance import load_finance
 from cscwatch.store.inspections import load_inspections
 from cscwatch.store.provisional import load_provisional
@@ -31,6 +32,7 @@ def default_loaders() -> list[tuple[str, Loader]]:
         ("population", load_population),
         ("statistical neighbours", load_neighbours),
         ("observations", load_observations),
+        ("looked-after reconciliation", load_care_reconciliation),
         ("optional finance sources", load_finance),
         ("provisional returns", load_provisional),
         ("benchmarks", load_benchmarks),

@@ -60,12 +60,23 @@ def render_indicator_docs() -> str:
                 )
                 + (f"; checked against LAIT `{d.published_lait}`" if d.published_lait else ""),
                 "lait": f"LAIT `{d.lait}` as published",
-                "lait_per": f"LAIT `{d.lait}` (gross £) ÷ "
-                + ("population 0–17" if d.other == "population" else f"`{d.other}`"),
+                "lait_per": f"LAIT `{d.lait}` ÷ "
+                + ("population 0–17" if d.other == "population" else f"`{d.other}`")
+                + (f" × {d.scale:g}" if d.scale != 1 else ""),
                 "population": "ONS mid-year estimate at 30 June of the year",
                 "s251_per": f"section 251 outturn table line '{d.column}' (gross £) ÷ "
                 f"`{d.other}`; only when the optional outturn file is in the snapshot",
             }[d.kind]
+            if d.lait_before:
+                how += (
+                    f"; before the file's first year, LAIT `{d.lait_before}`"
+                    + (
+                        " × 10,000 ÷ population 0–17 (LAIT's own rate kept beside it)"
+                        if d.kind == "rate"
+                        else " as published"
+                    )
+                    + "; overlap years reconciled at build (`care_reconciliation`)"
+                )
             lines += [
                 f"### `{ind.id}` — {ind.title}",
                 "",

@@ -257,8 +257,8 @@ def _demand_page(
         "entry — the brackets show how much of each share it is. The fixed-effects "
         "coefficients below use only within-authority change. Under-18 conceptions end "
         "in 2022 and the LAIT covariates start in 2016, which limits the main sample "
-        f"to {_span(results[0])} (looked-after rates start in 2021: with two years the "
-        "authority effects absorb nearly everything). Without conceptions, on every "
+        f"to {_span(results[0])} (looked-after rates run from 2016: LAIT before DfE's "
+        "2021 file, identical where both exist). Without conceptions, on every "
         "year with the other covariates:",
         "",
         _shares_table(sensitivity),
@@ -357,7 +357,7 @@ def _forecast_page(results: list[forecast_mod.ForecastBacktestResults], figdir: 
         "",
         _docstring(forecast_mod),
         "",
-        "Why a pooled AR: the series are short (13 years at most, 5 for looked-after "
+        "Why a pooled AR: the series are short (13 years at most, 10 for looked-after "
         "children), too short to fit a trend model per authority reliably; rates "
         "revert towards an authority's own recent level; one pooled persistence "
         "parameter borrows strength across ~150 authorities.",

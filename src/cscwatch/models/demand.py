@@ -72,7 +72,13 @@ __all__ = [
     "shapley_r2",
 ]
 
-OUTCOMES = ("cpp_starts_per_10k", "cin_at31_per_10k", "s47_per_10k", "lac_at31_per_10k")
+OUTCOMES = (
+    "cpp_starts_per_10k",
+    "cin_at31_per_10k",
+    "s47_per_10k",
+    "lac_at31_per_10k",
+    "lac_starts_per_10k",
+)
 _SPEND = (
     "spend_safeguarding_per_child",
     "spend_family_support_per_child",

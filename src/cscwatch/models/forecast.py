@@ -125,7 +125,14 @@ __all__ = [
     "forecast_series",
 ]
 
-FORECASTABLE = ("cin_at31_per_10k", "cpp_at31_per_10k", "lac_at31_per_10k", "cpp_starts_per_10k")
+FORECASTABLE = (
+    "cin_at31_per_10k",
+    "cpp_at31_per_10k",
+    "lac_at31_per_10k",
+    "cpp_starts_per_10k",
+    "lac_at31",
+    "spend_lac_gross",
+)
 #: The first origin is the series' ``FIRST_ORIGIN_OFFSET``-th year (the shortest series
 #: an authority can be forecast from).
 FIRST_ORIGIN_OFFSET = MIN_YEARS

@@ -34,7 +34,7 @@ __all__ = ["PAGES", "write_methods", "write_risk_methods"]
 
 SEED = 20260401
 #: The methods pages, in the order they are written.
-PAGES = ("risk", "quality", "demand", "forecast")
+PAGES = ("risk", "quality", "demand", "forecast", "care")
 QUALITY_YEAR = 2025
 
 
@@ -535,6 +535,13 @@ def write_methods(
         fc = [forecast_mod.ForecastBacktest(con, i).fit() for i in forecast_mod.FORECASTABLE]
         put_json("forecast.json", {r.indicator: r.to_dict() for r in fc})
         put("forecast.md", _forecast_page(fc, figdir))
+        page_done()
+    if "care" in want:
+        from cscwatch.models._care_page import care_page
+
+        page, results = care_page(con)
+        put_json("care.json", results)
+        put("care.md", page)
         page_done()
     written += sorted(figdir.glob("*.png"))
     return written

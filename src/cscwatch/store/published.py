@@ -22,6 +22,7 @@ __all__ = [
     "ENGLAND",
     "LAIT_REGIONS",
     "SUCCESSIONS",
+    "lait_rows",
     "load_authorities",
     "load_neighbours",
     "load_observations",
@@ -85,7 +86,7 @@ def _lait_measures() -> set[str]:
     return {
         m
         for ind in CATALOGUE.values()
-        for m in (ind.derivation.lait, ind.derivation.published_lait)
+        for m in (ind.derivation.lait, ind.derivation.published_lait, ind.derivation.lait_before)
         if m
     }
 
@@ -101,8 +102,8 @@ def stage_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         table = stage_tidy(con, source, ctx.snapshot_dir)
         n = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         counts.append((source.key, int(n[0]) if n else 0))
-    _, lait_rows = stage_lait(con, ctx.snapshot_dir, keep=_lait_measures())
-    counts.append(("lait", lait_rows))
+    _, n_lait = stage_lait(con, ctx.snapshot_dir, keep=_lait_measures())
+    counts.append(("lait", n_lait))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _staged_rows AS "
         "SELECT unnest($1) AS source_id, unnest($2) AS rows",
@@ -539,22 +540,60 @@ def _lait_geo() -> str:
     )
 
 
-def _lait_select(ind: Indicator) -> str:
-    d = ind.derivation
+def lait_rows(measure: str) -> str:
+    """One row per place and year of a staged LAIT measure: ``geo_level``,
+    ``geo_code``, ``year``, ``value`` and the publisher's ``status`` symbol."""
     return f"""
-        SELECT '{ind.id}' AS indicator, geo_level, geo_code, year,
-               TRY_CAST(raw AS DOUBLE) AS value,
-               CASE WHEN raw IN ({_SYMBOLS_SQL}) THEN raw END AS status,
-               NULL AS numerator, NULL AS denominator, NULL AS computed_value,
-               TRY_CAST(raw AS DOUBLE) AS published_value, 'published' AS method,
-               false AS provisional, 'lait' AS source_id
+        SELECT geo_level, geo_code, year, TRY_CAST(raw AS DOUBLE) AS value,
+               CASE WHEN raw IN ({_SYMBOLS_SQL}) THEN raw END AS status
         FROM (
             SELECT *, {_lait_geo()},
                    row_number() OVER (PARTITION BY la_number, year ORDER BY _row) AS _pick
-            FROM raw_lait WHERE short_desc = '{d.lait}' AND year IS NOT NULL
+            FROM raw_lait WHERE short_desc = '{measure}' AND year IS NOT NULL
                   AND la_number NOT IN ('987', '988')
         ) WHERE _pick = 1
     """
+
+
+def _lait_select(ind: Indicator) -> str:
+    return f"""
+        SELECT '{ind.id}' AS indicator, geo_level, geo_code, year, value, status,
+               NULL AS numerator, NULL AS denominator, NULL AS computed_value,
+               value AS published_value, 'published' AS method,
+               false AS provisional, 'lait' AS source_id
+        FROM ({lait_rows(ind.derivation.lait)})
+    """
+
+
+def _lait_before_select(ind: Indicator, first_year: int) -> str:
+    """A spliced indicator's rows for the years before its tidy file begins, from LAIT
+    (see :class:`~cscwatch.core.catalogue.indicator.Derivation`)."""
+    d = ind.derivation
+    if d.kind != "rate":
+        return f"""
+            SELECT '{ind.id}', geo_level, geo_code, year, value, status, NULL, NULL, NULL,
+                   value, 'published', false, 'lait'
+            FROM ({lait_rows(d.lait_before)}) WHERE year < {first_year}"""
+    computed = "CASE WHEN p.population > 0 THEN 10000.0 * n.value / p.population END"
+    rate = (
+        f"({lait_rows(d.published_lait)})"
+        if d.published_lait
+        else (
+            "(SELECT NULL::VARCHAR AS geo_level, NULL::VARCHAR AS geo_code, "
+            "NULL::INTEGER AS year, NULL::DOUBLE AS value, NULL::VARCHAR AS status WHERE false)"
+        )
+    )
+    # The value is computed with the snapshot's one ONS population series (the one the
+    # tidy file's rates agree with); LAIT's rate, published with the population
+    # estimates of its day, is kept beside it.
+    return f"""
+        SELECT '{ind.id}', geo_level, geo_code, n.year, {computed},
+               CASE WHEN {computed} IS NULL THEN coalesce(n.status, 'x') END,
+               n.value, p.population, {computed}, r.value, 'computed', false, 'lait'
+        FROM ({lait_rows(d.lait_before)}) n
+        LEFT JOIN {rate} r USING (geo_level, geo_code, year)
+        LEFT JOIN {_population_sql(ind)} p USING (geo_level, geo_code, year)
+        WHERE n.year < {first_year}"""
 
 
 def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
@@ -587,6 +626,14 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
     con.execute("INSERT INTO _obs " + " UNION ALL ".join(selects))
     for table in picks.values():
         con.execute(f"DROP TABLE {table}")
+    # Spliced series: LAIT carries the years before the tidy file begins.
+    for ind in CATALOGUE.values():
+        if ind.derivation.lait_before:
+            first = con.execute(
+                "SELECT min(year) FROM _obs WHERE indicator = ?", [ind.id]
+            ).fetchone()
+            if first is not None and first[0] is not None:
+                con.execute("INSERT INTO _obs " + _lait_before_select(ind, int(first[0])))
     for ind in deferred:
         d = ind.derivation
         if d.kind == "population":
@@ -613,11 +660,11 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
             con.execute(
                 f"""INSERT INTO _obs
                 SELECT '{ind.id}', l.geo_level, l.geo_code, l.year,
-                       CASE WHEN {den} > 0 THEN l.value / {den} END,
+                       CASE WHEN {den} > 0 THEN {d.scale} * l.value / {den} END,
                        CASE WHEN l.value IS NULL THEN l.status
                             WHEN NOT coalesce({den} > 0, false) THEN {den_status} END,
                        l.value, {den},
-                       CASE WHEN {den} > 0 THEN l.value / {den} END,
+                       CASE WHEN {den} > 0 THEN {d.scale} * l.value / {den} END,
                        NULL, 'computed', false, 'lait'
                 FROM (SELECT * FROM ({_lait_select(ind)})) l
                 LEFT JOIN {_population_sql(ind)} p USING (geo_level, geo_code, year)
@@ -629,7 +676,7 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
         if d.kind == "rate" and d.published_lait:
             con.execute(
                 f"""UPDATE _obs o SET published_value = l.value
-                FROM ({_lait_select(ind).replace(f"'{d.lait}'", f"'{d.published_lait}'")}) l
+                FROM ({lait_rows(d.published_lait)}) l
                 WHERE o.indicator = '{ind.id}' AND o.geo_level = l.geo_level
                   AND o.geo_code = l.geo_code AND o.year = l.year"""
             )

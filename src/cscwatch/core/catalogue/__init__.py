@@ -6,8 +6,9 @@ numerator, denominator, polarity, source, years) and its derivation for the buil
 declaration. Indicator ids are stable snake_case strings.
 
 Declarations are grouped by topic in ``_activity`` (referrals, children in need,
-child protection, looked after) and ``_context`` (workforce, spend, context, education,
-factors); the types are in :mod:`cscwatch.core.catalogue.indicator`.
+child protection, looked after), ``_context`` (workforce, spend, context, education,
+factors) and ``_care`` (children in care from LAIT: placements, leaving care, unit
+costs and spend); the types are in :mod:`cscwatch.core.catalogue.indicator`.
 
 Year convention: every indicator is stored under its publisher's own year (the
 integer ``time_period``) and declares a :class:`~cscwatch.core.types.PeriodKind` that
@@ -37,22 +38,25 @@ from __future__ import annotations
 import difflib
 
 from cscwatch.core.catalogue._activity import ACTIVITY
+from cscwatch.core.catalogue._care import CARE
 from cscwatch.core.catalogue._context import CONTEXT
 from cscwatch.core.catalogue.indicator import Derivation, Indicator, Polarity, Unit
-from cscwatch.core.errors import UnknownIndicatorError
+from cscwatch.core.errors import InputError, UnknownIndicatorError
 
 __all__ = [
     "CATALOGUE",
+    "TOPIC_GROUPS",
     "Derivation",
     "Indicator",
     "Polarity",
     "Unit",
     "get_indicator",
     "suggest_indicators",
+    "topic_indicators",
 ]
 
 
-_INDICATORS: tuple[Indicator, ...] = ACTIVITY + CONTEXT
+_INDICATORS: tuple[Indicator, ...] = ACTIVITY + CONTEXT + CARE
 
 #: Every indicator by id, in declaration order.
 CATALOGUE: dict[str, Indicator] = {i.id: i for i in _INDICATORS}
@@ -75,3 +79,37 @@ def get_indicator(indicator_id: str) -> Indicator:
         return CATALOGUE[indicator_id.strip()]
     except KeyError:
         raise UnknownIndicatorError(indicator_id, suggest_indicators(indicator_id)) from None
+
+
+#: Named groups of topics (and single indicators filed under another topic) that a
+#: profile can be narrowed to, beside every catalogue topic on its own.
+TOPIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "care": (
+        "looked_after",
+        "care_placements",
+        "care_leavers",
+        "care_spend",
+        "spend_lac_per_child",
+        "spend_per_looked_after_child",
+    ),
+}
+
+
+def topic_indicators(topic: str) -> tuple[str, ...]:
+    """The indicator ids of a catalogue topic or of a :data:`TOPIC_GROUPS` group, in
+    catalogue order.
+
+    Raises
+    ------
+    InputError
+        Neither a topic nor a group (the message lists them).
+    """
+    key = topic.strip().lower()
+    topics = {i.topic for i in _INDICATORS}
+    if key in TOPIC_GROUPS:
+        names = set(TOPIC_GROUPS[key])
+        return tuple(i.id for i in _INDICATORS if i.topic in names or i.id in names)
+    if key in topics:
+        return tuple(i.id for i in _INDICATORS if i.topic == key)
+    known = ", ".join(sorted(topics | set(TOPIC_GROUPS)))
+    raise InputError(f"unknown topic {topic!r}; use one of {known}")

@@ -324,7 +324,7 @@ CONTEXT: tuple[Indicator, ...] = (
         "children looked after on 31 March",
         _NEUTRAL,
         _S251,
-        (2021, 2025),
+        (2017, 2025),
         "spend",
         Derivation("lait_per", lait="TotalLACFinance", other="lac_at31"),
         "financial year ending 31 March (outturn)",

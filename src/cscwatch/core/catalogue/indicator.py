@@ -81,6 +81,15 @@ class Derivation:
       section 251 outturn table for children's and young people's services, gross
       expenditure, divided by another indicator's value (``other``). Built only when
       that optional file is in the snapshot (:mod:`cscwatch.store.finance`).
+
+    ``lait_before`` splices a tidy ``column`` or ``rate`` indicator onto LAIT: for the
+    years before the tidy file's first year the series is carried by this LAIT count
+    (or percentage); a ``rate`` is ``10000 * count / population`` there, with the
+    snapshot's one ONS population series, and LAIT's own rate (``published_lait``,
+    published with the population estimates of its day) is kept as the published
+    value beside it. The years both hold are compared at build
+    (:mod:`cscwatch.store.care`) and the tidy file's figures are the ones kept.
+    ``scale`` multiplies a ``lait_per`` quotient (100 for a percentage).
     """
 
     kind: str
@@ -94,6 +103,7 @@ class Derivation:
     filters: tuple[tuple[str, str], ...] = ()
     year_shift: int = 0
     scale: float = 1.0
+    lait_before: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ def routers() -> list[APIRouter]:
     """Every resource module's router."""
     from cscwatch.serve.api import (
         authorities,
+        care,
         indicators,
         observations,
         ofsted,
@@ -27,4 +28,5 @@ def routers() -> list[APIRouter]:
         observations.router,
         ofsted.router,
         risk.router,
+        care.router,
     ]

@@ -127,7 +127,8 @@ def forecast(
     indicator: Annotated[
         str,
         typer.Argument(
-            help="cin_at31_per_10k, cpp_at31_per_10k, lac_at31_per_10k or cpp_starts_per_10k."
+            help="cin_at31_per_10k, cpp_at31_per_10k, lac_at31_per_10k, cpp_starts_per_10k, "
+            "lac_at31 (children looked after) or spend_lac_gross (looked-after spend, cash)."
         ),
     ],
     authority: Annotated[
@@ -264,7 +265,8 @@ def demand(
         str,
         typer.Option(
             "--outcome",
-            help="cpp_starts_per_10k, cin_at31_per_10k, s47_per_10k or lac_at31_per_10k.",
+            help="cpp_starts_per_10k, cin_at31_per_10k, s47_per_10k, lac_at31_per_10k or "
+            "lac_starts_per_10k.",
         ),
     ] = "cpp_starts_per_10k",
     nao: Annotated[
@@ -418,7 +420,8 @@ def analyse_all(
     only: Annotated[
         str | None,
         typer.Option(
-            "--only", help="Comma-separated pages to write (risk, quality, demand, forecast)."
+            "--only",
+            help="Comma-separated pages to write (risk, quality, demand, forecast, care).",
         ),
     ] = None,
     quiet: QuietOpt = False,

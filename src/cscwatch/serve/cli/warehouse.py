@@ -319,8 +319,19 @@ def profile(
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
     prices: PricesOpt = "cash",
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic",
+            help="Only this catalogue topic, or a group of topics: care (children in "
+            "care: numbers, placements, leaving care, unit costs and spend).",
+        ),
+    ] = None,
 ) -> None:
     """Every indicator for one authority against England, region and statistical neighbours."""
+    from dataclasses import replace
+
+    from cscwatch.core.catalogue import topic_indicators
     from cscwatch.indicators import prices as px
     from cscwatch.indicators.benchmarking import profile as _profile
     from cscwatch.store.warehouse import open_warehouse
@@ -328,10 +339,13 @@ def profile(
     check_format(fmt)
     pr = px.parse_prices(prices)
     y = parse_year(year).end if year else None
+    only = set(topic_indicators(topic)) if topic is not None else None
     with open_warehouse(_settings(warehouse)) as con:
         deflator = px.load_deflator(con) if pr == "real" else None
         prof = _profile(con, authority, y)
         prof = px.real_profile(prof, deflator) if deflator else prof
+    if only is not None:
+        prof = replace(prof, benchmarks=tuple(b for b in prof.benchmarks if b.indicator in only))
     if fmt == "json":
         emit_json(prof.to_dict() | {"prices": px.prices_note(pr, deflator)})
         return

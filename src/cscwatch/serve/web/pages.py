@@ -17,6 +17,7 @@ from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response
+from cscwatch.serve.web import care as care_pages
 from cscwatch.serve.web import risk as risk_view
 from cscwatch.serve.web import views
 from cscwatch.serve.web._render import Table, render
@@ -246,3 +247,4 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     # exists once `make web` has run
     app.mount("/assets", StaticFiles(directory=vendor_assets, check_dir=False), name="assets")
     app.include_router(router)
+    app.include_router(care_pages.router)

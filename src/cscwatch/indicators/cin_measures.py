@@ -76,6 +76,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -85,13 +86,15 @@ import pyarrow as pa
 
 from cscwatch.core.errors import InputError
 from cscwatch.core.types import GeoLevel
-from cscwatch.indicators.disclosure import SUPPRESSED, disclose, is_suppressed
+from cscwatch.indicators.disclosure import Relation, disclose
 from cscwatch.ingest.cin_rules.working_days import BANK_HOLIDAYS
 from cscwatch.ingest.cin_synth_targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 __all__ = [
     "GEO_COLUMNS",
     "LAYOUTS",
+    "PERCENTS",
+    "RELATIONS",
     "AuthorityInfo",
     "CinMeasures",
     "authority_lookup",
@@ -140,7 +143,7 @@ LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 #: Percentage column → (numerator, denominator).
-_PERCENTS: dict[str, tuple[str, str]] = {
+PERCENTS: dict[str, tuple[str, str]] = {
     "rereferral_percent": ("rereferral_count", "referral_count"),
     "no_further_action_percent": ("no_further_action_count", "referral_count"),
     "not_in_need_percent": ("not_in_need_count", "referral_count"),
@@ -391,8 +394,8 @@ class CinMeasures:
             if frame.empty:
                 raise InputError(f"no return {return_id!r} measured")
         row = {str(k): int(v) for k, v in frame.iloc[0].drop("return_id").items()}
-        if column in _PERCENTS:
-            num, den = _PERCENTS[column]
+        if column in PERCENTS:
+            num, den = PERCENTS[column]
             d = row[den]
             return round(100.0 * row[num] / d, 1) if d else float("nan")
         return float(row[column])
@@ -409,15 +412,8 @@ class CinMeasures:
             raise InputError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
         category, columns = LAYOUTS[layout]
         frame = self.counts[layout].merge(self.returns, on="return_id", how="left")
-        count_cols = [c for c in frame.columns if c in columns or c.startswith("_")]
-        count_cols = [c for c in count_cols if c not in _PERCENTS]
-        derived = {c: list(_PERCENTS[c]) for c in columns if c in _PERCENTS}
-        values = frame[["return_id", *count_cols]].copy()
-        for col, (num, den) in derived.items():
-            d = values[den].astype(float)
-            values[col] = (100.0 * values[num].astype(float) / d.where(d > 0)).round(1)
-        if disclose:
-            values = _disclose_layout(values, layout, count_cols, derived)
+        joint = self._disclosed if disclose else self._exact
+        values = frame[["return_id"]].merge(joint, on="return_id", how="left")
         rows = []
         for rec, vals in zip(frame.to_dict("records"), values.to_dict("records"), strict=True):
             info = self.authorities.get(str(rec["la_code"]))
@@ -440,6 +436,32 @@ class CinMeasures:
             out["return_id"] = rec["return_id"]
             rows.append(out)
         return pd.DataFrame(rows, columns=[*GEO_COLUMNS, *columns, "provisional", "return_id"])
+
+    @cached_property
+    def _exact(self) -> pd.DataFrame:
+        # Every layout's counts side by side, one row per return, with the percentages.
+        joint = self.returns[["return_id"]].copy()
+        for layout in LAYOUTS:
+            joint = joint.merge(self.counts[layout], on="return_id", how="left")
+        for col, (num, den) in PERCENTS.items():
+            d = joint[den].astype(float)
+            joint[col] = (100.0 * joint[num].astype(float) / d.where(d > 0)).round(1)
+        return joint
+
+    @cached_property
+    def _disclosed(self) -> pd.DataFrame:
+        # Every layout through one disclosure pass: the relations tie tables together
+        # (referrals in c1 are CIN starts in b1 plus c1's NFA and not-in-need counts).
+        joint = self._exact
+        counts = [c for c in joint.columns if c != "return_id" and c not in PERCENTS]
+        return disclose(
+            joint,
+            counts=counts,
+            derived={c: list(p) for c, p in PERCENTS.items()},
+            level=GeoLevel.LOCAL_AUTHORITY,
+            relations=RELATIONS,
+            hidden=[c for c in counts if c.startswith("_")],
+        )
 
     def to_frame(self, *, disclose: bool = True) -> pd.DataFrame:
         """Long form: ``return_id, la_code, time_period, layout, measure, value``."""
@@ -477,29 +499,22 @@ class CinMeasures:
         return paths
 
 
-#: Columns that add up to a published total (secondary suppression applies among them).
-_ADDITIVE: dict[str, tuple[str, ...]] = {"c2": _C2_BANDS, "d5": PLAN_LENGTH_COLUMNS}
-
-
-def _disclose_layout(
-    values: pd.DataFrame, layout: str, counts: list[str], derived: dict[str, list[str]]
-) -> pd.DataFrame:
-    # Primary suppression on every count; secondary among the parts of a total.
-    out = disclose(values, counts=counts, derived=derived, level=GeoLevel.LOCAL_AUTHORITY)
-    parts = [c for c in _ADDITIVE.get(layout, ()) if c in counts]
-    if not parts:
-        return out
-    long = values.melt(id_vars=["return_id"], value_vars=parts, var_name="part", value_name="n")
-    safe = disclose(long, counts=["n"], groups=["return_id"], level=GeoLevel.LOCAL_AUTHORITY)
-    wide = safe.pivot(index="return_id", columns="part", values="n").reindex(values["return_id"])
-    for c in parts:
-        out[c] = list(wide[c])
-    for col, (num, den) in ((c, (p[0], p[1])) for c, p in derived.items()):
-        out[col] = [
-            SUPPRESSED if is_suppressed(a) or is_suppressed(b) else v
-            for a, b, v in zip(out[num], out[den], out[col], strict=True)
-        ]
-    return out
+#: The arithmetic that ties the published columns together, across layouts: secondary
+#: suppression keeps every suppressed cell from being worked out through it.
+RELATIONS: tuple[Relation, ...] = (
+    # c2: the bands up to 45 working days make the within-45-days total, which with the
+    # longer bands makes the assessments completed.
+    Relation("Within_45_days", _C2_BANDS[:6]),
+    Relation("Assessments_completed", ("Within_45_days", *_C2_BANDS[6:])),
+    # c1 and b1 share the referrals: each is an NFA referral, assessed not in need, or
+    # the start of a CIN episode.
+    Relation("referral_count", ("Started_episodes", "no_further_action_count",
+                                "not_in_need_count")),
+    # b1: an episode open at some point in the year either ended in it or is open at 31 March.
+    Relation("Anypoint_episodes", ("Ended_episodes", "At31_episodes")),
+    # d5: plans at 31 March by length.
+    Relation("CPP_At31", PLAN_LENGTH_COLUMNS),
+)  # fmt: skip
 
 
 def _publisher_text(value: object) -> str:

@@ -1,8 +1,9 @@
 """Secondary suppression over declared relations: random tables, an independent attacker.
 
-The attacker (``tests/disclosure_attack.py``) knows the shown cells, that ``c`` is a whole number of at
-least 1, and every declared equation; a suppressed cell is pinned when the smallest and
-largest values a linear programme allows leave it one whole number.
+The attacker (``tests/disclosure_attack.py``) knows the shown cells, that ``c`` is a
+whole number of at least 1, and every declared equation; a suppressed cell is pinned
+when the smallest and largest values a linear programme allows leave it one whole
+number.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from disclosure_attack import pinned
 
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.disclosure import (
@@ -23,6 +22,7 @@ from cscwatch.indicators.disclosure import (
     disclose,
     exposed_cells,
 )
+from disclosure_attack import pinned
 
 Cell = tuple[int, str]
 

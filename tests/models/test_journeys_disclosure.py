@@ -8,12 +8,11 @@ margins (each grouping adds up to ``all`` at every day) and the order of the day
 
 from __future__ import annotations
 
-from pathlib import Path
+from itertools import pairwise
 
 import duckdb
 import pandas as pd
 import pytest
-from disclosure_attack import Cell, pinned
 from typer.testing import CliRunner
 
 from cscwatch.core.config import Settings
@@ -21,6 +20,7 @@ from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, SUPPRESSED
 from cscwatch.models.journeys import JourneyModel, JourneyResults, journey_data
 from cscwatch.serve.cli import app
 from cscwatch.store.child_level import load_cin_census_files
+from disclosure_attack import Cell, pinned
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_shown_days_never_differ_by_a_small_number_of_events(results: JourneyRes
     table = results.to_frame()
     for _, curve in table.groupby(["event", "group"]):
         shown = [0, *(int(v) for v in curve["events"] if v != SUPPRESSED)]
-        steps = [b - a for a, b in zip(shown, shown[1:], strict=False)]
+        steps = [b - a for a, b in pairwise(shown)]
         assert not any(1 <= s <= SMALL_COUNT_MAX for s in steps), curve
 
 
@@ -72,7 +72,7 @@ def _constraints(
     ineqs: list[dict[Cell, float]] = []
     for _, curve in table.groupby(["event", "group"]):
         ks = list(curve.index)
-        for a, b in zip(ks, ks[1:], strict=False):
+        for a, b in pairwise(ks):
             ineqs.append({(a, "events"): 1.0, (b, "events"): -1.0})
             ineqs.append({(b, "at_risk"): 1.0, (a, "at_risk"): -1.0})
     return eqs, ineqs

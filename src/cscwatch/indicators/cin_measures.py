@@ -67,8 +67,11 @@ d5 — plans at 31 March by length
     1 year and less than 2; 2 years or more (calendar months).
 
 Disclosure: :func:`compute_cin_measures` returns exact counts (for tests and the
-authority's own use); :meth:`CinMeasures.tidy` and everything the CLI writes pass the
-counts through :func:`cscwatch.indicators.disclosure` first.
+authority's own use); :meth:`CinMeasures.tidy` and everything the CLI writes pass every
+layout of a return together through :func:`cscwatch.indicators.disclosure.disclose`
+first, with the relations between columns declared in :data:`RELATIONS` (within c2,
+b1 and d5, and between c1 and b1, which share the referrals), so secondary suppression
+leaves no suppressed cell that differencing could recover.
 """
 
 from __future__ import annotations

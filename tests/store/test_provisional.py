@@ -294,10 +294,29 @@ def test_a_percentage_of_a_suppressed_count_is_refused(
     assert provisional_file("d3") in err and "'CPP_subsequent_percent'" in err
 
 
-def test_a_suppressed_figure_carries_no_numerator(pcon: duckdb.DuckDBPyConnection) -> None:
-    leaks = _one(
-        pcon,
-        "SELECT count(*) FROM observation WHERE provisional AND status = 'c' "
-        "AND (numerator IS NOT NULL OR denominator IS NOT NULL)",
-    )[0]
+def test_a_suppressed_figure_carries_no_numerator_or_denominator(
+    built: dict[str, object], tmp_path: Path
+) -> None:
+    # A suppressed count of subsequent plans: the repeat-plan percentage is c, and the API
+    # must not return the plans started beside it as its denominator.
+    folder = tmp_path / "edited"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", folder)
+    _edit(folder, "d3", {"CPP_subsequent": "c", "CPP_subsequent_percent": "c"})
+    target = tmp_path / "w.duckdb"
+    build_warehouse(Settings(warehouse=target), default_loaders(), provisional_dirs=[folder])
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        row = _one(
+            con,
+            "SELECT value, status, numerator, denominator FROM observation "
+            "WHERE provisional AND indicator = 'repeat_cpp_pct'",
+        )
+        leaks = _one(
+            con,
+            "SELECT count(*) FROM observation WHERE provisional AND status = 'c' "
+            "AND (numerator IS NOT NULL OR denominator IS NOT NULL)",
+        )[0]
+    finally:
+        con.close()
+    assert row == (None, "c", None, None)
     assert leaks == 0

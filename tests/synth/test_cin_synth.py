@@ -19,13 +19,13 @@ import pytest
 from lxml import etree
 
 from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
-from cscwatch.childlevel.cin.layouts import PLAN_LENGTH_COLUMNS
 from cscwatch.childlevel.cin.measures import CinMeasures, compute_cin_measures
 from cscwatch.childlevel.cin.store import load_child_level, load_cin_census
 from cscwatch.childlevel.cin.validation import validate_many
 from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownAuthorityError, UnknownYearError
+from cscwatch.indicators.cin_layouts import PLAN_LENGTH_COLUMNS
 from cscwatch.synth.cin.errors import inject
 from cscwatch.synth.cin.returns import (
     INJECTORS,

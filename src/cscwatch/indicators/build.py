@@ -6,10 +6,10 @@ Each group of tables contributes one entry; add yours here (one line).
 from __future__ import annotations
 
 from cscwatch.indicators.benchmark_table import load_benchmarks
+from cscwatch.indicators.provisional import load_provisional
 from cscwatch.store.care import load_care_reconciliation
 from cscwatch.store.finance import load_finance
 from cscwatch.store.inspections import load_inspections
-from cscwatch.store.provisional import load_provisional
 from cscwatch.store.published import (
     load_authorities,
     load_neighbours,

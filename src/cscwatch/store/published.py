@@ -416,7 +416,7 @@ def _pick_sql(key: _PickKey, measures: list[str], table: str | None = None) -> s
     joint service's, the final KS2/KS4 version before a revised one, then file order.
 
     ``table`` is the staged file (``raw_<source>`` by default; an authority's own
-    return is staged under another name, see :mod:`cscwatch.store.provisional`).
+    return is staged under another name, see :mod:`cscwatch.indicators.provisional`).
 
     The table holds ``geo_level``, ``geo_code``, ``year``, ``_shared`` and each of
     ``measures`` as a number and a symbol (:func:`_picked_cell`). A place's own row wins

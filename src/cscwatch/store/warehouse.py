@@ -37,7 +37,7 @@ class BuildContext:
     """What a loader needs: the settings, the snapshot folder, and a place to log rows.
 
     ``provisional_dirs`` are folders of an authority's own measures CSVs
-    (:mod:`cscwatch.store.provisional`); ``warnings`` collects what a loader skipped
+    (:mod:`cscwatch.indicators.provisional`); ``warnings`` collects what a loader skipped
     and the build report shows.
     """
 

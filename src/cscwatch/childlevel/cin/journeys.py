@@ -17,8 +17,9 @@ start; cohort tables give, per year of the clock's start, the share with the eve
 within 12 months among those followed for a full 12 months. See ``docs/methods/journeys.md``.
 
 ``JourneyModel(data, groups=[...]).fit()`` returns read-only :class:`JourneyResults`;
-counts in its tables pass disclosure control (1 to 5 shown as ``c``; a survival estimate
-whose risk set is 1 to 5 children is suppressed too).
+counts in its tables pass disclosure control (:func:`cscwatch.indicators.disclosure.disclose`:
+1 to 5 shown as ``c``, secondary suppression across groups and days, and a survival
+estimate suppressed wherever its risk set or events so far are).
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, SUPPRESSED, disclose_count
+from cscwatch.indicators.disclosure import (
+    SMALL_COUNT_MAX,
+    RowOrder,
+    RowRelation,
+    disclose,
+    disclose_count,
+)
 
 __all__ = [
     "AGE_BANDS",
@@ -329,31 +336,65 @@ class JourneyResults:
     ) -> pd.DataFrame:
         """Survival at chosen days per event and group, disclosure-controlled.
 
-        ``at_risk`` and ``events`` of 1 to 5 are shown as ``c``, and so are the
-        survival estimate and limits of a group whose risk set at that day is 1 to 5.
+        The whole table goes through :func:`cscwatch.indicators.disclosure.disclose`:
+        ``at_risk`` and ``events`` (so far) of 1 to 5 are ``c``, and so is a day's
+        ``events`` when the events since the group's previous day in the table are 1 to
+        5 (the step is coarsened into the next shown one). Groups of one grouping add up
+        to the ``all`` row at every day, events so far never fall and the risk set never
+        grows: secondary suppression keeps any suppressed count from being worked out
+        through those. The survival estimate and its limits are ``c`` wherever the
+        day's risk set or events are, since an estimate pins its events. ``horizon``
+        drops later days after disclosure (a subset of a safe table is safe).
         """
-        wanted = list(days if days is not None else self.days)
+        wanted = sorted(set(days if days is not None else self.days))
+        raw = self._raw_frame(wanted)
+        rows = {(r["event"], r["group"], r["day"]): k for k, r in enumerate(raw.to_dict("records"))}
+        relations, orders, forced = [], [], [False] * len(raw)
+        for event in raw["event"].unique():
+            for day in wanted:
+                total = rows.get((event, "all", day))
+                for g in self.groups:
+                    parts = [k for (e, grp, d), k in rows.items()
+                             if e == event and d == day and grp.startswith(f"{g}=")]  # fmt: skip
+                    if parts and total is not None:
+                        relations.append(RowRelation(tuple(parts), total))
+        for (event, group), part in raw.groupby(["event", "group"], sort=True):
+            ks = [rows[(event, group, d)] for d in part["day"]]
+            before = 0
+            for k_prev, k in zip([None, *ks[:-1]], ks, strict=True):
+                now = int(raw["events"].iloc[k])
+                if 1 <= now - before <= SMALL_COUNT_MAX:
+                    forced[k] = True
+                else:
+                    before = now
+                if k_prev is not None:
+                    orders.append(RowOrder("events", k_prev, k))
+                    orders.append(RowOrder("at_risk", k, k_prev))
+        out = disclose(
+            raw,
+            counts=["at_risk", "events"],
+            derived={c: ["at_risk", "events"] for c in ("survival", "lower", "upper")},
+            digits={"survival": 4, "lower": 4, "upper": 4},
+            row_relations=relations,
+            orders=orders,
+            force={"events": forced},
+        )
         if horizon is not None:
-            wanted = [d for d in wanted if d <= horizon]
+            out = out[out["day"] <= horizon].reset_index(drop=True)
+        return out
+
+    def _raw_frame(self, wanted: list[int]) -> pd.DataFrame:
+        # Exact survival table at the chosen days (never shown as it is).
         rows = []
         for (event, group), part in self.curves.groupby(["event", "group"], sort=True):
-            km = _curve_from_frame(part)
-            at = km.at(wanted)
-            risk = at["at_risk"].to_numpy(int)
-            events = at["events"].to_numpy(int)
-            est = {c: at[c].to_numpy(float) for c in ("survival", "lower", "upper")}
+            at = _curve_from_frame(part).at(wanted)
             for i, day in enumerate(at["day"].to_numpy(int)):
-                small = 1 <= risk[i] <= SMALL_COUNT_MAX
                 row: dict[str, Any] = {
-                    "event": event,
-                    "group": group,
-                    "day": int(day),
-                    "at_risk": disclose_count(int(risk[i])),
-                    "events": disclose_count(int(events[i])),
-                }
-                for c, values in est.items():
-                    v = float(values[i])
-                    row[c] = SUPPRESSED if small else (None if np.isnan(v) else round(v, 4))
+                    "event": event, "group": group, "day": int(day),
+                    "at_risk": int(at["at_risk"].iloc[i]), "events": int(at["events"].iloc[i]),
+                }  # fmt: skip
+                for c in ("survival", "lower", "upper"):
+                    row[c] = float(at[c].iloc[i])
                 rows.append(row)
         return pd.DataFrame(
             rows, columns=["event", "group", "day", "at_risk", "events", "survival", "lower",
@@ -368,9 +409,10 @@ class JourneyResults:
             f"{disclose_count(self.n_spells)} spells, {self.n_returns} returns; "
             f"grouped by {', '.join(self.groups) or 'nothing'}.",
         ]
-        frame = self.to_frame([365])
+        frame = self.to_frame()  # the same disclosed table the CLI shows, read at 365 days
+        frame = frame[(frame["group"] == "all") & (frame["day"] == 365)]
         rec: dict[str, Any]
-        for rec in frame[frame["group"] == "all"].to_dict("records"):  # type: ignore[assignment]
+        for rec in frame.to_dict("records"):  # type: ignore[assignment]
             s, lo, hi = rec["survival"], rec["lower"], rec["upper"]
             if isinstance(s, float):
                 lines.append(
@@ -506,19 +548,24 @@ def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
     for (event, cohort), part in spells.groupby(["event", "cohort"], sort=True):
         followed = part[part["followed_12m"]]
         within = int((followed["observed"] & (followed["duration"] <= 365)).sum())
-        pct = round(100.0 * within / len(followed), 1) if len(followed) else None
-        spells_n = disclose_count(len(part))
-        followed_n = disclose_count(len(followed))
-        within_n = disclose_count(within)
-        hidden = SUPPRESSED in (followed_n, within_n)
         rows.append(
             {
                 "event": event,
                 "cohort": int(str(cohort)),
-                "spells": spells_n,
-                "followed": followed_n,
-                "within_12m": within_n,
-                "percent": SUPPRESSED if hidden else pct,
+                "spells": len(part),
+                "followed": len(followed),
+                "within_12m": within,
+                "percent": 100.0 * within / len(followed) if len(followed) else None,
             }
         )
-    return pd.DataFrame(rows, columns=_COHORT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=_COHORT_COLUMNS)
+    # The cohorts of all events add up to the spells in the summary; the followed and
+    # within-12-months columns are treated as if their totals were published too.
+    safe = disclose(
+        frame,
+        counts=["spells", "followed", "within_12m"],
+        derived={"percent": ["followed", "within_12m"]},
+        row_relations=[RowRelation(tuple(range(len(frame))))] if len(frame) > 1 else [],
+    )
+    # Built from records, as from_json builds it, so both infer the same column types.
+    return pd.DataFrame(safe.to_dict("records"), columns=_COHORT_COLUMNS)

@@ -67,8 +67,11 @@ d5 — plans at 31 March by length
     1 year and less than 2; 2 years or more (calendar months).
 
 Disclosure: :func:`compute_cin_measures` returns exact counts (for tests and the
-authority's own use); :meth:`CinMeasures.tidy` and everything the CLI writes pass the
-counts through :func:`cscwatch.indicators.disclosure` first.
+authority's own use); :meth:`CinMeasures.tidy` and everything the CLI writes pass every
+layout of a return together through :func:`cscwatch.indicators.disclosure.disclose`
+first, with the relations between columns declared in :data:`RELATIONS` (within c2,
+b1 and d5, and between c1 and b1, which share the referrals), so secondary suppression
+leaves no suppressed cell that differencing could recover.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -83,16 +87,23 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cscwatch.childlevel.cin.layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 from cscwatch.core.bank_holidays import bank_holidays
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.core.types import GeoLevel
-from cscwatch.indicators.disclosure import SUPPRESSED, disclose, is_suppressed
+from cscwatch.indicators.cin_layouts import (
+    FACTOR_COLUMNS,
+    LAYOUTS,
+    PERCENTS,
+    RELATIONS,
+)
+from cscwatch.indicators.disclosure import disclose
 
 __all__ = [
     "GEO_COLUMNS",
     "LAYOUTS",
+    "PERCENTS",
+    "RELATIONS",
     "AuthorityInfo",
     "CinMeasures",
     "authority_lookup",
@@ -113,44 +124,6 @@ GEO_COLUMNS: tuple[str, ...] = (
     "la_name",
     "category",
 )
-
-_C2_BANDS = ("Same_day", "1-10_days", "11-20_days", "21-30_days", "31-40_days", "41-45_days",
-             "46-50_days", "51-60_days", "61+_days")  # fmt: skip
-
-#: Layout → (category label, measure columns in the publisher's order).
-LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "b1": ("Children in Need", ("Anypoint_episodes", "Anypoint_child", "Started_episodes",
-                                "Started_child", "Ended_episodes", "Ended_child",
-                                "At31_episodes", "awaiting_assessment")),
-    "c1": ("Referrals and Re-referrals", ("referral_count", "rereferral_count",
-                                          "rereferral_percent", "no_further_action_count",
-                                          "no_further_action_percent", "not_in_need_count",
-                                          "not_in_need_percent", "referral_child_count",
-                                          "rereferral_child_count",
-                                          "rereferral_child_percent")),
-    "c2": ("Duration of assessment", ("Assessments_completed", *_C2_BANDS, "Within_45_days",
-                                      "Within_45_days_percent")),
-    "c3": ("Factors identified at the end of assessment",
-           ("Episodes_with_assessment_factor", *FACTOR_COLUMNS)),
-    "c4": ("Section 47 enquiries and initial child protection conferences",
-           ("S47_enquiries", "ICPCs", "ICPC_within_15_days", "ICPC_within_15_days_percent")),
-    "d3": ("Child Protection Plans which are a second or subsequent plan",
-           ("CPP_start", "CPP_subsequent", "CPP_subsequent_percent")),
-    "d5": ("Child Protection Plans by length of time",
-           ("CPP_At31", *(x for b in PLAN_LENGTH_COLUMNS for x in (b, f"{b}_percent")))),
-}  # fmt: skip
-
-#: Percentage column → (numerator, denominator).
-_PERCENTS: dict[str, tuple[str, str]] = {
-    "rereferral_percent": ("rereferral_count", "referral_count"),
-    "no_further_action_percent": ("no_further_action_count", "referral_count"),
-    "not_in_need_percent": ("not_in_need_count", "referral_count"),
-    "rereferral_child_percent": ("rereferral_child_count", "referral_child_count"),
-    "Within_45_days_percent": ("Within_45_days", "Assessments_completed"),
-    "ICPC_within_15_days_percent": ("ICPC_within_15_days", "_icpc_s47"),
-    "CPP_subsequent_percent": ("CPP_subsequent", "CPP_start"),
-    **{f"{b}_percent": (b, "CPP_At31") for b in PLAN_LENGTH_COLUMNS},
-}
 
 
 @dataclass(frozen=True)
@@ -392,8 +365,8 @@ class CinMeasures:
             if frame.empty:
                 raise InputError(f"no return {return_id!r} measured")
         row = {str(k): int(v) for k, v in frame.iloc[0].drop("return_id").items()}
-        if column in _PERCENTS:
-            num, den = _PERCENTS[column]
+        if column in PERCENTS:
+            num, den = PERCENTS[column]
             d = row[den]
             return round(100.0 * row[num] / d, 1) if d else float("nan")
         return float(row[column])
@@ -410,15 +383,8 @@ class CinMeasures:
             raise InputError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
         category, columns = LAYOUTS[layout]
         frame = self.counts[layout].merge(self.returns, on="return_id", how="left")
-        count_cols = [c for c in frame.columns if c in columns or c.startswith("_")]
-        count_cols = [c for c in count_cols if c not in _PERCENTS]
-        derived = {c: list(_PERCENTS[c]) for c in columns if c in _PERCENTS}
-        values = frame[["return_id", *count_cols]].copy()
-        for col, (num, den) in derived.items():
-            d = values[den].astype(float)
-            values[col] = (100.0 * values[num].astype(float) / d.where(d > 0)).round(1)
-        if disclose:
-            values = _disclose_layout(values, layout, count_cols, derived)
+        joint = self._disclosed if disclose else self._exact
+        values = frame[["return_id"]].merge(joint, on="return_id", how="left")
         rows = []
         for rec, vals in zip(frame.to_dict("records"), values.to_dict("records"), strict=True):
             info = self.authorities.get(str(rec["la_code"]))
@@ -441,6 +407,32 @@ class CinMeasures:
             out["return_id"] = rec["return_id"]
             rows.append(out)
         return pd.DataFrame(rows, columns=[*GEO_COLUMNS, *columns, "provisional", "return_id"])
+
+    @cached_property
+    def _exact(self) -> pd.DataFrame:
+        # Every layout's counts side by side, one row per return, with the percentages.
+        joint = self.returns[["return_id"]].copy()
+        for layout in LAYOUTS:
+            joint = joint.merge(self.counts[layout], on="return_id", how="left")
+        for col, (num, den) in PERCENTS.items():
+            d = joint[den].astype(float)
+            joint[col] = (100.0 * joint[num].astype(float) / d.where(d > 0)).round(1)
+        return joint
+
+    @cached_property
+    def _disclosed(self) -> pd.DataFrame:
+        # Every layout through one disclosure pass: the relations tie tables together
+        # (referrals in c1 are CIN starts in b1 plus c1's NFA and not-in-need counts).
+        joint = self._exact
+        counts = [c for c in joint.columns if c != "return_id" and c not in PERCENTS]
+        return disclose(
+            joint,
+            counts=counts,
+            derived={c: list(p) for c, p in PERCENTS.items()},
+            level=GeoLevel.LOCAL_AUTHORITY,
+            relations=RELATIONS,
+            hidden=[c for c in counts if c.startswith("_")],
+        )
 
     def to_frame(self, *, disclose: bool = True) -> pd.DataFrame:
         """Long form: ``return_id, la_code, time_period, layout, measure, value``."""
@@ -478,31 +470,8 @@ class CinMeasures:
         return paths
 
 
-#: Columns that add up to a published total (secondary suppression applies among them).
-_ADDITIVE: dict[str, tuple[str, ...]] = {"c2": _C2_BANDS, "d5": PLAN_LENGTH_COLUMNS}
-
-
-def _disclose_layout(
-    values: pd.DataFrame, layout: str, counts: list[str], derived: dict[str, list[str]]
-) -> pd.DataFrame:
-    # Primary suppression on every count; secondary among the parts of a total.
-    out = disclose(values, counts=counts, derived=derived, level=GeoLevel.LOCAL_AUTHORITY)
-    parts = [c for c in _ADDITIVE.get(layout, ()) if c in counts]
-    if not parts:
-        return out
-    long = values.melt(id_vars=["return_id"], value_vars=parts, var_name="part", value_name="n")
-    safe = disclose(long, counts=["n"], groups=["return_id"], level=GeoLevel.LOCAL_AUTHORITY)
-    wide = safe.pivot(index="return_id", columns="part", values="n").reindex(values["return_id"])
-    for c in parts:
-        out[c] = list(wide[c])
-    for col, (num, den) in ((c, (p[0], p[1])) for c, p in derived.items()):
-        out[col] = [
-            SUPPRESSED if is_suppressed(a) or is_suppressed(b) else v
-            for a, b, v in zip(out[num], out[den], out[col], strict=True)
-        ]
-    return out
-
-
+#: The arithmetic that ties the published columns together, across layouts: secondary
+#: suppression keeps every suppressed cell from being worked out through it.
 def _publisher_text(value: object) -> str:
     # A disclosed value as the publisher writes it.
     if value is None or (isinstance(value, float) and np.isnan(value)):

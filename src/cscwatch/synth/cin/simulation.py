@@ -43,7 +43,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from cscwatch.childlevel.cin.layouts import FACTOR_COLUMNS
+from cscwatch.indicators.cin_layouts import FACTOR_COLUMNS
 from cscwatch.synth.cin.targets import SynthTargets
 
 __all__ = ["SyntheticReturn", "synthesise"]

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscwatch.childlevel.cin.layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 from cscwatch.core.errors import SourceFileError, UnknownAuthorityError, UnknownYearError
+from cscwatch.indicators.cin_layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 __all__ = [
     "PublishedFigures",

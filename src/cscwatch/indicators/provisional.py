@@ -21,7 +21,12 @@ Rules
   regions' values stay the publisher's.
 * Rates divide by ONS children 0–17 for the year; for a year after the latest estimate
   in the snapshot, the latest estimate is used (recorded as the row's ``denominator``).
-* Cells keep the disclosure symbols the measures CSV was written with (``c`` for 1–5).
+* Disclosure control is checked, not trusted: a shown count of 1 to 5, a percentage
+  shown while its numerator or denominator is ``c``, or a ``c`` that the shown figures
+  pin down through the relations of :data:`cscwatch.childlevel.cin.measures.RELATIONS`
+  (:func:`cscwatch.indicators.disclosure.exposed_cells`, across every layout of a
+  folder, since c1 and b1 share the referrals) stops the build, naming file, row and
+  column. Cells keep the symbols the measures CSV was written with (``c``).
 * Layouts without a catalogue indicator (c2, c4) are not loaded.
 
 Each staged file becomes a ``source`` row (``provisional_<layout>``, with a suffix for
@@ -34,9 +39,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from cscwatch.core.catalogue import CATALOGUE, Indicator
 from cscwatch.core.errors import SchemaError, SourceFileError
+from cscwatch.indicators.cin_layouts import LAYOUTS, PERCENTS, RELATIONS
+from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, exposed_cells
 from cscwatch.ingest.tidy import TIDY_SOURCES, stage_tidy
 from cscwatch.store.published import (
     _OBS_DDL,
@@ -89,6 +97,8 @@ def _stage(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> dict[str, list[
                 [sid, str(folder / name), f"Provisional {layout}: an authority's own return",
                  _sha256(folder / name)],
             )  # fmt: skip
+        if found:
+            _check_disclosure(folder)
         if not found:
             raise SourceFileError(
                 "no measures CSVs (*_cin_measures_provisional.csv) in the provisional folder",
@@ -119,6 +129,72 @@ def _check_rows(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
             row=int(bad[1]),
             column="old_la_code",
         )
+
+
+def _check_disclosure(folder: Path) -> None:
+    """Refuse a folder whose figures break disclosure control (file, row, column named)."""
+    frames: dict[str, pd.DataFrame] = {}
+    for layout in PROVISIONAL_LAYOUTS:
+        path = folder / provisional_file(layout)
+        if path.is_file():
+            frames[layout] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    home: dict[str, str] = {}  # column -> layout holding it
+    for layout, frame in frames.items():
+        path = folder / provisional_file(layout)
+        columns = [c for c in LAYOUTS[layout][1] if c in frame.columns]
+        for i, rec in enumerate(frame[columns].to_dict("records")):
+            for col in columns:
+                home[col] = layout
+                text = str(rec[col]).strip()
+                if col in PERCENTS:
+                    parts = [str(rec.get(p, "")).strip() for p in PERCENTS[col]]
+                    if text not in ("c", "z", "x", "") and "c" in parts:
+                        raise SchemaError(
+                            "a percentage is shown while its count is suppressed (c): "
+                            "it reveals the count",
+                            path=str(path), row=i + 2, column=col,
+                        )  # fmt: skip
+                    continue
+                if _is_small(text):
+                    raise SchemaError(
+                        f"a count of 1 to {SMALL_COUNT_MAX} must be suppressed (c)",
+                        path=str(path), row=i + 2, column=col,
+                    )  # fmt: skip
+    if not frames:
+        return
+    keyed = []
+    for layout, frame in frames.items():
+        cols = [c for c in LAYOUTS[layout][1] if c in frame.columns and c not in PERCENTS]
+        part = frame[["old_la_code", "time_period", *cols]].copy()
+        part[f"_row_{layout}"] = range(2, len(frame) + 2)
+        part["old_la_code"] = part["old_la_code"].str.strip()
+        part["time_period"] = part["time_period"].str.strip()
+        keyed.append(part.drop_duplicates(["old_la_code", "time_period"]))
+    joint = keyed[0]
+    for part in keyed[1:]:
+        joint = joint.merge(part, on=["old_la_code", "time_period"], how="outer")
+    counts = [c for c in home if c not in PERCENTS and c in joint.columns]
+    relations = [r for r in RELATIONS if {r.total, *r.parts} <= set(counts)]
+    exposed = exposed_cells(joint.fillna(""), counts=counts, relations=relations)
+    if exposed:
+        first = exposed[0]
+        layout = home[first.column]
+        row = joint[f"_row_{layout}"].iloc[first.row]
+        raise SchemaError(
+            "a suppressed figure (c) can be worked out from the figures shown "
+            "(secondary suppression missing)",
+            path=str(folder / provisional_file(layout)),
+            row=int(row),
+            column=first.column,
+        )
+
+
+def _is_small(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return 1 <= value <= SMALL_COUNT_MAX
 
 
 def _union(
@@ -186,6 +262,12 @@ def load_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
     ]
     if selects:
         con.execute("INSERT INTO _prov_obs " + " UNION ALL ".join(selects))
+    # The numerator and denominator of a suppressed figure are suppressed too (the API
+    # returns them beside the value).
+    con.execute(
+        "UPDATE _prov_obs SET numerator = NULL, denominator = NULL "
+        "WHERE value IS NULL AND status = 'c'"
+    )
     for layout, raw in raws.items():
         con.execute(
             f"UPDATE _prov_obs o SET source_id = r._source_id FROM {raw} r "

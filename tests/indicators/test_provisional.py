@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import BuildError
 from cscwatch.indicators.build import default_loaders
+from cscwatch.indicators.provisional import provisional_file
 from cscwatch.serve.cli import app
-from cscwatch.store.provisional import provisional_file
 from cscwatch.store.warehouse import build_warehouse
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -231,3 +231,92 @@ def test_api_benchmark_model_carries_the_flag(pcon: duckdb.DuckDBPyConnection) -
     assert out["provisional"] is True and out["reference_year"] == 2025
     published = benchmark(pcon, "Rutland", "referrals_per_10k", 2025)
     assert not published.provisional and published.reference_year == 2025
+
+
+def _edit(folder: Path, layout: str, changes: dict[str, str]) -> None:
+    """Change cells of the first data row (CSV row 2) of a layout's measures file."""
+    path = folder / provisional_file(layout)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    rows[0].update(changes)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _refused(cli: Cli, built: dict[str, object], folder: Path, tmp_path: Path) -> str:
+    target = tmp_path / "w.duckdb"
+    shutil.copy(str(built["warehouse"]), target)
+    before = _digest(target)
+    code, out, err = cli("build", "--warehouse", str(target), "--provisional", str(folder))
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert _digest(target) == before
+    return err
+
+
+@pytest.mark.parametrize("value", ["2", "3"])
+def test_a_small_count_edited_in_is_refused(
+    built: dict[str, object], cli: Cli, tmp_path: Path, value: str
+) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", folder)
+    _edit(folder, "d3", {"CPP_subsequent": value})
+    err = _refused(cli, built, folder, tmp_path)
+    assert provisional_file("d3") in err and "row 2" in err and "'CPP_subsequent'" in err
+    assert "1 to 5" in err
+
+
+def test_a_count_that_differencing_recovers_is_refused(
+    built: dict[str, object], cli: Cli, tmp_path: Path
+) -> None:
+    # Issue 14's attack: referrals - CIN starts - not in need = a hidden NFA count of 3.
+    folder = tmp_path / "edited"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", folder)
+    _edit(folder, "c1", {"referral_count": "400", "no_further_action_count": "c",
+                         "no_further_action_percent": "c", "not_in_need_count": "47",
+                         "not_in_need_percent": "11.8"})  # fmt: skip
+    _edit(folder, "b1", {"Started_episodes": "350"})
+    err = _refused(cli, built, folder, tmp_path)
+    assert provisional_file("c1") in err and "row 2" in err
+    assert "'no_further_action_count'" in err and "worked out" in err
+
+
+def test_a_percentage_of_a_suppressed_count_is_refused(
+    built: dict[str, object], cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", folder)
+    _edit(folder, "d3", {"CPP_subsequent": "c", "CPP_subsequent_percent": "7.5"})
+    err = _refused(cli, built, folder, tmp_path)
+    assert provisional_file("d3") in err and "'CPP_subsequent_percent'" in err
+
+
+def test_a_suppressed_figure_carries_no_numerator_or_denominator(
+    built: dict[str, object], tmp_path: Path
+) -> None:
+    # A suppressed count of subsequent plans: the repeat-plan percentage is c, and the API
+    # must not return the plans started beside it as its denominator.
+    folder = tmp_path / "edited"
+    shutil.copytree(Path(str(built["tmp"])) / "m2026", folder)
+    _edit(folder, "d3", {"CPP_subsequent": "c", "CPP_subsequent_percent": "c"})
+    target = tmp_path / "w.duckdb"
+    build_warehouse(Settings(warehouse=target), default_loaders(), provisional_dirs=[folder])
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        row = _one(
+            con,
+            "SELECT value, status, numerator, denominator FROM observation "
+            "WHERE provisional AND indicator = 'repeat_cpp_pct'",
+        )
+        leaks = _one(
+            con,
+            "SELECT count(*) FROM observation WHERE provisional AND status = 'c' "
+            "AND (numerator IS NOT NULL OR denominator IS NOT NULL)",
+        )[0]
+    finally:
+        con.close()
+    assert row == (None, "c", None, None)
+    assert leaks == 0

@@ -15,12 +15,12 @@ import math
 
 import numpy as np
 import pandas as pd
-from cscwatch.ingest.cin_synth_targets import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from cscwatch.childlevel.cin.measures import LAYOUTS, CinMeasures
+from cscwatch.indicators.cin_layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
 
 _C2 = ("Same_day", "1-10_days", "11-20_days", "21-30_days", "31-40_days", "41-45_days",
        "46-50_days", "51-60_days", "61+_days")  # fmt: skip

@@ -13,10 +13,10 @@ from itertools import pairwise
 import duckdb
 import pandas as pd
 import pytest
-from cscwatch.models.journeys import JourneyModel, JourneyResults, journey_data
-from cscwatch.store.child_level import load_cin_census_files
 from typer.testing import CliRunner
 
+from cscwatch.childlevel.cin.journeys import JourneyModel, JourneyResults, journey_data
+from cscwatch.childlevel.cin.store import load_cin_census_files
 from cscwatch.core.config import Settings
 from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, SUPPRESSED
 from cscwatch.serve.cli import app

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.core.files import check_output_path
 from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.authorities import REGION_NAMES_SQL
 from cscwatch.indicators.catalogue import CATALOGUE, get_indicator
@@ -297,6 +298,7 @@ def export_tidy(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> int:
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be csv or parquet, not {fmt!r}")
     opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
+    path = check_output_path(path)  # never replace a device, FIFO or folder
     tmp = path.with_name(path.name + ".part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

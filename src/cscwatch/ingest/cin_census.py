@@ -39,6 +39,7 @@ import numpy as np
 from lxml import etree
 
 from cscwatch.core.errors import SourceFileError
+from cscwatch.core.files import read_input_bytes
 from cscwatch.ingest.pseudonym import SYNTHETIC_MARKER, Pseudonymiser
 from cscwatch.ingest.upn import CHECK_ALPHABET, upn_facts
 
@@ -523,10 +524,7 @@ def read_cin_census(
         From ``pseudonymiser_for`` (no key for real data).
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"cannot read: {exc.strerror}", path=str(p)) from None
+    data = read_input_bytes(p)  # a regular file within the size limit; no FIFO, no device
     refuse_hostile_xml(data, p)
     return_id = hashlib.sha256(data).hexdigest()[:16]
 

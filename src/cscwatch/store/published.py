@@ -346,7 +346,7 @@ def load_population(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         f"""
         INSERT INTO population
         SELECT {_geo_sql()}, CAST(time_period AS INTEGER) + 1,
-               CAST(time_period AS INTEGER), TRY_CAST(population_estimate AS DOUBLE)
+               CAST(time_period AS INTEGER), {_finite_sql("population_estimate")}
         FROM raw_population
         ORDER BY 1, 2, 3
         """
@@ -436,10 +436,15 @@ CREATE TEMP TABLE {table} (
 
 
 def _cell(col: str) -> tuple[str, str]:
-    """SQL for a cell's number and its publisher symbol."""
+    """SQL for a cell's number and its publisher symbol.
+
+    Never NaN or infinity: the schema refuses them in a file, and should one get past
+    it, it is no number at all here rather than one that sorts above every other
+    (a NaN once ranked County Durham first of 151).
+    """
     c = f"trim({_q(col)})"
     return (
-        f"TRY_CAST({c} AS DOUBLE)",
+        f"CASE WHEN isfinite(TRY_CAST({c} AS DOUBLE)) THEN TRY_CAST({c} AS DOUBLE) END",
         f"CASE WHEN {c} IN ({_SYMBOLS_SQL}) THEN {c} END",
     )
 
@@ -611,14 +616,18 @@ def _lait_geo() -> str:
     )
 
 
+def _finite_sql(cell: str) -> str:
+    return f"CASE WHEN isfinite(TRY_CAST({cell} AS DOUBLE)) THEN TRY_CAST({cell} AS DOUBLE) END"
+
+
 def _lait_select(ind: Indicator) -> str:
     d = ind.derivation
     return f"""
         SELECT '{ind.id}' AS indicator, geo_level, geo_code, year,
-               TRY_CAST(raw AS DOUBLE) AS value,
+               {_finite_sql("raw")} AS value,
                CASE WHEN raw IN ({_SYMBOLS_SQL}) THEN raw END AS status,
                NULL AS numerator, NULL AS denominator, NULL AS computed_value,
-               TRY_CAST(raw AS DOUBLE) AS published_value, 'published' AS method,
+               {_finite_sql("raw")} AS published_value, 'published' AS method,
                false AS provisional, 'lait' AS source_id
         FROM (
             SELECT *, {_lait_geo()},

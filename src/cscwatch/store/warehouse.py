@@ -124,6 +124,8 @@ def build_warehouse(
             for name, loader in loaders:
                 try:
                     loader(con, ctx)
+                except duckdb.InterruptException:
+                    raise KeyboardInterrupt from None  # Ctrl-C inside a query
                 except CscwatchError as exc:
                     raise BuildError(f"build failed in {name}: {exc}") from exc
                 except duckdb.Error as exc:
@@ -251,10 +253,12 @@ def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyCon
     path = Path(settings.warehouse)
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run 'cscwatch build' first")
+    if not path.is_file():  # a FIFO would block the open forever
+        raise WarehouseError(f"warehouse {path} is not a regular file")
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+        raise WarehouseError(f"cannot open warehouse {path}: {_one_line(exc)}") from exc
 
 
 @contextmanager

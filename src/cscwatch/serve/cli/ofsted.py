@@ -89,8 +89,12 @@ def extract(
         write_judgements_csv,
     )
 
+    from cscwatch.core.files import check_output_path
+
     check_format(fmt, ("table", "json"))
     settings = _settings()
+    if out is not None:
+        check_output_path(out)
     folder = reports or settings.shared_data / "ofsted" / "reports"
     lookup = load_provider_lookup(settings.snapshot_dir / "provider_lookup.csv")
     cache = None if no_cache else settings.cache_dir / "ofsted"

@@ -87,9 +87,9 @@ def main() -> None:
         print("aborted", file=sys.stderr)
         sys.exit(1)
     except (KeyboardInterrupt, CscwatchError, OSError, MemoryError) as exc:
-        line, code = describe(exc)
+        line, rc = describe(exc)
         print(line, file=sys.stderr)
-        sys.exit(code)
+        sys.exit(rc)
     except Exception as exc:
         # Usage errors (typer vendors its own click: match by shape, not by class).
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
@@ -98,6 +98,6 @@ def main() -> None:
             sys.exit(code)
         if os.environ.get("CSCWATCH_DEBUG"):
             raise
-        line, code = describe(exc)
+        line, rc = describe(exc)
         print(line, file=sys.stderr)
-        sys.exit(code)
+        sys.exit(rc)

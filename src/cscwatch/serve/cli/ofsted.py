@@ -82,14 +82,13 @@ def extract(
     it would replace unless given --allow-shrink. Writing the snapshot's own table
     updates its checksum in the snapshot manifest.
     """
+    from cscwatch.core.files import check_output_path
     from cscwatch.ingest.ofsted_reports import (
         JUDGEMENTS_FILE,
         extract_reports,
         load_provider_lookup,
         write_judgements_csv,
     )
-
-    from cscwatch.core.files import check_output_path
 
     check_format(fmt, ("table", "json"))
     settings = _settings()

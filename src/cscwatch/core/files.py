@@ -33,8 +33,10 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def check_input_file(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> int:
+def check_input_file(path: Path | str, *, max_bytes: int | None = None) -> int:
     """Check that ``path`` is a regular file no larger than ``max_bytes``; its size.
+
+    ``max_bytes`` defaults to :data:`MAX_INPUT_BYTES`.
 
     Raises
     ------
@@ -42,6 +44,7 @@ def check_input_file(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> i
         Missing, unreadable, not a regular file (folder, FIFO, device, socket), or too
         large; the message names the file.
     """
+    max_bytes = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     try:
         st = p.stat()
@@ -58,7 +61,7 @@ def check_input_file(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> i
     return st.st_size
 
 
-def read_input_bytes(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+def read_input_bytes(path: Path | str, *, max_bytes: int | None = None) -> bytes:
     """The contents of a regular file no larger than ``max_bytes``.
 
     The file is opened without blocking and checked again once open, so a FIFO or
@@ -70,6 +73,7 @@ def read_input_bytes(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> b
     SourceFileError
         As :func:`check_input_file`, or when the file cannot be read.
     """
+    max_bytes = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     check_input_file(p, max_bytes=max_bytes)
     try:

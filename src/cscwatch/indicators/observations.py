@@ -3,6 +3,7 @@ and export in the publisher's tidy layout."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -307,7 +308,9 @@ def export_tidy(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> int:
         )
         tmp.replace(path)
     except (OSError, duckdb.IOException) as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {str(exc).splitlines()[0]}") from exc
+        with contextlib.suppress(OSError):  # e.g. EROFS: there is nothing to remove
+            tmp.unlink(missing_ok=True)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot write {path}: {why.splitlines()[0]}") from exc
     n = con.execute("SELECT count(*) FROM observation").fetchone()
     return int(n[0]) if n else 0

@@ -68,7 +68,7 @@ SIGNED_LAIT = re.compile(r"Prog|Progress|_VA$|Gap$")
 KNOWN_REGIONS = frozenset({f"E1200000{k}" for k in range(1, 10)} | {"E13000001", "E13000002"})
 
 #: The columns that identify a LAIT row.
-LAIT_KEY = ("short_desc", "years", "la_number")
+LAIT_KEY = ("Short Desc", "Years", "LA Number")
 
 _NONFINITE = frozenset(
     {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
@@ -88,11 +88,11 @@ def _finite() -> pa.Check:
 
 
 def _nonneg() -> pa.Check:
-    return pa.Check.ge(0, name="non_negative")
+    return pa.Check(lambda s: s >= 0, name="non_negative")
 
 
 def _pct() -> pa.Check:
-    return pa.Check.in_range(0, 100, name="percentage")
+    return pa.Check(lambda s: (s >= 0) & (s <= 100), name="percentage")
 
 
 def _known_authority(known: frozenset[str]) -> pa.Check:
@@ -198,30 +198,31 @@ def lait_schema(
     *,
     percent_measures: Collection[str] = (),
 ) -> pa.DataFrameSchema:
-    """The schema of the LAIT long file (``short_desc``, ``years``, ``la_number``,
-    ``raw`` as text; ``raw#number`` the value as a number, symbols null).
+    """The schema of the LAIT long file (``Short Desc``, ``Years``, ``LA Number``
+    (three digits), ``Values`` as text; ``Values#number`` the value as a number,
+    symbols null).
 
-    ``raw`` must be finite; non-negative outside :data:`SIGNED_LAIT`; within 0 to 100
-    for ``percent_measures`` (the catalogue's LAIT percentages); ``la_number`` one of
+    ``Values`` must be finite; non-negative outside :data:`SIGNED_LAIT`; within 0 to
+    100 for ``percent_measures`` (the catalogue's LAIT percentages); ``LA Number`` one of
     ``known_authorities`` (with LAIT's England and region numbers) when given.
     """
     pct = frozenset(percent_measures)
 
     def non_negative(df: pd.DataFrame) -> pd.Series:
-        names = df["short_desc"].astype("string")
+        names = df["Short Desc"].astype("string")
         signed = names.isin({n for n in names.dropna().unique() if SIGNED_LAIT.search(n)})
-        return signed.fillna(False) | ~(df["raw" + NUMBER] < 0)
+        return signed.fillna(False) | ~(df["Values" + NUMBER] < 0)
 
     def percentage(df: pd.DataFrame) -> pd.Series:
-        n = df["raw" + NUMBER]
-        return ~df["short_desc"].isin(pct) | ~((n < 0) | (n > 100))
+        n = df["Values" + NUMBER]
+        return ~df["Short Desc"].isin(pct) | ~((n < 0) | (n > 100))
 
     columns = {
-        "raw": pa.Column(checks=[_finite()], nullable=True),
-        "raw" + NUMBER: pa.Column(float, nullable=True),
+        "Values": pa.Column(checks=[_finite()], nullable=True),
+        "Values" + NUMBER: pa.Column(float, nullable=True),
     }
     if known_authorities is not None:
-        columns["la_number"] = pa.Column(
+        columns["LA Number"] = pa.Column(
             checks=[_known_authority(frozenset(known_authorities))], nullable=False
         )
     return pa.DataFrameSchema(

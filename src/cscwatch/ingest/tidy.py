@@ -466,11 +466,11 @@ def _first_line(exc: BaseException) -> str:
 
 def _lait_frame_sql() -> str:
     return """
-        SELECT row_number() OVER () AS _row, "Short Desc" AS short_desc, "Years" AS years,
+        SELECT row_number() OVER () AS _row, "Short Desc", "Years",
                CASE WHEN isfinite(TRY_CAST("LA Number" AS DOUBLE))
                     THEN lpad(CAST(CAST("LA Number" AS BIGINT) AS VARCHAR), 3, '0')
-                    ELSE CAST("LA Number" AS VARCHAR) END AS la_number,
-               trim(CAST("Values" AS VARCHAR)) AS raw
+                    ELSE CAST("LA Number" AS VARCHAR) END AS "LA Number",
+               trim(CAST("Values" AS VARCHAR)) AS "Values"
         FROM read_parquet(?) WHERE "LA Number" IS NOT NULL
     """
 
@@ -485,7 +485,8 @@ def _check_lait_schema(
 
     try:
         frame = con.execute(
-            f"SELECT *, {_number_sql('raw')} AS {_q('raw' + NUMBER)} FROM ({_lait_frame_sql()})",
+            f"SELECT *, {_number_sql(_q('Values'))} AS {_q('Values' + NUMBER)} "
+            f"FROM ({_lait_frame_sql()})",
             [str(path)],
         ).df()
     except duckdb.Error as exc:

@@ -8,6 +8,7 @@ warehouse intact and a reader that opened the old file keeps a consistent snapsh
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -179,7 +180,8 @@ def _open_build_file(tmp: Path) -> duckdb.DuckDBPyConnection:
 def _remove_build_files(tmp: Path) -> None:
     """Delete a build's database file, its write-ahead log and DuckDB's spill folder."""
     for path in (tmp, Path(f"{tmp}.wal")):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. EROFS on a read-only disk
+            path.unlink(missing_ok=True)
     spill = Path(f"{tmp}.tmp")
     if spill.is_dir():
         shutil.rmtree(spill, ignore_errors=True)

@@ -124,7 +124,10 @@ def _edit_csv(path: Path, edit: dict[str, Any]) -> None:
 
 def _edit_lait(path: Path, e: dict[str, Any]) -> None:
     src = SNAPSHOT / path.name
-    where = f'"Short Desc" = \'{e["short_desc"]}\' AND "Years" = \'{e["years"]}\' AND "LA Number" = {e["la_number"]}'
+    where = (
+        f"\"Short Desc\" = '{e['short_desc']}' AND \"Years\" = '{e['years']}' "
+        f'AND "LA Number" = {e["la_number"]}'
+    )
     value = (
         f"CASE WHEN {where} THEN '{e['value']}' ELSE \"Values\" END" if "value" in e else '"Values"'
     )

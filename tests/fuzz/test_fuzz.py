@@ -8,6 +8,7 @@ them at length (``CSCWATCH_FUZZ_EXAMPLES``, 2,000 by default there).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -79,10 +80,8 @@ _EDITS = st.lists(
 
 def _read_xml(path: Path) -> None:
     key = Pseudonymiser(b"fuzz-key-0123456789abcdef")
-    try:
+    with contextlib.suppress(CscwatchError):
         read_cin_census(path, lambda _h: key)
-    except CscwatchError:
-        pass
 
 
 @pytest.mark.skipif(not SAMPLE.is_file(), reason="shared CIN samples are not present")
@@ -174,10 +173,8 @@ def test_tidy_reader_on_mutated_csv(
 @given(text=st.text(max_size=24))
 def test_year_parsers(text: str) -> None:
     for parse in (parse_year, *[lambda t, k=k: parse_period(t, k) for k in PeriodKind]):
-        try:
+        with contextlib.suppress(CscwatchError):
             parse(text)
-        except CscwatchError:
-            pass
 
 
 _WORDS = st.sampled_from(

@@ -49,7 +49,7 @@ demo: setup
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# The fuzz properties of tests/fuzz at length (the suite runs 30 examples of each).
+# The fuzz properties of tests/fuzz at length (the suite runs 20 examples of each).
 FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	CSCWATCH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CSCWATCH_WAREHOUSE ?= $(CURDIR)/.cache/cscwatch.duckdb
 
-.PHONY: setup demo test check lint typecheck imports bench clean web browser-deps bench-deps
+.PHONY: setup demo test check lint typecheck imports bench clean web browser-deps bench-deps fuzz
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ demo: setup
 
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The fuzz properties of tests/fuzz at length (the suite runs 20 examples of each).
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	CSCWATCH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff format --check src tests benchmarks

@@ -22,7 +22,7 @@ def _get(app: Any, urls: list[str]) -> list[httpx.Response]:
 
     async def run() -> None:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             for u in urls:
                 out.append(await c.get(u))
 

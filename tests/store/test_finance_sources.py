@@ -22,6 +22,7 @@ from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import profile, variation
 from cscwatch.indicators.observations import indicator_table
 from cscwatch.ingest.finance import read_gdp_deflators
+from cscwatch.ingest.snapshot import refresh_manifest
 from cscwatch.store.finance import _scale
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,9 @@ def finance_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         (snap / p.name).symlink_to(p)
     for p in FIXTURES.iterdir():
         (snap / p.name).symlink_to(p)
+    # the optional files are listed unhashed; hash the fixtures in this copy's manifest
+    # (written over the link, so the bundled manifest is untouched)
+    refresh_manifest(snap)
     path = tmp_path_factory.mktemp("wh") / "cscwatch.duckdb"
     settings = Settings(warehouse=path, cache_dir=tmp_path_factory.mktemp("cache"))
     build_warehouse(settings, default_loaders(), snapshot_dir=snap)

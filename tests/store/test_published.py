@@ -16,6 +16,7 @@ from cscwatch.core.errors import BuildError
 from cscwatch.core.types import STATUS_SYMBOLS
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.build import default_loaders
+from cscwatch.ingest.snapshot import refresh_manifest
 from cscwatch.ingest.tidy import TIDY_SOURCES
 from cscwatch.store.warehouse import build_warehouse
 
@@ -250,6 +251,7 @@ def test_broken_input_fails_and_leaves_old_warehouse_intact(
     cells[col] = "twelve"
     lines[9] = ",".join(cells) + "\n"
     path.write_text("".join(lines), encoding="utf-8")
+    refresh_manifest(broken)  # past the checksum check, to the cell check
     settings = Settings(warehouse=target)
     with pytest.raises(BuildError) as info:
         build_warehouse(settings, default_loaders(), snapshot_dir=broken)
@@ -266,6 +268,7 @@ def test_missing_column_is_named(snapshot_dir: Path, tmp_path: Path) -> None:
     path = broken / TIDY_SOURCES["d3"].file
     text = path.read_text(encoding="utf-8").replace("CPP_subsequent_percent", "pct", 1)
     path.write_text(text, encoding="utf-8")
+    refresh_manifest(broken)
     with pytest.raises(BuildError, match="column 'CPP_subsequent_percent'"):
         build_warehouse(
             Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken
@@ -295,6 +298,7 @@ def test_row_with_too_many_fields_names_its_line(snapshot_dir: Path, tmp_path: P
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[4] = lines[4].rstrip("\n") + ",surplus\n"
     path.write_text("".join(lines), encoding="utf-8")
+    refresh_manifest(broken)
     with pytest.raises(BuildError) as info:
         build_warehouse(
             Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken
@@ -317,6 +321,7 @@ def test_bad_value_in_an_unused_lait_measure_still_fails(
             TO '{lait}' (FORMAT parquet)"""
     )
     con.close()
+    refresh_manifest(broken)
     with pytest.raises(BuildError, match=r"bds_long_0\.parquet.*'Values'"):
         build_warehouse(
             Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         ``cscwatch cin measures --out DIR`` (``CSCWATCH_PROVISIONAL_DIR``). No default:
         when set, ``cscwatch build`` loads them beside the published figures, marked
         provisional. ``cscwatch build --provisional DIR`` overrides it.
+    public_url : str | None
+        The address the service is reached at, e.g. ``https://cscwatch.example.org``
+        (``CSCWATCH_PUBLIC_URL``). Paging links are built under it; without it they are
+        relative (path and query). Never taken from a request's ``Host`` header.
+    allowed_hosts : list of str
+        Host names the server answers to (``CSCWATCH_ALLOWED_HOSTS``, a JSON list such
+        as ``["cscwatch.example.org"]``; ``*.example.org`` matches subdomains, ``*``
+        any). Other ``Host`` headers get a 400. The default is the loopback names and
+        ``testserver``, the name Starlette's test client sends.
     """
 
     model_config = SettingsConfigDict(env_prefix="CSCWATCH_", extra="ignore")
@@ -69,3 +78,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = 60.0
     child_store: Path | None = None
     provisional_dir: Path | None = None
+    public_url: str | None = None
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    )

@@ -3,6 +3,7 @@ and export in the publisher's tidy layout."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.core.files import check_output_path
 from cscwatch.core.types import PeriodKind
 from cscwatch.indicators.authorities import REGION_NAMES_SQL
 from cscwatch.indicators.flags import OutlierFlag
@@ -393,6 +395,7 @@ def export_tidy(
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be csv or parquet, not {fmt!r}")
     rows = tidy_observations(con, indicator=indicator)
+    path = check_output_path(path)  # never replace a device, FIFO or folder
     tmp = path.with_name(path.name + ".part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -412,6 +415,7 @@ def export_tidy(
             pq.write_table(table, tmp)
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. EROFS: there is nothing to remove
+            tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return len(rows)

@@ -35,7 +35,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from cscwatch.core.errors import SourceFileError
+from cscwatch.core.errors import InputError, SourceFileError
 from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.ingest.ofsted_text import (
     Framework,
@@ -58,6 +58,7 @@ __all__ = [
     "FailureCode",
     "ProviderLookup",
     "ReportStatus",
+    "count_inspections",
     "extract_report",
     "extract_reports",
     "first_page_document_type",
@@ -622,7 +623,9 @@ def _row_key(r: ExtractedReport) -> tuple[str, str, str]:
     return (r.la_code or "~", start, r.file)
 
 
-def write_judgements_csv(reports: Iterable[ExtractedReport], path: Path) -> int:
+def write_judgements_csv(
+    reports: Iterable[ExtractedReport], path: Path, *, allow_shrink: bool = False
+) -> int:
     """Write the long table of judgements (``ofsted_judgements.csv``); return its rows.
 
     One row per judgement of every graded report (``grade`` empty and ``grade_text``
@@ -630,6 +633,20 @@ def write_judgements_csv(reports: Iterable[ExtractedReport], path: Path) -> int:
     ungraded report; failed files are left out. Rows are sorted by LA number,
     inspection start and file, and judgements in a fixed order, so the file is
     byte-for-byte reproducible.
+
+    Parameters
+    ----------
+    reports : iterable of ExtractedReport
+    path : Path
+        The table to write (replaced atomically).
+    allow_shrink : bool
+        Replace a table that holds more inspections (report files) than the new one.
+
+    Raises
+    ------
+    InputError
+        When no report was extracted (nothing is written), or the table at ``path``
+        holds more inspections than the new one and ``allow_shrink`` is false.
     """
     order = {c: i for i, c in enumerate(JudgementCode)}
     rows: list[list[str]] = []
@@ -655,6 +672,15 @@ def write_judgements_csv(reports: Iterable[ExtractedReport], path: Path) -> int:
         for code, grade, text in sorted(items, key=lambda t: order[t[0]]):
             rows.append([*base, code.value, grade, text])
     path = Path(path)
+    inspections = len({r[0] for r in rows})
+    if not inspections:
+        raise InputError(f"no report was extracted; {path} is left as it was")
+    before = count_inspections(path)
+    if inspections < before and not allow_shrink:
+        raise InputError(
+            f"{path} holds {before} inspections and the new table {inspections}; "
+            "it is left as it was (pass --allow-shrink to replace it)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -664,3 +690,19 @@ def write_judgements_csv(reports: Iterable[ExtractedReport], path: Path) -> int:
     os.chmod(tmp, 0o644)  # mkstemp makes it private; this is a published table
     os.replace(tmp, path)
     return len(rows)
+
+
+def count_inspections(path: Path) -> int:
+    """Inspections (distinct report files) in a judgements table; 0 when there is none.
+
+    A table that cannot be read as the declared layout counts 0, so that it can be
+    replaced.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return len({row.get("file") for row in csv.DictReader(fh) if row.get("file")})
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return 0

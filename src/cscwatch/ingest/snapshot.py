@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,22 +26,29 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from cscwatch.core.errors import SourceFileError
+from cscwatch.core.errors import SchemaError, SourceFileError
 
 __all__ = [
+    "DEFAULT_ROW_TOLERANCE",
     "MANIFEST_NAME",
     "Manifest",
     "ManifestEntry",
     "SnapshotReport",
+    "check_row_counts",
     "file_digest",
     "load_manifest",
     "refresh_manifest",
+    "rehash_entry",
     "verify_snapshot",
     "write_manifest",
 ]
 
 #: The manifest's file name inside the snapshot folder.
 MANIFEST_NAME = "manifest.json"
+
+#: How far a file's row count may move from the previous build's, unless declared.
+#: A new release adds one year to files of 8 to 13 years (8% to 13% more rows).
+DEFAULT_ROW_TOLERANCE = 0.2
 
 #: Files in the snapshot folder that are never data and never listed.
 _IGNORED = frozenset({MANIFEST_NAME, ".gitkeep", "README.md"})
@@ -93,6 +101,9 @@ class ManifestEntry(BaseModel):
         The build uses the file when it is there and does without it otherwise (the
         GDP deflator, the full section 251 outturn table). An optional file may be
         absent; when present it is checked like any other.
+    row_tolerance : float, optional
+        How far (a fraction) the file's data rows may move from the previous build's
+        before the build stops; the manifest's ``row_tolerance`` when not given.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,6 +125,7 @@ class ManifestEntry(BaseModel):
     command: str | None = None
     previous_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     optional: bool = False
+    row_tolerance: float | None = Field(default=None, gt=0, le=1)
 
     @model_validator(mode="after")
     def _check_kind(self) -> ManifestEntry:
@@ -129,11 +141,18 @@ class ManifestEntry(BaseModel):
 
 
 class Manifest(BaseModel):
-    """The whole manifest: a format version and the entries, one per file."""
+    """The whole manifest: a format version, the row tolerance and the entries, one per
+    file.
+
+    ``row_tolerance`` is the fraction by which a file's count of data rows may differ
+    from the previous build's before the build stops (:func:`check_row_counts`); an
+    entry may declare its own.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     manifest_version: Literal[1] = 1
+    row_tolerance: float = Field(default=DEFAULT_ROW_TOLERANCE, gt=0, le=1)
     files: list[ManifestEntry]
 
     @model_validator(mode="after")
@@ -167,7 +186,15 @@ class Manifest(BaseModel):
         files = [entry if e.file == entry.file else e for e in self.files]
         if entry.file not in self.names:
             files.append(entry)
-        return Manifest(files=files)
+        return Manifest(files=files, row_tolerance=self.row_tolerance)
+
+    def tolerance(self, name: str) -> float:
+        """The row tolerance of file ``name`` (its own, else the manifest's)."""
+        try:
+            own = self.entry(name).row_tolerance
+        except KeyError:
+            own = None
+        return self.row_tolerance if own is None else own
 
 
 @dataclass(frozen=True)
@@ -235,7 +262,10 @@ def _describe(err: ErrorDetails, raw: object) -> str:
 def write_manifest(directory: Path, manifest: Manifest) -> Path:
     """Write ``manifest`` atomically, entries sorted by file name, stable layout."""
     path = Path(directory) / MANIFEST_NAME
-    ordered = Manifest(files=sorted(manifest.files, key=lambda e: e.file.lower()))
+    ordered = Manifest(
+        files=sorted(manifest.files, key=lambda e: e.file.lower()),
+        row_tolerance=manifest.row_tolerance,
+    )
     # Unset optional fields are left out, except ``url``: null there says "no address";
     # ``optional`` is written only where true.
     data = ordered.model_dump(mode="json")
@@ -360,5 +390,79 @@ def refresh_manifest(directory: Path, *, check: bool = False) -> list[str]:
             entry = entry.model_copy(update={"sha256": digest, "bytes": size})
         entries.append(entry)
     if not check:
-        write_manifest(directory, Manifest(files=entries))
+        write_manifest(directory, Manifest(files=entries, row_tolerance=manifest.row_tolerance))
     return changed
+
+
+def rehash_entry(directory: Path, name: str) -> bool:
+    """Recompute ``sha256`` and ``bytes`` of one listed file after a command remade it.
+
+    For derived files a cscwatch command writes into the snapshot (``cscwatch ofsted
+    extract``), so that the next build's checksum check accepts the new file and
+    still refuses any other change. Returns whether the entry changed.
+
+    Raises
+    ------
+    SourceFileError
+        When ``name`` is not listed or is missing.
+    """
+    directory = Path(directory)
+    manifest = load_manifest(directory)
+    try:
+        entry = manifest.entry(name)
+    except KeyError:
+        raise SourceFileError("not in the manifest", path=str(directory / name)) from None
+    path = directory / name
+    if not path.is_file():
+        raise SourceFileError("listed in the manifest but missing", path=str(path))
+    digest, size = file_digest(path)
+    if (digest, size) == (entry.sha256, entry.bytes):
+        return False
+    write_manifest(
+        directory, manifest.replace(entry.model_copy(update={"sha256": digest, "bytes": size}))
+    )
+    return True
+
+
+def check_row_counts(
+    directory: Path, current: Mapping[str, int], previous: Mapping[str, int]
+) -> None:
+    """Stop a build whose sources lost (or gained) rows beyond the declared tolerance.
+
+    Parameters
+    ----------
+    directory : Path
+        The snapshot folder (its manifest declares the tolerances).
+    current : mapping of str to int
+        Data rows (header excluded) of each source file in this build, by file name.
+    previous : mapping of str to int
+        The same counts recorded by the previous build (empty on a first build).
+
+    Raises
+    ------
+    SchemaError
+        Naming every file with no data rows, and every file whose count moved by more
+        than its tolerance from the previous build's; ``path`` is the first.
+    """
+    manifest = load_manifest(directory)
+    problems: list[tuple[str, str]] = []
+    for name, rows in sorted(current.items()):
+        if rows <= 0:
+            problems.append((name, "has no data rows"))
+            continue
+        before = previous.get(name)
+        if not before:
+            continue
+        tol = manifest.tolerance(name)
+        change = (rows - before) / before
+        if abs(change) > tol:
+            problems.append(
+                (
+                    name,
+                    f"{rows:,} data rows, the previous build had {before:,} "
+                    f"({change:+.0%}; the manifest allows {tol:.0%})",
+                )
+            )
+    if problems:
+        msg = "; ".join(f"{name}: {why}" for name, why in problems)
+        raise SchemaError(msg, path=str(Path(directory) / problems[0][0]))

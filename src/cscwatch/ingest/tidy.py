@@ -23,6 +23,7 @@ __all__ = [
     "LAIT_FILE",
     "TIDY_SOURCES",
     "TidySource",
+    "lait_signed_negatives",
     "stage_lait",
     "stage_tidy",
 ]
@@ -32,18 +33,28 @@ _GEO_COLUMNS = ("time_period", "geographic_level", "region_code", "old_la_code",
 
 @dataclass(frozen=True)
 class TidySource:
-    """A published tidy CSV: its key, file name and declared columns."""
+    """A published tidy CSV: its key, file name and declared columns.
+
+    ``extra`` are the breakdown columns that, with the period and the place, identify
+    a row; ``percent`` the measures that are percentages (0 to 100).
+    """
 
     key: str
     file: str
     title: str
     measures: tuple[str, ...]
     extra: tuple[str, ...] = ()
+    percent: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
         """Every column the file must have."""
         return (*_GEO_COLUMNS, "la_name", *self.extra, *self.measures)
+
+    @property
+    def row_key(self) -> tuple[str, ...]:
+        """The columns that identify a row: period, place and breakdown."""
+        return ("time_period", "geographic_level", "region_code", "old_la_code", *self.extra)
 
 
 TIDY_SOURCES: dict[str, TidySource] = {
@@ -75,6 +86,7 @@ TIDY_SOURCES: dict[str, TidySource] = {
                 "not_in_need_count",
                 "not_in_need_percent",
             ),
+            percent=("rereferral_percent", "no_further_action_percent", "not_in_need_percent"),
         ),
         TidySource(
             "c3",
@@ -104,6 +116,7 @@ TIDY_SOURCES: dict[str, TidySource] = {
             "d3_cpps_subsequent_plan_2013_to_2025.csv",
             "Child protection plans: second or subsequent",
             ("CPP_start", "CPP_subsequent", "CPP_subsequent_percent"),
+            percent=("CPP_subsequent_percent",),
         ),
         TidySource(
             "d5",
@@ -116,6 +129,7 @@ TIDY_SOURCES: dict[str, TidySource] = {
                 "2_years_or_more",
                 "2_years_or_more_percent",
             ),
+            percent=("3_months_or_less_percent", "2_years_or_more_percent"),
         ),
         TidySource(
             "cla",
@@ -130,6 +144,7 @@ TIDY_SOURCES: dict[str, TidySource] = {
             "Looked-after children: placement stability",
             ("children_count", "children_percent"),
             ("cla_group", "placement_stability"),
+            percent=("children_percent",),
         ),
         TidySource(
             "csww",
@@ -143,6 +158,12 @@ TIDY_SOURCES: dict[str, TidySource] = {
                 "caseload_fte",
                 "absence_rate_fte",
             ),
+            percent=(
+                "agency_rate_fte",
+                "vacancy_rate_fte",
+                "turnover_rate_fte",
+                "absence_rate_fte",
+            ),
         ),
         TidySource(
             "ks2",
@@ -154,6 +175,7 @@ TIDY_SOURCES: dict[str, TidySource] = {
                 "pt_rwm_met_expected_standard",
             ),
             ("social_care_group", "version"),
+            percent=("pt_rwm_met_expected_standard",),
         ),
         TidySource(
             "ks4",
@@ -182,18 +204,30 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def stage_tidy(con: duckdb.DuckDBPyConnection, source: TidySource, folder: Path) -> str:
+def stage_tidy(
+    con: duckdb.DuckDBPyConnection,
+    source: TidySource,
+    folder: Path,
+    *,
+    known_authorities: Collection[str] | None = None,
+) -> str:
     """Stage one tidy CSV as text into ``raw_<key>`` and check its declared schema.
 
-    Adds ``_row`` (the CSV line number, header = 1). Returns the table name.
+    Adds ``_row`` (the CSV line number, header = 1). Returns the table name. After
+    the cell check, the file's declared schema
+    (:func:`~cscwatch.ingest.published_schema.tidy_schema`) runs over every row:
+    finite, non-negative numbers, percentages within 0 to 100, no duplicate or
+    conflicting rows, known regions and (given ``known_authorities``) known LA
+    numbers.
 
     Raises
     ------
     SourceFileError
         The file is missing or not a CSV (with the line DuckDB stopped at).
     SchemaError
-        A header name is empty or repeated, a declared column is missing, or a measure
-        cell is neither a number nor a publisher's symbol (names file, row and column).
+        A header name is empty or repeated, a declared column is missing, a measure
+        cell is neither a number nor a publisher's symbol, or a row breaks the declared
+        schema (names file, row and column).
     """
     path = folder / source.file
     if not path.is_file():
@@ -219,7 +253,30 @@ def stage_tidy(con: duckdb.DuckDBPyConnection, source: TidySource, folder: Path)
             "not a readable CSV: " + str(exc).splitlines()[0], path=str(path), row=line
         ) from exc
     _check_cells(con, table, source, path)
+    _check_schema(con, table, source, path, known_authorities)
     return table
+
+
+def _check_schema(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: TidySource,
+    path: Path,
+    known_authorities: Collection[str] | None,
+) -> None:
+    """Run the file's declared schema over the staged text (see ``published_schema``)."""
+    from cscwatch.ingest.published_schema import NUMBER, check_frame, tidy_schema
+
+    cols = list(dict.fromkeys(["_row", *source.row_key, *source.measures]))
+    numbers = [f"{_number_sql(_q(m))} AS {_q(m + NUMBER)}" for m in source.measures]
+    frame = con.execute(f"SELECT {', '.join([*(_q(c) for c in cols), *numbers])} FROM {table}").df()
+    frame = frame.set_index(frame["_row"].rename(None))
+    schema = tidy_schema(
+        source.file, source.measures, source.percent, source.row_key, known_authorities
+    )
+    report = check_frame(schema, frame, path)
+    if not report.ok:
+        raise report.error()
 
 
 def _header(path: Path) -> list[str]:
@@ -297,7 +354,12 @@ def _line_from_duckdb_error(message: str) -> int | None:
 
 
 def stage_lait(
-    con: duckdb.DuckDBPyConnection, folder: Path, *, keep: Collection[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    *,
+    keep: Collection[str] | None = None,
+    known_authorities: Collection[str] | None = None,
+    percent_measures: Collection[str] = (),
 ) -> tuple[str, int]:
     """Stage the LAIT long parquet into ``raw_lait`` with typed year and LA number.
 
@@ -305,9 +367,12 @@ def stage_lait(
     ``la_number`` (text, 3 digits; 970 England, 980–990 regions), ``name``, ``raw``,
     ``_row`` (the row's position among the file's rows with an LA number).
 
-    Every row with an LA number is checked; only the measures named in ``keep``
-    (``Short Desc``; all by default) are staged, since the file holds hundreds of
-    measures and the warehouse uses a few.
+    Every row with an LA number is checked, against the declared schema too
+    (:func:`~cscwatch.ingest.published_schema.lait_schema`: finite; non-negative
+    outside the signed progress and gap measures; ``percent_measures`` within 0 to
+    100; no duplicate or conflicting rows; given ``known_authorities``, LA numbers that
+    exist); only the measures named in ``keep`` (``Short Desc``; all by default) are
+    staged, since the file holds hundreds of measures and the warehouse uses a few.
 
     Returns
     -------
@@ -327,22 +392,29 @@ def stage_lait(
             for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
         }
     except duckdb.Error as exc:
-        raise SourceFileError(f"not a readable parquet file: {exc}", path=str(path)) from exc
+        raise SourceFileError(
+            f"not a readable parquet file: {_first_line(exc)}", path=str(path)
+        ) from None
     for col in _LAIT_COLUMNS:
         if col not in cols:
             raise SchemaError("declared column is missing", path=str(path), column=col)
     # One pass over every row: how many, and the first value that is neither a number
     # nor a symbol.
-    found = con.execute(
-        f"""
-        SELECT count(*), min(_row) FILTER (WHERE raw IS NOT NULL
-                                           AND raw NOT IN ({_SYMBOLS_SQL}, '')
-                                           AND TRY_CAST(raw AS DOUBLE) IS NULL)
-        FROM (SELECT trim("Values") AS raw, row_number() OVER () AS _row
-              FROM read_parquet(?) WHERE "LA Number" IS NOT NULL)
-        """,
-        [str(path)],
-    ).fetchone()
+    try:
+        found = con.execute(
+            f"""
+            SELECT count(*), min(_row) FILTER (WHERE raw IS NOT NULL
+                                               AND raw NOT IN ({_SYMBOLS_SQL}, '')
+                                               AND TRY_CAST(raw AS DOUBLE) IS NULL)
+            FROM (SELECT trim("Values") AS raw, row_number() OVER () AS _row
+                  FROM read_parquet(?) WHERE "LA Number" IS NOT NULL)
+            """,
+            [str(path)],
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise SourceFileError(
+            f"not a readable parquet file: {_first_line(exc)}", path=str(path)
+        ) from None
     assert found is not None  # an aggregate always returns one row
     rows, bad = found
     if bad is not None:
@@ -352,6 +424,7 @@ def stage_lait(
             row=int(bad),
             column="Values",
         )
+    _check_lait_schema(con, path, known_authorities, percent_measures)
     wanted = "true" if keep is None else "short_desc IN (SELECT unnest(?))"
     params: list[object] = [str(path)] if keep is None else [str(path), sorted(keep)]
     # Years: '2016' (year ending March 2016), '2016-17 (OT)' (financial year ending 2017),
@@ -377,3 +450,67 @@ def stage_lait(
         params,
     )
     return "raw_lait", int(rows)
+
+
+def _number_sql(cell: str) -> str:
+    """A cell as a number for the schema: NULL for a symbol or blank (and for the
+    text NaN or infinity, which the schema's ``finite`` check reports from the text)."""
+    number = f"TRY_CAST(trim({cell}) AS DOUBLE)"
+    return f"CASE WHEN isfinite({number}) THEN {number} END"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _lait_frame_sql() -> str:
+    return """
+        SELECT row_number() OVER () AS _row, "Short Desc", "Years",
+               CASE WHEN isfinite(TRY_CAST("LA Number" AS DOUBLE))
+                    THEN lpad(CAST(CAST("LA Number" AS BIGINT) AS VARCHAR), 3, '0')
+                    ELSE CAST("LA Number" AS VARCHAR) END AS "LA Number",
+               trim(CAST("Values" AS VARCHAR)) AS "Values"
+        FROM read_parquet(?) WHERE "LA Number" IS NOT NULL
+    """
+
+
+def _check_lait_schema(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    known_authorities: Collection[str] | None,
+    percent_measures: Collection[str],
+) -> None:
+    from cscwatch.ingest.published_schema import NUMBER, check_frame, lait_schema
+
+    try:
+        frame = con.execute(
+            f"SELECT *, {_number_sql(_q('Values'))} AS {_q('Values' + NUMBER)} "
+            f"FROM ({_lait_frame_sql()})",
+            [str(path)],
+        ).df()
+    except duckdb.Error as exc:
+        raise SourceFileError(
+            f"not a readable parquet file: {_first_line(exc)}", path=str(path)
+        ) from None
+    frame = frame.set_index(frame["_row"].rename(None))
+    schema = lait_schema(known_authorities, percent_measures=percent_measures)
+    report = check_frame(
+        schema, frame, path, columns={"non_negative": "Values", "percentage": "Values"}
+    )
+    if not report.ok:
+        raise report.error()
+
+
+def lait_signed_negatives(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, int]:
+    """Negative values in LAIT's signed measures (progress scores, gaps) and how many
+    measures hold them: published so, reported by the build rather than refused."""
+    from cscwatch.ingest.published_schema import SIGNED_LAIT
+
+    found = con.execute(
+        """SELECT count(*), count(DISTINCT "Short Desc") FROM read_parquet(?)
+           WHERE "LA Number" IS NOT NULL AND TRY_CAST(trim("Values") AS DOUBLE) < 0
+             AND regexp_matches("Short Desc", ?)""",
+        [str(folder / LAIT_FILE), SIGNED_LAIT.pattern],
+    ).fetchone()
+    return (int(found[0]), int(found[1])) if found else (0, 0)

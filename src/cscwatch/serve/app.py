@@ -16,7 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from cscwatch.core.config import Settings
 from cscwatch.serve.api._errors import install_error_handlers
 from cscwatch.serve.api._etag import ETagMiddleware
-from cscwatch.serve.api._headers import SecurityHeadersMiddleware
+from cscwatch.serve.api._headers import SecurityHeadersMiddleware, TrustedHostMiddleware
 from cscwatch.serve.api._warehouse import WarehousePool
 
 __all__ = ["create_app"]
@@ -115,7 +115,9 @@ def create_app(
     app.add_middleware(
         ETagMiddleware, identity=pool.tag, version=version, cache_bytes=response_cache_bytes
     )
-    # added last, so outermost: 304s and cached answers get the headers too
+    # outside the cache, so its answers get the headers too
     app.add_middleware(SecurityHeadersMiddleware)
+    # added last, so outermost: a made-up Host never reaches a route or the cache
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)
     return app

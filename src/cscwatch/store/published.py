@@ -12,16 +12,24 @@ from pathlib import Path
 
 import duckdb
 
-from cscwatch.core.catalogue import CATALOGUE, Indicator
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.core.errors import SchemaError, SourceFileError
 from cscwatch.core.types import STATUS_SYMBOLS, PeriodKind
-from cscwatch.ingest.tidy import LAIT_FILE, TIDY_SOURCES, stage_lait, stage_tidy
+from cscwatch.ingest.snapshot import check_row_counts, verify_snapshot
+from cscwatch.ingest.tidy import (
+    LAIT_FILE,
+    TIDY_SOURCES,
+    lait_signed_negatives,
+    stage_lait,
+    stage_tidy,
+)
 from cscwatch.store.warehouse import BuildContext
 
 __all__ = [
     "ENGLAND",
     "LAIT_REGIONS",
     "SUCCESSIONS",
+    "known_authorities",
     "lait_rows",
     "load_authorities",
     "load_neighbours",
@@ -81,6 +89,39 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: LAIT's inner and outer London (not regions of the tidy files, but areas LAIT reports).
+_LAIT_OTHER_AREAS = frozenset({"987", "988"})
+
+
+def known_authorities(snapshot_dir: Path) -> set[str]:
+    """Every LA number that is an authority: those of both statistical neighbour
+    models (each authority and its neighbours) and of every reorganisation.
+
+    The reference the published files' ``old_la_code`` is checked against; measured on
+    the bundled snapshot it is exactly the 158 LA numbers the tidy files use.
+    """
+    found: set[str] = {code for p, s, _, _ in SUCCESSIONS for code in (p, s)}
+    for name, reader in (
+        ("sn_model_2025_wide.csv", _read_neighbours_2025),
+        ("New_Statistical_Neighbour_Groupings_April_2021.csv", _read_neighbours_2021),
+    ):
+        path = snapshot_dir / name
+        if not path.is_file():
+            raise SourceFileError("file is missing from the snapshot", path=str(path))
+        for la, sn, *_ in reader(path):
+            found.update((la, sn))
+    return found
+
+
+def _lait_percentages() -> set[str]:
+    """The LAIT measures the catalogue reads as percentages."""
+    return {
+        ind.derivation.lait
+        for ind in CATALOGUE.values()
+        if ind.derivation.lait and ind.unit is Unit.PERCENT
+    }
+
+
 def _lait_measures() -> set[str]:
     """The LAIT measures (``Short Desc``) the catalogue reads."""
     return {
@@ -92,18 +133,40 @@ def _lait_measures() -> set[str]:
 
 
 def stage_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
-    """Stage every tidy CSV and the LAIT file as text tables, checking their schemas.
+    """Check the snapshot against its manifest, then stage every tidy CSV and the LAIT
+    file as text tables, checking their schemas.
 
-    Records each file's row count in ``_staged_rows`` for :func:`load_sources` (only
-    the LAIT measures the catalogue reads are staged, but every row is checked).
+    Every file the manifest lists must match its checksum and size
+    (:func:`~cscwatch.ingest.snapshot.verify_snapshot`). Records each file's row count
+    in ``_staged_rows`` for :func:`load_sources` (only the LAIT measures the catalogue
+    reads are staged, but every row is checked).
     """
+    report = verify_snapshot(ctx.snapshot_dir)
+    if report.unlisted:
+        ctx.warnings.append(
+            "files in the snapshot but not in its manifest (not used): "
+            + ", ".join(report.unlisted)
+        )
+    known = known_authorities(ctx.snapshot_dir)
     counts: list[tuple[str, int]] = []
     for source in TIDY_SOURCES.values():
-        table = stage_tidy(con, source, ctx.snapshot_dir)
+        table = stage_tidy(con, source, ctx.snapshot_dir, known_authorities=known)
         n = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         counts.append((source.key, int(n[0]) if n else 0))
-    _, n_lait = stage_lait(con, ctx.snapshot_dir, keep=_lait_measures())
+    _, n_lait = stage_lait(
+        con,
+        ctx.snapshot_dir,
+        keep=_lait_measures(),
+        known_authorities=known | set(LAIT_REGIONS) | _LAIT_OTHER_AREAS,
+        percent_measures=_lait_percentages(),
+    )
     counts.append(("lait", n_lait))
+    negatives, measures = lait_signed_negatives(con, ctx.snapshot_dir)
+    if negatives:
+        ctx.warnings.append(
+            f"{LAIT_FILE}: {negatives:,} negative values in {measures} progress and gap "
+            "measures (signed by definition), kept as published"
+        )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _staged_rows AS "
         "SELECT unnest($1) AS source_id, unnest($2) AS rows",
@@ -120,7 +183,17 @@ def _sha256(path: Path) -> str:
 
 
 def load_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
-    """Fill ``source``: one row per snapshot file used, with the manifest's provenance."""
+    """Fill ``source``: one row per snapshot file used, with the manifest's provenance.
+
+    Stops (naming the file) when a file has no data rows, or its rows moved from the
+    previous build's by more than the manifest's tolerance
+    (:func:`~cscwatch.ingest.snapshot.check_row_counts`).
+    """
+    staged = dict(con.execute("SELECT source_id, rows FROM _staged_rows").fetchall())
+    files = [(s.key, s.file) for s in TIDY_SOURCES.values()] + [("lait", LAIT_FILE)]
+    check_row_counts(
+        ctx.snapshot_dir, {name: int(staged.get(key, 0)) for key, name in files}, ctx.previous_rows
+    )
     manifest: dict[str, dict[str, object]] = {}
     mpath = ctx.snapshot_dir / "manifest.json"
     if mpath.is_file():
@@ -133,7 +206,6 @@ def load_sources(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
             if isinstance(entry, dict) and "file" in entry:
                 manifest[str(entry["file"])] = entry
     con.execute(_SOURCE_DDL)
-    files = [(s.key, s.file) for s in TIDY_SOURCES.values()] + [("lait", LAIT_FILE)]
     for key, name in sorted(files):
         path = ctx.snapshot_dir / name
         meta = manifest.get(name, {})
@@ -275,7 +347,7 @@ def load_population(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         f"""
         INSERT INTO population
         SELECT {_geo_sql()}, CAST(time_period AS INTEGER) + 1,
-               CAST(time_period AS INTEGER), TRY_CAST(population_estimate AS DOUBLE)
+               CAST(time_period AS INTEGER), {_finite_sql("population_estimate")}
         FROM raw_population
         ORDER BY 1, 2, 3
         """
@@ -365,10 +437,15 @@ CREATE TEMP TABLE {table} (
 
 
 def _cell(col: str) -> tuple[str, str]:
-    """SQL for a cell's number and its publisher symbol."""
+    """SQL for a cell's number and its publisher symbol.
+
+    Never NaN or infinity: the schema refuses them in a file, and should one get past
+    it, it is no number at all here rather than one that sorts above every other
+    (a NaN once ranked County Durham first of 151).
+    """
     c = f"trim({_q(col)})"
     return (
-        f"TRY_CAST({c} AS DOUBLE)",
+        f"CASE WHEN isfinite(TRY_CAST({c} AS DOUBLE)) THEN TRY_CAST({c} AS DOUBLE) END",
         f"CASE WHEN {c} IN ({_SYMBOLS_SQL}) THEN {c} END",
     )
 
@@ -540,11 +617,16 @@ def _lait_geo() -> str:
     )
 
 
+def _finite_sql(cell: str) -> str:
+    return f"CASE WHEN isfinite(TRY_CAST({cell} AS DOUBLE)) THEN TRY_CAST({cell} AS DOUBLE) END"
+
+
 def lait_rows(measure: str) -> str:
     """One row per place and year of a staged LAIT measure: ``geo_level``,
-    ``geo_code``, ``year``, ``value`` and the publisher's ``status`` symbol."""
+    ``geo_code``, ``year``, ``value`` (finite numbers only) and the publisher's
+    ``status`` symbol."""
     return f"""
-        SELECT geo_level, geo_code, year, TRY_CAST(raw AS DOUBLE) AS value,
+        SELECT geo_level, geo_code, year, {_finite_sql("raw")} AS value,
                CASE WHEN raw IN ({_SYMBOLS_SQL}) THEN raw END AS status
         FROM (
             SELECT *, {_lait_geo()},

@@ -8,7 +8,10 @@ warehouse intact and a reader that opened the old file keeps a consistent snapsh
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +32,7 @@ __all__ = [
     "build_warehouse",
     "connect",
     "open_warehouse",
+    "sweep_stale_builds",
 ]
 
 
@@ -38,7 +42,8 @@ class BuildContext:
 
     ``provisional_dirs`` are folders of an authority's own measures CSVs
     (:mod:`cscwatch.indicators.provisional`); ``warnings`` collects what a loader skipped
-    and the build report shows.
+    and the build report shows; ``previous_rows`` are the data rows of each source file
+    (by file name) that the warehouse being replaced recorded, empty on a first build.
     """
 
     settings: Settings
@@ -46,6 +51,7 @@ class BuildContext:
     row_counts: dict[str, int] = field(default_factory=dict)
     provisional_dirs: tuple[Path, ...] = ()
     warnings: list[str] = field(default_factory=list)
+    previous_rows: dict[str, int] = field(default_factory=dict)
 
 
 #: A loader fills its tables inside the open build connection. It raises a
@@ -96,39 +102,55 @@ def build_warehouse(
     """
     target = Path(settings.warehouse)
     _refuse_child_store(target, settings)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(
+            f"cannot create the warehouse folder {target.parent}: {_why(exc)}"
+        ) from None
+    if target.exists() and not target.is_file():
+        raise BuildError(f"warehouse {target} is not a regular file")
+    sweep_stale_builds(target)
+    tmp = target.with_name(f"{_TMP_PREFIX.format(name=target.name)}{os.getpid()}.tmp")
+    _remove_build_files(tmp)
     if provisional_dirs is None:
         provisional_dirs = [settings.provisional_dir] if settings.provisional_dir else []
     ctx = BuildContext(
         settings=settings,
         snapshot_dir=Path(snapshot_dir or settings.snapshot_dir),
         provisional_dirs=tuple(Path(p) for p in provisional_dirs),
+        previous_rows=_previous_rows(target),
     )
     if not ctx.snapshot_dir.is_dir():
         raise BuildError(f"snapshot folder {ctx.snapshot_dir} does not exist")
     started = time.perf_counter()
     try:
-        con = connect_duckdb(tmp)
+        con = _open_build_file(tmp)
         try:
             con.execute("SET threads TO 2")
             report(progress, "building", 0, len(loaders))
             for done, (name, loader) in enumerate(loaders, start=1):
                 try:
                     loader(con, ctx)
+                except duckdb.InterruptException:
+                    raise KeyboardInterrupt from None  # Ctrl-C inside a query
                 except CscwatchError as exc:
                     raise BuildError(f"build failed in {name}: {exc}") from exc
                 except duckdb.Error as exc:
-                    raise BuildError(f"build failed in {name}: {exc}") from exc
+                    raise BuildError(f"build failed in {name}: {_one_line(exc)}") from exc
                 report(progress, "building", done, len(loaders))
-            con.execute("CHECKPOINT")
+            try:
+                con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                raise BuildError(f"cannot write the warehouse: {_one_line(exc)}") from exc
         finally:
             con.close()
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BuildError(f"cannot replace the warehouse {target}: {_why(exc)}") from None
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        _remove_build_files(tmp)
     return BuildReport(
         target, time.perf_counter() - started, dict(ctx.row_counts), tuple(ctx.warnings)
     )
@@ -151,6 +173,102 @@ def _refuse_child_store(target: Path, settings: Settings) -> None:
         )
 
 
+#: The name of a build's own database file beside the target: ``.<target>.<pid>.tmp``.
+_TMP_PREFIX = ".{name}."
+_TMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.tmp(?:\.wal|\.tmp)?$")
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _open_build_file(tmp: Path) -> duckdb.DuckDBPyConnection:
+    """A new database file for the build, or a one-line error (unwritable folder,
+    read-only disk)."""
+    try:
+        with tmp.open("xb"):
+            pass
+        tmp.unlink()
+    except OSError as exc:
+        raise BuildError(f"cannot write in {tmp.parent}: {_why(exc)}") from None
+    try:
+        return connect_duckdb(tmp)
+    except duckdb.Error as exc:
+        raise BuildError(f"cannot create {tmp}: {_one_line(exc)}") from exc
+
+
+def _remove_build_files(tmp: Path) -> None:
+    """Delete a build's database file, its write-ahead log and DuckDB's spill folder."""
+    for path in (tmp, Path(f"{tmp}.wal")):
+        with contextlib.suppress(OSError):  # e.g. EROFS on a read-only disk
+            path.unlink(missing_ok=True)
+    spill = Path(f"{tmp}.tmp")
+    if spill.is_dir():
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def sweep_stale_builds(target: Path) -> list[Path]:
+    """Delete what killed builds of ``target`` left behind; return what was deleted.
+
+    A build writes ``.<name>.<pid>.tmp`` (and DuckDB its ``.wal`` and ``.tmp`` spill
+    folder) beside the warehouse and removes them when it ends, even on an error or
+    Ctrl-C; only ``kill -9`` or a power cut leaves them. Files of a process that is
+    still running (a concurrent build) are left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        m = _TMP_PATTERN.match(path.name)
+        if m is None or m["name"] != target.name or _alive(int(m["pid"])):
+            continue
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _previous_rows(target: Path) -> dict[str, int]:
+    """Data rows per source file as the warehouse at ``target`` recorded them."""
+    if not target.is_file():
+        return {}
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return {}  # unreadable or locked: nothing to compare with
+    try:
+        rows = con.execute("SELECT file, rows FROM source WHERE rows IS NOT NULL").fetchall()
+    except duckdb.Error:
+        return {}  # an older warehouse without the source table
+    finally:
+        con.close()
+    return {str(f): int(n) for f, n in rows}
+
+
 def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (read-only by default).
 
@@ -162,10 +280,12 @@ def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyCon
     path = Path(settings.warehouse)
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run 'cscwatch build' first")
+    if not path.is_file():  # a FIFO would block the open forever
+        raise WarehouseError(f"warehouse {path} is not a regular file")
     try:
         return connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+        raise WarehouseError(f"cannot open warehouse {path}: {_one_line(exc)}") from exc
 
 
 @contextmanager

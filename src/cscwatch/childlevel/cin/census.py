@@ -46,6 +46,7 @@ from cscwatch.childlevel.cin.tables import CHILD_TABLES
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser
 from cscwatch.childlevel.upn import CHECK_ALPHABET, upn_facts
 from cscwatch.core.errors import SourceFileError
+from cscwatch.core.files import read_input_bytes
 
 __all__ = [
     "CinCensusReturn",
@@ -645,10 +646,7 @@ def read_cin_census(
         From ``pseudonymiser_for`` (no key for real data).
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"cannot read: {exc.strerror}", path=str(p)) from None
+    data = read_input_bytes(p)  # a regular file within the size limit; no FIFO, no device
     refuse_hostile_xml(data, p)
     return_id = hashlib.sha256(data).hexdigest()[:16]
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):

@@ -14,7 +14,9 @@ import duckdb
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.datastructures import URL
 
+from cscwatch.core.errors import UnknownYearError
 from cscwatch.core.types import Year, parse_year
 from cscwatch.indicators.authorities import Authority, resolve_authority
 from cscwatch.serve.api._warehouse import WarehousePool
@@ -104,12 +106,22 @@ def paginate(
     data = list(rows[: page.limit])
     nxt = None
     if has_next:
-        nxt = str(request.url.include_query_params(offset=page.offset + page.limit))
+        nxt = _link(request, request.url.include_query_params(offset=page.offset + page.limit))
     return (
         data,
         PageMeta(limit=page.limit, offset=page.offset, count=len(data)),
-        PageLinks(self=str(request.url), next=nxt),
+        PageLinks(self=_link(request, request.url), next=nxt),
     )
+
+
+def _link(request: Request, url: URL) -> str:
+    """A link to ``url`` that no request header can change: relative (path and query),
+    or under the configured ``public_url``. The Host header is never used, so a cached
+    answer cannot carry a host a client made up."""
+    relative = url.path + (f"?{url.query}" if url.query else "")
+    base = getattr(request.app.state, "settings", None)
+    public = getattr(base, "public_url", None)
+    return f"{public.rstrip('/')}{relative}" if public else relative
 
 
 def parse_years(
@@ -117,12 +129,15 @@ def parse_years(
 ) -> list[int] | None:
     """Years from repeated ``year`` and/or a ``year_from``..``year_to`` range.
 
-    Raises ``UnknownYearError`` (400) on a malformed year.
+    Raises ``UnknownYearError`` (400) on a malformed year, and on a range whose first
+    year is after its last (an empty range would otherwise mean "every year").
     """
     years: set[int] = {parse_year(y).end for y in (year or [])}
     if year_from is not None or year_to is not None:
         lo = parse_year(year_from).end if year_from is not None else 1990
         hi = parse_year(year_to).end if year_to is not None else 2100
+        if lo > hi:
+            raise UnknownYearError(f"year_from {year_from} is after year_to {year_to}")
         years |= set(range(lo, hi + 1))
     return sorted(years) if years else None
 

@@ -66,26 +66,30 @@ def _register(command: str | None = None) -> None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point (see :mod:`cscwatch.serve.cli._errors` for how it ends)."""
+    from cscwatch.serve.cli._errors import describe
+
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    _register(args[0] if args else None)
     try:
+        _register(args[0] if args else None)
         # With standalone_mode=False click returns a command's exit code instead of
         # raising it; pass it on.
         rc = app(standalone_mode=False)
+        if rc == 130:  # typer answers Ctrl-C with a bare exit code 130
+            print(describe(KeyboardInterrupt())[0], file=sys.stderr)
         if isinstance(rc, int) and rc:
             sys.exit(rc)
-    except CscwatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
     except typer.Exit as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns Ctrl-C into Exit(130)
+            print(describe(exc.__cause__)[0], file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(1)
+    except (KeyboardInterrupt, CscwatchError, OSError, MemoryError) as exc:
+        line, rc = describe(exc)
+        print(line, file=sys.stderr)
+        sys.exit(rc)
     except Exception as exc:
         # Usage errors (typer vendors its own click: match by shape, not by class).
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
@@ -94,9 +98,6 @@ def main() -> None:
             sys.exit(code)
         if os.environ.get("CSCWATCH_DEBUG"):
             raise
-        print(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(a bug in cscwatch; set CSCWATCH_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        sys.exit(1)
+        line, rc = describe(exc)
+        print(line, file=sys.stderr)
+        sys.exit(rc)

@@ -67,10 +67,24 @@ def extract(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Processes for PDF work.")] = 2,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore the cache.")] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Replace a table that holds more inspections than the new one "
+            "(refused otherwise).",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
-    """Extract judgements from every report PDF and write the snapshot table."""
+    """Extract judgements from every report PDF and write the snapshot table.
+
+    Refuses a folder with no report, and a table with fewer inspections than the one
+    it would replace unless given --allow-shrink. Writing the snapshot's own table
+    updates its checksum in the snapshot manifest.
+    """
+    from cscwatch.core.files import check_output_path
     from cscwatch.ingest.ofsted_reports import (
         JUDGEMENTS_FILE,
         extract_reports,
@@ -80,13 +94,21 @@ def extract(
 
     check_format(fmt, ("table", "json"))
     settings = _settings()
+    if out is not None:
+        check_output_path(out)
     folder = reports or settings.shared_data / "ofsted" / "reports"
     lookup = load_provider_lookup(settings.snapshot_dir / "provider_lookup.csv")
     cache = None if no_cache else settings.cache_dir / "ofsted"
     with progress_bar(quiet) as progress:
         run = extract_reports(folder, lookup, cache_dir=cache, workers=workers, progress=progress)
+    if not run.reports:
+        raise InputError(f"no report PDFs in {folder}; nothing was written")
     target = out or settings.snapshot_dir / JUDGEMENTS_FILE
-    rows = write_judgements_csv(run.reports, target)
+    rows = write_judgements_csv(run.reports, target, allow_shrink=allow_shrink)
+    if target.resolve() == (settings.snapshot_dir / JUDGEMENTS_FILE).resolve():
+        from cscwatch.ingest.snapshot import rehash_entry
+
+        rehash_entry(settings.snapshot_dir, JUDGEMENTS_FILE)
     problems = [(r.file, p) for r in run.reports for p in r.problems]
     if fmt == "json":
         emit_json(

@@ -35,6 +35,11 @@ def serve(
             f"note: no warehouse at {settings.warehouse} yet; run 'cscwatch build'", err=True
         )
     typer.echo(f"cscwatch serving on http://{host}:{port}/ (API docs at /api/docs)", err=True)
+    typer.echo(
+        f"answering to the hosts {', '.join(settings.allowed_hosts)} "
+        "(set CSCWATCH_ALLOWED_HOSTS to serve under another name)",
+        err=True,
+    )
     if workers > 1:
         uvicorn.run(
             "cscwatch.serve.app:create_app",

@@ -30,7 +30,7 @@ def _get(app: Any, requests: list[tuple[str, dict[str, str]]]) -> list[httpx.Res
 
 
 def _app(warehouse: Settings, **settings: Any) -> Any:
-    from cscwatch.serve.api import create_app
+    from cscwatch.serve.app import create_app
 
     return create_app(warehouse.model_copy(update=settings))
 

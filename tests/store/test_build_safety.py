@@ -77,7 +77,7 @@ def test_ctrl_c_during_build_is_one_line_and_exit_130(
     def interrupted(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("cscwatch.store.build.default_loaders", lambda: [("t", interrupted)])
+    monkeypatch.setattr("cscwatch.indicators.build.default_loaders", lambda: [("t", interrupted)])
     code, _, err = cli("build", "--warehouse", str(target))
     assert (code, err) == (130, "interrupted\n")
     assert target.read_bytes() == b"the old warehouse"
@@ -88,7 +88,7 @@ def test_a_read_only_disk_is_one_line(cli, tmp_path: Path, monkeypatch: pytest.M
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "w.duckdb"))
 
-    monkeypatch.setattr("cscwatch.store.build.default_loaders", lambda: [("t", _one_table)])
+    monkeypatch.setattr("cscwatch.indicators.build.default_loaders", lambda: [("t", _one_table)])
     monkeypatch.setattr("cscwatch.store.warehouse.os.replace", refuse)
     code, _, err = cli("build", "--warehouse", str(tmp_path / "w.duckdb"))
     assert code == 2

@@ -114,11 +114,13 @@ def known_authorities(snapshot_dir: Path) -> set[str]:
 
 
 def _lait_percentages() -> set[str]:
-    """The LAIT measures the catalogue reads as percentages."""
+    """The LAIT measures the catalogue reads as percentages as they stand (a ``lait``
+    derivation); a measure that is only the numerator of a computed percentage
+    (``lait_per``, e.g. spend over spend) is not one."""
     return {
         ind.derivation.lait
         for ind in CATALOGUE.values()
-        if ind.derivation.lait and ind.unit is Unit.PERCENT
+        if ind.derivation.kind == "lait" and ind.derivation.lait and ind.unit is Unit.PERCENT
     }
 
 

@@ -257,7 +257,7 @@ def _previous_rows(target: Path) -> dict[str, int]:
     if not target.is_file():
         return {}
     try:
-        con = duckdb.connect(str(target), read_only=True)
+        con = connect_duckdb(target, read_only=True)
     except duckdb.Error:
         return {}  # unreadable or locked: nothing to compare with
     try:

@@ -11,6 +11,7 @@ def routers() -> list[APIRouter]:
     """Every resource module's router."""
     from cscwatch.serve.api import (
         authorities,
+        compare,
         indicators,
         observations,
         ofsted,
@@ -22,6 +23,7 @@ def routers() -> list[APIRouter]:
     return [
         authorities.router,
         profile.router,
+        compare.router,
         indicators.router,
         variation.router,
         observations.router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import duckdb
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -11,14 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import InputError, UnknownAuthorityError
+from cscwatch.core.errors import AmbiguousAuthorityError, InputError, UnknownAuthorityError
 from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.catalogue import Indicator, get_indicator
+from cscwatch.indicators.comparisons import parse_authority_list
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response
+from cscwatch.serve.web import comparisons, views
 from cscwatch.serve.web import risk as risk_view
-from cscwatch.serve.web import views
 from cscwatch.serve.web._render import Table, render
 
 __all__ = ["install_pages", "render_error_page", "router"]
@@ -96,15 +98,25 @@ def authorities(
 ) -> Response:
     """Choose an authority (the form submits here and is redirected to the profile)."""
     error = None
+    choices: list[dict[str, str]] = []
     if authority:
         try:
             la = resolve_authority(con, authority)
         except UnknownAuthorityError as exc:
-            error = f"No authority is called “{authority.strip()}”."
-            if exc.suggestions:
-                error += " Did you mean " + " or ".join(exc.suggestions) + "?"
+            given = authority.strip()
+            if isinstance(exc, AmbiguousAuthorityError):
+                error = f"More than one authority matches “{given}”: choose one."
+            elif exc.suggestions:
+                error = f"No authority is called “{given}”. Did you mean one of these?"
             else:
-                error += " Enter a name, LA number or GSS code, like Manchester or 352."
+                error = (
+                    f"No authority is called “{given}”. Enter a name, LA number or GSS "
+                    "code, like Manchester or 352."
+                )
+            choices = [
+                {"label": c, "href": "/authorities?" + urlencode({"authority": c})}
+                for c in exc.suggestions
+            ]
         else:
             return RedirectResponse(f"/authorities/{la.la_code}", status_code=303)
     ctx = views.authority_list(con)
@@ -115,6 +127,7 @@ def authorities(
         status=status,
         nav="authorities",
         error=error,
+        choices=choices,
         given=authority or "",
         **ctx,
     )
@@ -185,11 +198,72 @@ def indicator_csv(
     indicator_id: str,
     table_id: str,
     year: Annotated[str | None, Query()] = None,
+    authority: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """One of an indicator page's tables as CSV."""
+    """One of an indicator page's tables as CSV (``authority`` for its neighbours')."""
     ind = get_indicator(indicator_id)
-    ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), None)
+    ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), authority)
     return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
+
+
+@router.get("/compare")
+def compare_page(
+    request: Request,
+    con: Con,
+    authorities: Annotated[str | None, Query()] = None,
+    indicator: Annotated[str | None, Query()] = None,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """Chosen authorities side by side for one indicator (a shareable address); a
+    mistake in the form is shown on the form, with the choices to pick from."""
+    try:
+        ind = get_indicator(indicator) if indicator else None
+        ctx = comparisons.compare_page(con, authorities, indicator, _year(year, ind))
+    except InputError as exc:
+        ctx = comparisons.compare_page(con, None, None, None)
+        ctx.update(given=authorities or "", indicator_id=indicator or "")
+        ctx["options"] = [{**o, "selected": o["value"] == indicator} for o in ctx["options"]]
+        unknown = isinstance(exc, UnknownAuthorityError)
+        field = "authorities" if unknown or "authorit" in str(exc) else "indicator"
+        choices = []
+        if unknown:
+            assert isinstance(exc, UnknownAuthorityError)
+            given = parse_authority_list(authorities or "")
+            for s in exc.suggestions:
+                fixed = ",".join(s if n == exc.given else n for n in given)
+                query = {"authorities": fixed, "indicator": indicator or ""}
+                choices.append({"label": s, "href": "/compare?" + urlencode(query)})
+        status = 404 if unknown and not isinstance(exc, AmbiguousAuthorityError) else 400
+        return render(
+            request,
+            "compare.html",
+            status=status,
+            nav="compare",
+            error=_sentence(str(exc)),
+            error_field=field,
+            choices=choices,
+            **ctx,
+        )
+    return render(request, "compare.html", nav="compare", **ctx)
+
+
+@router.get("/compare/tables/{table_id}.csv")
+def compare_csv(
+    con: Con,
+    table_id: str,
+    authorities: Annotated[str | None, Query()] = None,
+    indicator: Annotated[str | None, Query()] = None,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The comparison's table as CSV."""
+    ind = get_indicator(indicator) if indicator else None
+    ctx = comparisons.compare_page(con, authorities, indicator, _year(year, ind))
+    return _csv(_pick(ctx["tables"], table_id), table_id)
+
+
+def _sentence(text: str) -> str:
+    """A library message as a sentence for a page."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?")) else ".")
 
 
 def _risk_context(

@@ -504,6 +504,42 @@ def _better(ind: Indicator) -> str:
     return {"high_good": "higher", "low_good": "lower"}.get(ind.polarity.value, "neither")
 
 
+def _among_neighbours(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, year: int, la_code: str | None, base: str
+) -> dict[str, Any] | None:
+    """The chosen authority among its statistical neighbours in ``year`` (chart, table,
+    rank in words), or ``None`` without an authority or neighbours."""
+    if la_code is None:
+        return None
+    from cscwatch.indicators.authorities import resolve_authority
+    from cscwatch.indicators.comparisons import neighbour_comparisons
+    from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
+
+    auth = resolve_authority(con, la_code)
+    c = neighbour_comparisons(con, auth, {ind.id: year}).get(ind.id)
+    if c is None:
+        return None
+    title = f"{ind.title}, {c.period_label}: {auth.name} and its statistical neighbours"
+    query = urlencode({"year": year, "authority": la_code})
+    return {
+        "authority": auth,
+        "comparison": c,
+        "rank": rank_sentence(c, auth.name),
+        "chart": comparison_chart(c, ind, ident="sn-chart", title=title),
+        "table": comparison_table(
+            c,
+            ind,
+            table_id="neighbours",
+            caption=title,
+            csv_href=f"{base}/tables/neighbours.csv?{query}",
+        ),
+        "compare_href": "/compare?"
+        + urlencode(
+            {"authorities": ",".join(r.code for r in c.rows), "indicator": ind.id, "year": year}
+        ),
+    }
+
+
 def indicator(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -652,7 +688,11 @@ def indicator(
         csv_columns=("measure", "value"),
     )
     tables = [var_table, _csv_columns_for_values(table)] + ([funnel_table] if funnel_table else [])
+    among = _among_neighbours(con, ind, year, highlight, base)
+    if among is not None:
+        tables.append(among["table"])
     return {
+        "neighbours": among,
         "indicator": ind,
         "better": _better(ind),
         "year": year,

@@ -122,7 +122,7 @@ def test_keyboard_only_journey(page: Page, artifacts: Path) -> None:
     # a chart's data table opens from the keyboard
     page.locator("#ind-cpp_at31_per_10k summary").focus()
     page.keyboard.press("Enter")
-    assert page.locator("#ind-cpp_at31_per_10k details").get_attribute("open") is not None
+    assert page.locator("#ind-cpp_at31_per_10k details").first.get_attribute("open") is not None
 
 
 def test_pages_work_with_javascript_off(browser: Any, base_url: str, artifacts: Path) -> None:
@@ -143,7 +143,7 @@ def test_profile_print_layout(page: Page, artifacts: Path) -> None:
     assert not page.locator("footer").is_visible()
     # on paper: the charts and the summary table, not the per-chart "show the data"
     assert page.locator("#ind-cpp_at31_per_10k svg.app-chart").is_visible()
-    assert not page.locator("#ind-cpp_at31_per_10k details").is_visible()
+    assert not page.locator("#ind-cpp_at31_per_10k details").first.is_visible()
     assert page.locator("#table-summary").is_visible()
     _shot(page, artifacts, "profile-print")
     pdf = page.pdf(format="A4")

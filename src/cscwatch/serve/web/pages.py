@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import duckdb
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -27,7 +27,28 @@ __all__ = ["install_pages", "render_error_page", "router"]
 
 STATIC = Path(__file__).parent / "static"
 
-router = APIRouter(include_in_schema=False)
+
+def _data_currency(request: Request) -> None:
+    """Put the warehouse's data currency (each source's latest year, the date the Ofsted
+    record runs to) on ``request.state`` for the banner of every page; kept per
+    warehouse file. A page still renders, without the banner, when there is no
+    warehouse (the accessibility statement must)."""
+    from cscwatch.core.errors import WarehouseError
+    from cscwatch.indicators.currency import data_currency
+
+    state = request.app.state
+    try:
+        with state.pool.snapshot() as snap:
+            cached = getattr(state, "data_currency", None)
+            if cached is None or cached[0] != snap.tag:
+                cached = (snap.tag, data_currency(snap.con))
+                state.data_currency = cached
+    except WarehouseError:
+        return
+    request.state.data_currency = cached[1]
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_data_currency)])
 
 _TITLES = {
     404: "Page not found",
@@ -41,6 +62,8 @@ def render_error_page(request: Request, status: int, code: str, message: str) ->
     heading = _TITLES.get(status, "Sorry, there is a problem with the service")
     if status >= 500 and status != 503:
         message = "Something went wrong on our side. Try again later."
+    if status != 503 and getattr(request.state, "data_currency", None) is None:
+        _data_currency(request)
     return render(request, "error.html", status=status, heading=heading, message=message, nav="")
 
 
@@ -310,6 +333,18 @@ def risk_csv(
     """The risk page's table as CSV."""
     ctx = _risk_context(request, con, as_at, outcome, judgement or target)
     return _csv(_pick(ctx["tables"], table_id), table_id)
+
+
+@router.get("/api/docs")
+def api_docs(request: Request) -> Response:
+    """The API's OpenAPI document in Swagger UI, served from this server's own assets."""
+    return render(request, "api_docs.html", nav="api", main_tag="div")
+
+
+@router.get("/accessibility")
+def accessibility(request: Request) -> Response:
+    """The accessibility statement."""
+    return render(request, "accessibility.html", nav="")
 
 
 def install_pages(app: FastAPI, settings: Settings) -> None:

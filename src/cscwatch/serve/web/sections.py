@@ -25,7 +25,15 @@ from cscwatch.indicators.comparisons import neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, statistical_neighbours
 from cscwatch.serve.web import charts
-from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web._render import (
+    Column,
+    Row,
+    Table,
+    fmt_change,
+    fmt_for,
+    fmt_value,
+    year_label,
+)
 from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
 from cscwatch.serve.web.flags import flag_html
 
@@ -131,7 +139,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             "no data"
             if change is None
             else (
-                f"{'+' if change > 0 else ''}{f(change)}"
+                fmt_change(change, ind.unit)
                 + (f" ({b.trend.judgement})" if b.trend.judgement not in ("n/a", "") else "")
             )
         )

@@ -22,7 +22,15 @@ from cscwatch.indicators.catalogue import CATALOGUE, Indicator, Unit, get_indica
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
-from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web._render import (
+    Column,
+    Row,
+    Table,
+    fmt_change,
+    fmt_for,
+    fmt_value,
+    year_label,
+)
 from cscwatch.serve.web.flags import flag_html
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
 
@@ -231,9 +239,7 @@ def overview(
                 "year": y1,
                 "value": fmt_value(v1, hi.unit),
                 "previous": None if prev is None else fmt_value(prev[1], hi.unit),
-                "change": None
-                if change is None
-                else ("+" if change > 0 else "") + fmt_value(change, hi.unit),
+                "change": None if change is None else fmt_change(change, hi.unit),
                 "direction": None
                 if change is None
                 else ("up" if change > 0 else "down" if change < 0 else "flat"),
@@ -252,7 +258,7 @@ def overview(
                     year_label(y1, hi),
                     fmt_value(v1, hi.unit),
                     "" if prev is None else fmt_value(prev[1], hi.unit),
-                    "" if change is None else fmt_value(change, hi.unit),
+                    "" if change is None else fmt_change(change, hi.unit),
                 ],
                 raw=[hi.id, y1, hi.year_label(y1), v1, None if prev is None else prev[1], change],
                 href=f"/indicators/{hi.id}",
@@ -512,7 +518,7 @@ def _among_neighbours(
     if la_code is None:
         return None
     from cscwatch.indicators.authorities import resolve_authority
-    from cscwatch.indicators.comparisons import neighbour_comparisons
+    from cscwatch.indicators.comparisons import MAX_COMPARED, neighbour_comparisons
     from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
 
     auth = resolve_authority(con, la_code)
@@ -533,9 +539,15 @@ def _among_neighbours(
             caption=title,
             csv_href=f"{base}/tables/neighbours.csv?{query}",
         ),
+        # /compare takes up to 10: the authority and its closest neighbours
+        "compare_n": min(len(c.rows), MAX_COMPARED) - 1,
         "compare_href": "/compare?"
         + urlencode(
-            {"authorities": ",".join(r.code for r in c.rows), "indicator": ind.id, "year": year}
+            {
+                "authorities": ",".join(r.code for r in c.rows[:MAX_COMPARED]),
+                "indicator": ind.id,
+                "year": year,
+            }
         ),
     }
 

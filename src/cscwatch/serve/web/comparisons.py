@@ -45,7 +45,7 @@ CSV_COLUMNS = (
 
 def _role(r: lib.ComparedValue) -> str:
     if r.role == "neighbour":
-        return f"Statistical neighbour ({r.closeness} = closeness)"
+        return f"Neighbour {r.closeness}"
     return {"authority": "This authority", "chosen": "", "region": "Region"}.get(r.role, "")
 
 
@@ -67,7 +67,7 @@ def comparison_table(
         caption=caption,
         columns=[
             Column("Authority"),
-            *([Column("Role")] if ranked else []),
+            *([Column("Role (neighbour 1 = closest)")] if ranked else []),
             Column(f"{ind.title} ({ind.unit_label})" if ind.unit.is_money else ind.title, True),
             Column(f"Rank of {c.n_ranked} (1 = highest)", True),
         ],

@@ -116,6 +116,9 @@ def browser() -> Iterator[object]:
 def page(browser: object, base_url: str) -> Iterator[object]:
     ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     pg = ctx.new_page()
+    # the first profile after a start waits for the early-warning model's fit: well over
+    # the default 30 s on a loaded 2-core machine
+    pg.set_default_timeout(180_000)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on(

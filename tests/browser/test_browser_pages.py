@@ -120,7 +120,7 @@ def test_keyboard_only_journey(page: Page, artifacts: Path) -> None:
     page.wait_for_url("**/authorities/383")
     _shot(page, artifacts, "keyboard-profile")
     # a chart's data table opens from the keyboard
-    page.locator("#ind-cpp_at31_per_10k summary").focus()
+    page.locator("#ind-cpp_at31_per_10k summary").first.focus()
     page.keyboard.press("Enter")
     assert page.locator("#ind-cpp_at31_per_10k details").first.get_attribute("open") is not None
 
@@ -142,7 +142,7 @@ def test_profile_print_layout(page: Page, artifacts: Path) -> None:
     assert not page.locator(".govuk-service-navigation__wrapper").is_visible()
     assert not page.locator("footer").is_visible()
     # on paper: the charts and the summary table, not the per-chart "show the data"
-    assert page.locator("#ind-cpp_at31_per_10k svg.app-chart").is_visible()
+    assert page.locator("#ind-cpp_at31_per_10k svg.app-chart").first.is_visible()
     assert not page.locator("#ind-cpp_at31_per_10k details").first.is_visible()
     assert page.locator("#table-summary").is_visible()
     _shot(page, artifacts, "profile-print")

@@ -130,7 +130,11 @@ def authorities(
             if isinstance(exc, AmbiguousAuthorityError):
                 error = f"More than one authority matches “{given}”: choose one."
             elif exc.suggestions:
-                error = f"No authority is called “{given}”. Did you mean one of these?"
+                error = (
+                    f"No authority is called “{given}”. Did you mean "
+                    + " or ".join(exc.suggestions)
+                    + "?"
+                )
             else:
                 error = (
                     f"No authority is called “{given}”. Enter a name, LA number or GSS "

@@ -693,11 +693,12 @@ def intervention_status(inspections: Sequence[Inspection], as_at: date) -> list[
     return out
 
 
-def resolve_authority_name(text: str, names: Mapping[str, str]) -> str:
+def resolve_authority_name(text: str, names: Mapping[str, str], former: Iterable[str] = ()) -> str:
     """The LA number for a name or number, from ``names`` (LA number → name).
 
     The same matching as :func:`cscwatch.indicators.authorities.resolve_authority`
-    (:mod:`cscwatch.indicators._search`), over the names given.
+    (:mod:`cscwatch.indicators._search`), over the names given; ``former`` are the LA
+    numbers of abolished authorities, so a shared name (Dorset) means the current one.
 
     Raises
     ------
@@ -706,7 +707,8 @@ def resolve_authority_name(text: str, names: Mapping[str, str]) -> str:
     UnknownAuthorityError
         With up to five close spellings (difflib) as suggestions.
     """
-    cands = [Candidate(la_code=c, name=n) for c, n in names.items()]
+    gone = set(former)
+    cands = [Candidate(la_code=c, name=n, is_current=c not in gone) for c, n in names.items()]
     found = match(text, cands)
     if found.la_code is not None:
         return found.la_code

@@ -17,8 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) web
 
-# Web assets: GOV.UK Frontend (and axe-core for the browser tests) from the npm
-# registry, compiled/copied into a git-ignored static/vendor folder.
+# Web assets: GOV.UK Frontend, Swagger UI for /api/docs (and axe-core for the browser
+# tests) from the npm registry, compiled/copied into a git-ignored static/vendor folder.
 WEB_STATIC := src/cscwatch/serve/web/static
 WEB_VENDOR := $(WEB_STATIC)/vendor
 node_modules/.package-lock.json: package.json package-lock.json
@@ -27,6 +27,9 @@ $(WEB_VENDOR)/.built: node_modules/.package-lock.json $(wildcard $(WEB_STATIC)/s
 	rm -rf $(WEB_VENDOR) && mkdir -p $(WEB_VENDOR)/govuk
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(WEB_VENDOR)/govuk/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets $(WEB_VENDOR)/govuk/assets
+	mkdir -p $(WEB_VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/LICENSE $(WEB_VENDOR)/swagger-ui/
 	node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps \
 		--silence-deprecation=import --load-path=node_modules/govuk-frontend/dist \
 		$(WEB_STATIC)/scss/app.scss $(WEB_VENDOR)/app.css

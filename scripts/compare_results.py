@@ -117,7 +117,7 @@ def api_digest(warehouse: Path) -> dict[str, Any]:
     try:  # the app factory's home since the layering of issue 13
         from cscwatch.serve.app import create_app
     except ImportError:
-        from cscwatch.serve.api import create_app
+        from cscwatch.serve.app import create_app
 
     out: dict[str, Any] = {}
     with TestClient(create_app(Settings(warehouse=warehouse))) as client:

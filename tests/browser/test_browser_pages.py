@@ -120,9 +120,9 @@ def test_keyboard_only_journey(page: Page, artifacts: Path) -> None:
     page.wait_for_url("**/authorities/383")
     _shot(page, artifacts, "keyboard-profile")
     # a chart's data table opens from the keyboard
-    page.locator("#ind-cpp_at31_per_10k summary").focus()
+    page.locator("#ind-cpp_at31_per_10k summary").first.focus()
     page.keyboard.press("Enter")
-    assert page.locator("#ind-cpp_at31_per_10k details").get_attribute("open") is not None
+    assert page.locator("#ind-cpp_at31_per_10k details").first.get_attribute("open") is not None
 
 
 def test_pages_work_with_javascript_off(browser: Any, base_url: str, artifacts: Path) -> None:
@@ -142,8 +142,8 @@ def test_profile_print_layout(page: Page, artifacts: Path) -> None:
     assert not page.locator(".govuk-service-navigation__wrapper").is_visible()
     assert not page.locator("footer").is_visible()
     # on paper: the charts and the summary table, not the per-chart "show the data"
-    assert page.locator("#ind-cpp_at31_per_10k svg.app-chart").is_visible()
-    assert not page.locator("#ind-cpp_at31_per_10k details").is_visible()
+    assert page.locator("#ind-cpp_at31_per_10k svg.app-chart").first.is_visible()
+    assert not page.locator("#ind-cpp_at31_per_10k details").first.is_visible()
     assert page.locator("#table-summary").is_visible()
     _shot(page, artifacts, "profile-print")
     pdf = page.pdf(format="A4")

@@ -9,6 +9,7 @@ line and exit code 2, the API into the pinned JSON error shape.
     ├── ConfigError                 settings missing or inconsistent (e.g. no pseudonym key)
     ├── InputError                  something a user asked for or supplied is wrong
     │   ├── UnknownAuthorityError   name or code resolves to no authority (carries suggestions)
+    │   │   └── AmbiguousAuthorityError  several authorities match equally (lists them)
     │   ├── UnknownIndicatorError   indicator id not in the catalogue (carries suggestions)
     │   ├── UnknownYearError        year malformed or not available for the indicator
     │   └── SourceFileError         a data file is unreadable, malformed or hostile
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AmbiguousAuthorityError",
     "BuildError",
     "ConfigError",
     "CscwatchError",
@@ -58,13 +60,18 @@ class InputError(CscwatchError):
     code = "bad_input"
 
 
+def _listed(names: Sequence[str]) -> str:
+    """Names joined by commas, or by semicolons when a name has a comma of its own."""
+    return ("; " if any("," in n for n in names) else ", ").join(names)
+
+
 class _UnknownNameError(InputError):
     def __init__(self, kind: str, given: str, suggestions: Sequence[str] = ()) -> None:
         self.given = given
         self.suggestions = list(suggestions)
         msg = f"unknown {kind} {given!r}"
         if self.suggestions:
-            msg += "; did you mean: " + ", ".join(self.suggestions) + "?"
+            msg += "; did you mean: " + _listed(self.suggestions) + "?"
         super().__init__(msg)
 
 
@@ -75,6 +82,19 @@ class UnknownAuthorityError(_UnknownNameError):
 
     def __init__(self, given: str, suggestions: Sequence[str] = ()) -> None:
         super().__init__("authority", given, suggestions)
+
+
+class AmbiguousAuthorityError(UnknownAuthorityError):
+    """Text that names several authorities equally ("Kingston"); ``suggestions`` lists
+    them, each in a form that resolves to one authority."""
+
+    code = "ambiguous_authority"
+
+    def __init__(self, given: str, choices: Sequence[str]) -> None:
+        super().__init__(given, choices)
+        InputError.__init__(
+            self, f"authority {given!r} is ambiguous; did you mean: {_listed(choices)}?"
+        )
 
 
 class UnknownIndicatorError(_UnknownNameError):

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import duckdb
 
-from cscwatch.core.errors import UnknownAuthorityError
+from cscwatch.core.errors import AmbiguousAuthorityError, UnknownAuthorityError
+from cscwatch.indicators._search import Candidate, Resolution, match
 
 __all__ = [
     "REGION_NAMES_SQL",
     "SMALL_AUTHORITIES",
     "SUB_REGIONS",
     "Authority",
+    "authority_candidates",
     "geography_names",
     "list_authorities",
+    "raise_for",
     "resolve_authority",
+    "suggest_authorities",
 ]
 
 #: Excluded from rankings and variation by default: too few children for stable rates.
@@ -97,20 +100,83 @@ def geography_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {"E92000001": "England", **{str(c): str(n) for c, n in rows}}
 
 
-def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
-    """Resolve a name, LA number or GSS code (any case) to one authority.
+def authority_candidates(con: duckdb.DuckDBPyConnection) -> list[Candidate]:
+    """Every authority with every name and code it has been published under."""
+    rows = con.execute(
+        """
+        SELECT a.la_code, a.name, a.is_current, a.last_year,
+               list(DISTINCT l.alias ORDER BY l.alias)
+                   FILTER (WHERE l.kind IN ('name', 'former_name')),
+               list(DISTINCT l.alias ORDER BY l.alias) FILTER (WHERE l.kind = 'gss')
+        FROM authority a LEFT JOIN authority_alias l USING (la_code)
+        GROUP BY ALL ORDER BY a.la_code
+        """
+    ).fetchall()
+    return [
+        Candidate(
+            la_code=str(r[0]),
+            name=str(r[1]),
+            is_current=bool(r[2]),
+            last_year=None if r[3] is None else int(r[3]),
+            names=tuple(str(n) for n in r[4] or ()),
+            codes=tuple(str(c) for c in r[5] or ()),
+        )
+        for r in rows
+    ]
 
-    A name shared by a former and a current authority (Dorset) resolves to the current
-    one; the former is reachable by its LA number (835) or GSS code.
+
+def _regions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT DISTINCT region_name FROM authority WHERE region_name IS NOT NULL"
+    ).fetchall()
+    return [str(r[0]) for r in rows] + ["England", "Inner London", "Outer London"]
+
+
+def raise_for(text: str, found: Resolution) -> None:
+    """Raise the error that says why ``found`` names no single authority.
 
     Raises
     ------
+    AmbiguousAuthorityError
+        When several authorities match equally (the choices are listed).
     UnknownAuthorityError
-        With up to three close matches among names.
+        When none does (with close spellings as suggestions).
+    """
+    if found.choices:
+        raise AmbiguousAuthorityError(text.strip(), found.choices)
+    raise UnknownAuthorityError(text.strip(), found.suggestions)
+
+
+def suggest_authorities(con: duckdb.DuckDBPyConnection, text: str, limit: int = 5) -> list[str]:
+    """Names to offer for ``text``: the one authority it names, the choices when it
+    is ambiguous, or close spellings; each resolves to one authority when given back."""
+    cands = authority_candidates(con)
+    found = match(text, cands, regions=_regions(con), limit=limit)
+    if found.la_code is not None:
+        return [next(c.name for c in cands if c.la_code == found.la_code)]
+    return list(found.choices or found.suggestions)
+
+
+def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
+    """Resolve a name, common short name, former name, LA number or GSS code to one
+    authority (the one resolver the CLI, the API and the pages use).
+
+    Exact names and codes are looked up first; then the rules of
+    :mod:`cscwatch.indicators._search`: "Hull", "Telford", "Herefordshire" and
+    "Durham" name one authority each; a name shared by a former and a current
+    authority (Dorset) resolves to the current one, the former by its LA number (835),
+    GSS code or ``Dorset (LA 835)``; an old name of a reorganised authority
+    ("Northamptonshire", "Cumbria", "Bournemouth") resolves to that former authority,
+    whose ``successors`` name what replaced it. Misspellings are never taken silently.
+
+    Raises
+    ------
+    AmbiguousAuthorityError
+        When several authorities match equally ("Kingston"), listing them.
+    UnknownAuthorityError
+        When none matches, with up to five close spellings as suggestions.
     """
     key = " ".join(text.strip().lower().split())
-    if key.startswith("e") and key[1:].isdigit():
-        key = key  # GSS code, already lower-case
     rows = con.execute(
         f"SELECT {_COLUMNS} FROM authority WHERE la_code IN "
         "(SELECT la_code FROM authority_alias WHERE alias = ?) "
@@ -118,12 +184,12 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
         [key],
     ).fetchall()
     if not rows:
-        names = [r[0] for r in con.execute("SELECT DISTINCT name FROM authority").fetchall()]
-        lower = {n.lower(): n for n in names}
-        close = difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6)
-        close += [lower[n] for n in lower if key and key in n and lower[n] not in close][:3]
-        suggestions = [str(lower.get(c, c)) for c in close][:3]
-        raise UnknownAuthorityError(text, suggestions)
+        found = match(text, authority_candidates(con), regions=_regions(con))
+        if found.la_code is None:
+            raise_for(text, found)
+        rows = con.execute(
+            f"SELECT {_COLUMNS} FROM authority WHERE la_code = ?", [found.la_code]
+        ).fetchall()
     auth = _from_row(rows[0])
     # Predecessors and successors in one query (a correlated subquery per list costs
     # more than the round trip it saves).

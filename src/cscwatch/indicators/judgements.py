@@ -31,7 +31,6 @@ Definitions (see ``docs/ofsted.md``):
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,8 @@ from typing import Any
 
 import pandas as pd
 
-from cscwatch.core.errors import UnknownAuthorityError, WarehouseError
+from cscwatch.core.errors import AmbiguousAuthorityError, UnknownAuthorityError, WarehouseError
+from cscwatch.indicators._search import Candidate, match
 from cscwatch.ingest.ofsted_text import GRADE_RANK, Framework, Grade, JudgementCode
 from cscwatch.store.inspections import AuthorityPeriod, Inspection, Provenance
 
@@ -693,34 +693,28 @@ def intervention_status(inspections: Sequence[Inspection], as_at: date) -> list[
     return out
 
 
-def resolve_authority_name(text: str, names: Mapping[str, str]) -> str:
+def resolve_authority_name(text: str, names: Mapping[str, str], former: Iterable[str] = ()) -> str:
     """The LA number for a name or number, from ``names`` (LA number → name).
 
-    Matching ignores case, spacing and "&"/"and"; a unique name that starts with the
-    text also matches.
+    The same matching as :func:`cscwatch.indicators.authorities.resolve_authority`
+    (:mod:`cscwatch.indicators._search`), over the names given; ``former`` are the LA
+    numbers of abolished authorities, so a shared name (Dorset) means the current one.
 
     Raises
     ------
+    AmbiguousAuthorityError
+        When several names match equally, listing them.
     UnknownAuthorityError
-        With up to five close matches (difflib) as suggestions.
+        With up to five close spellings (difflib) as suggestions.
     """
-    given = text.strip()
-    if given in names:
-        return given
-
-    def key(s: str) -> str:
-        return " ".join(s.lower().replace("&", "and").replace(",", " ").split())
-
-    keyed = {key(n): c for c, n in names.items()}
-    k = key(given)
-    if k in keyed:
-        return keyed[k]
-    starts = {c for n, c in keyed.items() if n.startswith(k)} if k else set()
-    if len(starts) == 1:
-        return starts.pop()
-    close = difflib.get_close_matches(k, list(keyed), n=5, cutoff=0.6)
-    suggestions = [f"{names[keyed[c]]} ({keyed[c]})" for c in close]
-    raise UnknownAuthorityError(given, suggestions)
+    gone = set(former)
+    cands = [Candidate(la_code=c, name=n, is_current=c not in gone) for c, n in names.items()]
+    found = match(text, cands)
+    if found.la_code is not None:
+        return found.la_code
+    if found.choices:
+        raise AmbiguousAuthorityError(text.strip(), found.choices)
+    raise UnknownAuthorityError(text.strip(), found.suggestions)
 
 
 def to_frame(items: Sequence[object]) -> pd.DataFrame:

@@ -95,7 +95,9 @@ def create_app(
         version=version,
         description=_DESCRIPTION,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # /api/docs is a page of our own (serve/web/pages.py): Swagger UI from the
+        # assets `make web` installs, never a CDN, inside the site's layout
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )

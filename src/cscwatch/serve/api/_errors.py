@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cscwatch.core.errors import (
+    AmbiguousAuthorityError,
     ConfigError,
     CscwatchError,
     InputError,
@@ -84,6 +85,8 @@ class ApiError(Exception):
 
 
 def _status_for(exc: CscwatchError) -> int:
+    if isinstance(exc, AmbiguousAuthorityError):
+        return 400
     if isinstance(exc, (UnknownAuthorityError, UnknownIndicatorError)):
         return 404
     if isinstance(exc, InputError):

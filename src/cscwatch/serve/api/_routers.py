@@ -12,6 +12,7 @@ def routers() -> list[APIRouter]:
     from cscwatch.serve.api import (
         authorities,
         care,
+        compare,
         indicators,
         observations,
         ofsted,
@@ -23,6 +24,7 @@ def routers() -> list[APIRouter]:
     return [
         authorities.router,
         profile.router,
+        compare.router,
         indicators.router,
         variation.router,
         observations.router,

@@ -52,6 +52,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "risk": ("analyse",),
     "forecast": ("analyse",),
     "analyse": ("analyse",),
+    "compare": ("compare",),
 }
 
 

@@ -252,8 +252,9 @@ def history(
     from cscwatch.indicators.judgements import judgement_transitions, resolve_authority_name
 
     check_format(fmt, ("table", "json"))
-    inspections, names, _ = _load(warehouse)
-    la_code = resolve_authority_name(authority, names)
+    inspections, names, periods = _load(warehouse)
+    former = [p.la_code for p in periods if p.last_year is not None]
+    la_code = resolve_authority_name(authority, names, former)
     mine = [i for i in inspections if i.la_code == la_code]
     moves = {t.to_inspection: t.direction.value for t in judgement_transitions(mine)}
     records = [

@@ -22,6 +22,7 @@ __all__ = [
     "Column",
     "Row",
     "Table",
+    "fmt_change",
     "fmt_for",
     "fmt_value",
     "render",
@@ -66,6 +67,27 @@ def fmt_value(value: float | None, unit: Unit | str, status: str | None = None) 
     if u is Unit.SCORE:
         return f"{value:.1f}"
     return f"{value:,.1f}"
+
+
+#: A change in a figure of this unit is in these units (a change in a percentage is in
+#: percentage points, not per cent).
+_CHANGE_UNITS = {
+    Unit.PERCENT: "percentage points",
+    Unit.PER_10K: "per 10,000 children",
+    Unit.PER_1000: "per 1,000",
+}
+
+
+def fmt_change(change: float | None, unit: Unit | str) -> str:
+    """A change between two figures for people, signed and in its own unit:
+    ``+1.2 percentage points``, ``−35.0 per 10,000 children``, ``+£1,204``."""
+    if change is None or not math.isfinite(change):
+        return "no data"
+    u = Unit(unit)
+    sign = "+" if change > 0 else "−" if change < 0 else ""
+    if u in _CHANGE_UNITS:
+        return f"{sign}{abs(change):,.1f} {_CHANGE_UNITS[u]}"
+    return sign + fmt_value(abs(change), u)
 
 
 def fmt_for(ind: Indicator) -> Callable[[float | None], str]:
@@ -114,7 +136,8 @@ class Table:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     """Render a page template to an HTML response."""
-    html = _env.get_template(template).render(request=request, **context)
+    currency = getattr(request.state, "data_currency", None)
+    html = _env.get_template(template).render(request=request, currency=currency, **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -122,5 +145,6 @@ _env.globals["year_label"] = year_label
 _env.globals["period_label"] = period_label
 _env.filters["year_label"] = year_label
 _env.filters["fmt"] = fmt_value
+_env.filters["fmt_change"] = fmt_change
 _env.filters["flag_tag"] = _flag_html
 _env.globals["FLAG_WORDS"] = FLAG_WORDS

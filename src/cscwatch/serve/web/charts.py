@@ -19,9 +19,11 @@ from cscwatch.core.types import PeriodKind, period_label
 __all__ = [
     "Bar",
     "FunnelPoint",
+    "HBar",
     "LimitPoint",
     "Series",
     "bar_chart",
+    "comparison_chart",
     "funnel_plot",
     "line_chart",
     "nice_ticks",
@@ -49,6 +51,18 @@ class Bar:
     highlight: bool = False
     href: str | None = None
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class HBar:
+    """One row of a comparison chart: ``kind`` is ``subject`` (drawn blue),
+    ``authority``, ``region`` or ``england``;
+    ``missing`` names why there is no value (the publisher's symbol in words)."""
+
+    label: str
+    value: float | None
+    kind: str = "authority"
+    missing: str = ""
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,61 @@ def bar_chart(
             f'y1="{ry:.1f}" y2="{ry:.1f}"/><text x="{frame.width - frame.right}" '
             f'y="{ry - 5:.1f}" text-anchor="end">{escape(reference_label)} '
             f"{escape(fmt(reference))}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def comparison_chart(
+    bars: Sequence[HBar], *, title: str, desc: str, ident: str, fmt: Fmt
+) -> Markup:
+    """Horizontal bars, one per place, each labelled with its name and value (the
+    subject, region and England in bold), so colour is never the only cue. A missing
+    value is said in words where its bar would be."""
+    if not bars:
+        return Markup("")
+    label_w, value_w, row_h = 250, 84, 26
+    frame = _Frame(height=16 + row_h * len(bars) + 28, left=label_w, right=value_w, bottom=28)
+    vals = [b.value for b in bars if b.value is not None and math.isfinite(b.value)]
+    if not vals:
+        return Markup("")
+    ticks = nice_ticks(min(0.0, min(vals)), max(vals), 4)
+    x0, x1 = ticks[0], ticks[-1]
+
+    def x(v: float) -> float:
+        return frame.left + (v - x0) / ((x1 - x0) or 1) * frame.plot_w
+
+    parts = [_svg_open(frame, title, desc, ident, "app-chart--compare")]
+    parts.append('<g class="app-chart__axis" aria-hidden="true">')
+    for t in ticks:
+        xx = x(t)
+        parts.append(
+            f'<line class="app-chart__grid" x1="{xx:.0f}" x2="{xx:.0f}" y1="{frame.top}" '
+            f'y2="{frame.height - frame.bottom}"/><text x="{xx:.0f}" '
+            f'y="{frame.height - frame.bottom + 18}" text-anchor="middle">{escape(fmt(t))}</text>'
+        )
+    parts.append("</g>")
+    for i, b in enumerate(bars):
+        top = frame.top + i * row_h
+        mid = top + row_h / 2 + 5
+        name = b.label if len(b.label) <= 32 else b.label[:31] + "…"
+        weight = ' font-weight="bold"' if b.kind in ("subject", "england", "region") else ""
+        parts.append(
+            f'<text x="{frame.left - 8}" y="{mid:.0f}" text-anchor="end"{weight}>'
+            f"{escape(name)}</text>"
+        )
+        if b.value is None or not math.isfinite(b.value):
+            parts.append(
+                f'<text x="{frame.left + 4}" y="{mid:.1f}" class="app-chart__missing">'
+                f"{escape(b.missing or 'no data')}</text>"
+            )
+            continue
+        lo, hi = sorted((x(0.0) if x0 <= 0 <= x1 else x(x0), x(b.value)))
+        # the value is written beside the bar, so the bar needs no tooltip of its own
+        parts.append(
+            f'<rect class="app-chart__hbar app-chart__hbar--{b.kind}" x="{lo:.0f}" '
+            f'y="{top + 4:.0f}" width="{max(hi - lo, 1):.0f}" height="{row_h - 8}"/>'
+            f'<text x="{hi + 6:.0f}" y="{mid:.0f}"{weight}>{escape(fmt(b.value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

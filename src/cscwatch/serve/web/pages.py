@@ -4,29 +4,52 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import duckdb
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cscwatch.core.catalogue import Indicator, get_indicator
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import InputError, UnknownAuthorityError
+from cscwatch.core.errors import AmbiguousAuthorityError, InputError, UnknownAuthorityError
 from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators.authorities import resolve_authority
+from cscwatch.indicators.comparisons import parse_authority_list
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response
 from cscwatch.serve.web import care as care_pages
+from cscwatch.serve.web import comparisons, views
 from cscwatch.serve.web import risk as risk_view
-from cscwatch.serve.web import views
 from cscwatch.serve.web._render import Table, render
 
 __all__ = ["install_pages", "render_error_page", "router"]
 
 STATIC = Path(__file__).parent / "static"
 
-router = APIRouter(include_in_schema=False)
+
+def _data_currency(request: Request) -> None:
+    """Put the warehouse's data currency (each source's latest year, the date the Ofsted
+    record runs to) on ``request.state`` for the banner of every page; kept per
+    warehouse file. A page still renders, without the banner, when there is no
+    warehouse (the accessibility statement must)."""
+    from cscwatch.core.errors import WarehouseError
+    from cscwatch.indicators.currency import data_currency
+
+    state = request.app.state
+    try:
+        with state.pool.snapshot() as snap:
+            cached = getattr(state, "data_currency", None)
+            if cached is None or cached[0] != snap.tag:
+                cached = (snap.tag, data_currency(snap.con))
+                state.data_currency = cached
+    except WarehouseError:
+        return
+    request.state.data_currency = cached[1]
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_data_currency)])
 
 _TITLES = {
     404: "Page not found",
@@ -40,6 +63,8 @@ def render_error_page(request: Request, status: int, code: str, message: str) ->
     heading = _TITLES.get(status, "Sorry, there is a problem with the service")
     if status >= 500 and status != 503:
         message = "Something went wrong on our side. Try again later."
+    if status != 503 and getattr(request.state, "data_currency", None) is None:
+        _data_currency(request)
     return render(request, "error.html", status=status, heading=heading, message=message, nav="")
 
 
@@ -97,15 +122,29 @@ def authorities(
 ) -> Response:
     """Choose an authority (the form submits here and is redirected to the profile)."""
     error = None
+    choices: list[dict[str, str]] = []
     if authority:
         try:
             la = resolve_authority(con, authority)
         except UnknownAuthorityError as exc:
-            error = f"No authority is called “{authority.strip()}”."
-            if exc.suggestions:
-                error += " Did you mean " + " or ".join(exc.suggestions) + "?"
+            given = authority.strip()
+            if isinstance(exc, AmbiguousAuthorityError):
+                error = f"More than one authority matches “{given}”: choose one."
+            elif exc.suggestions:
+                error = (
+                    f"No authority is called “{given}”. Did you mean "
+                    + " or ".join(exc.suggestions)
+                    + "?"
+                )
             else:
-                error += " Enter a name, LA number or GSS code, like Manchester or 352."
+                error = (
+                    f"No authority is called “{given}”. Enter a name, LA number or GSS "
+                    "code, like Manchester or 352."
+                )
+            choices = [
+                {"label": c, "href": "/authorities?" + urlencode({"authority": c})}
+                for c in exc.suggestions
+            ]
         else:
             return RedirectResponse(f"/authorities/{la.la_code}", status_code=303)
     ctx = views.authority_list(con)
@@ -116,6 +155,7 @@ def authorities(
         status=status,
         nav="authorities",
         error=error,
+        choices=choices,
         given=authority or "",
         **ctx,
     )
@@ -186,11 +226,72 @@ def indicator_csv(
     indicator_id: str,
     table_id: str,
     year: Annotated[str | None, Query()] = None,
+    authority: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """One of an indicator page's tables as CSV."""
+    """One of an indicator page's tables as CSV (``authority`` for its neighbours')."""
     ind = get_indicator(indicator_id)
-    ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), None)
+    ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), authority)
     return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
+
+
+@router.get("/compare")
+def compare_page(
+    request: Request,
+    con: Con,
+    authorities: Annotated[str | None, Query()] = None,
+    indicator: Annotated[str | None, Query()] = None,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """Chosen authorities side by side for one indicator (a shareable address); a
+    mistake in the form is shown on the form, with the choices to pick from."""
+    try:
+        ind = get_indicator(indicator) if indicator else None
+        ctx = comparisons.compare_page(con, authorities, indicator, _year(year, ind))
+    except InputError as exc:
+        ctx = comparisons.compare_page(con, None, None, None)
+        ctx.update(given=authorities or "", indicator_id=indicator or "")
+        ctx["options"] = [{**o, "selected": o["value"] == indicator} for o in ctx["options"]]
+        unknown = isinstance(exc, UnknownAuthorityError)
+        field = "authorities" if unknown or "authorit" in str(exc) else "indicator"
+        choices = []
+        if unknown:
+            assert isinstance(exc, UnknownAuthorityError)
+            given = parse_authority_list(authorities or "")
+            for s in exc.suggestions:
+                fixed = ",".join(s if n == exc.given else n for n in given)
+                query = {"authorities": fixed, "indicator": indicator or ""}
+                choices.append({"label": s, "href": "/compare?" + urlencode(query)})
+        status = 404 if unknown and not isinstance(exc, AmbiguousAuthorityError) else 400
+        return render(
+            request,
+            "compare.html",
+            status=status,
+            nav="compare",
+            error=_sentence(str(exc)),
+            error_field=field,
+            choices=choices,
+            **ctx,
+        )
+    return render(request, "compare.html", nav="compare", **ctx)
+
+
+@router.get("/compare/tables/{table_id}.csv")
+def compare_csv(
+    con: Con,
+    table_id: str,
+    authorities: Annotated[str | None, Query()] = None,
+    indicator: Annotated[str | None, Query()] = None,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The comparison's table as CSV."""
+    ind = get_indicator(indicator) if indicator else None
+    ctx = comparisons.compare_page(con, authorities, indicator, _year(year, ind))
+    return _csv(_pick(ctx["tables"], table_id), table_id)
+
+
+def _sentence(text: str) -> str:
+    """A library message as a sentence for a page."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?")) else ".")
 
 
 def _risk_context(
@@ -237,6 +338,18 @@ def risk_csv(
     """The risk page's table as CSV."""
     ctx = _risk_context(request, con, as_at, outcome, judgement or target)
     return _csv(_pick(ctx["tables"], table_id), table_id)
+
+
+@router.get("/api/docs")
+def api_docs(request: Request) -> Response:
+    """The API's OpenAPI document in Swagger UI, served from this server's own assets."""
+    return render(request, "api_docs.html", nav="api", main_tag="div")
+
+
+@router.get("/accessibility")
+def accessibility(request: Request) -> Response:
+    """The accessibility statement."""
+    return render(request, "accessibility.html", nav="")
 
 
 def install_pages(app: FastAPI, settings: Settings) -> None:

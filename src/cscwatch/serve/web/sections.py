@@ -21,10 +21,20 @@ from cscwatch.core.catalogue import CATALOGUE, Unit
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, Profile
+from cscwatch.indicators.comparisons import neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, statistical_neighbours
 from cscwatch.serve.web import charts
-from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web._render import (
+    Column,
+    Row,
+    Table,
+    fmt_change,
+    fmt_for,
+    fmt_value,
+    year_label,
+)
+from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
 from cscwatch.serve.web.flags import flag_html
 
 __all__ = [
@@ -132,7 +142,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             "no data"
             if change is None
             else (
-                f"{'+' if change > 0 else ''}{f(change)}"
+                fmt_change(change, ind.unit)
                 + (f" ({b.trend.judgement})" if b.trend.judgement not in ("n/a", "") else "")
             )
         )
@@ -214,6 +224,9 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
     region = a.region_name or "Region"
     all_series = profile_series(ctx.con, a.la_code, a.region_code)
     by_ind = {b.indicator: b for b in ctx.profile.benchmarks}
+    among = neighbour_comparisons(
+        ctx.con, a, {b.indicator: b.year for b in ctx.profile.benchmarks if not b.provisional}
+    )
     topics: dict[str, list[dict[str, Any]]] = {}
     for ind in CATALOGUE.values():
         points = all_series.get(ind.id, [])
@@ -246,10 +259,35 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
             if last.england is not None:
                 desc += f" against {fmt_value(last.england, ind.unit)} for England"
             desc += "."
+        comparison = among.get(ind.id)
+        sn_table = sn_chart = None
+        if comparison is not None:
+            sn_table = comparison_table(
+                comparison,
+                ind,
+                table_id=f"neighbours-{ind.id}",
+                caption=f"{ind.title}, {comparison.period_label}: {a.name} and its "
+                "statistical neighbours",
+                csv_href=ctx.csv_href(f"neighbours-{ind.id}"),
+            )
+            ctx.tables.append(sn_table)
+            sn_chart = comparison_chart(
+                comparison,
+                ind,
+                ident=f"sn-{ind.id}",
+                title=f"{ind.title}, {comparison.period_label}: {a.name} and its "
+                "statistical neighbours",
+            )
         topics.setdefault(ind.topic, []).append(
             {
                 "indicator": ind,
                 "benchmark": by_ind.get(ind.id),
+                "neighbours": comparison,
+                "neighbours_rank": None
+                if comparison is None
+                else rank_sentence(comparison, a.name),
+                "neighbours_chart": sn_chart,
+                "neighbours_table": sn_table,
                 "chart": charts.line_chart(
                     series,
                     title=f"{ind.title}, {a.name}",

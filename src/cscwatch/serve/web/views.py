@@ -22,7 +22,15 @@ from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
-from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, year_label
+from cscwatch.serve.web._render import (
+    Column,
+    Row,
+    Table,
+    fmt_change,
+    fmt_for,
+    fmt_value,
+    year_label,
+)
 from cscwatch.serve.web.flags import flag_html
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
 
@@ -231,9 +239,7 @@ def overview(
                 "year": y1,
                 "value": fmt_value(v1, hi.unit),
                 "previous": None if prev is None else fmt_value(prev[1], hi.unit),
-                "change": None
-                if change is None
-                else ("+" if change > 0 else "") + fmt_value(change, hi.unit),
+                "change": None if change is None else fmt_change(change, hi.unit),
                 "direction": None
                 if change is None
                 else ("up" if change > 0 else "down" if change < 0 else "flat"),
@@ -252,7 +258,7 @@ def overview(
                     year_label(y1, hi),
                     fmt_value(v1, hi.unit),
                     "" if prev is None else fmt_value(prev[1], hi.unit),
-                    "" if change is None else fmt_value(change, hi.unit),
+                    "" if change is None else fmt_change(change, hi.unit),
                 ],
                 raw=[hi.id, y1, hi.year_label(y1), v1, None if prev is None else prev[1], change],
                 href=f"/indicators/{hi.id}",
@@ -504,6 +510,48 @@ def _better(ind: Indicator) -> str:
     return {"high_good": "higher", "low_good": "lower"}.get(ind.polarity.value, "neither")
 
 
+def _among_neighbours(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, year: int, la_code: str | None, base: str
+) -> dict[str, Any] | None:
+    """The chosen authority among its statistical neighbours in ``year`` (chart, table,
+    rank in words), or ``None`` without an authority or neighbours."""
+    if la_code is None:
+        return None
+    from cscwatch.indicators.authorities import resolve_authority
+    from cscwatch.indicators.comparisons import MAX_COMPARED, neighbour_comparisons
+    from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
+
+    auth = resolve_authority(con, la_code)
+    c = neighbour_comparisons(con, auth, {ind.id: year}).get(ind.id)
+    if c is None:
+        return None
+    title = f"{ind.title}, {c.period_label}: {auth.name} and its statistical neighbours"
+    query = urlencode({"year": year, "authority": la_code})
+    return {
+        "authority": auth,
+        "comparison": c,
+        "rank": rank_sentence(c, auth.name),
+        "chart": comparison_chart(c, ind, ident="sn-chart", title=title),
+        "table": comparison_table(
+            c,
+            ind,
+            table_id="neighbours",
+            caption=title,
+            csv_href=f"{base}/tables/neighbours.csv?{query}",
+        ),
+        # /compare takes up to 10: the authority and its closest neighbours
+        "compare_n": min(len(c.rows), MAX_COMPARED) - 1,
+        "compare_href": "/compare?"
+        + urlencode(
+            {
+                "authorities": ",".join(r.code for r in c.rows[:MAX_COMPARED]),
+                "indicator": ind.id,
+                "year": year,
+            }
+        ),
+    }
+
+
 def indicator(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -652,7 +700,11 @@ def indicator(
         csv_columns=("measure", "value"),
     )
     tables = [var_table, _csv_columns_for_values(table)] + ([funnel_table] if funnel_table else [])
+    among = _among_neighbours(con, ind, year, highlight, base)
+    if among is not None:
+        tables.append(among["table"])
     return {
+        "neighbours": among,
         "indicator": ind,
         "better": _better(ind),
         "year": year,

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -89,6 +92,11 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The default warehouse lives in the user data directory (make demo builds it there):
+    # point that at a folder of this run's own, so no test can touch the user's warehouse.
+    data_home = tempfile.mkdtemp(prefix="cscwatch-test-data-")
+    os.environ["XDG_DATA_HOME"] = data_home
+    config.add_cleanup(lambda: shutil.rmtree(data_home, ignore_errors=True))
     # Tests that use typer's CliRunner on ``app`` need every command registered.
     from cscwatch.serve.cli import _register
 

@@ -5,7 +5,8 @@
 * ``cscwatch/_bundled/snapshot/`` — a copy of ``data/snapshot`` (the published files a
   build reads, the boundaries the map draws and the manifest), found
   at run time with ``importlib.resources`` (``cscwatch.core.config``), with the data
-  notice beside it in ``cscwatch/_bundled/DATA-NOTICE.md``;
+  notice beside it in ``cscwatch/_bundled/DATA-NOTICE.md`` and the risk backtest the
+  ranking quotes in ``cscwatch/_bundled/methods/risk.json``;
 * ``cscwatch/serve/web/static/vendor/`` — GOV.UK Frontend and the compiled CSS, made
   by ``scripts/build_web.py`` from the npm packages pinned in ``package-lock.json``.
 
@@ -23,6 +24,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
+RISK_RESULTS = ROOT / "docs" / "methods" / "results" / "risk.json"
 sys.path.insert(0, str(ROOT / "scripts"))
 from build_web import build_web  # noqa: E402
 
@@ -39,6 +41,9 @@ class BuildWithData(build_py):
         shutil.rmtree(bundled, ignore_errors=True)
         shutil.copytree(ROOT / "data" / "snapshot", bundled)
         shutil.copy2(ROOT / "DATA-NOTICE.md", bundled.parent / "DATA-NOTICE.md")
+        # The risk backtest the ranking quotes (cscwatch.models.risk_summary).
+        (bundled.parent / "methods").mkdir(exist_ok=True)
+        shutil.copy2(RISK_RESULTS, bundled.parent / "methods" / "risk.json")
         # Replace whatever make web left in the checkout with assets built from source.
         build_web(package / "serve" / "web" / "static" / "vendor", ROOT)
 

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 import cscwatch
-from cscwatch.core.config import Settings, bundled_snapshot, repo_root
+from cscwatch.core.config import Settings, bundled, bundled_snapshot, repo_root
 from cscwatch.core.errors import ConfigError
 
 ROOT = repo_root()
@@ -109,6 +109,7 @@ def test_methods_figures_without_matplotlib_say_how_to_get_it(
 
 
 def test_a_checkout_reads_its_snapshot_in_place() -> None:
+    assert bundled("snapshot") is None
     assert bundled_snapshot() == ROOT / "data" / "snapshot"
     assert Settings().snapshot_dir == bundled_snapshot()
 
@@ -139,7 +140,7 @@ def _clean_env(tmp: Path, bin_dir: Path) -> dict[str, str]:
 def _copy_sources(dest: Path) -> Path:
     """The files a build needs, without anything the checkout has built."""
     skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "vendor", "build")
-    for name in ("src", "data", "scripts"):
+    for name in ("src", "data", "scripts", "docs/methods/results"):
         shutil.copytree(ROOT / name, dest / name, ignore=skip)
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, dest / name)
@@ -148,6 +149,12 @@ def _copy_sources(dest: Path) -> Path:
     if (ROOT / "node_modules").is_dir():  # saves `npm ci`; the build runs it otherwise
         (dest / "node_modules").symlink_to(ROOT / "node_modules")
     return dest
+
+
+_BACKTEST_QUOTED = (
+    "from cscwatch.models.risk_summary import backtest_summary; "
+    "assert backtest_summary() is not None"
+)
 
 
 @pytest.mark.slow
@@ -200,6 +207,10 @@ def test_the_wheel_installs_and_runs_from_any_folder(tmp_path: Path) -> None:
         check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(venv), "the checkout was imported"
+    quoted = subprocess.run(
+        [str(bin_dir / "python"), "-c", _BACKTEST_QUOTED], cwd=work, env=env, check=False
+    )
+    assert quoted.returncode == 0, "an installed ranking lost its backtest"
 
     assert run("--version").stdout == f"cscwatch {cscwatch.__version__}\n"
     built = run("build")
@@ -221,22 +232,23 @@ def test_the_wheel_installs_and_runs_from_any_folder(tmp_path: Path) -> None:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             assert server.poll() is None, log.read_text(encoding="utf-8")
             try:
-                home = httpx.get(f"{base}/", timeout=5)
+                httpx.get(f"{base}/api/indicators", timeout=60)
                 break
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "cscwatch serve did not answer in 60 s"
-                time.sleep(0.2)
+                assert time.monotonic() < deadline, "cscwatch serve did not answer in 120 s"
+                time.sleep(0.5)
+        home = httpx.get(f"{base}/", timeout=120)
         assert home.status_code == 200, home.text[:500]
         assert "<svg" in home.text  # the map: the boundaries came with the wheel
         css = re.search(r'href="(/static/vendor/app\.css[^"]*)"', home.text)
         assert css, "the page links no compiled stylesheet"
-        sheet = httpx.get(base + css.group(1), timeout=5)
+        sheet = httpx.get(base + css.group(1), timeout=60)
         assert sheet.status_code == 200 and ".govuk-" in sheet.text
-        leeds_page = httpx.get(f"{base}/api/authorities/Leeds", timeout=30)
+        leeds_page = httpx.get(f"{base}/api/authorities/Leeds", timeout=60)
         assert leeds_page.status_code == 200
     finally:
         server.terminate()

@@ -12,7 +12,7 @@ import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "bundled_snapshot", "repo_root"]
+__all__ = ["Settings", "bundled", "bundled_snapshot", "repo_root"]
 
 
 def repo_root() -> Path:
@@ -24,17 +24,26 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
+def bundled(*parts: str) -> Path | None:
+    """A data file or folder the installed wheel carries in ``cscwatch/_bundled``.
+
+    Written there by the build backend (``setup.py``) from the checkout's ``data/`` and
+    ``docs/``; ``None`` in a source checkout (including an editable install), which
+    reads those in place.
+    """
+    packaged = resources.files("cscwatch").joinpath("_bundled", *parts)
+    if isinstance(packaged, Path) and packaged.exists():
+        return packaged
+    return None
+
+
 def bundled_snapshot() -> Path:
     """The published-data snapshot this installation carries.
 
-    A wheel carries it as package data (``cscwatch/_bundled/snapshot``, written by the
-    build backend, ``setup.py``); a source checkout, including an editable install,
-    reads ``data/snapshot`` in place.
+    A wheel carries it as package data (``cscwatch/_bundled/snapshot``); a source
+    checkout reads ``data/snapshot`` in place.
     """
-    packaged = resources.files("cscwatch") / "_bundled" / "snapshot"
-    if isinstance(packaged, Path) and packaged.is_dir():
-        return packaged
-    return repo_root() / "data" / "snapshot"
+    return bundled("snapshot") or repo_root() / "data" / "snapshot"
 
 
 def _default_warehouse() -> Path:

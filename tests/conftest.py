@@ -20,8 +20,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import settings
 
 from cscwatch.core.config import Settings, repo_root
+
+# No per-example deadline: the suite runs on every core of a shared machine (pytest-xdist),
+# where a 200 ms deadline fails on load, not on a defect. Tests that measure time say so.
+settings.register_profile("cscwatch", deadline=None)
+settings.load_profile("cscwatch")
 
 ROOT = repo_root()
 

@@ -76,7 +76,7 @@ def base_url(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # several test workers may share the CPU
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()}")
@@ -86,7 +86,7 @@ def base_url(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 30 s")
+                raise RuntimeError("server did not start in 120 s")
             time.sleep(0.1)
         yield base
     finally:

@@ -292,14 +292,15 @@ def test_readme_commands_find_the_warehouse_make_demo_built(
     built = tmp_path / "data" / "cscwatch" / "cscwatch.duckdb"
     assert built.exists()
 
-    # The server reads the same default.
-    from fastapi.testclient import TestClient
-
-    from cscwatch.serve.api import create_app
+    # The server builds the same Settings from the same environment, and opens that file.
+    from cscwatch.store.warehouse import connect
 
     for var in [k for k in os.environ if k.startswith("CSCWATCH_")]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert Settings().warehouse == built
-    with TestClient(create_app()) as client:
-        assert client.get("/api/authorities/352").status_code == 200
+    con = connect(Settings())
+    try:
+        assert con.execute("SELECT count(*) FROM authority").fetchone() != (0,)
+    finally:
+        con.close()

@@ -4,36 +4,35 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export CSCWATCH_WAREHOUSE ?= $(CURDIR)/.cache/cscwatch.duckdb
+# Test processes: every core (pytest-xdist), at most four (each builds its own warehouse).
+WORKERS ?= auto
+# The warehouse is NOT set here: make demo builds it where the CLI and the server look
+# by default (cscwatch.duckdb in the user data directory), so every README command finds
+# it. Set CSCWATCH_WAREHOUSE in your environment to move it for all of them at once.
 
-.PHONY: setup demo test check lint typecheck imports bench clean web browser-deps bench-deps fuzz
+.PHONY: setup demo test check lint typecheck imports docs docs-check lock bench clean \
+	web browser-deps bench-deps fuzz
 
-$(STAMP): requirements.lock pyproject.toml
+# Development environment: every package pinned with its hash (requirements-dev.lock, made
+# by `make lock`), then cscwatch itself, editable, built with the locked setuptools.
+$(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP) web
 
 # Web assets: GOV.UK Frontend, Swagger UI for /api/docs (and axe-core for the browser
-# tests) from the npm registry, compiled/copied into a git-ignored static/vendor folder.
+# tests) from the npm registry, compiled/copied into a git-ignored static/vendor folder by
+# the same script the wheel build uses (scripts/build_web.py).
 WEB_STATIC := src/cscwatch/serve/web/static
 WEB_VENDOR := $(WEB_STATIC)/vendor
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-$(WEB_VENDOR)/.built: node_modules/.package-lock.json $(wildcard $(WEB_STATIC)/scss/*.scss)
-	rm -rf $(WEB_VENDOR) && mkdir -p $(WEB_VENDOR)/govuk
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(WEB_VENDOR)/govuk/
-	cp -r node_modules/govuk-frontend/dist/govuk/assets $(WEB_VENDOR)/govuk/assets
-	mkdir -p $(WEB_VENDOR)/swagger-ui
-	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
-		node_modules/swagger-ui-dist/LICENSE $(WEB_VENDOR)/swagger-ui/
-	node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps \
-		--silence-deprecation=import --load-path=node_modules/govuk-frontend/dist \
-		$(WEB_STATIC)/scss/app.scss $(WEB_VENDOR)/app.css
-	touch $@
+$(WEB_VENDOR)/.built: node_modules/.package-lock.json scripts/build_web.py \
+		$(wildcard $(WEB_STATIC)/scss/*.scss)
+	$(PYTHON) scripts/build_web.py $(WEB_VENDOR)
 web: $(WEB_VENDOR)/.built
 
 # Browser tests drive Debian's chromium (never a downloaded browser).
@@ -50,7 +49,8 @@ demo: setup
 	$(BIN)/cscwatch profile Manchester
 
 test: setup browser-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --maxprocesses=4 \
+		--dist loadfile
 
 # The fuzz properties of tests/fuzz at length (the suite runs 20 examples of each).
 FUZZ_EXAMPLES ?= 2000
@@ -58,20 +58,52 @@ fuzz: setup
 	CSCWATCH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks scripts setup.py
+	$(BIN)/ruff check src tests benchmarks scripts setup.py
 
+# mypy --strict on src/ ([tool.mypy]); the tests with a relaxed but real configuration
+# (tests/mypy.ini: every function body checked, annotations not required).
 typecheck: setup
 	$(BIN)/mypy
+	$(BIN)/mypy --config-file tests/mypy.ini
 
 # Import contracts: the layers and independence rules in pyproject.toml [tool.importlinter].
 imports: setup
 	$(BIN)/lint-imports
 
-check: lint typecheck imports test
+
+# Generated documentation: the CLI reference, the indicator pages, the CIN census rule
+# table. The methods pages come from `cscwatch analyse all --out docs/methods` (minutes,
+# and needs a built warehouse), so they are not part of `docs`.
+GENERATED_DOCS := docs/cli.md docs/indicators.md docs/cin_census.md
+docs: setup
+	$(BIN)/python scripts/make_cli_docs.py
+	$(BIN)/python scripts/make_indicator_docs.py
+	$(BIN)/python -m cscwatch.childlevel.cin.rules.catalogue
+
+# Regenerate and compare: fails (leaving the regenerated files to commit) when they were stale.
+docs-check: setup
+	@before="$$(cat $(GENERATED_DOCS) | sha256sum)"; \
+	$(MAKE) --no-print-directory -s docs >/dev/null; \
+	if [ "$$before" != "$$(cat $(GENERATED_DOCS) | sha256sum)" ]; then \
+		echo "generated docs were stale; regenerated — review and commit:"; \
+		git status --short -- $(GENERATED_DOCS) 2>/dev/null || echo "$(GENERATED_DOCS)"; \
+		exit 1; \
+	fi
+
+# Everything a change must pass; .ci/run and the pre-commit hooks run the same.
+check: lint typecheck imports docs-check test
+
+# Re-resolve both locks from PyPI with hashes (uv; the existing pins are kept unless a
+# requirement changed — add --upgrade to move them); commit the result.
+LOCK := $(BIN)/uv pip compile --quiet --no-config --python-version 3.11 --generate-hashes \
+	--index-url https://pypi.org/simple
+lock: setup
+	$(LOCK) -o requirements.lock pyproject.toml
+	$(LOCK) --extra dev --extra docs -o requirements-dev.lock pyproject.toml
 
 bench: setup bench-deps
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache build dist

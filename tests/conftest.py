@@ -11,14 +11,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import settings
 
 from cscwatch.core.config import Settings, repo_root
+
+# No per-example deadline: the suite runs on every core of a shared machine (pytest-xdist),
+# where a 200 ms deadline fails on load, not on a defect. Tests that measure time say so.
+settings.register_profile("cscwatch", deadline=None)
+settings.load_profile("cscwatch")
 
 ROOT = repo_root()
 
@@ -89,6 +98,11 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The default warehouse lives in the user data directory (make demo builds it there):
+    # point that at a folder of this run's own, so no test can touch the user's warehouse.
+    data_home = tempfile.mkdtemp(prefix="cscwatch-test-data-")
+    os.environ["XDG_DATA_HOME"] = data_home
+    config.add_cleanup(lambda: shutil.rmtree(data_home, ignore_errors=True))
     # Tests that use typer's CliRunner on ``app`` need every command registered.
     from cscwatch.serve.cli import _register
 

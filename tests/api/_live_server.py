@@ -36,7 +36,8 @@ def start_server(warehouse: Path, log: Path) -> tuple[subprocess.Popen[bytes], s
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    wait_until_serving(proc, base, log)
+    # generous: a cold start imports the whole app, slow when several test workers share a CPU
+    wait_until_serving(proc, base, log, timeout=120)
     return proc, base
 
 

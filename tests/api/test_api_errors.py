@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ def test_unexpected_errors_reveal_no_internals() -> None:
         raise RuntimeError("secret internal detail /etc/passwd")
 
     install_error_handlers(app)
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def call() -> None:
         scope = {
@@ -115,7 +116,7 @@ def test_unexpected_errors_reveal_no_internals() -> None:
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             sent.append(message)
 
         # Starlette re-raises after answering, for the server's log

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pydantic import BaseModel
 
 from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, FunnelPlot
@@ -24,7 +25,7 @@ def _names(record: type) -> list[str]:
     ("model", "record"),
     [(AuthorityOut, Authority), (RecordOut, OfstedRecord), (FunnelOut, FunnelPlot)],
 )
-def test_models_have_exactly_the_records_fields(model: type, record: type) -> None:
+def test_models_have_exactly_the_records_fields(model: type[BaseModel], record: type) -> None:
     assert list(model.model_fields) == _names(record)
 
 

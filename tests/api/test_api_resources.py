@@ -53,7 +53,11 @@ def test_indicator_catalogue(api: httpx.Client) -> None:
 
 
 def test_observations_filters_and_pages(api: httpx.Client) -> None:
-    params = {"indicator": "cpp_at31_per_10k", "authority": ["352", "Leeds"], "limit": 5}
+    params: dict[str, str | int | list[str]] = {
+        "indicator": "cpp_at31_per_10k",
+        "authority": ["352", "Leeds"],
+        "limit": 5,
+    }
     body = api.get("/api/observations", params=params).json()
     assert body["meta"]["count"] == 5
     assert {r["geo_code"] for r in body["data"]} <= {"352", "383"}

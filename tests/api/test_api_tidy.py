@@ -63,7 +63,7 @@ def test_values_keep_full_precision_and_symbols(api: httpx.Client) -> None:
 
 
 def test_tidy_csv_writes_the_header_and_empty_cells() -> None:
-    row = ("2025", "Reporting year", "National", "E92000001", "England")
+    row: tuple[str | None, ...] = ("2025", "Reporting year", "National", "E92000001", "England")
     row += (None,) * (len(TIDY_COLUMNS) - len(row))
     text = tidy_csv([row])
     assert text.splitlines()[0] == ",".join(TIDY_COLUMNS)

@@ -125,7 +125,7 @@ def page(browser: object, base_url: str) -> Iterator[object]:
         "console",
         lambda msg: errors.append(msg.text) if msg.type == "error" else None,
     )
-    pg.js_errors = errors  # type: ignore[attr-defined]
+    pg.js_errors = errors
     yield pg
     ctx.close()
 

@@ -4,6 +4,7 @@ record that holds the value, the failing value itself, and rulesets without fall
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cin_xml import Child, clean_return, render
@@ -23,7 +24,7 @@ KEY = Pseudonymiser(b"test-key-test-key-test-key")
 ICPC_RULES = ("1104", "8715", "8875")
 
 
-def _validate(tmp_path: Path, kids: list[Child], **kw: str) -> ValidationReport:
+def _validate(tmp_path: Path, kids: list[Child], **kw: Any) -> ValidationReport:
     path = tmp_path / "r.xml"
     ref = kw.pop("reference_date", "2025-03-31")
     path.write_bytes(render(kids, reference_date=ref))

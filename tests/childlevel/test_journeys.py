@@ -132,9 +132,10 @@ def test_spells_link_children_across_returns(two_years: duckdb.DuckDBPyConnectio
     data = journey_data(two_years)
     sp = data.spells.assign(start=lambda f: f["start"].astype(str))
     rr = sp[sp["event"] == "rereferral"].set_index("start")
-    assert rr.loc["2024-02-20", ["duration", "observed"]].tolist() == [50.0, True]
-    assert rr.loc["2024-03-01", ["duration", "observed", "need"]].tolist() == [395.0, False, "N5"]
-    assert rr.loc["2024-02-01", ["duration", "observed"]].tolist() == [121.0, False]
+    assert rr.loc["2024-02-20", ["duration", "observed"]].to_numpy().tolist() == [50.0, True]
+    need = rr.loc["2024-03-01", ["duration", "observed", "need"]].to_numpy().tolist()
+    assert need == [395.0, False, "N5"]
+    assert rr.loc["2024-02-01", ["duration", "observed"]].to_numpy().tolist() == [121.0, False]
     rp = sp[sp["event"] == "repeat_plan"]
     assert rp[["duration", "observed"]].values.tolist() == [[182.0, True]]
     assert data.returns == 2 and data.children == 4

@@ -57,7 +57,13 @@ def test_shown_days_never_differ_by_a_small_number_of_events(results: JourneyRes
 def _constraints(
     table: pd.DataFrame, groups: tuple[str, ...]
 ) -> tuple[list[tuple[dict[Cell, float], float | None]], list[dict[Cell, float]]]:
-    pos = {(r.event, r.group, r.day): k for k, r in enumerate(table.itertuples())}
+    keys = zip(
+        table["event"].astype(str),
+        table["group"].astype(str),
+        table["day"].astype(int),
+        strict=True,
+    )
+    pos: dict[tuple[str, str, int], int] = {key: k for k, key in enumerate(keys)}
     eqs: list[tuple[dict[Cell, float], float | None]] = []
     for (event, group, day), k in pos.items():
         if group != "all":

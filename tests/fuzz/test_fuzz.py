@@ -9,10 +9,11 @@ them at length (``CSCWATCH_FUZZ_EXAMPLES``, 2,000 by default there).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -172,7 +173,9 @@ def test_tidy_reader_on_mutated_csv(
 @FUZZ
 @given(text=st.text(max_size=24))
 def test_year_parsers(text: str) -> None:
-    for parse in (parse_year, *[lambda t, k=k: parse_period(t, k) for k in PeriodKind]):
+    parsers: list[Callable[[str], object]] = [parse_year]
+    parsers += [functools.partial(parse_period, kind=k) for k in PeriodKind]
+    for parse in parsers:
         with contextlib.suppress(CscwatchError):
             parse(text)
 

@@ -139,18 +139,20 @@ def test_overdispersion_is_recovered(fresh_db: duckdb.DuckDBPyConnection, true_t
     _synthetic_warehouse(fresh_db, true_tau2, seed=7)
     ctx = BuildContext(Settings(), Settings().snapshot_dir)
     load_benchmarks(fresh_db, ctx)
-    (est,) = fresh_db.execute(
+    row = fresh_db.execute(
         "SELECT DISTINCT tau2 FROM benchmark WHERE indicator = 'rereferrals_pct'"
     ).fetchone()
+    assert row is not None
+    (est,) = row
     if true_tau2 == 0:
         assert est < 0.3
     else:
         # Winsorising at the 10th/90th percentiles shrinks the estimate somewhat.
         assert 0.5 * true_tau2 < est < 1.3 * true_tau2
-    flagged = fresh_db.execute(
+    row = fresh_db.execute(
         "SELECT count(*) FILTER (WHERE flag <> 'within') FROM benchmark"
-    ).fetchone()[0]
-    assert flagged <= 10
+    ).fetchone()
+    assert row is not None and row[0] <= 10
 
 
 def test_sql_tau2_matches_independent_computation(con: duckdb.DuckDBPyConnection) -> None:
@@ -219,7 +221,8 @@ def test_variation_excludes_small_by_default(con: duckdb.DuckDBPyConnection) -> 
     assert v.min_value <= v.q1 <= v.median <= v.q3 <= v.max_value  # type: ignore[operator]
     d = v.to_dict()
     assert set(d) >= {"indicator", "year", "min", "max", "median", "england", "n"}
-    assert set(d["min"]) == {"value", "authority"}  # type: ignore[arg-type]
+    lowest = d["min"]
+    assert isinstance(lowest, dict) and set(lowest) == {"value", "authority"}
 
 
 def test_errors(con: duckdb.DuckDBPyConnection) -> None:
@@ -274,17 +277,21 @@ def test_log_scale_between_authority_variance_is_recovered(
 
     _synthetic_rates(fresh_db, true_tau2, seed=11)
     load_benchmarks(fresh_db, BuildContext(Settings(), Settings().snapshot_dir))
-    (est, scale) = fresh_db.execute(
+    row = fresh_db.execute(
         "SELECT DISTINCT tau2, flag_scale FROM benchmark WHERE indicator = 'cpp_at31_per_10k'"
     ).fetchone()
+    assert row is not None
+    (est, scale) = row
     assert scale == "log"
     if true_tau2 == 0:
         assert est < 0.005
     else:
         assert 0.5 * true_tau2 < est < 1.3 * true_tau2
-    higher, lower = fresh_db.execute(
+    row = fresh_db.execute(
         "SELECT count(*) FILTER (WHERE flag = 'higher'), count(*) FILTER (WHERE flag = 'lower') "
         "FROM benchmark"
     ).fetchone()
+    assert row is not None
+    higher, lower = row
     # Symmetric on the log scale: no side is flagged wholesale, few are flagged at all.
     assert higher + lower <= 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import duckdb
 import pytest
@@ -55,7 +56,7 @@ def test_a_suppressed_neighbour_keeps_its_symbol_and_is_not_ranked(
     hampshire = next(r for r in c.rows if r.code == "850")
     assert (hampshire.value, hampshire.status, hampshire.rank) == (None, "u", None)
     assert c.n_ranked == sum(r.value is not None for r in c.rows) < len(c.rows)
-    d = c.to_dict()
+    d = cast(dict[str, Any], c.to_dict())
     assert {"code": "850", "value": None, "status": "u"}.items() <= d["rows"][
         [r["code"] for r in d["rows"]].index("850")
     ].items()

@@ -198,7 +198,7 @@ def test_methods_page_counts_are_the_warehouse_counts(con: duckdb.DuckDBPyConnec
     for ind, n, hi, lo, chi, clo in rows:
         f = bm.funnel(con, ind, 2025)
         assert f is not None
-        got = (len(f.points), f.count("higher"), f.count("lower"))
+        got: tuple[int, ...] = (len(f.points), f.count("higher"), f.count("lower"))
         got += (f.count("higher", chance=True), f.count("lower", chance=True))
         assert got == tuple(int(x) for x in (n, hi, lo, chi, clo)), ind
 

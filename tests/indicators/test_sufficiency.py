@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import duckdb
 import pytest
@@ -55,7 +56,8 @@ def test_decomposition_sums_to_the_change_in_spend(
         )
     assert sum(x.change for x in d.steps) == pytest.approx(t.change)
     assert s.data_to == "2024-25"
-    assert s.to_dict()["decomposition"]["volume_share"] == d.volume_share
+    decomposition = cast(dict[str, Any], s.to_dict()["decomposition"])
+    assert decomposition["volume_share"] == d.volume_share
 
 
 def test_england_cost_growth_is_mostly_price(con: duckdb.DuckDBPyConnection) -> None:

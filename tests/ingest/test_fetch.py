@@ -102,6 +102,7 @@ class _Server:
                     if first == "drop":
                         self.close_connection = True
                         return
+                    assert not isinstance(first, str)
                     status, headers = first
                     self.send_response(status)
                     for k, v in headers.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -33,7 +34,7 @@ _ROW = {
 }
 
 
-def _book(tmp_path: Path, *rows: dict[str, object], columns: tuple[str, ...] = ()) -> Path:
+def _book(tmp_path: Path, *rows: Mapping[str, object], columns: tuple[str, ...] = ()) -> Path:
     header = list(columns or ("region_code", *OVERVIEW_COLUMNS, "inspector_name"))
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -111,7 +112,7 @@ def test_a_grade_left_out_is_not_guessed(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_collected(tmp_path: Path) -> None:
-    bad = [
+    bad: list[dict[str, object]] = [
         {**_ROW, "overall_effectiveness_grade": "excellent"},
         {**_ROW, "la_code": "37", "inspection_start_date": "2023-09-11"},
         {**_ROW, "la_code": "371", "publication_date": None},

@@ -273,7 +273,12 @@ def test_cache_by_hash(
 
     calls: list[int] = []
     real = reports_mod._pdf_text
-    monkeypatch.setattr(reports_mod, "_pdf_text", lambda d: calls.append(1) or real(d))
+
+    def counting(data: bytes) -> str:
+        calls.append(1)
+        return real(data)
+
+    monkeypatch.setattr(reports_mod, "_pdf_text", counting)
     warm = extract_reports(mixed_dir, lookup, cache_dir=cache, workers=1)
     assert (warm.cache_hits, warm.extracted) == (7, 0) and calls == []
     assert warm.reports == cold.reports

@@ -27,7 +27,7 @@ def _frame(rows: list[dict[str, str | None]], measures: tuple[str, ...]) -> pd.D
     return df
 
 
-def _row(la: str = "352", v: str = "10", pct: str = "50", level: str = "Local authority",
+def _row(la: str | None = "352", v: str = "10", pct: str = "50", level: str = "Local authority",
          region: str = "E12000002") -> dict[str, str | None]:  # fmt: skip
     return {"time_period": "2025", "geographic_level": level, "region_code": region,
             "old_la_code": la, "n": v, "p": pct}  # fmt: skip

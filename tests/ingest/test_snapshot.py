@@ -143,6 +143,7 @@ def test_refresh_keeps_hand_written_fields(snap: Path) -> None:
     assert load_manifest(snap).entry(SMALL[0]) == before  # check mode wrote nothing
     assert refresh_manifest(snap) == [SMALL[0]]
     after = load_manifest(snap).entry(SMALL[0])
+    assert before.bytes is not None
     assert after.sha256 != before.sha256 and after.bytes == before.bytes + 16
     same = {"title", "publisher", "url", "note", "retrieved", "source_page", "kind"}
     assert after.model_dump(include=same) == before.model_dump(include=same)

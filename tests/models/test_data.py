@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import duckdb
 
@@ -37,4 +38,4 @@ def test_load_panel_takes_spend_as_the_catalogue_computes_it(
     assert panel.loc[("302", 2024), "spend_per_looked_after_child"] == 95_000.0
     assert panel.loc[("301", 2024), "spend_safeguarding_per_child"] == 290.0
     assert panel.loc[("302", 2024), "spend_safeguarding_per_cin"] == 8_600.0
-    assert math.isnan(panel.loc[("302", 2024), "spend_safeguarding_per_child"])
+    assert math.isnan(cast(float, panel.loc[("302", 2024), "spend_safeguarding_per_child"]))

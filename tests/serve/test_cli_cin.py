@@ -127,7 +127,7 @@ def test_load_into_the_child_store(cli: Cli, tmp_path: Path) -> None:
 def test_no_raw_identifier_in_any_output(cli: Cli, tmp_path: Path) -> None:
     path = _return(tmp_path, broken=True)
     store = tmp_path / "child.duckdb"
-    outputs = []
+    outputs: list[str] = []
     for fmt in ("table", "json", "csv"):
         outputs += cli("cin", "validate", str(path), "-f", fmt, env=KEY)[1:]
         outputs += cli("cin", "load", str(path), "--child-store", str(store), "-f", fmt, env=KEY)[

@@ -231,6 +231,7 @@ def test_real_terms_views(fcon: duckdb.DuckDBPyConnection) -> None:
     ind = "spend_safeguarding_per_cin_episode"
     cash = variation(fcon, ind, 2024)
     real = px.real_variation(cash, d)
+    assert cash.median is not None and cash.england is not None
     assert real.median == pytest.approx(cash.median * f2024)
     assert real.england == pytest.approx(cash.england * f2024)
     assert real.ratio_max_min == cash.ratio_max_min
@@ -239,6 +240,7 @@ def test_real_terms_views(fcon: duckdb.DuckDBPyConnection) -> None:
     rows = indicator_table(fcon, ind, 2024)
     real_rows = px.real_indicator_rows(rows, ind, 2024, d)
     assert [r.rank for r in real_rows] == [r.rank for r in rows]
+    assert rows[0].value is not None
     assert real_rows[0].value == pytest.approx(rows[0].value * f2024)
     prof = profile(fcon, "Manchester", 2024)
     rprof = px.real_profile(prof, d)
@@ -246,7 +248,8 @@ def test_real_terms_views(fcon: duckdb.DuckDBPyConnection) -> None:
         if CATALOGUE[b.indicator].unit.is_money and b.value is not None:
             assert rb.value == pytest.approx(b.value * f2024)
             assert (rb.rank, rb.quartile) == (b.rank, b.quartile)
-            assert rb.trend.values[-1] == pytest.approx(b.trend.values[-1] * f2024)
+            last = b.trend.values[-1]
+            assert last is not None and rb.trend.values[-1] == pytest.approx(last * f2024)
         else:
             assert rb == b
     with pytest.raises(InputError, match="2030-31"):

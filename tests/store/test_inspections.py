@@ -564,6 +564,7 @@ def test_record_date_and_stale_on_it(con: duckdb.DuckDBPyConnection) -> None:
     record = ofsted_record(inspections)
     assert (record.runs_to, record.archive_runs_to) == (date(2026, 6, 18), date(2025, 3, 18))
     assert (record.n_report, record.n_overview) == (431, 53)
+    assert record.runs_to is not None
     s = summarise_judgements(
         inspections, record.runs_to, authorities=authority_periods(con, Path("unused"))
     )

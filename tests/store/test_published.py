@@ -188,11 +188,13 @@ def test_status_symbols_are_kept_never_zero(
     ]
     assert symbols, "the real file has suppressed referral counts"
     for code, year, sym in symbols:
-        value, status = con.execute(
+        row = con.execute(
             "SELECT value, status FROM observation WHERE indicator = 'referrals' "
             "AND geo_code = ? AND year = ?",
             [code, year],
         ).fetchone()
+        assert row is not None
+        value, status = row
         assert value is None and status == sym
 
 
@@ -215,7 +217,8 @@ def test_export_round_trips_status_symbols(con: duckdb.DuckDBPyConnection, tmp_p
         assert kept[(ind_id, code, tidy_period(ind_id, year)[0])] == status
     parquet = tmp_path / "obs.parquet"
     assert export_tidy(con, parquet, "parquet") == n
-    assert duckdb.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0] == n
+    row = duckdb.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()
+    assert row is not None and row[0] == n
 
 
 def _digest(path: Path) -> str:
@@ -288,7 +291,8 @@ def test_source_provenance_covers_every_observation(con: duckdb.DuckDBPyConnecti
         "(SELECT source_id FROM source) AND source_id <> 'population'"
     ).fetchall()
     assert not missing
-    assert con.execute("SELECT count(*) FROM source WHERE length(sha256) = 64").fetchone()[0] >= 12
+    row = con.execute("SELECT count(*) FROM source WHERE length(sha256) = 64").fetchone()
+    assert row is not None and row[0] >= 12
 
 
 def test_row_with_too_many_fields_names_its_line(snapshot_dir: Path, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cscwatch.core.config import Settings, repo_root
+    from cscwatch.core.config import Settings, bundled, bundled_snapshot, repo_root
     from cscwatch.core.errors import (
         BuildError,
         ConfigError,
@@ -56,6 +56,8 @@ _EXPORTS: dict[str, str] = {
     "ValidationFailed": "cscwatch.core.errors",
     "WarehouseError": "cscwatch.core.errors",
     "Year": "cscwatch.core.types",
+    "bundled": "cscwatch.core.config",
+    "bundled_snapshot": "cscwatch.core.config",
     "parse_period": "cscwatch.core.types",
     "parse_year": "cscwatch.core.types",
     "period_label": "cscwatch.core.types",
@@ -80,6 +82,8 @@ __all__ = [
     "ValidationFailed",
     "WarehouseError",
     "Year",
+    "bundled",
+    "bundled_snapshot",
     "parse_period",
     "parse_year",
     "period_label",

@@ -5,21 +5,50 @@ Build it in the CLI or the app factory and pass it down; never at import time.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "repo_root"]
+__all__ = ["Settings", "bundled", "bundled_snapshot", "repo_root"]
 
 
 def repo_root() -> Path:
-    """The checkout this package runs from (``src/cscwatch/core`` → three levels up)."""
+    """The checkout this package runs from (``src/cscwatch/core`` → three levels up).
+
+    Only meaningful in a source checkout; an installed package finds its data with
+    :func:`bundled_snapshot` instead.
+    """
     return Path(__file__).resolve().parents[3]
 
 
+def bundled(*parts: str) -> Path | None:
+    """A data file or folder the installed wheel carries in ``cscwatch/_bundled``.
+
+    Written there by the build backend (``setup.py``) from the checkout's ``data/`` and
+    ``docs/``; ``None`` in a source checkout (including an editable install), which
+    reads those in place.
+    """
+    packaged = resources.files("cscwatch").joinpath("_bundled", *parts)
+    if isinstance(packaged, Path) and packaged.exists():
+        return packaged
+    return None
+
+
+def bundled_snapshot() -> Path:
+    """The published-data snapshot this installation carries.
+
+    A wheel carries it as package data (``cscwatch/_bundled/snapshot``); a source
+    checkout reads ``data/snapshot`` in place.
+    """
+    return bundled("snapshot") or repo_root() / "data" / "snapshot"
+
+
 def _default_warehouse() -> Path:
+    # One location for every entry point (CLI, server, make demo, docs): per user, not per
+    # working directory, so an installed cscwatch finds it from anywhere.
     return Path(platformdirs.user_data_dir("cscwatch")) / "cscwatch.duckdb"
 
 
@@ -33,9 +62,12 @@ class Settings(BaseSettings):
     Attributes
     ----------
     warehouse : Path
-        The DuckDB warehouse file (``CSCWATCH_WAREHOUSE``).
+        The DuckDB warehouse file (``CSCWATCH_WAREHOUSE``); by default
+        ``cscwatch.duckdb`` in the user data directory, whichever folder a command
+        runs from.
     snapshot_dir : Path
-        The bundled snapshot of published data (``CSCWATCH_SNAPSHOT_DIR``).
+        The bundled snapshot of published data (``CSCWATCH_SNAPSHOT_DIR``); by default
+        :func:`bundled_snapshot`.
     shared_data : Path
         The large shared data folder with Ofsted PDFs and CIN samples
         (``CSCWATCH_SHARED_DATA``); used by extraction, tests and benchmarks.
@@ -70,7 +102,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CSCWATCH_", extra="ignore")
 
     warehouse: Path = Field(default_factory=_default_warehouse)
-    snapshot_dir: Path = Field(default_factory=lambda: repo_root() / "data" / "snapshot")
+    snapshot_dir: Path = Field(default_factory=bundled_snapshot)
     shared_data: Path = Field(default_factory=lambda: repo_root().parent / "shared" / "data")
     cache_dir: Path = Field(default_factory=_default_cache)
     pseudonym_key: SecretStr | None = None

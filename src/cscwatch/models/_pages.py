@@ -24,7 +24,15 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _fig(path: Path) -> object:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:  # an optional dependency: only the figures need it
+        from cscwatch.core.errors import ConfigError
+
+        raise ConfigError(
+            f"writing {path.name} needs matplotlib, which draws the methods pages' figures "
+            "and is not installed; install the docs extra: pip install 'cscwatch[docs]'"
+        ) from exc
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

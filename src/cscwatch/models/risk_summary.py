@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from cscwatch.core.config import repo_root
+from cscwatch.core.config import bundled, repo_root
 from cscwatch.models._results import dump
 from cscwatch.models.risk import BacktestResults, MetricRow, parse_judgement, parse_outcome
 from cscwatch.models.risk_ranking import ExcludedAuthority, RiskRanking, SourceDate
@@ -99,8 +99,12 @@ class BacktestSummary:
 
 
 def results_path() -> Path:
-    """Where ``cscwatch analyse all`` writes the backtest of the checkout's docs."""
-    return repo_root() / "docs" / "methods" / "results" / "risk.json"
+    """The backtest ``cscwatch analyse all`` wrote to the checkout's docs, or the copy of
+    it an installed package carries (so an installed ranking still says how far to trust
+    it)."""
+    return bundled("methods", "risk.json") or (
+        repo_root() / "docs" / "methods" / "results" / "risk.json"
+    )
 
 
 def _auc(m: MetricRow) -> ModelAuc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
@@ -25,8 +26,26 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from cscwatch import __version__
+
+        typer.echo(f"cscwatch {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
     """Monitoring and early warning for children's social care in England.
 
     Years end on 31 March (2025 or 2024-25); authorities by name, LA number or GSS code.
@@ -72,7 +91,8 @@ def main() -> None:
 
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     try:
-        _register(args[0] if args else None)
+        if sys.argv[1:] != ["--version"]:  # the version needs no command modules
+            _register(args[0] if args else None)
         # With standalone_mode=False click returns a command's exit code instead of
         # raising it; pass it on.
         rc = app(standalone_mode=False)

@@ -1,0 +1,85 @@
+"""Compile the dashboard's web assets: GOV.UK Frontend from npm, our Sass to one CSS file.
+
+The one recipe for them, used by ``make web`` (into the checkout's git-ignored
+``static/vendor``) and by the wheel build in ``setup.py`` (into the build tree, so a
+wheel always carries assets compiled from its own sources). Nothing it writes is
+committed.
+
+Usage: ``python scripts/build_web.py OUT_DIR``
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["build_web"]
+
+ROOT = Path(__file__).resolve().parents[1]
+SCSS = Path("src") / "cscwatch" / "serve" / "web" / "static" / "scss" / "app.scss"
+
+
+def _npm_ci(root: Path) -> None:
+    """Install the pinned npm packages unless ``node_modules`` is current."""
+    marker = root / "node_modules" / ".package-lock.json"
+    lock = root / "package-lock.json"
+    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "building cscwatch's web assets needs Node.js and npm (GOV.UK Frontend and sass "
+            "come from the npm registry, pinned in package-lock.json)"
+        )
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=root, check=True)
+
+
+def build_web(out: Path, root: Path = ROOT) -> Path:
+    """Write GOV.UK Frontend's script and assets and the compiled ``app.css`` to ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        The ``static/vendor`` folder to (re)create.
+    root : Path
+        The project root holding ``package.json`` and the Sass sources.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    _npm_ci(root)
+    govuk = root / "node_modules" / "govuk-frontend" / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "govuk").mkdir(parents=True)
+    shutil.copy2(govuk / "govuk" / "govuk-frontend.min.js", out / "govuk")
+    shutil.copytree(govuk / "govuk" / "assets", out / "govuk" / "assets")
+    # Swagger UI for /api/docs, served from here (never a CDN).
+    swagger = root / "node_modules" / "swagger-ui-dist"
+    (out / "swagger-ui").mkdir()
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"):
+        shutil.copy2(swagger / name, out / "swagger-ui")
+    subprocess.run(
+        [
+            str(root / "node_modules" / ".bin" / "sass"),
+            "--no-source-map",
+            "--style=compressed",
+            "--quiet-deps",
+            "--silence-deprecation=import",
+            f"--load-path={govuk}",
+            str(root / SCSS),
+            str(out / "app.css"),
+        ],
+        check=True,
+    )
+    (out / ".built").touch()
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python scripts/build_web.py OUT_DIR")
+    build_web(Path(sys.argv[1]).resolve())

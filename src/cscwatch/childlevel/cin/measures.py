@@ -97,7 +97,7 @@ from cscwatch.indicators.cin_layouts import (
     PERCENTS,
     RELATIONS,
 )
-from cscwatch.indicators.disclosure import disclose
+from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, SUPPRESSED, disclose
 
 __all__ = [
     "GEO_COLUMNS",
@@ -423,7 +423,16 @@ class CinMeasures:
     def _disclosed(self) -> pd.DataFrame:
         # Every layout through one disclosure pass: the relations tie tables together
         # (referrals in c1 are CIN starts in b1 plus c1's NFA and not-in-need counts).
-        joint = self._exact
+        joint = self._exact.copy()
+        # c4's within-15-days percentage is of section-47-level conferences, a count the
+        # layout does not publish; with ICPCs and the numerator shown, the percentage
+        # gives it away, and ICPCs less it is the count of conferences recorded only at
+        # episode level. When that count is 1 to 5 the percentage is suppressed, so
+        # neither hidden count can be worked out.
+        episode_only = joint["ICPCs"] - joint["_icpc_s47"]
+        small = episode_only.between(1, SMALL_COUNT_MAX).to_numpy()
+        pct = joint["ICPC_within_15_days_percent"].astype(object)
+        joint["ICPC_within_15_days_percent"] = pct.where(~small, SUPPRESSED)
         counts = [c for c in joint.columns if c != "return_id" and c not in PERCENTS]
         return disclose(
             joint,

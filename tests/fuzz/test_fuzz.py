@@ -102,11 +102,6 @@ def test_xml_reader_on_arbitrary_bytes(scratch: Path, data: bytes) -> None:
     _read_xml(path)
 
 
-@pytest.mark.xfail(
-    reason="UTF-16/32 without a byte-order mark bypasses the byte check until the reader "
-    "detects the encoding as the parser does (issue 14 item 2, on the cinrules branch)",
-    strict=False,
-)
 @FUZZ
 @given(
     encoding=st.sampled_from(["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]),

@@ -1,0 +1,180 @@
+"""The rule registry: how an SSDA903 validation rule is declared.
+
+A rule is a function returning one SQL ``SELECT`` that yields the failing records as
+``(tbl, row_no)``: the staged table holding the record (``'episodes'``) and the record's
+``row_no`` there. The runner (:mod:`cscwatch.childlevel.ssda903.engine`) adds the child,
+the rule's message and the values of its affected fields. The function's docstring says
+how the rule was read: DfE publishes a message per rule, not a specification, so every
+reading that is not plain from the message is written down there.
+
+The SQL runs against the staged tables of :mod:`cscwatch.childlevel.ssda903.tables`
+(``header``, ``episodes``, ... and ``<name>_last`` for the previous year's return) and one
+row of ``collection`` (``collection_start``: 1 April, ``collection_end``: 31 March,
+``year``: the year the collection ends).
+
+Which rules are in force for a collection year is DfE's catalogue for that year
+(``catalogue/validation_rules_YYYY_YY.csv``, whose messages, affected fields and tables
+are used as published). An implementation declared for ``lac2022_23`` serves every later
+year until a declaration of the same code for a later year replaces it.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from cscwatch.childlevel.ssda903.tables import table_for_catalogue_name
+
+__all__ = [
+    "RULESETS",
+    "CatalogueEntry",
+    "Need",
+    "Rule",
+    "all_rules",
+    "catalogue",
+    "implementation",
+    "rule",
+]
+
+#: Collection years with a DfE rule catalogue, oldest first.
+RULESETS: tuple[str, ...] = ("lac2022_23", "lac2023_24", "lac2024_25", "lac2025_26", "lac2026_27")
+
+#: Inputs a rule may need beyond the current return's tables: the previous year's return,
+#: reference postcode coordinates (for distances), Ofsted's register of providers.
+Need = Literal["previous", "postcodes", "providers"]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One rule as DfE's catalogue for a collection year lists it.
+
+    Attributes
+    ----------
+    code : str
+        The rule code (``103``, ``392c``, ``INT01``).
+    message : str
+        DfE's message.
+    fields : tuple of str
+        The affected fields.
+    tables : tuple of str
+        The staged tables the catalogue names (``episodes``, ``header_last``,
+        ``providers``).
+    """
+
+    code: str
+    message: str
+    fields: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One implementation of a rule.
+
+    Attributes
+    ----------
+    code : str
+        The rule code.
+    ruleset : str
+        The first collection year this implementation serves.
+    tables : tuple of str
+        The current-year tables the SQL reads (a rule is not run when one was not given).
+    needs : tuple of Need
+        Further inputs the SQL reads (``previous`` for any ``<name>_last`` table).
+    sql : str
+        The ``SELECT tbl, row_no`` of failing records.
+    reading : str
+        How the rule was read (the function's docstring).
+    """
+
+    code: str
+    ruleset: str
+    tables: tuple[str, ...]
+    needs: tuple[Need, ...]
+    sql: str
+    reading: str
+
+
+_REGISTRY: dict[tuple[str, str], Rule] = {}
+
+
+def rule(
+    code: str,
+    *,
+    tables: tuple[str, ...],
+    needs: tuple[Need, ...] = (),
+    ruleset: str = "lac2022_23",
+) -> Callable[[Callable[[], str]], Callable[[], str]]:
+    """Register the decorated SQL-returning function as rule ``code`` from ``ruleset`` on.
+
+    Parameters
+    ----------
+    code : str
+        The code as DfE's catalogue spells it.
+    tables : tuple of str
+        Current-year staged tables the SQL reads (``("episodes", "header")``).
+    needs : tuple of Need
+        ``"previous"`` when it reads ``*_last`` tables; ``"postcodes"``; ``"providers"``.
+    ruleset : str
+        The first collection year this version serves (``lac2022_23``...).
+    """
+    if ruleset not in RULESETS:
+        raise ValueError(f"unknown ruleset {ruleset!r}")
+
+    def register(fn: Callable[[], str]) -> Callable[[], str]:
+        key = (code, ruleset)
+        if key in _REGISTRY:
+            raise ValueError(f"rule {code} declared twice for {ruleset}")
+        _REGISTRY[key] = Rule(
+            code=code,
+            ruleset=ruleset,
+            tables=tables,
+            needs=needs,
+            sql=fn().strip(),
+            reading=" ".join((fn.__doc__ or "").split()),
+        )
+        return fn
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every declared implementation of every rule."""
+    return list(_REGISTRY.values())
+
+
+def implementation(code: str, ruleset: str) -> Rule | None:
+    """The implementation of ``code`` serving ``ruleset`` (None when there is none)."""
+    rank = RULESETS.index(ruleset)
+    best: Rule | None = None
+    for r in _REGISTRY.values():
+        if r.code != code or RULESETS.index(r.ruleset) > rank:
+            continue
+        if best is None or RULESETS.index(r.ruleset) > RULESETS.index(best.ruleset):
+            best = r
+    return best
+
+
+@cache
+def catalogue(ruleset: str) -> tuple[CatalogueEntry, ...]:
+    """DfE's rules for the collection year ``ruleset``, in the catalogue's order."""
+    if ruleset not in RULESETS:
+        raise ValueError(f"unknown ruleset {ruleset!r}")
+    name = f"validation_rules_{ruleset.removeprefix('lac')}.csv"
+    text = (
+        resources.files("cscwatch.childlevel.ssda903.rules")
+        .joinpath("catalogue", name)
+        .read_text(encoding="utf-8")
+    )
+    out = []
+    for row in csv.DictReader(io.StringIO(text)):
+        fields = tuple(str(f) for f in ast.literal_eval(row["Affected fields"]))
+        tables = tuple(table_for_catalogue_name(str(t)) for t in ast.literal_eval(row["Tables"]))
+        out.append(CatalogueEntry(row["Rule code"], row["Rule message"], fields, tables))
+    return tuple(out)

@@ -1,0 +1,25 @@
+"""Code sets shared by the rule modules (DfE's SSDA903 guidance, by collection year).
+
+Each rule module keeps code sets only it uses to itself; a set used by more than one
+module lives here. Append-only blocks, one per module family, keep parallel edits apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["sql_list"]
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """``('a', 'b')`` for use after ``IN``."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+# --- codes for rules 100-299 and 1000-3001 (header, episodes) -------------------------
+
+
+# --- codes for rules 300-599 (episodes, adoption, reviews) ----------------------------
+
+
+# --- codes for rules 600-710, INT, SW, EPI, NoE ---------------------------------------

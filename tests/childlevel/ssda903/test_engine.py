@@ -1,0 +1,58 @@
+"""The SSDA903 rule engine: catalogue, staging, planning and the finding layout."""
+
+from __future__ import annotations
+
+import pytest
+from rulekit import failures, frames
+
+from cscwatch.childlevel.ssda903.engine import collection_period, plan, run_rules, stage
+from cscwatch.childlevel.ssda903.rules import RULESETS, catalogue
+from cscwatch.core.database import connect_duckdb
+
+
+@pytest.mark.parametrize("ruleset", RULESETS)
+def test_every_catalogue_names_known_tables(ruleset: str) -> None:
+    entries = catalogue(ruleset)
+    assert len(entries) == len({e.code for e in entries}) > 290
+    assert all(e.message and e.tables for e in entries)
+
+
+def test_collection_period() -> None:
+    start, end = collection_period("lac2024_25")
+    assert (start.isoformat(), end.isoformat()) == ("2024-04-01", "2025-03-31")
+
+
+def test_staging_trims_blanks_and_parses_dates() -> None:
+    con = connect_duckdb()
+    current = {"header": [{"CHILD": "a", "DOB": " 29/02/2012 ", "ETHNIC": " "}]}
+    current["episodes"] = [{"CHILD": "a", "DECOM": "31/02/2020"}]
+    stage(con, "lac2024_25", frames(current))
+    assert con.execute("SELECT dob, dob_d::VARCHAR, ethnic FROM header").fetchall() == [
+        ("29/02/2012", "2012-02-29", None)
+    ]
+    assert con.execute("SELECT decom_d FROM episodes").fetchall() == [(None,)]
+    assert con.execute("SELECT count(*) FROM episodes_last").fetchall() == [(0,)]
+
+
+def test_rule_103_breaks_and_near_miss() -> None:
+    current = {"header": [{"CHILD": "a", "ETHNIC": "wbri"}, {"CHILD": "b", "ETHNIC": "WBRI"}]}
+    assert failures("103", current=current) == {("header", 1)}
+
+
+def test_plan_says_why_a_rule_did_not_run() -> None:
+    decided = plan("lac2024_25", {"episodes"}, has_previous=False)
+    reasons = {n.code: n.reason for n in decided.not_run}
+    if "103" in reasons:
+        assert reasons["103"] == "no header table was given"
+    assert all(n.reason for n in decided.not_run)
+    ran = {e.code for e, _ in decided.run}
+    assert not ran & set(reasons)
+
+
+def test_findings_name_child_fields_and_values() -> None:
+    con = connect_duckdb()
+    stage(con, "lac2024_25", frames({"header": [{"CHILD": "c1", "ETHNIC": "XX", "row_no": 7}]}))
+    found = run_rules(con, plan("lac2024_25", {"header"}, has_previous=False, codes={"103"}))
+    assert found[["code", "tbl", "row_no", "child", "fields", "values"]].values.tolist() == [
+        ["103", "header", 7, "c1", "ETHNIC", "ETHNIC=XX"]
+    ]

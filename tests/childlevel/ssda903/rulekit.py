@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from cscwatch.childlevel.ssda903.engine import plan, run_rules, stage
+from cscwatch.childlevel.ssda903.engine import plan, run_rules, stage, stage_postcodes
 from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.core.database import connect_duckdb
 
@@ -36,20 +36,24 @@ def failures(
     *,
     current: Records,
     previous: Records | None = None,
+    postcodes: Mapping[str, tuple[float, float]] | None = None,
 ) -> set[tuple[str, int]]:
     """``(table, row_no)`` of every record rule ``code`` flags on the return given.
 
+    ``postcodes`` maps postcode to (latitude, longitude) for distance rules.
     Raises AssertionError if the rule would not run on these tables (a test must never
     pass because its rule was skipped).
     """
     con = connect_duckdb()
     try:
         stage(con, ruleset, frames(current), frames(previous) if previous is not None else None)
+        if postcodes is not None:
+            stage_postcodes(con, postcodes)
         decided = plan(
             ruleset,
             set(current),
             has_previous=previous is not None,
-            has_postcodes=False,
+            has_postcodes=postcodes is not None,
             codes={code},
         )
         assert [e.code for e, _ in decided.run] == [code], decided.not_run

@@ -56,3 +56,13 @@ def test_findings_name_child_fields_and_values() -> None:
     assert found[["code", "tbl", "row_no", "child", "fields", "values"]].values.tolist() == [
         ["103", "header", 7, "c1", "ETHNIC", "ETHNIC=XX"]
     ]
+
+
+def test_pc_miles_is_great_circle_distance() -> None:
+    from cscwatch.childlevel.ssda903.engine import stage_postcodes
+
+    con = connect_duckdb()
+    # Leeds city centre to Manchester city centre: about 36 miles as the crow flies.
+    stage_postcodes(con, {"LS1 4DY": (53.7997, -1.5492), "M1 1AE": (53.4808, -2.2426)})
+    miles = con.execute("SELECT pc_miles('ls14dy', 'M1 1AE'), pc_miles('LS1 4DY', 'X1')").fetchone()
+    assert miles is not None and 35 < miles[0] < 37 and miles[1] is None

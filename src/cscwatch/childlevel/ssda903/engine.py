@@ -21,7 +21,16 @@ from cscwatch.childlevel.ssda903.rules import catalogue, implementation
 from cscwatch.childlevel.ssda903.rules.base import RULESETS, CatalogueEntry, Need, Rule
 from cscwatch.childlevel.ssda903.tables import TABLES
 
-__all__ = ["NotRun", "RuleRun", "collection_period", "plan", "run_rules", "stage"]
+__all__ = [
+    "NotRun",
+    "RuleRun",
+    "collection_period",
+    "normalise_postcode",
+    "plan",
+    "run_rules",
+    "stage",
+    "stage_postcodes",
+]
 
 
 def collection_period(ruleset: str) -> tuple[date, date]:
@@ -87,6 +96,52 @@ def stage(
     for name, spec in TABLES.items():
         _stage_table(con, name, current.get(name), spec.fields)
         _stage_table(con, f"{name}_last", (previous or {}).get(name), spec.fields)
+
+
+def normalise_postcode(text: str) -> str:
+    """A postcode as the reference table keys it: upper case, no spaces."""
+    return "".join(text.split()).upper()
+
+
+def stage_postcodes(
+    con: duckdb.DuckDBPyConnection, coordinates: Mapping[str, tuple[float, float]]
+) -> None:
+    """Stage reference coordinates and the ``pc_miles(a, b)`` macro distance rules use.
+
+    ``pc_miles`` is the great-circle distance in miles between two postcodes as written
+    in the return (spacing and case ignored), NULL when either is absent or unknown to
+    the reference table.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the return is staged on.
+    coordinates : mapping of str to (float, float)
+        Postcode to (latitude, longitude) in degrees, from a reference source.
+    """
+    frame = pd.DataFrame(
+        [(normalise_postcode(k), lat, lon) for k, (lat, lon) in coordinates.items()],
+        columns=["postcode", "lat", "lon"],
+    )
+    con.register("_postcodes", frame)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE postcode_ref AS SELECT * FROM _postcodes")
+    finally:
+        con.unregister("_postcodes")
+    # Haversine on a sphere of the Earth's mean radius, 3958.8 miles.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP MACRO pc_miles(a, b) AS (
+            SELECT 2 * 3958.8 * asin(sqrt(
+                pow(sin(radians(q.lat - p.lat) / 2), 2)
+                + cos(radians(p.lat)) * cos(radians(q.lat))
+                  * pow(sin(radians(q.lon - p.lon) / 2), 2)))
+            FROM postcode_ref p, postcode_ref q
+            WHERE p.postcode = upper(replace(a, ' ', ''))
+              AND q.postcode = upper(replace(b, ' ', ''))
+        )
+        """
+    )
 
 
 @dataclass(frozen=True)

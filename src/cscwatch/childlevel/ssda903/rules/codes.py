@@ -16,10 +16,10 @@ def sql_list(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-# --- codes for rules 100-299 and 1000-3001 (header, episodes) -------------------------
+# --- codes used by r100s, r200s, r1000s ------------------------------------------------
 
 
-# --- codes for rules 300-599 (episodes, adoption, reviews) ----------------------------
+# --- codes used by r300s, r400s, r600s, r700s -----------------------------------------
 
 
-# --- codes for rules 600-710, INT, SW, EPI, NoE ---------------------------------------
+# --- codes used by r500s, integrity (INT), social_workers (SW), epi (EPI, NoE) --------

@@ -1,4 +1,4 @@
-"""Rules on the header: the child's sex, date of birth, ethnicity and UPN."""
+"""Rules 100-199: the header (sex, birth, ethnicity, UPN) and basic episode fields."""
 
 from __future__ import annotations
 

@@ -236,7 +236,7 @@ def test_errors(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_series_has_comparators(con: duckdb.DuckDBPyConnection) -> None:
     rows = bm.series(con, "cpp_at31_per_10k", "Leeds")
-    latest = rows[-1]
+    latest = rows[-1].to_dict()
     assert latest["year"] == 2025
     assert all(latest[k] is not None for k in ("authority", "sn_mean", "region", "england"))
 

@@ -181,7 +181,7 @@ def test_region_and_sub_region_names_everywhere(con: duckdb.DuckDBPyConnection) 
     assert regional["E13000001"] == "Inner London"
     assert not [r for r in rows if r.name.startswith("E1")]
     obs = query_observations(con, indicator="caseload", years=[2025], geo_level="regional")
-    assert all(o["geo_name"] and not str(o["geo_name"]).startswith("E1") for o in obs)
+    assert obs and all(o.geo_name and not o.geo_name.startswith("E1") for o in obs)
 
 
 def test_methods_page_counts_are_the_warehouse_counts(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,6 +20,7 @@ authorities, one workforce return) is ranked once and names its partner.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -27,18 +28,23 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Polarity, get_indicator
 from cscwatch.core.errors import UnknownYearError
+from cscwatch.core.records import plain
 from cscwatch.core.types import parse_period
 from cscwatch.indicators.authorities import Authority, resolve_authority
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
     "Benchmark",
+    "Extreme",
     "FunnelLimits",
     "FunnelPlot",
     "FunnelPoint",
+    "OutlierView",
     "Profile",
+    "SeriesPoint",
     "Trend",
     "Variation",
+    "VariationView",
     "available_years",
     "benchmark",
     "default_year",
@@ -187,35 +193,89 @@ class Variation:
     chance_flag_counts: dict[str, int] | None = None
     outliers: tuple[FunnelPoint, ...] = ()
 
-    def to_dict(self) -> dict[str, object]:
-        """The documented JSON shape of ``cscwatch variation``."""
-        return {
-            "indicator": self.indicator,
-            "year": self.year,
-            "period_label": CATALOGUE[self.indicator].year_label(self.year),
-            "min": {"value": self.min_value, "authority": self.min_authority},
-            "max": {"value": self.max_value, "authority": self.max_authority},
-            "median": self.median,
-            "q1": self.q1,
-            "q3": self.q3,
-            "iqr": self.iqr,
-            "england": self.england,
-            "n": self.n,
-            "include_small": self.include_small,
-            "ratio_max_min": self.ratio_max_min,
-            "flag_counts": self.flag_counts,
-            "chance_flag_counts": self.chance_flag_counts,
-            "outliers": [
-                {
-                    "la_code": p.la_code,
-                    "authority": p.name,
-                    "value": p.value,
-                    "denominator": p.denominator,
-                    "outlier": p.outlier.to_dict(),
-                }
+    def view(self, prices: str | None = None) -> VariationView:
+        """The spread as ``cscwatch variation`` and the API give it; ``prices`` says what
+        £ figures are (cash or real terms), None for other units."""
+        return VariationView(
+            indicator=self.indicator,
+            year=self.year,
+            period_label=CATALOGUE[self.indicator].year_label(self.year),
+            min=Extreme(self.min_value, self.min_authority),
+            max=Extreme(self.max_value, self.max_authority),
+            median=self.median,
+            q1=self.q1,
+            q3=self.q3,
+            iqr=self.iqr,
+            england=self.england,
+            n=self.n,
+            include_small=self.include_small,
+            ratio_max_min=self.ratio_max_min,
+            prices=prices,
+            flag_counts=self.flag_counts,
+            chance_flag_counts=self.chance_flag_counts,
+            outliers=[
+                OutlierView(p.la_code, p.name, p.value, p.denominator, p.outlier)
                 for p in self.outliers
             ],
-        }
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented JSON shape of ``cscwatch variation`` (:meth:`view`'s fields)."""
+        return self.view().to_dict()
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """The highest or lowest authority's value and name ("A / B" for a joint return)."""
+
+    value: float | None
+    authority: str | None
+
+
+@dataclass(frozen=True)
+class OutlierView:
+    """An authority flagged higher or lower than expected, and its flag."""
+
+    la_code: str
+    authority: str
+    value: float
+    denominator: float
+    outlier: OutlierFlag
+
+
+@dataclass(frozen=True)
+class VariationView:
+    """Spread of one indicator across authorities in one year (a joint return once).
+
+    ``period_label`` is the publisher's name for ``year``. ``flag_counts`` counts
+    authorities by flag against the default limits (which allow for variation between
+    authorities), ``chance_flag_counts`` against the plain chance limits; both None
+    where the indicator has no count denominator. ``prices`` says what £ figures are
+    (cash terms, or real terms and the base year); None for other units.
+    """
+
+    indicator: str
+    year: int
+    period_label: str
+    min: Extreme
+    max: Extreme
+    median: float | None
+    q1: float | None
+    q3: float | None
+    iqr: float | None
+    england: float | None
+    n: int
+    include_small: bool
+    ratio_max_min: float | None
+    prices: str | None
+    flag_counts: dict[str, int] | None
+    chance_flag_counts: dict[str, int] | None
+    outliers: list[OutlierView]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able dict, in field order."""
+        out: dict[str, object] = plain(self)
+        return out
 
 
 @dataclass(frozen=True)
@@ -782,14 +842,39 @@ def funnel(
     return FunnelPlot(ind.id, year, centre, tau2, str(rows[0][9]), pts, tuple(curve))
 
 
-def series(
-    con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str
-) -> list[dict[str, object]]:
-    """Time series: the authority, its statistical-neighbour mean, region and England.
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One year of an authority's series and its comparators (None where not published).
 
-    One dict per year: ``year``, ``authority``, ``status``, ``sn_mean``, ``region``,
-    ``england``.
+    Attributes
+    ----------
+    year : int
+        The year as the warehouse keys it (its end); labels come from the indicator.
+    authority : float or None
+        The authority's value.
+    status : str or None
+        The publisher's symbol where the value is suppressed or missing (``c``, ``x``).
+    sn_mean : float or None
+        Mean of its statistical neighbours' published values.
+    region, england : float or None
+        Its region's and England's values.
     """
+
+    year: int
+    authority: float | None
+    status: str | None
+    sn_mean: float | None
+    region: float | None
+    england: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able dict."""
+        return dataclasses.asdict(self)
+
+
+def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) -> list[SeriesPoint]:
+    """Time series: the authority, its statistical-neighbour mean, region and England,
+    one :class:`SeriesPoint` per year the indicator is published."""
     ind = get_indicator(indicator_id)
     auth = resolve_authority(con, authority)
     sn = _neighbours(con, auth.la_code)
@@ -805,14 +890,4 @@ def series(
         """,
         {"la": auth.la_code, "sn": sn, "region": auth.region_code or "", "ind": ind.id},
     ).fetchall()
-    return [
-        {
-            "year": int(r[0]),
-            "authority": r[1],
-            "status": r[2],
-            "sn_mean": r[3],
-            "region": r[4],
-            "england": r[5],
-        }
-        for r in rows
-    ]
+    return [SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -41,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from cscwatch.core.errors import AmbiguousAuthorityError, UnknownAuthorityError, WarehouseError
+from cscwatch.core.records import plain
 from cscwatch.indicators._search import Candidate, match
 from cscwatch.ingest.ofsted_text import GRADE_RANK, Framework, Grade, JudgementCode
 from cscwatch.store.inspections import AuthorityPeriod, Inspection, Provenance
@@ -49,12 +50,15 @@ __all__ = [
     "STALE_AFTER_YEARS",
     "Direction",
     "GradeSummary",
+    "GradeSummaryView",
     "InterventionStatus",
     "JudgementInForce",
     "MissingReport",
+    "NoJudgementView",
     "OfstedRecord",
     "StaleReason",
     "StaleStatus",
+    "StaleView",
     "Transition",
     "intervention_status",
     "judgement_transitions",
@@ -347,20 +351,45 @@ class StaleStatus:
             return None
         return round((self.as_at - self.last_published).days / 365.25, 2)
 
+    def view(self) -> StaleView:
+        """The status as every output shows it."""
+        return StaleView(
+            la_code=self.la_code,
+            name=self.name,
+            stale=self.stale,
+            reason=None if self.reason is None else self.reason.value,
+            last_published=self.last_published,
+            last_grade=None if self.last_grade is None else self.last_grade.value,
+            age_years=self.age_years,
+            provenance=self.provenance,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict."""
-        return {
-            "la_code": self.la_code,
-            "name": self.name,
-            "stale": self.stale,
-            "reason": None if self.reason is None else self.reason.value,
-            "last_published": None
-            if self.last_published is None
-            else self.last_published.isoformat(),
-            "last_grade": None if self.last_grade is None else self.last_grade.value,
-            "age_years": self.age_years,
-            "provenance": self.provenance,
-        }
+        """Plain JSON-able dict (:meth:`view`'s fields)."""
+        return self.view().to_dict()
+
+
+@dataclass(frozen=True)
+class StaleView:
+    """One authority's staleness in plain values: why, and its last judgement.
+
+    ``age_years`` is years from the last publication to the date asked (365.25-day
+    years); ``reason`` and ``last_grade`` are words (snake_case).
+    """
+
+    la_code: str
+    name: str
+    stale: bool
+    reason: str | None
+    last_published: date | None
+    last_grade: str | None
+    age_years: float | None
+    provenance: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict, in field order."""
+        out: dict[str, Any] = plain(self)
+        return out
 
 
 def stale_status(
@@ -461,34 +490,68 @@ class GradeSummary:
         """Share of ``n`` per grade, in per cent to one decimal place."""
         return {g: round(100 * c / self.n, 1) if self.n else 0.0 for g, c in self.counts.items()}
 
+    def view(self) -> GradeSummaryView:
+        """The summary as ``cscwatch ofsted summary`` and ``/api/ofsted/summary`` give it."""
+        return GradeSummaryView(
+            as_at=self.as_at,
+            record_runs_to=self.record.runs_to,
+            as_at_after_record=self.record.beyond(self.as_at),
+            note=self.record.note(self.as_at),
+            record=self.record,
+            judgement=self.judgement.value,
+            framework=self.framework.value if self.framework else "any",
+            n=self.n,
+            counts={g.value: c for g, c in self.counts.items()},
+            percent={g.value: p for g, p in self.percent.items()},
+            authorities=len(self.statuses),
+            stale=self.stale,
+            stale_authorities=[s.view() for s in self.stale_authorities],
+            no_judgement_in_archive=NoJudgementView(
+                count=len(self.no_judgement),
+                authorities=[{"la_code": s.la_code, "name": s.name} for s in self.no_judgement],
+            ),
+            grade_not_given=list(self.grade_not_given),
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``cscwatch ofsted summary``."""
+        """The JSON shape of ``cscwatch ofsted summary`` (:meth:`view`'s fields)."""
+        out: dict[str, Any] = plain(self.view())
+        return out
 
-        def brief(items: list[StaleStatus]) -> list[dict[str, Any]]:
-            return [s.to_dict() for s in items]
 
-        return {
-            "as_at": self.as_at.isoformat(),
-            "record_runs_to": None
-            if self.record.runs_to is None
-            else self.record.runs_to.isoformat(),
-            "as_at_after_record": self.record.beyond(self.as_at),
-            "note": self.record.note(self.as_at),
-            "record": self.record.to_dict(),
-            "judgement": self.judgement.value,
-            "framework": self.framework.value if self.framework else "any",
-            "n": self.n,
-            "counts": {g.value: c for g, c in self.counts.items()},
-            "percent": {g.value: p for g, p in self.percent.items()},
-            "authorities": len(self.statuses),
-            "stale": self.stale,
-            "stale_authorities": brief(self.stale_authorities),
-            "no_judgement_in_archive": {
-                "count": len(self.no_judgement),
-                "authorities": [{"la_code": s.la_code, "name": s.name} for s in self.no_judgement],
-            },
-            "grade_not_given": list(self.grade_not_given),
-        }
+@dataclass(frozen=True)
+class NoJudgementView:
+    """Authorities the record holds no judgement of on the date (LA number and name)."""
+
+    count: int
+    authorities: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class GradeSummaryView:
+    """Grades in force across authorities on a date, and the stale authorities.
+
+    ``record_runs_to`` is the latest publication the record holds; ``note`` warns when
+    ``as_at`` is after it. ``counts`` and ``percent`` are per grade among the ``n``
+    authorities with a graded judgement in force; ``stale`` counts every authority
+    existing on ``as_at`` with no graded judgement in the three years to it.
+    """
+
+    as_at: date
+    record_runs_to: date | None
+    as_at_after_record: bool
+    note: str | None
+    record: OfstedRecord
+    judgement: str
+    framework: str
+    n: int
+    counts: dict[str, int]
+    percent: dict[str, float]
+    authorities: int
+    stale: int
+    stale_authorities: list[StaleView]
+    no_judgement_in_archive: NoJudgementView
+    grade_not_given: list[str]
 
 
 def summarise_judgements(

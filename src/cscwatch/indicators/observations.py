@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ __all__ = [
     "TIDY_COLUMNS",
     "HeadlineRow",
     "IndicatorRow",
+    "Observation",
     "england_headline",
     "export_tidy",
     "indicator_table",
@@ -56,6 +58,37 @@ HEADLINE_INDICATORS: tuple[str, ...] = (
     "caseload",
     "spend_safeguarding_per_child",
 )
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One published (or provisional) figure as the warehouse holds it.
+
+    ``geo_name`` names the place at any level (authority, region, Inner/Outer London,
+    England); ``la_name`` only an authority. ``period_label`` is the publisher's name for
+    ``year`` (``2024-25``, ``30 September 2025``). ``status`` keeps the publisher's
+    symbol where ``value`` is suppressed or missing; ``method`` says how a derived
+    figure was made; ``provisional`` marks an authority's own return loaded beside the
+    published figures.
+    """
+
+    indicator: str
+    geo_level: str
+    geo_code: str
+    la_name: str | None
+    geo_name: str | None
+    year: int
+    period_label: str
+    value: float | None
+    status: str | None
+    numerator: float | None
+    denominator: float | None
+    method: str | None
+    provisional: bool | None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able dict, in field order."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -242,7 +275,7 @@ def query_observations(
     geo_level: str | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> list[dict[str, object]]:
+) -> list[Observation]:
     """Observations matching every given filter, in a stable order.
 
     ``region`` is a region GSS code: it selects the region's authorities and the region
@@ -265,9 +298,11 @@ def query_observations(
     )
     cur = con.execute(sql, params)
     cols = [c[0] for c in cur.description]
-    out = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-    for row in out:
+    out = []
+    for r in cur.fetchall():
+        row = dict(zip(cols, r, strict=True))
         row["period_label"] = CATALOGUE[str(row["indicator"])].year_label(int(row["year"]))
+        out.append(Observation(**row))
     return out
 
 

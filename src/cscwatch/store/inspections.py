@@ -36,10 +36,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from cscwatch.core.errors import SchemaError, SourceFileError, WarehouseError
+from cscwatch.core.records import plain
 from cscwatch.ingest.ofsted_overview import OVERVIEW_FILE, OverviewInspection, read_ilacs_overview
 from cscwatch.ingest.ofsted_reports import (
     JUDGEMENT_COLUMNS,
@@ -55,6 +57,7 @@ __all__ = [
     "OVERVIEW_FILE",
     "AuthorityPeriod",
     "Inspection",
+    "InspectionView",
     "Provenance",
     "authority_names",
     "authority_periods",
@@ -143,6 +146,52 @@ class Inspection:
     def grade(self, judgement: JudgementCode) -> Grade | None:
         """The grade for ``judgement``, or ``None``."""
         return self.judgements.get(judgement)
+
+    def view(self) -> InspectionView:
+        """The inspection as every output shows it (CLI, API, pages' downloads)."""
+        return InspectionView(
+            inspection_id=self.inspection_id,
+            la_code=self.la_code,
+            framework=self.framework.value,
+            kind=self.kind.value,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            publication_date=self.publication_date,
+            provenance=self.provenance.value,
+            file=self.file,
+            url=self.url,
+            judgements={k.value: g.value for k, g in self.judgements.items()},
+            grades_not_given=sorted(k.value for k in self.unknown),
+        )
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    """One published Ofsted inspection report and the grades it gave, in plain values.
+
+    ``judgements`` maps judgement code to grade (snake_case words); ``grades_not_given``
+    lists judgements made whose grade the source does not give. ``provenance`` is
+    ``report`` (read from the report) or ``overview`` (from Ofsted's overview; ``url``
+    is then the report to obtain).
+    """
+
+    inspection_id: int
+    la_code: str | None
+    framework: str
+    kind: str
+    start_date: date | None
+    end_date: date | None
+    publication_date: date | None
+    provenance: str
+    file: str
+    url: str | None
+    judgements: dict[str, str]
+    grades_not_given: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict, in field order."""
+        out: dict[str, Any] = plain(self)
+        return out
 
 
 # -------------------------------------------------------------------------- loading

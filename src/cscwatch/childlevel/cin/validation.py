@@ -19,6 +19,7 @@ ruleset chosen for it, is an :class:`~cscwatch.core.errors.InputError`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,7 @@ __all__ = [
     "ValidationIssue",
     "ValidationReport",
     "census_period",
+    "issue_columns",
     "parse_ruleset",
     "ruleset_fits",
     "ruleset_for_year",
@@ -90,7 +92,7 @@ class CensusPeriod:
     ref_minus_45wd: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ValidationIssue:
     """One failing record.
 
@@ -102,23 +104,32 @@ class ValidationIssue:
     ``la_child_id``, in a report on the authority's own file).
     ``la_child_id`` is the authority's own identifier, present only in a report made
     with ``keep_child_refs`` on the authority's own file; it is never stored.
+    The fields' order is the column order of every tabular output (:func:`issue_columns`).
     """
 
     rule: str
     rule_type: str
     message: str
+    child_seq: int | None
+    la_child_id: str | None = None
+    child_id: str | None
     table: str
     field: str
     record: str
-    child_seq: int | None
-    child_id: str | None
-    la_child_id: str | None = None
     value: str | None = None
 
     @property
     def is_error(self) -> bool:
         """True for an error (as opposed to a query)."""
         return self.rule_type == "Error"
+
+
+def issue_columns(with_refs: bool = False) -> list[str]:
+    """The columns of a tabular issue list: :class:`ValidationIssue`'s fields in order,
+    the authority's own ``la_child_id`` only ``with_refs``."""
+    return [
+        f.name for f in dataclasses.fields(ValidationIssue) if with_refs or f.name != "la_child_id"
+    ]
 
 
 @dataclass(frozen=True)
@@ -172,12 +183,7 @@ class ValidationReport:
         """One row per issue (``la_child_id`` column only when it was kept)."""
         import pandas as pd
 
-        cols = [
-            "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
-            "value",
-        ]  # fmt: skip
-        if any(i.la_child_id is not None for i in self.issues):
-            cols.insert(4, "la_child_id")
+        cols = issue_columns(any(i.la_child_id is not None for i in self.issues))
         return pd.DataFrame([{c: getattr(i, c) for c in cols} for i in self.issues], columns=cols)
 
 

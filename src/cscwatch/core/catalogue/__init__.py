@@ -40,7 +40,13 @@ import difflib
 from cscwatch.core.catalogue._activity import ACTIVITY
 from cscwatch.core.catalogue._care import CARE
 from cscwatch.core.catalogue._context import CONTEXT
-from cscwatch.core.catalogue.indicator import Derivation, Indicator, Polarity, Unit
+from cscwatch.core.catalogue.indicator import (
+    Derivation,
+    Indicator,
+    IndicatorRecord,
+    Polarity,
+    Unit,
+)
 from cscwatch.core.errors import InputError, UnknownIndicatorError
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "TOPIC_GROUPS",
     "Derivation",
     "Indicator",
+    "IndicatorRecord",
     "Polarity",
     "Unit",
     "get_indicator",

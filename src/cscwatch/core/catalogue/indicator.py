@@ -5,12 +5,13 @@ The declarations themselves are in :mod:`cscwatch.core.catalogue`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cscwatch.core.types import PeriodKind, period_label
 
-__all__ = ["CASH_TERMS", "Derivation", "Indicator", "Polarity", "Unit"]
+__all__ = ["CASH_TERMS", "Derivation", "Indicator", "IndicatorRecord", "Polarity", "Unit"]
 
 #: What every £ figure in the catalogue is: the section 251 outturn as spent in each
 #: financial year, not adjusted for inflation. Real-terms views are a separate step
@@ -175,3 +176,58 @@ class Indicator:
     def is_count(self) -> bool:
         """True for raw counts, which are compared per 10,000 rather than directly."""
         return self.unit is Unit.COUNT
+
+    def record(self) -> IndicatorRecord:
+        """The indicator as the CLI, the API and downloads describe it."""
+        first, last = self.years
+        return IndicatorRecord(
+            id=self.id,
+            title=self.title,
+            topic=self.topic,
+            definition=self.definition,
+            unit=self.unit.value,
+            unit_label=self.unit_label,
+            numerator=self.numerator,
+            denominator=self.denominator,
+            polarity=self.polarity.value,
+            source=self.source,
+            period=self.period,
+            period_kind=self.period_kind.value,
+            first_year=first,
+            last_year=last,
+            first_period=self.year_label(first),
+            last_period=self.year_label(last),
+        )
+
+
+@dataclass(frozen=True)
+class IndicatorRecord:
+    """One indicator in plain values: what ``cscwatch indicators`` lists and
+    ``/api/indicators`` returns (one declaration for both).
+
+    ``first_year``/``last_year`` are the years the catalogue covers as the warehouse keys
+    them (the year's end); ``first_period``/``last_period`` the publisher's names for them
+    (``2012-13``, ``30 September 2025``). Other fields as :class:`Indicator`, enums as
+    their values.
+    """
+
+    id: str
+    title: str
+    definition: str
+    unit: str
+    unit_label: str
+    numerator: str
+    denominator: str
+    polarity: str
+    source: str
+    topic: str
+    period: str
+    period_kind: str
+    first_year: int
+    last_year: int
+    first_period: str
+    last_period: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able dict, in field order."""
+        return dataclasses.asdict(self)

@@ -24,6 +24,7 @@ def record_model(
     doc: str | None = None,
     descriptions: Mapping[str, str] | None = None,
     computed: Mapping[str, tuple[str, Any, Any]] | None = None,
+    shapes: Mapping[str, Any] | None = None,
 ) -> type[BaseModel]:
     """A response model with exactly the fields of the dataclass ``record``.
 
@@ -42,6 +43,10 @@ def record_model(
         Field name → (the record field it follows, type, default or ``Field``) for
         properties of the record that the API also gives (read with
         ``from_attributes=True``).
+    shapes : mapping, optional
+        Field name → the type the API gives that field in, where the record's own type
+        is an internal shape (pairs) the API spells out as objects; the field keeps its
+        place, default and description.
 
     Raises
     ------
@@ -51,6 +56,7 @@ def record_model(
     if not dataclasses.is_dataclass(record):
         raise TypeError(f"{record!r} is not a dataclass")
     words = dict(descriptions or {})
+    reshaped = dict(shapes or {})
     hints = typing.get_type_hints(record)
     after: dict[str, list[tuple[str, Any, Any]]] = {}
     for field_name, (follows, kind, default) in (computed or {}).items():
@@ -63,10 +69,11 @@ def record_model(
             info = Field(default_factory=f.default_factory, description=words.pop(f.name, None))
         else:
             info = Field(description=words.pop(f.name, None))
-        fields[f.name] = (hints[f.name], info)
+        fields[f.name] = (reshaped.pop(f.name, hints[f.name]), info)
         for extra_name, kind, default in after.pop(f.name, []):
             fields[extra_name] = (kind, default)
-    if words or after:
-        raise TypeError(f"{record.__name__} has no field {sorted({*words, *after})[0]!r}")
+    if words or after or reshaped:
+        unknown = sorted({*words, *after, *reshaped})[0]
+        raise TypeError(f"{record.__name__} has no field {unknown!r}")
     model: type[BaseModel] = create_model(name, __doc__=doc or record.__doc__, **fields)
     return model

@@ -7,10 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.observations import query_observations, tidy_csv, tidy_observations
+from cscwatch.indicators.observations import (
+    Observation,
+    query_observations,
+    tidy_csv,
+    tidy_observations,
+)
 from cscwatch.serve.api._deps import (
     Con,
     Page,
@@ -21,6 +26,7 @@ from cscwatch.serve.api._deps import (
 )
 from cscwatch.serve.api._deps import authority as resolve
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api._records import record_model
 
 __all__ = ["ObservationOut", "router"]
 
@@ -42,34 +48,23 @@ class GeoLevelParam(StrEnum):
     la = "la"
 
 
-class ObservationOut(BaseModel):
-    """One published figure."""
-
-    indicator: str
-    geo_level: str
-    geo_code: str
-    la_name: str | None
-    geo_name: str | None = Field(
-        None,
-        description="The place's name at any level: authority, region, sub-region "
+#: One published figure: the library's
+#: :class:`~cscwatch.indicators.observations.Observation`.
+ObservationOut = record_model(
+    Observation,
+    "ObservationOut",
+    descriptions={
+        "geo_name": "The place's name at any level: authority, region, sub-region "
         "(Inner London, Outer London) or England.",
-    )
-    year: int
-    period_label: str | None = Field(
-        None, description="The publisher's name for the year: `30 September 2025`, `2024-25`."
-    )
-    value: float | None
-    status: str | None
-    numerator: float | None
-    denominator: float | None
-    method: str | None
-    provisional: bool | None
+        "period_label": "The publisher's name for the year: `30 September 2025`, `2024-25`.",
+    },
+)
 
 
 class ObservationPage(BaseModel):
     """A page of observations; ``links.next`` is null on the last page."""
 
-    data: list[ObservationOut]
+    data: list[ObservationOut]  # type: ignore[valid-type]
     meta: PageMeta
     links: PageLinks
 
@@ -135,7 +130,9 @@ def get_observations(
     data, meta, links = paginate(request, query_observations(con, **filters), page)
     return Response(
         ObservationPage(
-            data=[ObservationOut.model_validate(r) for r in data], meta=meta, links=links
+            data=[ObservationOut.model_validate(r, from_attributes=True) for r in data],
+            meta=meta,
+            links=links,
         ).model_dump_json(),
         media_type="application/json",
     )

@@ -15,6 +15,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.judgements import (
+    GradeSummaryView,
     MissingReport,
     OfstedRecord,
     StaleStatus,
@@ -24,12 +25,12 @@ from cscwatch.indicators.judgements import (
     summarise_judgements,
 )
 from cscwatch.ingest.ofsted_text import Framework, JudgementCode
-from cscwatch.serve.api._deps import Con
+from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.authorities import AuthorityPath
 from cscwatch.store.inspections import (
-    Inspection,
+    InspectionView,
     authority_names,
     authority_periods,
     has_inspection_tables,
@@ -41,39 +42,9 @@ __all__ = ["InspectionOut", "router", "stale_lookup"]
 router = APIRouter(tags=["ofsted"], responses=ERROR_RESPONSES)
 
 
-class InspectionOut(BaseModel):
-    """One published Ofsted inspection report and the grades it gave."""
-
-    inspection_id: int
-    la_code: str | None
-    framework: str
-    kind: str
-    start_date: date | None
-    end_date: date | None
-    publication_date: date | None
-    provenance: str
-    file: str
-    url: str | None
-    judgements: dict[str, str]
-    grades_not_given: list[str]
-
-    @classmethod
-    def of(cls, i: Inspection) -> InspectionOut:
-        """From the store's record."""
-        return cls(
-            inspection_id=i.inspection_id,
-            la_code=i.la_code,
-            framework=i.framework.value,
-            kind=i.kind.value,
-            start_date=i.start_date,
-            end_date=i.end_date,
-            publication_date=i.publication_date,
-            provenance=i.provenance.value,
-            file=i.file,
-            url=i.url,
-            judgements={k.value: g.value for k, g in i.judgements.items()},
-            grades_not_given=sorted(k.value for k in i.unknown),
-        )
+#: One published inspection and its grades: the library's
+#: :class:`~cscwatch.store.inspections.InspectionView` (as ``cscwatch ofsted history``).
+InspectionOut = record_model(InspectionView, "InspectionOut")
 
 
 #: How far the Ofsted record runs: the library's
@@ -86,47 +57,14 @@ class InspectionList(BaseModel):
 
     la_code: str
     record_runs_to: date | None
-    data: list[InspectionOut]
+    data: list[InspectionOut]  # type: ignore[valid-type]
 
 
-class StaleOut(BaseModel):
-    """One stale authority: why, and its last judgement."""
-
-    la_code: str
-    name: str
-    stale: bool
-    reason: str | None
-    last_published: date | None
-    last_grade: str | None
-    age_years: float | None
-    provenance: str | None
-
-
-class NoJudgementOut(BaseModel):
-    """Authorities the record holds no judgement of on the date."""
-
-    count: int
-    authorities: list[dict[str, str]]
-
-
-class GradeSummaryOut(BaseModel):
-    """Grades in force across authorities on a date, and the stale authorities."""
-
-    as_at: date
-    record_runs_to: date | None
-    as_at_after_record: bool
-    note: str | None
-    record: RecordOut  # type: ignore[valid-type]
-    judgement: str
-    framework: str
-    n: int
-    counts: dict[str, int]
-    percent: dict[str, float]
-    authorities: int
-    stale: int
-    stale_authorities: list[StaleOut]
-    no_judgement_in_archive: NoJudgementOut
-    grade_not_given: list[str]
+#: Grades in force on a date and the stale authorities: the library's
+#: :class:`~cscwatch.indicators.judgements.GradeSummaryView` (as ``cscwatch ofsted
+#: summary``), with each stale authority a
+#: :class:`~cscwatch.indicators.judgements.StaleView`.
+GradeSummaryOut = record_model(GradeSummaryView, "GradeSummaryOut")
 
 
 class MissingList(BaseModel):
@@ -152,7 +90,7 @@ def get_inspections(con: Con, authority: AuthorityPath) -> Any:
     out = InspectionList(
         la_code=la,
         record_runs_to=ofsted_record(read_inspections(con)).runs_to,
-        data=[InspectionOut.of(i) for i in items],
+        data=[InspectionOut.model_validate(jsonable(i.view())) for i in items],
     )
     return Response(out.model_dump_json(), media_type="application/json")
 
@@ -196,7 +134,7 @@ def get_summary(
         inspections, when, authorities=authorities, judgement=code, framework=fw
     )
     return Response(
-        GradeSummaryOut.model_validate(s.to_dict()).model_dump_json(),
+        GradeSummaryOut.model_validate(jsonable(s.view())).model_dump_json(),
         media_type="application/json",
     )
 

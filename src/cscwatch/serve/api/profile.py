@@ -10,8 +10,15 @@ from pydantic import BaseModel, Field
 
 from cscwatch.core.types import parse_year
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import Benchmark, benchmark, default_year, profile, series
-from cscwatch.serve.api._deps import Con, jsonable
+from cscwatch.indicators.benchmarking import (
+    Benchmark,
+    SeriesPoint,
+    benchmark,
+    default_year,
+    profile,
+    series,
+)
+from cscwatch.serve.api._deps import Con
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.authorities import AuthorityOut, AuthorityPath
@@ -71,15 +78,9 @@ class ProfileOut(BaseModel):
     prices: str = Field(description="What the £ figures are: cash terms, or real terms and base.")
 
 
-class SeriesPointOut(BaseModel):
-    """One year of an authority's series and its comparators."""
-
-    year: int
-    authority: float | None
-    status: str | None
-    sn_mean: float | None
-    region: float | None
-    england: float | None
+#: One year of an authority's series: the library's
+#: :class:`~cscwatch.indicators.benchmarking.SeriesPoint`.
+SeriesPointOut = record_model(SeriesPoint, "SeriesPointOut")
 
 
 class SeriesOut(BaseModel):
@@ -87,7 +88,7 @@ class SeriesOut(BaseModel):
 
     indicator: str
     la_code: str
-    data: list[SeriesPointOut]
+    data: list[SeriesPointOut]  # type: ignore[valid-type]
 
 
 def _json(model: BaseModel) -> Response:
@@ -151,6 +152,8 @@ def get_series(con: Con, authority: AuthorityPath, indicator_id: str) -> Any:
     rows = series(con, indicator_id, la)
     return _json(
         SeriesOut(
-            indicator=indicator_id, la_code=la, data=[SeriesPointOut(**jsonable(r)) for r in rows]
+            indicator=indicator_id,
+            la_code=la,
+            data=[SeriesPointOut.model_validate(r, from_attributes=True) for r in rows],
         )
     )

@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from cscwatch.core.errors import InputError
-from cscwatch.models.risk_ranking import ExcludedAuthority, SourceDate
+from cscwatch.models.risk_ranking import ExcludedAuthority, RiskRow, SourceDate
 from cscwatch.models.risk_summary import BacktestSummary, ranking_meta
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._deps import Con, csv_response, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
+from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.ofsted import stale_lookup
 
 __all__ = ["RiskOut", "router"]
@@ -30,22 +31,28 @@ class DriverOut(BaseModel):
     contribution: float = Field(description="The term's size in the shipped model's score.")
 
 
-class RiskRowOut(BaseModel):
-    """One authority's estimated risk."""
-
-    rank: int
-    la_code: str
-    name: str
-    probability: float = Field(description="Recalibrated to the recent base rate.")
-    score: float = Field(description="The shipped model's ranking score.")
-    drivers: list[DriverOut]
-    judgement_in_force: str | None
-    judgement_published: date | None
-    judgement_age_years: float | None
-    stale: bool | None = Field(
-        description="No graded judgement in the three years to as_at (none at all counts)."
-    )
-    stale_reason: str | None
+#: One authority's estimated risk: the library's
+#: :class:`~cscwatch.models.risk_ranking.RiskRow`, its drivers spelt out with their words,
+#: and whether its judgement in force is stale (the one definition).
+RiskRowOut = record_model(
+    RiskRow,
+    "RiskRowOut",
+    descriptions={
+        "probability": "Recalibrated to the recent base rate.",
+        "score": "The shipped model's ranking score.",
+    },
+    shapes={"drivers": list[DriverOut]},
+    computed={
+        "stale": (
+            "judgement_age_years",
+            bool | None,
+            Field(
+                description="No graded judgement in the three years to as_at (none at all counts)."
+            ),
+        ),
+        "stale_reason": ("judgement_age_years", str | None, None),
+    },
+)
 
 
 class RiskMeta(BaseModel):
@@ -89,7 +96,7 @@ class RiskOut(BaseModel):
     """Every current authority that is ranked, highest probability first."""
 
     meta: RiskMeta
-    data: list[RiskRowOut]
+    data: list[RiskRowOut]  # type: ignore[valid-type]
 
 
 @router.get("/risk", response_model=RiskOut, summary="Early-warning ranking")
@@ -146,21 +153,16 @@ def get_risk(
             stale=sum(1 for row in r.rows if _risk.stale_cells(stale.get(row.la_code))[0]),
         ),
         data=[
-            RiskRowOut(
-                rank=row.rank,
-                la_code=row.la_code,
-                name=row.name,
-                probability=row.probability,
-                score=row.score,
-                drivers=[
-                    DriverOut(feature=n, words=_risk.driver_words(n), contribution=v)
-                    for n, v in row.drivers
-                ],
-                judgement_in_force=row.judgement_in_force,
-                judgement_published=row.judgement_published,
-                judgement_age_years=row.judgement_age_years,
-                stale=_risk.stale_cells(stale.get(row.la_code))[0],
-                stale_reason=_risk.stale_cells(stale.get(row.la_code))[1],
+            RiskRowOut.model_validate(
+                jsonable(row)
+                | {
+                    "drivers": [
+                        {"feature": n, "words": _risk.driver_words(n), "contribution": v}
+                        for n, v in row.drivers
+                    ],
+                    "stale": _risk.stale_cells(stale.get(row.la_code))[0],
+                    "stale_reason": _risk.stale_cells(stale.get(row.la_code))[1],
+                }
             )
             for row in r.rows
         ],

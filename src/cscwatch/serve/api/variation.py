@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from cscwatch.core.catalogue import get_indicator
 from cscwatch.core.errors import InputError
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import FunnelPlot, default_year, funnel, variation
-from cscwatch.indicators.flags import OutlierFlag
+from cscwatch.indicators.benchmarking import (
+    FunnelPlot,
+    VariationView,
+    default_year,
+    funnel,
+    variation,
+)
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api._records import record_model
@@ -26,52 +30,16 @@ YearQuery = Annotated[
 ]
 
 
-class Extreme(BaseModel):
-    """The highest or lowest authority."""
-
-    value: float | None
-    authority: str | None
-
-
-class OutlierOut(BaseModel):
-    """An authority flagged higher or lower than expected."""
-
-    la_code: str
-    authority: str
-    value: float
-    denominator: float
-    outlier: OutlierFlag
-
-
-class VariationOut(BaseModel):
-    """Spread of one indicator across authorities in one year (a joint return once).
-
-    ``flag_counts`` counts authorities by flag against the default limits (which allow
-    for variation between authorities), ``chance_flag_counts`` against the plain chance
-    limits; both ``null`` where the indicator has no count denominator.
-    """
-
-    indicator: str
-    year: int
-    period_label: str = Field(
-        "", description="The publisher's name for the year: `30 September 2025`, `2024-25`."
-    )
-    min: Extreme
-    max: Extreme
-    median: float | None
-    q1: float | None
-    q3: float | None
-    iqr: float | None
-    england: float | None
-    n: int
-    include_small: bool
-    ratio_max_min: float | None
-    prices: str | None = Field(
-        None, description="For £ indicators: cash terms, or real terms and the base year."
-    )
-    flag_counts: dict[str, int] | None = None
-    chance_flag_counts: dict[str, int] | None = None
-    outliers: list[OutlierOut] = []
+#: Spread of one indicator across authorities in one year: the library's
+#: :class:`~cscwatch.indicators.benchmarking.VariationView` (as ``cscwatch variation``).
+VariationOut = record_model(
+    VariationView,
+    "VariationOut",
+    descriptions={
+        "period_label": "The publisher's name for the year: `30 September 2025`, `2024-25`.",
+        "prices": "For £ indicators: cash terms, or real terms and the base year.",
+    },
+)
 
 
 #: Every authority and the limit curves around England's value: the library's
@@ -118,8 +86,8 @@ def get_variation(
     v = variation(con, indicator_id, _year(con, indicator_id, year), include_small=include_small)
     v = px.real_variation(v, deflator) if deflator else v
     money = get_indicator(indicator_id).unit.is_money
-    out = VariationOut(
-        **jsonable(v.to_dict()), prices=px.prices_note(pr, deflator) if money else None
+    out = VariationOut.model_validate(
+        jsonable(v.view(px.prices_note(pr, deflator) if money else None))
     )
     return Response(out.model_dump_json(), media_type="application/json")
 

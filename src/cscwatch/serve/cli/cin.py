@@ -48,10 +48,6 @@ ShowIdsOpt = Annotated[
 ]
 app.add_typer(cin_app, name="cin")
 
-_ISSUE_COLUMNS = [
-    "rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
-    "value",
-]  # fmt: skip
 #: Formats of ``cin validate``: the usual three, and a spreadsheet written to --out.
 _VALIDATE_FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -149,10 +145,9 @@ def validate(
 
 def _columns(with_refs: bool) -> list[str]:
     # The issue columns, with the authority's own ID beside the pseudonym when shown.
-    cols = list(_ISSUE_COLUMNS)
-    if with_refs:
-        cols.insert(cols.index("child_id"), "la_child_id")
-    return cols
+    from cscwatch.childlevel.cin.validation import issue_columns
+
+    return issue_columns(with_refs)
 
 
 def _write_xlsx(reports: list[Any], out: Path, *, with_refs: bool) -> None:

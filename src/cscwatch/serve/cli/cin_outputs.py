@@ -215,7 +215,7 @@ def check(
     from cscwatch.childlevel.cin.store import load_cin_census, load_cin_census_files
     from cscwatch.childlevel.cin.validation import parse_ruleset, validate_returns
     from cscwatch.serve.cli.cin import (
-        _ISSUE_COLUMNS,
+        _columns,
         _emit_reports,
         _interactive,
         _issue_rows,
@@ -247,7 +247,7 @@ def check(
             typer.echo(str(p), err=True)
         path = Path(out) / "validation_issues.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["file", *_ISSUE_COLUMNS])
+            writer = csv.DictWriter(handle, fieldnames=["file", *_columns(False)])
             writer.writeheader()
             writer.writerows(issues)
         typer.echo(str(path), err=True)

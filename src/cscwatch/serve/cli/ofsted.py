@@ -257,23 +257,7 @@ def history(
     la_code = resolve_authority_name(authority, names, former)
     mine = [i for i in inspections if i.la_code == la_code]
     moves = {t.to_inspection: t.direction.value for t in judgement_transitions(mine)}
-    records = [
-        {
-            "inspection_id": i.inspection_id,
-            "framework": i.framework.value,
-            "kind": i.kind.value,
-            "start_date": i.start_date.isoformat() if i.start_date else None,
-            "end_date": i.end_date.isoformat() if i.end_date else None,
-            "publication_date": i.publication_date.isoformat() if i.publication_date else None,
-            "judgements": {j.value: g.value for j, g in i.judgements.items()},
-            "grades_not_given": sorted(j.value for j in i.unknown),
-            "overall_change": moves.get(i.inspection_id),
-            "provenance": i.provenance.value,
-            "file": i.file,
-            "url": i.url,
-        }
-        for i in mine
-    ]
+    records = [{**i.view().to_dict(), "overall_change": moves.get(i.inspection_id)} for i in mine]
     if fmt == "json":
         emit_json({"la_code": la_code, "name": names.get(la_code), "inspections": records})
         return

@@ -126,25 +126,7 @@ def indicators(
 
     check_format(fmt)
     items = [i for i in CATALOGUE.values() if topic is None or i.topic == topic]
-    rows = [
-        {
-            "id": i.id,
-            "title": i.title,
-            "topic": i.topic,
-            "unit": i.unit.value,
-            "unit_label": i.unit_label,
-            "polarity": i.polarity.value,
-            "numerator": i.numerator,
-            "denominator": i.denominator,
-            "definition": i.definition,
-            "source": i.source,
-            "period": i.period,
-            "period_kind": i.period_kind.value,
-            "first_year": i.years[0],
-            "last_year": i.years[1],
-        }
-        for i in items
-    ]
+    rows = [i.record().to_dict() for i in items]
     if fmt == "json":
         emit_json(rows)
     elif fmt == "csv":
@@ -473,7 +455,7 @@ def variation(
         y = default_year(con, ind.id, year or None)
         v = _variation(con, ind.id, y, include_small=include_small)
         v = px.real_variation(v, deflator) if deflator else v
-    d = v.to_dict() | ({"prices": px.prices_note(pr, deflator)} if ind.unit.is_money else {})
+    d = v.view(px.prices_note(pr, deflator) if ind.unit.is_money else None).to_dict()
     fc, cc = v.flag_counts or {}, v.chance_flag_counts or {}
     if fmt == "json":
         emit_json(d)

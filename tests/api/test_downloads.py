@@ -91,7 +91,7 @@ def test_summary_keeps_symbols_units_flags_and_full_precision(api: httpx.Client)
     info = _meta(meta)
     assert "England's value of the same year" in info["Flags relative to"]
     relative = {x["flag"]: x["flag_relative_to"] for x in sheet.values()}
-    assert str(relative["within"]).startswith("England's value for the same year")
+    assert str(relative["within"]).startswith("England's value for 2023-24, 99.8% limits")
     assert relative["not_assessed"] is None  # an empty cell: nothing to be relative to
     defined = {r[0] for r in meta.iter_rows(values_only=True)}
     assert set(sheet) <= defined  # every indicator of the table is described
@@ -140,4 +140,4 @@ def test_whole_site_tables_as_workbooks(api: httpx.Client, url: str) -> None:
 def test_an_unknown_download_format_is_refused(api: httpx.Client) -> None:
     resp = api.get("/authorities/352/tables/summary.json")
     assert resp.status_code == 400
-    assert ".csv or .xlsx" in resp.json()["error"]["message"]
+    assert "downloads are .csv or .xlsx, not .json" in resp.text

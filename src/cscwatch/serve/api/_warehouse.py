@@ -96,7 +96,8 @@ class WarehousePool:
             return "none"
         with self._lock:
             cur = self._current
-            if cur is not None and self._warming is not None and cur.identity != identity:
+            if cur is not None and cur.identity != identity and self._warm is not None:
+                self._start_warming(identity)
                 return cur.tag
         return self._tag_for(identity)
 
@@ -148,12 +149,7 @@ class WarehousePool:
         with self._lock:
             cur = self._current
             if cur is not None and cur.identity != identity and self._warm is not None:
-                # serve the old file while the new one is warmed in the background
-                if self._warming is None:
-                    self._warming = identity
-                    threading.Thread(
-                        target=self._warm_and_swap, name="cscwatch-warm", daemon=True
-                    ).start()
+                self._start_warming(identity)  # the old file is served meanwhile
             elif cur is None or cur.identity != identity:
                 new = self._open()
                 if cur is not None:
@@ -162,6 +158,12 @@ class WarehousePool:
             with cur.lock:
                 cur.readers += 1
             return cur
+
+    def _start_warming(self, identity: tuple[int, int, int, int]) -> None:
+        """Warm the new file in the background unless that is under way (lock held)."""
+        if self._warming is None:
+            self._warming = identity
+            threading.Thread(target=self._warm_and_swap, name="cscwatch-warm", daemon=True).start()
 
     def _warm_and_swap(self) -> None:
         """Open the file now at the path, warm it, then serve it instead of the old one."""

@@ -245,14 +245,15 @@ def _metadata_rows(d: Download) -> list[list[str]]:
         if cur.ofsted_record_to is not None:
             day = cur.ofsted_record_to
             rows.append(["Ofsted record runs to", f"{day.day} {day:%B %Y}"])
-    rows.append(
-        [
-            "Years",
-            "year is the publisher's time_period; period_label is the year as the page "
-            "and the publisher name it (2012-13, 31 March 2013, 30 September 2012)",
-        ]
-    )
     names = set(d.names)
+    if {"year", "period_label"} <= names:
+        rows.append(
+            [
+                "Years",
+                "year is the publisher's time_period; period_label is the year as the page "
+                "and the publisher name it (2012-13, 31 March 2013, 30 September 2012)",
+            ]
+        )
     if "flag" in names or "chance_flag" in names:
         rows.append(["Flags relative to", _FLAG_NOTE])
     rows.append(

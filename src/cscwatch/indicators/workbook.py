@@ -8,7 +8,7 @@ the figures are of); :func:`download_csv` writes it as CSV, :func:`download_work
 as a workbook with two sheets:
 
 ``Data``
-    the same columns and rows as the CSV (numbers at full precision, text cells for
+    the same columns and rows as the CSV (numbers to 16 significant digits, text cells for
     the publisher's symbols ``c``, ``x``, ``z``, ``u``, ``k``, ``low`` and LAIT's ``-``,
     years as the page shows them beside the publisher's ``time_period``).
 ``Metadata``
@@ -307,7 +307,8 @@ def download_workbook(d: Download) -> bytes:
     """The download as an Excel workbook (``.xlsx`` bytes): a ``Data`` sheet with the
     CSV's columns and rows, and a ``Metadata`` sheet (see the module's docstring).
 
-    Numbers are stored as numbers at full precision; the publisher's symbols, names,
+    Numbers are stored as numbers, to 16 significant digits (openpyxl's writer; Excel
+    itself keeps 15, the CSV as many as it takes); the publisher's symbols, names,
     codes and year labels as text, so Excel never turns ``2012-13`` into a date or a
     code ``001`` into 1.
     """

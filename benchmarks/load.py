@@ -88,7 +88,7 @@ def _start_server(
         proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(proc, base, log, timeout=300)  # start-up warms the file
+        wait_until_serving(proc, base, log, timeout=900)  # start-up warms the file
     except RuntimeError as exc:
         raise SystemExit(str(exc)) from None
     return proc, base

@@ -44,5 +44,6 @@ def test_chart_data_and_table_download_as_csv_and_excel(
     assert rows[0] == list(data[0])
     assert [r[6] for r in rows[1:]] == [r[6] for r in data[1:]]
     # the CSV as many digits as it takes, the workbook 16 significant (Excel keeps 15)
-    assert all(abs(float(r[7]) - d[7]) <= 1e-15 * abs(d[7]) for r, d in zip(rows[1:], data[1:]))
+    pairs = zip(rows[1:], data[1:], strict=True)
+    assert all(abs(float(r[7]) - d[7]) <= 1e-15 * abs(d[7]) for r, d in pairs)
     ctx.close()

@@ -37,7 +37,7 @@ def start_server(warehouse: Path, log: Path) -> tuple[subprocess.Popen[bytes], s
         )
     base = f"http://127.0.0.1:{port}"
     # generous: a cold start imports the whole app, slow when several test workers share a CPU
-    wait_until_serving(proc, base, log, timeout=120)
+    wait_until_serving(proc, base, log, timeout=600)  # start-up warms the file (a model fit)
     return proc, base
 
 

@@ -57,6 +57,7 @@ def test_errors_have_no_etag(api: httpx.Client) -> None:
 def test_rebuild_is_picked_up_without_restart(warehouse: Settings, tmp_path: Path) -> None:
     """Replace the warehouse file (as `cscwatch build` does) under a running server."""
     import os
+    import time
 
     from _live_server import start_server, stop_server
 
@@ -72,7 +73,13 @@ def test_rebuild_is_picked_up_without_restart(warehouse: Settings, tmp_path: Pat
             tmp = tmp_path / ".w.duckdb.tmp"
             shutil.copy(warehouse.warehouse, tmp)
             os.replace(tmp, path)
-            after = c.get("/api/authorities/352/profile", headers={"if-none-match": tag})
+            # the new file is served once warmed (in the background; the old one meanwhile)
+            deadline = time.monotonic() + 600  # as long as a start-up may take
+            while True:
+                after = c.get("/api/authorities/352/profile", headers={"if-none-match": tag})
+                if after.status_code != 304 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
             assert after.status_code == 200, "a new warehouse file must invalidate the tag"
             assert after.headers["etag"] != tag
             assert after.json() == before.json()

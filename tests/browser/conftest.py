@@ -76,7 +76,9 @@ def base_url(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # a loaded 2-core machine imports slowly
+        # a loaded 2-core machine imports slowly, and start-up warms the warehouse file
+        # (the early-warning model's fit) before the first request
+        deadline = time.monotonic() + 600
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()}")
@@ -86,7 +88,7 @@ def base_url(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 120 s")
+                raise RuntimeError("server did not start in 600 s")
             time.sleep(0.1)
         yield base
     finally:

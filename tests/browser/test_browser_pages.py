@@ -157,4 +157,4 @@ def test_csv_download(page: Page) -> None:
         page.locator("a[href*='/tables/variation.csv']").click()
     path = info.value.path()
     text = Path(path).read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "measure,value"
+    assert text.splitlines()[0] == "indicator,year,period_label,unit,measure,value"

@@ -46,7 +46,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from cscwatch.core.errors import InputError
 from cscwatch.core.types import STATUS_SYMBOLS, GeoLevel
@@ -573,6 +572,8 @@ def _range(
     j = index[cell]
     if not any(r[j] for r in a_eq) and not any(r[j] for r in a_ub):
         return None  # in no constraint: unbounded above
+    from scipy.optimize import linprog  # imported late: a build needs no solver
+
     bounds = [(lo, None) for lo in lower]
     ends = []
     for sign in (1.0, -1.0):

@@ -14,10 +14,11 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from cscwatch.core.config import Settings
+from cscwatch.core.errors import WarehouseError
 from cscwatch.serve.api._errors import install_error_handlers
 from cscwatch.serve.api._etag import ETagMiddleware
 from cscwatch.serve.api._headers import SecurityHeadersMiddleware, TrustedHostMiddleware
-from cscwatch.serve.api._warehouse import WarehousePool
+from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
 
 __all__ = ["create_app"]
 
@@ -59,6 +60,7 @@ def create_app(
     *,
     response_cache_bytes: int = 64 * 1024 * 1024,
     worker_threads: int = 4,
+    warm: bool = True,
 ) -> FastAPI:
     """Build the web application.
 
@@ -72,6 +74,10 @@ def create_app(
         Threads that run routes (and so warehouse queries) at once. Few, so that the
         event loop, which answers cached requests and 304s itself, is not starved of
         the GIL by many threads waiting on queries (measured in benchmarks/load.py).
+    warm : bool
+        Warm each warehouse file before serving it (``serve/web/warmup.py``): at
+        start-up, before the first request, and in the background after a rebuild, so
+        that no request waits for a model fit or a cold cache.
 
     Returns
     -------
@@ -80,12 +86,27 @@ def create_app(
         and the dashboard pages at ``/``.
     """
     settings = settings or Settings()
-    pool = WarehousePool(settings.warehouse)
+
+    def warm_file(snap: Snapshot) -> None:
+        from cscwatch.serve.web.warmup import warm_up
+
+        warm_up(app, snap)
+
+    pool = WarehousePool(settings.warehouse, warm=warm_file if warm else None)
+
+    def warm_first() -> None:
+        try:
+            pool.warm_current()
+        except WarehouseError:
+            pass  # no warehouse yet: requests answer 503 until one is built
+        except Exception:  # a failed warm-up leaves the server cold, not down
+            logging.getLogger("cscwatch.serve").exception("warming the warehouse failed")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
         pool.sweep_links()
+        await anyio.to_thread.run_sync(warm_first)
         yield
         pool.close()
 
@@ -104,6 +125,7 @@ def create_app(
     app.state.settings = settings
     app.state.pool = pool
     app.state.authority_cache = {}
+    app.state.data_currency_by_tag = {}
 
     from cscwatch.serve.api import _routers
     from cscwatch.serve.web import install_pages, render_error_page

@@ -11,16 +11,23 @@ inode for DuckDB and is unlinked straight away; every request takes a cursor on 
 current identity's database and the old database is closed when its last cursor is
 released. Where the warehouse folder is not writable it falls back to the plain path
 (the new file is then picked up once the old one has no readers).
+
+A pool given a ``warm`` function opens a replaced file in a background thread, runs
+``warm`` on it (the app fits and caches there what the first pages need) and only then
+serves it: until the swap, requests keep reading the old file and :meth:`tag` keeps
+naming it, so no request waits for the new file's first fit and no answer from the old
+file is cached under the new file's tag.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +39,7 @@ from cscwatch.core.errors import WarehouseError
 __all__ = ["Snapshot", "WarehousePool"]
 
 _LINK_PREFIX = ".cscwatch-reader-"
+_log = logging.getLogger("cscwatch.serve")
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -65,19 +73,40 @@ class WarehousePool:
     ----------
     path : Path
         The warehouse file (``Settings.warehouse``).
+    warm : callable, optional
+        Run on a :class:`Snapshot` of each replaced file before it is served (see the
+        module docstring); the first file is warmed by :meth:`warm_current`.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._current: _Generation | None = None
+        self._warm = warm
+        #: The identity of a replaced file being warmed, while the old one is served.
+        self._warming: tuple[int, int, int, int] | None = None
 
     def tag(self) -> str:
-        """A short hash of the warehouse file's identity, or ``"none"`` if missing."""
+        """A short hash of the identity of the file requests are served from (the
+        warehouse file's, or the old file's while a new one is warmed), or ``"none"``
+        if there is no warehouse."""
         try:
-            return self._tag_for(_identity(os.stat(self.path)))
+            identity = _identity(os.stat(self.path))
         except OSError:
             return "none"
+        with self._lock:
+            cur = self._current
+            if cur is not None and cur.identity != identity and self._warm is not None:
+                self._start_warming(identity)
+                return cur.tag
+        return self._tag_for(identity)
+
+    def warm_current(self) -> None:
+        """Run ``warm`` on the current file now (at start-up, before serving)."""
+        if self._warm is None:
+            return
+        with self.snapshot() as snap:
+            self._warm(snap)
 
     @staticmethod
     def _tag_for(identity: tuple[int, int, int, int]) -> str:
@@ -119,7 +148,9 @@ class WarehousePool:
             ) from None
         with self._lock:
             cur = self._current
-            if cur is None or cur.identity != identity:
+            if cur is not None and cur.identity != identity and self._warm is not None:
+                self._start_warming(identity)  # the old file is served meanwhile
+            elif cur is None or cur.identity != identity:
                 new = self._open()
                 if cur is not None:
                     self._retire(cur)
@@ -127,6 +158,33 @@ class WarehousePool:
             with cur.lock:
                 cur.readers += 1
             return cur
+
+    def _start_warming(self, identity: tuple[int, int, int, int]) -> None:
+        """Warm the new file in the background unless that is under way (lock held)."""
+        if self._warming is None:
+            self._warming = identity
+            threading.Thread(target=self._warm_and_swap, name="cscwatch-warm", daemon=True).start()
+
+    def _warm_and_swap(self) -> None:
+        """Open the file now at the path, warm it, then serve it instead of the old one."""
+        assert self._warm is not None
+        new = None
+        try:
+            new = self._open()
+            cursor = new.con.cursor()
+            try:
+                self._warm(Snapshot(con=cursor, tag=new.tag))
+            finally:
+                cursor.close()
+        except Exception:  # a failed warm-up must not keep the new file from being served
+            _log.exception("warming the new warehouse file failed; serving it cold")
+        finally:
+            with self._lock:
+                self._warming = None
+                if new is not None:
+                    if self._current is not None:
+                        self._retire(self._current)
+                    self._current = new
 
     @staticmethod
     def _retire(gen: _Generation) -> None:

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from cscwatch.core.catalogue import Indicator, Unit
 from cscwatch.core.types import PeriodKind, period_label
 from cscwatch.indicators.flags import FLAG_WORDS
+from cscwatch.indicators.workbook import DownloadColumn
 from cscwatch.serve.web.flags import flag_html as _flag_html
 
 __all__ = [
@@ -95,6 +96,25 @@ def fmt_for(ind: Indicator) -> Callable[[float | None], str]:
     return lambda v: fmt_value(v, ind.unit)
 
 
+#: Download columns that hold a figure in the table's unit.
+_FIGURE_COLUMNS = frozenset(
+    {
+        "value",
+        "authority",
+        "sn_mean",
+        "sn_median",
+        "region",
+        "england",
+        "change_1y",
+        "flag_centre",
+        "flag_lower",
+        "flag_upper",
+        "chance_lower",
+        "chance_upper",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its heading and whether it is numeric (right-aligned)."""
@@ -124,14 +144,53 @@ class Table:
     csv_href: str | None = None
     #: Machine-readable CSV headings for the rows' ``raw`` values (default: the labels).
     csv_columns: Sequence[str] | None = None
+    #: Leading columns every downloaded row repeats, as ``(name, value)``: what the
+    #: table is about (the authority's code and name, the indicator, its unit).
+    context: Sequence[tuple[str, Any]] = ()
+    #: The indicators its figures are of (the download's metadata sheet describes them).
+    indicators: Sequence[str] = ()
+    #: The unit of its numeric columns when they share one (for the metadata sheet).
+    unit: str = ""
 
     def csv_header(self) -> list[str]:
         """The CSV's heading row."""
-        return list(self.csv_columns or [c.label for c in self.columns])
+        return [n for n, _ in self.context] + list(
+            self.csv_columns or [c.label for c in self.columns]
+        )
 
     def csv_rows(self) -> list[Sequence[Any]]:
         """Raw values where given (numbers unformatted), else the formatted cells."""
-        return [r.raw if r.raw else r.cells for r in self.rows]
+        lead = [v for _, v in self.context]
+        return [[*lead, *(r.raw if r.raw else r.cells)] for r in self.rows]
+
+    @property
+    def xlsx_href(self) -> str | None:
+        """Where the table is served as an Excel workbook (beside its CSV)."""
+        if self.csv_href is None:
+            return None
+        path, sep, query = self.csv_href.partition("?")
+        return path.removesuffix(".csv") + ".xlsx" + sep + query
+
+    def download_columns(self) -> tuple[DownloadColumn, ...]:
+        """The download's columns: names, the headings the page shows, units."""
+        lead = [DownloadColumn(n) for n, _ in self.context]
+        if self.csv_columns is None:
+            return (
+                *lead,
+                *(
+                    DownloadColumn(c.label, c.label, self.unit if c.numeric else "")
+                    for c in self.columns
+                ),
+            )
+        if len(self.csv_columns) == len(self.columns):
+            labels = [c.label for c in self.columns]
+        else:
+            labels = [""] * len(self.csv_columns)
+        body = [
+            DownloadColumn(n, label, self.unit if n in _FIGURE_COLUMNS else "")
+            for n, label in zip(self.csv_columns, labels, strict=True)
+        ]
+        return (*lead, *body)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:

@@ -19,9 +19,10 @@ from cscwatch.indicators.sufficiency import (
     national_picture,
     sufficiency,
 )
-from cscwatch.serve.api._deps import Con, csv_response
+from cscwatch.serve.api._deps import Con
 from cscwatch.serve.web import charts
 from cscwatch.serve.web._render import Column, Row, Table, fmt_for, fmt_value, render, year_label
+from cscwatch.serve.web.downloads import table_download
 
 __all__ = ["router", "sufficiency_page"]
 
@@ -232,11 +233,13 @@ def sufficiency_route(request: Request, con: Con, place: PlaceQuery = None) -> R
     return render(request, "sufficiency.html", nav="sufficiency", **ctx)
 
 
-@router.get("/sufficiency/tables/{table_id}.csv")
-def sufficiency_csv(con: Con, table_id: str, place: PlaceQuery = None) -> Response:
-    """One of the page's tables as CSV."""
+@router.get("/sufficiency/tables/{table_id}.{fmt}")
+def sufficiency_csv(
+    request: Request, con: Con, table_id: str, fmt: str, place: PlaceQuery = None
+) -> Response:
+    """One of the page's tables as CSV or an Excel workbook."""
     ctx = sufficiency_page(con, place or None)
     for t in ctx["tables"]:
         if t.id == table_id:
-            return csv_response(t.csv_header(), t.csv_rows(), f"{table_id}.csv")
+            return table_download(request, con, t, table_id, fmt)
     raise InputError(f"no table {table_id!r} on this page")

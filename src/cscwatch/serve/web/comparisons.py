@@ -73,6 +73,8 @@ def comparison_table(
         ],
         csv_href=csv_href,
         csv_columns=CSV_COLUMNS,
+        indicators=(ind.id,),
+        unit=ind.unit_label,
     )
     for r in (*c.rows, *c.comparators):
         t.rows.append(

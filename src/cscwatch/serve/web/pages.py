@@ -18,11 +18,12 @@ from cscwatch.core.types import parse_period, parse_year
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.comparisons import parse_authority_list
 from cscwatch.serve.api import _risk
-from cscwatch.serve.api._deps import Con, csv_response
+from cscwatch.serve.api._deps import Con
 from cscwatch.serve.web import care as care_pages
-from cscwatch.serve.web import comparisons, views
+from cscwatch.serve.web import comparisons, printing, views, warmup
 from cscwatch.serve.web import risk as risk_view
 from cscwatch.serve.web._render import Table, render
+from cscwatch.serve.web.downloads import table_download
 
 __all__ = ["install_pages", "render_error_page", "router"]
 
@@ -35,18 +36,13 @@ def _data_currency(request: Request) -> None:
     warehouse file. A page still renders, without the banner, when there is no
     warehouse (the accessibility statement must)."""
     from cscwatch.core.errors import WarehouseError
-    from cscwatch.indicators.currency import data_currency
 
-    state = request.app.state
     try:
-        with state.pool.snapshot() as snap:
-            cached = getattr(state, "data_currency", None)
-            if cached is None or cached[0] != snap.tag:
-                cached = (snap.tag, data_currency(snap.con))
-                state.data_currency = cached
+        with request.app.state.pool.snapshot() as snap:
+            found = warmup.remember_currency(request.app, snap)
     except WarehouseError:
         return
-    request.state.data_currency = cached[1]
+    request.state.data_currency = found
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_data_currency)])
@@ -80,8 +76,8 @@ def _tag(request: Request) -> str | None:
     return getattr(request.state, "warehouse_tag", None)
 
 
-def _csv(table: Table, name: str) -> Response:
-    return csv_response(table.csv_header(), table.csv_rows(), f"{name}.csv")
+def _download(request: Request, con: Con, table: Table, name: str, fmt: str) -> Response:
+    return table_download(request, con, table, name, fmt)
 
 
 def _pick(tables: list[Table], table_id: str) -> Table:
@@ -103,17 +99,18 @@ def overview(
     return render(request, "overview.html", nav="overview", **ctx)
 
 
-@router.get("/tables/{table_id}.csv")
+@router.get("/tables/{table_id}.{fmt}")
 def overview_csv(
     request: Request,
     con: Con,
     table_id: str,
+    fmt: str,
     indicator: Annotated[str | None, Query()] = None,
     year: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The overview's tables as CSV."""
+    """The overview's tables as CSV or an Excel workbook."""
     ctx = views.overview(con, request.app.state.settings, indicator, _year(year))
-    return _csv(_pick(ctx["tables"], table_id), table_id)
+    return _download(request, con, _pick(ctx["tables"], table_id), table_id, fmt)
 
 
 @router.get("/authorities")
@@ -161,10 +158,10 @@ def authorities(
     )
 
 
-@router.get("/authorities.csv")
-def authorities_csv(con: Con) -> Response:
-    """Every authority as CSV."""
-    return _csv(views.authority_list(con)["tables"][0], "authorities")
+@router.get("/authorities.{fmt}")
+def authorities_csv(request: Request, con: Con, fmt: str) -> Response:
+    """Every authority as CSV or an Excel workbook."""
+    return _download(request, con, views.authority_list(con)["tables"][0], "authorities", fmt)
 
 
 @router.get("/authorities/{la}")
@@ -181,16 +178,37 @@ def authority_profile(
     return render(request, "profile.html", nav="authorities", **ctx)
 
 
-@router.get("/authorities/{la}/tables/{table_id}.csv")
-def authority_csv(
-    request: Request, con: Con, la: str, table_id: str, year: Annotated[str | None, Query()] = None
+@router.get("/authorities/{la}/print")
+def authority_print(
+    request: Request, con: Con, la: str, year: Annotated[str | None, Query()] = None
 ) -> Response:
-    """One of a profile's tables as CSV."""
+    """An authority's profile laid out for paper (no JavaScript needed)."""
+    auth = resolve_authority(con, la)
+    if auth.la_code != la:
+        return RedirectResponse(f"/authorities/{auth.la_code}/print", status_code=301)
+    ctx = printing.print_profile(
+        con, request.app.state.settings, auth, _year(year), warehouse_tag=_tag(request)
+    )
+    return render(request, "profile_print.html", nav="authorities", **ctx)
+
+
+@router.get("/authorities/{la}/tables/{table_id}.{fmt}")
+def authority_csv(
+    request: Request,
+    con: Con,
+    la: str,
+    table_id: str,
+    fmt: str,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One of a profile's tables as CSV or an Excel workbook."""
     auth = resolve_authority(con, la)
     ctx = views.profile(
         con, request.app.state.settings, auth, _year(year), warehouse_tag=_tag(request)
     )
-    return _csv(_pick(ctx["tables"], table_id), f"{auth.la_code}-{table_id}")
+    return _download(
+        request, con, _pick(ctx["tables"], table_id), f"{auth.la_code}-{table_id}", fmt
+    )
 
 
 @router.get("/indicators")
@@ -199,10 +217,10 @@ def indicators(request: Request) -> Response:
     return render(request, "indicators.html", nav="indicators", **views.indicator_list())
 
 
-@router.get("/indicators.csv")
-def indicators_csv() -> Response:
-    """The catalogue as CSV."""
-    return _csv(views.indicator_list()["tables"][0], "indicators")
+@router.get("/indicators.{fmt}")
+def indicators_csv(request: Request, con: Con, fmt: str) -> Response:
+    """The catalogue as CSV or an Excel workbook."""
+    return _download(request, con, views.indicator_list()["tables"][0], "indicators", fmt)
 
 
 @router.get("/indicators/{indicator_id}")
@@ -219,19 +237,21 @@ def indicator_page(
     return render(request, "indicator.html", nav="indicators", **ctx)
 
 
-@router.get("/indicators/{indicator_id}/tables/{table_id}.csv")
+@router.get("/indicators/{indicator_id}/tables/{table_id}.{fmt}")
 def indicator_csv(
     request: Request,
     con: Con,
     indicator_id: str,
     table_id: str,
+    fmt: str,
     year: Annotated[str | None, Query()] = None,
     authority: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """One of an indicator page's tables as CSV (``authority`` for its neighbours')."""
+    """One of an indicator page's tables as CSV or an Excel workbook (``authority``
+    for its neighbours')."""
     ind = get_indicator(indicator_id)
     ctx = views.indicator(con, request.app.state.settings, ind, _year(year, ind), authority)
-    return _csv(_pick(ctx["tables"], table_id), f"{ind.id}-{table_id}")
+    return _download(request, con, _pick(ctx["tables"], table_id), f"{ind.id}-{table_id}", fmt)
 
 
 @router.get("/compare")
@@ -275,18 +295,20 @@ def compare_page(
     return render(request, "compare.html", nav="compare", **ctx)
 
 
-@router.get("/compare/tables/{table_id}.csv")
+@router.get("/compare/tables/{table_id}.{fmt}")
 def compare_csv(
+    request: Request,
     con: Con,
     table_id: str,
+    fmt: str,
     authorities: Annotated[str | None, Query()] = None,
     indicator: Annotated[str | None, Query()] = None,
     year: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The comparison's table as CSV."""
+    """The comparison's table as CSV or an Excel workbook."""
     ind = get_indicator(indicator) if indicator else None
     ctx = comparisons.compare_page(con, authorities, indicator, _year(year, ind))
-    return _csv(_pick(ctx["tables"], table_id), table_id)
+    return _download(request, con, _pick(ctx["tables"], table_id), table_id, fmt)
 
 
 def _sentence(text: str) -> str:
@@ -325,19 +347,20 @@ def risk_page(
     return render(request, "risk.html", nav="risk", **ctx)
 
 
-@router.get("/risk/tables/{table_id}.csv")
+@router.get("/risk/tables/{table_id}.{fmt}")
 def risk_csv(
     request: Request,
     con: Con,
     table_id: str,
+    fmt: str,
     as_at: Annotated[str | None, Query()] = None,
     outcome: Annotated[str | None, Query()] = None,
     judgement: Annotated[str | None, Query()] = None,
     target: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The risk page's table as CSV."""
+    """The risk page's table as CSV or an Excel workbook."""
     ctx = _risk_context(request, con, as_at, outcome, judgement or target)
-    return _csv(_pick(ctx["tables"], table_id), table_id)
+    return _download(request, con, _pick(ctx["tables"], table_id), table_id, fmt)
 
 
 @router.get("/api/docs")

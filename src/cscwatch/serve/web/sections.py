@@ -121,7 +121,9 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             "indicator",
             "year",
             "period_label",
+            "unit",
             "value",
+            "status",
             "sn_mean",
             "region",
             "england",
@@ -133,6 +135,8 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             "change_1y",
             *FLAG_FIELDS,
         ),
+        context=_authority_context(ctx.authority),
+        indicators=tuple(b.indicator for b in ctx.profile.benchmarks),
     )
     for b in ctx.profile.benchmarks:
         ind = CATALOGUE[b.indicator]
@@ -165,7 +169,9 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                     ind.id,
                     b.year,
                     ind.year_label(b.year),
+                    ind.unit_label,
                     b.value,
+                    b.status,
                     b.sn_mean,
                     b.region,
                     b.england,
@@ -184,10 +190,16 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
     return {"table": t}
 
 
+def _authority_context(a: Authority) -> tuple[tuple[str, str], ...]:
+    """The leading columns of a download about one authority: its codes and name."""
+    return (("old_la_code", a.la_code), ("new_la_code", a.gss_code or ""), ("la_name", a.name))
+
+
 def _series_table(
-    ind_id: str, title: str, la_name: str, region: str, points: list[Any], href: str
+    ind_id: str, authority: Authority, region: str, points: list[Any], href: str
 ) -> Table:
     ind = CATALOGUE[ind_id]
+    title, la_name = ind.title, authority.name
     t = Table(
         id=f"series-{ind_id}",
         caption=f"{title}: {la_name} against comparators by year"
@@ -200,7 +212,22 @@ def _series_table(
             Column("England", True),
         ],
         csv_href=href,
-        csv_columns=("year", "period_label", "authority", "sn_mean", "region", "england"),
+        csv_columns=(
+            "year",
+            "period_label",
+            "authority",
+            "authority_status",
+            "sn_mean",
+            "region",
+            "england",
+        ),
+        context=(
+            *_authority_context(authority),
+            ("indicator", ind.id),
+            ("unit", ind.unit_label),
+        ),
+        indicators=(ind.id,),
+        unit=ind.unit_label,
     )
     for p in points:
         t.rows.append(
@@ -212,7 +239,15 @@ def _series_table(
                     fmt_value(p.region, ind.unit),
                     fmt_value(p.england, ind.unit),
                 ],
-                raw=[p.year, ind.year_label(p.year), p.authority, p.sn_mean, p.region, p.england],
+                raw=[
+                    p.year,
+                    ind.year_label(p.year),
+                    p.authority,
+                    p.status,
+                    p.sn_mean,
+                    p.region,
+                    p.england,
+                ],
             )
         )
     return t
@@ -242,9 +277,7 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
             charts.Series(region, "region", [(p.year, p.region) for p in points]),
             charts.Series("England", "england", [(p.year, p.england) for p in points]),
         ]
-        table = _series_table(
-            ind.id, ind.title, a.name, region, points, ctx.csv_href(f"series-{ind.id}")
-        )
+        table = _series_table(ind.id, a, region, points, ctx.csv_href(f"series-{ind.id}"))
         ctx.tables.append(table)
         last = next((p for p in reversed(points) if p.authority is not None), None)
         desc = (
@@ -316,11 +349,16 @@ def _neighbours(ctx: SectionContext) -> dict[str, Any] | None:
         caption=f"Statistical neighbours of {ctx.authority.name} (DfE {ns[0].model} model)",
         columns=[Column("Authority"), Column("Closeness rank", True)],
         rows=[
-            Row([n.name, str(n.rank)], [n.la_code, n.rank], href=f"/authorities/{n.la_code}")
+            Row(
+                [n.name, str(n.rank)],
+                [n.la_code, n.name, n.rank, n.model],
+                href=f"/authorities/{n.la_code}",
+            )
             for n in ns
         ],
         csv_href=ctx.csv_href("neighbours"),
-        csv_columns=("la_code", "rank"),
+        csv_columns=("neighbour_la_code", "neighbour_la_name", "rank", "model"),
+        context=_authority_context(ctx.authority),
     )
     ctx.tables.append(t)
     return {"table": t}

@@ -129,6 +129,9 @@ def _map_and_table(
             Column("Note"),
         ],
         csv_href=csv_href,
+        context=_indicator_context(ind, year),
+        indicators=(ind.id,),
+        unit=ind.unit_label,
     )
     for v in values:
         t.rows.append(
@@ -158,6 +161,17 @@ def _map_and_table(
             )
         )
     return svg, t
+
+
+def _indicator_context(ind: Indicator, year: int) -> tuple[tuple[str, Any], ...]:
+    """The leading columns of a download of one indicator in one year: its id, the
+    year as the publisher codes it and as the page names it, and its unit."""
+    return (
+        ("indicator", ind.id),
+        ("year", year),
+        ("period_label", year_label(year, ind)),
+        ("unit", ind.unit_label),
+    )
 
 
 def _note(v: AuthorityValue) -> str:
@@ -667,6 +681,9 @@ def indicator(
             ],
             csv_href=f"{base}/tables/funnel.csv?{query}",
             csv_columns=("la_code", "name", "value", *FLAG_FIELDS),
+            context=_indicator_context(ind, year),
+            indicators=(ind.id,),
+            unit=ind.unit_label,
         )
         for p in sorted(fp.points, key=lambda p: p.name):
             funnel_table.rows.append(
@@ -698,6 +715,9 @@ def indicator(
         ],
         csv_href=f"{base}/tables/variation.csv?{query}",
         csv_columns=("measure", "value"),
+        context=_indicator_context(ind, year),
+        indicators=(ind.id,),
+        unit=ind.unit_label,
     )
     tables = [var_table, _csv_columns_for_values(table)] + ([funnel_table] if funnel_table else [])
     among = _among_neighbours(con, ind, year, highlight, base)

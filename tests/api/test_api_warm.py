@@ -1,0 +1,81 @@
+"""Warming: a replaced warehouse file is served only once warmed, the old one until
+then (and its tag with it); the first file is warmed before the first request."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from test_api_warehouse_pool import _build, _value
+
+from cscwatch.core.config import Settings
+from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
+
+
+def test_a_replaced_file_is_served_once_warmed(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _build(path, 1)
+    release = threading.Event()
+    warmed: list[int] = []
+
+    def warm(snap: Snapshot) -> None:
+        warmed.append(_value(snap.con))
+        assert release.wait(30)
+
+    pool = WarehousePool(path, warm=warm)
+    with pool.snapshot() as first:
+        old_tag = first.tag
+        assert _value(first.con) == 1
+    _build(path, 2)
+    # the tag keeps naming the file served (asking for it starts the warm-up, so a
+    # client that only ever gets 304s still sees the new file in time)
+    assert pool.tag() == old_tag
+    # while the new file warms, requests read the old one and the tag still names it
+    for _ in range(3):
+        with pool.snapshot() as snap:
+            assert _value(snap.con) == 1 and snap.tag == old_tag
+        assert pool.tag() == old_tag
+    release.set()
+    deadline = time.monotonic() + 30
+    while pool.tag() == old_tag and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pool.snapshot() as snap:
+        assert _value(snap.con) == 2 and snap.tag != old_tag
+    assert warmed == [2]  # warmed once, on the new file
+    pool.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["w.duckdb"]
+
+
+def test_a_failed_warm_up_still_serves_the_new_file(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _build(path, 1)
+
+    def warm(snap: Snapshot) -> None:
+        raise RuntimeError("boom")
+
+    pool = WarehousePool(path, warm=warm)
+    with pool.snapshot() as snap:
+        assert _value(snap.con) == 1
+    _build(path, 2)
+    deadline = time.monotonic() + 30
+    value = 1
+    while value == 1 and time.monotonic() < deadline:
+        with pool.snapshot() as snap:
+            value = _value(snap.con)
+        time.sleep(0.01)
+    assert value == 2
+    pool.close()
+
+
+def test_no_page_is_cold_after_start(live_server: str, warehouse: Settings) -> None:
+    """The server warms the file before answering: the first profile (which shows the
+    early-warning score, a model fit) and the first indicator page answer like any
+    other. Timed here against a generous bound for a loaded test machine; the 1 s
+    target is measured on a quiet machine by benchmarks/warehouse.py."""
+    with httpx.Client(base_url=live_server, timeout=60) as c:
+        for url in ("/authorities/330", "/indicators/rereferrals_pct", "/"):
+            started = time.perf_counter()
+            assert c.get(url).status_code == 200
+            assert time.perf_counter() - started < 10, url

@@ -69,7 +69,16 @@ _REASONS_CHANGE = (("CARPL", 0.35), ("LAREQ", 0.25), ("CREQB", 0.1), ("CHILD", 0
                    ("PLACE", 0.1), ("CLOSE", 0.05), ("OTHER", 0.05))  # fmt: skip
 _LEAVE_OTHER = (("E4A", 0.55), ("E13", 0.15), ("E41", 0.05), ("E8", 0.25))
 _MOVE_ONCE = 0.2
+_MOVE_ONCE_16 = 0.45  # 16 and 17: many move to independent or semi-independent living
+#: Group weights by (group, aged 16 or more): a quarter of children looked after are 16
+#: or 17, and independent living is open to them alone (children's homes lean older too).
+_AGE_FACTOR = {
+    ("lac_independent_living_pct", True): 4.0,
+    ("lac_childrens_homes_pct", True): 1.5,
+    ("lac_with_parents_pct", True): 0.5,
+}
 _YEAR_DAYS = 365
+_SHORT_STAY = 120.0
 
 
 @dataclass
@@ -262,7 +271,8 @@ class _Simulator:
 
     def _group_for_age(self, target: CareTargets, age: float) -> str:
         weights = [
-            float(target.placements[g]) * (0.3 if g == "lac_other_placement_pct" and age >= 5 else 1)
+            float(target.placements[g]) * _AGE_FACTOR.get((g, age >= 16), 1.0)
+            * (0.3 if g == "lac_other_placement_pct" and age >= 5 else 1.0)
             if _allowed(g, age)
             else 0.0
             for g in PLACEMENT_GROUPS
@@ -342,20 +352,42 @@ class _Simulator:
         sgo = {id(c) for c, _ in rest[: min(t.sgo, len(rest))]}
         leaving_ids = {id(c) for c, _ in leavers} | forced_ids
         at31 = [(c, p) for c, p in present if id(c) not in leaving_ids]
-        self._moves(t, at31, present, s, e, shortfalls)
+        # Leaving days first (spread evenly over the stay in the year), so the year's
+        # placement moves fall before them and the stock has no season.
+        leave_on: dict[int, date] = {}
+        placed_on: dict[int, date] = {}
+        move_by: dict[int, date] = {}
         for c, p in forced:
-            self._close(c, p, max(c.birthday(18), p.start + timedelta(days=1)), "E8")
+            leave_on[id(c)] = max(c.birthday(18), p.start + timedelta(days=1))
+            move_by[id(c)] = leave_on[id(c)] - timedelta(days=2)
         for c, p in leavers:
-            lo = max(s, p.start + timedelta(days=2))
-            hi = min(e, c.birthday(18) - timedelta(days=1))
-            # Placement changes decided above may fall after the leaving date: the
-            # leaving date is drawn after the last of them.
-            lo = max(lo, p.episodes[-1].decom + timedelta(days=1))
-            on = _days_between(rng, lo, max(lo, hi))
-            placed = max(p.episodes[-1].decom + timedelta(days=1), on - timedelta(days=150))
+            first = max(s, p.episodes[-1].decom + timedelta(days=1))
+            lo = max(first, p.start + timedelta(days=2))
+            last = max(lo, min(e, c.birthday(18) - timedelta(days=1)))
+            if p.start >= s:
+                # A child starting and ceasing in one year mostly has a short stay: a
+                # stay of mean _SHORT_STAY days, cut at the year's end (so leaving days
+                # do not crowd into March).
+                span = (last - lo).days
+                cut = 1.0 - np.exp(-span / _SHORT_STAY)
+                days = int(-_SHORT_STAY * np.log(1.0 - rng.random() * cut))
+                on = lo + timedelta(days=min(days, span))
+            else:
+                on = _days_between(rng, lo, last)
+            leave_on[id(c)] = on
+            move_by[id(c)] = on - timedelta(days=2)
+            placed = max(first, on - timedelta(days=150))
             if id(c) in adopt and placed < on:
-                self._move(p, placed, _ADOPTION_PLACE, "E1")
-                p.placed_for_adoption = placed
+                placed_on[id(c)] = placed
+                move_by[id(c)] = placed - timedelta(days=2)
+        self._moves(t, at31, present, s, e, shortfalls, move_by)
+        for c, p in forced:
+            self._close(c, p, leave_on[id(c)], "E8")
+        for c, p in leavers:
+            on = max(leave_on[id(c)], p.episodes[-1].decom + timedelta(days=1))
+            if id(c) in placed_on and placed_on[id(c)] > p.episodes[-1].decom:
+                self._move(p, placed_on[id(c)], _ADOPTION_PLACE, "E1")
+                p.placed_for_adoption = placed_on[id(c)]
                 self._close(c, p, on, "E11" if rng.random() < 0.3 else "E12")
             elif id(c) in sgo:
                 self._close(c, p, on, "E45" if rng.random() < 0.6 else "E46")
@@ -377,6 +409,7 @@ class _Simulator:
         s: date,
         e: date,
         shortfalls: list[str],
+        move_by: dict[int, date],
     ) -> None:
         rng = self.rng
         n_moves: dict[int, int] = {}
@@ -406,7 +439,8 @@ class _Simulator:
             # Placements in the year = the one held on 1 April (or at entry) + moves.
             n_moves[id(c)] = 2 + int(rng.random() < 0.3)
         for c, _ in present:
-            n_moves.setdefault(id(c), int(rng.random() < _MOVE_ONCE))
+            once = _MOVE_ONCE_16 if c.age(e) >= 16 else _MOVE_ONCE
+            n_moves.setdefault(id(c), int(rng.random() < once))
         at31_ids = {id(c) for c, _ in at31}
         # Children on 31 March who did not move keep their group; the rest are given
         # the groups left to fill, most age-restricted first.
@@ -426,7 +460,7 @@ class _Simulator:
             ("lac_other_residential_pct", True),
             ("lac_with_parents_pct", False),
         ):
-            cands = [cp for cp in pool if _allowed(group, cp[0].age(e) - 0.5)]
+            cands = [cp for cp in pool if _allowed(group, cp[0].age(e) - 0.1)]
             if oldest_first:
                 cands = cands[::-1]
             for c, _ in cands[: max(0, left[group])]:
@@ -439,9 +473,7 @@ class _Simulator:
             if k == 0:
                 continue
             lo = max(s, p.episodes[-1].decom + timedelta(days=1))
-            hi = e - timedelta(days=1)
-            if id(c) not in at31_ids:  # leaves later: room for the leaving day
-                hi = min(hi - timedelta(days=2), c.birthday(18) - timedelta(days=2))
+            hi = min(e - timedelta(days=1), move_by.get(id(c), e))
             if (hi - lo).days < 2 * k:
                 continue
             days = sorted(rng.choice((hi - lo).days, size=k, replace=False).tolist())
@@ -449,6 +481,10 @@ class _Simulator:
                 on = lo + timedelta(days=int(d) + 1)
                 if j == k - 1 and id(c) in final:
                     group = final[id(c)]
+                    if not _allowed(group, c.age(on)):  # the move waits for the birthday
+                        on = max(on, c.birthday(16) + timedelta(days=40))
+                        if on > hi or on <= p.episodes[-1].decom:
+                            group = "lac_foster_pct"
                 else:
                     group = self._group_for_age(t, c.age(on))
                 code = _code_for(rng, group)

@@ -27,6 +27,7 @@ __all__ = [
     "ReturnYear",
     "band_of",
     "group_of",
+    "infer_year",
     "monthly_states",
     "month_ends",
 ]
@@ -196,3 +197,20 @@ def band_of(age_months: np.ndarray) -> np.ndarray:
     """Age band index of ages in months."""
     edges = np.array([lo * 12 for lo, _ in AGE_BANDS[1:]])
     return np.searchsorted(edges, age_months, side="right")
+
+
+def infer_year(episodes: pd.DataFrame) -> int:
+    """The collection year of a return: the year ending on the 31 March on or after the
+    latest DECOM or DEC in its episodes (every date of a return falls in its year or
+    before it).
+
+    Raises
+    ------
+    InputError
+        No valid DECOM or DEC at all.
+    """
+    dates = pd.concat([_dates(episodes["DECOM"]), _dates(episodes["DEC"])]).dropna()
+    if dates.empty:
+        raise InputError("no valid DECOM or DEC in the episodes: cannot tell the return's year")
+    last = dates.max()
+    return int(last.year + (1 if last.month >= 4 else 0))

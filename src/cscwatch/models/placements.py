@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.core.errors import InputError
+from cscwatch.indicators.disclosure import RowRelation, disclose
 from cscwatch.models._placements_data import (
     AGE_BANDS,
     GROUPS,
@@ -42,6 +43,7 @@ from cscwatch.models._placements_data import (
     MonthlyStates,
     ReturnYear,
     band_of,
+    infer_year,
     monthly_states,
 )
 
@@ -54,7 +56,9 @@ __all__ = [
     "Rates",
     "ReturnYear",
     "Scenario",
+    "disclosed",
     "fit_rates",
+    "infer_year",
 ]
 
 #: Child-months of the all-ages row mixed into each age band's transition row.
@@ -385,3 +389,32 @@ def _simulate(
             keep = state != OUT  # children who left never come back as the same child
             state, age = state[keep], age[keep]
     return on31, spend
+
+
+def disclosed(forecast: PlacementForecast, level: float = 0.95) -> pd.DataFrame:
+    """:meth:`PlacementForecast.to_frame` through the product's disclosure control.
+
+    The median number of children per group and year is a count (1 to 5 shown as
+    ``c``), each year's groups adding up to its ``all`` row (so a second group is
+    suppressed where one could be worked out by difference); its interval bounds,
+    scenario count and costs are treated as figures made from it, suppressed with it.
+    Costs are rounded to the nearest pound.
+    """
+    frame = forecast.to_frame(level)
+    relations = []
+    for year in forecast.years:
+        idx = frame.index[frame["year"] == year].tolist()
+        total = frame.index[(frame["year"] == year) & (frame["group"] == "all")][0]
+        relations.append(RowRelation(tuple(i for i in idx if i != total), total))
+    derived_cols = [c for c in frame.columns if c not in ("year", "group", "children")]
+    digits = dict.fromkeys(derived_cols, 0)
+    safe = disclose(
+        frame,
+        counts=["children"],
+        derived={c: ["children"] for c in derived_cols},
+        row_relations=relations,
+        digits=digits,
+    )
+    for c in derived_cols:
+        safe[c] = [v if isinstance(v, str) or v is None else int(round(v)) for v in safe[c]]
+    return safe

@@ -172,11 +172,12 @@ def monthly_states(returns: Sequence[ReturnYear]) -> MonthlyStates:
     children = np.array(sorted(episodes["child"].unique()), dtype=object)
     row_of = {c: i for i, c in enumerate(children)}
     days = month_ends(years[0], years[-1])
-    day_ns = pd.to_datetime(pd.Series(days)).to_numpy()
+    day_ns = np.array(days, dtype="datetime64[D]")
     state = np.full((len(children), len(days)), OUT, dtype=np.int8)
     rows = episodes["child"].map(row_of).to_numpy()
-    starts = episodes["start"].to_numpy()
-    ends = episodes["end"].fillna(pd.Timestamp.max).to_numpy()
+    starts = episodes["start"].to_numpy(dtype="datetime64[D]")
+    ends = episodes["end"].to_numpy(dtype="datetime64[D]")
+    ends = np.where(np.isnat(ends), day_ns[-1] + 1, ends)  # open: beyond the last day
     lo = np.searchsorted(day_ns, starts, side="left")  # first month end on/after DECOM
     hi = np.searchsorted(day_ns, ends, side="left")  # first month end on/after DEC
     for r, a, b, g in zip(rows, lo, hi, episodes["group"].to_numpy(), strict=True):

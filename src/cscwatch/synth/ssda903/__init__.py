@@ -14,6 +14,7 @@ from cscwatch.synth.ssda903.returns import (
     SynthReturn,
     SynthRun,
     authority_returns,
+    model_histories,
     resolve_all,
     write_synthetic_returns,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "SynthReturn",
     "SynthRun",
     "authority_returns",
+    "model_histories",
     "resolve_all",
     "write_synthetic_returns",
 ]

@@ -29,6 +29,7 @@ import pandas as pd
 
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.models.placements import ReturnYear
 from cscwatch.synth.ssda903.errors import inject
 from cscwatch.synth.ssda903.simulation import Population, simulate
 from cscwatch.synth.ssda903.targets import CareTargets, care_targets
@@ -39,6 +40,7 @@ __all__ = [
     "SynthReturn",
     "SynthRun",
     "authority_returns",
+    "model_histories",
     "resolve_all",
     "write_synthetic_returns",
 ]
@@ -216,3 +218,56 @@ def resolve_all(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
     ).fetchall()
     return [str(r[0]) for r in rows]
 
+
+
+#: The synthetic histories the placements methods page backtests on.
+BACKTEST_YEARS = (2021, 2022, 2023, 2024, 2025)
+BACKTEST_SEED = 903
+#: Quantiles of the number looked after on 31 March of the last year at which the
+#: backtest's authorities are taken (smallest to largest), plus the largest.
+_BACKTEST_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def model_histories(
+    con: duckdb.DuckDBPyConnection,
+    years: Sequence[int] = BACKTEST_YEARS,
+    seed: int = BACKTEST_SEED,
+) -> tuple[dict[str, list[ReturnYear]], dict[str, str], str]:
+    """Synthetic consecutive returns for the placement model's backtest, in memory.
+
+    Authorities: those at the 10th, 30th, 50th, 70th and 90th percentiles of the number
+    looked after on the last year's 31 March, and the largest (among authorities with
+    figures in every year).
+
+    Returns
+    -------
+    histories, names, note
+        Returns per LA number (as the model reads them), names, and a sentence saying
+        how they were made.
+    """
+    sizes = con.execute(
+        "SELECT geo_code, value FROM observation WHERE indicator = 'lac_at31' "
+        "AND geo_level = 'la' AND year = ? AND value IS NOT NULL ORDER BY value, geo_code",
+        [max(years)],
+    ).fetchall()
+    picked: list[str] = []
+    for q in _BACKTEST_QUANTILES:
+        la = str(sizes[min(len(sizes) - 1, int(q * (len(sizes) - 1)))][0])
+        if la not in picked:
+            picked.append(la)
+    histories: dict[str, list[ReturnYear]] = {}
+    names: dict[str, str] = {}
+    for la in picked:
+        try:
+            _, tables, built = authority_returns(con, la, years, seed)
+        except UnknownYearError:
+            continue
+        histories[la] = [
+            ReturnYear(y, tables[y]["episodes"], tables[y]["header"]) for y in sorted(tables)
+        ]
+        names[la] = built[0].la_name
+    note = (
+        f"Synthetic returns for {min(years)}-{max(years)} (seed {seed}, "
+        "`cscwatch cla synth`), calibrated to each authority's published figures."
+    )
+    return histories, names, note

@@ -3,6 +3,7 @@ disclosure, backtests and the ``cla forecast`` command."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from cscwatch.models._placements_costs import default_unit_costs, read_unit_cost
 from cscwatch.models._placements_data import GROUPS, OUT, month_ends, monthly_states
 from cscwatch.models.placements import (
     PRIOR_MONTHS,
+    PlacementForecast,
     PlacementModel,
     ReturnYear,
     Scenario,
@@ -28,6 +30,8 @@ from cscwatch.models.placements import (
 )
 
 FLAT = dict.fromkeys(GROUPS, 1000.0)
+
+Cli = Callable[..., tuple[int, str, str]]
 
 
 def _ret(year: int, episodes: list[dict[str, str]], header: list[dict[str, str]]) -> ReturnYear:
@@ -116,9 +120,13 @@ def synthetic(warehouse: Settings) -> list[ReturnYear]:
 def test_forecast_is_reproducible_and_scenario_moves_residential(
     synthetic: list[ReturnYear],
 ) -> None:
-    kw = {"horizon": 2, "n_boot": 30, "seed": 5, "unit_costs": FLAT}
-    one = PlacementModel(synthetic, scenario=Scenario("r", 1.0), **kw).fit()  # type: ignore[arg-type]
-    two = PlacementModel(synthetic, scenario=Scenario("r", 1.0), **kw).fit()  # type: ignore[arg-type]
+    def fit(share: float) -> PlacementForecast:
+        scenario = Scenario("r", share)
+        model = PlacementModel(synthetic, horizon=2, n_boot=30, seed=5, unit_costs=FLAT,
+                               scenario=scenario)  # fmt: skip
+        return model.fit()
+
+    one, two = fit(1.0), fit(1.0)
     assert np.array_equal(one.draws, two.draws)
     assert one.years == (2026, 2027) and one.base_date == date(2025, 3, 31)
     assert sum(one.stock.values()) == 266  # Darlington's published 31 March 2025
@@ -128,7 +136,7 @@ def test_forecast_is_reproducible_and_scenario_moves_residential(
     assert (one.scenario_draws[:, :, res] <= one.draws[:, :, res]).all()
     assert (one.scenario_draws[:, -1, res] < one.draws[:, -1, res]).mean() > 0.9
     # Flat unit costs: moving a placement changes no cost beyond the chance of the months.
-    zero = PlacementModel(synthetic, scenario=Scenario("r", 0.0), **kw).fit()  # type: ignore[arg-type]
+    zero = fit(0.0)
     assert zero.scenario_cost_draws is not None
     assert np.array_equal(zero.scenario_cost_draws, zero.cost_draws)
 
@@ -206,7 +214,9 @@ def test_national_backtest_follows_the_aggregate_formula(warehouse: Settings) ->
     starts = {2023: 33090, 2024: 33130}
     ceased = {2023: 31850, 2024: 33780}
     e = (starts[2023] + starts[2024]) / 2
-    q = (ceased[2023] / (at31[2022] + starts[2023]) + ceased[2024] / (at31[2023] + starts[2024])) / 2
+    q = (
+        ceased[2023] / (at31[2022] + starts[2023]) + ceased[2024] / (at31[2023] + starts[2024])
+    ) / 2
     assert last.forecast == pytest.approx((1 - q) * (at31[2024] + e))
     assert (last.actual, last.baseline) == (81770, 83530)
     assert {r.horizon for r in rows} == {1, 2, 3}
@@ -224,16 +234,16 @@ def test_summarise_backtest_scores_against_last_value() -> None:
     assert s["coverage80"] == 0.5 and s["coverage95"] == 0.5
 
 
-def test_cli_forecast(cli: object, warehouse: Settings, tmp_path: Path) -> None:
+def test_cli_forecast(cli: Cli, warehouse: Settings, tmp_path: Path) -> None:
     env = {"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
     run = cli
-    code, _, err = run(  # type: ignore[operator]
+    code, _, err = run(
         "cla", "synth", "-a", "Darlington", "--years", "2024-2025", "--out",
         str(tmp_path / "s"), env=env,
     )  # fmt: skip
     assert code == 0, err
     dirs = [str(tmp_path / "s" / "841_2024"), str(tmp_path / "s" / "841_2025")]
-    code, out, err = run(  # type: ignore[operator]
+    code, out, err = run(
         "cla", "forecast", *dirs, "--years", "1", "--n-boot", "10", "--authority",
         "Darlington", "--scenario", "residential-to-fostering=0.5", "--format", "csv", env=env,
     )  # fmt: skip
@@ -241,9 +251,7 @@ def test_cli_forecast(cli: object, warehouse: Settings, tmp_path: Path) -> None:
     frame = pd.read_csv(__import__("io").StringIO(out), dtype=str)
     assert set(frame["group"]) == {*GROUPS, "all"} and set(frame["year"]) == {"2026"}
     assert "cost_difference" in frame.columns
-    code, _, err = run("cla", "forecast", dirs[1], env=env)  # type: ignore[operator]
+    code, _, err = run("cla", "forecast", dirs[1], env=env)
     assert code == 2 and "two or more years" in err and err.count("\n") == 1
-    code, _, err = run(  # type: ignore[operator]
-        "cla", "forecast", *dirs, "--scenario", "fostering-to-mars=1", env=env
-    )
+    code, _, err = run("cla", "forecast", *dirs, "--scenario", "fostering-to-mars=1", env=env)
     assert code == 2 and "--scenario" in err

@@ -21,6 +21,7 @@ was written). Tolerances, all stated against the published targets:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,8 @@ from cscwatch.synth.ssda903.targets import care_targets
 
 YEARS = (2022, 2023, 2024, 2025)
 DEMO = Pseudonymiser(DEMO_KEY, demo=True)
+
+Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +207,7 @@ def test_targets_fill_suppressed_figures_from_england(wcon: duckdb.DuckDBPyConne
 
 
 def test_simulated_population_keeps_published_stock(wcon: duckdb.DuckDBPyConnection) -> None:
-    pop, tables, built = authority_returns(wcon, "York", YEARS, 3)
+    _, tables, built = authority_returns(wcon, "York", YEARS, 3)
     for r in built:
         assert r.achieved["at31"] == r.targets.at31
         assert r.achieved["starts"] == r.targets.starts
@@ -212,11 +215,11 @@ def test_simulated_population_keeps_published_stock(wcon: duckdb.DuckDBPyConnect
 
 
 def test_cli_synth_writes_and_refuses_bad_input(
-    cli: object, warehouse: Settings, tmp_path: Path
+    cli: Cli, warehouse: Settings, tmp_path: Path
 ) -> None:
-    run = cli  # the conftest runner
+    run = cli
     env = {"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
-    code, out, err = run(  # type: ignore[operator]
+    code, out, err = run(
         "cla", "synth", "-a", "York", "--years", "2024-2025", "--seed", "2",
         "--out", str(tmp_path / "s"), "--format", "json", env=env,
     )  # fmt: skip
@@ -225,7 +228,7 @@ def test_cli_synth_writes_and_refuses_bad_input(
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
         "816_2024", "816_2025", MARKER_FILE,
     ]  # fmt: skip
-    code, out, err = run(  # type: ignore[operator]
+    code, out, err = run(
         "cla", "synth", "-a", "York", "--years", "2025-2021", "--out", str(tmp_path / "t"),
         env=env,
     )  # fmt: skip

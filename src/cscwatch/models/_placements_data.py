@@ -28,8 +28,8 @@ __all__ = [
     "band_of",
     "group_of",
     "infer_year",
-    "monthly_states",
     "month_ends",
+    "monthly_states",
 ]
 
 #: Placement type groups the model forecasts, in order.

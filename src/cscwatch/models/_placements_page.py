@@ -62,7 +62,7 @@ def placements_page(
     rows = backtest_returns(histories, costs.costs, n_boot=N_BOOT, seed=SEED)
     summary = summarise_backtest(rows)
     national = backtest_national(con)
-    nat_summary = []
+    nat_summary: list[dict[str, object]] = []
     for h in sorted({r.horizon for r in national}):
         sel = [r for r in national if r.horizon == h]
         err = np.array([abs(r.forecast - r.actual) for r in sel])
@@ -79,8 +79,12 @@ def placements_page(
             }
         )
     results: dict[str, object] = {
-        "synthetic": {"authorities": dict(names), "note": synth_note, "summary": summary,
-                      "rows": [asdict(r) for r in rows]},  # fmt: skip
+        "synthetic": {
+            "authorities": dict(names),
+            "note": synth_note,
+            "summary": summary,
+            "rows": [asdict(r) for r in rows],
+        },
         "national": {"summary": nat_summary, "rows": [asdict(r) for r in national]},
         "unit_costs_for_backtest": costs.to_dict(),
         "n_boot": N_BOOT,

@@ -28,16 +28,14 @@ from cscwatch.models import forecast as forecast_mod
 from cscwatch.models import quality as quality_mod
 from cscwatch.models import risk as risk_mod
 from cscwatch.models._demand_pages import _demand_page, _forecast_page
-from cscwatch.models._placements_data import ReturnYear
 from cscwatch.models._pages import _ci, _docstring, _f, _fig, _save, _table
+from cscwatch.models._placements_data import ReturnYear
 
 __all__ = ["PAGES", "PlacementHistories", "write_methods", "write_risk_methods"]
 
 #: Returns per LA number, LA number to name, and how they were made (see
 #: :func:`cscwatch.models._placements_page.placements_page`).
-PlacementHistories = tuple[
-    Mapping[str, Sequence["ReturnYear"]], Mapping[str, str], str
-]
+PlacementHistories = tuple[Mapping[str, Sequence["ReturnYear"]], Mapping[str, str], str]
 
 SEED = 20260401
 #: The methods pages, in the order they are written.

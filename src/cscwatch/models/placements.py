@@ -185,7 +185,7 @@ class PlacementForecast:
                 row: dict[str, object] = {
                     "year": year,
                     "group": group,
-                    "children": int(round(float(np.median(kids)))),
+                    "children": round(float(np.median(kids))),
                     "children_low": int(np.floor(np.quantile(kids, lo_q))),
                     "children_high": int(np.ceil(np.quantile(kids, hi_q))),
                     "cost": float(np.median(cost)),
@@ -199,7 +199,7 @@ class PlacementForecast:
                     s_kids = sk.sum(axis=1) if gi == _NG else sk[:, gi]
                     diff = s_cost - cost
                     row |= {
-                        "scenario_children": int(round(float(np.median(s_kids)))),
+                        "scenario_children": round(float(np.median(s_kids))),
                         "scenario_cost": float(np.median(s_cost)),
                         "cost_difference": float(np.median(diff)),
                         "cost_difference_low": float(np.quantile(diff, lo_q)),
@@ -416,5 +416,5 @@ def disclosed(forecast: PlacementForecast, level: float = 0.95) -> pd.DataFrame:
         digits=digits,
     )
     for c in derived_cols:
-        safe[c] = [v if isinstance(v, str) or v is None else int(round(v)) for v in safe[c]]
+        safe[c] = [v if isinstance(v, str) or v is None else round(v) for v in safe[c]]
     return safe

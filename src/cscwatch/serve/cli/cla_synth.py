@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from cscwatch.core.types import parse_year
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
+
+if TYPE_CHECKING:
+    from cscwatch.models.placements import ReturnYear, Scenario
 
 __all__ = ["forecast", "synth"]
 
@@ -101,7 +104,7 @@ def synth(
         f"Synthetic SSDA903 returns in {run.out} (seed {seed})",
         ["Folder", "Authority", "Children", "Episodes", "At 31 Mar (published)",
          "Starts", "Ceased (published)", "Injected"],
-        [[r["folder"], str(r["la_name"]), f"{r['children']:,}", f"{r['episodes']:,}",
+        [[str(r["folder"]), str(r["la_name"]), f"{r['children']:,}", f"{r['episodes']:,}",
           f"{r['at31']:,} ({r['published_at31']:,})", f"{r['starts']:,}",
           f"{r['ceased']:,} ({r['published_ceased']:,})", str(r["injected"])]
          for r in flat],
@@ -115,13 +118,13 @@ def synth(
     )  # fmt: skip
 
 
-def _read_dirs(dirs: list[Path]) -> list[object]:
+def _read_dirs(dirs: list[Path]) -> list[ReturnYear]:
     from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, resolve_pseudonymiser
     from cscwatch.childlevel.ssda903.reader import read_return
     from cscwatch.models.placements import ReturnYear, infer_year
 
     settings = Settings()
-    out = []
+    out: list[ReturnYear] = []
     for folder in dirs:
         if not folder.is_dir():
             raise InputError(f"{folder}: not a folder of SSDA903 CSV files")
@@ -141,7 +144,7 @@ def _read_dirs(dirs: list[Path]) -> list[object]:
     return out
 
 
-def _scenario(text: str | None) -> object:
+def _scenario(text: str | None) -> Scenario | None:
     from cscwatch.models.placements import Scenario
 
     if text is None:
@@ -169,7 +172,9 @@ def forecast(
     authority: Annotated[
         str | None,
         typer.Option(
-            "--authority", "-a", help="Whose published unit costs are the defaults (else England's)."
+            "--authority",
+            "-a",
+            help="Whose published unit costs are the defaults (else England's).",
         ),
     ] = None,
     scenario: Annotated[
@@ -190,11 +195,11 @@ def forecast(
     Counts of 1 to 5 children are shown as c (and what would reveal them).
     """
     from cscwatch.models._placements_costs import default_unit_costs, read_unit_costs
-    from cscwatch.models.placements import PlacementModel, ReturnYear, disclosed
+    from cscwatch.models.placements import PlacementModel, disclosed
 
     check_format(fmt)
     chosen = _scenario(scenario)
-    returns = [r for r in _read_dirs(return_dirs) if isinstance(r, ReturnYear)]
+    returns = _read_dirs(return_dirs)
     last = max(r.year for r in returns)
     costs = None
     if unit_costs is None or authority is not None:
@@ -215,7 +220,7 @@ def forecast(
             seed=seed,
             unit_costs=costs.costs,
             unit_cost_source=costs.sources,
-            scenario=chosen,  # type: ignore[arg-type]
+            scenario=chosen,
         ).fit()
     safe = disclosed(fc)
     rows = [{str(k): v for k, v in r.items()} for r in safe.to_dict("records")]

@@ -192,8 +192,7 @@ def write_synthetic_returns(
             written.extend(built)
         if not written:
             raise InputError(
-                "no synthetic return written: "
-                + "; ".join(f"{a}: {why}" for a, _, why in skipped)
+                "no synthetic return written: " + "; ".join(f"{a}: {why}" for a, _, why in skipped)
             )
         (tmp / MARKER_FILE).write_text(SYNTHETIC_MARKER + "\n", encoding="utf-8")
         if out.exists():
@@ -217,7 +216,6 @@ def resolve_all(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
         [year],
     ).fetchall()
     return [str(r[0]) for r in rows]
-
 
 
 #: The synthetic histories the placements methods page backtests on.

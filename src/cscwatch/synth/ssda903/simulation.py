@@ -50,8 +50,10 @@ _STOCK_AGES = ((0, 1, 0.05), (1, 5, 0.13), (5, 10, 0.18), (10, 16, 0.39), (16, 1
 _ENTRY_AGES = ((0, 1, 0.19), (1, 5, 0.13), (5, 10, 0.14), (10, 16, 0.37), (16, 18, 0.17))
 _CIN = (("N1", 0.65), ("N2", 0.03), ("N3", 0.03), ("N4", 0.09), ("N5", 0.13), ("N6", 0.05),
         ("N7", 0.01), ("N8", 0.01))  # fmt: skip
-_ETHNIC = (("WBRI", 0.70), ("WOTH", 0.05), ("MWBC", 0.04), ("MOTH", 0.04), ("BAFR", 0.04),
-           ("AOTH", 0.03), ("APKN", 0.02), ("BOTH", 0.02), ("OOTH", 0.04), ("MWBA", 0.02))  # fmt: skip
+_ETHNIC = (
+    ("WBRI", 0.70), ("WOTH", 0.05), ("MWBC", 0.04), ("MOTH", 0.04), ("BAFR", 0.04),
+    ("AOTH", 0.03), ("APKN", 0.02), ("BOTH", 0.02), ("OOTH", 0.04), ("MWBA", 0.02),
+)  # fmt: skip
 #: Placement codes (2024-25 guidance) within each LAIT group, with their shares.
 _CODES: dict[str, tuple[tuple[str, float], ...]] = {
     "lac_foster_pct": (("U1", 0.10), ("U3", 0.10), ("U4", 0.35), ("U6", 0.45)),
@@ -271,7 +273,8 @@ class _Simulator:
 
     def _group_for_age(self, target: CareTargets, age: float) -> str:
         weights = [
-            float(target.placements[g]) * _AGE_FACTOR.get((g, age >= 16), 1.0)
+            float(target.placements[g])
+            * _AGE_FACTOR.get((g, age >= 16), 1.0)
             * (0.3 if g == "lac_other_placement_pct" and age >= 5 else 1.0)
             if _allowed(g, age)
             else 0.0
@@ -341,7 +344,9 @@ class _Simulator:
         leavers: list[tuple[Child, Period]] = []
         if extra:
             age_w = np.array([1.0 / (1.0 + c.age(e) / 6.0) for c, _ in optional])
-            recent = np.array([2.0 if p.start >= s - timedelta(days=180) else 1.0 for _, p in optional])
+            recent = np.array(
+                [2.0 if p.start >= s - timedelta(days=180) else 1.0 for _, p in optional]
+            )
             w = age_w * recent
             idx = rng.choice(len(optional), size=extra, replace=False, p=w / w.sum())
             leavers = [optional[int(i)] for i in sorted(idx)]
@@ -431,8 +436,8 @@ class _Simulator:
             shortfalls.append(f"three or more placements: {len(free)} possible, {need} wanted")
             need = len(free)
         w = np.array([1.0 + c.age(e) / 8.0 for c, _ in free])
-        chosen = (
-            rng.choice(len(free), size=need, replace=False, p=w / w.sum()) if need else []
+        chosen: list[int] = (
+            rng.choice(len(free), size=need, replace=False, p=w / w.sum()).tolist() if need else []
         )
         for i in chosen:
             c, p = free[int(i)]
@@ -441,7 +446,6 @@ class _Simulator:
         for c, _ in present:
             once = _MOVE_ONCE_16 if c.age(e) >= 16 else _MOVE_ONCE
             n_moves.setdefault(id(c), int(rng.random() < once))
-        at31_ids = {id(c) for c, _ in at31}
         # Children on 31 March who did not move keep their group; the rest are given
         # the groups left to fill, most age-restricted first.
         left = dict(t.placements)
@@ -496,7 +500,9 @@ class _Simulator:
                 else:
                     self._move(p, on, code)
 
-    def _missing(self, t: CareTargets, present: list[tuple[Child, Period]], s: date, e: date) -> None:
+    def _missing(
+        self, t: CareTargets, present: list[tuple[Child, Period]], s: date, e: date
+    ) -> None:
         rng = self.rng
         older = [(c, p) for c, p in present if c.age(e) >= 11]
         want = min(len(older), round(t.missing_share * len(present)))

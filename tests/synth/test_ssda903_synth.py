@@ -13,7 +13,7 @@ was written). Tolerances, all stated against the published targets:
 * adopted and special guardianship orders: within 2;
 * three or more placements: within 3 + 2% of the target (a planned move with no room
   left in a short stay is dropped);
-* each placement group on 31 March: within 5% of the number looked after (children
+* each placement group on 31 March: within 6% of the number looked after (children
   who did not move keep their placement, and independent living is open only from 16);
 * same placement for two years (share of those eligible), in years with two earlier
   returns to see the history: within 0.05; children missing (share): within 0.02.
@@ -75,7 +75,7 @@ def test_round_trip_reproduces_published_figures(
         assert abs(got["sgo"] - t.sgo) <= 2
         assert abs(got["three_plus"] - t.three_plus) <= 3 + 0.02 * t.three_plus
         for group, want in t.placements.items():
-            assert abs(got[group] - want) <= 0.05 * t.at31, (r.year, group)
+            assert abs(got[group] - want) <= 0.06 * t.at31, (r.year, group)
         if r.year >= YEARS[2] and got["same_carer_eligible"] >= 20:
             assert abs(got["same_carer_share"] - t.same_carer_share) <= 0.05
         assert abs(got["missing_share"] - t.missing_share) <= 0.02

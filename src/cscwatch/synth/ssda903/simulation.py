@@ -245,8 +245,11 @@ class _Simulator:
         rng = self.rng
         ls = "V2" if child.uasc or rng.random() < 0.2 else "C2"
         cin = "N4" if child.uasc else _pick(rng, _CIN)
+        place = _code_for(rng, group)
+        if place == "P1":  # placed with parents: never under section 20 alone (rule 378)
+            ls = "C2"
         period = Period(start)
-        period.episodes.append(Episode(start, "S", ls, cin, _code_for(rng, group)))
+        period.episodes.append(Episode(start, "S", ls, cin, place))
         child.periods.append(period)
         return period
 
@@ -255,6 +258,8 @@ class _Simulator:
         if on <= last.decom:
             return
         new_ls = ls or last.ls
+        if place == "P1" and new_ls == "V2":  # rule 378, as at the start of care
+            new_ls = "C2"
         if place == last.place and new_ls == last.ls:
             return
         last.dec, last.rec = on, "X1"
@@ -263,6 +268,18 @@ class _Simulator:
             last.reason_change = _pick(self.rng, _REASONS_CHANGE)
         rne = "T" if moved and new_ls != last.ls else ("P" if moved else "L")
         period.episodes.append(Episode(on, rne, new_ls, last.cin, place))
+
+    def _fostered_before(self, period: Period, on: date) -> bool:
+        """Make the placement before leaving on ``on`` a foster one if it is not (a
+        special guardianship order goes to the child's carers: DfE's rule 516 wants
+        U1-U6 before E45/E46); False when there is no room for the move."""
+        if period.place.startswith("U"):
+            return True
+        move_on = on - timedelta(days=14)
+        if move_on <= period.episodes[-1].decom:
+            return False
+        self._move(period, move_on, "U4")
+        return True
 
     def _close(self, child: Child, period: Period, on: date, rec: str) -> None:
         last = period.episodes[-1]
@@ -354,6 +371,7 @@ class _Simulator:
         by_age = sorted(leavers, key=lambda cp: cp[0].age(e))
         adopt = {id(c) for c, _ in by_age[: min(t.adopted, len(by_age))] if c.age(e) < 10}
         rest = [cp for cp in by_age if id(cp[0]) not in adopt]
+        rest.sort(key=lambda cp: not cp[1].place.startswith("U"))  # carers first
         sgo = {id(c) for c, _ in rest[: min(t.sgo, len(rest))]}
         leaving_ids = {id(c) for c, _ in leavers} | forced_ids
         at31 = [(c, p) for c, p in present if id(c) not in leaving_ids]
@@ -392,9 +410,9 @@ class _Simulator:
             on = max(leave_on[id(c)], p.episodes[-1].decom + timedelta(days=1))
             if id(c) in placed_on and placed_on[id(c)] > p.episodes[-1].decom:
                 self._move(p, placed_on[id(c)], _ADOPTION_PLACE, "E1")
-                p.placed_for_adoption = placed_on[id(c)]
+                p.placed_for_adoption = p.placed_for_adoption or placed_on[id(c)]
                 self._close(c, p, on, "E11" if rng.random() < 0.3 else "E12")
-            elif id(c) in sgo:
+            elif id(c) in sgo and self._fostered_before(p, on):
                 self._close(c, p, on, "E45" if rng.random() < 0.6 else "E46")
             else:
                 self._close(c, p, on, _pick(rng, _LEAVE_OTHER))
@@ -427,8 +445,11 @@ class _Simulator:
         if len(unmoved) < want:
             shortfalls.append(f"same placement 2 years: {len(unmoved)} possible, {want} wanted")
         order = rng.permutation(len(unmoved))
+        stable: set[int] = set()
         for rank, i in enumerate(order):
             n_moves[id(unmoved[int(i)][0])] = 0 if rank < want else 1
+            if rank < want:
+                stable.add(id(unmoved[int(i)][0]))
         # Three or more placements in the year among children looked after on 31 March.
         free = [(c, p) for c, p in at31 if id(c) not in n_moves]
         need = t.three_plus
@@ -455,6 +476,32 @@ class _Simulator:
                 left[_group_of(p.place)] -= 1
             else:
                 movers.append((c, p))
+        # A group holding more children who did not move than it should: some of them
+        # (never those keeping a placement for the two-year measure) move once, the
+        # oldest first (independent living, short of children, is open from 16 only).
+        for c, p in sorted(at31, key=lambda cp: -cp[0].age(e)):
+            group = _group_of(p.place)
+            if left[group] < 0 and n_moves[id(c)] == 0 and id(c) not in stable:
+                n_moves[id(c)] = 1
+                left[group] += 1
+                movers.append((c, p))
+        # Independent living is open from 16 only, residential settings from 8: when
+        # too few children of those ages move, some who did not move (never those
+        # kept for the two-year measure) move once, the oldest first.
+        for group in (
+            "lac_independent_living_pct",
+            "lac_childrens_homes_pct",
+            "lac_other_residential_pct",
+        ):
+            short = left[group] - sum(1 for c, _ in movers if _allowed(group, c.age(e) - 0.1))
+            for c, p in sorted(at31, key=lambda cp: -cp[0].age(e)):
+                if short <= 0 or not _allowed(group, c.age(e) - 0.1):
+                    break
+                if n_moves[id(c)] == 0 and id(c) not in stable and _group_of(p.place) != group:
+                    n_moves[id(c)] = 1
+                    left[_group_of(p.place)] += 1
+                    movers.append((c, p))
+                    short -= 1
         final: dict[int, str] = {}
         pool = sorted(movers, key=lambda cp: cp[0].age(e))
         for group, oldest_first in (
@@ -496,7 +543,7 @@ class _Simulator:
                     code = "U6" if code != "U6" else "U4"
                 if group == "lac_other_placement_pct" and c.age(on) < 5 and j == k - 1:
                     self._move(p, on, _ADOPTION_PLACE, "E1")
-                    p.placed_for_adoption = on
+                    p.placed_for_adoption = p.placed_for_adoption or on
                 else:
                     self._move(p, on, code)
 
@@ -514,9 +561,11 @@ class _Simulator:
             hi = min(e, p.end or e, c.birthday(18)) - timedelta(days=3)
             if hi <= lo:
                 continue
-            for _ in range(1 + int(rng.poisson(0.8))):
-                start = _days_between(rng, lo, hi)
+            starts = sorted({_days_between(rng, lo, hi) for _ in range(1 + int(rng.poisson(0.8)))})
+            for k, start in enumerate(starts):
                 end = start + timedelta(days=int(rng.integers(0, 3)))
+                if k + 1 < len(starts):  # never overlapping the next incident (rule 574)
+                    end = min(end, starts[k + 1] - timedelta(days=1))
                 c.missing.append(("M" if rng.random() < 0.8 else "A", start, end))
 
 

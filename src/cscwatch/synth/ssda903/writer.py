@@ -80,7 +80,7 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
         sex = ("F" if female else "M") if year >= FIRST_MF_YEAR else str(child.sex)
         rows["header"].append(
             {"CHILD": child.child, "SEX": sex, "DOB": dob, "ETHNIC": child.ethnic,
-             "UPN": child.upn, "MOTHER": "0" if female and child.age(e) >= 12 else "",
+             "UPN": child.upn, "MOTHER": "0" if female else "",
              "MC_DOB": ""}
         )  # fmt: skip
         if child.uasc:
@@ -111,37 +111,50 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                     {"CHILD": child.child, "DOB": dob, "PREV_PERM": "Z1", "LA_PERM": "",
                      "DATE_PERM": ""}
                 )  # fmt: skip
-            if p.placed_for_adoption is not None and p.placed_for_adoption <= e:
-                decided = max(p.start, p.placed_for_adoption - timedelta(days=60))
+            decided = (
+                None
+                if p.placed_for_adoption is None
+                else max(p.start, p.placed_for_adoption - timedelta(days=60))
+            )
+            # The decision is reported from the year it is made (rule 559).
+            if p.placed_for_adoption is not None and decided is not None and decided <= e:
+                last = p.episodes[-1]
+                # Left care without being adopted: the decision ceased then (rule 557).
+                ceased = p.end is not None and p.end <= e and last.rec not in ("E11", "E12")
                 if p.end is None or p.end >= s or decided >= s:
                     rows["placed_for_adoption"].append(
                         {"CHILD": child.child, "DOB": dob, "DATE_PLACED": _d(decided),
-                         "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""}
+                         "DATE_PLACED_CEASED": _d(p.end) if ceased else "",
+                         "REASON_PLACED_CEASED": "RD1" if ceased else ""}
                     )  # fmt: skip
-                last = p.episodes[-1]
                 if p.end is not None and s <= p.end <= e and last.rec in ("E11", "E12"):
+                    couple = "MF" if rng.random() < 0.85 else "MM"
                     rows["ad1"].append(
                         {"CHILD": child.child, "DOB": dob, "DATE_INT": _d(decided),
                          "DATE_MATCH": _d(max(decided, p.placed_for_adoption - timedelta(days=14))),
-                         "FOSTER_CARE": "0", "NB_ADOPTR": "2",
-                         "SEX_ADOPTR": "MF" if rng.random() < 0.85 else "MM",
-                         "LS_ADOPTR": "L0"}
+                         "FOSTER_CARE": "0", "NB_ADOPTR": "2", "SEX_ADOPTR": couple,
+                         "LS_ADOPTR": "L11" if couple == "MF" else "L12"}
                     )  # fmt: skip
         open_on_31 = child.in_care(e)
-        if open_on_31 is not None and open_on_31.start <= e - timedelta(days=365):
+        # Continuously looked after for 12 months: in care on 1 April and on 31 March.
+        if open_on_31 is not None and open_on_31.start <= s:
             age = child.age(e)
             misuse = rng.random() < 0.04 and age >= 10
+            # SDQ for ages 4-17 (rule 197B); conviction from 10 (542); the health
+            # promotion check under 5 only (546); an intervention offered is left blank
+            # when one was received (158).
+            convicted = ("1" if rng.random() < 0.02 else "0") if age >= 10 else ""
             rows["oc2"].append(
                 {"CHILD": child.child, "DOB": dob,
-                 "SDQ_SCORE": str(int(rng.integers(4, 30))) if 4 <= age < 17 else "",
-                 "SDQ_REASON": "", "CONVICTED": "1" if age >= 10 and rng.random() < 0.02 else "0",
-                 "HEALTH_CHECK": "1" if rng.random() < 0.9 else "0",
+                 "SDQ_SCORE": str(int(rng.integers(4, 30))) if 4 <= age < 18 else "",
+                 "SDQ_REASON": "", "CONVICTED": convicted,
+                 "HEALTH_CHECK": ("1" if rng.random() < 0.9 else "0") if age < 5 else "",
                  "IMMUNISATIONS": "1" if rng.random() < 0.85 else "0",
                  "TEETH_CHECK": "1" if rng.random() < 0.8 else "0",
                  "HEALTH_ASSESSMENT": "1" if rng.random() < 0.9 else "0",
                  "SUBSTANCE_MISUSE": "1" if misuse else "0",
                  "INTERVENTION_RECEIVED": "1" if misuse else "",
-                 "INTERVENTION_OFFERED": "1" if misuse else ""}
+                 "INTERVENTION_OFFERED": ""}
             )  # fmt: skip
         for kind, start, end in child.missing:
             if s <= start <= e:
@@ -161,6 +174,6 @@ def _provider(place: str) -> str:
 
 def _urn(place: str, child: str) -> str:
     # Ofsted-registered settings carry a URN; others DfE's "not applicable" XXXXXXX.
-    if place in ("K2", "R1", "S1", "H5"):
+    if place in ("K2", "S1", "H5"):  # not R1, R2, P1... (rule 222)
         return f"SC{zlib.crc32(f'{place}{child}'.encode()) % 900000 + 100000:06d}"
     return "XXXXXXX"

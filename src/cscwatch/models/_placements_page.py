@@ -100,7 +100,13 @@ def _page(
     names: Mapping[str, str],
     synth_note: str,
 ) -> str:
-    doc = " ".join((placements_mod.__doc__ or "").split("\n\n")[0].split())
+    # The model's docstring, paragraph by paragraph (its first line is the title).
+    paragraphs = (placements_mod.__doc__ or "").strip().split("\n\n")[1:]
+    doc = (
+        "\n\n".join(paragraphs)
+        .replace(" (:mod:`._placements_data`)", "")
+        .replace(":data:`PRIOR_MONTHS`", f"{placements_mod.PRIOR_MONTHS:g}")
+    )
     groups = {g: sorted(c for c, gg in GROUP_OF_PLACE.items() if gg == g) for g in GROUPS}
     lines = [
         "# Placement demand and cost",

@@ -25,9 +25,10 @@ the open episode continuing) in the next year's return. For each year, in order:
    statutory reviews (20 working days, 3 months, then every 6 months; approximated in
    calendar days).
 
-Distributions that DfE publishes nationally but not per authority (age at entry, age on
-31 March, category of need, legal status) are England's shares for 2024 as rounded
-constants below; they shape the return, they are never calibration targets.
+Distributions with no per-authority figure in the warehouse (age at entry, age on 31
+March, category of need, ethnicity, legal status, placement codes within a group) are
+rough constants below, set to look like DfE's national tables; they were not measured
+from a published file, they shape the return only, and nothing is calibrated to them.
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ from cscwatch.synth.ssda903.targets import PLACEMENT_GROUPS, CareTargets
 
 __all__ = ["Child", "Episode", "Period", "Population", "provider_for", "simulate"]
 
-# England, children looked after at 31 March 2024 by age (DfE, "Children looked after
-# in England including adoptions", table A1, rounded): under 1, 1-4, 5-9, 10-15, 16-17.
+# Rough shapes (not measured; see the module docstring): age on 31 March in bands under
+# 1, 1-4, 5-9, 10-15, 16-17, and age at entry in the same bands.
 _STOCK_AGES = ((0, 1, 0.05), (1, 5, 0.13), (5, 10, 0.18), (10, 16, 0.39), (16, 18, 0.25))
-# Children starting to be looked after in 2023-24 by age at entry (same source, C1).
 _ENTRY_AGES = ((0, 1, 0.19), (1, 5, 0.13), (5, 10, 0.14), (10, 16, 0.37), (16, 18, 0.17))
 _CIN = (("N1", 0.65), ("N2", 0.03), ("N3", 0.03), ("N4", 0.09), ("N5", 0.13), ("N6", 0.05),
         ("N7", 0.01), ("N8", 0.01))  # fmt: skip

@@ -65,9 +65,10 @@ def synth(
     Each return (OUT/<LA>_<year>/) holds the twelve CSV tables in DfE's layout with
     exactly the published children looked after on 31 March and starting in the year,
     ceasing as the published numbers imply, and near the published placement mix,
-    stability, adoptions and special guardianship orders (tolerances: tests/synth). CHILD is 'SYN' + LA number + serial; a
-    CSCWATCH_SYNTHETIC marker file sits beside the files. Authorities without published
-    figures for every year asked for are skipped and listed.
+    stability, adoptions and special guardianship orders (tolerances: tests/synth).
+    CHILD is 'SYN' + LA number + serial; a CSCWATCH_SYNTHETIC marker file sits beside
+    the files. Authorities without published figures for every year asked for are
+    skipped and listed.
     """
     from cscwatch.store.warehouse import open_warehouse
     from cscwatch.synth.ssda903 import resolve_all, write_synthetic_returns

@@ -27,6 +27,8 @@ __all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "year_tables"]
 
 #: The first year (ending 31 March) whose collection codes sex as M/F/U.
 FIRST_MF_YEAR = 2025
+#: The first year whose H5 placements (supported accommodation) carry an Ofsted URN.
+_H5_REGISTERED_FROM = 2025
 #: Tables written with their header row only.
 EMPTY_TABLES: tuple[str, ...] = ("oc3", "sw_episodes", "dolo")
 
@@ -99,7 +101,7 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                      "DEC": _d(ep.dec) if closed else "",
                      "REC": (ep.rec or "") if closed else "",
                      "REASON_PLACE_CHANGE": (ep.reason_change or "") if closed else "",
-                     "HOME_POST": "", "PL_POST": "", "URN": _urn(ep.place, child.child)}
+                     "HOME_POST": "", "PL_POST": "", "URN": _urn(ep.place, child.child, year)}
                 )  # fmt: skip
             for on in _reviews(child, p, s, e, rng):
                 code = "PN0" if child.age(on) < 4 else ("PN1" if rng.random() < 0.8 else "PN2")
@@ -172,8 +174,11 @@ def _provider(place: str) -> str:
     return provider_for(place) or ""
 
 
-def _urn(place: str, child: str) -> str:
+def _urn(place: str, child: str, year: int) -> str:
     # Ofsted-registered settings carry a URN; others DfE's "not applicable" XXXXXXX.
-    if place in ("K2", "S1", "H5"):  # not R1, R2, P1... (rule 222)
+    # Semi-independent living (H5) is registered (supported accommodation) only from
+    # the 2024-25 collection; R1, R2, P1... never (rule 222 by year).
+    registered = ("K2", "S1", "H5") if year >= _H5_REGISTERED_FROM else ("K2", "S1")
+    if place in registered:
         return f"SC{zlib.crc32(f'{place}{child}'.encode()) % 900000 + 100000:06d}"
     return "XXXXXXX"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -29,12 +29,17 @@ from cscwatch.models import quality as quality_mod
 from cscwatch.models import risk as risk_mod
 from cscwatch.models._demand_pages import _demand_page, _forecast_page
 from cscwatch.models._pages import _ci, _docstring, _f, _fig, _save, _table
+from cscwatch.models._placements_data import ReturnYear
 
-__all__ = ["PAGES", "write_methods", "write_risk_methods"]
+__all__ = ["PAGES", "PlacementHistories", "write_methods", "write_risk_methods"]
+
+#: Returns per LA number, LA number to name, and how they were made (see
+#: :func:`cscwatch.models._placements_page.placements_page`).
+PlacementHistories = tuple[Mapping[str, Sequence["ReturnYear"]], Mapping[str, str], str]
 
 SEED = 20260401
 #: The methods pages, in the order they are written.
-PAGES = ("risk", "quality", "demand", "forecast", "care")
+PAGES = ("risk", "quality", "demand", "forecast", "care", "placements")
 QUALITY_YEAR = 2025
 
 
@@ -474,9 +479,14 @@ def write_methods(
     seed: int = SEED,
     pages: tuple[str, ...] | None = None,
     progress: ProgressCallback | None = None,
+    placement_histories: PlacementHistories | None = None,
 ) -> list[Path]:
     """Run every analysis (or only those of ``pages``, names from :data:`PAGES`) and
     write pages, figures and JSON under ``out``.
+
+    ``placement_histories`` are the multi-year (synthetic) returns the placements page
+    backtests on, with their authorities' names and a note on how they were made; they
+    are built above this layer (``cscwatch analyse all`` does it).
 
     ``progress`` is told as each page is written (stage "methods pages") and as each
     risk backtest finishes (stage "risk backtests").
@@ -542,6 +552,15 @@ def write_methods(
         page, results = care_page(con)
         put_json("care.json", results)
         put("care.md", page)
+        page_done()
+    if "placements" in want:
+        if placement_histories is None:
+            raise InputError("the placements page needs multi-year returns to backtest on")
+        from cscwatch.models._placements_page import placements_page
+
+        page, results = placements_page(con, *placement_histories)
+        put_json("placements.json", results)
+        put("placements.md", page)
         page_done()
     written += sorted(figdir.glob("*.png"))
     return written

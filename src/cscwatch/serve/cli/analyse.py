@@ -421,7 +421,8 @@ def analyse_all(
         str | None,
         typer.Option(
             "--only",
-            help="Comma-separated pages to write (risk, quality, demand, forecast, care).",
+            help="Comma-separated pages to write (risk, quality, demand, forecast, care, "
+            "placements).",
         ),
     ] = None,
     quiet: QuietOpt = False,
@@ -433,6 +434,11 @@ def analyse_all(
     pages = tuple(p.strip() for p in only.split(",") if p.strip()) if only else None
     settings = _settings(warehouse)
     with open_warehouse(settings) as con, progress_bar(quiet) as progress:
+        histories = None
+        if pages is None or "placements" in pages:
+            from cscwatch.synth.ssda903 import model_histories
+
+            histories = model_histories(con)
         written = write_methods(
             con,
             out,
@@ -440,6 +446,7 @@ def analyse_all(
             n_boot=n_boot,
             pages=pages,
             progress=progress,
+            placement_histories=histories,
         )
     emit_table("Methods written", ["file"], [[str(p)] for p in written])
 

@@ -1,0 +1,120 @@
+"""Weekly unit costs per placement group: published defaults, or the user's own file.
+
+Defaults are the authority's section 251 outturn unit costs as LAIT publishes them (the
+catalogue's ``unit_cost_fostering_weekly``, ``unit_cost_residential_weekly`` and
+``unit_cost_lac_weekly``), for the latest year with a figure no later than the forecast's
+base year; England's figure for that year where the authority has none:
+
+* fostering: ``unit_cost_fostering_weekly`` (fostering outturn per child fostered);
+* residential: ``unit_cost_residential_weekly`` (residential care outturn per child);
+* with parents, independent living, adoption, other: ``unit_cost_lac_weekly``, the
+  outturn on all looked-after children per child looked after. No published unit cost
+  exists for these groups; the all-children average is a stand-in, and it overstates
+  placements with parents and understates unregistered or supported accommodation.
+  A user with better figures gives them with ``--unit-costs``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.core.errors import InputError, SourceFileError
+from cscwatch.models._placements_data import GROUPS
+
+__all__ = ["UnitCosts", "default_unit_costs", "read_unit_costs"]
+
+_INDICATOR = {
+    "fostering": "unit_cost_fostering_weekly",
+    "residential": "unit_cost_residential_weekly",
+}
+_ALL = "unit_cost_lac_weekly"
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    """Weekly cost per group (pounds, cash) and where each came from."""
+
+    costs: dict[str, float]
+    sources: dict[str, str]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values for JSON."""
+        return {"costs": self.costs, "sources": self.sources}
+
+
+def default_unit_costs(con: duckdb.DuckDBPyConnection, la_code: str | None, year: int) -> UnitCosts:
+    """The published defaults for ``la_code`` (England's where None) up to ``year``.
+
+    Raises
+    ------
+    InputError
+        Neither the authority nor England has a published unit cost by ``year``.
+    """
+    costs: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for group in GROUPS:
+        ind = _INDICATOR.get(group, _ALL)
+        found = None
+        for geo, label in ((la_code, f"LA {la_code}"), ("E92000001", "England")):
+            if geo is None:
+                continue
+            row = con.execute(
+                "SELECT year, value FROM observation WHERE indicator = ? AND geo_code = ? "
+                "AND year <= ? AND value IS NOT NULL ORDER BY year DESC LIMIT 1",
+                [ind, geo, year],
+            ).fetchone()
+            if row is not None and math.isfinite(float(row[1])):
+                found = (float(row[1]), f"{ind} {label} {int(row[0])}")
+                break
+        if found is None:
+            raise InputError(f"no published {ind} up to {year}; give --unit-costs")
+        costs[group], sources[group] = found
+    return UnitCosts(costs, sources)
+
+
+def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
+    """A CSV of ``group,weekly_cost`` rows overriding ``base`` (every group if no base).
+
+    Raises
+    ------
+    SourceFileError
+        Unreadable file, missing columns, an unknown group or a cost that is not a
+        non-negative number (naming the row); a group missing when there is no base.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceFileError(f"cannot read unit costs: {exc}", path=str(path)) from None
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or not {"group", "weekly_cost"} <= set(reader.fieldnames):
+        raise SourceFileError("needs the columns group and weekly_cost", path=str(path), row=1)
+    costs = dict(base.costs) if base else {}
+    sources = dict(base.sources) if base else {}
+    for line, row in enumerate(reader, start=2):
+        group = (row["group"] or "").strip()
+        if group not in GROUPS:
+            raise SourceFileError(
+                f"unknown group {group!r}; use {', '.join(GROUPS)}",
+                path=str(path),
+                row=line,
+                column="group",
+            )
+        try:
+            value = float((row["weekly_cost"] or "").replace(",", "").replace("£", ""))
+        except ValueError:
+            value = float("nan")
+        if not math.isfinite(value) or value < 0:
+            raise SourceFileError(
+                "weekly_cost is not a non-negative number", path=str(path), row=line,
+                column="weekly_cost",
+            )  # fmt: skip
+        costs[group], sources[group] = value, f"{Path(path).name} row {line}"
+    missing = [g for g in GROUPS if g not in costs]
+    if missing:
+        raise SourceFileError(f"no weekly_cost for {', '.join(missing)}", path=str(path))
+    return UnitCosts(costs, sources)

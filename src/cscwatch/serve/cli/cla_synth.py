@@ -1,0 +1,271 @@
+"""``cscwatch cla synth`` (synthetic SSDA903 returns) and ``cscwatch cla forecast``
+(the placement demand and cost model), added to the ``cla`` group of
+:mod:`cscwatch.serve.cli.cla`. Every number of children shown from returns has passed
+disclosure control in the library (:func:`cscwatch.models.placements.disclosed`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.core.types import parse_year
+from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
+from cscwatch.serve.cli.cla import cla_app
+
+if TYPE_CHECKING:
+    from cscwatch.models.placements import ReturnYear, Scenario
+
+__all__ = ["forecast", "synth"]
+
+
+def _years(year: str, years: str | None) -> list[int]:
+    if not years:
+        return [parse_year(year).end]
+    parts = re.split(r"\s*(?:\.\.|to|:)\s*|(?<=\d)-(?=\d{4}$)", years.strip())
+    if len(parts) != 2:
+        raise InputError(f"--years {years!r}: give a range such as 2021-2025")
+    first, last = parse_year(parts[0]).end, parse_year(parts[1]).end
+    if last < first or last - first > 9:
+        raise InputError(f"--years {years!r}: the range runs backwards or spans over 10 years")
+    return list(range(first, last + 1))
+
+
+@cla_app.command("synth")
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (created).")],
+    authority: Annotated[
+        list[str] | None,
+        typer.Option("--authority", "-a", help="Name, GSS code or LA number (repeatable)."),
+    ] = None,
+    year: Annotated[str, typer.Option("--year", "-y", help="Reporting year, e.g. 2025.")] = "2025",
+    years: Annotated[
+        str | None,
+        typer.Option("--years", help="Consecutive years, e.g. 2021-2025 (the same children)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
+    errors: Annotated[
+        str | None,
+        typer.Option("--errors", help="Rule codes to break (one record each), or 'all'."),
+    ] = None,
+    all_authorities: Annotated[
+        bool, typer.Option("--all-authorities", help="Every authority with published figures.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Write synthetic SSDA903 returns calibrated to published looked-after figures.
+
+    Each return (OUT/<LA>_<year>/) holds the twelve CSV tables in DfE's layout with
+    exactly the published children looked after on 31 March and starting in the year,
+    ceasing as the published numbers imply, and near the published placement mix,
+    stability, adoptions and special guardianship orders (tolerances: tests/synth).
+    CHILD is 'SYN' + LA number + serial; a CSCWATCH_SYNTHETIC marker file sits beside
+    the files. Authorities without published figures for every year asked for are
+    skipped and listed.
+    """
+    from cscwatch.store.warehouse import open_warehouse
+    from cscwatch.synth.ssda903 import resolve_all, write_synthetic_returns
+
+    check_format(fmt)
+    wanted = _years(year, years)
+    rules = [r.strip() for r in errors.split(",") if r.strip()] if errors else None
+    with open_warehouse(Settings()) as con, progress_bar(quiet):
+        if all_authorities:
+            names = resolve_all(con, wanted[-1])
+        elif authority:
+            names = list(dict.fromkeys(authority))
+        else:
+            raise InputError("name an --authority or give --all-authorities")
+        run = write_synthetic_returns(con, names, wanted, seed, out, rules)
+    rows = [r.to_dict() for r in run.returns]
+    skipped = [{"authority": a, "reason": why} for a, _, why in run.skipped]
+    if fmt == "json":
+        emit_json({"out": str(run.out), "seed": seed, "returns": rows, "skipped": skipped,
+                   "not_modelled": list(run.not_modelled)})  # fmt: skip
+        return
+    flat = [
+        {"folder": r.folder, "la_code": r.la_code, "la_name": r.la_name, "year": r.year,
+         "children": r.children, "episodes": r.episodes, "at31": r.achieved["at31"],
+         "published_at31": r.targets.at31, "starts": r.achieved["starts"],
+         "ceased": r.achieved["ceased"], "published_ceased": r.targets.ceased,
+         "injected": ",".join(c for c, _, _ in r.injected)}
+        for r in run.returns
+    ]  # fmt: skip
+    if fmt == "csv":
+        emit_csv(flat)
+        return
+    emit_table(
+        f"Synthetic SSDA903 returns in {run.out} (seed {seed})",
+        ["Folder", "Authority", "Children", "Episodes", "At 31 Mar (published)",
+         "Starts", "Ceased (published)", "Injected"],
+        [[str(r["folder"]), str(r["la_name"]), f"{r['children']:,}", f"{r['episodes']:,}",
+          f"{r['at31']:,} ({r['published_at31']:,})", f"{r['starts']:,}",
+          f"{r['ceased']:,} ({r['published_ceased']:,})", str(r["injected"])]
+         for r in flat],
+        caption=(
+            f"{len(flat)} returns; at 31 March and starts as published, ceased as the "
+            "published numbers imply. Not modelled (header row only): "
+            + ", ".join(run.not_modelled)
+            + "".join(f"\nSkipped {s['authority']}: {s['reason']}" for s in skipped)
+        ),
+        right=[2, 3, 4, 5, 6],
+    )  # fmt: skip
+
+
+def _read_dirs(dirs: list[Path]) -> list[ReturnYear]:
+    from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, resolve_pseudonymiser
+    from cscwatch.childlevel.ssda903.reader import read_return
+    from cscwatch.models.placements import ReturnYear, infer_year
+
+    settings = Settings()
+    out: list[ReturnYear] = []
+    for folder in dirs:
+        if not folder.is_dir():
+            raise InputError(f"{folder}: not a folder of SSDA903 CSV files")
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
+        if not files:
+            raise InputError(f"{folder}: no CSV files")
+        marker = folder / "CSCWATCH_SYNTHETIC"
+        synthetic = marker.is_file() and marker.read_text(encoding="utf-8").strip() == (
+            SYNTHETIC_MARKER
+        )
+        ret = read_return(files, pseudonymiser=resolve_pseudonymiser(settings, synthetic=synthetic))
+        for table in ("episodes", "header"):
+            if table not in ret.tables:
+                raise InputError(f"{folder}: no {table} table among its CSV files")
+        episodes = ret.tables["episodes"]
+        out.append(ReturnYear(infer_year(episodes), episodes, ret.tables["header"]))
+    return out
+
+
+def _scenario(text: str | None) -> Scenario | None:
+    from cscwatch.models.placements import Scenario
+
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*residential-to-fostering\s*=\s*([0-9.]+)\s*", text)
+    if not m:
+        raise InputError(f"--scenario {text!r}: use residential-to-fostering=SHARE (0 to 1)")
+    try:
+        share = float(m.group(1))
+    except ValueError:
+        raise InputError(f"--scenario {text!r}: {m.group(1)!r} is not a number") from None
+    return Scenario("residential-to-fostering", share)
+
+
+@cla_app.command("forecast")
+def forecast(
+    return_dirs: Annotated[
+        list[Path], typer.Argument(help="Folders of consecutive years' returns (CSV sets).")
+    ],
+    years: Annotated[int, typer.Option("--years", help="Years to forecast, 1 to 3.")] = 3,
+    unit_costs: Annotated[
+        Path | None,
+        typer.Option("--unit-costs", help="CSV of group,weekly_cost overriding the defaults."),
+    ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority",
+            "-a",
+            help="Whose published unit costs are the defaults (else England's).",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="e.g. residential-to-fostering=0.2"),
+    ] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20261201,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Forecast children looked after by placement type, and their cost, for 1-3 years.
+
+    A monthly stock-and-flow model by age band fitted on the returns' episodes; 95%
+    intervals from a bootstrap over children. Costs apply weekly unit costs per group:
+    by default the section 251 unit costs published for --authority (England's without
+    it): fostering, residential, and the all-looked-after average for other groups.
+    Counts of 1 to 5 children are shown as c (and what would reveal them).
+    """
+    from cscwatch.models._placements_costs import default_unit_costs, read_unit_costs
+    from cscwatch.models.placements import PlacementModel, disclosed
+
+    check_format(fmt)
+    chosen = _scenario(scenario)
+    returns = _read_dirs(return_dirs)
+    last = max(r.year for r in returns)
+    costs = None
+    if unit_costs is None or authority is not None:
+        from cscwatch.indicators.authorities import resolve_authority
+        from cscwatch.store.warehouse import open_warehouse
+
+        with open_warehouse(Settings()) as con:
+            la = resolve_authority(con, authority).la_code if authority else None
+            costs = default_unit_costs(con, la, last)
+    if unit_costs is not None:
+        costs = read_unit_costs(unit_costs, costs)
+    assert costs is not None
+    with progress_bar(quiet):
+        fc = PlacementModel(
+            returns,
+            horizon=years,
+            n_boot=n_boot,
+            seed=seed,
+            unit_costs=costs.costs,
+            unit_cost_source=costs.sources,
+            scenario=chosen,
+        ).fit()
+    safe = disclosed(fc)
+    rows = [{str(k): v for k, v in r.items()} for r in safe.to_dict("records")]
+    relative = (
+        f"from the children looked after on {fc.base_date:%d %B %Y} (returns "
+        f"{fc.fitted_years[0]} to {fc.fitted_years[-1]}); costs in cash at the unit costs used, "
+        "no inflation"
+    )
+    if fmt == "json":
+        emit_json({"relative_to": relative, **fc.to_dict(), "rows": rows})
+        return
+    if fmt == "csv":
+        emit_csv(rows)
+        return
+
+    def pounds(v: object) -> str:
+        if isinstance(v, str):
+            return v
+        x = float(str(v)) / 1e6
+        return f"{'-' if x < 0 else ''}£{abs(x):,.1f}m"
+
+    def count(v: object) -> str:
+        return v if isinstance(v, str) else f"{int(str(v)):,}"
+
+    headers = ["31 March", "Placement", "Children", "95% interval", "Cost in year", "95% interval"]
+    if fc.scenario is not None:
+        headers += ["Scenario cost difference", "95% interval"]
+    table = []
+    for r in rows:
+        line = [str(r["year"]), str(r["group"]).replace("_", " "), count(r["children"]),
+                f"{count(r['children_low'])}-{count(r['children_high'])}", pounds(r["cost"]),
+                f"{pounds(r['cost_low'])}-{pounds(r['cost_high'])}"]  # fmt: skip
+        if fc.scenario is not None:
+            line += [
+                pounds(r["cost_difference"]),
+                f"{pounds(r['cost_difference_low'])} to {pounds(r['cost_difference_high'])}",
+            ]
+        table.append(line)
+    sources = "; ".join(f"{g}: £{c:,.0f} ({fc.unit_cost_source.get(g, '')})"
+                        for g, c in fc.unit_costs.items())  # fmt: skip
+    emit_table(
+        "Children looked after by placement type: forecast",
+        headers,
+        table,
+        caption=f"Forecast {relative}. Weekly unit costs: {sources}.",
+        right=[2, 4, 6],
+    )

@@ -1,0 +1,257 @@
+"""The placement demand and cost model: monthly states, rates, forecast, costs,
+disclosure, backtests and the ``cla forecast`` command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
+from cscwatch.core.errors import InputError, SourceFileError
+from cscwatch.models._placements_backtest import backtest_national, summarise_backtest
+from cscwatch.models._placements_costs import default_unit_costs, read_unit_costs
+from cscwatch.models._placements_data import GROUPS, OUT, month_ends, monthly_states
+from cscwatch.models.placements import (
+    PRIOR_MONTHS,
+    PlacementForecast,
+    PlacementModel,
+    ReturnYear,
+    Scenario,
+    disclosed,
+    fit_rates,
+    infer_year,
+)
+
+FLAT = dict.fromkeys(GROUPS, 1000.0)
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def _ret(year: int, episodes: list[dict[str, str]], header: list[dict[str, str]]) -> ReturnYear:
+    return ReturnYear(year, pd.DataFrame(episodes), pd.DataFrame(header))
+
+
+def _tiny() -> list[ReturnYear]:
+    # Child a: fostered throughout, moves to a children's home on 15/10/2023 (open on
+    # 31 March 2024, closed in the 2025 return). Child b: starts 10/06/2024 with
+    # parents, leaves 20/12/2024.
+    header = [{"CHILD": "a", "DOB": "01/01/2012"}, {"CHILD": "b", "DOB": "05/05/2020"}]
+    y2024 = [
+        {"CHILD": "a", "DECOM": "01/01/2020", "DEC": "15/10/2023", "PLACE": "U4"},
+        {"CHILD": "a", "DECOM": "15/10/2023", "DEC": "", "PLACE": "K2"},
+    ]
+    y2025 = [
+        {"CHILD": "a", "DECOM": "15/10/2023", "DEC": "", "PLACE": "K2"},
+        {"CHILD": "b", "DECOM": "10/06/2024", "DEC": "20/12/2024", "PLACE": "P1"},
+    ]
+    return [_ret(2024, y2024, header[:1]), _ret(2025, y2025, header)]
+
+
+def test_month_ends_run_from_the_march_before() -> None:
+    days = month_ends(2024, 2025)
+    assert days[0] == date(2023, 3, 31) and days[-1] == date(2025, 3, 31)
+    assert len(days) == 25 and date(2024, 2, 29) in days
+
+
+def test_monthly_states_from_episodes() -> None:
+    ms = monthly_states(_tiny())
+    a, b = list(ms.children).index("a"), list(ms.children).index("b")
+    col = {d: i for i, d in enumerate(ms.days)}
+    fos, res, par = GROUPS.index("fostering"), GROUPS.index("residential"), 2
+    assert ms.state[a, col[date(2023, 9, 30)]] == fos
+    assert ms.state[a, col[date(2023, 10, 31)]] == res
+    assert ms.state[a, -1] == res  # still open on 31 March 2025
+    assert ms.state[b, col[date(2024, 5, 31)]] == OUT
+    assert ms.state[b, col[date(2024, 6, 30)]] == par
+    assert ms.state[b, col[date(2024, 12, 31)]] == OUT
+    assert ms.age_months[a, col[date(2024, 1, 31)]] == 12 * 12
+
+
+def test_fit_rates_counts_child_months_and_shrinks() -> None:
+    ms = monthly_states(_tiny())
+    rates = fit_rates(ms)
+    fos, res, out = GROUPS.index("fostering"), GROUPS.index("residential"), len(GROUPS)
+    # Child a is in band 10-15 throughout: 6 fostering months (31/03 to 30/09/2023)
+    # with one move to residential at the 7th transition; then residential to the end.
+    band = 3
+    n_fos = 7  # month ends 31/03 .. 30/09/2023 are fostering: 7 transitions from them
+    pooled_move = 1 / n_fos  # only child a is ever fostered
+    want = (1 + PRIOR_MONTHS * pooled_move) / (n_fos + PRIOR_MONTHS)
+    assert rates.transition[band, fos, res] == pytest.approx(want)
+    assert rates.transition[band, fos, out] == pytest.approx(0.0)
+    assert rates.transition.sum(axis=2) == pytest.approx(np.ones((5, len(GROUPS))))
+    # One entry (child b, aged 4, band 1-4, with parents) in 24 months.
+    assert rates.entries[1, GROUPS.index("with_parents")] == pytest.approx(1 / 24)
+    assert rates.entries.sum() == pytest.approx(1 / 24)
+
+
+def test_infer_year_and_input_errors() -> None:
+    assert infer_year(_tiny()[0].episodes) == 2024
+    assert infer_year(_tiny()[1].episodes) == 2025
+    with pytest.raises(InputError, match="two or more years"):
+        monthly_states(_tiny()[:1])
+    with pytest.raises(InputError, match="consecutive"):
+        monthly_states([_tiny()[0], ReturnYear(2026, _tiny()[1].episodes, _tiny()[1].header)])
+    with pytest.raises(InputError, match="no unit cost for other"):
+        PlacementModel(_tiny(), unit_costs={g: 1.0 for g in GROUPS[:-1]})
+    with pytest.raises(InputError, match="between 0 and 1"):
+        Scenario("residential-to-fostering", 1.5)
+
+
+@pytest.fixture(scope="module")
+def synthetic(warehouse: Settings) -> list[ReturnYear]:
+    from cscwatch.synth.ssda903 import authority_returns
+
+    con = connect_duckdb(warehouse.warehouse, read_only=True)
+    try:
+        _, tables, _ = authority_returns(con, "Darlington", (2023, 2024, 2025), 4)
+    finally:
+        con.close()
+    return [ReturnYear(y, t["episodes"], t["header"]) for y, t in sorted(tables.items())]
+
+
+def test_forecast_is_reproducible_and_scenario_moves_residential(
+    synthetic: list[ReturnYear],
+) -> None:
+    def fit(share: float) -> PlacementForecast:
+        scenario = Scenario("r", share)
+        model = PlacementModel(synthetic, horizon=2, n_boot=30, seed=5, unit_costs=FLAT,
+                               scenario=scenario)  # fmt: skip
+        return model.fit()
+
+    one, two = fit(1.0), fit(1.0)
+    assert np.array_equal(one.draws, two.draws)
+    assert one.years == (2026, 2027) and one.base_date == date(2025, 3, 31)
+    assert sum(one.stock.values()) == 266  # Darlington's published 31 March 2025
+    res = GROUPS.index("residential")
+    assert one.scenario_draws is not None
+    # With every new residential placement made fostering, residential can only fall.
+    assert (one.scenario_draws[:, :, res] <= one.draws[:, :, res]).all()
+    assert (one.scenario_draws[:, -1, res] < one.draws[:, -1, res]).mean() > 0.9
+    # Flat unit costs: moving a placement changes no cost beyond the chance of the months.
+    zero = fit(0.0)
+    assert zero.scenario_cost_draws is not None
+    assert np.array_equal(zero.scenario_cost_draws, zero.cost_draws)
+
+
+def test_costs_are_child_weeks_times_unit_cost(synthetic: list[ReturnYear]) -> None:
+    fc = PlacementModel(synthetic, horizon=1, n_boot=5, seed=1, unit_costs=FLAT).fit()
+    frame = fc.to_frame()
+    total = frame[frame.group == "all"].iloc[0]
+    # A year of about `children` children at £1,000 a week costs about 52 × £1,000 each.
+    per_child_week = total["cost"] / (total["children"] * 52.1775)
+    assert 800 < per_child_week < 1250
+
+
+def test_disclosed_suppresses_small_counts_and_their_neighbours(
+    synthetic: list[ReturnYear],
+) -> None:
+    fc = PlacementModel(synthetic, horizon=1, n_boot=20, seed=2, unit_costs=FLAT).fit()
+    raw = fc.to_frame()
+    safe = disclosed(fc)
+    small = raw["children"].between(1, 5)
+    assert (safe.loc[small, "children"] == "c").all()
+    assert (safe.loc[small, "cost"] == "c").all()
+    parts = safe[safe.group != "all"]
+    n_c = int((parts["children"] == "c").sum())
+    assert n_c != 1  # one suppressed part would be the total less the rest
+    shown = safe[safe["children"] != "c"]
+    assert all(isinstance(v, int) for v in shown["children"])
+
+
+def test_default_unit_costs_are_the_published_ones(warehouse: Settings) -> None:
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        costs = default_unit_costs(con, "352", 2025)
+        england = default_unit_costs(con, None, 2025)
+    finally:
+        con.close()
+    # Manchester, 2025, as LAIT publishes them (measured in the warehouse).
+    assert costs.costs["fostering"] == 755.0
+    assert costs.costs["residential"] == 7260.0
+    assert costs.costs["with_parents"] == costs.costs["other"] == 1905.0
+    assert costs.sources["residential"] == "unit_cost_residential_weekly LA 352 2025"
+    assert england.costs["residential"] == 7385.0
+
+
+def test_unit_costs_file_overrides_and_names_bad_rows(tmp_path: Path) -> None:
+    base = read_unit_costs(_csv(tmp_path, "all.csv", [(g, "100") for g in GROUPS]))
+    path = _csv(tmp_path, "some.csv", [("residential", "£6,500")])
+    got = read_unit_costs(path, base)
+    assert got.costs["residential"] == 6500.0 and got.costs["fostering"] == 100.0
+    assert got.sources["residential"] == "some.csv row 2"
+    with pytest.raises(SourceFileError, match="row 3, column 'group': unknown group 'resi'"):
+        read_unit_costs(_csv(tmp_path, "b.csv", [("fostering", "1"), ("resi", "2")]), base)
+    with pytest.raises(SourceFileError, match="row 2, column 'weekly_cost'"):
+        read_unit_costs(_csv(tmp_path, "n.csv", [("fostering", "-4")]), base)
+    with pytest.raises(SourceFileError, match="no weekly_cost for"):
+        read_unit_costs(_csv(tmp_path, "p.csv", [("fostering", "4")]))
+
+
+def _csv(folder: Path, name: str, rows: list[tuple[str, str]]) -> Path:
+    path = folder / name
+    lines = ["group,weekly_cost", *(f'{g},"{c}"' for g, c in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_national_backtest_follows_the_aggregate_formula(warehouse: Settings) -> None:
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        rows = backtest_national(con)
+    finally:
+        con.close()
+    last = next(r for r in rows if r.origin == 2024 and r.horizon == 1)
+    # England's published figures (rounded to 10): at31 2022-2025, starts, ceased.
+    at31 = {2022: 82090, 2023: 83750, 2024: 83530, 2025: 81770}
+    starts = {2023: 33090, 2024: 33130}
+    ceased = {2023: 31850, 2024: 33780}
+    e = (starts[2023] + starts[2024]) / 2
+    q = (
+        ceased[2023] / (at31[2022] + starts[2023]) + ceased[2024] / (at31[2023] + starts[2024])
+    ) / 2
+    assert last.forecast == pytest.approx((1 - q) * (at31[2024] + e))
+    assert (last.actual, last.baseline) == (81770, 83530)
+    assert {r.horizon for r in rows} == {1, 2, 3}
+
+
+def test_summarise_backtest_scores_against_last_value() -> None:
+    from cscwatch.models._placements_backtest import BacktestRow
+
+    rows = [
+        BacktestRow("1", 2022, 2023, 1, "all", 100, 90, 110, 80, 120, 104, 90),
+        BacktestRow("2", 2022, 2023, 1, "all", 50, 45, 55, 40, 60, 70, 60),
+    ]
+    (s,) = summarise_backtest(rows)
+    assert s["mae_model"] == pytest.approx(12.0) and s["mae_last_value"] == pytest.approx(12.0)
+    assert s["coverage80"] == 0.5 and s["coverage95"] == 0.5
+
+
+def test_cli_forecast(cli: Cli, warehouse: Settings, tmp_path: Path) -> None:
+    env = {"CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
+    run = cli
+    code, _, err = run(
+        "cla", "synth", "-a", "Darlington", "--years", "2024-2025", "--out",
+        str(tmp_path / "s"), env=env,
+    )  # fmt: skip
+    assert code == 0, err
+    dirs = [str(tmp_path / "s" / "841_2024"), str(tmp_path / "s" / "841_2025")]
+    code, out, err = run(
+        "cla", "forecast", *dirs, "--years", "1", "--n-boot", "10", "--authority",
+        "Darlington", "--scenario", "residential-to-fostering=0.5", "--format", "csv", env=env,
+    )  # fmt: skip
+    assert code == 0, err
+    frame = pd.read_csv(__import__("io").StringIO(out), dtype=str)
+    assert set(frame["group"]) == {*GROUPS, "all"} and set(frame["year"]) == {"2026"}
+    assert "cost_difference" in frame.columns
+    code, _, err = run("cla", "forecast", dirs[1], env=env)
+    assert code == 2 and "two or more years" in err and err.count("\n") == 1
+    code, _, err = run("cla", "forecast", *dirs, "--scenario", "fostering-to-mars=1", env=env)
+    assert code == 2 and "--scenario" in err

@@ -97,6 +97,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     logging.disable(logging.INFO)
     from lac_validator.datastore import copy_datastore, create_datastore
     from lac_validator.ingress import read_from_text
+
     registry = importlib.import_module(f"lac_validator.rules.{args.ruleset}").registry
     uploads = [
         {"name": f.name, "description": "This year", "file_content": f.read_bytes()}
@@ -149,6 +150,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             if is_csv
             else "0-based position of the record in the validator's table",
             "rules_in_registry": len(registry),
+            "registry_codes": sorted(str(c) for c in registry),
             "rules_with_findings": len(findings),
             "rules_skipped_missing_tables": sorted(skipped),
             "rules_raised": dict(sorted(raised.items())),

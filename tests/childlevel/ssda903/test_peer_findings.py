@@ -112,8 +112,10 @@ def test_no_raw_identifier_leaves_the_report(
 ) -> None:
     import csv
 
-    raw_child = {r["CHILD"] for r in csv.DictReader((SAMPLES / "header.csv").open())}
-    raw_upn = {r["UPN"] for r in csv.DictReader((SAMPLES / "header.csv").open()) if r["UPN"]}
+    with (SAMPLES / "header.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    raw_child = {r["CHILD"] for r in rows}
+    raw_upn = {r["UPN"] for r in rows if r["UPN"]}
     report = sample_report("lac2024_25")
     text = json.dumps(report.to_dict())
     children = {f.child_id for f in report.findings}

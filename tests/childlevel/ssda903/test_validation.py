@@ -162,3 +162,41 @@ def test_our_reading_of_the_package_matches_its_own_reader(tmp_path: Path) -> No
         if e == e and n == n
     }
     assert ref.grid == expected
+
+
+def test_no_raw_identifier_in_any_staged_table_and_not_reversible_without_the_key() -> None:
+    import csv
+    import hashlib
+
+    from cscwatch.childlevel.pseudonym import DEMO_KEY
+    from cscwatch.childlevel.ssda903.engine import stage
+    from cscwatch.childlevel.ssda903.reader import read_return
+
+    samples = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ssda903"
+    if not (samples / "samples").is_dir():
+        pytest.skip("shared SSDA903 samples not present")
+    files = [p for p in (samples / "samples").glob("*.csv") if "errors" not in p.name]
+    with (samples / "samples" / "header.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # CHILD ids of six or more characters (shorter ones equal scores, such as SDQ 18).
+    raw = {r["CHILD"] for r in rows if len(r["CHILD"]) >= 6} | {r["UPN"] for r in rows if r["UPN"]}
+    ret = read_return(files, pseudonymiser=KEY)
+    con = connect_duckdb()
+    stage(con, "lac2024_25", ret.tables, ret.tables, year=2018)
+    names = [n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    assert len(names) >= 24
+    for name in names:
+        cols = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND data_type = 'VARCHAR'", [name]).fetchall()]  # fmt: skip
+        for col in cols:
+            values = {v for (v,) in con.execute(f'SELECT DISTINCT "{col}" FROM {name}').fetchall()}
+            assert not values & raw, (name, col)
+    # The pseudonym of a 6-digit CHILD is not found by hashing every 6-digit number,
+    # plainly or with the public demo key: only the key reverses it.
+    target = KEY("566910")
+    demo = Pseudonymiser(DEMO_KEY)
+    candidates = [f"{n:06d}" for n in range(10**6)]
+    assert target not in set(demo.many(candidates))
+    assert target not in {hashlib.sha256(c.encode()).hexdigest() for c in candidates}
+    assert KEY.many(candidates[566909:566911]) == [KEY("566909"), target]  # with the key

@@ -14,7 +14,8 @@ leaver's (OC3: ``IN_TOUCH``, ``ACTIV``, ``ACCOM``) and adoption fields (AD1:
 ``PERMANENCE`` (previous permanence), ``AD_PLACED`` (placed for adoption). A record
 element may sit in ``<CHILD>`` or its ``<HEADER>``; one with another name (social worker
 episodes, DoLo) is identified by its fields, as CSV files are, when they belong to
-exactly one table. ``CHILD`` and ``DOB`` come from the header. A UASC record is made
+exactly one table. ``CHILD`` and ``DOB`` come from the header (unless the record
+element carries its own). A UASC record is made
 when ``DUC`` is given or the ``UASC`` flag is given and not ``0``; an OC3 or AD1 record
 when any of its fields is given. ``row_no`` for XML is a position the user can find:
 for ``header``, ``uasc``, ``oc3`` and ``ad1`` the child's position (the n-th
@@ -298,7 +299,7 @@ class _XmlBuilder:
             if not name:
                 continue
             name = _RENAMES.get(name, name)
-            if len(leaf) or name not in fields or name in _FROM_HEADER:
+            if len(leaf) or name not in fields:
                 raise self._unknown(leaf, f"<{_local(el.tag)}>")
             out[name] = _text(leaf)
         return out

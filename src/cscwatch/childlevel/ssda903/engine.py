@@ -50,26 +50,32 @@ def collection_period(ruleset: str, year: int | None = None) -> tuple[date, date
 def _stage_table(
     con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | None, fields: tuple[str, ...]
 ) -> None:
+    # The text frame goes to DuckDB as an Arrow table (no per-value Python conversion),
+    # and is trimmed, NULLed and date-parsed in the one CREATE.
+    import pyarrow as pa
+
     spec = TABLES[name.removesuffix("_last")]
-    cols = ", ".join(f'"{f.lower()}" VARCHAR' for f in fields)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_raw (row_no INTEGER, {cols})")
-    if frame is not None and len(frame):
-        data = pd.DataFrame({"row_no": frame["row_no"].astype("int64")})
-        for f in fields:
-            data[f.lower()] = frame[f].astype("object") if f in frame.columns else None
-        con.register("_incoming", data)
-        try:
-            con.execute(f"INSERT INTO {name}_raw SELECT * FROM _incoming")
-        finally:
-            con.unregister("_incoming")
+    n = 0 if frame is None else len(frame)
+    columns: dict[str, pa.Array] = {
+        "row_no": pa.array([] if frame is None else frame["row_no"].tolist(), pa.int64())
+    }
+    for f in fields:
+        if frame is not None and f in frame.columns:
+            # Text, None or NaN (pandas' missing value) only: NaN becomes NULL.
+            columns[f.lower()] = pa.array(frame[f], pa.string(), from_pandas=True)
+        else:
+            columns[f.lower()] = pa.nulls(n, pa.string())
     texts = [f'nullif(trim("{f.lower()}"), \'\') AS "{f.lower()}"' for f in fields]
     dates = [
         f"try_strptime(trim(\"{f.lower()}\"), '%d/%m/%Y')::DATE AS {f.lower()}_d"
         for f in spec.date_fields
     ]
-    select = ", ".join(["row_no", *texts, *dates])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM {name}_raw")
-    con.execute(f"DROP TABLE {name}_raw")
+    select = ", ".join(["row_no::INTEGER AS row_no", *texts, *dates])
+    con.register("_incoming", pa.table(columns))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
 
 
 def stage(

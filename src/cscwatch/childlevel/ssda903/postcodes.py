@@ -153,7 +153,8 @@ def reference_postcodes(
     version = _package_version()
     if version is None:
         return None
-    wanted = {normalise_postcode(p) for p in postcodes if p is not None and p.strip()}
+    distinct = {p for p in postcodes if isinstance(p, str)}
+    wanted = {normalise_postcode(p) for p in distinct} - {""}
     source = f"{_PACKAGE} {version}"
     rows: list[tuple[str, float | None, float | None, str | None]] = []
     cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
@@ -163,9 +164,9 @@ def reference_postcodes(
         except OSError:
             cache = None  # not writable: read the letter files instead
     if cache is not None and wanted:
-        import duckdb
+        from cscwatch.core.database import connect_duckdb
 
-        con = duckdb.connect()
+        con = connect_duckdb()
         try:
             rows = con.execute(
                 "SELECT postcode, easting, northing, laua FROM read_parquet(?) "

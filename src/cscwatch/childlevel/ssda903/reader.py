@@ -43,6 +43,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +198,40 @@ def _decode(data: bytes, path: Path) -> str:
         ) from None
 
 
+_BLANK_LINE = re.compile(r"^[,\s]*$", re.MULTILINE)
+
+
+def _unquoted(text: str, header: list[str]) -> tuple[list[int], list[list[str]]] | None:
+    # Fast path for the common file, no quoting and no blank line: a record is a line,
+    # so its line number is its position + 2; Arrow's CSV reader parses it. None
+    # otherwise, or when a line's width is wrong (the csv module then reads the file,
+    # naming the row of any error).
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    body = text[text.find("\n") + 1 :].rstrip("\r\n") if "\n" in text else ""
+    if '"' in text or not body or _BLANK_LINE.search(body):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pcsv.ReadOptions(column_names=names),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows != body.count("\n") + 1:
+        return None
+    columns = [table.column(n).to_pylist() for n in names]
+    return list(range(2, table.num_rows + 2)), columns
+
+
 def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
     text = _decode(read_input_bytes(path), path)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -211,28 +246,39 @@ def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
                 "the header names this field twice", path=str(path), row=1, column=doubled[0]
             )
         table = identify_table(header, path)
-        records: list[list[object]] = []
         width = len(header)
-        line = reader.line_num + 1
-        for row in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line, or one of commas only
-            if len(row) != width:
-                missing = header[len(row)] if len(row) < width else None
-                raise SourceFileError(
-                    f"{len(row)} values where the header has {width}",
-                    path=str(path),
-                    row=start,
-                    column=missing,
-                )
-            records.append([start, *row])
+        fast = _unquoted(text, header) if reader.line_num == 1 else None
+        columns: Sequence[Sequence[str]]
+        starts: list[int]
+        if fast is not None:
+            starts, columns = fast
+        else:
+            rows: list[list[str]] = []
+            starts = []
+            line = reader.line_num + 1
+            for row in reader:
+                start, line = line, reader.line_num + 1
+                if len(row) != width or not "".join(row).strip():
+                    if not "".join(row).strip():
+                        continue  # a blank line, or one of commas only
+                    missing = header[len(row)] if len(row) < width else None
+                    raise SourceFileError(
+                        f"{len(row)} values where the header has {width}",
+                        path=str(path),
+                        row=start,
+                        column=missing,
+                    )
+                starts.append(start)
+                rows.append(row)
+            columns = list(zip(*rows, strict=True)) if rows else [()] * width
     except csv.Error as exc:
         raise SourceFileError(
             f"not a well-formed CSV file ({exc})", path=str(path), row=reader.line_num
         ) from None
-    frame = pd.DataFrame(records, columns=["row_no", *header], dtype=object)
-    frame["row_no"] = frame["row_no"].astype("int64")
+    data: dict[str, pd.Series] = {"row_no": pd.Series(starts, dtype="int64")}
+    for name, values in zip(header, columns, strict=True):
+        data[name] = pd.Series(list(values), dtype=object)
+    frame = pd.DataFrame(data)
     return table, frame[["row_no", *TABLES[table].fields]]
 
 
@@ -451,6 +497,33 @@ def _read_xml(path: Path) -> dict[str, pd.DataFrame]:
 # --- the return -----------------------------------------------------------------------
 
 
+def _pseudonymise(tables: dict[str, pd.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, str]:
+    # CHILD and UPN replaced in place by their pseudonyms; each distinct value hashed once
+    # (a child appears in many tables and rows). Returns pseudonym -> raw CHILD.
+    def texts(values: pd.Series) -> list[str | None]:
+        # The reader's frames hold text or None; anything else (a caller's NaN) is None.
+        out = values.tolist()
+        if all(v is None or isinstance(v, str) for v in dict.fromkeys(out)):
+            return out
+        return [v if isinstance(v, str) else None for v in out]
+
+    children: dict[str | None, str | None] = {}
+    for frame in tables.values():
+        children.update(dict.fromkeys(texts(frame["CHILD"])))
+    keys = list(children)
+    children = dict(zip(keys, pseudonymiser.many(keys), strict=True))
+    for frame in tables.values():
+        frame["CHILD"] = pd.Series(
+            [children[v] for v in texts(frame["CHILD"])], index=frame.index, dtype=object
+        )
+        if "UPN" in frame.columns:
+            upns = texts(frame["UPN"])
+            unique = list(dict.fromkeys(upns))
+            hashed = dict(zip(unique, pseudonymiser.many(unique, upper=True), strict=True))
+            frame["UPN"] = pd.Series([hashed[v] for v in upns], index=frame.index, dtype=object)
+    return {h: r.strip() for r, h in children.items() if h and r}
+
+
 def read_return(
     paths: Sequence[Path | str],
     *,
@@ -504,17 +577,7 @@ def read_return(
                 )
             tables[table] = frame
             where[table] = path
-    refs: dict[str, str] = {}
-    for frame in tables.values():
-        raw = [None if v is None or pd.isna(v) else str(v) for v in frame["CHILD"]]
-        hashed = pseudonymiser.many(raw)
-        refs.update({h: r.strip() for h, r in zip(hashed, raw, strict=True) if h and r})
-        frame["CHILD"] = pd.Series(hashed, index=frame.index, dtype=object)
-        if "UPN" in frame.columns:
-            upns = [None if v is None or pd.isna(v) else str(v) for v in frame["UPN"]]
-            frame["UPN"] = pd.Series(
-                pseudonymiser.many(upns, upper=True), index=frame.index, dtype=object
-            )
+    refs = _pseudonymise(tables, pseudonymiser)
     return Return903(
         tables,
         where,

@@ -301,11 +301,12 @@ def _stage_postcodes(
     # Reference coordinates of the postcodes the return's episodes hold.
     if not use:
         return False, "not looked up (distance rules not run)"
-    values: list[str | None] = []
+    values: set[str] = set()
     for r in returns:
         eps = r.tables.get("episodes")
         if eps is not None:
-            values += [v for c in ("HOME_POST", "PL_POST") for v in eps[c] if isinstance(v, str)]
+            for c in ("HOME_POST", "PL_POST"):
+                values.update(v for v in eps[c].unique() if isinstance(v, str))
     ref: PostcodeReference | None = reference_postcodes(values, cache_dir)
     if ref is None:
         return False, (

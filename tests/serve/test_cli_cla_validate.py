@@ -116,6 +116,7 @@ def test_a_synthetic_return_needs_no_key(cli: Cli, tmp_path: Path) -> None:
         (["--format", "json", "--out", "/no/such/folder/x.json"], "does not exist"),
         (["--format", "xlsx", "--out", "x.csv"], "must end in .xlsx"),
         (["--format", "yaml"], "--format 'yaml'"),
+        (["--rule", "9999"], "rule 9999 is not in DfE's 2024-25 catalogue"),
     ],
 )
 def test_bad_options_one_line_exit_2(

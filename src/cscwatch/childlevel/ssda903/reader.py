@@ -1,30 +1,77 @@
-"""Read an SSDA903 return: the CSV set, identified by its columns, pseudonymised at once.
+"""Read an SSDA903 return (the CSV set or the XML export), pseudonymised as it is read.
 
-Each file is matched to a table of :mod:`.tables` by its header row (the set of field
-names, in any order and case), never by its file name. Values are kept as text (dates are
-parsed when staged); ``row_no`` is the record's line in its file (the header is line 1).
-``CHILD`` and ``UPN`` are replaced by their keyed pseudonyms as they are read; the raw
-``CHILD`` of each pseudonym is kept in memory only, for an authority's own report
-(``--show-la-child-id``), and never stored.
+**CSV set.** Each file is matched to a table of :mod:`.tables` by its header row (the set
+of field names, in any order and case), never by its file name. Files are UTF-8 (with or
+without a byte-order mark) or UTF-16/UTF-32 with a byte-order mark. ``row_no`` is the
+line of the file on which the record starts (the header is line 1).
+
+**XML export** (``<EXPSSDA903><CHILD><HEADER>...</HEADER><EPISODE>...</EPISODE>...``).
+Each ``<CHILD>`` holds one ``<HEADER>`` whose leaf elements are the child's header
+fields (``CHILDID`` is ``CHILD``), the UASC fields (``UASC``, ``DUC``), the care
+leaver's (OC3: ``IN_TOUCH``, ``ACTIV``, ``ACCOM``) and adoption fields (AD1:
+``DATE_INT`` ...), and record elements, one per record of a table: ``EPISODE``
+(``PL`` is ``PLACE``), ``AREVIEW`` (reviews), ``AMISSING`` (missing), ``OC2``,
+``PERMANENCE`` (previous permanence), ``AD_PLACED`` (placed for adoption). A record
+element may sit in ``<CHILD>`` or its ``<HEADER>``; one with another name (social worker
+episodes, DoLo) is identified by its fields, as CSV files are, when they belong to
+exactly one table. ``CHILD`` and ``DOB`` come from the header (unless the record
+element carries its own). A UASC record is made
+when ``DUC`` is given or the ``UASC`` flag is given and not ``0``; an OC3 or AD1 record
+when any of its fields is given. ``row_no`` for XML is a position the user can find:
+for ``header``, ``uasc``, ``oc3`` and ``ad1`` the child's position (the n-th
+``<CHILD>`` of the file, from 1); for any other table the record's position among the
+file's elements of its kind (the n-th ``<EPISODE>``: XPath ``(//EPISODE)[n]``).
+The file is refused before parsing when it declares a DOCTYPE or ENTITY, read in the
+encoding an XML parser would use (:mod:`cscwatch.childlevel.xmlsafe`, shared with the
+CIN census reader); unknown elements are refused, naming the line and element.
+
+Values are kept as text (dates are parsed when staged), sex codes as given (old ``1``/``2``
+and current ``M``/``F``/``U``: rules see the raw code; measures use
+:func:`~.tables.normalise_sex`). ``CHILD`` and ``UPN`` are replaced by their keyed
+pseudonyms (the CIN census's key, so a child links across both returns) before the tables
+are handed on; the raw ``CHILD`` of each pseudonym is kept in memory only, for an
+authority's own report (``--show-la-child-id``), and never stored.
+
+Synthetic returns: a return whose every file sits in a directory holding a file named
+``CSCWATCH_SYNTHETIC`` that contains ``cscwatch-synthetic`` (written by ``cscwatch cla
+synth``) may be read with the public demo key when no key is configured, as a CIN census
+file carrying the marker may.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from lxml import etree
 
-from cscwatch.childlevel.pseudonym import Pseudonymiser
+from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.tables import TABLES
+from cscwatch.childlevel.xmlsafe import refuse_hostile_xml, refuse_parsed_doctype
+from cscwatch.core.config import Settings
 from cscwatch.core.errors import SourceFileError
+from cscwatch.core.files import read_input_bytes
 
-__all__ = ["Return903", "identify_table", "read_return"]
+__all__ = [
+    "SYNTHETIC_FILE",
+    "Return903",
+    "identify_table",
+    "is_synthetic",
+    "read_return",
+    "return_files",
+]
+
+#: The marker file of a synthetic return's directory (its content: ``cscwatch-synthetic``).
+SYNTHETIC_FILE = "CSCWATCH_SYNTHETIC"
 
 _BY_COLUMNS = {frozenset(spec.fields): name for name, spec in TABLES.items()}
+_KIND = "an SSDA903 return"
 
 
 @dataclass(frozen=True)
@@ -39,11 +86,67 @@ class Return903:
         The file each table came from.
     child_refs : dict of str to str
         Pseudonym to the authority's own ``CHILD`` (memory only, never stored).
+    synthetic : bool
+        Every file carries the synthetic marker (:data:`SYNTHETIC_FILE`).
+    demo_key : bool
+        The pseudonyms were made with the public demo key (a synthetic return read
+        without a configured key).
+    source_format : str
+        ``csv`` or ``xml``.
     """
 
     tables: dict[str, pd.DataFrame]
     files: dict[str, Path]
     child_refs: dict[str, str] = field(default_factory=dict, repr=False)
+    synthetic: bool = False
+    demo_key: bool = False
+    source_format: str = "csv"
+
+    @property
+    def children(self) -> int:
+        """Children in the header table (0 when no header was given)."""
+        header = self.tables.get("header")
+        return 0 if header is None else int(header["CHILD"].nunique())
+
+
+def return_files(paths: Sequence[Path | str]) -> list[Path]:
+    """The files of a return: each path given, a directory standing for its CSV and XML files.
+
+    Raises
+    ------
+    SourceFileError
+        A path does not exist, or a directory holds no CSV or XML file.
+    """
+    out: list[Path] = []
+    for given in paths:
+        p = Path(given)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in (".csv", ".xml")
+            )
+            if not found:
+                raise SourceFileError("the directory holds no .csv or .xml file", path=str(p))
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise SourceFileError("no such file or directory", path=str(p))
+    return out
+
+
+def is_synthetic(paths: Sequence[Path | str]) -> bool:
+    """True when every file's directory holds :data:`SYNTHETIC_FILE` with the marker."""
+    files = return_files(paths)
+    if not files:
+        return False
+    for d in {f.resolve().parent for f in files}:
+        marker = d / SYNTHETIC_FILE
+        try:
+            if marker.read_text(encoding="utf-8").strip() != SYNTHETIC_MARKER:
+                return False
+        except (OSError, UnicodeDecodeError):
+            return False
+    return True
 
 
 def identify_table(columns: Sequence[str], path: Path) -> str:
@@ -61,65 +164,425 @@ def identify_table(columns: Sequence[str], path: Path) -> str:
     return table
 
 
-def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
+# --- CSV ------------------------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    # UTF-8 unless a byte-order mark says UTF-16 or UTF-32; a byte that is not text is
+    # named by line and by the field (of the header) it falls in.
+    bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        return data[len(bom) :].decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SourceFileError(f"not UTF-8 text (byte {exc.start})", path=str(path)) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
-        raise SourceFileError("empty file: no header row", path=str(path), row=1)
-    header = [c.strip().upper() for c in rows[0]]
-    table = identify_table(header, path)
-    records = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
+        body = data[len(bom) :]
+        line = body.count(b"\n", 0, exc.start) + 1
+        column: str | None = None
+        if encoding == "utf-8":
+            start = body.rfind(b"\n", 0, exc.start) + 1
+            header = body.split(b"\n", 1)[0].decode("utf-8", "replace").split(",")
+            index = body[start : exc.start].count(b",")
+            column = header[index].strip() if index < len(header) else None
+        raise SourceFileError(
+            f"not {encoding.upper()} text (byte 0x{body[exc.start]:02x}); save the file as UTF-8",
+            path=str(path),
+            row=line,
+            column=column,
+        ) from None
+
+
+_BLANK_LINE = re.compile(r"^[,\s]*$", re.MULTILINE)
+
+
+def _unquoted(text: str, header: list[str]) -> tuple[list[int], list[list[str]]] | None:
+    # Fast path for the common file, no quoting and no blank line: a record is a line,
+    # so its line number is its position + 2; Arrow's CSV reader parses it. None
+    # otherwise, or when a line's width is wrong (the csv module then reads the file,
+    # naming the row of any error).
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    body = text[text.find("\n") + 1 :].rstrip("\r\n") if "\n" in text else ""
+    if '"' in text or not body or _BLANK_LINE.search(body):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pcsv.ReadOptions(column_names=names),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows != body.count("\n") + 1:
+        return None
+    columns = [table.column(n).to_pylist() for n in names]
+    return list(range(2, table.num_rows + 2)), columns
+
+
+def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
+    text = _decode(read_input_bytes(path), path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise SourceFileError("empty file: no header row", path=str(path), row=1)
+        header = [c.strip().lstrip("\ufeff").upper() for c in first]
+        doubled = sorted({c for c in header if header.count(c) > 1})
+        if doubled:
             raise SourceFileError(
-                f"{len(row)} values where the header has {len(header)}", path=str(path), row=line
+                "the header names this field twice", path=str(path), row=1, column=doubled[0]
             )
-        records.append([line, *row])
-    frame = pd.DataFrame(records, columns=["row_no", *header], dtype=object)
-    frame["row_no"] = frame["row_no"].astype("int64")
-    return table, frame
+        table = identify_table(header, path)
+        width = len(header)
+        fast = _unquoted(text, header) if reader.line_num == 1 else None
+        columns: Sequence[Sequence[str]]
+        starts: list[int]
+        if fast is not None:
+            starts, columns = fast
+        else:
+            rows: list[list[str]] = []
+            starts = []
+            line = reader.line_num + 1
+            for row in reader:
+                start, line = line, reader.line_num + 1
+                if len(row) != width or not "".join(row).strip():
+                    if not "".join(row).strip():
+                        continue  # a blank line, or one of commas only
+                    missing = header[len(row)] if len(row) < width else None
+                    raise SourceFileError(
+                        f"{len(row)} values where the header has {width}",
+                        path=str(path),
+                        row=start,
+                        column=missing,
+                    )
+                starts.append(start)
+                rows.append(row)
+            columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    except csv.Error as exc:
+        raise SourceFileError(
+            f"not a well-formed CSV file ({exc})", path=str(path), row=reader.line_num
+        ) from None
+    data: dict[str, pd.Series] = {"row_no": pd.Series(starts, dtype="int64")}
+    for name, values in zip(header, columns, strict=True):
+        data[name] = pd.Series(list(values), dtype=object)
+    frame = pd.DataFrame(data)
+    return table, frame[["row_no", *TABLES[table].fields]]
 
 
-def read_return(paths: Sequence[Path], *, pseudonymiser: Pseudonymiser) -> Return903:
-    """Read the CSV files of one return, pseudonymising ``CHILD`` and ``UPN`` at once.
+# --- XML ------------------------------------------------------------------------------
+
+#: Record elements and their tables.
+_ELEMENTS = {
+    "EPISODE": "episodes",
+    "AREVIEW": "reviews",
+    "AMISSING": "missing",
+    "OC2": "oc2",
+    "PERMANENCE": "previous_permanence",
+    "AD_PLACED": "placed_for_adoption",
+}
+#: XML element names that differ from DfE's CSV field names.
+_RENAMES = {"CHILDID": "CHILD", "PL": "PLACE"}
+#: Tables whose fields sit directly in ``<HEADER>`` (beside the header's own).
+_HEADER_TABLES = ("header", "uasc", "oc3", "ad1")
+_FROM_HEADER = ("CHILD", "DOB")
+_HEADER_LEAVES = frozenset({"UASC"} | {f for t in _HEADER_TABLES for f in TABLES[t].fields})
+
+
+def _local(tag: object) -> str:
+    # Element name without namespace, upper case ("" for comments and PIs).
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].upper()
+
+
+def _text(el: etree._Element) -> str | None:
+    t = el.text
+    if t is None:
+        return None
+    t = t.strip()
+    return t or None
+
+
+def _table_by_fields(leaves: set[str]) -> str | None:
+    # The one record table (not a header table) holding every leaf field given.
+    own = leaves - set(_FROM_HEADER)
+    if not own:
+        return None
+    hits = [
+        name
+        for name, spec in TABLES.items()
+        if name not in _HEADER_TABLES and own <= set(spec.fields)
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+class _XmlBuilder:
+    """Rows per table, built one ``<CHILD>`` at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: dict[str, list[list[object]]] = {name: [] for name in TABLES}
+        self.children = 0
+
+    def _leaves(self, el: etree._Element, table: str) -> dict[str, str | None]:
+        fields = TABLES[table].fields
+        out: dict[str, str | None] = {}
+        for leaf in el:
+            name = _local(leaf.tag)
+            if not name:
+                continue
+            name = _RENAMES.get(name, name)
+            if len(leaf) or name not in fields:
+                raise self._unknown(leaf, f"<{_local(el.tag)}>")
+            out[name] = _text(leaf)
+        return out
+
+    def _unknown(self, el: etree._Element, where: str) -> SourceFileError:
+        return SourceFileError(
+            f"<{_local(el.tag)}> in {where} is not an SSDA903 field or record this reader knows",
+            path=str(self.path),
+            row=el.sourceline,
+            column=_local(el.tag),
+        )
+
+    def _record_table(self, el: etree._Element) -> str:
+        name = _local(el.tag)
+        if name in _ELEMENTS:
+            return _ELEMENTS[name]
+        leaves = {_RENAMES.get(_local(c.tag), _local(c.tag)) for c in el if _local(c.tag)}
+        table = _table_by_fields(leaves)
+        if table is None:
+            raise self._unknown(el, "<CHILD>")
+        return table
+
+    def add_child(self, child: etree._Element) -> None:
+        self.children += 1
+        n = self.children
+        header_el = None
+        records: list[etree._Element] = []
+        for el in child:
+            name = _local(el.tag)
+            if not name:
+                continue
+            if name == "HEADER":
+                if header_el is not None:
+                    raise SourceFileError(
+                        "a <CHILD> with two <HEADER> elements",
+                        path=str(self.path),
+                        row=el.sourceline,
+                        column="HEADER",
+                    )
+                header_el = el
+            elif len(el):
+                records.append(el)
+            else:
+                raise self._unknown(el, "<CHILD>")
+        if header_el is None:
+            raise SourceFileError(
+                "a <CHILD> without <HEADER>",
+                path=str(self.path),
+                row=child.sourceline,
+                column="CHILD",
+            )
+        values: dict[str, str | None] = {}
+        for el in header_el:
+            name = _local(el.tag)
+            if not name:
+                continue
+            if len(el):
+                records.append(el)
+                continue
+            name = _RENAMES.get(name, name)
+            if name not in _HEADER_LEAVES:
+                raise self._unknown(el, "<HEADER>")
+            values[name] = _text(el)
+        self._header_rows(n, values)
+        ident = {f: values.get(f) for f in _FROM_HEADER}
+        for el in records:
+            table = self._record_table(el)
+            own = self._leaves(el, table)
+            row_no = len(self.rows[table]) + 1
+            merged = {**ident, **own}
+            self.rows[table].append([row_no, *(merged.get(f) for f in TABLES[table].fields)])
+
+    def _header_rows(self, n: int, values: dict[str, str | None]) -> None:
+        def row(table: str) -> list[object]:
+            return [n, *(values.get(f) for f in TABLES[table].fields)]
+
+        self.rows["header"].append(row("header"))
+        uasc = values.get("UASC")
+        if values.get("DUC") is not None or (uasc is not None and uasc != "0"):
+            self.rows["uasc"].append(row("uasc"))
+        for table in ("oc3", "ad1"):
+            own = [f for f in TABLES[table].fields if f not in _FROM_HEADER]
+            if any(values.get(f) is not None for f in own):
+                self.rows[table].append(row(table))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        out = {}
+        for table, rows in self.rows.items():
+            if table in ("sw_episodes", "dolo") and not rows:
+                continue  # the export format of these is not settled: absent, not empty
+            frame = pd.DataFrame(rows, columns=["row_no", *TABLES[table].fields], dtype=object)
+            frame["row_no"] = frame["row_no"].astype("int64")
+            out[table] = frame
+        return out
+
+
+def _read_xml(path: Path) -> dict[str, pd.DataFrame]:
+    data = read_input_bytes(path)
+    refuse_hostile_xml(data, path, kind=_KIND)
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        data = data[4:]  # libxml2 misreads a UTF-32 mark; it finds UTF-32 from the bytes
+    builder = _XmlBuilder(path)
+    context = etree.iterparse(
+        io.BytesIO(data),
+        events=("end",),
+        tag="{*}CHILD",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    checked = False
+    was = gc.isenabled()
+    gc.disable()  # many small lists and no cycles: the collector would only rescan them
+    try:
+        for _event, el in context:
+            if not checked:
+                refuse_parsed_doctype(el, path, kind=_KIND)
+                checked = True
+            parent = el.getparent()
+            if parent is None or _local(parent.tag) != "EXPSSDA903":
+                raise SourceFileError(
+                    "not an SSDA903 export: <CHILD> is not inside <EXPSSDA903>",
+                    path=str(path),
+                    row=el.sourceline,
+                    column="CHILD",
+                )
+            builder.add_child(el)
+            el.clear()
+            while el.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        msg = (exc.msg or "malformed XML").split(", line ")[0]
+        raise SourceFileError(f"malformed XML: {msg}", path=str(path), row=exc.lineno) from None
+    finally:
+        if was:
+            gc.enable()
+    root = context.root
+    if root is None or _local(root.tag) != "EXPSSDA903":
+        raise SourceFileError(
+            "not an SSDA903 export: the root element is not <EXPSSDA903>", path=str(path)
+        )
+    return builder.frames()
+
+
+# --- the return -----------------------------------------------------------------------
+
+
+def _pseudonymise(tables: dict[str, pd.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, str]:
+    # CHILD and UPN replaced in place by their pseudonyms; each distinct value hashed once
+    # (a child appears in many tables and rows). Returns pseudonym -> raw CHILD.
+    def texts(values: pd.Series) -> list[str | None]:
+        # The reader's frames hold text or None; anything else (a caller's NaN) is None.
+        out = values.tolist()
+        if all(v is None or isinstance(v, str) for v in dict.fromkeys(out)):
+            return out
+        return [v if isinstance(v, str) else None for v in out]
+
+    children: dict[str | None, str | None] = {}
+    for frame in tables.values():
+        children.update(dict.fromkeys(texts(frame["CHILD"])))
+    keys = list(children)
+    children = dict(zip(keys, pseudonymiser.many(keys), strict=True))
+    for frame in tables.values():
+        frame["CHILD"] = pd.Series(
+            [children[v] for v in texts(frame["CHILD"])], index=frame.index, dtype=object
+        )
+        if "UPN" in frame.columns:
+            upns = texts(frame["UPN"])
+            unique = list(dict.fromkeys(upns))
+            hashed = dict(zip(unique, pseudonymiser.many(unique, upper=True), strict=True))
+            frame["UPN"] = pd.Series([hashed[v] for v in upns], index=frame.index, dtype=object)
+    return {h: r.strip() for r, h in children.items() if h and r}
+
+
+def read_return(
+    paths: Sequence[Path | str],
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+    settings: Settings | None = None,
+) -> Return903:
+    """Read one return (its CSV files or one XML export), pseudonymising ``CHILD`` and ``UPN``.
 
     Parameters
     ----------
     paths : sequence of Path
-        The return's CSV files, in any order and with any names.
-    pseudonymiser : Pseudonymiser
+        The return's CSV files (any order, any names) or its XML export; a directory
+        stands for the ``.csv`` and ``.xml`` files in it.
+    pseudonymiser : Pseudonymiser, optional
         The keyed hash shared with the CIN census (so a child links across returns).
+        By default the key configured in ``settings`` (the public demo key only for a
+        return marked synthetic, see :func:`is_synthetic`).
+    settings : Settings, optional
+        Supplies the key when no ``pseudonymiser`` is given.
 
     Raises
     ------
     SourceFileError
-        A file cannot be read, matches no table, or two files hold the same table.
+        A file cannot be read, is malformed (naming the row and column), matches no
+        table, is hostile XML; two files hold the same table; CSV and XML are mixed.
+    ConfigError
+        No pseudonym key is configured and the return is not marked synthetic.
     """
+    files = return_files(paths)
+    xml = [f for f in files if f.suffix.lower() == ".xml"]
+    if xml and len(files) > 1:
+        raise SourceFileError(
+            "an XML export holds the whole return: give it alone (not with other files)",
+            path=str(xml[0]),
+        )
+    synthetic = is_synthetic(files)
+    if pseudonymiser is None:
+        pseudonymiser = resolve_pseudonymiser(settings or Settings(), synthetic=synthetic)
     tables: dict[str, pd.DataFrame] = {}
-    files: dict[str, Path] = {}
-    refs: dict[str, str] = {}
-    for path in paths:
-        table, frame = _read_csv(Path(path))
-        if table in tables:
-            raise SourceFileError(
-                f"holds the {table} table, as {files[table]} does: give one file per table",
-                path=str(path),
-            )
-        raw = [None if pd.isna(v) else str(v) for v in frame["CHILD"]]
-        hashed = pseudonymiser.many(raw)
-        refs.update({h: r.strip() for h, r in zip(hashed, raw, strict=True) if h and r})
-        frame["CHILD"] = hashed
-        if "UPN" in frame.columns:
-            frame["UPN"] = pseudonymiser.many(
-                [None if pd.isna(v) else str(v) for v in frame["UPN"]], upper=True
-            )
-        tables[table] = frame
-        files[table] = Path(path)
-    return Return903(tables, files, refs)
+    where: dict[str, Path] = {}
+    if xml:
+        tables = _read_xml(xml[0])
+        where = dict.fromkeys(tables, xml[0])
+    else:
+        for path in files:
+            table, frame = _read_csv(path)
+            if table in tables:
+                raise SourceFileError(
+                    f"holds the {table} table, as {where[table]} does: give one file per table",
+                    path=str(path),
+                )
+            tables[table] = frame
+            where[table] = path
+    refs = _pseudonymise(tables, pseudonymiser)
+    return Return903(
+        tables,
+        where,
+        refs,
+        synthetic=synthetic,
+        demo_key=pseudonymiser.demo,
+        source_format="xml" if xml else "csv",
+    )

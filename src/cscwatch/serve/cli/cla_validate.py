@@ -1,0 +1,250 @@
+"""``cscwatch cla validate``: check an SSDA903 return against DfE's rules for a year.
+
+Modelled on ``cin validate`` (same option names and exit codes). The library does the
+work (:func:`cscwatch.childlevel.ssda903.validation.validate_return`); this module parses
+the options and formats the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
+from cscwatch.serve.cli._output import check_format, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
+from cscwatch.serve.cli.cla import cla_app
+
+__all__ = ["validate"]
+
+_FORMATS = ("table", "json", "csv", "xlsx")
+#: Up to this many findings the table lists each; beyond it, counts per rule.
+_TABLE_LIMIT = 200
+
+
+@cla_app.command("validate")
+def validate(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="The return: its CSV files (or their directory) or its XML export."),
+    ],
+    ruleset: Annotated[
+        str,
+        typer.Option("--ruleset", "-r", help="Collection year of the rules, e.g. 2024-25."),
+    ],
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--previous",
+            help="The previous year's return (a directory, or repeat for each file); rules "
+            "comparing the two years are not run without it.",
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Check the return's dates against this collection year (e.g. 2017-18) "
+            "instead of the ruleset's own.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv or xlsx (needs --out).")
+    ] = "table",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file (required for xlsx)."),
+    ] = None,
+    show_ids: Annotated[
+        bool,
+        typer.Option(
+            "--show-la-child-id",
+            help="Show the authority's own CHILD beside each finding's pseudonym, for use "
+            "on its own machine; read from the files, never stored.",
+        ),
+    ] = False,
+    rules: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            help="Run only this rule (repeat for several); the others are listed as not run.",
+        ),
+    ] = None,
+    postcodes: Annotated[
+        bool,
+        typer.Option(
+            "--postcodes/--no-postcodes",
+            help="Look postcodes up for the distance rules (default), or report those "
+            "rules as not run.",
+        ),
+    ] = True,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check an SSDA903 return against every DfE validation rule of a collection year.
+
+    Each finding names the rule and its message, the child (pseudonym), the table, the
+    row in the file, the rule's fields and their values. Rules that cannot run (not yet
+    implemented, or needing the previous year's return, reference postcodes or Ofsted's
+    provider lists) are listed with the reason in every format. Exit code 0 when no
+    rule flags a record, 1 when some do, 2 when a file cannot be read, is not part of an
+    SSDA903 return, or its dates do not fit the collection year.
+    """
+    from cscwatch.childlevel.ssda903.validation import (
+        parse_period,
+        parse_ruleset,
+        validate_return,
+    )
+    from cscwatch.core.files import check_output_path
+
+    check_format(fmt, _FORMATS)
+    if fmt == "xlsx" and out is None:
+        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx")
+    if out is not None:
+        if fmt == "table":
+            raise InputError("--out needs --format json, csv or xlsx")
+        if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
+            raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
+        if not out.parent.is_dir():
+            raise InputError(f"--out {out}: folder {out.parent} does not exist")
+        check_output_path(out)
+    rs = parse_ruleset(ruleset)  # an unknown ruleset or period fails before anything is read
+    year = parse_period(period) if period is not None else None
+    with progress_bar(quiet) as progress:
+        report = validate_return(
+            files,
+            rs,
+            previous or None,
+            Settings(),
+            period=year,
+            postcodes=postcodes,
+            keep_child_refs=show_ids,
+            rules=rules or None,
+            progress=progress,
+        )
+    if fmt == "xlsx":
+        assert out is not None
+        _write_xlsx(report, out, with_refs=show_ids)
+    elif fmt == "json":
+        _write(json.dumps(report.to_dict(with_refs=show_ids), indent=2) + "\n", out)
+    elif fmt == "csv":
+        _write(_csv_text(report, with_refs=show_ids), out)
+    else:
+        _table(report, with_refs=show_ids)
+    if out is not None:
+        typer.echo(str(out), err=True)
+    if report.has_findings:
+        raise typer.Exit(code=1)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+
+
+def _columns(with_refs: bool) -> list[str]:
+    cols = ["status", "rule", "message", "child_id", "table", "row_no", "field", "value"]
+    if with_refs:
+        cols.insert(cols.index("child_id") + 1, "la_child_id")
+    return [*cols, "reason"]
+
+
+def _rows(report: Any, *, with_refs: bool) -> list[dict[str, Any]]:
+    # Every finding, then every rule not run (status "not run", with the reason).
+    rows = [{"status": "finding", **f.to_dict(with_refs=with_refs)} for f in report.findings]
+    rows += [
+        {"status": "not run", "rule": n.code, "message": n.message, "reason": n.reason}
+        for n in report.not_run
+    ]
+    return rows
+
+
+def _csv_text(report: Any, *, with_refs: bool) -> str:
+    cols = _columns(with_refs)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    writer.writeheader()
+    for r in _rows(report, with_refs=with_refs):
+        writer.writerow({c: "" if r.get(c) is None else r.get(c) for c in cols})
+    return buf.getvalue()
+
+
+def _write_xlsx(report: Any, out: Path, *, with_refs: bool) -> None:
+    # Three sheets: the run, every finding, every rule not run with its reason.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "summary"
+    for line in report.summary().splitlines():
+        summary.append([line])
+    summary.append([])
+    summary.append(["rule", "findings"])
+    for code, n in report.counts_by_rule().items():
+        summary.append([code, n])
+    findings = book.create_sheet("findings")
+    cols = [c for c in _columns(with_refs) if c not in ("status", "reason")]
+    findings.append(cols)
+    for f in report.findings:
+        d = f.to_dict(with_refs=with_refs)
+        findings.append([d[c] for c in cols])
+    not_run = book.create_sheet("not_run")
+    not_run.append(["rule", "message", "reason"])
+    for n in report.not_run:
+        not_run.append([n.code, n.message, n.reason])
+    try:
+        book.save(out)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+
+
+def _table(report: Any, *, with_refs: bool) -> None:
+    caption = (
+        f"ruleset {report.label}, period {report.period_label}: {report.children:,} "
+        f"children, {report.episodes:,} episodes; {len(report.rules_run)} rules run; "
+        f"{len(report.findings):,} findings; postcodes: {report.postcodes}; "
+        f"{report.seconds:.2f} s"
+    )
+    if report.findings and len(report.findings) <= _TABLE_LIMIT:
+        headers = ["Rule", "Child", *(["LA child ID"] if with_refs else [])]
+        headers += ["Where", "Values", "Message"]
+        rows = []
+        for f in report.findings:
+            row = [f.rule, (f.child_id or "")[:12]]
+            if with_refs:
+                row.append(f.la_child_id or "")
+            row += [f"{f.table}: row {f.row_no}", f.value, f.message]
+            rows.append(row)
+        emit_table("SSDA903 validation", headers, rows, caption=caption)
+    elif report.findings:
+        messages = {f.rule: f.message for f in report.findings}
+        rows = [[code, f"{n:,}", messages[code]] for code, n in report.counts_by_rule().items()]
+        emit_table(
+            "SSDA903 validation: findings per rule",
+            ["Rule", "Findings", "Message"],
+            rows,
+            caption=caption + "; --format csv, json or xlsx lists every finding",
+            right=[1],
+        )
+    else:
+        typer.echo(caption)
+    by_reason = report.not_run_by_reason()
+    if by_reason:
+        emit_table(
+            "Rules not run",
+            ["Reason", "Rules", "Codes"],
+            [[reason, str(len(codes)), ", ".join(codes)] for reason, codes in by_reason.items()],
+            right=[1],
+        )

@@ -196,9 +196,12 @@ def _plot_open(frame: _Frame) -> str:
     )
 
 
-def _close(legend: Sequence[tuple[str, str]] = (), note: str = "") -> str:
-    """Close the drawing; then its legend (``(key, words)`` pairs) and a note."""
+def _close(legend: Sequence[tuple[str, str]] = (), note: str = "", axis: str = "") -> str:
+    """Close the drawing; then the x axis's title, its legend (``(key, words)`` pairs)
+    and a note."""
     parts = ["</svg>"]
+    if axis:
+        parts.append(f'<p class="app-chart-axis-title" aria-hidden="true">{escape(axis)}</p>')
     if legend:
         parts.append('<ul class="app-legend app-chart-legend" aria-hidden="true">')
         for key, words in legend:
@@ -382,10 +385,18 @@ def bar_chart(
             f"<title>{escape(b.label)}: {escape(fmt(b.value))}</title></rect>"
         )
         if b.highlight:
+            # named at the top of the plot, a thin line down to its column, clear of
+            # England's line and label
             anchor = "start" if i < len(bars) / 2 else "end"
+            cx = (i + 0.5) * bw
+            parts.append(
+                f'<line class="app-chart__leader" x1="{cx:.1f}" x2="{cx:.1f}" y1="4" '
+                f'y2="{top:.1f}"/>'
+            )
+            dx = 4 if anchor == "start" else -4
             labels.append(
-                f'<text class="app-chart__label" x="{_pct((i + 0.5) * bw)}" '
-                f'y="{max(frame.top + top - 6, 12):.1f}" text-anchor="{anchor}" '
+                f'<text class="app-chart__label" x="{_pct(cx)}" dx="{dx}" '
+                f'y="{frame.top + 14}" text-anchor="{anchor}" '
                 f'font-weight="bold">{escape(b.label)}</text>'
             )
     legend = [("bar", bars_label)]
@@ -416,7 +427,7 @@ def comparison_chart(
     if not bars:
         return Markup("")
     row_h = 40
-    frame = _Frame(height=16 + row_h * len(bars) + 28, left=4, right=96, top=16, bottom=28)
+    frame = _Frame(height=16 + row_h * len(bars) + 28, left=20, right=96, top=16, bottom=28)
     vals = [b.value for b in bars if b.value is not None and math.isfinite(b.value)]
     if not vals:
         return Markup("")
@@ -492,7 +503,7 @@ def funnel_plot(
     computed; each authority's marker shaped by its flag and coloured by its meaning."""
     if not points:
         return Markup("")
-    frame = _Frame(height=340, bottom=52)
+    frame = _Frame(height=320, bottom=32)
     xs = [p.size for p in points] + [lp.size for lp in limits]
     ys = [p.value for p in points] + ([centre] if centre is not None else [])
     lim_vals = [
@@ -525,8 +536,6 @@ def funnel_plot(
         _open(frame, title, desc, ident),
         _y_axis(frame, yt, lambda v: frame.top + y(v), fmt),
         _x_labels([(x(t), size_fmt(t)) for t in xt], frame.height - frame.bottom + 20),
-        f'<text class="app-chart__axis" x="50%" y="{frame.height - 6}" '
-        f'text-anchor="middle" aria-hidden="true">{escape(size_label)}</text>',
         _plot_open(frame),
     ]
     ordered = sorted(limits, key=lambda lp: lp.size)
@@ -568,7 +577,8 @@ def funnel_plot(
                 f'font-weight="bold">{escape(p.label)}</text>'
             )
     parts.append("</svg>")
-    return Markup("".join(parts) + _close())
+    # the x axis's title under the drawing, where a long one can wrap
+    return Markup("".join(parts) + _close(axis=size_label))
 
 
 def _marker(flag: str, r: float, cls: str, tip: str) -> str:

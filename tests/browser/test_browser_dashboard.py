@@ -185,6 +185,7 @@ def test_changes_in_percentages_are_in_percentage_points(page: Page) -> None:
     assert any("percentage points" in m for m in metas)
     assert not any(re.search(r"[+−]\d+(\.\d+)?% on", m) for m in metas)
     page.goto("/authorities/352")
+    page.locator("#summary details.app-summary-all summary").click()
     changes = page.locator("#table-summary tbody td:last-child").all_inner_texts()
     assert any("percentage points" in c for c in changes)
 

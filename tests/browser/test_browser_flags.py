@@ -35,7 +35,9 @@ def test_profile_says_higher_than_expected_in_words_and_red_only_for_worse(
     assert "Against England's 22.6% in 2024-25" in block.inner_text()
     block.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "flags-profile-block.png"))
-    # every red tag on the page says worse; every blue one better
+    # every red tag on the page says worse; every blue one better (the summary's
+    # every-column table too, which sits in a details under the spine charts)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     for t in page.locator(".govuk-tag--red.app-flag").all():
         assert "(worse)" in t.locator("xpath=..").inner_text()
     for t in page.locator(".govuk-tag--blue.app-flag").all():

@@ -54,7 +54,7 @@ def test_unknown_authority_shows_an_error_summary(page: Page, artifacts: Path) -
 def test_indicator_page_has_ranking_funnel_map_and_definition(page: Page, artifacts: Path) -> None:
     page.goto("/indicators/cpp_at31_per_10k?authority=352")
     assert page.locator("h1").inner_text() == "Child protection plans at 31 March per 10,000"
-    assert page.locator("#ranking ~ svg rect.app-chart__bar").count() >= 140
+    assert page.locator("#ranking ~ .app-chart-frame rect.app-chart__bar").count() >= 140
     assert page.locator("rect.app-chart__bar--highlight").count() == 1
     funnel = page.locator("svg[aria-labelledby^='funnel']")
     assert funnel.locator("path.app-chart__limit").count() == 4

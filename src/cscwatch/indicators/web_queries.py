@@ -1,8 +1,9 @@
 """Small read queries the dashboard needs that the benchmarking module does not offer.
 
 Every authority's value for one indicator and year (for ranked charts, maps and their
-tables), with the quartile the benchmarking module would give it, and England's
-series for several indicators at once (for the overview's headline figures).
+tables), with the quartile the benchmarking module would give it, England's
+series for several indicators at once (for the overview's headline figures), and the
+spread across authorities of many indicators at once (for the profile's spine chart).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ __all__ = [
     "AuthorityValue",
     "Neighbour",
     "SeriesPoint",
+    "SpineRange",
     "authority_values",
     "england_series",
     "latest_years",
     "profile_series",
+    "spine_ranges",
     "statistical_neighbours",
 ]
 
@@ -228,5 +231,76 @@ def profile_series(
                 region=r[5],
                 england=r[6],
             )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class SpineRange:
+    """The spread of one indicator across authorities in one year, as
+    :func:`cscwatch.indicators.benchmarking.variation` measures it: one value per
+    service (a joint return once, named by both partners), City of London and the
+    Isles of Scilly left out, published values only.
+
+    ``lowest_name`` and ``highest_name`` name the authority at each end (the first by
+    name where several share the value).
+    """
+
+    indicator: str
+    year: int
+    n: int
+    lowest: float
+    lowest_name: str
+    q1: float
+    median: float
+    q3: float
+    highest: float
+    highest_name: str
+
+
+def spine_ranges(
+    con: duckdb.DuckDBPyConnection, wanted: list[tuple[str, int]]
+) -> dict[tuple[str, int], SpineRange]:
+    """Lowest, quartiles and highest across authorities for each (indicator, year).
+
+    One query for the whole list; pairs with no authority value are left out.
+    """
+    if not wanted:
+        return {}
+    rows = con.execute(
+        """
+        WITH w AS (
+            SELECT unnest($inds) AS indicator, unnest($years) AS year
+        ), v AS (
+            SELECT b.indicator, b.year, b.value, a.name || coalesce(' / ' || (
+                       SELECT string_agg(p.name, ' / ' ORDER BY p.la_code) FROM authority p
+                       WHERE list_contains(string_split(b.joint_with, ','), p.la_code)), '')
+                   AS name
+            FROM benchmark b JOIN authority a ON a.la_code = b.la_code
+            JOIN w ON w.indicator = b.indicator AND w.year = b.year
+            WHERE b.value IS NOT NULL AND NOT b.provisional AND NOT b.small
+              AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
+        )
+        SELECT indicator, year, count(*), min(value), arg_min(name, value ORDER BY value, name),
+               quantile_cont(value, 0.25), median(value), quantile_cont(value, 0.75),
+               max(value), arg_max(name, value ORDER BY value, name)
+        FROM v GROUP BY indicator, year
+        """,
+        {"inds": [i for i, _ in wanted], "years": [y for _, y in wanted]},
+    ).fetchall()
+    out = {}
+    for r in rows:
+        key = (str(r[0]), int(r[1]))
+        out[key] = SpineRange(
+            indicator=key[0],
+            year=key[1],
+            n=int(r[2]),
+            lowest=float(r[3]),
+            lowest_name=str(r[4]),
+            q1=float(r[5]),
+            median=float(r[6]),
+            q3=float(r[7]),
+            highest=float(r[8]),
+            highest_name=str(r[9]),
         )
     return out

@@ -1,8 +1,15 @@
 """Charts drawn on the server as inline SVG: they need no JavaScript and print well.
 
 Each function takes numbers the library already computed and returns ``Markup``.
-Every chart has ``role="img"``, a ``<title>`` and a ``<desc>``, and the page beside it
-carries the same numbers as a table, so the chart is never the only way in.
+Every chart has ``role="img"``, a ``<title>`` and a ``<desc>``, its own legend, and the
+page beside it carries the same numbers as a table, so the chart is never the only way
+in.
+
+Charts stretch to the width they are given and never scale their text: the drawing has
+no ``viewBox``, the plot is a nested ``<svg>`` drawn in 0..1000 across and stretched
+(strokes keep their width), text and markers are placed in pixels or in percentages of
+the width. So axis text is the stylesheet's size (14 px) on a phone as on a desktop,
+where a scaled drawing's 14 px became 7.5 px at 375 px wide.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from markupsafe import Markup
 from cscwatch.core.types import PeriodKind, period_label
 
 __all__ = [
+    "CHART_COLOURS",
     "Bar",
     "FunnelPoint",
     "HBar",
@@ -95,19 +103,43 @@ class LimitPoint:
     chance_upper: float | None = None
 
 
+#: Stroke and fill of each series and mark, on a white background: every one at least
+#: 3:1 against white (WCAG 1.4.11), checked by ``tests/serve/test_charts_contrast.py``
+#: against this table and against the stylesheet, which must use the same colours.
+CHART_COLOURS: dict[str, str] = {
+    "la": "#1d70b8",
+    "sn": "#b94e00",
+    "region": "#00703c",
+    "england": "#0b0c0c",
+    "bar": "#8b9297",
+    "highlight": "#1d70b8",
+    "point": "#8b9297",
+    "worse": "#d4351c",
+    "better": "#1d70b8",
+    "no_direction": "#4c2c92",
+    "limit": "#505a5f",
+    "subject": "#1d70b8",
+    "authority": "#505a5f",
+}
+
+#: Legend words for the series keys of a line chart when a chart has no name for one.
+_KEY_ORDER = ("la", "sn", "region", "england")
+
+#: The plot's own coordinates run 0..1000 across, whatever its width on screen.
+_PW = 1000.0
+
+
 @dataclass
 class _Frame:
-    width: int = 640
+    """A chart's box: the plot fills the width between ``left`` and ``right`` pixels of
+    padding (where the axis labels sit) and is ``height`` pixels tall."""
+
     height: int = 300
     left: int = 64
-    right: int = 16
+    right: int = 28
     top: int = 16
     bottom: int = 40
     extra: list[str] = field(default_factory=list)
-
-    @property
-    def plot_w(self) -> int:
-        return self.width - self.left - self.right
 
     @property
     def plot_h(self) -> int:
@@ -132,24 +164,107 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return ticks
 
 
-def _svg_open(frame: _Frame, title: str, desc: str, ident: str, cls: str = "") -> str:
+def _pct(v: float) -> str:
+    """A plot x (0..1000) as a percentage of the plot's width."""
+    return f"{v / _PW * 100:.2f}%"
+
+
+def _open(frame: _Frame, title: str, desc: str, ident: str, cls: str = "") -> str:
+    """The chart's frame and its ``<svg>``, as wide as its container.
+
+    There is no ``viewBox``: the drawing stretches to the width it is given while its
+    text keeps its size in pixels (never shrunk below what the stylesheet sets, as a
+    scaled drawing's would be on a phone). Axis labels sit in the frame's padding.
+    """
     return (
-        f'<svg class="app-chart {cls}" viewBox="0 0 {frame.width} {frame.height}" '
-        f'width="{frame.width}" height="{frame.height}" role="img" '
-        f'aria-labelledby="{ident}-t {ident}-d" focusable="false" '
+        f'<div class="app-chart-frame" style="padding-left: {frame.left}px; '
+        f'padding-right: {frame.right}px">'
+        f'<svg class="app-chart app-chart--fluid {cls}" width="100%" height="{frame.height}" '
+        f'role="img" aria-labelledby="{ident}-t {ident}-d" focusable="false" '
         f'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
     )
 
 
-def _y_axis(frame: _Frame, ticks: Sequence[float], y: Callable[[float], float], fmt: Fmt) -> str:
+def _plot_open(frame: _Frame) -> str:
+    """The plot area: drawn in 0..1000 across, stretched to the width; strokes keep
+    their width (``vector-effect`` in the stylesheet)."""
+    return (
+        f'<svg class="app-chart__plot" x="0" y="{frame.top}" width="100%" '
+        f'height="{frame.plot_h}" viewBox="0 0 {_PW:.0f} {frame.plot_h}" '
+        f'preserveAspectRatio="none" overflow="visible" aria-hidden="true">'
+    )
+
+
+def _close(legend: Sequence[tuple[str, str]] = (), note: str = "", axis: str = "") -> str:
+    """Close the drawing; then the x axis's title, its legend (``(key, words)`` pairs)
+    and a note."""
+    parts = ["</svg>"]
+    if axis:
+        parts.append(f'<p class="app-chart-axis-title" aria-hidden="true">{escape(axis)}</p>')
+    if legend:
+        parts.append('<ul class="app-legend app-chart-legend" aria-hidden="true">')
+        for key, words in legend:
+            parts.append(
+                f'<li><svg class="app-chart-legend__key" width="28" height="14" '
+                f'focusable="false"><line class="app-chart-legend__{key}" x1="1" x2="27" '
+                f'y1="7" y2="7"/></svg>{escape(words)}</li>'
+            )
+        parts.append("</ul>")
+    if note:
+        parts.append(f'<p class="app-chart-note">{escape(note)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _y_axis(
+    frame: _Frame, ticks: Sequence[float], y: Callable[[float], float], fmt: Fmt, label: str = ""
+) -> str:
     out = ['<g class="app-chart__axis" aria-hidden="true">']
     for t in ticks:
         yy = y(t)
         out.append(
-            f'<line class="app-chart__grid" x1="{frame.left}" x2="{frame.width - frame.right}" '
-            f'y1="{yy:.1f}" y2="{yy:.1f}"/>'
-            f'<text x="{frame.left - 6}" y="{yy + 4:.1f}" text-anchor="end">{escape(fmt(t))}</text>'
+            f'<line class="app-chart__grid" x1="0" x2="100%" y1="{yy:.1f}" y2="{yy:.1f}"/>'
+            f'<text x="-6" y="{yy + 5:.1f}" text-anchor="end">{escape(fmt(t))}</text>'
+        )
+    if label:
+        out.append(f'<text class="app-chart__unit" x="0" y="11">{escape(label)}</text>')
+    out.append("</g>")
+    return "".join(out)
+
+
+def _pick(n: int, most: int) -> list[int]:
+    """At most ``most`` of ``n`` label positions, evenly spaced, the first and the last
+    always among them."""
+    if n <= most:
+        return list(range(n))
+    step = math.ceil((n - 1) / max(most - 1, 1))
+    shown = list(range(0, n - 1, step))
+    if n - 1 - shown[-1] < step * 0.6 and len(shown) > 1:
+        shown.pop()  # the last label would crowd the one before it
+    return [*shown, n - 1]
+
+
+#: The plot is at least this wide (px) on a desktop (half a column) and on a phone
+#: (320 px less the page's margins and the axis): labels are spaced for these widths.
+_PLOT_WIDE, _PLOT_NARROW = 360, 220
+
+
+def _x_labels(positions: Sequence[tuple[float, str]], y: float) -> str:
+    """Labels along the x axis at plot x (0..1000), as many as fit without touching
+    at 14 px: a set for desktops, and a smaller one (the first, the last and a few
+    between) that alone stays on narrow screens."""
+    n = len(positions)
+    longest = max((len(text) for _, text in positions), default=1)
+    room = longest * 8 + 14  # a 14 px Arial character is under 8 px wide
+    shown = _pick(n, max(2, _PLOT_WIDE // room))
+    narrow = {shown[i] for i in _pick(len(shown), max(2, _PLOT_NARROW // room))}
+    out = ['<g class="app-chart__axis" aria-hidden="true">']
+    for i in shown:
+        px, text = positions[i]
+        cls = "" if i in narrow else ' class="app-chart__tick--wide"'
+        out.append(
+            f'<text{cls} x="{_pct(px)}" y="{y:.0f}" text-anchor="middle">{escape(text)}</text>'
         )
     out.append("</g>")
     return "".join(out)
@@ -163,13 +278,17 @@ def line_chart(
     ident: str,
     fmt: Fmt,
     year_label: Callable[[int], str] | None = None,
+    axis_label: str = "",
+    note: str = "",
 ) -> Markup:
     """Values by year, one line per series; gaps where a value is missing.
 
     ``year_label`` names a year on the axis as the publisher does (default: the year
-    ending 31 March, ``2024-25``)."""
+    ending 31 March, ``2024-25``). ``axis_label`` says above the axis what the values
+    are (their unit); ``note`` is a line under the legend (what is left off and why).
+    Every chart carries its own legend, one entry per series."""
     label = year_label or (lambda yr: period_label(PeriodKind.FINANCIAL_YEAR, yr))
-    frame = _Frame()
+    frame = _Frame(top=26 if axis_label else 16)
     years = sorted({yr for s in series for yr, _ in s.points})
     vals = [v for s in series for _, v in s.points if v is not None and math.isfinite(v)]
     if not years or not vals:
@@ -181,22 +300,18 @@ def line_chart(
 
     def x(yr: int) -> float:
         if len(years) == 1:
-            return frame.left + frame.plot_w / 2
-        return frame.left + (yr - years[0]) / (years[-1] - years[0]) * frame.plot_w
+            return _PW / 2
+        return (yr - years[0]) / (years[-1] - years[0]) * _PW
 
     def y(v: float) -> float:
-        return frame.top + (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
+        return (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
 
-    parts = [_svg_open(frame, title, desc, ident), _y_axis(frame, ticks, y, fmt)]
-    step = max(1, math.ceil(len(years) / 8))
-    parts.append('<g class="app-chart__axis" aria-hidden="true">')
-    for i, yr in enumerate(years):
-        if i % step == 0 or yr == years[-1]:
-            parts.append(
-                f'<text x="{x(yr):.1f}" y="{frame.height - frame.bottom + 18}" '
-                f'text-anchor="middle">{escape(label(yr))}</text>'
-            )
-    parts.append("</g>")
+    def ya(v: float) -> float:  # the same in the outer drawing's pixels
+        return frame.top + y(v)
+
+    parts = [_open(frame, title, desc, ident), _y_axis(frame, ticks, ya, fmt, axis_label)]
+    parts.append(_x_labels([(x(yr), label(yr)) for yr in years], frame.height - frame.bottom + 20))
+    parts.append(_plot_open(frame))
     for s in series:
         segs: list[list[tuple[float, float]]] = [[]]
         for yr, v in sorted(s.points):
@@ -204,20 +319,21 @@ def line_chart(
                 segs.append([])
             else:
                 segs[-1].append((x(yr), y(v)))
-        parts.append(f'<g aria-hidden="true"><title>{escape(s.name)}</title>')
+        parts.append(f"<g><title>{escape(s.name)}</title>")
         for seg in segs:
             if len(seg) > 1:
                 d = " ".join(
                     f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(seg)
                 )
                 parts.append(f'<path class="app-chart__line app-chart__line--{s.key}" d="{d}"/>')
-            for px, py in seg:
-                parts.append(
-                    f'<circle class="app-chart__dot--{s.key}" cx="{px:.1f}" cy="{py:.1f}" r="3.5"/>'
-                )
+            if seg:
+                # a zero-length stroke with round caps: a dot that keeps its shape
+                dots = "".join(f"M{px:.1f},{py:.1f}h0" for px, py in seg)
+                parts.append(f'<path class="app-chart__dot app-chart__dot--{s.key}" d="{dots}"/>')
         parts.append("</g>")
     parts.append("</svg>")
-    return Markup("".join(parts))
+    legend = [(s.key, s.name) for s in series]
+    return Markup("".join(parts) + _close(legend, note))
 
 
 def bar_chart(
@@ -229,63 +345,89 @@ def bar_chart(
     fmt: Fmt,
     reference: float | None = None,
     reference_label: str = "England",
+    axis_label: str = "",
+    bars_label: str = "Authority",
+    highlight_label: str = "",
 ) -> Markup:
-    """A ranked column chart (one column per authority), highlighted ones in blue."""
+    """A ranked column chart (one column per authority), highlighted ones in blue.
+
+    ``reference`` draws a line across (England's value, where it is on the authorities'
+    scale: never a total); the legend names the bars, the highlighted one and the line.
+    """
     if not bars:
         return Markup("")
-    frame = _Frame(height=320, bottom=24)
+    frame = _Frame(height=320, top=26 if axis_label else 16, bottom=24)
     vals = [b.value for b in bars] + ([reference] if reference is not None else [])
     lo = min(0.0, min(vals))
     ticks = nice_ticks(lo, max(vals))
     y0, y1 = ticks[0], ticks[-1]
 
     def y(v: float) -> float:
-        return frame.top + (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
+        return (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
 
-    bw = frame.plot_w / len(bars)
-    parts = [_svg_open(frame, title, desc, ident), _y_axis(frame, ticks, y, fmt)]
+    bw = _PW / len(bars)
+    parts = [
+        _open(frame, title, desc, ident),
+        _y_axis(frame, ticks, lambda v: frame.top + y(v), fmt, axis_label),
+        _plot_open(frame),
+    ]
+    labels = []
     for i, b in enumerate(bars):
         top, base = y(max(b.value, 0.0)), y(min(b.value, 0.0))
         cls = "app-chart__bar"
         if b.highlight:
             cls += " app-chart__bar--highlight"
-        rect = (
-            f'<rect class="{cls}" x="{frame.left + i * bw + bw * 0.1:.2f}" y="{top:.1f}" '
+        # no links inside the image: the table below carries them (an <a> in a
+        # role="img" is a nested interactive control)
+        parts.append(
+            f'<rect class="{cls}" x="{i * bw + bw * 0.1:.2f}" y="{top:.1f}" '
             f'width="{max(bw * 0.8, 0.6):.2f}" height="{max(base - top, 0.5):.1f}">'
             f"<title>{escape(b.label)}: {escape(fmt(b.value))}</title></rect>"
         )
-        # no links inside the image: the table below carries them (an <a> in a
-        # role="img" is a nested interactive control)
-        parts.append(rect)
         if b.highlight:
-            cx = frame.left + (i + 0.5) * bw
+            # named at the top of the plot, a thin line down to its column, clear of
+            # England's line and label
             anchor = "start" if i < len(bars) / 2 else "end"
+            cx = (i + 0.5) * bw
             parts.append(
-                f'<text x="{cx:.1f}" y="{max(top - 6, 12):.1f}" text-anchor="{anchor}" '
+                f'<line class="app-chart__leader" x1="{cx:.1f}" x2="{cx:.1f}" y1="4" '
+                f'y2="{top:.1f}"/>'
+            )
+            dx = 4 if anchor == "start" else -4
+            labels.append(
+                f'<text class="app-chart__label" x="{_pct(cx)}" dx="{dx}" '
+                f'y="{frame.top + 14}" text-anchor="{anchor}" '
                 f'font-weight="bold">{escape(b.label)}</text>'
             )
+    legend = [("bar", bars_label)]
+    if any(b.highlight for b in bars):
+        legend.append(("highlight", highlight_label or "Chosen authority"))
     if reference is not None:
         ry = y(reference)
         parts.append(
-            f'<line class="app-chart__centre" x1="{frame.left}" x2="{frame.width - frame.right}" '
-            f'y1="{ry:.1f}" y2="{ry:.1f}"/><text x="{frame.width - frame.right}" '
-            f'y="{ry - 5:.1f}" text-anchor="end">{escape(reference_label)} '
-            f"{escape(fmt(reference))}</text>"
+            f'<line class="app-chart__centre" x1="0" x2="{_PW:.0f}" y1="{ry:.1f}" y2="{ry:.1f}"/>'
         )
+        labels.append(
+            f'<text class="app-chart__label" x="100%" y="{frame.top + ry - 6:.1f}" '
+            f'text-anchor="end">{escape(reference_label)} {escape(fmt(reference))}</text>'
+        )
+        legend.append(("england", reference_label))
     parts.append("</svg>")
-    return Markup("".join(parts))
+    parts.extend(labels)
+    parts.append("</svg>")
+    return Markup("".join(parts) + _close(legend))
 
 
 def comparison_chart(
     bars: Sequence[HBar], *, title: str, desc: str, ident: str, fmt: Fmt
 ) -> Markup:
-    """Horizontal bars, one per place, each labelled with its name and value (the
-    subject, region and England in bold), so colour is never the only cue. A missing
-    value is said in words where its bar would be."""
+    """Horizontal bars, one per place, each named above its bar and its value written
+    at the bar's end (the subject, region and England in bold), so colour is never the
+    only cue. A missing value is said in words where its bar would be."""
     if not bars:
         return Markup("")
-    label_w, value_w, row_h = 250, 84, 26
-    frame = _Frame(height=16 + row_h * len(bars) + 28, left=label_w, right=value_w, bottom=28)
+    row_h = 40
+    frame = _Frame(height=16 + row_h * len(bars) + 28, left=20, right=96, top=16, bottom=28)
     vals = [b.value for b in bars if b.value is not None and math.isfinite(b.value)]
     if not vals:
         return Markup("")
@@ -293,42 +435,56 @@ def comparison_chart(
     x0, x1 = ticks[0], ticks[-1]
 
     def x(v: float) -> float:
-        return frame.left + (v - x0) / ((x1 - x0) or 1) * frame.plot_w
+        return (v - x0) / ((x1 - x0) or 1) * _PW
 
-    parts = [_svg_open(frame, title, desc, ident, "app-chart--compare")]
+    parts = [_open(frame, title, desc, ident, "app-chart--compare")]
     parts.append('<g class="app-chart__axis" aria-hidden="true">')
-    for t in ticks:
-        xx = x(t)
+    for k, t in enumerate(ticks):
+        cls = ' class="app-chart__tick--wide"' if k % 2 and len(ticks) > 3 else ""
         parts.append(
-            f'<line class="app-chart__grid" x1="{xx:.0f}" x2="{xx:.0f}" y1="{frame.top}" '
-            f'y2="{frame.height - frame.bottom}"/><text x="{xx:.0f}" '
-            f'y="{frame.height - frame.bottom + 18}" text-anchor="middle">{escape(fmt(t))}</text>'
+            f'<line class="app-chart__grid" x1="{_pct(x(t))}" x2="{_pct(x(t))}" '
+            f'y1="{frame.top}" y2="{frame.height - frame.bottom}"/><text{cls} '
+            f'x="{_pct(x(t))}" y="{frame.height - frame.bottom + 18}" '
+            f'text-anchor="middle">{escape(fmt(t))}</text>'
         )
     parts.append("</g>")
+    texts = []
+    parts.append(_plot_open(frame))
     for i, b in enumerate(bars):
-        top = frame.top + i * row_h
-        mid = top + row_h / 2 + 5
-        name = b.label if len(b.label) <= 32 else b.label[:31] + "…"
+        top = i * row_h
         weight = ' font-weight="bold"' if b.kind in ("subject", "england", "region") else ""
-        parts.append(
-            f'<text x="{frame.left - 8}" y="{mid:.0f}" text-anchor="end"{weight}>'
-            f"{escape(name)}</text>"
-        )
+        texts.append(f'<text x="0" y="{frame.top + top + 14:.0f}"{weight}>{escape(b.label)}</text>')
         if b.value is None or not math.isfinite(b.value):
-            parts.append(
-                f'<text x="{frame.left + 4}" y="{mid:.1f}" class="app-chart__missing">'
+            texts.append(
+                f'<text x="0" y="{frame.top + top + 32:.0f}" class="app-chart__missing">'
                 f"{escape(b.missing or 'no data')}</text>"
             )
             continue
         lo, hi = sorted((x(0.0) if x0 <= 0 <= x1 else x(x0), x(b.value)))
         # the value is written beside the bar, so the bar needs no tooltip of its own
         parts.append(
-            f'<rect class="app-chart__hbar app-chart__hbar--{b.kind}" x="{lo:.0f}" '
-            f'y="{top + 4:.0f}" width="{max(hi - lo, 1):.0f}" height="{row_h - 8}"/>'
-            f'<text x="{hi + 6:.0f}" y="{mid:.0f}"{weight}>{escape(fmt(b.value))}</text>'
+            f'<rect class="app-chart__hbar app-chart__hbar--{b.kind}" x="{lo:.1f}" '
+            f'y="{top + 20}" width="{max(hi - lo, 1):.1f}" height="14"/>'
+        )
+        texts.append(
+            f'<text x="{_pct(hi)}" dx="6" y="{frame.top + top + 32:.0f}"{weight}>'
+            f"{escape(fmt(b.value))}</text>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    parts.extend(texts)
+    parts.append("</svg>")
+    kinds = {b.kind for b in bars}
+    legend = [
+        (k, words)
+        for k, words in (
+            ("subject", "The authority"),
+            ("authority", "Other authorities"),
+            ("region", "Region"),
+            ("england", "England"),
+        )
+        if k in kinds
+    ]
+    return Markup("".join(parts) + _close([(f"hbar-{k}", w) for k, w in legend]))
 
 
 def funnel_plot(
@@ -347,7 +503,7 @@ def funnel_plot(
     computed; each authority's marker shaped by its flag and coloured by its meaning."""
     if not points:
         return Markup("")
-    frame = _Frame(height=340, bottom=52)
+    frame = _Frame(height=320, bottom=32)
     xs = [p.size for p in points] + [lp.size for lp in limits]
     ys = [p.value for p in points] + ([centre] if centre is not None else [])
     lim_vals = [
@@ -368,25 +524,20 @@ def funnel_plot(
     y0, y1, x1 = yt[0], yt[-1], xt[-1]
 
     def x(v: float) -> float:
-        return frame.left + v / (x1 or 1) * frame.plot_w
+        return v / (x1 or 1) * _PW
 
     def y(v: float) -> float:
-        return frame.top + (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
+        return (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
 
     def clamp(v: float) -> float:
         return min(max(v, y0), y1)
 
-    parts = [_svg_open(frame, title, desc, ident), _y_axis(frame, yt, y, fmt)]
-    parts.append('<g class="app-chart__axis" aria-hidden="true">')
-    for t in xt:
-        parts.append(
-            f'<text x="{x(t):.1f}" y="{frame.height - frame.bottom + 18}" '
-            f'text-anchor="middle">{escape(size_fmt(t))}</text>'
-        )
-    parts.append(
-        f'<text x="{frame.left + frame.plot_w / 2:.1f}" y="{frame.height - 6}" '
-        f'text-anchor="middle">{escape(size_label)}</text></g>'
-    )
+    parts = [
+        _open(frame, title, desc, ident),
+        _y_axis(frame, yt, lambda v: frame.top + y(v), fmt),
+        _x_labels([(x(t), size_fmt(t)) for t in xt], frame.height - frame.bottom + 20),
+        _plot_open(frame),
+    ]
     ordered = sorted(limits, key=lambda lp: lp.size)
     for attr, cls in (
         ("chance_lower", " app-chart__limit--chance"),
@@ -401,40 +552,45 @@ def funnel_plot(
                 f"{'M' if i == 0 else 'L'}{x(s):.1f},{y(clamp(v)):.1f}"
                 for i, (s, v) in enumerate(pts)
             )
-            parts.append(f'<path class="app-chart__limit{cls}" d="{d}" aria-hidden="true"/>')
+            parts.append(f'<path class="app-chart__limit{cls}" d="{d}"/>')
     if centre is not None:
         parts.append(
-            f'<line class="app-chart__centre" x1="{frame.left}" x2="{frame.width - frame.right}" '
-            f'y1="{y(centre):.1f}" y2="{y(centre):.1f}" aria-hidden="true"/>'
+            f'<line class="app-chart__centre" x1="0" x2="{_PW:.0f}" '
+            f'y1="{y(centre):.1f}" y2="{y(centre):.1f}"/>'
         )
+    parts.append("</svg>")
     highlighted = [p for p in points if p.highlight]
     for p in [p for p in points if not p.highlight] + highlighted:
         cls = f"app-chart__point app-chart__point--{p.meaning}"
         r = 7.0 if p.highlight else 4.5
         if p.highlight:
             cls += " app-chart__point--highlight"
-        px, py = x(p.size), y(clamp(p.value))
+        px, py = _pct(x(p.size)), frame.top + y(clamp(p.value))
         tip = f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title>"
-        parts.append(_marker(p.flag, px, py, r, cls, tip))
+        # each marker in its own origin at its place, so its shape never stretches
+        parts.append(
+            f'<svg x="{px}" y="{py:.1f}" overflow="visible">{_marker(p.flag, r, cls, tip)}</svg>'
+        )
         if p.highlight:
             parts.append(
-                f'<text x="{px + 10:.1f}" y="{py - 8:.1f}" font-weight="bold">'
-                f"{escape(p.label)}</text>"
+                f'<text class="app-chart__label" x="{px}" dx="10" y="{py - 8:.1f}" '
+                f'font-weight="bold">{escape(p.label)}</text>'
             )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # the x axis's title under the drawing, where a long one can wrap
+    return Markup("".join(parts) + _close(axis=size_label))
 
 
-def _marker(flag: str, px: float, py: float, r: float, cls: str, tip: str) -> str:
-    """A triangle pointing up (higher), down (lower) or a circle (within)."""
+def _marker(flag: str, r: float, cls: str, tip: str) -> str:
+    """A triangle pointing up (higher), down (lower) or a circle (within), at (0, 0)."""
     if flag in ("higher", "lower"):
         s = -1 if flag == "higher" else 1
         pts = (
-            f"{px:.1f},{py + s * r * 1.2:.1f} {px - r * 1.1:.1f},{py - s * r * 0.7:.1f} "
-            f"{px + r * 1.1:.1f},{py - s * r * 0.7:.1f}"
+            f"0,{s * r * 1.2:.1f} {-r * 1.1:.1f},{-s * r * 0.7:.1f} "
+            f"{r * 1.1:.1f},{-s * r * 0.7:.1f}"
         )
         return f'<polygon class="{cls}" points="{pts}">{tip}</polygon>'
-    return f'<circle class="{cls}" cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}">{tip}</circle>'
+    return f'<circle class="{cls}" r="{r:.1f}">{tip}</circle>'
 
 
 def sparkline(values: Sequence[float | None], *, label: str) -> Markup:

@@ -23,7 +23,7 @@ from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, Profile
 from cscwatch.indicators.comparisons import neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
-from cscwatch.indicators.web_queries import profile_series, statistical_neighbours
+from cscwatch.indicators.web_queries import profile_series, spine_ranges, statistical_neighbours
 from cscwatch.serve.web import charts
 from cscwatch.serve.web._render import (
     Column,
@@ -36,6 +36,7 @@ from cscwatch.serve.web._render import (
 )
 from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
 from cscwatch.serve.web.flags import flag_html
+from cscwatch.serve.web.spine import TOTAL_UNITS, spine_rows
 
 __all__ = [
     "PROFILE_SECTIONS",
@@ -99,7 +100,8 @@ def _rank_text(b: Benchmark) -> str:
 
 
 def _summary(ctx: SectionContext) -> dict[str, Any] | None:
-    """Every indicator's latest figure against its comparators, in one table."""
+    """Every indicator's latest figure against its comparators: a spine chart per
+    indicator, and every column in one table below it."""
     t = Table(
         id="summary",
         caption=f"{ctx.authority.name}: every indicator against its comparators "
@@ -187,7 +189,18 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             )
         )
     ctx.tables.append(t)
-    return {"table": t}
+    benchmarks = ctx.profile.benchmarks
+    ranges = spine_ranges(ctx.con, [(b.indicator, b.reference_year or b.year) for b in benchmarks])
+    rows = spine_rows(
+        benchmarks, ranges, authority=ctx.authority.name, la_code=ctx.authority.la_code
+    )
+    return {"table": t, "spine": rows, "authority": ctx.authority}
+
+
+def _axis_words(unit: Unit) -> str:
+    """What a chart's values are, said above its axis (``Per 10,000 children``)."""
+    words = unit.label
+    return words[:1].upper() + words[1:]
 
 
 def _authority_context(a: Authority) -> tuple[tuple[str, str], ...]:
@@ -269,14 +282,21 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
             continue
         if ind.unit is Unit.COUNT and f"{ind.id}_per_10k" in CATALOGUE:
             continue  # the rate is shown; the count is in the summary table
+        # a count or £ total: England's and the region's totals are drawn on their own
+        # axis, never on the authority's, where they would flatten its line to zero
+        total = ind.unit in TOTAL_UNITS
         series = [
             charts.Series(a.name, "la", [(p.year, p.authority) for p in points]),
             charts.Series(
                 "Statistical neighbours (mean)", "sn", [(p.year, p.sn_mean) for p in points]
             ),
-            charts.Series(region, "region", [(p.year, p.region) for p in points]),
-            charts.Series("England", "england", [(p.year, p.england) for p in points]),
         ]
+        england = charts.Series("England", "england", [(p.year, p.england) for p in points])
+        if not total:
+            series += [
+                charts.Series(region, "region", [(p.year, p.region) for p in points]),
+                england,
+            ]
         table = _series_table(ind.id, a, region, points, ctx.csv_href(f"series-{ind.id}"))
         ctx.tables.append(table)
         last = next((p for p in reversed(points) if p.authority is not None), None)
@@ -328,7 +348,23 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
                     ident=f"c-{ind.id}",
                     fmt=fmt_for(ind),
                     year_label=partial(year_label, ind=ind, short=True),
+                    axis_label=_axis_words(ind.unit),
+                    note=f"England's total is on its own axis below; {region}'s total is "
+                    "in the table."
+                    if total
+                    else "",
                 ),
+                "totals_chart": charts.line_chart(
+                    [england],
+                    title=f"{ind.title}: England's total",
+                    desc=f"Line chart of {ind.title} by year, England's total, on its own axis.",
+                    ident=f"t-{ind.id}",
+                    fmt=fmt_for(ind),
+                    year_label=partial(year_label, ind=ind, short=True),
+                    axis_label=_axis_words(ind.unit) + " (totals)",
+                )
+                if total
+                else None,
                 "table": table,
             }
         )

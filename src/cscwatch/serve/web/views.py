@@ -33,6 +33,7 @@ from cscwatch.serve.web._render import (
 )
 from cscwatch.serve.web.flags import flag_html
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
+from cscwatch.serve.web.spine import TOTAL_UNITS
 
 __all__ = [
     "HEADLINES",
@@ -114,6 +115,13 @@ def _map_and_table(
         desc=desc,
         ident=f"map-{table_id}",
         highlight=[highlight] if highlight else [],
+    )
+    # the key: each quarter's lowest and highest value, and how many have no figure
+    areas, _, _ = maps.load_map(boundaries_path(settings))
+    svg += maps.legend_html(
+        maps.legend_classes([(classes.get(v.la_code), v.value) for v in values], fmt_for(ind)),
+        unit=ind.unit_label,
+        missing=sum(1 for a in areas if classes.get(a.la_code) is None),
     )
     flagged = any(v.outlier.flag_basis != "none" for v in values)
     t = Table(
@@ -607,7 +615,11 @@ def indicator(
         desc=bar_desc,
         ident="ranked",
         fmt=f,
-        reference=var.england,
+        # England's total (a count, £) is not on the authorities' scale: no line
+        reference=None if ind.unit in TOTAL_UNITS else var.england,
+        axis_label=ind.unit_label[:1].upper() + ind.unit_label[1:],
+        bars_label="Authority",
+        highlight_label=next((b.label for b in bars if b.highlight), ""),
     )
     map_svg, table = _map_and_table(
         settings,
@@ -731,6 +743,7 @@ def indicator(
         "years": years,
         "highlight": highlight,
         "bar": bar_svg,
+        "bar_total": ind.unit in TOTAL_UNITS,
         "map": map_svg,
         "map_table": table,
         "palette": maps.PALETTE,

@@ -6,10 +6,12 @@ The shared readings of :mod:`.r300s` hold here too: ages in calendar years, blan
 invalid dates never failing a comparison, "previous"/"next" episode by DECOM then position
 in the file with invalid-DECOM episodes left out of sequences.
 
-Not implemented: 411, 420 and 452 compare the local authority of placement (PL_LA,
+Not implemented: 411 and 452 compare the local authority of placement (PL_LA,
 PL_LOCATION), which DfE derives from PL_POST with a postcode-to-authority lookup and the
 submitting authority's own code. cscwatch's reference postcodes carry coordinates only,
-so these rules are reported as not run rather than approximated.
+so these rules are reported as not run rather than approximated. Rule 420 only asks
+whether PL_LA is completed, which it is exactly when PL_POST is a known postcode, so it
+runs with the reference postcodes.
 """
 
 from __future__ import annotations
@@ -70,6 +72,19 @@ def _r408() -> str:
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE place IN ('A5', 'A6') AND ls IS DISTINCT FROM 'E1'
+    """
+
+
+@rule("420", tables=("episodes",), needs=("postcodes",))
+def _r420() -> str:
+    """A short-break legal status (V3/V4) with a local authority of placement: PL_LA is
+    derived from PL_POST, so it is completed when PL_POST is a postcode in the reference
+    table (spacing and case ignored)."""
+    return f"""
+    SELECT 'episodes' AS tbl, row_no FROM episodes e
+    WHERE ls IN {sql_list(RESPITE)}
+      AND EXISTS (SELECT 1 FROM postcode_ref r
+                  WHERE r.postcode = upper(replace(e.pl_post, ' ', '')))
     """
 
 

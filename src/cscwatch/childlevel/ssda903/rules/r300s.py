@@ -12,6 +12,10 @@ Shared readings (each rule's own reading is its docstring):
   order and is left out of sequence rules.
 - The collection year is ``collection`` (1 April to 31 March); an open episode (DEC blank)
   is taken to run to 31 March where a duration is measured.
+
+Not implemented: 303 compares DUC with the header's UASC status, a field of DfE's XML
+header that cscwatch's header layout does not carry (in the CSV layout a child's UASC
+status is the UASC record itself, so the rule cannot fail there).
 """
 
 from __future__ import annotations

@@ -38,16 +38,19 @@ _LA_PERM = (
     "WAL", "SCO", "NUK", "NIR",
 )  # fmt: skip
 
-#: DATE_PERM as its latest possible date: dd/mm/yyyy, or zz/mm/yyyy (day unknown: the
-#: month's last day), or zz/zz/yyyy (only the year known: 31 December); NULL otherwise.
-_DATE_PERM = r"""
+#: DATE_PERM as its latest possible date, any element DfE allows to be unknown written as
+#: zz (case ignored): dd/mm/yyyy; zz/mm/yyyy (the month's last day); dd/zz/yyyy (that day
+#: of December); zz/zz/yyyy (31 December). zz/zz/zzzz (wholly unknown) is valid but gives
+#: no date. Anything else is not a valid value.
+_PERM_D = r"""
     CASE
-        WHEN regexp_full_match(upper(date_perm), '\d{2}/\d{2}/\d{4}')
-            THEN try_strptime(date_perm, '%d/%m/%Y')::DATE
-        WHEN regexp_full_match(upper(date_perm), 'ZZ/\d{2}/\d{4}')
-            THEN last_day(try_strptime('01' || substr(date_perm, 3), '%d/%m/%Y')::DATE)
-        WHEN regexp_full_match(upper(date_perm), 'ZZ/ZZ/\d{4}')
-            THEN try_strptime('31/12/' || substr(date_perm, 7), '%d/%m/%Y')::DATE
+        WHEN regexp_full_match(p, '\d{2}/\d{2}/\d{4}') THEN try_strptime(p, '%d/%m/%Y')::DATE
+        WHEN regexp_full_match(p, 'ZZ/\d{2}/\d{4}')
+            THEN last_day(try_strptime('01' || substr(p, 3), '%d/%m/%Y')::DATE)
+        WHEN regexp_full_match(p, '\d{2}/ZZ/\d{4}')
+            THEN try_strptime(substr(p, 1, 3) || '12' || substr(p, 6), '%d/%m/%Y')::DATE
+        WHEN regexp_full_match(p, 'ZZ/ZZ/\d{4}')
+            THEN try_strptime('31/12/' || substr(p, 7), '%d/%m/%Y')::DATE
     END
 """
 
@@ -211,14 +214,18 @@ def _r631() -> str:
 
 @rule("632", tables=("episodes", "previous_permanence"))
 def _r632() -> str:
-    """DATE_PERM completed but not a date (dd/mm/yyyy, with day, or day and month, given
-    as zz when unknown), or on or after the start of the child's first episode in the
-    return (earliest DECOM; a partial date counts as its latest possible day). Flags the
-    previous permanence record, and the episode when the dates conflict."""
+    """DATE_PERM completed but not a valid value (dd/mm/yyyy, any unknown element written
+    zz, up to zz/zz/zzzz), or on or after the start of the child's first episode in the
+    return (earliest DECOM), a partial date counting as its latest possible day. Flags
+    the previous permanence record, and the episode too when the dates conflict (the peer
+    validator also flags the episode when the value is invalid). The peer validator
+    treats lower-case zz as invalid; cscwatch ignores case."""
     return f"""
-    WITH p AS (
-        SELECT child, row_no, date_perm, {_DATE_PERM} AS perm_d FROM previous_permanence
+    WITH raw AS (
+        SELECT child, row_no, upper(date_perm) AS p FROM previous_permanence
         WHERE date_perm IS NOT NULL
+    ), p AS (
+        SELECT child, row_no, p = 'ZZ/ZZ/ZZZZ' AS unknown, {_PERM_D} AS perm_d FROM raw
     ), first AS (
         SELECT child, row_no, decom_d FROM episodes WHERE decom_d IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY child ORDER BY decom_d, row_no) = 1
@@ -226,7 +233,7 @@ def _r632() -> str:
         SELECT p.row_no AS p_row, f.row_no AS e_row FROM p JOIN first f USING (child)
         WHERE p.perm_d >= f.decom_d
     )
-    SELECT 'previous_permanence' AS tbl, row_no FROM p WHERE perm_d IS NULL
+    SELECT 'previous_permanence' AS tbl, row_no FROM p WHERE perm_d IS NULL AND NOT unknown
     UNION ALL SELECT 'previous_permanence', p_row FROM late
     UNION ALL SELECT 'episodes', e_row FROM late
     """

@@ -96,18 +96,16 @@ def _r706() -> str:
 
 @rule("707", tables=("dolo", "episodes"), ruleset=_Y)
 def _r707() -> str:
-    """An open DoLO (DOLO_START given, DOLO_END blank) of a child who has ceased to be
-    looked after: their last episode (latest DECOM) has a DEC and a REC other than X1.
-    The peer validator also flags DoLOs lying outside a period of care; DfE's message
-    asks only this."""
+    """An open DoLO (valid DOLO_START, DOLO_END blank) of a child who ceased to be looked
+    after on or after the day it started: an episode with a DEC on or after DOLO_START
+    and a REC other than X1 (a blank REC is not read as ceasing). The peer validator
+    also flags DoLOs with an end date lying outside a period of care; DfE's message asks
+    only about open ones."""
     return """
-    WITH last_ep AS (
-        SELECT child, dec_d, rec FROM episodes WHERE decom_d IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY child ORDER BY decom_d DESC, row_no DESC) = 1
-    )
-    SELECT 'dolo' AS tbl, d.row_no FROM dolo d JOIN last_ep l USING (child)
-    WHERE d.dolo_start IS NOT NULL AND d.dolo_end IS NULL
-      AND l.dec_d IS NOT NULL AND l.rec IS DISTINCT FROM 'X1'
+    SELECT 'dolo' AS tbl, d.row_no FROM dolo d
+    WHERE d.dolo_start_d IS NOT NULL AND d.dolo_end IS NULL
+      AND EXISTS (SELECT 1 FROM episodes e
+                  WHERE e.child = d.child AND e.rec <> 'X1' AND e.dec_d >= d.dolo_start_d)
     """
 
 

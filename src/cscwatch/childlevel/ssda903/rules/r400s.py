@@ -221,7 +221,9 @@ def _r442() -> str:
 def _r444() -> str:
     """The same UPN on more than one header record, the reason codes UN1-UN5 (no UPN,
     for a stated reason) excepted. Flags every record sharing it. UPNs are compared as
-    pseudonyms, which the keyed hash keeps equal exactly when the UPNs are."""
+    pseudonyms, which the keyed hash keeps equal exactly when the UPNs are; the reason
+    codes must reach the staged table as written (they identify no one), or children
+    sharing a reason code would be flagged."""
     return """
     SELECT 'header' AS tbl, row_no FROM header
     WHERE upn IS NOT NULL AND upn NOT IN ('UN1', 'UN2', 'UN3', 'UN4', 'UN5')

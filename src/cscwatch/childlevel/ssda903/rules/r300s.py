@@ -72,8 +72,8 @@ def _spell_over(ls: str, days: int) -> str:
 
 @rule("301", tables=("header",))
 def _r301() -> str:
-    """DOB after 31 March of the collection year. A blank or invalid DOB is not flagged
-    here."""
+    """DOB after 31 March of the collection year (31 March itself passes). A blank or
+    invalid DOB is not flagged here (that is rule 102's finding)."""
     return f"SELECT 'header' AS tbl, row_no FROM header WHERE dob_d > {_END}"
 
 
@@ -188,7 +188,8 @@ def _r344() -> str:
 
 @rule("345", tables=("oc3",))
 def _r345() -> str:
-    """IN_TOUCH is YES but ACTIV or ACCOM is 0."""
+    """IN_TOUCH is YES but ACTIV or ACCOM is 0. A blank ACTIV or ACCOM is not "zero" and
+    passes here."""
     return """
     SELECT 'oc3' AS tbl, row_no FROM oc3 WHERE in_touch = 'YES' AND (activ = '0' OR accom = '0')
     """
@@ -216,7 +217,8 @@ def _r348() -> str:
 
 @rule("351", tables=("header",))
 def _r351() -> str:
-    """The child's 25th birthday falls before 1 April of the collection year."""
+    """The child's 25th birthday falls before 1 April of the collection year (a child
+    turning 25 on 1 April passes). A blank or invalid DOB is not flagged."""
     return f"SELECT 'header' AS tbl, row_no FROM header WHERE dob_d + INTERVAL 25 YEAR < {_START}"
 
 
@@ -232,7 +234,8 @@ def _r352() -> str:
 
 @rule("353", tables=("episodes",))
 def _r353() -> str:
-    """DECOM before 14 October 1991."""
+    """DECOM before 14 October 1991 (the Children Act's commencement; that day passes). A
+    blank or invalid DECOM is not flagged here."""
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d < DATE '1991-10-14'"
 
 
@@ -245,13 +248,15 @@ def _r354() -> str:
 
 @rule("355", tables=("episodes",))
 def _r355() -> str:
-    """DEC on the same day as DECOM (an episode shorter than a day)."""
+    """DEC on the same day as DECOM (an episode shorter than a day). Open episodes and
+    invalid dates are not flagged."""
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE dec_d = decom_d"
 
 
 @rule("356", tables=("episodes",))
 def _r356() -> str:
-    """DEC before DECOM."""
+    """DEC before DECOM (the same day is rule 355's). Open episodes and invalid dates are
+    not flagged."""
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE dec_d < decom_d"
 
 
@@ -397,19 +402,23 @@ def _r371_2024() -> str:
 
 @rule("372", tables=("episodes", "header"))
 def _r372() -> str:
-    """Youth custody or prison (PLACE R5) starting before the child's 10th birthday."""
+    """Youth custody or prison (PLACE R5) starting before the child's 10th birthday (the
+    birthday passes). Open episodes are checked too (the peer validator checks only
+    ended ones)."""
     return _age_at_least("R5", 10)
 
 
 @rule("373", tables=("episodes", "header"))
 def _r373() -> str:
-    """Placed in a school (PLACE S1) starting before the child's 4th birthday."""
+    """Placed in a school (PLACE S1) starting before the child's 4th birthday (the
+    birthday passes). Open episodes are checked too."""
     return _age_at_least("S1", 4)
 
 
 @rule("374", tables=("episodes", "header"))
 def _r374() -> str:
-    """Residential employment (PLACE P3) starting before the child's 14th birthday."""
+    """Residential employment (PLACE P3) starting before the child's 14th birthday (the
+    birthday passes). Open episodes are checked too."""
     return _age_at_least("P3", 14)
 
 
@@ -442,7 +451,8 @@ def _r377() -> str:
 
 @rule("378", tables=("episodes",))
 def _r378() -> str:
-    """Placed with parents (PLACE P1) while accommodated under section 20 (LS V2)."""
+    """Placed with parents (PLACE P1) while accommodated under section 20 (LS V2): under
+    section 20 the parents have agreed to the child being accommodated elsewhere."""
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE place = 'P1' AND ls = 'V2'"
 
 
@@ -475,7 +485,8 @@ def _r381() -> str:
 
 @rule("382", tables=("episodes",))
 def _r382() -> str:
-    """A temporary placement (T0-T4) under a short-break legal status (V3/V4)."""
+    """A temporary placement (T0-T4) under a short-break legal status (V3/V4): a short
+    break is itself temporary, so it is recorded in the placement it uses."""
     return f"""
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE ls IN {sql_list(RESPITE)} AND place IN {sql_list(_TEMPORARY)}
@@ -510,7 +521,8 @@ def _r383_2025() -> str:
 
 @rule("384", tables=("episodes",))
 def _r384() -> str:
-    """A short-break legal status (V3/V4) in a long-term foster placement (U1 or U4)."""
+    """A short-break legal status (V3/V4) in a long-term foster placement (U1 or U4);
+    other foster placements (U2, U3, U5, U6) pass."""
     return f"""
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE ls IN {sql_list(RESPITE)} AND place IN ('U1', 'U4')
@@ -519,7 +531,8 @@ def _r384() -> str:
 
 @rule("385", tables=("episodes",))
 def _r385() -> str:
-    """DEC after 31 March of the collection year."""
+    """DEC after 31 March of the collection year (31 March itself passes). Open episodes
+    and invalid dates are not flagged here."""
     return f"SELECT 'episodes' AS tbl, row_no FROM episodes WHERE dec_d > {_END}"
 
 

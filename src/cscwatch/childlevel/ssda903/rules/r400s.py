@@ -198,7 +198,7 @@ def _r440() -> str:
 @rule("441", tables=("reviews",))
 def _r441() -> str:
     """Participation code PN1-PN7 (child 4 or over) at a review before the child's 4th
-    birthday."""
+    birthday (a review on the birthday passes). Invalid dates are not flagged."""
     return """
     SELECT 'reviews' AS tbl, row_no FROM reviews
     WHERE review_code IN ('PN1', 'PN2', 'PN3', 'PN4', 'PN5', 'PN6', 'PN7')
@@ -253,7 +253,8 @@ def _r446() -> str:
 
 @rule("451", tables=("episodes",))
 def _r451() -> str:
-    """An open episode (DEC and REC blank) under a freeing order (LS D1)."""
+    """An open episode (DEC and REC both blank) under a freeing order (LS D1): freeing
+    orders ended on 30 December 2005, so none can still be in force."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes WHERE ls = 'D1' AND dec IS NULL AND rec IS NULL
     """

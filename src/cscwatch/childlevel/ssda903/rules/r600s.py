@@ -104,13 +104,15 @@ def _r607() -> str:
 
 @rule("611", tables=("header",))
 def _r611() -> str:
-    """MOTHER is 1 but MC_DOB is blank."""
+    """MOTHER is 1 but MC_DOB is blank. An MC_DOB that is present but not a date is not
+    blank (its validity is another rule's)."""
     return "SELECT 'header' AS tbl, row_no FROM header WHERE mother = '1' AND mc_dob IS NULL"
 
 
 @rule("612", tables=("header",))
 def _r612() -> str:
-    """A female child (SEX 2 or F) with MC_DOB completed but MOTHER 0 or blank."""
+    """A female child (SEX 2 or F) with MC_DOB completed (valid or not) but MOTHER 0 or
+    blank."""
     return f"""
     SELECT 'header' AS tbl, row_no FROM header
     WHERE sex IN {sql_list(FEMALE)} AND mc_dob IS NOT NULL AND coalesce(mother, '0') = '0'
@@ -129,7 +131,8 @@ def _r620() -> str:
 
 @rule("621", tables=("header",))
 def _r621() -> str:
-    """MC_DOB (the mother's child's birth) on or before the mother's own DOB."""
+    """MC_DOB (the birth of the mother's first child) on or before the mother's own DOB.
+    Records where either date is blank or invalid are not flagged."""
     return "SELECT 'header' AS tbl, row_no FROM header WHERE mc_dob_d <= dob_d"
 
 
@@ -205,7 +208,8 @@ def _r630() -> str:
 
 @rule("631", tables=("previous_permanence",))
 def _r631() -> str:
-    """PREV_PERM completed but not one of P1, P2, P3, P4, Z1."""
+    """PREV_PERM completed but not one of P1, P2, P3, P4, Z1 (compared exactly: ``p1``
+    fails). A blank PREV_PERM is rule 630's concern, not this one's."""
     return """
     SELECT 'previous_permanence' AS tbl, row_no FROM previous_permanence
     WHERE prev_perm NOT IN ('P1', 'P2', 'P3', 'P4', 'Z1')

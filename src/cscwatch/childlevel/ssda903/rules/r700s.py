@@ -33,13 +33,15 @@ def _overlapping(place_test: str) -> str:
 
 @rule("700", tables=("dolo",), ruleset=_Y)
 def _r700() -> str:
-    """DOLO_START blank or not a dd/mm/yyyy date."""
+    """DOLO_START blank or not a dd/mm/yyyy date (an impossible date such as 31/02/2026
+    included)."""
     return "SELECT 'dolo' AS tbl, row_no FROM dolo WHERE dolo_start_d IS NULL"
 
 
 @rule("701", tables=("dolo",), ruleset=_Y)
 def _r701() -> str:
-    """DOLO_END completed but not a dd/mm/yyyy date (blank means the DoLO is open)."""
+    """DOLO_END completed but not a dd/mm/yyyy date (an impossible date included); a blank
+    DOLO_END means the DoLO is open and passes."""
     return (
         "SELECT 'dolo' AS tbl, row_no FROM dolo WHERE dolo_end IS NOT NULL AND dolo_end_d IS NULL"
     )
@@ -54,13 +56,15 @@ def _r702() -> str:
 
 @rule("703", tables=("dolo",), ruleset=_Y)
 def _r703() -> str:
-    """DOLO_START after 31 March of the collection year."""
+    """DOLO_START after 31 March of the collection year (31 March passes). A blank or
+    invalid start is rule 700's."""
     return f"SELECT 'dolo' AS tbl, row_no FROM dolo WHERE dolo_start_d > {_END}"
 
 
 @rule("704", tables=("dolo",), ruleset=_Y)
 def _r704() -> str:
-    """DOLO_END before 1 April or after 31 March of the collection year."""
+    """DOLO_END before 1 April or after 31 March of the collection year (both days pass).
+    A blank end (open DoLO) or an invalid one is not flagged here."""
     return f"""
     SELECT 'dolo' AS tbl, row_no FROM dolo WHERE dolo_end_d < {_START} OR dolo_end_d > {_END}
     """

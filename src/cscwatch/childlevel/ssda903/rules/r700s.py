@@ -74,7 +74,9 @@ def _r704() -> str:
 def _r705() -> str:
     """A DoLO starting while an earlier DoLO of the same child (earlier DOLO_START, or the
     same start and earlier in the file) is open: that one has no DOLO_END or ends after
-    this one starts (ending on the day this one starts passes). Flags the later DoLO."""
+    this one starts (ending on the day this one starts passes). Flags the later-starting
+    DoLO (the peer validator orders DoLOs by end date and may flag the earlier one). An
+    invalid DOLO_END is unknown and does not make a DoLO open."""
     return """
     SELECT 'dolo' AS tbl, d.row_no FROM dolo d
     WHERE d.dolo_start_d IS NOT NULL AND EXISTS (

@@ -21,5 +21,16 @@ def sql_list(values: Iterable[str]) -> str:
 
 # --- codes used by r300s, r400s, r600s, r700s -----------------------------------------
 
+#: SEX codes meaning female: ``2`` in the codes used up to 2023-24, ``F`` from 2024-25. The
+#: reader keeps either as given, so rules about mothers accept both in every year (an
+#: out-of-date code is rule 101's finding, not a reason to miss a mother).
+FEMALE = ("2", "F")
+
+#: Legal statuses of short-term breaks (respite): V3 single, V4 series.
+RESPITE = ("V3", "V4")
+
+#: Reasons an episode ceased by adoption (E11 application unopposed, E12 opposed).
+ADOPTED = ("E11", "E12")
+
 
 # --- codes used by r500s, integrity (INT), social_workers (SW), epi (EPI, NoE) --------

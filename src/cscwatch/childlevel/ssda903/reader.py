@@ -497,6 +497,11 @@ def _read_xml(path: Path) -> dict[str, pd.DataFrame]:
 # --- the return -----------------------------------------------------------------------
 
 
+#: DfE's reason codes for a child without a UPN (SSDA903 guide: UN1 to UN5; UN6 and
+#: UN7 are the CIN census's and kept too, as a return may carry them by mistake).
+UPN_REASONS = frozenset({"UN1", "UN2", "UN3", "UN4", "UN5", "UN6", "UN7"})
+
+
 def _pseudonymise(tables: dict[str, pd.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, str]:
     # CHILD and UPN replaced in place by their pseudonyms; each distinct value hashed once
     # (a child appears in many tables and rows). Returns pseudonym -> raw CHILD.
@@ -520,6 +525,11 @@ def _pseudonymise(tables: dict[str, pd.DataFrame], pseudonymiser: Pseudonymiser)
             upns = texts(frame["UPN"])
             unique = list(dict.fromkeys(upns))
             hashed = dict(zip(unique, pseudonymiser.many(unique, upper=True), strict=True))
+            # A reason code for a missing UPN (UN1 ... UN5) identifies nobody: it is kept,
+            # so rules on the reason (and on children sharing a UPN) read it as DfE means.
+            hashed.update(
+                {v: v.strip().upper() for v in unique if v and v.strip().upper() in UPN_REASONS}
+            )
             frame["UPN"] = pd.Series([hashed[v] for v in upns], index=frame.index, dtype=object)
     return {h: r.strip() for r, h in children.items() if h and r}
 

@@ -112,6 +112,7 @@ CASES: list[Case] = [
     _carried("RNE", "P", "S"),
     _carried("LS", "C1", "C2"),
     _carried("CIN", "N2", "N1"),
+    _carried("PLACE", "U2", "U1", "lac2022_23"),
     _carried("PLACE", "U2", "U1"),
     _carried("PLACE_PROVIDER", "PR2", "PR1"),
     _carried("URN", "SC2", "SC1"),
@@ -145,6 +146,8 @@ CASES: list[Case] = [
                 ep("a", "01/06/2024", "01/07/2024", CIN="N1", REC="X1"),
                 ep("a", "01/07/2024", "01/08/2024", CIN="N2", REC="E13"),
                 ep("a", "01/09/2024", CIN="N3"),  # a new period of care
+                ep("b", "01/05/2024", "01/06/2024", CIN="N1", REC="X1"),
+                ep("b", "02/06/2024", CIN="N2"),  # dates do not join: a new period
             ]
         },
         None,

@@ -189,21 +189,23 @@ def _r503g() -> str:
 @rule("504", tables=("episodes",))
 def _r504() -> str:
     """An episode whose CIN differs from the CIN of the first episode of its period of
-    care in this return. A period of care continues from one episode to the next while
-    the earlier ended for reason X1; any other reason (or a blank one) starts a new
-    period with the next episode. The open validator compares each episode only with
-    the one before it (and only when that ended X1 on the day this began), so a
-    change back and forth within a period is flagged once there and twice here.
-    Blank CIN on either side is left to the rules on missing CIN."""
+    care in this return. A period of care continues from one episode to the next (by
+    DECOM) when the earlier ended for reason X1 on the day the next began; any other
+    reason, a blank one, or dates that do not join start a new period. The open
+    validator compares each episode only with the one before it, so a change back and
+    forth within a period is flagged once there and twice here. Blank CIN on either
+    side is left to the rules on missing CIN."""
     return """
     WITH ordered AS (
         SELECT row_no, child, cin, decom_d,
-               lag(rec) OVER w AS prev_rec, row_number() OVER w AS n
+               lag(rec) OVER w AS prev_rec, lag(dec_d) OVER w AS prev_dec_d,
+               row_number() OVER w AS n
         FROM episodes WHERE decom_d IS NOT NULL
         WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
     ),
     marked AS (
-        SELECT *, sum(CASE WHEN n = 1 OR prev_rec IS DISTINCT FROM 'X1' THEN 1 ELSE 0 END)
+        SELECT *, sum(CASE WHEN n > 1 AND prev_rec = 'X1' AND prev_dec_d = decom_d
+                           THEN 0 ELSE 1 END)
                   OVER (PARTITION BY child ORDER BY decom_d, row_no) AS period
         FROM ordered
     ),

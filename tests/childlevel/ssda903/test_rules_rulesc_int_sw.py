@@ -351,16 +351,18 @@ _SW: list[Case] = [
                 {"CHILD": "c", "DECOM": "01/06/2024", "LS": "C2"},
                 {"CHILD": "d", "DECOM": "01/06/2024", "DEC": "01/07/2024", "LS": "C2"},
                 {"CHILD": "e", "DECOM": "01/01/2020", "LS": "C2"},
+                {"CHILD": "f", "DECOM": "01/06/2024", "LS": "C2"},
             ],
             "sw_episodes": [
-                _sw("a", "02/04/2024"),
-                _sw("b", "01/06/2024"),
-                _sw("d", "01/07/2024"),
-                _sw("e", "01/04/2024"),
+                _sw("a", "02/04/2024"),  # a day short of the year
+                _sw("b", "01/06/2024"),  # entered care in June: the spring is missing
+                _sw("d", "01/07/2024"),  # not looked after at 31 March
+                _sw("e", "01/04/2024"),  # covers the year
+                _sw("f", "01/06/2024", SW_REASON="FCONTA"),  # first contact in June
             ],
         },
         None,
-        {("sw_episodes", 1), ("episodes", 3)},
+        {("sw_episodes", 1), ("sw_episodes", 2), ("episodes", 3)},
     ),
     (
         "SW13STG1",

@@ -233,28 +233,25 @@ def _rsw11b() -> str:
 @rule("SW12STG2", tables=("episodes", "sw_episodes"), ruleset="lac2023_24")
 def _rsw12() -> str:
     """A child looked after at 31 March (open episode, not a short break) whose social
-    worker episodes do not reach back to the later of 1 April and the start of the
-    child's first episode in the return: the earliest SW_DECOM is after that date, or
-    there is none. The earliest social worker episode is flagged (its SW_DECOM is the
-    affected field), or the open episode when there is no social worker episode.
+    worker episodes do not reach back to 1 April, the start of the year: the earliest
+    SW_DECOM is after 1 April and that episode's reason is not FCONTA (the child's
+    first contact with children's social care, before which there was no social worker
+    to report). Time before the child became looked after counts, as DfE's message
+    says. The earliest social worker episode is flagged (its SW_DECOM is the affected
+    field), or the open episode when the child has no social worker episode.
 
-    The peer validator compares every social worker episode with every episode that
+    The open validator pairs every social worker episode with every episode that
     begins or ends care and flags the episode when any pair fails; that reading is not
-    recoverable from DfE's message, which asks that the year be covered."""
+    recoverable from DfE's message, which asks that the whole year be covered."""
     return f"""
     WITH la AS (SELECT DISTINCT child FROM ({_LOOKED_AFTER_31_MARCH})),
-    due AS (
-        SELECT la.child, greatest(c.collection_start, min(e.decom_d)) AS due
-        FROM la JOIN episodes e ON e.child = la.child, collection c
-        GROUP BY la.child, c.collection_start
-    ),
     first_sw AS (
-        SELECT child, row_no, sw_decom_d FROM sw_episodes
+        SELECT child, row_no, sw_decom_d, sw_reason FROM sw_episodes
         WHERE sw_decom_d IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY child ORDER BY sw_decom_d, row_no) = 1
     )
-    SELECT 'sw_episodes' AS tbl, f.row_no FROM due JOIN first_sw f USING (child)
-    WHERE f.sw_decom_d > due.due
+    SELECT 'sw_episodes' AS tbl, f.row_no FROM la JOIN first_sw f USING (child), collection c
+    WHERE f.sw_decom_d > c.collection_start AND f.sw_reason IS DISTINCT FROM 'FCONTA'
     UNION ALL
     SELECT 'episodes' AS tbl, e.row_no FROM ({_LOOKED_AFTER_31_MARCH}) e
     WHERE NOT EXISTS (SELECT 1 FROM sw_episodes s WHERE s.child = e.child)

@@ -2,9 +2,10 @@
 
 A child's social worker episodes should run one after another (a new one starting when
 the last ended, within a few days), the latest open at 31 March. DfE's validation
-allows a week's leeway between one episode's end and the next one's start (SW10) and
-five days around 31 March (SW11). Episodes are ordered by SW_DECOM; those whose SW_DECOM
-is blank or not a date are left to SW01a/SW01b/SW04 and take no part in the ordering.
+allows a week's leeway for an overlap of one episode's end and the next one's start
+(SW10) and five days either side of an end for the next start (SW11). Episodes are
+ordered by SW_DECOM; those whose SW_DECOM is blank or not a date are left to
+SW01a/SW01b/SW04 and take no part in the ordering.
 """
 
 from __future__ import annotations

@@ -34,3 +34,7 @@ ADOPTED = ("E11", "E12")
 
 
 # --- codes used by r500s, integrity (INT), social_workers (SW), epi (EPI, NoE) --------
+
+#: Legal statuses of a series of short-term breaks (respite): a child on V3 or V4 is not
+#: counted as looked after at 31 March nor as continuously looked after.
+SHORT_BREAK_LS: tuple[str, ...] = ("V3", "V4")

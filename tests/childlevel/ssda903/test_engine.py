@@ -7,6 +7,7 @@ from rulekit import failures, frames
 
 from cscwatch.childlevel.ssda903.engine import collection_period, plan, run_rules, stage
 from cscwatch.childlevel.ssda903.rules import RULESETS, catalogue
+from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.core.database import connect_duckdb
 
 
@@ -66,3 +67,30 @@ def test_pc_miles_is_great_circle_distance() -> None:
     stage_postcodes(con, {"LS1 4DY": (53.7997, -1.5492), "M1 1AE": (53.4808, -2.2426)})
     miles = con.execute("SELECT pc_miles('ls14dy', 'M1 1AE'), pc_miles('LS1 4DY', 'X1')").fetchone()
     assert miles is not None and 35 < miles[0] < 37 and miles[1] is None
+
+
+def test_a_rule_reading_a_last_year_table_not_given_is_not_run() -> None:
+    from cscwatch.childlevel.ssda903.rules import implementation
+
+    ruleset = "lac2024_25"
+    code = next(
+        e.code
+        for e in catalogue(ruleset)
+        if (impl := implementation(e.code, ruleset)) is not None and "episodes_last" in impl.sql
+    )
+    given = set(TABLES)
+    without = plan(
+        ruleset,
+        given,
+        has_previous=True,
+        has_postcodes=True,
+        previous_tables={"header"},
+        codes={code},
+    )
+    assert [e.code for e, _ in without.run] == []
+    assert "needs last year's" in without.not_run[0].reason
+    assert "episodes" in without.not_run[0].reason
+    with_it = plan(
+        ruleset, given, has_previous=True, has_postcodes=True, previous_tables=given, codes={code}
+    )
+    assert [e.code for e, _ in with_it.run] == [code]

@@ -10,6 +10,7 @@ could not run, why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -211,6 +212,14 @@ _NEED_REASON: dict[Need, str] = {
 }
 
 
+_LAST = re.compile(r"\b([a-z0-9_]+)_last\b")
+
+
+def _last_tables(sql: str) -> set[str]:
+    """The tables of the previous year's return a rule's SQL reads (``episodes_last``)."""
+    return {m for m in _LAST.findall(sql) if m in TABLES}
+
+
 def plan(
     ruleset: str,
     given: set[str],
@@ -218,6 +227,7 @@ def plan(
     has_previous: bool,
     has_postcodes: bool = False,
     codes: set[str] | None = None,
+    previous_tables: set[str] | None = None,
 ) -> RuleRun:
     """Decide which of the year's rules can run on the tables ``given``.
 
@@ -231,6 +241,10 @@ def plan(
         Whether the previous year's return and postcode coordinates are staged.
     codes : set of str, optional
         Limit to these rule codes (tests run one rule at a time).
+    previous_tables : set of str, optional
+        The tables the previous year's return holds. A rule reading ``<table>_last`` is
+        not run when that table is not among them (a missing last-year file must not
+        make a rule pass silently). None: every table, when ``has_previous``.
     """
     available: dict[Need, bool] = {
         "previous": has_previous,
@@ -248,8 +262,22 @@ def plan(
             continue
         missing = [t for t in impl.tables if t not in given]
         lacking = [n for n in impl.needs if not available[n]]
+        last_missing = (
+            sorted(t for t in _last_tables(impl.sql) if t not in previous_tables)
+            if has_previous and previous_tables is not None
+            else []
+        )
         if lacking:
             not_run.append(NotRun(entry.code, entry.message, _NEED_REASON[lacking[0]]))
+        elif last_missing:
+            files = ", ".join(last_missing)
+            not_run.append(
+                NotRun(
+                    entry.code,
+                    entry.message,
+                    f"needs last year's {files} table, which the previous return given lacks",
+                )
+            )
         elif missing:
             files = ", ".join(missing)
             not_run.append(NotRun(entry.code, entry.message, f"no {files} table was given"))

@@ -411,7 +411,13 @@ def validate_return(
         report(progress, "looking up postcodes", 0, None)
         returns = [r for r in (current, last) if r]
         has_pc, pc_note = _stage_postcodes(con, returns, postcodes, settings.cache_dir)
-        decided = plan(rs, set(current.tables), has_previous=last is not None, has_postcodes=has_pc)
+        decided = plan(
+            rs,
+            set(current.tables),
+            has_previous=last is not None,
+            has_postcodes=has_pc,
+            previous_tables=set(last.tables) if last is not None else None,
+        )
         if wanted is not None:
             decided = _only(decided, wanted)
         report(progress, "running the rules", 0, None)

@@ -21,8 +21,10 @@ _ETHNICITIES = (
 
 #: Sex codes: 1/2 until 2023-24; M, F, U (unknown) from 2024-25.
 _SEXES = {"lac2022_23": ("1", "2"), "lac2024_25": ("M", "F", "U")}
-_MALE = {"lac2022_23": "1", "lac2024_25": "M"}
-_FEMALE = {"lac2022_23": "2", "lac2024_25": "F"}
+#: Rules about mothers read either code set in any year (a return still using 1/2 in
+#: 2024-25 is flagged by rule 101; what its codes mean is not in doubt).
+_MALE = ("1", "M")
+_FEMALE = ("2", "F")
 #: Placement types by the first collection year they apply to.
 _PLACE_2022 = (
     "A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1",
@@ -449,7 +451,20 @@ def _r164() -> str:
     """
 
 
-def _r165_sql(ruleset: str) -> str:
+@rule("165", tables=("header", "episodes", "oc3"))
+def _r165() -> str:
+    """Header whose MOTHER is present but not 0 or 1, or present for a male child, or
+    blank for a female child unless she had no episode in the year (excluding short
+    breaks, V3/V4) and has care leaver (OC3) data. This is DfE's specification as the
+    open validator quotes it ("if not provided MOTHER then either GENDER is male or no
+    episode record for current year and any of IN_TOUCH, ACTIV or ACCOM have been
+    provided"); the open validator's code instead flags a mother status that IS given
+    for such a care leaver, and never looks at a girl with no episodes. Male is SEX 1 or
+    M, female 2 or F, in every year (so a return keeping the old codes in 2024-25 is
+    still judged; rule 101 flags the codes; the open validator knows only 1 and 2). The
+    header record is flagged, with the child's OC3 record when there is one. An episode
+    is in the year when it starts by 31 March and ends on or after 1 April (or is
+    open)."""
     return f"""
     WITH in_year AS (
         SELECT DISTINCT e.child FROM episodes e, collection c
@@ -461,8 +476,8 @@ def _r165_sql(ruleset: str) -> str:
     ), bad AS (
         SELECT h.row_no, h.child FROM header h
         WHERE (h.mother IS NOT NULL AND h.mother NOT IN ('0', '1'))
-           OR (h.mother IS NOT NULL AND h.sex = '{_MALE[ruleset]}')
-           OR (h.mother IS NULL AND h.sex = '{_FEMALE[ruleset]}'
+           OR (h.mother IS NOT NULL AND h.sex IN {sql_list(_MALE)})
+           OR (h.mother IS NULL AND h.sex IN {sql_list(_FEMALE)}
                AND (h.child IN (SELECT child FROM in_year)
                     OR h.child NOT IN (SELECT child FROM leaver)))
     )
@@ -470,29 +485,6 @@ def _r165_sql(ruleset: str) -> str:
     UNION ALL
     SELECT 'oc3' AS tbl, o.row_no FROM oc3 o JOIN bad b ON b.child = o.child
     """
-
-
-@rule("165", tables=("header", "episodes", "oc3"))
-def _r165() -> str:
-    """Header whose MOTHER is present but not 0 or 1, or present for a male child (SEX
-    1), or blank for a female child (SEX 2) unless she had no episode in the year
-    (excluding short breaks, V3/V4) and has care leaver (OC3) data. This is DfE's
-    specification as the open validator quotes it ("if not provided MOTHER then either
-    GENDER is male or no episode record for current year and any of IN_TOUCH, ACTIV or
-    ACCOM have been provided"); the open validator's code instead flags a mother status
-    that IS given for such a care leaver, and never looks at a girl with no episodes.
-    The header record is flagged, with the child's OC3 record when there is one. An
-    episode is in the year when it starts by 31 March and ends on or after 1 April (or
-    is open)."""
-    return _r165_sql("lac2022_23")
-
-
-@rule("165", tables=("header", "episodes", "oc3"), ruleset="lac2024_25")
-def _r165_2024() -> str:
-    """As for 2022-23 (MOTHER present but not 0 or 1, present for a male child, or blank
-    for a female child unless she had no non-V3/V4 episode in the year and has OC3
-    data), with the sex codes from 2024-25: M male, F female (U is neither)."""
-    return _r165_sql("lac2024_25")
 
 
 @rule("166", tables=("reviews",))
@@ -516,11 +508,15 @@ def _r167() -> str:
 def _r168() -> str:
     """UPN present and neither a UPN's shape (a capital letter other than I, O or S,
     then 12 digits or 11 digits and a capital letter) nor an unknown code UN1 to UN5.
-    No check digit is computed. A blank UPN passes here."""
+    No check digit is computed. A blank UPN passes here. A keyed pseudonym (64
+    lower-case hex digits, what the reader puts in place of every UPN) cannot be judged
+    and is not flagged: the shape of a UPN can only be checked before it is
+    pseudonymised, at ingest."""
     return r"""
     SELECT 'header' AS tbl, row_no FROM header
     WHERE upn IS NOT NULL
       AND NOT regexp_full_match(upn, '[A-HJ-NP-RT-Z]([0-9]{12}|[0-9]{11}[A-Z])|UN[1-5]')
+      AND NOT regexp_full_match(upn, '[0-9a-f]{64}')
     """
 
 
@@ -549,19 +545,11 @@ def _r171() -> str:
 
 @rule("174", tables=("header",))
 def _r174() -> str:
-    """MC_DOB present (valid or not) and SEX is 1 (male)."""
+    """MC_DOB present (valid or not) for a male child: SEX 1 or M in any year (the open
+    validator takes only 1 until 2023-24 and only M from 2024-25)."""
     return f"""
     SELECT 'header' AS tbl, row_no FROM header
-    WHERE mc_dob IS NOT NULL AND sex = '{_MALE["lac2022_23"]}'
-    """
-
-
-@rule("174", tables=("header",), ruleset="lac2024_25")
-def _r174_2024() -> str:
-    """MC_DOB present (valid or not) and SEX is M (male; the code from 2024-25)."""
-    return f"""
-    SELECT 'header' AS tbl, row_no FROM header
-    WHERE mc_dob IS NOT NULL AND sex = '{_MALE["lac2024_25"]}'
+    WHERE mc_dob IS NOT NULL AND sex IN {sql_list(_MALE)}
     """
 
 

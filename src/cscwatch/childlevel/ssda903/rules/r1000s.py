@@ -142,7 +142,8 @@ def _r1006() -> str:
     """Missing record whose MISSING is present and not M (missing) or A (away without
     authorisation). Blank passes here."""
     return """
-    SELECT 'missing' AS tbl, row_no FROM missing WHERE missing IS NOT NULL AND missing NOT IN ('M', 'A')
+    SELECT 'missing' AS tbl, row_no FROM missing
+    WHERE missing IS NOT NULL AND missing NOT IN ('M', 'A')
     """
 
 

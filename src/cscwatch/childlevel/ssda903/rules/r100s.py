@@ -568,9 +568,7 @@ def _r176() -> str:
 @rule("177", tables=("ad1",))
 def _r177() -> str:
     """LS_ADOPTR present and not L0, L11, L12, L2, L3 or L4 (blank passes)."""
-    return _invalid_code(
-        "ad1", "ls_adoptr", ("L0", "L11", "L12", "L2", "L3", "L4"), blank_ok=True
-    )
+    return _invalid_code("ad1", "ls_adoptr", ("L0", "L11", "L12", "L2", "L3", "L4"), blank_ok=True)
 
 
 def _r178_sql(ruleset: str) -> str:

@@ -156,7 +156,8 @@ def _r208() -> str:
         SELECT h.row_no, upper(h.upn) AS now, upper(l.upn) AS was
         FROM header h JOIN header_last l ON l.child = h.child)
     WHERE now IS DISTINCT FROM was
-      AND NOT ((was IS NULL OR was = 'UN1') AND coalesce(now IN ('UN2', 'UN3', 'UN4', 'UN5'), false))
+      AND NOT ((was IS NULL OR was = 'UN1')
+               AND coalesce(now IN ('UN2', 'UN3', 'UN4', 'UN5'), false))
       AND NOT ((was IS NULL OR was IN ('UN1', 'UN2', 'UN3', 'UN4', 'UN5'))
                AND now IS NOT NULL AND now NOT IN ('UN1', 'UN2', 'UN3', 'UN4', 'UN5'))
     """

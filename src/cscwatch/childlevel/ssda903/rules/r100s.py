@@ -187,8 +187,8 @@ def _r117() -> str:
     """A placed-for-adoption record whose DATE_PLACED or DATE_PLACED_CEASED is after 31
     March of the collection year, or after the DEC of the child's latest episode (latest
     DECOM; episodes ending X1, a change within care, are not candidates; ties go to the
-    earlier row). The record is flagged, and the latest episode too when the comparison
-    with it fails or the child has one. Unlike the open validator, a date after 31 March
+    earlier row). The record is flagged, with that latest episode when the child has
+    one (as the open validator does). Unlike the open validator, a date after 31 March
     is flagged even when the child has no episode (DfE's message has no such
     condition). Invalid dates are left to rules 115 and 116; an open latest episode
     is only compared with 31 March."""

@@ -703,6 +703,20 @@ CASES: list[Case] = [
         None,
         {("oc2", 2)},
     ),
+    # 199: last year's record of an episode carried into this year is replaced by this
+    # year's (here this year says it ended E8, so nothing after it is flagged).
+    (
+        "199",
+        Y,
+        {
+            "episodes": [
+                h("a", DECOM="01/05/2023", DEC="01/06/2024", REC="E8"),
+                h("a", DECOM="01/09/2024"),
+            ]
+        },
+        {"episodes": [h("a", DECOM="01/05/2023", DEC="01/06/2024", REC="E11")]},
+        set(),
+    ),
     # 199: after an adoption (this year or last), further episodes are flagged.
     (
         "199",

@@ -40,7 +40,8 @@ def _r1001() -> str:
     weeks) looked after since the 14th birthday, or not a day looked after after the
     16th birthday, or whose latest episode ended in adoption (REC E11, E12). Header DOB;
     short breaks (LS V3/V4) do not count; an episode in both returns (same child and
-    DECOM) counts once, the copy with a DEC kept; the latest episode, if open, runs to
+    DECOM) counts once, the copy with a DEC kept (this year's when both have one, the
+    open validator keeping either); the latest episode, if open, runs to
     31 March; a day count is DEC minus the later of DECOM and the birthday. Children
     with no valid DOB, and those 20 or older on 31 March (whose 14th to 16th years fall
     before the two returns, DfE's note on false positives), are not judged; the open
@@ -50,7 +51,7 @@ def _r1001() -> str:
         SELECT child, decom_d, dec_d, ls, rec FROM (
             SELECT child, decom_d, dec_d, ls, rec,
                    row_number() OVER (PARTITION BY child, decom_d
-                                      ORDER BY dec_d NULLS LAST, cur DESC) AS k
+                                      ORDER BY dec_d IS NULL, cur DESC) AS k
             FROM (SELECT child, decom_d, dec_d, ls, rec, 1 AS cur FROM episodes
                   UNION ALL
                   SELECT child, decom_d, dec_d, ls, rec, 0 AS cur FROM episodes_last)

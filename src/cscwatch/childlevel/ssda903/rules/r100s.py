@@ -810,14 +810,19 @@ def _r199() -> str:
     child's episodes of this year's return and, when given, last year's, in DECOM order
     (last year's first on the same date, then by row), an episode is flagged when an
     episode ending in adoption (REC E11 or E12) came before it or it is itself a second
-    such episode. The first adoption episode is not flagged. Episodes with a blank or
-    invalid DECOM take no part. Runs without the previous year, which only widens what
-    it can see (DfE's note: only the data loaded is tested)."""
+    such episode. An episode of last year with the same child and DECOM as one of this
+    year is the same episode carried over, and this year's record of it is the one
+    used (the open validator keeps both, in no set order). The first adoption episode
+    is not flagged. Episodes with a blank or invalid DECOM take no part. Runs without
+    the previous year, which only widens what it can see (DfE's note: only the data
+    loaded is tested)."""
     return """
     WITH eps AS (
         SELECT row_no, child, decom_d, rec, 1 AS cur FROM episodes
         UNION ALL
-        SELECT row_no, child, decom_d, rec, 0 AS cur FROM episodes_last
+        SELECT l.row_no, l.child, l.decom_d, l.rec, 0 AS cur FROM episodes_last l
+        WHERE NOT EXISTS (SELECT 1 FROM episodes e
+                          WHERE e.child = l.child AND e.decom_d = l.decom_d)
     ), counted AS (
         SELECT row_no, cur, coalesce(rec IN ('E11', 'E12'), false) AS adopted,
                sum(CASE WHEN rec IN ('E11', 'E12') THEN 1 ELSE 0 END) OVER (

@@ -150,7 +150,9 @@ def _r208() -> str:
     except the changes that are allowed: from UN1 or blank to UN2-UN5, and from blank or
     an unknown code (UN1-UN5) to a real UPN. Known to blank, known to another known UPN,
     known to an unknown code and UN2-UN5 to another unknown code are flagged. Both blank
-    passes (left to rules on missing UPNs)."""
+    passes (left to rules on missing UPNs). The unknown codes must reach the rule as
+    written: a reader that pseudonymises them like real UPNs makes a change from UN1 to a
+    UPN look like a change between two UPNs, which is then flagged."""
     return """
     SELECT 'header' AS tbl, row_no FROM (
         SELECT h.row_no, upper(h.upn) AS now, upper(l.upn) AS was
@@ -167,7 +169,8 @@ def _r208() -> str:
 def _r209() -> str:
     """Header with UPN UN1 (child not yet in school) for a child of school age: 4 or
     older on 31 August of the year before the collection year starts (31 August 2023
-    for 2024-25), as DfE's specification, quoted by the open validator, puts it."""
+    for 2024-25), as DfE's specification, quoted by the open validator, puts it. Needs
+    the code UN1 as written, not pseudonymised."""
     return """
     SELECT 'header' AS tbl, h.row_no FROM header h, collection c
     WHERE h.upn = 'UN1'
@@ -180,7 +183,8 @@ def _r210() -> str:
     """Header with UPN UN4 (UPN not obtained because the child was newly looked after)
     and any episode of the child starting on or after 24 March of the year the
     collection ends: DfE's test of "looked after for more than a week at 31 March".
-    The header and each such episode are flagged."""
+    The header and each such episode are flagged. Needs the code UN4 as written, not
+    pseudonymised."""
     return """
     WITH bad AS (
         SELECT h.row_no AS h_row, e.row_no AS e_row FROM header h

@@ -501,9 +501,16 @@ CASES: list[Case] = [
     (
         "1005",
         Y,
-        {"missing": [h("a"), h("b", MIS_END="31/06/2024"), h("c", MIS_END="30/06/2024")]},
+        {
+            "missing": [
+                h("a"),
+                h("b", MIS_END="31/06/2024"),
+                h("c", MIS_END="30/06/2024"),
+                h("d", MIS_END="30/06/24"),
+            ]
+        },
         None,
-        {("missing", 2)},
+        {("missing", 2), ("missing", 4)},
     ),
     (
         "1006",

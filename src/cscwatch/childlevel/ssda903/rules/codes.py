@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["OC2_ITEMS", "sql_list"]
+__all__ = ["OC2_ITEMS", "not_a_date", "sql_list"]
 
 
 def sql_list(values: Iterable[str]) -> str:
@@ -24,6 +24,13 @@ OC2_ITEMS: tuple[str, ...] = (
     "convicted", "health_check", "immunisations", "teeth_check", "health_assessment",
     "substance_misuse", "intervention_received", "intervention_offered",
 )  # fmt: skip
+
+
+def not_a_date(field: str) -> str:
+    """SQL true when staged ``field`` is not a dd/mm/yyyy date: blank, not a date, or a
+    year not written with four digits (staging parses ``01/01/19`` as the year 19)."""
+    shape = "'[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'"
+    return f"({field}_d IS NULL OR NOT regexp_full_match({field}, {shape}))"
 
 
 # --- codes used by r300s, r400s, r600s, r700s -----------------------------------------

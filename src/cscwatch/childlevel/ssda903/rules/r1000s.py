@@ -10,6 +10,7 @@ Ages are whole birthdays (``DOB + N years``; 29 February births have their birth
 from __future__ import annotations
 
 from cscwatch.childlevel.ssda903.rules.base import rule
+from cscwatch.childlevel.ssda903.rules.codes import not_a_date
 
 __all__: list[str] = []
 
@@ -126,15 +127,16 @@ def _r1003() -> str:
 @rule("1004", tables=("missing",))
 def _r1004() -> str:
     """Missing record whose MIS_START is blank or not a dd/mm/yyyy date."""
-    return "SELECT 'missing' AS tbl, row_no FROM missing WHERE mis_start_d IS NULL"
+    return f"SELECT 'missing' AS tbl, row_no FROM missing WHERE {not_a_date('mis_start')}"
 
 
 @rule("1005", tables=("missing",))
 def _r1005() -> str:
     """Missing record whose MIS_END is present but not a dd/mm/yyyy date (blank: the
     child is still missing, and passes)."""
-    return """
-    SELECT 'missing' AS tbl, row_no FROM missing WHERE mis_end IS NOT NULL AND mis_end_d IS NULL
+    return f"""
+    SELECT 'missing' AS tbl, row_no FROM missing
+    WHERE mis_end IS NOT NULL AND {not_a_date("mis_end")}
     """
 
 

@@ -2,7 +2,8 @@
 
 Also the adoption (AD1, placed for adoption), care leaver (OC3) and 12-month outcome
 (OC2) items. A blank field is NULL once staged; "present" below means not blank. A date
-"present but not valid" is text that does not parse as dd/mm/yyyy (``<field>_d`` NULL).
+"present but not valid" is text that does not parse as dd/mm/yyyy (``<field>_d`` NULL) or
+whose year is not four digits (``01/01/19``, which staging would read as the year 19).
 Ages are whole birthdays: the Nth birthday is ``DOB + N years`` (29 February births have
 their birthday on 28 February in other years).
 """
@@ -10,7 +11,7 @@ their birthday on 28 February in other years).
 from __future__ import annotations
 
 from cscwatch.childlevel.ssda903.rules.base import rule
-from cscwatch.childlevel.ssda903.rules.codes import OC2_ITEMS, sql_list
+from cscwatch.childlevel.ssda903.rules.codes import OC2_ITEMS, not_a_date, sql_list
 
 __all__: list[str] = []
 
@@ -77,7 +78,7 @@ def _all_present(fields: tuple[str, ...], alias: str = "") -> str:
 def _invalid_date(table: str, field: str) -> str:
     return f"""
     SELECT '{table}' AS tbl, row_no FROM {table}
-    WHERE {field} IS NOT NULL AND {field}_d IS NULL
+    WHERE {field} IS NOT NULL AND {not_a_date(field)}
     """
 
 
@@ -130,7 +131,7 @@ def _r101_2024() -> str:
 def _r102() -> str:
     """DOB blank or not a dd/mm/yyyy date (a blank date of birth is not a valid date;
     every child must have one)."""
-    return "SELECT 'header' AS tbl, row_no FROM header WHERE dob_d IS NULL"
+    return f"SELECT 'header' AS tbl, row_no FROM header WHERE {not_a_date('dob')}"
 
 
 @rule("103", tables=("header",))
@@ -145,9 +146,9 @@ def _r104() -> str:
     """UASC record whose DUC (date UASC status ceased) is present but not a date, or is a
     date before the collection year began (1 April): a status that ceased before the year
     does not belong in this year's UASC table. A blank DUC passes (status not ceased)."""
-    return """
+    return f"""
     SELECT 'uasc' AS tbl, row_no FROM uasc, collection c
-    WHERE (duc IS NOT NULL AND duc_d IS NULL) OR duc_d < c.collection_start
+    WHERE (duc IS NOT NULL AND {not_a_date("duc")}) OR duc_d < c.collection_start
     """
 
 
@@ -296,7 +297,7 @@ def _r134() -> str:
 def _r141() -> str:
     """DECOM blank or not a dd/mm/yyyy date. Every episode has a start date, so a blank
     one is flagged too (the open validator passes a blank DECOM)."""
-    return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d IS NULL"
+    return f"SELECT 'episodes' AS tbl, row_no FROM episodes WHERE {not_a_date('decom')}"
 
 
 @rule("142", tables=("episodes",))
@@ -490,7 +491,7 @@ def _r165() -> str:
 @rule("166", tables=("reviews",))
 def _r166() -> str:
     """Review record whose REVIEW date is blank or not a dd/mm/yyyy date."""
-    return "SELECT 'reviews' AS tbl, row_no FROM reviews WHERE review_d IS NULL"
+    return f"SELECT 'reviews' AS tbl, row_no FROM reviews WHERE {not_a_date('review')}"
 
 
 @rule("167", tables=("reviews",))

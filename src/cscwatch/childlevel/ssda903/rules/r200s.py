@@ -505,8 +505,9 @@ def _r234() -> str:
     of the child's next episode, or this episode's DEC when there is none. DfE compares
     the new episode's DECOM with DOB + 10 years for the previous episode's reason; the
     open validator compares the CUSTOD episode's own DECOM, which flags a child who was
-    9 when that placement began but 10 when it ended. The episode and the header are
-    flagged."""
+    9 when that placement began but 10 when it ended. An open CUSTOD episode with no
+    later episode has no change date and passes here (rule 233 flags a reason on an
+    open episode). The episode and the header are flagged."""
     return """
     WITH changes AS (
         SELECT row_no, child, reason_place_change,

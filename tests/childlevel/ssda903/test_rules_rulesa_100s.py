@@ -767,11 +767,16 @@ def test_rule_164_distance_needs_known_postcodes() -> None:
             h("b", LS="C2", HOME_POST="ls11aa", PL_POST="SW1A 1AA"),
             h("c", LS="V3", HOME_POST="LS1 1AA", PL_POST="ZZ9 9ZZ"),
             h("d", LS="C2", HOME_POST="LS1 1AA", PL_POST="ZZ9 9ZZ"),
-            h("e", LS="C2", PL_POST="ZZ9 9ZZ"),
+            h("e", LS="C2", PL_POST="SW1A 1AA"),
+            h("f", LS="V4"),
         ],
         "uasc": [h("d")],
     }
-    assert failures("164", current=current, postcodes=postcodes) == {("episodes", 1)}
+    found = failures("164", current=current, postcodes=postcodes)
+    assert found == {("episodes", 1), ("episodes", 5)}
+    # Last year's UASC table also marks a child as (formerly) UASC.
+    previous = {"uasc": [h("a"), h("e")]}
+    assert failures("164", current=current, previous=previous, postcodes=postcodes) == set()
 
 
 @pytest.mark.parametrize("code", ["169", "179"])

@@ -436,17 +436,17 @@ _UASC_EVER = """
 
 @rule("164", tables=("episodes",), needs=("postcodes",))
 def _r164() -> str:
-    """Episode, not a short break (LS V3/V4) and of a child not UASC (not in this year's
-    UASC table, nor in last year's when given), with both HOME_POST and PL_POST present
-    whose distance (PL_DISTANCE, miles between the two postcodes) cannot be computed
-    because a postcode is not in the reference table, or is outside 0.0 to 999.9. A blank
-    postcode is left to the rules on missing postcodes. The open validator only flags a
-    computed distance outside the range, which within the UK never happens; DfE's
-    message ("check a valid postcode has been entered") means an uncomputable one."""
+    """Episode, not a short break (LS V3/V4), of a child not UASC (not in this year's
+    UASC table, nor in last year's when given), whose distance (PL_DISTANCE, miles from
+    HOME_POST to PL_POST) cannot be computed, because a postcode is blank or not in the
+    reference table, or is outside 0.0 to 999.9. DfE's message ("check a valid postcode
+    has been entered") and its note (false positives for formerly UASC children, who
+    have no home postcode, when not identified as UASC) both mean an uncomputable
+    distance fails. The open validator only flags a computed distance outside the
+    range, which within the UK never happens."""
     return f"""
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE ls IS DISTINCT FROM 'V3' AND ls IS DISTINCT FROM 'V4'
-      AND home_post IS NOT NULL AND pl_post IS NOT NULL
       AND child NOT IN ({_UASC_EVER})
       AND coalesce(pc_miles(home_post, pl_post) > 999.9, true)
     """

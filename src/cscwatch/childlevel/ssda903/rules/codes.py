@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["sql_list"]
+__all__ = ["OC2_ITEMS", "not_a_date", "sql_list"]
 
 
 def sql_list(values: Iterable[str]) -> str:
@@ -17,6 +17,20 @@ def sql_list(values: Iterable[str]) -> str:
 
 
 # --- codes used by r100s, r200s, r1000s ------------------------------------------------
+
+#: The eight OC2 items for children looked after continuously for 12 months (lower-case
+#: staged names): CONVICTED ... INTERVENTION_OFFERED.
+OC2_ITEMS: tuple[str, ...] = (
+    "convicted", "health_check", "immunisations", "teeth_check", "health_assessment",
+    "substance_misuse", "intervention_received", "intervention_offered",
+)  # fmt: skip
+
+
+def not_a_date(field: str) -> str:
+    """SQL true when staged ``field`` is not a dd/mm/yyyy date: blank, not a date, or a
+    year not written with four digits (staging parses ``01/01/19`` as the year 19)."""
+    shape = "'[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'"
+    return f"({field}_d IS NULL OR NOT regexp_full_match({field}, {shape}))"
 
 
 # --- codes used by r300s, r400s, r600s, r700s -----------------------------------------

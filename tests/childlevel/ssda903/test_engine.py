@@ -94,3 +94,9 @@ def test_a_rule_reading_a_last_year_table_not_given_is_not_run() -> None:
         ruleset, given, has_previous=True, has_postcodes=True, previous_tables=given, codes={code}
     )
     assert [e.code for e, _ in with_it.run] == [code]
+
+
+def test_a_two_digit_year_is_not_a_date() -> None:
+    con = connect_duckdb()
+    stage(con, "lac2024_25", frames({"header": [{"CHILD": "a", "DOB": "01/01/19"}]}))
+    assert con.execute("SELECT dob, dob_d FROM header").fetchall() == [("01/01/19", None)]

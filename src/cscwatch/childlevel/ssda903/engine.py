@@ -68,7 +68,9 @@ def _stage_table(
             columns[f.lower()] = pa.nulls(n, pa.string())
     texts = [f'nullif(trim("{f.lower()}"), \'\') AS "{f.lower()}"' for f in fields]
     dates = [
-        f"try_strptime(trim(\"{f.lower()}\"), '%d/%m/%Y')::DATE AS {f.lower()}_d"
+        # dd/mm/yyyy with a four-digit year: DuckDB's %Y also reads "19" as the year 19.
+        f"CASE WHEN regexp_full_match(trim(\"{f.lower()}\"), '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
+        f"THEN try_strptime(trim(\"{f.lower()}\"), '%d/%m/%Y')::DATE END AS {f.lower()}_d"
         for f in spec.date_fields
     ]
     select = ", ".join(["row_no::INTEGER AS row_no", *texts, *dates])

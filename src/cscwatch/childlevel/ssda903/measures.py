@@ -230,11 +230,12 @@ _SEX = (
 
 _SQL_AT31 = f"""
 CREATE OR REPLACE TEMP TABLE _cm_at31 AS
-SELECT e.child, arg_max(e.ls, e.decom_d) AS ls, arg_max(e.place, e.decom_d) AS place,
-       arg_max(e.place_provider, e.decom_d) AS provider,
+SELECT e.child, arg_max_null(e.ls, e.decom_d) AS ls, arg_max_null(e.place, e.decom_d) AS place,
+       arg_max_null(e.place_provider, e.decom_d) AS provider,
        arg_max(e.poc_start, e.decom_d) AS poc_start,
        arg_max(e.carer_start, e.decom_d) AS carer_start,
-       arg_max(e.home_post, e.decom_d) AS home_post, arg_max(e.pl_post, e.decom_d) AS pl_post,
+       arg_max_null(e.home_post, e.decom_d) AS home_post,
+       arg_max_null(e.pl_post, e.decom_d) AS pl_post,
        any_value({_AGE.format(d="p.ye", dob="c.dob")}) AS age,
        any_value({_SEX}) AS sex_label
 FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
@@ -244,7 +245,7 @@ GROUP BY e.child
 
 _SQL_STARTED = f"""
 CREATE OR REPLACE TEMP TABLE _cm_started AS
-SELECT e.child, arg_min(e.ls, e.decom_d) AS ls, arg_min(e.cin, e.decom_d) AS cin,
+SELECT e.child, arg_min_null(e.ls, e.decom_d) AS ls, arg_min_null(e.cin, e.decom_d) AS cin,
        min({_AGE.format(d="e.decom_d", dob="c.dob")}) AS age, any_value({_SEX}) AS sex_label
 FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
 WHERE e.new_poc AND e.decom_d BETWEEN p.ys AND p.ye

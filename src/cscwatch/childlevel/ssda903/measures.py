@@ -118,6 +118,7 @@ __all__ = [
     "cla_authority_lookup",
     "compute_cla_measures",
     "population_lookup",
+    "resolve_cla_authority",
 ]
 
 #: DfE's age bands at 31 March (completed years).
@@ -147,6 +148,25 @@ def cla_authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
             str(row.region_code), str(row.region_name),
         )  # fmt: skip
     return out
+
+
+def resolve_cla_authority(text: str, authorities: Mapping[str, AuthorityInfo]) -> AuthorityInfo:
+    """The authority named by LA number, GSS code or name (case and spacing ignored).
+
+    Raises
+    ------
+    InputError
+        When no authority, or more than one, matches.
+    """
+    key = " ".join(str(text).split()).casefold()
+    found = {
+        a.la_code: a
+        for a in authorities.values()
+        if key in (a.la_code.casefold(), a.gss_code.casefold(), a.name.casefold())
+    }
+    if len(found) != 1:
+        raise InputError(f"no single authority is {text!r} (give an LA number, GSS code or name)")
+    return next(iter(found.values()))
 
 
 def population_lookup(snapshot_dir: Path, la_code: str, year: int) -> int | None:

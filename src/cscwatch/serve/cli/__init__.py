@@ -68,7 +68,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "serve": ("serve",),
     "ofsted": ("ofsted",),
     "cin": ("cin", "cin_outputs"),
-    "cla": ("cla",),
+    "cla": ("cla", "cla_outputs"),
     "risk": ("analyse",),
     "forecast": ("analyse",),
     "analyse": ("analyse",),

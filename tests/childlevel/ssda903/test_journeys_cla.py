@@ -121,8 +121,9 @@ def test_referral_to_care_with_cin_tables() -> None:
         "t(return_id, reference_date)"
     )
     con.execute(
-        "CREATE TABLE cin_child AS SELECT * FROM (VALUES ('r1', 1, 'q'), ('r1', 2, 'z'), "
-        "('r1', 3, 'p')) t(return_id, child_seq, child_id)"
+        "CREATE TABLE cin_child AS SELECT * FROM (VALUES ('r1', 1, 'q', DATE '2015-06-01'), "
+        "('r1', 2, 'z', DATE '2010-01-01'), ('r1', 3, 'p', DATE '2010-01-01')) "
+        "t(return_id, child_seq, child_id, birth_date)"
     )
     con.execute(
         "CREATE TABLE cin_episode AS SELECT * FROM (VALUES ('r1', 1, DATE '2024-03-01'), "
@@ -132,6 +133,9 @@ def test_referral_to_care_with_cin_tables() -> None:
     # q: referred 1 March 2024, in care 1 June 2024 (92 days); z: never in care, censored
     # at 31 March 2025 (181 days); p was in care before the referral: left out.
     assert _spells("referral_to_care", con) == [("q", 92.0, True), ("z", 181.0, False)]
+    spells = cla_journey_data(con).spells
+    ages = spells[spells.event == "referral_to_care"].set_index("child").age_band
+    assert ages.to_dict() == {"q": "5 to 9", "z": "10 to 15"}  # z's age from the CIN census
 
 
 def test_years_must_differ_and_can_be_inferred(shared_data: Path) -> None:

@@ -145,10 +145,10 @@ def _spells_sql(with_cin: bool) -> str:
   SELECT 'referral_to_care', r.child, r.first_referral, NULL,
          (SELECT min(p.start) FROM _cj_poc p WHERE p.child = r.child
             AND p.start >= r.first_referral),
-         least(r.cin_end, (SELECT max(collection_end) FROM cla_return))
+         least(r.cin_end, (SELECT max(collection_end) FROM cla_return)), r.birth_date
   FROM (
     SELECT cc.child_id AS child, min(e.referral_date) AS first_referral,
-           max(cr.reference_date) AS cin_end
+           max(cr.reference_date) AS cin_end, max(cc.birth_date) AS birth_date
     FROM cin_episode e JOIN cin_child cc USING (return_id, child_seq)
     JOIN cin_return cr USING (return_id)
     WHERE cc.child_id IS NOT NULL AND e.referral_date IS NOT NULL GROUP BY cc.child_id
@@ -169,21 +169,21 @@ placements AS (
   WHERE NOT e.temporary AND (e.new_poc OR e.rne IN ('P', 'T', 'B', 'U'))
 ), spells AS (
   SELECT 'left_care' AS event, child, start, first_group AS place_group, "end" AS next,
-         (SELECT d FROM data_end) AS censor
+         (SELECT d FROM data_end) AS censor, NULL::DATE AS cin_dob
   FROM _cj_poc
   UNION ALL
   SELECT 'placement_move', pl.child, pl.start, pl.place_group, pl.next,
-         coalesce(p."end", (SELECT d FROM data_end))
+         coalesce(p."end", (SELECT d FROM data_end)), NULL
   FROM placements pl JOIN _cj_poc p USING (child, poc_no)
   UNION ALL
   SELECT 'return_home', child, start, first_group,
          CASE WHEN rec IN {tuple(HOME_REASONS)!r} THEN "end" END,
-         coalesce("end", (SELECT d FROM data_end))
+         coalesce("end", (SELECT d FROM data_end)), NULL
   FROM _cj_poc
   UNION ALL
   SELECT 'reentry', p.child, p."end", p.last_group,
          (SELECT min(q.start) FROM _cj_poc q WHERE q.child = p.child AND q.start > p."end"),
-         (SELECT d FROM data_end)
+         (SELECT d FROM data_end), NULL
   FROM _cj_poc p WHERE p.rec IN {tuple(HOME_REASONS)!r} AND p."end" IS NOT NULL{cin}
 )
 SELECT s.event, s.child, s.start, s.place_group, s.next,
@@ -191,7 +191,12 @@ SELECT s.event, s.child, s.start, s.place_group, s.next,
             THEN least(s.censor, (c.dob + INTERVAL 18 YEAR)::DATE) ELSE s.censor END AS censor,
        {age} AS age_band,
        (SELECT d FROM data_end) AS data_end
-FROM spells s LEFT JOIN _cj_child c USING (child)
+FROM spells s LEFT JOIN (
+  SELECT child, dob FROM _cj_child
+  UNION ALL  -- children known only to the CIN census: their CIN birth date
+  SELECT child, any_value(cin_dob) FROM spells
+  WHERE cin_dob IS NOT NULL AND child NOT IN (SELECT child FROM _cj_child) GROUP BY child
+) c USING (child)
 WHERE s.start IS NOT NULL AND s.start <= s.censor
   AND s.start >= (SELECT d FROM data_start)
 ORDER BY s.event, s.child, s.start

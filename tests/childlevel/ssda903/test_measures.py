@@ -71,6 +71,20 @@ CURRENT = {
     ],
     "oc3": [{"CHILD": "f", "DOB": "01/05/2005", "IN_TOUCH": "YES", "ACTIV": "F2", "ACCOM": "B1"}],
     "ad1": [{"CHILD": "e", "DATE_INT": "01/06/2024", "DATE_MATCH": "20/07/2024"}],
+    "placed_for_adoption": [
+        {
+            "CHILD": "e",
+            "DATE_PLACED": "01/06/2024",
+            "DATE_PLACED_CEASED": "10/10/2024",
+            "REASON_PLACED_CEASED": "E11",
+        },
+        {
+            "CHILD": "c",
+            "DATE_PLACED": "01/03/2024",
+            "DATE_PLACED_CEASED": "01/02/2025",
+            "REASON_PLACED_CEASED": "RD1",
+        },
+    ],
 }
 PREVIOUS = {
     "header": [{"CHILD": "b", "SEX": "F", "DOB": "15/04/2008"}],
@@ -148,6 +162,9 @@ def test_missing_adoption_and_care_leavers() -> None:
     assert ad.loc["Entering care to adoption", "total_days"] == 558  # 1/4/2023 to 10/10/2024
     assert ad.loc["Entering care to moving in with the adoptive family", "total_days"] == 488
     assert ad.loc["Decision to place for adoption to match", "total_days"] == 49
+    assert ad.loc["Decision to place for adoption made in the year", "children_count"] == 1  # e
+    reversed_ = "Decision to place for adoption ceased in the year, not adopted"
+    assert ad.loc[reversed_, "children_count"] == 1  # c
     exact = m.tidy("adoption", disclose=False).set_index("adoption_stage")
     assert exact.loc["Entering care to adoption", "average_days"] == "558"
     cl = m.counts["care_leavers"]

@@ -76,7 +76,10 @@ Adoption timeliness
     entering care to moving in with the adoptive family (DECOM of the first episode of
     the period with PLACE ``A3`` to ``A6``, placed for adoption), and from the decision
     that the child should be placed for adoption to being matched (AD1 ``DATE_INT`` to
-    ``DATE_MATCH``), each over the children with both dates.
+    ``DATE_MATCH``), each over the children with both dates. From PlacedAdoption:
+    children with a decision that they should be placed for adoption made in the year
+    (``DATE_PLACED``), and those whose decision ceased in the year other than by
+    adoption (``DATE_PLACED_CEASED`` in the year, ``REASON_PLACED_CEASED`` not E11/E12).
 
 Disclosure: :meth:`ClaMeasures.tidy` passes each layout through
 :func:`cscwatch.indicators.disclosure.disclose` (1 to 5 shown as ``c``; secondary
@@ -685,6 +688,21 @@ def _adoption(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ("Entering care to adoption", res[1], res[2]),
         ("Entering care to moving in with the adoptive family", res[3], res[4]),
         ("Decision to place for adoption to match", res[5], res[6]),
+    ]
+    # PlacedAdoption: decisions that a child should be placed for adoption made in the
+    # year, and decisions that ceased in the year other than by adoption (E11, E12).
+    decisions = cur.execute(
+        """
+        SELECT count(DISTINCT child) FILTER (WHERE date_placed_d BETWEEN p.ys AND p.ye),
+               count(DISTINCT child) FILTER (WHERE date_placed_ceased_d BETWEEN p.ys AND p.ye
+                 AND coalesce(upper(reason_placed_ceased), '') NOT IN ('E11', 'E12'))
+        FROM placed_for_adoption CROSS JOIN _cm_period p WHERE child IS NOT NULL
+        """
+    ).fetchone()
+    assert decisions is not None
+    rows += [
+        ("Decision to place for adoption made in the year", decisions[0], None),
+        ("Decision to place for adoption ceased in the year, not adopted", decisions[1], None),
     ]
     return _rows(
         [(s, int(n or 0), None if t is None else int(t)) for s, n, t in rows],

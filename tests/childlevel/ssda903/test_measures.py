@@ -9,10 +9,12 @@ import pytest
 from rulekit import frames
 
 from cscwatch.childlevel.pseudonym import Pseudonymiser
+from cscwatch.childlevel.ssda903.engine import stage
 from cscwatch.childlevel.ssda903.measures import (
     ClaMeasures,
     cla_authority_lookup,
     compute_cla_measures,
+    measure_staged_return,
     population_lookup,
 )
 from cscwatch.childlevel.ssda903.reader import read_return
@@ -235,6 +237,17 @@ def test_files_and_meta(tmp_path: Path) -> None:
     assert "la_cla_placement_stability_provisional.meta.csv" not in names
     meta = pd.read_csv(tmp_path / "la_cla_missing_provisional.meta.csv")
     assert meta[meta.col_type == "Filter"].col_name.tolist() == ["missing_type"]
+
+
+def test_a_return_staged_for_validation_is_measured_the_same() -> None:
+    con = connect_duckdb()
+    stage(con, "lac2024_25", frames(CURRENT), frames(PREVIOUS))
+    staged = measure_staged_return(con, la_code="805", year=2025, has_previous=True)
+    direct = _measure(previous=True)
+    for layout, frame in direct.counts.items():
+        assert staged.counts[layout].equals(frame), layout
+    # The rules still see their own collection row.
+    assert con.execute("SELECT year FROM collection").fetchone() == (2025,)
 
 
 def test_no_episodes_is_an_input_error() -> None:

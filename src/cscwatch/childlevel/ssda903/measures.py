@@ -120,6 +120,7 @@ __all__ = [
     "ClaMeasures",
     "cla_authority_lookup",
     "compute_cla_measures",
+    "measure_staged_return",
     "population_lookup",
     "resolve_cla_authority",
 ]
@@ -755,15 +756,44 @@ def compute_cla_measures(
     # Staging needs a ruleset only for its ``collection`` row; measures use their own
     # period (any year), so the earliest ruleset is staged and the period set here.
     stage(con, "lac2022_23", current, previous)
+    if postcodes is not None:
+        stage_postcodes(con, postcodes)
+    return measure_staged_return(
+        con,
+        la_code=la_code,
+        year=year,
+        has_previous=bool(previous) and "episodes" in (previous or {}),
+        has_postcodes=postcodes is not None,
+        authority=authority,
+        population=population,
+        progress=progress,
+    )
+
+
+def measure_staged_return(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    la_code: str,
+    year: int,
+    has_previous: bool,
+    has_postcodes: bool = False,
+    authority: AuthorityInfo | None = None,
+    population: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ClaMeasures:
+    """Measure a return already staged on ``con`` by :func:`.engine.stage` (and
+    :func:`.engine.stage_postcodes` when ``has_postcodes``), so a caller that validates
+    the return too reads and stages it once. Parameters as
+    :func:`compute_cla_measures`; ``has_previous`` says whether the previous year's
+    episodes were staged (``episodes_last``). The staged ``collection`` row is not used:
+    the period is ``year``'s.
+    """
     start, end = date(year - 1, 4, 1), date(year, 3, 31)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cm_period AS SELECT ?::DATE AS ys, ?::DATE AS ye",
         [start, end],
     )
-    has_previous = bool(previous) and "episodes" in (previous or {})
     notes: list[str] = []
-    if postcodes is not None:
-        stage_postcodes(con, postcodes)
     for sql in (_SQL_EPISODES, _SQL_CHILD, _SQL_AT31, _SQL_STARTED, _SQL_CEASED):
         con.execute(sql)
     counts: dict[str, pd.DataFrame] = {}
@@ -799,7 +829,7 @@ def compute_cla_measures(
                 ["population_type", "characteristic", "characteristic_value", "children_count"],
             )
         elif layout == "distance":
-            if postcodes is None:
+            if not has_postcodes:
                 notes.append(
                     "distance between home and placement needs reference postcode "
                     "coordinates, which were not given"

@@ -202,30 +202,24 @@ WITH allep AS (
   UNION ALL
   SELECT 1, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
          home_post, pl_post FROM episodes_last
-), kept AS (
-  SELECT * EXCLUDE (pri) FROM allep
-  WHERE child IS NOT NULL AND decom_d IS NOT NULL
-  QUALIFY row_number() OVER (PARTITION BY child, decom_d ORDER BY pri) = 1
-), flagged AS (
-  SELECT *, coalesce(ls, '') IN ('V3', 'V4') AS short_break FROM kept
+), kept AS (  -- one episode per child and DECOM, the current return's first
+  SELECT DISTINCT ON (child, decom_d) * EXCLUDE (pri) FROM allep
+  WHERE child IS NOT NULL AND decom_d IS NOT NULL AND coalesce(ls, '') NOT IN ('V3', 'V4')
+  ORDER BY child, decom_d, pri
 ), marked AS (
   SELECT *,
     rne = 'S' OR lag(dec_d) OVER w IS DISTINCT FROM decom_d AS new_poc,
-    rne = 'S' OR lag(dec_d) OVER w IS DISTINCT FROM decom_d OR rne IN ('P', 'B') AS new_carer,
     rne IN ('S', 'P', 'T', 'B', 'U') AS new_placement,
     coalesce(place, '') IN ('T0', 'T1', 'T2', 'T3', 'T4') AS temporary
-  FROM flagged WHERE NOT short_break
-  WINDOW w AS (PARTITION BY child ORDER BY decom_d)
-), grouped AS (
-  SELECT *,
-    sum(new_poc::INT) OVER (PARTITION BY child ORDER BY decom_d) AS poc_no,
-    sum(new_carer::INT) OVER (PARTITION BY child ORDER BY decom_d) AS carer_no
-  FROM marked
+  FROM kept WINDOW w AS (PARTITION BY child ORDER BY decom_d)
 )
+-- Running values along each child's episodes (one sort): the period of care's number
+-- and start, and the start of the latest carer (S, P or B change the carer).
 SELECT *,
-  min(decom_d) OVER (PARTITION BY child, poc_no) AS poc_start,
-  min(decom_d) OVER (PARTITION BY child, carer_no) AS carer_start
-FROM grouped
+  sum(new_poc::INT) OVER w AS poc_no,
+  max(CASE WHEN new_poc THEN decom_d END) OVER w AS poc_start,
+  max(CASE WHEN new_poc OR rne IN ('P', 'B') THEN decom_d END) OVER w AS carer_start
+FROM marked WINDOW w AS (PARTITION BY child ORDER BY decom_d ROWS UNBOUNDED PRECEDING)
 """
 
 _SQL_CHILD = """

@@ -29,6 +29,16 @@ Rules
   column. Cells keep the symbols the measures CSV was written with (``c``).
 * Layouts without a catalogue indicator (c2, c4) are not loaded.
 
+The looked-after side (``cscwatch cla measures --out``) writes the two layouts DfE
+publishes (:data:`LA_LAYOUTS`: ``cla_number_and_rate_per_10k_children_provisional.csv``
+and ``la_cla_placement_stability_provisional.csv``, :mod:`cscwatch.indicators.cla_layouts`);
+they are loaded the same way, their rows keyed by their filter columns too
+(``population_type``; ``cla_group``, ``placement_stability``). Their disclosure check: a
+shown count of 1 to 5, or a percentage or rate shown while its count (or, for a
+percentage, its group's total) is ``c``, stops the build. No relation adds their rows up
+(the stability parts are not published beside their complements), so no differencing
+check is needed. A folder may hold CIN files, looked-after files, or both.
+
 Each staged file becomes a ``source`` row (``provisional_<layout>``, with a suffix for
 the second and later folder) with its SHA-256, and its observations carry that id.
 """
@@ -44,6 +54,7 @@ import pandas as pd
 from cscwatch.core.catalogue import CATALOGUE, Indicator
 from cscwatch.core.errors import SchemaError, SourceFileError
 from cscwatch.indicators.cin_layouts import LAYOUTS, PERCENTS, RELATIONS
+from cscwatch.indicators.cla_layouts import CLA_LAYOUTS, TOTAL_LABELS
 from cscwatch.indicators.disclosure import SMALL_COUNT_MAX, exposed_cells
 from cscwatch.ingest.tidy import TIDY_SOURCES, stage_tidy
 from cscwatch.store.published import (
@@ -58,14 +69,20 @@ from cscwatch.store.published import (
 )
 from cscwatch.store.warehouse import BuildContext
 
-__all__ = ["PROVISIONAL_LAYOUTS", "load_provisional", "provisional_file"]
+__all__ = ["LA_LAYOUTS", "PROVISIONAL_LAYOUTS", "load_provisional", "provisional_file"]
 
 #: Layouts of ``cscwatch cin measures`` that feed catalogue indicators.
 PROVISIONAL_LAYOUTS: tuple[str, ...] = ("b1", "c1", "c3", "d3", "d5")
 
 
+#: Layouts of ``cscwatch cla measures`` that are DfE's own published files.
+LA_LAYOUTS: tuple[str, ...] = tuple(k for k, v in CLA_LAYOUTS.items() if v.published)
+
+
 def provisional_file(layout: str) -> str:
-    """The file name ``cscwatch cin measures --out`` gives a layout."""
+    """The file name ``cscwatch cin measures --out`` (or ``cla measures``) gives a layout."""
+    if layout in LA_LAYOUTS:
+        return CLA_LAYOUTS[layout].file
     return f"{layout}_cin_measures_provisional.csv"
 
 
@@ -80,7 +97,7 @@ def _stage(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> dict[str, list[
         if not folder.is_dir():
             raise SourceFileError("provisional folder does not exist", path=str(folder))
         found = False
-        for layout in PROVISIONAL_LAYOUTS:
+        for layout in (*PROVISIONAL_LAYOUTS, *LA_LAYOUTS):
             name = provisional_file(layout)
             if not (folder / name).is_file():
                 continue
@@ -99,9 +116,11 @@ def _stage(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> dict[str, list[
             )  # fmt: skip
         if found:
             _check_disclosure(folder)
+            _check_la_disclosure(folder)
         if not found:
             raise SourceFileError(
-                "no measures CSVs (*_cin_measures_provisional.csv) in the provisional folder",
+                "no measures CSVs (*_cin_measures_provisional.csv, or the looked-after "
+                "layouts of cla measures) in the provisional folder",
                 path=str(folder),
             )
     return staged
@@ -189,6 +208,41 @@ def _check_disclosure(folder: Path) -> None:
         )
 
 
+def _check_la_disclosure(folder: Path) -> None:
+    """Refuse a looked-after file with a small count, or a percentage or rate that gives a
+    suppressed count away (file, row and column named)."""
+    for layout in LA_LAYOUTS:
+        spec = CLA_LAYOUTS[layout]
+        path = folder / spec.file
+        if not path.is_file():
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        keys = [c for c in ("old_la_code", "time_period", *spec.filters[:-1]) if c in frame]
+        totals: dict[tuple[str, ...], str] = {}
+        for rec in frame.to_dict("records"):
+            if str(rec.get(spec.filters[-1], "")).strip() in TOTAL_LABELS:
+                totals[tuple(str(rec[k]).strip() for k in keys)] = str(rec[spec.counts[0]]).strip()
+        for i, rec in enumerate(frame.to_dict("records")):
+            for col in spec.counts:
+                if _is_small(str(rec.get(col, "")).strip()):
+                    raise SchemaError(
+                        f"a count of 1 to {SMALL_COUNT_MAX} must be suppressed (c)",
+                        path=str(path), row=i + 2, column=col,
+                    )  # fmt: skip
+            made_from = {**spec.rates, **spec.percents}
+            for col, num in made_from.items():
+                text = str(rec.get(col, "")).strip()
+                if text in ("c", "z", "x", ""):
+                    continue
+                total = totals.get(tuple(str(rec[k]).strip() for k in keys), "")
+                if str(rec.get(num, "")).strip() == "c" or (col in spec.percents and total == "c"):
+                    raise SchemaError(
+                        "a percentage or rate is shown while its count is suppressed (c): "
+                        "it reveals the count",
+                        path=str(path), row=i + 2, column=col,
+                    )  # fmt: skip
+
+
 def _is_small(text: str) -> bool:
     try:
         value = float(text)
@@ -201,8 +255,9 @@ def _union(
     con: duckdb.DuckDBPyConnection, layout: str, tables: list[str], ctx: BuildContext
 ) -> str:
     """One table of a layout's rows from every folder; one row per authority and year."""
+    extra = TIDY_SOURCES[layout].extra  # the filter columns of a looked-after layout
     cols = ["_row", "time_period", "geographic_level", "region_code", "old_la_code",
-            *TIDY_SOURCES[layout].measures]  # fmt: skip
+            *extra, *TIDY_SOURCES[layout].measures]  # fmt: skip
     keep = ", ".join('"' + c + '"' for c in cols)
     union = " UNION ALL ".join(
         f"SELECT {keep}, '{t.removeprefix('raw_')}' AS _source_id, {k} AS _dir FROM {t}"
@@ -210,9 +265,10 @@ def _union(
     )
     table = f"raw_prov_{layout}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {union}")
+    key = "".join(f", trim({c})" for c in extra)
     dup = con.execute(
         f"SELECT _dir, _row FROM (SELECT _dir, _row, row_number() OVER (PARTITION BY "
-        f"trim(old_la_code), trim(time_period) ORDER BY _dir, _row) AS n FROM {table}) "
+        f"trim(old_la_code), trim(time_period){key} ORDER BY _dir, _row) AS n FROM {table}) "
         "WHERE n > 1 ORDER BY _dir, _row LIMIT 1"
     ).fetchone()
     if dup is not None:

@@ -8,4 +8,8 @@ Layout (one room per concern, as for :mod:`cscwatch.childlevel.cin`):
   and runs the validation rules on them as set operations.
 - :mod:`.rules`: one SQL ``SELECT`` per DfE rule, registered by collection year, with the
   DfE rule catalogue for each year as package data.
+- :mod:`.measures`: the looked-after measures DfE publishes, from a staged return, in the
+  tidy layouts of :mod:`cscwatch.indicators.cla_layouts`, disclosure-controlled.
+- :mod:`.store` and :mod:`.journeys`: several years' returns side by side, and care
+  journeys across them as Kaplan–Meier curves.
 """

@@ -1,0 +1,369 @@
+"""Care journeys across SSDA903 returns: time in care, placement moves, returns home, re-entry.
+
+The returns of one authority for one or more years (:mod:`.store`) are linked by the
+pseudonymised ``CHILD``; an episode in several years' returns (open across 31 March, or
+revised) is kept once, by child and DECOM, the later return winning. Episodes with legal
+status V3 or V4 (short breaks) are left out, as in the published counts. A period of
+care starts at an episode with RNE ``S`` or one not contiguous with the child's previous
+episode, and ends with the DEC of its last episode (REC other than ``X1``).
+
+Clocks (every duration in days; follow-up ends at the last collection end loaded, 31
+March of the latest return). Only clocks that start on or after the first loaded
+collection's 1 April are followed: a clock started earlier is seen only if it was still
+running then (children who left care before are missing), and counting it would bias
+every curve towards long stays.
+
+* **left_care** — time in care: from the start of a period of care to its end (any
+  reason); censored while still in care.
+* **placement_move** — from the start of a placement (an episode opening the period of
+  care or with RNE ``P``, ``T``, ``B`` or ``U``; temporary placements ``T0``–``T4`` are
+  not placements) to the start of the next placement in the same period of care;
+  censored when the period of care ends or at the data end.
+* **return_home** — from the start of a period of care to its end by a return home
+  (REC ``E4A`` or ``E4B``: returned to live with parents or others with parental
+  responsibility); other endings and the data end censor (a competing end is treated as
+  censoring, so the curve answers "had nothing else happened").
+* **reentry** — from the end of a period of care by a return home to the start of the
+  child's next period of care; censored at the data end or the child's 18th birthday.
+* **referral_to_care** (only when CIN census returns are loaded in the same database,
+  :mod:`cscwatch.childlevel.cin.store`, with the same pseudonym key) — from the child's
+  first CIN referral to their first entry to care after it; censored at the earlier of the
+  two data ends or the 18th birthday. Children already in care before their first
+  referral are left out.
+
+Each spell carries the child's age band at the clock's start (DfE's bands) and the
+placement type group at the clock's start (:data:`PLACEMENT_GROUPS`; for re-entry, the
+placement the child left; for referral to care, none). Curves are Kaplan–Meier with
+Greenwood 95% log-log limits (:func:`cscwatch.childlevel.cin.journeys.kaplan_meier`), and
+the results object is the CIN one (:class:`~cscwatch.childlevel.cin.journeys.JourneyResults`),
+so the same disclosure control applies: counts of 1 to 5 are ``c``, groups add up to
+``all``, small steps are coarsened and an estimate is ``c`` where its counts are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cscwatch.childlevel.cin.journeys import JourneyResults, kaplan_meier
+from cscwatch.core.errors import InputError
+from cscwatch.indicators.disclosure import RowRelation, disclose
+
+__all__ = [
+    "CLA_EVENTS",
+    "HOME_REASONS",
+    "PLACEMENT_GROUPS",
+    "ClaJourneyData",
+    "ClaJourneyModel",
+    "cla_journey_data",
+]
+
+#: Clocks, in the order tables show them.
+CLA_EVENTS: tuple[str, ...] = (
+    "left_care",
+    "placement_move",
+    "return_home",
+    "reentry",
+    "referral_to_care",
+)
+#: REC codes meaning the child returned home (to parents or others with parental
+#: responsibility), as part of care planning (E4A) or not (E4B).
+HOME_REASONS: tuple[str, ...] = ("E4A", "E4B")
+#: Placement type groups of DfE's published tables → PLACE codes.
+PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
+    "Foster placements": ("U1", "U2", "U3", "U4", "U5", "U6"),
+    "Placed for adoption": ("A3", "A4", "A5", "A6"),
+    "Placed with parents": ("P1",),
+    "Other placements in the community": ("P2", "P3", "H5"),
+    "Secure homes and children's homes": ("K1", "K2"),
+    "Other residential settings": ("R1", "R2", "R3", "R5", "S1"),
+}
+_AGE_BANDS = (("under 1", 1), ("1 to 4", 5), ("5 to 9", 10), ("10 to 15", 16))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _group_sql(col: str) -> str:
+    whens = " ".join(
+        f"WHEN {col} IN ({', '.join(repr(c) for c in codes)}) THEN {_quote(label)}"
+        for label, codes in PLACEMENT_GROUPS.items()
+    )
+    return f"CASE WHEN {col} IS NULL THEN 'unknown' {whens} ELSE 'Other placements' END"
+
+
+def _age_sql(dob: str, at: str) -> str:
+    age = (
+        f"(year({at}) - year({dob}) - CASE WHEN strftime({dob}, '%m%d') > strftime({at}, "
+        f"'%m%d') THEN 1 ELSE 0 END)"
+    )
+    whens = " ".join(f"WHEN {age} < {hi} THEN '{label}'" for label, hi in _AGE_BANDS)
+    return f"CASE WHEN {dob} IS NULL OR {age} < 0 THEN 'unknown' {whens} ELSE '16 and over' END"
+
+
+_SQL_EPISODES = f"""
+CREATE OR REPLACE TEMP TABLE _cj_ep AS
+WITH kept AS (
+  SELECT * FROM cla_episode
+  WHERE child IS NOT NULL AND decom IS NOT NULL AND coalesce(ls, '') NOT IN ('V3', 'V4')
+  QUALIFY row_number() OVER (PARTITION BY child, decom ORDER BY year DESC) = 1
+), marked AS (
+  SELECT *, rne = 'S' OR lag(dec) OVER w IS DISTINCT FROM decom AS new_poc,
+         coalesce(place, '') IN ('T0', 'T1', 'T2', 'T3', 'T4') AS temporary
+  FROM kept WINDOW w AS (PARTITION BY child ORDER BY decom)
+)
+SELECT *, sum(new_poc::INT) OVER (PARTITION BY child ORDER BY decom) AS poc_no,
+       {_group_sql("place")} AS place_group
+FROM marked
+"""
+
+# arg_max_null: the last episode's DEC and REC even when NULL (still open).
+_SQL_POC = """
+CREATE OR REPLACE TEMP TABLE _cj_poc AS
+SELECT child, poc_no, min(decom) AS start, arg_max_null(dec, decom) AS "end",
+       arg_max_null(rec, decom) AS rec, arg_min(place_group, decom) AS first_group,
+       arg_max(place_group, decom) AS last_group
+FROM _cj_ep GROUP BY child, poc_no
+"""
+
+_SQL_CHILD = """
+CREATE OR REPLACE TEMP TABLE _cj_child AS
+SELECT child, arg_max(dob, year) AS dob FROM cla_header WHERE child IS NOT NULL GROUP BY child
+"""
+
+
+def _spells_sql(with_cin: bool) -> str:
+    age = _age_sql("c.dob", "s.start")
+    cin = (
+        """
+  UNION ALL
+  SELECT 'referral_to_care', r.child, r.first_referral, NULL,
+         (SELECT min(p.start) FROM _cj_poc p WHERE p.child = r.child
+            AND p.start >= r.first_referral),
+         least(r.cin_end, (SELECT max(collection_end) FROM cla_return)), r.birth_date
+  FROM (
+    SELECT cc.child_id AS child, min(e.referral_date) AS first_referral,
+           max(cr.reference_date) AS cin_end, max(cc.birth_date) AS birth_date
+    FROM cin_episode e JOIN cin_child cc USING (return_id, child_seq)
+    JOIN cin_return cr USING (return_id)
+    WHERE cc.child_id IS NOT NULL AND e.referral_date IS NOT NULL GROUP BY cc.child_id
+  ) r
+  WHERE NOT EXISTS (SELECT 1 FROM _cj_poc p WHERE p.child = r.child
+                    AND p.start < r.first_referral)
+"""
+        if with_cin
+        else ""
+    )
+    return f"""
+WITH data_end AS (SELECT max(collection_end) AS d FROM cla_return),
+data_start AS (SELECT make_date(min(year) - 1, 4, 1) AS d FROM cla_return),
+placements AS (
+  SELECT e.child, e.poc_no, e.decom AS start, e.place_group,
+         lead(e.decom) OVER (PARTITION BY e.child, e.poc_no ORDER BY e.decom) AS next
+  FROM _cj_ep e
+  WHERE NOT e.temporary AND (e.new_poc OR e.rne IN ('P', 'T', 'B', 'U'))
+), spells AS (
+  SELECT 'left_care' AS event, child, start, first_group AS place_group, "end" AS next,
+         (SELECT d FROM data_end) AS censor, NULL::DATE AS cin_dob
+  FROM _cj_poc
+  UNION ALL
+  SELECT 'placement_move', pl.child, pl.start, pl.place_group, pl.next,
+         coalesce(p."end", (SELECT d FROM data_end)), NULL
+  FROM placements pl JOIN _cj_poc p USING (child, poc_no)
+  UNION ALL
+  SELECT 'return_home', child, start, first_group,
+         CASE WHEN rec IN {tuple(HOME_REASONS)!r} THEN "end" END,
+         coalesce("end", (SELECT d FROM data_end)), NULL
+  FROM _cj_poc
+  UNION ALL
+  SELECT 'reentry', p.child, p."end", p.last_group,
+         (SELECT min(q.start) FROM _cj_poc q WHERE q.child = p.child AND q.start > p."end"),
+         (SELECT d FROM data_end), NULL
+  FROM _cj_poc p WHERE p.rec IN {tuple(HOME_REASONS)!r} AND p."end" IS NOT NULL{cin}
+)
+SELECT s.event, s.child, s.start, s.place_group, s.next,
+       CASE WHEN s.event IN ('reentry', 'referral_to_care') AND c.dob IS NOT NULL
+            THEN least(s.censor, (c.dob + INTERVAL 18 YEAR)::DATE) ELSE s.censor END AS censor,
+       {age} AS age_band,
+       (SELECT d FROM data_end) AS data_end
+FROM spells s LEFT JOIN (
+  SELECT child, dob FROM _cj_child
+  UNION ALL  -- children known only to the CIN census: their CIN birth date
+  SELECT child, any_value(cin_dob) FROM spells
+  WHERE cin_dob IS NOT NULL AND child NOT IN (SELECT child FROM _cj_child) GROUP BY child
+) c USING (child)
+WHERE s.start IS NOT NULL AND s.start <= s.censor
+  AND s.start >= (SELECT d FROM data_start)
+ORDER BY s.event, s.child, s.start
+"""
+
+
+@dataclass(frozen=True)
+class ClaJourneyData:
+    """Linked spells: one row per clock start, with its outcome.
+
+    Attributes
+    ----------
+    spells : pandas.DataFrame
+        ``event, child, start, duration`` (days), ``observed`` (bool), ``age_band``,
+        ``placement`` (placement type group at the clock's start), ``cohort`` (year
+        ending 31 March in which the clock started), ``followed_12m`` (bool).
+        Child-level: for the authority's own use, never shown.
+    children : int
+        Distinct children with at least one spell.
+    returns : int
+        Returns loaded (years).
+    with_cin : bool
+        Whether the referral-to-care clock was computed.
+    """
+
+    spells: pd.DataFrame
+    children: int
+    returns: int
+    with_cin: bool = False
+
+
+def _has_cin(con: duckdb.DuckDBPyConnection) -> bool:
+    names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return {"cin_episode", "cin_child", "cin_return"} <= names
+
+
+def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
+    """Link the returns loaded by :func:`.store.load_returns` into spells.
+
+    CIN census tables in the same connection add the referral-to-care clock.
+
+    Raises
+    ------
+    InputError
+        When no return is loaded.
+    """
+    n = con.execute("SELECT count(*) FROM cla_return").fetchone()
+    if not n or not n[0]:
+        raise InputError("no SSDA903 returns loaded")
+    with_cin = _has_cin(con)
+    for sql in (_SQL_EPISODES, _SQL_POC, _SQL_CHILD):
+        con.execute(sql)
+    raw = con.execute(_spells_sql(with_cin)).df()
+    start = pd.to_datetime(raw["start"])
+    nxt = pd.to_datetime(raw["next"])
+    censor = pd.to_datetime(raw["censor"])
+    observed = nxt.notna() & (nxt <= censor)
+    end = nxt.where(observed, censor)
+    spells = pd.DataFrame(
+        {
+            "event": raw["event"].astype(str),
+            "child": raw["child"].astype(str),
+            "start": start.dt.date,
+            "duration": (end - start).dt.days.clip(lower=0).astype(float),
+            "observed": observed.to_numpy(dtype=bool),
+            "age_band": raw["age_band"].astype(str),
+            "placement": raw["place_group"].fillna("none").astype(str),
+            "cohort": (start.dt.year + (start.dt.month >= 4).astype(int)).astype(int),
+            "followed_12m": ((pd.to_datetime(raw["data_end"]) - start).dt.days >= 365).to_numpy(),
+        }
+    )
+    return ClaJourneyData(
+        spells=spells,
+        children=int(spells["child"].nunique()),
+        returns=int(n[0]),
+        with_cin=with_cin,
+    )
+
+
+_GROUPS = {"age": "age_band", "placement": "placement"}
+_CURVE_COLUMNS = ["event", "group", "n", "time", "at_risk", "events", "survival", "se",
+                  "lower", "upper"]  # fmt: skip
+_COHORT_COLUMNS = ["event", "cohort", "spells", "followed", "within_12m", "percent"]
+
+
+class ClaJourneyModel:
+    """Kaplan–Meier curves of the care-journey clocks.
+
+    Parameters
+    ----------
+    data : ClaJourneyData
+        From :func:`cla_journey_data`.
+    groups : sequence of str
+        ``age`` (age band at the clock's start) and/or ``placement`` (placement type
+        group at the clock's start); each grouping is fitted separately, not crossed.
+    """
+
+    def __init__(self, data: ClaJourneyData, groups: Sequence[str] = ("age",)) -> None:
+        bad = [g for g in groups if g not in _GROUPS]
+        if bad:
+            raise InputError(f"unknown grouping {bad}; use {', '.join(_GROUPS)}")
+        self.data = data
+        self.groups = tuple(groups)
+
+    def fit(self) -> JourneyResults:
+        """Fit every curve and the yearly cohort tables (disclosure-controlled)."""
+        spells = self.data.spells
+        frames = []
+        for event in CLA_EVENTS:
+            sp = spells[spells["event"] == event]
+            if sp.empty and event == "referral_to_care":
+                continue
+            parts: list[tuple[str, pd.DataFrame]] = [("all", sp)]
+            for g in self.groups:
+                parts += [(f"{g}={k}", v) for k, v in sp.groupby(_GROUPS[g], sort=True)]
+            for label, part in parts:
+                km = kaplan_meier(part["duration"].to_numpy(), part["observed"].to_numpy())
+                frames.append(_curve_rows(event, label, km))
+        curves = pd.concat(frames, ignore_index=True)[_CURVE_COLUMNS]
+        return JourneyResults(
+            curves=curves,
+            cohorts=_cohorts(spells),
+            groups=self.groups,
+            n_spells=len(spells),
+            n_children=self.data.children,
+            n_returns=self.data.returns,
+        )
+
+
+def _curve_rows(event: str, group: str, km: Any) -> pd.DataFrame:
+    # A row at time -1 carries n and keeps a curve without events, as the CIN curves do.
+    head = pd.DataFrame(
+        [{"event": event, "group": group, "n": km.n, "time": -1.0, "at_risk": km.n,
+          "events": 0, "survival": 1.0, "se": 0.0, "lower": 1.0, "upper": 1.0}]
+    )  # fmt: skip
+    body = pd.DataFrame(
+        {
+            "event": event, "group": group, "n": km.n, "time": km.time,
+            "at_risk": km.at_risk, "events": km.events, "survival": km.survival,
+            "se": km.se, "lower": km.lower, "upper": km.upper,
+        }
+    )  # fmt: skip
+    return pd.concat([head, body], ignore_index=True) if len(body) else head
+
+
+def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
+    # Per clock and year it started: spells, those followed 12 months, events within 12.
+    rows: list[dict[str, Any]] = []
+    for (event, cohort), part in spells.groupby(["event", "cohort"], sort=True):
+        followed = part[part["followed_12m"]]
+        within = int((followed["observed"] & (followed["duration"] <= 365)).sum())
+        rows.append(
+            {"event": event, "cohort": int(str(cohort)), "spells": len(part),
+             "followed": len(followed), "within_12m": within,
+             "percent": 100.0 * within / len(followed) if len(followed) else None}
+        )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=_COHORT_COLUMNS)
+    # Each clock's cohorts add up to its spells (treated as published).
+    relations = [
+        RowRelation(tuple(int(i) for i in idx))
+        for _, idx in frame.groupby("event").groups.items()
+        if len(idx) > 1
+    ]
+    safe = disclose(
+        frame,
+        counts=["spells", "followed", "within_12m"],
+        derived={"percent": ["followed", "within_12m"]},
+        row_relations=relations,
+    )
+    return pd.DataFrame(safe.to_dict("records"), columns=_COHORT_COLUMNS)

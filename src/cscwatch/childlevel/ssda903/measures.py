@@ -1,0 +1,846 @@
+"""The published looked-after children measures, computed from an SSDA903 return.
+
+Every figure is a DuckDB query over a return staged by :func:`.engine.stage` (the current
+year, and optionally the previous year's return), for one authority and one collection
+year (``year`` 2025 = 1 April 2024 to 31 March 2025; years are the publisher's). The
+results come out in the tidy layouts of :data:`cscwatch.indicators.cla_layouts.CLA_LAYOUTS`:
+two of them (``cla``, ``stability``) are exactly DfE's published files, so the warehouse
+loads them as provisional rows beside the published ones; the others follow the same
+conventions and are written with a ``.meta.csv``.
+
+Definitions
+-----------
+Sources: DfE, *Children looked after in England including adoptions* methodology
+(explore-education-statistics.service.gov.uk/methodology/children-looked-after-in-
+england-including-adoptions-methodology: "data processing", footnotes of the national
+tables); DfE, *Stability measures for children looked after in England* (the data set
+"Placement stability by local authority", whose description defines the three
+``cla_group`` rows); DfE, *SSDA903 guide* (field codes: RNE, LS, PLACE, REC, MISSING,
+IN_TOUCH, ACTIV, ACCOM). Where the sources leave a choice, the reading taken is said.
+
+Episodes
+    The current return's episodes, and the previous year's where given, de-duplicated
+    by child and DECOM (the current return wins). Episodes with legal status V3 or V4
+    (an agreed series of short-term placements, "short breaks") are left out of every
+    figure, as DfE leaves them out of its headline counts. A period of care starts at an
+    episode with RNE ``S`` or one whose DECOM is not the previous episode's DEC (the
+    episodes of a period of care are contiguous).
+At 31 March
+    Children with an episode open on 31 March (DECOM on or before, DEC absent or after).
+    Legal status, placement type (PLACE) and provider (PLACE_PROVIDER) are the open
+    episode's; age is completed years at 31 March in DfE's bands (under 1, 1 to 4, 5 to
+    9, 10 to 15, 16 and over); sex from the header, old codes 1/2 and new M/F (anything
+    else: "Not known or other").
+Started, ceased
+    Children starting a period of care in the year (each child once: DfE counts "only
+    the first occasion" in the year; characteristics are those of that first occasion:
+    legal status and category of need at the start, age at the start, sex). Children
+    ceasing in the year: an episode ending in the year with REC other than ``X1``
+    (``X1``: the episode ends and another begins in the same period of care); each child
+    once, by the reason of the last occasion in the year (REC), age at ceasing, sex.
+Placement stability (``la_cla_placement_stability.csv``)
+    A placement is an episode that opens a period of care or changes the placement (RNE
+    ``S``, ``P``, ``T``, ``B`` or ``U``; ``L`` changes only the legal status), or is the
+    first episode in the window; temporary placements (PLACE ``T0`` to ``T4``: hospital,
+    holiday, custody...) are not counted. *CLA on 31 March with 3 or more placements
+    during the year*: placements overlapping 1 April to 31 March. *CLA 2 years on 31
+    March*: looked after on 31 March and continuously for the two years before (period
+    of care begun on or before 31 March two years earlier), with 3 or more placements in
+    those two years. *Looked after continuously for at least 2.5 years, aged under 16 at
+    31 March*, *living with the same carer for at least 2 years*: the carer changes with
+    RNE ``S``, ``P`` or ``B`` (``T`` and ``U`` change the placement but keep the
+    carer), and the latest carer began at least 2 years before 31 March. The two-year
+    and 2.5-year groups need the previous year's return (episodes that ended last year);
+    without it they are not computed and :attr:`ClaMeasures.notes` says so. Chains of
+    episodes that reach back past the earliest data are taken to start at the earliest
+    episode known (so a period of care can be under-counted in length, never over).
+    Percentages are whole numbers, as published.
+Distance between home and placement
+    Children at 31 March by the great-circle distance between HOME_POST and PL_POST
+    (:func:`.engine.stage_postcodes`): 20 miles or less, over 20 miles, not known (a
+    postcode missing or not in the reference table). Without reference postcodes the
+    layout is not computed, and the notes say so.
+Missing
+    Children looked after at any time in the year; of them, those with a MISSING
+    record of type ``M`` (missing) and ``A`` (away from placement without authorisation)
+    starting in the year, and the number of such incidents.
+Care leavers (OC3)
+    Every OC3 record, by age at 31 March (17 to 18, 19 to 21, other): in touch
+    (IN_TOUCH code as given), activity (ACTIV ``F``/``P`` codes: in education,
+    employment or training; ``G`` codes: not; anything else: not known) and
+    accommodation (ACCOM second character ``1``: suitable, ``2``: not suitable;
+    otherwise not known).
+Adoption timeliness
+    Children adopted in the year (REC ``E11`` or ``E12`` with DEC in the year), and the
+    average days from entering care (start of the period of care) to adoption, from
+    entering care to moving in with the adoptive family (DECOM of the first episode of
+    the period with PLACE ``A3`` to ``A6``, placed for adoption), and from the decision
+    that the child should be placed for adoption to being matched (AD1 ``DATE_INT`` to
+    ``DATE_MATCH``), each over the children with both dates. From PlacedAdoption:
+    children with a decision that they should be placed for adoption made in the year
+    (``DATE_PLACED``), and those whose decision ceased in the year other than by
+    adoption (``DATE_PLACED_CEASED`` in the year, ``REASON_PLACED_CEASED`` not E11/E12).
+
+Disclosure: :meth:`ClaMeasures.tidy` passes each layout through
+:func:`cscwatch.indicators.disclosure.disclose` (1 to 5 shown as ``c``; secondary
+suppression where a group's rows add up to its total; a percentage, rate or average is
+``c`` wherever a count it is made from is). :attr:`ClaMeasures.counts` keeps the exact
+counts, for tests and the authority's own checking.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from cscwatch.childlevel.cin.measures import AuthorityInfo
+from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
+from cscwatch.core.errors import InputError
+from cscwatch.core.progress import ProgressCallback, tick
+from cscwatch.indicators.cla_layouts import (
+    CLA_LAYOUTS,
+    GEO_COLUMNS,
+    POPULATION_TYPES,
+    STABILITY_GROUPS,
+    TOTAL_LABELS,
+    ClaLayout,
+)
+from cscwatch.indicators.disclosure import SUPPRESSED, RowRelation, disclose
+
+__all__ = [
+    "AGE_BANDS",
+    "ClaMeasures",
+    "cla_authority_lookup",
+    "compute_cla_measures",
+    "measure_staged_return",
+    "population_lookup",
+    "resolve_cla_authority",
+]
+
+#: DfE's age bands at 31 March (completed years).
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("Under 1 year", 0, 1),
+    ("1 to 4 years", 1, 5),
+    ("5 to 9 years", 5, 10),
+    ("10 to 15 years", 10, 16),
+    ("16 years and over", 16, 200),
+)
+_CLA_FILE = "cla_number_and_rate_per_10k_children.csv"
+_ONS_FILE = "ons_mid-year_population_estimates_2012_to_2024.csv"
+
+
+def cla_authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
+    """LA number → latest codes and names, from the snapshot's looked-after file."""
+    path = Path(snapshot_dir) / _CLA_FILE
+    if not path.is_file():
+        return {}
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = df[df.geographic_level == "Local authority"]
+    df = df.assign(tp=df.time_period.astype(int)).sort_values("tp")
+    out: dict[str, AuthorityInfo] = {}
+    for row in df.itertuples(index=False):
+        out[str(row.old_la_code)] = AuthorityInfo(
+            str(row.old_la_code), str(row.new_la_code), str(row.la_name),
+            str(row.region_code), str(row.region_name),
+        )  # fmt: skip
+    return out
+
+
+def resolve_cla_authority(text: str, authorities: Mapping[str, AuthorityInfo]) -> AuthorityInfo:
+    """The authority named by LA number, GSS code or name (case and spacing ignored).
+
+    Raises
+    ------
+    InputError
+        When no authority, or more than one, matches.
+    """
+    key = " ".join(str(text).split()).casefold()
+    found = {
+        a.la_code: a
+        for a in authorities.values()
+        if key in (a.la_code.casefold(), a.gss_code.casefold(), a.name.casefold())
+    }
+    if len(found) != 1:
+        raise InputError(f"no single authority is {text!r} (give an LA number, GSS code or name)")
+    return next(iter(found.values()))
+
+
+def population_lookup(snapshot_dir: Path, la_code: str, year: int) -> int | None:
+    """Children 0–17 an authority's rates for ``year`` divide by, as DfE divides them.
+
+    The ONS mid-year estimate of June ``year - 1`` (the latest before it when the
+    snapshot has none that late); None when the snapshot has no estimate.
+    """
+    path = Path(snapshot_dir) / _ONS_FILE
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = df[(df.geographic_level == "Local authority") & (df.old_la_code == str(la_code))]
+    df = df[df.population_estimate.str.fullmatch(r"\d+")]
+    df = df[df.time_period.astype(int) <= year - 1]
+    if df.empty:
+        return None
+    return int(df.sort_values("time_period").population_estimate.iloc[-1])
+
+
+# ---------------------------------------------------------------------------------------
+# SQL over the staged tables (engine.stage) and the ``_cm_period`` row.
+
+_SQL_EPISODES = """
+CREATE OR REPLACE TEMP TABLE _cm_ep AS
+WITH allep AS (
+  SELECT 0 AS pri, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
+         home_post, pl_post FROM episodes
+  UNION ALL
+  SELECT 1, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
+         home_post, pl_post FROM episodes_last
+), kept AS (  -- one episode per child and DECOM, the current return's first
+  SELECT DISTINCT ON (child, decom_d) * EXCLUDE (pri) FROM allep
+  WHERE child IS NOT NULL AND decom_d IS NOT NULL AND coalesce(ls, '') NOT IN ('V3', 'V4')
+  ORDER BY child, decom_d, pri
+), marked AS (
+  SELECT *,
+    rne = 'S' OR lag(dec_d) OVER w IS DISTINCT FROM decom_d AS new_poc,
+    rne IN ('S', 'P', 'T', 'B', 'U') AS new_placement,
+    coalesce(place, '') IN ('T0', 'T1', 'T2', 'T3', 'T4') AS temporary
+  FROM kept WINDOW w AS (PARTITION BY child ORDER BY decom_d)
+)
+-- Running values along each child's episodes (one sort): the period of care's number
+-- and start, and the start of the latest carer (S, P or B change the carer).
+SELECT *,
+  sum(new_poc::INT) OVER w AS poc_no,
+  max(CASE WHEN new_poc THEN decom_d END) OVER w AS poc_start,
+  max(CASE WHEN new_poc OR rne IN ('P', 'B') THEN decom_d END) OVER w AS carer_start
+FROM marked WINDOW w AS (PARTITION BY child ORDER BY decom_d ROWS UNBOUNDED PRECEDING)
+"""
+
+_SQL_CHILD = """
+CREATE OR REPLACE TEMP TABLE _cm_child AS
+SELECT child, arg_min(dob_d, pri) AS dob, arg_min(sex, pri) AS sex FROM (
+  SELECT 0 AS pri, child, dob_d, sex FROM header
+  UNION ALL SELECT 1, child, dob_d, sex FROM header_last
+) WHERE child IS NOT NULL GROUP BY child
+"""
+
+_AGE = (
+    "(year({d}) - year({dob}) - CASE WHEN strftime({dob}, '%m%d') > strftime({d}, '%m%d') "
+    "THEN 1 ELSE 0 END)"
+)
+
+
+def _band_sql(age: str) -> str:
+    whens = " ".join(f"WHEN {age} < {hi} THEN '{label}'" for label, _, hi in AGE_BANDS)
+    return f"CASE WHEN {age} IS NULL OR {age} < 0 THEN 'Not known' {whens} END"
+
+
+_SEX = (
+    "CASE WHEN upper(sex) IN ('1', 'M') THEN 'Male' WHEN upper(sex) IN ('2', 'F') "
+    "THEN 'Female' ELSE 'Not known or other' END"
+)
+
+_SQL_AT31 = f"""
+CREATE OR REPLACE TEMP TABLE _cm_at31 AS
+SELECT e.child, arg_max_null(e.ls, e.decom_d) AS ls, arg_max_null(e.place, e.decom_d) AS place,
+       arg_max_null(e.place_provider, e.decom_d) AS provider,
+       arg_max(e.poc_start, e.decom_d) AS poc_start,
+       arg_max(e.carer_start, e.decom_d) AS carer_start,
+       arg_max_null(e.home_post, e.decom_d) AS home_post,
+       arg_max_null(e.pl_post, e.decom_d) AS pl_post,
+       any_value({_AGE.format(d="p.ye", dob="c.dob")}) AS age,
+       any_value({_SEX}) AS sex_label
+FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
+WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d > p.ye)
+GROUP BY e.child
+"""
+
+_SQL_STARTED = f"""
+CREATE OR REPLACE TEMP TABLE _cm_started AS
+SELECT e.child, arg_min_null(e.ls, e.decom_d) AS ls, arg_min_null(e.cin, e.decom_d) AS cin,
+       min({_AGE.format(d="e.decom_d", dob="c.dob")}) AS age, any_value({_SEX}) AS sex_label
+FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
+WHERE e.new_poc AND e.decom_d BETWEEN p.ys AND p.ye
+GROUP BY e.child
+"""
+
+_SQL_CEASED = f"""
+CREATE OR REPLACE TEMP TABLE _cm_ceased AS
+SELECT e.child, arg_max(e.rec, e.dec_d) AS rec,
+       max({_AGE.format(d="e.dec_d", dob="c.dob")}) AS age, any_value({_SEX}) AS sex_label
+FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
+WHERE e.dec_d BETWEEN p.ys AND p.ye AND e.rec IS NOT NULL AND e.rec <> 'X1'
+GROUP BY e.child
+"""
+
+# Placements of each child overlapping [lo, ye]: the first episode in the window counts
+# as a placement whatever its RNE.
+_SQL_PLACEMENTS = """
+SELECT child, count(*) FILTER (WHERE NOT temporary AND (new_placement OR first_in)) AS n
+FROM (
+  SELECT e.*, row_number() OVER (PARTITION BY e.child ORDER BY e.decom_d) = 1 AS first_in
+  FROM _cm_ep e CROSS JOIN _cm_period p
+  WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d >= {lo})
+) GROUP BY child
+"""
+
+
+@dataclass(frozen=True)
+class ClaMeasures:
+    """The measures of one return: exact counts per layout, and what was not computed.
+
+    Attributes
+    ----------
+    la_code : str
+        The authority's LA number.
+    year : int
+        The collection year (ending 31 March).
+    counts : dict of str → pandas.DataFrame
+        Layout key → its filter columns and count columns (exact, before disclosure
+        control), in output order.
+    notes : tuple of str
+        Layouts or rows not computed, and why (no previous year's return, no postcodes).
+    authority : AuthorityInfo or None
+        Codes and names for the geography columns (blank without).
+    population : int or None
+        Children 0–17 the rates divide by (``x`` in the file without it).
+    """
+
+    la_code: str
+    year: int
+    counts: dict[str, pd.DataFrame]
+    notes: tuple[str, ...] = ()
+    authority: AuthorityInfo | None = None
+    population: int | None = None
+
+    def value(self, layout: str, column: str = "children_count", **filters: str) -> int:
+        """One exact count: the row of ``layout`` whose filter columns equal ``filters``."""
+        frame = self.counts[layout]
+        for k, v in filters.items():
+            frame = frame[frame[k] == v]
+        if len(frame) != 1:
+            raise InputError(f"{len(frame)} rows of {layout} match {filters}")
+        return int(frame[column].iloc[0])
+
+    def tidy(self, layout: str, *, disclose: bool = True) -> pd.DataFrame:
+        """The layout as a tidy file, after disclosure control by default.
+
+        Values are text as the publisher writes it: whole numbers, percentages to the
+        layout's places, ``c`` for a suppressed figure, ``z`` for a percentage of
+        nothing, ``x`` for a rate without a population. ``disclose=False`` gives exact
+        figures (for the authority's own checking only).
+        """
+        if layout not in self.counts:
+            known = ", ".join(self.counts)
+            raise InputError(f"layout {layout!r} was not computed; computed: {known}")
+        spec = CLA_LAYOUTS[layout]
+        values = _disclosed(spec, self.counts[layout], self.population, disclose)
+        info = self.authority
+        geo = {
+            "time_period": str(self.year),
+            "time_identifier": "Reporting year",
+            "geographic_level": "Local authority",
+            "country_code": "E92000001",
+            "country_name": "England",
+            "region_code": info.region_code if info else "",
+            "region_name": info.region_name if info else "",
+            "old_la_code": self.la_code,
+            "la_name": info.name if info else "",
+            "new_la_code": info.gss_code if info else "",
+        }
+        out = pd.DataFrame({k: [v] * len(values) for k, v in geo.items()}, index=values.index)
+        for col in spec.columns[len(GEO_COLUMNS) :]:
+            out[col] = [_publisher_text(v) for v in values[col]]
+        out["provisional"] = "true"
+        return out.reset_index(drop=True)
+
+    def to_frame(self, *, disclose: bool = True) -> pd.DataFrame:
+        """Long form: ``layout, filters, measure, value`` (filters joined with ``/``)."""
+        parts = []
+        for layout in self.counts:
+            spec = CLA_LAYOUTS[layout]
+            t = self.tidy(layout, disclose=disclose)
+            measures = [c for c in spec.columns[len(GEO_COLUMNS) :] if c not in spec.filters]
+            t["filters"] = t[list(spec.filters)].astype(str).agg(" / ".join, axis=1)
+            long = t.melt(id_vars=["filters"], value_vars=measures, var_name="measure")
+            long.insert(0, "layout", layout)
+            parts.append(long)
+        out = pd.concat(parts, ignore_index=True)
+        out.insert(0, "time_period", self.year)
+        out.insert(0, "la_code", self.la_code)
+        return out
+
+    def to_dict(self, *, disclose: bool = True) -> dict[str, Any]:
+        """Every layout's disclosed rows, and the notes."""
+        return {
+            "la_code": self.la_code,
+            "year": self.year,
+            "notes": list(self.notes),
+            "layouts": {k: self.tidy(k, disclose=disclose).to_dict("records") for k in self.counts},
+        }
+
+    def to_json(self, *, disclose: bool = True) -> str:
+        """:meth:`to_dict` as JSON."""
+        return json.dumps(self.to_dict(disclose=disclose), indent=2, default=str)
+
+    @property
+    def summary(self) -> str:
+        """A few disclosed headline figures and the notes, for people."""
+        cla = self.tidy("cla").set_index("population_type")["children_count"]
+        lines = [
+            f"Looked-after children measures, LA {self.la_code}, year ending 31 March "
+            f"{self.year} (provisional, from the authority's own return):",
+            *(f"  {label}: {cla.get(label, 'x')}" for label in POPULATION_TYPES.values()),
+        ]
+        lines += [f"  Not computed: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def write_csv(self, out_dir: Path) -> list[Path]:
+        """Each layout's tidy CSV after disclosure control, with a ``.meta.csv`` for those
+        DfE does not publish; returns the paths."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for layout in self.counts:
+            spec = CLA_LAYOUTS[layout]
+            path = out_dir / spec.file
+            self.tidy(layout).to_csv(path, index=False)
+            paths.append(path)
+            if not spec.published:
+                meta = path.with_name(path.name.removesuffix(".csv") + ".meta.csv")
+                _meta(spec).to_csv(meta, index=False)
+                paths.append(meta)
+        return paths
+
+
+def _publisher_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "z"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _meta(spec: ClaLayout) -> pd.DataFrame:
+    # explore-education-statistics metadata: one row per filter and indicator column.
+    rows = [
+        {"col_name": f, "col_type": "Filter", "label": f.replace("_", " ").capitalize(),
+         "indicator_grouping": "", "indicator_unit": "", "indicator_dp": "",
+         "filter_hint": "", "filter_grouping_column": ""}
+        for f in spec.filters
+    ]  # fmt: skip
+    for col in spec.columns[len(GEO_COLUMNS) + len(spec.filters) :]:
+        unit = "%" if col in spec.percents else ""
+        dp = str(spec.digits if col in spec.percents else (1 if col in spec.averages else 0))
+        rows.append(
+            {"col_name": col, "col_type": "Indicator", "label": col.replace("_", " ").capitalize(),
+             "indicator_grouping": "", "indicator_unit": unit, "indicator_dp": dp,
+             "filter_hint": "", "filter_grouping_column": ""}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _groups(spec: ClaLayout, frame: pd.DataFrame) -> list[tuple[list[int], int | None]]:
+    # (rows of a group, position of its total row) for every group of the layout.
+    keys = list(spec.filters[:-1])
+    last = spec.filters[-1]
+    out: list[tuple[list[int], int | None]] = []
+    grouped = frame.groupby(keys, sort=False) if keys else [((), frame)]
+    for _, part in grouped:
+        pos = [int(i) for i in part.index]  # the frame has a fresh RangeIndex
+        totals = [p for p in pos if frame[last].iloc[p] in TOTAL_LABELS]
+        out.append(([p for p in pos if p not in totals], totals[0] if totals else None))
+    return out
+
+
+def _disclosed(
+    spec: ClaLayout, counts: pd.DataFrame, population: int | None, apply: bool
+) -> pd.DataFrame:
+    """Counts and derived figures of a layout, disclosure-controlled when ``apply``."""
+    frame = counts.reset_index(drop=True).copy()
+    groups = _groups(spec, frame)
+    den = np.zeros(len(frame), dtype="int64")
+    for rows, total in groups:
+        if total is not None:
+            den[[*rows, total]] = int(frame["children_count"].iloc[total])
+    frame["_den"] = den
+    derived: dict[str, list[str]] = {}
+    digits: dict[str, int] = {}
+    for col, num in spec.percents.items():
+        d = frame["_den"].astype(float)
+        frame[col] = 100.0 * frame[num].astype(float) / d.where(d > 0)
+        derived[col], digits[col] = [num, "_den"], spec.digits
+    for col, num in spec.rates.items():
+        per = 10000.0 / population if population else np.nan
+        frame[col] = frame[num].astype(float) * per
+        derived[col], digits[col] = [num], 0
+    for col, (sums, n) in spec.averages.items():
+        d = frame[n].astype(float)
+        frame[col] = frame[sums].astype(float) / d.where(d > 0)
+        derived[col], digits[col] = [sums, n], 1
+    for col in spec.context:
+        frame[col] = str(population) if population else "x"
+    if not apply:
+        out = frame.copy()
+        for col, places in digits.items():
+            out[col] = [None if pd.isna(v) else round(float(v), places) for v in frame[col]]
+        return _no_rate(out, spec, population)
+    relations = [RowRelation(tuple(rows), total) for rows, total in groups if spec.additive]
+    hidden = [*spec.hidden, "_den"]
+    out = disclose(
+        frame,
+        counts=[*spec.counts, *hidden],
+        derived=derived,
+        digits=digits,
+        row_relations=[r for r in relations if r.parts],
+        hidden=hidden,
+    )
+    # A percentage shown beside a suppressed total would give the total away.
+    for rows, total in groups:
+        if total is not None and out["children_count"].iloc[total] == SUPPRESSED:
+            for col in spec.percents:
+                out.loc[out.index[[*rows, total]], col] = SUPPRESSED
+    return _no_rate(out, spec, population)
+
+
+def _no_rate(frame: pd.DataFrame, spec: ClaLayout, population: int | None) -> pd.DataFrame:
+    if not population:
+        for col in spec.rates:
+            frame[col] = [v if v == SUPPRESSED else "x" for v in frame[col]]
+    return frame
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _rows(records: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=columns)
+    # Counts are whole numbers; a figure that does not apply to a row stays None (z).
+    for col in columns:
+        if col == "children_count":
+            frame[col] = frame[col].fillna(0).astype("int64")
+        elif col in ("incidents_count", "total_days"):
+            frame[col] = pd.Series(
+                [None if pd.isna(v) else int(v) for v in frame[col]], dtype=object
+            )
+    return frame
+
+
+def _breakdown(
+    cur: duckdb.DuckDBPyConnection, table: str, label: str, characteristics: dict[str, str]
+) -> list[tuple[Any, ...]]:
+    # (population_type, characteristic, value, count) with a Total row per characteristic.
+    total = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
+    n = int(total[0]) if total else 0
+    out: list[tuple[Any, ...]] = []
+    for name, expr in characteristics.items():
+        part = cur.execute(
+            f"SELECT coalesce(({expr})::VARCHAR, 'Not known') AS v, count(*) FROM {table} "
+            "GROUP BY v ORDER BY v"
+        ).fetchall()
+        out += [(label, name, str(v), int(k)) for v, k in part]
+        out.append((label, name, "Total", n))
+    return out
+
+
+def _stability(cur: duckdb.DuckDBPyConnection, has_previous: bool) -> pd.DataFrame:
+    rows: list[tuple[Any, ...]] = []
+    groups = list(STABILITY_GROUPS.items())
+    one_year = cur.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE pl.n >= 3) FROM _cm_at31 a "
+        f"LEFT JOIN ({_SQL_PLACEMENTS.format(lo='p.ys')}) pl USING (child)"
+    ).fetchone()
+    assert one_year is not None
+    (g, (part, total)) = groups[0]
+    rows += [(g, part, int(one_year[1])), (g, total, int(one_year[0]))]
+    if has_previous:
+        two = cur.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE pl.n >= 3) FROM _cm_at31 a "
+            f"CROSS JOIN _cm_period p "
+            f"LEFT JOIN ({_SQL_PLACEMENTS.format(lo='p.ye - INTERVAL 2 YEAR + INTERVAL 1 DAY')})"
+            f" pl USING (child) WHERE a.poc_start <= p.ye - INTERVAL 2 YEAR"
+        ).fetchone()
+        long = cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE a.carer_start <= p.ye - INTERVAL 2 YEAR) "
+            "FROM _cm_at31 a CROSS JOIN _cm_period p "
+            "WHERE a.age < 16 AND a.poc_start <= p.ye - INTERVAL 30 MONTH"
+        ).fetchone()
+        assert two is not None and long is not None
+        for (g, (part, total)), res in zip(groups[1:], (two, long), strict=True):
+            rows += [(g, part, int(res[1])), (g, total, int(res[0]))]
+    return _rows(rows, ["cla_group", "placement_stability", "children_count"])
+
+
+def _distance(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    bands = cur.execute(
+        """
+        SELECT CASE WHEN m IS NULL THEN 'Not known' WHEN m <= 20 THEN '20 miles or less'
+                    ELSE 'Over 20 miles' END AS band, count(*)
+        FROM (SELECT pc_miles(home_post, pl_post) AS m FROM _cm_at31) GROUP BY band
+        """
+    ).fetchall()
+    found = dict(bands)
+    labels = ["20 miles or less", "Over 20 miles", "Not known"]
+    rows = [(b, int(found.get(b, 0))) for b in labels]
+    rows.append(("Total", sum(int(v) for _, v in rows)))
+    return _rows(rows, ["distance_band", "children_count"])
+
+
+def _missing(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    res = cur.execute(
+        """
+        WITH during AS (
+          SELECT DISTINCT e.child FROM _cm_ep e CROSS JOIN _cm_period p
+          WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d >= p.ys)
+        ), inc AS (
+          SELECT m.child, upper(m.missing) AS kind FROM missing m CROSS JOIN _cm_period p
+          WHERE m.mis_start_d BETWEEN p.ys AND p.ye AND m.child IN (SELECT child FROM during)
+        )
+        SELECT (SELECT count(*) FROM during),
+          count(DISTINCT child) FILTER (WHERE kind = 'M'), count(*) FILTER (WHERE kind = 'M'),
+          count(DISTINCT child) FILTER (WHERE kind = 'A'), count(*) FILTER (WHERE kind = 'A')
+        FROM inc
+        """
+    ).fetchone()
+    assert res is not None
+    rows = [
+        ("Looked after during the year", int(res[0]), None),
+        ("Missing", int(res[1]), int(res[2])),
+        ("Away from placement without authorisation", int(res[3]), int(res[4])),
+    ]
+    frame = _rows(rows, ["missing_type", "children_count", "incidents_count"])
+    return frame
+
+
+_OC3 = {
+    "In touch": "in_touch",
+    "Activity": "CASE WHEN left(upper(activ), 1) IN ('F', 'P') THEN "
+    "'In education, employment or training' WHEN left(upper(activ), 1) = 'G' THEN "
+    "'Not in education, employment or training' ELSE 'Information not known' END",
+    "Accommodation": "CASE substr(accom, 2, 1) WHEN '1' THEN 'Suitable' WHEN '2' THEN "
+    "'Not suitable' ELSE 'Information not known' END",
+}
+
+
+def _care_leavers(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    age = _AGE.format(d="p.ye", dob="o.dob_d")
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _cm_oc3 AS
+        SELECT o.*, CASE WHEN {age} BETWEEN 17 AND 18 THEN '17 to 18'
+                         WHEN {age} BETWEEN 19 AND 21 THEN '19 to 21' ELSE 'Other ages' END
+                    AS age_group
+        FROM oc3 o CROSS JOIN _cm_period p WHERE o.child IS NOT NULL
+        """
+    )
+    groups = [
+        r[0] for r in cur.execute("SELECT DISTINCT age_group FROM _cm_oc3 ORDER BY 1").fetchall()
+    ]
+    rows: list[tuple[Any, ...]] = []
+    for g in groups:
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE _cm_oc3g AS SELECT * FROM _cm_oc3 WHERE age_group = ?",
+            [g],
+        )
+        rows += [(g, *r[1:]) for r in _breakdown(cur, "_cm_oc3g", g, _OC3)]
+    return _rows(rows, ["age_group", "characteristic", "characteristic_value", "children_count"])
+
+
+def _adoption(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    res = cur.execute(
+        """
+        WITH adopted AS (
+          SELECT e.child, max(e.dec_d) AS dec_d, arg_max(e.poc_start, e.dec_d) AS poc_start,
+                 arg_max(e.poc_no, e.dec_d) AS poc_no
+          FROM _cm_ep e CROSS JOIN _cm_period p
+          WHERE e.rec IN ('E11', 'E12') AND e.dec_d BETWEEN p.ys AND p.ye GROUP BY e.child
+        ), placed AS (
+          SELECT a.child, min(e.decom_d) AS placed_d FROM adopted a JOIN _cm_ep e
+            ON e.child = a.child AND e.poc_no = a.poc_no AND e.place IN ('A3', 'A4', 'A5', 'A6')
+          GROUP BY a.child
+        ), matched AS (
+          SELECT child, max(date_match_d - date_int_d) AS days FROM ad1
+          WHERE date_int_d IS NOT NULL AND date_match_d >= date_int_d GROUP BY child
+        )
+        SELECT count(*),
+          count(*), sum(a.dec_d - a.poc_start),
+          count(pl.placed_d), sum(pl.placed_d - a.poc_start),
+          count(m.days), sum(m.days)
+        FROM adopted a LEFT JOIN placed pl USING (child) LEFT JOIN matched m USING (child)
+        """
+    ).fetchone()
+    assert res is not None
+    rows = [
+        ("Adopted in the year", res[0], None),
+        ("Entering care to adoption", res[1], res[2]),
+        ("Entering care to moving in with the adoptive family", res[3], res[4]),
+        ("Decision to place for adoption to match", res[5], res[6]),
+    ]
+    # PlacedAdoption: decisions that a child should be placed for adoption made in the
+    # year, and decisions that ceased in the year other than by adoption (E11, E12).
+    decisions = cur.execute(
+        """
+        SELECT count(DISTINCT child) FILTER (WHERE date_placed_d BETWEEN p.ys AND p.ye),
+               count(DISTINCT child) FILTER (WHERE date_placed_ceased_d BETWEEN p.ys AND p.ye
+                 AND coalesce(upper(reason_placed_ceased), '') NOT IN ('E11', 'E12'))
+        FROM placed_for_adoption CROSS JOIN _cm_period p WHERE child IS NOT NULL
+        """
+    ).fetchone()
+    assert decisions is not None
+    rows += [
+        ("Decision to place for adoption made in the year", decisions[0], None),
+        ("Decision to place for adoption ceased in the year, not adopted", decisions[1], None),
+    ]
+    return _rows(
+        [(s, int(n or 0), None if t is None else int(t)) for s, n, t in rows],
+        ["adoption_stage", "children_count", "total_days"],
+    )
+
+
+def compute_cla_measures(
+    con: duckdb.DuckDBPyConnection,
+    current: Mapping[str, pd.DataFrame],
+    *,
+    la_code: str,
+    year: int,
+    previous: Mapping[str, pd.DataFrame] | None = None,
+    postcodes: Mapping[str, tuple[float, float]] | None = None,
+    authority: AuthorityInfo | None = None,
+    population: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ClaMeasures:
+    """Compute every measure of one return (see the module docstring for definitions).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Where to stage the return (an in-memory database; its temporary tables are
+        replaced).
+    current, previous : mapping of str → DataFrame
+        The return's tables as :func:`.reader.read_return` gives them
+        (``Return903.tables``), and optionally the previous year's.
+    la_code : str
+        The authority's LA number (for the geography columns).
+    year : int
+        The collection year, ending 31 March (2025 = 1 April 2024 to 31 March 2025).
+    postcodes : mapping, optional
+        Reference postcode → (latitude, longitude); the distance layout needs it.
+    authority : AuthorityInfo, optional
+        Codes and names (:func:`cla_authority_lookup`).
+    population : int, optional
+        Children 0–17 for the rates (:func:`population_lookup`).
+    progress : ProgressCallback, optional
+        Told as each layout is computed (stage "computing measures").
+
+    Raises
+    ------
+    InputError
+        When the return has no episodes table.
+    """
+    if "episodes" not in current:
+        raise InputError("an SSDA903 return needs its episodes table to be measured")
+    # Staging needs a ruleset only for its ``collection`` row; measures use their own
+    # period (any year), so the earliest ruleset is staged and the period set here.
+    stage(con, "lac2022_23", current, previous)
+    if postcodes is not None:
+        stage_postcodes(con, postcodes)
+    return measure_staged_return(
+        con,
+        la_code=la_code,
+        year=year,
+        has_previous=bool(previous) and "episodes" in (previous or {}),
+        has_postcodes=postcodes is not None,
+        authority=authority,
+        population=population,
+        progress=progress,
+    )
+
+
+def measure_staged_return(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    la_code: str,
+    year: int,
+    has_previous: bool,
+    has_postcodes: bool = False,
+    authority: AuthorityInfo | None = None,
+    population: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ClaMeasures:
+    """Measure a return already staged on ``con`` by :func:`.engine.stage` (and
+    :func:`.engine.stage_postcodes` when ``has_postcodes``), so a caller that validates
+    the return too reads and stages it once. Parameters as
+    :func:`compute_cla_measures`; ``has_previous`` says whether the previous year's
+    episodes were staged (``episodes_last``). The staged ``collection`` row is not used:
+    the period is ``year``'s.
+    """
+    start, end = date(year - 1, 4, 1), date(year, 3, 31)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cm_period AS SELECT ?::DATE AS ys, ?::DATE AS ye",
+        [start, end],
+    )
+    notes: list[str] = []
+    for sql in (_SQL_EPISODES, _SQL_CHILD, _SQL_AT31, _SQL_STARTED, _SQL_CEASED):
+        con.execute(sql)
+    counts: dict[str, pd.DataFrame] = {}
+    for layout in tick(list(CLA_LAYOUTS), progress, "computing measures"):
+        if layout == "cla":
+            rows = [
+                (POPULATION_TYPES[k], int(n[0]))
+                for k in POPULATION_TYPES
+                if (n := con.execute(f"SELECT count(*) FROM _cm_{k}").fetchone())
+            ]
+            counts[layout] = _rows(rows, ["population_type", "children_count"])
+        elif layout == "stability":
+            counts[layout] = _stability(con, has_previous)
+            if not has_previous:
+                notes.append(
+                    "placement stability over 2 years and the 2.5-year same-carer measure "
+                    "need the previous year's return (give it with --previous)"
+                )
+        elif layout == "characteristics":
+            band = _band_sql("age")
+            at31 = {"Legal status": "ls", "Placement type": "place",
+                    "Placement provider": "provider", "Age": band, "Sex": "sex_label"}  # fmt: skip
+            started = {"Legal status": "ls", "Category of need": "cin", "Age": band,
+                       "Sex": "sex_label"}  # fmt: skip
+            ceased = {"Reason ceased": "rec", "Age": band, "Sex": "sex_label"}
+            rows = (
+                _breakdown(con, "_cm_at31", POPULATION_TYPES["at31"], at31)
+                + _breakdown(con, "_cm_started", POPULATION_TYPES["started"], started)
+                + _breakdown(con, "_cm_ceased", POPULATION_TYPES["ceased"], ceased)
+            )
+            counts[layout] = _rows(
+                rows,
+                ["population_type", "characteristic", "characteristic_value", "children_count"],
+            )
+        elif layout == "distance":
+            if not has_postcodes:
+                notes.append(
+                    "distance between home and placement needs reference postcode "
+                    "coordinates, which were not given"
+                )
+            else:
+                counts[layout] = _distance(con)
+        elif layout == "missing":
+            counts[layout] = _missing(con)
+        elif layout == "care_leavers":
+            counts[layout] = _care_leavers(con)
+        elif layout == "adoption":
+            counts[layout] = _adoption(con)
+    return ClaMeasures(
+        la_code=str(la_code),
+        year=int(year),
+        counts=counts,
+        notes=tuple(notes),
+        authority=authority,
+        population=population,
+    )

@@ -1,0 +1,234 @@
+"""Looked-after children outputs: ``cscwatch cla measures`` and ``cscwatch cla journeys``.
+
+Added to the ``cla`` command group of :mod:`cscwatch.serve.cli.cla`. Every count shown
+from child-level data has passed disclosure control in the library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cscwatch.core.config import Settings
+from cscwatch.core.database import connect_duckdb
+from cscwatch.core.errors import InputError
+from cscwatch.core.progress import report, tick
+from cscwatch.core.types import parse_year
+from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._progress import QuietOpt, progress_bar
+from cscwatch.serve.cli.cla import cla_app
+
+__all__ = ["journeys", "measures"]
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _csv_files(paths: list[Path]) -> list[Path]:
+    # Files as given; a folder stands for the CSV files in it.
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.glob("*.csv"))
+            if not found:
+                raise InputError(f"{p}: no CSV files in this folder")
+            out += found
+        elif not p.is_file():
+            raise InputError(f"{p}: no such file or folder")
+        else:
+            out.append(p)
+    return out
+
+
+def _read(paths: list[Path], settings: Settings) -> Any:
+    from cscwatch.childlevel.pseudonym import resolve_pseudonymiser
+    from cscwatch.childlevel.ssda903.reader import read_return
+
+    pseudonymiser = resolve_pseudonymiser(settings, synthetic=False)
+    return read_return(_csv_files(paths), pseudonymiser=pseudonymiser)
+
+
+@cla_app.command("measures")
+def measures(
+    files: Annotated[
+        list[Path], typer.Argument(help="The return's CSV files (or a folder of them).")
+    ],
+    authority: Annotated[
+        str, typer.Option("--authority", "-a", help="LA number, GSS code or name.")
+    ],
+    year: Annotated[
+        str, typer.Option("--year", "-y", help="Collection year ending 31 March, e.g. 2025.")
+    ],
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--previous",
+            help="The previous year's return (files or a folder; repeatable): needed for "
+            "the 2-year and 2.5-year placement stability measures.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write one tidy CSV per layout (and .meta.csv) here."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """The published looked-after children measures, computed from an SSDA903 return.
+
+    Written in the layouts of the DfE files (numbers and rates; placement stability) and
+    in the same tidy conventions for characteristics, distance, missing, care leavers
+    and adoption, marked provisional, after disclosure control (1 to 5 shown as c).
+    What could not be computed (no previous return, no postcodes) is said.
+    """
+    from cscwatch.childlevel.ssda903.measures import (
+        cla_authority_lookup,
+        compute_cla_measures,
+        population_lookup,
+        resolve_cla_authority,
+    )
+
+    check_format(fmt)
+    y = parse_year(year).end
+    settings = Settings()
+    info = resolve_cla_authority(authority, cla_authority_lookup(settings.snapshot_dir))
+    with progress_bar(quiet) as progress:
+        report(progress, "reading the return", 0, None)
+        current = _read(files, settings)
+        prev = _read(previous, settings) if previous else None
+        con = connect_duckdb()
+        try:
+            result = compute_cla_measures(
+                con,
+                current.tables,
+                la_code=info.la_code,
+                year=y,
+                previous=prev.tables if prev is not None else None,
+                authority=info,
+                population=population_lookup(settings.snapshot_dir, info.la_code, y),
+                progress=progress,
+            )
+        finally:
+            con.close()
+    for note in result.notes:
+        typer.echo(f"not computed: {note}", err=True)
+    if out is not None:
+        for p in result.write_csv(out):
+            typer.echo(str(p), err=True)
+    if fmt == "json":
+        emit_json(result.to_dict())
+    elif fmt == "csv":
+        frame = result.to_frame()
+        emit_csv(_records(frame), [str(c) for c in frame.columns])
+    else:
+        frame = result.to_frame()
+        emit_table(
+            f"Looked-after children measures, {info.name} ({info.la_code}), year ending 31 "
+            f"March {y} (provisional, from the authority's own return)",
+            ["Layout", "Row", "Measure", "Value"],
+            [[str(r.layout), str(r.filters), str(r.measure), str(r.value)]
+             for r in frame.itertuples()],
+            right=[3],
+        )  # fmt: skip
+
+
+@cla_app.command("journeys")
+def journeys(
+    return_dirs: Annotated[
+        list[Path],
+        typer.Argument(help="One folder of CSV files per year's return, any order."),
+    ],
+    by: Annotated[
+        str, typer.Option("--by", help="Group curves by: none, age, placement or age,placement.")
+    ] = "age",
+    cin: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--cin",
+            help="CIN census XML returns of the same authority (repeatable): adds the time "
+            "from first referral to entering care.",
+        ),
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option("--horizon", help="Days of follow-up shown in the tables.")
+    ] = 730,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Care journeys across years of returns: time in care, placement moves, returns home
+    and re-entry, as Kaplan-Meier curves.
+
+    Each folder's collection year is the year ending 31 March that holds its latest
+    DECOM. Curves (Greenwood 95% intervals) are fitted overall and by age band or
+    placement type at the start of the clock; counts shown are disclosure-controlled.
+    """
+    from cscwatch.childlevel.ssda903.journeys import ClaJourneyModel, cla_journey_data
+    from cscwatch.childlevel.ssda903.store import (
+        ReturnYear,
+        infer_collection_year,
+        load_returns,
+    )
+
+    check_format(fmt)
+    groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]
+    settings = Settings()
+    for d in return_dirs:
+        if not d.is_dir():
+            raise InputError(f"{d}: not a folder (give one folder of CSV files per return)")
+    with progress_bar(quiet) as progress:
+        returns = []
+        for d in tick(return_dirs, progress, "reading returns"):
+            tables = _read([d], settings).tables
+            returns.append(ReturnYear(infer_collection_year(tables), tables))
+        con = connect_duckdb()
+        try:
+            load_returns(con, returns)
+            if cin:
+                from cscwatch.childlevel.cin.store import load_cin_census_files
+
+                load_cin_census_files(con, cin, settings, progress=progress)
+            report(progress, "linking journeys", 0, None)
+            data = cla_journey_data(con)
+        finally:
+            con.close()
+        report(progress, "fitting curves", 0, None)
+        res = ClaJourneyModel(data, groups=groups).fit()
+    years = sorted(r.year for r in returns)
+    table = res.to_frame(horizon=horizon)
+    if fmt == "json":
+        emit_json(
+            {
+                "years": years,
+                "groups": list(res.groups),
+                "summary": res.summary,
+                "survival": _records(table),
+                "cohorts": _records(res.cohorts),
+            }
+        )
+        return
+    if fmt == "csv":
+        emit_csv(_records(table), [str(c) for c in table.columns])
+        return
+    typer.echo(f"Returns for the years ending 31 March {', '.join(map(str, years))}.")
+    typer.echo(res.summary)
+    emit_table(
+        "Survival: share still without the event (still in care, same placement, not home, "
+        "not back in care, not yet in care)",
+        ["Clock", "Group", "Day", "At risk", "Events so far", "S(t)", "95% CI"],
+        [
+            [str(r["event"]), str(r["group"]), str(r["day"]), str(r["at_risk"]),
+             str(r["events"]), _est(r["survival"]), f"{_est(r['lower'])}-{_est(r['upper'])}"]
+            for r in _records(table)
+        ],
+        right=[2, 3, 4, 5],
+    )  # fmt: skip
+
+
+def _est(value: Any) -> str:
+    # A survival estimate for people: 3 decimals, c (suppressed) or z (not estimable).
+    if value is None or (isinstance(value, float) and value != value):
+        return "z"
+    return value if isinstance(value, str) else f"{float(value):.3f}"

@@ -367,7 +367,10 @@ class ClaMeasures:
             spec = CLA_LAYOUTS[layout]
             t = self.tidy(layout, disclose=disclose)
             measures = [c for c in spec.columns[len(GEO_COLUMNS) :] if c not in spec.filters]
-            t["filters"] = t[list(spec.filters)].astype(str).agg(" / ".join, axis=1)
+            # (row by row, so a layout with no rows, or no filters, gives an empty column)
+            t["filters"] = [
+                " / ".join(r) for r in t[list(spec.filters)].astype(str).itertuples(index=False)
+            ]
             long = t.melt(id_vars=["filters"], value_vars=measures, var_name="measure")
             long.insert(0, "layout", layout)
             parts.append(long)

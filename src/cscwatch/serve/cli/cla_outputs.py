@@ -27,28 +27,12 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def _csv_files(paths: list[Path]) -> list[Path]:
-    # Files as given; a folder stands for the CSV files in it.
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found = sorted(p.glob("*.csv"))
-            if not found:
-                raise InputError(f"{p}: no CSV files in this folder")
-            out += found
-        elif not p.is_file():
-            raise InputError(f"{p}: no such file or folder")
-        else:
-            out.append(p)
-    return out
-
-
 def _read(paths: list[Path], settings: Settings) -> Any:
-    from cscwatch.childlevel.pseudonym import resolve_pseudonymiser
+    # CSV files, a folder of them or an XML export; a return marked synthetic (written by
+    # ``cla synth``) may use the public demo key, any other needs the configured key.
     from cscwatch.childlevel.ssda903.reader import read_return
 
-    pseudonymiser = resolve_pseudonymiser(settings, synthetic=False)
-    return read_return(_csv_files(paths), pseudonymiser=pseudonymiser)
+    return read_return(paths, settings=settings)
 
 
 @cla_app.command("measures")

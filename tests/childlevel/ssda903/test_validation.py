@@ -98,7 +98,12 @@ def test_the_previous_years_return_is_read_with_the_same_key(tmp_path: Path) -> 
     assert not any("previous year" in n.reason for n in report.not_run)
     alone = validate_return([now], "2024-25", pseudonymiser=KEY)
     needs_last = {n.code for n in alone.not_run if "previous year" in n.reason}
-    assert needs_last <= set(report.rules_run)
+    # Given last year's episodes and header only, a rule reading another of last year's
+    # tables is not run, and says which table it lacks (it must not pass silently).
+    lacking = {n.code: n.reason for n in report.not_run if "last year's" in n.reason}
+    assert set(report.rules_run) & needs_last
+    assert not any("previous year's return" in n.reason for n in report.not_run)
+    assert not any("episodes" in r.split(", ") or " header " in r for r in lacking.values())
 
 
 @pytest.mark.parametrize(

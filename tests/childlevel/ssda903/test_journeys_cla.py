@@ -95,11 +95,11 @@ def test_curves_by_hand() -> None:
     curves = res.curves[(res.curves.group == "all") & (res.curves.time >= 0)]
     moves = curves[curves.event == "placement_move"].set_index("time")
     # Risk set at day 143: the spells of 143, 303, 303 and 577 days; one move.
-    assert moves.loc[143.0, "at_risk"] == 4
-    assert moves.loc[143.0, "survival"] == pytest.approx(0.75)
+    assert moves["at_risk"][143.0] == 4
+    assert moves["survival"][143.0] == pytest.approx(0.75)
     left = curves[curves.event == "left_care"].set_index("time")
-    assert left.loc[90.0, "survival"] == pytest.approx(2 / 3)
-    assert left.loc[446.0, "survival"] == pytest.approx(2 / 3)  # censorings do not step
+    assert left["survival"][90.0] == pytest.approx(2 / 3)
+    assert left["survival"][446.0] == pytest.approx(2 / 3)  # censorings do not step
     groups = set(res.curves[res.curves.event == "left_care"].group)
     assert groups == {"all", "placement=Foster placements", "placement=Secure homes and "
                       "children's homes"}  # fmt: skip

@@ -21,7 +21,7 @@ def ep(child: str, decom: str | None, dec: str | None = None, **kw: str | None) 
     return {"CHILD": child, "DECOM": decom, "DEC": dec, **kw}
 
 
-def pa(child: str, placed: str | None, ceased: str | None = None, **kw: str | None) -> dict:
+def pa(child: str | None, placed: str | None, ceased: str | None = None, **kw: str | None) -> dict:
     """A placed_for_adoption record."""
     return {"CHILD": child, "DATE_PLACED": placed, "DATE_PLACED_CEASED": ceased, **kw}
 

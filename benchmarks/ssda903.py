@@ -13,11 +13,11 @@ the machine's load average before and after (the machine may be shared: CPU time
 steadier figure). cscwatch's reference-postcode cache is built by a first, untimed run
 (its time is recorded as ``postcode_cache_build``), so timed runs are warm.
 
-The open validator (``/work/peer903`` by default, see ``benchmarks/ssda903_peer.py``)
-runs every rule of its 2024-25 registry; cscwatch runs the rules implemented when the
-benchmark is run — the result records how many (``rules_run``), so a comparison is only
-like for like once every rule is implemented. Without the validator's venv its runs are
-left out (and the result says so).
+The open validator (``../peer903`` beside the checkout by default, see
+``benchmarks/ssda903_peer.py``) runs every rule of its 2024-25 registry; cscwatch runs the
+rules implemented when the benchmark is run — the result records how many
+(``rules_run``), so a comparison is only like for like once every rule is implemented.
+Without the validator's venv its runs are left out (and the result says so).
 
 Writes ``benchmarks/results/ssda903.json``.
 
@@ -47,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import BIN, ROOT, machine, write
 
 SAMPLES = ROOT.parent / "shared" / "data" / "ssda903" / "samples"
+#: The open validator's export and venv, beside the checkout (as ``../shared``).
+PEER = ROOT.parent / "peer903"
 PEER_SCRIPT = Path(__file__).resolve().parent / "ssda903_peer.py"
 TARGET_SPEEDUP = 20.0
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -175,7 +177,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="timed runs of cscwatch per input")
     ap.add_argument("--peer-runs", type=int, default=1, help="timed runs of the validator")
-    ap.add_argument("--peer", type=Path, default=Path("/work/peer903"))
+    ap.add_argument("--peer", type=Path, default=PEER)
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--keep", type=Path, help="keep the ten-times sample in this folder")
     args = ap.parse_args()

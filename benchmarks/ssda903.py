@@ -37,21 +37,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import BIN, ROOT, machine, write
+from _timing import BIN, ROOT, machine, run_process, write
 
 SAMPLES = ROOT.parent / "shared" / "data" / "ssda903" / "samples"
 #: The open validator's export and venv, beside the checkout (as ``../shared``).
 PEER = ROOT.parent / "peer903"
 PEER_SCRIPT = Path(__file__).resolve().parent / "ssda903_peer.py"
 TARGET_SPEEDUP = 20.0
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _sample_files() -> list[Path]:
@@ -78,65 +75,6 @@ def _replicate(files: list[Path], folder: Path, times: int) -> list[Path]:
                     w.writerow(copy)
         out.append(dest)
     return out
-
-
-def _tree_rss(root: int) -> int:
-    # Resident bytes of ``root`` and every process descended from it.
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, grew = {root}, True
-    while grew:
-        more = {p for p, pp in parent.items() if pp in tree} - tree
-        grew = bool(more)
-        tree |= more
-    total = 0
-    for pid in tree:
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
-        except OSError:
-            continue
-    return total
-
-
-def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0, 1)) -> dict[str, Any]:
-    """One whole process: wall, CPU, peak RSS, tree peak, load."""
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **env}
-        )
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.05):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        done.set()
-        sampler.join()
-        code = os.waitstatus_to_exitcode(status)
-        if code not in ok:
-            err.seek(0)
-            raise SystemExit(f"benchmark command failed ({code}): {args}\n{err.read().decode()}")
-    return {
-        "wall_s": round(wall, 3),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "peak_rss_mib": usage.ru_maxrss // 1024,
-        "peak_tree_rss_mib": peak[0] // 2**20,
-        "load_1m_before": round(load_before, 2),
-        "load_1m_after": round(os.getloadavg()[0], 2),
-    }
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -200,7 +138,7 @@ def main() -> None:
             "period": "2017-18",
             "target": f"at least {TARGET_SPEEDUP:.0f}x faster than the open validator on "
             "ten times the sample",
-            "postcode_cache_build": _run(_ours(inputs["sample"]), env),
+            "postcode_cache_build": run_process(_ours(inputs["sample"]), env, (0, 1)),
         }
         for name, files in inputs.items():
             rules, findings = _rules_run(files, env)
@@ -209,10 +147,12 @@ def main() -> None:
                 "megabytes": round(sum(f.stat().st_size for f in files) / 2**20, 2),
                 "cscwatch_rules_run": rules,
                 "cscwatch_findings": findings,
-                "cscwatch": _summary([_run(_ours(files), env) for _ in range(args.runs)]),
+                "cscwatch": _summary(
+                    [run_process(_ours(files), env, (0, 1)) for _ in range(args.runs)]
+                ),
             }
             if peer_ok:
-                peer_runs = [_run(_peer(files, args.peer), {}, (0,)) for _ in range(args.peer_runs)]
+                peer_runs = [run_process(_peer(files, args.peer)) for _ in range(args.peer_runs)]
                 entry["open_validator"] = _summary(peer_runs)
                 meta = args.peer / "findings_lac2024_25.meta.json"
                 if meta.is_file():

@@ -44,11 +44,14 @@ from cscwatch.indicators.disclosure import (
 
 __all__ = [
     "AGE_BANDS",
+    "COHORT_COLUMNS",
+    "CURVE_COLUMNS",
     "EVENTS",
     "JourneyData",
     "JourneyModel",
     "JourneyResults",
     "KaplanMeier",
+    "curve_rows",
     "journey_data",
     "kaplan_meier",
 ]
@@ -448,14 +451,14 @@ class JourneyResults:
         data = json.loads(text)
         if data.get("model") != "JourneyModel":
             raise InputError("not JourneyModel results")
-        curves = pd.DataFrame(data["curves"], columns=_CURVE_COLUMNS)
+        curves = pd.DataFrame(data["curves"], columns=CURVE_COLUMNS)
         for c in ("time", "survival", "se", "lower", "upper"):
             curves[c] = curves[c].astype(float)
         for c in ("at_risk", "events"):
             curves[c] = curves[c].astype(int)
         return cls(
             curves=curves,
-            cohorts=pd.DataFrame(data["cohorts"], columns=_COHORT_COLUMNS),
+            cohorts=pd.DataFrame(data["cohorts"], columns=COHORT_COLUMNS),
             groups=tuple(data["groups"]),
             n_spells=int(data["n_spells"]),
             n_children=int(data["n_children"]),
@@ -464,9 +467,9 @@ class JourneyResults:
         )
 
 
-_CURVE_COLUMNS = ["event", "group", "n", "time", "at_risk", "events", "survival", "se",
+CURVE_COLUMNS = ["event", "group", "n", "time", "at_risk", "events", "survival", "se",
                   "lower", "upper"]  # fmt: skip
-_COHORT_COLUMNS = ["event", "cohort", "spells", "followed", "within_12m", "percent"]
+COHORT_COLUMNS = ["event", "cohort", "spells", "followed", "within_12m", "percent"]
 
 
 def _curve_from_frame(part: pd.DataFrame) -> KaplanMeier:
@@ -512,12 +515,12 @@ class JourneyModel:
                 parts += [(f"{g}={k}", v) for k, v in sp.groupby(col, sort=True)]
             for label, part in parts:
                 km = kaplan_meier(part["duration"].to_numpy(), part["observed"].to_numpy())
-                frames.append(_curve_rows(event, label, km))
+                frames.append(curve_rows(event, label, km))
         curves = (
-            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_CURVE_COLUMNS)
+            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CURVE_COLUMNS)
         )
         return JourneyResults(
-            curves=curves[_CURVE_COLUMNS],
+            curves=curves[CURVE_COLUMNS],
             cohorts=_cohorts(spells),
             groups=self.groups,
             n_spells=len(spells),
@@ -526,8 +529,11 @@ class JourneyModel:
         )
 
 
-def _curve_rows(event: str, group: str, km: KaplanMeier) -> pd.DataFrame:
-    # A row at time -1 keeps empty curves (no events) and carries n.
+def curve_rows(event: str, group: str, km: KaplanMeier) -> pd.DataFrame:
+    """One group's Kaplan-Meier steps as rows of :data:`CURVE_COLUMNS` (CIN and SSDA903).
+
+    A row at time -1 keeps an empty curve (no events) and carries n.
+    """
     head = pd.DataFrame(
         [{"event": event, "group": group, "n": km.n, "time": -1.0, "at_risk": km.n,
           "events": 0, "survival": 1.0, "se": 0.0, "lower": 1.0, "upper": 1.0}]
@@ -558,7 +564,7 @@ def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
                 "percent": 100.0 * within / len(followed) if len(followed) else None,
             }
         )
-    frame = pd.DataFrame(rows, columns=_COHORT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=COHORT_COLUMNS)
     # The cohorts of all events add up to the spells in the summary; the followed and
     # within-12-months columns are treated as if their totals were published too.
     safe = disclose(
@@ -568,4 +574,4 @@ def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
         row_relations=[RowRelation(tuple(range(len(frame))))] if len(frame) > 1 else [],
     )
     # Built from records, as from_json builds it, so both infer the same column types.
-    return pd.DataFrame(safe.to_dict("records"), columns=_COHORT_COLUMNS)
+    return pd.DataFrame(safe.to_dict("records"), columns=COHORT_COLUMNS)

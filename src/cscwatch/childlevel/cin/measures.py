@@ -137,9 +137,13 @@ class AuthorityInfo:
     region_name: str
 
 
-def authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
-    """LA number → latest codes and names, from the snapshot's c1 file."""
-    path = Path(snapshot_dir) / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+def authority_lookup(
+    snapshot_dir: Path,
+    file: str = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+) -> dict[str, AuthorityInfo]:
+    """LA number → latest codes and names, from one of the snapshot's DfE tidy files
+    (the c1 referrals file by default); empty when the file is absent."""
+    path = Path(snapshot_dir) / file
     if not path.is_file():
         return {}
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

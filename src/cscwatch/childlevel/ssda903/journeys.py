@@ -49,7 +49,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cscwatch.childlevel.cin.journeys import JourneyResults, kaplan_meier
+from cscwatch.childlevel.cin.journeys import (
+    COHORT_COLUMNS,
+    CURVE_COLUMNS,
+    JourneyResults,
+    curve_rows,
+    kaplan_meier,
+)
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.disclosure import RowRelation, disclose
 
@@ -277,9 +283,6 @@ def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
 
 
 _GROUPS = {"age": "age_band", "placement": "placement"}
-_CURVE_COLUMNS = ["event", "group", "n", "time", "at_risk", "events", "survival", "se",
-                  "lower", "upper"]  # fmt: skip
-_COHORT_COLUMNS = ["event", "cohort", "spells", "followed", "within_12m", "percent"]
 
 
 class ClaJourneyModel:
@@ -314,8 +317,8 @@ class ClaJourneyModel:
                 parts += [(f"{g}={k}", v) for k, v in sp.groupby(_GROUPS[g], sort=True)]
             for label, part in parts:
                 km = kaplan_meier(part["duration"].to_numpy(), part["observed"].to_numpy())
-                frames.append(_curve_rows(event, label, km))
-        curves = pd.concat(frames, ignore_index=True)[_CURVE_COLUMNS]
+                frames.append(curve_rows(event, label, km))
+        curves = pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]
         return JourneyResults(
             curves=curves,
             cohorts=_cohorts(spells),
@@ -324,22 +327,6 @@ class ClaJourneyModel:
             n_children=self.data.children,
             n_returns=self.data.returns,
         )
-
-
-def _curve_rows(event: str, group: str, km: Any) -> pd.DataFrame:
-    # A row at time -1 carries n and keeps a curve without events, as the CIN curves do.
-    head = pd.DataFrame(
-        [{"event": event, "group": group, "n": km.n, "time": -1.0, "at_risk": km.n,
-          "events": 0, "survival": 1.0, "se": 0.0, "lower": 1.0, "upper": 1.0}]
-    )  # fmt: skip
-    body = pd.DataFrame(
-        {
-            "event": event, "group": group, "n": km.n, "time": km.time,
-            "at_risk": km.at_risk, "events": km.events, "survival": km.survival,
-            "se": km.se, "lower": km.lower, "upper": km.upper,
-        }
-    )  # fmt: skip
-    return pd.concat([head, body], ignore_index=True) if len(body) else head
 
 
 def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
@@ -353,7 +340,7 @@ def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
              "followed": len(followed), "within_12m": within,
              "percent": 100.0 * within / len(followed) if len(followed) else None}
         )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=_COHORT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=COHORT_COLUMNS)
     # Each clock's cohorts add up to its spells (treated as published).
     relations = [
         RowRelation(tuple(int(i) for i in idx))
@@ -366,4 +353,4 @@ def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
         derived={"percent": ["followed", "within_12m"]},
         row_relations=relations,
     )
-    return pd.DataFrame(safe.to_dict("records"), columns=_COHORT_COLUMNS)
+    return pd.DataFrame(safe.to_dict("records"), columns=COHORT_COLUMNS)

@@ -101,7 +101,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cscwatch.childlevel.cin.measures import AuthorityInfo
+from cscwatch.childlevel.cin.measures import AuthorityInfo, authority_lookup
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import ProgressCallback, tick
@@ -139,19 +139,7 @@ _ONS_FILE = "ons_mid-year_population_estimates_2012_to_2024.csv"
 
 def cla_authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
     """LA number → latest codes and names, from the snapshot's looked-after file."""
-    path = Path(snapshot_dir) / _CLA_FILE
-    if not path.is_file():
-        return {}
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df = df[df.geographic_level == "Local authority"]
-    df = df.assign(tp=df.time_period.astype(int)).sort_values("tp")
-    out: dict[str, AuthorityInfo] = {}
-    for row in df.itertuples(index=False):
-        out[str(row.old_la_code)] = AuthorityInfo(
-            str(row.old_la_code), str(row.new_la_code), str(row.la_name),
-            str(row.region_code), str(row.region_name),
-        )  # fmt: skip
-    return out
+    return authority_lookup(snapshot_dir, _CLA_FILE)
 
 
 def resolve_cla_authority(text: str, authorities: Mapping[str, AuthorityInfo]) -> AuthorityInfo:

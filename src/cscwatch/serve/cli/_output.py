@@ -13,7 +13,16 @@ from typing import Any
 
 from cscwatch.core.errors import InputError
 
-__all__ = ["FORMATS", "check_format", "emit_csv", "emit_json", "emit_table", "fmt_value"]
+__all__ = [
+    "FORMATS",
+    "check_format",
+    "emit_csv",
+    "emit_json",
+    "emit_table",
+    "fmt_estimate",
+    "fmt_value",
+    "records",
+]
 
 FORMATS = ("table", "json", "csv")
 
@@ -80,3 +89,16 @@ def emit_table(
     for r in rows:
         table.add_row(*r)
     Console(width=160).print(table)
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """A data frame's rows as dicts with text keys (for :func:`emit_json`, :func:`emit_csv`)."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def fmt_estimate(value: Any) -> str:
+    """A survival estimate for people: 3 decimals, ``c`` (suppressed) or ``z`` (not
+    estimable)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "z"
+    return value if isinstance(value, str) else f"{float(value):.3f}"

@@ -16,15 +16,18 @@ from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import report, tick
 from cscwatch.core.types import parse_year
-from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._output import (
+    check_format,
+    emit_csv,
+    emit_json,
+    emit_table,
+    fmt_estimate,
+    records,
+)
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
 
 __all__ = ["journeys", "measures"]
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def _read(paths: list[Path], settings: Settings) -> Any:
@@ -106,7 +109,7 @@ def measures(
         emit_json(result.to_dict())
     elif fmt == "csv":
         frame = result.to_frame()
-        emit_csv(_records(frame), [str(c) for c in frame.columns])
+        emit_csv(records(frame), [str(c) for c in frame.columns])
     else:
         frame = result.to_frame()
         emit_table(
@@ -188,13 +191,13 @@ def journeys(
                 "years": years,
                 "groups": list(res.groups),
                 "summary": res.summary,
-                "survival": _records(table),
-                "cohorts": _records(res.cohorts),
+                "survival": records(table),
+                "cohorts": records(res.cohorts),
             }
         )
         return
     if fmt == "csv":
-        emit_csv(_records(table), [str(c) for c in table.columns])
+        emit_csv(records(table), [str(c) for c in table.columns])
         return
     typer.echo(f"Returns for the years ending 31 March {', '.join(map(str, years))}.")
     typer.echo(res.summary)
@@ -204,15 +207,9 @@ def journeys(
         ["Clock", "Group", "Day", "At risk", "Events so far", "S(t)", "95% CI"],
         [
             [str(r["event"]), str(r["group"]), str(r["day"]), str(r["at_risk"]),
-             str(r["events"]), _est(r["survival"]), f"{_est(r['lower'])}-{_est(r['upper'])}"]
-            for r in _records(table)
+             str(r["events"]), fmt_estimate(r["survival"]),
+             f"{fmt_estimate(r['lower'])}-{fmt_estimate(r['upper'])}"]
+            for r in records(table)
         ],
         right=[2, 3, 4, 5],
     )  # fmt: skip
-
-
-def _est(value: Any) -> str:
-    # A survival estimate for people: 3 decimals, c (suppressed) or z (not estimable).
-    if value is None or (isinstance(value, float) and value != value):
-        return "z"
-    return value if isinstance(value, str) else f"{float(value):.3f}"

@@ -193,6 +193,14 @@ def test_unknown_authority_and_year(figures: PublishedFigures) -> None:
         figures.targets("Darlington", 2009)
 
 
+def test_authorities_resolve_by_short_names_as_everywhere_else(figures: PublishedFigures) -> None:
+    assert [figures.resolve(a, 2024) for a in ("Hull", "Telford", "Durham", "E08000035")] == [
+        "810", "894", "840", "383",
+    ]  # fmt: skip
+    with pytest.raises(UnknownAuthorityError, match="Kingston upon Thames"):
+        figures.resolve("Kingston", 2024)
+
+
 def test_suppressed_figures_are_imputed_not_zero(figures: PublishedFigures) -> None:
     # Darlington 2024 publishes plans at 31 March of 1 to 2 and 2+ years as 'c'.
     t = figures.targets("Darlington", 2024)

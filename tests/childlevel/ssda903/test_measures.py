@@ -16,10 +16,11 @@ from cscwatch.childlevel.ssda903.measures import (
     compute_cla_measures,
     measure_staged_return,
     population_lookup,
+    resolve_cla_authority,
 )
 from cscwatch.childlevel.ssda903.reader import read_return
 from cscwatch.core.database import connect_duckdb
-from cscwatch.core.errors import InputError
+from cscwatch.core.errors import AmbiguousAuthorityError, InputError, UnknownAuthorityError
 from cscwatch.indicators.cla_layouts import CLA_LAYOUTS
 
 AT31 = "Children looked after on 31 March each year"
@@ -268,3 +269,29 @@ def test_sample_return(shared_data: Path) -> None:
     assert m.value("stability", cla_group="CLA on 31 March", placement_stability=three) == 225
     assert m.value("missing", missing_type="Missing") == 15
     assert m.value("adoption", adoption_stage="Adopted in the year") == 69
+
+
+@pytest.mark.parametrize(
+    ("text", "la_code"),
+    [
+        ("Hull", "810"),
+        ("Telford", "894"),
+        ("Herefordshire", "884"),
+        ("Durham", "840"),
+        ("Bournemouth", "839"),
+        ("E06000001", "805"),
+        ("805", "805"),
+    ],
+)
+def test_authority_names_resolve_as_everywhere_else(
+    snapshot_dir: Path, text: str, la_code: str
+) -> None:
+    assert resolve_cla_authority(text, cla_authority_lookup(snapshot_dir)).la_code == la_code
+
+
+def test_ambiguous_and_misspelt_authorities_are_refused_with_choices(snapshot_dir: Path) -> None:
+    lookup = cla_authority_lookup(snapshot_dir)
+    with pytest.raises(AmbiguousAuthorityError, match="Kingston upon Thames"):
+        resolve_cla_authority("Kingston", lookup)
+    with pytest.raises(UnknownAuthorityError, match="did you mean: Leeds"):
+        resolve_cla_authority("Lieds", lookup)

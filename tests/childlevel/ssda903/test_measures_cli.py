@@ -54,7 +54,7 @@ def test_measures_csv_is_long(cli: Cli, sample: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--authority", "Atlantis", "--year", "2018"], "no single authority"),
+        (["--authority", "Atlantis", "--year", "2018"], "unknown authority 'Atlantis'"),
         (["--authority", "805", "--year", "twenty"], "not a year"),
         (["--authority", "805", "--year", "2018", "-f", "xml"], "--format"),
     ],

@@ -105,6 +105,8 @@ from cscwatch.childlevel.cin.measures import AuthorityInfo, authority_lookup
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import ProgressCallback, tick
+from cscwatch.indicators._search import Candidate, match
+from cscwatch.indicators.authorities import raise_for
 from cscwatch.indicators.cla_layouts import (
     CLA_LAYOUTS,
     GEO_COLUMNS,
@@ -143,22 +145,26 @@ def cla_authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
 
 
 def resolve_cla_authority(text: str, authorities: Mapping[str, AuthorityInfo]) -> AuthorityInfo:
-    """The authority named by LA number, GSS code or name (case and spacing ignored).
+    """The authority named by LA number, GSS code, name or common short name.
+
+    The product's one matcher (:func:`cscwatch.indicators._search.match`, as the
+    warehouse resolver uses): "Hull", "Telford" and "Herefordshire" name one authority
+    each; misspellings are offered, never taken.
 
     Raises
     ------
-    InputError
-        When no authority, or more than one, matches.
+    AmbiguousAuthorityError
+        When several authorities match equally ("Kingston"), listing them.
+    UnknownAuthorityError
+        When none matches, with close spellings as suggestions.
     """
-    key = " ".join(str(text).split()).casefold()
-    found = {
-        a.la_code: a
-        for a in authorities.values()
-        if key in (a.la_code.casefold(), a.gss_code.casefold(), a.name.casefold())
-    }
-    if len(found) != 1:
-        raise InputError(f"no single authority is {text!r} (give an LA number, GSS code or name)")
-    return next(iter(found.values()))
+    cands = [
+        Candidate(la_code=a.la_code, name=a.name, codes=(a.gss_code,)) for a in authorities.values()
+    ]
+    found = match(text, cands)
+    if found.la_code is None:
+        raise_for(text, found)
+    return authorities[str(found.la_code)]
 
 
 def population_lookup(snapshot_dir: Path, la_code: str, year: int) -> int | None:

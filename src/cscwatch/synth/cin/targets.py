@@ -12,7 +12,6 @@ applied to the authority's own base, and the replacement is recorded in
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscwatch.core.errors import SourceFileError, UnknownAuthorityError, UnknownYearError
+from cscwatch.core.errors import SourceFileError, UnknownYearError
 from cscwatch.indicators.cin_layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
+from cscwatch.indicators.judgements import resolve_authority_name
 
 __all__ = [
     "PublishedFigures",
@@ -164,7 +164,9 @@ class PublishedFigures:
         UnknownYearError
             When there are no published referral figures for ``year``.
         UnknownAuthorityError
-            With close names as suggestions.
+            With close names as suggestions (the product's one matcher,
+            :func:`cscwatch.indicators.judgements.resolve_authority_name`: "Hull" and
+            "Telford" name one authority each; "Kingston" lists its two).
         """
         if year not in self.years():
             raise UnknownYearError(
@@ -174,13 +176,11 @@ class PublishedFigures:
         c1 = self._tables["c1"]
         rows = c1[(c1.time_period == year) & (c1.geographic_level == "Local authority")]
         given = authority.strip().lower()
-        for col in ("old_la_code", "new_la_code", "la_name"):
-            hit = rows[rows[col].str.lower() == given]
-            if len(hit):
-                return str(hit["old_la_code"].iloc[0])
-        names = rows["la_name"].tolist()
-        close = difflib.get_close_matches(authority, names, n=3, cutoff=0.6)
-        raise UnknownAuthorityError(authority, close)
+        hit = rows[rows["new_la_code"].str.lower() == given]
+        if len(hit):
+            return str(hit["old_la_code"].iloc[0])
+        names = dict(zip(rows["old_la_code"].astype(str), rows["la_name"].astype(str), strict=True))
+        return resolve_authority_name(authority, names)
 
     def _row(self, key: str, la_code: str, year: int) -> pd.Series | None:
         df = self._tables[key]

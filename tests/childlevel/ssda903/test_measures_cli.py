@@ -85,3 +85,4 @@ def test_journeys_table_and_json(cli: Cli, sample: Path) -> None:
     assert all(v == 0 or v > 5 for v in small)
     code, _, err = cli("cla", "journeys", str(sample), str(sample), "-q", env=KEY)
     assert code == 2 and "same collection year" in err
+

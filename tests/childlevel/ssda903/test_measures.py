@@ -18,6 +18,7 @@ from cscwatch.childlevel.ssda903.measures import (
     population_lookup,
     resolve_cla_authority,
 )
+from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.childlevel.ssda903.reader import read_return
 from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import AmbiguousAuthorityError, InputError, UnknownAuthorityError
@@ -96,7 +97,15 @@ PREVIOUS = {
         _ep("c", "01/02/2022", "S", "C1", "U1", "01/06/2023", "X1"),
     ],
 }
-POSTCODES = {"AB1 1AA": (57.0, -2.0), "AB1 2BB": (57.01, -2.0), "ZZ9 9ZZ": (51.5, -0.1)}
+# Grid references (easting, northing in metres): AB1 2BB is 1.1 km from AB1 1AA (0.7 of
+# a mile); ZZ9 9ZZ is some 660 km away.
+POSTCODES = PostcodeReference(
+    source="test grid",
+    grid={"AB11AA": (394000.0, 800000.0), "AB12BB": (394000.0, 801100.0),
+          "ZZ99ZZ": (530000.0, 180000.0)},
+    district={},
+    asked=3,
+)  # fmt: skip
 
 
 def _measure(previous: bool = False, postcodes: bool = False, **kw: object) -> ClaMeasures:

@@ -86,3 +86,17 @@ def test_journeys_table_and_json(cli: Cli, sample: Path) -> None:
     code, _, err = cli("cla", "journeys", str(sample), str(sample), "-q", env=KEY)
     assert code == 2 and "same collection year" in err
 
+
+def test_distance_layout_uses_the_reference_postcodes(cli: Cli, sample: Path) -> None:
+    args = ("cla", "measures", str(sample), "-a", "805", "-y", "2018", "-f", "json", "-q")
+    code, stdout, err = cli(*args, env=KEY)
+    assert code == 0, err
+    assert "distance" not in err
+    bands = {r["distance_band"]: r["children_count"]
+             for r in json.loads(stdout)["layouts"]["distance"]}  # fmt: skip
+    assert bands["Total"] == "1201"
+    assert set(bands) == {"20 miles or less", "Over 20 miles", "Not known", "Total"}
+    code, stdout, err = cli(*args, "--no-postcodes", env=KEY)
+    assert code == 0, err
+    assert "not computed: distance between home and placement" in err
+    assert "distance" not in json.loads(stdout)["layouts"]

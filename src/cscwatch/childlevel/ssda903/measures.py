@@ -56,10 +56,12 @@ Placement stability (``la_cla_placement_stability.csv``)
     episode known (so a period of care can be under-counted in length, never over).
     Percentages are whole numbers, as published.
 Distance between home and placement
-    Children at 31 March by the great-circle distance between HOME_POST and PL_POST
-    (:func:`.engine.stage_postcodes`): 20 miles or less, over 20 miles, not known (a
-    postcode missing or not in the reference table). Without reference postcodes the
-    layout is not computed, and the notes say so.
+    Children at 31 March by the distance between HOME_POST and PL_POST as DfE derives
+    ``PL_DISTANCE`` (:func:`.engine.stage_postcodes` with grid references from
+    :mod:`.postcodes`: the straight line on the OS National Grid, metres / 1000 /
+    1.6093, to one decimal): 20 miles or less, over 20 miles, not known (a postcode
+    missing or not in the reference table). Without reference postcodes the layout is
+    not computed, and the notes say so.
 Missing
     Children looked after at any time in the year; of them, those with a MISSING
     record of type ``M`` (missing) and ``A`` (away from placement without authorisation)
@@ -103,6 +105,7 @@ import pandas as pd
 
 from cscwatch.childlevel.cin.measures import AuthorityInfo, authority_lookup
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
+from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.indicators._search import Candidate, match
@@ -709,7 +712,7 @@ def compute_cla_measures(
     la_code: str,
     year: int,
     previous: Mapping[str, pd.DataFrame] | None = None,
-    postcodes: Mapping[str, tuple[float, float]] | None = None,
+    postcodes: PostcodeReference | None = None,
     authority: AuthorityInfo | None = None,
     population: int | None = None,
     progress: ProgressCallback | None = None,
@@ -728,8 +731,9 @@ def compute_cla_measures(
         The authority's LA number (for the geography columns).
     year : int
         The collection year, ending 31 March (2025 = 1 April 2024 to 31 March 2025).
-    postcodes : mapping, optional
-        Reference postcode → (latitude, longitude); the distance layout needs it.
+    postcodes : PostcodeReference, optional
+        Grid references of the return's postcodes (:func:`.postcodes.reference_postcodes`);
+        the distance layout needs them.
     authority : AuthorityInfo, optional
         Codes and names (:func:`cla_authority_lookup`).
     population : int, optional
@@ -748,7 +752,7 @@ def compute_cla_measures(
     # period (any year), so the earliest ruleset is staged and the period set here.
     stage(con, "lac2022_23", current, previous)
     if postcodes is not None:
-        stage_postcodes(con, postcodes)
+        stage_postcodes(con, postcodes.grid, grid=True, district=postcodes.district)
     return measure_staged_return(
         con,
         la_code=la_code,

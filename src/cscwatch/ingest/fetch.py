@@ -68,9 +68,12 @@ __all__ = [
     "FetchOutcome",
     "FetchReport",
     "RetryPolicy",
+    "SourceAddress",
     "fetch_snapshot",
     "load_url_overrides",
     "parse_url_option",
+    "skip_reason",
+    "source_addresses",
 ]
 
 Status = Literal["updated", "unchanged", "would update", "skipped"]
@@ -84,8 +87,8 @@ class FetchOutcome:
     """What happened to one file.
 
     ``status`` is ``updated`` (swapped in), ``unchanged`` (same checksum as the
-    manifest), ``would update`` (a dry run found a change) or ``skipped`` (no download
-    address, or a derived file; ``reason`` says which).
+    manifest), ``would update`` (a dry run found a change) or ``skipped`` (no known
+    download address, or a derived file; ``reason`` says which, see :func:`skip_reason`).
     """
 
     file: str
@@ -288,7 +291,7 @@ def fetch_snapshot(
     ------
     InputError
         When ``only`` or ``urls`` name a file that is not in the manifest, or ``only``
-        names a derived file or one with no download address.
+        names a derived file or one with no known download address.
     FetchError
         When any download fails (after its retries) or any file fails verification;
         the snapshot is left exactly as it was and the message names every file and
@@ -306,10 +309,8 @@ def fetch_snapshot(
         if only and entry.file not in only:
             continue
         url = _resolve_url(entry, urls, base_url)
-        if entry.kind == "derived":
-            reason = f"derived file; remake it with: {entry.command}"
-        elif url is None:
-            reason = "no download address in the manifest; pass --url FILE=URL"
+        if entry.kind == "derived" or url is None:
+            reason = skip_reason(entry)
         else:
             wanted.append((entry, url))
             continue
@@ -349,6 +350,64 @@ def fetch_snapshot(
 
     ordered = [outcomes[e.file] for e in manifest.files if e.file in outcomes]
     return FetchReport(directory=directory, dry_run=dry_run, retrieved=today, outcomes=ordered)
+
+
+def skip_reason(entry: ManifestEntry) -> str:
+    """Why ``cscwatch fetch`` does not download ``entry`` from its manifest address.
+
+    A derived file is remade by a command, never downloaded; a published file without
+    ``url`` has no known download address (its ``note`` says what was searched).
+    """
+    if entry.kind == "derived":
+        return f"derived file, not downloaded; remake it with: {entry.command}"
+    what = (
+        "optional file with no known download address"
+        if entry.optional
+        else ("no known download address")
+    )
+    return f"{what} (manifest note says why); pass --url {entry.file}=URL"
+
+
+@dataclass(frozen=True)
+class SourceAddress:
+    """One manifest file's download address, or why it has none.
+
+    ``status`` is ``url`` (fetched from ``url``), ``derived`` (remade by ``command``)
+    or ``none`` (no known address; ``reason`` and the manifest ``note`` say why).
+    """
+
+    file: str
+    publisher: str
+    status: Literal["url", "derived", "none"]
+    url: str | None
+    url_confirmed: str | None
+    reason: str | None
+    optional: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return asdict(self)
+
+
+def source_addresses(manifest: Manifest) -> list[SourceAddress]:
+    """Every manifest file's download address, in manifest order (``cscwatch fetch --list``)."""
+    out: list[SourceAddress] = []
+    for e in manifest.files:
+        status: Literal["url", "derived", "none"] = (
+            "derived" if e.kind == "derived" else "url" if e.url else "none"
+        )
+        out.append(
+            SourceAddress(
+                file=e.file,
+                publisher=e.publisher,
+                status=status,
+                url=e.url if status == "url" else None,
+                url_confirmed=e.url_confirmed if status == "url" else None,
+                reason=None if status == "url" else skip_reason(e),
+                optional=bool(e.optional),
+            )
+        )
+    return out
 
 
 def _check_names(manifest: Manifest, names: Sequence[str], *, what: str) -> None:

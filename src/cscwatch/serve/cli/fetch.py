@@ -12,11 +12,13 @@ from cscwatch.core.errors import SourceFileError
 from cscwatch.ingest.fetch import (
     FetchReport,
     RetryPolicy,
+    SourceAddress,
     fetch_snapshot,
     load_url_overrides,
     parse_url_option,
+    source_addresses,
 )
-from cscwatch.ingest.snapshot import refresh_manifest, verify_snapshot
+from cscwatch.ingest.snapshot import load_manifest, refresh_manifest, verify_snapshot
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._output import check_format, emit_json, emit_table
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
@@ -63,16 +65,32 @@ def fetch(
         ),
     ] = RetryPolicy.attempts,
     quiet: QuietOpt = False,
+    list_addresses: Annotated[
+        bool,
+        typer.Option(
+            "--list",
+            help="List every file's download address (or why it has none); download nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Download newer releases of the snapshot's published files, verify, swap them in.
 
     All or nothing: if any file fails (HTTP error, timeout, truncated, missing
     columns, no rows) nothing in the snapshot changes. Rate limits (429), server
     errors (5xx) and lost connections are tried again with exponential back-off and
-    jitter (honouring Retry-After), up to --attempts times per file.
+    jitter (honouring Retry-After), up to --attempts times per file. Files with no
+    known download address, and derived files, are skipped and say so; --list shows
+    each file's address without downloading anything.
     """
     check_format(fmt, ("table", "json"))
     settings = Settings()
+    if list_addresses:
+        addresses = source_addresses(load_manifest(snapshot or settings.snapshot_dir))
+        if fmt == "json":
+            emit_json({"files": [a.to_dict() for a in addresses]})
+        else:
+            _print_addresses(addresses)
+        return
     overrides = load_url_overrides(urls_file) if urls_file is not None else {}
     overrides.update(parse_url_option(url or []))
     with progress_bar(quiet) as progress:
@@ -114,6 +132,18 @@ def _print_table(report: FetchReport) -> None:
         rows,
         caption="dry run: nothing was changed" if report.dry_run else None,
         right=(2, 3),
+    )
+
+
+def _print_addresses(addresses: list[SourceAddress]) -> None:
+    # Plain lines, not a table: an address must never be cut short to fit a terminal.
+    for a in addresses:
+        typer.echo(f"{a.file} ({a.publisher})\n    {a.url or a.reason or ''}")
+    have = sum(a.status == "url" for a in addresses)
+    derived = sum(a.status == "derived" for a in addresses)
+    typer.echo(
+        f"{have} of {len(addresses) - derived} published files have a download address; "
+        f"{derived} derived files are remade by their commands"
     )
 
 

@@ -18,7 +18,7 @@ from cscwatch.childlevel.ssda903.engine import (
     stage_postcodes,
     stage_providers,
 )
-from cscwatch.childlevel.ssda903.placing import upper_tier_lookup
+from cscwatch.childlevel.ssda903.placing import district_authorities
 from cscwatch.childlevel.ssda903.providers import ProviderLists
 from cscwatch.childlevel.ssda903.reader import derive_columns
 from cscwatch.childlevel.ssda903.tables import TABLES
@@ -65,8 +65,8 @@ def failures(
     ``postcodes`` maps postcode to (latitude, longitude) for distance rules.
     ``uasc_status``: the header's UASC status is as returned (an XML export); by default
     when a header record gives ``UASC``. ``districts`` maps postcode to its ONS district
-    code (``laua``; upper tiers from the bundled snapshot's lookup); ``la_code`` is the
-    placing authority's ONS code; ``providers`` Ofsted's lists as read.
+    code (``laua``; authorities from the bundled snapshot's lookups); ``la_code`` is the
+    placing authority's DfE LA number; ``providers`` Ofsted's lists as read.
     Raises AssertionError if the rule would not run on these tables (a test must never
     pass because its rule was skipped).
     """
@@ -74,7 +74,7 @@ def failures(
     try:
         stage(con, ruleset, frames(current), frames(previous) if previous is not None else None)
         if postcodes is not None:
-            tiers = upper_tier_lookup(bundled_snapshot()) if districts is not None else None
+            tiers = district_authorities(bundled_snapshot()) if districts is not None else None
             stage_postcodes(con, postcodes, district=districts, upper_tier=tiers)
         if la_code is not None:
             stage_placing(con, la_code)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from cscwatch.childlevel.ssda903.placing import resolve_placing_authority, upper_tier_lookup
+from cscwatch.childlevel.ssda903.placing import district_authorities, resolve_placing_authority
 from cscwatch.childlevel.ssda903.providers import read_provider_lists
 from cscwatch.core.config import bundled_snapshot
 from cscwatch.core.errors import InputError, SourceFileError, UnknownAuthorityError
@@ -202,48 +202,20 @@ def test_placing_authority_aliases_and_errors() -> None:
         resolve_placing_authority("999", snap)
 
 
-def test_every_current_authority_is_an_upper_tier_of_the_lookup() -> None:
-    tiers = set(upper_tier_lookup(bundled_snapshot()).values())
-    with (bundled_snapshot() / "provider_lookup.csv").open(encoding="utf-8-sig") as fh:
-        codes = {r["la_code_new"] for r in csv.DictReader(fh) if r["la_code_new"]}
-    assert len(codes) == 153 and codes <= tiers
-
-
-# --- end to end ------------------------------------------------------------------------
-
-HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
-EPISODES = (
-    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,"
-    "PL_POST,URN\n"
-)
-
-
-def test_validate_with_lists_and_authority_runs_every_rule_but_105(
-    tmp_path: Path, two_lists: list[Path]
-) -> None:
-    from cscwatch.childlevel.pseudonym import Pseudonymiser
-    from cscwatch.childlevel.ssda903.validation import validate_return
-
-    folder = tmp_path / "return"
-    folder.mkdir()
-    (folder / "h.csv").write_text(HEADER + "RAW1,F,01/01/2012,WBRI,,,\n")
-    (folder / "e.csv").write_text(
-        EPISODES
-        + "RAW1,01/05/2024,S,C2,N1,K2,PR1,,,,TW9 1AA,TW9 1AA,SC999999\n"
-        + "RAW1,01/05/2024,S,C2,N1,K2,PR1,,,,TW9 1AA,TW9 1AA,SC111111\n"
-    )
-    codes = ["1008", "219", "221", "224", "229", "1015", "411", "105"]
-    report = validate_return(
-        [folder],
-        "2024-25",
-        pseudonymiser=Pseudonymiser(b"provider-test-key-0123456789"),
-        la_code="Richmond upon Thames",
-        providers=two_lists,
-        rules=codes,
-    )
-    assert set(report.rules_run) == set(codes) - {"105"}
-    assert {(f.rule, f.row_no) for f in report.findings if f.rule == "1008"} == {("1008", 2)}
-    # The report says what the judgements were relative to.
-    assert report.placing == "Richmond upon Thames (318, E09000027)"
-    assert "4 providers" in report.providers and "placing authority" in report.summary()
-    assert report.to_dict()["placing_authority"] == report.placing
+def test_every_district_finds_its_authority_s_dfe_number() -> None:
+    snap = bundled_snapshot()
+    districts = district_authorities(snap)
+    with (snap / "provider_lookup.csv").open(encoding="utf-8-sig") as fh:
+        numbers = {r["la_code"] for r in csv.DictReader(fh) if r["la_code_new"]}
+    with (snap / "LTLA-UTLA_Apr23_Lookup_England-Wales.csv").open(encoding="utf-8-sig") as fh:
+        english = {r["LTLA23CD"] for r in csv.DictReader(fh) if r["LTLA23CD"].startswith("E")}
+    # Every current authority is some district's; former ones (Cumbria...) only by
+    # their old codes, which no current district has.
+    assert len(numbers) == 153 and numbers <= set(districts.values())
+    assert all(n.isdigit() and len(n) == 3 for n in districts.values())
+    assert english <= set(districts)
+    # A county's district, and the two districts ONS re-coded in 2024 (which the postcode
+    # package of 2026 uses), found through DfE's own files.
+    assert districts["E07000110"] == "886"  # Maidstone: Kent
+    assert (districts["E08000038"], districts["E08000039"]) == ("370", "373")
+    assert districts["E08000016"] == "370"  # Barnsley's code before 2024

@@ -36,14 +36,14 @@ POSTCODES = {
 DISTRICTS = {
     "TW9 1AA": "E09000027",
     "TW10 6AA": "E09000027",
-    "ME14 1AA": "E07000110",  # Maidstone, in Kent (E10000016)
+    "ME14 1AA": "E07000110",  # Maidstone, in Kent (886)
     "CT1 1AA": "E07000106",  # Canterbury, in Kent
     "CF10 1AA": "W06000015",
     "EH1 1AA": "S12000036",
     "JE2 3AA": "L99999999",
 }
-RICHMOND = "E09000027"
-KENT = "E10000016"
+RICHMOND = "318"
+KENT = "886"
 
 
 def ep(child: str, **kw: str) -> dict[str, str]:

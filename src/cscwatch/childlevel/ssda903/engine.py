@@ -138,8 +138,9 @@ def stage_postcodes(
     ``pc_miles(a, b)`` is the distance in miles between two postcodes as written in the
     return (spacing and case ignored), NULL when either is absent or unknown to the
     reference table. ``pl_la(p)`` is the local authority of placement DfE derives from a
-    postcode (:mod:`.placing`): the upper-tier authority's ONS code, ``SCO``, ``WAL`` or
-    ``NIR``; NULL when the postcode is absent, unknown, or its district is in no lookup.
+    postcode (:mod:`.placing`): the DfE LA number of the district's upper-tier
+    authority, ``SCO``, ``WAL`` or ``NIR``; NULL when the postcode is absent, unknown,
+    or its district is in no lookup.
     ``pl_location(p)`` is ``IN`` when ``pl_la(p)`` is the placing authority's own
     (:func:`stage_placing`), ``OUT`` when it is another, NULL when unknown.
     ``postcode_ref(postcode, lat, lon, easting, northing, laua, pl_la)`` holds the
@@ -160,8 +161,8 @@ def stage_postcodes(
     district : mapping of str to str, optional
         Postcode to local authority district code (``laua``), where known.
     upper_tier : mapping of str to str, optional
-        District code to its upper-tier authority's code
-        (:func:`.placing.upper_tier_lookup`); without it no English postcode has a
+        English district code to its upper-tier authority's DfE LA number
+        (:func:`.placing.district_authorities`); without it no English postcode has a
         ``pl_la``.
     """
     place = {normalise_postcode(k): v for k, v in (district or {}).items()}
@@ -235,17 +236,17 @@ def _placement_la(laua: str | None, upper_tier: Mapping[str, str]) -> str | None
     return laua  # the Channel Islands and the Isle of Man: outside England, no authority
 
 
-def stage_placing(con: duckdb.DuckDBPyConnection, ons_code: str) -> None:
+def stage_placing(con: duckdb.DuckDBPyConnection, la_number: str) -> None:
     """Stage the placing authority's own code (``placing_la``), which ``pl_location`` reads.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the return is staged on (after :func:`stage`).
-    ons_code : str
-        The authority's upper-tier ONS code (:attr:`.placing.PlacingAuthority.ons_code`).
+    la_number : str
+        The authority's DfE LA number (:attr:`.placing.PlacingAuthority.la_number`).
     """
-    con.execute("CREATE OR REPLACE TEMP TABLE placing_la AS SELECT ?::VARCHAR AS la", [ons_code])
+    con.execute("CREATE OR REPLACE TEMP TABLE placing_la AS SELECT ?::VARCHAR AS la", [la_number])
 
 
 #: The staged ``providers`` table: one row per URN of Ofsted's lists (:mod:`.providers`).

@@ -9,7 +9,12 @@ return does not carry them. cscwatch derives them the same way, from reference d
   ships it (:mod:`.postcodes`);
 * the district's upper-tier authority (the one with children's services) comes from the
   ONS lookup of lower- to upper-tier authorities of April 2023 in the bundled snapshot
-  (``LTLA-UTLA_Apr23_Lookup_England-Wales.csv``);
+  (``LTLA-UTLA_Apr23_Lookup_England-Wales.csv``), and the authority's DfE LA number
+  (``PL_LA`` as DfE codes it) from the snapshot's authority lookup
+  (``provider_lookup.csv``) and DfE's own files, which pair LA numbers with the ONS codes
+  of each year (``csww_indicators_2017_to_2025.csv``): so a district ONS re-coded after
+  April 2023 (Barnsley ``E08000038`` and Sheffield ``E08000039`` in 2024, which the
+  postcode package already uses) still finds its authority, 370 and 373;
 * a postcode in Scotland, Wales or Northern Ireland (``laua`` starting S, W or N) has
   ``PL_LA`` ``SCO``, ``WAL`` or ``NIR``, DfE's codes for them (as the open validator
   maps them); one in the Channel Islands or the Isle of Man keeps its ``laua`` code, a
@@ -33,8 +38,8 @@ from cscwatch.core.errors import AmbiguousAuthorityError, ConfigError, UnknownAu
 __all__ = [
     "COUNTRY_CODES",
     "PlacingAuthority",
+    "district_authorities",
     "resolve_placing_authority",
-    "upper_tier_lookup",
 ]
 
 #: The first letter of a postcode district's ONS code outside England, and DfE's PL_LA code.
@@ -42,6 +47,8 @@ COUNTRY_CODES: dict[str, str] = {"S": "SCO", "W": "WAL", "N": "NIR"}
 
 _UPPER_TIER_FILE = "LTLA-UTLA_Apr23_Lookup_England-Wales.csv"
 _AUTHORITY_FILE = "provider_lookup.csv"
+#: DfE tidy files pairing LA numbers (``old_la_code``) with the ONS codes of their year.
+_DFE_CODE_FILES = ("csww_indicators_2017_to_2025.csv",)
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,9 @@ class PlacingAuthority:
     Attributes
     ----------
     la_number : str
-        DfE's three-digit LA number (``318``).
+        DfE's three-digit LA number (``318``): what PL_LA is compared with.
     ons_code : str
-        The ONS code of the upper-tier authority (``E09000027``): what PL_LA is compared
-        with.
+        The ONS code of the upper-tier authority (``E09000027``).
     name : str
         The ONS name (``Richmond upon Thames``).
     """
@@ -75,16 +81,42 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def upper_tier_lookup(snapshot_dir: Path) -> dict[str, str]:
-    """Lower-tier district code → upper-tier authority code (ONS, April 2023).
+def _ons_numbers(snapshot_dir: Path) -> dict[str, str]:
+    # ONS code of an authority (any year's) -> DfE LA number.
+    out: dict[str, str] = {}
+    for name in _DFE_CODE_FILES:
+        path = Path(snapshot_dir) / name
+        if path.is_file():
+            for r in _read(path):
+                number = r.get("old_la_code", "").strip()
+                # Local authorities only; rows of combined services ("314 / 318") left out.
+                if r.get("geographic_level") == "Local authority" and number.isdigit():
+                    out[r["new_la_code"].strip()] = number
+    for r in _read(Path(snapshot_dir) / _AUTHORITY_FILE):
+        if r["la_code_new"].strip():
+            out[r["la_code_new"].strip()] = r["la_code"].strip()
+    return out
+
+
+def district_authorities(snapshot_dir: Path) -> dict[str, str]:
+    """English district code (ONS ``laua``) → DfE LA number of its upper-tier authority.
+
+    Every district of the ONS April 2023 lookup, through its upper tier; and every ONS
+    code DfE's files pair with an LA number (an authority that is its own district,
+    such as a metropolitan borough re-coded since).
 
     Raises
     ------
     ConfigError
-        The snapshot lacks the lookup file.
+        The snapshot lacks the lookup files.
     """
-    rows = _read(Path(snapshot_dir) / _UPPER_TIER_FILE)
-    return {r["LTLA23CD"].strip(): r["UTLA23CD"].strip() for r in rows if r["LTLA23CD"].strip()}
+    numbers = _ons_numbers(snapshot_dir)
+    out = {code: number for code, number in numbers.items() if code.startswith("E")}
+    for r in _read(Path(snapshot_dir) / _UPPER_TIER_FILE):
+        district, upper = r["LTLA23CD"].strip(), r["UTLA23CD"].strip()
+        if district.startswith("E") and upper in numbers:
+            out[district] = numbers[upper]
+    return out
 
 
 def _names(row: dict[str, str]) -> set[str]:

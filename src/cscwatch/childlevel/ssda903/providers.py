@@ -36,6 +36,7 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -102,6 +103,7 @@ def _norm(name: object) -> str:
 
 def _read_workbook(path: Path) -> list[_Sheet]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     data = read_input_bytes(path)
     try:
@@ -109,7 +111,8 @@ def _read_workbook(path: Path) -> list[_Sheet]:
             # openpyxl warns about styles and data validation it does not read.
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        # What openpyxl raises for a file that is not a workbook, or a damaged one.
         raise SourceFileError(
             f"not an Excel workbook (.xlsx) of Ofsted's provider lists ({type(exc).__name__})",
             path=str(path),

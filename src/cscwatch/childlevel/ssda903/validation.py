@@ -44,7 +44,7 @@ from cscwatch.childlevel.ssda903.engine import (
     stage_postcodes,
     stage_providers,
 )
-from cscwatch.childlevel.ssda903.placing import resolve_placing_authority, upper_tier_lookup
+from cscwatch.childlevel.ssda903.placing import district_authorities, resolve_placing_authority
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference, reference_postcodes
 from cscwatch.childlevel.ssda903.providers import read_provider_lists
 from cscwatch.childlevel.ssda903.reader import Return903, is_synthetic, read_return, return_files
@@ -339,7 +339,7 @@ def _stage_postcodes(
         ref.grid,
         grid=True,
         district=ref.district,
-        upper_tier=upper_tier_lookup(settings.snapshot_dir),
+        upper_tier=district_authorities(settings.snapshot_dir),
     )
     return True, ref.summary()
 
@@ -453,7 +453,7 @@ def validate_return(
             con, returns, postcodes, settings, lists.postcodes if lists else set()
         )
         if placing is not None:
-            stage_placing(con, placing.ons_code)
+            stage_placing(con, placing.la_number)
         if lists is not None:
             stage_providers(con, lists)
         decided = plan(

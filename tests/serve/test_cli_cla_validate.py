@@ -146,3 +146,16 @@ def test_bad_files_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
     assert code == 2 and "its episodes fit 2017-18" in err and "--period" in err
     code, _, err = cli(*_args(old, "--period", "2017-18"), env=KEY)
     assert code == 0, err
+
+
+def test_bad_authority_or_provider_list_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
+    folder = _return(tmp_path)
+    code, _, err = cli(*_args(folder, "--la-code", "Atlantis"), env=KEY)
+    assert code == 2 and "unknown authority 'Atlantis'" in err and err.count("\n") == 1
+    lists = tmp_path / "lists.csv"
+    lists.write_text("URN,Name\nSC1,x\n")
+    code, _, err = cli(*_args(folder, "--providers", str(lists)), env=KEY)
+    assert code == 2 and "not one of Ofsted's provider lists" in err and "lists.csv" in err
+    code, out, err = cli(*_args(folder, "--la-code", "318"), env=KEY)
+    assert code == 0, err
+    assert "placing authority: Richmond upon Thames (318, E09000027)" in out

@@ -66,7 +66,11 @@ def sample_report() -> Callable[[str], ValidationReport903]:
 
     def report(ruleset: str) -> ValidationReport903:
         if ruleset not in made:
-            made[ruleset] = validate_return(files, ruleset, period=2018, pseudonymiser=KEY)
+            # The placing authority the validator was run for (its offline default).
+            la = str(_peer(ruleset)[1]["local_authority"])
+            made[ruleset] = validate_return(
+                files, ruleset, period=2018, pseudonymiser=KEY, la_code=la
+            )
         return made[ruleset]
 
     return report

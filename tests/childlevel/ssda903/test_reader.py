@@ -264,3 +264,25 @@ def test_fast_and_careful_csv_paths_give_the_same_lines(tmp_path: Path) -> None:
     assert a["row_no"].tolist() == [2, 3] and b["row_no"].tolist() == [2, 5]
     assert a.drop(columns="row_no").equals(b.drop(columns="row_no"))
     assert a["DOLO_START"].tolist() == ["", "x"] and a["DOLO_START"].dtype == object
+
+
+def test_uasc_status_and_upn_shape_are_derived_before_pseudonymising(tmp_path: Path) -> None:
+    # XML: the header's <UASC> as given; the UPN's shape, never the UPN.
+    xml = read_return([_xml(tmp_path)], pseudonymiser=KEY).tables["header"]
+    assert xml["UASC"].tolist() == ["1", None]
+    assert xml["UPN_SHAPE"].tolist() == ["ok", None]
+    bad = XML.replace("<UPN>A123456789012</UPN>", "<UPN>O123456789012</UPN>")
+    header = read_return([_xml(tmp_path, bad, "bad.xml")], pseudonymiser=KEY).tables["header"]
+    assert header["UPN_SHAPE"].tolist() == ["bad", None]
+    assert header["UPN"].tolist()[0] == KEY.upn("O123456789012")
+    # CSV: no UASC field; the status is having a UASC record (blank with no UASC table).
+    (tmp_path / "h.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,M,01/01/2010,WBRI,un2,,\n2,F,01/01/2011,WBRI,X,,\n"
+    )
+    alone = read_return([tmp_path / "h.csv"], pseudonymiser=KEY).tables["header"]
+    assert alone["UASC"].tolist() == [None, None]
+    assert alone["UPN_SHAPE"].tolist() == ["ok", "bad"]
+    (tmp_path / "u.csv").write_text("CHILD,SEX,DOB,DUC\n2,F,01/01/2011,\n")
+    both = read_return([tmp_path / "h.csv", tmp_path / "u.csv"], pseudonymiser=KEY)
+    assert both.tables["header"]["UASC"].tolist() == ["0", "1"]
+    assert list(both.tables["header"].columns) == ["row_no", *TABLES["header"].staged]

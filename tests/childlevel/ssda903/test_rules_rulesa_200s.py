@@ -6,14 +6,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
-from rulekit import failures, frames
+from rulekit import failures
 
-from cscwatch.childlevel.ssda903.engine import plan, stage
-from cscwatch.childlevel.ssda903.rules import implementation
-from cscwatch.core.database import connect_duckdb
+from cscwatch.childlevel.ssda903.engine import plan
+from cscwatch.childlevel.ssda903.providers import Provider, ProviderLists
 
 Case = tuple[str, str, dict[str, Any], dict[str, Any] | None, set[tuple[str, int]]]
 
@@ -649,8 +649,8 @@ def test_rule_flags_exactly_the_broken_records(
     assert failures(code, ruleset, current=current, previous=previous) == expected
 
 
-# Rules needing Ofsted's register never run; their SQL is checked here against a
-# register staged by hand in the layout the module docstring gives.
+# Rules needing Ofsted's provider lists run when the lists are given (``--providers``);
+# here against two providers staged as the reader gives them.
 PROVIDER_CASES: list[tuple[str, list[dict[str, str]], set[int]]] = [
     (
         "219",
@@ -682,25 +682,22 @@ PROVIDER_CASES: list[tuple[str, list[dict[str, str]], set[int]]] = [
 ]
 
 
+_LISTS = ProviderLists(
+    (),
+    "combined list",
+    (
+        Provider("1", ("K1", "R3"), ("PR1",), None, ("LS11AB",)),
+        Provider("2", ("K2",), ("PR2",), date(2025, 1, 1), ("LS11AB",)),
+    ),
+)
+
+
 @pytest.mark.parametrize(("code", "episodes", "expected"), PROVIDER_CASES)
-def test_provider_rules_are_declared_not_run_and_their_sql_holds(
+def test_provider_rules_flag_exactly_the_broken_records(
     code: str, episodes: list[dict[str, str]], expected: set[int]
 ) -> None:
     decided = plan(Y, {"episodes"}, has_previous=True, has_postcodes=True, codes={code})
     assert not decided.run
-    assert "register of providers" in decided.not_run[0].reason
-    con = connect_duckdb()
-    try:
-        stage(con, Y, frames({"episodes": episodes}))
-        con.execute(
-            "CREATE TEMP TABLE providers AS SELECT * FROM (VALUES "
-            "('1', 'K1,R3', 'PR1', 'LS11AB', NULL::DATE), "
-            "('2', 'K2', 'PR2', 'LS11AB', DATE '2025-01-01')) "
-            "AS p(urn, place_codes, provider_codes, postcode, reg_end)"
-        )
-        impl = implementation(code, Y)
-        assert impl is not None and impl.needs == ("providers",)
-        rows = con.execute(impl.sql).fetchall()
-    finally:
-        con.close()
-    assert {r for t, r in rows if t == "episodes"} == expected
+    assert "--providers" in decided.not_run[0].reason
+    found = failures(code, Y, current={"episodes": episodes}, providers=_LISTS)
+    assert {r for t, r in found if t == "episodes"} == expected

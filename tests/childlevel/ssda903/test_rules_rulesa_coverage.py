@@ -10,9 +10,9 @@ import pytest
 from cscwatch.childlevel.ssda903.engine import plan
 from cscwatch.childlevel.ssda903.rules import RULESETS, all_rules, catalogue, implementation
 
-# 105 and 205C need the header's UASC flag (XML only; not staged); 229 and 1015 need
-# the authority's own code and the local authority of each placement postcode.
-NOT_IMPLEMENTED = {"105", "205C", "229", "1015"}
+# Every rule of these ranges is implemented (105, 205C, 229 and 1015 with the header's
+# UASC status, the placing authority and Ofsted's lists: test_rules_placing).
+NOT_IMPLEMENTED: set[str] = set()
 
 
 def _in_range(code: str) -> bool:

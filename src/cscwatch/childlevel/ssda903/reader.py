@@ -25,6 +25,12 @@ The file is refused before parsing when it declares a DOCTYPE or ENTITY, read in
 encoding an XML parser would use (:mod:`cscwatch.childlevel.xmlsafe`, shared with the
 CIN census reader); unknown elements are refused, naming the line and element.
 
+Beside DfE's fields the header gets two derived columns (:func:`derive_columns`):
+``UASC``, the child's UASC status (the XML header's ``<UASC>`` as given; for a CSV set,
+which has no such field, ``1`` when the child has a UASC record, else ``0``), and
+``UPN_SHAPE`` (``ok`` or ``bad``: whether the UPN had a UPN's shape or was a code UN1 to
+UN5), taken before the UPN is pseudonymised so that rule 168 can run without it.
+
 Values are kept as text (dates are parsed when staged), sex codes as given (old ``1``/``2``
 and current ``M``/``F``/``U``: rules see the raw code; measures use
 :func:`~.tables.normalise_sex`). ``CHILD`` and ``UPN`` are replaced by their keyed
@@ -61,6 +67,7 @@ from cscwatch.core.files import read_input_bytes
 __all__ = [
     "SYNTHETIC_FILE",
     "Return903",
+    "derive_columns",
     "identify_table",
     "is_synthetic",
     "read_return",
@@ -416,11 +423,11 @@ class _XmlBuilder:
             own = self._leaves(el, table)
             row_no = len(self.rows[table]) + 1
             merged = {**ident, **own}
-            self.rows[table].append([row_no, *(merged.get(f) for f in TABLES[table].fields)])
+            self.rows[table].append([row_no, *(merged.get(f) for f in TABLES[table].staged)])
 
     def _header_rows(self, n: int, values: dict[str, str | None]) -> None:
         def row(table: str) -> list[object]:
-            return [n, *(values.get(f) for f in TABLES[table].fields)]
+            return [n, *(values.get(f) for f in TABLES[table].staged)]
 
         self.rows["header"].append(row("header"))
         uasc = values.get("UASC")
@@ -436,7 +443,7 @@ class _XmlBuilder:
         for table, rows in self.rows.items():
             if table in ("sw_episodes", "dolo") and not rows:
                 continue  # the export format of these is not settled: absent, not empty
-            frame = pd.DataFrame(rows, columns=["row_no", *TABLES[table].fields], dtype=object)
+            frame = pd.DataFrame(rows, columns=["row_no", *TABLES[table].staged], dtype=object)
             frame["row_no"] = frame["row_no"].astype("int64")
             out[table] = frame
         return out
@@ -495,6 +502,53 @@ def _read_xml(path: Path) -> dict[str, pd.DataFrame]:
 
 
 # --- the return -----------------------------------------------------------------------
+
+
+#: A UPN's shape (DfE's SSDA903 guide, rule 168): a capital letter other than I, O and S,
+#: then 12 digits or 11 digits and a capital letter; or a code UN1 to UN5 for a child
+#: without one. No check letter is computed (the rule does not ask for one).
+_UPN_SHAPE = re.compile(r"[A-HJ-NP-RT-Z](\d{12}|\d{11}[A-Z])|UN[1-5]")
+
+
+def _upn_shape(value: object) -> str | None:
+    # "ok" or "bad" for a UPN as given (case and surrounding blanks ignored); None blank.
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return "ok" if _UPN_SHAPE.fullmatch(value.strip().upper()) else "bad"
+
+
+def derive_columns(tables: dict[str, pd.DataFrame], source_format: str) -> None:
+    """Add the header's derived columns (:attr:`.tables.TableSpec.derived`), in place.
+
+    ``UPN_SHAPE`` is taken from the raw UPN, so call this before pseudonymising.
+    ``UASC`` is the XML export's own header field (kept as read); for a CSV set, which
+    has no such field, it is ``1`` for a child with a UASC record and ``0`` for one
+    without, as the open validator reads it (blank when no UASC table was given).
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        The return's tables as read (raw identifiers).
+    source_format : str
+        ``csv`` or ``xml``.
+    """
+    header = tables.get("header")
+    if header is None:
+        return
+    if source_format == "csv":
+        uasc = tables.get("uasc")
+        if uasc is None:
+            flags: list[str | None] = [None] * len(header)
+        else:
+            known = {v.strip() for v in uasc["CHILD"].tolist() if isinstance(v, str)}
+            flags = [
+                "1" if isinstance(v, str) and v.strip() in known else "0"
+                for v in header["CHILD"].tolist()
+            ]
+        header["UASC"] = pd.Series(flags, index=header.index, dtype=object)
+    header["UPN_SHAPE"] = pd.Series(
+        [_upn_shape(v) for v in header["UPN"].tolist()], index=header.index, dtype=object
+    )
 
 
 #: DfE's reason codes for a child without a UPN (SSDA903 guide: UN1 to UN5; UN6 and
@@ -587,6 +641,7 @@ def read_return(
                 )
             tables[table] = frame
             where[table] = path
+    derive_columns(tables, "xml" if xml else "csv")
     refs = _pseudonymise(tables, pseudonymiser)
     return Return903(
         tables,

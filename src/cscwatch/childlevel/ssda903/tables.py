@@ -33,11 +33,23 @@ class TableSpec:
         DfE's field names, in the order of DfE's CSV layout.
     date_fields : tuple of str
         The fields holding dd/mm/yyyy dates.
+    derived : tuple of str
+        Columns the reader adds beside DfE's CSV layout (staged like fields, never part
+        of a file's identity): for ``header``, ``UASC`` (the child's UASC status: as
+        given in the XML export's header; from the UASC table for a CSV set) and
+        ``UPN_SHAPE`` (``ok``, ``bad`` or blank: whether the UPN had a UPN's shape or
+        was an unknown-UPN code, taken before it was pseudonymised).
     """
 
     name: str
     fields: tuple[str, ...]
     date_fields: tuple[str, ...]
+    derived: tuple[str, ...] = ()
+
+    @property
+    def staged(self) -> tuple[str, ...]:
+        """The fields, then the derived columns: every text column of the staged table."""
+        return self.fields + self.derived
 
 
 TABLES: dict[str, TableSpec] = {
@@ -47,6 +59,7 @@ TABLES: dict[str, TableSpec] = {
             "header",
             ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
             ("DOB", "MC_DOB"),
+            ("UASC", "UPN_SHAPE"),
         ),
         TableSpec(
             "episodes",

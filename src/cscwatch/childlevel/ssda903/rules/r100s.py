@@ -508,16 +508,26 @@ def _r167() -> str:
 @rule("168", tables=("header",))
 def _r168() -> str:
     """UPN present and neither a UPN's shape (a capital letter other than I, O or S,
-    then 12 digits or 11 digits and a capital letter) nor an unknown code UN1 to UN5.
-    No check digit is computed. A blank UPN passes here. A keyed pseudonym (64
-    lower-case hex digits, what the reader puts in place of every UPN) cannot be judged
-    and is not flagged: the shape of a UPN can only be checked before it is
-    pseudonymised, at ingest."""
-    return r"""
+    then 12 digits or 11 digits and a capital letter) nor an unknown code UN1 to UN5,
+    case and surrounding blanks ignored (the pseudonym is keyed on the upper-cased UPN
+    and the open validator upper-cases every value). No check letter is computed. A
+    blank UPN passes here. The UPN is pseudonymised as it is read, so its shape is
+    taken then, per record (``UPN_SHAPE``: ``ok`` or ``bad``), and the raw UPN is
+    never staged."""
+    return """
+    SELECT 'header' AS tbl, row_no FROM header WHERE upn_shape = 'bad'
+    """
+
+
+@rule("105", tables=("header",), needs=("uasc_status",))
+def _r105() -> str:
+    """Header whose UASC status (the ``<UASC>`` element of the XML export's header) is
+    blank or not one of 0 and 1. The CSV layout has no such field (a child is UASC when
+    it has a UASC record), so on a CSV set the rule is reported as not run, where the
+    open validator passes it."""
+    return """
     SELECT 'header' AS tbl, row_no FROM header
-    WHERE upn IS NOT NULL
-      AND NOT regexp_full_match(upn, '[A-HJ-NP-RT-Z]([0-9]{12}|[0-9]{11}[A-Z])|UN[1-5]')
-      AND NOT regexp_full_match(upn, '[0-9a-f]{64}')
+    WHERE uasc IS NULL OR uasc NOT IN ('0', '1')
     """
 
 

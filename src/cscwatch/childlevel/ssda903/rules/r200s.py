@@ -4,11 +4,11 @@ A blank field is NULL once staged; "present" means not blank. In a CSV return a 
 UASC status is not a field: as in the open validator, a child is taken to be UASC in a
 year when the child has a record in that year's UASC table.
 
-Rules needing Ofsted's register of providers (219, 221, 224, 227, 228) are declared with
-``needs=("providers",)`` and never run, since cscwatch holds no register; their SQL reads
-a ``providers`` table laid out as the open validator's provider lookup (``urn``,
-``place_codes`` and ``provider_codes`` as comma-separated lists, ``postcode`` without
-spaces, ``reg_end`` DATE).
+Rules needing Ofsted's provider lists (219, 221, 224, 227, 228, 229) run when the user
+gives the lists (``--providers``, :mod:`..providers`); their SQL reads the staged
+``providers`` table, one row per URN (``urn``; ``place_codes``, ``provider_codes`` and
+``postcodes`` as lists; ``reg_end`` DATE, NULL while registered). An episode's URN is
+matched ignoring case, as the open validator (which upper-cases every value) matches it.
 """
 
 from __future__ import annotations
@@ -115,6 +115,29 @@ def _r205b() -> str:
         WHERE NOT coalesce(l.duc_d = l.dob_d + INTERVAL 18 YEAR, false)
            OR (NOT coalesce(u.duc_d BETWEEN c.collection_start AND c.collection_end, false)
                AND NOT coalesce(u.duc_d = l.duc_d, false))
+    )
+    SELECT 'uasc' AS tbl, uasc_row AS row_no FROM bad
+    UNION ALL
+    SELECT 'header' AS tbl, h.row_no FROM header h JOIN bad b ON b.child = h.child
+    """
+
+
+@rule("205C", tables=("header", "uasc"), needs=("previous",))
+def _r205c() -> str:
+    """UASC record this year with a DUC given this year or in the child's UASC record
+    last year, for a child whose UASC status is 0 or blank both in this year's header
+    and in last year's: a date the status ceased with no status. The UASC record and the
+    child's header are flagged. The status is the XML header's ``<UASC>``; in a CSV set it
+    is having a UASC record (so a child with a UASC record this year is UASC, and the rule
+    cannot fail there, as in the open validator)."""
+    return """
+    WITH bad AS (
+        SELECT u.row_no AS uasc_row, u.child FROM uasc u
+        LEFT JOIN header h ON h.child = u.child
+        LEFT JOIN header_last hl ON hl.child = u.child
+        LEFT JOIN uasc_last l ON l.child = u.child
+        WHERE coalesce(h.uasc, '0') = '0' AND coalesce(hl.uasc, '0') = '0'
+          AND (u.duc IS NOT NULL OR l.duc IS NOT NULL)
     )
     SELECT 'uasc' AS tbl, uasc_row AS row_no FROM bad
     UNION ALL
@@ -302,49 +325,47 @@ def _r218_2025() -> str:
     return _r218_sql("lac2025_26")
 
 
-_URN_GIVEN = f"e.urn IS NOT NULL AND e.urn <> '{_UNKNOWN_URN}'"
+_URN_GIVEN = f"e.urn IS NOT NULL AND upper(e.urn) <> '{_UNKNOWN_URN}'"
+_PROVIDER = "LEFT JOIN providers p ON p.urn = upper(e.urn)"
 
 
 @rule("219", tables=("episodes",), needs=("providers",))
 def _r219() -> str:
-    """Episode with a URN (not XXXXXXX) whose PLACE is not among the placement types the
-    register lists for that URN (an unregistered URN fails too). Needs Ofsted's
-    register; nothing of it can be checked without."""
+    """Episode with a URN (not XXXXXXX) whose PLACE is not among the placement types
+    Ofsted's lists give that URN (a URN they do not list fails too, as in the open
+    validator; rule 1008 names it as unknown)."""
     return f"""
-    SELECT 'episodes' AS tbl, e.row_no FROM episodes e LEFT JOIN providers p ON p.urn = e.urn
-    WHERE {_URN_GIVEN}
-      AND NOT coalesce(list_contains(string_split(p.place_codes, ','), e.place), false)
+    SELECT 'episodes' AS tbl, e.row_no FROM episodes e {_PROVIDER}
+    WHERE {_URN_GIVEN} AND NOT coalesce(list_contains(p.place_codes, e.place), false)
     """
 
 
 def _r221_sql(places: tuple[str, ...]) -> str:
     return f"""
-    SELECT 'episodes' AS tbl, e.row_no FROM episodes e LEFT JOIN providers p ON p.urn = e.urn
+    SELECT 'episodes' AS tbl, e.row_no FROM episodes e {_PROVIDER}
     WHERE {_URN_GIVEN} AND e.ls IS DISTINCT FROM 'V3' AND e.ls IS DISTINCT FROM 'V4'
       AND e.place IN {sql_list(places)} AND e.pl_post IS NOT NULL
-      AND upper(replace(e.pl_post, ' ', '')) IS DISTINCT FROM p.postcode
+      AND NOT coalesce(list_contains(p.postcodes, upper(replace(e.pl_post, ' ', ''))), false)
     """
 
 
 @rule("221", tables=("episodes",), needs=("providers",))
 def _r221() -> str:
     """Episode (not V3/V4) in a K1, K2, R3 or S1 placement with a URN (not XXXXXXX) and
-    a PL_POST that differs from the registered provider's postcode. Needs Ofsted's
-    register."""
+    a PL_POST (spacing and case ignored) that is not the postcode Ofsted's lists give
+    that URN (a URN they do not list fails too, as in the open validator)."""
     return _r221_sql(("K1", "K2", "R3", "S1"))
 
 
 @rule("221", tables=("episodes",), needs=("providers",), ruleset="lac2023_24")
 def _r221_2023() -> str:
-    """As in 2022-23, with H5 placements checked too from 2023-24. Needs Ofsted's
-    register."""
+    """As in 2022-23, with H5 placements checked too from 2023-24."""
     return _r221_sql(("H5", "K1", "K2", "R3", "S1"))
 
 
 @rule("221", tables=("episodes",), needs=("providers",), ruleset="lac2024_25")
 def _r221_2024() -> str:
-    """As in 2023-24, with K3 (supported accommodation) in place of H5 from 2024-25.
-    Needs Ofsted's register."""
+    """As in 2023-24, with K3 (supported accommodation) in place of H5 from 2024-25."""
     return _r221_sql(("K1", "K2", "K3", "R3", "S1"))
 
 
@@ -384,13 +405,35 @@ def _r222_2025() -> str:
 @rule("224", tables=("episodes",), needs=("providers",))
 def _r224() -> str:
     """Episode with a URN (not XXXXXXX) whose PLACE_PROVIDER is not among the provider
-    codes the register gives that URN (blank provider or unregistered URN fails). Needs
-    Ofsted's register."""
+    codes Ofsted's lists give that URN (a blank provider, or a URN they do not list,
+    fails too, as in the open validator)."""
     return f"""
-    SELECT 'episodes' AS tbl, e.row_no FROM episodes e LEFT JOIN providers p ON p.urn = e.urn
+    SELECT 'episodes' AS tbl, e.row_no FROM episodes e {_PROVIDER}
     WHERE {_URN_GIVEN}
-      AND NOT coalesce(list_contains(string_split(p.provider_codes, ','), e.place_provider),
-                       false)
+      AND NOT coalesce(list_contains(p.provider_codes, e.place_provider), false)
+    """
+
+
+@rule("229", tables=("episodes",), needs=("providers", "la_code", "postcodes"))
+def _r229() -> str:
+    """Episode with a URN (not XXXXXXX) placed with the authority's own provision (PR1)
+    when the provider's authority is not the placing authority, or with another
+    authority's provision (PR2) when it is. The provider's authority is inferred, as
+    DfE's note says and the open validator does, from the postcode Ofsted's lists give
+    the URN (its upper-tier authority, :mod:`...placing`). A provider whose authority
+    cannot be inferred (a URN the lists do not hold, a postcode the reference does not
+    know) is not judged here, where the open validator flags every such PR1 episode:
+    rule 1008 names the unknown URN, and a guessed authority would mislead."""
+    return f"""
+    WITH las AS (
+        SELECT p.urn, list(DISTINCT r.pl_la) AS las FROM providers p,
+               unnest(p.postcodes) AS t(pc) JOIN postcode_ref r ON r.postcode = t.pc
+        WHERE r.pl_la IS NOT NULL GROUP BY p.urn
+    )
+    SELECT 'episodes' AS tbl, e.row_no FROM episodes e JOIN las l ON l.urn = upper(e.urn)
+    WHERE {_URN_GIVEN}
+      AND ((e.place_provider = 'PR1' AND NOT list_has_any(l.las, (SELECT list(la) FROM placing_la)))
+        OR (e.place_provider = 'PR2' AND list_has_any(l.las, (SELECT list(la) FROM placing_la))))
     """
 
 
@@ -435,10 +478,10 @@ def _r226() -> str:
 
 @rule("227", tables=("episodes",), needs=("providers",))
 def _r227() -> str:
-    """Episode with a URN (not XXXXXXX) starting on or after the registration end date
-    the register gives for it. Needs Ofsted's register."""
+    """Episode with a URN (not XXXXXXX) starting on or after the end of the provider's
+    registration as Ofsted's lists give it."""
     return f"""
-    SELECT 'episodes' AS tbl, e.row_no FROM episodes e JOIN providers p ON p.urn = e.urn
+    SELECT 'episodes' AS tbl, e.row_no FROM episodes e JOIN providers p ON p.urn = upper(e.urn)
     WHERE {_URN_GIVEN} AND e.decom_d >= p.reg_end
     """
 
@@ -447,9 +490,10 @@ def _r227() -> str:
 def _r228() -> str:
     """Episode with a URN (not XXXXXXX) ending after the provider's registration ended,
     or open at 31 March when registration ended before it (DfE's note: false positives
-    for open episodes at providers closing during the year). Needs Ofsted's register."""
+    for open episodes at providers closing during the year), the end as Ofsted's lists
+    give it. A DEC that is not a date takes no part."""
     return f"""
-    SELECT 'episodes' AS tbl, e.row_no FROM episodes e JOIN providers p ON p.urn = e.urn
+    SELECT 'episodes' AS tbl, e.row_no FROM episodes e JOIN providers p ON p.urn = upper(e.urn)
     CROSS JOIN collection c
     WHERE {_URN_GIVEN} AND p.reg_end IS NOT NULL
       AND ((e.dec_d IS NOT NULL AND e.dec_d > p.reg_end)

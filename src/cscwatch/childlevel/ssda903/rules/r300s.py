@@ -13,9 +13,8 @@ Shared readings (each rule's own reading is its docstring):
 - The collection year is ``collection`` (1 April to 31 March); an open episode (DEC blank)
   is taken to run to 31 March where a duration is measured.
 
-Not implemented: 303 compares DUC with the header's UASC status, a field of DfE's XML
-header that cscwatch's header layout does not carry (in the CSV layout a child's UASC
-status is the UASC record itself, so the rule cannot fail there).
+The UASC status (303) is the XML header's ``<UASC>``; in a CSV set, having a UASC record
+(see :mod:`..tables`, ``header.uasc``).
 """
 
 from __future__ import annotations
@@ -91,6 +90,24 @@ def _r302() -> str:
     )
     SELECT 'episodes' AS tbl, e_row AS row_no FROM bad
     UNION ALL SELECT 'header', h_row FROM bad
+    """
+
+
+@rule("303", tables=("header", "uasc"))
+def _r303() -> str:
+    """UASC record with a DUC for a child whose header's UASC status is not 1 (blank
+    included); the UASC record and the header are flagged. In a CSV set the status is
+    having a UASC record, so the rule cannot fail there (as in the open validator); it
+    bites on an XML export whose header says 0 or nothing beside a DUC."""
+    return """
+    WITH bad AS (
+        SELECT u.row_no AS uasc_row, h.row_no AS header_row FROM uasc u
+        JOIN header h ON h.child = u.child
+        WHERE u.duc IS NOT NULL AND h.uasc IS DISTINCT FROM '1'
+    )
+    SELECT 'uasc' AS tbl, uasc_row AS row_no FROM bad
+    UNION ALL
+    SELECT 'header' AS tbl, header_row AS row_no FROM bad
     """
 
 

@@ -6,12 +6,11 @@ The shared readings of :mod:`.r300s` hold here too: ages in calendar years, blan
 invalid dates never failing a comparison, "previous"/"next" episode by DECOM then position
 in the file with invalid-DECOM episodes left out of sequences.
 
-Not implemented: 411 and 452 compare the local authority of placement (PL_LA,
-PL_LOCATION), which DfE derives from PL_POST with a postcode-to-authority lookup and the
-submitting authority's own code. cscwatch's reference postcodes carry coordinates only,
-so these rules are reported as not run rather than approximated. Rule 420 only asks
-whether PL_LA is completed, which it is exactly when PL_POST is a known postcode, so it
-runs with the reference postcodes.
+411 and 452 read the local authority of placement (PL_LA) and PL_LOCATION, which DfE
+derives from PL_POST and cscwatch derives the same way (:mod:`...placing`: the reference
+postcode's district, its upper-tier authority, and the placing authority's code given
+with ``--la-code``). Rule 420 only asks whether PL_LA is completed, which it is exactly
+when PL_POST is a known postcode, so it runs with the reference postcodes.
 """
 
 from __future__ import annotations
@@ -257,6 +256,41 @@ def _r451() -> str:
     orders ended on 30 December 2005, so none can still be in force."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes WHERE ls = 'D1' AND dec IS NULL AND rec IS NULL
+    """
+
+
+@rule("411", tables=("episodes",), needs=("postcodes", "la_code"))
+def _r411() -> str:
+    """Episode whose PL_LOCATION is IN (placed in the placing authority) while its PL_LA
+    is another authority. Both are derived here from PL_POST, as DfE derives them, and
+    PL_LOCATION is IN exactly when PL_LA is the placing authority's code, so the two
+    cannot disagree: the rule runs and flags nothing by construction (as in the open
+    validator, which derives them alike). It guards the derivation, not the return."""
+    return """
+    SELECT 'episodes' AS tbl, row_no FROM episodes
+    WHERE pl_location(pl_post) = 'IN' AND pl_la(pl_post) NOT IN (SELECT la FROM placing_la)
+    """
+
+
+@rule("452", tables=("episodes",), needs=("previous", "postcodes"))
+def _r452() -> str:
+    """The child's first episode this year has the same RNE as their last episode of last
+    year (latest DECOM), which was open (DEC blank), but its local authority of placement
+    (PL_LA, derived from PL_POST: :mod:`...placing`) differs. An authority that can be
+    derived in one year and not the other differs; two that cannot be derived agree (as
+    in the open validator). Flags this year's episode."""
+    return """
+    WITH first AS (
+        SELECT child, row_no, rne, pl_la(pl_post) AS la
+        FROM episodes WHERE decom_d IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY child ORDER BY decom_d, row_no) = 1
+    ), last AS (
+        SELECT child, rne, dec, pl_la(pl_post) AS la
+        FROM episodes_last WHERE decom_d IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY child ORDER BY decom_d DESC, row_no DESC) = 1
+    )
+    SELECT 'episodes' AS tbl, f.row_no FROM first f JOIN last l USING (child)
+    WHERE l.dec IS NULL AND f.rne = l.rne AND f.la IS DISTINCT FROM l.la
     """
 
 

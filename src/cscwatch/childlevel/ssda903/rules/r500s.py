@@ -186,6 +186,30 @@ def _r503g() -> str:
     """
 
 
+@rule("503H", tables=("episodes",), needs=("previous", "postcodes"))
+def _r503h() -> str:
+    """As 503A, for the local authority of placement (PL_LA), derived from PL_POST in
+    each year (:mod:`...placing`); an authority that can be derived in one year only
+    differs, two that cannot be derived agree."""
+    return f"""
+    SELECT 'episodes' AS tbl, f.row_no
+    FROM ({_FIRST_EPISODE}) f JOIN ({_OPEN_LAST_YEAR}) l USING (child)
+    WHERE pl_la(f.pl_post) IS DISTINCT FROM pl_la(l.pl_post)
+    """
+
+
+@rule("503J", tables=("episodes",), needs=("previous", "postcodes", "la_code"))
+def _r503j() -> str:
+    """As 503A, for the placement location (PL_LOCATION: IN the placing authority or OUT
+    of it), derived from PL_POST in each year with the authority's code; unknown in one
+    year only differs, unknown in both agrees."""
+    return f"""
+    SELECT 'episodes' AS tbl, f.row_no
+    FROM ({_FIRST_EPISODE}) f JOIN ({_OPEN_LAST_YEAR}) l USING (child)
+    WHERE pl_location(f.pl_post) IS DISTINCT FROM pl_location(l.pl_post)
+    """
+
+
 @rule("504", tables=("episodes",))
 def _r504() -> str:
     """An episode whose CIN differs from the CIN of the first episode of its period of

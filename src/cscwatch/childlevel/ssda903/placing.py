@@ -29,11 +29,12 @@ authority with no current ONS code (Cumbria, Northamptonshire, Poole) is refused
 from __future__ import annotations
 
 import csv
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cscwatch.core.errors import AmbiguousAuthorityError, ConfigError, UnknownAuthorityError
+from cscwatch.core.errors import ConfigError, UnknownAuthorityError
+from cscwatch.indicators._search import Candidate, match
+from cscwatch.indicators.authorities import raise_for
 
 __all__ = [
     "COUNTRY_CODES",
@@ -147,23 +148,23 @@ def resolve_placing_authority(text: str, snapshot_dir: Path) -> PlacingAuthority
         The snapshot lacks its authority lookup.
     """
     rows = _read(Path(snapshot_dir) / _AUTHORITY_FILE)
-    key = " ".join(str(text).split()).casefold()
-    if not key:
-        raise UnknownAuthorityError(str(text))
-    found = [
-        r
-        for r in rows
-        if key in (r["la_code"].strip().casefold(), r["la_code_new"].strip().casefold())
-        or key in _names(r)
-    ]
-    if len({r["la_code"] for r in found}) > 1:
-        raise AmbiguousAuthorityError(
-            str(text), sorted(f"{r['local_authority_ons_name']} ({r['la_code']})" for r in found)
+    # The product's one matcher (as the warehouse resolver uses) over every name and
+    # code the lookup gives each authority: "Hull", "Telford", "BCP" name one each.
+    candidates = [
+        Candidate(
+            la_code=r["la_code"].strip(),
+            name=r["local_authority_ons_name"].strip(),
+            is_current=bool(r["la_code_new"].strip()),
+            names=tuple(sorted(_names(r))),
+            codes=(r["la_code_new"].strip(),) if r["la_code_new"].strip() else (),
         )
-    if not found:
-        every = sorted({n for r in rows for n in _names(r)})
-        close = difflib.get_close_matches(key, every, n=3, cutoff=0.75)
-        raise UnknownAuthorityError(str(text), close)
+        for r in rows
+        if r["la_code"].strip()
+    ]
+    resolution = match(str(text), candidates)
+    if resolution.la_code is None:
+        raise_for(str(text), resolution)
+    found = [r for r in rows if r["la_code"].strip() == resolution.la_code]
     row = found[0]
     if not row["la_code_new"].strip():
         raise UnknownAuthorityError(

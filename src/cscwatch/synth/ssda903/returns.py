@@ -220,7 +220,8 @@ def resolve_all(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
 
 #: The synthetic histories the placements methods page backtests on.
 BACKTEST_YEARS = (2021, 2022, 2023, 2024, 2025)
-BACKTEST_SEED = 903
+#: Seeds of the backtest's histories: each authority simulated once per seed.
+BACKTEST_SEEDS = (903, 904, 905)
 #: Quantiles of the number looked after on 31 March of the last year at which the
 #: backtest's authorities are taken (smallest to largest), plus the largest.
 _BACKTEST_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
@@ -229,19 +230,19 @@ _BACKTEST_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 def model_histories(
     con: duckdb.DuckDBPyConnection,
     years: Sequence[int] = BACKTEST_YEARS,
-    seed: int = BACKTEST_SEED,
+    seeds: Sequence[int] = BACKTEST_SEEDS,
 ) -> tuple[dict[str, list[ReturnYear]], dict[str, str], str]:
     """Synthetic consecutive returns for the placement model's backtest, in memory.
 
     Authorities: those at the 10th, 30th, 50th, 70th and 90th percentiles of the number
     looked after on the last year's 31 March, and the largest (among authorities with
-    figures in every year).
+    figures in every year); each simulated once per seed.
 
     Returns
     -------
     histories, names, note
-        Returns per LA number (as the model reads them), names, and a sentence saying
-        how they were made.
+        Returns per history (``LA number:seed``, as the model reads them), authority
+        names per LA number, and a sentence saying how they were made.
     """
     sizes = con.execute(
         "SELECT geo_code, value FROM observation WHERE indicator = 'lac_at31' "
@@ -256,16 +257,18 @@ def model_histories(
     histories: dict[str, list[ReturnYear]] = {}
     names: dict[str, str] = {}
     for la in picked:
-        try:
-            _, tables, built = authority_returns(con, la, years, seed)
-        except UnknownYearError:
-            continue
-        histories[la] = [
-            ReturnYear(y, tables[y]["episodes"], tables[y]["header"]) for y in sorted(tables)
-        ]
-        names[la] = built[0].la_name
+        for seed in seeds:
+            try:
+                _, tables, built = authority_returns(con, la, years, seed)
+            except UnknownYearError:
+                break
+            histories[f"{la}:{seed}"] = [
+                ReturnYear(y, tables[y]["episodes"], tables[y]["header"]) for y in sorted(tables)
+            ]
+            names[la] = built[0].la_name
     note = (
-        f"Synthetic returns for {min(years)}-{max(years)} (seed {seed}, "
-        "`cscwatch cla synth`), calibrated to each authority's published figures."
+        f"Synthetic returns for {min(years)}-{max(years)} (seeds "
+        f"{', '.join(str(s) for s in seeds)}, `cscwatch cla synth`), calibrated to each "
+        "authority's published figures."
     )
     return histories, names, note

@@ -391,3 +391,32 @@ def test_pounds_never_show_a_negative_zero(value: object, text: str) -> None:
     from cscwatch.serve.cli.cla_synth import _pounds
 
     assert _pounds(value) == text
+
+
+def test_intervals_shown_are_those_the_methods_page_validated() -> None:
+    import json
+
+    from cscwatch.models._placements_page import validated
+    from cscwatch.models.placements import INTERVAL_GROUPS
+
+    path = Path(__file__).parents[2] / "docs" / "methods" / "results" / "placements.json"
+    overall = json.loads(path.read_text(encoding="utf-8"))["synthetic"]["overall_coverage"]
+    drift = overall["with_drift"]
+    assert ("all" in INTERVAL_GROUPS) == all(validated(drift["all"], lv) for lv in ("80", "95"))
+    groups_ok = all(validated(drift["groups"], lv) for lv in ("80", "95"))
+    assert (set(GROUPS) <= INTERVAL_GROUPS) == groups_ok
+    # The drift is what made the difference: without it not even the total validated.
+    assert not validated(overall["without_drift"]["all"], "95")
+
+
+def test_disclosed_withholds_intervals_that_did_not_validate(
+    synthetic: list[ReturnYear],
+) -> None:
+    from cscwatch.models.placements import INTERVAL_GROUPS
+
+    safe = disclosed(PlacementModel(synthetic, horizon=1, n_boot=10, seed=2, unit_costs=FLAT).fit())
+    shown = safe["group"].isin(INTERVAL_GROUPS)
+    assert shown.any() and (~shown).any()
+    assert safe.loc[~shown, ["children_low", "cost_high"]].isna().all().all()
+    assert safe.loc[shown, "children_low"].notna().all()
+    assert set(safe["interval"]) == {"validated", "withheld: not validated"}

@@ -26,7 +26,7 @@ from cscwatch.models._placements_costs import default_unit_costs
 from cscwatch.models._placements_data import AGE_BANDS, GROUP_OF_PLACE, GROUPS, ReturnYear
 from cscwatch.models._placements_drift import Drift, estimate_drift
 
-__all__ = ["placements_page"]
+__all__ = ["placements_page", "validated"]
 
 N_BOOT = 100
 SEED = 20261201
@@ -58,7 +58,7 @@ def _verdict(w: dict[str, dict[str, object]]) -> str:
             parts.append(
                 f"{level}% intervals for {rows} held {float(str(c[f'coverage{level}'])):.0%}"
                 f" of {c['n']} actual values ({'consistent with' if ok else 'below'} the"
-                f" promise{'' if ok else ': not shipped as a promise'})"
+                f" promise{'' if ok else ': withheld from the output'})"
             )
     return "With the drift, " + "; ".join(parts) + "."
 

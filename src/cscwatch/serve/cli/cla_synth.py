@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -77,14 +78,17 @@ def synth(
     check_format(fmt)
     wanted = _years(year, years)
     rules = [r.strip() for r in errors.split(",") if r.strip()] if errors else None
-    with open_warehouse(Settings()) as con, progress_bar(quiet):
+    settings = Settings()
+    with open_warehouse(settings) as con, progress_bar(quiet):
         if all_authorities:
             names = resolve_all(con, wanted[-1])
         elif authority:
             names = list(dict.fromkeys(authority))
         else:
             raise InputError("name an --authority or give --all-authorities")
-        run = write_synthetic_returns(con, names, wanted, seed, out, rules)
+        run = write_synthetic_returns(
+            con, names, wanted, seed, out, rules, cache_dir=settings.cache_dir
+        )
     rows = [r.to_dict() for r in run.returns]
     skipped = [{"authority": a, "reason": why} for a, _, why in run.skipped]
     if fmt == "json":
@@ -254,8 +258,9 @@ def forecast(
     )
     intervals = (
         f"95% intervals: {fc.draws.shape[0]} replicates carrying the rates' sampling, the "
-        f"chance of the months ahead and {drift.source}; their coverage in backtests is "
-        "on docs/methods/placements.md"
+        f"chance of the months ahead and {drift.source}; shown for all children only, "
+        "where they kept their promise in the backtest (each placement group's fell short: "
+        "docs/methods/placements.md); cost intervals take the unit costs as exact"
     )
     if fmt == "json":
         emit_json({"relative_to": relative, "intervals": intervals,
@@ -268,6 +273,9 @@ def forecast(
     def count(v: object) -> str:
         return v if isinstance(v, str) else f"{int(str(v)):,}"
 
+    def span(low: object, high: object, show: Callable[[object], str], sep: str) -> str:
+        return "not validated" if low is None or high is None else f"{show(low)}{sep}{show(high)}"
+
     headers = ["31 March", "Placement", "Children", "95% interval", "Cost in year", "95% interval"]
     if fc.scenario is not None:
         headers += ["Scenario children", "95% interval", "Scenario cost difference",
@@ -275,14 +283,14 @@ def forecast(
     table = []
     for r in rows:
         line = [str(r["year"]), str(r["group"]).replace("_", " "), count(r["children"]),
-                f"{count(r['children_low'])}-{count(r['children_high'])}", _pounds(r["cost"]),
-                f"{_pounds(r['cost_low'])} to {_pounds(r['cost_high'])}"]  # fmt: skip
+                span(r["children_low"], r["children_high"], count, "-"), _pounds(r["cost"]),
+                span(r["cost_low"], r["cost_high"], _pounds, " to ")]  # fmt: skip
         if fc.scenario is not None:
             line += [
                 count(r["scenario_children"]),
-                f"{count(r['scenario_children_low'])}-{count(r['scenario_children_high'])}",
+                span(r["scenario_children_low"], r["scenario_children_high"], count, "-"),
                 _pounds(r["cost_difference"]),
-                f"{_pounds(r['cost_difference_low'])} to {_pounds(r['cost_difference_high'])}",
+                span(r["cost_difference_low"], r["cost_difference_high"], _pounds, " to "),
             ]
         table.append(line)
     sources = "; ".join(f"{g}: £{c:,.0f} ({fc.unit_cost_source.get(g, '')})"

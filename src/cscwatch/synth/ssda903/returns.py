@@ -31,6 +31,7 @@ from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.models.placements import ReturnYear
 from cscwatch.synth.ssda903.errors import inject
+from cscwatch.synth.ssda903.places import authority_postcodes
 from cscwatch.synth.ssda903.simulation import Population, simulate
 from cscwatch.synth.ssda903.targets import CareTargets, care_targets
 from cscwatch.synth.ssda903.writer import EMPTY_TABLES, year_tables
@@ -108,8 +109,13 @@ def authority_returns(
     years: Sequence[int],
     seed: int,
     errors: list[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> tuple[Population, dict[int, dict[str, pd.DataFrame]], list[SynthReturn]]:
     """Simulate one authority over consecutive ``years`` and build each year's tables.
+
+    With a ``cache_dir`` (where the reference postcodes' parquet copy is kept, built
+    there once), episodes carry real postcodes near the authority; without one, none.
 
     Raises
     ------
@@ -124,7 +130,8 @@ def authority_returns(
     if years != list(range(years[0], years[0] + len(years))):
         raise InputError(f"years must be consecutive, got {years}")
     targets = [care_targets(con, authority, y) for y in years]
-    pop = simulate(targets, seed)
+    pool = None if cache_dir is None else authority_postcodes(con, targets[0].la_code, cache_dir)
+    pop = simulate(targets, seed, pool)
     tables: dict[int, dict[str, pd.DataFrame]] = {}
     built: list[SynthReturn] = []
     for t in targets:
@@ -162,8 +169,11 @@ def write_synthetic_returns(
     seed: int,
     out: Path,
     errors: list[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> SynthRun:
-    """Write consecutive years of synthetic returns for each authority into ``out``.
+    """Write consecutive years of synthetic returns for each authority into ``out``
+    (with postcodes when given a ``cache_dir``: see :func:`authority_returns`).
 
     An authority that cannot be resolved, or lacks published figures for any of the
     years, is skipped and listed; nothing of it is written.
@@ -183,7 +193,9 @@ def write_synthetic_returns(
     try:
         for authority in authorities:
             try:
-                _, tables, built = authority_returns(con, authority, years, seed, errors)
+                _, tables, built = authority_returns(
+                    con, authority, years, seed, errors, cache_dir=cache_dir
+                )
             except UnknownYearError as exc:
                 skipped.append((authority, None, str(exc)))
                 continue

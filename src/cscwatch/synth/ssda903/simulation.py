@@ -40,6 +40,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from cscwatch.childlevel.upn import check_letter
+from cscwatch.synth.ssda903.places import assign_postcodes, assign_social_workers
 from cscwatch.synth.ssda903.targets import PLACEMENT_GROUPS, CareTargets
 
 __all__ = ["Child", "Episode", "Period", "Population", "provider_for", "simulate"]
@@ -95,6 +96,7 @@ class Episode:
     dec: date | None = None
     rec: str | None = None
     reason_change: str | None = None
+    pl_post: str | None = None
 
 
 @dataclass
@@ -128,6 +130,9 @@ class Child:
     uasc: bool = False
     periods: list[Period] = field(default_factory=list)
     missing: list[tuple[str, date, date | None]] = field(default_factory=list)
+    home_post: str | None = None
+    #: (SW_ID, SW_DECOM, SW_DEC or None, SW_REASON), in order.
+    social_workers: list[tuple[str, date, date | None, str]] = field(default_factory=list)
 
     def age(self, on: date) -> float:
         """Age in years on ``on`` (approximate: 365.25-day years)."""
@@ -569,7 +574,11 @@ class _Simulator:
                 c.missing.append(("M" if rng.random() < 0.8 else "A", start, end))
 
 
-def simulate(targets: list[CareTargets], seed: int) -> Population:
+def simulate(
+    targets: list[CareTargets],
+    seed: int,
+    postcodes: Sequence[tuple[str, float, float, bool]] | None = None,
+) -> Population:
     """Simulate the consecutive years of ``targets`` (one authority, oldest first).
 
     Parameters
@@ -578,6 +587,10 @@ def simulate(targets: list[CareTargets], seed: int) -> Population:
         One per year, consecutive, for one authority.
     seed : int
         Same targets and seed give the same children.
+    postcodes : sequence of (postcode, easting, northing, in the authority), optional
+        Reference postcodes near the authority (see
+        :func:`~cscwatch.synth.ssda903.places.assign_postcodes`); without them the
+        episodes carry no postcodes.
     """
     if not targets:
         raise ValueError("no targets to simulate")
@@ -588,4 +601,7 @@ def simulate(targets: list[CareTargets], seed: int) -> Population:
     sim.initial_stock(targets[0])
     for t in targets:
         sim.year(t)
+    if postcodes:
+        assign_postcodes(sim.children, postcodes, seed)
+    assign_social_workers(sim.children, sim.la, date(years[-1], 3, 31), seed)
     return Population(targets[0].la_code, tuple(years), sim.children, sim.achieved, sim.shortfalls)

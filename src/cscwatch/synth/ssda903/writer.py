@@ -7,9 +7,14 @@ header row for each child with such an episode, and the year's reviews, missing
 incidents, adoptions and placements for adoption; OC2 for children looked after
 continuously for 12 months on 31 March; previous permanence for children who started in
 the year. Sex is ``1``/``2`` up to the 2023-24 collection and ``M``/``F`` from 2024-25
-(when DfE's rule 101 changed to M, F, U). ``oc3``, ``sw_episodes`` and ``dolo`` are
-written with their header row only: the simulation does not model care leavers' later
-lives, social worker changes or deprivation of liberty (said in the result).
+(when DfE's rule 101 changed to M, F, U). Episodes carry the home and placement
+postcodes the simulation drew (real postcodes near the authority; none for
+unaccompanied asylum-seeking children, or when the reference package is missing).
+From 2023-24, ``sw_episodes`` holds every social worker episode of a child in the
+return that was open at some time in the year (begun by 31 March, not ended before 1
+April). ``oc3`` and ``dolo`` are written with their header row only: the simulation
+does not model care leavers' later lives or deprivation of liberty (said in the
+result).
 """
 
 from __future__ import annotations
@@ -23,14 +28,16 @@ import pandas as pd
 from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.synth.ssda903.simulation import Child, Period, Population, provider_for
 
-__all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "year_tables"]
+__all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "FIRST_SW_YEAR", "year_tables"]
 
 #: The first year (ending 31 March) whose collection codes sex as M/F/U.
 FIRST_MF_YEAR = 2025
 #: The first year whose H5 placements (supported accommodation) carry an Ofsted URN.
 _H5_REGISTERED_FROM = 2025
 #: Tables written with their header row only.
-EMPTY_TABLES: tuple[str, ...] = ("oc3", "sw_episodes", "dolo")
+EMPTY_TABLES: tuple[str, ...] = ("oc3", "dolo")
+#: The first year (ending 31 March) whose collection has social worker episodes.
+FIRST_SW_YEAR = 2024
 
 
 def _d(value: date | None) -> str:
@@ -101,7 +108,8 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                      "DEC": _d(ep.dec) if closed else "",
                      "REC": (ep.rec or "") if closed else "",
                      "REASON_PLACE_CHANGE": (ep.reason_change or "") if closed else "",
-                     "HOME_POST": "", "PL_POST": "", "URN": _urn(ep.place, child.child, year)}
+                     "HOME_POST": child.home_post or "", "PL_POST": ep.pl_post or "",
+                     "URN": _urn(ep.place, child.child, year)}
                 )  # fmt: skip
             for on in _reviews(child, p, s, e, rng):
                 code = "PN0" if child.age(on) < 4 else ("PN1" if rng.random() < 0.8 else "PN2")
@@ -158,6 +166,14 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                  "INTERVENTION_RECEIVED": "1" if misuse else "",
                  "INTERVENTION_OFFERED": ""}
             )  # fmt: skip
+        if year >= FIRST_SW_YEAR:
+            for worker, begun, ended, reason in child.social_workers:
+                if begun <= e and (ended is None or ended >= s):
+                    rows["sw_episodes"].append(
+                        {"CHILD": child.child, "DOB": dob, "SW_ID": worker,
+                         "SW_DECOM": _d(begun), "SW_DEC": _d(ended) if ended and ended <= e else "",
+                         "SW_REASON": reason}
+                    )  # fmt: skip
         for kind, start, end in child.missing:
             if s <= start <= e:
                 rows["missing"].append(

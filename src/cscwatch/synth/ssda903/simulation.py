@@ -271,7 +271,9 @@ class _Simulator:
         moved = place != last.place
         if moved:
             last.reason_change = _pick(self.rng, _REASONS_CHANGE)
-        rne = "T" if moved and new_ls != last.ls else ("P" if moved else "L")
+        # DfE: B = placement and legal status both changed; P = placement only; L = legal
+        # status only (T and U are for a change of placement with the same carers).
+        rne = "B" if moved and new_ls != last.ls else ("P" if moved else "L")
         period.episodes.append(Episode(on, rne, new_ls, last.cin, place))
 
     def _fostered_before(self, period: Period, on: date) -> bool:

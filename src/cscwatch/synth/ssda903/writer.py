@@ -32,7 +32,7 @@ __all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "FIRST_SW_YEAR", "year_tables"]
 
 #: The first year (ending 31 March) whose collection codes sex as M/F/U.
 FIRST_MF_YEAR = 2025
-#: The first year whose H5 placements (supported accommodation) carry an Ofsted URN.
+#: The first year whose H5 placements (supported accommodation) must carry an Ofsted URN.
 _H5_REGISTERED_FROM = 2025
 #: Tables written with their header row only.
 EMPTY_TABLES: tuple[str, ...] = ("oc3", "dolo")
@@ -109,7 +109,7 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                      "REC": (ep.rec or "") if closed else "",
                      "REASON_PLACE_CHANGE": (ep.reason_change or "") if closed else "",
                      "HOME_POST": child.home_post or "", "PL_POST": ep.pl_post or "",
-                     "URN": _urn(ep.place, child.child, year)}
+                     "URN": _urn(ep.place, child.child, year, ep.decom, ep.dec)}
                 )  # fmt: skip
             for on in _reviews(child, p, s, e, rng):
                 code = "PN0" if child.age(on) < 4 else ("PN1" if rng.random() < 0.8 else "PN2")
@@ -190,11 +190,19 @@ def _provider(place: str) -> str:
     return provider_for(place) or ""
 
 
-def _urn(place: str, child: str, year: int) -> str:
+def _urn(place: str, child: str, year: int, decom: date, dec: date | None) -> str:
     # Ofsted-registered settings carry a URN; others DfE's "not applicable" XXXXXXX.
-    # Semi-independent living (H5) is registered (supported accommodation) only from
-    # the 2024-25 collection; R1, R2, P1... never (rule 222 by year).
-    registered = ("K2", "S1", "H5") if year >= _H5_REGISTERED_FROM else ("K2", "S1")
-    if place in registered:
+    # Semi-independent living (H5) may carry one from the 2023-24 collection and must
+    # from 2024-25 (rules 222 and 218 by year); R1, R2, P1... never. A carried-over
+    # episode must keep its URN from one return to the next (503F), so in 2023-24 an H5
+    # episode has one only if it began in that year and was still open on 31 March,
+    # going on into 2024-25.
+    registered = place in ("K2", "S1")
+    if place == "H5":
+        if year >= _H5_REGISTERED_FROM:
+            registered = True
+        elif year == _H5_REGISTERED_FROM - 1:
+            registered = decom >= date(year - 1, 4, 1) and (dec is None or dec > date(year, 3, 31))
+    if registered:
         return f"SC{zlib.crc32(f'{place}{child}'.encode()) % 900000 + 100000:06d}"
     return "XXXXXXX"

@@ -27,7 +27,6 @@ import csv
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -35,15 +34,14 @@ import numpy as np
 from cscwatch.childlevel.ssda903.postcodes import postcodes_around
 from cscwatch.core.config import bundled_snapshot
 from cscwatch.indicators.authorities import resolve_authority
-
-if TYPE_CHECKING:
-    from cscwatch.synth.ssda903.simulation import Child
+from cscwatch.synth.ssda903.simulation import Child, Population
 
 __all__ = [
     "CASELOAD",
     "MARGIN_M",
     "OUT_OF_AREA",
     "SW_STAY_DAYS",
+    "add_places",
     "assign_postcodes",
     "assign_social_workers",
     "authority_postcodes",
@@ -130,3 +128,13 @@ def authority_postcodes(
                 r["LTLA23CD"] for r in csv.DictReader(fh) if r["UTLA23CD"] == auth.gss_code
             }
     return postcodes_around(districts, MARGIN_M, cache_dir)
+
+
+def add_places(
+    pop: Population, postcodes: Sequence[tuple[str, float, float, bool]] | None, seed: int
+) -> None:
+    """Postcodes (when ``postcodes`` are given) and social worker episodes for every
+    simulated child, in place."""
+    if postcodes:
+        assign_postcodes(pop.children, postcodes, seed)
+    assign_social_workers(pop.children, pop.la_code, date(pop.years[-1], 3, 31), seed)

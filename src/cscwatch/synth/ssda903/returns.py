@@ -31,7 +31,7 @@ from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.models.placements import ReturnYear
 from cscwatch.synth.ssda903.errors import inject
-from cscwatch.synth.ssda903.places import authority_postcodes
+from cscwatch.synth.ssda903.places import add_places, authority_postcodes
 from cscwatch.synth.ssda903.simulation import Population, simulate
 from cscwatch.synth.ssda903.targets import CareTargets, care_targets
 from cscwatch.synth.ssda903.writer import EMPTY_TABLES, year_tables
@@ -131,7 +131,8 @@ def authority_returns(
         raise InputError(f"years must be consecutive, got {years}")
     targets = [care_targets(con, authority, y) for y in years]
     pool = None if cache_dir is None else authority_postcodes(con, targets[0].la_code, cache_dir)
-    pop = simulate(targets, seed, pool)
+    pop = simulate(targets, seed)
+    add_places(pop, pool, seed)
     tables: dict[int, dict[str, pd.DataFrame]] = {}
     built: list[SynthReturn] = []
     for t in targets:

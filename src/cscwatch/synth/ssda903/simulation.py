@@ -40,7 +40,6 @@ from datetime import date, timedelta
 import numpy as np
 
 from cscwatch.childlevel.upn import check_letter
-from cscwatch.synth.ssda903.places import assign_postcodes, assign_social_workers
 from cscwatch.synth.ssda903.targets import PLACEMENT_GROUPS, CareTargets
 
 __all__ = ["Child", "Episode", "Period", "Population", "provider_for", "simulate"]
@@ -576,11 +575,7 @@ class _Simulator:
                 c.missing.append(("M" if rng.random() < 0.8 else "A", start, end))
 
 
-def simulate(
-    targets: list[CareTargets],
-    seed: int,
-    postcodes: Sequence[tuple[str, float, float, bool]] | None = None,
-) -> Population:
+def simulate(targets: list[CareTargets], seed: int) -> Population:
     """Simulate the consecutive years of ``targets`` (one authority, oldest first).
 
     Parameters
@@ -589,10 +584,9 @@ def simulate(
         One per year, consecutive, for one authority.
     seed : int
         Same targets and seed give the same children.
-    postcodes : sequence of (postcode, easting, northing, in the authority), optional
-        Reference postcodes near the authority (see
-        :func:`~cscwatch.synth.ssda903.places.assign_postcodes`); without them the
-        episodes carry no postcodes.
+
+    Postcodes and social worker episodes are added afterwards
+    (:func:`~cscwatch.synth.ssda903.places.add_places`).
     """
     if not targets:
         raise ValueError("no targets to simulate")
@@ -603,7 +597,4 @@ def simulate(
     sim.initial_stock(targets[0])
     for t in targets:
         sim.year(t)
-    if postcodes:
-        assign_postcodes(sim.children, postcodes, seed)
-    assign_social_workers(sim.children, sim.la, date(years[-1], 3, 31), seed)
     return Population(targets[0].la_code, tuple(years), sim.children, sim.achieved, sim.shortfalls)

@@ -1,4 +1,5 @@
-"""Home and placement postcodes, and social worker episodes, for simulated children.
+"""Home and placement postcodes, social worker episodes and DfE's withdrawal of P2, for
+simulated children.
 
 Both are drawn after the simulation, from random streams of their own, so adding them
 changes none of the calibrated figures.
@@ -40,11 +41,13 @@ __all__ = [
     "CASELOAD",
     "MARGIN_M",
     "OUT_OF_AREA",
+    "P2_WITHDRAWN",
     "SW_STAY_DAYS",
     "add_places",
     "assign_postcodes",
     "assign_social_workers",
     "authority_postcodes",
+    "withdraw_p2",
 ]
 
 #: Share of placements (other than with parents) outside the authority.
@@ -134,7 +137,26 @@ def add_places(
     pop: Population, postcodes: Sequence[tuple[str, float, float, bool]] | None, seed: int
 ) -> None:
     """Postcodes (when ``postcodes`` are given) and social worker episodes for every
-    simulated child, in place."""
+    simulated child, in place; and semi-independent living (P2) withdrawn on 28
+    October 2023 (:func:`withdraw_p2`)."""
+    withdraw_p2(pop.children)
     if postcodes:
         assign_postcodes(pop.children, postcodes, seed)
     assign_social_workers(pop.children, pop.la_code, date(pop.years[-1], 3, 31), seed)
+
+
+#: P2 (semi-independent living, not registered) ceased to be a placement type on 28
+#: October 2023 (DfE's rule 217t); such settings became registered supported
+#: accommodation (H5).
+P2_WITHDRAWN = date(2023, 10, 28)
+
+
+def withdraw_p2(children: Sequence[Child]) -> None:
+    """Any P2 episode still open after :data:`P2_WITHDRAWN` becomes H5 for its whole
+    length (in place): the same placement, the same group and count of placements, so
+    nothing calibrated changes."""
+    for child in children:
+        for period in child.periods:
+            for ep in period.episodes:
+                if ep.place == "P2" and (ep.dec is None or ep.dec > P2_WITHDRAWN):
+                    ep.place = "H5"

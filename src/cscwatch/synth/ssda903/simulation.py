@@ -95,6 +95,7 @@ class Episode:
     dec: date | None = None
     rec: str | None = None
     reason_change: str | None = None
+    pl_post: str | None = None
 
 
 @dataclass
@@ -128,6 +129,9 @@ class Child:
     uasc: bool = False
     periods: list[Period] = field(default_factory=list)
     missing: list[tuple[str, date, date | None]] = field(default_factory=list)
+    home_post: str | None = None
+    #: (SW_ID, SW_DECOM, SW_DEC or None, SW_REASON), in order.
+    social_workers: list[tuple[str, date, date | None, str]] = field(default_factory=list)
 
     def age(self, on: date) -> float:
         """Age in years on ``on`` (approximate: 365.25-day years)."""
@@ -266,7 +270,9 @@ class _Simulator:
         moved = place != last.place
         if moved:
             last.reason_change = _pick(self.rng, _REASONS_CHANGE)
-        rne = "T" if moved and new_ls != last.ls else ("P" if moved else "L")
+        # DfE: B = placement and legal status both changed; P = placement only; L = legal
+        # status only (T and U are for a change of placement with the same carers).
+        rne = "B" if moved and new_ls != last.ls else ("P" if moved else "L")
         period.episodes.append(Episode(on, rne, new_ls, last.cin, place))
 
     def _fostered_before(self, period: Period, on: date) -> bool:
@@ -578,6 +584,9 @@ def simulate(targets: list[CareTargets], seed: int) -> Population:
         One per year, consecutive, for one authority.
     seed : int
         Same targets and seed give the same children.
+
+    Postcodes and social worker episodes are added afterwards
+    (:func:`~cscwatch.synth.ssda903.places.add_places`).
     """
     if not targets:
         raise ValueError("no targets to simulate")

@@ -7,9 +7,14 @@ header row for each child with such an episode, and the year's reviews, missing
 incidents, adoptions and placements for adoption; OC2 for children looked after
 continuously for 12 months on 31 March; previous permanence for children who started in
 the year. Sex is ``1``/``2`` up to the 2023-24 collection and ``M``/``F`` from 2024-25
-(when DfE's rule 101 changed to M, F, U). ``oc3``, ``sw_episodes`` and ``dolo`` are
-written with their header row only: the simulation does not model care leavers' later
-lives, social worker changes or deprivation of liberty (said in the result).
+(when DfE's rule 101 changed to M, F, U). Episodes carry the home and placement
+postcodes the simulation drew (real postcodes near the authority; none for
+unaccompanied asylum-seeking children, or when the reference package is missing).
+From 2023-24, ``sw_episodes`` holds every social worker episode of a child in the
+return that was open at some time in the year (begun by 31 March, not ended before 1
+April). ``oc3`` and ``dolo`` are written with their header row only: the simulation
+does not model care leavers' later lives or deprivation of liberty (said in the
+result).
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ import pandas as pd
 from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.synth.ssda903.simulation import Child, Period, Population, provider_for
 
-__all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "year_tables"]
+__all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "FIRST_SW_YEAR", "year_tables"]
 
 #: The first year (ending 31 March) whose collection codes sex as M/F/U.
 FIRST_MF_YEAR = 2025
-#: The first year whose H5 placements (supported accommodation) carry an Ofsted URN.
+#: The first year whose H5 placements (supported accommodation) must carry an Ofsted URN.
 _H5_REGISTERED_FROM = 2025
+#: The day from which an open H5 episode needs a URN (rule 230, 2023-24).
+_H5_REGISTERED_ON = date(2023, 10, 29)
 #: Tables written with their header row only.
-EMPTY_TABLES: tuple[str, ...] = ("oc3", "sw_episodes", "dolo")
+EMPTY_TABLES: tuple[str, ...] = ("oc3", "dolo")
+#: The first year (ending 31 March) whose collection has social worker episodes.
+FIRST_SW_YEAR = 2024
 
 
 def _d(value: date | None) -> str:
@@ -101,7 +110,8 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                      "DEC": _d(ep.dec) if closed else "",
                      "REC": (ep.rec or "") if closed else "",
                      "REASON_PLACE_CHANGE": (ep.reason_change or "") if closed else "",
-                     "HOME_POST": "", "PL_POST": "", "URN": _urn(ep.place, child.child, year)}
+                     "HOME_POST": child.home_post or "", "PL_POST": ep.pl_post or "",
+                     "URN": _urn(ep.place, child.child, year, ep.decom, ep.dec)}
                 )  # fmt: skip
             for on in _reviews(child, p, s, e, rng):
                 code = "PN0" if child.age(on) < 4 else ("PN1" if rng.random() < 0.8 else "PN2")
@@ -158,6 +168,14 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                  "INTERVENTION_RECEIVED": "1" if misuse else "",
                  "INTERVENTION_OFFERED": ""}
             )  # fmt: skip
+        if year >= FIRST_SW_YEAR:
+            for worker, begun, ended, reason in child.social_workers:
+                if begun <= e and (ended is None or ended >= s):
+                    rows["sw_episodes"].append(
+                        {"CHILD": child.child, "DOB": dob, "SW_ID": worker,
+                         "SW_DECOM": _d(begun), "SW_DEC": _d(ended) if ended and ended <= e else "",
+                         "SW_REASON": reason}
+                    )  # fmt: skip
         for kind, start, end in child.missing:
             if s <= start <= e:
                 rows["missing"].append(
@@ -174,11 +192,16 @@ def _provider(place: str) -> str:
     return provider_for(place) or ""
 
 
-def _urn(place: str, child: str, year: int) -> str:
+def _urn(place: str, child: str, year: int, decom: date, dec: date | None) -> str:
     # Ofsted-registered settings carry a URN; others DfE's "not applicable" XXXXXXX.
-    # Semi-independent living (H5) is registered (supported accommodation) only from
-    # the 2024-25 collection; R1, R2, P1... never (rule 222 by year).
-    registered = ("K2", "S1", "H5") if year >= _H5_REGISTERED_FROM else ("K2", "S1")
-    if place in registered:
+    # Semi-independent living (H5) became registered supported accommodation on 28
+    # October 2023: in 2022-23 an H5 URN is an error (rule 222), in 2023-24 one is
+    # needed for an H5 episode open on or after 29 October 2023 (230), and from 2024-25
+    # for every H5 episode (218). An episode carried from 2022-23 into 2023-24 past that
+    # day changes URN, as DfE's rules make it (503F flags it in the 2023-24 return).
+    registered = place in ("K2", "S1")
+    if place == "H5" and year >= _H5_REGISTERED_FROM - 1:
+        registered = year >= _H5_REGISTERED_FROM or dec is None or dec >= _H5_REGISTERED_ON
+    if registered:
         return f"SC{zlib.crc32(f'{place}{child}'.encode()) % 900000 + 100000:06d}"
     return "XXXXXXX"

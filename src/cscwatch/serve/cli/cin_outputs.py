@@ -17,7 +17,6 @@ from cscwatch.core.config import Settings
 from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import report
-from cscwatch.core.types import parse_year
 from cscwatch.serve.cli._output import (
     check_format,
     emit_csv,

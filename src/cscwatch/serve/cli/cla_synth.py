@@ -29,6 +29,8 @@ def _years(year: str, years: str | None) -> list[int]:
     if not years:
         return [parse_year(year).end]
     parts = re.split(r"\s*(?:\.\.|to|:)\s*|(?<=\d)-(?=\d{4}$)", years.strip())
+    if len(parts) == 1 and re.fullmatch(r"\d{4}", parts[0]):
+        return [parse_year(parts[0]).end]  # one year: a panel of one
     if len(parts) != 2:
         raise InputError(f"--years {years!r}: give a range such as 2021-2025")
     first, last = parse_year(parts[0]).end, parse_year(parts[1]).end

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -83,8 +84,11 @@ def test_panel_rates_match_published_targets(run: PanelRun) -> None:
         assert (r.carried_children > 0) == (r.year > YEARS[0])
 
 
-def _open_at_31_march(path: Path) -> tuple[dict[str, tuple[str, ...]], set[tuple[str, str]],
-                                            set[tuple[str, str]], set[tuple[str, str]]]:
+def _open_at_31_march(
+    path: Path,
+) -> tuple[
+    dict[str, tuple[str, ...]], set[tuple[str, str]], set[tuple[str, str]], set[tuple[str, str]]
+]:
     # Children (id → identifiers), open episodes and open plans (id, date); all referrals.
     root = etree.parse(str(path)).getroot()
     kids: dict[str, tuple[str, ...]] = {}
@@ -110,7 +114,7 @@ def test_children_open_at_31_march_carry_into_the_next_return(run: PanelRun) -> 
     for r in run.returns:
         by_la[r.la_code].append(r.path)
     for paths in by_la.values():
-        for before, after in zip(paths, paths[1:], strict=False):
+        for before, after in pairwise(paths):
             kids0, open0, plans0, _ = _open_at_31_march(before)
             kids1, _, _, refs1 = _open_at_31_march(after)
             assert open0 and open0 <= refs1  # same child id, same referral date
@@ -179,11 +183,11 @@ def test_authority_years_without_figures_are_skipped_and_listed(
     h25 = next(r for r in run.returns if (r.la_code, r.year) == ("884", 2025))
     assert h25.carried_children == 0
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    assert [(s["authority"], s["year"]) for s in manifest["skipped"]] == [("884", 2024),
-                                                                          ("942", 2023)]
-    assert sorted(p.name for p in out.glob("*.xml")) == sorted(
-        r.path.name for r in run.returns
-    )
+    assert [(s["authority"], s["year"]) for s in manifest["skipped"]] == [
+        ("884", 2024),
+        ("942", 2023),
+    ]
+    assert sorted(p.name for p in out.glob("*.xml")) == sorted(r.path.name for r in run.returns)
 
 
 def test_a_failure_leaves_nothing(

@@ -69,8 +69,10 @@ def synth(
     ceasing as the published numbers imply, and near the published placement mix,
     stability, adoptions and special guardianship orders (tolerances: tests/synth).
     CHILD is 'SYN' + LA number + serial; a CSCWATCH_SYNTHETIC marker file sits beside
-    the files. Authorities without published figures for every year asked for are
-    skipped and listed.
+    the files. An authority's years without published figures are skipped and listed
+    (on stderr and in cscwatch-synth-manifest.json); its other years run as separate
+    runs of consecutive years. Everything is written to a staging folder renamed to
+    --out only when all is written.
     """
     from cscwatch.store.warehouse import open_warehouse
     from cscwatch.synth.ssda903 import resolve_all, write_synthetic_returns
@@ -78,16 +80,18 @@ def synth(
     check_format(fmt)
     wanted = _years(year, years)
     rules = [r.strip() for r in errors.split(",") if r.strip()] if errors else None
-    with open_warehouse(Settings()) as con, progress_bar(quiet):
+    with open_warehouse(Settings()) as con, progress_bar(quiet) as progress:
         if all_authorities:
-            names = resolve_all(con, wanted[-1])
+            names = list(dict.fromkeys(a for y in wanted for a in resolve_all(con, y)))
         elif authority:
             names = list(dict.fromkeys(authority))
         else:
             raise InputError("name an --authority or give --all-authorities")
-        run = write_synthetic_returns(con, names, wanted, seed, out, rules)
+        run = write_synthetic_returns(con, names, wanted, seed, out, rules, progress=progress)
+    for a, y, why in run.skipped:
+        typer.echo(f"skipped {a} {y or ''}: {why}", err=True)
     rows = [r.to_dict() for r in run.returns]
-    skipped = [{"authority": a, "reason": why} for a, _, why in run.skipped]
+    skipped = [{"authority": a, "year": y, "reason": why} for a, y, why in run.skipped]
     if fmt == "json":
         emit_json({"out": str(run.out), "seed": seed, "returns": rows, "skipped": skipped,
                    "not_modelled": list(run.not_modelled)})  # fmt: skip

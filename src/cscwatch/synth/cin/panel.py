@@ -299,7 +299,7 @@ def _take(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(pool, size=k, replace=False) if k else pool[:0]
 
 
-def _carry(ret: SyntheticReturn, ident: np.ndarray) -> tuple[Carry, np.ndarray]:
+def _carry(ret: SyntheticReturn, ident: np.ndarray, reg: _Registry) -> tuple[Carry, np.ndarray]:
     """The episodes open at 31 March, and the registry number of each one's child."""
     ep, cpp = ret.episode, ret.cpp
     open_ep = np.flatnonzero(ep["close"] == NA)
@@ -322,6 +322,7 @@ def _carry(ret: SyntheticReturn, ident: np.ndarray) -> tuple[Carry, np.ndarray]:
         plan_initial=initial,
         plan_latest=latest,
         plan_previous=previous,
+        had_plan=reg.plans[ident[ep["child"][open_ep]]] >= 1,
     )
     return carry, ident[ep["child"][open_ep]]
 
@@ -380,7 +381,7 @@ def authority_panel(
         if inject_rules:
             inject(text, inject_rules, seed)
         yield t, text, carried, returning
-        carry, carry_ids = _carry(ret, ident)
+        carry, carry_ids = _carry(ret, ident, reg)
 
 
 def _segments(years: list[int]) -> list[list[int]]:

@@ -164,6 +164,9 @@ class Carry:
     plan_initial: np.ndarray
     plan_latest: np.ndarray
     plan_previous: np.ndarray
+    #: Whether the episode's child is known to have had a plan before (prefer marking
+    #: that child's new plan second or subsequent); None when unknown.
+    had_plan: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ref)
@@ -610,7 +613,14 @@ def synthesise(
     n_cpp = len(cpp_ep)
     prev = np.zeros(n_cpp, dtype=np.int64)
     started_in_year = (cpp_start >= ys) & (cpp_start <= ye)
-    sub = _choose(rng, np.flatnonzero(started_in_year), t.cpp_subsequent)
+    if carry is None or carry.had_plan is None:
+        sub = _choose(rng, np.flatnonzero(started_in_year), t.cpp_subsequent)
+    else:
+        # Plans of children known to have had one take the mark first.
+        had = np.zeros(n_ch + C - L, dtype=bool)
+        had[c_child] = carry.had_plan[perm]
+        cand = np.flatnonzero(started_in_year)
+        sub = _choose(rng, cand, t.cpp_subsequent, 1.0 + 1e6 * had[ep_child[cpp_ep[cand]]])
     prev[sub] = rng.geometric(0.6, size=len(sub))
     old = np.flatnonzero(~started_in_year)
     prev[old] = np.where(rng.random(len(old)) < 0.2, rng.geometric(0.6, size=len(old)), 0)

@@ -37,7 +37,12 @@ from cscwatch.childlevel.ssda903.rules import implementation
 from cscwatch.core.config import Settings
 from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
-from cscwatch.synth.ssda903 import MARKER_FILE, authority_returns, write_synthetic_returns
+from cscwatch.synth.ssda903 import (
+    MANIFEST,
+    MARKER_FILE,
+    authority_returns,
+    write_synthetic_returns,
+)
 from cscwatch.synth.ssda903.errors import INJECTIONS
 from cscwatch.synth.ssda903.targets import care_targets
 
@@ -246,7 +251,7 @@ def test_cli_synth_writes_and_refuses_bad_input(
     assert code == 0, err
     assert '"folder": "816_2025"' in out
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
-        "816_2024", "816_2025", MARKER_FILE,
+        "816_2024", "816_2025", MARKER_FILE, MANIFEST,
     ]  # fmt: skip
     code, out, err = run(
         "cla", "synth", "-a", "York", "--years", "2025-2021", "--out", str(tmp_path / "t"),

@@ -16,8 +16,7 @@ import typer
 from cscwatch.core.config import Settings
 from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
-from cscwatch.core.progress import report, tick
-from cscwatch.core.types import parse_year
+from cscwatch.core.progress import report
 from cscwatch.serve.cli._output import (
     check_format,
     emit_csv,
@@ -39,6 +38,13 @@ def synth(
         typer.Option("--authority", "-a", help="Name, GSS code or LA number (repeatable)."),
     ] = None,
     year: Annotated[str, typer.Option("--year", "-y", help="Reporting year, e.g. 2025.")] = "2025",
+    years: Annotated[
+        str | None,
+        typer.Option(
+            "--years",
+            help="Consecutive years, e.g. 2016-2025: a linked panel of the same children.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the XML files.")] = Path(
         "synthetic"
@@ -51,7 +57,7 @@ def synth(
         ),
     ] = None,
     all_authorities: Annotated[
-        bool, typer.Option("--all-authorities", help="Every authority reporting that year.")
+        bool, typer.Option("--all-authorities", help="Every authority reporting in the years.")
     ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     quiet: QuietOpt = False,
@@ -59,56 +65,67 @@ def synth(
     """Write synthetic CIN census returns calibrated to published figures.
 
     Each file is marked <SoftwareCode>cscwatch-synthetic</SoftwareCode>, has LAchildIDs
-    'SYN' + LA number + serial, and reproduces the authority's published referrals,
-    re-referrals, NFA, assessed not in need, episodes, plans, section 47 enquiries and
-    conferences, and factors at assessment for the year.
+    'SYN' + LA number + two-digit year first seen + serial, and reproduces the
+    authority's published referrals, re-referrals, NFA, assessed not in need, episodes,
+    plans, section 47 enquiries and conferences, and factors at assessment for the year.
+    With --years the years form a linked panel: a child open at 31 March is in the next
+    year's return with the same identifiers, and re-referrals and repeat plans link
+    across years. Authority-years without published figures are skipped and listed (on
+    stderr and in the manifest file written beside the returns). Files are written to a
+    staging folder and moved into --out only when all are written.
     """
-    from cscwatch.synth.cin.returns import PublishedFigures, write_synthetic_return
+    from cscwatch.serve.cli.cla_synth import _years
+    from cscwatch.synth.cin.panel import MANIFEST, write_panel
+    from cscwatch.synth.cin.returns import PublishedFigures
 
     check_format(fmt)
-    y = parse_year(year).end
+    wanted = _years(year, years)
     figures = PublishedFigures(Settings().snapshot_dir)
     if all_authorities:
-        targets = figures.authorities(y)
+        targets = list(dict.fromkeys(a for y in wanted for a in figures.authorities(y)))
     elif authority:
-        targets = list(dict.fromkeys(figures.resolve(a, y) for a in authority))
+        targets = list(dict.fromkeys(authority))
     else:
         raise InputError("name an --authority or give --all-authorities")
     rules = [r.strip() for r in inject_errors.split(",") if r.strip()] if inject_errors else None
-    rows = []
     with progress_bar(quiet) as progress:
-        written = [
-            write_synthetic_return(figures, a, y, seed, out, rules)
-            for a in tick(targets, progress, "writing returns")
-        ]
-    for res in written:
-        rows.append(
-            {
-                "file": str(res.path),
-                "la_code": res.la_code,
-                "la_name": res.la_name,
-                "year": res.year,
-                "children": res.children,
-                "referrals": res.referrals,
-                "injected": ",".join(res.injected),
-            }
-        )
+        run = write_panel(figures, targets, wanted, seed, out, rules, progress=progress)
+    for la, y, why in run.skipped:
+        typer.echo(f"skipped {la} {y}: {why}", err=True)
+    rows = [
+        {
+            "file": str(res.path),
+            "la_code": res.la_code,
+            "la_name": res.la_name,
+            "year": res.year,
+            "children": res.children,
+            "carried_children": res.carried_children,
+            "referrals": res.referrals,
+            "injected": ",".join(res.injected),
+        }
+        for res in run.returns
+    ]
+    skipped = [{"authority": a, "year": y, "reason": why} for a, y, why in run.skipped]
     if fmt == "json":
-        emit_json({"seed": seed, "returns": rows})
+        emit_json({"seed": seed, "years": list(run.years), "returns": rows, "skipped": skipped,
+                   "manifest": str(out / MANIFEST)})  # fmt: skip
     elif fmt == "csv":
         emit_csv(rows)
     else:
         total = sum(int(str(r["referrals"])) for r in rows)
+        span = f"{wanted[0]}" if len(wanted) == 1 else f"{wanted[0]} to {wanted[-1]}"
         emit_table(
-            f"Synthetic CIN census returns, {y} (seed {seed})",
-            ["File", "LA", "Authority", "Children", "Referrals", "Injected"],
+            f"Synthetic CIN census returns, {span} (seed {seed})",
+            ["File", "LA", "Authority", "Children", "Carried in", "Referrals", "Injected"],
             [
                 [Path(str(r["file"])).name, str(r["la_code"]), str(r["la_name"]),
-                 f"{r['children']:,}", f"{r['referrals']:,}", str(r["injected"])]
+                 f"{r['children']:,}", f"{r['carried_children']:,}", f"{r['referrals']:,}",
+                 str(r["injected"])]
                 for r in rows
             ],
-            caption=f"{len(rows)} files, {total:,} referrals",
-            right=[3, 4],
+            caption=f"{len(rows)} files, {total:,} referrals; {len(skipped)} authority-years "
+            f"skipped (listed on stderr and in {MANIFEST})",
+            right=[3, 4, 5],
         )  # fmt: skip
 
 

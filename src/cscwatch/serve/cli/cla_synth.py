@@ -31,6 +31,8 @@ def _years(year: str, years: str | None) -> list[int]:
     if not years:
         return [parse_year(year).end]
     parts = re.split(r"\s*(?:\.\.|to|:)\s*|(?<=\d)-(?=\d{4}$)", years.strip())
+    if len(parts) == 1 and re.fullmatch(r"\d{4}", parts[0]):
+        return [parse_year(parts[0]).end]  # one year: a panel of one
     if len(parts) != 2:
         raise InputError(f"--years {years!r}: give a range such as 2021-2025")
     first, last = parse_year(parts[0]).end, parse_year(parts[1]).end
@@ -69,8 +71,10 @@ def synth(
     ceasing as the published numbers imply, and near the published placement mix,
     stability, adoptions and special guardianship orders (tolerances: tests/synth).
     CHILD is 'SYN' + LA number + serial; a CSCWATCH_SYNTHETIC marker file sits beside
-    the files. Authorities without published figures for every year asked for are
-    skipped and listed.
+    the files. An authority's years without published figures are skipped and listed
+    (on stderr and in cscwatch-synth-manifest.json); its other years run as separate
+    runs of consecutive years. Everything is written to a staging folder renamed to
+    --out only when all is written.
     """
     from cscwatch.store.warehouse import open_warehouse
     from cscwatch.synth.ssda903 import resolve_all, write_synthetic_returns
@@ -79,18 +83,20 @@ def synth(
     wanted = _years(year, years)
     rules = [r.strip() for r in errors.split(",") if r.strip()] if errors else None
     settings = Settings()
-    with open_warehouse(settings) as con, progress_bar(quiet):
+    with open_warehouse(settings) as con, progress_bar(quiet) as progress:
         if all_authorities:
-            names = resolve_all(con, wanted[-1])
+            names = list(dict.fromkeys(a for y in wanted for a in resolve_all(con, y)))
         elif authority:
             names = list(dict.fromkeys(authority))
         else:
             raise InputError("name an --authority or give --all-authorities")
         run = write_synthetic_returns(
-            con, names, wanted, seed, out, rules, cache_dir=settings.cache_dir
+            con, names, wanted, seed, out, rules, cache_dir=settings.cache_dir, progress=progress
         )
+    for a, y, why in run.skipped:
+        typer.echo(f"skipped {a} {y or ''}: {why}", err=True)
     rows = [r.to_dict() for r in run.returns]
-    skipped = [{"authority": a, "reason": why} for a, _, why in run.skipped]
+    skipped = [{"authority": a, "year": y, "reason": why} for a, y, why in run.skipped]
     if fmt == "json":
         emit_json({"out": str(run.out), "seed": seed, "returns": rows, "skipped": skipped,
                    "not_modelled": list(run.not_modelled)})  # fmt: skip

@@ -7,8 +7,10 @@ one authority's published figures for one year (see
 :mod:`cscwatch.synth.cin.writer` for the XML and
 :mod:`cscwatch.synth.cin.errors` for injected validation errors). It is marked
 ``<SoftwareCode>cscwatch-synthetic`` and its ``LAchildID`` values are ``SYN`` + LA
-number + two-digit year + serial, so it can never be mistaken for a real return and
-returns of different years never link as the same child.
+number + two-digit year + serial, so it can never be mistaken for a real return.
+Returns made one year at a time never link as the same child; a linked panel of
+consecutive years (:mod:`cscwatch.synth.cin.panel`) keeps a child's identifiers, the
+year in them being the year the child was first seen.
 
 Examples
 --------

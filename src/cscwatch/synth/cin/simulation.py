@@ -37,6 +37,7 @@ on purpose.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,7 +47,7 @@ import numpy.typing as npt
 from cscwatch.indicators.cin_layouts import FACTOR_COLUMNS
 from cscwatch.synth.cin.targets import SynthTargets
 
-__all__ = ["SyntheticReturn", "synthesise"]
+__all__ = ["Carry", "SyntheticReturn", "synthesise"]
 
 IntArray = npt.NDArray[np.int64]
 #: Missing date.
@@ -147,6 +148,30 @@ def day(d: date) -> int:
     return (d - _EPOCH).days
 
 
+@dataclass(frozen=True)
+class Carry:
+    """Episodes open at 31 March of one year, carried into the next year's return.
+
+    One row per episode (arrays of equal length); ``plan_start`` is ``NA`` for an
+    episode without a child protection plan open at 31 March, and ``plan_initial``,
+    ``plan_latest`` and ``plan_previous`` describe that plan when there is one.
+    """
+
+    ref: np.ndarray
+    need: np.ndarray
+    source: np.ndarray
+    plan_start: np.ndarray
+    plan_initial: np.ndarray
+    plan_latest: np.ndarray
+    plan_previous: np.ndarray
+    #: Whether the episode's child is known to have had a plan before (prefer marking
+    #: that child's new plan second or subsequent); None when unknown.
+    had_plan: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.ref)
+
+
 @dataclass
 class SyntheticReturn:
     """One simulated return as columns; dates are day numbers, ``NA`` when absent.
@@ -168,6 +193,47 @@ class SyntheticReturn:
     s47: dict[str, np.ndarray]
     cpp: dict[str, np.ndarray]
     review: dict[str, np.ndarray]
+    #: Per child: the row of the ``carry`` it continues, or -1 for a child new to the
+    #: year (``None`` without a carry).
+    child_carry: np.ndarray | None = None
+
+
+def _link_carried(
+    rng: np.random.Generator,
+    carry: Carry,
+    eligible: np.ndarray,
+    n_link: int,
+    first_ref: np.ndarray,
+    k: np.ndarray,
+    ys: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair carried episodes with children re-referred within 12 months of them.
+
+    Returns the order of the carry (the linked episodes first) and the children linked.
+    The most recently referred eligible episodes are taken; each is paired with a
+    random child referred once this year, more than 14 days in, and no more than 365
+    days after the episode's referral, so the new referral is a re-referral.
+    """
+    chosen = eligible[np.argsort(-carry.ref[eligible], kind="stable")[:n_link]]
+    chosen = chosen[np.argsort(carry.ref[chosen], kind="stable")]
+    kids = np.flatnonzero((k == 1) & (first_ref > ys + 14))
+    kids = kids[np.argsort(first_ref[kids], kind="stable")]
+    key = rng.random(len(kids))
+    heap: list[tuple[float, int]] = []
+    nxt = 0
+    linked_c: list[int] = []
+    linked_k: list[int] = []
+    for c in chosen:
+        deadline = carry.ref[c] + 365
+        while nxt < len(kids) and first_ref[kids[nxt]] <= deadline:
+            heapq.heappush(heap, (float(key[nxt]), int(kids[nxt])))
+            nxt += 1
+        if heap:
+            linked_c.append(int(c))
+            linked_k.append(heapq.heappop(heap)[1])
+    first = np.array(linked_c, dtype=np.int64)
+    rest = np.setdiff1d(np.arange(len(carry)), first)
+    return np.concatenate([first, rest]), np.array(linked_k, dtype=np.int64)
 
 
 def _pick(rng: np.random.Generator, table: tuple[tuple[str, float], ...], n: int) -> np.ndarray:
@@ -210,7 +276,9 @@ class _Calendar:
         return self.add(days, np.zeros_like(days), roll="backward")
 
 
-def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> SyntheticReturn:
+def synthesise(
+    targets: SynthTargets, seed: int, holidays: np.ndarray, carry: Carry | None = None
+) -> SyntheticReturn:
     """Simulate one return calibrated to ``targets``.
 
     Parameters
@@ -221,6 +289,14 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
         Same seed, targets and holidays → identical return.
     holidays : array of datetime64[D]
         England and Wales bank holidays (working-day arithmetic).
+    carry : Carry, optional
+        The previous year's episodes open at 31 March (a linked panel). They are this
+        year's episodes open on 1 April, with their referral dates, needs, sources and
+        open plans; without it those episodes are made up to fill the published
+        episodes at any point. With it, re-referrals of children whose episode was open
+        on 1 April come from carried episodes referred within the last 12 months, and
+        plans open on 1 April are the carried plans (so the plans of 1 year or more at
+        31 March are those still open, not the published d5 bands).
     """
     t = targets
     rng = np.random.default_rng([seed, int(t.la_code), t.year])
@@ -233,8 +309,15 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     n_ch = max(1, min(R, t.referral_children)) if R else 0
     X = R - n_ch
     S = t.started_episodes
-    C = max(0, t.anypoint_episodes - S)
-    L = int(np.clip(t.rereferrals - X, 0, min(C, n_ch)))
+    if carry is None:
+        C = max(0, t.anypoint_episodes - S)
+        L = int(np.clip(t.rereferrals - X, 0, min(C, n_ch)))
+    else:
+        C = len(carry)
+        # A carried episode can lead to a re-referral this year when it has no plan
+        # (it must close first) and was referred in the last 11 months.
+        eligible = np.flatnonzero((carry.plan_start == NA) & (carry.ref >= ys - 330))
+        L = int(np.clip(t.rereferrals - X, 0, min(len(eligible), n_ch)))
     m = int(np.clip(t.rereferral_children - L, 1 if X > 0 else 0, min(X, n_ch)))
     k = np.ones(n_ch, dtype=np.int64)
     if m:
@@ -273,20 +356,38 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     ] = True
 
     # Carried episodes (open on 1 April); the first L belong to re-referred children.
-    c_closed = np.zeros(C, dtype=bool)
-    c_closed[:L] = True
     e_c = C - oc
-    c_closed[_choose(rng, np.arange(L, C), e_c - L)] = True
-    first_ref = ref_date[first_of]
-    # Linked children are ones referred once this year, so re-referred children add up.
-    link_kids = _choose(rng, np.arange(n_ch), L, ((first_ref > ys + 14) + 1e-3) * ((k == 1) + 1e-3))
+    if carry is None:
+        c_closed = np.zeros(C, dtype=bool)
+        c_closed[:L] = True
+        c_closed[_choose(rng, np.arange(L, C), e_c - L)] = True
+        first_ref = ref_date[first_of]
+        # Linked children are referred once this year, so re-referred children add up.
+        link_kids = _choose(
+            rng, np.arange(n_ch), L, ((first_ref > ys + 14) + 1e-3) * ((k == 1) + 1e-3)
+        )
+        perm = np.arange(C)
+        pos_plan = long_pos = np.zeros(0, dtype=np.int64)
+    else:
+        first_ref = ref_date[first_of]
+        perm, link_kids = _link_carried(rng, carry, eligible, L, first_ref, k, ys)
+        L = len(link_kids)
+        # Carried plans stay open (as many as the published plans of a year or more at
+        # 31 March, room allowing) or end this year.
+        pos_plan = np.flatnonzero(carry.plan_start[perm] != NA)
+        n_long = min(len(pos_plan), sum(t.cpp_at31_bands[3:]), max(0, C - max(e_c, L)))
+        long_pos = np.sort(_choose(rng, pos_plan, n_long))
+        c_closed = np.zeros(C, dtype=bool)
+        c_closed[:L] = True
+        c_closed[_choose(rng, np.setdiff1d(np.arange(L, C), long_pos), e_c - L)] = True
     c_child = np.concatenate([link_kids, n_ch + np.arange(C - L)])
     c_lim = np.full(C, ye, dtype=np.int64)
     c_lim[:L] = np.maximum(ys, first_ref[link_kids] - 1)
     c_close = np.full(C, NA, dtype=np.int64)
     cc = np.flatnonzero(c_closed)
     c_close[cc] = ys + (rng.random(len(cc)) * (c_lim[cc] - ys + 1)).astype(np.int64)
-    c_ref = np.full(C, NA, dtype=np.int64)  # set after child protection hosts are known
+    # Set after child protection hosts are known (known already when carried).
+    c_ref = np.full(C, NA, dtype=np.int64) if carry is None else carry.ref[perm].copy()
 
     # Episode arrays: referrals then carried.
     n_ep = R + C
@@ -315,13 +416,19 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
         return cal.roll_back(ye - rng.integers(lo, hi + 1, size=n))
 
     starts_in = np.sort(np.concatenate([band_starts(b, bands[b]) for b in range(3)]))
-    starts_long = np.concatenate([band_starts(b, bands[b]) for b in (3, 4)])
     open_started = np.flatnonzero((ep_kind == 3) & done_assessed)
     carried_open = carried[~c_closed]
-    free_carried_open = list(rng.permutation(carried_open))
-    hosts_long = np.array(free_carried_open[: len(starts_long)], dtype=np.int64)
-    del free_carried_open[: len(starts_long)]
-    starts_long = starts_long[: len(hosts_long)]
+    if carry is None:
+        starts_long = np.concatenate([band_starts(b, bands[b]) for b in (3, 4)])
+        free_carried_open = list(rng.permutation(carried_open))
+        hosts_long = np.array(free_carried_open[: len(starts_long)], dtype=np.int64)
+        del free_carried_open[: len(starts_long)]
+        starts_long = starts_long[: len(hosts_long)]
+    else:
+        hosts_long = R + long_pos
+        starts_long = carry.plan_start[perm[long_pos]]
+        # Episodes with a carried plan take no second plan this year.
+        free_carried_open = list(rng.permutation(np.setdiff1d(carried_open, R + pos_plan)))
     pool = np.concatenate([open_started, np.array(free_carried_open, dtype=np.int64)])
     chosen = _choose(rng, pool, k_in)
     chosen = chosen[
@@ -391,10 +498,14 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     has_cpp[hosts_end] = True
     cpp_rows.append((hosts_end, icpc_e, end_e, np.ones(len(hosts_end), bool)))
     # Plans open on 1 April that end in the year (no conference in this year's file).
-    k_cend = max(0, n_start - len(hosts_end))
-    cpool = carried[L:][~has_cpp[carried[L:]]]
-    hosts_cend = _choose(rng, cpool, k_cend)
-    cstart = ys - 1 - rng.integers(10, 500, size=len(hosts_cend))
+    if carry is None:
+        k_cend = max(0, n_start - len(hosts_end))
+        cpool = carried[L:][~has_cpp[carried[L:]]]
+        hosts_cend = _choose(rng, cpool, k_cend)
+        cstart = ys - 1 - rng.integers(10, 500, size=len(hosts_cend))
+    else:
+        cend_pos = np.setdiff1d(pos_plan, long_pos)
+        hosts_cend, cstart = R + cend_pos, carry.plan_start[perm[cend_pos]]
     cend = ys + (rng.random(len(hosts_cend)) * np.maximum(1, ep_lim[hosts_cend] - ys)).astype(
         np.int64
     )
@@ -428,8 +539,10 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     # Enquiry start: 1-15 working days before the conference, or later for the late share.
     n_conf = len(conf_ep)
     wd = rng.integers(1, 16, size=n_conf)
-    floor = np.where(conf_ep < R, ep_ref[np.minimum(conf_ep, n_ep - 1)], NA)
-    room = np.where(conf_ep < R, cal.count(np.maximum(floor, ys - 400), conf_date), 999)
+    # A carried episode's referral date is known already when it was carried.
+    known = conf_ep < R if carry is None else np.ones(n_conf, dtype=bool)
+    floor = np.where(known, ep_ref[np.minimum(conf_ep, n_ep - 1)], NA)
+    room = np.where(known, cal.count(np.maximum(floor, ys - 400), conf_date), 999)
     late = _choose(rng, np.flatnonzero(room >= 16), round((1 - t.icpc_15_share) * n_conf))
     wd[late] = np.minimum(rng.integers(16, 31, size=len(late)), room[late])
     conf_start = cal.add(conf_date, -wd, roll="backward")
@@ -454,14 +567,15 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     np.maximum.at(ep_act, s47["episode"], np.where(s47["icpc"] == NA, s47["start"], s47["icpc"]))
 
     # Carried referral dates, now that plan starts bound them.
-    c_ref = ys - 1 - np.minimum(rng.lognormal(np.log(200), 0.9, size=C), 4000).astype(np.int64)
-    c_ref[:L] = np.maximum(first_ref[link_kids] - 360, ys - 1 - rng.integers(0, 300, size=L))
-    c_ref[:L] = np.minimum(c_ref[:L], ys - 1)
-    bound = np.full(n_ep, np.iinfo(np.int64).max)
-    np.minimum.at(bound, cpp_ep, cpp_start - 3)
-    np.minimum.at(bound, s47["episode"], s47["start"])
-    c_ref = np.minimum(c_ref, bound[R:] - rng.integers(0, 60, size=C))
-    ep_ref[R:] = c_ref
+    if carry is None:
+        c_ref = ys - 1 - np.minimum(rng.lognormal(np.log(200), 0.9, size=C), 4000).astype(np.int64)
+        c_ref[:L] = np.maximum(first_ref[link_kids] - 360, ys - 1 - rng.integers(0, 300, size=L))
+        c_ref[:L] = np.minimum(c_ref[:L], ys - 1)
+        bound = np.full(n_ep, np.iinfo(np.int64).max)
+        np.minimum.at(bound, cpp_ep, cpp_start - 3)
+        np.minimum.at(bound, s47["episode"], s47["start"])
+        c_ref = np.minimum(c_ref, bound[R:] - rng.integers(0, 60, size=C))
+        ep_ref[R:] = c_ref
 
     # Closures.
     closed = (ep_kind <= 2) | (ep_kind == 4)
@@ -499,12 +613,26 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
     n_cpp = len(cpp_ep)
     prev = np.zeros(n_cpp, dtype=np.int64)
     started_in_year = (cpp_start >= ys) & (cpp_start <= ye)
-    sub = _choose(rng, np.flatnonzero(started_in_year), t.cpp_subsequent)
+    if carry is None or carry.had_plan is None:
+        sub = _choose(rng, np.flatnonzero(started_in_year), t.cpp_subsequent)
+    else:
+        # Plans of children known to have had one take the mark first.
+        had = np.zeros(n_ch + C - L, dtype=bool)
+        had[c_child] = carry.had_plan[perm]
+        cand = np.flatnonzero(started_in_year)
+        sub = _choose(rng, cand, t.cpp_subsequent, 1.0 + 1e6 * had[ep_child[cpp_ep[cand]]])
     prev[sub] = rng.geometric(0.6, size=len(sub))
     old = np.flatnonzero(~started_in_year)
     prev[old] = np.where(rng.random(len(old)) < 0.2, rng.geometric(0.6, size=len(old)), 0)
     init_cat = _pick(rng, _CATEGORIES, n_cpp)
     latest_cat = np.where(rng.random(n_cpp) < 0.9, init_cat, _pick(rng, _CATEGORIES, n_cpp))
+    if carry is not None:
+        # Carried plans keep what the previous return said of them.
+        was = np.flatnonzero((cpp_ep >= R) & ~started_in_year)
+        src = perm[cpp_ep[was] - R]
+        prev[was] = carry.plan_previous[src]
+        init_cat[was] = carry.plan_initial[src]
+        latest_cat[was] = carry.plan_latest[src]
     j = np.arange(10)
     rv = cpp_start[:, None] + 91 + 182 * j[None, :]
     rv_end = np.where(cpp_end == NA, ye, cpp_end)
@@ -589,6 +717,13 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
 
     need = _pick(rng, _NEEDS, n_ep)
     need[ep_kind == 0] = None
+    source = _pick(rng, _SOURCES, n_ep)
+    child_carry = None
+    if carry is not None:
+        need[R:] = carry.need[perm]
+        source[R:] = carry.source[perm]
+        child_carry = np.full(n_children, -1, dtype=np.int64)
+        child_carry[c_child] = perm
     episode = {
         "child": ep_child,
         "ref": ep_ref,
@@ -596,7 +731,7 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
         "reason": reason,
         "nfa": ep_kind == 0,
         "need": need,
-        "source": _pick(rng, _SOURCES, n_ep),
+        "source": source,
         "kind": ep_kind,
     }
     cpp = {
@@ -621,4 +756,5 @@ def synthesise(targets: SynthTargets, seed: int, holidays: np.ndarray) -> Synthe
         s47=s47,
         cpp=cpp,
         review=review,
+        child_carry=child_carry,
     )

@@ -25,7 +25,7 @@ from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.childlevel.upn import CHECK_ALPHABET
 from cscwatch.synth.cin.simulation import NA, SyntheticReturn
 
-__all__ = ["TextReturn", "render", "to_text"]
+__all__ = ["TextReturn", "render", "to_text", "upns"]
 
 _Col = np.ndarray
 
@@ -72,10 +72,14 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _upn(rng: np.random.Generator, n: int, la_code: str) -> np.ndarray:
-    # 13 characters: check letter, LA number, 4-digit school, 4-digit serial, final digit.
-    # The check letter (as cscwatch.childlevel.upn.check_letter) computed for all at once.
-    i = np.arange(n)
+def upns(rng: np.random.Generator, n: int, la_code: str, start: int = 0) -> np.ndarray:
+    """``n`` UPNs of children ``start`` to ``start + n - 1`` of an authority's made-up school.
+
+    13 characters: check letter, LA number, 4-digit school, 4-digit serial, final digit;
+    the check letter as :func:`cscwatch.childlevel.upn.check_letter`, computed for all
+    at once.
+    """
+    i = start + np.arange(n)
     school = rng.integers(2000, 7999, size=n)
     serial = i % 10000
     last = (i // 10000) % 10
@@ -94,8 +98,13 @@ def _upn(rng: np.random.Generator, n: int, la_code: str) -> np.ndarray:
     )  # fmt: skip
 
 
-def to_text(ret: SyntheticReturn) -> TextReturn:
-    """Turn a simulated return into text columns in file order."""
+def to_text(ret: SyntheticReturn, ids: tuple[np.ndarray, np.ndarray] | None = None) -> TextReturn:
+    """Turn a simulated return into text columns in file order.
+
+    ``ids`` gives each child's ``LAchildID`` and UPN (a linked panel keeps a child's
+    identifiers from year to year); the UPN is written only for a child of school age.
+    Without it, identifiers are numbered in file order.
+    """
     t = ret.targets
     rng = np.random.default_rng([ret.seed, int(t.la_code), t.year, 7])
     ch, ep = ret.child, ret.episode
@@ -105,17 +114,21 @@ def to_text(ret: SyntheticReturn) -> TextReturn:
     rank[ep_order] = np.arange(len(ep_order))
     school = ch["school_age"]
     upn = np.full(n_children, None, dtype=object)
-    upn[school] = _upn(rng, int(school.sum()), t.la_code)
+    if ids is None:
+        upn[school] = upns(rng, int(school.sum()), t.la_code)
+        la_child_id = np.array(
+            [f"SYN{t.la_code}{t.year % 100:02d}{i + 1:07d}" for i in range(n_children)],
+            dtype=object,
+        )
+    else:
+        la_child_id, upn[school] = ids[0], ids[1][school]
     upn_unknown = np.full(n_children, None, dtype=object)
     upn_unknown[~school] = "UN1"
     sex = ch["sex"]
     if t.year < 2025:
         sex = np.select([sex == "M", sex == "F"], ["1", "2"], "0").astype(object)
     child = {
-        "la_child_id": np.array(
-            [f"SYN{t.la_code}{t.year % 100:02d}{i + 1:07d}" for i in range(n_children)],
-            dtype=object,
-        ),
+        "la_child_id": la_child_id,
         "upn": upn,
         "former_upn": np.full(n_children, None, dtype=object),
         "upn_unknown": upn_unknown,

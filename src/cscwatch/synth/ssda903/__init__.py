@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from cscwatch.synth.ssda903.returns import (
+    MANIFEST,
     MARKER_FILE,
     SynthReturn,
     SynthRun,
@@ -20,6 +21,7 @@ from cscwatch.synth.ssda903.returns import (
 )
 
 __all__ = [
+    "MANIFEST",
     "MARKER_FILE",
     "SynthReturn",
     "SynthRun",

@@ -17,6 +17,7 @@ renamed into place at the end, so a failure leaves no half-written output; an ex
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -29,6 +30,7 @@ import pandas as pd
 
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER
 from cscwatch.core.errors import InputError, UnknownYearError
+from cscwatch.core.progress import ProgressCallback, report
 from cscwatch.models.placements import ReturnYear
 from cscwatch.synth.ssda903.errors import inject
 from cscwatch.synth.ssda903.places import add_places, authority_postcodes
@@ -37,6 +39,7 @@ from cscwatch.synth.ssda903.targets import CareTargets, care_targets
 from cscwatch.synth.ssda903.writer import EMPTY_TABLES, year_tables
 
 __all__ = [
+    "MANIFEST",
     "MARKER_FILE",
     "SynthReturn",
     "SynthRun",
@@ -48,6 +51,8 @@ __all__ = [
 
 #: The marker file's name; its content is :data:`SYNTHETIC_MARKER`.
 MARKER_FILE = "CSCWATCH_SYNTHETIC"
+#: Written in ``OUT`` beside the returns: what was written, what was skipped and why.
+MANIFEST = "cscwatch-synth-manifest.json"
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,16 @@ class SynthRun:
     returns: tuple[SynthReturn, ...]
     skipped: tuple[tuple[str, int | None, str], ...] = field(default=())
     not_modelled: tuple[str, ...] = EMPTY_TABLES
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values for JSON (the manifest's content)."""
+        return {
+            "out": str(self.out),
+            "seed": self.seed,
+            "returns": [r.to_dict() for r in self.returns],
+            "skipped": [{"authority": a, "year": y, "reason": why} for a, y, why in self.skipped],
+            "not_modelled": list(self.not_modelled),
+        }
 
     def summary(self) -> str:
         """One line per return, then the skipped ones."""
@@ -170,14 +185,17 @@ def write_synthetic_returns(
     seed: int,
     out: Path,
     errors: list[str] | None = None,
+    progress: ProgressCallback | None = None,
     *,
     cache_dir: Path | None = None,
 ) -> SynthRun:
     """Write consecutive years of synthetic returns for each authority into ``out``
     (with postcodes when given a ``cache_dir``: see :func:`authority_returns`).
 
-    An authority that cannot be resolved, or lacks published figures for any of the
-    years, is skipped and listed; nothing of it is written.
+    An authority's years without published figures are skipped and listed (in the
+    result and in :data:`MANIFEST`); its other years are simulated as separate runs of
+    consecutive years (children do not link across a gap). ``progress(stage, done,
+    total)`` is called per authority.
 
     Raises
     ------
@@ -192,22 +210,32 @@ def write_synthetic_returns(
     written: list[SynthReturn] = []
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        for authority in authorities:
-            try:
+        for i, authority in enumerate(authorities):
+            report(progress, "writing returns", i, len(authorities))
+            found: list[int] = []
+            for y in sorted(set(years)):
+                try:
+                    care_targets(con, authority, y)
+                except UnknownYearError as exc:
+                    skipped.append((authority, y, str(exc)))
+                    continue
+                found.append(y)
+            for run in _consecutive(found):
                 _, tables, built = authority_returns(
-                    con, authority, years, seed, errors, cache_dir=cache_dir
+                    con, authority, run, seed, errors, cache_dir=cache_dir
                 )
-            except UnknownYearError as exc:
-                skipped.append((authority, None, str(exc)))
-                continue
-            for r in built:
-                _write_set(tmp / r.folder, tables[r.year])
-            written.extend(built)
+                for r in built:
+                    _write_set(tmp / r.folder, tables[r.year])
+                written.extend(built)
+        report(progress, "writing returns", len(authorities), len(authorities))
         if not written:
             raise InputError(
                 "no synthetic return written: " + "; ".join(f"{a}: {why}" for a, _, why in skipped)
             )
         (tmp / MARKER_FILE).write_text(SYNTHETIC_MARKER + "\n", encoding="utf-8")
+        result = SynthRun(out, seed, tuple(written), tuple(skipped))
+        manifest = json.dumps(result.to_dict(), indent=1, default=str)
+        (tmp / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -218,7 +246,18 @@ def write_synthetic_returns(
             os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return SynthRun(out, seed, tuple(written), tuple(skipped))
+    return result
+
+
+def _consecutive(years: list[int]) -> list[list[int]]:
+    # Runs of consecutive years, in order.
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and runs[-1][-1] == y - 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return runs
 
 
 def resolve_all(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:

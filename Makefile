@@ -48,9 +48,11 @@ demo: setup
 	$(BIN)/cscwatch show --england
 	$(BIN)/cscwatch profile Manchester
 
+# Whole files to each process (module fixtures are built once), in collection order: the
+# longest files first (tests/conftest.py LONGEST_FIRST), so both cores finish together.
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --maxprocesses=4 \
-		--dist loadfile
+		--dist loadfile --no-loadscope-reorder
 
 # The fuzz properties of tests/fuzz at length (the suite runs 20 examples of each).
 FUZZ_EXAMPLES ?= 2000

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Test processes: every core (pytest-xdist), at most four (each builds its own warehouse).
+# Test processes: every core (pytest-xdist), at most four (they share one built warehouse).
 WORKERS ?= auto
 # The warehouse is NOT set here: make demo builds it where the CLI and the server look
 # by default (cscwatch.duckdb in the user data directory), so every README command finds

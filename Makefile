@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Test processes: every core (pytest-xdist), at most four (each builds its own warehouse).
+# Test processes: every core (pytest-xdist), at most four (they share one built warehouse).
 WORKERS ?= auto
 # The warehouse is NOT set here: make demo builds it where the CLI and the server look
 # by default (cscwatch.duckdb in the user data directory), so every README command finds
@@ -48,9 +48,11 @@ demo: setup
 	$(BIN)/cscwatch show --england
 	$(BIN)/cscwatch profile Manchester
 
+# Whole files to each process (module fixtures are built once), in collection order: the
+# longest files first (tests/conftest.py LONGEST_FIRST), so both cores finish together.
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --maxprocesses=4 \
-		--dist loadfile
+		--dist loadfile --no-loadscope-reorder
 
 # The fuzz properties of tests/fuzz at length (the suite runs 20 examples of each).
 FUZZ_EXAMPLES ?= 2000

@@ -3,16 +3,21 @@
 * ``snapshot_dir`` — the bundled snapshot of published data (``data/snapshot``).
 * ``shared_data`` — the large shared data folder (``../shared/data``): Ofsted PDFs, CIN
   census samples, validation rules.
-* ``warehouse`` — a session-scoped warehouse built once from the real snapshot, as
-  ``Settings`` pointing at it; ``con`` — a read-only connection to it.
+* ``warehouse`` — a warehouse built once per run from the real snapshot (shared by the
+  test processes), as ``Settings`` pointing at it; ``con`` — a read-only connection.
+* ``app_server`` — the base URL of one live uvicorn server over that warehouse, shared by
+  the API tests (``live_server``) and the browser tests (``base_url``) of a test process:
+  each start imports the app and warms the file (an early-warning model fit).
 * ``fresh_db`` — an empty in-memory DuckDB connection.
 * ``cli`` — runs the ``cscwatch`` CLI in-process and returns (exit code, stdout, stderr).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,6 +27,7 @@ import duckdb
 import pytest
 from hypothesis import settings
 
+from _suite_order import longest_first
 from cscwatch.core.config import Settings, repo_root
 
 # No per-example deadline: the suite runs on every core of a shared machine (pytest-xdist),
@@ -47,12 +53,23 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Built once per run: the test processes of ``pytest -n`` share one file (the first
+    to need it builds it while the others wait on a lock), each with a cache of its own.
+    Tests only read it; one that must change a warehouse copies it (a file copy)."""
     from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
-    path = tmp_path_factory.mktemp("warehouse") / "cscwatch.duckdb"
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each process's popen-gwN
+    shared = base / "shared-warehouse"
+    shared.mkdir(exist_ok=True)
+    path = shared / "cscwatch.duckdb"
     settings = Settings(warehouse=path, cache_dir=tmp_path_factory.mktemp("cache"))
-    build_warehouse(settings, default_loaders())
+    with (shared / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():  # the build renames its file into place when done
+            build_warehouse(settings, default_loaders())
     return settings
 
 
@@ -63,6 +80,43 @@ def con(warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         yield c
     finally:
         c.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``."""
+    from cscwatch.serve.api.process import free_port, stop_process, wait_until_serving
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "cscwatch.serve.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # generous: a loaded 2-core machine imports slowly, and start-up warms the
+        # warehouse file (the early-warning model's fit) before the first request
+        wait_until_serving(proc, base, log, timeout=600)
+        yield base
+    finally:
+        stop_process(proc)
 
 
 @pytest.fixture()
@@ -107,3 +161,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from cscwatch.serve.cli import _register
 
     _register()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the longest files first (tests/_suite_order.py), for ``make test``'s processes
+    longest_first(items)

@@ -1,7 +1,8 @@
 """A live uvicorn server on a free loopback port over the session's warehouse.
 
 The API is exercised over real HTTP (httpx), the way clients and the load benchmark
-use it.
+use it. The server is the session's ``app_server`` (tests/conftest.py), the one the
+browser tests of the same test process use.
 """
 
 from __future__ import annotations
@@ -10,16 +11,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from _live_server import start_server, stop_server
-
-from cscwatch.core.config import Settings
 
 
 @pytest.fixture(scope="session")
-def live_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, base = start_server(warehouse.warehouse, tmp_path_factory.mktemp("api") / "server.log")
-    yield base
-    stop_server(proc)
+def live_server(app_server: str) -> str:
+    return app_server
 
 
 @pytest.fixture()

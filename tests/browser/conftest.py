@@ -1,25 +1,20 @@
 """Playwright (python) driving Debian's /usr/bin/chromium against a live server.
 
 The server is uvicorn over ``create_app`` on a free loopback port, reading the
-session's warehouse (built once). Screenshots go to ``test-artifacts/`` (git-ignored).
+session's warehouse (built once): the session's ``app_server``, shared with the API
+tests. Screenshots go to ``test-artifacts/`` (git-ignored).
 ``make test`` installs chromium (``make browser-deps``) and the npm packages; without
 them these tests are skipped with the reason.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from cscwatch.core.config import Settings, repo_root
+from cscwatch.core.config import repo_root
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = repo_root() / "node_modules" / "axe-core" / "axe.min.js"
@@ -44,60 +39,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def base_url(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = tmp_path_factory.mktemp("browser") / "server.log"
-    env = {**os.environ, "CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "cscwatch.serve.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # a loaded 2-core machine imports slowly, and start-up warms the warehouse file
-        # (the early-warning model's fit) before the first request
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()}")
-            try:
-                if httpx.get(f"{base}/api/indicators", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 600 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def base_url(app_server: str) -> str:
+    """The session's live server (tests/conftest.py ``app_server``), shared with the API
+    tests of this test process."""
+    return app_server
 
 
 @pytest.fixture(scope="session")

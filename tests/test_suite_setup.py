@@ -1,0 +1,52 @@
+"""How ``make test`` spreads the suite over the cores (tests/_suite_order.py, Makefile)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from _suite_order import LONGEST_FIRST, longest_first
+from cscwatch.core.config import repo_root
+
+ROOT = repo_root()
+
+
+@dataclass
+class _Item:
+    nodeid: str
+
+
+def test_every_longest_first_file_exists_once() -> None:
+    missing = [name for name in LONGEST_FIRST if not (ROOT / name).is_file()]
+    assert not missing, f"renamed or removed: update tests/_suite_order.py: {missing}"
+    assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
+
+
+def test_longest_files_go_first_and_files_stay_whole_and_in_order() -> None:
+    items = [
+        _Item("tests/a.py::t1"),
+        _Item("tests/slow.py::t1"),
+        _Item("tests/b.py::t1"),
+        _Item("tests/slowest.py::t1[x]"),
+        _Item("tests/slow.py::t2"),
+        _Item("tests/a.py::t2"),
+        _Item("tests/slowest.py::t1[y]"),
+    ]
+    longest_first(items, ("tests/slowest.py", "tests/slow.py", "tests/absent.py"))
+    assert [i.nodeid for i in items] == [
+        "tests/slowest.py::t1[x]",
+        "tests/slowest.py::t1[y]",
+        "tests/slow.py::t1",
+        "tests/slow.py::t2",
+        "tests/a.py::t1",
+        "tests/b.py::t1",
+        "tests/a.py::t2",
+    ]
+
+
+def test_make_test_keeps_the_collection_order_and_whole_files() -> None:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", text, re.MULTILINE)
+    assert recipe, "no test target in the Makefile"
+    command = recipe.group(1).replace("\\\n", " ")
+    assert "--dist loadfile" in command and "--no-loadscope-reorder" in command, command

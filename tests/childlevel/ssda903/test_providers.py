@@ -110,7 +110,7 @@ def test_children_s_homes_list_with_split_sheets(tmp_path: Path, two_lists: list
 
 
 def test_combined_list_one_sheet_xlsx_and_csv(tmp_path: Path) -> None:
-    rows = [
+    rows: list[list[Any]] = [
         COMBINED,
         ["SC111111", "Richmond upon Thames", "K2", "PR1/PR2", None, "TW9 1AA", "Children's Home"],
         ["2345678", "Kent", "U1", "PR4", "01/02/2023", "CT1 1AA", "Independent Fostering Agency"],

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -115,10 +114,39 @@ class Finding:
         return out
 
 
-_ROW_TEMPLATE = (
-    '    {{\n      "rule": %s,\n      "message": %s,\n      "child_id": %s,\n{refs}'
-    '      "table": %s,\n      "row_no": %s,\n      "field": %s,\n      "value": %s\n    }}'
-)
+#: Text ``json.dumps`` writes as it is (``ensure_ascii``): printable ASCII but ``"`` and ``\\``.
+_JSON_PLAIN = r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$"
+#: Findings encoded as JSON at a time (bounds the memory the text takes).
+_JSON_BATCH = 50_000
+
+
+def _json_strings(values: pa.Array) -> pa.Array:
+    # Each value as json.dumps writes it: plain text quoted by Arrow, anything else by
+    # json's own (C) encoder, a null as null.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = pc.fill_null(pc.match_substring_regex(values, _JSON_PLAIN), True)
+    out = pc.binary_join_element_wise('"', values, '"', "")
+    if not pc.all(plain).as_py():
+        other = pc.invert(plain)
+        enc = json.encoder.encode_basestring_ascii
+        redone = [enc(v) for v in pc.filter(values, other).to_pylist()]
+        out = pc.replace_with_mask(out, other, pa.array(redone, pa.string()))
+    return pc.fill_null(out, "null")
+
+
+def _json_codes(values: pa.Array, text: Mapping[str, str] | None = None) -> pa.Array:
+    # JSON of each value (of text[value] when given), encoded once per distinct value:
+    # for columns of few values (rule codes, messages, tables, fields, children).
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    coded = values.dictionary_encode()
+    enc = json.encoder.encode_basestring_ascii
+    distinct = coded.dictionary.to_pylist()
+    words = pa.array([enc(v if text is None else text[v]) for v in distinct], pa.string())
+    return pc.fill_null(words.take(coded.indices), "null")
 
 
 @dataclass(frozen=True)
@@ -170,9 +198,12 @@ class FindingColumns:
         out["value"] = raw["values"]
         return out
 
-    def rules(self) -> list[str]:
-        """The rule code of each finding, in order."""
-        return list(self._lists["code"])
+    def rule_counts(self) -> dict[str, int]:
+        """Findings per rule code."""
+        import pyarrow.compute as pc
+
+        counted = pc.value_counts(self.table.column("code")).to_pylist()
+        return {str(c["values"]): int(c["counts"]) for c in counted}
 
     def objects(self) -> tuple[Finding, ...]:
         """One :class:`Finding` per row (``la_child_id`` filled when refs were kept)."""
@@ -195,32 +226,48 @@ class FindingColumns:
         )
 
     def json_items(self, *, with_refs: bool = False) -> Iterator[str]:
-        """Each finding as ``json.dumps`` writes it in a list indented by 2 (no separator)."""
-        enc = json.encoder.encode_basestring_ascii  # the C encoder json.dumps itself uses
-        cols = self.columns(with_refs=with_refs)
+        """The findings as ``json.dumps(..., indent=2)`` writes them in the report's list,
+        in pieces of many findings, separators (``,`` and new lines) included.
 
-        def text(values: list[Any]) -> list[str]:
-            # Encode each distinct value once: rule codes, messages, tables repeat.
-            cache: dict[Any, str] = {}
-            out = []
-            for v in values:
-                e = cache.get(v)
-                if e is None:
-                    e = "null" if v is None else enc(v)
-                    if len(cache) < 100_000:
-                        cache[v] = e
-                out.append(e)
-            return out
+        Built by Arrow's string kernels, not a Python object per finding; the text is
+        ASCII (as ``json.dumps`` with ``ensure_ascii``).
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        refs = '      "la_child_id": %s,\n' if with_refs else ""
-        template = _ROW_TEMPLATE.format(refs=refs)
+        refs = self.child_refs or {}
         names = ["rule", "message", "child_id", *(["la_child_id"] if with_refs else [])]
         names += ["table", "row_no", "field", "value"]
-        encoded = [
-            [str(int(v)) for v in cols[n]] if n == "row_no" else text(cols[n]) for n in names
-        ]
-        for values in zip(*encoded, strict=True):
-            yield template % values
+        # Between values: the key of the next (the first opens the finding's object).
+        pieces = ["    {\n" + f'      "{names[0]}": ']
+        pieces += [",\n" + f'      "{n}": ' for n in names[1:]]
+        for start in range(0, len(self), _JSON_BATCH):
+            part = self.table.slice(start, _JSON_BATCH).combine_chunks()
+            code = part.column("code").combine_chunks()
+            values: dict[str, pa.Array] = {
+                "rule": _json_codes(code),
+                "message": _json_codes(code, self.messages),
+                "child_id": _json_codes(part.column("child").combine_chunks()),
+                "table": _json_codes(part.column("tbl").combine_chunks()),
+                "row_no": pc.cast(part.column("row_no").combine_chunks(), pa.string()),
+                "field": _json_codes(part.column("fields").combine_chunks()),
+                "value": _json_strings(part.column("values").combine_chunks()),
+            }
+            if with_refs:
+                children = part.column("child").to_pylist()
+                la = [None if c is None else refs.get(c) for c in children]
+                values["la_child_id"] = _json_strings(pa.array(la, pa.string()))
+            args: list[Any] = []
+            for piece, name in zip(pieces, names, strict=True):
+                args += [piece, values[name]]
+            items = pc.binary_join_element_wise(*args, "\n    },\n", "")
+            # The items lie end to end in the array's data buffer: read them in one go.
+            _, offsets, data = items.buffers()
+            ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
+            text = data[int(ends[0]) : int(ends[-1])].to_pybytes()
+            last = start + _JSON_BATCH >= len(self)
+            yield text[:-2].decode("ascii") if last else text.decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -297,7 +344,7 @@ class ValidationReport903:
 
     def counts_by_rule(self) -> dict[str, int]:
         """Findings per rule code, most first (ties in code order)."""
-        counts = Counter(self.finding_columns.rules())
+        counts = self.finding_columns.rule_counts()
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def not_run_by_reason(self) -> dict[str, list[str]]:
@@ -356,13 +403,8 @@ class ValidationReport903:
         if not head.endswith(tail):  # the findings are the last key of to_dict
             raise AssertionError("findings must be the last key of the report's JSON")
         yield head[: -len(tail)] + '"findings": [\n'
-        batch: list[str] = []
-        for item in self.finding_columns.json_items(with_refs=with_refs):
-            batch.append(item)
-            if len(batch) == 10_000:
-                yield ",\n".join(batch) + ",\n"
-                batch = []
-        yield ",\n".join(batch) + "\n  ]\n}"
+        yield from self.finding_columns.json_items(with_refs=with_refs)
+        yield "\n  ]\n}"
 
     def _head(self) -> dict[str, Any]:
         # Everything of to_dict but the findings, in order.

@@ -4,8 +4,12 @@
 :mod:`.reader` (identifiers pseudonymised as read), stages it in an in-memory DuckDB
 database (:func:`.engine.stage`), looks up the reference coordinates of the postcodes
 it holds (:mod:`.postcodes`), decides which of the year's rules can run
-(:func:`.engine.plan`) and runs them all in one ``UNION ALL`` (:func:`.engine.run_rules`).
-Nothing is written anywhere: the report lives in memory and is shown, never stored.
+(:func:`.engine.plan`) and runs them all in one ``UNION ALL``
+(:func:`.engine.run_rules_arrow`). The findings stay an Arrow table
+(:class:`FindingColumns`) until they are shown: Python objects are built only when asked
+for (:attr:`ValidationReport903.findings`), and the JSON and CSV are made from the
+columns. Nothing is written anywhere: the report lives in memory and is shown, never
+stored.
 
 Every rule DfE's catalogue lists for the collection year appears in the report, either
 run (with its findings, possibly none) or not run with the reason: not implemented in

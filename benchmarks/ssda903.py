@@ -1,11 +1,25 @@
-"""Time ``cscwatch cla validate`` on DfE's sample SSDA903 return and on ten times it, beside
-the open SSDA903 validator run in its own environment on the same files.
+"""Time ``cscwatch cla validate`` and ``cla measures`` on DfE's sample SSDA903 return, on ten
+times it, on the largest authority's synthetic return and on every authority's synthetic
+return together, beside the open SSDA903 validator run in its own environment on the same
+files.
 
 Inputs: the sample's CSV files (``../shared/data/ssda903/samples``, without
 ``placed_for_adoption_errors.csv``), and the same tables ten times over with fresh
 ``CHILD`` identifiers (copy ``k`` of child ``c`` is ``X<k><c>``; every other value as in
 the sample), written to a temporary folder. Both tools check the 2024-25 rules against
 the sample's collection period, 2017-18.
+
+Synthetic returns (``cscwatch cla synth --year 2025 --seed 1``, untimed) are checked with
+the 2024-25 rules in their own period. The largest authority is the one with the most
+children looked after at 31 March 2025 in the warehouse (``lac_at31``; Birmingham when
+measured). The largest return is the synthetic return with the most episodes (Kent when
+measured: many children start and cease care there in a year), also timed as above
+(``--add-largest-return`` times only it, adding it to the results file). "All
+authorities" is every authority's synthetic return concatenated table by
+table into one return (CHILD identifiers are distinct across authorities) and validated
+as one run; its measures are not run (they are per authority). ``cla measures`` runs on
+the sample and the ten-times sample labelled as the largest authority and year 2018 (the
+label only names the output).
 
 Each run is a whole process: wall time, CPU time (user + system, from ``wait4``), the
 process's peak resident memory, the peak of its process tree (sampled every 50 ms) and
@@ -21,8 +35,11 @@ Without the validator's venv its runs are left out (and the result says so).
 
 Writes ``benchmarks/results/ssda903.json``.
 
+Needs a built warehouse (``CSCWATCH_WAREHOUSE``) for the synthetic returns; without one
+they are left out (and the result says so).
+
 Usage: ``python benchmarks/ssda903.py [--runs N] [--peer-runs N] [--peer DIR]
-[--skip-peer] [--keep DIR]``
+[--skip-peer] [--keep DIR] [--synth DIR] [--add-largest-return]``
 """
 
 from __future__ import annotations
@@ -42,7 +59,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import BIN, ROOT, machine, run_process, write
+from _timing import BIN, RESULTS, ROOT, machine, run_process, write
 
 SAMPLES = ROOT.parent / "shared" / "data" / "ssda903" / "samples"
 #: The open validator's export and venv, beside the checkout (as ``../shared``).
@@ -90,24 +107,144 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _ours(files: list[Path]) -> list[str]:
+def _ours(files: list[Path], period: str | None = "2017-18") -> list[str]:
     exe = str(BIN / "cscwatch")
-    return [exe, "cla", "validate", *map(str, files), "-r", "2024-25", "--period", "2017-18",
-            "-f", "json", "-q"]  # fmt: skip
+    when = ["--period", period] if period else []
+    return [exe, "cla", "validate", *map(str, files), "-r", "2024-25", *when, "-f", "json",
+            "-q"]  # fmt: skip
 
 
-def _peer(files: list[Path], peer: Path) -> list[str]:
+def _measures(files: list[Path], la: str, year: str) -> list[str]:
+    exe = str(BIN / "cscwatch")
+    return [exe, "cla", "measures", *map(str, files), "-a", la, "-y", year, "-f", "json", "-q"]
+
+
+def _peer(files: list[Path], peer: Path, year: str = "2018") -> list[str]:
     python = str(peer / ".venv" / "bin" / "python")
-    return [python, str(PEER_SCRIPT), "--peer", str(peer), "--year", "2018",
+    return [python, str(PEER_SCRIPT), "--peer", str(peer), "--year", year,
             "--ruleset", "lac2024_25", "--time-only", *map(str, files)]  # fmt: skip
 
 
-def _rules_run(files: list[Path], env: dict[str, str]) -> tuple[int, int]:
-    out = subprocess.run(
-        _ours(files), capture_output=True, text=True, env={**os.environ, **env}, check=False
+def _largest(env: dict[str, str]) -> str | None:
+    # LA number of the authority with the most children looked after at 31 March 2025.
+    code = (
+        "import duckdb, os; c = duckdb.connect(os.environ['CSCWATCH_WAREHOUSE'], read_only=True)"
+        '; r = c.execute("SELECT a.la_code FROM observation o JOIN authority a ON a.la_code'
+        " = o.geo_code WHERE o.indicator = 'lac_at31' AND o.year = 2025 ORDER BY o.value DESC"
+        " LIMIT 1\").fetchone(); print(r[0] if r else '')"
     )
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code], capture_output=True, text=True, check=False,
+        env={**os.environ, **env},
+    )  # fmt: skip
+    return out.stdout.strip() or None
+
+
+def _synth(folder: Path, env: dict[str, str], *args: str) -> list[Path]:
+    # Synthetic 2024-25 returns (untimed); each return's folder.
+    if not folder.is_dir():
+        subprocess.run(
+            [str(BIN / "cscwatch"), "cla", "synth", *args, "-y", "2025", "--seed", "1",
+             "--out", str(folder), "-q"],
+            check=True, capture_output=True, env={**os.environ, **env},
+        )  # fmt: skip
+    return sorted(d for d in folder.iterdir() if d.is_dir())
+
+
+def _together(returns: list[Path], folder: Path) -> list[Path]:
+    """Every return's tables concatenated, table by table, into one return in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = sorted({f.name for r in returns for f in r.glob("*.csv")})
+    for name in names:
+        with (folder / name).open("w", encoding="utf-8", newline="") as out:
+            header = False
+            for r in returns:
+                src = r / name
+                if not src.is_file():
+                    continue
+                lines = src.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+                out.writelines(lines[1:] if header else lines)
+                header = True
+    shutil.copy(returns[0] / "CSCWATCH_SYNTHETIC", folder / "CSCWATCH_SYNTHETIC")
+    return sorted(folder.glob("*.csv"))
+
+
+def _rules_run(files: list[Path], env: dict[str, str], period: str | None) -> tuple[int, int]:
+    out = subprocess.run(
+        _ours(files, period), capture_output=True, text=True, env={**os.environ, **env},
+        check=False,
+    )  # fmt: skip
     payload = json.loads(out.stdout)
     return len(payload["rules_run"]), len(payload["findings"])
+
+
+def _entry(files: list[Path], env: dict[str, str], runs: int, period: str | None) -> dict[str, Any]:
+    rules, findings = _rules_run(files, env, period)
+    return {
+        "files": len(files),
+        "megabytes": round(sum(f.stat().st_size for f in files) / 2**20, 2),
+        "cscwatch_rules_run": rules,
+        "cscwatch_findings": findings,
+        "cscwatch": _summary([run_process(_ours(files, period), env, (0, 1)) for _ in range(runs)]),
+    }
+
+
+def _beside_peer(entry: dict[str, Any], runs: list[dict[str, Any]], peer: Path) -> None:
+    entry["open_validator"] = _summary(runs)
+    meta = peer / "findings_lac2024_25.meta.json"
+    if meta.is_file():
+        entry["open_validator_rules"] = json.loads(meta.read_text())["rules_in_registry"]
+    ours, theirs = entry["cscwatch"], entry["open_validator"]
+    entry["speedup_wall"] = round(theirs["median_s"] / ours["median_s"], 1)
+    entry["speedup_cpu"] = round(theirs["cpu_median_s"] / ours["cpu_median_s"], 1)
+
+
+def _biggest(returns: list[Path]) -> Path:
+    """The synthetic return with the most episodes (more children than the authority
+    with the most looked after at 31 March, where many start and cease in the year)."""
+    return max(returns, key=lambda r: (r / "episodes.csv").stat().st_size)
+
+
+def _synthetic_entry(
+    folder: Path, la: str, env: dict[str, str], args: argparse.Namespace, peer_ok: bool
+) -> dict[str, Any]:
+    # Validate and measures of one synthetic return (and the open validator beside them).
+    files = sorted(folder.glob("*.csv"))
+    entry = {"authority": la, **_entry(files, env, args.runs, None)}
+    entry["episodes"] = sum(1 for _ in (folder / "episodes.csv").open()) - 1
+    entry["measures"] = _summary(
+        [run_process(_measures(files, la, "2025"), env) for _ in range(args.runs)]
+    )
+    pairs = zip(entry["cscwatch"]["runs"], entry["measures"]["runs"], strict=True)
+    entry["validate_plus_measures_median_s"] = round(
+        statistics.median(v["wall_s"] + m["wall_s"] for v, m in pairs), 3
+    )
+    pairs = zip(entry["cscwatch"]["runs"], entry["measures"]["runs"], strict=True)
+    entry["validate_plus_measures_cpu_median_s"] = round(
+        statistics.median(v["cpu_s"] + m["cpu_s"] for v, m in pairs), 3
+    )
+    if peer_ok:
+        runs = [run_process(_peer(files, args.peer, "2025")) for _ in range(args.peer_runs)]
+        _beside_peer(entry, runs, args.peer)
+    return entry
+
+
+def _add_largest_return(synth: Path, args: argparse.Namespace) -> None:
+    # Only the largest synthetic return, added to the results already written.
+    path = RESULTS / "ssda903.json"
+    result = json.loads(path.read_text())
+    work = Path(tempfile.mkdtemp(prefix="cscwatch-bench-903-"))
+    env = {"CSCWATCH_PSEUDONYM_KEY": secrets.token_hex(16), "CSCWATCH_CACHE_DIR": str(work)}
+    peer_ok = not args.skip_peer and (args.peer / ".venv" / "bin" / "python").exists()
+    try:
+        run_process(_ours(_sample_files()), env, (0, 1))  # the postcode cache, untimed
+        biggest = _biggest(_synth(synth, env, "--all-authorities"))
+        entry = _synthetic_entry(biggest, biggest.name.split("_")[0], env, args, peer_ok)
+        entry["measured_separately"] = machine()
+        result["largest_return"] = entry
+        write("ssda903", result)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -118,7 +255,16 @@ def main() -> None:
     ap.add_argument("--peer", type=Path, default=PEER)
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--keep", type=Path, help="keep the ten-times sample in this folder")
+    ap.add_argument("--synth", type=Path, help="folder of synthetic returns (made if absent)")
+    ap.add_argument(
+        "--add-largest-return",
+        action="store_true",
+        help="time only the largest synthetic return, added to the results file",
+    )
     args = ap.parse_args()
+    if args.add_largest_return:
+        _add_largest_return(args.synth or Path(tempfile.mkdtemp()) / "synth", args)
+        return
     if not SAMPLES.is_dir():
         raise SystemExit(f"the SSDA903 sample is not at {SAMPLES}")
     work = Path(tempfile.mkdtemp(prefix="cscwatch-bench-903-"))
@@ -127,6 +273,7 @@ def main() -> None:
         "CSCWATCH_CACHE_DIR": str(work / "cache"),
     }
     peer_ok = not args.skip_peer and (args.peer / ".venv" / "bin" / "python").exists()
+    synth = args.synth or work / "synth"
     try:
         inputs = {
             "sample": _sample_files(),
@@ -135,36 +282,40 @@ def main() -> None:
         result: dict[str, Any] = {
             "machine": machine(),
             "ruleset": "2024-25",
-            "period": "2017-18",
+            "period": "2017-18 (the sample); 2024-25 (synthetic returns)",
             "target": f"at least {TARGET_SPEEDUP:.0f}x faster than the open validator on "
-            "ten times the sample",
+            "ten times the sample; the largest authority's validate + measures <= 3 s",
             "postcode_cache_build": run_process(_ours(inputs["sample"]), env, (0, 1)),
         }
+        largest = _largest(env) if os.environ.get("CSCWATCH_WAREHOUSE") else None
         for name, files in inputs.items():
-            rules, findings = _rules_run(files, env)
-            entry: dict[str, Any] = {
-                "files": len(files),
-                "megabytes": round(sum(f.stat().st_size for f in files) / 2**20, 2),
-                "cscwatch_rules_run": rules,
-                "cscwatch_findings": findings,
-                "cscwatch": _summary(
-                    [run_process(_ours(files), env, (0, 1)) for _ in range(args.runs)]
-                ),
-            }
+            entry = _entry(files, env, args.runs, "2017-18")
+            if largest:
+                entry["measures_as_authority"] = largest
+                entry["measures"] = _summary(
+                    [run_process(_measures(files, largest, "2018"), env) for _ in range(args.runs)]
+                )
             if peer_ok:
                 peer_runs = [run_process(_peer(files, args.peer)) for _ in range(args.peer_runs)]
-                entry["open_validator"] = _summary(peer_runs)
-                meta = args.peer / "findings_lac2024_25.meta.json"
-                if meta.is_file():
-                    entry["open_validator_rules"] = json.loads(meta.read_text())[
-                        "rules_in_registry"
-                    ]
-                ours, theirs = entry["cscwatch"], entry["open_validator"]
-                entry["speedup_wall"] = round(theirs["median_s"] / ours["median_s"], 1)
-                entry["speedup_cpu"] = round(theirs["cpu_median_s"] / ours["cpu_median_s"], 1)
+                _beside_peer(entry, peer_runs, args.peer)
             else:
                 entry["open_validator"] = "not run (no venv at --peer, or --skip-peer)"
             result[name] = entry
+        if largest is None:
+            result["synthetic"] = "not run: no warehouse (CSCWATCH_WAREHOUSE) to calibrate them"
+        else:
+            (one,) = _synth(work / "largest", env, "-a", largest)
+            result["largest_authority"] = _synthetic_entry(one, largest, env, args, peer_ok)
+            returns = _synth(synth, env, "--all-authorities")
+            biggest = _biggest(returns)
+            result["largest_return"] = _synthetic_entry(
+                biggest, biggest.name.split("_")[0], env, args, peer_ok
+            )
+            returns = _synth(synth, env, "--all-authorities")
+            files = _together(returns, work / "together")
+            entry = {"authorities": len(returns), **_entry(files, env, 1, None)}
+            entry["how"] = "every authority's return concatenated into one, validated as one run"
+            result["all_authorities"] = entry
         result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
         write("ssda903", result)
     finally:

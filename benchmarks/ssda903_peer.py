@@ -113,7 +113,8 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     dfs, extras = read_from_text(uploads)
     is_csv = extras.get("file_format") == "csv"
     for name, df in dfs.items():
-        if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0:
+        # An empty table (a synthetic return's header-only files) has no line to map.
+        if len(df) and (not isinstance(df.index, pd.RangeIndex) or df.index.start != 0):
             raise SystemExit(f"{name}: index is not the row position; lines cannot be mapped")
     metadata = {"collectionYear": args.year, "localAuthority": args.la, **extras}
     store = create_datastore(dfs, metadata)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -25,13 +26,18 @@ from cscwatch.childlevel.ssda903.rules import catalogue, implementation
 from cscwatch.childlevel.ssda903.rules.base import RULESETS, CatalogueEntry, Need, Rule
 from cscwatch.childlevel.ssda903.tables import TABLES
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 __all__ = [
+    "FINDING_COLUMNS",
     "NotRun",
     "RuleRun",
     "collection_period",
     "normalise_postcode",
     "plan",
     "run_rules",
+    "run_rules_arrow",
     "stage",
     "stage_placing",
     "stage_postcodes",
@@ -407,6 +413,82 @@ def plan(
     return RuleRun(ruleset, tuple(run), tuple(not_run))
 
 
+#: The columns of the findings table :func:`run_rules_arrow` returns.
+FINDING_COLUMNS = ("code", "tbl", "row_no", "child", "fields", "values")
+
+
+def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> str | None:
+    # Runs every planned rule into the temporary table _hits (code, tbl, row_no), in one
+    # UNION ALL; returns the SELECT that adds each flagged record's child and the values
+    # of its rule's fields (one join per staged table, not one per rule), or None when
+    # nothing was flagged.
+    parts = [
+        f"SELECT '{entry.code}' AS code, r.tbl::VARCHAR AS tbl, r.row_no::INTEGER AS row_no "
+        f"FROM ({impl.sql}) AS r"
+        for entry, impl in decided.run
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hits AS SELECT DISTINCT * FROM ("
+        + "\nUNION ALL\n".join(parts)
+        + ")"
+    )
+    pairs = con.execute("SELECT DISTINCT tbl, code FROM _hits ORDER BY tbl, code").fetchall()
+    if not pairs:
+        return None
+    entries = {entry.code: entry for entry, _ in decided.run}
+    # Per table, the rules flagging records there grouped by the fields they show.
+    shown_by_table: dict[str, dict[tuple[str, ...], list[str]]] = {}
+    for tbl, code in pairs:
+        base = str(tbl).removesuffix("_last")
+        if base not in TABLES:
+            raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
+        shown = tuple(f for f in entries[code].fields if f in TABLES[base].staged)
+        shown_by_table.setdefault(str(tbl), {}).setdefault(shown, []).append(str(code))
+    selects = []
+    for tbl, groups in shown_by_table.items():
+        fields, values = [], []
+        for shown, codes in groups.items():
+            when = "WHEN h.code IN (" + ", ".join(f"'{c}'" for c in codes) + ")"
+            expr = " || '; ' || ".join(f"'{f}=' || coalesce(t.\"{f.lower()}\", '')" for f in shown)
+            fields.append(f"{when} THEN '{', '.join(shown)}'")
+            values.append(f"{when} THEN {expr or chr(39) * 2}")
+        selects.append(
+            f"SELECT h.code, h.tbl, h.row_no, t.child, CASE {' '.join(fields)} END AS fields, "
+            f"CASE {' '.join(values)} END AS values FROM _hits h "
+            f"LEFT JOIN {tbl} t ON t.row_no = h.row_no WHERE h.tbl = '{tbl}'"
+        )
+    return "SELECT * FROM (" + "\nUNION ALL\n".join(selects) + ") ORDER BY tbl, row_no, code"
+
+
+def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Table:
+    """Run the planned rules on the staged tables, as :func:`run_rules`, into an Arrow table.
+
+    The findings stay columnar (no Python object per record) until they are shown.
+
+    Returns
+    -------
+    pyarrow.Table
+        :data:`FINDING_COLUMNS` (``code, tbl, row_no, child, fields, values``), one row
+        per failing record and rule, ordered by table, row and rule; the rule's message
+        is not repeated on each row (it is the catalogue's, by code).
+    """
+    import pyarrow as pa
+
+    empty = pa.table(
+        {c: pa.array([], pa.int32() if c == "row_no" else pa.string()) for c in FINDING_COLUMNS}
+    )
+    if not decided.run:
+        return empty
+    try:
+        sql = _findings_sql(con, decided)
+        if sql is None:
+            return empty
+        found = con.sql(sql).to_arrow_table()
+        return empty if found is None else found.cast(empty.schema)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _hits")
+
+
 def run_rules(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pd.DataFrame:
     """Run the planned rules on the staged tables; one row per failing record and rule.
 
@@ -420,43 +502,14 @@ def run_rules(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pd.DataFrame:
     columns = ["code", "message", "tbl", "row_no", "child", "fields", "values"]
     if not decided.run:
         return pd.DataFrame(columns=columns)
-    parts = [
-        f"SELECT '{entry.code}' AS code, r.tbl::VARCHAR AS tbl, r.row_no::INTEGER AS row_no "
-        f"FROM ({impl.sql}) AS r"
-        for entry, impl in decided.run
-    ]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _hits AS SELECT DISTINCT * FROM ("
-        + "\nUNION ALL\n".join(parts)
-        + ")"
-    )
     try:
-        pairs = con.execute("SELECT DISTINCT tbl, code FROM _hits ORDER BY tbl, code").fetchall()
-        if not pairs:
+        sql = _findings_sql(con, decided)
+        if sql is None:
             return pd.DataFrame(columns=columns)
-        entries = {entry.code: entry for entry, _ in decided.run}
-        # One SELECT per (table, rule): the child and the values of the rule's fields
-        # on that table, joined in SQL (no Python loop over records).
-        selects = []
-        for tbl, code in pairs:
-            base = str(tbl).removesuffix("_last")
-            if base not in TABLES:
-                raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
-            shown = [f for f in entries[code].fields if f in TABLES[base].staged]
-            values = " || '; ' || ".join(
-                f"'{f}=' || coalesce(t.\"{f.lower()}\", '')" for f in shown
-            )
-            selects.append(
-                f"SELECT h.code, h.tbl, h.row_no, t.child, '{', '.join(shown)}' AS fields, "
-                f"{values or chr(39) * 2} AS values FROM _hits h "
-                f"LEFT JOIN {tbl} t ON t.row_no = h.row_no "
-                f"WHERE h.tbl = '{tbl}' AND h.code = '{code}'"
-            )
-        out = con.execute(
-            "SELECT * FROM (" + "\nUNION ALL\n".join(selects) + ") ORDER BY tbl, row_no, code"
-        ).df()
+        out = con.execute(sql).df()
     finally:
         con.execute("DROP TABLE IF EXISTS _hits")
+    entries = {entry.code: entry for entry, _ in decided.run}
     out.insert(1, "message", out["code"].map({c: e.message for c, e in entries.items()}))
     out["row_no"] = out["row_no"].astype("int64")
     out["child"] = out["child"].astype(object).where(out["child"].notna(), None)

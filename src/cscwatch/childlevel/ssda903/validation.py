@@ -4,8 +4,12 @@
 :mod:`.reader` (identifiers pseudonymised as read), stages it in an in-memory DuckDB
 database (:func:`.engine.stage`), looks up the reference coordinates of the postcodes
 it holds (:mod:`.postcodes`), decides which of the year's rules can run
-(:func:`.engine.plan`) and runs them all in one ``UNION ALL`` (:func:`.engine.run_rules`).
-Nothing is written anywhere: the report lives in memory and is shown, never stored.
+(:func:`.engine.plan`) and runs them all in one ``UNION ALL``
+(:func:`.engine.run_rules_arrow`). The findings stay an Arrow table
+(:class:`FindingColumns`) until they are shown: Python objects are built only when asked
+for (:attr:`ValidationReport903.findings`), and the JSON and CSV are made from the
+columns. Nothing is written anywhere: the report lives in memory and is shown, never
+stored.
 
 Every rule DfE's catalogue lists for the collection year appears in the report, either
 run (with its findings, possibly none) or not run with the reason: not implemented in
@@ -24,11 +28,12 @@ never run against another year's dates by mistake.
 
 from __future__ import annotations
 
+import json
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +43,7 @@ from cscwatch.childlevel.ssda903.engine import (
     RuleRun,
     collection_period,
     plan,
-    run_rules,
+    run_rules_arrow,
     stage,
     stage_placing,
     stage_postcodes,
@@ -58,9 +63,11 @@ from cscwatch.core.types import parse_year
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "Finding",
+    "FindingColumns",
     "NotRun",
     "ValidationReport903",
     "parse_period",
@@ -116,6 +123,162 @@ class Finding:
         return out
 
 
+#: Text ``json.dumps`` writes as it is (``ensure_ascii``): printable ASCII but ``"`` and ``\\``.
+_JSON_PLAIN = r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$"
+#: Findings encoded as JSON at a time (bounds the memory the text takes).
+_JSON_BATCH = 50_000
+
+
+def _json_strings(values: pa.Array) -> pa.Array:
+    # Each value as json.dumps writes it: plain text quoted by Arrow, anything else by
+    # json's own (C) encoder, a null as null.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = pc.fill_null(pc.match_substring_regex(values, _JSON_PLAIN), True)
+    out = pc.binary_join_element_wise('"', values, '"', "")
+    if not pc.all(plain).as_py():
+        other = pc.invert(plain)
+        enc = json.encoder.encode_basestring_ascii
+        redone = [enc(v) for v in pc.filter(values, other).to_pylist()]
+        out = pc.replace_with_mask(out, other, pa.array(redone, pa.string()))
+    return pc.fill_null(out, "null")
+
+
+def _json_codes(values: pa.Array, text: Mapping[str, str] | None = None) -> pa.Array:
+    # JSON of each value (of text[value] when given), encoded once per distinct value:
+    # for columns of few values (rule codes, messages, tables, fields, children).
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    coded = values.dictionary_encode()
+    enc = json.encoder.encode_basestring_ascii
+    distinct = coded.dictionary.to_pylist()
+    words = pa.array([enc(v if text is None else text[v]) for v in distinct], pa.string())
+    return pc.fill_null(words.take(coded.indices), "null")
+
+
+@dataclass(frozen=True)
+class FindingColumns:
+    """A validation's findings as columns, kept so until they are shown. Read-only.
+
+    A large return has hundreds of thousands of findings: building a Python object per
+    finding, or a dict per finding for JSON, took most of the time of a validation.
+    The columns give every output (:meth:`ValidationReport903.json_chunks`, CSV,
+    :attr:`ValidationReport903.findings`) exactly what the objects would.
+
+    Attributes
+    ----------
+    table : pyarrow.Table
+        :data:`.engine.FINDING_COLUMNS`, ordered by table, row and rule.
+    messages : mapping of str to str
+        Rule code to DfE's message for the collection year.
+    child_refs : mapping of str to str or None
+        Pseudonym to the authority's own ``CHILD`` (``keep_child_refs`` only; memory only).
+    """
+
+    table: pa.Table
+    messages: Mapping[str, str]
+    child_refs: Mapping[str, str] | None = None
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @cached_property
+    def _lists(self) -> dict[str, list[Any]]:
+        t = self.table
+        return {c: t.column(c).to_pylist() for c in t.column_names}
+
+    def columns(self, *, with_refs: bool = False) -> dict[str, list[Any]]:
+        """The findings column by column, named and ordered as :meth:`Finding.to_dict`."""
+        raw = self._lists
+        messages = self.messages
+        out: dict[str, list[Any]] = {
+            "rule": raw["code"],
+            "message": [messages[c] for c in raw["code"]],
+            "child_id": raw["child"],
+        }
+        if with_refs:
+            refs = self.child_refs or {}
+            out["la_child_id"] = [None if c is None else refs.get(c) for c in raw["child"]]
+        out["table"] = raw["tbl"]
+        out["row_no"] = raw["row_no"]
+        out["field"] = raw["fields"]
+        out["value"] = raw["values"]
+        return out
+
+    def rule_counts(self) -> dict[str, int]:
+        """Findings per rule code."""
+        import pyarrow.compute as pc
+
+        counted = pc.value_counts(self.table.column("code")).to_pylist()
+        return {str(c["values"]): int(c["counts"]) for c in counted}
+
+    def objects(self) -> tuple[Finding, ...]:
+        """One :class:`Finding` per row (``la_child_id`` filled when refs were kept)."""
+        cols = self.columns(with_refs=self.child_refs is not None)
+        if self.child_refs is None:
+            cols["la_child_id"] = [None] * len(self)
+        return tuple(
+            Finding(rule, message, child, table, row_no, fld, value, la)
+            for rule, message, child, la, table, row_no, fld, value in zip(
+                cols["rule"],
+                cols["message"],
+                cols["child_id"],
+                cols["la_child_id"],
+                cols["table"],
+                cols["row_no"],
+                cols["field"],
+                cols["value"],
+                strict=True,
+            )
+        )
+
+    def json_items(self, *, with_refs: bool = False) -> Iterator[str]:
+        """The findings as ``json.dumps(..., indent=2)`` writes them in the report's list,
+        in pieces of many findings, separators (``,`` and new lines) included.
+
+        Built by Arrow's string kernels, not a Python object per finding; the text is
+        ASCII (as ``json.dumps`` with ``ensure_ascii``).
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        refs = self.child_refs or {}
+        names = ["rule", "message", "child_id", *(["la_child_id"] if with_refs else [])]
+        names += ["table", "row_no", "field", "value"]
+        # Between values: the key of the next (the first opens the finding's object).
+        pieces = ["    {\n" + f'      "{names[0]}": ']
+        pieces += [",\n" + f'      "{n}": ' for n in names[1:]]
+        for start in range(0, len(self), _JSON_BATCH):
+            part = self.table.slice(start, _JSON_BATCH).combine_chunks()
+            code = part.column("code").combine_chunks()
+            values: dict[str, pa.Array] = {
+                "rule": _json_codes(code),
+                "message": _json_codes(code, self.messages),
+                "child_id": _json_codes(part.column("child").combine_chunks()),
+                "table": _json_codes(part.column("tbl").combine_chunks()),
+                "row_no": pc.cast(part.column("row_no").combine_chunks(), pa.string()),
+                "field": _json_codes(part.column("fields").combine_chunks()),
+                "value": _json_strings(part.column("values").combine_chunks()),
+            }
+            if with_refs:
+                children = part.column("child").to_pylist()
+                la = [None if c is None else refs.get(c) for c in children]
+                values["la_child_id"] = _json_strings(pa.array(la, pa.string()))
+            args: list[Any] = []
+            for piece, name in zip(pieces, names, strict=True):
+                args += [piece, values[name]]
+            items = pc.binary_join_element_wise(*args, "\n    },\n", "")
+            # The items lie end to end in the array's data buffer: read them in one go.
+            _, offsets, data = items.buffers()
+            ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
+            text = data[int(ends[0]) : int(ends[-1])].to_pybytes()
+            last = start + _JSON_BATCH >= len(self)
+            yield text[:-2].decode("ascii") if last else text.decode("ascii")
+
+
 @dataclass(frozen=True)
 class ValidationReport903:
     """The outcome of validating one SSDA903 return. Read-only; shown, never stored.
@@ -134,8 +297,9 @@ class ValidationReport903:
         Codes of the rules run (each found zero or more records).
     not_run : tuple of NotRun
         Every other rule of the year's catalogue, with the reason.
-    findings : tuple of Finding
-        One per (rule, record), ordered by table, row and rule.
+    finding_columns : FindingColumns
+        The findings, one per (rule, record), ordered by table, row and rule, as
+        columns (:attr:`findings` gives them as objects).
     children, episodes : int
         Children in the header table and episodes in the return.
     postcodes : str
@@ -159,7 +323,7 @@ class ValidationReport903:
     tables: tuple[str, ...]
     rules_run: tuple[str, ...]
     not_run: tuple[NotRun, ...]
-    findings: tuple[Finding, ...]
+    finding_columns: FindingColumns = field(repr=False)
     children: int
     episodes: int
     postcodes: str
@@ -178,14 +342,24 @@ class ValidationReport903:
         """The collection period checked, ``2017-18``."""
         return f"{self.period_start.year}-{self.period_end.year % 100:02d}"
 
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """One :class:`Finding` per (rule, record), ordered by table, row and rule."""
+        return self.finding_columns.objects()
+
+    @property
+    def finding_count(self) -> int:
+        """How many findings there are (without building them)."""
+        return len(self.finding_columns)
+
     @property
     def has_findings(self) -> bool:
         """True when any rule flagged a record."""
-        return bool(self.findings)
+        return self.finding_count > 0
 
     def counts_by_rule(self) -> dict[str, int]:
         """Findings per rule code, most first (ties in code order)."""
-        counts = Counter(f.rule for f in self.findings)
+        counts = self.finding_columns.rule_counts()
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def not_run_by_reason(self) -> dict[str, list[str]]:
@@ -202,7 +376,7 @@ class ValidationReport903:
             f"{self.period_start:%d/%m/%Y} to {self.period_end:%d/%m/%Y}",
             f"{self.children:,} children, {self.episodes:,} episodes; "
             f"{len(self.rules_run)} rules run, {len(self.not_run)} not run; "
-            f"{len(self.findings):,} findings from "
+            f"{self.finding_count:,} findings from "
             f"{len(self.counts_by_rule())} rules",
             f"postcodes: {self.postcodes}",
         ]
@@ -221,10 +395,38 @@ class ValidationReport903:
         cols = list(_FINDING_COLUMNS)
         if with_refs:
             cols.insert(cols.index("child_id") + 1, "la_child_id")
-        return pd.DataFrame([f.to_dict(with_refs=with_refs) for f in self.findings], columns=cols)
+        return pd.DataFrame(self.finding_columns.columns(with_refs=with_refs), columns=cols)
 
     def to_dict(self, *, with_refs: bool = False) -> dict[str, Any]:
         """Everything, JSON-ready: counts, every finding, every rule not run and why."""
+        cols = self.finding_columns.columns(with_refs=with_refs)
+        names = list(cols)
+        return {
+            **self._head(),
+            "findings": [
+                dict(zip(names, row, strict=True)) for row in zip(*cols.values(), strict=True)
+            ],
+        }
+
+    def json_chunks(self, *, with_refs: bool = False) -> Iterator[str]:
+        """``json.dumps(self.to_dict(with_refs=with_refs), indent=2)``, in pieces.
+
+        The same text, made without a dict per finding (and written as it is made), so
+        a return with hundreds of thousands of findings is not held three times over.
+        """
+        head = json.dumps({**self._head(), "findings": []}, indent=2)
+        if not self.finding_count:
+            yield head
+            return
+        tail = '"findings": []\n}'
+        if not head.endswith(tail):  # the findings are the last key of to_dict
+            raise AssertionError("findings must be the last key of the report's JSON")
+        yield head[: -len(tail)] + '"findings": [\n'
+        yield from self.finding_columns.json_items(with_refs=with_refs)
+        yield "\n  ]\n}"
+
+    def _head(self) -> dict[str, Any]:
+        # Everything of to_dict but the findings, in order.
         return {
             "ruleset": self.label,
             "collection_period": {
@@ -245,7 +447,6 @@ class ValidationReport903:
             "not_run": [
                 {"rule": n.code, "message": n.message, "reason": n.reason} for n in self.not_run
             ],
-            "findings": [f.to_dict(with_refs=with_refs) for f in self.findings],
         }
 
 
@@ -469,25 +670,11 @@ def validate_return(
         if wanted is not None:
             decided = _only(decided, wanted)
         report(progress, "running the rules", 0, None)
-        hits = run_rules(con, decided)
+        hits = run_rules_arrow(con, decided)
     finally:
         con.close()
-    refs = {**(last.child_refs if last else {}), **current.child_refs} if keep_child_refs else {}
-    findings = tuple(
-        Finding(
-            rule=str(code),
-            message=str(message),
-            child_id=None if child is None or child != child else str(child),
-            table=str(tbl),
-            row_no=int(row_no),
-            field=str(fields),
-            value=str(values),
-            la_child_id=refs.get(str(child)) if keep_child_refs and child == child else None,
-        )
-        for code, message, tbl, row_no, child, fields, values in hits.itertuples(
-            index=False, name=None
-        )
-    )
+    refs = {**(last.child_refs if last else {}), **current.child_refs} if keep_child_refs else None
+    messages = {entry.code: entry.message for entry, _ in decided.run}
     eps = current.tables.get("episodes")
     return ValidationReport903(
         ruleset=rs,
@@ -498,7 +685,7 @@ def validate_return(
         tables=tuple(t for t in current.tables),
         rules_run=tuple(entry.code for entry, _ in decided.run),
         not_run=decided.not_run,
-        findings=findings,
+        finding_columns=FindingColumns(hits, messages, refs),
         children=current.children,
         episodes=0 if eps is None else len(eps),
         postcodes=pc_note,

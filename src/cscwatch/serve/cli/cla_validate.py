@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -153,9 +154,9 @@ def validate(
         assert out is not None
         _write_xlsx(report, out, with_refs=show_ids)
     elif fmt == "json":
-        _write(json.dumps(report.to_dict(with_refs=show_ids), indent=2) + "\n", out)
+        _write([*report.json_chunks(with_refs=show_ids), "\n"], out)
     elif fmt == "csv":
-        _write(_csv_text(report, with_refs=show_ids), out)
+        _write(_csv_chunks(report, with_refs=show_ids), out)
     else:
         _table(report, with_refs=show_ids)
     if out is not None:
@@ -164,12 +165,16 @@ def validate(
         raise typer.Exit(code=1)
 
 
-def _write(text: str, out: Path | None) -> None:
+def _write(chunks: Iterable[str], out: Path | None) -> None:
+    # Written piece by piece: a large return's findings are never one string in memory.
     if out is None:
-        sys.stdout.write(text)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
         return
     try:
-        out.write_text(text, encoding="utf-8")
+        with out.open("w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror}") from None
 
@@ -181,24 +186,32 @@ def _columns(with_refs: bool) -> list[str]:
     return [*cols, "reason"]
 
 
-def _rows(report: Any, *, with_refs: bool) -> list[dict[str, Any]]:
-    # Every finding, then every rule not run (status "not run", with the reason).
-    rows = [{"status": "finding", **f.to_dict(with_refs=with_refs)} for f in report.findings]
-    rows += [
-        {"status": "not run", "rule": n.code, "message": n.message, "reason": n.reason}
-        for n in report.not_run
-    ]
-    return rows
+def _finding_rows(report: Any, *, with_refs: bool) -> Iterator[tuple[Any, ...]]:
+    # Each finding as a row of _columns() (status "finding", no reason), from the
+    # report's columns: no object or dict per finding.
+    cols = report.finding_columns.columns(with_refs=with_refs)
+    n = report.finding_count
+    return zip(repeat("finding", n), *cols.values(), repeat(None, n), strict=True)
 
 
-def _csv_text(report: Any, *, with_refs: bool) -> str:
+def _csv_chunks(report: Any, *, with_refs: bool) -> Iterator[str]:
+    # Every finding, then every rule not run (status "not run", with the reason); an
+    # absent value is an empty cell.
     cols = _columns(with_refs)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    writer.writeheader()
-    for r in _rows(report, with_refs=with_refs):
-        writer.writerow({c: "" if r.get(c) is None else r.get(c) for c in cols})
-    return buf.getvalue()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    rows = _finding_rows(report, with_refs=with_refs)
+    while batch := list(islice(rows, 10_000)):
+        writer.writerows(["" if v is None else v for v in r] for r in batch)
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    blank = dict.fromkeys(cols, "")
+    for n in report.not_run:
+        row = {**blank, "status": "not run", "rule": n.code, "message": n.message}
+        writer.writerow({**row, "reason": n.reason}.values())
+    yield buf.getvalue()
 
 
 def _write_xlsx(report: Any, out: Path, *, with_refs: bool) -> None:
@@ -218,9 +231,8 @@ def _write_xlsx(report: Any, out: Path, *, with_refs: bool) -> None:
     findings = book.create_sheet("findings")
     cols = [c for c in _columns(with_refs) if c not in ("status", "reason")]
     findings.append(cols)
-    for f in report.findings:
-        d = f.to_dict(with_refs=with_refs)
-        findings.append([d[c] for c in cols])
+    for row in _finding_rows(report, with_refs=with_refs):
+        findings.append(list(row[1:-1]))
     not_run = book.create_sheet("not_run")
     not_run.append(["rule", "message", "reason"])
     for n in report.not_run:
@@ -235,12 +247,12 @@ def _table(report: Any, *, with_refs: bool) -> None:
     caption = (
         f"ruleset {report.label}, period {report.period_label}: {report.children:,} "
         f"children, {report.episodes:,} episodes; {len(report.rules_run)} rules run; "
-        f"{len(report.findings):,} findings; postcodes: {report.postcodes}; "
+        f"{report.finding_count:,} findings; postcodes: {report.postcodes}; "
         + (f"placing authority: {report.placing}; " if report.placing else "")
         + (f"Ofsted lists: {report.providers}; " if report.providers else "")
         + f"{report.seconds:.2f} s"
     )
-    if report.findings and len(report.findings) <= _TABLE_LIMIT:
+    if report.has_findings and report.finding_count <= _TABLE_LIMIT:
         headers = ["Rule", "Child", *(["LA child ID"] if with_refs else [])]
         headers += ["Where", "Values", "Message"]
         rows = []
@@ -251,8 +263,8 @@ def _table(report: Any, *, with_refs: bool) -> None:
             row += [f"{f.table}: row {f.row_no}", f.value, f.message]
             rows.append(row)
         emit_table("SSDA903 validation", headers, rows, caption=caption)
-    elif report.findings:
-        messages = {f.rule: f.message for f in report.findings}
+    elif report.has_findings:
+        messages = report.finding_columns.messages
         rows = [[code, f"{n:,}", messages[code]] for code, n in report.counts_by_rule().items()]
         emit_table(
             "SSDA903 validation: findings per rule",

@@ -32,7 +32,6 @@ import duckdb
 from cscwatch.childlevel.cin.rules import RULESETS, Rule, rules_for
 from cscwatch.childlevel.cin.rules.working_days import working_days_before
 from cscwatch.core.config import Settings
-from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError, ValidationFailed
 from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.core.types import parse_year
@@ -468,10 +467,10 @@ def validate_cin_census(
     InputError
         Unknown ruleset, or the file's ``<ReferenceDate>`` does not fit it.
     """
-    from cscwatch.childlevel.cin.store import load_cin_census
+    from cscwatch.childlevel.cin.store import connect_scratch, load_cin_census
 
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
-    con = connect_duckdb()
+    con = connect_scratch(settings)
     try:
         parsed = load_cin_census(
             con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
@@ -548,11 +547,11 @@ def validate_cin_census_files(
     SourceFileError, ConfigError, InputError
         As :func:`validate_cin_census`; the first bad file stops the run.
     """
-    from cscwatch.childlevel.cin.store import load_cin_census_files
+    from cscwatch.childlevel.cin.store import connect_scratch, load_cin_census_files
 
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
-    con = connect_duckdb()
+    con = connect_scratch(settings)
     try:
         loaded = load_cin_census_files(
             con,

@@ -1,0 +1,252 @@
+"""Child-level work at national scale over many years: time and memory as years are added.
+
+For 1, 3 and 10 national years of CIN census returns (the first N year folders of the
+data folder, in year order) it times, each as a whole process
+(:func:`_timing.run_process`: wall, CPU of the process and its workers, the process
+tree's peak resident memory sampled every 50 ms, the load average before and after):
+
+* ``cscwatch cin load FILES --child-store STORE`` (a fresh store each time);
+* ``cscwatch cin validate --child-store STORE``;
+* ``cscwatch cin measures --child-store STORE``;
+* ``cscwatch cin journeys --child-store STORE``;
+
+each of the last four with ``--memory-limit`` (default 4GB; DuckDB spills to the
+temporary folder beside the store, see ``Settings.memory_limit``). Growth per year is
+the least-squares line through (years, figure) for wall time and peak memory, and the
+ten-year figures are checked against the targets (peak <= 8 GB, wall <= 10 minutes
+per command on 2 cores). SSDA903: ``cscwatch cla journeys`` links one authority's
+returns (its store is keyed by collection year), so it is timed on one authority's
+folders for 1, 3 and 10 years when ``--cla`` names a folder of ``<LA>_<year>``
+return folders (``cscwatch cla synth --years``).
+
+Data: ``DATA/<year>/*.xml``, one folder per collection year (a linked panel from
+``cin synth --all-authorities --years`` can be given the same way). ``--generate
+2016-2025`` writes missing year folders with the synthetic generator one authority at a
+time, skipping (and listing) authorities whose figures for the year are not published
+(``cin synth --all-authorities --year`` stops at the first such authority). The data
+lives where you put it (``.cache`` or ``/tmp``), never in git.
+
+Usage: ``python benchmarks/scale.py DATA [--generate 2016-2025] [--years 1,3,10]
+[--memory-limit 4GB] [--cla DIR] [--keep-store]``
+Writes ``benchmarks/results/scale.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import BIN, machine, run_process, write
+
+TARGETS = {"wall_s": 600.0, "peak_mib": 8192}
+COMMANDS = ("load", "validate", "measures", "journeys")
+
+
+def generate(data: Path, first: int, last: int, seed: int = 1) -> dict[str, Any]:
+    """Write ``data/<year>/`` for each missing year; authorities that fail are skipped."""
+    from cscwatch.core.config import Settings
+    from cscwatch.core.errors import CscwatchError
+    from cscwatch.synth.cin.returns import PublishedFigures, write_synthetic_return
+
+    figures = PublishedFigures(Settings().snapshot_dir)
+    out: dict[str, Any] = {}
+    for year in range(first, last + 1):
+        folder = data / str(year)
+        if (folder / "DONE").exists():
+            continue
+        tmp = data / f".{year}.partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        skipped: list[dict[str, str]] = []
+        written = 0
+        for la in figures.authorities(year):
+            try:
+                write_synthetic_return(figures, la, year, seed, tmp)
+                written += 1
+            except CscwatchError as exc:
+                skipped.append({"la_code": la, "reason": str(exc).splitlines()[0]})
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        (folder / "DONE").write_text(f"{written} returns\n", encoding="utf-8")
+        out[str(year)] = {"returns": written, "skipped": skipped}
+        print(f"{year}: {written} returns, {len(skipped)} skipped", file=sys.stderr, flush=True)
+    return out
+
+
+_DATE = re.compile(rb"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_YEAR = re.compile(rb"<Year>([0-9]{4})</Year>")
+
+
+def _shift(text: bytes, years: int) -> bytes:
+    # Every date (and the collection <Year>) moved by whole years; 29 February to the
+    # 28th where the new year has none.
+    def date(m: re.Match[bytes]) -> bytes:
+        y, mo, d = int(m.group(1)) + years, m.group(2), m.group(3)
+        leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+        if mo == b"02" and d == b"29" and not leap:
+            d = b"28"
+        return b"%04d-%s-%s" % (y, mo, d)
+
+    text = _DATE.sub(date, text)
+    return _YEAR.sub(lambda m: b"<Year>%d</Year>" % (int(m.group(1)) + years), text)
+
+
+def fill(data: Path, first: int, last: int) -> dict[str, str]:
+    """Make ``data/<year>/`` for each missing year in ``first..last`` as a copy of a
+    generated year with every date shifted by whole years (the latest generated year
+    whose distance is a multiple of the generated span). The copies keep their
+    LAchildIDs, so the same children run through every copy: the volume of a national
+    year, not calibrated to that year's published figures."""
+    made = {}
+    have = [int(p.name) for p in _year_folders(data) if not (p / "SHIFTED_FROM").exists()]
+    if not have:
+        raise SystemExit(f"{data}: no generated year folders to copy")
+    span = max(have) - min(have) + 1
+    for year in range(first, last + 1):
+        folder = data / str(year)
+        if (folder / "DONE").exists():
+            continue
+        source = next(y for y in sorted(have, reverse=True) if (y - year) % span == 0)
+        tmp = data / f".{year}.partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for f in sorted((data / str(source)).glob("*.xml")):
+            name = f.name.replace(f"_{source}_", f"_{year}_")
+            (tmp / name).write_bytes(_shift(f.read_bytes(), year - source))
+        (tmp / "SHIFTED_FROM").write_text(f"{source}\n", encoding="utf-8")
+        (tmp / "DONE").write_text("copy\n", encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        made[str(year)] = f"{source} shifted by {year - source} years"
+        print(f"{year}: copy of {source}", file=sys.stderr, flush=True)
+    return made
+
+
+def _fit(xs: list[float], ys: list[float]) -> dict[str, float] | None:
+    # Least-squares line y = a + b x (b: growth per year).
+    if len(xs) < 2:
+        return None
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    return {"intercept": round(my - b * mx, 3), "per_year": round(b, 3)}
+
+
+def _year_folders(data: Path) -> list[Path]:
+    return sorted(p for p in data.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def time_cin(exe: str, files: list[Path], work: Path, limit: str) -> dict[str, Any]:
+    """The four child-store commands on ``files``, each one whole process."""
+    store = work / "store.duckdb"
+    for old in work.glob("store.duckdb*"):
+        old.unlink()
+    at = ["--child-store", str(store), "--memory-limit", limit, "-f", "json", "--quiet"]
+    runs: dict[str, Any] = {"load": run_process([exe, "cin", "load", *map(str, files), *at])}
+    try:
+        # Exit 1 from validate means "errors found": a result, not a failure.
+        runs["validate"] = run_process([exe, "cin", "validate", *at], ok=(0, 1))
+    except SystemExit as exc:  # refused (exit 2): e.g. a year without a ruleset
+        lines = [ln for ln in str(exc).splitlines() if ln.startswith("error")]
+        runs["validate"] = {"refused": lines[0] if lines else str(exc)[:300]}
+    runs["measures"] = run_process([exe, "cin", "measures", *at])
+    runs["journeys"] = run_process([exe, "cin", "journeys", *at])
+    runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
+    return runs
+
+
+def time_cla(exe: str, folders: list[Path], limit: str) -> dict[str, Any]:
+    """``cla journeys`` over one authority's return folders."""
+    return run_process(
+        [exe, "cla", "journeys", *map(str, folders), "--memory-limit", limit, "-f", "json",
+         "--quiet"]
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path, help="Folder of <year>/ folders of CIN XML.")
+    parser.add_argument("--generate", default=None, help="Years to write if missing: 2016-2025.")
+    parser.add_argument("--fill", default=None, help="Years to copy if missing: 2016-2025.")
+    parser.add_argument("--years", default="1,3,10", help="How many years to time: 1,3,10.")
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--cla", type=Path, default=None, help="Folder of <LA>_<year> folders.")
+    parser.add_argument("--work", type=Path, default=None, help="Where stores go (a temp dir).")
+    args = parser.parse_args()
+    exe = str(BIN / "cscwatch")
+    args.data.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"machine": machine(), "memory_limit": args.memory_limit}
+    if args.generate:
+        first, _, last = args.generate.partition("-")
+        result["generated"] = generate(args.data, int(first), int(last or first))
+    if args.fill:
+        first, _, last = args.fill.partition("-")
+        fill(args.data, int(first), int(last or first))
+    folders = _year_folders(args.data)
+    result["shifted_copies"] = {
+        p.name: (p / "SHIFTED_FROM").read_text().strip()
+        for p in folders
+        if (p / "SHIFTED_FROM").exists()
+    }
+    counts = [int(n) for n in args.years.split(",")]
+    result["cin"] = {}
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+        for n in counts:
+            if n > len(folders):
+                print(f"only {len(folders)} year folders: {n} years skipped", file=sys.stderr)
+                continue
+            chosen = folders[-n:]  # the latest n years
+            files = sorted(f for d in chosen for f in d.glob("*.xml"))
+            runs = time_cin(exe, files, Path(tmp), args.memory_limit)
+            result["cin"][str(n)] = {
+                "years": [d.name for d in chosen],
+                "returns": len(files),
+                "xml_mib": round(sum(f.stat().st_size for f in files) / 2**20, 1),
+                **runs,
+            }
+            print(f"CIN {n} years done", file=sys.stderr, flush=True)
+    done = {int(k): v for k, v in result["cin"].items()}
+    growth: dict[str, Any] = {}
+    for cmd in COMMANDS:
+        ran = {n: v[cmd] for n, v in done.items() if "wall_s" in v[cmd]}
+        xs = list(map(float, ran))
+        growth[cmd] = {
+            "years_fitted": sorted(ran),
+            "wall_s": _fit(xs, [r["wall_s"] for r in ran.values()]),
+            "cpu_s": _fit(xs, [r["cpu_s"] for r in ran.values()]),
+            "peak_tree_rss_mib": _fit(xs, [r["peak_tree_rss_mib"] for r in ran.values()]),
+        }
+    result["cin_growth"] = growth
+    if 10 in done:
+        ten = done[10]
+        result["cin_ten_years_meet_targets"] = {
+            cmd: "wall_s" in ten[cmd]
+            and ten[cmd]["wall_s"] <= TARGETS["wall_s"]
+            and ten[cmd]["peak_tree_rss_mib"] <= TARGETS["peak_mib"]
+            for cmd in COMMANDS
+        }
+    if args.cla is not None:
+        by_la: dict[str, list[Path]] = {}
+        for d in sorted(args.cla.iterdir()):
+            if d.is_dir() and "_" in d.name:
+                by_la.setdefault(d.name.split("_")[0], []).append(d)
+        la, dirs = max(by_la.items(), key=lambda kv: len(kv[1]))
+        result["cla"] = {"la_code": la}
+        for n in counts:
+            if n <= len(dirs):
+                result["cla"][str(n)] = time_cla(exe, dirs[:n], args.memory_limit)
+    result["targets"] = TARGETS
+    result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+    write("scale", result)
+
+
+if __name__ == "__main__":
+    main()

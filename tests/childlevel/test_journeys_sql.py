@@ -135,9 +135,38 @@ def test_cli_memory_limit_bad_size_is_one_line_exit_2(tmp_path: Path, cli: Any) 
         ["cin", "measures", "--child-store", store, "--memory-limit", "4"],
         ["cin", "validate", "--child-store", store, "--memory-limit", "x"],
         ["cin", "load", str(tmp_path / "a.xml"), "--child-store", store, "--memory-limit", "x"],
+        ["cin", "check", str(tmp_path / "a.xml"), "--memory-limit", "x"],
         ["cla", "journeys", str(tmp_path), "--memory-limit", "x"],
     ):
         code, out, err = cli(*args)
         assert code == 2, (args, out, err)
         assert len(err.strip().splitlines()) == 1 and "not a size" in err, err
         assert not (tmp_path / "store.duckdb").exists()  # refused before anything opened
+
+
+def test_memory_limit_and_spill_folder_reach_every_child_level_connection(
+    tmp_path: Path,
+) -> None:
+    from cscwatch.childlevel.cin.store import connect_child_store, connect_scratch
+
+    settings = Settings(
+        child_store=tmp_path / "store.duckdb", memory_limit="100MB", cache_dir=tmp_path / "cache"
+    )
+
+    def setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
+        row = con.execute(f"SELECT current_setting('{name}')").fetchone()
+        assert row is not None
+        return str(row[0])
+
+    store = connect_child_store(settings)
+    try:
+        assert setting(store, "memory_limit") in ("95.3 MiB", "100.0 MB", "95.3MiB", "100.0MB")
+        assert setting(store, "temp_directory").endswith("store.duckdb.tmp")
+    finally:
+        store.close()
+    scratch = connect_scratch(settings)
+    try:
+        assert setting(scratch, "memory_limit") in ("95.3 MiB", "100.0 MB", "95.3MiB", "100.0MB")
+        assert Path(setting(scratch, "temp_directory")) == tmp_path / "cache" / "spill"
+    finally:
+        scratch.close()

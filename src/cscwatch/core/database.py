@@ -45,7 +45,7 @@ def connect_duckdb(
     read_only : bool
         Open a file read-only.
     memory_limit, temp_directory : optional
-        As :func:`limit_memory` (nothing is changed when ``memory_limit`` is None).
+        As :func:`limit_memory` (DuckDB's defaults when both are None).
 
     Raises
     ------
@@ -56,7 +56,7 @@ def connect_duckdb(
     try:
         for statement in SETTINGS:
             con.execute(statement)
-        if memory_limit is not None:
+        if memory_limit is not None or temp_directory is not None:
             limit_memory(con, memory_limit, temp_directory)
     except BaseException:
         con.close()
@@ -65,7 +65,7 @@ def connect_duckdb(
 
 
 def limit_memory(
-    con: duckdb.DuckDBPyConnection, memory_limit: str, temp_directory: Path | None = None
+    con: duckdb.DuckDBPyConnection, memory_limit: str | None, temp_directory: Path | None = None
 ) -> None:
     """Cap DuckDB's memory at ``memory_limit`` (e.g. ``"4GB"``), spilling to disk past it.
 
@@ -73,15 +73,18 @@ def limit_memory(
     ----------
     con : duckdb.DuckDBPyConnection
         The connection (the setting holds for its database and cursors).
-    memory_limit : str
-        A size DuckDB reads (:func:`cscwatch.core.config.parse_memory_limit` checks one).
+    memory_limit : str or None
+        A size DuckDB reads (:func:`cscwatch.core.config.parse_memory_limit` checks one);
+        None keeps DuckDB's default (80% of the machine's memory).
     temp_directory : Path, optional
-        Where intermediate results that do not fit go (created if missing); by default
-        DuckDB's own (``<database>.tmp`` beside a file).
+        Where intermediate results that do not fit go; by default DuckDB's own
+        (``<database>.tmp`` beside a file).
     """
-    con.execute(f"SET memory_limit = '{memory_limit}'")
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     if temp_directory is not None:
-        Path(temp_directory).mkdir(parents=True, exist_ok=True)
+        # DuckDB makes the folder itself when it first spills (and removes it after).
+        Path(temp_directory).parent.mkdir(parents=True, exist_ok=True)
         quoted = Path(temp_directory).as_posix().replace("'", "''")
         con.execute(f"SET temp_directory = '{quoted}'")
 

@@ -126,8 +126,8 @@ def connect_child_store(
     WarehouseError
         When the file cannot be opened (locked by another process, not DuckDB).
 
-    With ``settings.memory_limit`` DuckDB is held to it, spilling to ``<store>.tmp``
-    beside the file (where the user chose to keep child-level data).
+    With ``settings.memory_limit`` DuckDB is held to it; what does not fit is spilled to
+    ``<store>.tmp`` beside the file (where the user chose to keep child-level data).
     """
     path = settings.child_store
     if path is None:
@@ -146,8 +146,7 @@ def connect_child_store(
         con = connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open child store {path}: {exc}") from exc
-    if settings.memory_limit is not None:
-        limit_memory(con, settings.memory_limit, path.with_name(path.name + ".tmp"))
+    limit_memory(con, settings.memory_limit, path.with_name(path.name + ".tmp"))
     if not read_only:
         create_child_level_tables(con)
     return con
@@ -156,8 +155,8 @@ def connect_child_store(
 def connect_scratch(settings: Settings) -> duckdb.DuckDBPyConnection:
     """An in-memory database for child-level work on files, under ``settings.memory_limit``.
 
-    Past the limit DuckDB spills to ``settings.cache_dir / "spill"`` (its files are
-    removed when the connection closes).
+    Past the limit DuckDB spills to ``settings.cache_dir / "spill"`` (not the working
+    folder; its files are removed when the connection closes).
     """
     return connect_duckdb(
         memory_limit=settings.memory_limit, temp_directory=settings.cache_dir / "spill"

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import typer
 
 from cscwatch.core.config import Settings
-from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import report, tick
 from cscwatch.core.types import parse_year
@@ -207,6 +206,7 @@ def check(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     show_ids: ShowIdsOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Validate returns and compute their measures, reading each file once.
@@ -221,7 +221,11 @@ def check(
     """
 
     from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
-    from cscwatch.childlevel.cin.store import load_cin_census, load_cin_census_files
+    from cscwatch.childlevel.cin.store import (
+        connect_scratch,
+        load_cin_census,
+        load_cin_census_files,
+    )
     from cscwatch.childlevel.cin.validation import parse_ruleset, validate_returns
     from cscwatch.serve.cli.cin import (
         _columns,
@@ -234,9 +238,9 @@ def check(
     check_format(fmt)
     if ruleset is not None:
         parse_ruleset(ruleset)  # fail before reading anything
-    settings = Settings()
+    settings = child_settings(memory_limit=memory_limit)
     keep = len(files) == 1 and show_ids is not False and fmt == "table" and _interactive()
-    con = connect_duckdb()
+    con = connect_scratch(settings)
     try:
         with progress_bar(quiet) as progress:
             if len(files) == 1:

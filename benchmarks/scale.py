@@ -129,6 +129,63 @@ def fill(data: Path, first: int, last: int) -> dict[str, str]:
     return made
 
 
+def replicate_store(source: Path, target: Path, copies: int, step: int) -> dict[str, Any]:
+    """A child store of ``copies + 1`` times the returns of ``source``: the original rows
+    and ``copies`` copies with every date moved back by ``step``, ``2 * step``, ...
+    years (return ids suffixed, pseudonyms kept, so the same children run through every
+    copy), written in SQL without reading XML again. For timing many years' measures and
+    journeys when generating them would take hours; loading is timed on real files.
+    ``step=0`` keeps the dates: the volume of many years in years that have validation
+    rules (CIN rulesets exist for 2022-23 to 2025-26 only)."""
+    import duckdb
+
+    from cscwatch.childlevel.cin.store import child_level_ddl
+    from cscwatch.childlevel.cin.tables import CHILD_TABLES
+
+    shutil.copyfile(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(child_level_ddl())
+        base = {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in CHILD_TABLES}
+        for k in range(1, copies + 1):
+            back = k * step
+            for name, cols in CHILD_TABLES.items():
+                exprs = []
+                for c, kind in cols.items():
+                    if c == "return_id":
+                        exprs.append(f"return_id || '-copy{k}'")
+                    elif kind in ("date", "timestamp"):
+                        exprs.append(f"CAST({c} - INTERVAL {back} YEAR AS {_SQL[kind]})")
+                    elif c in ("collection_year", "header_year"):
+                        exprs.append(f"{c} - {back}")
+                    else:
+                        exprs.append(c)
+                rows = f"SELECT {', '.join(exprs)} FROM {name} WHERE return_id NOT LIKE '%-copy%'"
+                con.execute(f"INSERT INTO {name} {rows}")
+        total = {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in CHILD_TABLES}
+    finally:
+        con.close()
+    return {"copies": copies, "step_years": step, "rows_base": base, "rows": total}
+
+
+_SQL = {"date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+def time_store(exe: str, store: Path, limit: str) -> dict[str, Any]:
+    """validate, measures and journeys on a child store already made."""
+    at = ["--child-store", str(store), "--memory-limit", limit, "-f", "json", "--quiet"]
+    runs: dict[str, Any] = {}
+    try:
+        runs["validate"] = run_process([exe, "cin", "validate", *at], ok=(0, 1))
+    except SystemExit as exc:  # refused (exit 2): e.g. a year without a ruleset
+        lines = [ln for ln in str(exc).splitlines() if ln.startswith("error")]
+        runs["validate"] = {"refused": lines[0] if lines else str(exc)[:300]}
+    runs["measures"] = run_process([exe, "cin", "measures", *at])
+    runs["journeys"] = run_process([exe, "cin", "journeys", *at])
+    runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
+    return runs
+
+
 def _fit(xs: list[float], ys: list[float]) -> dict[str, float] | None:
     # Least-squares line y = a + b x (b: growth per year).
     if len(xs) < 2:
@@ -144,22 +201,21 @@ def _year_folders(data: Path) -> list[Path]:
     return sorted(p for p in data.iterdir() if p.is_dir() and p.name.isdigit())
 
 
+def _remove(folder: Path, pattern: str) -> None:
+    for old in folder.glob(pattern):
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+
+
 def time_cin(exe: str, files: list[Path], work: Path, limit: str) -> dict[str, Any]:
     """The four child-store commands on ``files``, each one whole process."""
     store = work / "store.duckdb"
-    for old in work.glob("store.duckdb*"):
-        old.unlink()
+    _remove(work, "store.duckdb*")
     at = ["--child-store", str(store), "--memory-limit", limit, "-f", "json", "--quiet"]
     runs: dict[str, Any] = {"load": run_process([exe, "cin", "load", *map(str, files), *at])}
-    try:
-        # Exit 1 from validate means "errors found": a result, not a failure.
-        runs["validate"] = run_process([exe, "cin", "validate", *at], ok=(0, 1))
-    except SystemExit as exc:  # refused (exit 2): e.g. a year without a ruleset
-        lines = [ln for ln in str(exc).splitlines() if ln.startswith("error")]
-        runs["validate"] = {"refused": lines[0] if lines else str(exc)[:300]}
-    runs["measures"] = run_process([exe, "cin", "measures", *at])
-    runs["journeys"] = run_process([exe, "cin", "journeys", *at])
-    runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
+    runs.update(time_store(exe, store, limit))
     return runs
 
 
@@ -180,6 +236,13 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--cla", type=Path, default=None, help="Folder of <LA>_<year> folders.")
     parser.add_argument("--work", type=Path, default=None, help="Where stores go (a temp dir).")
+    parser.add_argument(
+        "--replicate",
+        type=int,
+        default=0,
+        help="Also time N years made by copying the largest timed store's rows N/years "
+        "times with dates moved back (SQL; no XML): e.g. 10.",
+    )
     args = parser.parse_args()
     exe = str(BIN / "cscwatch")
     args.data.mkdir(parents=True, exist_ok=True)
@@ -206,6 +269,9 @@ def main() -> None:
             chosen = folders[-n:]  # the latest n years
             files = sorted(f for d in chosen for f in d.glob("*.xml"))
             runs = time_cin(exe, files, Path(tmp), args.memory_limit)
+            if args.replicate and args.replicate % n == 0:  # the largest such store is kept
+                shutil.copyfile(Path(tmp) / "store.duckdb", Path(tmp) / "store_base.duckdb")
+                result["replicated_from"] = n
             result["cin"][str(n)] = {
                 "years": [d.name for d in chosen],
                 "returns": len(files),
@@ -213,6 +279,30 @@ def main() -> None:
                 **runs,
             }
             print(f"CIN {n} years done", file=sys.stderr, flush=True)
+        if args.replicate and "replicated_from" in result:
+            n = result["replicated_from"]
+            src = Path(tmp) / "store_base.duckdb"
+            big = Path(tmp) / "replicated.duckdb"
+            _remove(Path(tmp), "store.duckdb*")
+            made = replicate_store(src, big, args.replicate // n - 1, n)
+            runs = time_store(exe, big, args.memory_limit)
+            result["cin_replicated"] = {
+                "years": args.replicate,
+                "from_years": result["cin"][str(n)]["years"],
+                **made,
+                **runs,
+            }
+            if "refused" in runs["validate"]:  # years without rules: same volume, same years
+                _remove(Path(tmp), "replicated.duckdb*")
+                same = replicate_store(src, big, args.replicate // n - 1, 0)
+                at = ["--child-store", str(big), "--memory-limit", args.memory_limit]
+                result["cin_replicated"]["validate_same_years"] = {
+                    **same,
+                    **run_process(
+                        [exe, "cin", "validate", *at, "-f", "json", "--quiet"], ok=(0, 1)
+                    ),
+                }
+            print(f"CIN {args.replicate} replicated years done", file=sys.stderr, flush=True)
     done = {int(k): v for k, v in result["cin"].items()}
     growth: dict[str, Any] = {}
     for cmd in COMMANDS:

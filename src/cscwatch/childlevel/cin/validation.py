@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -311,6 +311,13 @@ def _union(rules: list[Rule]) -> str:
     """
 
 
+def _rows(cur: duckdb.DuckDBPyConnection, size: int = 50_000) -> Iterator[tuple[Any, ...]]:
+    # A result's rows a batch at a time: never every finding twice over (as tuples and
+    # as issues) when a national set of returns has many.
+    while batch := cur.fetchmany(size):
+        yield from batch
+
+
 def validate_loaded(
     con: duckdb.DuckDBPyConnection,
     return_id: str,
@@ -381,9 +388,9 @@ def validate_many(
         ).fetchall()
     }
     found: dict[str, list[ValidationIssue]] = {rid: [] for rid in return_ids}
-    for rid, code, child_seq, child_id, record, tbl, fld, expected, value in con.execute(
-        _union(chosen)
-    ).fetchall():
+    for rid, code, child_seq, child_id, record, tbl, fld, expected, value in _rows(
+        con.execute(_union(chosen))
+    ):
         refs = child_refs.get(rid) if child_refs is not None else None
         ref = None
         if refs is not None and child_seq is not None and 0 < child_seq <= len(refs):

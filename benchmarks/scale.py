@@ -157,28 +157,26 @@ def replicate_store(
     try:
         con.execute(child_level_ddl())
         base = {n: con.execute(f"SELECT count(*) FROM {n}").fetchall()[0][0] for n in CHILD_TABLES}
-        for k in range(copies + 1):
-            for j in range(la_copies):
-                if k == 0 and j == 0:
-                    continue
-                back = k * step
-                for name, cols in CHILD_TABLES.items():
-                    exprs = []
-                    for c, kind in cols.items():
-                        if c == "return_id":
-                            exprs.append(f"return_id || '-copy{k}.{j}'")
-                        elif c == "la_code" and j:
-                            exprs.append(f"la_code || '.{j}'")
-                        elif kind in ("date", "timestamp"):
-                            exprs.append(f"CAST({c} - INTERVAL {back} YEAR AS {_SQL[kind]})")
-                        elif c in ("collection_year", "header_year"):
-                            exprs.append(f"{c} - {back}")
-                        else:
-                            exprs.append(c)
-                    rows = (
-                        f"SELECT {', '.join(exprs)} FROM {name} WHERE return_id NOT LIKE '%-copy%'"
-                    )
-                    con.execute(f"INSERT INTO {name} {rows}")
+        # Every copy of a table in one statement: the base rows crossed with the copies.
+        pairs = [(k, j) for k in range(copies + 1) for j in range(la_copies) if k or j]
+        con.execute("CREATE TEMP TABLE _copy (k INTEGER, j INTEGER)")
+        con.executemany("INSERT INTO _copy VALUES (?, ?)", pairs)
+        for name, cols in CHILD_TABLES.items():
+            exprs = []
+            for c, kind in cols.items():
+                if c == "return_id":
+                    exprs.append("return_id || '-copy' || k || '.' || j")
+                elif c == "la_code":
+                    exprs.append("CASE WHEN j = 0 THEN la_code ELSE la_code || '.' || j END")
+                elif kind in ("date", "timestamp"):
+                    exprs.append(f"CAST({c} - to_years(k * {step}) AS {_SQL[kind]})")
+                elif c in ("collection_year", "header_year"):
+                    exprs.append(f"{c} - k * {step}")
+                else:
+                    exprs.append(c)
+            con.execute(f"CREATE TEMP TABLE _base AS SELECT * FROM {name}")
+            con.execute(f"INSERT INTO {name} SELECT {', '.join(exprs)} FROM _base, _copy")
+            con.execute("DROP TABLE _base")
         total = {n: con.execute(f"SELECT count(*) FROM {n}").fetchall()[0][0] for n in CHILD_TABLES}
     finally:
         con.close()
@@ -301,6 +299,28 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def time_cla_years(exe: str, folder: Path, counts: list[int], limit: str) -> dict[str, Any]:
+    """``cla journeys`` on the latest 1, 3, 10 years of the authority with most folders."""
+    by_la: dict[str, list[Path]] = {}
+    for d in sorted(folder.iterdir()):
+        if d.is_dir() and "_" in d.name:
+            by_la.setdefault(d.name.split("_")[0], []).append(d)
+    la, dirs = max(by_la.items(), key=lambda kv: len(kv[1]))
+    out: dict[str, Any] = {"la_code": la}
+    for n in counts:
+        if n <= len(dirs):
+            out[str(n)] = {"years": [d.name for d in dirs[-n:]], **time_cla(exe, dirs[-n:], limit)}
+    return out
+
+
+def save(result: dict[str, Any]) -> None:
+    """Write what has been measured so far (a long run keeps its figures if stopped)."""
+    result.update(summarise(result))
+    result["targets"] = TARGETS
+    result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+    write("scale", result)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path, help="Folder of <year>/ folders of CIN XML.")
@@ -373,6 +393,10 @@ def main() -> None:
                 **runs,
             }
             print(f"CIN {n} years done", file=sys.stderr, flush=True)
+            save(result)
+        if args.cla is not None:
+            result["cla"] = time_cla_years(exe, args.cla, counts, args.memory_limit)
+            save(result)
         if args.replicate and "replicated_from" in result:
             n = result["replicated_from"]
             src = Path(tmp) / "store_base.duckdb"
@@ -380,6 +404,7 @@ def main() -> None:
             _remove(Path(tmp), "store.duckdb*")
             made = replicate_store(src, big, args.replicate // n - 1, n, args.la_copies)
             runs = time_store(exe, big, args.memory_limit)
+            src_years = result["cin"][str(n)]["years"]
             result["cin_replicated"] = {
                 "years": args.replicate,
                 "returns": made["rows"]["cin_return"],
@@ -387,10 +412,11 @@ def main() -> None:
                     result["cin"][str(n)]["xml_mib"] * (args.replicate // n) * args.la_copies,
                     1,
                 ),
-                "from_years": result["cin"][str(n)]["years"],
+                "from_years": src_years,
                 **made,
                 **runs,
             }
+            save(result)
             if "refused" in runs["validate"]:  # years without rules: same volume, same years
                 _remove(Path(tmp), "replicated.duckdb*")
                 same = replicate_store(src, big, args.replicate // n - 1, 0, args.la_copies)
@@ -402,20 +428,7 @@ def main() -> None:
                     ),
                 }
             print(f"CIN {args.replicate} replicated years done", file=sys.stderr, flush=True)
-    result.update(summarise(result))
-    if args.cla is not None:
-        by_la: dict[str, list[Path]] = {}
-        for d in sorted(args.cla.iterdir()):
-            if d.is_dir() and "_" in d.name:
-                by_la.setdefault(d.name.split("_")[0], []).append(d)
-        la, dirs = max(by_la.items(), key=lambda kv: len(kv[1]))
-        result["cla"] = {"la_code": la}
-        for n in counts:
-            if n <= len(dirs):
-                result["cla"][str(n)] = time_cla(exe, dirs[-n:], args.memory_limit)
-    result["targets"] = TARGETS
-    result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
-    write("scale", result)
+    save(result)
 
 
 if __name__ == "__main__":

@@ -395,7 +395,7 @@ def main() -> None:
             print(f"CIN {n} years done", file=sys.stderr, flush=True)
             save(result)
         if args.cla is not None:
-            result["cla"] = time_cla_years(exe, args.cla, counts, args.memory_limit)
+            result["cla"] = time_cla_years(exe, args.cla, [1, 3, 10], args.memory_limit)
             save(result)
         if args.replicate and "replicated_from" in result:
             n = result["replicated_from"]

@@ -379,12 +379,7 @@ def journey_counts(con: duckdb.DuckDBPyConnection) -> SpellCounts:
                {_age_band_sql("birth_date", "start")} AS age_band
         FROM raw
     """
-    return count_spells(
-        con,
-        spells,
-        {g: c for g, c in _GROUPS.items()},
-        returns=int(n_returns[0]) if n_returns else 0,
-    )
+    return count_spells(con, spells, _GROUPS, returns=int(n_returns[0]) if n_returns else 0)
 
 
 @dataclass(frozen=True)
@@ -565,8 +560,9 @@ class JourneyModel:
 
     Parameters
     ----------
-    data : JourneyData
-        From :func:`journey_data`.
+    data : JourneyData or SpellCounts
+        From :func:`journey_data` (one row per spell) or :func:`journey_counts` (the
+        spells counted in the database: the same results in bounded memory).
     groups : sequence of str
         ``need`` (primary need at the index episode) and/or ``age`` (age band at the
         start of the clock); curves are fitted overall and for each group level (each

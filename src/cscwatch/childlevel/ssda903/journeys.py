@@ -316,8 +316,9 @@ class ClaJourneyModel:
 
     Parameters
     ----------
-    data : ClaJourneyData
-        From :func:`cla_journey_data`.
+    data : ClaJourneyData or SpellCounts
+        From :func:`cla_journey_data` (one row per spell) or :func:`cla_journey_counts`
+        (counted in the database: the same results in bounded memory).
     groups : sequence of str
         ``age`` (age band at the clock's start) and/or ``placement`` (placement type
         group at the clock's start); each grouping is fitted separately, not crossed.

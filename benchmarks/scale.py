@@ -207,10 +207,10 @@ def time_store(exe: str, store: Path, limit: str) -> dict[str, Any]:
     return runs
 
 
-def _fit(xs: list[float], ys: list[float]) -> dict[str, Any] | None:
-    # Least-squares line y = a + b x (b: growth per year); through the origin from one
-    # point (the load, which works a batch of files at a time, from one size only).
-    if not xs:
+def _fit(xs: list[float], ys: list[float], *, origin: bool = False) -> dict[str, Any] | None:
+    # Least-squares line y = a + b x (b: growth per year); with ``origin``, through the
+    # origin from one point (time, not memory: a load's memory is set by its batch).
+    if not xs or (len(xs) == 1 and not origin):
         return None
     if len(xs) == 1:
         return {"intercept": 0.0, "per_year": round(ys[0] / xs[0], 3), "one_point": True}
@@ -280,8 +280,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         xs = list(map(float, ran))
         growth[cmd] = {
             "national_years_fitted": sorted(ran),
-            "wall_s": _fit(xs, [r["wall_s"] for r in ran.values()]),
-            "cpu_s": _fit(xs, [r["cpu_s"] for r in ran.values()]),
+            "wall_s": _fit(xs, [r["wall_s"] for r in ran.values()], origin=True),
+            "cpu_s": _fit(xs, [r["cpu_s"] for r in ran.values()], origin=True),
             "peak_tree_rss_mib": _fit(xs, [r["peak_tree_rss_mib"] for r in ran.values()]),
         }
     out: dict[str, Any] = {"cin_growth": growth}

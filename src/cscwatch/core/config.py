@@ -5,14 +5,41 @@ Build it in the CLI or the app factory and pass it down; never at import time.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "bundled", "bundled_snapshot", "repo_root"]
+from cscwatch.core.errors import InputError
+
+__all__ = ["Settings", "bundled", "bundled_snapshot", "parse_memory_limit", "repo_root"]
+
+_MEMORY_LIMIT = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE
+)
+
+
+def parse_memory_limit(text: str) -> str:
+    """A memory size for DuckDB's ``memory_limit``, e.g. ``"4GB"`` or ``"512 MiB"``.
+
+    Returns
+    -------
+    str
+        The size as DuckDB reads it (number and unit, no space).
+
+    Raises
+    ------
+    InputError
+        When ``text`` is not a positive number followed by B, KB, MB, GB, TB, KiB, MiB,
+        GiB or TiB.
+    """
+    match = _MEMORY_LIMIT.fullmatch(str(text).strip())
+    if match is None or float(match.group(1)) <= 0:
+        raise InputError(f"memory limit {text!r} is not a size such as 4GB, 512MB or 8GiB")
+    return f"{match.group(1)}{match.group(2)}"
 
 
 def repo_root() -> Path:
@@ -97,6 +124,12 @@ class Settings(BaseSettings):
         as ``["cscwatch.example.org"]``; ``*.example.org`` matches subdomains, ``*``
         any). Other ``Host`` headers get a 400. The default is the loopback names and
         ``testserver``, the name Starlette's test client sends.
+    memory_limit : str | None
+        The most memory DuckDB may use for child-level work (journeys, measures,
+        validation, loads), e.g. ``4GB`` (``CSCWATCH_MEMORY_LIMIT``; the commands'
+        ``--memory-limit``). Past it DuckDB writes intermediate results to a temporary
+        folder (beside the child store, or ``cache_dir/spill`` for work in memory) and
+        carries on. None: DuckDB's default, 80% of the machine's memory.
     """
 
     model_config = SettingsConfigDict(env_prefix="CSCWATCH_", extra="ignore")
@@ -114,3 +147,14 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "testserver"]
     )
+    memory_limit: str | None = None
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _check_memory_limit(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return parse_memory_limit(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None

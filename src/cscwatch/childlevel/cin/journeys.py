@@ -33,6 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from cscwatch.childlevel.cin.spells import SpellCounts, count_spells, counts_of_frame
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.disclosure import (
     SMALL_COUNT_MAX,
@@ -51,9 +52,14 @@ __all__ = [
     "JourneyModel",
     "JourneyResults",
     "KaplanMeier",
+    "SpellCounts",
+    "cohort_rows",
     "curve_rows",
+    "fit_curves",
+    "journey_counts",
     "journey_data",
     "kaplan_meier",
+    "kaplan_meier_counts",
 ]
 
 #: Events whose timing is modelled.
@@ -153,6 +159,43 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> KaplanMeier:
         np.searchsorted(ev_sorted, times, side="right")
         - np.searchsorted(ev_sorted, times, side="left")
     ).astype(float)
+    return _estimate(times, n_at, ev, len(d), int(e.sum()))
+
+
+def kaplan_meier_counts(times: np.ndarray, removed: np.ndarray, events: np.ndarray) -> KaplanMeier:
+    """Kaplan–Meier estimate from counts per distinct time (as the database gives them).
+
+    The same estimate, to the last bit, as :func:`kaplan_meier` over the subjects the
+    counts describe, without holding one row per subject.
+
+    Parameters
+    ----------
+    times : array of float
+        Distinct times, ascending (>= 0).
+    removed : array of int
+        Subjects whose time (event or censoring) is ``times[j]``.
+    events : array of int
+        Of those, subjects with the event at ``times[j]``.
+    """
+    t = np.asarray(times, dtype=float)
+    r = np.asarray(removed, dtype=np.int64)
+    ev = np.asarray(events, dtype=np.int64)
+    if not (t.shape == r.shape == ev.shape):
+        raise InputError("times, removed and events differ in length")
+    if len(t) and (np.isnan(t).any() or (t < 0).any() or (np.diff(t) <= 0).any()):
+        raise InputError("times must be distinct non-negative numbers in ascending order")
+    if (ev > r).any() or (ev < 0).any():
+        raise InputError("events must be between 0 and the subjects removed at each time")
+    n = int(r.sum())
+    before = np.concatenate([[0], np.cumsum(r)[:-1]]) if len(r) else np.zeros(0, np.int64)
+    return _estimate(t, (n - before).astype(float), ev.astype(float), n, int(ev.sum()))
+
+
+def _estimate(
+    times: np.ndarray, n_at: np.ndarray, ev: np.ndarray, n: int, n_events: int
+) -> KaplanMeier:
+    # Product-limit estimate, Greenwood variance and log-log limits from risk sets and
+    # events at each distinct time.
     s = np.cumprod(1.0 - ev / n_at) if len(times) else np.zeros(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(ev > 0, np.where(n_at > ev, ev / (n_at * (n_at - ev)), np.inf), 0.0)
@@ -168,7 +211,7 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> KaplanMeier:
     return KaplanMeier(
         time=times, at_risk=n_at.astype(int), events=ev.astype(int), survival=s,
         se=np.where(np.isfinite(se), se, np.nan), lower=np.nan_to_num(lower, nan=0.0),
-        upper=np.nan_to_num(upper, nan=1.0), n=len(d), n_events=int(e.sum()),
+        upper=np.nan_to_num(upper, nan=1.0), n=n, n_events=n_events,
     )  # fmt: skip
 
 
@@ -200,7 +243,7 @@ class JourneyData:
     timeline: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-_SPELLS_SQL = """
+_SPELLS_BODY = """
 WITH ret AS (
   SELECT return_id, la_code, reference_date FROM cin_return WHERE reference_date IS NOT NULL
 ), coverage AS (
@@ -239,8 +282,8 @@ SELECT s.event, s.la_code, s.child_id, s.start, s.need, s.next, cv.data_end, ch.
 FROM spells s JOIN coverage cv USING (la_code)
 LEFT JOIN child ch USING (la_code, child_id)
 WHERE s.start <= cv.data_end
-ORDER BY s.event, s.la_code, s.child_id, s.start
 """
+_SPELLS_SQL = _SPELLS_BODY + "ORDER BY s.event, s.la_code, s.child_id, s.start\n"
 
 
 _TIMELINE_SQL = """
@@ -308,6 +351,35 @@ def journey_data(con: duckdb.DuckDBPyConnection) -> JourneyData:
 
 
 _GROUPS = {"need": "need", "age": "age_band"}
+
+
+def _age_band_sql(birth: str, start: str) -> str:
+    # The age band at ``start`` in SQL, exactly as _age_band bands (days / 365.25).
+    age = f"(date_diff('day', {birth}, {start}) / 365.25)"
+    whens = " ".join(
+        f"WHEN {age} >= {lo} AND {age} < {hi} THEN '{label}'" for label, lo, hi in AGE_BANDS
+    )
+    return f"CASE {whens} ELSE 'unknown' END"
+
+
+def journey_counts(con: duckdb.DuckDBPyConnection) -> SpellCounts:
+    """Link every return loaded in ``con`` and count the spells, in the database.
+
+    The same spells as :func:`journey_data` links, counted by event, need, age band and
+    day (:class:`~cscwatch.childlevel.cin.spells.SpellCounts`) without one row per
+    child leaving DuckDB, so memory stays within the connection's limit however many
+    years are loaded. ``JourneyModel(journey_counts(con)).fit()`` gives the same results
+    as ``JourneyModel(journey_data(con)).fit()``.
+    """
+    n_returns = con.execute("SELECT count(*) FROM cin_return").fetchone()
+    spells = f"""
+        WITH raw AS ({_SPELLS_BODY})
+        SELECT event, child_id AS child, start, next, censor, data_end,
+               coalesce(need, 'unknown') AS need,
+               {_age_band_sql("birth_date", "start")} AS age_band
+        FROM raw
+    """
+    return count_spells(con, spells, _GROUPS, returns=int(n_returns[0]) if n_returns else 0)
 
 
 @dataclass(frozen=True)
@@ -488,15 +560,18 @@ class JourneyModel:
 
     Parameters
     ----------
-    data : JourneyData
-        From :func:`journey_data`.
+    data : JourneyData or SpellCounts
+        From :func:`journey_data` (one row per spell) or :func:`journey_counts` (the
+        spells counted in the database: the same results in bounded memory).
     groups : sequence of str
         ``need`` (primary need at the index episode) and/or ``age`` (age band at the
         start of the clock); curves are fitted overall and for each group level (each
         named grouping separately, not crossed).
     """
 
-    def __init__(self, data: JourneyData, groups: Sequence[str] = ("need", "age")) -> None:
+    def __init__(
+        self, data: JourneyData | SpellCounts, groups: Sequence[str] = ("need", "age")
+    ) -> None:
         bad = [g for g in groups if g not in _GROUPS]
         if bad:
             raise InputError(f"unknown grouping {bad}; use {', '.join(_GROUPS)}")
@@ -505,28 +580,83 @@ class JourneyModel:
 
     def fit(self) -> JourneyResults:
         """Fit every curve and cohort table."""
-        spells = self.data.spells
-        frames = []
-        for event in EVENTS:
-            sp = spells[spells["event"] == event]
-            parts: list[tuple[str, pd.DataFrame]] = [("all", sp)]
-            for g in self.groups:
-                col = _GROUPS[g]
-                parts += [(f"{g}={k}", v) for k, v in sp.groupby(col, sort=True)]
-            for label, part in parts:
-                km = kaplan_meier(part["duration"].to_numpy(), part["observed"].to_numpy())
-                frames.append(curve_rows(event, label, km))
-        curves = (
-            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CURVE_COLUMNS)
-        )
+        counts = self.data
+        if isinstance(counts, JourneyData):
+            counts = counts_of_frame(
+                counts.spells, _GROUPS, returns=counts.returns, children=counts.children
+            )
+        missing = [g for g in self.groups if g not in counts.groupings]
+        if missing:
+            raise InputError(f"the spells were not counted by {', '.join(missing)}")
+        frame = cohort_rows(counts)
+        # The cohorts of all events add up to the spells in the summary; the followed and
+        # within-12-months columns are treated as if their totals were published too.
+        relations = [RowRelation(tuple(range(len(frame))))] if len(frame) > 1 else []
         return JourneyResults(
-            curves=curves[CURVE_COLUMNS],
-            cohorts=_cohorts(spells),
+            curves=fit_curves(counts, EVENTS, self.groups),
+            cohorts=_disclosed_cohorts(frame, relations),
             groups=self.groups,
-            n_spells=len(spells),
-            n_children=self.data.children,
-            n_returns=self.data.returns,
+            n_spells=counts.n_spells,
+            n_children=counts.children,
+            n_returns=counts.returns,
         )
+
+
+def fit_curves(
+    counts: SpellCounts,
+    events: Sequence[str],
+    groups: Sequence[str],
+    *,
+    skip_empty: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Every Kaplan–Meier curve of :data:`CURVE_COLUMNS`: per event, overall (``all``)
+    and per level of each grouping (``need=N1``), levels in sorted order; an event
+    without spells gets an empty ``all`` curve unless it is in ``skip_empty``."""
+    frames = []
+    steps = counts.steps
+    for event in events:
+        ev = steps[steps["event"] == event]
+        if ev.empty and event in skip_empty:
+            continue
+        parts: list[tuple[str, pd.DataFrame]] = [("all", ev[ev["grouping"] == ""])]
+        for g in groups:
+            sub = ev[ev["grouping"] == g]
+            parts += [(f"{g}={k}", v) for k, v in sub.groupby("level", sort=True)]
+        for label, part in parts:
+            km = kaplan_meier_counts(
+                part["time"].to_numpy(float),
+                part["removed"].to_numpy(np.int64),
+                part["events"].to_numpy(np.int64),
+            )
+            frames.append(curve_rows(event, label, km))
+    if not frames:
+        return pd.DataFrame(columns=CURVE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]
+
+
+def cohort_rows(counts: SpellCounts) -> pd.DataFrame:
+    """Exact cohort rows of :data:`COHORT_COLUMNS` (per event and year the clock started),
+    before disclosure control."""
+    rows: list[dict[str, Any]] = []
+    for rec in counts.cohorts.to_dict("records"):
+        followed, within = int(rec["followed"]), int(rec["within_12m"])
+        rows.append(
+            {"event": str(rec["event"]), "cohort": int(rec["cohort"]),
+             "spells": int(rec["spells"]), "followed": followed, "within_12m": within,
+             "percent": 100.0 * within / followed if followed else None}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=COHORT_COLUMNS)
+
+
+def _disclosed_cohorts(frame: pd.DataFrame, relations: list[RowRelation]) -> pd.DataFrame:
+    safe = disclose(
+        frame,
+        counts=["spells", "followed", "within_12m"],
+        derived={"percent": ["followed", "within_12m"]},
+        row_relations=relations,
+    )
+    # Built from records, as from_json builds it, so both infer the same column types.
+    return pd.DataFrame(safe.to_dict("records"), columns=COHORT_COLUMNS)
 
 
 def curve_rows(event: str, group: str, km: KaplanMeier) -> pd.DataFrame:
@@ -546,32 +676,3 @@ def curve_rows(event: str, group: str, km: KaplanMeier) -> pd.DataFrame:
         }
     )  # fmt: skip
     return pd.concat([head, body], ignore_index=True) if len(body) else head
-
-
-def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
-    # Per year the clock started: spells, those followed 12 months, events within 12.
-    rows: list[dict[str, Any]] = []
-    for (event, cohort), part in spells.groupby(["event", "cohort"], sort=True):
-        followed = part[part["followed_12m"]]
-        within = int((followed["observed"] & (followed["duration"] <= 365)).sum())
-        rows.append(
-            {
-                "event": event,
-                "cohort": int(str(cohort)),
-                "spells": len(part),
-                "followed": len(followed),
-                "within_12m": within,
-                "percent": 100.0 * within / len(followed) if len(followed) else None,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=COHORT_COLUMNS)
-    # The cohorts of all events add up to the spells in the summary; the followed and
-    # within-12-months columns are treated as if their totals were published too.
-    safe = disclose(
-        frame,
-        counts=["spells", "followed", "within_12m"],
-        derived={"percent": ["followed", "within_12m"]},
-        row_relations=[RowRelation(tuple(range(len(frame))))] if len(frame) > 1 else [],
-    )
-    # Built from records, as from_json builds it, so both infer the same column types.
-    return pd.DataFrame(safe.to_dict("records"), columns=COHORT_COLUMNS)

@@ -32,7 +32,7 @@ from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
 from cscwatch.childlevel.cin.tables import CHILD_TABLES, TABLE_KEYS, ColumnKind
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.core.config import Settings
-from cscwatch.core.database import connect_duckdb, has_table, same_file
+from cscwatch.core.database import connect_duckdb, has_table, limit_memory, same_file
 from cscwatch.core.errors import ConfigError, SourceFileError, WarehouseError
 from cscwatch.core.progress import ProgressCallback, report
 
@@ -42,6 +42,7 @@ __all__ = [
     "ColumnKind",
     "child_level_ddl",
     "connect_child_store",
+    "connect_scratch",
     "create_child_level_tables",
     "delete_return",
     "is_child_store",
@@ -124,6 +125,9 @@ def connect_child_store(
         the warehouse file (checked before anything is opened).
     WarehouseError
         When the file cannot be opened (locked by another process, not DuckDB).
+
+    With ``settings.memory_limit`` DuckDB is held to it; what does not fit is spilled to
+    ``<store>.tmp`` beside the file (where the user chose to keep child-level data).
     """
     path = settings.child_store
     if path is None:
@@ -142,9 +146,21 @@ def connect_child_store(
         con = connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open child store {path}: {exc}") from exc
+    limit_memory(con, settings.memory_limit, path.with_name(path.name + ".tmp"))
     if not read_only:
         create_child_level_tables(con)
     return con
+
+
+def connect_scratch(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """An in-memory database for child-level work on files, under ``settings.memory_limit``.
+
+    Past the limit DuckDB spills to ``settings.cache_dir / "spill"`` (not the working
+    folder; its files are removed when the connection closes).
+    """
+    return connect_duckdb(
+        memory_limit=settings.memory_limit, temp_directory=settings.cache_dir / "spill"
+    )
 
 
 def is_child_store(path: Path | str) -> bool:

@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from cscwatch.childlevel.cin.rules import RULESETS, Rule, rules_for
 from cscwatch.childlevel.cin.rules.working_days import working_days_before
 from cscwatch.core.config import Settings
-from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError, ValidationFailed
 from cscwatch.core.progress import ProgressCallback, tick
 from cscwatch.core.types import parse_year
@@ -312,6 +311,13 @@ def _union(rules: list[Rule]) -> str:
     """
 
 
+def _rows(cur: duckdb.DuckDBPyConnection, size: int = 50_000) -> Iterator[tuple[Any, ...]]:
+    # A result's rows a batch at a time: never every finding twice over (as tuples and
+    # as issues) when a national set of returns has many.
+    while batch := cur.fetchmany(size):
+        yield from batch
+
+
 def validate_loaded(
     con: duckdb.DuckDBPyConnection,
     return_id: str,
@@ -382,9 +388,9 @@ def validate_many(
         ).fetchall()
     }
     found: dict[str, list[ValidationIssue]] = {rid: [] for rid in return_ids}
-    for rid, code, child_seq, child_id, record, tbl, fld, expected, value in con.execute(
-        _union(chosen)
-    ).fetchall():
+    for rid, code, child_seq, child_id, record, tbl, fld, expected, value in _rows(
+        con.execute(_union(chosen))
+    ):
         refs = child_refs.get(rid) if child_refs is not None else None
         ref = None
         if refs is not None and child_seq is not None and 0 < child_seq <= len(refs):
@@ -468,10 +474,10 @@ def validate_cin_census(
     InputError
         Unknown ruleset, or the file's ``<ReferenceDate>`` does not fit it.
     """
-    from cscwatch.childlevel.cin.store import load_cin_census
+    from cscwatch.childlevel.cin.store import connect_scratch, load_cin_census
 
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
-    con = connect_duckdb()
+    con = connect_scratch(settings)
     try:
         parsed = load_cin_census(
             con, path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep_child_refs
@@ -548,11 +554,11 @@ def validate_cin_census_files(
     SourceFileError, ConfigError, InputError
         As :func:`validate_cin_census`; the first bad file stops the run.
     """
-    from cscwatch.childlevel.cin.store import load_cin_census_files
+    from cscwatch.childlevel.cin.store import connect_scratch, load_cin_census_files
 
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
-    con = connect_duckdb()
+    con = connect_scratch(settings)
     try:
         loaded = load_cin_census_files(
             con,

@@ -44,18 +44,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import pandas as pd
 
 from cscwatch.childlevel.cin.journeys import (
-    COHORT_COLUMNS,
-    CURVE_COLUMNS,
     JourneyResults,
-    curve_rows,
-    kaplan_meier,
+    SpellCounts,
+    cohort_rows,
+    fit_curves,
 )
+from cscwatch.childlevel.cin.spells import count_spells, counts_of_frame
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.disclosure import RowRelation, disclose
 
@@ -65,6 +64,7 @@ __all__ = [
     "PLACEMENT_GROUPS",
     "ClaJourneyData",
     "ClaJourneyModel",
+    "cla_journey_counts",
     "cla_journey_data",
 ]
 
@@ -205,7 +205,6 @@ FROM spells s LEFT JOIN (
 ) c USING (child)
 WHERE s.start IS NOT NULL AND s.start <= s.censor
   AND s.start >= (SELECT d FROM data_start)
-ORDER BY s.event, s.child, s.start
 """
 
 
@@ -255,7 +254,7 @@ def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
     with_cin = _has_cin(con)
     for sql in (_SQL_EPISODES, _SQL_POC, _SQL_CHILD):
         con.execute(sql)
-    raw = con.execute(_spells_sql(with_cin)).df()
+    raw = con.execute(_spells_sql(with_cin) + "ORDER BY s.event, s.child, s.start").df()
     start = pd.to_datetime(raw["start"])
     nxt = pd.to_datetime(raw["next"])
     censor = pd.to_datetime(raw["censor"])
@@ -285,19 +284,49 @@ def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
 _GROUPS = {"age": "age_band", "placement": "placement"}
 
 
+def cla_journey_counts(con: duckdb.DuckDBPyConnection) -> SpellCounts:
+    """Link the loaded returns and count the spells in the database.
+
+    The spells :func:`cla_journey_data` links, counted by clock, age band, placement
+    group and day (:class:`~cscwatch.childlevel.cin.spells.SpellCounts`) without a row
+    per child leaving DuckDB; ``ClaJourneyModel`` fits the same curves from either.
+
+    Raises
+    ------
+    InputError
+        When no return is loaded.
+    """
+    n = con.execute("SELECT count(*) FROM cla_return").fetchone()
+    if not n or not n[0]:
+        raise InputError("no SSDA903 returns loaded")
+    with_cin = _has_cin(con)
+    for sql in (_SQL_EPISODES, _SQL_POC, _SQL_CHILD):
+        con.execute(sql)
+    spells = f"""
+        WITH raw AS ({_spells_sql(with_cin)})
+        SELECT event, child, start, next, censor, data_end, age_band,
+               coalesce(place_group, 'none') AS placement
+        FROM raw
+    """
+    return count_spells(con, spells, _GROUPS, returns=int(n[0]))
+
+
 class ClaJourneyModel:
     """Kaplan–Meier curves of the care-journey clocks.
 
     Parameters
     ----------
-    data : ClaJourneyData
-        From :func:`cla_journey_data`.
+    data : ClaJourneyData or SpellCounts
+        From :func:`cla_journey_data` (one row per spell) or :func:`cla_journey_counts`
+        (counted in the database: the same results in bounded memory).
     groups : sequence of str
         ``age`` (age band at the clock's start) and/or ``placement`` (placement type
         group at the clock's start); each grouping is fitted separately, not crossed.
     """
 
-    def __init__(self, data: ClaJourneyData, groups: Sequence[str] = ("age",)) -> None:
+    def __init__(
+        self, data: ClaJourneyData | SpellCounts, groups: Sequence[str] = ("age",)
+    ) -> None:
         bad = [g for g in groups if g not in _GROUPS]
         if bad:
             raise InputError(f"unknown grouping {bad}; use {', '.join(_GROUPS)}")
@@ -306,51 +335,29 @@ class ClaJourneyModel:
 
     def fit(self) -> JourneyResults:
         """Fit every curve and the yearly cohort tables (disclosure-controlled)."""
-        spells = self.data.spells
-        frames = []
-        for event in CLA_EVENTS:
-            sp = spells[spells["event"] == event]
-            if sp.empty and event == "referral_to_care":
-                continue
-            parts: list[tuple[str, pd.DataFrame]] = [("all", sp)]
-            for g in self.groups:
-                parts += [(f"{g}={k}", v) for k, v in sp.groupby(_GROUPS[g], sort=True)]
-            for label, part in parts:
-                km = kaplan_meier(part["duration"].to_numpy(), part["observed"].to_numpy())
-                frames.append(curve_rows(event, label, km))
-        curves = pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]
-        return JourneyResults(
-            curves=curves,
-            cohorts=_cohorts(spells),
-            groups=self.groups,
-            n_spells=len(spells),
-            n_children=self.data.children,
-            n_returns=self.data.returns,
+        counts = self.data
+        if isinstance(counts, ClaJourneyData):
+            counts = counts_of_frame(
+                counts.spells, _GROUPS, returns=counts.returns, children=counts.children
+            )
+        frame = cohort_rows(counts)
+        # Each clock's cohorts add up to its spells (treated as published).
+        relations = [
+            RowRelation(tuple(int(i) for i in idx))
+            for _, idx in frame.groupby("event").groups.items()
+            if len(idx) > 1
+        ]
+        safe = disclose(
+            frame,
+            counts=["spells", "followed", "within_12m"],
+            derived={"percent": ["followed", "within_12m"]},
+            row_relations=relations,
         )
-
-
-def _cohorts(spells: pd.DataFrame) -> pd.DataFrame:
-    # Per clock and year it started: spells, those followed 12 months, events within 12.
-    rows: list[dict[str, Any]] = []
-    for (event, cohort), part in spells.groupby(["event", "cohort"], sort=True):
-        followed = part[part["followed_12m"]]
-        within = int((followed["observed"] & (followed["duration"] <= 365)).sum())
-        rows.append(
-            {"event": event, "cohort": int(str(cohort)), "spells": len(part),
-             "followed": len(followed), "within_12m": within,
-             "percent": 100.0 * within / len(followed) if len(followed) else None}
-        )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=COHORT_COLUMNS)
-    # Each clock's cohorts add up to its spells (treated as published).
-    relations = [
-        RowRelation(tuple(int(i) for i in idx))
-        for _, idx in frame.groupby("event").groups.items()
-        if len(idx) > 1
-    ]
-    safe = disclose(
-        frame,
-        counts=["spells", "followed", "within_12m"],
-        derived={"percent": ["followed", "within_12m"]},
-        row_relations=relations,
-    )
-    return pd.DataFrame(safe.to_dict("records"), columns=COHORT_COLUMNS)
+        return JourneyResults(
+            curves=fit_curves(counts, CLA_EVENTS, self.groups, skip_empty=("referral_to_care",)),
+            cohorts=pd.DataFrame(safe.to_dict("records"), columns=list(frame.columns)),
+            groups=self.groups,
+            n_spells=counts.n_spells,
+            n_children=counts.children,
+            n_returns=counts.returns,
+        )

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
+from cscwatch.serve.cli._child import MemoryLimitOpt, child_settings
 from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
@@ -48,6 +48,7 @@ ShowIdsOpt = Annotated[
 ]
 app.add_typer(cin_app, name="cin")
 
+
 #: Formats of ``cin validate``: the usual three, and a spreadsheet written to --out.
 _VALIDATE_FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -78,6 +79,7 @@ def validate(
             "reading the XML again.",
         ),
     ] = None,
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Check returns against every DfE validation rule of their collection year.
@@ -107,6 +109,7 @@ def validate(
         raise InputError(f"--out {out}: folder {out.parent} does not exist")
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
+    settings = child_settings(child_store, memory_limit)
     if not files and child_store is None:
         raise InputError("give CIN census files or --child-store")
     if not files and show_ids:
@@ -120,16 +123,16 @@ def validate(
     with progress_bar(quiet) as progress:
         if files and len(files) == 1:
             reports = [
-                validate_cin_census(files[0], Settings(), ruleset=ruleset, keep_child_refs=keep)
+                validate_cin_census(files[0], settings, ruleset=ruleset, keep_child_refs=keep)
             ]
         elif files:
             reports = validate_cin_census_files(
-                files, Settings(), ruleset=ruleset, keep_child_refs=keep, progress=progress
+                files, settings, ruleset=ruleset, keep_child_refs=keep, progress=progress
             )
         else:
             from cscwatch.childlevel.cin.store import connect_child_store
 
-            con = connect_child_store(Settings(child_store=child_store), read_only=True)
+            con = connect_child_store(settings, read_only=True)
             try:
                 reports = validate_store(con, ruleset=ruleset, progress=progress)
             finally:
@@ -281,6 +284,7 @@ def load(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Load returns into the child store, pseudonymising identifiers on the way in.
@@ -292,7 +296,7 @@ def load(
     from cscwatch.indicators.disclosure import disclose_count
 
     check_format(fmt)
-    settings = Settings(child_store=child_store) if child_store is not None else Settings()
+    settings = child_settings(child_store, memory_limit)
     con = connect_child_store(settings)
     try:
         with progress_bar(quiet) as progress:

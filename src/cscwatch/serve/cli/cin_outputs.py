@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import typer
 
 from cscwatch.core.config import Settings
-from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import report
+from cscwatch.serve.cli._child import MemoryLimitOpt, child_settings
 from cscwatch.serve.cli._output import (
     check_format,
     emit_csv,
@@ -143,6 +143,7 @@ def measures(
         typer.Option("--out", "-o", help="Write one tidy CSV per published layout here."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """The published children in need measures, computed from child-level returns.
@@ -152,15 +153,19 @@ def measures(
     """
 
     from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
-    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.store import (
+        connect_child_store,
+        connect_scratch,
+        load_cin_census_files,
+    )
 
     check_format(fmt)
-    settings = Settings(child_store=child_store) if child_store is not None else Settings()
+    settings = child_settings(child_store, memory_limit)
     if not files and child_store is None:
         raise InputError("give CIN census files or --child-store")
     with progress_bar(quiet) as progress:
         if files:
-            con = connect_duckdb()
+            con = connect_scratch(settings)
             try:
                 loaded = load_cin_census_files(
                     con, files, settings, require_reference_date=True, progress=progress
@@ -218,6 +223,7 @@ def check(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     show_ids: ShowIdsOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Validate returns and compute their measures, reading each file once.
@@ -232,7 +238,11 @@ def check(
     """
 
     from cscwatch.childlevel.cin.measures import authority_lookup, compute_cin_measures
-    from cscwatch.childlevel.cin.store import load_cin_census, load_cin_census_files
+    from cscwatch.childlevel.cin.store import (
+        connect_scratch,
+        load_cin_census,
+        load_cin_census_files,
+    )
     from cscwatch.childlevel.cin.validation import parse_ruleset, validate_returns
     from cscwatch.serve.cli.cin import (
         _columns,
@@ -245,9 +255,9 @@ def check(
     check_format(fmt)
     if ruleset is not None:
         parse_ruleset(ruleset)  # fail before reading anything
-    settings = Settings()
+    settings = child_settings(memory_limit=memory_limit)
     keep = len(files) == 1 and show_ids is not False and fmt == "table" and _interactive()
-    con = connect_duckdb()
+    con = connect_scratch(settings)
     try:
         with progress_bar(quiet) as progress:
             if len(files) == 1:
@@ -303,6 +313,7 @@ def journeys(
         int, typer.Option("--horizon", help="Days of follow-up shown in the tables.")
     ] = 730,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Children's journeys across returns: time to re-referral and to a repeat plan.
@@ -311,21 +322,25 @@ def journeys(
     yearly cohort tables; counts shown are disclosure-controlled.
     """
 
-    from cscwatch.childlevel.cin.journeys import JourneyModel, journey_data
-    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.journeys import JourneyModel, journey_counts
+    from cscwatch.childlevel.cin.store import (
+        connect_child_store,
+        connect_scratch,
+        load_cin_census_files,
+    )
 
     check_format(fmt)
     groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]
-    settings = Settings(child_store=child_store) if child_store is not None else Settings()
+    settings = child_settings(child_store, memory_limit)
     if not files and child_store is None:
         raise InputError("give CIN census files or --child-store")
     with progress_bar(quiet) as progress:
-        con = connect_duckdb() if files else connect_child_store(settings, read_only=True)
+        con = connect_scratch(settings) if files else connect_child_store(settings, read_only=True)
         try:
             if files:
                 load_cin_census_files(con, files, settings, progress=progress)
             report(progress, "linking journeys", 0, None)
-            data = journey_data(con)
+            data = journey_counts(con)
         finally:
             con.close()
         report(progress, "fitting curves", 0, None)

@@ -16,6 +16,7 @@ from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
 from cscwatch.core.progress import report, tick
 from cscwatch.core.types import parse_year
+from cscwatch.serve.cli._child import MemoryLimitOpt, child_settings
 from cscwatch.serve.cli._output import (
     check_format,
     emit_csv,
@@ -163,6 +164,7 @@ def journeys(
         int, typer.Option("--horizon", help="Days of follow-up shown in the tables.")
     ] = 730,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Care journeys across years of returns: time in care, placement moves, returns home
@@ -172,7 +174,8 @@ def journeys(
     DECOM. Curves (Greenwood 95% intervals) are fitted overall and by age band or
     placement type at the start of the clock; counts shown are disclosure-controlled.
     """
-    from cscwatch.childlevel.ssda903.journeys import ClaJourneyModel, cla_journey_data
+    from cscwatch.childlevel.cin.store import connect_scratch
+    from cscwatch.childlevel.ssda903.journeys import ClaJourneyModel, cla_journey_counts
     from cscwatch.childlevel.ssda903.store import (
         ReturnYear,
         infer_collection_year,
@@ -181,7 +184,7 @@ def journeys(
 
     check_format(fmt)
     groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]
-    settings = Settings()
+    settings = child_settings(memory_limit=memory_limit)
     for d in return_dirs:
         if not d.is_dir():
             raise InputError(f"{d}: not a folder (give one folder of CSV files per return)")
@@ -190,7 +193,7 @@ def journeys(
         for d in tick(return_dirs, progress, "reading returns"):
             tables = _read([d], settings).tables
             returns.append(ReturnYear(infer_collection_year(tables), tables))
-        con = connect_duckdb()
+        con = connect_scratch(settings)
         try:
             load_returns(con, returns)
             if cin:
@@ -198,7 +201,7 @@ def journeys(
 
                 load_cin_census_files(con, cin, settings, progress=progress)
             report(progress, "linking journeys", 0, None)
-            data = cla_journey_data(con)
+            data = cla_journey_counts(con)
         finally:
             con.close()
         report(progress, "fitting curves", 0, None)

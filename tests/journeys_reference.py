@@ -46,11 +46,11 @@ def reference_fit(
             frames_.append(curve_rows(event, label, km))
     curves = pd.concat(frames_, ignore_index=True)[CURVE_COLUMNS]
     rows: list[dict[str, Any]] = []
-    for (event, cohort), part in spells.groupby(["event", "cohort"], sort=True):
+    for (clock, cohort), part in spells.groupby(["event", "cohort"], sort=True):
         followed = part[part["followed_12m"]]
         within = int((followed["observed"] & (followed["duration"] <= 365)).sum())
         rows.append(
-            {"event": event, "cohort": int(str(cohort)), "spells": len(part),
+            {"event": str(clock), "cohort": int(str(cohort)), "spells": len(part),
              "followed": len(followed), "within_12m": within,
              "percent": 100.0 * within / len(followed) if len(followed) else None}
         )  # fmt: skip

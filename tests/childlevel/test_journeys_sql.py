@@ -85,7 +85,9 @@ def test_sql_counts_match_the_per_child_fit_on_synthetic_years(synthetic: Path) 
     # Under a small memory limit (DuckDB spills) the counts are the same.
     small = connect_duckdb(memory_limit="64MB", temp_directory=synthetic / "spill")
     load_cin_census_files(small, sorted(synthetic.glob("*.xml")), Settings())
-    assert small.execute("SELECT current_setting('memory_limit')").fetchone()[0] in (
+    limit = small.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None
+    assert limit[0] in (
         "61.0 MiB",
         "64.0 MB",
         "61.0MiB",

@@ -375,6 +375,8 @@ def main() -> None:
     }
     counts = [int(n) for n in args.years.split(",")]
     result["cin"] = {}
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         for n in counts:
             if n > len(folders):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -85,38 +84,13 @@ def con(warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 @pytest.fixture(scope="session")
 def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``."""
-    from cscwatch.serve.api.process import free_port, stop_process, wait_until_serving
+    from _live_server import start_server, stop_server
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "CSCWATCH_WAREHOUSE": str(warehouse.warehouse)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "cscwatch.serve.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_server(warehouse.warehouse, tmp_path_factory.mktemp("server") / "server.log")
     try:
-        # generous: a loaded 2-core machine imports slowly, and start-up warms the
-        # warehouse file (the early-warning model's fit) before the first request
-        wait_until_serving(proc, base, log, timeout=600)
         yield base
     finally:
-        stop_process(proc)
+        stop_server(proc)
 
 
 @pytest.fixture()

@@ -108,6 +108,7 @@ __all__ = [
     "CinMeasures",
     "authority_lookup",
     "compute_cin_measures",
+    "publisher_text",
 ]
 
 #: The geography columns every published tidy file starts with.
@@ -406,7 +407,7 @@ class CinMeasures:
                 "category": category,
             }
             for c in columns:
-                out[c] = _publisher_text(vals[c])
+                out[c] = publisher_text(vals[c])
             out["provisional"] = "true"
             out["return_id"] = rec["return_id"]
             rows.append(out)
@@ -483,10 +484,9 @@ class CinMeasures:
         return paths
 
 
-#: The arithmetic that ties the published columns together, across layouts: secondary
-#: suppression keeps every suppressed cell from being worked out through it.
-def _publisher_text(value: object) -> str:
-    # A disclosed value as the publisher writes it.
+def publisher_text(value: object) -> str:
+    """A disclosed value as the publisher writes it: ``z`` for none, symbols as they
+    are, floats to six significant figures (``:g``)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "z"
     if isinstance(value, str):

@@ -103,7 +103,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cscwatch.childlevel.cin.measures import AuthorityInfo, authority_lookup
+from cscwatch.childlevel.cin.measures import AuthorityInfo, authority_lookup, publisher_text
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.core.errors import InputError
@@ -353,7 +353,7 @@ class ClaMeasures:
         }
         out = pd.DataFrame({k: [v] * len(values) for k, v in geo.items()}, index=values.index)
         for col in spec.columns[len(GEO_COLUMNS) :]:
-            out[col] = [_publisher_text(v) for v in values[col]]
+            out[col] = [publisher_text(v) for v in values[col]]
         out["provisional"] = "true"
         return out.reset_index(drop=True)
 
@@ -417,16 +417,6 @@ class ClaMeasures:
                 _meta(spec).to_csv(meta, index=False)
                 paths.append(meta)
         return paths
-
-
-def _publisher_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "z"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def _meta(spec: ClaLayout) -> pd.DataFrame:

@@ -50,7 +50,11 @@ from cscwatch.childlevel.ssda903.engine import (
     stage_providers,
 )
 from cscwatch.childlevel.ssda903.placing import district_authorities, resolve_placing_authority
-from cscwatch.childlevel.ssda903.postcodes import PostcodeReference, reference_postcodes
+from cscwatch.childlevel.ssda903.postcodes import (
+    PostcodeReference,
+    episode_postcodes,
+    reference_postcodes,
+)
 from cscwatch.childlevel.ssda903.providers import read_provider_lists
 from cscwatch.childlevel.ssda903.reader import Return903, is_synthetic, read_return, return_files
 from cscwatch.childlevel.ssda903.rules import RULESETS, catalogue
@@ -524,12 +528,7 @@ def _stage_postcodes(
     cache_dir = settings.cache_dir
     if not use:
         return False, "not looked up (distance rules not run)"
-    values: set[str] = set(extra)
-    for r in returns:
-        eps = r.tables.get("episodes")
-        if eps is not None:
-            for c in ("HOME_POST", "PL_POST"):
-                values.update(v for v in eps[c].unique() if isinstance(v, str))
+    values = set(extra) | episode_postcodes(r.tables for r in returns)
     ref: PostcodeReference | None = reference_postcodes(values, cache_dir)
     if ref is None:
         return False, (

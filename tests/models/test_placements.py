@@ -3,6 +3,7 @@ disclosure, backtests and the ``cla forecast`` command."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -182,6 +183,29 @@ def test_default_unit_costs_are_the_published_ones(warehouse: Settings) -> None:
     assert england.costs["residential"] == 7385.0
 
 
+def test_a_default_that_stepped_a_quarter_in_a_year_carries_a_caution(
+    warehouse: Settings, tmp_path: Path
+) -> None:
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        leeds = default_unit_costs(con, "383", 2025)
+        england = default_unit_costs(con, None, 2025)
+    finally:
+        con.close()
+    # Leeds as LAIT publishes it: fostering £385 (2023-24) then £270 (2024-25), residential
+    # £6,780 then £8,625; the all-children average £1,575 then £1,905 (+21%) stays quiet.
+    assert leeds.cautions["fostering"].startswith(
+        "unit_cost_fostering_weekly (LA 383) fell 30% in one year, from £385 in 2023-24 "
+        "to £270 in 2024-25"
+    )
+    assert "rose 27%" in leeds.cautions["residential"]
+    assert set(leeds.cautions) == {"fostering", "residential"}
+    assert england.cautions == {}
+    own = read_unit_costs(_csv(tmp_path, "own.csv", [("fostering", "400")]), leeds)
+    assert set(own.cautions) == {"residential"}
+    assert own.to_dict()["cautions"] == own.cautions
+
+
 def test_unit_costs_file_overrides_and_names_bad_rows(tmp_path: Path) -> None:
     base = read_unit_costs(_csv(tmp_path, "all.csv", [(g, "100") for g in GROUPS]))
     path = _csv(tmp_path, "some.csv", [("residential", "£6,500")])
@@ -259,6 +283,14 @@ def test_cli_forecast(cli: Cli, warehouse: Settings, tmp_path: Path) -> None:
     assert code == 0, err
     assert "-£0" not in out and "cash prices of 2024-25" in " ".join(out.split())
     assert "year-to-year drift measured on every authority's" in " ".join(out.split())
+    assert "Caution" not in out  # Darlington's costs moved less than a quarter
+    # Leeds's published fostering cost fell 30% in a year: the forecast says so.
+    code, out, err = run(
+        "cla", "forecast", *dirs, "--years", "1", "--n-boot", "10", "--authority", "Leeds",
+        "--format", "json", env=env,
+    )  # fmt: skip
+    assert code == 0, err
+    assert set(json.loads(out)["unit_cost_cautions"]) == {"fostering", "residential"}
     code, _, err = run("cla", "forecast", dirs[1], env=env)
     assert code == 2 and "two or more years" in err and err.count("\n") == 1
     code, _, err = run("cla", "forecast", *dirs, "--scenario", "fostering-to-mars=1", env=env)

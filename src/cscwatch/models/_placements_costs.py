@@ -12,6 +12,11 @@ base year; England's figure for that year where the authority has none:
   exists for these groups; the all-children average is a stand-in, and it overstates
   placements with parents and understates unregistered or supported accommodation.
   A user with better figures gives them with ``--unit-costs``.
+
+A published default that moved by a quarter or more from the year before (Leeds's
+fostering unit cost fell from £385 in 2023-24 to £270 in 2024-25, while England's rose)
+carries a caution: such a step is more often a change in how the authority accounts for
+its spending than in what a placement costs, and the forecast's cost rests on it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ _INDICATOR = {
     "residential": "unit_cost_residential_weekly",
 }
 _ALL = "unit_cost_lac_weekly"
+# A default this far from the year before's (as a share of it) gets a caution.
+_STEP = 0.25
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class UnitCosts:
     costs: dict[str, float]
     sources: dict[str, str]
     years: dict[str, int] = field(default_factory=dict)
+    cautions: dict[str, str] = field(default_factory=dict)
 
     @property
     def price_base(self) -> str:
@@ -69,6 +77,7 @@ class UnitCosts:
             "sources": self.sources,
             "years": self.years,
             "price_base": self.price_base,
+            "cautions": self.cautions,
         }
 
 
@@ -83,6 +92,7 @@ def default_unit_costs(con: duckdb.DuckDBPyConnection, la_code: str | None, year
     costs: dict[str, float] = {}
     sources: dict[str, str] = {}
     years: dict[str, int] = {}
+    cautions: dict[str, str] = {}
     for group in GROUPS:
         ind = _INDICATOR.get(group, _ALL)
         found = None
@@ -96,11 +106,36 @@ def default_unit_costs(con: duckdb.DuckDBPyConnection, la_code: str | None, year
             ).fetchone()
             if row is not None and math.isfinite(float(row[1])):
                 found = (float(row[1]), f"{ind} {label} {int(row[0])}", int(row[0]))
+                caution = _step_caution(con, ind, geo, label, found[2], found[0])
+                if caution:
+                    cautions[group] = caution
                 break
         if found is None:
             raise InputError(f"no published {ind} up to {year}; give --unit-costs")
         costs[group], sources[group], years[group] = found
-    return UnitCosts(costs, sources, years)
+    return UnitCosts(costs, sources, years, cautions)
+
+
+def _step_caution(
+    con: duckdb.DuckDBPyConnection, ind: str, geo: str, label: str, year: int, value: float
+) -> str | None:
+    """A caution when ``value`` is a quarter or more away from the year before's figure."""
+    row = con.execute(
+        "SELECT value FROM observation WHERE indicator = ? AND geo_code = ? AND year = ?",
+        [ind, geo, year - 1],
+    ).fetchone()
+    if row is None or row[0] is None or not math.isfinite(float(row[0])) or row[0] <= 0:
+        return None
+    before = float(row[0])
+    change = value / before - 1
+    if abs(change) < _STEP:
+        return None
+    verb = "rose" if change > 0 else "fell"
+    return (
+        f"{ind} ({label}) {verb} {abs(change):.0%} in one year, from £{before:,.0f} in "
+        f"{year - 2}-{(year - 1) % 100:02d} to £{value:,.0f} in {year - 1}-{year % 100:02d}; "
+        "check it before relying on the cost (--unit-costs overrides it)"
+    )
 
 
 def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
@@ -122,6 +157,7 @@ def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
     costs = dict(base.costs) if base else {}
     sources = dict(base.sources) if base else {}
     years = dict(base.years) if base else {}
+    cautions = dict(base.cautions) if base else {}
     for line, row in enumerate(reader, start=2):
         group = (row["group"] or "").strip()
         if group not in GROUPS:
@@ -142,7 +178,8 @@ def read_unit_costs(path: Path, base: UnitCosts | None = None) -> UnitCosts:
             )  # fmt: skip
         costs[group], sources[group] = value, f"{Path(path).name} row {line}"
         years.pop(group, None)
+        cautions.pop(group, None)
     missing = [g for g in GROUPS if g not in costs]
     if missing:
         raise SourceFileError(f"no weekly_cost for {', '.join(missing)}", path=str(path))
-    return UnitCosts(costs, sources, years)
+    return UnitCosts(costs, sources, years, cautions)

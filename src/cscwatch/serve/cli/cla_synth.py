@@ -224,8 +224,9 @@ def forecast(
     warehouse's). Costs apply weekly unit costs per group: by default the section 251
     unit costs published for --authority (England's without it): fostering,
     residential, and the all-looked-after average for other groups; cash prices of
-    their year, no inflation. Counts of 1 to 5 children are shown as c (and what would
-    reveal them).
+    their year, no inflation; a published cost that moved by a quarter or more in its
+    latest year is named with a caution. Counts of 1 to 5 children are shown as c (and
+    what would reveal them).
     """
     from cscwatch.indicators.authorities import resolve_authority
     from cscwatch.models._placements_costs import default_unit_costs, read_unit_costs
@@ -270,7 +271,8 @@ def forecast(
     )
     if fmt == "json":
         emit_json({"relative_to": relative, "intervals": intervals,
-                   "price_base": costs.price_base, **fc.to_dict(), "rows": rows})  # fmt: skip
+                   "price_base": costs.price_base, "unit_cost_cautions": costs.cautions,
+                   **fc.to_dict(), "rows": rows})  # fmt: skip
         return
     if fmt == "csv":
         emit_csv(rows)
@@ -301,10 +303,11 @@ def forecast(
         table.append(line)
     sources = "; ".join(f"{g}: £{c:,.0f} ({fc.unit_cost_source.get(g, '')})"
                         for g, c in fc.unit_costs.items())  # fmt: skip
+    cautions = "".join(f" Caution: {c}." for c in costs.cautions.values())
     emit_table(
         "Children looked after by placement type: forecast",
         headers,
         table,
-        caption=f"Forecast {relative}. Weekly unit costs: {sources}. {intervals}.",
+        caption=f"Forecast {relative}. Weekly unit costs: {sources}.{cautions} {intervals}.",
         right=[2, 4, 6, 8] if fc.scenario is not None else [2, 4],
     )

@@ -90,6 +90,9 @@ class Route:
     before: list[tuple[int, dict[str, str]] | str] = field(default_factory=list)
     #: Extra headers sent with the answer (e.g. Content-Encoding: gzip, as DfE's API).
     headers: dict[str, str] = field(default_factory=dict)
+    #: Send no Content-Length: the body ends when the connection closes (a streamed
+    #: answer, as the EES content API's file download can be).
+    no_length: bool = False
 
 
 class _Server:
@@ -129,7 +132,10 @@ class _Server:
                     return
                 self.send_response(route.status)
                 self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(route.body)))
+                if route.no_length:
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(route.body)))
                 for k, v in route.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
@@ -904,3 +910,32 @@ def test_rename_header_refuses_a_header_it_cannot_read_as_one_line(tmp_path: Pat
     path.write_bytes(b"time_period,no_line_end")
     with pytest.raises(LayoutError, match="no complete header line"):
         rename_header(path, COLUMN_MAPS[KS4])
+
+
+def test_a_catalogue_answer_without_content_length_is_read_to_the_end(
+    snap: Path, server: _Server
+) -> None:
+    new = _newer_csv(snap)
+    path = "/data-catalogue/data-set/0183a28b-6a55-4eff-aa08-33cc14f3a5bb/csv"
+    server.routes[path] = Route(new, headers={"Content-Type": "text/csv"}, no_length=True)
+    report = fetch_snapshot(
+        _settings(snap),
+        urls={CSV: f"{server.base_url}{path}"},
+        only=[CSV],
+        today=TODAY,
+        retry=_fast(2)[0],
+    )
+    assert report.outcomes[0].status == "updated"
+    assert (snap / CSV).read_bytes() == new
+
+
+def test_a_body_that_says_gzip_but_is_not_is_refused(ks4_snap: Path, server: _Server) -> None:
+    bundled = (ks4_snap / KS4).read_bytes()
+    server.routes[API_PATH] = Route(bundled, headers={"Content-Encoding": "gzip"})
+    before = _state(ks4_snap)
+    with pytest.raises(FetchError) as err:
+        _fetch_ks4(ks4_snap, server)
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {KS4}: download from http://127.0.0.1:")
+    assert "\n" not in msg and len(server.hits) == 1  # a corrupt body is not retried
+    assert _state(ks4_snap) == before

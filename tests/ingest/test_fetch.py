@@ -7,6 +7,7 @@ good newer files, truncated ones, wrong columns, 404s and a server that stalls.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -30,15 +31,18 @@ from hypothesis import strategies as st
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import FetchError, InputError
 from cscwatch.ingest.fetch import (
+    FetchOutcome,
     RetryPolicy,
     _read_csv,
     _Refused,
     _retry_after,
+    address_kind,
     fetch_snapshot,
     load_url_overrides,
     parse_url_option,
     source_addresses,
 )
+from cscwatch.ingest.served_layouts import COLUMN_MAPS, LayoutError, rename_header
 from cscwatch.ingest.snapshot import (
     Manifest,
     ManifestEntry,
@@ -49,6 +53,7 @@ from cscwatch.ingest.snapshot import (
 
 REPO_SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "snapshot"
 CSV = "d3_cpps_subsequent_plan_2013_to_2025.csv"
+KS4 = "ks4_la.csv"
 SMALL = "sn_model_2025_wide.csv"
 PARQUET = "bds_long_0.parquet"
 TODAY = date(2027, 3, 1)
@@ -83,6 +88,11 @@ class Route:
     #: with its headers, "drop" (close the connection without answering) or "short"
     #: (promise the whole body, send half of it, close).
     before: list[tuple[int, dict[str, str]] | str] = field(default_factory=list)
+    #: Extra headers sent with the answer (e.g. Content-Encoding: gzip, as DfE's API).
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Send no Content-Length: the body ends when the connection closes (a streamed
+    #: answer, as the EES content API's file download can be).
+    no_length: bool = False
 
 
 class _Server:
@@ -122,7 +132,12 @@ class _Server:
                     return
                 self.send_response(route.status)
                 self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(route.body)))
+                if route.no_length:
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(route.body)))
+                for k, v in route.headers.items():
+                    self.send_header(k, v)
                 self.end_headers()
                 if route.mode == "stall":
                     server.release.wait(10)
@@ -681,17 +696,6 @@ def test_a_body_that_always_arrives_short_gives_up_after_the_attempts(
 # ------------------------------------------------------- the bundled manifest's addresses
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_ADDRESS_FORMS = {
-    # DfE's statistics API: a data set's latest version.
-    "api": rf"https://api\.education\.gov\.uk/statistics/v1/data-sets/{_UUID}/csv",
-    # EES data catalogue: one release's data set file.
-    "catalogue": (
-        rf"https://explore-education-statistics\.service\.gov\.uk/data-catalogue/data-set/"
-        rf"{_UUID}/csv"
-    ),
-    # A file in a public repository, pinned to one commit.
-    "pinned": r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+",
-}
 
 
 def test_every_bundled_source_has_an_address_or_a_documented_reason() -> None:
@@ -708,7 +712,7 @@ def test_every_bundled_source_has_an_address_or_a_documented_reason() -> None:
             continue
         if entry.url is not None:
             assert row.status == "url" and row.url == entry.url
-            assert any(re.fullmatch(f, entry.url) for f in _ADDRESS_FORMS.values()), entry.url
+            assert address_kind(entry.url) != "other", entry.url
             # The evidence names the id (or commit) the address is built from.
             ident = re.findall(rf"{_UUID}|[0-9a-f]{{40}}", entry.url)
             assert entry.url_confirmed and ident and ident[0] in entry.url_confirmed, entry.file
@@ -725,7 +729,10 @@ def test_bundled_address_counts() -> None:
     rows = source_addresses(load_manifest(REPO_SNAPSHOT))
     published = [a for a in rows if a.status != "derived"]
     with_url = [a for a in published if a.status == "url"]
-    assert (len(rows), len(published), len(with_url)) == (23, 21, 6)
+    assert (len(rows), len(published), len(with_url)) == (23, 21, 7)
+    kinds = sorted(a.kind for a in with_url if a.kind is not None)
+    assert kinds == ["api", "api", "catalogue", "catalogue", "catalogue", "pinned", "pinned"]
+    assert [a.file for a in with_url if a.layout] == [KS4]
     assert sum(not a.optional for a in published) == 19
 
 
@@ -746,3 +753,189 @@ def test_cli_fetch_list_shows_every_address_and_downloads_nothing(
     url = load_manifest(snap).entry(PARQUET).url
     assert url is not None and url in out
     assert "1 of 3 published files have a download address; 1 derived files" in out
+
+
+def test_address_kinds() -> None:
+    uuid = "019d431f-519e-7527-999a-8019a8016012"
+    assert address_kind(f"https://api.education.gov.uk/statistics/v1/data-sets/{uuid}/csv") == "api"
+    catalogue = "https://explore-education-statistics.service.gov.uk/data-catalogue/data-set/"
+    assert address_kind(f"{catalogue}{uuid}/csv") == "catalogue"
+    pinned = f"https://raw.githubusercontent.com/o/r/{'a' * 40}/dir/f.csv"
+    assert address_kind(pinned) == "pinned"
+    # A branch name is not a pinned commit; an id-less API address is nothing known.
+    assert address_kind("https://raw.githubusercontent.com/o/r/main/f.csv") == "other"
+    assert address_kind("https://api.education.gov.uk/statistics/v1/data-sets/csv") == "other"
+
+
+def test_cli_fetch_list_names_the_kind_and_a_mapped_layout(cli: Cli) -> None:
+    code, out, err = cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list")
+    assert code == 0 and err == ""
+    block = out.split(f"{KS4} (DfE)\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert block[0].strip() == load_manifest(REPO_SNAPSHOT).entry(KS4).url
+    assert block[1].strip().startswith("kind: DfE statistics API data set")
+    assert "mapped back to the bundled layout: DfE statistics API data set 019d431f" in block[2]
+    code, out, _ = cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list", "--format", "json")
+    files = {f["file"]: f for f in json.loads(out)["files"]}
+    assert files[KS4]["kind"] == "api" and "019d431f" in files[KS4]["layout"]
+    assert files[CSV]["kind"] is None and files[CSV]["layout"] is None
+    assert (
+        "7 of 21 published files have a download address"
+        in cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list")[1]
+    )
+
+
+# --------------------------------------- a renamed layout served by DfE's statistics API
+
+#: The header of DfE's API data set "LA - Key Stage 4 (KS4) - API" as its data catalogue
+#: page (67a6c2eb-cd40-4d72-a20a-2021bdfec736) shows it, written out here independently
+#: of the map under test.
+API_KS4_HEADER = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+    "region_name,old_la_code,la_name,new_la_code,social_care_group,version,pupil_count,"
+    "attainment8_sum,attainment8_average,engmath_95_total,engmath_95_percent,"
+    "engmath_94_total,engmath_94_percent,ebacc_entering_total,ebacc_entering_percent,"
+    "ebacc_aps_sum,ebacc_aps_average,progress8_pupil_count,progress8_sum,progress8_average,"
+    "progress8_lower_95_ci,progress8_upper_95_ci"
+)
+API_PATH = "/statistics/v1/data-sets/019d431f-519e-7527-999a-8019a8016012/csv"
+
+
+@pytest.fixture
+def ks4_snap(tmp_path: Path) -> Path:
+    """The bundled KS4 file (published layout) and its manifest entry."""
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    shutil.copy2(REPO_SNAPSHOT / KS4, directory / KS4)
+    write_manifest(directory, Manifest(files=[load_manifest(REPO_SNAPSHOT).entry(KS4)]))
+    return directory
+
+
+def _as_api_layout(published: bytes, extra: bytes = b"") -> bytes:
+    """The bundled file with the API's header: what the API serves for the same rows."""
+    bom, rest = published[:3], published[3:]
+    assert bom == b"\xef\xbb\xbf"
+    rows = rest.split(b"\n", 1)[1]
+    return bom + API_KS4_HEADER.encode() + b"\n" + rows + extra
+
+
+def _fetch_ks4(directory: Path, server: _Server) -> list[FetchOutcome]:
+    url = f"{server.base_url}{API_PATH}"
+    return fetch_snapshot(
+        _settings(directory), urls={KS4: url}, today=TODAY, retry=_fast(2)[0]
+    ).outcomes
+
+
+def test_api_layout_of_the_same_rows_maps_back_to_the_bundled_bytes(
+    ks4_snap: Path, server: _Server
+) -> None:
+    bundled = (ks4_snap / KS4).read_bytes()
+    body = gzip.compress(_as_api_layout(bundled))
+    # As the API answers: gzip on the wire, Content-Encoding says so.
+    server.routes[API_PATH] = Route(body, headers={"Content-Encoding": "gzip"})
+    (outcome,) = _fetch_ks4(ks4_snap, server)
+    # Renaming the header back gives exactly the bundled file: same checksum, unchanged.
+    assert outcome.status == "unchanged" and outcome.rows == 3444
+    assert outcome.layout is not None and "019d431f" in outcome.layout
+    assert (ks4_snap / KS4).read_bytes() == bundled
+
+
+def test_newer_api_layout_is_swapped_in_under_the_bundled_header(
+    ks4_snap: Path, server: _Server
+) -> None:
+    bundled = (ks4_snap / KS4).read_bytes()
+    last = bundled.rstrip(b"\n").rsplit(b"\n", 1)[1]
+    extra = last.replace(b"202425", b"202526", 1) + b"\n"
+    server.routes[API_PATH] = Route(
+        gzip.compress(_as_api_layout(bundled, extra)), headers={"Content-Encoding": "gzip"}
+    )
+    (outcome,) = _fetch_ks4(ks4_snap, server)
+    assert outcome.status == "updated" and outcome.rows == 3445
+    assert (ks4_snap / KS4).read_bytes() == bundled + extra
+    entry = load_manifest(ks4_snap).entry(KS4)
+    assert entry.sha256 == outcome.sha256 and entry.retrieved == TODAY
+    verify_snapshot(ks4_snap)
+
+
+def test_published_layout_from_the_api_address_is_taken_as_it_is(
+    ks4_snap: Path, server: _Server
+) -> None:
+    bundled = (ks4_snap / KS4).read_bytes()
+    server.routes[API_PATH] = Route(bundled)
+    (outcome,) = _fetch_ks4(ks4_snap, server)
+    assert outcome.status == "unchanged" and outcome.layout is None
+
+
+def test_a_layout_that_is_neither_is_refused_in_one_line(ks4_snap: Path, server: _Server) -> None:
+    bundled = (ks4_snap / KS4).read_bytes()
+    # The API renames a column again: no longer the mapped layout, nor the bundled one.
+    changed = _as_api_layout(bundled).replace(b"attainment8_sum", b"att8_total", 1)
+    server.routes[API_PATH] = Route(changed)
+    before = _state(ks4_snap)
+    with pytest.raises(FetchError) as err:
+        _fetch_ks4(ks4_snap, server)
+    msg = str(err.value)
+    assert msg.startswith("snapshot not changed; ks4_la.csv: missing columns: t_pupils, t_att8")
+    assert "nor is it the layout of DfE statistics API data set 019d431f" in msg
+    assert "\n" not in msg
+    assert _state(ks4_snap) == before
+
+
+def test_the_ks4_map_is_one_to_one_and_in_the_bundled_order() -> None:
+    ks4 = COLUMN_MAPS[KS4]
+    bundled = _read_csv(REPO_SNAPSHOT / KS4)[0]
+    served = API_KS4_HEADER.split(",")
+    assert list(ks4.renames) == served
+    assert ks4.mapped(served) == bundled
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"])
+def test_rename_header_keeps_bom_line_ending_and_rows(
+    tmp_path: Path, bom: bytes, eol: bytes
+) -> None:
+    path = tmp_path / KS4
+    rows = b'202425,"a, quoted",x' + eol + b"202324,b,y" + eol
+    path.write_bytes(bom + API_KS4_HEADER.encode() + eol + rows)
+    header = rename_header(path, COLUMN_MAPS[KS4])
+    data = path.read_bytes()
+    assert data.startswith(bom + ",".join(header).encode() + eol)
+    assert data.endswith(eol + rows) and header[12] == "t_pupils"
+
+
+def test_rename_header_refuses_a_header_it_cannot_read_as_one_line(tmp_path: Path) -> None:
+    path = tmp_path / KS4
+    path.write_bytes(b'time_period,"split\nname"\n1,2\n')
+    with pytest.raises(LayoutError, match="not one CSV line"):
+        rename_header(path, COLUMN_MAPS[KS4])
+    path.write_bytes(b"time_period,no_line_end")
+    with pytest.raises(LayoutError, match="no complete header line"):
+        rename_header(path, COLUMN_MAPS[KS4])
+
+
+def test_a_catalogue_answer_without_content_length_is_read_to_the_end(
+    snap: Path, server: _Server
+) -> None:
+    new = _newer_csv(snap)
+    path = "/data-catalogue/data-set/0183a28b-6a55-4eff-aa08-33cc14f3a5bb/csv"
+    server.routes[path] = Route(new, headers={"Content-Type": "text/csv"}, no_length=True)
+    report = fetch_snapshot(
+        _settings(snap),
+        urls={CSV: f"{server.base_url}{path}"},
+        only=[CSV],
+        today=TODAY,
+        retry=_fast(2)[0],
+    )
+    assert report.outcomes[0].status == "updated"
+    assert (snap / CSV).read_bytes() == new
+
+
+def test_a_body_that_says_gzip_but_is_not_is_refused(ks4_snap: Path, server: _Server) -> None:
+    bundled = (ks4_snap / KS4).read_bytes()
+    server.routes[API_PATH] = Route(bundled, headers={"Content-Encoding": "gzip"})
+    before = _state(ks4_snap)
+    with pytest.raises(FetchError) as err:
+        _fetch_ks4(ks4_snap, server)
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {KS4}: download from http://127.0.0.1:")
+    assert "\n" not in msg and len(server.hits) == 1  # a corrupt body is not retried
+    assert _state(ks4_snap) == before

@@ -20,6 +20,17 @@ A download is refused when
   (:data:`cscwatch.ingest.finance.LAYOUT_CHECKS`) — these have no previous copy to
   compare columns with when they are fetched for the first time.
 
+A CSV that lacks the current file's columns but is exactly the renamed layout a known
+address serves (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`, e.g. DfE's
+statistics API data set for ``ks4_la.csv``) has its header renamed back to the bundled
+names before it is checked; its data rows are kept byte for byte.
+
+Addresses are of three kinds (:func:`address_kind`): DfE's statistics API
+(``api.education.gov.uk/statistics/v1/data-sets/{id}/csv``, always the data set's
+latest version, sent gzip-compressed with ``Content-Encoding: gzip``, which the client
+undoes), the EES data catalogue (``/data-catalogue/data-set/{id}/csv``, one release's
+file) and a public repository file pinned to one commit.
+
 Publishers' servers rate-limit and fail now and then, so a download that gets ``429``
 (rate limited) or a ``5xx`` answer, loses its connection, or arrives short is tried
 again, up to :attr:`RetryPolicy.attempts` times in all, waiting an exponentially
@@ -38,6 +49,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -56,6 +68,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import FetchError, InputError, SourceFileError
 from cscwatch.core.progress import ProgressCallback, report
 from cscwatch.ingest.finance import LAYOUT_CHECKS
+from cscwatch.ingest.served_layouts import COLUMN_MAPS, LayoutError, rename_header
 from cscwatch.ingest.snapshot import (
     Manifest,
     ManifestEntry,
@@ -65,10 +78,12 @@ from cscwatch.ingest.snapshot import (
 )
 
 __all__ = [
+    "AddressKind",
     "FetchOutcome",
     "FetchReport",
     "RetryPolicy",
     "SourceAddress",
+    "address_kind",
     "fetch_snapshot",
     "load_url_overrides",
     "parse_url_option",
@@ -77,6 +92,17 @@ __all__ = [
 ]
 
 Status = Literal["updated", "unchanged", "would update", "skipped"]
+AddressKind = Literal["api", "catalogue", "pinned", "other"]
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_ADDRESS_FORMS: dict[AddressKind, re.Pattern[str]] = {
+    "api": re.compile(rf"https://api\.education\.gov\.uk/statistics/v1/data-sets/{_UUID}/csv"),
+    "catalogue": re.compile(
+        rf"https://explore-education-statistics\.service\.gov\.uk/data-catalogue/data-set/"
+        rf"{_UUID}/csv"
+    ),
+    "pinned": re.compile(r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+"),
+}
 
 _USER_AGENT = "cscwatch (snapshot refresh; https://github.com/)"
 _CHUNK = 1 << 16
@@ -89,6 +115,9 @@ class FetchOutcome:
     ``status`` is ``updated`` (swapped in), ``unchanged`` (same checksum as the
     manifest), ``would update`` (a dry run found a change) or ``skipped`` (no known
     download address, or a derived file; ``reason`` says which, see :func:`skip_reason`).
+    ``layout`` names the served layout whose header was renamed back to the bundled
+    one (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`), ``None`` when the file
+    came in the bundled layout.
     """
 
     file: str
@@ -99,6 +128,7 @@ class FetchOutcome:
     bytes: int | None = None
     rows: int | None = None
     reason: str | None = None
+    layout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +163,7 @@ class _Staged:
     sha256: str = ""
     size: int = 0
     rows: int | None = None
+    layout: str | None = None
 
 
 class _Refused(Exception):
@@ -342,6 +373,7 @@ def fetch_snapshot(
                 sha256=s.sha256,
                 bytes=s.size,
                 rows=s.rows,
+                layout=s.layout,
             )
         if changed and not dry_run:
             _swap_in(changed, manifest, directory, staging, today)
@@ -374,6 +406,9 @@ class SourceAddress:
 
     ``status`` is ``url`` (fetched from ``url``), ``derived`` (remade by ``command``)
     or ``none`` (no known address; ``reason`` and the manifest ``note`` say why).
+    ``kind`` is the address's kind (:func:`address_kind`) when there is one;
+    ``layout`` names the renamed layout the address may serve, which fetch maps back
+    to the bundled columns (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`).
     """
 
     file: str
@@ -383,10 +418,25 @@ class SourceAddress:
     url_confirmed: str | None
     reason: str | None
     optional: bool
+    kind: AddressKind | None = None
+    layout: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
         return asdict(self)
+
+
+def address_kind(url: str) -> AddressKind:
+    """The kind of a download address.
+
+    ``api`` (DfE's statistics API, a data set's latest version), ``catalogue`` (the
+    EES data catalogue download of one release's file), ``pinned`` (a public
+    repository file at one commit) or ``other`` (anything else, e.g. ``--url``).
+    """
+    for kind, form in _ADDRESS_FORMS.items():
+        if form.fullmatch(url):
+            return kind
+    return "other"
 
 
 def source_addresses(manifest: Manifest) -> list[SourceAddress]:
@@ -405,6 +455,12 @@ def source_addresses(manifest: Manifest) -> list[SourceAddress]:
                 url_confirmed=e.url_confirmed if status == "url" else None,
                 reason=None if status == "url" else skip_reason(e),
                 optional=bool(e.optional),
+                kind=address_kind(e.url) if status == "url" and e.url else None,
+                layout=(
+                    COLUMN_MAPS[e.file].served_by
+                    if status == "url" and e.file in COLUMN_MAPS
+                    else None
+                ),
             )
         )
     return out
@@ -448,6 +504,7 @@ def _download_all(
             item = _Staged(entry=entry, url=url, path=staging / entry.file)
             try:
                 _download_with_retry(client, url, item.path, timeout, retry)
+                item.layout = _map_layout(item.path, directory / entry.file)
                 item.rows = _verify(item.path, directory / entry.file)
                 item.sha256, item.size = file_digest(item.path)
             except _Refused as exc:
@@ -544,8 +601,30 @@ def _verify(new: Path, current: Path) -> int | None:
     have = set(columns)
     missing = [c for c in dict.fromkeys(expected) if c and c not in have]
     if missing:
-        raise _Refused("missing columns: " + ", ".join(missing))
+        known = COLUMN_MAPS.get(new.name)
+        also = f" (nor is it the layout of {known.served_by})" if known else ""
+        raise _Refused("missing columns: " + ", ".join(missing) + also)
     return rows
+
+
+def _map_layout(new: Path, current: Path) -> str | None:
+    """Rename a download's header back to the bundled names when it lacks a current
+    column and is exactly a known served layout; return that layout's description."""
+    known = COLUMN_MAPS.get(new.name)
+    if known is None or new.suffix.lower() != ".csv" or not current.is_file():
+        return None
+    try:
+        header = _csv_header(new)
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return None  # _verify refuses it with the reason
+    expected = [c for c in _csv_header(current) if c]
+    if all(c in header for c in expected) or not known.serves(header):
+        return None
+    try:
+        rename_header(new, known)
+    except LayoutError as exc:
+        raise _Refused(f"cannot rename the header of {known.served_by}: {exc}") from None
+    return known.served_by
 
 
 def _verify_layout(new: Path, check: Callable[[Path], None]) -> int:

@@ -118,7 +118,8 @@ def _print_table(report: FetchReport) -> None:
     rows = [
         [
             o.file,
-            o.status if o.reason is None else f"{o.status}: {o.reason}",
+            (o.status if o.reason is None else f"{o.status}: {o.reason}")
+            + (" (served columns renamed to the bundled layout)" if o.layout else ""),
             "" if o.bytes is None else f"{o.bytes:,}",
             "" if o.rows is None else f"{o.rows:,}",
             _short(o.sha256),
@@ -135,10 +136,22 @@ def _print_table(report: FetchReport) -> None:
     )
 
 
+_KIND_TEXT = {
+    "api": "DfE statistics API data set (always its latest version)",
+    "catalogue": "EES data catalogue file (this release's file only)",
+    "pinned": "public repository file pinned to one commit",
+    "other": "other address",
+}
+
+
 def _print_addresses(addresses: list[SourceAddress]) -> None:
     # Plain lines, not a table: an address must never be cut short to fit a terminal.
     for a in addresses:
         typer.echo(f"{a.file} ({a.publisher})\n    {a.url or a.reason or ''}")
+        if a.kind is not None:
+            typer.echo(f"    kind: {_KIND_TEXT[a.kind]}")
+        if a.layout is not None:
+            typer.echo(f"    renamed columns, mapped back to the bundled layout: {a.layout}")
     have = sum(a.status == "url" for a in addresses)
     derived = sum(a.status == "derived" for a in addresses)
     typer.echo(

@@ -43,6 +43,8 @@ def _kind(nodeid: str, child_cpu: float) -> str:
         return "browser"
     if re.match(r"tests/childlevel/ssda903/test_rules_", path):
         return "ssda903 rule kit"
+    if path.startswith("tests/corpus/"):
+        return "hostile-input corpus (builds)"
     if child_cpu > 0.2:
         return "subprocess"
     if path.startswith("tests/models/"):
@@ -130,6 +132,7 @@ def main() -> None:
         env = {
             **os.environ,
             "CSCWATCH_SUITE_TIMES": str(times),
+            "PYTHONDONTWRITEBYTECODE": "",  # as make test: bytecode cached
             "PYTHONPATH": os.pathsep.join(
                 [str(ROOT / "benchmarks"), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),

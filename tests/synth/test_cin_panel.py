@@ -240,3 +240,24 @@ def test_cli_years_panel_lists_skipped_on_stderr(cli: CliRunner, tmp_path: Path)
     assert "skipped 884 2024" in err
     code, _, err = cli("cin", "synth", "-a", "857", "--years", "2025-2021")
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_upns_never_repeat_past_a_hundred_thousand_children() -> None:
+    # A ten-year panel of a large authority numbers more than 100,000 school-age
+    # children; serial and final digit wrap there, so the school number takes over.
+    import numpy as np
+
+    from cscwatch.childlevel.upn import upn_facts
+    from cscwatch.synth.cin.writer import upns
+
+    rng = np.random.default_rng(3)
+    first = upns(rng, 150_000, "850")
+    later = upns(rng, 60_000, "850", start=150_000)
+    every = np.concatenate([first, later])
+    assert len(set(every.tolist())) == len(every) == 210_000
+    assert all(upn_facts(u).all_ok for u in every[::997])
+    assert all(u[1:4] == "850" for u in every[::997])
+    # The first 100,000 keep the schools they always had (same random stream).
+    again = upns(np.random.default_rng(3), 100_000, "850")
+    assert (again == first[:100_000]).all()
+    assert {u[4:8] for u in first[100_000:]} == {"8000"}

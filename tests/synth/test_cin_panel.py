@@ -182,6 +182,10 @@ def test_authority_years_without_figures_are_skipped_and_listed(
     # Herefordshire's 2025 starts a new panel: nobody is carried across the gap.
     h25 = next(r for r in run.returns if (r.la_code, r.year) == ("884", 2025))
     assert h25.carried_children == 0
+    # ... and none of its children takes a UPN given before the gap.
+    h23 = next(r for r in run.returns if (r.la_code, r.year) == ("884", 2023))
+    before, after = _upns(h23.path), _upns(h25.path)
+    assert before and after and not before & after
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert [(s["authority"], s["year"]) for s in manifest["skipped"]] == [
         ("884", 2024),
@@ -240,6 +244,14 @@ def test_cli_years_panel_lists_skipped_on_stderr(cli: CliRunner, tmp_path: Path)
     assert "skipped 884 2024" in err
     code, _, err = cli("cin", "synth", "-a", "857", "--years", "2025-2021")
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _upns(path: Path) -> set[str]:
+    return {
+        el.text
+        for el in etree.parse(str(path)).iter()
+        if isinstance(el.tag, str) and el.tag == "UPN" and el.text
+    }
 
 
 def test_upns_never_repeat_past_a_hundred_thousand_children() -> None:

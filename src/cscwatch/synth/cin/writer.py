@@ -87,6 +87,8 @@ def upns(rng: np.random.Generator, n: int, la_code: str, start: int = 0) -> np.n
     many there are (a ten-year panel of a large authority passes 100,000).
     """
     i = start + np.arange(n)
+    if n and i[-1] >= _WRAP * 2001:
+        raise ValueError("UPN numbers run out at 200,100,000 children of one authority")
     school = rng.integers(2000, 7999, size=n)
     school = np.where(i < _WRAP, school, 7999 + i // _WRAP)
     serial = i % 10000

@@ -257,6 +257,12 @@ def _year_folders(data: Path) -> list[Path]:
     return sorted(p for p in data.iterdir() if p.is_dir() and p.name.isdigit())
 
 
+def _authority(path: Path) -> str:
+    # The LA number of a return named cin_<LA>_<year>_seed<n>.xml (else the file name).
+    m = re.match(r"^cin_([0-9]{3})_", path.name)
+    return m.group(1) if m else path.name
+
+
 _PANEL_FILE = re.compile(r"^cin_[0-9]{3}_([0-9]{4})_seed[0-9]+\.xml$")
 
 
@@ -312,12 +318,12 @@ def time_cla(exe: str, folders: list[Path], limit: str) -> dict[str, Any]:
 
 def _points(result: dict[str, Any], cmd: str) -> dict[float, dict[str, Any]]:
     # (national years of returns → run) for one command: the real years timed (as many
-    # as collection years loaded), then the replicated store (its XML over the largest
-    # year's; for validation, its copy in years that have rules when the dated copy was
-    # refused).
+    # as collection years loaded, times the share of their XML when sampled), then the
+    # replicated store (its XML over the largest year's; for validation, its copy in
+    # years that have rules when the dated copy was refused).
     per_year = float(result["national_xml_mib"])
     points = {
-        float(len(v["years"])): v[cmd]
+        float(v.get("national_years", len(v["years"]))): v[cmd]
         for v in result.get("cin", {}).values()
         if "wall_s" in v.get(cmd, {})
     }
@@ -400,6 +406,13 @@ def main() -> None:
         "--name", default="scale", help="Results file: benchmarks/results/NAME.json."
     )
     parser.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        help="Time every Nth authority only (by LA number; all its years), when the whole "
+        "country would not finish: growth is then per national year of XML.",
+    )
+    parser.add_argument(
         "--replicate",
         type=int,
         default=0,
@@ -445,6 +458,13 @@ def main() -> None:
         if (p / "SHIFTED_FROM").exists()
     }
     counts = [int(n) for n in args.years.split(",")]
+    authorities = sorted({_authority(f) for fs in by_year.values() for f in fs})
+    kept = set(authorities[:: args.every])
+    if args.every > 1:
+        result["sample"] = (
+            f"every {args.every}th authority by LA number ({len(kept)} of {len(authorities)}), "
+            "all their years"
+        )
     result["cin"] = {}
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
@@ -454,12 +474,16 @@ def main() -> None:
                 print(f"only {len(years)} years: {n} years skipped", file=sys.stderr)
                 continue
             chosen = years[-n:]  # the latest n years
-            files = sorted(f for y in chosen for f in by_year[y])
+            every = sorted(f for y in chosen for f in by_year[y])
+            files = [f for f in every if _authority(f) in kept] if args.every > 1 else every
             runs: dict[str, Any] = {}
+            size = sum(f.stat().st_size for f in files)
             result["cin"][str(n)] = {
                 "years": chosen,
                 "returns": len(files),
-                "xml_mib": round(sum(f.stat().st_size for f in files) / 2**20, 1),
+                "xml_mib": round(size / 2**20, 1),
+                # The share of those years' XML timed, in national years.
+                "national_years": round(n * size / sum(f.stat().st_size for f in every), 3),
                 **({"ruleset_if_refused": args.ruleset} if args.ruleset else {}),
             }
 

@@ -44,8 +44,9 @@ Growth per year is fitted over collection years loaded for real data (the replic
 store counts its XML over the largest year's).
 
 Usage: ``python benchmarks/scale.py DATA [--generate 2016-2025] [--fill 2016-2025]
-[--years 1,3,10] [--ruleset 2022-23] [--replicate 10] [--memory-limit 4GB] [--cla DIR]
-[--work DIR] [--name scale]``
+[--years 1,3,10] [--ruleset 2022-23] [--every N] [--replicate 10] [--memory-limit 4GB]
+[--cla DIR] [--work DIR] [--name scale]``. ``--every 10`` times every tenth authority
+(all its years) when the whole country would not finish (a loaded machine).
 Writes ``benchmarks/results/NAME.json`` (``scale.json``: the linked ten-year panel;
 ``scale_replicated.json``: the earlier run on a store replicated in SQL).
 """

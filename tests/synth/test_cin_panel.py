@@ -192,6 +192,11 @@ def test_authority_years_without_figures_are_skipped_and_listed(
         ("942", 2023),
     ]
     assert sorted(p.name for p in out.glob("*.xml")) == sorted(r.path.name for r in run.returns)
+    # Writing one authority again into the same folder keeps the others' skipped years.
+    write_panel(figures, ["857"], [2023, 2024, 2025], 1, out)
+    again = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert [(s["authority"], s["year"]) for s in again["skipped"]] == [("884", 2024), ("942", 2023)]
+    assert len(again["returns"]) == len(run.returns)
 
 
 def test_a_failure_leaves_nothing(

@@ -410,15 +410,21 @@ def _referrals(text: TextReturn) -> int:
 
 
 def _merge_manifest(old: Path, run: PanelRun) -> dict[str, Any]:
-    # Returns written before into the same folder stay listed unless overwritten now.
+    # Returns written before into the same folder stay listed unless overwritten now, and
+    # so do the authority-years skipped before unless this run wrote or skipped them.
     new = run.to_dict()
     try:
         before = json.loads(old.read_text(encoding="utf-8"))
         kept = [r for r in before.get("returns", []) if isinstance(r, dict)]
+        skipped = [s for s in before.get("skipped", []) if isinstance(s, dict)]
     except (OSError, ValueError):
-        kept = []
+        kept, skipped = [], []
     names = {r["file"] for r in new["returns"]}
     new["returns"] = [r for r in kept if r.get("file") not in names] + new["returns"]
+    now = {(r["la_code"], r["year"]) for r in new["returns"] if r.get("file") in names}
+    now |= {(s["authority"], s["year"]) for s in new["skipped"]}
+    earlier = [s for s in skipped if (s.get("authority"), s.get("year")) not in now]
+    new["skipped"] = earlier + new["skipped"]
     return new
 
 

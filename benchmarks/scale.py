@@ -1,7 +1,9 @@
 """Child-level work at national scale over many years: time and memory as years are added.
 
-For 1, 3 and 10 national years of CIN census returns (the latest N year folders of the
-data folder) it times, each as a whole process (:func:`_timing.run_process`: wall, CPU
+For 1, 3 and 10 national years of CIN census returns (the latest N collection years of
+the data folder: ``<year>/`` folders, or a flat folder of a linked panel as ``cin synth
+--all-authorities --years 2016-2025 -o DIR`` writes it, ``cin_<LA>_<year>_seed<n>.xml``)
+it times, each as a whole process (:func:`_timing.run_process`: wall, CPU
 of the process and its workers, the process tree's peak resident memory sampled every
 50 ms, the load average before and after):
 
@@ -11,7 +13,13 @@ of the process and its workers, the process tree's peak resident memory sampled 
 * ``cscwatch cin journeys --child-store STORE``;
 
 all with ``--memory-limit`` (default 4GB; DuckDB spills past it, see
-``Settings.memory_limit``). ``--replicate 10`` also times validate, measures and
+``Settings.memory_limit``). CIN validation rules exist for 2022-23 to 2025-26 only, so
+``cin validate --child-store`` refuses a store holding earlier years; with ``--ruleset
+2022-23`` that store is validated again with the named rules applied to every year (each
+year's own dates; the command says so), and the JSON records both the refusal and the
+ruleset applied at request. Results are saved after every command, so a stopped run
+keeps what it measured; ``--years 10,1,3`` times the ten years first.
+``--replicate 10`` also times validate, measures and
 journeys on a store of ten years made in SQL from the largest store timed whose years
 divide ten (:func:`replicate_store`: every date moved back a year per copy, the same
 pseudonyms, so the same children run through every year), for when generating ten
@@ -32,9 +40,15 @@ time, skipping (and listing) authorities whose figures for the year are not publ
 makes missing years as date-shifted copies of generated ones. The data live where you
 put them (``.cache`` or ``/tmp``), never in git.
 
+Growth per year is fitted over collection years loaded for real data (the replicated
+store counts its XML over the largest year's).
+
 Usage: ``python benchmarks/scale.py DATA [--generate 2016-2025] [--fill 2016-2025]
-[--years 1,3,10] [--replicate 10] [--memory-limit 4GB] [--cla DIR] [--work DIR]``
-Writes ``benchmarks/results/scale.json``.
+[--years 1,3,10] [--ruleset 2022-23] [--every N] [--replicate 10] [--memory-limit 4GB]
+[--cla DIR] [--work DIR] [--name scale]``. ``--every 10`` times every tenth authority
+(all its years) when the whole country would not finish (a loaded machine).
+Writes ``benchmarks/results/NAME.json`` (``scale.json``: the linked ten-year panel;
+``scale_replicated.json``: the earlier run on a store replicated in SQL).
 """
 
 from __future__ import annotations
@@ -45,6 +59,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -192,18 +207,36 @@ def replicate_store(
 _SQL = {"date": "DATE", "timestamp": "TIMESTAMP"}
 
 
-def time_store(exe: str, store: Path, limit: str) -> dict[str, Any]:
-    """validate, measures and journeys on a child store already made."""
+def time_store(
+    exe: str,
+    store: Path,
+    limit: str,
+    ruleset: str | None = None,
+    runs: dict[str, Any] | None = None,
+    saved: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """validate, measures and journeys on a child store already made (into ``runs``,
+    calling ``saved`` after each). A store refused by validation (a year without a DfE
+    ruleset) is validated again with ``--ruleset ruleset`` when one is given: the named
+    rules applied to every stored year at the user's request, recorded beside the
+    refusal."""
     at = ["--child-store", str(store), "--memory-limit", limit, "-f", "json", "--quiet"]
-    runs: dict[str, Any] = {}
+    runs = {} if runs is None else runs
     try:
         runs["validate"] = run_process([exe, "cin", "validate", *at], ok=(0, 1))
     except SystemExit as exc:  # refused (exit 2): e.g. a year without a ruleset
         lines = [ln for ln in str(exc).splitlines() if ln.startswith("error")]
-        runs["validate"] = {"refused": lines[0] if lines else str(exc)[:300]}
+        refused = lines[0] if lines else str(exc)[:300]
+        runs["validate"] = {"refused": refused}
+        if ruleset is not None:
+            run = run_process([exe, "cin", "validate", *at, "--ruleset", ruleset], ok=(0, 1))
+            runs["validate"] = {"ruleset_at_request": ruleset, "refused_without": refused, **run}
+    saved()
     runs["measures"] = run_process([exe, "cin", "measures", *at])
+    saved()
     runs["journeys"] = run_process([exe, "cin", "journeys", *at])
     runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
+    saved()
     return runs
 
 
@@ -225,6 +258,29 @@ def _year_folders(data: Path) -> list[Path]:
     return sorted(p for p in data.iterdir() if p.is_dir() and p.name.isdigit())
 
 
+def _authority(path: Path) -> str:
+    # The LA number of a return named cin_<LA>_<year>_seed<n>.xml (else the file name).
+    m = re.match(r"^cin_([0-9]{3})_", path.name)
+    return m.group(1) if m else path.name
+
+
+_PANEL_FILE = re.compile(r"^cin_[0-9]{3}_([0-9]{4})_seed[0-9]+\.xml$")
+
+
+def year_files(data: Path) -> dict[str, list[Path]]:
+    """Collection year → its XML files: ``data/<year>/*.xml`` folders, or a flat folder of
+    ``cin_<LA>_<year>_seed<n>.xml`` files as ``cin synth --years`` writes a panel."""
+    folders = _year_folders(data)
+    if folders:
+        return {d.name: sorted(d.glob("*.xml")) for d in folders}
+    out: dict[str, list[Path]] = {}
+    for f in sorted(data.glob("*.xml")):
+        m = _PANEL_FILE.match(f.name)
+        if m:
+            out.setdefault(m.group(1), []).append(f)
+    return dict(sorted(out.items()))
+
+
 def _remove(folder: Path, pattern: str) -> None:
     for old in folder.glob(pattern):
         if old.is_dir():
@@ -233,14 +289,24 @@ def _remove(folder: Path, pattern: str) -> None:
             old.unlink()
 
 
-def time_cin(exe: str, files: list[Path], work: Path, limit: str) -> dict[str, Any]:
-    """The four child-store commands on ``files``, each one whole process."""
+def time_cin(
+    exe: str,
+    files: list[Path],
+    work: Path,
+    limit: str,
+    ruleset: str | None = None,
+    runs: dict[str, Any] | None = None,
+    saved: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """The four child-store commands on ``files``, each one whole process (into ``runs``,
+    calling ``saved`` after each)."""
     store = work / "store.duckdb"
     _remove(work, "store.duckdb*")
     at = ["--child-store", str(store), "--memory-limit", limit, "-f", "json", "--quiet"]
-    runs: dict[str, Any] = {"load": run_process([exe, "cin", "load", *map(str, files), *at])}
-    runs.update(time_store(exe, store, limit))
-    return runs
+    runs = {} if runs is None else runs
+    runs["load"] = run_process([exe, "cin", "load", *map(str, files), *at])
+    saved()
+    return time_store(exe, store, limit, ruleset, runs, saved)
 
 
 def time_cla(exe: str, folders: list[Path], limit: str) -> dict[str, Any]:
@@ -252,14 +318,15 @@ def time_cla(exe: str, folders: list[Path], limit: str) -> dict[str, Any]:
 
 
 def _points(result: dict[str, Any], cmd: str) -> dict[float, dict[str, Any]]:
-    # (national years of returns → run) for one command: the real years timed, then the
-    # replicated store (for validation, its copy in years that have rules when the dated
-    # copy was refused).
+    # (national years of returns → run) for one command: the real years timed (as many
+    # as collection years loaded, times the share of their XML when sampled), then the
+    # replicated store (its XML over the largest year's; for validation, its copy in
+    # years that have rules when the dated copy was refused).
     per_year = float(result["national_xml_mib"])
     points = {
-        round(v["xml_mib"] / per_year, 2): v[cmd]
+        float(v.get("national_years", len(v["years"]))): v[cmd]
         for v in result.get("cin", {}).values()
-        if "wall_s" in v[cmd]
+        if "wall_s" in v.get(cmd, {})
     }
     rep = result.get("cin_replicated")
     if rep is not None and cmd != "load":
@@ -313,12 +380,12 @@ def time_cla_years(exe: str, folder: Path, counts: list[int], limit: str) -> dic
     return out
 
 
-def save(result: dict[str, Any]) -> None:
+def save(result: dict[str, Any], name: str = "scale") -> None:
     """Write what has been measured so far (a long run keeps its figures if stopped)."""
     result.update(summarise(result))
     result["targets"] = TARGETS
     result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
-    write("scale", result)
+    write(name, result)
 
 
 def main() -> None:
@@ -330,6 +397,22 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--cla", type=Path, default=None, help="Folder of <LA>_<year> folders.")
     parser.add_argument("--work", type=Path, default=None, help="Where stores go (a temp dir).")
+    parser.add_argument(
+        "--ruleset",
+        default=None,
+        help="When validation refuses a store (years without DfE rules, before 2022-23), "
+        "validate again applying these rules to every year (e.g. 2022-23), recorded.",
+    )
+    parser.add_argument(
+        "--name", default="scale", help="Results file: benchmarks/results/NAME.json."
+    )
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        help="Time every Nth authority only (by LA number; all its years), when the whole "
+        "country would not finish: growth is then per national year of XML.",
+    )
     parser.add_argument(
         "--replicate",
         type=int,
@@ -364,41 +447,60 @@ def main() -> None:
     if args.fill:
         first, _, last = args.fill.partition("-")
         fill(args.data, int(first), int(last or first))
-    folders = _year_folders(args.data)
+    by_year = year_files(args.data)
+    years = list(by_year)
+    result["data"] = str(args.data)
     result["national_xml_mib"] = args.national_mib or max(
-        round(sum(f.stat().st_size for f in d.glob("*.xml")) / 2**20, 1) for d in folders
+        round(sum(f.stat().st_size for f in fs) / 2**20, 1) for fs in by_year.values()
     )
     result["shifted_copies"] = {
         p.name: (p / "SHIFTED_FROM").read_text().strip()
-        for p in folders
+        for p in _year_folders(args.data)
         if (p / "SHIFTED_FROM").exists()
     }
     counts = [int(n) for n in args.years.split(",")]
+    authorities = sorted({_authority(f) for fs in by_year.values() for f in fs})
+    kept = set(authorities[:: args.every])
+    if args.every > 1:
+        result["sample"] = (
+            f"every {args.every}th authority by LA number ({len(kept)} of {len(authorities)}), "
+            "all their years"
+        )
     result["cin"] = {}
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         for n in counts:
-            if n > len(folders):
-                print(f"only {len(folders)} year folders: {n} years skipped", file=sys.stderr)
+            if n > len(years):
+                print(f"only {len(years)} years: {n} years skipped", file=sys.stderr)
                 continue
-            chosen = folders[-n:]  # the latest n years
-            files = sorted(f for d in chosen for f in d.glob("*.xml"))
-            runs = time_cin(exe, files, Path(tmp), args.memory_limit)
+            chosen = years[-n:]  # the latest n years
+            every = sorted(f for y in chosen for f in by_year[y])
+            files = [f for f in every if _authority(f) in kept] if args.every > 1 else every
+            runs: dict[str, Any] = {}
+            size = sum(f.stat().st_size for f in files)
+            result["cin"][str(n)] = {
+                "years": chosen,
+                "returns": len(files),
+                "xml_mib": round(size / 2**20, 1),
+                # The share of those years' XML timed, in national years.
+                "national_years": round(n * size / sum(f.stat().st_size for f in every), 3),
+                **({"ruleset_if_refused": args.ruleset} if args.ruleset else {}),
+            }
+
+            def saved(n: int = n, runs: dict[str, Any] = runs) -> None:
+                result["cin"][str(n)].update(runs)
+                save(result, args.name)
+
+            time_cin(exe, files, Path(tmp), args.memory_limit, args.ruleset, runs, saved)
             if args.replicate and args.replicate % n == 0:  # the largest such store is kept
                 shutil.copyfile(Path(tmp) / "store.duckdb", Path(tmp) / "store_base.duckdb")
                 result["replicated_from"] = n
-            result["cin"][str(n)] = {
-                "years": [d.name for d in chosen],
-                "returns": len(files),
-                "xml_mib": round(sum(f.stat().st_size for f in files) / 2**20, 1),
-                **runs,
-            }
             print(f"CIN {n} years done", file=sys.stderr, flush=True)
-            save(result)
+            save(result, args.name)
         if args.cla is not None:
             result["cla"] = time_cla_years(exe, args.cla, [1, 3, 10], args.memory_limit)
-            save(result)
+            save(result, args.name)
         if args.replicate and "replicated_from" in result:
             n = result["replicated_from"]
             src = Path(tmp) / "store_base.duckdb"
@@ -418,7 +520,7 @@ def main() -> None:
                 **made,
                 **runs,
             }
-            save(result)
+            save(result, args.name)
             if "refused" in runs["validate"]:  # years without rules: same volume, same years
                 _remove(Path(tmp), "replicated.duckdb*")
                 same = replicate_store(src, big, args.replicate // n - 1, 0, args.la_copies)
@@ -430,7 +532,7 @@ def main() -> None:
                     ),
                 }
             print(f"CIN {args.replicate} replicated years done", file=sys.stderr, flush=True)
-    save(result)
+    save(result, args.name)
 
 
 if __name__ == "__main__":

@@ -142,3 +142,44 @@ def test_validate_needs_files_or_a_child_store(cli: Cli, tmp_path: Path) -> None
     assert code == 2 and "give CIN census files or --child-store" in err
     code, _, err = cli("cin", "validate", "--child-store", str(tmp_path / "none.duckdb"))
     assert code == 2 and "does not exist" in err
+
+
+def test_a_named_ruleset_is_applied_to_every_stored_year_and_says_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # 2016-17 has no DfE ruleset: refused by default; with --ruleset 2022-23 its return
+    # is checked against the 2022-23 rules with its own year's dates (clean, so no
+    # window moved) and the output says the rules were applied at the user's request.
+    old, own = tmp_path / "old.xml", tmp_path / "own.xml"
+    old.write_bytes(render(clean_return(ruleset_year=2017), reference_date="2017-03-31", la="202"))
+    own.write_bytes(render(clean_return(ruleset_year=2023), reference_date="2023-03-31"))
+    store = tmp_path / "child.duckdb"
+    code, _, err = cli("cin", "load", str(old), str(own), "--child-store", str(store), env=KEY)
+    assert code == 0, err
+    code, _, err = cli("cin", "validate", "--child-store", str(store))
+    assert code == 2 and "no CIN census ruleset for 2016-17" in err
+    code, out, err = cli("cin", "validate", "--child-store", str(store), "-r", "2022-23", "-f",
+                         "json")  # fmt: skip
+    assert code == 0, err
+    assert "rules of 2022-23 applied to 2016-17 returns at your request" in err
+    reports = json.loads(out)
+    assert [(r["ruleset"], r["applied_to"], r["errors"]) for r in reports] == [
+        ("cin2022_23", None, 0),  # LA 201, its own year's rules
+        ("cin2022_23", "2016-17", 0),
+    ]
+    code, out, err = cli("cin", "validate", "--child-store", str(store), "-r", "2022-23")
+    assert code == 0 and "cin2022_23 on 2016-17" in out
+    assert err.count("at your request") == 1
+    # Against the 2022-23 dates instead, the 2016-17 return would fail the period rules.
+    import duckdb
+
+    from cscwatch.childlevel.cin.validation import validate_many
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        rid = con.execute("SELECT return_id FROM cin_return WHERE la_code = '202'").fetchone()
+        assert rid is not None
+        assert validate_many(con, [rid[0]], "cin2022_23")[rid[0]].has_errors
+        assert not validate_many(con, [rid[0]], "cin2022_23", year=2017)[rid[0]].has_errors
+    finally:
+        con.close()

@@ -182,12 +182,21 @@ def test_authority_years_without_figures_are_skipped_and_listed(
     # Herefordshire's 2025 starts a new panel: nobody is carried across the gap.
     h25 = next(r for r in run.returns if (r.la_code, r.year) == ("884", 2025))
     assert h25.carried_children == 0
+    # ... and none of its children takes a UPN given before the gap.
+    h23 = next(r for r in run.returns if (r.la_code, r.year) == ("884", 2023))
+    before, after = _upns(h23.path), _upns(h25.path)
+    assert before and after and not before & after
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert [(s["authority"], s["year"]) for s in manifest["skipped"]] == [
         ("884", 2024),
         ("942", 2023),
     ]
     assert sorted(p.name for p in out.glob("*.xml")) == sorted(r.path.name for r in run.returns)
+    # Writing one authority again into the same folder keeps the others' skipped years.
+    write_panel(figures, ["857"], [2023, 2024, 2025], 1, out)
+    again = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert [(s["authority"], s["year"]) for s in again["skipped"]] == [("884", 2024), ("942", 2023)]
+    assert len(again["returns"]) == len(run.returns)
 
 
 def test_a_failure_leaves_nothing(
@@ -240,3 +249,32 @@ def test_cli_years_panel_lists_skipped_on_stderr(cli: CliRunner, tmp_path: Path)
     assert "skipped 884 2024" in err
     code, _, err = cli("cin", "synth", "-a", "857", "--years", "2025-2021")
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _upns(path: Path) -> set[str]:
+    return {
+        el.text
+        for el in etree.parse(str(path)).iter()
+        if isinstance(el.tag, str) and el.tag == "UPN" and el.text
+    }
+
+
+def test_upns_never_repeat_past_a_hundred_thousand_children() -> None:
+    # A ten-year panel of a large authority numbers more than 100,000 school-age
+    # children; serial and final digit wrap there, so the school number takes over.
+    import numpy as np
+
+    from cscwatch.childlevel.upn import upn_facts
+    from cscwatch.synth.cin.writer import upns
+
+    rng = np.random.default_rng(3)
+    first = upns(rng, 150_000, "850")
+    later = upns(rng, 60_000, "850", start=150_000)
+    every = np.concatenate([first, later])
+    assert len(set(every.tolist())) == len(every) == 210_000
+    assert all(upn_facts(u).all_ok for u in every[::997])
+    assert all(u[1:4] == "850" for u in every[::997])
+    # The first 100,000 keep the schools they always had (same random stream).
+    again = upns(np.random.default_rng(3), 100_000, "850")
+    assert (again == first[:100_000]).all()
+    assert {u[4:8] for u in first[100_000:]} == {"8000"}

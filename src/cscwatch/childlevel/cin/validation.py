@@ -14,7 +14,9 @@ years; 2025-26 runs the 2024-25 rules with reference date 31 March 2026). The ce
 period is 1 April to 31 March of the ruleset's year; working-day rules count Monday to
 Friday excluding England and Wales bank holidays. There is no fallback: a year with no
 ruleset, or a return whose ``<ReferenceDate>`` lies in another collection year than the
-ruleset chosen for it, is an :class:`~cscwatch.core.errors.InputError`.
+ruleset chosen for it, is an :class:`~cscwatch.core.errors.InputError`. The one
+exception is asked for by name: a ruleset named for a child store
+(:func:`validate_store`) is applied to every stored year, each report saying so.
 """
 
 from __future__ import annotations
@@ -143,6 +145,19 @@ class ValidationReport:
     referrals: int
     seconds: float = 0.0
     path: Path | None = field(default=None, compare=False)
+    #: The return's own collection year (e.g. ``2016-17``) when, at the user's request,
+    #: ``ruleset`` is another year's rules applied to it (its own year's dates); None
+    #: when the rules are its own year's.
+    applied_to: str | None = None
+
+    @property
+    def at_request(self) -> str | None:
+        """``rules of 2022-23 applied to 2016-17 returns at your request``, or None."""
+        if self.applied_to is None:
+            return None
+        return (
+            f"rules of {_label(self.ruleset)} applied to {self.applied_to} returns at your request"
+        )
 
     @property
     def errors(self) -> int:
@@ -636,7 +651,14 @@ def validate_store(
     con : duckdb.DuckDBPyConnection
         The child store (it may be opened read-only: only temporary views are made).
     ruleset : str, optional
-        As :func:`parse_ruleset` accepts; by default each return's own collection year.
+        As :func:`parse_ruleset` accepts. By default each return is checked against
+        its own collection year's ruleset, and a year without one (before 2022-23) is
+        refused. A ruleset named here is applied to every stored return: to returns of
+        other years with their own year's census period and working-day cut-offs, each
+        such report saying so (:attr:`ValidationReport.applied_to`, ``at_request``:
+        "rules of 2022-23 applied to 2016-17 returns at your request"), so a store of
+        many years can be checked as a whole; those findings are the named year's
+        rules, not the DfE's checks of that year.
     progress : ProgressCallback, optional
         Told as each ruleset's pass finishes (stage "checking rules").
 
@@ -647,8 +669,8 @@ def validate_store(
     Raises
     ------
     InputError
-        Nothing is loaded, a return's year has no ruleset, or a return's
-        ``<ReferenceDate>`` is not in the year of the ruleset asked for.
+        Nothing is loaded, or (no ruleset named) a return's year has no ruleset or its
+        ``<ReferenceDate>`` is missing or not a date.
     """
     chosen = parse_ruleset(ruleset) if ruleset is not None else None
     rows = con.execute(
@@ -659,9 +681,24 @@ def validate_store(
         raise InputError("no returns loaded in the child store")
     groups: dict[tuple[str, int | None], list[str]] = {}
     for rid, year, la, ref in rows:
-        key = _group_of(chosen, year, ref, f"return {rid} (LA {la})")
+        if chosen is None:
+            key = _group_of(None, year, ref, f"return {rid} (LA {la})")
+        else:
+            key = _applied(chosen, year)
         groups.setdefault(key, []).append(rid)
     reports: dict[str, ValidationReport] = {}
     for rs, period_year in tick(list(groups), progress, "checking rules"):
-        reports.update(validate_many(con, groups[rs, period_year], rs, year=period_year))
+        done = validate_many(con, groups[rs, period_year], rs, year=period_year)
+        if chosen is not None and period_year is not None:
+            label = f"{period_year - 1}-{period_year % 100:02d}"
+            done = {rid: replace(r, applied_to=label) for rid, r in done.items()}
+        reports.update(done)
     return [reports[rid] for rid, *_ in rows]
+
+
+def _applied(chosen: str, year: int | None) -> tuple[str, int | None]:
+    # A named ruleset on a stored return: its own year's rules as usual; another year's
+    # rules with the return's own census period (dates), marked as at the user's
+    # request. An unreadable ReferenceDate keeps the ruleset's dates (rule 100 reports it).
+    own = int(chosen[3:7]) + 1
+    return chosen, None if year is None or year == own else year

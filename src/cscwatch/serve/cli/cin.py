@@ -89,7 +89,10 @@ def validate(
     every issue. Each issue names the record holding the failing field and its value.
     With --ruleset, a file whose ReferenceDate lies in another collection year is
     refused. With --child-store and no files, the returns loaded there (file is then
-    empty). Exit code 0 when there are no errors (queries may remain), 1 when a return
+    empty), each against its own year's rules, refusing years without DfE rules (before
+    2022-23); --ruleset then applies the named rules to every stored year (with each
+    year's own dates) and says so: "rules of 2022-23 applied to 2016-17 returns at your
+    request". Exit code 0 when there are no errors (queries may remain), 1 when a return
     has validation errors, 2 when a file cannot be read, is not a CIN census return or
     does not fit the ruleset.
     """
@@ -137,6 +140,8 @@ def validate(
                 reports = validate_store(con, ruleset=ruleset, progress=progress)
             finally:
                 con.close()
+    for note in dict.fromkeys(r.at_request for r in reports if r.at_request):
+        typer.echo(note, err=True)  # a statement about the findings: never quieted
     if out is not None:
         _write_xlsx(reports, out, with_refs=keep)
         typer.echo(str(out), err=True)
@@ -212,6 +217,7 @@ def _report_json(report: Any, *, with_refs: bool = False) -> dict[str, Any]:
         "file": None if report.path is None else str(report.path),
         "return_id": report.return_id,
         "ruleset": report.ruleset,
+        "applied_to": report.applied_to,
         "rules_run": len(report.rules_run),
         "children": report.children,
         "referrals": report.referrals,
@@ -231,7 +237,7 @@ def _summary_table(reports: list[Any]) -> None:
         rows.append(
             [
                 _label(r),
-                r.ruleset,
+                r.ruleset if r.applied_to is None else f"{r.ruleset} on {r.applied_to}",
                 str(r.children),
                 str(r.referrals),
                 str(r.errors),
@@ -263,7 +269,9 @@ def _validate_table(report: Any, *, with_refs: bool) -> None:
         rows.append(row)
     verdict = "errors found" if report.has_errors else "no errors"
     caption = (
-        f"{_label(report)}: ruleset {report.ruleset}, {len(report.rules_run)} rules, "
+        f"{_label(report)}: ruleset {report.ruleset}"
+        f"{'' if report.at_request is None else f' ({report.at_request})'}, "
+        f"{len(report.rules_run)} rules, "
         f"{report.children} children, {report.referrals} referrals — {report.errors} "
         f"errors, {report.queries} queries ({verdict}); {report.seconds:.2f} s"
     )

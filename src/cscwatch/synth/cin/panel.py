@@ -27,8 +27,9 @@ carried ones still open. CIN plans are not carried (each year draws its own).
 An authority lacking published referrals for a year (Herefordshire 2024) or not
 existing in it (reorganised authorities) is skipped for that year and listed; its other
 years run as separate panels of consecutive years (children do not link across the
-gap). Files go to a staging folder beside ``out``, renamed into place only when every
-file and the manifest (:data:`MANIFEST`) are written.
+gap, and no UPN of the earlier run is given again). Files go to a staging folder beside
+``out``, renamed into place only when every file and the manifest (:data:`MANIFEST`)
+are written.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ RETURNING_SHARE = 0.25
 _TWELVE_MONTHS = 366
 #: Oldest a child can be at 31 March (days) to be simulated (as the simulation's births).
 _OLDEST = 6500
+#: UPNs set aside for each run of consecutive years of one authority: a run after a gap
+#: (Herefordshire's 2024, say) numbers its children from here on, never reusing a UPN.
+_RUN_UPNS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -339,6 +343,7 @@ def authority_panel(
     seed: int,
     holidays: np.ndarray,
     inject_rules: list[str] | None = None,
+    first_upn: int = 0,
 ) -> Iterator[tuple[SynthTargets, TextReturn, int, int]]:
     """Simulate consecutive years of one authority as one population of children.
 
@@ -353,6 +358,10 @@ def authority_panel(
         England and Wales bank holidays.
     inject_rules : list of str, optional
         Validation rule codes to break in every year's return.
+    first_upn : int
+        Number of the first UPN the panel gives (:func:`~cscwatch.synth.cin.writer.upns`):
+        0 for an authority's first run of years, higher for a run after a gap so that
+        no two of its children share a UPN.
 
     Yields
     ------
@@ -366,6 +375,7 @@ def authority_panel(
     if years != list(range(years[0], years[0] + len(years))):
         raise InputError(f"years must be consecutive, got {years}")
     reg = _Registry(targets[0].la_code)
+    reg.upns_made = first_upn
     rng = np.random.default_rng([seed, int(targets[0].la_code), 15])
     carry: Carry | None = None
     carry_ids: np.ndarray | None = None
@@ -400,15 +410,21 @@ def _referrals(text: TextReturn) -> int:
 
 
 def _merge_manifest(old: Path, run: PanelRun) -> dict[str, Any]:
-    # Returns written before into the same folder stay listed unless overwritten now.
+    # Returns written before into the same folder stay listed unless overwritten now, and
+    # so do the authority-years skipped before unless this run wrote or skipped them.
     new = run.to_dict()
     try:
         before = json.loads(old.read_text(encoding="utf-8"))
         kept = [r for r in before.get("returns", []) if isinstance(r, dict)]
+        skipped = [s for s in before.get("skipped", []) if isinstance(s, dict)]
     except (OSError, ValueError):
-        kept = []
+        kept, skipped = [], []
     names = {r["file"] for r in new["returns"]}
     new["returns"] = [r for r in kept if r.get("file") not in names] + new["returns"]
+    now = {(r["la_code"], r["year"]) for r in new["returns"] if r.get("file") in names}
+    now |= {(s["authority"], s["year"]) for s in new["skipped"]}
+    earlier = [s for s in skipped if (s.get("authority"), s.get("year")) not in now]
+    new["skipped"] = earlier + new["skipped"]
     return new
 
 
@@ -492,11 +508,14 @@ def write_panel(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     written: list[PanelYear] = []
+    runs: dict[str, int] = {}  # runs of years written so far per authority
     try:
-        for i, (_, seg_targets) in enumerate(plan):
+        for i, (name, seg_targets) in enumerate(plan):
             report(progress, "writing returns", i, len(plan))
+            first_upn = runs.get(name, 0) * _RUN_UPNS
+            runs[name] = runs.get(name, 0) + 1
             for t, text, carried, returning in authority_panel(
-                seg_targets, seed, holidays, inject_rules
+                seg_targets, seed, holidays, inject_rules, first_upn
             ):
                 path = tmp / f"cin_{t.la_code}_{t.year}_seed{seed}.xml"
                 path.write_text(render(text), encoding="utf-8")

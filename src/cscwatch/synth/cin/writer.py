@@ -72,15 +72,25 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Children numbered by serial and final digit before the school number takes over.
+_WRAP = 100_000
+
+
 def upns(rng: np.random.Generator, n: int, la_code: str, start: int = 0) -> np.ndarray:
     """``n`` UPNs of children ``start`` to ``start + n - 1`` of an authority's made-up school.
 
     13 characters: check letter, LA number, 4-digit school, 4-digit serial, final digit;
     the check letter as :func:`cscwatch.childlevel.upn.check_letter`, computed for all
-    at once.
+    at once. Serial and final digit number the first 100,000 children (schools drawn at
+    random from 2000 to 7998); from the 100,001st on, the school is 8000 + the hundred
+    thousand (never drawn), so every child of an authority has its own UPN however
+    many there are (a ten-year panel of a large authority passes 100,000).
     """
     i = start + np.arange(n)
+    if n and i[-1] >= _WRAP * 2001:
+        raise ValueError("UPN numbers run out at 200,100,000 children of one authority")
     school = rng.integers(2000, 7999, size=n)
+    school = np.where(i < _WRAP, school, 7999 + i // _WRAP)
     serial = i % 10000
     last = (i // 10000) % 10
     digits = np.empty((n, 12), dtype=np.int64)

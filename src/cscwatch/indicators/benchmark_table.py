@@ -126,6 +126,32 @@ jt AS (
 )"""
 
 
+#: Each authority's statistical neighbours' values, mean, median and count, over ``la``
+#: and ``nb`` (the latest model, with ranks). Set-based without joining every row to its
+#: ten neighbours (1.5 million rows to group): each indicator and year's values become
+#: one list with the authorities in a fixed order (``pos``), and each authority picks its
+#: neighbours' values out of it by position, in rank order. The mean adds them up in
+#: that order (the neighbours' ranks), so it does not depend on how a join streams.
+_NEIGHBOUR_VALUES = """
+pos AS (
+    SELECT la_code, row_number() OVER (ORDER BY la_code) AS i
+    FROM (SELECT DISTINCT la_code FROM la)
+), grid AS (
+    SELECT iy.indicator, iy.year, list(l.value ORDER BY p.i) AS vals
+    FROM (SELECT DISTINCT indicator, year FROM la) iy CROSS JOIN pos p
+    LEFT JOIN la l ON l.indicator = iy.indicator AND l.year = iy.year AND l.la_code = p.la_code
+    GROUP BY iy.indicator, iy.year
+), nbl AS (
+    SELECT nb.la_code, list(p.i ORDER BY nb.rank) AS at
+    FROM nb JOIN pos p ON p.la_code = nb.neighbour GROUP BY nb.la_code
+), sn AS (
+    SELECT indicator, year, la_code, list_avg(v) AS sn_mean, list_median(v) AS sn_median,
+           list_count(v) AS sn_n
+    FROM (SELECT l.indicator, l.year, l.la_code, list_select(g.vals, n.at) AS v
+          FROM la l JOIN nbl n ON n.la_code = l.la_code
+          JOIN grid g ON g.indicator = l.indicator AND g.year = l.year)
+)"""
+
 _SQL = f"""
 CREATE TABLE benchmark AS
 WITH la AS (
@@ -152,15 +178,9 @@ ok AS (
 ), reg AS (
     SELECT indicator, year, geo_code, value FROM observation WHERE geo_level = 'regional'
 ), nb AS (
-    SELECT s.la_code, s.neighbour FROM statistical_neighbour s
+    SELECT s.la_code, s.neighbour, s.rank FROM statistical_neighbour s
     WHERE s.model = (SELECT max(t.model) FROM statistical_neighbour t WHERE t.la_code = s.la_code)
-), sn AS (
-    SELECT l.indicator, l.year, l.la_code, avg(n.value) AS sn_mean,
-           median(n.value) AS sn_median, count(n.value) AS sn_n
-    FROM la l JOIN nb ON nb.la_code = l.la_code
-    JOIN la n ON n.la_code = nb.neighbour AND n.indicator = l.indicator AND n.year = l.year
-    GROUP BY l.indicator, l.year, l.la_code
-), fv AS (
+), {_NEIGHBOUR_VALUES}, fv AS (
     SELECT l.indicator, l.year, l.la_code, l.value, l.small, e.value AS centre, fk.kind,
            {_VARIANCE}
     FROM la l JOIN _funnel_kind fk ON fk.indicator = l.indicator

@@ -1,7 +1,8 @@
 """The ``benchmark`` table: every authority × indicator × year against its comparators.
 
-Precomputed at build time in one SQL statement so that a profile, an API call or a page
-reads one indexed table instead of re-ranking every authority on every request. The
+Precomputed at build time in two SQL statements (the overdispersion, then the table)
+so that a profile, an API call or a page reads one indexed table instead of
+re-ranking every authority on every request. The
 method (ranks with joint returns counted once, quartiles, statistical neighbours, the
 default outlier flag against limits allowing for between-authority variation — log
 scale for rates, percentage scale for percentages — and the plain chance flag beside
@@ -126,47 +127,67 @@ jt AS (
 )"""
 
 
-_SQL = f"""
-CREATE TABLE benchmark AS
-WITH la AS (
+#: Each authority's statistical neighbours' values, mean, median and count, over ``la``
+#: and ``nb`` (the latest model, with ranks). Set-based without joining every row to its
+#: ten neighbours (1.5 million rows to group): each indicator and year's values become
+#: one list with the authorities in a fixed order (``pos``), and each authority picks its
+#: neighbours' values out of it by position, in rank order. The mean adds them up in
+#: that order (the neighbours' ranks), so it does not depend on how a join streams.
+_NEIGHBOUR_VALUES = """
+pos AS (
+    SELECT la_code, row_number() OVER (ORDER BY la_code) AS i
+    FROM (SELECT DISTINCT la_code FROM la)
+), grid AS (
+    SELECT iy.indicator, iy.year, list(l.value ORDER BY p.i) AS vals
+    FROM (SELECT DISTINCT indicator, year FROM la) iy CROSS JOIN pos p
+    LEFT JOIN la l ON l.indicator = iy.indicator AND l.year = iy.year AND l.la_code = p.la_code
+    GROUP BY iy.indicator, iy.year
+), nbl AS (
+    SELECT nb.la_code, list(p.i ORDER BY nb.rank) AS at
+    FROM nb JOIN pos p ON p.la_code = nb.neighbour GROUP BY nb.la_code
+), sn AS (
+    SELECT indicator, year, la_code, list_avg(v) AS sn_mean, list_median(v) AS sn_median,
+           list_count(v) AS sn_n
+    FROM (SELECT l.indicator, l.year, l.la_code, list_select(g.vals, n.at) AS v
+          FROM la l JOIN nbl n ON n.la_code = l.la_code
+          JOIN grid g ON g.indicator = l.indicator AND g.year = l.year)
+)"""
+
+#: The rows ranked and benchmarked (``la``), one per service (``ok``), England's values
+#: (``eng``) and the funnel variances (``fv``): shared by both statements below.
+_LA = f"""
+la AS (
     SELECT o.indicator, o.geo_code AS la_code, o.year, o.value, o.status, o.denominator,
            o.method, a.region_code, o.geo_code IN ({_SMALL}) AS small
     FROM observation o JOIN authority a ON a.la_code = o.geo_code
     WHERE o.geo_level = 'la'{{published_only}}
-), {_JOINT},
+)"""
+_OK = """
 ok AS (
     -- One row per service: a joint return counts once (under its lowest LA number).
     SELECT la.* FROM la LEFT JOIN jt USING (indicator, year, la_code)
     WHERE la.value IS NOT NULL AND NOT la.small AND coalesce(jt.svc, la.la_code) = la.la_code
-), stats AS (
-    SELECT indicator, year, count(*) AS n_ranked,
-           quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.5) AS q2,
-           quantile_cont(value, 0.75) AS q3
-    FROM ok GROUP BY indicator, year
-), ranked AS (
-    SELECT indicator, year, la_code AS svc,
-           rank() OVER (PARTITION BY indicator, year ORDER BY value DESC) AS rank
-    FROM ok
-), eng AS (
+)"""
+_ENG = """
+eng AS (
     SELECT indicator, year, value FROM observation WHERE geo_level = 'national'
-), reg AS (
-    SELECT indicator, year, geo_code, value FROM observation WHERE geo_level = 'regional'
-), nb AS (
-    SELECT s.la_code, s.neighbour FROM statistical_neighbour s
-    WHERE s.model = (SELECT max(t.model) FROM statistical_neighbour t WHERE t.la_code = s.la_code)
-), sn AS (
-    SELECT l.indicator, l.year, l.la_code, avg(n.value) AS sn_mean,
-           median(n.value) AS sn_median, count(n.value) AS sn_n
-    FROM la l JOIN nb ON nb.la_code = l.la_code
-    JOIN la n ON n.la_code = nb.neighbour AND n.indicator = l.indicator AND n.year = l.year
-    GROUP BY l.indicator, l.year, l.la_code
-), fv AS (
+)"""
+_FV = f"""
+fv AS (
     SELECT l.indicator, l.year, l.la_code, l.value, l.small, e.value AS centre, fk.kind,
            {_VARIANCE}
     FROM la l JOIN _funnel_kind fk ON fk.indicator = l.indicator
     JOIN eng e ON e.indicator = l.indicator AND e.year = l.year
     WHERE l.denominator > 0 AND e.value > 0
-), fz AS (
+)"""
+
+#: The between-authority variance of each indicator and year (DerSimonian-Laird, from
+#: winsorised z-scores). Computed first, in its own statement on one thread: its sums
+#: then add up in one order, so a rebuild gives bit-identical limits, while the main
+#: statement (whose every step is order-independent) runs on all threads.
+_TAU_SQL = f"""
+CREATE TEMP TABLE _benchmark_tau AS
+WITH {_LA}, {_JOINT}, {_OK}, {_ENG}, {_FV}, fz AS (
     SELECT fv.*, dev / sqrt(svar) AS z FROM fv
     WHERE svar > 0 AND dev IS NOT NULL AND NOT small
       AND la_code IN (SELECT la_code FROM ok WHERE ok.indicator = fv.indicator
@@ -185,7 +206,28 @@ ok AS (
            CASE WHEN b.k >= 10 AND b.k * p.phi > b.k - 1
                 THEN (b.k * p.phi - (b.k - 1)) / (b.sw - b.sw2 / b.sw) ELSE 0 END AS tau2
     FROM zb b JOIN phi p ON p.indicator = b.indicator AND p.year = b.year
-), lim AS (
+)
+SELECT indicator, year, tau2 FROM tau
+"""
+
+_SQL = f"""
+CREATE TABLE benchmark AS
+WITH {_LA}, {_JOINT}, {_OK}, stats AS (
+    SELECT indicator, year, count(*) AS n_ranked,
+           quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.5) AS q2,
+           quantile_cont(value, 0.75) AS q3
+    FROM ok GROUP BY indicator, year
+), ranked AS (
+    SELECT indicator, year, la_code AS svc,
+           rank() OVER (PARTITION BY indicator, year ORDER BY value DESC) AS rank
+    FROM ok
+), {_ENG}, reg AS (
+    SELECT indicator, year, geo_code, value FROM observation WHERE geo_level = 'regional'
+), nb AS (
+    SELECT s.la_code, s.neighbour, s.rank FROM statistical_neighbour s
+    WHERE s.model = (SELECT max(t.model) FROM statistical_neighbour t WHERE t.la_code = s.la_code)
+), {_NEIGHBOUR_VALUES}, {_FV},
+tau AS (SELECT indicator, year, tau2 FROM _benchmark_tau), lim AS (
     SELECT *, {_limit_columns()} FROM (
         SELECT fv.indicator, fv.year, fv.la_code, fv.centre, fv.kind, fv.expected, fv.var,
                fv.svar, t.tau2,
@@ -286,18 +328,25 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
     kinds = [(i.id, k) for i in CATALOGUE.values() if (k := funnel_kind(i)) is not None]
     con.execute("CREATE TEMP TABLE _funnel_kind (indicator VARCHAR, kind VARCHAR)")
     con.executemany("INSERT INTO _funnel_kind VALUES (?, ?)", kinds)
-    # One thread: floating-point sums then add up in one order, so a rebuild gives
-    # bit-identical content (the table is small; this costs little).
+    # Without provisional folders every row is published: the statements are then
+    # the same as before provisional rows existed (and need no such column).
+    only = " AND NOT o.provisional" if ctx.provisional_dirs else ""
+    # One thread where floating-point sums are taken (the overdispersion, the
+    # provisional rows' neighbour means): they then add up in one order, so a rebuild
+    # gives bit-identical content. The main statement has no such sum.
     con.execute("SET threads TO 1")
     try:
-        # Without provisional folders every row is published: the statement is then
-        # the same as before provisional rows existed (and needs no such column).
-        only = " AND NOT o.provisional" if ctx.provisional_dirs else ""
-        con.execute(_SQL.replace("{published_only}", only))
-        if ctx.provisional_dirs:
-            _add_provisional(con)
+        con.execute(_TAU_SQL.replace("{published_only}", only))
     finally:
         con.execute("SET threads TO 2")
+    con.execute(_SQL.replace("{published_only}", only))
+    con.execute("DROP TABLE _benchmark_tau")
+    if ctx.provisional_dirs:
+        con.execute("SET threads TO 1")
+        try:
+            _add_provisional(con)
+        finally:
+            con.execute("SET threads TO 2")
     n = con.execute("SELECT count(*) FROM benchmark").fetchone()
     ctx.row_counts["benchmark"] = int(n[0]) if n else 0
 

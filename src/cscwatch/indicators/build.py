@@ -5,8 +5,9 @@ Each group of tables contributes one entry; add yours here (one line).
 
 from __future__ import annotations
 
+import duckdb
+
 from cscwatch.indicators.benchmark_table import load_benchmarks
-from cscwatch.indicators.provisional import load_provisional
 from cscwatch.store.care import load_care_reconciliation
 from cscwatch.store.finance import load_finance
 from cscwatch.store.inspections import load_inspections
@@ -18,7 +19,7 @@ from cscwatch.store.published import (
     load_sources,
     stage_sources,
 )
-from cscwatch.store.warehouse import Loader
+from cscwatch.store.warehouse import BuildContext, Loader
 
 __all__ = ["default_loaders"]
 
@@ -34,7 +35,17 @@ def default_loaders() -> list[tuple[str, Loader]]:
         ("observations", load_observations),
         ("looked-after reconciliation", load_care_reconciliation),
         ("optional finance sources", load_finance),
-        ("provisional returns", load_provisional),
+        ("provisional returns", _load_provisional),
         ("benchmarks", load_benchmarks),
         ("inspections", load_inspections),
     ]
+
+
+def _load_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """:func:`~cscwatch.indicators.provisional.load_provisional`, imported only when
+    there are provisional folders: it brings pandas, which costs a build without them
+    about half a second."""
+    if ctx.provisional_dirs:
+        from cscwatch.indicators.provisional import load_provisional
+
+        load_provisional(con, ctx)

@@ -18,6 +18,13 @@ import duckdb
 
 from cscwatch.core.errors import SchemaError, SourceFileError
 from cscwatch.core.types import STATUS_SYMBOLS
+from cscwatch.ingest.published_screen import (
+    LAIT_KEY,
+    SIGNED_LAIT,
+    lait_suspect,
+    number_sql,
+    tidy_suspect,
+)
 
 __all__ = [
     "LAIT_FILE",
@@ -265,10 +272,14 @@ def _check_schema(
     known_authorities: Collection[str] | None,
 ) -> None:
     """Run the file's declared schema over the staged text (see ``published_schema``)."""
+    if not tidy_suspect(
+        con, table, source.measures, source.percent, source.row_key, known_authorities
+    ):
+        return  # the schema would pass: no need to run it over a pandas copy
     from cscwatch.ingest.published_schema import NUMBER, check_frame, tidy_schema
 
     cols = list(dict.fromkeys(["_row", *source.row_key, *source.measures]))
-    numbers = [f"{_number_sql(_q(m))} AS {_q(m + NUMBER)}" for m in source.measures]
+    numbers = [f"{number_sql(_q(m))} AS {_q(m + NUMBER)}" for m in source.measures]
     frame = con.execute(f"SELECT {', '.join([*(_q(c) for c in cols), *numbers])} FROM {table}").df()
     frame = frame.set_index(frame["_row"].rename(None))
     schema = tidy_schema(
@@ -452,21 +463,17 @@ def stage_lait(
     return "raw_lait", int(rows)
 
 
-def _number_sql(cell: str) -> str:
-    """A cell as a number for the schema: NULL for a symbol or blank (and for the
-    text NaN or infinity, which the schema's ``finite`` check reports from the text)."""
-    number = f"TRY_CAST(trim({cell}) AS DOUBLE)"
-    return f"CASE WHEN isfinite({number}) THEN {number} END"
-
-
 def _first_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return lines[0] if lines else type(exc).__name__
 
 
-def _lait_frame_sql() -> str:
-    return """
-        SELECT row_number() OVER () AS _row, "Short Desc", "Years",
+def _lait_frame_sql(*, numbered: bool = True) -> str:
+    """LAIT's rows with an LA number as the schema reads them; ``numbered`` adds
+    ``_row`` (the screen needs no row numbers, which cost a pass in file order)."""
+    row = "row_number() OVER () AS _row, " if numbered else ""
+    return f"""
+        SELECT {row}"Short Desc", "Years",
                CASE WHEN isfinite(TRY_CAST("LA Number" AS DOUBLE))
                     THEN lpad(CAST(CAST("LA Number" AS BIGINT) AS VARCHAR), 3, '0')
                     ELSE CAST("LA Number" AS VARCHAR) END AS "LA Number",
@@ -481,11 +488,25 @@ def _check_lait_schema(
     known_authorities: Collection[str] | None,
     percent_measures: Collection[str],
 ) -> None:
+    try:
+        if not lait_suspect(
+            con,
+            f"({_lait_frame_sql(numbered=False)})",
+            [str(path)],
+            LAIT_KEY,
+            known_authorities,
+            percent_measures,
+        ):
+            return  # the schema would pass: no need to run it over a pandas copy
+    except duckdb.Error as exc:
+        raise SourceFileError(
+            f"not a readable parquet file: {_first_line(exc)}", path=str(path)
+        ) from None
     from cscwatch.ingest.published_schema import NUMBER, check_frame, lait_schema
 
     try:
         frame = con.execute(
-            f"SELECT *, {_number_sql(_q('Values'))} AS {_q('Values' + NUMBER)} "
+            f"SELECT *, {number_sql(_q('Values'))} AS {_q('Values' + NUMBER)} "
             f"FROM ({_lait_frame_sql()})",
             [str(path)],
         ).df()
@@ -505,8 +526,6 @@ def _check_lait_schema(
 def lait_signed_negatives(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, int]:
     """Negative values in LAIT's signed measures (progress scores, gaps) and how many
     measures hold them: published so, reported by the build rather than refused."""
-    from cscwatch.ingest.published_schema import SIGNED_LAIT
-
     found = con.execute(
         """SELECT count(*), count(DISTINCT "Short Desc") FROM read_parquet(?)
            WHERE "LA Number" IS NOT NULL AND TRY_CAST(trim("Values") AS DOUBLE) < 0

@@ -5,7 +5,7 @@ of :mod:`cscwatch.serve.cli.cla`. Counts shown have passed disclosure control.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,12 +29,17 @@ ChildStoreOpt = Annotated[
 ]
 
 
-def resolve_la(text: str, settings: Settings) -> str:
+def resolve_la(text: str, settings: Settings, lookup: dict[str, Any] | None = None) -> str:
     """The LA number an authority's number, GSS code or name stands for (one line on a
-    miss: :class:`~cscwatch.core.errors.InputError`)."""
+    miss: :class:`~cscwatch.core.errors.InputError`); ``lookup`` saves reading the
+    snapshot's authorities again."""
     from cscwatch.childlevel.ssda903.measures import cla_authority_lookup, resolve_cla_authority
 
-    return resolve_cla_authority(text, cla_authority_lookup(settings.snapshot_dir)).la_code
+    if lookup is None:
+        lookup = cla_authority_lookup(settings.snapshot_dir)
+    if text in lookup:
+        return str(lookup[text].la_code)
+    return resolve_cla_authority(text, lookup).la_code
 
 
 @cla_app.command("load")
@@ -98,13 +103,16 @@ def load(
     if dirs and len(dirs) != len(paths):
         raise InputError("give folders (one per return) or the files of one return, not both")
     groups = [(d,) for d in dirs] if dirs else [tuple(paths)]
-    given = resolve_la(la_code, settings) if la_code is not None else None
+    from cscwatch.childlevel.ssda903.measures import cla_authority_lookup
+
+    lookup = cla_authority_lookup(settings.snapshot_dir)
+    given = resolve_la(la_code, settings, lookup) if la_code is not None else None
     if year is not None and len(groups) > 1:
         raise InputError("--year applies to one return: give one folder (or its files)")
     sources = []
     for group in groups:
         named = folder_return(group[0]) if len(group) == 1 else None
-        la = given or (resolve_la(named[0], settings) if named else None)
+        la = given or (resolve_la(named[0], settings, lookup) if named else None)
         if la is None:
             raise InputError(
                 f"{group[0]}: which authority's return is this? give --la-code, or name "

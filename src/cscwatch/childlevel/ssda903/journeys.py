@@ -55,6 +55,7 @@ from cscwatch.childlevel.cin.journeys import (
     fit_curves,
 )
 from cscwatch.childlevel.cin.spells import count_spells, counts_of_frame
+from cscwatch.childlevel.ssda903.store import RETURN_TABLE, has_cla_store, store_table
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.disclosure import RowRelation, disclose
 
@@ -112,10 +113,16 @@ def _age_sql(dob: str, at: str) -> str:
     return f"CASE WHEN {dob} IS NULL OR {age} < 0 THEN 'unknown' {whens} ELSE '16 and over' END"
 
 
+# The SQL reads three input views (see _memory_inputs, _store_inputs), each row marked
+# with its ``scope`` (the authority in a child store; '' for returns in memory):
+# _cj_in_episode(scope, year, child, decom, dec, rne, ls, cin, place, place_provider,
+# rec), _cj_in_header(scope, year, child, dob), _cj_in_return(scope, year, collection_end);
+# and, with CIN census returns, _cj_in_cin(scope, child, first_referral, cin_end,
+# birth_date). Follow-up starts and ends with each scope's own returns.
 _SQL_EPISODES = f"""
 CREATE OR REPLACE TEMP TABLE _cj_ep AS
 WITH kept AS (
-  SELECT * FROM cla_episode
+  SELECT * FROM _cj_in_episode
   WHERE child IS NOT NULL AND decom IS NOT NULL AND coalesce(ls, '') NOT IN ('V3', 'V4')
   QUALIFY row_number() OVER (PARTITION BY child, decom ORDER BY year DESC) = 1
 ), marked AS (
@@ -131,34 +138,30 @@ FROM marked
 # arg_max_null: the last episode's DEC and REC even when NULL (still open).
 _SQL_POC = """
 CREATE OR REPLACE TEMP TABLE _cj_poc AS
-SELECT child, poc_no, min(decom) AS start, arg_max_null(dec, decom) AS "end",
-       arg_max_null(rec, decom) AS rec, arg_min(place_group, decom) AS first_group,
-       arg_max(place_group, decom) AS last_group
+SELECT child, poc_no, any_value(scope) AS scope, min(decom) AS start,
+       arg_max_null(dec, decom) AS "end", arg_max_null(rec, decom) AS rec,
+       arg_min(place_group, decom) AS first_group, arg_max(place_group, decom) AS last_group
 FROM _cj_ep GROUP BY child, poc_no
 """
 
 _SQL_CHILD = """
 CREATE OR REPLACE TEMP TABLE _cj_child AS
-SELECT child, arg_max(dob, year) AS dob FROM cla_header WHERE child IS NOT NULL GROUP BY child
+SELECT child, arg_max(dob, year) AS dob FROM _cj_in_header WHERE child IS NOT NULL
+GROUP BY child
 """
 
 
 def _spells_sql(with_cin: bool) -> str:
+    # Each branch's censor is NULL where it is the scope's data end (filled in below).
     age = _age_sql("c.dob", "s.start")
     cin = (
         """
   UNION ALL
-  SELECT 'referral_to_care', r.child, r.first_referral, NULL,
+  SELECT 'referral_to_care', r.scope, r.child, r.first_referral, NULL,
          (SELECT min(p.start) FROM _cj_poc p WHERE p.child = r.child
             AND p.start >= r.first_referral),
-         least(r.cin_end, (SELECT max(collection_end) FROM cla_return)), r.birth_date
-  FROM (
-    SELECT cc.child_id AS child, min(e.referral_date) AS first_referral,
-           max(cr.reference_date) AS cin_end, max(cc.birth_date) AS birth_date
-    FROM cin_episode e JOIN cin_child cc USING (return_id, child_seq)
-    JOIN cin_return cr USING (return_id)
-    WHERE cc.child_id IS NOT NULL AND e.referral_date IS NOT NULL GROUP BY cc.child_id
-  ) r
+         r.cin_end, r.birth_date
+  FROM _cj_in_cin r
   WHERE NOT EXISTS (SELECT 1 FROM _cj_poc p WHERE p.child = r.child
                     AND p.start < r.first_referral)
 """
@@ -166,45 +169,50 @@ def _spells_sql(with_cin: bool) -> str:
         else ""
     )
     return f"""
-WITH data_end AS (SELECT max(collection_end) AS d FROM cla_return),
-data_start AS (SELECT make_date(min(year) - 1, 4, 1) AS d FROM cla_return),
+WITH bounds AS (
+  SELECT scope, make_date(min(year) - 1, 4, 1) AS data_start, max(collection_end) AS data_end
+  FROM _cj_in_return GROUP BY scope
+),
 placements AS (
   SELECT e.child, e.poc_no, e.decom AS start, e.place_group,
          lead(e.decom) OVER (PARTITION BY e.child, e.poc_no ORDER BY e.decom) AS next
   FROM _cj_ep e
   WHERE NOT e.temporary AND (e.new_poc OR e.rne IN ('P', 'T', 'B', 'U'))
 ), spells AS (
-  SELECT 'left_care' AS event, child, start, first_group AS place_group, "end" AS next,
-         (SELECT d FROM data_end) AS censor, NULL::DATE AS cin_dob
+  SELECT 'left_care' AS event, scope, child, start, first_group AS place_group,
+         "end" AS next, NULL::DATE AS censor, NULL::DATE AS cin_dob
   FROM _cj_poc
   UNION ALL
-  SELECT 'placement_move', pl.child, pl.start, pl.place_group, pl.next,
-         coalesce(p."end", (SELECT d FROM data_end)), NULL
+  SELECT 'placement_move', p.scope, pl.child, pl.start, pl.place_group, pl.next, p."end", NULL
   FROM placements pl JOIN _cj_poc p USING (child, poc_no)
   UNION ALL
-  SELECT 'return_home', child, start, first_group,
-         CASE WHEN rec IN {tuple(HOME_REASONS)!r} THEN "end" END,
-         coalesce("end", (SELECT d FROM data_end)), NULL
+  SELECT 'return_home', scope, child, start, first_group,
+         CASE WHEN rec IN {tuple(HOME_REASONS)!r} THEN "end" END, "end", NULL
   FROM _cj_poc
   UNION ALL
-  SELECT 'reentry', p.child, p."end", p.last_group,
+  SELECT 'reentry', p.scope, p.child, p."end", p.last_group,
          (SELECT min(q.start) FROM _cj_poc q WHERE q.child = p.child AND q.start > p."end"),
-         (SELECT d FROM data_end), NULL
+         NULL, NULL
   FROM _cj_poc p WHERE p.rec IN {tuple(HOME_REASONS)!r} AND p."end" IS NOT NULL{cin}
+), bounded AS (
+  SELECT s.* REPLACE (
+           CASE WHEN s.event = 'referral_to_care' THEN least(s.censor, b.data_end)
+                ELSE coalesce(s.censor, b.data_end) END AS censor),
+         b.data_start, b.data_end
+  FROM spells s JOIN bounds b USING (scope)
 )
 SELECT s.event, s.child, s.start, s.place_group, s.next,
        CASE WHEN s.event IN ('reentry', 'referral_to_care') AND c.dob IS NOT NULL
             THEN least(s.censor, (c.dob + INTERVAL 18 YEAR)::DATE) ELSE s.censor END AS censor,
        {age} AS age_band,
-       (SELECT d FROM data_end) AS data_end
-FROM spells s LEFT JOIN (
+       s.data_end
+FROM bounded s LEFT JOIN (
   SELECT child, dob FROM _cj_child
   UNION ALL  -- children known only to the CIN census: their CIN birth date
-  SELECT child, any_value(cin_dob) FROM spells
+  SELECT child, any_value(cin_dob) FROM bounded
   WHERE cin_dob IS NOT NULL AND child NOT IN (SELECT child FROM _cj_child) GROUP BY child
 ) c USING (child)
-WHERE s.start IS NOT NULL AND s.start <= s.censor
-  AND s.start >= (SELECT d FROM data_start)
+WHERE s.start IS NOT NULL AND s.start <= s.censor AND s.start >= s.data_start
 """
 
 
@@ -238,20 +246,106 @@ def _has_cin(con: duckdb.DuckDBPyConnection) -> bool:
     return {"cin_episode", "cin_child", "cin_return"} <= names
 
 
-def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
-    """Link the returns loaded by :func:`.store.load_returns` into spells.
+def _cin_sql(scope: str, child: str, where: str = "") -> str:
+    # Each CIN child's first referral, latest reference date and birth date.
+    return f"""
+    SELECT {scope} AS scope, {child} AS child, min(e.referral_date) AS first_referral,
+           max(cr.reference_date) AS cin_end, max(cc.birth_date) AS birth_date
+    FROM cin_episode e JOIN cin_child cc USING (return_id, child_seq)
+    JOIN cin_return cr USING (return_id)
+    WHERE cc.child_id IS NOT NULL AND e.referral_date IS NOT NULL {where}
+    GROUP BY ALL
+    """
 
-    CIN census tables in the same connection add the referral-to-care clock.
+
+def _memory_inputs(con: duckdb.DuckDBPyConnection) -> tuple[int, bool]:
+    # The input views over the tables load_returns wrote (one scope): (returns, with CIN).
+    n = con.execute("SELECT count(*) FROM cla_return").fetchone()
+    if not n or not n[0]:
+        raise InputError("no SSDA903 returns loaded")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _cj_in_episode AS SELECT '' AS scope, year, child, "
+        "decom, dec, rne, ls, cin, place, place_provider, rec FROM cla_episode;"
+        "CREATE OR REPLACE TEMP VIEW _cj_in_header AS SELECT '' AS scope, year, child, dob "
+        "FROM cla_header;"
+        "CREATE OR REPLACE TEMP VIEW _cj_in_return AS SELECT '' AS scope, year, "
+        "collection_end FROM cla_return"
+    )
+    with_cin = _has_cin(con)
+    if with_cin:
+        con.execute("CREATE OR REPLACE TEMP VIEW _cj_in_cin AS " + _cin_sql("''", "cc.child_id"))
+    return int(n[0]), with_cin
+
+
+def _store_inputs(con: duckdb.DuckDBPyConnection, authority: str | None) -> tuple[int, bool]:
+    # The input views over a child store's SSDA903 tables (cla load): one scope per
+    # authority, and a child is the authority's pseudonym (la_code:child).
+    if not has_cla_store(con):
+        raise InputError("the child store holds no SSDA903 returns: load them with cla load")
+    where = "" if authority is None else f"WHERE la_code = {_quote(authority)}"
+    n = con.execute(f"SELECT count(*) FROM {RETURN_TABLE} {where}").fetchone()
+    if not n or not n[0]:
+        raise InputError(f"the child store holds no SSDA903 return for LA {authority}")
+    key = "la_code || ':' || child"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _cj_in_episode AS SELECT la_code AS scope, year, "
+        f"{key} AS child, decom_d AS decom, dec_d AS dec, rne, ls, cin, place, "
+        f"place_provider, rec FROM {store_table('episodes')} {where};"
+        f"CREATE OR REPLACE TEMP VIEW _cj_in_header AS SELECT la_code AS scope, year, "
+        f"{key} AS child, dob_d AS dob FROM {store_table('header')} {where};"
+        f"CREATE OR REPLACE TEMP VIEW _cj_in_return AS SELECT la_code AS scope, year, "
+        f"collection_end FROM {RETURN_TABLE} {where}"
+    )
+    with_cin = False
+    if _has_cin(con):
+        la = "" if authority is None else f"AND cr.la_code = {_quote(authority)}"
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _cj_in_cin AS "
+            + _cin_sql("cr.la_code", "cr.la_code || ':' || cc.child_id", la)
+        )
+        found = con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM _cj_in_cin WHERE scope IN "
+            "(SELECT scope FROM _cj_in_return) LIMIT 1)"
+        ).fetchone()
+        with_cin = bool(found and found[0])
+    return int(n[0]), with_cin
+
+
+def _inputs(
+    con: duckdb.DuckDBPyConnection, stored: bool, authority: str | None
+) -> tuple[int, bool]:
+    if authority is not None and not stored:
+        raise ValueError("authority applies to a child store only")
+    return _store_inputs(con, authority) if stored else _memory_inputs(con)
+
+
+def cla_journey_data(
+    con: duckdb.DuckDBPyConnection, *, stored: bool = False, authority: str | None = None
+) -> ClaJourneyData:
+    """Link the returns loaded by :func:`.store.load_returns` (or stored) into spells.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        An in-memory database (:func:`.store.load_returns`) or, with ``stored``, the
+        child store (:func:`.store.load_store_returns`).
+    stored : bool
+        Read the child store's SSDA903 tables: every authority's returns, a child
+        followed within its authority (``child`` is ``<LA>:<pseudonym>``), each
+        authority's follow-up from the 1 April of its first stored year to the 31 March
+        of its last.
+    authority : str, optional
+        With ``stored``, one authority's returns only (LA number).
+
+    CIN census tables in the same connection add the referral-to-care clock (in a
+    child store: CIN returns of the same authority, linked by pseudonym).
 
     Raises
     ------
     InputError
-        When no return is loaded.
+        When no return is loaded (for the authority).
     """
-    n = con.execute("SELECT count(*) FROM cla_return").fetchone()
-    if not n or not n[0]:
-        raise InputError("no SSDA903 returns loaded")
-    with_cin = _has_cin(con)
+    n_returns, with_cin = _inputs(con, stored, authority)
     for sql in (_SQL_EPISODES, _SQL_POC, _SQL_CHILD):
         con.execute(sql)
     raw = con.execute(_spells_sql(with_cin) + "ORDER BY s.event, s.child, s.start").df()
@@ -276,7 +370,7 @@ def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
     return ClaJourneyData(
         spells=spells,
         children=int(spells["child"].nunique()),
-        returns=int(n[0]),
+        returns=n_returns,
         with_cin=with_cin,
     )
 
@@ -284,22 +378,23 @@ def cla_journey_data(con: duckdb.DuckDBPyConnection) -> ClaJourneyData:
 _GROUPS = {"age": "age_band", "placement": "placement"}
 
 
-def cla_journey_counts(con: duckdb.DuckDBPyConnection) -> SpellCounts:
-    """Link the loaded returns and count the spells in the database.
+def cla_journey_counts(
+    con: duckdb.DuckDBPyConnection, *, stored: bool = False, authority: str | None = None
+) -> SpellCounts:
+    """Link the loaded (or stored) returns and count the spells in the database.
 
     The spells :func:`cla_journey_data` links, counted by clock, age band, placement
     group and day (:class:`~cscwatch.childlevel.cin.spells.SpellCounts`) without a row
     per child leaving DuckDB; ``ClaJourneyModel`` fits the same curves from either.
+    Parameters as :func:`cla_journey_data`: with ``stored`` the work is DuckDB's, under
+    the connection's memory limit, spilling to disk past it.
 
     Raises
     ------
     InputError
-        When no return is loaded.
+        When no return is loaded (for the authority).
     """
-    n = con.execute("SELECT count(*) FROM cla_return").fetchone()
-    if not n or not n[0]:
-        raise InputError("no SSDA903 returns loaded")
-    with_cin = _has_cin(con)
+    n_returns, with_cin = _inputs(con, stored, authority)
     for sql in (_SQL_EPISODES, _SQL_POC, _SQL_CHILD):
         con.execute(sql)
     spells = f"""
@@ -308,7 +403,7 @@ def cla_journey_counts(con: duckdb.DuckDBPyConnection) -> SpellCounts:
                coalesce(place_group, 'none') AS placement
         FROM raw
     """
-    return count_spells(con, spells, _GROUPS, returns=int(n[0]))
+    return count_spells(con, spells, _GROUPS, returns=n_returns)
 
 
 class ClaJourneyModel:

@@ -27,6 +27,7 @@ from cscwatch.serve.cli._output import (
 )
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
+from cscwatch.serve.cli.cla_store import resolve_la
 
 __all__ = ["journeys", "measures"]
 
@@ -48,15 +49,22 @@ def _postcode_reference(returns: list[Any], settings: Settings) -> Any:
 
 @cla_app.command("measures")
 def measures(
-    files: Annotated[
-        list[Path], typer.Argument(help="The return's CSV files (or a folder of them).")
-    ],
-    authority: Annotated[
-        str, typer.Option("--authority", "-a", help="LA number, GSS code or name.")
-    ],
     year: Annotated[
         str, typer.Option("--year", "-y", help="Collection year ending 31 March, e.g. 2025.")
     ],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="The return's CSV files (or a folder of them); or --child-store."),
+    ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority",
+            "-a",
+            help="LA number, GSS code or name (with --child-store: default every authority "
+            "stored for the year).",
+        ),
+    ] = None,
     previous: Annotated[
         list[Path] | None,
         typer.Option(
@@ -78,6 +86,15 @@ def measures(
         ),
     ] = True,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    child_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--child-store",
+            help="Measure the returns stored by cla load (the previous year's return is "
+            "the same authority's stored one) instead of files.",
+        ),
+    ] = None,
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """The published looked-after children measures, computed from an SSDA903 return.
@@ -85,7 +102,9 @@ def measures(
     Written in the layouts of the DfE files (numbers and rates; placement stability) and
     in the same tidy conventions for characteristics, distance, missing, care leavers
     and adoption, marked provisional, after disclosure control (1 to 5 shown as c).
-    What could not be computed (no previous return, no postcodes) is said.
+    What could not be computed (no previous return, no postcodes) is said. With
+    --child-store and no files: the stored returns of the year, each authority's measured
+    as its files would be (one authority with --authority, else every one stored).
     """
     from cscwatch.childlevel.ssda903.measures import (
         cla_authority_lookup,
@@ -96,7 +115,20 @@ def measures(
 
     check_format(fmt)
     y = parse_year(year).end
-    settings = Settings()
+    if files and child_store is not None:
+        raise InputError("give the return's files or --child-store, not both")
+    if not files and child_store is None:
+        raise InputError("give the return's files or --child-store")
+    if child_store is not None:
+        if previous:
+            raise InputError(
+                "--previous: with --child-store the previous year's stored return is used"
+            )
+        _stored_measures(child_store, memory_limit, authority, y, postcodes, out, fmt, quiet)
+        return
+    if authority is None or not files:
+        raise InputError("--authority: say whose return this is (LA number, GSS code or name)")
+    settings = child_settings(memory_limit=memory_limit)
     info = resolve_cla_authority(authority, cla_authority_lookup(settings.snapshot_dir))
     with progress_bar(quiet) as progress:
         report(progress, "reading the return", 0, None)
@@ -106,7 +138,7 @@ def measures(
         if postcodes:
             report(progress, "looking up postcodes", 0, None)
             ref = _postcode_reference([current, *([prev] if prev else [])], settings)
-        con = connect_duckdb()
+        con = connect_duckdb(memory_limit=settings.memory_limit)
         try:
             result = compute_cla_measures(
                 con,
@@ -121,34 +153,92 @@ def measures(
             )
         finally:
             con.close()
-    for note in result.notes:
-        typer.echo(f"not computed: {note}", err=True)
+    _emit_measures([result], out, fmt, f"{info.name} ({info.la_code})")
+
+
+def _emit_measures(results: list[Any], out: Path | None, fmt: str, who: str) -> None:
+    # One return's measures as files, or several authorities' (each in its own folder).
+    import pandas as pd
+
+    year = results[0].year
+    for r in results:
+        for note in r.notes:
+            lead = "not computed" if len(results) == 1 else f"LA {r.la_code}: not computed"
+            typer.echo(f"{lead}: {note}", err=True)
     if out is not None:
-        for p in result.write_csv(out):
-            typer.echo(str(p), err=True)
+        for r in results:
+            for p in r.write_csv(out if len(results) == 1 else out / r.la_code):
+                typer.echo(str(p), err=True)
     if fmt == "json":
-        emit_json(result.to_dict())
-    elif fmt == "csv":
-        frame = result.to_frame()
+        objects = [r.to_dict() for r in results]
+        emit_json(objects[0] if len(objects) == 1 else objects)
+        return
+    frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
+    if fmt == "csv":
         emit_csv(records(frame), [str(c) for c in frame.columns])
-    else:
-        frame = result.to_frame()
-        emit_table(
-            f"Looked-after children measures, {info.name} ({info.la_code}), year ending 31 "
-            f"March {y} (provisional, from the authority's own return)",
-            ["Layout", "Row", "Measure", "Value"],
-            [[str(r.layout), str(r.filters), str(r.measure), str(r.value)]
-             for r in frame.itertuples()],
-            right=[3],
-        )  # fmt: skip
+        return
+    many = len(results) > 1
+    emit_table(
+        f"Looked-after children measures, {who}, year ending 31 March {year} (provisional, "
+        f"from the {'authorities' if many else 'authority'}' own return{'s' if many else ''})",
+        [*(["LA"] if many else []), "Layout", "Row", "Measure", "Value"],
+        [[*([str(r.la_code)] if many else []), str(r.layout), str(r.filters), str(r.measure),
+          str(r.value)] for r in frame.itertuples()],
+        right=[4 if many else 3],
+    )  # fmt: skip
+
+
+def _stored_measures(
+    child_store: Path,
+    memory_limit: str | None,
+    authority: str | None,
+    year: int,
+    postcodes: bool,
+    out: Path | None,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    # cla measures --child-store: every stored return of the year (or one authority's).
+    from cscwatch.childlevel.cin.store import connect_child_store
+    from cscwatch.childlevel.ssda903.measures import cla_authority_lookup, population_lookup
+    from cscwatch.childlevel.ssda903.postcodes import reference_postcodes
+    from cscwatch.childlevel.ssda903.store import measure_store, stored_postcodes
+
+    settings = child_settings(child_store, memory_limit)
+    lookup = cla_authority_lookup(settings.snapshot_dir)
+    la = None if authority is None else resolve_la(authority, settings)
+    con = connect_child_store(settings, read_only=True)
+    try:
+        with progress_bar(quiet) as progress:
+            ref = None
+            if postcodes:
+                report(progress, "looking up postcodes", 0, None)
+                wanted = stored_postcodes(con, year, None if la is None else [la])
+                ref = reference_postcodes(wanted, settings.cache_dir)
+            codes = None if la is None else [la]
+            results = measure_store(
+                con,
+                year,
+                codes,
+                postcodes=ref,
+                authorities=lookup,
+                population=lambda code: population_lookup(settings.snapshot_dir, code, year),
+                progress=progress,
+            )
+    finally:
+        con.close()
+    who = f"{lookup[la].name} ({la})" if la in lookup else "every authority stored"
+    _emit_measures(results, out, fmt, who if la is None or la in lookup else f"LA {la}")
 
 
 @cla_app.command("journeys")
 def journeys(
     return_dirs: Annotated[
-        list[Path],
-        typer.Argument(help="One folder of CSV files per year's return, any order."),
-    ],
+        list[Path] | None,
+        typer.Argument(
+            help="One folder of CSV files per year's return, any order; or --child-store."
+        ),
+    ] = None,
     by: Annotated[
         str, typer.Option("--by", help="Group curves by: none, age, placement or age,placement.")
     ] = "age",
@@ -164,6 +254,22 @@ def journeys(
         int, typer.Option("--horizon", help="Days of follow-up shown in the tables.")
     ] = 730,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    child_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--child-store",
+            help="Follow the returns stored by cla load (every authority, or --authority's) "
+            "instead of folders.",
+        ),
+    ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority",
+            "-a",
+            help="With --child-store: one authority (LA number, GSS code or name).",
+        ),
+    ] = None,
     memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -173,8 +279,11 @@ def journeys(
     Each folder's collection year is the year ending 31 March that holds its latest
     DECOM. Curves (Greenwood 95% intervals) are fitted overall and by age band or
     placement type at the start of the clock; counts shown are disclosure-controlled.
+    With --child-store: the stored returns, in the database under --memory-limit; a
+    child is followed within one authority, each authority from its first stored year
+    to its last (CIN census returns stored there add the referral-to-care clock).
     """
-    from cscwatch.childlevel.cin.store import connect_scratch
+    from cscwatch.childlevel.cin.store import connect_child_store, connect_scratch
     from cscwatch.childlevel.ssda903.journeys import ClaJourneyModel, cla_journey_counts
     from cscwatch.childlevel.ssda903.store import (
         ReturnYear,
@@ -184,6 +293,29 @@ def journeys(
 
     check_format(fmt)
     groups = [] if by == "none" else [g.strip() for g in by.split(",") if g.strip()]
+    if return_dirs and child_store is not None:
+        raise InputError("give folders of returns or --child-store, not both")
+    if child_store is not None:
+        if cin:
+            raise InputError("--cin: with --child-store, load the CIN returns there (cin load)")
+        settings = child_settings(child_store, memory_limit)
+        la = None if authority is None else resolve_la(authority, settings)
+        with progress_bar(quiet) as progress:
+            report(progress, "linking journeys", 0, None)
+            con = connect_child_store(settings, read_only=True)
+            try:
+                years = _stored_years(con, la)
+                data = cla_journey_counts(con, stored=True, authority=la)
+            finally:
+                con.close()
+            report(progress, "fitting curves", 0, None)
+            res = ClaJourneyModel(data, groups=groups).fit()
+        _emit_journeys(res, years, horizon, fmt)
+        return
+    if authority is not None:
+        raise InputError("--authority applies to --child-store")
+    if not return_dirs:
+        raise InputError("give one folder per year's return, or --child-store")
     settings = child_settings(memory_limit=memory_limit)
     for d in return_dirs:
         if not d.is_dir():
@@ -206,7 +338,20 @@ def journeys(
             con.close()
         report(progress, "fitting curves", 0, None)
         res = ClaJourneyModel(data, groups=groups).fit()
-    years = sorted(r.year for r in returns)
+    _emit_journeys(res, sorted(r.year for r in returns), horizon, fmt)
+
+
+def _stored_years(con: Any, la: str | None) -> list[int]:
+    # The collection years stored (for the authority).
+    from cscwatch.childlevel.ssda903.store import stored_returns
+
+    stored = stored_returns(con)
+    if la is not None:
+        stored = stored[stored["la_code"] == la]
+    return sorted({int(y) for y in stored["year"]})
+
+
+def _emit_journeys(res: Any, years: list[int], horizon: int, fmt: str) -> None:
     table = res.to_frame(horizon=horizon)
     if fmt == "json":
         emit_json(

@@ -1,0 +1,202 @@
+"""SSDA903 at national scale over many years: the child store's time and memory as years are added.
+
+1. Generates a linked national panel once: ``cscwatch cla synth --all-authorities
+   --years FIRST-LAST -o DATA/panel`` (authority-years without published figures are
+   skipped and listed by the generator), timed as a whole process; its wall, CPU, peak
+   memory, disk and the returns written are kept in ``DATA/generated.json`` and reused
+   by later runs (the panel lives where you put it, never in git).
+2. For the latest 1, 3 and 10 years of the panel (every authority's return of those
+   years), each as a whole process (:func:`_timing.run_process`: wall, CPU of the
+   process tree, peak resident memory sampled every 50 ms, load average before and
+   after), on a fresh child store:
+
+   * ``cscwatch cla load FOLDERS --child-store STORE``;
+   * ``cscwatch cla load`` the same folders again (idempotent: nothing is written);
+   * ``cscwatch cla measures --child-store STORE --year LATEST`` (every authority's
+     measures of the latest year, postcodes looked up for the distance layout);
+   * ``cscwatch cla journeys --child-store STORE --by age,placement`` (national: every
+     authority's children, followed within their authority);
+
+   all with ``--memory-limit`` (default 4GB). Validation of a stored return is not
+   offered by the store (``cla validate`` reads files), so it is not timed here.
+3. Growth per national year: the slope of the least-squares line (with an intercept)
+   through the points timed; the ten-year points
+   are checked against issue 15's targets (peak <= 8 GB, wall <= 10 minutes per command
+   on 2 cores). The store's size on disk is recorded per point.
+
+Usage: ``python benchmarks/scale_cla.py DATA [--years 2016-2025] [--counts 1,3,10]
+[--memory-limit 4GB] [--seed 1] [--work DIR] [--generate-only]``
+Writes ``benchmarks/results/scale_cla.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import BIN, machine, run_process, write
+
+TARGETS = {"wall_s": 600.0, "peak_mib": 8192}
+COMMANDS = ("load", "reload", "measures", "journeys")
+
+
+def _disk_mib(path: Path) -> float:
+    total = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return round(total / 2**20, 1)
+
+
+def generate(exe: str, data: Path, years: str, seed: int) -> dict[str, Any]:
+    """Write the panel once (``DATA/panel``) and keep how long it took beside it."""
+    record = data / "generated.json"
+    if record.is_file():
+        return dict(json.loads(record.read_text(encoding="utf-8")))
+    panel = data / "panel"
+    shutil.rmtree(panel, ignore_errors=True)
+    run = run_process(
+        [exe, "cla", "synth", "--all-authorities", "--years", years, "--seed", str(seed),
+         "-o", str(panel), "-f", "json", "--quiet"]
+    )  # fmt: skip
+    manifest = json.loads((panel / "cscwatch-synth-manifest.json").read_text(encoding="utf-8"))
+    out = {
+        "command": f"cscwatch cla synth --all-authorities --years {years} --seed {seed}",
+        **run,
+        "disk_mib": _disk_mib(panel),
+        "returns": len(manifest["returns"]),
+        "skipped": manifest["skipped"],
+        "children": sum(int(r["children"]) for r in manifest["returns"]),
+        "episodes": sum(int(r["episodes"]) for r in manifest["returns"]),
+    }
+    record.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def _folders(panel: Path) -> dict[int, list[Path]]:
+    # Collection year -> the <LA>_<year> folders of that year.
+    by_year: dict[int, list[Path]] = {}
+    for d in sorted(panel.iterdir()):
+        la, _, year = d.name.partition("_")
+        if d.is_dir() and la.isdigit() and year.isdigit():
+            by_year.setdefault(int(year), []).append(d)
+    return dict(sorted(by_year.items()))
+
+
+def time_years(
+    exe: str, folders: list[Path], latest: int, store: Path, limit: str
+) -> dict[str, Any]:
+    """Load, reload, measures and journeys on a fresh store of ``folders``."""
+    at = ["--child-store", str(store), "--memory-limit", limit, "--quiet"]
+    runs: dict[str, Any] = {}
+    runs["load"] = run_process([exe, "cla", "load", *map(str, folders), *at, "-f", "json"])
+    runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
+    runs["reload"] = run_process([exe, "cla", "load", *map(str, folders), *at, "-f", "json"])
+    runs["measures"] = run_process(
+        [exe, "cla", "measures", "--year", str(latest), *at, "-f", "json"]
+    )
+    runs["journeys"] = run_process(
+        [exe, "cla", "journeys", "--by", "age,placement", *at, "-f", "json"]
+    )
+    return runs
+
+
+def _stored(exe: str, store: Path) -> dict[str, int]:
+    # Rows the store holds (children, episodes), read with DuckDB itself.
+    code = (
+        "import duckdb,json,sys; c=duckdb.connect(sys.argv[1], read_only=True);"
+        "print(json.dumps({t: c.execute(f'SELECT count(*) FROM ssda903_{t}').fetchone()[0]"
+        " for t in ('return','header','episodes')}))"
+    )
+    done = subprocess.run(
+        [str(Path(exe).parent / "python"), "-c", code, str(store)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return dict(json.loads(done.stdout))
+
+
+def _fit(xs: list[float], ys: list[float]) -> float | None:
+    # Least-squares slope.
+    if len(xs) < 2:
+        return None
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    num = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return round(num / den, 3) if den else None
+
+
+def summarise(points: dict[str, Any]) -> dict[str, Any]:
+    """Growth per national year of every command, and the ten-year targets."""
+    # Slopes with an intercept: measures work on one year whatever is stored, and every
+    # command pays a start-up, so a line through the origin would overstate growth.
+    xs = [float(n) for n in points]
+    growth = {
+        cmd: {
+            f"{m}_per_year": _fit(xs, [p[cmd][m] for p in points.values()])
+            for m in ("wall_s", "cpu_s", "peak_tree_rss_mib")
+        }
+        for cmd in COMMANDS
+    }
+    ten = points.get("10")
+    meets = None
+    if ten is not None:
+        meets = {
+            cmd: ten[cmd]["wall_s"] <= TARGETS["wall_s"]
+            and ten[cmd]["peak_tree_rss_mib"] <= TARGETS["peak_mib"]
+            for cmd in COMMANDS
+        }
+    return {"growth_per_national_year": growth, "ten_years_meet_targets": meets}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path, help="Where the panel is (or is written).")
+    parser.add_argument("--years", default="2016-2025", help="Panel years to generate.")
+    parser.add_argument("--counts", default="1,3,10", help="How many latest years to time.")
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=None, help="Where stores go (a temp dir).")
+    parser.add_argument("--generate-only", action="store_true", help="Write the panel and stop.")
+    args = parser.parse_args()
+    exe = str(BIN / "cscwatch")
+    args.data.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"machine": machine(), "memory_limit": args.memory_limit}
+    result["generated"] = generate(exe, args.data, args.years, args.seed)
+    if args.generate_only:
+        return
+    by_year = _folders(args.data / "panel")
+    years = list(by_year)
+    result["points"] = {}
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+    for n in (int(c) for c in args.counts.split(",")):
+        if n > len(years):
+            print(f"only {len(years)} years in the panel: {n} skipped", file=sys.stderr)
+            continue
+        chosen = years[-n:]
+        folders = [f for y in chosen for f in by_year[y]]
+        with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+            store = Path(tmp) / "child.duckdb"
+            runs = time_years(exe, folders, chosen[-1], store, args.memory_limit)
+            result["points"][str(n)] = {
+                "years": chosen,
+                "returns": len(folders),
+                "csv_mib": round(sum(_disk_mib(f) for f in folders), 1),
+                "stored_rows": _stored(exe, store),
+                **runs,
+            }
+        print(f"SSDA903 {n} years done", file=sys.stderr, flush=True)
+        result.update(summarise(result["points"]))
+        result["targets"] = TARGETS
+        result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+        write("scale_cla", result)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,7 @@ from cscwatch.serve.cli._output import (
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
 
-__all__ = ["journeys", "measures"]
+__all__ = ["journeys", "measures", "measures_table"]
 
 
 def _read(paths: list[Path], settings: Settings) -> Any:
@@ -132,15 +132,21 @@ def measures(
         frame = result.to_frame()
         emit_csv(records(frame), [str(c) for c in frame.columns])
     else:
-        frame = result.to_frame()
-        emit_table(
-            f"Looked-after children measures, {info.name} ({info.la_code}), year ending 31 "
-            f"March {y} (provisional, from the authority's own return)",
-            ["Layout", "Row", "Measure", "Value"],
-            [[str(r.layout), str(r.filters), str(r.measure), str(r.value)]
-             for r in frame.itertuples()],
-            right=[3],
-        )  # fmt: skip
+        measures_table(result, info)
+
+
+def measures_table(result: Any, info: Any) -> None:
+    """Print a return's measures (:class:`~cscwatch.childlevel.ssda903.measures.ClaMeasures`)
+    as a table for people (also ``cla check``'s)."""
+    frame = result.to_frame()
+    emit_table(
+        f"Looked-after children measures, {info.name} ({info.la_code}), year ending 31 "
+        f"March {result.year} (provisional, from the authority's own return)",
+        ["Layout", "Row", "Measure", "Value"],
+        [[str(r.layout), str(r.filters), str(r.measure), str(r.value)]
+         for r in frame.itertuples()],
+        right=[3],
+    )  # fmt: skip
 
 
 @cla_app.command("journeys")

@@ -10,7 +10,6 @@ import pyarrow.parquet as pq
 
 from cscwatch.childlevel.ssda903.postcodes import _lookup
 
-
 Row = tuple[str, float | None, float | None, str | None]
 
 

@@ -151,6 +151,42 @@ def _build_cache(path: Path) -> None:
     os.replace(partial, path)
 
 
+def _lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any]]:
+    # The rows of the parquet copy whose postcode is one of ``keys`` (sorted). The copy is
+    # sorted by postcode, so only the row groups whose key range holds a wanted key are
+    # read (a return's postcodes cluster around its authority: a few of the 40 groups),
+    # a third of the CPU of a DuckDB scan of the whole file with an IN list.
+    import bisect
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    wanted = pa.array(keys, pa.string())
+    out: list[tuple[str, Any, Any, Any]] = []
+    with pq.ParquetFile(cache) as f:
+        names = f.schema_arrow.names
+        col = names.index("postcode")
+        for i in range(f.num_row_groups):
+            stats = f.metadata.row_group(i).column(col).statistics
+            if stats is not None and stats.has_min_max:
+                j = bisect.bisect_left(keys, stats.min)
+                if j == len(keys) or keys[j] > stats.max:
+                    continue  # no wanted key in this group's range
+            group = f.read_row_group(i, columns=["postcode", "easting", "northing", "laua"])
+            hit = group.filter(pc.is_in(group.column("postcode"), value_set=wanted))
+            out.extend(
+                zip(
+                    *(
+                        hit.column(c).to_pylist()
+                        for c in ("postcode", "easting", "northing", "laua")
+                    ),
+                    strict=True,
+                )
+            )
+    return out
+
+
 def reference_postcodes(
     postcodes: Iterable[str | None], cache_dir: Path | None = None
 ) -> PostcodeReference | None:
@@ -182,17 +218,7 @@ def reference_postcodes(
         except OSError:
             cache = None  # not writable: read the letter files instead
     if cache is not None and wanted:
-        from cscwatch.core.database import connect_duckdb
-
-        con = connect_duckdb()
-        try:
-            rows = con.execute(
-                "SELECT postcode, easting, northing, laua FROM read_parquet(?) "
-                "WHERE postcode IN (SELECT unnest(?::VARCHAR[]))",
-                [str(cache), sorted(wanted)],
-            ).fetchall()
-        finally:
-            con.close()
+        rows = _lookup(cache, sorted(wanted))
     elif wanted:
         letters = {p[0] for p in wanted}
         for resource in _letter_files():

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -627,6 +627,47 @@ def validate_return(
     ConfigError
         No pseudonym key for a return not marked synthetic.
     """
+    found, _ = _validate(
+        paths,
+        ruleset,
+        previous,
+        settings,
+        period=period,
+        postcodes=postcodes,
+        keep_child_refs=keep_child_refs,
+        rules=rules,
+        pseudonymiser=pseudonymiser,
+        progress=progress,
+        la_code=la_code,
+        providers=providers,
+    )
+    return found
+
+
+#: Work done on the staged return before its connection closes: (connection, the
+#: return, the previous year's or None, whether reference postcodes are staged, the year
+#: the collection period ends) -> anything.
+_Staged = Callable[["duckdb.DuckDBPyConnection", Return903, Return903 | None, bool, int], Any]
+
+
+def _validate(
+    paths: Sequence[Path | str],
+    ruleset: str,
+    previous: Sequence[Path | str] | None,
+    settings: Settings | None,
+    *,
+    period: int | None,
+    postcodes: bool,
+    keep_child_refs: bool,
+    rules: Sequence[str] | None,
+    pseudonymiser: Pseudonymiser | None,
+    progress: ProgressCallback | None,
+    la_code: str | None,
+    providers: Sequence[Path | str] | None,
+    then: _Staged | None = None,
+) -> tuple[ValidationReport903, Any]:
+    # validate_return's work; ``then`` is called on the staged return before the
+    # connection closes (check_return measures it there), and its answer returned.
     started = time.perf_counter()
     settings = settings or Settings()
     rs = parse_ruleset(ruleset)
@@ -670,12 +711,14 @@ def validate_return(
             decided = _only(decided, wanted)
         report(progress, "running the rules", 0, None)
         hits = run_rules_arrow(con, decided)
+        seconds = time.perf_counter() - started  # the validation's own time
+        extra = None if then is None else then(con, current, last, has_pc, end.year)
     finally:
         con.close()
     refs = {**(last.child_refs if last else {}), **current.child_refs} if keep_child_refs else None
     messages = {entry.code: entry.message for entry, _ in decided.run}
     eps = current.tables.get("episodes")
-    return ValidationReport903(
+    found = ValidationReport903(
         ruleset=rs,
         period_start=start,
         period_end=end,
@@ -689,7 +732,8 @@ def validate_return(
         episodes=0 if eps is None else len(eps),
         postcodes=pc_note,
         synthetic=current.synthetic,
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         placing=placing.summary() if placing else "",
         providers=lists.summary() if lists else "",
     )
+    return found, extra

@@ -68,7 +68,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "serve": ("serve",),
     "ofsted": ("ofsted",),
     "cin": ("cin", "cin_outputs"),
-    "cla": ("cla", "cla_validate", "cla_outputs", "cla_synth", "cla_store"),
+    "cla": ("cla", "cla_validate", "cla_outputs", "cla_synth", "cla_store", "cla_check"),
     "risk": ("analyse",),
     "forecast": ("analyse",),
     "analyse": ("analyse",),

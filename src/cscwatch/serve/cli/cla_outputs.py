@@ -29,7 +29,7 @@ from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
 from cscwatch.serve.cli.cla_store import resolve_la
 
-__all__ = ["journeys", "measures"]
+__all__ = ["journeys", "measures", "measures_table"]
 
 
 def _read(paths: list[Path], settings: Settings) -> Any:
@@ -177,10 +177,20 @@ def _emit_measures(results: list[Any], out: Path | None, fmt: str, who: str) -> 
     if fmt == "csv":
         emit_csv(records(frame), [str(c) for c in frame.columns])
         return
-    many = len(results) > 1
+    _measures_table(frame, who, year, many=len(results) > 1)
+
+
+def measures_table(result: Any, info: Any) -> None:
+    """Print a return's measures (:class:`~cscwatch.childlevel.ssda903.measures.ClaMeasures`)
+    as a table for people (also ``cla check``'s)."""
+    _measures_table(result.to_frame(), f"{info.name} ({info.la_code})", result.year, many=False)
+
+
+def _measures_table(frame: Any, who: str, year: int, *, many: bool) -> None:
+    source = "the authorities' own returns" if many else "the authority's own return"
     emit_table(
         f"Looked-after children measures, {who}, year ending 31 March {year} (provisional, "
-        f"from the {'authorities' if many else 'authority'}' own return{'s' if many else ''})",
+        f"from {source})",
         [*(["LA"] if many else []), "Layout", "Row", "Measure", "Value"],
         [[*([str(r.la_code)] if many else []), str(r.layout), str(r.filters), str(r.measure),
           str(r.value)] for r in frame.itertuples()],

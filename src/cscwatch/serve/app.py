@@ -18,6 +18,7 @@ from cscwatch.core.errors import WarehouseError
 from cscwatch.serve.api._errors import install_error_handlers
 from cscwatch.serve.api._etag import ETagMiddleware
 from cscwatch.serve.api._headers import SecurityHeadersMiddleware, TrustedHostMiddleware
+from cscwatch.serve.api._prepared import PreparedAnswerMiddleware
 from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
 
 __all__ = ["create_app"]
@@ -77,7 +78,8 @@ def create_app(
     warm : bool
         Warm each warehouse file before serving it (``serve/web/warmup.py``): at
         start-up, before the first request, and in the background after a rebuild, so
-        that no request waits for a model fit or a cold cache.
+        that no request waits for a model fit or a cold cache. Warming also prepares
+        every authority's profile and observations answers (``serve/api/_prepared.py``).
 
     Returns
     -------
@@ -126,6 +128,7 @@ def create_app(
     app.state.pool = pool
     app.state.authority_cache = {}
     app.state.data_currency_by_tag = {}
+    app.state.prepared_by_tag = {}
 
     from cscwatch.serve.api import _routers
     from cscwatch.serve.web import install_pages, render_error_page
@@ -134,6 +137,8 @@ def create_app(
         app.include_router(router, prefix="/api")
     install_pages(app, settings)
     install_error_handlers(app, html=render_error_page)
+    # innermost: a prepared answer gets gzip, its ETag and the headers like any other
+    app.add_middleware(PreparedAnswerMiddleware, identity=pool.tag, store=app.state.prepared_by_tag)
     # inside the ETag middleware, so cached answers are stored compressed
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 
 import duckdb
 import httpx
@@ -81,20 +82,27 @@ def test_every_prepared_series_is_the_records_the_route_gave(
         assert prepared.observations[key] == (len(records), before.dump_json(records)), key
 
 
-def test_the_servers_prepared_answers_are_the_routes(
-    prepared: PreparedAnswers, plain: _InProcess, api: httpx.Client
+@pytest.fixture(scope="module")
+def lean(prepared: PreparedAnswers, warehouse: Settings) -> _InProcess:
+    """An app holding the prepared answers of the warehouse file, as a warmed server
+    does (``tests/api/test_api_warm.py`` checks the live server prepares them)."""
+    app = create_app(warehouse, response_cache_bytes=0, warm=False)
+    remember(app.state.prepared_by_tag, _retagged(prepared, app.state.pool.tag()))
+    return _InProcess(app)
+
+
+def test_the_lean_path_gives_the_routes_answers(
+    prepared: PreparedAnswers, plain: _InProcess, lean: _InProcess
 ) -> None:
-    """The live server (which prepared its file's answers at start-up) against the
-    routes, over HTTP: bodies and ETags."""
+    """Bodies, ETags and headers of the lean path against the routes."""
     keys = random.Random(12).sample(sorted(prepared.observations), 60)
     urls = [f"/api/observations?indicator={i}&authority={la}" for i, la in keys]
     urls += ["/api/authorities/352/profile", "/api/authorities/201/profile"]
     for url in urls:
-        mine, theirs = api.get(url), plain.get(url)
+        mine, theirs = lean.get(url), plain.get(url)
         assert mine.status_code == theirs.status_code == 200
         assert mine.content == theirs.content, url
-        assert mine.headers["etag"] == theirs.headers["etag"]
-        assert mine.headers["content-type"] == theirs.headers["content-type"]
+        assert mine.headers == theirs.headers, url
 
 
 def _retagged(prepared: PreparedAnswers, tag: str) -> PreparedAnswers:
@@ -118,10 +126,29 @@ def _retagged(prepared: PreparedAnswers, tag: str) -> PreparedAnswers:
         "/api/authorities/999/profile",
     ],
 )
-def test_other_requests_go_to_the_routes(url: str, plain: _InProcess, api: httpx.Client) -> None:
-    mine, theirs = api.get(url), plain.get(url)
+def test_other_requests_go_to_the_routes(url: str, plain: _InProcess, lean: _InProcess) -> None:
+    mine, theirs = lean.get(url), plain.get(url)
     assert mine.status_code == theirs.status_code
     assert mine.content == theirs.content
+
+
+def test_a_server_prepares_the_first_files_answers_once_up(
+    warehouse: Settings, prepared: PreparedAnswers
+) -> None:
+    app = create_app(warehouse, response_cache_bytes=0)
+
+    async def run() -> dict[str, PreparedAnswers]:
+        async with app.router.lifespan_context(app):
+            deadline = time.monotonic() + 600  # a loaded test machine
+            while not app.state.prepared_by_tag and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            return dict(app.state.prepared_by_tag)
+
+    store = asyncio.run(run())
+    assert list(store) == [app.state.pool.tag()]
+    made = store[app.state.pool.tag()]
+    assert made.profiles == prepared.profiles
+    assert made.observations == prepared.observations
 
 
 def test_summary_and_dict(prepared: PreparedAnswers) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -79,7 +80,9 @@ def create_app(
         Warm each warehouse file before serving it (``serve/web/warmup.py``): at
         start-up, before the first request, and in the background after a rebuild, so
         that no request waits for a model fit or a cold cache. Warming also prepares
-        every authority's profile and observations answers (``serve/api/_prepared.py``).
+        every authority's profile and observations answers (``serve/api/_prepared.py``):
+        for a replaced file before it is served, for the first file in the background
+        once the server is up.
 
     Returns
     -------
@@ -92,13 +95,19 @@ def create_app(
     def warm_file(snap: Snapshot) -> None:
         from cscwatch.serve.web.warmup import warm_up
 
-        warm_up(app, snap)
+        warm_up(app, snap)  # a replaced file: its answers too, before it is served
 
     pool = WarehousePool(settings.warehouse, warm=warm_file if warm else None)
 
-    def warm_first() -> None:
+    def warm_first(answers: bool) -> None:
+        from cscwatch.serve.web.warmup import prepare, warm_up
+
         try:
-            pool.warm_current()
+            with pool.snapshot() as snap:
+                if answers:
+                    prepare(app, snap)
+                else:
+                    warm_up(app, snap, answers=False)
         except WarehouseError:
             pass  # no warehouse yet: requests answer 503 until one is built
         except Exception:  # a failed warm-up leaves the server cold, not down
@@ -108,7 +117,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
         pool.sweep_links()
-        await anyio.to_thread.run_sync(warm_first)
+        if warm:
+            await anyio.to_thread.run_sync(warm_first, False)
+            # the first file's answers are prepared once the server is up (start-up
+            # stays as short as before; until then their routes answer)
+            threading.Thread(
+                target=warm_first, args=(True,), name="cscwatch-prepare", daemon=True
+            ).start()
         yield
         pool.close()
 

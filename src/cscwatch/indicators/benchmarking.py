@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -50,6 +51,7 @@ __all__ = [
     "default_year",
     "funnel",
     "profile",
+    "profiles",
     "rank_note",
     "series",
     "variation",
@@ -640,13 +642,22 @@ def _benchmarks(
         "AND indicator IN (SELECT unnest(?)) ORDER BY indicator, year",
         [auth.la_code, ids],
     ).fetchall()
+    partners = {p for r in rows if r[29] for p in str(r[29]).split(",")}
+    return _benchmarks_of(auth, indicators, year, rows, _names(con, partners))
+
+
+def _benchmarks_of(
+    auth: Authority,
+    indicators: list[Indicator],
+    year: int | None,
+    rows: list[tuple[object, ...]],
+    names: dict[str, str],
+) -> list[Benchmark]:
+    """:func:`_benchmarks` from the authority's ``benchmark`` rows (ordered by
+    indicator and year) and the names of any joint-return partners."""
     by: dict[str, dict[int, tuple[object, ...]]] = {}
-    partners: set[str] = set()
     for r in rows:
         by.setdefault(str(r[0]), {})[int(str(r[1]))] = r
-        if r[29]:
-            partners.update(str(r[29]).split(","))
-    names = _names(con, partners)
     out: list[Benchmark] = []
     for ind in indicators:
         years = by.get(ind.id)
@@ -702,6 +713,30 @@ def profile(con: duckdb.DuckDBPyConnection, authority: str, year: int | None = N
     if year is not None and not benches:
         raise UnknownYearError(f"{auth.name} has no figures for {year}")
     return Profile(auth, year, tuple(benches))
+
+
+def profiles(con: duckdb.DuckDBPyConnection, authorities: Sequence[Authority]) -> list[Profile]:
+    """The latest-year profile of each of ``authorities`` (as :func:`resolve_authority`
+    gives them), from one read of the ``benchmark`` table: for each, exactly what
+    ``profile(con, authority.la_code)`` gives, at a fraction of the cost of one query
+    per authority (the server prepares every authority's profile this way when it
+    opens a warehouse file, ``serve/api/_prepared.py``)."""
+    indicators = list(CATALOGUE.values())
+    codes = sorted({a.la_code for a in authorities})
+    rows = con.execute(
+        f"SELECT la_code, {_BENCH_COLUMNS} FROM benchmark WHERE la_code IN (SELECT unnest(?)) "
+        "AND indicator IN (SELECT unnest(?)) ORDER BY la_code, indicator, year",
+        [codes, [i.id for i in indicators]],
+    ).fetchall()
+    by: dict[str, list[tuple[object, ...]]] = {}
+    for r in rows:
+        by.setdefault(str(r[0]), []).append(r[1:])
+    partners = {p for r in rows if r[30] for p in str(r[30]).split(",")}
+    names = _names(con, partners)
+    return [
+        Profile(a, None, tuple(_benchmarks_of(a, indicators, None, by.get(a.la_code, []), names)))
+        for a in authorities
+    ]
 
 
 def variation(

@@ -293,16 +293,17 @@ def query_observations(
         f"AND a.la_code = o.geo_code LEFT JOIN {REGION_NAMES_SQL} r "
         "ON o.geo_level = 'regional' AND r.region_code = o.geo_code WHERE "
         + where
-        + " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year"
+        + " ORDER BY o.indicator, o.geo_level, o.geo_code, o.year, o.provisional"
         + _page(limit, offset)
     )
-    cur = con.execute(sql, params)
-    cols = [c[0] for c in cur.description]
+    labels: dict[tuple[str, int], str] = {}  # one label per indicator and year
     out = []
-    for r in cur.fetchall():
-        row = dict(zip(cols, r, strict=True))
-        row["period_label"] = CATALOGUE[str(row["indicator"])].year_label(int(row["year"]))
-        out.append(Observation(**row))
+    for ind, level, code, la_name, geo_name, year, *rest in con.execute(sql, params).fetchall():
+        key = (str(ind), int(year))
+        label = labels.get(key)
+        if label is None:
+            label = labels[key] = CATALOGUE[key[0]].year_label(key[1])
+        out.append(Observation(ind, level, code, la_name, geo_name, year, label, *rest))
     return out
 
 

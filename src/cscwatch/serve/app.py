@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -18,6 +19,7 @@ from cscwatch.core.errors import WarehouseError
 from cscwatch.serve.api._errors import install_error_handlers
 from cscwatch.serve.api._etag import ETagMiddleware
 from cscwatch.serve.api._headers import SecurityHeadersMiddleware, TrustedHostMiddleware
+from cscwatch.serve.api._prepared import PreparedAnswerMiddleware
 from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
 
 __all__ = ["create_app"]
@@ -77,7 +79,10 @@ def create_app(
     warm : bool
         Warm each warehouse file before serving it (``serve/web/warmup.py``): at
         start-up, before the first request, and in the background after a rebuild, so
-        that no request waits for a model fit or a cold cache.
+        that no request waits for a model fit or a cold cache. Warming also prepares
+        every authority's profile and observations answers (``serve/api/_prepared.py``):
+        for a replaced file before it is served, for the first file in the background
+        once the server is up.
 
     Returns
     -------
@@ -90,13 +95,19 @@ def create_app(
     def warm_file(snap: Snapshot) -> None:
         from cscwatch.serve.web.warmup import warm_up
 
-        warm_up(app, snap)
+        warm_up(app, snap)  # a replaced file: its answers too, before it is served
 
     pool = WarehousePool(settings.warehouse, warm=warm_file if warm else None)
 
-    def warm_first() -> None:
+    def warm_first(answers: bool) -> None:
+        from cscwatch.serve.web.warmup import prepare, warm_up
+
         try:
-            pool.warm_current()
+            with pool.snapshot() as snap:
+                if answers:
+                    prepare(app, snap)
+                else:
+                    warm_up(app, snap, answers=False)
         except WarehouseError:
             pass  # no warehouse yet: requests answer 503 until one is built
         except Exception:  # a failed warm-up leaves the server cold, not down
@@ -106,7 +117,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
         pool.sweep_links()
-        await anyio.to_thread.run_sync(warm_first)
+        if warm:
+            await anyio.to_thread.run_sync(warm_first, False)
+            # the first file's answers are prepared once the server is up (start-up
+            # stays as short as before; until then their routes answer)
+            threading.Thread(
+                target=warm_first, args=(True,), name="cscwatch-prepare", daemon=True
+            ).start()
         yield
         pool.close()
 
@@ -126,6 +143,7 @@ def create_app(
     app.state.pool = pool
     app.state.authority_cache = {}
     app.state.data_currency_by_tag = {}
+    app.state.prepared_by_tag = {}
 
     from cscwatch.serve.api import _routers
     from cscwatch.serve.web import install_pages, render_error_page
@@ -134,6 +152,8 @@ def create_app(
         app.include_router(router, prefix="/api")
     install_pages(app, settings)
     install_error_handlers(app, html=render_error_page)
+    # innermost: a prepared answer gets gzip, its ETag and the headers like any other
+    app.add_middleware(PreparedAnswerMiddleware, identity=pool.tag, store=app.state.prepared_by_tag)
     # inside the ETag middleware, so cached answers are stored compressed
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(

@@ -22,6 +22,7 @@ from cscwatch.indicators.authorities import Authority, resolve_authority
 from cscwatch.serve.api._warehouse import WarehousePool
 
 __all__ = [
+    "PAGE_LIMIT",
     "Con",
     "Page",
     "PageLinks",
@@ -64,6 +65,9 @@ def get_con(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 Con = Annotated[duckdb.DuckDBPyConnection, Depends(get_con)]
 
+#: Rows per page when a request does not say.
+PAGE_LIMIT = 1000
+
 
 class PageParams(BaseModel):
     """limit/offset paging."""
@@ -73,7 +77,7 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=10_000, description="Rows per page.")] = 1000,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Rows per page.")] = PAGE_LIMIT,
     offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
 ) -> PageParams:
     """Paging parameters, validated (bad values get the 422 error shape)."""

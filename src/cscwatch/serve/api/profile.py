@@ -12,6 +12,7 @@ from cscwatch.core.types import parse_year
 from cscwatch.indicators import prices as px
 from cscwatch.indicators.benchmarking import (
     Benchmark,
+    Profile,
     SeriesPoint,
     benchmark,
     default_year,
@@ -23,7 +24,7 @@ from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.authorities import AuthorityOut, AuthorityPath
 
-__all__ = ["BenchmarkOut", "ProfileOut", "router"]
+__all__ = ["BenchmarkOut", "ProfileOut", "profile_json", "router"]
 
 router = APIRouter(tags=["profile and benchmark"], responses=ERROR_RESPONSES)
 
@@ -95,6 +96,23 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
+def profile_json(p: Profile, prices: str) -> bytes:
+    """The body of ``/api/authorities/{authority}/profile`` for the profile ``p``;
+    ``prices`` says what its £ figures are (:func:`~cscwatch.indicators.prices.prices_note`).
+    The route and the answers prepared when a warehouse file is opened
+    (``serve/api/_prepared.py``) both make their bytes here."""
+    return (
+        ProfileOut(
+            authority=AuthorityOut.model_validate(p.authority, from_attributes=True),
+            year=p.year,
+            benchmarks=[BenchmarkOut.model_validate(b, from_attributes=True) for b in p.benchmarks],
+            prices=prices,
+        )
+        .model_dump_json()
+        .encode()
+    )
+
+
 @router.get(
     "/authorities/{authority}/profile", response_model=ProfileOut, summary="An authority's profile"
 )
@@ -107,13 +125,7 @@ def get_profile(
     deflator = px.load_deflator(con) if pr == "real" else None
     p = profile(con, authority, y)
     p = px.real_profile(p, deflator) if deflator else p
-    out = ProfileOut(
-        authority=AuthorityOut.model_validate(p.authority, from_attributes=True),
-        year=p.year,
-        benchmarks=[BenchmarkOut.model_validate(b, from_attributes=True) for b in p.benchmarks],
-        prices=px.prices_note(pr, deflator),
-    )
-    return _json(out)
+    return Response(profile_json(p, px.prices_note(pr, deflator)), media_type="application/json")
 
 
 @router.get(

@@ -19,12 +19,13 @@ from cscwatch.core.catalogue import get_indicator
 from cscwatch.indicators.authorities import list_authorities
 from cscwatch.indicators.currency import data_currency
 from cscwatch.serve.api import _risk
+from cscwatch.serve.api._prepared import prepare_answers, remember
 from cscwatch.serve.api._warehouse import Snapshot
 from cscwatch.serve.web import views
 from cscwatch.serve.web._render import TEMPLATES, _env
 from cscwatch.serve.web.sections import PROFILE_SECTIONS
 
-__all__ = ["warm_up"]
+__all__ = ["prepare", "warm_up"]
 
 _log = logging.getLogger("cscwatch.serve")
 
@@ -45,13 +46,30 @@ def remember_currency(app: FastAPI, snap: Snapshot) -> object:
     return found
 
 
-def warm_up(app: FastAPI, snap: Snapshot) -> None:
-    """Do for ``snap``'s file what the first requests would otherwise do: fit the
-    early-warning ranking the profiles show, read the data currency, build one
-    authority's profile and one indicator page, and compile every template."""
+def prepare(app: FastAPI, snap: Snapshot) -> None:
+    """Prepare the API's profile and observations answers for ``snap``'s file
+    (``serve/api/_prepared.py``) and keep them, unless that is done."""
+    if snap.tag in app.state.prepared_by_tag:
+        return
+    prepared = prepare_answers(snap.con, snap.tag)
+    remember(app.state.prepared_by_tag, prepared)
+    # the routes resolve the same LA numbers through this cache (serve/api/_deps.py)
+    app.state.authority_cache.update(
+        {(snap.tag, text): auth for text, auth in prepared.authorities.items()}
+    )
+    _log.info("warehouse %s: %s", snap.tag, prepared.summary())
+
+
+def warm_up(app: FastAPI, snap: Snapshot, *, answers: bool = True) -> None:
+    """Do for ``snap``'s file what the first requests would otherwise do: prepare the
+    API's profile and observations answers (:func:`prepare`; unless ``answers`` is
+    false), fit the early-warning ranking the profiles show, read the data currency,
+    build one authority's profile and one indicator page, and compile every template."""
     started = time.perf_counter()
     settings = app.state.settings
     con = snap.con
+    if answers:
+        prepare(app, snap)
     if any(s.id == "risk" for s in PROFILE_SECTIONS):
         _risk.ranking(con, settings, snap.tag, _risk.default_as_at())
     remember_currency(app, snap)

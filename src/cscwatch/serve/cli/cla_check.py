@@ -18,6 +18,13 @@ from cscwatch.core.errors import InputError
 from cscwatch.serve.cli._output import check_format, emit_json
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
+from cscwatch.serve.cli.cla_validate import (
+    PeriodOpt,
+    ReturnFilesArg,
+    RuleOpt,
+    RulesetOpt,
+    ShowIdsOpt,
+)
 
 __all__ = ["check"]
 
@@ -27,14 +34,8 @@ FINDINGS_FILE = "validation_findings.csv"
 
 @cla_app.command("check")
 def check(
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="The return: its CSV files (or their directory) or its XML export."),
-    ],
-    ruleset: Annotated[
-        str,
-        typer.Option("--ruleset", "-r", help="Collection year of the rules, e.g. 2024-25."),
-    ],
+    files: ReturnFilesArg,
+    ruleset: RulesetOpt,
     authority: Annotated[
         str,
         typer.Option(
@@ -60,14 +61,7 @@ def check(
             "the rules comparing years and the 2-year stability measures.",
         ),
     ] = None,
-    period: Annotated[
-        str | None,
-        typer.Option(
-            "--period",
-            help="Check the return's dates against this collection year (e.g. 2017-18) "
-            "instead of the ruleset's own.",
-        ),
-    ] = None,
+    period: PeriodOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -78,21 +72,8 @@ def check(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
-    show_ids: Annotated[
-        bool,
-        typer.Option(
-            "--show-la-child-id",
-            help="Show the authority's own CHILD beside each finding's pseudonym, for use "
-            "on its own machine; read from the files, never stored.",
-        ),
-    ] = False,
-    rules: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rule",
-            help="Run only this rule (repeat for several); the others are listed as not run.",
-        ),
-    ] = None,
+    show_ids: ShowIdsOpt = False,
+    rules: RuleOpt = None,
     postcodes: Annotated[
         bool,
         typer.Option(

@@ -23,23 +23,49 @@ from cscwatch.serve.cli._output import check_format, emit_table
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
 
-__all__ = ["validate"]
+__all__ = ["PeriodOpt", "ReturnFilesArg", "RuleOpt", "RulesetOpt", "ShowIdsOpt", "validate"]
 
 _FORMATS = ("table", "json", "csv", "xlsx")
 #: Up to this many findings the table lists each; beyond it, counts per rule.
 _TABLE_LIMIT = 200
 
+# Options ``cla validate`` and ``cla check`` share, declared once.
+ReturnFilesArg = Annotated[
+    list[Path],
+    typer.Argument(help="The return: its CSV files (or their directory) or its XML export."),
+]
+RulesetOpt = Annotated[
+    str, typer.Option("--ruleset", "-r", help="Collection year of the rules, e.g. 2024-25.")
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="Check the return's dates against this collection year (e.g. 2017-18) "
+        "instead of the ruleset's own.",
+    ),
+]
+ShowIdsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-la-child-id",
+        help="Show the authority's own CHILD beside each finding's pseudonym, for use "
+        "on its own machine; read from the files, never stored.",
+    ),
+]
+RuleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rule",
+        help="Run only this rule (repeat for several); the others are listed as not run.",
+    ),
+]
+
 
 @cla_app.command("validate")
 def validate(
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="The return: its CSV files (or their directory) or its XML export."),
-    ],
-    ruleset: Annotated[
-        str,
-        typer.Option("--ruleset", "-r", help="Collection year of the rules, e.g. 2024-25."),
-    ],
+    files: ReturnFilesArg,
+    ruleset: RulesetOpt,
     previous: Annotated[
         list[Path] | None,
         typer.Option(
@@ -48,14 +74,7 @@ def validate(
             "comparing the two years are not run without it.",
         ),
     ] = None,
-    period: Annotated[
-        str | None,
-        typer.Option(
-            "--period",
-            help="Check the return's dates against this collection year (e.g. 2017-18) "
-            "instead of the ruleset's own.",
-        ),
-    ] = None,
+    period: PeriodOpt = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv or xlsx (needs --out).")
     ] = "table",
@@ -63,21 +82,8 @@ def validate(
         Path | None,
         typer.Option("--out", "-o", help="Write to this file (required for xlsx)."),
     ] = None,
-    show_ids: Annotated[
-        bool,
-        typer.Option(
-            "--show-la-child-id",
-            help="Show the authority's own CHILD beside each finding's pseudonym, for use "
-            "on its own machine; read from the files, never stored.",
-        ),
-    ] = False,
-    rules: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rule",
-            help="Run only this rule (repeat for several); the others are listed as not run.",
-        ),
-    ] = None,
+    show_ids: ShowIdsOpt = False,
+    rules: RuleOpt = None,
     postcodes: Annotated[
         bool,
         typer.Option(

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "childlevel"))
 from cin_xml import clean_return, render
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -139,6 +139,19 @@ def test_validate_mistakes_are_one_line_exit_2(cli: Cli, tmp_path: Path, args: l
     code, out, err = cli("cin", "validate", str(path), *args, env=KEY)
     assert code == 2, out + err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_out_writes_csv_and_json_as_standard_output_would(
+    cli: Cli, tmp_path: Path, fmt: str
+) -> None:
+    path = _return(tmp_path)
+    target = tmp_path / f"findings.{fmt}"
+    code, out, err = cli("cin", "validate", str(path), "-f", fmt, "-o", str(target), env=KEY)
+    assert code == 1 and out == "" and str(target) in err
+    code, printed, _ = cli("cin", "validate", str(path), "-f", fmt, env=KEY)
+    assert code == 1 and target.read_text(encoding="utf-8") == printed
+    assert "8840" in printed
 
 
 def test_child_store_at_the_warehouse_path_is_refused_and_nothing_changes(

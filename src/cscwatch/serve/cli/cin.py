@@ -8,6 +8,7 @@ other both ways).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,12 +65,12 @@ def validate(
     ] = None,
     ruleset: RulesetOpt = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or xlsx (needs --out).")
+        str, typer.Option("--format", "-f", help="table, json, csv or xlsx (xlsx needs --out).")
     ] = "table",
     show_ids: ShowIdsOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="The spreadsheet to write with --format xlsx."),
+        typer.Option("--out", "-o", help="Write json, csv or xlsx to this file (xlsx needs it)."),
     ] = None,
     child_store: Annotated[
         Path | None,
@@ -102,14 +103,19 @@ def validate(
         validate_cin_census_files,
         validate_store,
     )
+    from cscwatch.core.files import check_output_path
 
     check_format(fmt, _VALIDATE_FORMATS)
-    if (fmt == "xlsx") != (out is not None):
-        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx (and only then)")
-    if out is not None and out.suffix.lower() != ".xlsx":
-        raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
-    if out is not None and not out.parent.is_dir():
-        raise InputError(f"--out {out}: folder {out.parent} does not exist")
+    if fmt == "xlsx" and out is None:
+        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx")
+    if out is not None:
+        if fmt == "table":
+            raise InputError("--out needs --format json, csv or xlsx")
+        if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
+            raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
+        if not out.parent.is_dir():
+            raise InputError(f"--out {out}: folder {out.parent} does not exist")
+        check_output_path(out)
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
     settings = child_settings(child_store, memory_limit)
@@ -142,11 +148,19 @@ def validate(
                 con.close()
     for note in dict.fromkeys(r.at_request for r in reports if r.at_request):
         typer.echo(note, err=True)  # a statement about the findings: never quieted
-    if out is not None:
+    if fmt == "xlsx":
+        assert out is not None
         _write_xlsx(reports, out, with_refs=keep)
-        typer.echo(str(out), err=True)
+    elif out is not None:
+        try:
+            with out.open("w", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
+                _emit_reports(reports, fmt, with_refs=keep)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror}") from None
     else:
         _emit_reports(reports, fmt, with_refs=keep)
+    if out is not None:
+        typer.echo(str(out), err=True)
     if any(r.has_errors for r in reports):
         raise typer.Exit(code=1)
 

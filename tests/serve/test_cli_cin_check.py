@@ -4,6 +4,7 @@ measures`` give separately, with the same exit codes and no raw identifier anywh
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -127,6 +128,8 @@ def test_validate_a_child_store_without_reading_again(cli: Cli, tmp_path: Path) 
         assert code == 1 and "8600" in out
         outputs.append(out)
     assert "return " in outputs[1]  # the table names returns, as there are no files
+    named = {row["file"] for row in csv.DictReader(io.StringIO(outputs[2]))}
+    assert named == {f"return {from_store[1]['return_id']}"}  # csv rows too: only 202 fails
     for raw in RAW_IDS:
         assert raw not in "\n".join(outputs)
     code, out, _ = cli("cin", "measures", "--child-store", str(store), "-f", "json")

@@ -216,7 +216,8 @@ def _label(report: Any) -> str:
 
 def _issue_rows(reports: list[Any], *, with_refs: bool = False) -> list[dict[str, Any]]:
     return [
-        {"file": "" if r.path is None else str(r.path), **_issue_row(i, with_refs=with_refs)}
+        # a return read from the child store is named by its id (as `cin load` lists it)
+        {"file": _label(r) if r.path is None else str(r.path), **_issue_row(i, with_refs=with_refs)}
         for r in reports
         for i in r.issues
     ]

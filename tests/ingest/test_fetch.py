@@ -180,16 +180,25 @@ def server() -> Iterator[_Server]:
 # ------------------------------------------------------------------------- snapshot
 
 
+def _without_address(entry: ManifestEntry) -> ManifestEntry:
+    """A bundled entry standing for a file with no known address (tests never go online)."""
+    return entry.model_copy(update={"url": None, "url_confirmed": None})
+
+
 @pytest.fixture
 def snap(tmp_path: Path) -> Path:
-    """A copy of three bundled files with their manifest entries, plus a derived file."""
+    """A copy of three bundled files with their manifest entries, plus a derived file.
+
+    D3 and SMALL have their addresses taken away: they stand for files without one.
+    """
     directory = tmp_path / "snapshot"
     directory.mkdir()
     bundled = load_manifest(REPO_SNAPSHOT)
     entries = []
     for name in (CSV, SMALL, PARQUET):
         shutil.copy2(REPO_SNAPSHOT / name, directory / name)
-        entries.append(bundled.entry(name))
+        entry = bundled.entry(name)
+        entries.append(entry if name == PARQUET else _without_address(entry))
     (directory / "derived.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     entries.append(
         ManifestEntry(
@@ -525,7 +534,7 @@ def optional_snap(tmp_path: Path) -> Path:
     directory.mkdir()
     bundled = load_manifest(REPO_SNAPSHOT)
     shutil.copy2(REPO_SNAPSHOT / SMALL, directory / SMALL)
-    entries = [bundled.entry(SMALL), bundled.entry(DEFLATOR), bundled.entry(S251)]
+    entries = [_without_address(bundled.entry(SMALL)), bundled.entry(DEFLATOR), bundled.entry(S251)]
     write_manifest(directory, Manifest(files=entries))
     return directory
 
@@ -939,3 +948,96 @@ def test_a_body_that_says_gzip_but_is_not_is_refused(ks4_snap: Path, server: _Se
     assert msg.startswith(f"snapshot not changed; {KS4}: download from http://127.0.0.1:")
     assert "\n" not in msg and len(server.hits) == 1  # a corrupt body is not retried
     assert _state(ks4_snap) == before
+
+
+# ---------------------------------------- a fixed address never undoes a newer release
+
+
+def test_the_copy_a_file_replaced_is_not_swapped_back(snap: Path, server: _Server) -> None:
+    # A newer D3 taken from an explicit --url; the manifest's address (here the base
+    # URL, as a pinned or catalogue address would) still serves the older copy.
+    old = (snap / CSV).read_bytes()
+    new = _newer_csv(snap)
+    server.routes["/newer/d3.csv"] = Route(new)
+    fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/newer/d3.csv"}, today=TODAY
+    )
+    assert load_manifest(snap).entry(CSV).previous_sha256 == hashlib.sha256(old).hexdigest()
+    server.routes[f"/{CSV}"] = Route(old)
+    before = _state(snap)
+
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(_settings(snap), base_url=server.base_url, only=[CSV], today=TODAY)
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {CSV}: the address serves the copy this file")
+    assert f"replaced on {TODAY}" in msg and f"--url {CSV}=URL" in msg and "\n" not in msg
+    assert _state(snap) == before
+
+    # Asked for explicitly, the older copy is restored.
+    report = fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/{CSV}"}, today=TODAY
+    )
+    assert report.outcomes[0].status == "updated" and (snap / CSV).read_bytes() == old
+
+
+def test_a_newer_release_after_a_swap_is_still_taken(snap: Path, server: _Server) -> None:
+    # The guard is only against the exact previous copy, never against a third one.
+    newer = _newer_csv(snap)
+    server.routes["/newer/d3.csv"] = Route(newer)
+    fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/newer/d3.csv"}, today=TODAY
+    )
+    newest = newer + newer.rstrip(b"\n").rsplit(b"\n", 1)[1].replace(b"2026", b"2027", 1) + b"\n"
+    server.routes[f"/{CSV}"] = Route(newest)
+    report = fetch_snapshot(_settings(snap), base_url=server.base_url, only=[CSV], today=TODAY)
+    assert report.outcomes[0].status == "updated" and (snap / CSV).read_bytes() == newest
+
+
+# ------------------------------------------------------------------ an xlsx workbook
+
+XLSX = "ilacs_overview.xlsx"
+
+
+@pytest.fixture
+def xlsx_snap(tmp_path: Path) -> Path:
+    """The bundled ILACS overview workbook with its manifest entry."""
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    shutil.copy2(REPO_SNAPSHOT / XLSX, directory / XLSX)
+    write_manifest(directory, Manifest(files=[load_manifest(REPO_SNAPSHOT).entry(XLSX)]))
+    return directory
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_the_bundled_workbook_is_accepted_unchanged(xlsx_snap: Path, server: _Server) -> None:
+    _serve_current(server, xlsx_snap, XLSX)
+    report = fetch_snapshot(_settings(xlsx_snap), base_url=server.base_url, today=TODAY)
+    assert [(o.file, o.status) for o in report.outcomes] == [(XLSX, "unchanged")]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<!DOCTYPE html><html><body>Not Found</body></html>\n", "not an xlsx workbook"),
+        (_zip({"word/document.xml": b"<w/>"}), "no xl/workbook.xml in the archive"),
+    ],
+)
+def test_a_download_that_is_not_a_workbook_is_refused(
+    xlsx_snap: Path, server: _Server, body: bytes, reason: str
+) -> None:
+    server.routes[f"/{XLSX}"] = Route(body)
+    before = _state(xlsx_snap)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(_settings(xlsx_snap), base_url=server.base_url, today=TODAY)
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {XLSX}: not an xlsx workbook") and reason in msg
+    assert _state(xlsx_snap) == before

@@ -738,11 +738,44 @@ def test_bundled_address_counts() -> None:
     rows = source_addresses(load_manifest(REPO_SNAPSHOT))
     published = [a for a in rows if a.status != "derived"]
     with_url = [a for a in published if a.status == "url"]
-    assert (len(rows), len(published), len(with_url)) == (23, 21, 7)
-    kinds = sorted(a.kind for a in with_url if a.kind is not None)
-    assert kinds == ["api", "api", "catalogue", "catalogue", "catalogue", "pinned", "pinned"]
+    assert (len(rows), len(published), len(with_url)) == (23, 21, 19)
+    kinds = [a.kind for a in with_url]
+    assert (kinds.count("api"), kinds.count("catalogue"), kinds.count("pinned")) == (2, 3, 14)
     assert [a.file for a in with_url if a.layout] == [KS4]
     assert sum(not a.optional for a in published) == 19
+    # Every required file has an address; the two without are the optional finance files.
+    assert all(a.status == "url" for a in published if not a.optional)
+    assert sorted(a.file for a in published if a.status == "none") == [
+        "gdp_deflators.csv",
+        "s251_childrens_young_peoples_services_la_regional_national.csv",
+    ]
+
+
+def _git_blob(data: bytes) -> str:
+    """The git blob id of ``data`` (what ``git hash-object --no-filters`` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def test_pinned_addresses_name_the_bundled_files_git_blob_at_that_commit() -> None:
+    # A pinned address brings exactly one file, so its evidence must be that this file
+    # is the bundled one: the blob id of the bundled bytes, the path and the commit.
+    import re
+
+    manifest = load_manifest(REPO_SNAPSHOT)
+    pinned = [e for e in manifest.files if e.url and address_kind(e.url) == "pinned"]
+    assert len(pinned) == 14
+    for entry in pinned:
+        assert entry.url is not None and entry.url_confirmed is not None
+        match = re.fullmatch(
+            r"https://raw\.githubusercontent\.com/([\w.-]+/[\w.-]+)/([0-9a-f]{40})/(\S+)",
+            entry.url,
+        )
+        assert match, entry.url
+        repo, commit, path = match.groups()
+        blob = _git_blob((REPO_SNAPSHOT / entry.file).read_bytes())
+        evidence = entry.url_confirmed
+        assert f"({blob}) is {path} at commit {commit}" in evidence, entry.file
+        assert repo in evidence, entry.file
 
 
 def test_cli_fetch_list_shows_every_address_and_downloads_nothing(
@@ -786,9 +819,10 @@ def test_cli_fetch_list_names_the_kind_and_a_mapped_layout(cli: Cli) -> None:
     code, out, _ = cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list", "--format", "json")
     files = {f["file"]: f for f in json.loads(out)["files"]}
     assert files[KS4]["kind"] == "api" and "019d431f" in files[KS4]["layout"]
-    assert files[CSV]["kind"] is None and files[CSV]["layout"] is None
+    assert files[CSV]["kind"] == "pinned" and files[CSV]["layout"] is None
+    assert files["gdp_deflators.csv"]["kind"] is None
     assert (
-        "7 of 21 published files have a download address"
+        "19 of 21 published files have a download address"
         in cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list")[1]
     )
 

@@ -180,16 +180,25 @@ def server() -> Iterator[_Server]:
 # ------------------------------------------------------------------------- snapshot
 
 
+def _without_address(entry: ManifestEntry) -> ManifestEntry:
+    """A bundled entry standing for a file with no known address (tests never go online)."""
+    return entry.model_copy(update={"url": None, "url_confirmed": None})
+
+
 @pytest.fixture
 def snap(tmp_path: Path) -> Path:
-    """A copy of three bundled files with their manifest entries, plus a derived file."""
+    """A copy of three bundled files with their manifest entries, plus a derived file.
+
+    D3 and SMALL have their addresses taken away: they stand for files without one.
+    """
     directory = tmp_path / "snapshot"
     directory.mkdir()
     bundled = load_manifest(REPO_SNAPSHOT)
     entries = []
     for name in (CSV, SMALL, PARQUET):
         shutil.copy2(REPO_SNAPSHOT / name, directory / name)
-        entries.append(bundled.entry(name))
+        entry = bundled.entry(name)
+        entries.append(entry if name == PARQUET else _without_address(entry))
     (directory / "derived.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     entries.append(
         ManifestEntry(
@@ -525,7 +534,7 @@ def optional_snap(tmp_path: Path) -> Path:
     directory.mkdir()
     bundled = load_manifest(REPO_SNAPSHOT)
     shutil.copy2(REPO_SNAPSHOT / SMALL, directory / SMALL)
-    entries = [bundled.entry(SMALL), bundled.entry(DEFLATOR), bundled.entry(S251)]
+    entries = [_without_address(bundled.entry(SMALL)), bundled.entry(DEFLATOR), bundled.entry(S251)]
     write_manifest(directory, Manifest(files=entries))
     return directory
 
@@ -729,11 +738,44 @@ def test_bundled_address_counts() -> None:
     rows = source_addresses(load_manifest(REPO_SNAPSHOT))
     published = [a for a in rows if a.status != "derived"]
     with_url = [a for a in published if a.status == "url"]
-    assert (len(rows), len(published), len(with_url)) == (23, 21, 7)
-    kinds = sorted(a.kind for a in with_url if a.kind is not None)
-    assert kinds == ["api", "api", "catalogue", "catalogue", "catalogue", "pinned", "pinned"]
+    assert (len(rows), len(published), len(with_url)) == (23, 21, 19)
+    kinds = [a.kind for a in with_url]
+    assert (kinds.count("api"), kinds.count("catalogue"), kinds.count("pinned")) == (2, 3, 14)
     assert [a.file for a in with_url if a.layout] == [KS4]
     assert sum(not a.optional for a in published) == 19
+    # Every required file has an address; the two without are the optional finance files.
+    assert all(a.status == "url" for a in published if not a.optional)
+    assert sorted(a.file for a in published if a.status == "none") == [
+        "gdp_deflators.csv",
+        "s251_childrens_young_peoples_services_la_regional_national.csv",
+    ]
+
+
+def _git_blob(data: bytes) -> str:
+    """The git blob id of ``data`` (what ``git hash-object --no-filters`` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def test_pinned_addresses_name_the_bundled_files_git_blob_at_that_commit() -> None:
+    # A pinned address brings exactly one file, so its evidence must be that this file
+    # is the bundled one: the blob id of the bundled bytes, the path and the commit.
+    import re
+
+    manifest = load_manifest(REPO_SNAPSHOT)
+    pinned = [e for e in manifest.files if e.url and address_kind(e.url) == "pinned"]
+    assert len(pinned) == 14
+    for entry in pinned:
+        assert entry.url is not None and entry.url_confirmed is not None
+        match = re.fullmatch(
+            r"https://raw\.githubusercontent\.com/([\w.-]+/[\w.-]+)/([0-9a-f]{40})/(\S+)",
+            entry.url,
+        )
+        assert match, entry.url
+        repo, commit, path = match.groups()
+        blob = _git_blob((REPO_SNAPSHOT / entry.file).read_bytes())
+        evidence = entry.url_confirmed
+        assert f"({blob}) is {path} at commit {commit}" in evidence, entry.file
+        assert repo in evidence, entry.file
 
 
 def test_cli_fetch_list_shows_every_address_and_downloads_nothing(
@@ -777,9 +819,10 @@ def test_cli_fetch_list_names_the_kind_and_a_mapped_layout(cli: Cli) -> None:
     code, out, _ = cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list", "--format", "json")
     files = {f["file"]: f for f in json.loads(out)["files"]}
     assert files[KS4]["kind"] == "api" and "019d431f" in files[KS4]["layout"]
-    assert files[CSV]["kind"] is None and files[CSV]["layout"] is None
+    assert files[CSV]["kind"] == "pinned" and files[CSV]["layout"] is None
+    assert files["gdp_deflators.csv"]["kind"] is None
     assert (
-        "7 of 21 published files have a download address"
+        "19 of 21 published files have a download address"
         in cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list")[1]
     )
 
@@ -939,3 +982,96 @@ def test_a_body_that_says_gzip_but_is_not_is_refused(ks4_snap: Path, server: _Se
     assert msg.startswith(f"snapshot not changed; {KS4}: download from http://127.0.0.1:")
     assert "\n" not in msg and len(server.hits) == 1  # a corrupt body is not retried
     assert _state(ks4_snap) == before
+
+
+# ---------------------------------------- a fixed address never undoes a newer release
+
+
+def test_the_copy_a_file_replaced_is_not_swapped_back(snap: Path, server: _Server) -> None:
+    # A newer D3 taken from an explicit --url; the manifest's address (here the base
+    # URL, as a pinned or catalogue address would) still serves the older copy.
+    old = (snap / CSV).read_bytes()
+    new = _newer_csv(snap)
+    server.routes["/newer/d3.csv"] = Route(new)
+    fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/newer/d3.csv"}, today=TODAY
+    )
+    assert load_manifest(snap).entry(CSV).previous_sha256 == hashlib.sha256(old).hexdigest()
+    server.routes[f"/{CSV}"] = Route(old)
+    before = _state(snap)
+
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(_settings(snap), base_url=server.base_url, only=[CSV], today=TODAY)
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {CSV}: the address serves the copy this file")
+    assert f"replaced on {TODAY}" in msg and f"--url {CSV}=URL" in msg and "\n" not in msg
+    assert _state(snap) == before
+
+    # Asked for explicitly, the older copy is restored.
+    report = fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/{CSV}"}, today=TODAY
+    )
+    assert report.outcomes[0].status == "updated" and (snap / CSV).read_bytes() == old
+
+
+def test_a_newer_release_after_a_swap_is_still_taken(snap: Path, server: _Server) -> None:
+    # The guard is only against the exact previous copy, never against a third one.
+    newer = _newer_csv(snap)
+    server.routes["/newer/d3.csv"] = Route(newer)
+    fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/newer/d3.csv"}, today=TODAY
+    )
+    newest = newer + newer.rstrip(b"\n").rsplit(b"\n", 1)[1].replace(b"2026", b"2027", 1) + b"\n"
+    server.routes[f"/{CSV}"] = Route(newest)
+    report = fetch_snapshot(_settings(snap), base_url=server.base_url, only=[CSV], today=TODAY)
+    assert report.outcomes[0].status == "updated" and (snap / CSV).read_bytes() == newest
+
+
+# ------------------------------------------------------------------ an xlsx workbook
+
+XLSX = "ilacs_overview.xlsx"
+
+
+@pytest.fixture
+def xlsx_snap(tmp_path: Path) -> Path:
+    """The bundled ILACS overview workbook with its manifest entry."""
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    shutil.copy2(REPO_SNAPSHOT / XLSX, directory / XLSX)
+    write_manifest(directory, Manifest(files=[load_manifest(REPO_SNAPSHOT).entry(XLSX)]))
+    return directory
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_the_bundled_workbook_is_accepted_unchanged(xlsx_snap: Path, server: _Server) -> None:
+    _serve_current(server, xlsx_snap, XLSX)
+    report = fetch_snapshot(_settings(xlsx_snap), base_url=server.base_url, today=TODAY)
+    assert [(o.file, o.status) for o in report.outcomes] == [(XLSX, "unchanged")]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<!DOCTYPE html><html><body>Not Found</body></html>\n", "not an xlsx workbook"),
+        (_zip({"word/document.xml": b"<w/>"}), "no xl/workbook.xml in the archive"),
+    ],
+)
+def test_a_download_that_is_not_a_workbook_is_refused(
+    xlsx_snap: Path, server: _Server, body: bytes, reason: str
+) -> None:
+    server.routes[f"/{XLSX}"] = Route(body)
+    before = _state(xlsx_snap)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(_settings(xlsx_snap), base_url=server.base_url, today=TODAY)
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {XLSX}: not an xlsx workbook") and reason in msg
+    assert _state(xlsx_snap) == before

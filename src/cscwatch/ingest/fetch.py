@@ -14,7 +14,11 @@ A download is refused when
 * a CSV is not UTF-8, does not end in a complete line, has a row with a different
   number of fields from its header, or lacks any column of the current file;
 * a parquet file cannot be read or lacks any column of the current file;
+* a workbook (``.xlsx``) is not a zip archive holding ``xl/workbook.xml``;
 * it holds no data rows;
+* it is, byte for byte, the copy the current file replaced (``previous_sha256``): the
+  manifest's address still serves the older file, and swapping it back would undo a
+  newer release fetched from another address (an explicit ``--url`` is trusted);
 * it is one of the optional finance files (HM Treasury's GDP deflator, DfE's section 251
   outturn table) and is not in its publisher's layout
   (:data:`cscwatch.ingest.finance.LAYOUT_CHECKS`) — these have no previous copy to
@@ -29,7 +33,10 @@ Addresses are of three kinds (:func:`address_kind`): DfE's statistics API
 (``api.education.gov.uk/statistics/v1/data-sets/{id}/csv``, always the data set's
 latest version, sent gzip-compressed with ``Content-Encoding: gzip``, which the client
 undoes), the EES data catalogue (``/data-catalogue/data-set/{id}/csv``, one release's
-file) and a public repository file pinned to one commit.
+file) and a public repository file pinned to one commit (the publisher's own repository,
+as for LAIT, or a repository whose file at that commit is the bundled file byte for
+byte). The last two serve one fixed file: after a new release they answer
+``unchanged`` until the address is moved.
 
 Publishers' servers rate-limit and fail now and then, so a download that gets ``429``
 (rate limited) or a ``5xx`` answer, loses its connection, or arrives short is tried
@@ -54,6 +61,8 @@ import shutil
 import tempfile
 import time
 import tomllib
+import zipfile
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -359,6 +368,7 @@ def fetch_snapshot(
             transport,
             retry or RetryPolicy(),
             progress,
+            trusted=frozenset(urls),
         )
         changed = [s for s in staged if s.sha256 != s.entry.sha256]
         for s in staged:
@@ -489,8 +499,11 @@ def _download_all(
     transport: httpx.BaseTransport | None,
     retry: RetryPolicy,
     progress: ProgressCallback | None,
+    trusted: frozenset[str] = frozenset(),
 ) -> list[_Staged]:
     # Every file is tried, so one run reports every failure, not just the first.
+    # ``trusted``: files whose address the caller gave explicitly (--url), which may
+    # bring back a previous copy on purpose.
     failures: list[str] = []
     staged: list[_Staged] = []
     report(progress, "downloading", 0, len(wanted))
@@ -507,6 +520,8 @@ def _download_all(
                 item.layout = _map_layout(item.path, directory / entry.file)
                 item.rows = _verify(item.path, directory / entry.file)
                 item.sha256, item.size = file_digest(item.path)
+                if entry.file not in trusted:
+                    _refuse_swap_back(entry, item.sha256)
             except _Refused as exc:
                 failures.append(f"{entry.file}: {exc}")
                 continue
@@ -516,6 +531,18 @@ def _download_all(
     if failures:
         raise FetchError("snapshot not changed; " + "; ".join(failures))
     return staged
+
+
+def _refuse_swap_back(entry: ManifestEntry, sha256: str) -> None:
+    """Refuse a download that is the copy ``entry``'s file replaced (see module doc)."""
+    previous = entry.previous_sha256
+    if previous is None or sha256 == entry.sha256 or sha256 != previous:
+        return
+    raise _Refused(
+        f"the address serves the copy this file replaced on {entry.retrieved} (sha256 "
+        f"{previous[:12]}), not a newer one; not swapped back: move the manifest's url to "
+        f"the newer release's address, or pass --url {entry.file}=URL to restore it on purpose"
+    )
 
 
 def _download_with_retry(
@@ -580,7 +607,8 @@ def _verify(new: Path, current: Path) -> int | None:
     """Check a download against the file it would replace; return its row count.
 
     CSV and parquet must parse, hold a data row and keep every column of ``current``;
-    JSON must parse; anything else only has to be non-empty. Raises ``_Refused``.
+    JSON must parse; a workbook must be a zip archive with a workbook part; anything
+    else only has to be non-empty. Raises ``_Refused``.
     """
     check = LAYOUT_CHECKS.get(new.name)
     if check is not None:
@@ -594,6 +622,9 @@ def _verify(new: Path, current: Path) -> int | None:
         expected = _read_parquet(current, header_only=True)[0] if current.is_file() else []
     elif suffix in (".json", ".geojson"):
         return _read_json(new)
+    elif suffix == ".xlsx":
+        _check_xlsx(new)
+        return None
     else:
         return None
     if rows == 0:
@@ -687,6 +718,20 @@ def _read_parquet(path: Path, *, header_only: bool = False) -> tuple[list[str], 
     except (pa.ArrowException, OSError) as exc:
         raise _Refused(f"not a readable parquet file: {exc}") from None
     return list(table.column_names), table.num_rows
+
+
+def _check_xlsx(path: Path) -> None:
+    """A workbook must be a readable zip archive with a workbook part (an error page is not)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise _Refused(f"not an xlsx workbook: {exc}") from None
+    if bad is not None:
+        raise _Refused(f"not an xlsx workbook: damaged member {bad}")
+    if "xl/workbook.xml" not in names:
+        raise _Refused("not an xlsx workbook: no xl/workbook.xml in the archive")
 
 
 def _read_json(path: Path) -> int:

@@ -370,7 +370,9 @@ def test_stalled_server_times_out(snap: Path, server: _Server) -> None:
     _serve_current(server, snap, SMALL, PARQUET)
     start = time.monotonic()
     _assert_refused(snap, server, CSV, "within 0.3s", timeout=0.3)
-    assert time.monotonic() - start < 5
+    # the stall lasts 10 s: refused before it ends (5 s was exceeded once at load 17,
+    # by the other files' downloads and checks, not by the timeout)
+    assert time.monotonic() - start < 9
 
 
 def test_truncated_parquet_is_refused(snap: Path, server: _Server) -> None:

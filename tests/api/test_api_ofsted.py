@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import httpx
 
-RECORD = date(2026, 6, 18)  # Wolverhampton, published 18 June 2026 (Ofsted's overview)
+RECORD = date(2026, 6, 18)  # Wolverhampton, published 18 June 2026 (the ILACS overview)
 _LONG_DATE = re.compile(
     r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|"
     r"November|December) (\d{4})\b"

@@ -1,5 +1,5 @@
 """Ofsted in the browser: the record's date beside every judgement in force, the stale
-authorities listed, an inspection known only from Ofsted's overview."""
+authorities listed, an inspection known only from the ILACS overview."""
 
 from __future__ import annotations
 
@@ -42,13 +42,13 @@ def test_overview_states_the_record_date_and_lists_stale_authorities(
 def test_profile_with_an_inspection_from_the_overview(
     page: Any, axe_source: str, artifacts: Path
 ) -> None:
-    """Brent: its June 2026 inspection is known only from Ofsted's overview, which gives
+    """Brent: its June 2026 inspection is known only from the ILACS overview, which gives
     no overall grade; the page says so and links the report to obtain."""
     page.goto("/authorities/304")
     ofsted = page.locator("#ofsted")
     text = ofsted.inner_text()
     assert "in force on 18 June 2026, the date the Ofsted record runs to" in text
-    assert "has no overall grade in Ofsted's overview" in text and "not in the archive" in text
+    assert "has no overall grade in the ILACS overview" in text and "not in the archive" in text
     first = ofsted.locator("tbody tr").first
     assert "not given" in first.inner_text()
     link = first.locator("a")

@@ -1,4 +1,4 @@
-"""Ofsted's ILACS overview: the reader's rules on small workbooks, and the real file."""
+"""The ILACS overview: the reader's rules on small workbooks, and the real file."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def loaded(snapshot_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     ctx = BuildContext(settings=Settings(), snapshot_dir=snapshot_dir)
     load_inspections(con, ctx)
-    # 431 reports (2,300 judgements) and 53 inspections only Ofsted's overview lists
+    # 431 reports (2,300 judgements) and 53 inspections only the ILACS overview lists
     assert ctx.row_counts == {"inspection": 484, "judgement": 2565}
     return con
 

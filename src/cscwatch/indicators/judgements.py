@@ -7,7 +7,7 @@ Every function takes the inspections as typed objects (from
 Definitions (see ``docs/ofsted.md``):
 
 * The **Ofsted record** runs to the latest publication date of any inspection the
-  warehouse holds (reports and Ofsted's overview): :func:`ofsted_record`. Nothing
+  warehouse holds (reports and the ILACS overview): :func:`ofsted_record`. Nothing
   published after it is known, so every statement "in force" carries that date, and
   a date asked about after it is answered but labelled (:meth:`OfstedRecord.note`).
 * A judgement is **in force** for an authority from the publication date of the
@@ -596,7 +596,7 @@ def summarise_judgements(
 
 @dataclass(frozen=True)
 class MissingReport:
-    """An inspection the warehouse knows of only from Ofsted's overview: a report to
+    """An inspection the warehouse knows of only from the ILACS overview: a report to
     obtain for the archive."""
 
     la_code: str

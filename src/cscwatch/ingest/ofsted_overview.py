@@ -1,4 +1,5 @@
-"""Ofsted's ILACS overview: the latest inspection of every authority, one row each.
+"""The ILACS overview: the latest inspection of every authority, one row each, as Data
+to Insight compiles it from Ofsted's published reports.
 
 ``ilacs_overview.xlsx`` (bundled in the snapshot) lists, for each local authority,
 its latest inspection under the ILACS framework: Ofsted URN, DfE LA number, the first

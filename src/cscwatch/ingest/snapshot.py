@@ -55,7 +55,7 @@ _IGNORED = frozenset({MANIFEST_NAME, ".gitkeep", "README.md"})
 
 _CHUNK = 1 << 20
 
-Publisher = Literal["DfE", "ONS", "Ofsted", "HM Treasury"]
+Publisher = Literal["DfE", "ONS", "Ofsted", "HM Treasury", "Data to Insight"]
 Kind = Literal["published", "derived"]
 
 
@@ -66,8 +66,9 @@ class ManifestEntry(BaseModel):
     ----------
     file : str
         File name inside the snapshot folder (no directories).
-    publisher : {"DfE", "ONS", "Ofsted", "HM Treasury"}
-        Who publishes the data (for a derived file: who published its source).
+    publisher : {"DfE", "ONS", "Ofsted", "HM Treasury", "Data to Insight"}
+        Who publishes the data (for a derived file: who published its source). Data to
+        Insight compiles the ILACS overview and URN lookup from Ofsted's reports.
     title : str
         The publication's own title.
     licence, licence_url : str

@@ -4,7 +4,7 @@
 
 1. ``ofsted_judgements.csv`` (made by ``cscwatch ofsted extract`` from the published
    report PDFs): every report, ``provenance = 'report'``;
-2. ``ilacs_overview.xlsx`` (Ofsted's overview of every authority's latest ILACS
+2. ``ilacs_overview.xlsx`` (the ILACS overview of every authority's latest ILACS
    inspection, :mod:`cscwatch.ingest.ofsted_overview`): each inspection it lists
    that no report covers, ``provenance = 'overview'``. Where both hold an
    inspection (same authority; same first day on site, or same publication date,
@@ -104,7 +104,7 @@ class Provenance(StrEnum):
     """Where an inspection in the warehouse comes from."""
 
     REPORT = "report"  # read from the published report (the archive)
-    OVERVIEW = "overview"  # Ofsted's ILACS overview; the report is not in the archive
+    OVERVIEW = "overview"  # the ILACS overview; the report is not in the archive
 
 
 def inspection_ddl() -> tuple[str, ...]:
@@ -121,7 +121,7 @@ class Inspection:
     inspection made whose grade the source does not give (an overview row with an
     empty cell): they supersede earlier grades without giving one.
     ``provenance`` says whether the inspection was read from its report or taken
-    from Ofsted's overview (then ``url`` is the report to obtain).
+    from the ILACS overview (then ``url`` is the report to obtain).
     """
 
     inspection_id: int
@@ -171,7 +171,7 @@ class InspectionView:
 
     ``judgements`` maps judgement code to grade (snake_case words); ``grades_not_given``
     lists judgements made whose grade the source does not give. ``provenance`` is
-    ``report`` (read from the report) or ``overview`` (from Ofsted's overview; ``url``
+    ``report`` (read from the report) or ``overview`` (from the ILACS overview; ``url``
     is then the report to obtain).
     """
 

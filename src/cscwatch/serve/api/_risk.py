@@ -179,7 +179,7 @@ def relative_to(meta: RiskMeta) -> str:
         f"{meta.as_at:%-d %B %Y}; probabilities shifted from the training rate "
         f"({meta.rate_train:.0%}) to the rate among inspections started from "
         f"{meta.recent_since:%-d %B %Y} to {meta.recent_until:%-d %B %Y} "
-        f"({meta.rate_recent:.0%}); Ofsted judgements (reports and Ofsted's overview) "
+        f"({meta.rate_recent:.0%}); Ofsted judgements (reports and the ILACS overview) "
         f"published up to {meta.ofsted_record_to:%-d %B %Y}. "
         + (
             "Not ranked (too few children for stable rates): "

@@ -114,7 +114,7 @@ def get_summary(
     """How many authorities hold each grade on ``as_at``, and which are stale.
 
     ``record_runs_to`` is the latest publication the warehouse holds (reports and
-    Ofsted's overview). Stale: no graded judgement in the three years to ``as_at``,
+    the ILACS overview). Stale: no graded judgement in the three years to ``as_at``,
     counting authorities with no judgement in the archive.
     """
     try:
@@ -141,7 +141,7 @@ def get_summary(
 
 @router.get("/ofsted/missing", response_model=MissingList, summary="Reports to obtain")
 def get_missing(request: Request, con: Con) -> Any:
-    """Inspections Ofsted's overview lists that the report archive lacks."""
+    """Inspections the ILACS overview lists that the report archive lacks."""
     inspections = read_inspections(con)
     names = authority_names(con, request.app.state.settings.snapshot_dir)
     out = MissingList(

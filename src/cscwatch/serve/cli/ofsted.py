@@ -18,7 +18,7 @@ from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 __all__ = ["BadDateError", "extract", "history", "missing", "ofsted_app", "summary"]
 
 ofsted_app = typer.Typer(
-    help="Ofsted inspection judgements: the published reports and Ofsted's ILACS overview.",
+    help="Ofsted inspection judgements: the published reports and the ILACS overview.",
     no_args_is_help=True,
 )
 app.add_typer(ofsted_app, name="ofsted")
@@ -192,7 +192,7 @@ def summary(
     """Grades in force on a date across authorities, and which authorities are stale.
 
     Without --as-at the date is the one the Ofsted record runs to (the latest
-    publication held, reports and Ofsted's overview); a later date is answered with
+    publication held, reports and the ILACS overview); a later date is answered with
     a warning that inspections after the record are not known. Stale: no graded
     judgement published in the three years to the date, counting authorities the
     record holds no judgement of.
@@ -312,7 +312,7 @@ def missing(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """The inspection reports to obtain: inspections Ofsted's overview lists that the
+    """The inspection reports to obtain: inspections the ILACS overview lists that the
     report archive lacks (authority, inspection dates, publication date, why missing)."""
     from cscwatch.indicators.judgements import missing_reports, ofsted_record
 
@@ -342,6 +342,7 @@ def missing(
             ]
             for m in items
         ],
-        caption=f"From Ofsted's ILACS overview; the report archive's last report was "
+        caption="From the ILACS overview (Data to Insight's, from Ofsted's reports); the "
+        f"report archive's last report was "
         f"published {last}. Addresses of the reports: --format csv or json.",
     )

@@ -419,7 +419,7 @@ _SAME_COLUMN = {"children_in_care_and_care_leavers": "children_in_care"}
 
 _PROVENANCE_WORDS = {
     "report": "Report",
-    "overview": "Ofsted overview",
+    "overview": "ILACS overview",
 }
 
 

@@ -45,7 +45,10 @@ store counts its XML over the largest year's).
 
 Usage: ``python benchmarks/scale.py DATA [--generate 2016-2025] [--fill 2016-2025]
 [--years 1,3,10] [--ruleset 2022-23] [--every N] [--replicate 10] [--memory-limit 4GB]
-[--cla DIR] [--work DIR] [--name scale]``. ``--every 10`` times every tenth authority
+[--cla DIR] [--work DIR] [--name scale] [--load-only]``. ``--load-only`` times ``cin
+load`` alone and keeps the other commands' figures from ``results/NAME.json`` (they
+stand while the store a load writes is unchanged); the load's machine and load average
+are recorded as ``load_machine``. ``--every 10`` times every tenth authority
 (all its years) when the whole country would not finish (a loaded machine).
 Writes ``benchmarks/results/NAME.json`` (``scale.json``: the linked ten-year panel;
 ``scale_replicated.json``: the earlier run on a store replicated in SQL).
@@ -54,6 +57,7 @@ Writes ``benchmarks/results/NAME.json`` (``scale.json``: the linked ten-year pan
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -65,7 +69,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import BIN, machine, run_process, write
+from _timing import BIN, RESULTS, machine, run_process, write
 
 TARGETS = {"wall_s": 600.0, "peak_mib": 8192}
 COMMANDS = ("load", "validate", "measures", "journeys")
@@ -297,15 +301,19 @@ def time_cin(
     ruleset: str | None = None,
     runs: dict[str, Any] | None = None,
     saved: Callable[[], None] = lambda: None,
+    *,
+    store_commands: bool = True,
 ) -> dict[str, Any]:
     """The four child-store commands on ``files``, each one whole process (into ``runs``,
-    calling ``saved`` after each)."""
+    calling ``saved`` after each); without ``store_commands``, the load alone."""
     store = work / "store.duckdb"
     _remove(work, "store.duckdb*")
     at = ["--child-store", str(store), "--memory-limit", limit, "-f", "json", "--quiet"]
     runs = {} if runs is None else runs
     runs["load"] = run_process([exe, "cin", "load", *map(str, files), *at])
     saved()
+    if not store_commands:
+        return runs
     return time_store(exe, store, limit, ruleset, runs, saved)
 
 
@@ -434,6 +442,12 @@ def main() -> None:
         help="MiB of XML in one national year; growth is per national year of XML "
         "(default: the largest year folder's).",
     )
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="Time cin load alone and keep the other commands' figures already in "
+        "results/NAME.json (when the store a load writes is unchanged, they stand).",
+    )
     args = parser.parse_args()
     exe = str(BIN / "cscwatch")
     args.data.mkdir(parents=True, exist_ok=True)
@@ -441,6 +455,12 @@ def main() -> None:
         "machine": machine(),
         "memory_limit": args.memory_limit,
     }
+    earlier: dict[str, Any] = {}
+    if args.load_only and (RESULTS / f"{args.name}.json").exists():
+        earlier = json.loads((RESULTS / f"{args.name}.json").read_text(encoding="utf-8"))
+        # The earlier run's figures and machine stay; this run's machine is recorded
+        # beside the loads it timed.
+        result = {**earlier, "load_machine": result["machine"]}
     if args.generate:
         first, _, last = args.generate.partition("-")
         result["generated"] = generate(args.data, int(first), int(last or first))
@@ -466,7 +486,7 @@ def main() -> None:
             f"every {args.every}th authority by LA number ({len(kept)} of {len(authorities)}), "
             "all their years"
         )
-    result["cin"] = {}
+    result["cin"] = dict(earlier.get("cin", {}))
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
@@ -479,7 +499,13 @@ def main() -> None:
             files = [f for f in every if _authority(f) in kept] if args.every > 1 else every
             runs: dict[str, Any] = {}
             size = sum(f.stat().st_size for f in files)
+            kept_runs = {
+                k: v
+                for k, v in earlier.get("cin", {}).get(str(n), {}).items()
+                if k in COMMANDS[1:] or k == "store_mib"
+            }
             result["cin"][str(n)] = {
+                **kept_runs,
                 "years": chosen,
                 "returns": len(files),
                 "xml_mib": round(size / 2**20, 1),
@@ -492,7 +518,16 @@ def main() -> None:
                 result["cin"][str(n)].update(runs)
                 save(result, args.name)
 
-            time_cin(exe, files, Path(tmp), args.memory_limit, args.ruleset, runs, saved)
+            time_cin(
+                exe,
+                files,
+                Path(tmp),
+                args.memory_limit,
+                args.ruleset,
+                runs,
+                saved,
+                store_commands=not args.load_only,
+            )
             if args.replicate and args.replicate % n == 0:  # the largest such store is kept
                 shutil.copyfile(Path(tmp) / "store.duckdb", Path(tmp) / "store_base.duckdb")
                 result["replicated_from"] = n

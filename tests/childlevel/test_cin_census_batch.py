@@ -10,6 +10,7 @@ import pickle
 from pathlib import Path
 
 import duckdb
+import pytest
 from cin_xml import clean_return, render, upn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from cscwatch.childlevel.cin.store import load_cin_census_files
 from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.childlevel.upn import CHECK_ALPHABET, upn_facts
 from cscwatch.core.config import Settings
+from cscwatch.core.errors import InputError
 
 PS = Pseudonymiser(b"batch-test-key-0123456789")
 
@@ -90,3 +92,51 @@ def test_files_read_ahead_load_in_batches_once_each(tmp_path: Path) -> None:
         ids = {r[0] for r in con.sql("SELECT child_id FROM cin_child").fetchall()}
         assert PS("AHEAD4") in ids
         con.close()
+
+
+def _version(tmp_path: Path, name: str, first_id: str, *, la: str = "201") -> Path:
+    # A return of LA ``la`` for 2024-25 whose first child is ``first_id``.
+    kids = clean_return()
+    kids[0]["LAchildID"] = first_id
+    path = tmp_path / name
+    path.write_bytes(render(kids, la=la))
+    return path
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    return [(str(r[0]), int(r[1])) for r in con.sql(
+        "SELECT la_code, count(*) FROM cin_return GROUP BY la_code ORDER BY la_code"
+    ).fetchall()]  # fmt: skip
+
+
+def test_same_authority_year_refused_replaced_or_kept(tmp_path: Path) -> None:
+    old = _version(tmp_path, "old.xml", "OLDVERSION1")
+    new = _version(tmp_path, "new.xml", "NEWVERSION1")
+    other = _version(tmp_path, "other.xml", "OTHERLA001", la="202")
+    con = duckdb.connect()
+    load_cin_census_files(con, [old], Settings(), pseudonymiser=PS, same_year="refuse")
+    # The same bytes again: nothing changes, refused or not.
+    load_cin_census_files(con, [old], Settings(), pseudonymiser=PS, same_year="refuse")
+    assert _stored(con) == [("201", 1)]
+    # A different return for LA 201, 2024-25: refused, naming the file; its batch (with
+    # another authority's return read before it) is not written.
+    with pytest.raises(InputError, match=r"new\.xml: the child store already holds a "
+                       r"different return for LA 201, 2024-25.*--replace"):  # fmt: skip
+        load_cin_census_files(con, [other, new], Settings(), pseudonymiser=PS,
+                              same_year="refuse")  # fmt: skip
+    assert _stored(con) == [("201", 1)]
+    ids = {r[0] for r in con.sql("SELECT child_id FROM cin_child").fetchall()}
+    assert PS("OLDVERSION1") in ids and PS("NEWVERSION1") not in ids
+    # Replaced: the old return's rows in every table go, in the same transaction.
+    load_cin_census_files(con, [other, new], Settings(), pseudonymiser=PS, same_year="replace")
+    assert _stored(con) == [("201", 1), ("202", 1)]
+    ids = {r[0] for r in con.sql("SELECT child_id FROM cin_child").fetchall()}
+    assert PS("NEWVERSION1") in ids and PS("OLDVERSION1") not in ids
+    assert con.sql("SELECT count(*) FROM cin_child").fetchall() == [(6,)]
+    # Two versions in one call: refused even with replace; kept side by side with "keep".
+    with pytest.raises(InputError, match=r"a second, different return for LA 201, 2024-25"):
+        load_cin_census_files(con, [old, new], Settings(), pseudonymiser=PS,
+                              same_year="replace")  # fmt: skip
+    load_cin_census_files(con, [old, new], Settings(), pseudonymiser=PS)
+    assert _stored(con) == [("201", 2), ("202", 1)]
+    con.close()

@@ -167,3 +167,33 @@ def test_many_files_are_checked_in_one_run(cli: Cli, tmp_path: Path) -> None:
         ["rule", "rule_type", "message", "child_seq", "child_id", "table", "field", "record",
          "value"]
     )  # fmt: skip
+
+
+def test_load_refuses_another_return_for_a_stored_year_unless_replace(
+    cli: Cli, tmp_path: Path
+) -> None:
+    store = tmp_path / "child.duckdb"
+    first = _return(tmp_path)
+    second = _return(tmp_path, broken=True)  # LA 201, 2024-25 too, other bytes
+    args = ("--child-store", str(store), "-f", "json")
+    code, out, err = cli("cin", "load", str(first), *args, env=KEY)
+    assert code == 0, err
+    assert json.loads(out)["returns"][0]["status"] == "loaded"
+    code, out, err = cli("cin", "load", str(first), *args, env=KEY)
+    assert code == 0 and json.loads(out)["returns"][0]["status"] == "unchanged"
+    code, out, err = cli("cin", "load", str(second), *args, env=KEY)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "broken.xml" in err and "LA 201, 2024-25" in err and "--replace" in err
+    code, out, err = cli("cin", "load", str(second), "--replace", *args, env=KEY)
+    assert code == 0, err
+    assert json.loads(out)["returns"][0]["status"] == "replaced"
+    code, out, _ = cli("cin", "load", str(first), str(second), "--replace", *args, env=KEY)
+    assert code == 2 and "a second, different return for LA 201, 2024-25" in out + _
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    ids = con.sql("SELECT return_id FROM cin_return").fetchall()
+    con.close()
+    assert ids == [(json.loads(cli("cin", "load", str(second), *args, env=KEY)[1])["returns"][0]
+                    ["return_id"],)]  # fmt: skip

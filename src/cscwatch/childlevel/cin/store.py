@@ -24,6 +24,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -33,7 +34,7 @@ from cscwatch.childlevel.cin.tables import CHILD_TABLES, TABLE_KEYS, ColumnKind
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.core.config import Settings
 from cscwatch.core.database import connect_duckdb, has_table, limit_memory, same_file
-from cscwatch.core.errors import ConfigError, SourceFileError, WarehouseError
+from cscwatch.core.errors import ConfigError, InputError, SourceFileError, WarehouseError
 from cscwatch.core.progress import ProgressCallback, report
 
 __all__ = [
@@ -50,7 +51,12 @@ __all__ = [
     "load_cin_census",
     "load_cin_census_files",
     "same_file",
+    "stored_returns",
 ]
+
+#: What :func:`load_cin_census_files` does with a different return for an authority and
+#: collection year it already holds: keep both, refuse the new one, or replace the old.
+SameYear = Literal["keep", "refuse", "replace"]
 
 _SQL_TYPE: dict[str, str] = {
     "key": "INTEGER",
@@ -266,9 +272,12 @@ def _stage(tables: Mapping[str, Mapping[str, Sequence[object]]]) -> dict[str, pa
 
 
 def _load_staged(
-    con: duckdb.DuckDBPyConnection, staged: Sequence[dict[str, pa.Table]]
+    con: duckdb.DuckDBPyConnection,
+    staged: Sequence[dict[str, pa.Table]],
+    drop: Sequence[str] = (),
 ) -> dict[str, int]:
-    # Insert staged returns (see _stage) in one transaction, replacing any loaded before.
+    # Insert staged returns (see _stage) in one transaction, replacing any loaded before
+    # and deleting the returns ``drop`` names (replaced by these) in the same transaction.
     create_child_level_tables(con)
     ids = [str(s["cin_return"].column("return_id")[0]) for s in staged]
     if len(set(ids)) != len(ids):
@@ -283,6 +292,8 @@ def _load_staged(
         if loaded:
             for rid in ids:
                 delete_return(con, rid)
+        for rid in drop:
+            delete_return(con, rid)
         for name, cols in CHILD_TABLES.items():
             counts[name] = _insert_table(con, name, cols, [s[name] for s in staged])
         con.execute("COMMIT")
@@ -376,6 +387,7 @@ def load_cin_census_files(
     workers: int | None = None,
     keep_child_refs: bool = False,
     require_reference_date: bool = False,
+    same_year: SameYear = "keep",
     progress: ProgressCallback | None = None,
 ) -> list[CinCensusReturn]:
     """Read many returns and load them ``batch`` at a time (one transaction per batch).
@@ -394,12 +406,21 @@ def load_cin_census_files(
         Refuse (``SourceFileError``) a return whose ``<ReferenceDate>`` is missing or not
         a date: a store's returns are measured by their collection year, so one without
         it would break every later measure. Validation alone leaves it to rule 100.
+    same_year : {"keep", "refuse", "replace"}
+        A return whose authority (``<LEA>``) and collection year are those of a
+        *different* return already stored, or read before it in this call: ``"keep"``
+        stores both (as validation does, to compare versions), ``"refuse"`` raises
+        ``InputError`` naming the file, ``"replace"`` deletes the stored one in the
+        transaction that inserts the new one. Two different returns for one authority
+        and year in the same call are refused unless ``"keep"``. The same bytes again
+        always replace themselves (nothing changes).
     progress : ProgressCallback, optional
         Told as each file is read (stage "reading returns", files done of all).
 
-    Same errors as :func:`load_cin_census`; a bad file stops the load with the batches
-    before it committed. Identical files are loaded once (a return is its bytes). The
-    returned objects' column lists are emptied once loaded, to keep memory flat.
+    Same errors as :func:`load_cin_census`; a bad or refused file stops the load with the
+    batches before it committed (nothing of its own batch is written). Identical files
+    are loaded once (a return is its bytes). The returned objects' column lists are
+    emptied once loaded, to keep memory flat.
     """
     n = len(paths)
     if workers is None:
@@ -409,6 +430,10 @@ def load_cin_census_files(
     out: list[CinCensusReturn] = []
     seen: set[str] = set()
     pending: list[dict[str, pa.Table]] = []
+    drop: list[str] = []
+    years: dict[tuple[str, int], Path] = {}  # authority and year → the file read for it
+    if same_year != "keep":
+        create_child_level_tables(con)  # the stored returns are looked up as files are read
     report(progress, "reading returns", 0, n)
     reads = _read_all(paths, settings, pseudonymiser, workers, ahead=batch, keep=keep_child_refs)
     for parsed, staged in reads:
@@ -423,12 +448,58 @@ def load_cin_census_files(
         report(progress, "reading returns", len(out), n)
         if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
             seen.add(parsed.return_id)
+            if same_year != "keep":
+                drop += _same_year(con, parsed, years, replace=same_year == "replace")
             pending.append(staged)
         if len(out) % batch == 0 or len(out) == n:
             if pending:
-                _load_staged(con, pending)
-            pending = []
+                _load_staged(con, pending, drop)
+            pending, drop = [], []
     return out
+
+
+def _same_year(
+    con: duckdb.DuckDBPyConnection,
+    parsed: CinCensusReturn,
+    years: dict[tuple[str, int], Path],
+    *,
+    replace: bool,
+) -> list[str]:
+    # The stored returns (other than this one) of this return's authority and year, to
+    # delete when replacing; refused without ``replace``, and always for a second return
+    # of the same authority and year in one load.
+    la, year = (parsed.header.la_code or "").strip(), parsed.header.collection_year
+    if not la or year is None:
+        return []  # no authority or year to key it by: stored under its bytes alone
+    label = f"LA {la}, {year - 1}-{str(year)[2:]}"
+    first = years.setdefault((la, year), parsed.path)
+    if first != parsed.path:
+        raise InputError(
+            f"{parsed.path}: a second, different return for {label} in one load (the "
+            f"first: {first}); nothing of this file was loaded"
+        )
+    stored = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT return_id FROM cin_return WHERE la_code = ? AND collection_year = ? "
+            "AND return_id <> ? ORDER BY return_id",
+            [la, year, parsed.return_id],
+        ).fetchall()
+    ]
+    if stored and not replace:
+        raise InputError(
+            f"{parsed.path}: the child store already holds a different return for {label} "
+            f"(return {stored[0]}); give --replace to replace it (nothing of this file was "
+            "loaded)"
+        )
+    return stored
+
+
+def stored_returns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, int | None]]:
+    """Every return in a child store: return id → (LA code, collection year)."""
+    create_child_level_tables(con)
+    rows = con.execute("SELECT return_id, la_code, collection_year FROM cin_return").fetchall()
+    return {str(r[0]): (r[1], r[2]) for r in rows}
 
 
 def _read_all(

@@ -306,34 +306,63 @@ def load(
             help="The child-level DuckDB file (default: CSCWATCH_CHILD_STORE; required).",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace a different return already stored for the same authority and year.",
+        ),
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Load returns into the child store, pseudonymising identifiers on the way in.
 
-    A return loaded again (same bytes) replaces itself. Counts shown are
-    disclosure-controlled (1 to 5 shown as c).
+    Each return is kept under its authority (LEA) and collection year. The same return
+    loaded again changes nothing; a different return for an authority and year already
+    stored (or given twice) is refused unless --replace is given. Files are loaded 25
+    at a time, each batch in one transaction: a refused or unreadable file stops the
+    load with the batches before it stored. Counts shown are disclosure-controlled (1
+    to 5 shown as c).
     """
-    from cscwatch.childlevel.cin.store import connect_child_store, load_cin_census_files
+    from cscwatch.childlevel.cin.store import (
+        connect_child_store,
+        load_cin_census_files,
+        stored_returns,
+    )
     from cscwatch.indicators.disclosure import disclose_count
 
     check_format(fmt)
     settings = child_settings(child_store, memory_limit)
     con = connect_child_store(settings)
     try:
+        before = stored_returns(con)
         with progress_bar(quiet) as progress:
             loaded = load_cin_census_files(
-                con, files, settings, require_reference_date=True, progress=progress
+                con,
+                files,
+                settings,
+                require_reference_date=True,
+                same_year="replace" if replace else "refuse",
+                progress=progress,
             )
     finally:
         con.close()
+    held = set(before.values())
+
+    def status(return_id: str, la: str | None, year: int | None) -> str:
+        if return_id in before:
+            return "unchanged"
+        return "replaced" if ((la or "").strip(), year) in held else "loaded"
+
     rows = [
         {
             "file": str(r.path),
             "return_id": r.return_id,
             "la_code": r.header.la_code,
             "collection_year": r.header.collection_year,
+            "status": status(r.return_id, r.header.la_code, r.header.collection_year),
             "children": disclose_count(r.children),
             "referrals": disclose_count(r.referrals),
             "synthetic": r.header.synthetic,
@@ -347,18 +376,19 @@ def load(
     else:
         emit_table(
             f"Loaded into {settings.child_store}",
-            ["File", "Return", "LA", "Year", "Children", "Referrals", "Synthetic"],
+            ["File", "Return", "LA", "Year", "Status", "Children", "Referrals", "Synthetic"],
             [
                 [
                     Path(r["file"]).name,
                     str(r["return_id"]),
                     str(r["la_code"] or ""),
                     str(r["collection_year"] or ""),
+                    str(r["status"]),
                     str(r["children"]),
                     str(r["referrals"]),
                     "yes" if r["synthetic"] else "no",
                 ]
                 for r in rows
             ],
-            right=[4, 5],
+            right=[5, 6],
         )

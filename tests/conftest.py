@@ -6,8 +6,12 @@
 * ``warehouse`` — a warehouse built once per run from the real snapshot (shared by the
   test processes), as ``Settings`` pointing at it; ``con`` — a read-only connection.
 * ``app_server`` — the base URL of one live uvicorn server over that warehouse, shared by
-  the API tests (``live_server``) and the browser tests (``base_url``) of a test process:
-  each start imports the app and warms the file (an early-warning model fit).
+  the API tests (``live_server``) and the browser tests (``base_url``) of every test
+  process of the run (a start imports the app and warms the file: an early-warning model
+  fit and every prepared answer); stopped when the run ends.
+* ``run_dir`` — a folder of this run's own, shared by its test processes: the shared
+  server's record and ``cache`` (``CSCWATCH_CACHE_DIR`` for every test, so no test reads
+  a cache an earlier run left in the user's cache folder).
 * ``fresh_db`` — an empty in-memory DuckDB connection.
 * ``cli`` — runs the ``cscwatch`` CLI in-process and returns (exit code, stdout, stderr).
 """
@@ -53,7 +57,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Built once per run: the test processes of ``pytest -n`` share one file (the first
-    to need it builds it while the others wait on a lock), each with a cache of its own.
+    to need it builds it while the others wait on a lock) and the run's cache folder.
     Tests only read it; one that must change a warehouse copies it (a file copy)."""
     from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
@@ -64,7 +68,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     shared = base / "shared-warehouse"
     shared.mkdir(exist_ok=True)
     path = shared / "cscwatch.duckdb"
-    settings = Settings(warehouse=path, cache_dir=tmp_path_factory.mktemp("cache"))
+    settings = Settings(warehouse=path, cache_dir=Path(os.environ[_RUN_DIR]) / "cache")
     with (shared / "build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.is_file():  # the build renames its file into place when done
@@ -82,15 +86,18 @@ def con(warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture(scope="session")
-def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``."""
-    from _live_server import start_server, stop_server
+def run_dir() -> Path:
+    """This run's folder, shared by its test processes (made by ``pytest_configure``)."""
+    return Path(os.environ[_RUN_DIR])
 
-    proc, base = start_server(warehouse.warehouse, tmp_path_factory.mktemp("server") / "server.log")
-    try:
-        yield base
-    finally:
-        stop_server(proc)
+
+@pytest.fixture(scope="session")
+def app_server(warehouse: Settings, run_dir: Path) -> str:
+    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``: one
+    server for the run's test processes, stopped when the run ends (``pytest_unconfigure``)."""
+    from _live_server import shared_server
+
+    return shared_server(warehouse.warehouse, run_dir / "server")
 
 
 @pytest.fixture()
@@ -125,16 +132,42 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return run
 
 
+#: The environment variable naming the run's folder: set by the first process of a run
+#: (pytest-xdist's controller, or the only process) before the test processes start, so
+#: they inherit it.
+_RUN_DIR = "CSCWATCH_TEST_RUN_DIR"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The default warehouse lives in the user data directory (make demo builds it there):
     # point that at a folder of this run's own, so no test can touch the user's warehouse.
     data_home = tempfile.mkdtemp(prefix="cscwatch-test-data-")
     os.environ["XDG_DATA_HOME"] = data_home
     config.add_cleanup(lambda: shutil.rmtree(data_home, ignore_errors=True))
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_RUN_DIR)):
+        _start_run(config)
     # Tests that use typer's CliRunner on ``app`` need every command registered.
     from cscwatch.serve.cli import _register
 
     _register()
+
+
+def _start_run(config: pytest.Config) -> None:
+    """The run's folder and cache; at the end of the run, the shared server stopped
+    (tests/_live_server.py) and the folder removed."""
+    from _live_server import adopt_orphans, stop_shared_server
+
+    run = Path(tempfile.mkdtemp(prefix="cscwatch-test-run-"))
+    os.environ[_RUN_DIR] = str(run)
+    # every Settings() of the tests (and of the processes they start) caches here
+    os.environ["CSCWATCH_CACHE_DIR"] = str(run / "cache")
+    adopt_orphans()  # the shared server, once its starting process has exited
+
+    def finish() -> None:
+        stop_shared_server(run / "server")
+        shutil.rmtree(run, ignore_errors=True)
+
+    config.add_cleanup(finish)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,14 +6,15 @@
 * ``warehouse`` — a warehouse built once per run from the real snapshot (shared by the
   test processes), as ``Settings`` pointing at it; ``con`` — a read-only connection.
 * ``app_server`` — the base URL of one live uvicorn server over that warehouse, shared by
-  the API tests (``live_server``) and the browser tests (``base_url``) of every test
-  process of the run (a start imports the app and warms the file: an early-warning model
-  fit and every prepared answer); stopped when the run ends.
-* ``run_dir`` — a folder of this run's own, shared by its test processes: the shared
-  server's record and ``cache`` (``CSCWATCH_CACHE_DIR`` for every test, so no test reads
-  a cache an earlier run left in the user's cache folder).
+  the API tests (``live_server``) and the browser tests (``base_url``) of a test process:
+  each start imports the app and warms the file (an early-warning model fit).
 * ``fresh_db`` — an empty in-memory DuckDB connection.
 * ``cli`` — runs the ``cscwatch`` CLI in-process and returns (exit code, stdout, stderr).
+
+Every run has a folder of its own, shared by its test processes (``pytest_configure``):
+its ``cache`` is ``CSCWATCH_CACHE_DIR`` for every test and the ``warehouse``'s cache, so
+no test reads a cache an earlier run left in the user's cache folder, and the processes
+share what they cache (backtests, the reference postcodes).
 """
 
 from __future__ import annotations
@@ -86,18 +87,19 @@ def con(warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture(scope="session")
-def run_dir() -> Path:
-    """This run's folder, shared by its test processes (made by ``pytest_configure``)."""
-    return Path(os.environ[_RUN_DIR])
+def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``.
 
+    One per test process, not one for the run: a server shared by the processes answers
+    both at once, and a test that times an answer (``test_api_risk``'s cache hit under
+    1 s) then measures the other process's model fits (seen: 1.7 s at load 18)."""
+    from _live_server import start_server, stop_server
 
-@pytest.fixture(scope="session")
-def app_server(warehouse: Settings, run_dir: Path) -> str:
-    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``: one
-    server for the run's test processes, stopped when the run ends (``pytest_unconfigure``)."""
-    from _live_server import shared_server
-
-    return shared_server(warehouse.warehouse, run_dir / "server")
+    proc, base = start_server(warehouse.warehouse, tmp_path_factory.mktemp("server") / "server.log")
+    try:
+        yield base
+    finally:
+        stop_server(proc)
 
 
 @pytest.fixture()
@@ -153,21 +155,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _start_run(config: pytest.Config) -> None:
-    """The run's folder and cache; at the end of the run, the shared server stopped
-    (tests/_live_server.py) and the folder removed."""
-    from _live_server import adopt_orphans, stop_shared_server
-
+    """The run's folder and cache, removed at the end of the run."""
     run = Path(tempfile.mkdtemp(prefix="cscwatch-test-run-"))
     os.environ[_RUN_DIR] = str(run)
     # every Settings() of the tests (and of the processes they start) caches here
     os.environ["CSCWATCH_CACHE_DIR"] = str(run / "cache")
-    adopt_orphans()  # the shared server, once its starting process has exited
-
-    def finish() -> None:
-        stop_shared_server(run / "server")
-        shutil.rmtree(run, ignore_errors=True)
-
-    config.add_cleanup(finish)
+    config.add_cleanup(lambda: shutil.rmtree(run, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,26 +17,31 @@ __all__ = ["LONGEST_FIRST", "longest_first"]
 #: The test files that take longest, longest first (per-file sums of test wall times in
 #: benchmarks/suite.py's run of 2026-12-02 on the 2-core machine, at a load average of
 #: 11-17: axe scans, model fits and backtests, the wheel install, the builds with
-#: provisional files, CIN checks, the hostile-input corpus). The second needs no
-#: warehouse: it runs while the first process builds it (SSDA903 validation of the
-#: samples); the third builds its own warehouses. A file missing from here runs later.
+#: provisional files, server starts over rebuilt files, CIN checks, the hostile-input
+#: corpus). The second needs no warehouse: it runs while the first process builds it
+#: (SSDA903 validation of the samples); the third builds its own warehouses. A file
+#: missing from here runs later.
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/browser/test_browser_dashboard.py",
     "tests/childlevel/ssda903/test_validation.py",
     "tests/test_packaging.py",
-    "tests/models/test_cli_analyse.py",
     "tests/indicators/test_provisional.py",
+    "tests/api/test_api_etag.py",
+    "tests/models/test_cli_analyse.py",
+    "tests/api/test_api_compare.py",
+    "tests/api/test_api_prepared.py",
     "tests/serve/test_cli_cin_check.py",
     "tests/models/test_risk.py",
+    "tests/childlevel/ssda903/test_store.py",
     "tests/store/test_published.py",
     "tests/models/test_demand_forecast.py",
+    "tests/serve/test_cli_warehouse.py",
     "tests/childlevel/test_cin_validation.py",
     "tests/corpus/test_corpus.py",
     "tests/serve/test_cli_entry.py",
     "tests/ingest/test_ofsted_reports.py",
     "tests/childlevel/ssda903/test_measures_cli.py",
     "tests/childlevel/ssda903/test_peer_findings.py",
-    "tests/serve/test_cli_warehouse.py",
     "tests/childlevel/test_cin_census.py",
     "tests/api/test_api_errors.py",
     "tests/childlevel/ssda903/test_rules_rulesb.py",

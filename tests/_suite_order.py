@@ -14,38 +14,41 @@ from typing import Protocol, TypeVar
 
 __all__ = ["LONGEST_FIRST", "longest_first"]
 
-#: The test files that take longest, longest first (per-file sums of test durations
-#: measured on the 2-core machine on 2026-12-01: axe scans, the hostile-input corpus's
-#: builds, model fits and backtests, PDF extraction, the wheel install). The second needs
-#: no warehouse: it runs while the first process builds it (SSDA903 validation of the
-#: samples, 25.7 s CPU on 2026-12-02). The SSDA903 rule kits moved down on 2026-12-02:
-#: since they stage only the tables a case gives they take about a quarter of their
-#: former CPU (test_rules_rulesc_int_sw.py 15.5 s -> 3.5 s). A file missing from here
-#: runs later.
+#: The test files that take longest, longest first (per-file sums of test wall times in
+#: benchmarks/suite.py's run of 2026-12-02 on the 2-core machine, at a load average of
+#: 11-17: axe scans, model fits and backtests, the wheel install, the builds with
+#: provisional files, server starts over rebuilt files, CIN checks, the hostile-input
+#: corpus). The second needs no warehouse: it runs while the first process builds it
+#: (SSDA903 validation of the samples); the third builds its own warehouses. A file
+#: missing from here runs later.
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/browser/test_browser_dashboard.py",
     "tests/childlevel/ssda903/test_validation.py",
-    "tests/corpus/test_corpus.py",
-    "tests/models/test_risk.py",
-    "tests/models/test_demand_forecast.py",
+    "tests/test_packaging.py",
+    "tests/indicators/test_provisional.py",
+    "tests/api/test_api_etag.py",
     "tests/models/test_cli_analyse.py",
-    "tests/api/test_api_errors.py",
+    "tests/api/test_api_compare.py",
+    "tests/api/test_api_prepared.py",
+    "tests/serve/test_cli_cin_check.py",
+    "tests/models/test_risk.py",
+    "tests/childlevel/ssda903/test_store.py",
     "tests/store/test_published.py",
+    "tests/models/test_demand_forecast.py",
+    "tests/serve/test_cli_warehouse.py",
+    "tests/childlevel/test_cin_validation.py",
+    "tests/corpus/test_corpus.py",
     "tests/serve/test_cli_entry.py",
     "tests/ingest/test_ofsted_reports.py",
-    "tests/childlevel/test_cin_validation.py",
-    "tests/test_packaging.py",
-    "tests/childlevel/ssda903/test_peer_findings.py",
     "tests/childlevel/ssda903/test_measures_cli.py",
+    "tests/childlevel/ssda903/test_peer_findings.py",
+    "tests/childlevel/test_cin_census.py",
+    "tests/api/test_api_errors.py",
     "tests/childlevel/ssda903/test_rules_rulesb.py",
-    "tests/childlevel/ssda903/test_rules_rulesa_100s.py",
     "tests/childlevel/ssda903/test_rules_rulesc_500s.py",
     "tests/childlevel/ssda903/test_rules_rulesa_200s.py",
+    "tests/childlevel/ssda903/test_rules_rulesa_100s.py",
     "tests/childlevel/ssda903/test_rules_rulesc_int_sw.py",
-    "tests/serve/test_cli_cin_check.py",
-    "tests/indicators/test_provisional.py",
-    "tests/childlevel/test_cin_census.py",
-    "tests/serve/test_cli_warehouse.py",
 )
 
 

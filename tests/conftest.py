@@ -10,6 +10,11 @@
   each start imports the app and warms the file (an early-warning model fit).
 * ``fresh_db`` — an empty in-memory DuckDB connection.
 * ``cli`` — runs the ``cscwatch`` CLI in-process and returns (exit code, stdout, stderr).
+
+Every run has a folder of its own, shared by its test processes (``pytest_configure``):
+its ``cache`` is ``CSCWATCH_CACHE_DIR`` for every test and the ``warehouse``'s cache, so
+no test reads a cache an earlier run left in the user's cache folder, and the processes
+share what they cache (backtests, the reference postcodes).
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Built once per run: the test processes of ``pytest -n`` share one file (the first
-    to need it builds it while the others wait on a lock), each with a cache of its own.
+    to need it builds it while the others wait on a lock) and the run's cache folder.
     Tests only read it; one that must change a warehouse copies it (a file copy)."""
     from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
@@ -64,7 +69,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     shared = base / "shared-warehouse"
     shared.mkdir(exist_ok=True)
     path = shared / "cscwatch.duckdb"
-    settings = Settings(warehouse=path, cache_dir=tmp_path_factory.mktemp("cache"))
+    settings = Settings(warehouse=path, cache_dir=Path(os.environ[_RUN_DIR]) / "cache")
     with (shared / "build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.is_file():  # the build renames its file into place when done
@@ -83,7 +88,11 @@ def con(warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @pytest.fixture(scope="session")
 def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``."""
+    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``.
+
+    One per test process, not one for the run: a server shared by the processes answers
+    both at once, and a test that times an answer (``test_api_risk``'s cache hit under
+    1 s) then measures the other process's model fits (seen: 1.7 s at load 18)."""
     from _live_server import start_server, stop_server
 
     proc, base = start_server(warehouse.warehouse, tmp_path_factory.mktemp("server") / "server.log")
@@ -125,16 +134,33 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return run
 
 
+#: The environment variable naming the run's folder: set by the first process of a run
+#: (pytest-xdist's controller, or the only process) before the test processes start, so
+#: they inherit it.
+_RUN_DIR = "CSCWATCH_TEST_RUN_DIR"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The default warehouse lives in the user data directory (make demo builds it there):
     # point that at a folder of this run's own, so no test can touch the user's warehouse.
     data_home = tempfile.mkdtemp(prefix="cscwatch-test-data-")
     os.environ["XDG_DATA_HOME"] = data_home
     config.add_cleanup(lambda: shutil.rmtree(data_home, ignore_errors=True))
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_RUN_DIR)):
+        _start_run(config)
     # Tests that use typer's CliRunner on ``app`` need every command registered.
     from cscwatch.serve.cli import _register
 
     _register()
+
+
+def _start_run(config: pytest.Config) -> None:
+    """The run's folder and cache, removed at the end of the run."""
+    run = Path(tempfile.mkdtemp(prefix="cscwatch-test-run-"))
+    os.environ[_RUN_DIR] = str(run)
+    # every Settings() of the tests (and of the processes they start) caches here
+    os.environ["CSCWATCH_CACHE_DIR"] = str(run / "cache")
+    config.add_cleanup(lambda: shutil.rmtree(run, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

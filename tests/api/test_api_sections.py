@@ -28,7 +28,10 @@ def _get(app: Any, urls: list[str]) -> list[httpx.Response]:
 
     t = threading.Thread(target=lambda: asyncio.run(run()))
     t.start()
-    t.join(60)
+    # generous: the first profile of an in-process app fits the early-warning model, over
+    # a minute when the other test process starts the shared server on a loaded machine
+    t.join(600)
+    assert not t.is_alive(), "no answer in 600 s"
     return out
 
 

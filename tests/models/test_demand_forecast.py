@@ -170,18 +170,32 @@ def test_no_forecast_at_a_horizon_whose_interval_was_never_tested(
 
 
 def test_backtest_cache_is_keyed_by_the_warehouse_file(
-    ar_panel: Callable[[], duckdb.DuckDBPyConnection], tmp_path: Path
+    ar_panel: Callable[[], duckdb.DuckDBPyConnection],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     panel = load_panel(ar_panel(), ("cin_at31_per_10k",))["cin_at31_per_10k"].dropna()
     wh = tmp_path / "w.duckdb"
     wh.write_bytes(b"one")
     cache = tmp_path / "cache"
+    fits: list[ForecastBacktestResults] = []
+    real_fit = ForecastBacktest.fit
+
+    def counted_fit(self: ForecastBacktest) -> ForecastBacktestResults:
+        # the first fit is real (its results must survive the cache's round trip); a
+        # refit of the same panel would give the same results, so later ones reuse it
+        fits.append(fits[0] if fits else real_fit(self))
+        return fits[-1]
+
+    monkeypatch.setattr(ForecastBacktest, "fit", counted_fit)
     first = cached_backtest(panel, "cin_at31_per_10k", 1, cache_dir=cache, warehouse=wh)
     files = list((cache / "forecast").glob("*.json"))
-    assert len(files) == 1
+    assert len(files) == 1 and len(fits) == 1
     assert cached_backtest(panel, "cin_at31_per_10k", 1, cache_dir=cache, warehouse=wh) == first
+    assert len(fits) == 1  # read from the cache, not fitted again
     wh.write_bytes(b"a rebuilt warehouse")  # new size and time: a new key
     cached_backtest(panel, "cin_at31_per_10k", 1, cache_dir=cache, warehouse=wh)
+    assert len(fits) == 2  # fitted again
     assert len(list((cache / "forecast").glob("*.json"))) == 2
 
 

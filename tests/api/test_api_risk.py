@@ -96,7 +96,10 @@ def test_csv_and_cache_hit_is_fast(first: tuple[httpx.Response, float], api: htt
     assert {r["ofsted_record_to"] for r in rows} == {meta["ofsted_record_to"]}
     assert float(rows[0]["backtest_auc"]) == pytest.approx(meta["backtest"]["selected"]["auc"])
     assert float(rows[0]["probability"]) == pytest.approx(first[0].json()["data"][0]["probability"])
-    assert seconds < 1.0, f"cache miss? {seconds:.2f}s (first fit {first_seconds:.2f}s)"
+    # relative to the first fit, not a fixed second: on a loaded machine a hit once took
+    # 1.7 s while the fit it skips takes many times that
+    limit = max(1.0, first_seconds / 3)
+    assert seconds < limit, f"cache miss? {seconds:.2f}s (first fit {first_seconds:.2f}s)"
 
 
 @pytest.mark.parametrize(

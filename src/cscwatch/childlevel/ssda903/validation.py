@@ -686,7 +686,7 @@ def _validate(
     con = connect_duckdb()
     try:
         report(progress, "staging", 0, None)
-        stage(con, rs, current.tables, last.tables if last else None, year=end.year)
+        stage(con, rs, current.tables, last.tables if last else None, year=end.year, child_ids=True)
         _fit_period(con, start, end, f"{start.year}-{end.year % 100:02d}")
         report(progress, "looking up postcodes", 0, None)
         returns = [r for r in (current, last) if r]

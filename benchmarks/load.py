@@ -12,6 +12,8 @@ p50/p95/p99 latency, throughput and errors to ``benchmarks/results/load.json``:
   (``serve/api/_prepared.py``), and are sent by a lean path without a query;
 * ``during_rebuild``: the response cache off too, while ``cscwatch build`` replaces
   the warehouse file again and again (the rebuilds are counted; errors must stay at 0);
+  each new file is warmed in a child process (``serve/web/warmup.py``), and the swaps
+  the server made are counted from its log;
 * ``cold``: a fresh server (its start-up, which warms the warehouse file, timed), then
   the first request of each of :data:`COLD_PATHS`, one at a time (while the server
   prepares the first file's answers in the background); then a rebuild, and
@@ -39,6 +41,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -398,6 +401,20 @@ def _phase(
     if rebuild:
         result["rebuilds_completed"] = len(rebuilds)
         result["rebuild_seconds"] = rebuilds
+        # what the server logged for each new file it swapped to (serve/web/warmup.py)
+        text = log.read_text(errors="replace")
+        reads = re.findall(
+            r"warmed in ([\d.]+) s; this process read it in (\d+) slices, ([\d.]+) ms of "
+            r"its CPU \(the longest slice ([\d.]+) ms\)",
+            text,
+        )
+        result["files_warmed_in_a_child"] = len(reads)
+        result["seconds_from_rebuild_seen_to_swap"] = [float(r[0]) for r in reads]
+        result["server_cpu_ms_reading_each_file"] = [float(r[2]) for r in reads]
+        result["longest_slice_ms"] = max((float(r[3]) for r in reads), default=None)
+        result["files_warmed_in_process_after_a_child_failed"] = text.count(
+            "warming it in the serving process instead"
+        )
     worst = max(e["p95_ms"] for e in endpoints.values())
     print(
         f"{name}: {every['requests']} requests ({every['per_second']}/s), "
@@ -489,8 +506,11 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "during_rebuild": (
                 "response cache off, while `cscwatch build` replaces the warehouse back "
-                "to back; each new file is warmed (its answers prepared) in the "
-                "background while the old file's are served, and then served"
+                "to back; each new file is warmed (its answers prepared, the "
+                "early-warning ranking fitted) in a niced child process while the old "
+                "file's answers are served; the server reads the child's answers in "
+                "slices (the server log says how many and how much of its CPU) and "
+                "then serves the new file"
             ),
         },
         "initial_build_seconds": round(build_s, 2),

@@ -11,7 +11,10 @@ p50/p95/p99 latency, throughput and errors to ``benchmarks/results/load.json``:
   from the warehouse file when the server opened it, before serving it
   (``serve/api/_prepared.py``), and are sent by a lean path without a query;
 * ``during_rebuild``: the response cache off too, while ``cscwatch build`` replaces
-  the warehouse file again and again (the rebuilds are counted; errors must stay at 0);
+  the warehouse file again and again, each time once the server has swapped to the
+  file built before (the rebuilds and swaps are counted; errors must stay at 0);
+  each new file is warmed in a child process (``serve/web/warmup.py``), and the swaps
+  the server made are counted from its log;
 * ``cold``: a fresh server (its start-up, which warms the warehouse file, timed), then
   the first request of each of :data:`COLD_PATHS`, one at a time (while the server
   prepares the first file's answers in the background); then a rebuild, and
@@ -39,6 +42,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -273,14 +277,18 @@ def _firsts(base: str) -> dict[str, float]:
     return firsts
 
 
-def _swapped(base: str, before: str, timeout: float = 900) -> float:
+def _swapped(
+    base: str, before: str, timeout: float = 900, stop: threading.Event | None = None
+) -> float | None:
     """Wait until the server answers from a new warehouse file (its ETag for the
-    indicator list changes); seconds waited."""
+    indicator list changes); seconds waited (None if ``stop`` was set first)."""
     started = time.perf_counter()
     with httpx.Client(base_url=base, timeout=60) as c:
         while time.perf_counter() - started < timeout:
             if c.get("/api/indicators").headers.get("etag") != before:
                 return time.perf_counter() - started
+            if stop is not None and stop.is_set():
+                return None
             time.sleep(0.2)
     raise SystemExit("the server did not swap to the rebuilt warehouse")
 
@@ -296,7 +304,7 @@ def _cold(warehouse: Path, folder: Path, workers: int) -> dict[str, Any]:
         firsts = _firsts(base)
         tag = httpx.get(f"{base}/api/indicators").headers.get("etag", "")
         build_s = _build(warehouse)
-        waited = _swapped(base, tag)
+        waited = _swapped(base, tag) or 0.0
         after = _firsts(base)
     finally:
         _stop(proc)
@@ -332,6 +340,7 @@ def _phase(
     load_start = round(os.getloadavg()[0], 2)
     proc, base = _start_server(warehouse, cache_bytes, log, args.workers)
     rebuilds: list[float] = []
+    swaps: list[float] = []
     covered: dict[str, float] = {}
     try:
         prepared_s = _wait_prepared(log, args.workers)
@@ -359,8 +368,15 @@ def _phase(
         stop = threading.Event()
 
         def rebuild_loop() -> None:
+            # rebuild, wait until the server serves the new file, rebuild again: every
+            # part of a rebuild (the build, the new file's warm-up in a child process,
+            # reading its answers, the swap) falls inside the measured window
             while not stop.is_set():
+                tag = httpx.get(f"{base}/api/indicators", timeout=60).headers.get("etag", "")
                 rebuilds.append(round(_build(warehouse), 2))
+                waited = _swapped(base, tag, stop=stop)
+                if waited is not None:
+                    swaps.append(round(waited, 2))
 
         worker = threading.Thread(target=rebuild_loop, daemon=True) if rebuild else None
         if worker:
@@ -398,6 +414,21 @@ def _phase(
     if rebuild:
         result["rebuilds_completed"] = len(rebuilds)
         result["rebuild_seconds"] = rebuilds
+        result["seconds_from_build_end_to_swap"] = swaps
+        # what the server logged for each new file it swapped to (serve/web/warmup.py)
+        text = log.read_text(errors="replace")
+        reads = re.findall(
+            r"warmed in ([\d.]+) s; this process read it in (\d+) slices, ([\d.]+) ms of "
+            r"its CPU \(the longest slice ([\d.]+) ms\)",
+            text,
+        )
+        result["files_warmed_in_a_child"] = len(reads)
+        result["seconds_from_rebuild_seen_to_swap"] = [float(r[0]) for r in reads]
+        result["server_cpu_ms_reading_each_file"] = [float(r[2]) for r in reads]
+        result["longest_slice_ms"] = max((float(r[3]) for r in reads), default=None)
+        result["files_warmed_in_process_after_a_child_failed"] = text.count(
+            "warming it in the serving process instead"
+        )
     worst = max(e["p95_ms"] for e in endpoints.values())
     print(
         f"{name}: {every['requests']} requests ({every['per_second']}/s), "
@@ -488,9 +519,13 @@ def main(argv: list[str] | None = None) -> int:
                 "goes to the routes, which give the same bytes"
             ),
             "during_rebuild": (
-                "response cache off, while `cscwatch build` replaces the warehouse back "
-                "to back; each new file is warmed (its answers prepared) in the "
-                "background while the old file's are served, and then served"
+                "response cache off, while `cscwatch build` replaces the warehouse again "
+                "and again, each time once the server serves the file built before "
+                "(seconds_from_build_end_to_swap); each new file is warmed (its answers "
+                "prepared, the early-warning ranking fitted) in a niced child process "
+                "while the old file's answers are served; the server reads the child's "
+                "answers in slices (the server log says how many and how much of its "
+                "CPU) and then serves the new file"
             ),
         },
         "initial_build_seconds": round(build_s, 2),

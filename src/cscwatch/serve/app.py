@@ -77,10 +77,11 @@ def create_app(
         the GIL by many threads waiting on queries (measured in benchmarks/load.py).
     warm : bool
         Warm each warehouse file before serving it (``serve/web/warmup.py``): at
-        start-up, before the first request, and in the background after a rebuild, so
-        that no request waits for a model fit or a cold cache. Warming also prepares
-        every authority's profile and observations answers (``serve/api/_prepared.py``):
-        for a replaced file before it is served, for the first file at start-up.
+        start-up, before the first request, and after a rebuild in a child process
+        while the old file is served, so that no request waits for a model fit or a
+        cold cache. Warming also prepares every authority's profile and observations
+        answers (``serve/api/_prepared.py``): for a replaced file before it is served,
+        for the first file at start-up.
 
     Returns
     -------
@@ -91,9 +92,10 @@ def create_app(
     settings = settings or Settings()
 
     def warm_file(snap: Snapshot) -> None:
-        from cscwatch.serve.web.warmup import warm_up
+        from cscwatch.serve.web.warmup import warm_replaced
 
-        warm_up(app, snap)  # a replaced file: its answers too, before it is served
+        # a replaced file: its answers too, before it is served, in a child process
+        warm_replaced(app, snap)
 
     pool = WarehousePool(settings.warehouse, warm=warm_file if warm else None)
 
@@ -114,6 +116,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
+        app.state.warm_stopped = False
         pool.sweep_links()
         if warm:
             await anyio.to_thread.run_sync(warm_first, False)
@@ -122,6 +125,9 @@ def create_app(
             # "Hull" took 1.8 s on a quiet machine against 0.7 s after a rebuild)
             await anyio.to_thread.run_sync(warm_first, True)
         yield
+        from cscwatch.serve.web.warmup import stop_children
+
+        stop_children(app)
         pool.close()
 
     version = _version()
@@ -141,6 +147,8 @@ def create_app(
     app.state.authority_cache = {}
     app.state.data_currency_by_tag = {}
     app.state.prepared_by_tag = {}
+    app.state.warm_children = set()  # child processes warming replaced files
+    app.state.warm_stopped = False
 
     from cscwatch.serve.api import _routers
     from cscwatch.serve.web import install_pages, render_error_page

@@ -5,9 +5,9 @@ Under 50 concurrent clients an API request that assembles its answer (one query,
 a hundred result records validated and serialised, FastAPI's parameter handling and a
 hop to a worker thread) costs 15-60 ms of CPU, so requests queue far past the 100 ms
 target. The two answers clients ask for most are therefore made once per warehouse
-file (``serve/web/warmup.py``): for a file a rebuild puts in place, in the warm-up that
-runs before it is served; for the first file, in the background once the server is up
-(start-up is no longer; until they are ready the routes answer):
+file (``serve/web/warmup.py``): for a file a rebuild puts in place, in a child process
+during the warm-up that runs before it is served (the serving process only reads them);
+for the first file, at start-up before the first request:
 
 * every authority's profile, ``GET /api/authorities/{la}/profile`` (latest year, cash
   terms), from one read of the ``benchmark`` table

@@ -34,6 +34,7 @@ __all__ = [
     "csv_rows",
     "default_as_at",
     "driver_words",
+    "keep",
     "method",
     "parse_as_at",
     "parse_judgement",
@@ -77,6 +78,24 @@ def parse_as_at(text: str | None) -> date:
         return date.fromisoformat(str(text))
     except ValueError:
         raise InputError(f"as_at {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def keep(
+    settings: Settings,
+    tag: str,
+    as_at: date,
+    fitted: RiskRanking,
+    outcome: str = DEFAULT_OUTCOME,
+    judgement: str = "overall",
+) -> None:
+    """Keep a ranking fitted elsewhere (by a warm-up's child process, on the file ``tag``
+    names) as :func:`ranking` would keep its own fit, unless one is kept already."""
+    key = (str(settings.warehouse), tag, as_at, outcome, judgement)
+    with _lock:
+        if key not in _rankings:
+            _rankings[key] = fitted
+            while len(_rankings) > _KEEP:
+                _rankings.popitem(last=False)
 
 
 def ranking(

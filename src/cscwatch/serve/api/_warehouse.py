@@ -16,7 +16,10 @@ A pool given a ``warm`` function opens a replaced file in a background thread, r
 ``warm`` on it (the app fits and caches there what the first pages need) and only then
 serves it: until the swap, requests keep reading the old file and :meth:`tag` keeps
 naming it, so no request waits for the new file's first fit and no answer from the old
-file is cached under the new file's tag.
+file is cached under the new file's tag. While ``warm`` runs, the new file also has a
+private link of its own (:attr:`Snapshot.path`), so that another process can open the
+very same file (``serve/web/warmup.py`` prepares its answers in a child process); the
+link is removed when ``warm`` returns.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import duckdb
 from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import WarehouseError
 
-__all__ = ["Snapshot", "WarehousePool"]
+__all__ = ["Snapshot", "WarehousePool", "file_tag"]
 
 _LINK_PREFIX = ".cscwatch-reader-"
 _log = logging.getLogger("cscwatch.serve")
@@ -44,6 +47,17 @@ _log = logging.getLogger("cscwatch.serve")
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def file_tag(path: Path) -> str:
+    """The tag :meth:`WarehousePool.tag` gives the file now at ``path``.
+
+    Raises
+    ------
+    OSError
+        If there is no file at ``path``.
+    """
+    return WarehousePool._tag_for(_identity(os.stat(path)))
 
 
 @dataclass
@@ -60,10 +74,15 @@ class _Generation:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A request's view of the warehouse: a cursor and the file identity's tag."""
+    """A request's view of the warehouse: a cursor and the file identity's tag.
+
+    ``path`` is set only for the snapshot a ``warm`` function is given: a private link
+    to the same file, which another process can open while ``warm`` runs.
+    """
 
     con: duckdb.DuckDBPyConnection
     tag: str
+    path: Path | None = None
 
 
 class WarehousePool:
@@ -75,7 +94,7 @@ class WarehousePool:
         The warehouse file (``Settings.warehouse``).
     warm : callable, optional
         Run on a :class:`Snapshot` of each replaced file before it is served (see the
-        module docstring); the first file is warmed by :meth:`warm_current`.
+        module docstring); the application warms the first file itself, at start-up.
     """
 
     def __init__(self, path: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
@@ -85,6 +104,7 @@ class WarehousePool:
         self._warm = warm
         #: The identity of a replaced file being warmed, while the old one is served.
         self._warming: tuple[int, int, int, int] | None = None
+        self._closed = False
 
     def tag(self) -> str:
         """A short hash of the identity of the file requests are served from (the
@@ -101,19 +121,13 @@ class WarehousePool:
                 return cur.tag
         return self._tag_for(identity)
 
-    def warm_current(self) -> None:
-        """Run ``warm`` on the current file now (at start-up, before serving)."""
-        if self._warm is None:
-            return
-        with self.snapshot() as snap:
-            self._warm(snap)
-
     @staticmethod
     def _tag_for(identity: tuple[int, int, int, int]) -> str:
         return hashlib.blake2b(repr(identity).encode(), digest_size=8).hexdigest()
 
-    def _open(self) -> _Generation:
-        """Open the file now at ``self.path`` through a private hard link."""
+    def _open(self, *, keep_link: bool = False) -> tuple[_Generation, Path | None]:
+        """Open the file now at ``self.path`` through a private hard link; with
+        ``keep_link`` the link is left for the caller to remove (and returned)."""
         link = self.path.with_name(f"{_LINK_PREFIX}{secrets.token_hex(8)}.duckdb")
         target = self.path
         try:
@@ -133,11 +147,20 @@ class WarehousePool:
                 f"no warehouse at {self.path}; run 'cscwatch build' first"
             ) from None
         except duckdb.Error as exc:
-            raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from exc
-        finally:
             if target == link:
                 link.unlink(missing_ok=True)
-        return _Generation(identity=identity, con=con, tag=self._tag_for(identity))
+            raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from exc
+        except BaseException:
+            if target == link:
+                link.unlink(missing_ok=True)
+            raise
+        kept = None
+        if target == link:
+            if keep_link:
+                kept = link
+            else:
+                link.unlink(missing_ok=True)
+        return _Generation(identity=identity, con=con, tag=self._tag_for(identity)), kept
 
     def _current_generation(self) -> _Generation:
         try:
@@ -151,7 +174,8 @@ class WarehousePool:
             if cur is not None and cur.identity != identity and self._warm is not None:
                 self._start_warming(identity)  # the old file is served meanwhile
             elif cur is None or cur.identity != identity:
-                new = self._open()
+                new, _ = self._open()
+                self._closed = False  # opened again after close()
                 if cur is not None:
                     self._retire(cur)
                 self._current = cur = new
@@ -168,23 +192,28 @@ class WarehousePool:
     def _warm_and_swap(self) -> None:
         """Open the file now at the path, warm it, then serve it instead of the old one."""
         assert self._warm is not None
-        new = None
+        new = link = None
         try:
-            new = self._open()
+            new, link = self._open(keep_link=True)
             cursor = new.con.cursor()
             try:
-                self._warm(Snapshot(con=cursor, tag=new.tag))
+                self._warm(Snapshot(con=cursor, tag=new.tag, path=link))
             finally:
                 cursor.close()
         except Exception:  # a failed warm-up must not keep the new file from being served
             _log.exception("warming the new warehouse file failed; serving it cold")
         finally:
+            if link is not None:
+                link.unlink(missing_ok=True)
             with self._lock:
                 self._warming = None
                 if new is not None:
-                    if self._current is not None:
-                        self._retire(self._current)
-                    self._current = new
+                    if self._closed:  # shut down meanwhile: nothing is served any more
+                        self._retire(new)
+                    else:
+                        if self._current is not None:
+                            self._retire(self._current)
+                        self._current = new
 
     @staticmethod
     def _retire(gen: _Generation) -> None:
@@ -222,8 +251,10 @@ class WarehousePool:
             self._release(gen)
 
     def close(self) -> None:
-        """Close the current database (at application shutdown)."""
+        """Close the current database (at application shutdown); a file still being
+        warmed is closed when its warm-up ends."""
         with self._lock:
+            self._closed = True
             if self._current is not None:
                 self._retire(self._current)
                 self._current = None

@@ -145,6 +145,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # point that at a folder of this run's own, so no test can touch the user's warehouse.
     data_home = tempfile.mkdtemp(prefix="cscwatch-test-data-")
     os.environ["XDG_DATA_HOME"] = data_home
+    # `cscwatch build` lowers its own priority by default; run in-process, it would lower
+    # the test process's for the rest of the run
+    os.environ["CSCWATCH_BUILD_NICENESS"] = "0"
     config.add_cleanup(lambda: shutil.rmtree(data_home, ignore_errors=True))
     if not (os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_RUN_DIR)):
         _start_run(config)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cscwatch.core.config import Settings
 
 
@@ -212,3 +214,20 @@ def test_show_names_sub_regions_and_joint_returns(cli, warehouse: Settings) -> N
     assert "joint return with West Northamptonshire" in north["rank_note"]
     code, out, _ = cli("profile", "314", "--year", "2025", env=_env(warehouse))
     assert "J = joint workforce return with Richmond upon Thames" in " ".join(out.split())
+
+
+def test_build_lowers_its_priority_by_the_niceness_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cscwatch.serve.cli import warehouse as cli_warehouse
+
+    calls: list[int] = []
+    monkeypatch.setattr(cli_warehouse.os, "nice", calls.append)
+    cli_warehouse._lower_priority(10)
+    cli_warehouse._lower_priority(0)  # 0 keeps normal priority: no call at all
+    assert calls == [10]
+
+
+def test_build_niceness_out_of_range_is_one_line_exit_2(cli, tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    code, _, err = cli("build", "--warehouse", str(target), "--niceness", "25")
+    assert code == 2 and "niceness" in err and "Traceback" not in err
+    assert not target.exists()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -64,6 +65,13 @@ def _settings(warehouse: Path | None) -> Settings:
     return Settings(warehouse=warehouse) if warehouse else Settings()
 
 
+def _lower_priority(niceness: int) -> None:
+    # before DuckDB starts its worker threads, which inherit the calling thread's nice
+    # value on Linux; where the platform has no nice, the build runs as it is
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
+
+
 @app.command("build")
 def build(
     warehouse: WarehouseOpt = None,
@@ -81,13 +89,30 @@ def build(
     ] = None,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
+    niceness: Annotated[
+        int,
+        typer.Option(
+            "--niceness",
+            min=0,
+            max=19,
+            envvar="CSCWATCH_BUILD_NICENESS",
+            help="Lower this build's CPU priority by N (0-19) so that a server answering "
+            "from the current warehouse stays responsive while it runs; on an idle machine "
+            "the build is as fast. 0 keeps normal priority.",
+        ),
+    ] = 10,
 ) -> None:
-    """Build the warehouse from the snapshot, atomically (the old one survives a failure)."""
+    """Build the warehouse from the snapshot, atomically (the old one survives a failure).
+
+    A build is batch work beside a server that answers people: it runs at a lower CPU
+    priority (--niceness, default 10), set before the database starts its threads.
+    """
     from cscwatch.indicators.build import default_loaders
     from cscwatch.store.warehouse import build_warehouse
 
     check_format(fmt, ("table", "json"))
     settings = _settings(warehouse)
+    _lower_priority(niceness)
     with progress_bar(quiet) as progress:
         report = build_warehouse(
             settings,

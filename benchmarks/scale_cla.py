@@ -82,14 +82,34 @@ def generate(exe: str, data: Path, years: str, seed: int) -> dict[str, Any]:
     return out
 
 
-def _folders(panel: Path) -> dict[int, list[Path]]:
-    # Collection year -> the <LA>_<year> folders of that year.
+def _folders(panel: Path, known: set[str]) -> tuple[dict[int, list[Path]], list[str]]:
+    # Collection year -> the <LA>_<year> folders of that year, of authorities cla load
+    # knows; and the folders left out (authorities abolished before the looked-after
+    # file's authority list: Dorset 835, Poole 836 and Bournemouth 837 before April 2019,
+    # which cla load refuses as unknown).
     by_year: dict[int, list[Path]] = {}
+    left_out = []
     for d in sorted(panel.iterdir()):
         la, _, year = d.name.partition("_")
         if d.is_dir() and la.isdigit() and year.isdigit():
+            if la not in known:
+                left_out.append(d.name)
+                continue
             by_year.setdefault(int(year), []).append(d)
-    return dict(sorted(by_year.items()))
+    return dict(sorted(by_year.items())), left_out
+
+
+def _known_authorities(exe: str) -> set[str]:
+    # The LA numbers cla load resolves (the snapshot's looked-after file).
+    code = (
+        "import json; from cscwatch.core.config import Settings;"
+        "from cscwatch.childlevel.ssda903.measures import cla_authority_lookup;"
+        "print(json.dumps(sorted(cla_authority_lookup(Settings().snapshot_dir))))"
+    )
+    done = subprocess.run(
+        [str(Path(exe).parent / "python"), "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout))
 
 
 def time_years(
@@ -179,7 +199,8 @@ def main() -> None:
     result["generated"] = generate(exe, args.data, args.years, args.seed)
     if args.generate_only:
         return
-    by_year = _folders(args.data / "panel")
+    by_year, left_out = _folders(args.data / "panel", _known_authorities(exe))
+    result["left_out"] = left_out
     years = list(by_year)
     result["points"] = {}
     if args.work is not None:

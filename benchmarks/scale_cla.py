@@ -84,9 +84,8 @@ def generate(exe: str, data: Path, years: str, seed: int) -> dict[str, Any]:
 
 def _folders(panel: Path, known: set[str]) -> tuple[dict[int, list[Path]], list[str]]:
     # Collection year -> the <LA>_<year> folders of that year, of authorities cla load
-    # knows; and the folders left out (authorities abolished before the looked-after
-    # file's authority list: Dorset 835, Poole 836 and Bournemouth 837 before April 2019,
-    # which cla load refuses as unknown).
+    # knows (current authorities and, by number, those abolished since 2012-13: Dorset
+    # 835, Poole 836 and Bournemouth 837); and any folders left out (none expected).
     by_year: dict[int, list[Path]] = {}
     left_out = []
     for d in sorted(panel.iterdir()):
@@ -100,11 +99,11 @@ def _folders(panel: Path, known: set[str]) -> tuple[dict[int, list[Path]], list[
 
 
 def _known_authorities(exe: str) -> set[str]:
-    # The LA numbers cla load resolves (the snapshot's looked-after file).
+    # The LA numbers cla load resolves (current and former authorities).
     code = (
         "import json; from cscwatch.core.config import Settings;"
         "from cscwatch.childlevel.ssda903.measures import cla_authority_lookup;"
-        "print(json.dumps(sorted(cla_authority_lookup(Settings().snapshot_dir))))"
+        "print(json.dumps(sorted(cla_authority_lookup(Settings().snapshot_dir, former=True))))"
     )
     done = subprocess.run(
         [str(Path(exe).parent / "python"), "-c", code], capture_output=True, text=True, check=True

@@ -27,8 +27,10 @@ named by ``Settings.child_store`` (the CIN census child store may be the same fi
 
 A return is its files' bytes (``return_id``: SHA-256 over the sorted SHA-256 of each
 file). Loading the same return again changes nothing; a different return for an
-authority-year already stored is refused unless ``replace`` is given; the whole load is
-one transaction. ``CHILD`` and ``UPN`` are the reader's keyed pseudonyms; no raw
+authority-year already stored is refused unless ``replace`` is given; a return with
+children already stored under another authority-year is refused (a mislabelled folder),
+while an empty return (no children: the Isles of Scilly's, year after year) may repeat
+its bytes; the whole load is one transaction. ``CHILD`` and ``UPN`` are the reader's keyed pseudonyms; no raw
 identifier is written.
 """
 
@@ -352,7 +354,10 @@ def _stored_as(con: duckdb.DuckDBPyConnection, return_id: str) -> tuple[str, int
     if not has_cla_store(con):
         return None
     row = con.execute(
-        f"SELECT la_code, year FROM {RETURN_TABLE} WHERE return_id = ?", [return_id]
+        # a return with children only: an empty return's files (headers alone) are the
+        # same bytes for every authority and year, so they name no authority-year
+        f"SELECT la_code, year FROM {RETURN_TABLE} WHERE return_id = ? AND children > 0",
+        [return_id],
     ).fetchone()
     return None if row is None else (str(row[0]), int(row[1]))
 

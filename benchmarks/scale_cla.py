@@ -12,13 +12,16 @@
 
    * ``cscwatch cla load FOLDERS --child-store STORE``;
    * ``cscwatch cla load`` the same folders again (idempotent: nothing is written);
+   * ``cscwatch cla validate --child-store STORE --year LATEST -f csv -o FILE`` (every
+     authority's return of the latest year by its own year's rules, the stored year
+     before as the previous return, postcodes looked up; exit code 1, findings, is
+     expected of synthetic returns);
    * ``cscwatch cla measures --child-store STORE --year LATEST`` (every authority's
      measures of the latest year, postcodes looked up for the distance layout);
    * ``cscwatch cla journeys --child-store STORE --by age,placement`` (national: every
      authority's children, followed within their authority);
 
-   all with ``--memory-limit`` (default 4GB). Validation of a stored return is not
-   offered by the store (``cla validate`` reads files), so it is not timed here.
+   all with ``--memory-limit`` (default 4GB).
 3. Growth per national year: the slope of the least-squares line (with an intercept)
    through the points timed; the ten-year points
    are checked against issue 15's targets (peak <= 8 GB, wall <= 10 minutes per command
@@ -46,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import BIN, machine, run_process, write
 
 TARGETS = {"wall_s": 600.0, "peak_mib": 8192}
-COMMANDS = ("load", "reload", "measures", "journeys")
+COMMANDS = ("load", "reload", "validate", "measures", "journeys")
 
 
 def _disk_mib(path: Path) -> float:
@@ -79,25 +82,50 @@ def generate(exe: str, data: Path, years: str, seed: int) -> dict[str, Any]:
     return out
 
 
-def _folders(panel: Path) -> dict[int, list[Path]]:
-    # Collection year -> the <LA>_<year> folders of that year.
+def _folders(panel: Path, known: set[str]) -> tuple[dict[int, list[Path]], list[str]]:
+    # Collection year -> the <LA>_<year> folders of that year, of authorities cla load
+    # knows (current authorities and, by number, those abolished since 2012-13: Dorset
+    # 835, Poole 836 and Bournemouth 837); and any folders left out (none expected).
     by_year: dict[int, list[Path]] = {}
+    left_out = []
     for d in sorted(panel.iterdir()):
         la, _, year = d.name.partition("_")
         if d.is_dir() and la.isdigit() and year.isdigit():
+            if la not in known:
+                left_out.append(d.name)
+                continue
             by_year.setdefault(int(year), []).append(d)
-    return dict(sorted(by_year.items()))
+    return dict(sorted(by_year.items())), left_out
+
+
+def _known_authorities(exe: str) -> set[str]:
+    # The LA numbers cla load resolves (current and former authorities).
+    code = (
+        "import json; from cscwatch.core.config import Settings;"
+        "from cscwatch.childlevel.ssda903.measures import cla_authority_lookup;"
+        "print(json.dumps(sorted(cla_authority_lookup(Settings().snapshot_dir, former=True))))"
+    )
+    done = subprocess.run(
+        [str(Path(exe).parent / "python"), "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout))
 
 
 def time_years(
     exe: str, folders: list[Path], latest: int, store: Path, limit: str
 ) -> dict[str, Any]:
-    """Load, reload, measures and journeys on a fresh store of ``folders``."""
+    """Load, reload, validate, measures and journeys on a fresh store of ``folders``."""
     at = ["--child-store", str(store), "--memory-limit", limit, "--quiet"]
     runs: dict[str, Any] = {}
     runs["load"] = run_process([exe, "cla", "load", *map(str, folders), *at, "-f", "json"])
     runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
     runs["reload"] = run_process([exe, "cla", "load", *map(str, folders), *at, "-f", "json"])
+    findings = store.with_name("findings.csv")
+    runs["validate"] = run_process(
+        [exe, "cla", "validate", "--year", str(latest), *at, "-f", "csv", "-o", str(findings)],
+        ok=(0, 1),
+    )
+    runs["validate"]["findings_csv_mib"] = round(findings.stat().st_size / 2**20, 1)
     runs["measures"] = run_process(
         [exe, "cla", "measures", "--year", str(latest), *at, "-f", "json"]
     )
@@ -170,7 +198,8 @@ def main() -> None:
     result["generated"] = generate(exe, args.data, args.years, args.seed)
     if args.generate_only:
         return
-    by_year = _folders(args.data / "panel")
+    by_year, left_out = _folders(args.data / "panel", _known_authorities(exe))
+    result["left_out"] = left_out
     years = list(by_year)
     result["points"] = {}
     if args.work is not None:

@@ -176,6 +176,22 @@ def test_the_same_return_as_another_authority_year_is_refused(
         _load(settings, tmp_path / "x", ["805_2023"])
 
 
+def test_an_empty_return_may_repeat_its_bytes_in_another_year(
+    returns: Path, tmp_path: Path
+) -> None:
+    # The Isles of Scilly's returns hold no child: header-only files, the same bytes every
+    # year. They are two returns, not one mislabelled folder.
+    settings = _settings(tmp_path)
+    for name in ("420_2023", "420_2024"):
+        folder = tmp_path / "x" / name
+        shutil.copytree(returns / "857_2023", folder)
+        for f in folder.iterdir():
+            f.write_text(f.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert _load(settings, tmp_path / "x", ["420_2023", "420_2024"]) == ["loaded", "loaded"]
+    assert _all_rows(settings)[RETURN_TABLE] == 2
+    assert _load(settings, tmp_path / "x", ["420_2023", "420_2024"]) == ["unchanged"] * 2
+
+
 def test_no_raw_identifier_in_the_store(returns: Path, tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     _load(settings, returns, ["857_2025"])
@@ -331,3 +347,20 @@ def test_in_memory_journeys_still_need_no_store(returns: Path, tmp_path: Path) -
     with pytest.raises(ValueError, match="child store only"):
         cla_journey_data(con, authority="805")
     assert cla_journey_data(con).returns == 1
+
+
+def test_former_authorities_load_by_number_and_names_stay_current(tmp_path: Path) -> None:
+    # Poole (836), Bournemouth (837) and Dorset (835) were abolished in April 2019: the
+    # looked-after file lists only their successors, but their old returns can be stored.
+    from cscwatch.childlevel.ssda903.measures import cla_authority_lookup
+    from cscwatch.serve.cli.cla_store import resolve_la
+
+    settings = _settings(tmp_path)
+    assert [resolve_la(c, settings) for c in ("835", "836", "837")] == ["835", "836", "837"]
+    assert resolve_la("Dorset", settings) == "838"
+    assert resolve_la("Bournemouth", settings) == "839"
+    with pytest.raises(InputError):
+        resolve_la("999", settings)
+    labels = cla_authority_lookup(settings.snapshot_dir, former=True)
+    assert labels["836"].name == "Poole" and labels["838"].name == "Dorset"
+    assert "836" not in cla_authority_lookup(settings.snapshot_dir)

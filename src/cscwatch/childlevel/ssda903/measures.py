@@ -142,9 +142,17 @@ _CLA_FILE = "cla_number_and_rate_per_10k_children.csv"
 _ONS_FILE = "ons_mid-year_population_estimates_2012_to_2024.csv"
 
 
-def cla_authority_lookup(snapshot_dir: Path) -> dict[str, AuthorityInfo]:
-    """LA number → latest codes and names, from the snapshot's looked-after file."""
-    return authority_lookup(snapshot_dir, _CLA_FILE)
+def cla_authority_lookup(snapshot_dir: Path, *, former: bool = False) -> dict[str, AuthorityInfo]:
+    """LA number → latest codes and names, from the snapshot's looked-after file.
+
+    With ``former``, also the authorities abolished before that file's years (Dorset 835,
+    Poole 836 and Bournemouth 837 before April 2019), with their own codes and names from
+    the CIN referrals file, which starts in 2012-13: their old returns can be stored and
+    labelled. Names are resolved over current authorities only (``resolve_la``), so
+    "Dorset" stays 838 and "Bournemouth" 839; a former authority is named by its number.
+    """
+    current = authority_lookup(snapshot_dir, _CLA_FILE)
+    return {**authority_lookup(snapshot_dir), **current} if former else current
 
 
 def resolve_cla_authority(text: str, authorities: Mapping[str, AuthorityInfo]) -> AuthorityInfo:

@@ -27,8 +27,10 @@ named by ``Settings.child_store`` (the CIN census child store may be the same fi
 
 A return is its files' bytes (``return_id``: SHA-256 over the sorted SHA-256 of each
 file). Loading the same return again changes nothing; a different return for an
-authority-year already stored is refused unless ``replace`` is given; the whole load is
-one transaction. ``CHILD`` and ``UPN`` are the reader's keyed pseudonyms; no raw
+authority-year already stored is refused unless ``replace`` is given; a return with
+children already stored under another authority-year is refused (a mislabelled folder),
+while an empty return (no children: the Isles of Scilly's, year after year) may repeat
+its bytes; the whole load is one transaction. ``CHILD`` and ``UPN`` are the reader's keyed pseudonyms; no raw
 identifier is written.
 """
 
@@ -46,6 +48,7 @@ import duckdb
 import pandas as pd
 
 from cscwatch.childlevel.cin.measures import AuthorityInfo
+from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
 from cscwatch.childlevel.ssda903.measures import ClaMeasures, measure_staged_return
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
@@ -66,6 +69,7 @@ __all__ = [
     "load_returns",
     "load_store_returns",
     "measure_store",
+    "pseudonymise_sw_id",
     "return_digest",
     "stage_stored_return",
     "store_table",
@@ -85,6 +89,8 @@ CREATE TABLE IF NOT EXISTS {RETURN_TABLE} (
     children INTEGER NOT NULL,
     episodes INTEGER NOT NULL,
     loaded_at TIMESTAMP NOT NULL,
+    tables VARCHAR[],
+    source_format VARCHAR,
     PRIMARY KEY (la_code, year)
 )
 """
@@ -308,6 +314,9 @@ def _create_store(con: duckdb.DuckDBPyConnection) -> None:
     # The return table, and one table per SSDA903 table in the staged layout (taken from
     # the temp tables engine.stage has just made, so the two cannot drift apart).
     con.execute(_RETURN_DDL)
+    # A store made before these columns: its returns' tables and format are unknown (NULL).
+    con.execute(f"ALTER TABLE {RETURN_TABLE} ADD COLUMN IF NOT EXISTS tables VARCHAR[]")
+    con.execute(f"ALTER TABLE {RETURN_TABLE} ADD COLUMN IF NOT EXISTS source_format VARCHAR")
     for name in TABLES:
         target = store_table(name)
         staged = [r[0] for r in con.execute(f"DESCRIBE temp.main.{name}").fetchall()]
@@ -345,7 +354,10 @@ def _stored_as(con: duckdb.DuckDBPyConnection, return_id: str) -> tuple[str, int
     if not has_cla_store(con):
         return None
     row = con.execute(
-        f"SELECT la_code, year FROM {RETURN_TABLE} WHERE return_id = ?", [return_id]
+        # a return with children only: an empty return's files (headers alone) are the
+        # same bytes for every authority and year, so they name no authority-year
+        f"SELECT la_code, year FROM {RETURN_TABLE} WHERE return_id = ? AND children > 0",
+        [return_id],
     ).fetchone()
     return None if row is None else (str(row[0]), int(row[1]))
 
@@ -431,6 +443,7 @@ class _Pending:
     replaces: bool
     tables: Mapping[str, pd.DataFrame]
     synthetic: bool
+    source_format: str
 
 
 def _check_one(
@@ -482,7 +495,12 @@ def _check_one(
     for name, frame in ret.tables.items():
         if len(frame) and int(frame["row_no"].max()) >= _ROWS:
             raise InputError(f"{label}: the {name} table has {_ROWS:,} rows or more")
-    return _Pending(label, *key, rid, stored is not None, ret.tables, ret.synthetic)
+    tables = dict(ret.tables)
+    if "sw_episodes" in tables:
+        tables["sw_episodes"] = pseudonymise_sw_id(
+            tables["sw_episodes"], resolve_pseudonymiser(settings, synthetic=ret.synthetic)
+        )
+    return _Pending(label, *key, rid, stored is not None, tables, ret.synthetic, ret.source_format)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[StoredReturn]:
@@ -527,9 +545,11 @@ def _insert(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[S
         children = len(p.tables["header"]) if "header" in p.tables else 0
         episodes = len(p.tables["episodes"])
         con.execute(
-            f"INSERT INTO {RETURN_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            f"INSERT INTO {RETURN_TABLE} (la_code, year, return_id, collection_end, synthetic, "
+            "children, episodes, loaded_at, tables, source_format) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
             [p.la_code, p.year, p.return_id, date(p.year, 3, 31), p.synthetic, children,
-             episodes],
+             episodes, sorted(p.tables), p.source_format],
         )  # fmt: skip
         status = "replaced" if p.replaces else "loaded"
         out.append(
@@ -537,6 +557,33 @@ def _insert(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[S
                          p.synthetic)
         )  # fmt: skip
     return out
+
+
+#: What a stored SW_ID keeps of the raw value besides its pseudonym: its first two
+#: characters, all the format rule (SW02: begins ``SW`` or ``XX``) reads.
+SW_ID_PREFIX = 2
+
+
+def pseudonymise_sw_id(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
+    """``SW_ID`` as the store keeps it: its first two characters, ``:`` and the keyed
+    pseudonym of the whole value (``SW:3f9a...``); blank stays blank.
+
+    A social worker's identifier is not a child's, but it names a person, so the store
+    keeps no raw value. The only rule reading more than its presence (SW02 of 2023-24 on:
+    it begins ``SW`` or ``XX``) reads its first two characters, which are kept; the rest
+    is the keyed hash (namespaced ``sw:`` so it never equals a child's pseudonym), so
+    two episodes of one worker still match.
+    """
+    if "SW_ID" not in frame.columns:
+        return frame
+    raw = frame["SW_ID"].astype("string").str.strip()
+    values = [None if pd.isna(v) or v == "" else str(v) for v in raw]
+    hashed = pseudonymiser.many([None if v is None else f"sw:{v}" for v in values])
+    kept = [
+        None if v is None else f"{v[:SW_ID_PREFIX]}:{h}"
+        for v, h in zip(values, hashed, strict=True)
+    ]
+    return frame.assign(SW_ID=pd.Series(kept, index=frame.index, dtype=object))
 
 
 # ---------------------------------------------------------------------------------------

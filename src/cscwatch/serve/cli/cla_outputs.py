@@ -215,7 +215,7 @@ def _stored_measures(
     from cscwatch.childlevel.ssda903.store import measure_store, stored_postcodes
 
     settings = child_settings(child_store, memory_limit)
-    lookup = cla_authority_lookup(settings.snapshot_dir)
+    lookup = cla_authority_lookup(settings.snapshot_dir, former=True)  # old returns too
     la = None if authority is None else resolve_la(authority, settings)
     con = connect_child_store(settings, read_only=True)
     try:

@@ -39,6 +39,8 @@ def resolve_la(text: str, settings: Settings, lookup: dict[str, Any] | None = No
         lookup = cla_authority_lookup(settings.snapshot_dir)
     if text in lookup:
         return str(lookup[text].la_code)
+    if text in cla_authority_lookup(settings.snapshot_dir, former=True):
+        return text  # an abolished authority's own number, for its old returns
     return resolve_cla_authority(text, lookup).la_code
 
 

@@ -19,6 +19,7 @@ import typer
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
+from cscwatch.serve.cli._child import MemoryLimitOpt
 from cscwatch.serve.cli._output import check_format, emit_table
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
@@ -64,8 +65,22 @@ RuleOpt = Annotated[
 
 @cla_app.command("validate")
 def validate(
-    files: ReturnFilesArg,
-    ruleset: RulesetOpt,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="The return: its CSV files (or their directory) or its XML export (or "
+            "use --child-store)."
+        ),
+    ] = None,
+    ruleset: Annotated[
+        str | None,
+        typer.Option(
+            "--ruleset",
+            "-r",
+            help="Collection year of the rules, e.g. 2024-25 (required with files; with "
+            "--child-store, by default each return's own year).",
+        ),
+    ] = None,
     previous: Annotated[
         list[Path] | None,
         typer.Option(
@@ -110,6 +125,30 @@ def validate(
             "URNs against them are not run without them.",
         ),
     ] = None,
+    child_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--child-store",
+            help="Validate the returns stored in this child store (cla load), each by its "
+            "own year's rules, instead of files.",
+        ),
+    ] = None,
+    years: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--year", "-y", help="With --child-store: this collection year only (repeatable)."
+        ),
+    ] = None,
+    authority: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--authority",
+            "-a",
+            help="With --child-store: this authority only (LA number, GSS code or name; "
+            "repeatable).",
+        ),
+    ] = None,
+    memory_limit: MemoryLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Check an SSDA903 return against every DfE validation rule of a collection year.
@@ -121,6 +160,12 @@ def validate(
     format. Exit code 0 when no
     rule flags a record, 1 when some do, 2 when a file cannot be read, is not part of an
     SSDA903 return, or its dates do not fit the collection year.
+
+    With --child-store and no files: every stored return (or those of --year and
+    --authority), each by its own year's rules, the same authority's stored previous
+    year as --previous and its LA number as --la-code. Years without DfE rules (before
+    2022-23) are refused unless --ruleset names rules to apply to them, which the output
+    then states ("rules of 2024-25 applied to 2016-17 returns at your request").
     """
     from cscwatch.childlevel.ssda903.validation import (
         parse_period,
@@ -130,6 +175,40 @@ def validate(
     from cscwatch.core.files import check_output_path
 
     check_format(fmt, _FORMATS)
+    if child_store is not None or not files:
+        from cscwatch.serve.cli.cla_validate_store import validate_child_store
+
+        if files:
+            raise InputError("give the return's files or --child-store, not both")
+        if child_store is None:
+            raise InputError("give the return's files, or --child-store")
+        given: list[tuple[str, object]] = [
+            ("--previous", previous),
+            ("--period", period),
+            ("--la-code", la_code),
+            ("--show-la-child-id", show_ids),
+        ]
+        for name, value in given:
+            if value:
+                raise InputError(f"{name} does not apply to --child-store (see --help)")
+        validate_child_store(
+            child_store,
+            ruleset=ruleset,
+            years=years,
+            authorities=authority,
+            fmt=fmt,
+            out=out,
+            rules=rules or None,
+            postcodes=postcodes,
+            providers=providers or None,
+            memory_limit=memory_limit,
+            quiet=quiet,
+        )
+        return
+    if ruleset is None:
+        raise InputError("give --ruleset (the collection year of the rules, e.g. 2024-25)")
+    if years or authority or memory_limit:
+        raise InputError("--year, --authority and --memory-limit apply to --child-store only")
     if fmt == "xlsx" and out is None:
         raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx")
     if out is not None:

@@ -30,8 +30,8 @@ file). Loading the same return again changes nothing; a different return for an
 authority-year already stored is refused unless ``replace`` is given; a return with
 children already stored under another authority-year is refused (a mislabelled folder),
 while an empty return (no children: the Isles of Scilly's, year after year) may repeat
-its bytes; the whole load is one transaction. ``CHILD`` and ``UPN`` are the reader's keyed pseudonyms; no raw
-identifier is written.
+its bytes; the whole load is one transaction. ``CHILD`` and ``UPN`` are the reader's
+keyed pseudonyms; no raw identifier is written.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import time
 import duckdb
 import httpx
 import pytest
+from _loop import run_coroutine
 from fastapi import FastAPI
 from pydantic import TypeAdapter
 
@@ -47,7 +48,7 @@ class _InProcess:
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
                 return await c.get(url)
 
-        return asyncio.run(go())
+        return run_coroutine(go())
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +145,7 @@ def test_a_server_prepares_the_first_files_answers_once_up(
                 await asyncio.sleep(0.2)
             return dict(app.state.prepared_by_tag)
 
-    store = asyncio.run(run())
+    store = run_coroutine(run())
     assert list(store) == [app.state.pool.tag()]
     made = store[app.state.pool.tag()]
     assert made.profiles == prepared.profiles

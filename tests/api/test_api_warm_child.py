@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
+from _loop import run_coroutine
 from fastapi import FastAPI
 
 from cscwatch.core.config import Settings
@@ -63,7 +64,7 @@ def _routes(settings: Settings, *urls: str) -> list[bytes]:
                 out.append(r.content)
         return out
 
-    return asyncio.run(go())
+    return run_coroutine(go())
 
 
 async def _serve_through_a_rebuild(
@@ -98,7 +99,7 @@ def test_a_replaced_file_is_prepared_in_a_child_then_served(
     settings = warehouse.model_copy(update={"warehouse": path})
     app = create_app(settings, response_cache_bytes=0)
     caplog.set_level(logging.INFO, logger="cscwatch.serve")
-    before, old_series, after, new_series = asyncio.run(_serve_through_a_rebuild(app, path))
+    before, old_series, after, new_series = run_coroutine(_serve_through_a_rebuild(app, path))
     tag = app.state.pool.tag()
     served: PreparedAnswers = app.state.prepared_by_tag[tag]
     assert app.state.warm_children == set()  # the child was waited for

@@ -8,7 +8,8 @@ import io
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from cscwatch.core.errors import InputError
@@ -102,3 +103,35 @@ def fmt_estimate(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "z"
     return value if isinstance(value, str) else f"{float(value):.3f}"
+
+
+def check_out(fmt: str, out: Path | None) -> None:
+    """The rules of ``--format`` with ``--out`` for a command that writes json, csv or an
+    xlsx spreadsheet to a file: xlsx needs --out, a table never goes to one."""
+    from cscwatch.core.files import check_output_path
+
+    if fmt == "xlsx" and out is None:
+        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx")
+    if out is not None:
+        if fmt == "table":
+            raise InputError("--out needs --format json, csv or xlsx")
+        if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
+            raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
+        if not out.parent.is_dir():
+            raise InputError(f"--out {out}: folder {out.parent} does not exist")
+        check_output_path(out)
+
+
+def write_chunks(chunks: Iterable[str], out: Path | None) -> None:
+    """Text to ``out`` (standard output when None), piece by piece: a large return's
+    findings are never one string in memory."""
+    if out is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    try:
+        with out.open("w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None

@@ -18,7 +18,7 @@ import typer
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli import app
 from cscwatch.serve.cli._child import MemoryLimitOpt, child_settings
-from cscwatch.serve.cli._output import check_format, emit_csv, emit_json, emit_table
+from cscwatch.serve.cli._output import check_format, check_out, emit_csv, emit_json, emit_table
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 
 __all__ = ["RulesetOpt", "ShowIdsOpt", "cin_app", "load", "validate"]
@@ -103,19 +103,9 @@ def validate(
         validate_cin_census_files,
         validate_store,
     )
-    from cscwatch.core.files import check_output_path
 
     check_format(fmt, _VALIDATE_FORMATS)
-    if fmt == "xlsx" and out is None:
-        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx")
-    if out is not None:
-        if fmt == "table":
-            raise InputError("--out needs --format json, csv or xlsx")
-        if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
-            raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
-        if not out.parent.is_dir():
-            raise InputError(f"--out {out}: folder {out.parent} does not exist")
-        check_output_path(out)
+    check_out(fmt, out)
     if ruleset is not None:
         parse_ruleset(ruleset)  # an unknown ruleset fails before anything is read
     settings = child_settings(child_store, memory_limit)

@@ -118,8 +118,9 @@ def check(
     )
     from cscwatch.childlevel.ssda903.validation import parse_period, parse_ruleset
     from cscwatch.core.types import parse_year
+    from cscwatch.serve.cli._output import write_chunks
     from cscwatch.serve.cli.cla_outputs import measures_table
-    from cscwatch.serve.cli.cla_validate import _csv_chunks, _table, _write
+    from cscwatch.serve.cli.cla_validate import _csv_chunks, _table
 
     check_format(fmt)
     if out is not None and out.exists() and not out.is_dir():
@@ -153,17 +154,17 @@ def check(
         for p in measures.write_csv(out):
             typer.echo(str(p), err=True)
         path = out / FINDINGS_FILE
-        _write(_csv_chunks(report, with_refs=show_ids), path)
+        write_chunks(_csv_chunks(report, with_refs=show_ids), path)
         typer.echo(str(path), err=True)
     if fmt == "json":
         # Each part exactly as its own command prints it (valid JSON, not re-indented).
         sys.stdout.write('{"validation": ')
-        _write(report.json_chunks(with_refs=show_ids), None)
+        write_chunks(report.json_chunks(with_refs=show_ids), None)
         sys.stdout.write(',\n"measures": ')
         emit_json(measures.to_dict())
         sys.stdout.write("}\n")
     elif fmt == "csv":
-        _write(_csv_chunks(report, with_refs=show_ids), None)
+        write_chunks(_csv_chunks(report, with_refs=show_ids), None)
     else:
         _table(report, with_refs=show_ids)
         measures_table(measures, info)

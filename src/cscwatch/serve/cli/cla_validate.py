@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +19,7 @@ import typer
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli._child import MemoryLimitOpt
-from cscwatch.serve.cli._output import check_format, emit_table
+from cscwatch.serve.cli._output import check_format, check_out, emit_table, write_chunks
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
 
@@ -172,7 +171,6 @@ def validate(
         parse_ruleset,
         validate_return,
     )
-    from cscwatch.core.files import check_output_path
 
     check_format(fmt, _FORMATS)
     if child_store is not None or not files:
@@ -209,16 +207,7 @@ def validate(
         raise InputError("give --ruleset (the collection year of the rules, e.g. 2024-25)")
     if years or authority or memory_limit:
         raise InputError("--year, --authority and --memory-limit apply to --child-store only")
-    if fmt == "xlsx" and out is None:
-        raise InputError("--format xlsx writes a spreadsheet: give --out FILE.xlsx")
-    if out is not None:
-        if fmt == "table":
-            raise InputError("--out needs --format json, csv or xlsx")
-        if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
-            raise InputError(f"--out {out}: a spreadsheet must end in .xlsx")
-        if not out.parent.is_dir():
-            raise InputError(f"--out {out}: folder {out.parent} does not exist")
-        check_output_path(out)
+    check_out(fmt, out)
     rs = parse_ruleset(ruleset)  # an unknown ruleset or period fails before anything is read
     year = parse_period(period) if period is not None else None
     with progress_bar(quiet) as progress:
@@ -239,29 +228,15 @@ def validate(
         assert out is not None
         _write_xlsx(report, out, with_refs=show_ids)
     elif fmt == "json":
-        _write([*report.json_chunks(with_refs=show_ids), "\n"], out)
+        write_chunks([*report.json_chunks(with_refs=show_ids), "\n"], out)
     elif fmt == "csv":
-        _write(_csv_chunks(report, with_refs=show_ids), out)
+        write_chunks(_csv_chunks(report, with_refs=show_ids), out)
     else:
         _table(report, with_refs=show_ids)
     if out is not None:
         typer.echo(str(out), err=True)
     if report.has_findings:
         raise typer.Exit(code=1)
-
-
-def _write(chunks: Iterable[str], out: Path | None) -> None:
-    # Written piece by piece: a large return's findings are never one string in memory.
-    if out is None:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        return
-    try:
-        with out.open("w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from None
 
 
 def _columns(with_refs: bool) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ import typer
 
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli._child import child_settings
-from cscwatch.serve.cli._output import emit_table
+from cscwatch.serve.cli._output import emit_table, write_chunks
 from cscwatch.serve.cli._progress import progress_bar
 
 if TYPE_CHECKING:
@@ -94,28 +93,15 @@ def validate_child_store(
     for note in result.notes:
         typer.echo(note, err=True)  # a statement about the findings: never quieted
     if fmt == "json":
-        _write(_json_chunks(result), out)
+        write_chunks(_json_chunks(result), out)
     elif fmt == "csv":
-        _write(_csv_chunks(result), out)
+        write_chunks(_csv_chunks(result), out)
     else:
         _table(result)
     if out is not None:
         typer.echo(str(out), err=True)
     if result.has_findings:
         raise typer.Exit(code=1)
-
-
-def _write(chunks: Iterator[str], out: Path | None) -> None:
-    if out is None:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        return
-    try:
-        with out.open("w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from None
 
 
 def _json_chunks(result: StoreValidation903) -> Iterator[str]:

@@ -36,6 +36,7 @@ __all__ = [
     "line_chart",
     "nice_ticks",
     "sparkline",
+    "tick_labels",
 ]
 
 Fmt = Callable[[float | None], str]
@@ -217,15 +218,51 @@ def _close(legend: Sequence[tuple[str, str]] = (), note: str = "", axis: str = "
     return "".join(parts)
 
 
+#: Width of one character of the 14 px axis text, generously (digits are about 7.8 px in
+#: Arial at 14 px), and the gap between the labels and the plot.
+_CHAR_PX = 8.0
+_AXIS_GAP_PX = 14
+
+
+def tick_labels(ticks: Sequence[float], fmt: Fmt) -> list[str]:
+    """The y axis's labels: in the figure's own format, or written short from a million
+    up ("£250m", "£1.5bn", "12m"), as written out they ran off the left of a phone's
+    screen (England's spend on children's services is £16,012,355,892). Ticks are round
+    numbers, so the short form loses nothing; the tables keep every digit."""
+    top = max((abs(t) for t in ticks), default=0.0)
+    if top < 1_000_000:
+        return [fmt(t) for t in ticks]
+    scale, suffix = (1e9, "bn") if top >= 1e9 else (1e6, "m")
+    prefix = "£" if fmt(1.0).startswith("£") else ""
+    out = []
+    for t in ticks:
+        if t == 0:
+            out.append(f"{prefix}0")
+            continue
+        words = f"{abs(t) / scale:,.2f}".rstrip("0").rstrip(".")
+        out.append(f"{'-' if t < 0 else ''}{prefix}{words}{suffix}")
+    return out
+
+
+def _fit_left(frame: _Frame, labels: Sequence[str]) -> None:
+    """Widen the padding left of the plot to hold the longest y-axis label."""
+    longest = max((len(lab) for lab in labels), default=0)
+    frame.left = max(frame.left, math.ceil(longest * _CHAR_PX) + _AXIS_GAP_PX)
+
+
 def _y_axis(
-    frame: _Frame, ticks: Sequence[float], y: Callable[[float], float], fmt: Fmt, label: str = ""
+    frame: _Frame,
+    ticks: Sequence[float],
+    y: Callable[[float], float],
+    labels: Sequence[str],
+    label: str = "",
 ) -> str:
     out = ['<g class="app-chart__axis" aria-hidden="true">']
-    for t in ticks:
+    for t, words in zip(ticks, labels, strict=True):
         yy = y(t)
         out.append(
             f'<line class="app-chart__grid" x1="0" x2="100%" y1="{yy:.1f}" y2="{yy:.1f}"/>'
-            f'<text x="-6" y="{yy + 5:.1f}" text-anchor="end">{escape(fmt(t))}</text>'
+            f'<text x="-6" y="{yy + 5:.1f}" text-anchor="end">{escape(words)}</text>'
         )
     if label:
         out.append(f'<text class="app-chart__unit" x="0" y="11">{escape(label)}</text>')
@@ -309,7 +346,9 @@ def line_chart(
     def ya(v: float) -> float:  # the same in the outer drawing's pixels
         return frame.top + y(v)
 
-    parts = [_open(frame, title, desc, ident), _y_axis(frame, ticks, ya, fmt, axis_label)]
+    labels = tick_labels(ticks, fmt)
+    _fit_left(frame, labels)
+    parts = [_open(frame, title, desc, ident), _y_axis(frame, ticks, ya, labels, axis_label)]
     parts.append(_x_labels([(x(yr), label(yr)) for yr in years], frame.height - frame.bottom + 20))
     parts.append(_plot_open(frame))
     for s in series:
@@ -366,9 +405,11 @@ def bar_chart(
         return (1 - (v - y0) / ((y1 - y0) or 1)) * frame.plot_h
 
     bw = _PW / len(bars)
+    labels = tick_labels(ticks, fmt)
+    _fit_left(frame, labels)
     parts = [
         _open(frame, title, desc, ident),
-        _y_axis(frame, ticks, lambda v: frame.top + y(v), fmt, axis_label),
+        _y_axis(frame, ticks, lambda v: frame.top + y(v), labels, axis_label),
         _plot_open(frame),
     ]
     labels = []
@@ -439,13 +480,14 @@ def comparison_chart(
 
     parts = [_open(frame, title, desc, ident, "app-chart--compare")]
     parts.append('<g class="app-chart__axis" aria-hidden="true">')
+    labels = tick_labels(ticks, fmt)
     for k, t in enumerate(ticks):
         cls = ' class="app-chart__tick--wide"' if k % 2 and len(ticks) > 3 else ""
         parts.append(
             f'<line class="app-chart__grid" x1="{_pct(x(t))}" x2="{_pct(x(t))}" '
             f'y1="{frame.top}" y2="{frame.height - frame.bottom}"/><text{cls} '
             f'x="{_pct(x(t))}" y="{frame.height - frame.bottom + 18}" '
-            f'text-anchor="middle">{escape(fmt(t))}</text>'
+            f'text-anchor="middle">{escape(labels[k])}</text>'
         )
     parts.append("</g>")
     texts = []
@@ -532,10 +574,15 @@ def funnel_plot(
     def clamp(v: float) -> float:
         return min(max(v, y0), y1)
 
+    labels = tick_labels(yt, fmt)
+    _fit_left(frame, labels)
     parts = [
         _open(frame, title, desc, ident),
-        _y_axis(frame, yt, lambda v: frame.top + y(v), fmt),
-        _x_labels([(x(t), size_fmt(t)) for t in xt], frame.height - frame.bottom + 20),
+        _y_axis(frame, yt, lambda v: frame.top + y(v), labels),
+        _x_labels(
+            list(zip([x(t) for t in xt], tick_labels(xt, size_fmt), strict=True)),
+            frame.height - frame.bottom + 20,
+        ),
         _plot_open(frame),
     ]
     ordered = sorted(limits, key=lambda lp: lp.size)

@@ -20,6 +20,7 @@ from cscwatch.serve.api._etag import ETagMiddleware
 from cscwatch.serve.api._headers import SecurityHeadersMiddleware, TrustedHostMiddleware
 from cscwatch.serve.api._prepared import PreparedAnswerMiddleware
 from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
+from cscwatch.store.warehouse import check_layout
 
 __all__ = ["create_app"]
 
@@ -97,7 +98,7 @@ def create_app(
         # a replaced file: its answers too, before it is served, in a child process
         warm_replaced(app, snap)
 
-    pool = WarehousePool(settings.warehouse, warm=warm_file if warm else None)
+    pool = WarehousePool(settings.warehouse, warm=warm_file if warm else None, check=check_layout)
 
     def warm_first(answers: bool) -> None:
         from cscwatch.serve.web.warmup import prepare, warm_up

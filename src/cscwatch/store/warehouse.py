@@ -9,6 +9,7 @@ warehouse intact and a reader that opened the old file keeps a consistent snapsh
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -26,14 +27,27 @@ from cscwatch.core.errors import BuildError, ConfigError, CscwatchError, Warehou
 from cscwatch.core.progress import ProgressCallback, report
 
 __all__ = [
+    "WAREHOUSE_LAYOUT",
     "BuildContext",
     "BuildReport",
     "Loader",
     "build_warehouse",
+    "check_layout",
     "connect",
+    "layout_digest",
     "open_warehouse",
     "sweep_stale_builds",
 ]
+
+#: The layout of the tables this version of cscwatch builds and reads. A build records it
+#: (table ``warehouse_layout``); opening a file built with another layout is refused in
+#: one line asking for a rebuild, where it used to fail inside a query (a server answered
+#: 500: "Table "i" does not have a column named "provenance""). Raise it whenever a loader
+#: adds, drops, renames or retypes a column: ``tests/store/test_warehouse_layout.py``
+#: records the tables' :func:`layout_digest` beside this number and fails, naming the new
+#: digest, when the tables change and the number does not.
+WAREHOUSE_LAYOUT = 1
+_LAYOUT_TABLE = "warehouse_layout"
 
 
 @dataclass
@@ -139,6 +153,7 @@ def build_warehouse(
                 except duckdb.Error as exc:
                     raise BuildError(f"build failed in {name}: {_one_line(exc)}") from exc
                 report(progress, "building", done, len(loaders))
+            _write_layout(con)
             try:
                 con.execute("CHECKPOINT")
             except duckdb.Error as exc:
@@ -269,13 +284,65 @@ def _previous_rows(target: Path) -> dict[str, int]:
     return {str(f): int(n) for f, n in rows}
 
 
+def _write_layout(con: duckdb.DuckDBPyConnection) -> None:
+    from cscwatch import __version__
+
+    con.execute(
+        f"CREATE TABLE {_LAYOUT_TABLE} (layout INTEGER NOT NULL, built_by VARCHAR NOT NULL)"
+    )
+    con.execute(
+        f"INSERT INTO {_LAYOUT_TABLE} VALUES (?, ?)",
+        [WAREHOUSE_LAYOUT, f"cscwatch {__version__}"],
+    )
+
+
+def check_layout(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
+    """Refuse a warehouse file built with another layout than this version reads.
+
+    Raises
+    ------
+    WarehouseError
+        One line naming the file, the layout found (or none, from before layouts were
+        recorded) and the command that rebuilds it.
+    """
+    try:
+        row = con.execute(f"SELECT layout, built_by FROM {_LAYOUT_TABLE}").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot read warehouse {path}: {_one_line(exc)}") from exc
+    if row is not None and row[0] == WAREHOUSE_LAYOUT:
+        return
+    found = (
+        f"layout {row[0]} ({row[1]})"
+        if row is not None
+        else "an older layout (built before layouts were recorded)"
+    )
+    raise WarehouseError(
+        f"warehouse {path} has {found}; this cscwatch reads layout {WAREHOUSE_LAYOUT}: "
+        "run 'cscwatch build' to rebuild it from the snapshot"
+    )
+
+
+def layout_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of every table's columns and their types, in order (the tests compare it
+    with the one recorded for :data:`WAREHOUSE_LAYOUT`)."""
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    text = "\n".join("\t".join(str(v) for v in r) for r in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (read-only by default).
 
     Raises
     ------
     WarehouseError
-        If the file does not exist (run ``cscwatch build``) or cannot be opened.
+        If the file does not exist (run ``cscwatch build``), cannot be opened, or was
+        built with another layout (:func:`check_layout`).
     """
     path = Path(settings.warehouse)
     if not path.exists():
@@ -283,9 +350,15 @@ def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyCon
     if not path.is_file():  # a FIFO would block the open forever
         raise WarehouseError(f"warehouse {path} is not a regular file")
     try:
-        return connect_duckdb(path, read_only=read_only)
+        con = connect_duckdb(path, read_only=read_only)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {_one_line(exc)}") from exc
+    try:
+        check_layout(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 @contextmanager

@@ -97,8 +97,16 @@ class WarehousePool:
         module docstring); the application warms the first file itself, at start-up.
     """
 
-    def __init__(self, path: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        warm: Callable[[Snapshot], None] | None = None,
+        check: Callable[[duckdb.DuckDBPyConnection, Path], None] | None = None,
+    ) -> None:
         self.path = Path(path)
+        #: Raises WarehouseError for a file this version cannot read (the app passes
+        #: the store's layout check); the file is then not served.
+        self._check = check
         self._lock = threading.Lock()
         self._current: _Generation | None = None
         self._warm = warm
@@ -142,6 +150,12 @@ class WarehousePool:
         try:
             identity = _identity(os.stat(target))
             con = connect_duckdb(target, read_only=True)
+            if self._check is not None:
+                try:
+                    self._check(con, self.path)
+                except BaseException:
+                    con.close()
+                    raise
         except FileNotFoundError:
             raise WarehouseError(
                 f"no warehouse at {self.path}; run 'cscwatch build' first"

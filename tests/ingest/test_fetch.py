@@ -738,6 +738,9 @@ def test_every_bundled_source_has_an_address_or_a_documented_reason() -> None:
         if not entry.optional:
             # An explicit, documented reason: what was searched, or why none exists.
             assert entry.note and "No known download address:" in entry.note, entry.file
+        # No address: the note dates the search that found none, so a reader knows
+        # how stale the finding is.
+        assert entry.note and re.search(r"Searched \d{4}-\d{2}-\d{2}\b", entry.note), entry.file
 
 
 def test_bundled_address_counts() -> None:

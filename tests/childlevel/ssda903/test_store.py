@@ -96,7 +96,7 @@ ALL = [f"{la}_{y}" for la in ("857", "805") for y in YEARS]
 
 
 @pytest.fixture(scope="module")
-def stored(returns: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[str]]:
+def loaded(returns: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[str]]:
     """A child store holding every return of ``returns``, loaded once, and the load's
     statuses. Tests read it; a test that changes a store loads its own."""
     settings = _settings(tmp_path_factory.mktemp("stored"))
@@ -104,9 +104,9 @@ def stored(returns: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Set
 
 
 def test_round_trip_keeps_every_row_by_authority_and_year(
-    returns: Path, stored: tuple[Settings, list[str]]
+    returns: Path, loaded: tuple[Settings, list[str]]
 ) -> None:
-    settings, statuses = stored
+    settings, statuses = loaded
     assert statuses == ["loaded"] * 6
     con = connect_child_store(settings, read_only=True)
     try:
@@ -226,9 +226,9 @@ def test_no_raw_identifier_in_the_store(returns: Path, tmp_path: Path) -> None:
 
 
 def test_measures_from_the_store_equal_measures_from_the_files(
-    returns: Path, stored: tuple[Settings, list[str]], warehouse: Settings
+    returns: Path, loaded: tuple[Settings, list[str]], warehouse: Settings
 ) -> None:
-    settings, _ = stored
+    settings, _ = loaded
     con = connect_child_store(settings, read_only=True)
     try:
         ref = reference_postcodes(stored_postcodes(con, 2025), warehouse.cache_dir)
@@ -269,9 +269,9 @@ def _memory_data(returns: Path, la: str, settings: Settings) -> pd.DataFrame:
 
 
 def test_journeys_national_and_per_authority_equal_the_files(
-    returns: Path, stored: tuple[Settings, list[str]]
+    returns: Path, loaded: tuple[Settings, list[str]]
 ) -> None:
-    settings, _ = stored
+    settings, _ = loaded
     con = connect_child_store(settings, read_only=True)
     try:
         national = cla_journey_data(con, stored=True).spells

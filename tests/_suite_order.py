@@ -14,34 +14,40 @@ from typing import Protocol, TypeVar
 
 __all__ = ["LONGEST_FIRST", "longest_first"]
 
-#: The test files that take longest, longest first (per-file sums of test wall times in
-#: benchmarks/suite.py's run of 2026-12-02 on the 2-core machine, at a load average of
-#: 11-17: axe scans, model fits and backtests, the wheel install, the builds with
-#: provisional files, server starts over rebuilt files, CIN checks, the hostile-input
-#: corpus). The second needs no warehouse: it runs while the first process builds it
-#: (SSDA903 validation of the samples); the third builds its own warehouses. A file
-#: missing from here runs later.
+#: The test files that take longest, longest first. The browser and API files keep the
+#: places benchmarks/suite.py's run of 2026-12-02 gave them (per-file sums of test wall
+#: times on the 2-core machine at a load average of 11-17: axe scans, server starts over
+#: rebuilt files); the others are placed by the CPU seconds measured per file after this
+#: session's cuts (test processes with one BLAS thread, a refused provisional return
+#: refused before the published figures load, a ranking and damped fits made once):
+#: the hostile-input corpus, the model commands, the builds with provisional files, the
+#: early-warning backtests, the SSDA903 store, the CIN checks. The second needs no
+#: warehouse: it runs while the first process builds it (SSDA903 validation of the
+#: samples); the third builds its own warehouses. test_cli_analyse runs well before
+#: test_risk, so that the ranking both need is fitted once and read from the run's cache.
+#: A file missing from here runs later.
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/browser/test_browser_dashboard.py",
     "tests/childlevel/ssda903/test_validation.py",
     "tests/test_packaging.py",
-    "tests/indicators/test_provisional.py",
     "tests/api/test_api_etag.py",
-    "tests/models/test_cli_analyse.py",
     "tests/api/test_api_compare.py",
+    "tests/models/test_cli_analyse.py",
     "tests/api/test_api_prepared.py",
     "tests/serve/test_cli_cin_check.py",
-    "tests/models/test_risk.py",
-    "tests/childlevel/ssda903/test_store.py",
-    "tests/store/test_published.py",
-    "tests/models/test_demand_forecast.py",
-    "tests/serve/test_cli_warehouse.py",
-    "tests/childlevel/test_cin_validation.py",
     "tests/corpus/test_corpus.py",
+    "tests/indicators/test_provisional.py",
+    "tests/childlevel/ssda903/test_store.py",
+    "tests/childlevel/test_cin_validation.py",
+    "tests/serve/test_cli_warehouse.py",
+    "tests/models/test_risk.py",
+    "tests/store/test_published.py",
     "tests/serve/test_cli_entry.py",
+    "tests/models/test_demand_forecast.py",
     "tests/ingest/test_ofsted_reports.py",
     "tests/childlevel/ssda903/test_measures_cli.py",
     "tests/childlevel/ssda903/test_peer_findings.py",
+    "tests/childlevel/ssda903/test_rulekit.py",
     "tests/childlevel/test_cin_census.py",
     "tests/api/test_api_errors.py",
     "tests/childlevel/ssda903/test_rules_rulesb.py",

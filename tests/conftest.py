@@ -34,6 +34,15 @@ from hypothesis import settings
 from _suite_order import longest_first
 from cscwatch.core.config import Settings, repo_root
 
+# One BLAS/OpenMP thread per test process: the suite already runs a process per core, so
+# a second BLAS thread has no core of its own and spins waiting for work (`cscwatch
+# analyse demand --nao`: 34.8 s CPU with OpenBLAS's default threads, 3.9 s with one, on
+# 2 cores at load 16). Results do not depend on it. Set here, as this file is imported:
+# before any conftest below it or test module loads numpy (nothing above does), and
+# inherited by the pytest-xdist workers and every subprocess a test starts.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
 # No per-example deadline: the suite runs on every core of a shared machine (pytest-xdist),
 # where a 200 ms deadline fails on load, not on a defect. Tests that measure time say so.
 settings.register_profile("cscwatch", deadline=None)

@@ -62,3 +62,14 @@ def test_make_test_caches_bytecode_even_where_the_environment_forbids_it() -> No
     command = recipe.group(1).replace("\\\n", " ").split()
     assert command[0] == "PYTHONDONTWRITEBYTECODE=", command
     assert command[1] == "$(BIN)/python" and command[2:4] == ["-m", "pytest"], command
+
+
+def test_each_test_process_runs_one_blas_thread() -> None:
+    # tests/conftest.py sets the variables before numpy loads; a BLAS library loaded
+    # earlier would keep its own thread count, so look at the loaded library itself.
+    import numpy as np  # noqa: F401  (loads OpenBLAS if nothing has yet)
+    from threadpoolctl import threadpool_info
+
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas, "numpy loaded no BLAS library threadpoolctl can see"
+    assert all(p["num_threads"] == 1 for p in blas), blas

@@ -140,9 +140,10 @@ def _load(tmp_path: Path, *returns: tuple[str, str]) -> duckdb.DuckDBPyConnectio
     return con
 
 
-@pytest.fixture()
-def golden(tmp_path: Path, snapshot_dir: Path) -> CinMeasures:
-    con = _load(tmp_path, ("golden.xml", GOLDEN_2025))
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory: pytest.TempPathFactory, snapshot_dir: Path) -> CinMeasures:
+    """Measured once for the module: the tests only read it (``tidy`` builds new frames)."""
+    con = _load(tmp_path_factory.mktemp("golden"), ("golden.xml", GOLDEN_2025))
     try:
         return compute_cin_measures(con, authorities=authority_lookup(snapshot_dir))
     finally:

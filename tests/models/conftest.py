@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 Rows = list[tuple[str, str, int, float]]
@@ -14,41 +15,48 @@ Rows = list[tuple[str, str, int, float]]
 def make_warehouse(
     con: duckdb.DuckDBPyConnection, obs: Rows, pop: dict[tuple[str, int], float]
 ) -> duckdb.DuckDBPyConnection:
-    """Minimal ``observation``, ``population``, ``authority``, ``statistical_neighbour``."""
+    """Minimal ``observation``, ``population``, ``authority``, ``statistical_neighbour``.
+
+    Rows go in from data frames: ``executemany`` took 1.8 s CPU for the 3,600 rows of
+    ``demand_panel``, a frame 0.02 s."""
     con.execute(
         "CREATE TABLE observation (indicator VARCHAR, geo_level VARCHAR, geo_code VARCHAR, "
         "year INTEGER, value DOUBLE)"
     )
-    con.executemany(
-        "INSERT INTO observation VALUES (?, 'la', ?, ?, ?)",
-        [(i, la, y, v) for i, la, y, v in obs],
-    )
+    _insert(con, "observation", "indicator, 'la', geo_code, year, value",
+            pd.DataFrame(obs, columns=["indicator", "geo_code", "year", "value"]))  # fmt: skip
     con.execute(
         "CREATE TABLE population (geo_level VARCHAR, geo_code VARCHAR, year INTEGER, "
         "population DOUBLE)"
     )
     if pop:
-        con.executemany(
-            "INSERT INTO population VALUES ('la', ?, ?, ?)",
-            [(la, y, p) for (la, y), p in pop.items()],
-        )
+        rows = [(la, y, p) for (la, y), p in pop.items()]
+        _insert(con, "population", "'la', geo_code, year, population",
+                pd.DataFrame(rows, columns=["geo_code", "year", "population"]))  # fmt: skip
     las = sorted({la for _, la, _, _ in obs})
     con.execute(
         "CREATE TABLE authority (la_code VARCHAR, name VARCHAR, region_name VARCHAR, "
         "is_current BOOLEAN)"
     )
-    con.executemany(
-        "INSERT INTO authority VALUES (?, ?, 'R', true)", [(la, f"Authority {la}") for la in las]
-    )
+    names = pd.DataFrame({"la_code": las, "name": [f"Authority {la}" for la in las]})
+    _insert(con, "authority", "la_code, name, 'R', true", names)
     con.execute(
         "CREATE TABLE statistical_neighbour (la_code VARCHAR, neighbour VARCHAR, "
         "rank INTEGER, model VARCHAR)"
     )
-    con.executemany(
-        "INSERT INTO statistical_neighbour VALUES (?, ?, ?, '2021')",
-        [(la, las[(k + j) % len(las)], j) for k, la in enumerate(las) for j in (1, 2, 3)],
-    )
+    pairs = [(la, las[(k + j) % len(las)], j) for k, la in enumerate(las) for j in (1, 2, 3)]
+    _insert(con, "statistical_neighbour", "la_code, neighbour, rank, '2021'",
+            pd.DataFrame(pairs, columns=["la_code", "neighbour", "rank"]))  # fmt: skip
     return con
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str, frame: pd.DataFrame) -> None:
+    """``INSERT INTO table SELECT select FROM frame`` (the frame read in place)."""
+    con.register("_rows", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {select} FROM _rows")
+    finally:
+        con.unregister("_rows")
 
 
 @pytest.fixture()

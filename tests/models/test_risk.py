@@ -34,7 +34,7 @@ from cscwatch.models.risk import (
     check_training_window,
     select_model,
 )
-from cscwatch.models.risk_ranking import RiskModel, RiskRanking
+from cscwatch.models.risk_ranking import RiskModel, RiskRanking, cached_ranking
 from cscwatch.models.risk_summary import backtest_summary, ranking_meta, results_path
 
 
@@ -324,9 +324,46 @@ def test_bad_outcome_and_judgement_are_input_errors() -> None:
 
 @pytest.fixture(scope="module")
 def ranking(warehouse: Settings) -> RiskRanking:
+    # through the run's cache, as `cscwatch risk`: fitted once for the run (the CLI
+    # tests rank the same file as at the same date), a round trip checked below
     con = duckdb.connect(str(warehouse.warehouse), read_only=True)
     try:
-        return RiskModel(con, warehouse.snapshot_dir).fit(date(2024, 6, 1))
+        return cached_ranking(
+            con, warehouse.snapshot_dir, date(2024, 6, 1),
+            cache_dir=warehouse.cache_dir, warehouse=warehouse.warehouse,
+        )  # fmt: skip
+    finally:
+        con.close()
+
+
+def test_the_ranking_cache_is_keyed_by_the_warehouse_file_date_and_outcome(
+    ranking: RiskRanking, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wh, cache = tmp_path / "w.duckdb", tmp_path / "cache"
+    wh.write_bytes(b"one")
+    fits: list[tuple[str, date]] = []
+
+    def counted_fit(self: RiskModel, as_at: date) -> RiskRanking:
+        fits.append((self.outcome, as_at))  # a refit would give the same ranking
+        return ranking
+
+    monkeypatch.setattr(RiskModel, "fit", counted_fit)
+    con = duckdb.connect()
+    try:
+
+        def rank(as_at: date = date(2024, 6, 1), outcome: str = "ri_or_worse") -> RiskRanking:
+            return cached_ranking(con, None, as_at, outcome=outcome, cache_dir=cache, warehouse=wh)
+
+        assert rank() == ranking and len(fits) == 1
+        assert len(list((cache / "risk").glob("*.json"))) == 1
+        assert rank() == ranking and len(fits) == 1  # read from the cache
+        rank(date(2024, 7, 1))
+        rank(outcome="inadequate")
+        assert fits[1:] == [("ri_or_worse", date(2024, 7, 1)), ("inadequate", date(2024, 6, 1))]
+        wh.write_bytes(b"a rebuilt warehouse")  # new size and time: a new key
+        rank()
+        assert len(fits) == 4 and len(list((cache / "risk").glob("*.json"))) == 4
+        assert cached_ranking(con, None, date(2024, 6, 1)) == ranking and len(fits) == 5
     finally:
         con.close()
 

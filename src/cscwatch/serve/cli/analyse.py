@@ -74,7 +74,7 @@ def risk(
 ) -> None:
     """Rank every current authority by the chance its next inspection has the outcome."""
     from cscwatch.models.risk import parse_judgement, parse_outcome
-    from cscwatch.models.risk_ranking import RiskModel
+    from cscwatch.models.risk_ranking import cached_ranking
     from cscwatch.models.risk_summary import ranking_meta
     from cscwatch.serve.api import _risk
     from cscwatch.store.warehouse import open_warehouse
@@ -84,7 +84,10 @@ def risk(
     out_, jdg = parse_outcome(outcome), parse_judgement(judgement or target)
     settings = _settings(warehouse)
     with open_warehouse(settings) as con:
-        ranking = RiskModel(con, settings.snapshot_dir, outcome=out_, judgement=jdg).fit(when)
+        ranking = cached_ranking(
+            con, settings.snapshot_dir, when, outcome=out_, judgement=jdg,
+            cache_dir=settings.cache_dir, warehouse=Path(settings.warehouse),
+        )  # fmt: skip
     meta = ranking_meta(ranking)
     if fmt == "json":
         emit_json(

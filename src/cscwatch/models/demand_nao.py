@@ -52,6 +52,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
+from threadpoolctl import threadpool_limits
 
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_panel
@@ -297,11 +298,9 @@ class NaoDemandModel:
     def fit(self) -> NaoResults:
         """Fit every chosen variant (see the module docstring)."""
         panel = load_panel(self.con, (OUTCOME, FSM, LOW_INCOME, CONCEPTIONS, NAO_SPEND))
-        return NaoResults(
-            OUTCOME,
-            tuple(_fit(panel, s) for s in self.specs),
-            tuple(NAO_REFERENCE.items()),
-        )
+        with threadpool_limits(limits=1):  # small fits: extra BLAS threads only spin
+            variants = tuple(_fit(panel, s) for s in self.specs)
+        return NaoResults(OUTCOME, variants, tuple(NAO_REFERENCE.items()))
 
 
 def _frame(panel: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, str]]:

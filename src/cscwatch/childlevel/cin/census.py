@@ -35,7 +35,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -77,6 +77,9 @@ class CinHeader:
     release: str | None = None
     serial_no: str | None = None
     file_datetime: str | None = None
+    #: The line of ``<ReferenceDate>`` in the file (of ``<Header>`` when it is absent),
+    #: so a refusal can name it; not part of the header's value.
+    reference_date_line: int | None = field(default=None, compare=False)
 
     @property
     def synthetic(self) -> bool:
@@ -479,11 +482,14 @@ def _upn_columns(upns: list[str | None]) -> dict[str, list[object]]:
 
 def _header_from(el: etree._Element) -> CinHeader:
     values: dict[str, str | None] = {}
+    line = el.sourceline
     for sub in el.iter():
         name = _local(sub.tag)
         if name in _HEADER_FIELDS and _HEADER_FIELDS[name] not in values:
             values[_HEADER_FIELDS[name]] = _text(sub)
-    return CinHeader(**values)
+            if name == "referencedate":
+                line = sub.sourceline
+    return CinHeader(**values, reference_date_line=line)
 
 
 def read_cin_census(
@@ -526,6 +532,30 @@ def read_cin_census(
 
     with _no_cyclic_gc():
         return _parse(data, p, return_id, pseudonymiser_for, keep_child_refs)
+
+
+_TAG_NAME = re.compile(rb"<(/?)([A-Za-z_][A-Za-z0-9_.:-]*)")
+
+
+def _element_at(data: bytes, line: int | None, column: int | None) -> str | None:
+    # The element whose tag last begins before a syntax error's position (its line and
+    # column), as written in the file, to name in the error; None when no tag is found
+    # on the lines up to it or the file is not in an ASCII-compatible encoding.
+    if line is None or data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return None
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = data.find(b"\n", start)
+    end = len(data) if end < 0 else end
+    if column is not None and column > 0:
+        end = min(end, start + column)
+    tags = list(_TAG_NAME.finditer(data, max(0, start - 4096), end))
+    if not tags:
+        return None
+    return tags[-1].group(2).decode("ascii")
 
 
 def _refuse_doctype(el: etree._Element, p: Path) -> None:
@@ -606,7 +636,12 @@ def _parse(
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = (exc.msg or "malformed XML").split(", line ")[0]
-        raise SourceFileError(f"malformed XML: {msg}", path=str(p), row=line) from None
+        raise SourceFileError(
+            f"malformed XML: {msg}",
+            path=str(p),
+            row=line,
+            column=_element_at(data, line, exc.position[1] if exc.position else None),
+        ) from None
     root = context.root
     if root is None or _local(root.tag) != "message":
         raise SourceFileError(

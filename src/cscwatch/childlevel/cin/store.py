@@ -19,6 +19,7 @@ by ``Settings.child_store`` (no default) or in an in-memory database.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections import deque
@@ -276,30 +277,47 @@ def _load_staged(
     staged: Sequence[dict[str, pa.Table]],
     drop: Sequence[str] = (),
 ) -> dict[str, int]:
-    # Insert staged returns (see _stage) in one transaction, replacing any loaded before
-    # and deleting the returns ``drop`` names (replaced by these) in the same transaction.
+    # Insert staged returns (see _stage) in one transaction of their own.
     create_child_level_tables(con)
+    with _transaction(con):
+        return _insert_staged(con, staged, drop)
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    # Everything inside is committed together, or (on any exception) rolled back.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # keep the first error, not the rollback's
+            con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _insert_staged(
+    con: duckdb.DuckDBPyConnection,
+    staged: Sequence[dict[str, pa.Table]],
+    drop: Sequence[str] = (),
+) -> dict[str, int]:
+    # Insert staged returns inside the caller's transaction, replacing any loaded before
+    # and deleting the returns ``drop`` names (replaced by these).
     ids = [str(s["cin_return"].column("return_id")[0]) for s in staged]
     if len(set(ids)) != len(ids):
         raise ValueError("the same return appears twice in one load")
     counts: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        loaded = con.execute(
-            "SELECT count(*) FROM cin_return WHERE list_contains(?::VARCHAR[], return_id)",
-            [ids],
-        ).fetchall()[0][0]
-        if loaded:
-            for rid in ids:
-                delete_return(con, rid)
-        for rid in drop:
+    loaded = con.execute(
+        "SELECT count(*) FROM cin_return WHERE list_contains(?::VARCHAR[], return_id)",
+        [ids],
+    ).fetchall()[0][0]
+    if loaded:
+        for rid in ids:
             delete_return(con, rid)
-        for name, cols in CHILD_TABLES.items():
-            counts[name] = _insert_table(con, name, cols, [s[name] for s in staged])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    for rid in drop:
+        delete_return(con, rid)
+    for name, cols in CHILD_TABLES.items():
+        counts[name] = _insert_table(con, name, cols, [s[name] for s in staged])
     return counts
 
 
@@ -390,7 +408,7 @@ def load_cin_census_files(
     same_year: SameYear = "keep",
     progress: ProgressCallback | None = None,
 ) -> list[CinCensusReturn]:
-    """Read many returns and load them ``batch`` at a time (one transaction per batch).
+    """Read many returns and load them all in one transaction, ``batch`` files per insert.
 
     Parameters
     ----------
@@ -417,10 +435,12 @@ def load_cin_census_files(
     progress : ProgressCallback, optional
         Told as each file is read (stage "reading returns", files done of all).
 
-    Same errors as :func:`load_cin_census`; a bad or refused file stops the load with the
-    batches before it committed (nothing of its own batch is written). Identical files
-    are loaded once (a return is its bytes). The returned objects' column lists are
-    emptied once loaded, to keep memory flat.
+    Same errors as :func:`load_cin_census`. All or nothing: the files are inserted
+    ``batch`` at a time (so memory stays bounded: DuckDB writes large inserts to the
+    store as it goes and spills past ``settings.memory_limit``) inside one transaction,
+    committed after the last file; a bad or refused file anywhere rolls every file of
+    the call back, leaving the store as it was. Identical files are loaded once (a
+    return is its bytes). The returned objects' column lists are emptied once loaded.
     """
     n = len(paths)
     if workers is None:
@@ -432,29 +452,30 @@ def load_cin_census_files(
     pending: list[dict[str, pa.Table]] = []
     drop: list[str] = []
     years: dict[tuple[str, int], Path] = {}  # authority and year → the file read for it
-    if same_year != "keep":
-        create_child_level_tables(con)  # the stored returns are looked up as files are read
+    create_child_level_tables(con)  # the stored returns are looked up as files are read
     report(progress, "reading returns", 0, n)
     reads = _read_all(paths, settings, pseudonymiser, workers, ahead=batch, keep=keep_child_refs)
-    for parsed, staged in reads:
-        if require_reference_date and parsed.header.collection_year is None:
-            raise SourceFileError(
-                "refused: <ReferenceDate> is missing or not a date (YYYY-MM-DD), so the "
-                "return's collection year is unknown; nothing of this file was loaded",
-                path=str(parsed.path),
-                column="ReferenceDate",
-            )
-        out.append(parsed)
-        report(progress, "reading returns", len(out), n)
-        if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
-            seen.add(parsed.return_id)
-            if same_year != "keep":
-                drop += _same_year(con, parsed, years, replace=same_year == "replace")
-            pending.append(staged)
-        if len(out) % batch == 0 or len(out) == n:
-            if pending:
-                _load_staged(con, pending, drop)
-            pending, drop = [], []
+    with contextlib.closing(reads), _transaction(con):
+        for parsed, staged in reads:
+            if require_reference_date and parsed.header.collection_year is None:
+                raise SourceFileError(
+                    "refused: <ReferenceDate> is missing or not a date (YYYY-MM-DD), so the "
+                    "return's collection year is unknown; nothing of this load was stored",
+                    path=str(parsed.path),
+                    row=parsed.header.reference_date_line,
+                    column="ReferenceDate",
+                )
+            out.append(parsed)
+            report(progress, "reading returns", len(out), n)
+            if parsed.return_id not in seen:  # a file given twice (or identical) loads once
+                seen.add(parsed.return_id)
+                if same_year != "keep":
+                    drop += _same_year(con, parsed, years, replace=same_year == "replace")
+                pending.append(staged)
+            if len(out) % batch == 0 or len(out) == n:
+                if pending:
+                    _insert_staged(con, pending, drop)
+                pending, drop = [], []
     return out
 
 
@@ -476,7 +497,7 @@ def _same_year(
     if first != parsed.path:
         raise InputError(
             f"{parsed.path}: a second, different return for {label} in one load (the "
-            f"first: {first}); nothing of this file was loaded"
+            f"first: {first}); nothing of this load was stored"
         )
     stored = [
         str(r[0])
@@ -489,8 +510,8 @@ def _same_year(
     if stored and not replace:
         raise InputError(
             f"{parsed.path}: the child store already holds a different return for {label} "
-            f"(return {stored[0]}); give --replace to replace it (nothing of this file was "
-            "loaded)"
+            f"(return {stored[0]}); give --replace to replace it (nothing of this load was "
+            "stored)"
         )
     return stored
 

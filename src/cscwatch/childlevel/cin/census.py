@@ -522,14 +522,30 @@ def read_cin_census(
         From ``pseudonymiser_for`` (no key for real data).
     """
     p = Path(path)
-    data = read_input_bytes(p)  # a regular file within the size limit; no FIFO, no device
+    data, return_id = _checked_bytes(p)
+    return _walk(data, p, return_id, pseudonymiser_for, keep_child_refs)
+
+
+def _checked_bytes(p: Path) -> tuple[bytes, str]:
+    # The file's bytes (a regular file within the size limit; no FIFO, no device), refused
+    # when hostile, and its return id.
+    data = read_input_bytes(p)
     refuse_hostile_xml(data, p)
-    return_id = hashlib.sha256(data).hexdigest()[:16]
+    return data, hashlib.sha256(data).hexdigest()[:16]
+
+
+def _walk(
+    data: bytes,
+    p: Path,
+    return_id: str,
+    pseudonymiser_for: Callable[[CinHeader], Pseudonymiser],
+    keep_child_refs: bool,
+) -> CinCensusReturn:
+    # The reader proper, on checked bytes.
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
         # libxml2's incremental parser misreads a UTF-32 byte-order mark; without it,
         # it finds UTF-32 from the first bytes as it should.
         data = data[4:]
-
     with _no_cyclic_gc():
         return _parse(data, p, return_id, pseudonymiser_for, keep_child_refs)
 
@@ -653,7 +669,22 @@ def _parse(
     tables = builder.tables()
     child_refs = tuple(builder.la_child_ids) if keep_child_refs else None
     del builder.rows, builder.child_rows, builder.la_child_ids, builder.upns, builder.former_upns
-    tables["cin_return"] = {
+    tables["cin_return"] = _return_row(return_id, header, builder.child_seq)
+    return CinCensusReturn(
+        return_id=return_id,
+        path=p,
+        header=header,
+        tables=tables,
+        children=builder.child_seq,
+        referrals=len(tables["cin_episode"]["episode_seq"]),
+        child_refs=child_refs,
+        demo_key=builder.pseudonymise.demo,
+    )
+
+
+def _return_row(return_id: str, header: CinHeader, children: int) -> dict[str, list[object]]:
+    # The return's one row of ``cin_return``.
+    return {
         "return_id": [return_id],
         "la_code": [header.la_code],
         "collection_year": [header.collection_year],
@@ -666,15 +697,5 @@ def _parse(
         "serial_no": [header.serial_no],
         "file_datetime": [header.file_datetime],
         "synthetic": [header.synthetic],
-        "children": [builder.child_seq],
+        "children": [children],
     }
-    return CinCensusReturn(
-        return_id=return_id,
-        path=p,
-        header=header,
-        tables=tables,
-        children=builder.child_seq,
-        referrals=len(tables["cin_episode"]["episode_seq"]),
-        child_refs=child_refs,
-        demo_key=builder.pseudonymise.demo,
-    )

@@ -23,7 +23,7 @@ import contextlib
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
+from cscwatch.childlevel.cin.flat import read_cin_census_columns
 from cscwatch.childlevel.cin.tables import CHILD_TABLES, TABLE_KEYS, ColumnKind
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.core.config import Settings
@@ -250,7 +251,9 @@ def load_child_level(
     return _load_staged(con, [_stage(tables) for tables in returns])
 
 
-def _stage(tables: Mapping[str, Mapping[str, Sequence[object]]]) -> dict[str, pa.Table]:
+def _stage(
+    tables: Mapping[str, Mapping[str, Sequence[object] | pa.Array]],
+) -> dict[str, pa.Table]:
     # One return's column lists as one Arrow table per child-level table (text as
     # found, typed later in SQL). Done where the return was read, so that worker
     # processes hand back compact Arrow buffers rather than millions of Python objects.
@@ -262,7 +265,9 @@ def _stage(tables: Mapping[str, Mapping[str, Sequence[object]]]) -> dict[str, pa
         arrays = []
         for col, kind in cols.items():
             values = data.get(col)
-            if values is not None:
+            if isinstance(values, pa.Array):
+                arrays.append(values.cast(_ARROW_TYPE[kind]))
+            elif values is not None:
                 arrays.append(pa.array(values, type=_ARROW_TYPE[kind]))
             elif col == "return_id":
                 arrays.append(pa.repeat(rid, n))
@@ -531,7 +536,7 @@ def _read_all(
     *,
     ahead: int,
     keep: bool = False,
-) -> Iterator[tuple[CinCensusReturn, dict[str, pa.Table]]]:
+) -> Generator[tuple[CinCensusReturn, dict[str, pa.Table]], None, None]:
     # Each file read and staged, in the order given; with workers, up to ``ahead`` more
     # files are read while the caller loads.
     if workers <= 1:
@@ -575,10 +580,10 @@ def _read_staged(
 ) -> tuple[CinCensusReturn, dict[str, pa.Table]]:
     # Read one file and stage it as Arrow; the column lists are dropped. Top-level so a
     # spawned process can run it; the key travels by pipe, never disk.
-    parsed = _read(path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep)
-    staged = _stage(parsed.tables)
-    parsed.tables.clear()
-    return parsed, staged
+    parsed, tables = read_cin_census_columns(
+        path, _chooser(settings, pseudonymiser), keep_child_refs=keep
+    )
+    return parsed, _stage(tables)
 
 
 def _read(
@@ -588,9 +593,16 @@ def _read(
     pseudonymiser: Pseudonymiser | None = None,
     keep_child_refs: bool = False,
 ) -> CinCensusReturn:
+    return read_cin_census(path, _chooser(settings, pseudonymiser), keep_child_refs=keep_child_refs)
+
+
+def _chooser(
+    settings: Settings, pseudonymiser: Pseudonymiser | None
+) -> Callable[[object], Pseudonymiser]:
+    # The pseudonymiser for a file, given its header: the one passed, else the key's.
     def choose(header: object) -> Pseudonymiser:
         if pseudonymiser is not None:
             return pseudonymiser
         return resolve_pseudonymiser(settings, synthetic=bool(getattr(header, "synthetic", False)))
 
-    return read_cin_census(path, choose, keep_child_refs=keep_child_refs)
+    return choose

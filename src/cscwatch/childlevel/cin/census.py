@@ -24,6 +24,9 @@ authority's own validation report.
 Speed: per element the reader does one dict look-up of the tag and one list store;
 rows are lists transposed into columns at the end, and the cyclic garbage collector is
 paused while a file is read (it would otherwise rescan the growing rows again and again).
+``cin load`` reads a *plain* return (the DfE's layout, UTF-8, no comments, entities or
+CDATA; see :mod:`cscwatch.childlevel.cin.flat`) without this walk, in array operations,
+to the same columns; every other file still comes here.
 """
 
 from __future__ import annotations

@@ -578,8 +578,8 @@ def _read_staged(
     pseudonymiser: Pseudonymiser | None,
     keep: bool = False,
 ) -> tuple[CinCensusReturn, dict[str, pa.Table]]:
-    # Read one file and stage it as Arrow; the column lists are dropped. Top-level so a
-    # spawned process can run it; the key travels by pipe, never disk.
+    # Read one file (the fast way when it is plain: flat.py) and stage it as Arrow. Top-
+    # level so a spawned process can run it; the key travels by pipe, never disk.
     parsed, tables = read_cin_census_columns(
         path, _chooser(settings, pseudonymiser), keep_child_refs=keep
     )

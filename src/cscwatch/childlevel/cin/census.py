@@ -24,6 +24,9 @@ authority's own validation report.
 Speed: per element the reader does one dict look-up of the tag and one list store;
 rows are lists transposed into columns at the end, and the cyclic garbage collector is
 paused while a file is read (it would otherwise rescan the growing rows again and again).
+``cin load`` reads a *plain* return (the DfE's layout, UTF-8, no comments, entities or
+CDATA; see :mod:`cscwatch.childlevel.cin.flat`) without this walk, in array operations,
+to the same columns; every other file still comes here.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -77,6 +80,9 @@ class CinHeader:
     release: str | None = None
     serial_no: str | None = None
     file_datetime: str | None = None
+    #: The line of ``<ReferenceDate>`` in the file (of ``<Header>`` when it is absent),
+    #: so a refusal can name it; not part of the header's value.
+    reference_date_line: int | None = field(default=None, compare=False)
 
     @property
     def synthetic(self) -> bool:
@@ -479,11 +485,14 @@ def _upn_columns(upns: list[str | None]) -> dict[str, list[object]]:
 
 def _header_from(el: etree._Element) -> CinHeader:
     values: dict[str, str | None] = {}
+    line = el.sourceline
     for sub in el.iter():
         name = _local(sub.tag)
         if name in _HEADER_FIELDS and _HEADER_FIELDS[name] not in values:
             values[_HEADER_FIELDS[name]] = _text(sub)
-    return CinHeader(**values)
+            if name == "referencedate":
+                line = sub.sourceline
+    return CinHeader(**values, reference_date_line=line)
 
 
 def read_cin_census(
@@ -516,16 +525,56 @@ def read_cin_census(
         From ``pseudonymiser_for`` (no key for real data).
     """
     p = Path(path)
-    data = read_input_bytes(p)  # a regular file within the size limit; no FIFO, no device
+    data, return_id = _checked_bytes(p)
+    return _walk(data, p, return_id, pseudonymiser_for, keep_child_refs)
+
+
+def _checked_bytes(p: Path) -> tuple[bytes, str]:
+    # The file's bytes (a regular file within the size limit; no FIFO, no device), refused
+    # when hostile, and its return id.
+    data = read_input_bytes(p)
     refuse_hostile_xml(data, p)
-    return_id = hashlib.sha256(data).hexdigest()[:16]
+    return data, hashlib.sha256(data).hexdigest()[:16]
+
+
+def _walk(
+    data: bytes,
+    p: Path,
+    return_id: str,
+    pseudonymiser_for: Callable[[CinHeader], Pseudonymiser],
+    keep_child_refs: bool,
+) -> CinCensusReturn:
+    # The reader proper, on checked bytes.
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
         # libxml2's incremental parser misreads a UTF-32 byte-order mark; without it,
         # it finds UTF-32 from the first bytes as it should.
         data = data[4:]
-
     with _no_cyclic_gc():
         return _parse(data, p, return_id, pseudonymiser_for, keep_child_refs)
+
+
+_TAG_NAME = re.compile(rb"<(/?)([A-Za-z_][A-Za-z0-9_.:-]*)")
+
+
+def _element_at(data: bytes, line: int | None, column: int | None) -> str | None:
+    # The element whose tag last begins before a syntax error's position (its line and
+    # column), as written in the file, to name in the error; None when no tag is found
+    # on the lines up to it or the file is not in an ASCII-compatible encoding.
+    if line is None or data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return None
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = data.find(b"\n", start)
+    end = len(data) if end < 0 else end
+    if column is not None and column > 0:
+        end = min(end, start + column)
+    tags = list(_TAG_NAME.finditer(data, max(0, start - 4096), end))
+    if not tags:
+        return None
+    return tags[-1].group(2).decode("ascii")
 
 
 def _refuse_doctype(el: etree._Element, p: Path) -> None:
@@ -606,7 +655,12 @@ def _parse(
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = (exc.msg or "malformed XML").split(", line ")[0]
-        raise SourceFileError(f"malformed XML: {msg}", path=str(p), row=line) from None
+        raise SourceFileError(
+            f"malformed XML: {msg}",
+            path=str(p),
+            row=line,
+            column=_element_at(data, line, exc.position[1] if exc.position else None),
+        ) from None
     root = context.root
     if root is None or _local(root.tag) != "message":
         raise SourceFileError(
@@ -618,7 +672,22 @@ def _parse(
     tables = builder.tables()
     child_refs = tuple(builder.la_child_ids) if keep_child_refs else None
     del builder.rows, builder.child_rows, builder.la_child_ids, builder.upns, builder.former_upns
-    tables["cin_return"] = {
+    tables["cin_return"] = _return_row(return_id, header, builder.child_seq)
+    return CinCensusReturn(
+        return_id=return_id,
+        path=p,
+        header=header,
+        tables=tables,
+        children=builder.child_seq,
+        referrals=len(tables["cin_episode"]["episode_seq"]),
+        child_refs=child_refs,
+        demo_key=builder.pseudonymise.demo,
+    )
+
+
+def _return_row(return_id: str, header: CinHeader, children: int) -> dict[str, list[object]]:
+    # The return's one row of ``cin_return``.
+    return {
         "return_id": [return_id],
         "la_code": [header.la_code],
         "collection_year": [header.collection_year],
@@ -631,15 +700,5 @@ def _parse(
         "serial_no": [header.serial_no],
         "file_datetime": [header.file_datetime],
         "synthetic": [header.synthetic],
-        "children": [builder.child_seq],
+        "children": [children],
     }
-    return CinCensusReturn(
-        return_id=return_id,
-        path=p,
-        header=header,
-        tables=tables,
-        children=builder.child_seq,
-        referrals=len(tables["cin_episode"]["episode_seq"]),
-        child_refs=child_refs,
-        demo_key=builder.pseudonymise.demo,
-    )

@@ -19,10 +19,11 @@ by ``Settings.child_store`` (no default) or in an in-memory database.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from cscwatch.childlevel.cin.census import CinCensusReturn, read_cin_census
+from cscwatch.childlevel.cin.flat import read_cin_census_columns
 from cscwatch.childlevel.cin.tables import CHILD_TABLES, TABLE_KEYS, ColumnKind
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.core.config import Settings
@@ -249,7 +251,9 @@ def load_child_level(
     return _load_staged(con, [_stage(tables) for tables in returns])
 
 
-def _stage(tables: Mapping[str, Mapping[str, Sequence[object]]]) -> dict[str, pa.Table]:
+def _stage(
+    tables: Mapping[str, Mapping[str, Sequence[object] | pa.Array]],
+) -> dict[str, pa.Table]:
     # One return's column lists as one Arrow table per child-level table (text as
     # found, typed later in SQL). Done where the return was read, so that worker
     # processes hand back compact Arrow buffers rather than millions of Python objects.
@@ -261,7 +265,9 @@ def _stage(tables: Mapping[str, Mapping[str, Sequence[object]]]) -> dict[str, pa
         arrays = []
         for col, kind in cols.items():
             values = data.get(col)
-            if values is not None:
+            if isinstance(values, pa.Array):
+                arrays.append(values.cast(_ARROW_TYPE[kind]))
+            elif values is not None:
                 arrays.append(pa.array(values, type=_ARROW_TYPE[kind]))
             elif col == "return_id":
                 arrays.append(pa.repeat(rid, n))
@@ -276,30 +282,47 @@ def _load_staged(
     staged: Sequence[dict[str, pa.Table]],
     drop: Sequence[str] = (),
 ) -> dict[str, int]:
-    # Insert staged returns (see _stage) in one transaction, replacing any loaded before
-    # and deleting the returns ``drop`` names (replaced by these) in the same transaction.
+    # Insert staged returns (see _stage) in one transaction of their own.
     create_child_level_tables(con)
+    with _transaction(con):
+        return _insert_staged(con, staged, drop)
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    # Everything inside is committed together, or (on any exception) rolled back.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # keep the first error, not the rollback's
+            con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _insert_staged(
+    con: duckdb.DuckDBPyConnection,
+    staged: Sequence[dict[str, pa.Table]],
+    drop: Sequence[str] = (),
+) -> dict[str, int]:
+    # Insert staged returns inside the caller's transaction, replacing any loaded before
+    # and deleting the returns ``drop`` names (replaced by these).
     ids = [str(s["cin_return"].column("return_id")[0]) for s in staged]
     if len(set(ids)) != len(ids):
         raise ValueError("the same return appears twice in one load")
     counts: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        loaded = con.execute(
-            "SELECT count(*) FROM cin_return WHERE list_contains(?::VARCHAR[], return_id)",
-            [ids],
-        ).fetchall()[0][0]
-        if loaded:
-            for rid in ids:
-                delete_return(con, rid)
-        for rid in drop:
+    loaded = con.execute(
+        "SELECT count(*) FROM cin_return WHERE list_contains(?::VARCHAR[], return_id)",
+        [ids],
+    ).fetchall()[0][0]
+    if loaded:
+        for rid in ids:
             delete_return(con, rid)
-        for name, cols in CHILD_TABLES.items():
-            counts[name] = _insert_table(con, name, cols, [s[name] for s in staged])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    for rid in drop:
+        delete_return(con, rid)
+    for name, cols in CHILD_TABLES.items():
+        counts[name] = _insert_table(con, name, cols, [s[name] for s in staged])
     return counts
 
 
@@ -390,7 +413,7 @@ def load_cin_census_files(
     same_year: SameYear = "keep",
     progress: ProgressCallback | None = None,
 ) -> list[CinCensusReturn]:
-    """Read many returns and load them ``batch`` at a time (one transaction per batch).
+    """Read many returns and load them all in one transaction, ``batch`` files per insert.
 
     Parameters
     ----------
@@ -417,10 +440,12 @@ def load_cin_census_files(
     progress : ProgressCallback, optional
         Told as each file is read (stage "reading returns", files done of all).
 
-    Same errors as :func:`load_cin_census`; a bad or refused file stops the load with the
-    batches before it committed (nothing of its own batch is written). Identical files
-    are loaded once (a return is its bytes). The returned objects' column lists are
-    emptied once loaded, to keep memory flat.
+    Same errors as :func:`load_cin_census`. All or nothing: the files are inserted
+    ``batch`` at a time (so memory stays bounded: DuckDB writes large inserts to the
+    store as it goes and spills past ``settings.memory_limit``) inside one transaction,
+    committed after the last file; a bad or refused file anywhere rolls every file of
+    the call back, leaving the store as it was. Identical files are loaded once (a
+    return is its bytes). The returned objects' column lists are emptied once loaded.
     """
     n = len(paths)
     if workers is None:
@@ -432,29 +457,30 @@ def load_cin_census_files(
     pending: list[dict[str, pa.Table]] = []
     drop: list[str] = []
     years: dict[tuple[str, int], Path] = {}  # authority and year → the file read for it
-    if same_year != "keep":
-        create_child_level_tables(con)  # the stored returns are looked up as files are read
+    create_child_level_tables(con)  # the stored returns are looked up as files are read
     report(progress, "reading returns", 0, n)
     reads = _read_all(paths, settings, pseudonymiser, workers, ahead=batch, keep=keep_child_refs)
-    for parsed, staged in reads:
-        if require_reference_date and parsed.header.collection_year is None:
-            raise SourceFileError(
-                "refused: <ReferenceDate> is missing or not a date (YYYY-MM-DD), so the "
-                "return's collection year is unknown; nothing of this file was loaded",
-                path=str(parsed.path),
-                column="ReferenceDate",
-            )
-        out.append(parsed)
-        report(progress, "reading returns", len(out), n)
-        if parsed.return_id not in seen:  # a file given twice (or two identical files) loads once
-            seen.add(parsed.return_id)
-            if same_year != "keep":
-                drop += _same_year(con, parsed, years, replace=same_year == "replace")
-            pending.append(staged)
-        if len(out) % batch == 0 or len(out) == n:
-            if pending:
-                _load_staged(con, pending, drop)
-            pending, drop = [], []
+    with contextlib.closing(reads), _transaction(con):
+        for parsed, staged in reads:
+            if require_reference_date and parsed.header.collection_year is None:
+                raise SourceFileError(
+                    "refused: <ReferenceDate> is missing or not a date (YYYY-MM-DD), so the "
+                    "return's collection year is unknown; nothing of this load was stored",
+                    path=str(parsed.path),
+                    row=parsed.header.reference_date_line,
+                    column="ReferenceDate",
+                )
+            out.append(parsed)
+            report(progress, "reading returns", len(out), n)
+            if parsed.return_id not in seen:  # a file given twice (or identical) loads once
+                seen.add(parsed.return_id)
+                if same_year != "keep":
+                    drop += _same_year(con, parsed, years, replace=same_year == "replace")
+                pending.append(staged)
+            if len(out) % batch == 0 or len(out) == n:
+                if pending:
+                    _insert_staged(con, pending, drop)
+                pending, drop = [], []
     return out
 
 
@@ -476,7 +502,7 @@ def _same_year(
     if first != parsed.path:
         raise InputError(
             f"{parsed.path}: a second, different return for {label} in one load (the "
-            f"first: {first}); nothing of this file was loaded"
+            f"first: {first}); nothing of this load was stored"
         )
     stored = [
         str(r[0])
@@ -489,8 +515,8 @@ def _same_year(
     if stored and not replace:
         raise InputError(
             f"{parsed.path}: the child store already holds a different return for {label} "
-            f"(return {stored[0]}); give --replace to replace it (nothing of this file was "
-            "loaded)"
+            f"(return {stored[0]}); give --replace to replace it (nothing of this load was "
+            "stored)"
         )
     return stored
 
@@ -510,7 +536,7 @@ def _read_all(
     *,
     ahead: int,
     keep: bool = False,
-) -> Iterator[tuple[CinCensusReturn, dict[str, pa.Table]]]:
+) -> Generator[tuple[CinCensusReturn, dict[str, pa.Table]], None, None]:
     # Each file read and staged, in the order given; with workers, up to ``ahead`` more
     # files are read while the caller loads.
     if workers <= 1:
@@ -552,12 +578,12 @@ def _read_staged(
     pseudonymiser: Pseudonymiser | None,
     keep: bool = False,
 ) -> tuple[CinCensusReturn, dict[str, pa.Table]]:
-    # Read one file and stage it as Arrow; the column lists are dropped. Top-level so a
-    # spawned process can run it; the key travels by pipe, never disk.
-    parsed = _read(path, settings, pseudonymiser=pseudonymiser, keep_child_refs=keep)
-    staged = _stage(parsed.tables)
-    parsed.tables.clear()
-    return parsed, staged
+    # Read one file (the fast way when it is plain: flat.py) and stage it as Arrow. Top-
+    # level so a spawned process can run it; the key travels by pipe, never disk.
+    parsed, tables = read_cin_census_columns(
+        path, _chooser(settings, pseudonymiser), keep_child_refs=keep
+    )
+    return parsed, _stage(tables)
 
 
 def _read(
@@ -567,9 +593,16 @@ def _read(
     pseudonymiser: Pseudonymiser | None = None,
     keep_child_refs: bool = False,
 ) -> CinCensusReturn:
+    return read_cin_census(path, _chooser(settings, pseudonymiser), keep_child_refs=keep_child_refs)
+
+
+def _chooser(
+    settings: Settings, pseudonymiser: Pseudonymiser | None
+) -> Callable[[object], Pseudonymiser]:
+    # The pseudonymiser for a file, given its header: the one passed, else the key's.
     def choose(header: object) -> Pseudonymiser:
         if pseudonymiser is not None:
             return pseudonymiser
         return resolve_pseudonymiser(settings, synthetic=bool(getattr(header, "synthetic", False)))
 
-    return read_cin_census(path, choose, keep_child_refs=keep_child_refs)
+    return choose

@@ -311,10 +311,10 @@ def load(
 
     Each return is kept under its authority (LEA) and collection year. The same return
     loaded again changes nothing; a different return for an authority and year already
-    stored (or given twice) is refused unless --replace is given. Files are loaded 25
-    at a time, each batch in one transaction: a refused or unreadable file stops the
-    load with the batches before it stored. Counts shown are disclosure-controlled (1
-    to 5 shown as c).
+    stored (or given twice) is refused unless --replace is given. The whole load is one
+    transaction: a refused or unreadable file (named with its line and element) stops
+    it and leaves the store as it was, with no file of the load stored. Counts shown are
+    disclosure-controlled (1 to 5 shown as c).
     """
     from cscwatch.childlevel.cin.store import (
         connect_child_store,

@@ -50,7 +50,12 @@ import pandas as pd
 from cscwatch.childlevel.cin.measures import AuthorityInfo
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
-from cscwatch.childlevel.ssda903.measures import ClaMeasures, measure_staged_return
+from cscwatch.childlevel.ssda903.measures import (
+    MEASURED_PREVIOUS_TABLES,
+    MEASURED_TABLES,
+    ClaMeasures,
+    measure_staged_return,
+)
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.childlevel.ssda903.reader import read_return, return_files
 from cscwatch.childlevel.ssda903.tables import TABLES
@@ -590,13 +595,24 @@ def pseudonymise_sw_id(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
 # Measures of stored returns: each staged from the store as engine.stage stages a return.
 
 
-def stage_stored_return(con: duckdb.DuckDBPyConnection, la_code: str, year: int) -> bool:
+def stage_stored_return(
+    con: duckdb.DuckDBPyConnection,
+    la_code: str,
+    year: int,
+    *,
+    tables: Sequence[str] = TABLES,
+    previous_tables: Sequence[str] = TABLES,
+) -> bool:
     """Stage one stored return (and the same authority's previous year, when stored) as the
     temporary tables :func:`.engine.stage` makes, so :func:`.measures.measure_staged_return`
     reads it exactly as it reads a return given as files. True when the previous year's
-    return is stored."""
-    for name in TABLES:
-        for suffix, y in (("", year), ("_last", year - 1)):
+    return is stored.
+
+    ``tables`` and ``previous_tables`` name the tables staged of the return and of the
+    previous year's (``<name>_last``); by default every one.
+    """
+    for suffix, y, names in (("", year, tables), ("_last", year - 1, previous_tables)):
+        for name in names:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name}{suffix} AS SELECT * EXCLUDE (la_code, "
                 f"year) FROM {store_table(name)} WHERE la_code = ? AND year = ?",
@@ -682,7 +698,9 @@ def measure_store(
         stage_postcodes(con, postcodes.grid, grid=True, district=postcodes.district)
     out = []
     for la in tick(wanted, progress, "measuring returns"):
-        has_previous = stage_stored_return(con, la, year)
+        has_previous = stage_stored_return(
+            con, la, year, tables=MEASURED_TABLES, previous_tables=MEASURED_PREVIOUS_TABLES
+        )
         out.append(
             measure_staged_return(
                 con,

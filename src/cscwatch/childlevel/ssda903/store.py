@@ -30,8 +30,9 @@ file). Loading the same return again changes nothing; a different return for an
 authority-year already stored is refused unless ``replace`` is given; a return with
 children already stored under another authority-year is refused (a mislabelled folder),
 while an empty return (no children: the Isles of Scilly's, year after year) may repeat
-its bytes; the whole load is one transaction. ``CHILD`` and ``UPN`` are the reader's
-keyed pseudonyms; no raw identifier is written.
+its bytes; the store changes in one transaction (the rows are staged in a file beside
+the store first, so memory does not grow with the load). ``CHILD`` and ``UPN`` are the
+reader's keyed pseudonyms; no raw identifier is written.
 """
 
 from __future__ import annotations
@@ -468,6 +469,7 @@ class _Pending:
     source_format: str
     children: int = 0
     episodes: int = 0
+    table_names: tuple[str, ...] = ()
 
 
 def _check_one(
@@ -502,10 +504,12 @@ def _check_one(
     stored = None if row is None else str(row[0])
     if row is not None and stored == rid:
         return StoredReturn(label, *key, rid, "unchanged", int(row[1]), int(row[2]), bool(row[3]))
-    elsewhere = _stored_as(con, rid) or ids.get(rid)
+    elsewhere, where = _stored_as(con, rid), "already stored"
+    if elsewhere is None and rid in ids:
+        elsewhere, where = ids[rid], "given in this load"
     if elsewhere is not None and elsewhere != key:
         raise InputError(
-            f"{label}: this return is already stored as LA {elsewhere[0]}, {elsewhere[1]}; "
+            f"{label}: this return is {where} as LA {elsewhere[0]}, {elsewhere[1]}; "
             "nothing was loaded"
         )
     if stored is not None and not replace:
@@ -596,6 +600,7 @@ def _stage_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> l
         dataclasses.replace(
             p,
             tables={},
+            table_names=tuple(sorted(p.tables)),
             children=len(p.tables["header"]) if "header" in p.tables else 0,
             episodes=len(p.tables["episodes"]),
         )
@@ -620,7 +625,7 @@ def _insert(con: duckdb.DuckDBPyConnection, staged: Sequence[_Pending]) -> list[
             "children, episodes, loaded_at, tables, source_format) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
             [p.la_code, p.year, p.return_id, date(p.year, 3, 31), p.synthetic, children,
-             episodes, sorted(p.tables), p.source_format],
+             episodes, list(p.table_names), p.source_format],
         )  # fmt: skip
         status = "replaced" if p.replaces else "loaded"
         out.append(

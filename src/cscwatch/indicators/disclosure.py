@@ -572,6 +572,8 @@ def _range(
     j = index[cell]
     if not any(r[j] for r in a_eq) and not any(r[j] for r in a_ub):
         return None  # in no constraint: unbounded above
+    if len(a_eq) == 1 and not a_ub:  # one group and its total: the programme solved by hand
+        return _pinned(*_one_equality(a_eq[0], b_eq[0], lower, j))
     from scipy.optimize import linprog  # imported late: a build needs no solver
 
     bounds = [(lo, None) for lo in lower]
@@ -593,7 +595,31 @@ def _range(
         if res.status != 0:
             return None  # inconsistent figures (rounded totals): nothing pinned
         ends.append(sign * float(res.fun))
-    low, high = ends
+    return _pinned(ends[0], ends[1])
+
+
+def _pinned(low: float | None, high: float | None) -> tuple[float, float] | None:
+    # (low, high) when the range leaves one whole number; None for no range.
+    if low is None or high is None:
+        return None
     if math.floor(high + 1e-6) <= math.ceil(low - 1e-6):
         return (low, high)
     return None
+
+
+def _one_equality(
+    row: list[float], rhs: float, lower: list[float], j: int
+) -> tuple[float | None, float | None]:
+    """The least and greatest ``x[j]`` with ``row . x = rhs`` and ``x >= lower``: what the
+    linear programme gives for a single equality, without a solver (most components are
+    one group of rows and its total). (None, None) when the system has no solution or
+    ``x[j]`` has no upper bound, as the programme's infeasible and unbounded answers."""
+    sign = 1.0 if row[j] > 0 else -1.0
+    a = [sign * v for v in row]
+    # With y = x - lower >= 0: a . y = c, and a[j] > 0.
+    c = sign * (rhs - sum(v * lo for v, lo in zip(row, lower, strict=True)))
+    if any(v < 0 for v in a) or c < 0:
+        return None, None  # another cell grows with it (unbounded), or no solution
+    high = lower[j] + c / a[j]
+    others = any(v > 0 for k, v in enumerate(a) if k != j)
+    return (lower[j] if others else high), high

@@ -134,8 +134,13 @@ def test_round_trip_keeps_every_row_by_authority_and_year(
                 ).fetchall()
             }
             assert children == set(ret.tables["header"]["CHILD"])
+            # the return's tables as read (staged in a batch, recorded at the commit)
+            row = stored[(stored.la_code == la) & (stored.year == int(year))]
+            assert list(row["tables"].iloc[0]) == sorted(ret.tables)
     finally:
         con.close()
+    # the load's staging file is gone
+    assert not Path(f"{settings.child_store}.loading").exists()
 
 
 def test_loading_the_same_returns_again_changes_nothing(returns: Path, tmp_path: Path) -> None:
@@ -184,6 +189,21 @@ def test_the_same_return_as_another_authority_year_is_refused(
     shutil.copytree(returns / "857_2023", tmp_path / "x" / "805_2023")
     with pytest.raises(InputError, match="already stored as LA 857, 2023"):
         _load(settings, tmp_path / "x", ["805_2023"])
+
+
+def test_the_same_return_twice_in_one_load_is_refused(returns: Path, tmp_path: Path) -> None:
+    # two folders holding one return's bytes in one load (one batch): refused, nothing stored
+    shutil.copytree(returns / "857_2023", tmp_path / "x" / "857_2023")
+    shutil.copytree(returns / "857_2023", tmp_path / "x" / "805_2023")
+    settings = _settings(tmp_path)
+    with pytest.raises(InputError, match="given in this load as LA 857, 2023"):
+        _load(settings, tmp_path / "x", ["857_2023", "805_2023"])
+    con = connect_child_store(settings, read_only=True)
+    try:
+        assert stored_returns(con).empty
+    finally:
+        con.close()
+    assert not Path(f"{settings.child_store}.loading").exists()
 
 
 def test_an_empty_return_may_repeat_its_bytes_in_another_year(

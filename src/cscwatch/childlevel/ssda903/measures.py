@@ -92,9 +92,10 @@ counts, for tests and the authority's own checking.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,8 @@ from cscwatch.indicators.disclosure import SUPPRESSED, RowRelation, disclose
 
 __all__ = [
     "AGE_BANDS",
+    "MEASURED_PREVIOUS_TABLES",
+    "MEASURED_TABLES",
     "ClaMeasures",
     "cla_authority_lookup",
     "compute_cla_measures",
@@ -138,6 +141,12 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("10 to 15 years", 10, 16),
     ("16 years and over", 16, 200),
 )
+#: The staged tables the measures read (:func:`measure_staged_return`): of the return,
+#: and of the previous year's (``<name>_last``).
+MEASURED_TABLES: tuple[str, ...] = (
+    "ad1", "episodes", "header", "missing", "oc3", "placed_for_adoption"
+)  # fmt: skip
+MEASURED_PREVIOUS_TABLES: tuple[str, ...] = ("episodes", "header")
 _CLA_FILE = "cla_number_and_rate_per_10k_children.csv"
 _ONS_FILE = "ons_mid-year_population_estimates_2012_to_2024.csv"
 
@@ -187,13 +196,23 @@ def population_lookup(snapshot_dir: Path, la_code: str, year: int) -> int | None
     path = Path(snapshot_dir) / _ONS_FILE
     if not path.is_file():
         return None
+    found = [n for y, n in _populations(str(path), path.stat().st_mtime_ns).get(str(la_code), ())
+             if y <= year - 1]  # fmt: skip
+    return found[-1] if found else None
+
+
+@functools.lru_cache(maxsize=2)
+def _populations(path: str, mtime_ns: int) -> dict[str, list[tuple[int, int]]]:
+    # LA number -> (year, estimate) by year, read once per file (and file version): a
+    # national run asks for every authority's.
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df = df[(df.geographic_level == "Local authority") & (df.old_la_code == str(la_code))]
+    df = df[df.geographic_level == "Local authority"]
     df = df[df.population_estimate.str.fullmatch(r"\d+")]
-    df = df[df.time_period.astype(int) <= year - 1]
-    if df.empty:
-        return None
-    return int(df.sort_values("time_period").population_estimate.iloc[-1])
+    df = df.assign(year=df.time_period.astype(int)).sort_values("year", kind="stable")
+    out: dict[str, list[tuple[int, int]]] = {}
+    for la, y, n in zip(df.old_la_code, df.year, df.population_estimate, strict=True):
+        out.setdefault(str(la), []).append((int(y), int(n)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -323,6 +342,11 @@ class ClaMeasures:
     notes: tuple[str, ...] = ()
     authority: AuthorityInfo | None = None
     population: int | None = None
+    # Layouts already made by tidy (disclosure control runs once per layout and setting,
+    # however many outputs are written).
+    _tidied: dict[tuple[str, bool], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def value(self, layout: str, column: str = "children_count", **filters: str) -> int:
         """One exact count: the row of ``layout`` whose filter columns equal ``filters``."""
@@ -344,6 +368,13 @@ class ClaMeasures:
         if layout not in self.counts:
             known = ", ".join(self.counts)
             raise InputError(f"layout {layout!r} was not computed; computed: {known}")
+        key = (layout, disclose)
+        if key not in self._tidied:
+            self._tidied[key] = self._tidy(layout, disclose)
+        return self._tidied[key].copy()
+
+    def _tidy(self, layout: str, disclose: bool) -> pd.DataFrame:
+        # The layout's tidy rows (tidy, uncached).
         spec = CLA_LAYOUTS[layout]
         values = _disclosed(spec, self.counts[layout], self.population, disclose)
         info = self.authority
@@ -535,16 +566,21 @@ def _rows(records: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
 def _breakdown(
     cur: duckdb.DuckDBPyConnection, table: str, label: str, characteristics: dict[str, str]
 ) -> list[tuple[Any, ...]]:
-    # (population_type, characteristic, value, count) with a Total row per characteristic.
-    total = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
-    n = int(total[0]) if total else 0
+    # (population_type, characteristic, value, count) with a Total row per characteristic;
+    # one query (the table's total is characteristic -1).
+    parts = [f"SELECT -1 AS k, NULL AS v, count(*) AS n FROM {table}"] + [
+        f"SELECT {k} AS k, coalesce(({expr})::VARCHAR, 'Not known') AS v, count(*) AS n "
+        f"FROM {table} GROUP BY v"
+        for k, expr in enumerate(characteristics.values())
+    ]
+    found = cur.execute(" UNION ALL ".join(parts) + " ORDER BY k, v").fetchall()
+    n = int(found[0][2])
+    by: dict[int, list[tuple[str, int]]] = {}
+    for k, v, count in found[1:]:
+        by.setdefault(int(k), []).append((str(v), int(count)))
     out: list[tuple[Any, ...]] = []
-    for name, expr in characteristics.items():
-        part = cur.execute(
-            f"SELECT coalesce(({expr})::VARCHAR, 'Not known') AS v, count(*) FROM {table} "
-            "GROUP BY v ORDER BY v"
-        ).fetchall()
-        out += [(label, name, str(v), int(k)) for v, k in part]
+    for k, name in enumerate(characteristics):
+        out += [(label, name, v, count) for v, count in by.get(k, [])]
         out.append((label, name, "Total", n))
     return out
 

@@ -30,15 +30,17 @@ file). Loading the same return again changes nothing; a different return for an
 authority-year already stored is refused unless ``replace`` is given; a return with
 children already stored under another authority-year is refused (a mislabelled folder),
 while an empty return (no children: the Isles of Scilly's, year after year) may repeat
-its bytes; the whole load is one transaction. ``CHILD`` and ``UPN`` are the reader's
-keyed pseudonyms; no raw identifier is written.
+its bytes; the store changes in one transaction (the rows are staged in a file beside
+the store first, so memory does not grow with the load). ``CHILD`` and ``UPN`` are the
+reader's keyed pseudonyms; no raw identifier is written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -50,7 +52,12 @@ import pandas as pd
 from cscwatch.childlevel.cin.measures import AuthorityInfo
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
-from cscwatch.childlevel.ssda903.measures import ClaMeasures, measure_staged_return
+from cscwatch.childlevel.ssda903.measures import (
+    MEASURED_PREVIOUS_TABLES,
+    MEASURED_TABLES,
+    ClaMeasures,
+    measure_staged_return,
+)
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.childlevel.ssda903.reader import read_return, return_files
 from cscwatch.childlevel.ssda903.tables import TABLES
@@ -404,29 +411,45 @@ def load_store_returns(
     """
     out: list[StoredReturn] = []
     seen: dict[tuple[str, int], str] = {}
+    ids: dict[str, tuple[str, int]] = {}
     pending: list[_Pending] = []
-    con.execute("BEGIN TRANSACTION")
+    staged: list[_Pending] = []
+    _attach_staging(con)
     try:
         for src in tick(sources, progress, "loading returns"):
-            done = _check_one(con, src, settings, replace=replace, seen=seen)
+            done = _check_one(con, src, settings, replace=replace, seen=seen, ids=ids)
             if isinstance(done, StoredReturn):
                 out.append(done)
                 continue
             pending.append(done)
             if len(pending) == _BATCH:
-                out += _insert(con, pending)
+                staged += _stage_batch(con, pending)
                 pending = []
-        out += _insert(con, pending)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        staged += _stage_batch(con, pending)
+        if staged:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                out += _insert(con, staged)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    finally:
+        _detach_staging(con)
     order = {str(s.paths[0]): i for i, s in enumerate(sources)}
     return sorted(out, key=lambda r: order.get(r.source, 0))
 
 
-#: Returns staged and inserted together (their rows numbered apart: see _insert).
+#: Returns staged together (their rows numbered apart: see _stage_batch).
 _BATCH = 100
+# The load's staging database: every return's rows are written there batch by batch,
+# committed as they go, then copied into the store in one transaction. Many small
+# inserts inside one transaction keep every row in memory until the commit (about 370
+# MiB per national year of returns, whatever the memory limit); one INSERT ... SELECT
+# writes full row groups to disk as it goes, so the load stays all-or-nothing in
+# bounded memory. The file sits beside the store (where the user keeps child-level
+# data) and is deleted when the load ends, however it ends.
+_STAGING = "_ssda903_loading"
 # Staging a batch as one return, a record's row number becomes (return's place in the
 # batch) * _ROWS + row number; the INSERT splits it again. Staging keeps INTEGER row
 # numbers, so _BATCH * _ROWS must stay below 2**31.
@@ -444,6 +467,9 @@ class _Pending:
     tables: Mapping[str, pd.DataFrame]
     synthetic: bool
     source_format: str
+    children: int = 0
+    episodes: int = 0
+    table_names: tuple[str, ...] = ()
 
 
 def _check_one(
@@ -453,6 +479,7 @@ def _check_one(
     *,
     replace: bool,
     seen: dict[tuple[str, int], str],
+    ids: dict[str, tuple[str, int]],
 ) -> StoredReturn | _Pending:
     # Read one return and check it against the store: already stored (a StoredReturn,
     # unchanged), or read and waiting to be inserted.
@@ -477,10 +504,12 @@ def _check_one(
     stored = None if row is None else str(row[0])
     if row is not None and stored == rid:
         return StoredReturn(label, *key, rid, "unchanged", int(row[1]), int(row[2]), bool(row[3]))
-    elsewhere = _stored_as(con, rid)
+    elsewhere, where = _stored_as(con, rid), "already stored"
+    if elsewhere is None and rid in ids:
+        elsewhere, where = ids[rid], "given in this load"
     if elsewhere is not None and elsewhere != key:
         raise InputError(
-            f"{label}: this return is already stored as LA {elsewhere[0]}, {elsewhere[1]}; "
+            f"{label}: this return is {where} as LA {elsewhere[0]}, {elsewhere[1]}; "
             "nothing was loaded"
         )
     if stored is not None and not replace:
@@ -495,6 +524,8 @@ def _check_one(
     for name, frame in ret.tables.items():
         if len(frame) and int(frame["row_no"].max()) >= _ROWS:
             raise InputError(f"{label}: the {name} table has {_ROWS:,} rows or more")
+    if "header" in ret.tables and len(ret.tables["header"]):
+        ids[rid] = key  # a return with children names one authority-year in this load too
     tables = dict(ret.tables)
     if "sw_episodes" in tables:
         tables["sw_episodes"] = pseudonymise_sw_id(
@@ -503,9 +534,36 @@ def _check_one(
     return _Pending(label, *key, rid, stored is not None, tables, ret.synthetic, ret.source_format)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[StoredReturn]:
+def _staging_path(con: duckdb.DuckDBPyConnection) -> str:
+    # The staging file beside the store's file (in memory for an in-memory store).
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return ":memory:" if row is None or not row[0] else f"{row[0]}.loading"
+
+
+def _attach_staging(con: duckdb.DuckDBPyConnection) -> None:
+    path = _staging_path(con)
+    if path != ":memory:":
+        for leftover in (Path(path), Path(path + ".wal")):  # a load killed before
+            leftover.unlink(missing_ok=True)
+    literal = path.replace("'", "''")
+    con.execute(f"ATTACH '{literal}' AS {_STAGING}")
+
+
+def _detach_staging(con: duckdb.DuckDBPyConnection) -> None:
+    path = _staging_path(con)
+    con.execute(f"DETACH DATABASE IF EXISTS {_STAGING}")
+    if path != ":memory:":
+        for f in (Path(path), Path(path + ".wal")):
+            f.unlink(missing_ok=True)
+
+
+def _stage_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[_Pending]:
     # Stage a batch of returns as one with engine.stage (the typing every reader of a
-    # staged return relies on), then insert each table's rows under their return's key.
+    # staged return relies on), then write each table's rows under their return's key
+    # to the staging database (committed: see _STAGING). Returns the batch without its
+    # frames (what the final insert needs).
     if not batch:
         return []
     merged: dict[str, pd.DataFrame] = {}
@@ -518,7 +576,6 @@ def _insert(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[S
         if parts:
             merged[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     stage(con, "lac2022_23", merged, None, year=batch[0].year)
-    _create_store(con)
     keys = pd.DataFrame(
         {
             "i": range(len(batch)),
@@ -526,30 +583,49 @@ def _insert(con: duckdb.DuckDBPyConnection, batch: Sequence[_Pending]) -> list[S
             "year": [p.year for p in batch],
         }
     )
-    for p in batch:
-        if p.replaces:
-            _delete(con, p.la_code, p.year)
     con.register("_batch_keys", keys)
     try:
         for name in TABLES:
-            con.execute(
-                f"INSERT INTO {store_table(name)} BY NAME SELECT k.la_code::VARCHAR AS la_code, "
-                f"k.year::INTEGER AS year, t.* REPLACE (t.row_no % {_ROWS} AS row_no) "
-                f"FROM temp.main.{name} t JOIN _batch_keys k ON k.i = t.row_no // {_ROWS} "
-                "ORDER BY t.row_no"
+            rows = (
+                "SELECT k.la_code::VARCHAR AS la_code, k.year::INTEGER AS year, t.* REPLACE "
+                f"(t.row_no % {_ROWS} AS row_no) FROM temp.main.{name} t JOIN _batch_keys k "
+                f"ON k.i = t.row_no // {_ROWS} ORDER BY t.row_no"
             )
+            con.execute(f"CREATE TABLE IF NOT EXISTS {_STAGING}.{name} AS {rows} LIMIT 0")
+            con.execute(f"INSERT INTO {_STAGING}.{name} BY NAME {rows}")
     finally:
         con.unregister("_batch_keys")
+    # the counts the return table keeps; the frames are not needed any more
+    return [
+        dataclasses.replace(
+            p,
+            tables={},
+            table_names=tuple(sorted(p.tables)),
+            children=len(p.tables["header"]) if "header" in p.tables else 0,
+            episodes=len(p.tables["episodes"]),
+        )
+        for p in batch
+    ]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, staged: Sequence[_Pending]) -> list[StoredReturn]:
+    # Inside the load's transaction: replace what is replaced, copy the staged rows into
+    # the store (in the order staged) and record each return.
+    _create_store(con)  # from the temp tables engine.stage made for the last batch
+    for p in staged:
+        if p.replaces:
+            _delete(con, p.la_code, p.year)
+    for name in TABLES:
+        con.execute(f"INSERT INTO {store_table(name)} BY NAME SELECT * FROM {_STAGING}.{name}")
     out = []
-    for p in batch:
-        children = len(p.tables["header"]) if "header" in p.tables else 0
-        episodes = len(p.tables["episodes"])
+    for p in staged:
+        children, episodes = p.children, p.episodes
         con.execute(
             f"INSERT INTO {RETURN_TABLE} (la_code, year, return_id, collection_end, synthetic, "
             "children, episodes, loaded_at, tables, source_format) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
             [p.la_code, p.year, p.return_id, date(p.year, 3, 31), p.synthetic, children,
-             episodes, sorted(p.tables), p.source_format],
+             episodes, list(p.table_names), p.source_format],
         )  # fmt: skip
         status = "replaced" if p.replaces else "loaded"
         out.append(
@@ -590,13 +666,24 @@ def pseudonymise_sw_id(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
 # Measures of stored returns: each staged from the store as engine.stage stages a return.
 
 
-def stage_stored_return(con: duckdb.DuckDBPyConnection, la_code: str, year: int) -> bool:
+def stage_stored_return(
+    con: duckdb.DuckDBPyConnection,
+    la_code: str,
+    year: int,
+    *,
+    tables: Collection[str] = TABLES,
+    previous_tables: Collection[str] = TABLES,
+) -> bool:
     """Stage one stored return (and the same authority's previous year, when stored) as the
     temporary tables :func:`.engine.stage` makes, so :func:`.measures.measure_staged_return`
     reads it exactly as it reads a return given as files. True when the previous year's
-    return is stored."""
-    for name in TABLES:
-        for suffix, y in (("", year), ("_last", year - 1)):
+    return is stored.
+
+    ``tables`` and ``previous_tables`` name the tables staged of the return and of the
+    previous year's (``<name>_last``); by default every one.
+    """
+    for suffix, y, names in (("", year, tables), ("_last", year - 1, previous_tables)):
+        for name in names:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name}{suffix} AS SELECT * EXCLUDE (la_code, "
                 f"year) FROM {store_table(name)} WHERE la_code = ? AND year = ?",
@@ -682,7 +769,9 @@ def measure_store(
         stage_postcodes(con, postcodes.grid, grid=True, district=postcodes.district)
     out = []
     for la in tick(wanted, progress, "measuring returns"):
-        has_previous = stage_stored_return(con, la, year)
+        has_previous = stage_stored_return(
+            con, la, year, tables=MEASURED_TABLES, previous_tables=MEASURED_PREVIOUS_TABLES
+        )
         out.append(
             measure_staged_return(
                 con,

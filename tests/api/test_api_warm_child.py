@@ -135,7 +135,12 @@ def test_a_replaced_file_is_prepared_in_a_child_then_served(
     app = create_app(settings, response_cache_bytes=0)
     _warmed_as_the_live_server(app, live_server)
     caplog.set_level(logging.INFO, logger="cscwatch.serve")
-    before, old_series, after, new_series = run_coroutine(_serve_through_a_rebuild(app, path))
+    try:
+        before, old_series, after, new_series = run_coroutine(_serve_through_a_rebuild(app, path))
+    finally:
+        # a failed check leaves the lifespan without its shutdown: the child would go on
+        # warming (up to warmup.CHILD_TIMEOUT_S of CPU) after the test
+        warmup.stop_children(app)
     tag = app.state.pool.tag()
     served: PreparedAnswers = app.state.prepared_by_tag[tag]
     assert app.state.warm_children == set()  # the child was waited for

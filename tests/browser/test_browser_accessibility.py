@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 PAGES = {
@@ -43,9 +44,16 @@ def test_the_pages_left_out_are_scanned_more_strictly_elsewhere() -> None:
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_or_critical_axe_violations(
-    page: Any, axe_source: str, artifacts: Path, name: str
+    page: Any, axe_source: str, base_url: str, artifacts: Path, name: str
 ) -> None:
-    page.goto(PAGES[name])
+    url = PAGES[name]
+    if url.startswith("/risk?"):
+        # fit the ranking the page shows first, without a navigation timeout: a fit is
+        # about 10 s of CPU, over the page's 180 s at a load average of 30 (this scan
+        # failed so, before and after the live server moved into the test process)
+        resp = httpx.get(f"{base_url}/api{url}", timeout=600)
+        assert resp.status_code == 200, resp.text
+    page.goto(url)
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     violations = result["violations"]

@@ -2,7 +2,8 @@
 
 The API is exercised over real HTTP (httpx), the way clients and the load benchmark
 use it. The server is the session's ``app_server`` (tests/conftest.py), the one the
-browser tests of the same test process use.
+browser tests of the same test process use; it runs in a thread of the test process
+(tests/_live_server.py), so a test can also read what the running app holds.
 """
 
 from __future__ import annotations
@@ -20,5 +21,7 @@ def live_server(app_server: str) -> str:
 
 @pytest.fixture()
 def api(live_server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server, timeout=30) as client:
+    # generous: a profile page is about 1 s of CPU, which at a load average of 30 on the
+    # 2-core machine is tens of seconds of wall time
+    with httpx.Client(base_url=live_server, timeout=300) as client:
         yield client

@@ -1,14 +1,13 @@
-"""ETags from warehouse identity + request; 304 on If-None-Match; a rebuild changes them."""
+"""ETags from warehouse identity + request; 304 on If-None-Match.
+
+That a rebuild changes them, under a running server and without a restart, is checked
+where the rebuild is (``test_api_warm_child.py``): one server start and one warm-up
+of the new file for both.
+"""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import httpx
-import pytest
-
-from cscwatch.core.config import Settings
 
 
 def test_etag_and_304(api: httpx.Client) -> None:
@@ -51,39 +50,3 @@ def test_query_order_does_not_change_the_tag(api: httpx.Client) -> None:
 
 def test_errors_have_no_etag(api: httpx.Client) -> None:
     assert "etag" not in api.get("/api/indicators/nope").headers
-
-
-@pytest.mark.slow
-def test_rebuild_is_picked_up_without_restart(warehouse: Settings, tmp_path: Path) -> None:
-    """Replace the warehouse file (as `cscwatch build` does) under a running server."""
-    import os
-    import time
-
-    from _live_server import start_server, stop_server
-
-    path = tmp_path / "w.duckdb"
-    shutil.copy(warehouse.warehouse, path)
-    proc, base = start_server(path, tmp_path / "server.log")
-    try:
-        with httpx.Client(base_url=base, timeout=30) as c:
-            before = c.get("/api/authorities/352/profile")
-            assert before.status_code == 200
-            tag = before.headers["etag"]
-            # the new build: a different file renamed over the old one
-            tmp = tmp_path / ".w.duckdb.tmp"
-            shutil.copy(warehouse.warehouse, tmp)
-            os.replace(tmp, path)
-            # the new file is served once warmed (in the background; the old one meanwhile)
-            deadline = time.monotonic() + 600  # as long as a start-up may take
-            while True:
-                after = c.get("/api/authorities/352/profile", headers={"if-none-match": tag})
-                if after.status_code != 304 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            assert after.status_code == 200, "a new warehouse file must invalidate the tag"
-            assert after.headers["etag"] != tag
-            assert after.json() == before.json()
-            # no private links are left beside the warehouse
-            assert sorted(p.name for p in tmp_path.iterdir() if "reader" in p.name) == []
-    finally:
-        stop_server(proc)

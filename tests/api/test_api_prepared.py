@@ -1,6 +1,8 @@
 """Prepared answers (serve/api/_prepared.py) are the routes' answers, byte for byte.
 
-Every prepared profile is compared with the route's answer from a server that prepares
+The answers checked are the ones the session's live server prepared in its warm-up
+(``create_app``'s lifespan, before its first answer), read from the running app: every
+prepared profile is compared with the route's answer from an app that prepares
 nothing; every prepared observations series with the records the route serialised
 before (``ObservationOut`` pages) and a sample of them with the route's answer; the
 lean path leaves every other request to the routes.
@@ -8,9 +10,7 @@ lean path leaves every other request to the routes.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
 
 import duckdb
 import httpx
@@ -19,20 +19,20 @@ from _loop import run_coroutine
 from fastapi import FastAPI
 from pydantic import TypeAdapter
 
+from _live_server import app_at
 from cscwatch.core.config import Settings
 from cscwatch.indicators.observations import query_observations
-from cscwatch.serve.api._prepared import PreparedAnswers, prepare_answers, remember
+from cscwatch.serve.api._prepared import PreparedAnswers, remember
+from cscwatch.serve.api._warehouse import file_tag
 from cscwatch.serve.api.observations import ObservationOut
 from cscwatch.serve.app import create_app
 
 
 @pytest.fixture(scope="module")
-def prepared(warehouse: Settings) -> PreparedAnswers:
-    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
-    try:
-        return prepare_answers(con, "test")
-    finally:
-        con.close()
+def prepared(live_server: str) -> PreparedAnswers:
+    """The answers the live server prepared for its file at start-up."""
+    app = app_at(live_server)
+    return app.state.prepared_by_tag[app.state.pool.tag()]
 
 
 class _InProcess:
@@ -134,22 +134,16 @@ def test_other_requests_go_to_the_routes(url: str, plain: _InProcess, lean: _InP
 
 
 def test_a_server_prepares_the_first_files_answers_once_up(
-    warehouse: Settings, prepared: PreparedAnswers
+    live_server: str, warehouse: Settings, prepared: PreparedAnswers
 ) -> None:
-    app = create_app(warehouse, response_cache_bytes=0)
-
-    async def run() -> dict[str, PreparedAnswers]:
-        async with app.router.lifespan_context(app):
-            deadline = time.monotonic() + 600  # a loaded test machine
-            while not app.state.prepared_by_tag and time.monotonic() < deadline:
-                await asyncio.sleep(0.2)
-            return dict(app.state.prepared_by_tag)
-
-    store = run_coroutine(run())
-    assert list(store) == [app.state.pool.tag()]
-    made = store[app.state.pool.tag()]
-    assert made.profiles == prepared.profiles
-    assert made.observations == prepared.observations
+    """Once up, the server holds its file's answers (and only those): prepared before
+    its first answer, since it answers only after its lifespan's start-up. The tests
+    above check that they are the routes' answers."""
+    app = app_at(live_server)
+    store = app.state.prepared_by_tag
+    assert list(store) == [app.state.pool.tag()] == [file_tag(warehouse.warehouse)]
+    assert prepared.tag == app.state.pool.tag()
+    assert len(prepared.profiles) >= 153 and prepared.observations
 
 
 def test_summary_and_dict(prepared: PreparedAnswers) -> None:

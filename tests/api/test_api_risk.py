@@ -17,7 +17,8 @@ AS_AT = "2025-06-01"
 def first(live_server: str) -> tuple[httpx.Response, float]:
     """The first request of the module: it fits the model (seconds)."""
     t0 = time.perf_counter()
-    resp = httpx.get(f"{live_server}/api/risk", params={"as_at": AS_AT}, timeout=120)
+    # a fit is about 10 s of CPU: at a load average of 33 it took over 120 s of wall time
+    resp = httpx.get(f"{live_server}/api/risk", params={"as_at": AS_AT}, timeout=600)
     return resp, time.perf_counter() - t0
 
 
@@ -102,18 +103,24 @@ def test_csv_and_cache_hit_is_fast(first: tuple[httpx.Response, float], api: htt
     assert seconds < limit, f"cache miss? {seconds:.2f}s (first fit {first_seconds:.2f}s)"
 
 
+_BOTH = ("inadequate", "help_protection")
+
+
 @pytest.mark.parametrize(
     ("params", "outcome", "judgement"),
     [
-        ({"judgement": "help_protection"}, "ri_or_worse", "help_protection"),
-        ({"target": "help_protection"}, "ri_or_worse", "help_protection"),  # former name
-        ({"outcome": "inadequate"}, "inadequate", "overall"),
+        ({"outcome": "inadequate", "judgement": "help_protection"}, *_BOTH),
+        ({"outcome": "inadequate", "target": "help_protection"}, *_BOTH),
     ],
+    ids=["judgement", "target"],  # target: the former name of judgement
 )
 def test_outcome_and_judgement(
     api: httpx.Client, params: dict[str, str], outcome: str, judgement: str
 ) -> None:
-    resp = api.get("/api/risk", params={"as_at": AS_AT, **params}, timeout=180)
+    """Both parameters are honoured (the defaults, in ``test_shape_meta_and_caveat``).
+    One ranking for both cases, as at today: the one tests/browser/test_browser_risk.py
+    shows, so a test process running both fits it once (a fit is about 10 s of CPU)."""
+    resp = api.get("/api/risk", params=params, timeout=600)
     assert resp.status_code == 200, resp.text
     meta = resp.json()["meta"]
     assert (meta["outcome"], meta["judgement"]) == (outcome, judgement)

@@ -72,10 +72,14 @@ def test_a_failed_warm_up_still_serves_the_new_file(tmp_path: Path) -> None:
 def test_no_page_is_cold_after_start(live_server: str, warehouse: Settings) -> None:
     """The server warms the file before answering: the first profile (which shows the
     early-warning score, a model fit) and the first indicator page answer like any
-    other. Timed here against a generous bound for a loaded test machine; the 1 s
-    target is measured on a quiet machine by benchmarks/warehouse.py."""
-    with httpx.Client(base_url=live_server, timeout=60) as c:
+    other. The server runs in this process (tests/_live_server.py), so the CPU seconds
+    it spends on each answer are this process's while the client waits: a model fit
+    takes about 10 s of CPU (9.7 s measured for ``/api/risk``), a warmed profile under
+    1 s (0.86 s for this one), whatever the load. CPU, not wall time: at a load
+    average of 18 on the 2-core machine a warmed profile took 13 s of wall time. The
+    1 s target is measured on a quiet machine by benchmarks/warehouse.py."""
+    with httpx.Client(base_url=live_server, timeout=600) as c:
         for url in ("/authorities/330", "/indicators/rereferrals_pct", "/"):
-            started = time.perf_counter()
+            started = time.process_time()
             assert c.get(url).status_code == 200
-            assert time.perf_counter() - started < 10, url
+            assert time.process_time() - started < 4, url

@@ -1,7 +1,8 @@
 """A replaced warehouse file is warmed in a child process (serve/web/warmup.py): the
 server keeps serving the old file until the child's answers are read, then serves the
-new file's, which are the routes' answers for it; a failing child falls back to warming
-in the serving process; nothing is left behind."""
+new file's, which are the routes' answers for it, and a client's ETag of the old file no
+longer matches (a rebuild is picked up without a restart); a failing child falls back
+to warming in the serving process; nothing is left behind."""
 
 from __future__ import annotations
 
@@ -19,14 +20,18 @@ import pytest
 from _loop import run_coroutine
 from fastapi import FastAPI
 
+from _live_server import app_at
 from cscwatch.core.config import Settings
-from cscwatch.serve.api._prepared import PreparedAnswers, prepare_answers
+from cscwatch.serve.api import _risk
+from cscwatch.serve.api._prepared import PreparedAnswers, prepare_answers, remember
 from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
 from cscwatch.serve.app import create_app
 from cscwatch.serve.web import warmup
 
 _PROFILE = "/api/authorities/352/profile"
 _SERIES = "/api/observations?indicator=cpp_at31_per_10k&authority=352"
+#: an answer the rebuild does not change (Leeds' record)
+_UNCHANGED = "/api/authorities/383"
 
 
 def _rebuild(path: Path) -> None:
@@ -76,30 +81,66 @@ async def _serve_through_a_rebuild(
         before = await c.get(_PROFILE)
         old_series = (await c.get(_SERIES)).content
         old_tag = before.headers["etag"]
+        unchanged = await c.get(_UNCHANGED)
+        held = {"if-none-match": unchanged.headers["etag"]}
         _rebuild(path)
         # the old file is served (and its tag given) until the new one is ready
         during = await c.get(_PROFILE)
         assert (during.content, during.headers["etag"]) == (before.content, old_tag)
         assert (await c.get(_SERIES)).content == old_series
-        deadline = time.monotonic() + 600
+        assert (await c.get(_UNCHANGED, headers=held)).status_code == 304
+        # as long as the child may take before it is stopped and the file warmed here
+        deadline = time.monotonic() + warmup.CHILD_TIMEOUT_S + 600
         after = await c.get(_PROFILE)
         while after.headers["etag"] == old_tag and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
             after = await c.get(_PROFILE)
         assert after.headers["etag"] != old_tag
         new_series = (await c.get(_SERIES)).content
+        # the new file invalidates every tag of the old one, an unchanged answer's too
+        again = await c.get(_UNCHANGED, headers=held)
+        assert again.status_code == 200, "a new warehouse file must invalidate the tag"
+        assert again.headers["etag"] != unchanged.headers["etag"]
+        assert again.content == unchanged.content
     return before, old_series, after, new_series
 
 
+def _warmed_as_the_live_server(app: FastAPI, live_server: str) -> None:
+    """Give ``app``, over a copy of the live server's file, what that server's warm-up
+    made from the same bytes: its prepared answers and today's ranking (retagged and
+    kept for the copy). The copy's start-up warm-up (the lifespan's) then finds them
+    made and only renders a page; the rebuilt file, the one under test, is warmed from
+    nothing in the child. Saves a second warm-up of the same bytes (a model fit and
+    every profile, about 20 s of CPU)."""
+    live = app_at(live_server)
+    settings: Settings = app.state.settings
+    tag = app.state.pool.tag()
+    with live.state.pool.snapshot() as snap:
+        made: PreparedAnswers = live.state.prepared_by_tag[snap.tag]
+        as_at = _risk.default_as_at()
+        fitted = _risk.ranking(snap.con, live.state.settings, snap.tag, as_at)
+    remember(
+        app.state.prepared_by_tag,
+        PreparedAnswers(tag, made.authorities, made.profiles, made.observations, made.seconds),
+    )
+    _risk.keep(settings, tag, as_at, fitted)
+
+
 def test_a_replaced_file_is_prepared_in_a_child_then_served(
-    tmp_path: Path, warehouse: Settings, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, warehouse: Settings, live_server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "w.duckdb"
     shutil.copyfile(warehouse.warehouse, path)
     settings = warehouse.model_copy(update={"warehouse": path})
     app = create_app(settings, response_cache_bytes=0)
+    _warmed_as_the_live_server(app, live_server)
     caplog.set_level(logging.INFO, logger="cscwatch.serve")
-    before, old_series, after, new_series = run_coroutine(_serve_through_a_rebuild(app, path))
+    try:
+        before, old_series, after, new_series = run_coroutine(_serve_through_a_rebuild(app, path))
+    finally:
+        # a failed check leaves the lifespan without its shutdown: the child would go on
+        # warming (up to warmup.CHILD_TIMEOUT_S of CPU) after the test
+        warmup.stop_children(app)
     tag = app.state.pool.tag()
     served: PreparedAnswers = app.state.prepared_by_tag[tag]
     assert app.state.warm_children == set()  # the child was waited for

@@ -1,4 +1,11 @@
-"""axe-core (from node_modules) on every page type: no serious or critical violations."""
+"""axe-core (from node_modules) on every page type: no serious or critical violations.
+
+The pages scanned here are those ``test_browser_dashboard.py`` does not scan: it scans
+the overview, the authority search, the indicator list, an indicator without a
+funnel, the early-warning page and the not-found page (the same addresses this file
+scanned too) for violations of any impact, at 1280 and 375 px, with every details
+element open, which is stricter than this file's check.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +13,47 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 PAGES = {
-    "overview": "/",
     "overview-other-indicator": "/?indicator=agency_rate_pct&year=2024",
-    "authorities": "/authorities",
     "authorities-error": "/authorities?authority=nowhere-at-all",
     "profile": "/authorities/352",
     "profile-former-authority": "/authorities/835",
-    "indicators": "/indicators",
     "indicator": "/indicators/cpp_at31_per_10k?authority=352",
+    "risk-help-protection": "/risk?target=help_protection&as_at=2024-06-01",
+}
+#: Scanned by test_browser_dashboard.py (any impact, 1280 and 375 px): the same pages.
+SCANNED_THERE = {
+    "overview": "/",
+    "authorities": "/authorities",
+    "indicators": "/indicators",
     "indicator-no-funnel": "/indicators/caseload",
     "risk": "/risk",
-    "risk-help-protection": "/risk?target=help_protection&as_at=2024-06-01",
     "not-found": "/no-such-page",
 }
 
 
+def test_the_pages_left_out_are_scanned_more_strictly_elsewhere() -> None:
+    from test_browser_dashboard import _AXE_PAGES
+
+    assert set(SCANNED_THERE.values()) <= set(_AXE_PAGES.values())
+    assert not set(PAGES.values()) & set(SCANNED_THERE.values())
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_or_critical_axe_violations(
-    page: Any, axe_source: str, artifacts: Path, name: str
+    page: Any, axe_source: str, base_url: str, artifacts: Path, name: str
 ) -> None:
-    page.goto(PAGES[name])
+    url = PAGES[name]
+    if url.startswith("/risk?"):
+        # fit the ranking the page shows first, without a navigation timeout: a fit is
+        # about 10 s of CPU, over the page's 180 s at a load average of 30 (this scan
+        # failed so, before and after the live server moved into the test process)
+        resp = httpx.get(f"{base_url}/api{url}", timeout=600)
+        assert resp.status_code == 200, resp.text
+    page.goto(url)
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     violations = result["violations"]

@@ -3,8 +3,9 @@
 Loaded with ``-p _suite_plugin`` (``benchmarks/`` on ``PYTHONPATH``) in every test
 process; each appends one JSON line per phase (setup, call, teardown) to the file named
 by ``CSCWATCH_SUITE_TIMES``. CPU is the test process's own (``time.process_time``)
-plus the children it reaped during the phase (subprocess CLI calls); a long-lived
-server's or browser's CPU is not in it.
+plus the children it reaped during the phase (subprocess CLI calls). The live server
+runs in a thread of the test process, so its CPU counts in the test that makes it work;
+chromium's (a child process reaped only at the end) is not in any test.
 """
 
 from __future__ import annotations

@@ -97,7 +97,8 @@ def con(warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @pytest.fixture(scope="session")
 def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``.
+    """``uvicorn`` over ``create_app`` on a free loopback port, reading ``warehouse``, in a
+    thread of this test process (``tests/_live_server.py``).
 
     One per test process, not one for the run: a server shared by the processes answers
     both at once, and a test that times an answer (``test_api_risk``'s cache hit under

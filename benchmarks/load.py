@@ -49,6 +49,7 @@ import sys
 import tempfile
 import threading
 import time
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -484,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),
             "uvicorn_workers": args.workers,
+            # uvicorn's automatic choice: httptools and uvloop where installed
+            # (uvicorn[standard]), else h11 and asyncio's loop
+            "uvicorn_http": "httptools" if find_spec("httptools") else "h11",
+            "uvicorn_loop": "uvloop" if find_spec("uvloop") else "asyncio",
         },
         "workload": (
             f"{args.clients} concurrent keep-alive connections on 127.0.0.1, half on "

@@ -155,6 +155,7 @@ def test_a_replaced_file_is_prepared_in_a_child_then_served(
         con.close()
     assert dict(served.profiles) == dict(here.profiles)
     assert dict(served.observations) == dict(here.observations)
+    assert dict(served.gzipped) == dict(here.gzipped)
     assert dict(served.authorities) == dict(here.authorities)
     messages = [r.getMessage() for r in caplog.records]
     assert any(f"warehouse {tag}: " in m and "(in a child process)" in m for m in messages)

@@ -17,7 +17,12 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import WarehouseError
 from cscwatch.serve.api._errors import install_error_handlers
 from cscwatch.serve.api._etag import ETagMiddleware
-from cscwatch.serve.api._headers import SecurityHeadersMiddleware, TrustedHostMiddleware
+from cscwatch.serve.api._headers import (
+    GZIP_LEVEL,
+    GZIP_MINIMUM_SIZE,
+    SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
+)
 from cscwatch.serve.api._prepared import PreparedAnswerMiddleware
 from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
 from cscwatch.store.warehouse import check_layout
@@ -158,15 +163,22 @@ def create_app(
         app.include_router(router, prefix="/api")
     install_pages(app, settings)
     install_error_handlers(app, html=render_error_page)
-    # innermost: a prepared answer gets gzip, its ETag and the headers like any other
-    app.add_middleware(PreparedAnswerMiddleware, identity=pool.tag, store=app.state.prepared_by_tag)
     # inside the ETag middleware, so cached answers are stored compressed
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE, compresslevel=GZIP_LEVEL)
     app.add_middleware(
         ETagMiddleware, identity=pool.tag, version=version, cache_bytes=response_cache_bytes
     )
     # outside the cache, so its answers get the headers too
     app.add_middleware(SecurityHeadersMiddleware)
+    # a prepared answer skips the layers above: it is sent with the ETag, gzip and
+    # headers they would give it (serve/api/_prepared.py), after the Host check
+    app.add_middleware(
+        PreparedAnswerMiddleware,
+        identity=pool.tag,
+        store=app.state.prepared_by_tag,
+        version=version,
+        public_url=settings.public_url,
+    )
     # added last, so outermost: a made-up Host never reaches a route or the cache
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)

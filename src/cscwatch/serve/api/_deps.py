@@ -34,6 +34,7 @@ __all__ = [
     "page_params",
     "paginate",
     "parse_years",
+    "public_link",
 ]
 
 
@@ -124,8 +125,12 @@ def _link(request: Request, url: URL) -> str:
     answer cannot carry a host a client made up."""
     relative = url.path + (f"?{url.query}" if url.query else "")
     base = getattr(request.app.state, "settings", None)
-    public = getattr(base, "public_url", None)
-    return f"{public.rstrip('/')}{relative}" if public else relative
+    return public_link(relative, getattr(base, "public_url", None))
+
+
+def public_link(relative: str, public_url: str | None) -> str:
+    """``relative`` (a path and query) under ``public_url``, or as it is without one."""
+    return f"{public_url.rstrip('/')}{relative}" if public_url else relative
 
 
 def parse_years(

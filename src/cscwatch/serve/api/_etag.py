@@ -22,12 +22,14 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ETagMiddleware", "ResponseCache"]
+__all__ = ["ETagMiddleware", "ResponseCache", "accept_key", "etag_matches", "request_etag"]
 
 _SKIP_PREFIXES = ("/static/", "/assets/")
 
 
-def _etag(identity: str, version: str, scope: Scope, accept: bytes) -> str:
+def request_etag(identity: str, version: str, scope: Scope, accept: bytes) -> str:
+    """The tag of the answer to the request ``scope`` from the file ``identity``;
+    ``accept`` is its ``Accept`` and ``Accept-Encoding`` (:func:`accept_key`)."""
     h = hashlib.blake2b(digest_size=12)
     for part in (
         identity.encode(),
@@ -41,7 +43,14 @@ def _etag(identity: str, version: str, scope: Scope, accept: bytes) -> str:
     return f'"{h.hexdigest()}"'
 
 
-def _matches(if_none_match: bytes, tag: str) -> bool:
+def accept_key(headers: dict[bytes, bytes]) -> bytes:
+    """The part of the request headers an answer depends on: ``Accept`` (format) and
+    ``Accept-Encoding`` (gzip)."""
+    return headers.get(b"accept", b"") + b"|" + headers.get(b"accept-encoding", b"")
+
+
+def etag_matches(if_none_match: bytes, tag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``tag`` (or is ``*``)."""
     text = if_none_match.decode("latin-1").strip()
     if text == "*":
         return True
@@ -114,11 +123,10 @@ class ETagMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
-        # the representation depends on Accept (format) and Accept-Encoding (gzip)
-        accept = headers.get(b"accept", b"") + b"|" + headers.get(b"accept-encoding", b"")
-        current = _etag(self.identity(), self.version, scope, accept)
+        accept = accept_key(headers)
+        current = request_etag(self.identity(), self.version, scope, accept)
         inm = headers.get(b"if-none-match")
-        if inm is not None and _matches(inm, current):
+        if inm is not None and etag_matches(inm, current):
             await send(
                 {
                     "type": "http.response.start",
@@ -143,7 +151,7 @@ class ETagMiddleware:
         async def send_with_tag(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 read = scope.get("state", {}).get("warehouse_tag")
-                tag = current if read is None else _etag(read, self.version, scope, accept)
+                tag = current if read is None else request_etag(read, self.version, scope, accept)
                 hdrs = [
                     (k, v)
                     for k, v in message.get("headers", [])

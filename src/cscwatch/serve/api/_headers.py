@@ -8,9 +8,22 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeadersMiddleware", "TrustedHostMiddleware", "host_allowed"]
+__all__ = [
+    "GZIP_LEVEL",
+    "GZIP_MINIMUM_SIZE",
+    "SECURITY_HEADERS",
+    "SecurityHeadersMiddleware",
+    "TrustedHostMiddleware",
+    "host_allowed",
+]
 
-_HEADERS = [
+#: Answers this long or longer are gzipped for clients that accept it, at this level
+#: (the app's ``GZipMiddleware``, and the answers prepared per warehouse file).
+GZIP_MINIMUM_SIZE = 2048
+GZIP_LEVEL = 5
+
+#: Added to every HTTP response.
+SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
@@ -18,7 +31,7 @@ _HEADERS = [
 
 
 class SecurityHeadersMiddleware:
-    """Adds :data:`_HEADERS` to every HTTP response."""
+    """Adds :data:`SECURITY_HEADERS` to every HTTP response."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -30,7 +43,7 @@ class SecurityHeadersMiddleware:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *_HEADERS]}
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
             await send(message)
 
         await self.app(scope, receive, with_headers)

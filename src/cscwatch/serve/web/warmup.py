@@ -90,7 +90,7 @@ def prepare(app: FastAPI, snap: Snapshot) -> None:
     (``serve/api/_prepared.py``) and keep them, unless that is done."""
     if snap.tag in app.state.prepared_by_tag:
         return
-    prepared = prepare_answers(snap.con, snap.tag)
+    prepared = prepare_answers(snap.con, snap.tag, public_url=app.state.settings.public_url)
     _keep_prepared(app, prepared)
     _log.info("warehouse %s: %s", snap.tag, prepared.summary())
 
@@ -184,7 +184,7 @@ def warm_in_child(app: FastAPI, snap: Snapshot) -> None:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(request)
         proc.stdin.close()
-        header, profiles, series, cpu, slices, longest = _read_answers(proc.stdout, snap.tag)
+        header, answers, cpu, slices, longest = _read_answers(proc.stdout, snap.tag)
         code = proc.wait()
         if code != 0:
             raise RuntimeError(f"the child process exited with code {code}")
@@ -203,8 +203,9 @@ def warm_in_child(app: FastAPI, snap: Snapshot) -> None:
     prepared = PreparedAnswers(
         tag=snap.tag,
         authorities=MappingProxyType(header["authorities"]),
-        profiles=MappingProxyType(profiles),
-        observations=MappingProxyType(series),
+        profiles=MappingProxyType(answers["profiles"]),
+        observations=MappingProxyType(answers["observations"]),
+        gzipped=MappingProxyType(answers["gzipped"]),
         seconds=header["seconds"],
     )
     _keep_prepared(app, prepared)
@@ -225,35 +226,31 @@ def warm_in_child(app: FastAPI, snap: Snapshot) -> None:
 
 def _read_answers(
     stream: IO[bytes], tag: str
-) -> tuple[
-    dict[str, Any], dict[str, bytes], dict[tuple[str, str], tuple[int, bytes]], float, int, float
-]:
+) -> tuple[dict[str, Any], dict[str, dict[Any, Any]], float, int, float]:
     """Read what :func:`child_main` sends: the header, then slices of answers up to an
-    end mark. Also returns this thread's CPU seconds spent, the number of slices and the
-    longest slice's CPU seconds."""
+    end mark (returned by kind: ``profiles``, ``observations``, ``gzipped``). Also
+    returns this thread's CPU seconds spent, the number of slices and the longest
+    slice's CPU seconds."""
     cpu = longest = 0.0
     t = time.thread_time()
     header: dict[str, Any] = pickle.load(stream)
     cpu += time.thread_time() - t
     if header.get("tag") != tag:
         raise RuntimeError(f"the child process answered for {header.get('tag')!r}, not {tag!r}")
-    profiles: dict[str, bytes] = {}
-    series: dict[tuple[str, str], tuple[int, bytes]] = {}
+    answers: dict[str, dict[Any, Any]] = {"profiles": {}, "observations": {}, "gzipped": {}}
     slices = 0
     while True:
         t = time.thread_time()
         kind, items = pickle.load(stream)
-        if kind == "profiles":
-            profiles.update(items)
-        elif kind == "observations":
-            series.update(items)
+        if kind in answers:
+            answers[kind].update(items)
         elif kind != "end":
             raise RuntimeError(f"the child process sent {kind!r}")
         spent = time.thread_time() - t
         cpu += spent
         longest = max(longest, spent)
         if kind == "end":
-            return header, profiles, series, cpu, slices, longest
+            return header, answers, cpu, slices, longest
         slices += 1
         time.sleep(_PAUSE_S)  # the event loop answers requests meanwhile
 
@@ -276,7 +273,7 @@ def child_main() -> int:
 
     con = connect_duckdb(path, read_only=True)
     try:
-        prepared = prepare_answers(con, tag, batch=40)
+        prepared = prepare_answers(con, tag, public_url=request["settings"].public_url, batch=40)
         fitted = _risk.ranking(con, request["settings"], tag, as_at) if request["risk"] else None
         currency = data_currency(con)
     finally:
@@ -293,6 +290,7 @@ def child_main() -> int:
         for kind, mapping in (
             ("profiles", prepared.profiles),
             ("observations", prepared.observations),
+            ("gzipped", prepared.gzipped),
         ):
             items = list(mapping.items())
             for k in range(0, len(items), _SLICE):

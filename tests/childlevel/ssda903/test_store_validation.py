@@ -10,6 +10,7 @@ per module.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 
 from cscwatch.childlevel.cin.store import connect_child_store
 from cscwatch.childlevel.pseudonym import Pseudonymiser
+from cscwatch.childlevel.ssda903 import storevalidation
 from cscwatch.childlevel.ssda903.store import (
     RETURN_TABLE,
     ReturnSource,
@@ -30,6 +32,7 @@ from cscwatch.childlevel.ssda903.storevalidation import (
     ruleset_of_year,
     validate_store,
 )
+from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.childlevel.ssda903.validation import ValidationReport903, validate_return
 from cscwatch.core.config import Settings
 from cscwatch.core.database import connect_duckdb
@@ -194,3 +197,114 @@ def test_sw_id_is_stored_as_prefix_and_pseudonym(returns: Path, store: Settings)
     assert not set(raw.str.strip()) & {s for s in stored if s}
     assert all(s is None or s[2] == ":" for s in stored)
     assert listed is not None and "episodes" in listed[0] and listed[1] == "csv"
+
+
+def _copy_as(store: Settings, folder: Path, copies: dict[str, str]) -> Settings:
+    """A copy of the store where each LA of ``copies`` also holds the returns of another
+    (``{"806": "857"}``): the same children, UPNs and rows under two authorities."""
+    import shutil
+
+    settings = Settings(child_store=folder / "child.duckdb", cache_dir=store.cache_dir)
+    assert store.child_store is not None and settings.child_store is not None
+    shutil.copy(store.child_store, settings.child_store)
+    con = connect_child_store(settings)
+    try:
+        for new, old in copies.items():
+            for name in (*TABLES, None):
+                table = RETURN_TABLE if name is None else store_table(name)
+                con.execute(
+                    f"INSERT INTO {table} BY NAME SELECT * REPLACE (?::VARCHAR AS la_code) "
+                    f"FROM {table} WHERE la_code = ?",
+                    [new, old],
+                )
+    finally:
+        con.close()
+    return settings
+
+
+def _findings(done: StoreValidation903) -> dict[tuple[str, int], pd.DataFrame]:
+    return {(r.la_code, r.year): r.report.to_frame() for r in done.returns}
+
+
+def test_returns_validated_together_find_what_each_finds_alone(
+    store: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 806 holds 857's returns: every child, UPN and row twice over, in one batch. The
+    # 2025-26 rules include 444 (the same UPN on two children), which compares
+    # different children: were returns not kept apart it would flag every UPN of both;
+    # and the rules comparing a placement's authority with the placing authority's
+    # read each return's own (806 or 857).
+    copied = _copy_as(store, tmp_path, {"806": "857"})
+    sizes: list[int] = []
+    batch = storevalidation._validate_batch
+
+    def counted(con: object, members: list[object], *args: object) -> object:
+        sizes.append(len(members))
+        return batch(con, members, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storevalidation, "_validate_batch", counted)
+    together = _validate(copied, years=[2024, 2025], ruleset="2025-26")
+    assert max(sizes) >= 2  # returns of a year were staged together (806 and 857)
+    assert "444" in together.returns[0].report.rules_run
+    found = _findings(together)
+    for la in ("805", "806", "857"):
+        for year in (2024, 2025):
+            sizes.clear()
+            (alone,) = _validate(copied, years=[year], la_codes=[la], ruleset="2025-26").returns
+            assert sizes == [1]
+            pd.testing.assert_frame_equal(found[(la, year)], alone.report.to_frame())
+            assert (alone.report.children, alone.report.episodes) > (0, 0)
+            assert alone.report.rules_run == together.returns[0].report.rules_run
+    assert not (found[("857", 2025)]["rule"] == "444").any()
+
+
+def test_a_return_with_a_record_without_child_is_validated_alone(
+    store: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Records without CHILD are grouped together by the rules: never across returns.
+    copied = _copy_as(store, tmp_path, {"806": "857"})
+    con = connect_child_store(copied)
+    try:
+        con.execute(
+            f"UPDATE {store_table('episodes')} SET child = NULL "
+            "WHERE la_code = '806' AND year = 2024 AND row_no IN (2, 3)"
+        )
+        con.execute(
+            f"UPDATE {store_table('episodes')} SET child = NULL "
+            "WHERE la_code = '857' AND year = 2025 AND row_no IN (2, 3)"
+        )
+    finally:
+        con.close()
+    sizes: list[int] = []
+    batch = storevalidation._validate_batch
+
+    def counted(con: object, members: list[object], *args: object) -> object:
+        sizes.append(len(members))
+        return batch(con, members, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storevalidation, "_validate_batch", counted)
+    together = _findings(_validate(copied, years=[2025]))
+    # 806 2025 (its previous year has blank children) and 857 2025 alone; 805 on its own
+    assert sorted(sizes) == [1, 1, 1]
+    for la in ("805", "806", "857"):
+        (alone,) = _validate(copied, years=[2025], la_codes=[la]).returns
+        pd.testing.assert_frame_equal(together[(la, 2025)], alone.report.to_frame())
+    blank = together[("857", 2025)]
+    assert blank["child_id"].isna().any()  # the records without CHILD were flagged
+
+
+def test_rules_keep_each_return_apart() -> None:
+    # A rule comparing different children partitions by the record's return; the
+    # placing authority is the one of the record's return (rules/base.py).
+    from cscwatch.childlevel.ssda903.rules import all_rules
+
+    rules = {r.code: r.sql for r in all_rules()}
+    assert "PARTITION BY record_return(row_no), upn" in rules["444"]
+    own = [c for c, sql in rules.items() if "placing_la" in sql or "pl_location" in sql]
+    assert sorted(own) == ["1015", "229", "411", "503J"]
+    for code in own:
+        sql = rules[code]
+        # pl_location(postcode, row_no): the row says whose authority; placing_la is
+        # read for the record's return only
+        assert all("," in args for args in re.findall(r"pl_location\(([^()]*)\)", sql))
+        assert sql.count("FROM placing_la") == sql.count("record_return(")

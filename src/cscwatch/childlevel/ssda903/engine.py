@@ -191,8 +191,11 @@ def stage(
         _stage_table(con, name, current.get(name), spec.staged, ids)
         _stage_table(con, f"{name}_last", (previous or {}).get(name), spec.staged, ids)
     # Empty until staged (stage_placing, stage_providers), so every rule's SQL compiles.
-    con.execute("CREATE OR REPLACE TEMP TABLE placing_la (la VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE placing_la ({_PLACING_COLUMNS})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE providers ({_PROVIDER_COLUMNS})")
+    # One return: every record is return 0's (several returns staged at once number
+    # their records apart, :mod:`.storevalidation`).
+    con.execute("CREATE OR REPLACE TEMP MACRO record_return(r) AS 0")
 
 
 def stage_postcodes(
@@ -211,8 +214,9 @@ def stage_postcodes(
     postcode (:mod:`.placing`): the DfE LA number of the district's upper-tier
     authority, ``SCO``, ``WAL`` or ``NIR``; NULL when the postcode is absent, unknown,
     or its district is in no lookup.
-    ``pl_location(p)`` is ``IN`` when ``pl_la(p)`` is the placing authority's own
-    (:func:`stage_placing`), ``OUT`` when it is another, NULL when unknown.
+    ``pl_location(p, r)`` is ``IN`` when ``pl_la(p)`` is the own code of the placing
+    authority (:func:`stage_placing`) whose return holds the record of row number ``r``,
+    ``OUT`` when it is another, NULL when unknown.
     ``postcode_ref(postcode, lat, lon, easting, northing, laua, pl_la)`` holds the
     reference rows.
 
@@ -284,12 +288,14 @@ def stage_postcodes(
         )
         """
     )
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS placing_la (la VARCHAR)")
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS placing_la ({_PLACING_COLUMNS})")
+    con.execute("CREATE TEMP MACRO IF NOT EXISTS record_return(r) AS 0")  # as stage makes it
     con.execute(
         """
-        CREATE OR REPLACE TEMP MACRO pl_location(p) AS (
+        CREATE OR REPLACE TEMP MACRO pl_location(p, r) AS (
             CASE WHEN pl_la(p) IS NULL THEN NULL
-                 WHEN pl_la(p) IN (SELECT la FROM placing_la) THEN 'IN' ELSE 'OUT' END
+                 WHEN pl_la(p) IN (SELECT la FROM placing_la WHERE ret = record_return(r))
+                 THEN 'IN' ELSE 'OUT' END
         )
         """
     )
@@ -309,6 +315,8 @@ def _placement_la(laua: str | None, upper_tier: Mapping[str, str]) -> str | None
 def stage_placing(con: duckdb.DuckDBPyConnection, la_number: str) -> None:
     """Stage the placing authority's own code (``placing_la``), which ``pl_location`` reads.
 
+    ``placing_la(ret, la)``: the return (0, the one staged) and its authority's code.
+
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
@@ -316,8 +324,14 @@ def stage_placing(con: duckdb.DuckDBPyConnection, la_number: str) -> None:
     la_number : str
         The authority's DfE LA number (:attr:`.placing.PlacingAuthority.la_number`).
     """
-    con.execute("CREATE OR REPLACE TEMP TABLE placing_la AS SELECT ?::VARCHAR AS la", [la_number])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE placing_la AS SELECT 0 AS ret, ?::VARCHAR AS la",
+        [la_number],
+    )
 
+
+#: The staged ``placing_la`` table: each staged return's placing authority.
+_PLACING_COLUMNS = "ret INTEGER, la VARCHAR"
 
 #: The staged ``providers`` table: one row per URN of Ofsted's lists (:mod:`.providers`).
 _PROVIDER_COLUMNS = (

@@ -492,9 +492,7 @@ def parse_period(text: str | int) -> int:
 
 def _fit_period(con: duckdb.DuckDBPyConnection, start: date, end: date, label: str) -> None:
     # Refuse a return none of whose episodes starts or ends during the period (any
-    # authority's return for a year has some); suggest the year in which its dates end
-    # (the collection year holding the 99th percentile of its episode dates, dates after
-    # today left out: a few mistyped late dates do not move it).
+    # authority's return for a year has some): _period_misfit on the staged episodes.
     row = con.execute(
         """
         SELECT count(*) FILTER (WHERE d BETWEEN ? AND ?), count(d),
@@ -504,13 +502,25 @@ def _fit_period(con: duckdb.DuckDBPyConnection, start: date, end: date, label: s
         [start, end],
     ).fetchone()
     inside, dated, late = row if row is not None else (0, 0, None)
+    misfit = _period_misfit(inside, dated, late, start, end, label)
+    if misfit is not None:
+        raise misfit
+
+
+def _period_misfit(
+    inside: int, dated: int, late: object, start: date, end: date, label: str
+) -> InputError | None:
+    # The refusal of a return with ``dated`` episode dates, ``inside`` of them in the
+    # period, or None when it fits (or has no dates); suggest the year in which its dates
+    # end (the collection year holding ``late``, the 99th percentile of its episode dates,
+    # dates after today left out: a few mistyped late dates do not move it).
     if not dated or inside:
-        return
+        return None
     fits = ""
     if isinstance(late, date):
         y = late.year + 1 if late.month >= 4 else late.year
         fits = f"; its episodes fit {y - 1}-{y % 100:02d}"
-    raise InputError(
+    return InputError(
         f"no episode of this return starts or ends in the collection period {label} "
         f"({start:%d/%m/%Y} to {end:%d/%m/%Y}){fits}: choose the ruleset of its year, or "
         "give the period (--period) to check it against"

@@ -12,6 +12,14 @@ The SQL runs against the staged tables of :mod:`cscwatch.childlevel.ssda903.tabl
 row of ``collection`` (``collection_start``: 1 April, ``collection_end``: 31 March,
 ``year``: the year the collection ends).
 
+Several returns may be staged at once (:mod:`..storevalidation`), each one's children
+numbered apart. So a rule compares a child's records only with that child's own (joins,
+groups, partitions and ``EXISTS`` by ``child``), with ``collection`` and with the
+reference tables; a rule that compares records of different children partitions (or
+joins) by ``record_return(row_no)`` as well, the return a record belongs to (0 when one
+return is staged); and the placing authority is the row of ``placing_la(ret, la)``
+whose ``ret`` is the record's return (``pl_location(postcode, row_no)``).
+
 Which rules are in force for a collection year is DfE's catalogue for that year
 (``catalogue/validation_rules_YYYY_YY.csv``, whose messages, affected fields and tables
 are used as published). An implementation declared for ``lac2022_23`` serves every later

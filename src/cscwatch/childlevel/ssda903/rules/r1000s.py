@@ -292,7 +292,7 @@ def _r1015() -> str:
     WHERE place_provider = 'PR1' AND ls IS NOT NULL AND place IS NOT NULL
       AND ls NOT IN ('V3', 'V4')
       AND place NOT IN ('A3', 'A4', 'A5', 'A6', 'U1', 'U2', 'U3', 'U4', 'U5', 'U6')
-      AND pl_location(pl_post) = 'OUT'
+      AND pl_location(pl_post, row_no) = 'OUT'
     """
 
 

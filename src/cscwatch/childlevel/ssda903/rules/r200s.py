@@ -414,6 +414,10 @@ def _r224() -> str:
     """
 
 
+#: The placing authority of the episode ``e``'s return, as a list.
+_OWN_LA = "(SELECT list(p.la) FROM placing_la p WHERE p.ret = record_return(e.row_no))"
+
+
 @rule("229", tables=("episodes",), needs=("providers", "la_code", "postcodes"))
 def _r229() -> str:
     """Episode with a URN (not XXXXXXX) placed with the authority's own provision (PR1)
@@ -432,8 +436,8 @@ def _r229() -> str:
     )
     SELECT 'episodes' AS tbl, e.row_no FROM episodes e JOIN las l ON l.urn = upper(e.urn)
     WHERE {_URN_GIVEN}
-      AND ((e.place_provider = 'PR1' AND NOT list_has_any(l.las, (SELECT list(la) FROM placing_la)))
-        OR (e.place_provider = 'PR2' AND list_has_any(l.las, (SELECT list(la) FROM placing_la))))
+      AND ((e.place_provider = 'PR1' AND NOT list_has_any(l.las, {_OWN_LA}))
+        OR (e.place_provider = 'PR2' AND list_has_any(l.las, {_OWN_LA})))
     """
 
 

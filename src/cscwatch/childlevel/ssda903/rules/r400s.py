@@ -226,7 +226,7 @@ def _r444() -> str:
     return """
     SELECT 'header' AS tbl, row_no FROM header
     WHERE upn IS NOT NULL AND upn NOT IN ('UN1', 'UN2', 'UN3', 'UN4', 'UN5')
-    QUALIFY count(*) OVER (PARTITION BY upn) > 1
+    QUALIFY count(*) OVER (PARTITION BY record_return(row_no), upn) > 1
     """
 
 
@@ -268,7 +268,8 @@ def _r411() -> str:
     validator, which derives them alike). It guards the derivation, not the return."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes
-    WHERE pl_location(pl_post) = 'IN' AND pl_la(pl_post) NOT IN (SELECT la FROM placing_la)
+    WHERE pl_location(pl_post, row_no) = 'IN'
+      AND pl_la(pl_post) NOT IN (SELECT la FROM placing_la p WHERE p.ret = record_return(row_no))
     """
 
 

@@ -206,7 +206,7 @@ def _r503j() -> str:
     return f"""
     SELECT 'episodes' AS tbl, f.row_no
     FROM ({_FIRST_EPISODE}) f JOIN ({_OPEN_LAST_YEAR}) l USING (child)
-    WHERE pl_location(f.pl_post) IS DISTINCT FROM pl_location(l.pl_post)
+    WHERE pl_location(f.pl_post, f.row_no) IS DISTINCT FROM pl_location(l.pl_post, l.row_no)
     """
 
 

@@ -7,6 +7,7 @@ to warming in the serving process; nothing is left behind."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
@@ -121,7 +122,7 @@ def _warmed_as_the_live_server(app: FastAPI, live_server: str) -> None:
         fitted = _risk.ranking(snap.con, live.state.settings, snap.tag, as_at)
     remember(
         app.state.prepared_by_tag,
-        PreparedAnswers(tag, made.authorities, made.profiles, made.observations, made.seconds),
+        dataclasses.replace(made, tag=tag),
     )
     _risk.keep(settings, tag, as_at, fitted)
 

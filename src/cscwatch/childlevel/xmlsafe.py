@@ -15,12 +15,28 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import MappingProxyType
 
 from lxml import etree
 
 from cscwatch.core.errors import SourceFileError
 
-__all__ = ["refuse_hostile_xml", "refuse_parsed_doctype", "xml_encoding"]
+__all__ = ["SAFE_PARSE_OPTIONS", "refuse_hostile_xml", "refuse_parsed_doctype", "xml_encoding"]
+
+#: The lxml parser options every child-level XML reader passes (``iterparse`` and
+#: ``XMLParser`` alike): no entity resolved, no network, no DTD loaded or validated, no
+#: huge tree; comments and processing instructions dropped.
+SAFE_PARSE_OPTIONS = MappingProxyType(
+    {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "dtd_validation": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+)
 
 _HOSTILE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 

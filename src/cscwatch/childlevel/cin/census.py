@@ -49,6 +49,7 @@ from cscwatch.childlevel.cin.tables import CHILD_TABLES
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser
 from cscwatch.childlevel.upn import CHECK_ALPHABET, upn_facts
 from cscwatch.childlevel.xmlsafe import (
+    SAFE_PARSE_OPTIONS,
     refuse_hostile_xml,
     refuse_parsed_doctype,
     xml_encoding,
@@ -611,13 +612,7 @@ def _parse(
         io.BytesIO(data),
         events=("end",),
         tag=("{*}Header", "{*}Child"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
+        **SAFE_PARSE_OPTIONS,
     )
     checked = False
     try:

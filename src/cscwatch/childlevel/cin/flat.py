@@ -51,7 +51,7 @@ from cscwatch.childlevel.cin.census import (
 )
 from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.childlevel.upn import upn_facts
-from cscwatch.childlevel.xmlsafe import xml_encoding
+from cscwatch.childlevel.xmlsafe import SAFE_PARSE_OPTIONS, xml_encoding
 
 __all__ = ["read_cin_census_columns", "read_plain_return"]
 
@@ -222,13 +222,7 @@ class _Null:
 def _well_formed(data: bytes) -> bool:
     parser = etree.XMLParser(
         target=_Null(),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
+        **SAFE_PARSE_OPTIONS,
     )
     try:
         etree.fromstring(data, parser)

@@ -59,7 +59,11 @@ from lxml import etree
 
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.tables import TABLES
-from cscwatch.childlevel.xmlsafe import refuse_hostile_xml, refuse_parsed_doctype
+from cscwatch.childlevel.xmlsafe import (
+    SAFE_PARSE_OPTIONS,
+    refuse_hostile_xml,
+    refuse_parsed_doctype,
+)
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import SourceFileError
 from cscwatch.core.files import read_input_bytes
@@ -459,13 +463,7 @@ def _read_xml(path: Path) -> dict[str, pd.DataFrame]:
         io.BytesIO(data),
         events=("end",),
         tag="{*}CHILD",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
+        **SAFE_PARSE_OPTIONS,
     )
     checked = False
     was = gc.isenabled()

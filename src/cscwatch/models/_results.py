@@ -8,11 +8,15 @@ dates → ISO strings); ``load`` rebuilds it from its type hints, so
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import os
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -88,3 +92,29 @@ def percentile_ci(samples: np.ndarray, level: float = 0.95) -> tuple[float | Non
         return None, None
     a = (1 - level) / 2
     return opt(np.quantile(s, a)), opt(np.quantile(s, 1 - a))
+
+
+class _ToDict(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+C = TypeVar("C", bound=_ToDict)
+
+
+def cached_json(path: Path, read: Callable[[dict[str, Any]], C], make: Callable[[], C]) -> C:
+    """``read`` of the JSON stored at ``path``, else ``make()``, stored there (written to
+    a temporary file, then renamed). A cache is an optimisation: one that cannot be read
+    is made again, one that cannot be written costs only time."""
+    try:
+        return read(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    made = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(made.to_dict()), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+    return made

@@ -77,9 +77,7 @@ lowest MASE; when none is kept it uses last value and says so.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +99,7 @@ from cscwatch.models._forecast_methods import (
     mean_abs_change,
     series_to,
 )
-from cscwatch.models._results import dump, load, opt, percentile_ci
+from cscwatch.models._results import cached_json, dump, load, opt, percentile_ci
 
 __all__ = [
     "BASELINES",
@@ -529,19 +527,11 @@ def cached_backtest(
          indicator, str(horizon), ",".join(METHODS))
     )  # fmt: skip
     path = cache_dir / "forecast" / f"{indicator}-h{horizon}-{_digest(ident)}.json"
-    try:
-        return ForecastBacktestResults.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    bt = ForecastBacktest(None, indicator, horizon=horizon, panel=panel).fit()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(bt.to_dict()), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a cache is an optimisation: an unwritable one costs only time
-    return bt
+    return cached_json(
+        path,
+        ForecastBacktestResults.from_dict,
+        lambda: ForecastBacktest(None, indicator, horizon=horizon, panel=panel).fit(),
+    )
 
 
 def _digest(text: str) -> str:

@@ -12,8 +12,6 @@ choice, the base rates, and the as-at date of every source used.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.errors import InputError
 from cscwatch.models._data import load_authorities
-from cscwatch.models._results import dump, load
+from cscwatch.models._results import cached_json, dump, load
 from cscwatch.models._risk_models import CANDIDATES, fit_model, prior_shift
 from cscwatch.models.features import build_features, published_on
 from cscwatch.models.risk import (
@@ -320,19 +318,7 @@ def cached_ranking(
     parts.append(code.hexdigest())
     key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
     path = cache_dir / "risk" / f"{model.outcome}-{model.judgement}-{as_at}-{key}.json"
-    try:
-        return RiskRanking.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    ranking = model.fit(as_at)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(ranking.to_dict()), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a cache is an optimisation: an unwritable one costs only time
-    return ranking
+    return cached_json(path, RiskRanking.from_dict, lambda: model.fit(as_at))
 
 
 def _sources(fs: object, n: int) -> tuple[SourceDate, ...]:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -1097,3 +1098,335 @@ def test_a_download_that_is_not_a_workbook_is_refused(
     msg = str(err.value)
     assert msg.startswith(f"snapshot not changed; {XLSX}: not an xlsx workbook") and reason in msg
     assert _state(xlsx_snap) == before
+
+
+# ------------------------------------- the section 251 table inside a release's ZIP archive
+
+#: The EES release version archive address form (2024-25 "LA and school expenditure").
+RELEASE_PATH = "/api/releases/654ad3f2-e091-4bd5-b357-b750b90d1e9a/files"
+#: A schools table: the release's other section 251 file, with other columns.
+SCHOOLS_TABLE = (
+    b"time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+    b"old_la_code,la_name,school_phase,expenditure_per_pupil\n"
+    b"202425,Financial year,National,E92000001,England,,,,Primary,5123\n"
+)
+
+
+def _s251_fixture() -> bytes:
+    return (FIXTURES / S251).read_bytes()
+
+
+def _release_zip(extra: dict[str, bytes] | None = None) -> bytes:
+    """An archive laid out as EES's ``ZipFileEntryName``: data/, supporting-files/ and
+    the data guidance; the table's name carries a suffix, as EES's newest source adds."""
+    members = {
+        "data/s251_schools_and_other_education_la_regional_national1234567.csv": SCHOOLS_TABLE,
+        f"data/{S251[:-4]}98765432.csv": _s251_fixture(),
+        "supporting-files/high_needs_places.csv": b"urn,places\n100001,12\n",
+        "data-guidance/data-guidance.txt": b"LA and school expenditure\nFinancial year 2024-25\n",
+    }
+    members.update(extra or {})
+    return _zip(members)
+
+
+def _fetch_s251(
+    directory: Path, server: _Server, retry: RetryPolicy | None = None
+) -> list[FetchOutcome]:
+    report = fetch_snapshot(
+        _settings(directory),
+        only=[S251],
+        urls={S251: f"{server.base_url}{RELEASE_PATH}"},
+        today=TODAY,
+        retry=retry,
+    )
+    return report.outcomes
+
+
+def _refused_s251(directory: Path, server: _Server) -> str:
+    before = _state(directory)
+    with pytest.raises(FetchError) as err:
+        _fetch_s251(directory, server, retry=_fast()[0])
+    assert _state(directory) == before  # nothing changed, no staging left behind
+    msg = str(err.value)
+    assert msg.startswith(f"snapshot not changed; {S251}: ") and "\n" not in msg
+    return msg
+
+
+def test_s251_is_the_release_archive_member_with_the_readers_columns(
+    optional_snap: Path, server: _Server
+) -> None:
+    server.routes[RELEASE_PATH] = Route(_release_zip(), no_length=True)
+    [outcome] = _fetch_s251(optional_snap, server)
+    assert outcome.status == "updated" and outcome.unpacked is not None
+    assert f"data/{S251[:-4]}98765432.csv" in outcome.unpacked
+    # The member's bytes, byte for byte, under the snapshot's own name.
+    assert (optional_snap / S251).read_bytes() == _s251_fixture()
+    entry = load_manifest(optional_snap).entry(S251)
+    assert entry.sha256 == hashlib.sha256(_s251_fixture()).hexdigest()
+    assert sorted(p.name for p in optional_snap.iterdir()) == sorted(["manifest.json", SMALL, S251])
+
+
+def test_a_member_with_the_columns_but_not_the_table_drops_out_by_the_layout_check(
+    optional_snap: Path, server: _Server
+) -> None:
+    # Same columns, but no 'Total Safeguarding...' line: the reader's check tells them apart.
+    decoy = b"\n".join(
+        line for line in _s251_fixture().split(b"\n") if b"Total Safeguarding" not in line
+    )
+    server.routes[RELEASE_PATH] = Route(_release_zip({"data/s251_other_table.csv": decoy}))
+    [outcome] = _fetch_s251(optional_snap, server)
+    assert outcome.status == "updated" and "98765432" in str(outcome.unpacked)
+    assert (optional_snap / S251).read_bytes() == _s251_fixture()
+
+
+def test_an_archive_without_the_table_is_refused_naming_its_members(
+    optional_snap: Path, server: _Server
+) -> None:
+    body = _zip({"data/s251_schools.csv": SCHOOLS_TABLE, "data-guidance/data-guidance.txt": b"x"})
+    server.routes[RELEASE_PATH] = Route(body)
+    msg = _refused_s251(optional_snap, server)
+    assert "no member of the archive has columns time_period" in msg
+    assert "total_expenditure or gross_expenditure" in msg and "data/s251_schools.csv" in msg
+
+
+def test_an_archive_with_the_table_twice_is_refused_naming_both(
+    optional_snap: Path, server: _Server
+) -> None:
+    server.routes[RELEASE_PATH] = Route(_release_zip({"data/s251_copy.csv": _s251_fixture()}))
+    msg = _refused_s251(optional_snap, server)
+    assert "2 members of the archive have columns" in msg and "expected one" in msg
+    assert "data/s251_copy.csv" in msg and "98765432.csv" in msg
+
+
+def test_a_truncated_archive_is_refused(optional_snap: Path, server: _Server) -> None:
+    body = _release_zip()
+    server.routes[RELEASE_PATH] = Route(body[: len(body) // 2])
+    assert "not a readable ZIP archive (truncated or damaged?)" in _refused_s251(
+        optional_snap, server
+    )
+
+
+def test_a_member_named_outside_the_archive_is_refused_and_never_written(
+    optional_snap: Path, server: _Server, tmp_path: Path
+) -> None:
+    server.routes[RELEASE_PATH] = Route(_release_zip({"../../evil.csv": _s251_fixture()}))
+    msg = _refused_s251(optional_snap, server)
+    assert "'../../evil.csv', outside its own folder; refused as hostile" in msg
+    assert not list(tmp_path.rglob("evil.csv")) and not Path("evil.csv").exists()
+
+
+def _bomb(rows: int) -> bytes:
+    """A member with the table's header and ``rows`` identical lines: tiny compressed."""
+    head, first = _s251_fixture().split(b"\n")[:2]
+    return head + b"\n" + (first + b"\n") * rows
+
+
+def test_a_member_past_the_size_bound_is_refused(
+    optional_snap: Path, server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from cscwatch.ingest import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBER_BYTES", 1 << 20)
+    bomb = _bomb(20_000)  # about 4 MB of text
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"data/{S251}", bomb)
+    assert len(buf.getvalue()) < len(bomb) // 50  # a small download, a large member
+    server.routes[RELEASE_PATH] = Route(buf.getvalue())
+    msg = _refused_s251(optional_snap, server)
+    assert f"declares {len(bomb)} bytes, more than the {1 << 20} allowed" in msg
+
+
+def test_a_member_lying_about_its_size_is_never_read_past_it(
+    optional_snap: Path, server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import struct
+    import zipfile
+
+    from cscwatch.ingest import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBER_BYTES", 1 << 20)
+    bomb = _bomb(20_000)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"data/{S251}", bomb)
+    data = bytearray(buf.getvalue())
+    # Declare 1,000 bytes in both the local header (offset 22) and the central
+    # directory entry (offset 24): the decompressor stops there and the CRC fails.
+    struct.pack_into("<I", data, 22, 1000)
+    central = data.rfind(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 24, 1000)
+    server.routes[RELEASE_PATH] = Route(bytes(data))
+    msg = _refused_s251(optional_snap, server)
+    assert f"member data/{S251} is damaged" in msg or "no member of the archive" in msg
+
+
+def test_a_rate_limited_failing_archive_download_is_tried_again(
+    optional_snap: Path, server: _Server
+) -> None:
+    server.routes[RELEASE_PATH] = Route(
+        _release_zip(), before=[(429, {"Retry-After": "2"}), (503, {}), "drop", "short"]
+    )
+    policy, waits = _fast()
+    [outcome] = _fetch_s251(optional_snap, server, retry=policy)
+    assert outcome.status == "updated" and len(server.hits) == 5
+    assert waits.waits[0] == 2.0 and len(waits.waits) == 4
+    assert (optional_snap / S251).read_bytes() == _s251_fixture()
+
+
+def test_a_csv_served_in_an_archive_is_picked_by_the_current_files_columns(
+    snap: Path, server: _Server
+) -> None:
+    newer = _newer_csv(snap)
+    server.routes["/all.zip"] = Route(
+        _zip({"data/other.csv": b"a,b\n1,2\n", "data/d3_cpps_2026.csv": newer})
+    )
+    report = fetch_snapshot(
+        _settings(snap), only=[CSV], urls={CSV: f"{server.base_url}/all.zip"}, today=TODAY
+    )
+    [outcome] = report.outcomes
+    assert outcome.status == "updated" and "data/d3_cpps_2026.csv" in str(outcome.unpacked)
+    assert (snap / CSV).read_bytes() == newer
+
+
+def test_a_name_pattern_narrows_the_members_with_the_columns(tmp_path: Path) -> None:
+    from cscwatch.ingest.archive import ArchiveError, MemberRule, extract_member
+
+    archive = tmp_path / "release.zip"
+    archive.write_bytes(
+        _zip({"data/a_2024.csv": b"x,y\n1,2\n", "data/b_2025.csv": b"x,y\n3,4\n", "c.txt": b""})
+    )
+    dest = tmp_path / "out.csv"
+    by_columns = MemberRule(columns=(("x",), ("Y", "z")))
+    with pytest.raises(ArchiveError, match="2 members of the archive have columns x, Y or z"):
+        extract_member(archive, dest, by_columns)
+    rule = MemberRule(columns=by_columns.columns, pattern=r"b_\d{4}\.csv")
+    assert extract_member(archive, dest, rule) == "data/b_2025.csv"
+    assert dest.read_bytes() == b"x,y\n3,4\n"
+    with pytest.raises(ArchiveError, match=re.escape(r"a name matching the pattern nothing\.csv")):
+        extract_member(archive, dest, MemberRule(pattern=r"nothing\.csv"))
+
+
+# --------------------------------------------- the GDP deflator from ONS series L8GG
+
+ONS_FIXTURE = FIXTURES.parent / "ons" / "l8gg_generator.csv"
+ONS_PATH = "/generator"
+#: The fixture's quarters, written out again here, independently of the file.
+_QUARTERS = {
+    2019: (87.5, 87.8, 88.1, 88.6),
+    2020: (89.2, 94.6, 92.4, 93.8),
+    2021: (93.0, 91.9, 92.6, 94.1),
+    2022: (96.3, 98.7, 101.2, 103.8),
+    2023: (105.4, 106.6, 107.7, 108.7),
+    2024: (109.6, 110.4, 111.5, 112.5),
+    2025: (113.3, 114.0),
+}
+
+
+def _fy_mean(start: int) -> float:
+    """April ``start`` to March ``start + 1``: Q2, Q3, Q4 of start and Q1 of the next."""
+    return (sum(_QUARTERS[start][1:4]) + _QUARTERS[start + 1][0]) / 4
+
+
+def _fetch_deflator(directory: Path, server: _Server, body: bytes) -> FetchOutcome:
+    server.routes[ONS_PATH] = Route(body)
+    report = fetch_snapshot(
+        _settings(directory),
+        only=[DEFLATOR],
+        urls={DEFLATOR: f"{server.base_url}{ONS_PATH}"},
+        today=TODAY,
+    )
+    return report.outcomes[0]
+
+
+def test_ons_l8gg_becomes_financial_year_means_rebased_to_the_latest_complete_year(
+    optional_snap: Path, server: _Server
+) -> None:
+    from cscwatch.ingest.finance import read_gdp_deflators
+
+    outcome = _fetch_deflator(optional_snap, server, ONS_FIXTURE.read_bytes())
+    assert outcome.status == "updated" and outcome.unpacked is not None
+    assert "ONS series L8GG (6 years, ONS release date 30-09-2025)" in outcome.unpacked
+    series = read_gdp_deflators(optional_snap / DEFLATOR)
+    # 2025-26 has two quarters only and 2018-19 one: neither is averaged.
+    assert series.base_year == 2025 and sorted(series.index) == list(range(2020, 2026))
+    for year, value in series.index.items():
+        assert value == round(_fy_mean(year - 1) / _fy_mean(2024) * 100, 3), year
+    assert series.index[2025] == 100.0
+    text = (optional_snap / DEFLATOR).read_text(encoding="utf-8")
+    assert "not HM Treasury's published file" in text and "Never compared" in text
+    assert "release date 30-09-2025" in text
+
+
+def test_a_financial_year_with_a_missing_quarter_is_left_out(
+    optional_snap: Path, server: _Server
+) -> None:
+    from cscwatch.ingest.finance import read_gdp_deflators
+
+    body = ONS_FIXTURE.read_bytes().replace(b'"2022 Q3","101.2"', b'"2022 Q3",""')
+    _fetch_deflator(optional_snap, server, body)
+    index = read_gdp_deflators(optional_snap / DEFLATOR).index
+    assert 2023 not in index and {2022, 2024, 2025} <= set(index)
+
+
+def test_month_rows_are_read_past_and_quarters_still_used(tmp_path: Path) -> None:
+    from cscwatch.ingest.ons_deflator import financial_year_means, read_ons_series
+
+    path = tmp_path / "l8gg.csv"
+    path.write_bytes(ONS_FIXTURE.read_bytes() + b'"2025 JAN","1.0"\n"2025 FEB","2.0"\n')
+    series = read_ons_series(path)
+    assert series.cdid == "L8GG" and series.years[2024] == 111.0
+    assert financial_year_means(series.quarters)[2025] == pytest.approx(_fy_mean(2024))
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        ((b'"2021 Q2","91.9"', b'"2021 Q2","[x]"'), "the value for 2021 Q2 is not a number"),
+        ((b'"2021 Q2","91.9"', b'"2021 Q2","91.9","92.0"'), "more than one series"),
+        ((b'"2021 Q2","91.9"', b'"2021 Q2","91.9"\n"2021 Q2","91.9"'), "2021 Q2 appears twice"),
+        ((b'"2021 Q2","91.9"', b'"2021 quarter 2","91.9"'), "neither ONS metadata nor a year"),
+    ],
+)
+def test_an_ons_file_out_of_layout_is_refused(
+    optional_snap: Path, server: _Server, edit: tuple[bytes, bytes], needle: str
+) -> None:
+    body = ONS_FIXTURE.read_bytes().replace(*edit)
+    before = _state(optional_snap)
+    with pytest.raises(FetchError) as err:
+        _fetch_deflator(optional_snap, server, body)
+    msg = str(err.value)
+    assert f"{DEFLATOR}: not ONS's time-series layout" in msg and needle in msg
+    assert str(optional_snap) not in msg and _state(optional_snap) == before
+
+
+def test_another_ons_series_is_not_taken_for_the_gdp_deflator(
+    optional_snap: Path, server: _Server
+) -> None:
+    body = ONS_FIXTURE.read_bytes().replace(b'"CDID","L8GG"', b'"CDID","YBHA"')
+    with pytest.raises(FetchError, match="ONS series YBHA is not L8GG"):
+        _fetch_deflator(optional_snap, server, body)
+
+
+def test_hm_treasurys_own_csv_still_comes_through_untransformed(
+    optional_snap: Path, server: _Server
+) -> None:
+    outcome = _fetch_deflator(optional_snap, server, (FIXTURES / DEFLATOR).read_bytes())
+    assert outcome.status == "updated" and outcome.unpacked is None
+    assert (optional_snap / DEFLATOR).read_bytes() == (FIXTURES / DEFLATOR).read_bytes()
+
+
+def test_release_and_ons_address_kinds() -> None:
+    from cscwatch.ingest.ons_deflator import L8GG_URL
+
+    release = "https://content.explore-education-statistics.service.gov.uk/api/releases/"
+    uuid = "654ad3f2-e091-4bd5-b357-b750b90d1e9a"
+    assert address_kind(f"{release}{uuid}/files?fromPage=ReleaseDownloads") == "release"
+    assert address_kind(f"{release}{uuid}/files") == "release"
+    assert address_kind(f"{release}{uuid}/files/{uuid}") == "other"
+    assert address_kind(L8GG_URL) == "ons"
+    assert address_kind(
+        "https://www.ons.gov.uk/generator?format=xls&uri=/x/timeseries/l8gg/qna"
+    ) == ("other")

@@ -29,14 +29,27 @@ address serves (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`, e.g. DfE's
 statistics API data set for ``ks4_la.csv``) has its header renamed back to the bundled
 names before it is checked; its data rows are kept byte for byte.
 
-Addresses are of three kinds (:func:`address_kind`): DfE's statistics API
+Addresses are of five kinds (:func:`address_kind`): DfE's statistics API
 (``api.education.gov.uk/statistics/v1/data-sets/{id}/csv``, always the data set's
 latest version, sent gzip-compressed with ``Content-Encoding: gzip``, which the client
 undoes), the EES data catalogue (``/data-catalogue/data-set/{id}/csv``, one release's
-file) and a public repository file pinned to one commit (the publisher's own repository,
-as for LAIT, or a repository whose file at that commit is the bundled file byte for
-byte). The last two serve one fixed file: after a new release they answer
-``unchanged`` until the address is moved.
+file), an EES release version's whole ZIP archive
+(``content.explore-education-statistics.service.gov.uk/api/releases/{id}/files``, for
+a table with no address of its own), a public repository file pinned to one commit
+(the publisher's own repository, as for LAIT, or a repository whose file at that
+commit is the bundled file byte for byte) and an ONS time series' CSV
+(``www.ons.gov.uk/generator?format=csv&uri=.../timeseries/{cdid}/{dataset}``, always
+the latest figures). The catalogue, release and pinned kinds serve one fixed release:
+after a new one they answer ``unchanged`` (or ``404`` once EES supersedes the release
+version) until the address is moved.
+
+Two kinds of answer are turned into the file before it is checked (the outcome's
+``unpacked`` says which): a CSV that arrives as a ZIP archive is replaced by the one
+member whose header has the reader's columns (:data:`ARCHIVE_RULES`,
+:mod:`cscwatch.ingest.archive`; zero or several such members, a damaged archive, a
+hostile member name or a member decompressing past the bound refuse the file), and
+ONS's CSV of series L8GG arriving for ``gdp_deflators.csv`` is turned into
+financial-year means in HM Treasury's layout (:mod:`cscwatch.ingest.ons_deflator`).
 
 Publishers' servers rate-limit and fail now and then, so a download that gets ``429``
 (rate limited) or a ``5xx`` answer, loses its connection, or arrives short is tried
@@ -76,7 +89,13 @@ import httpx
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import FetchError, InputError, SourceFileError
 from cscwatch.core.progress import ProgressCallback, report
-from cscwatch.ingest.finance import LAYOUT_CHECKS
+from cscwatch.ingest.archive import ArchiveError, MemberRule, extract_member, is_zip
+from cscwatch.ingest.finance import DEFLATOR_FILE, LAYOUT_CHECKS, S251_COLUMNS, S251_CYPS_FILE
+from cscwatch.ingest.ons_deflator import (
+    is_ons_series,
+    read_ons_series,
+    write_financial_year_index,
+)
 from cscwatch.ingest.served_layouts import COLUMN_MAPS, LayoutError, rename_header
 from cscwatch.ingest.snapshot import (
     Manifest,
@@ -87,6 +106,7 @@ from cscwatch.ingest.snapshot import (
 )
 
 __all__ = [
+    "ARCHIVE_RULES",
     "AddressKind",
     "FetchOutcome",
     "FetchReport",
@@ -101,7 +121,7 @@ __all__ = [
 ]
 
 Status = Literal["updated", "unchanged", "would update", "skipped"]
-AddressKind = Literal["api", "catalogue", "pinned", "other"]
+AddressKind = Literal["api", "catalogue", "release", "pinned", "ons", "other"]
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _ADDRESS_FORMS: dict[AddressKind, re.Pattern[str]] = {
@@ -110,7 +130,24 @@ _ADDRESS_FORMS: dict[AddressKind, re.Pattern[str]] = {
         rf"https://explore-education-statistics\.service\.gov\.uk/data-catalogue/data-set/"
         rf"{_UUID}/csv"
     ),
+    "release": re.compile(
+        rf"https://content\.explore-education-statistics\.service\.gov\.uk/api/releases/"
+        rf"{_UUID}/files(\?fromPage=ReleaseDownloads)?"
+    ),
     "pinned": re.compile(r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+"),
+    "ons": re.compile(
+        r"https://www\.ons\.gov\.uk/generator\?format=csv&uri=(/[a-z0-9]+)+/timeseries/"
+        r"[a-z0-9]{4}/[a-z0-9]+"
+    ),
+}
+
+#: Files a download address may serve inside a ZIP archive with other files, and how
+#: the wanted member is recognised (:class:`cscwatch.ingest.archive.MemberRule`): by
+#: the reader's columns and, where several members have them, by the reader's layout
+#: check. A CSV file not listed here that arrives as an archive is picked by the
+#: current file's columns.
+ARCHIVE_RULES: Mapping[str, MemberRule] = {
+    S251_CYPS_FILE: MemberRule(columns=S251_COLUMNS, check=LAYOUT_CHECKS[S251_CYPS_FILE]),
 }
 
 _USER_AGENT = "cscwatch (snapshot refresh; https://github.com/)"
@@ -126,7 +163,9 @@ class FetchOutcome:
     download address, or a derived file; ``reason`` says which, see :func:`skip_reason`).
     ``layout`` names the served layout whose header was renamed back to the bundled
     one (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`), ``None`` when the file
-    came in the bundled layout.
+    came in the bundled layout. ``unpacked`` says how the file was made from what the
+    address served (the archive member taken, or the ONS series transformed), ``None``
+    when it was served as it is.
     """
 
     file: str
@@ -138,6 +177,7 @@ class FetchOutcome:
     rows: int | None = None
     reason: str | None = None
     layout: str | None = None
+    unpacked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +213,7 @@ class _Staged:
     size: int = 0
     rows: int | None = None
     layout: str | None = None
+    unpacked: str | None = None
 
 
 class _Refused(Exception):
@@ -384,6 +425,7 @@ def fetch_snapshot(
                 bytes=s.size,
                 rows=s.rows,
                 layout=s.layout,
+                unpacked=s.unpacked,
             )
         if changed and not dry_run:
             _swap_in(changed, manifest, directory, staging, today)
@@ -440,8 +482,10 @@ def address_kind(url: str) -> AddressKind:
     """The kind of a download address.
 
     ``api`` (DfE's statistics API, a data set's latest version), ``catalogue`` (the
-    EES data catalogue download of one release's file), ``pinned`` (a public
-    repository file at one commit) or ``other`` (anything else, e.g. ``--url``).
+    EES data catalogue download of one release's file), ``release`` (the ZIP archive
+    of every file of one EES release version), ``pinned`` (a public repository file
+    at one commit), ``ons`` (an ONS time series' CSV, always its latest figures) or
+    ``other`` (anything else, e.g. ``--url``).
     """
     for kind, form in _ADDRESS_FORMS.items():
         if form.fullmatch(url):
@@ -517,6 +561,7 @@ def _download_all(
             item = _Staged(entry=entry, url=url, path=staging / entry.file)
             try:
                 _download_with_retry(client, url, item.path, timeout, retry)
+                item.unpacked = _unpack(item.path, directory / entry.file)
                 item.layout = _map_layout(item.path, directory / entry.file)
                 item.rows = _verify(item.path, directory / entry.file)
                 item.sha256, item.size = file_digest(item.path)
@@ -636,6 +681,52 @@ def _verify(new: Path, current: Path) -> int | None:
         also = f" (nor is it the layout of {known.served_by})" if known else ""
         raise _Refused("missing columns: " + ", ".join(missing) + also)
     return rows
+
+
+def _unpack(new: Path, current: Path) -> str | None:
+    """Turn what an address served into the file itself, when it is not already.
+
+    A CSV that arrives as a ZIP archive is replaced by the one member
+    :data:`ARCHIVE_RULES` (or the current file's columns) picks; ONS's time-series CSV
+    of L8GG arriving for the GDP deflator is turned into financial-year means
+    (:mod:`cscwatch.ingest.ons_deflator`). Returns what was done, or ``None``.
+    """
+    name = new.name
+    if name.lower().endswith(".csv") and is_zip(new):
+        rule = ARCHIVE_RULES.get(name)
+        if rule is None:
+            columns = (
+                [c for c in dict.fromkeys(_csv_header(current)) if c] if current.is_file() else []
+            )
+            if not columns:
+                raise _Refused("a ZIP archive, and no columns are known to pick its member by")
+            rule = MemberRule(columns=tuple((c,) for c in columns))
+        archive = new.with_name(f".{name}.zip")
+        os.replace(new, archive)
+        try:
+            member = extract_member(archive, new, rule)
+        except ArchiveError as exc:
+            raise _Refused(str(exc)) from None
+        finally:
+            archive.unlink(missing_ok=True)
+        return f"member {member} of the ZIP archive served"
+    if name == DEFLATOR_FILE and is_ons_series(new):
+        try:
+            series = read_ons_series(new)
+            if series.cdid.upper() != "L8GG":
+                raise _Refused(
+                    f"ONS series {series.cdid or '?'} is not L8GG, the implied GDP deflator "
+                    "at market prices"
+                )
+            years = write_financial_year_index(series, new)
+        except SourceFileError as exc:
+            raise _Refused(f"not ONS's time-series layout: {exc}".replace(str(new), name)) from None
+        release = series.metadata.get("Release date") or "not given"
+        return (
+            f"financial-year means of ONS series L8GG ({years} years, ONS release date "
+            f"{release}), rebased; not HM Treasury's file"
+        )
+    return None
 
 
 def _map_layout(new: Path, current: Path) -> str | None:

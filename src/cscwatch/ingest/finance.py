@@ -35,6 +35,7 @@ from cscwatch.core.errors import SchemaError, SourceFileError
 __all__ = [
     "DEFLATOR_FILE",
     "LAYOUT_CHECKS",
+    "S251_COLUMNS",
     "S251_CYPS_FILE",
     "S251_SAFEGUARDING_TOTAL",
     "DeflatorSeries",
@@ -50,6 +51,18 @@ S251_CYPS_FILE = "s251_childrens_young_peoples_services_la_regional_national.csv
 
 #: The block total, read beside any requested line to check the file's unit against LAIT.
 S251_SAFEGUARDING_TOTAL = "Total Safeguarding Children and Young Peoples Services"
+
+#: The columns :func:`read_s251_lines` needs, each a group of alternatives (the line is
+#: in ``description_of_expenditure``, or in ``category_of_expenditure`` in the newer
+#: layout). ``cscwatch fetch`` recognises the table by them inside a release's archive.
+S251_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("time_period",),
+    ("geographic_level",),
+    ("old_la_code",),
+    ("region_code",),
+    ("description_of_expenditure", "category_of_expenditure"),
+    ("total_expenditure", "gross_expenditure"),
+)
 
 _FY = re.compile(r"^\s*(\d{4})\s*[-–/]\s*(\d{2})\b")
 _BASE = re.compile(r"^\s*(\d{4})\s*[-–/]\s*(\d{2})\s*=\s*100\s*$")
@@ -220,16 +233,9 @@ def read_s251_lines(path: Path, lines: Iterable[str]) -> list[S251Line]:
     if not rows:
         raise SchemaError("empty file", path=str(path))
     header = [h.strip().lower() for h in rows[0]]
-    line_col = _pick(header, "description_of_expenditure", "category_of_expenditure")
-    gross_col = _pick(header, "total_expenditure", "gross_expenditure")
-    cols = {
-        "time_period": _pick(header, "time_period"),
-        "geographic_level": _pick(header, "geographic_level"),
-        "old_la_code": _pick(header, "old_la_code"),
-        "region_code": _pick(header, "region_code"),
-        "description_of_expenditure or category_of_expenditure": line_col,
-        "total_expenditure or gross_expenditure": gross_col,
-    }
+    cols = {" or ".join(names): _pick(header, *names) for names in S251_COLUMNS}
+    line_col = cols["description_of_expenditure or category_of_expenditure"]
+    gross_col = cols["total_expenditure or gross_expenditure"]
     missing = [name for name, c in cols.items() if c is None]
     if missing:
         raise SchemaError("missing columns: " + ", ".join(missing), path=str(path))

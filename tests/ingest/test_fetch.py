@@ -1430,3 +1430,18 @@ def test_release_and_ons_address_kinds() -> None:
     assert address_kind(
         "https://www.ons.gov.uk/generator?format=xls&uri=/x/timeseries/l8gg/qna"
     ) == ("other")
+
+
+def test_a_deflator_made_from_ons_is_captioned_as_ons_never_as_hm_treasury(
+    optional_snap: Path, server: _Server
+) -> None:
+    from cscwatch.indicators.prices import Deflator, prices_note
+    from cscwatch.ingest.finance import HMT_DEFLATOR, read_gdp_deflators
+
+    _fetch_deflator(optional_snap, server, ONS_FIXTURE.read_bytes())
+    made = read_gdp_deflators(optional_snap / DEFLATOR)
+    assert made.source == "ONS L8GG, financial-year means of its quarters; not HM Treasury's"
+    note = prices_note("real", Deflator(made.base_year, made.index, made.source))
+    assert note == f"£ figures: real terms, 2024-25 prices ({made.source})."
+    assert "HM Treasury GDP deflator" not in note
+    assert read_gdp_deflators(FIXTURES / DEFLATOR).source == HMT_DEFLATOR

@@ -2,8 +2,9 @@
 
 Every £ figure in the warehouse is **cash terms**: section 251 outturn as spent in each
 financial year (:data:`cscwatch.core.catalogue.indicator.CASH_TERMS`). Real terms are a view
-on top, available when HM Treasury's GDP deflator is in the snapshot (the optional file
-``gdp_deflators.csv``, table ``gdp_deflator``)::
+on top, available when a GDP deflator is in the snapshot (the optional file
+``gdp_deflators.csv``, table ``gdp_deflator``: HM Treasury's, or ONS's series L8GG made
+into financial years by ``cscwatch fetch``; captions name which)::
 
     real(v, year) = v × deflator[base year] / deflator[year]
 
@@ -30,6 +31,7 @@ from cscwatch.core.catalogue.indicator import CASH_TERMS
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.indicators.benchmarking import Benchmark, Profile, Variation, _trend
 from cscwatch.indicators.observations import HeadlineRow, IndicatorRow
+from cscwatch.ingest.finance import HMT_DEFLATOR
 
 __all__ = [
     "CASH_TERMS",
@@ -51,17 +53,21 @@ PRICES: tuple[Prices, ...] = ("cash", "real")
 
 @dataclass(frozen=True)
 class Deflator:
-    """HM Treasury's GDP deflator by financial year (year ending 31 March).
+    """The GDP deflator by financial year (year ending 31 March).
 
     Attributes
     ----------
     base_year : int
         The year whose prices real-terms figures are expressed in (index 100).
     index : mapping of int to float
+    source : str
+        Whose index it is, as the build read it from the file (HM Treasury's, or ONS's
+        series L8GG made into financial years by ``cscwatch fetch``).
     """
 
     base_year: int
     index: Mapping[int, float]
+    source: str = HMT_DEFLATOR
 
     @property
     def base_label(self) -> str:
@@ -71,7 +77,7 @@ class Deflator:
     @property
     def label(self) -> str:
         """What real-terms figures are, for captions and JSON."""
-        return f"real terms, {self.base_label} prices (HM Treasury GDP deflator)"
+        return f"real terms, {self.base_label} prices ({self.source})"
 
     def factor(self, year: int) -> float:
         """Multiply a cash figure of ``year`` by this to get base-year prices.
@@ -119,7 +125,7 @@ def load_deflator(con: duckdb.DuckDBPyConnection) -> Deflator:
         the snapshot at build time).
     """
     try:
-        rows = con.execute("SELECT year, deflator, base_year FROM gdp_deflator").fetchall()
+        rows = con.execute("SELECT year, deflator, base_year, source FROM gdp_deflator").fetchall()
     except duckdb.CatalogException:
         rows = []
     if not rows:
@@ -127,7 +133,11 @@ def load_deflator(con: duckdb.DuckDBPyConnection) -> Deflator:
             "real terms need HM Treasury's GDP deflator, which is not in this warehouse: "
             "add gdp_deflators.csv to the snapshot (docs/snapshot.md) and rebuild"
         )
-    return Deflator(base_year=int(rows[0][2]), index={int(y): float(v) for y, v, _ in rows})
+    return Deflator(
+        base_year=int(rows[0][2]),
+        index={int(y): float(v) for y, v, _, _ in rows},
+        source=str(rows[0][3]),
+    )
 
 
 def prices_note(prices: Prices, deflator: Deflator | None = None) -> str:

@@ -34,7 +34,9 @@ from cscwatch.core.errors import SchemaError, SourceFileError
 
 __all__ = [
     "DEFLATOR_FILE",
+    "HMT_DEFLATOR",
     "LAYOUT_CHECKS",
+    "ONS_MADE_TITLE",
     "S251_COLUMNS",
     "S251_CYPS_FILE",
     "S251_SAFEGUARDING_TOTAL",
@@ -64,6 +66,14 @@ S251_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("total_expenditure", "gross_expenditure"),
 )
 
+#: What a GDP deflator file in HM Treasury's layout is, unless it says otherwise.
+HMT_DEFLATOR = "HM Treasury GDP deflator"
+#: How the first cell of a deflator file ``cscwatch fetch`` made from ONS's quarters of
+#: series L8GG begins (:mod:`cscwatch.ingest.ons_deflator` writes it); such a file is
+#: read like HM Treasury's but named for what it is.
+ONS_MADE_TITLE = "GDP deflator at market prices by financial year: means of the quarters of ONS"
+_ONS_MADE_SOURCE = "ONS L8GG, financial-year means of its quarters; not HM Treasury's"
+
 _FY = re.compile(r"^\s*(\d{4})\s*[-–/]\s*(\d{2})\b")
 _BASE = re.compile(r"^\s*(\d{4})\s*[-–/]\s*(\d{2})\s*=\s*100\s*$")
 _LINE_NUMBER = re.compile(r"^\s*\d+(\.\d+)*[a-z]?[\s.:-]+", re.IGNORECASE)
@@ -72,7 +82,7 @@ _S251_SYMBOLS = frozenset({"c", "x", "z", "u", "k", ":", "n/a", "na", "-", ""})
 
 @dataclass(frozen=True)
 class DeflatorSeries:
-    """HM Treasury's GDP deflator by financial year.
+    """A GDP deflator by financial year, in HM Treasury's layout.
 
     Attributes
     ----------
@@ -80,10 +90,15 @@ class DeflatorSeries:
         The year ending 31 March whose index is 100 (``2025`` for ``2024-25 = 100``).
     index : dict of int to float
         Deflator index by year ending 31 March.
+    source : str
+        Whose figures they are, for captions: :data:`HMT_DEFLATOR`, or ONS's series
+        L8GG made into financial years when the file's title says so
+        (:data:`ONS_MADE_TITLE`).
     """
 
     base_year: int
     index: dict[int, float]
+    source: str = HMT_DEFLATOR
 
     @property
     def base_label(self) -> str:
@@ -141,6 +156,9 @@ def _rows(path: Path) -> list[list[str]]:
 def read_gdp_deflators(path: Path) -> DeflatorSeries:
     """Read HM Treasury's GDP deflator CSV: the financial-year index and its base year.
 
+    A file ``cscwatch fetch`` made from ONS series L8GG is in the same layout and is
+    read the same way; its :attr:`DeflatorSeries.source` says what it is.
+
     Raises
     ------
     SchemaError
@@ -190,7 +208,9 @@ def read_gdp_deflators(path: Path) -> DeflatorSeries:
             f"found {index.get(base_year)}",
             path=str(path),
         )
-    return DeflatorSeries(base_year=base_year, index=dict(sorted(index.items())))
+    title = next((cell.strip() for row in rows for cell in row if cell.strip()), "")
+    source = _ONS_MADE_SOURCE if title.startswith(ONS_MADE_TITLE) else HMT_DEFLATOR
+    return DeflatorSeries(base_year=base_year, index=dict(sorted(index.items())), source=source)
 
 
 def normalise_line(text: str) -> str:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cscwatch.core.errors import SchemaError, SourceFileError
+from cscwatch.ingest.finance import ONS_MADE_TITLE
 
 __all__ = [
     "L8GG_URL",
@@ -226,8 +227,8 @@ def write_financial_year_index(series: OnsSeries, dest: Path) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         [
-            "GDP deflator at market prices by financial year: means of the quarters of ONS "
-            f"series {series.cdid}, made by cscwatch fetch (not HM Treasury's published file)"
+            f"{ONS_MADE_TITLE} series {series.cdid}, made by cscwatch fetch (not HM "
+            "Treasury's published file)"
         ]
     )
     writer.writerow(

@@ -5,8 +5,10 @@ Both files are optional. When a file is absent its table stays empty (``gdp_defl
 or its indicators get no observations (``spend_social_work_per_cin_episode``); that is
 not an error and the build says nothing. When present:
 
-* ``gdp_deflator`` (``year``, ``deflator``, ``base_year``): the financial-year index,
-  read by :mod:`cscwatch.indicators.prices` for real-terms views.
+* ``gdp_deflator`` (``year``, ``deflator``, ``base_year``, ``source``): the
+  financial-year index and whose it is (HM Treasury's, or ONS's L8GG made into
+  financial years by ``cscwatch fetch``), read by :mod:`cscwatch.indicators.prices`
+  for real-terms views.
 * every ``s251_per`` indicator of the catalogue goes into ``observation``: the line's
   gross outturn divided by the other indicator's value for the same area and year.
   The file does not say whether it is in pounds, thousands or millions (DfE has used
@@ -41,7 +43,8 @@ __all__ = ["load_finance"]
 
 _DEFLATOR_DDL = """
 CREATE TABLE gdp_deflator (
-    year INTEGER PRIMARY KEY, deflator DOUBLE NOT NULL, base_year INTEGER NOT NULL
+    year INTEGER PRIMARY KEY, deflator DOUBLE NOT NULL, base_year INTEGER NOT NULL,
+    source VARCHAR NOT NULL
 )"""
 
 #: LAIT's safeguarding block total, the yardstick for the outturn file's unit.
@@ -78,8 +81,8 @@ def _load_deflator(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
         return
     series = read_gdp_deflators(path)
     con.executemany(
-        "INSERT INTO gdp_deflator VALUES (?, ?, ?)",
-        [(y, v, series.base_year) for y, v in series.index.items()],
+        "INSERT INTO gdp_deflator VALUES (?, ?, ?, ?)",
+        [(y, v, series.base_year, series.source) for y, v in series.index.items()],
     )
     ctx.row_counts["gdp_deflator"] = len(series.index)
     _record_source(con, ctx, "gdp_deflator", path, len(series.index))

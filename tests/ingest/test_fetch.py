@@ -549,12 +549,15 @@ S251 = "s251_childrens_young_peoples_services_la_regional_national.csv"
 
 @pytest.fixture
 def optional_snap(tmp_path: Path) -> Path:
-    """A snapshot whose manifest lists the two optional files, neither downloaded."""
+    """A snapshot whose manifest lists the two optional files, neither downloaded.
+
+    Their addresses are taken away (tests never go online); each test gives its own.
+    """
     directory = tmp_path / "snapshot"
     directory.mkdir()
     bundled = load_manifest(REPO_SNAPSHOT)
     shutil.copy2(REPO_SNAPSHOT / SMALL, directory / SMALL)
-    entries = [_without_address(bundled.entry(SMALL)), bundled.entry(DEFLATOR), bundled.entry(S251)]
+    entries = [_without_address(bundled.entry(n)) for n in (SMALL, DEFLATOR, S251)]
     write_manifest(directory, Manifest(files=entries))
     return directory
 
@@ -742,8 +745,9 @@ def test_every_bundled_source_has_an_address_or_a_documented_reason() -> None:
         if entry.url is not None:
             assert row.status == "url" and row.url == entry.url
             assert address_kind(entry.url) != "other", entry.url
-            # The evidence names the id (or commit) the address is built from.
-            ident = re.findall(rf"{_UUID}|[0-9a-f]{{40}}", entry.url)
+            # The evidence names the id (or commit, or ONS series) the address is built from.
+            ident = re.findall(rf"{_UUID}|[0-9a-f]{{40}}|(?<=timeseries/)[a-z0-9]{{4}}", entry.url)
+            ident = [i.upper() if len(i) == 4 else i for i in ident]
             assert entry.url_confirmed and ident and ident[0] in entry.url_confirmed, entry.file
             continue
         assert row.status == "none" and row.reason is not None
@@ -761,17 +765,17 @@ def test_bundled_address_counts() -> None:
     rows = source_addresses(load_manifest(REPO_SNAPSHOT))
     published = [a for a in rows if a.status != "derived"]
     with_url = [a for a in published if a.status == "url"]
-    assert (len(rows), len(published), len(with_url)) == (23, 21, 19)
+    assert (len(rows), len(published), len(with_url)) == (23, 21, 21)
     kinds = [a.kind for a in with_url]
-    assert (kinds.count("api"), kinds.count("catalogue"), kinds.count("pinned")) == (2, 3, 14)
+    counts = {k: kinds.count(k) for k in ("api", "catalogue", "release", "pinned", "ons")}
+    assert counts == {"api": 2, "catalogue": 3, "release": 1, "pinned": 14, "ons": 1}
     assert [a.file for a in with_url if a.layout] == [KS4]
     assert sum(not a.optional for a in published) == 19
-    # Every required file has an address; the two without are the optional finance files.
-    assert all(a.status == "url" for a in published if not a.optional)
-    assert sorted(a.file for a in published if a.status == "none") == [
-        "gdp_deflators.csv",
-        "s251_childrens_young_peoples_services_la_regional_national.csv",
-    ]
+    # Every published file has an address; the two optional finance files are made from
+    # what theirs serve (a release's archive, an ONS series), and say so.
+    assert all(a.status == "url" for a in published)
+    assert sorted(a.file for a in with_url if a.unpacked) == [DEFLATOR, S251]
+    assert {a.file: a.kind for a in with_url if a.unpacked} == {DEFLATOR: "ons", S251: "release"}
 
 
 def _git_blob(data: bytes) -> str:
@@ -843,9 +847,10 @@ def test_cli_fetch_list_names_the_kind_and_a_mapped_layout(cli: Cli) -> None:
     files = {f["file"]: f for f in json.loads(out)["files"]}
     assert files[KS4]["kind"] == "api" and "019d431f" in files[KS4]["layout"]
     assert files[CSV]["kind"] == "pinned" and files[CSV]["layout"] is None
-    assert files["gdp_deflators.csv"]["kind"] is None
+    assert files["gdp_deflators.csv"]["kind"] == "ons"
+    assert "financial-year means" in files["gdp_deflators.csv"]["unpacked"]
     assert (
-        "19 of 21 published files have a download address"
+        "21 of 21 published files have a download address"
         in cli("fetch", "--snapshot", str(REPO_SNAPSHOT), "--list")[1]
     )
 

@@ -118,6 +118,7 @@ __all__ = [
     "parse_url_option",
     "skip_reason",
     "source_addresses",
+    "unpacking",
 ]
 
 Status = Literal["updated", "unchanged", "would update", "skipped"]
@@ -460,7 +461,9 @@ class SourceAddress:
     or ``none`` (no known address; ``reason`` and the manifest ``note`` say why).
     ``kind`` is the address's kind (:func:`address_kind`) when there is one;
     ``layout`` names the renamed layout the address may serve, which fetch maps back
-    to the bundled columns (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`).
+    to the bundled columns (:data:`cscwatch.ingest.served_layouts.COLUMN_MAPS`);
+    ``unpacked`` says how fetch makes the file from what a ``release`` or ``ons``
+    address serves (:func:`unpacking`).
     """
 
     file: str
@@ -472,6 +475,7 @@ class SourceAddress:
     optional: bool
     kind: AddressKind | None = None
     layout: str | None = None
+    unpacked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -491,6 +495,25 @@ def address_kind(url: str) -> AddressKind:
         if form.fullmatch(url):
             return kind
     return "other"
+
+
+def unpacking(file: str, url: str) -> str | None:
+    """How fetch makes ``file`` from what ``url`` serves, when not as it is.
+
+    A ``release`` address serves a ZIP archive (the member with the reader's columns is
+    taken); an ``ons`` address serving the GDP deflator is made into financial years.
+    """
+    kind = address_kind(url)
+    if kind == "release":
+        rule = ARCHIVE_RULES.get(file)
+        what = rule.describe() if rule is not None else "the current file's columns"
+        return f"the one CSV member of the release's ZIP archive with {what}"
+    if kind == "ons" and file == DEFLATOR_FILE:
+        return (
+            "financial-year means of the series' quarters, rebased to the latest complete "
+            "year = 100 (not HM Treasury's file)"
+        )
+    return None
 
 
 def source_addresses(manifest: Manifest) -> list[SourceAddress]:
@@ -515,6 +538,7 @@ def source_addresses(manifest: Manifest) -> list[SourceAddress]:
                     if status == "url" and e.file in COLUMN_MAPS
                     else None
                 ),
+                unpacked=unpacking(e.file, e.url) if status == "url" and e.url else None,
             )
         )
     return out

@@ -24,10 +24,12 @@ publishes), and written under a header ``Financial year, YYYY-YY = 100`` below t
 rows that say where the figures come from and how they were made.
 
 The result is *not* HM Treasury's file: HM Treasury takes ONS's own financial-year
-figures for L8GG (not a mean of published quarters, which ONS rounds to one decimal)
-and extends them with OBR forecasts. The output of this transform was never compared
-with HM Treasury's published figures (no copy of L8GG's quarters could be read when it
-was written); the title rows of the file it writes say so.
+figures for L8GG (how ONS makes them was not seen; an implied deflator for a year is
+commonly money GDP over real GDP for that year, which a plain mean of the published
+quarters only approximates) and extends them with OBR forecasts. The output of this
+transform was never compared with HM Treasury's published figures (no copy of L8GG's
+quarters could be read when it was written); the title rows of the file it writes say
+so, and real-terms captions name it (:attr:`cscwatch.ingest.finance.DeflatorSeries.source`).
 """
 
 from __future__ import annotations

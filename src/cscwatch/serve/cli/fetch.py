@@ -119,7 +119,8 @@ def _print_table(report: FetchReport) -> None:
         [
             o.file,
             (o.status if o.reason is None else f"{o.status}: {o.reason}")
-            + (" (served columns renamed to the bundled layout)" if o.layout else ""),
+            + (" (served columns renamed to the bundled layout)" if o.layout else "")
+            + (f" ({o.unpacked})" if o.unpacked else ""),
             "" if o.bytes is None else f"{o.bytes:,}",
             "" if o.rows is None else f"{o.rows:,}",
             _short(o.sha256),
@@ -139,7 +140,9 @@ def _print_table(report: FetchReport) -> None:
 _KIND_TEXT = {
     "api": "DfE statistics API data set (always its latest version)",
     "catalogue": "EES data catalogue file (this release's file only)",
+    "release": "EES release version's ZIP archive (this release's files only)",
     "pinned": "public repository file pinned to one commit",
+    "ons": "ONS time series (always its latest figures)",
     "other": "other address",
 }
 
@@ -152,6 +155,8 @@ def _print_addresses(addresses: list[SourceAddress]) -> None:
             typer.echo(f"    kind: {_KIND_TEXT[a.kind]}")
         if a.layout is not None:
             typer.echo(f"    renamed columns, mapped back to the bundled layout: {a.layout}")
+        if a.unpacked is not None:
+            typer.echo(f"    fetch takes: {a.unpacked}")
     have = sum(a.status == "url" for a in addresses)
     derived = sum(a.status == "derived" for a in addresses)
     typer.echo(

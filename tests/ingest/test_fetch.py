@@ -1450,3 +1450,23 @@ def test_a_deflator_made_from_ons_is_captioned_as_ons_never_as_hm_treasury(
     assert note == f"£ figures: real terms, 2024-25 prices ({made.source})."
     assert "HM Treasury GDP deflator" not in note
     assert read_gdp_deflators(FIXTURES / DEFLATOR).source == HMT_DEFLATOR
+
+
+def test_the_metadata_rows_as_ons_writes_them_for_a_real_series_are_read(tmp_path: Path) -> None:
+    # The first rows of ONS's generator CSV as a real download shows them (series YBGB,
+    # release 30-06-2025): an empty "Important notes" written as one field and a comma,
+    # and unit rows that say nothing of an index.
+    from cscwatch.ingest.ons_deflator import read_ons_series
+
+    head = (
+        '"Title","Gross domestic product at market prices:Implied deflator:SA"\n'
+        '"CDID","YBGB"\n"Source dataset ID","UKEA"\n"PreUnit","£"\n"Unit","m"\n'
+        '"Release date","30-06-2025"\n"Next release","30 September 2025"\n"Important notes",\n'
+        '"2024","111.2"\n"2024 Q1","109.3"\n"2024 Q2","110.1"\n'
+    )
+    path = tmp_path / "ybgb.csv"
+    path.write_text(head, encoding="utf-8")
+    series = read_ons_series(path)
+    assert series.cdid == "YBGB" and series.metadata["Important notes"] == ""
+    assert series.metadata["Release date"] == "30-06-2025"
+    assert series.years == {2024: 111.2} and series.quarters == {(2024, 1): 109.3, (2024, 2): 110.1}

@@ -26,8 +26,9 @@ def render_indicator_docs() -> str:
         "Polarity: `low_good` — lower is, on its face, better; `high_good` — higher is better;",
         "`neutral` — neither (demand and activity levels, where both extremes deserve a look).",
         f"Every £ figure is {CASH_TERMS}; `cscwatch show/profile/variation --prices real`",
-        "converts to real terms with HM Treasury's GDP deflator when that optional file is",
-        "in the snapshot (docs/snapshot.md).",
+        "converts to real terms with the GDP deflator when that optional file is in the",
+        "snapshot (docs/snapshot.md; ONS series L8GG made into financial years, or HM",
+        "Treasury's own file; the output names which).",
         "",
     ]
     topics: dict[str, list[str]] = {}

@@ -34,8 +34,9 @@ YearQuery = Annotated[
 PricesQuery = Annotated[
     str,
     Query(
-        description="£ figures in `cash` terms (as published) or `real` terms (HM Treasury "
-        "GDP deflator, its base year; 400 when the deflator is not in the warehouse)."
+        description="£ figures in `cash` terms (as published) or `real` terms (the snapshot's "
+        "GDP deflator, its base year; the answer's `prices` names whose deflator; 400 when "
+        "none is in the warehouse)."
     ),
 ]
 

@@ -75,8 +75,9 @@ def get_variation(
     prices: Annotated[
         str,
         Query(
-            description="£ figures in `cash` terms or `real` terms (HM Treasury GDP deflator, "
-            "its base year; 400 when the deflator is not in the warehouse)."
+            description="£ figures in `cash` terms or `real` terms (the snapshot's GDP deflator, "
+            "its base year; the answer's `prices` names whose deflator; 400 when none is in "
+            "the warehouse)."
         ),
     ] = "cash",
 ) -> Any:

@@ -52,8 +52,8 @@ PricesOpt = Annotated[
     str,
     typer.Option(
         "--prices",
-        help="£ figures in cash terms (as published) or real terms (GDP deflator, base year "
-        "as published by HM Treasury; needs gdp_deflators.csv in the snapshot).",
+        help="£ figures in cash terms (as published) or real terms (GDP deflator and base year "
+        "of gdp_deflators.csv in the snapshot, named in the output).",
     ),
 ]
 

@@ -1265,7 +1265,9 @@ def test_a_member_lying_about_its_size_is_never_read_past_it(
     struct.pack_into("<I", data, central + 24, 1000)
     server.routes[RELEASE_PATH] = Route(bytes(data))
     msg = _refused_s251(optional_snap, server)
-    assert f"member data/{S251} is damaged" in msg or "no member of the archive" in msg
+    # Read only as far as it declares, its checksum fails: it is never a candidate.
+    assert "no member of the archive has columns time_period" in msg
+    assert f"CSV members: data/{S251})" in msg
 
 
 def test_a_rate_limited_failing_archive_download_is_tried_again(
@@ -1470,3 +1472,44 @@ def test_the_metadata_rows_as_ons_writes_them_for_a_real_series_are_read(tmp_pat
     assert series.cdid == "YBGB" and series.metadata["Important notes"] == ""
     assert series.metadata["Release date"] == "30-06-2025"
     assert series.years == {2024: 111.2} and series.quarters == {(2024, 1): 109.3, (2024, 2): 110.1}
+
+
+def test_an_archive_for_a_file_with_no_columns_to_pick_by_is_refused(
+    optional_snap: Path, server: _Server
+) -> None:
+    # The deflator has no archive rule and no current copy: nothing says which member.
+    before = _state(optional_snap)
+    server.routes["/all.zip"] = Route(_zip({"a.csv": b"x\n1\n", "b.csv": b"y\n2\n"}))
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(
+            _settings(optional_snap),
+            only=[DEFLATOR],
+            urls={DEFLATOR: f"{server.base_url}/all.zip"},
+            today=TODAY,
+        )
+    assert f"{DEFLATOR}: a ZIP archive, and no columns are known to pick its member by" in str(
+        err.value
+    )
+    assert _state(optional_snap) == before
+
+
+def test_a_chosen_member_lying_about_its_size_is_refused_and_its_copy_removed(
+    tmp_path: Path,
+) -> None:
+    import struct
+    import zipfile
+
+    from cscwatch.ingest.archive import ArchiveError, MemberRule, extract_member
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data/big.csv", _bomb(20_000))
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<I", data, 22, 1000)  # local header: uncompressed size
+    struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, 1000)  # central directory
+    archive = tmp_path / "lying.zip"
+    archive.write_bytes(bytes(data))
+    dest = tmp_path / "out.csv"
+    with pytest.raises(ArchiveError, match=r"member data/big\.csv is damaged"):
+        extract_member(archive, dest, MemberRule())
+    assert not dest.exists()

@@ -1513,3 +1513,16 @@ def test_a_chosen_member_lying_about_its_size_is_refused_and_its_copy_removed(
     with pytest.raises(ArchiveError, match=r"member data/big\.csv is damaged"):
         extract_member(archive, dest, MemberRule())
     assert not dest.exists()
+
+
+def test_members_with_the_columns_but_none_the_table_are_refused_naming_them(
+    optional_snap: Path, server: _Server
+) -> None:
+    decoy = b"\n".join(
+        line for line in _s251_fixture().split(b"\n") if b"Total Safeguarding" not in line
+    )
+    body = _zip({"data/one.csv": decoy, "data/two.csv": decoy})
+    server.routes[RELEASE_PATH] = Route(body)
+    msg = _refused_s251(optional_snap, server)
+    assert "2 members of the archive have columns time_period" in msg
+    assert "none holds the table the reader expects: data/one.csv, data/two.csv" in msg

@@ -151,7 +151,14 @@ def extract_member(archive: Path, dest: Path, rule: MemberRule) -> str:
                 and rule.has_columns(_header(zf, info))
             ]
             if len(candidates) > 1 and rule.check is not None:
-                candidates = _checked(zf, candidates, dest, rule.check)
+                checked = _checked(zf, candidates, dest, rule.check)
+                if not checked:
+                    names = ", ".join(i.filename for i in candidates)
+                    raise ArchiveError(
+                        f"{len(candidates)} members of the archive have {rule.describe()}, "
+                        f"and none holds the table the reader expects: {names}"
+                    )
+                candidates = checked
             if not candidates:
                 csvs = [i.filename for i in infos if i.filename.lower().endswith(".csv")]
                 seen = ", ".join(csvs[:8]) + (" ..." if len(csvs) > 8 else "") or "none"

@@ -37,6 +37,28 @@ def test_staging_trims_blanks_and_parses_dates() -> None:
     assert con.execute("SELECT count(*) FROM episodes_last").fetchall() == [(0,)]
 
 
+@pytest.mark.parametrize("child_ids", [False, True])
+def test_a_table_not_given_is_staged_as_a_given_empty_one(child_ids: bool) -> None:
+    # A table not given is declared, not read: the same columns and types as a given
+    # table with no records, so every rule's SQL reads both alike.
+    import pandas as pd
+
+    declared, read = connect_duckdb(), connect_duckdb()
+    stage(declared, "lac2024_25", {}, child_ids=child_ids)
+    given = {
+        name: pd.DataFrame({"row_no": pd.Series([], dtype="int64")}).assign(
+            **{f: pd.Series([], dtype=object) for f in spec.staged}
+        )
+        for name, spec in TABLES.items()
+    }
+    stage(read, "lac2024_25", given, given, child_ids=child_ids)
+    for name in TABLES:
+        for table in (name, f"{name}_last"):
+            shape = f"SELECT column_name, column_type FROM (DESCRIBE {table})"
+            assert declared.execute(shape).fetchall() == read.execute(shape).fetchall()
+            assert declared.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+
+
 def test_rule_103_breaks_and_near_miss() -> None:
     current = {"header": [{"CHILD": "a", "ETHNIC": "wbri"}, {"CHILD": "b", "ETHNIC": "WBRI"}]}
     assert failures("103", current=current) == {("header", 1)}

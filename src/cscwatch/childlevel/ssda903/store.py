@@ -56,7 +56,7 @@ from cscwatch.childlevel.ssda903.measures import (
     MEASURED_PREVIOUS_TABLES,
     MEASURED_TABLES,
     ClaMeasures,
-    measure_staged_return,
+    measure_inputs,
 )
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.childlevel.ssda903.reader import read_return, return_files
@@ -722,11 +722,11 @@ def measure_store(
 ) -> list[ClaMeasures]:
     """The published measures of every stored return of ``year`` (or those authorities').
 
-    Each authority's return is staged from the store (:func:`stage_stored_return`) and
-    measured by :func:`.measures.measure_staged_return`: the same SQL, the same figures
-    as ``cscwatch cla measures FILES --previous DIR`` on the files that were loaded, the
-    previous year's return being the same authority's stored one (without it the
-    two-year stability measures are not computed and the notes say so).
+    Every authority's return is measured at once by :func:`.measures.measure_inputs`
+    over views of the store (each query grouped by authority): the same SQL, the same
+    figures as ``cscwatch cla measures FILES --previous DIR`` on the files that were
+    loaded, the previous year's return being the same authority's stored one (without it
+    the two-year stability measures are not computed and the notes say so).
 
     Parameters
     ----------
@@ -745,7 +745,8 @@ def measure_store(
         LA number → children 0-17 its rates divide by
         (:func:`.measures.population_lookup`); without it rates are ``x``.
     progress : ProgressCallback, optional
-        Told as each authority is measured (stage "measuring returns").
+        Told as each layout is computed, for every authority at once (stage
+        "computing measures").
 
     Raises
     ------
@@ -767,20 +768,23 @@ def measure_store(
             )
     if postcodes is not None:
         stage_postcodes(con, postcodes.grid, grid=True, district=postcodes.district)
-    out = []
-    for la in tick(wanted, progress, "measuring returns"):
-        has_previous = stage_stored_return(
-            con, la, year, tables=MEASURED_TABLES, previous_tables=MEASURED_PREVIOUS_TABLES
-        )
-        out.append(
-            measure_staged_return(
-                con,
-                la_code=la,
-                year=year,
-                has_previous=has_previous,
-                has_postcodes=postcodes is not None,
-                authority=(authorities or {}).get(la),
-                population=None if population is None else population(la),
+    listed = ", ".join("'" + c.replace("'", "''") + "'" for c in wanted)
+    for names, suffix, y in ((MEASURED_TABLES, "", year),
+                             (MEASURED_PREVIOUS_TABLES, "_last", year - 1)):  # fmt: skip
+        for name in names:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _cm_in_{name}{suffix} AS SELECT la_code AS _la, "
+                f"* EXCLUDE (la_code, year) FROM {store_table(name)} "
+                f"WHERE year = {int(y)} AND la_code IN ({listed})"
             )
-        )
-    return out
+    before = set(stored.loc[stored["year"] == year - 1, "la_code"].astype(str))
+    return measure_inputs(
+        con,
+        year,
+        wanted,
+        previous=before & set(wanted),
+        has_postcodes=postcodes is not None,
+        authorities=authorities,
+        populations={la: None if population is None else population(la) for la in wanted},
+        progress=progress,
+    )

@@ -82,6 +82,7 @@ __all__ = [
     "store_table",
     "stored_postcodes",
     "stored_returns",
+    "stored_years",
 ]
 
 #: The child store's table of SSDA903 returns, one row per authority and collection year.
@@ -692,13 +693,38 @@ def stage_stored_return(
     return _stored(con, la_code, year - 1) is not None
 
 
+def stored_years(
+    con: duckdb.DuckDBPyConnection, la_codes: Sequence[str] | None = None
+) -> list[int]:
+    """The collection years of the stored returns (of every authority, or those given),
+    in order.
+
+    Raises
+    ------
+    InputError
+        When the store holds no SSDA903 return (of those authorities).
+    """
+    stored = stored_returns(con)
+    if la_codes is not None:
+        stored = stored[stored["la_code"].astype(str).isin(list(la_codes))]
+    years = sorted({int(y) for y in stored["year"]})
+    if not years:
+        whose = "" if la_codes is None else f" for LA {', '.join(la_codes)}"
+        raise InputError(f"the child store holds no SSDA903 return{whose}")
+    return years
+
+
 def stored_postcodes(
-    con: duckdb.DuckDBPyConnection, year: int, la_codes: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    year: int | Sequence[int],
+    la_codes: Sequence[str] | None = None,
 ) -> set[str]:
-    """The home and placement postcodes of the stored episodes of ``year`` and the year
-    before (every authority, or those given), to look up once for the distance layout."""
-    where = "year IN (?, ?)"
-    params: list[Any] = [year, year - 1]
+    """The home and placement postcodes of the stored episodes of ``year`` (one or
+    several) and the year before each (every authority, or those given), to look up once
+    for the distance layout."""
+    years = [year] if isinstance(year, int) else list(year)
+    where = "list_contains(?::INTEGER[], year)"
+    params: list[Any] = [sorted({y for x in years for y in (x, x - 1)})]
     if la_codes is not None:
         where += " AND list_contains(?::VARCHAR[], la_code)"
         params.append(list(la_codes))

@@ -396,11 +396,13 @@ class ClaMeasures:
             "la_name": info.name if info else "",
             "new_la_code": info.gss_code if info else "",
         }
-        out = pd.DataFrame({k: [v] * len(values) for k, v in geo.items()}, index=values.index)
+        # (built as one dict of columns: one frame, not a column at a time)
+        n = len(values)
+        data: dict[str, list[str]] = {k: [v] * n for k, v in geo.items()}
         for col in spec.columns[len(GEO_COLUMNS) :]:
-            out[col] = [publisher_text(v) for v in values[col]]
-        out["provisional"] = "true"
-        return out.reset_index(drop=True)
+            data[col] = [publisher_text(v) for v in values[col]]
+        data["provisional"] = ["true"] * n
+        return pd.DataFrame(data, dtype=object)
 
     def to_frame(self, *, disclose: bool = True) -> pd.DataFrame:
         """Long form: ``layout, filters, measure, value`` (filters joined with ``/``)."""
@@ -485,13 +487,17 @@ def _meta(spec: ClaLayout) -> pd.DataFrame:
 
 def _groups(spec: ClaLayout, frame: pd.DataFrame) -> list[tuple[list[int], int | None]]:
     # (rows of a group, position of its total row) for every group of the layout.
+    # Groups in order of first appearance (the frame has a fresh RangeIndex); filter
+    # values are never missing.
     keys = list(spec.filters[:-1])
-    last = spec.filters[-1]
+    last = frame[spec.filters[-1]].tolist()
+    columns = [frame[k].tolist() for k in keys]
+    by: dict[tuple[Any, ...], list[int]] = {}
+    for p in range(len(frame)):
+        by.setdefault(tuple(c[p] for c in columns), []).append(p)
     out: list[tuple[list[int], int | None]] = []
-    grouped = frame.groupby(keys, sort=False) if keys else [((), frame)]
-    for _, part in grouped:
-        pos = [int(i) for i in part.index]  # the frame has a fresh RangeIndex
-        totals = [p for p in pos if frame[last].iloc[p] in TOTAL_LABELS]
+    for pos in by.values():
+        totals = [p for p in pos if last[p] in TOTAL_LABELS]
         out.append(([p for p in pos if p not in totals], totals[0] if totals else None))
     return out
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -78,7 +78,6 @@ __all__ = [
     "measure_store",
     "pseudonymise_sw_id",
     "return_digest",
-    "stage_stored_return",
     "store_table",
     "stored_postcodes",
     "stored_returns",
@@ -664,33 +663,7 @@ def pseudonymise_sw_id(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
 
 
 # ---------------------------------------------------------------------------------------
-# Measures of stored returns: each staged from the store as engine.stage stages a return.
-
-
-def stage_stored_return(
-    con: duckdb.DuckDBPyConnection,
-    la_code: str,
-    year: int,
-    *,
-    tables: Collection[str] = TABLES,
-    previous_tables: Collection[str] = TABLES,
-) -> bool:
-    """Stage one stored return (and the same authority's previous year, when stored) as the
-    temporary tables :func:`.engine.stage` makes, so :func:`.measures.measure_staged_return`
-    reads it exactly as it reads a return given as files. True when the previous year's
-    return is stored.
-
-    ``tables`` and ``previous_tables`` name the tables staged of the return and of the
-    previous year's (``<name>_last``); by default every one.
-    """
-    for suffix, y, names in (("", year, tables), ("_last", year - 1, previous_tables)):
-        for name in names:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name}{suffix} AS SELECT * EXCLUDE (la_code, "
-                f"year) FROM {store_table(name)} WHERE la_code = ? AND year = ?",
-                [la_code, y],
-            )
-    return _stored(con, la_code, year - 1) is not None
+# Measures of stored returns: every authority's return of a year at once, over views.
 
 
 def stored_years(

@@ -16,14 +16,18 @@
      authority's return of the latest year by its own year's rules, the stored year
      before as the previous return, postcodes looked up; exit code 1, findings, is
      expected of synthetic returns);
-   * ``cscwatch cla measures --child-store STORE --year LATEST`` (every authority's
-     measures of the latest year, postcodes looked up for the distance layout);
+   * ``cscwatch cla measures --child-store STORE`` (every stored return measured: every
+     authority's measures of every stored year, postcodes looked up for the distance
+     layout; the same reading as ``cin measures --child-store`` in ``scale.py``, which
+     measures every stored return);
    * ``cscwatch cla journeys --child-store STORE --by age,placement`` (national: every
      authority's children, followed within their authority);
 
    all with ``--memory-limit`` (default 4GB). ``--commands`` times a subset (``load`` is
    always run: the others need the store; ``reload`` and the rest are optional), for a
-   machine where the whole set does not fit the time at hand.
+   machine where the whole set does not fit the time at hand. Results are written after
+   every command, so a stopped run keeps what it measured; ``--counts 10,1,3`` times the
+   ten years first.
 3. Growth per national year: the slope of the least-squares line (with an intercept)
    through the points timed; the ten-year points
    are checked against issue 15's targets (peak <= 8 GB, wall <= 10 minutes per command
@@ -44,6 +48,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,15 +126,19 @@ def time_years(
     store: Path,
     limit: str,
     commands: tuple[str, ...] = COMMANDS,
+    runs: dict[str, Any] | None = None,
+    saved: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Load, then reload, validate, measures and journeys (those in ``commands``) on a
-    fresh store of ``folders``."""
+    fresh store of ``folders`` (into ``runs``, calling ``saved`` after each)."""
     at = ["--child-store", str(store), "--memory-limit", limit, "--quiet"]
-    runs: dict[str, Any] = {}
+    runs = {} if runs is None else runs
     runs["load"] = run_process([exe, "cla", "load", *map(str, folders), *at, "-f", "json"])
     runs["store_mib"] = round(store.stat().st_size / 2**20, 1)
+    saved()
     if "reload" in commands:
         runs["reload"] = run_process([exe, "cla", "load", *map(str, folders), *at, "-f", "json"])
+        saved()
     if "validate" in commands:
         findings = store.with_name("findings.csv")
         runs["validate"] = run_process(
@@ -137,14 +146,15 @@ def time_years(
             ok=(0, 1),
         )
         runs["validate"]["findings_csv_mib"] = round(findings.stat().st_size / 2**20, 1)
+        saved()
     if "measures" in commands:
-        runs["measures"] = run_process(
-            [exe, "cla", "measures", "--year", str(latest), *at, "-f", "json"]
-        )
+        runs["measures"] = run_process([exe, "cla", "measures", *at, "-f", "json"])
+        saved()
     if "journeys" in commands:
         runs["journeys"] = run_process(
             [exe, "cla", "journeys", "--by", "age,placement", *at, "-f", "json"]
         )
+        saved()
     return runs
 
 
@@ -174,8 +184,8 @@ def _fit(xs: list[float], ys: list[float]) -> float | None:
 
 def summarise(points: dict[str, Any]) -> dict[str, Any]:
     """Growth per national year of every command, and the ten-year targets."""
-    # Slopes with an intercept: measures work on one year whatever is stored, and every
-    # command pays a start-up, so a line through the origin would overstate growth.
+    # Slopes with an intercept: every command pays a start-up (and the postcode look-up),
+    # so a line through the origin would overstate growth.
     xs = [float(n) for n in points]
     timed = [c for c in COMMANDS if all(c in p for p in points.values())]
     growth = {
@@ -235,21 +245,26 @@ def main() -> None:
             continue
         chosen = years[-n:]
         folders = [f for y in chosen for f in by_year[y]]
+        point: dict[str, Any] = {
+            "years": chosen,
+            "returns": len(folders),
+            "csv_mib": round(sum(_disk_mib(f) for f in folders), 1),
+        }
+        result["points"][str(n)] = point
+
+        def saved() -> None:
+            done = {k: p for k, p in result["points"].items() if "load" in p}
+            result.update(summarise(done))
+            result["targets"] = TARGETS
+            result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+            write("scale_cla", result)
+
         with tempfile.TemporaryDirectory(dir=args.work) as tmp:
             store = Path(tmp) / "child.duckdb"
-            runs = time_years(exe, folders, chosen[-1], store, args.memory_limit, commands)
-            result["points"][str(n)] = {
-                "years": chosen,
-                "returns": len(folders),
-                "csv_mib": round(sum(_disk_mib(f) for f in folders), 1),
-                "stored_rows": _stored(exe, store),
-                **runs,
-            }
+            time_years(exe, folders, chosen[-1], store, args.memory_limit, commands, point, saved)
+            point["stored_rows"] = _stored(exe, store)
+            saved()
         print(f"SSDA903 {n} years done", file=sys.stderr, flush=True)
-        result.update(summarise(result["points"]))
-        result["targets"] = TARGETS
-        result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
-        write("scale_cla", result)
 
 
 if __name__ == "__main__":

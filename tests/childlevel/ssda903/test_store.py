@@ -37,6 +37,7 @@ from cscwatch.childlevel.ssda903.store import (
     store_table,
     stored_postcodes,
     stored_returns,
+    stored_years,
 )
 from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.core.config import Settings
@@ -394,3 +395,97 @@ def test_former_authorities_load_by_number_and_names_stay_current(tmp_path: Path
     labels = cla_authority_lookup(settings.snapshot_dir, former=True)
     assert labels["836"].name == "Poole" and labels["838"].name == "Dorset"
     assert "836" not in cla_authority_lookup(settings.snapshot_dir)
+
+
+def test_journeys_over_the_panel_equal_loading_one_year_at_a_time(
+    returns: Path, loaded: tuple[Settings, list[str]], tmp_path: Path
+) -> None:
+    # Issue 15, item 4: the linked panel loaded in one go, and the same children loaded
+    # one collection year per load (latest first), give the same spells and curves; and
+    # children are followed across years (clocks that end in a later collection year).
+    settings, _ = loaded
+    apart = _settings(tmp_path)
+    for year in reversed(YEARS):
+        assert _load(apart, returns, [f"{la}_{year}" for la in ("857", "805")]) == ["loaded"] * 2
+    fits, spells = [], []
+    for s in (settings, apart):
+        con = connect_child_store(s, read_only=True)
+        try:
+            fits.append(ClaJourneyModel(cla_journey_counts(con, stored=True), groups=["age"]).fit())
+            spells.append(cla_journey_data(con, stored=True).spells)
+        finally:
+            con.close()
+    pd.testing.assert_frame_equal(fits[0].to_frame(), fits[1].to_frame())
+    assert (fits[0].n_spells, fits[0].n_returns) == (fits[1].n_spells, 6)
+    key = ["event", "child", "start"]
+    pd.testing.assert_frame_equal(
+        spells[0].sort_values(key).reset_index(drop=True),
+        spells[1].sort_values(key).reset_index(drop=True),
+    )
+    national = spells[0]
+    start = pd.to_datetime(national["start"])
+    end = start + pd.to_timedelta(national["duration"], unit="D")
+    year_of = {
+        "start": start.dt.year + (start.dt.month >= 4),
+        "end": end.dt.year + (end.dt.month >= 4),
+    }
+    across = national["observed"] & (year_of["end"] > year_of["start"])
+    assert across.sum() > 0
+    assert national.loc[across, "event"].isin(["left_care", "placement_move"]).any()
+
+
+def test_measures_of_every_stored_year_are_each_years_measures(
+    loaded: tuple[Settings, list[str]], tmp_path: Path, cli: Cli
+) -> None:
+    settings, _ = loaded
+    store = str(settings.child_store)
+    con = connect_child_store(settings, read_only=True)
+    try:
+        assert stored_years(con) == list(YEARS)
+        assert stored_years(con, ["857"]) == list(YEARS)
+        with pytest.raises(InputError, match="no SSDA903 return for LA 999"):
+            stored_years(con, ["999"])
+        # postcodes of several years: the union of each year's (and the year before's)
+        assert stored_postcodes(con, [2024, 2025]) == stored_postcodes(
+            con, 2024
+        ) | stored_postcodes(con, 2025)
+    finally:
+        con.close()
+    at = ["--child-store", store, "--no-postcodes", "-q"]
+    code, out, err = cli("cla", "measures", *at, "-f", "json")
+    assert code == 0, err
+    every = json.loads(out)
+    per_year = []
+    for y in YEARS:
+        code, out, err = cli("cla", "measures", *at, "--year", str(y), "-f", "json")
+        assert code == 0, err
+        per_year += json.loads(out)
+    assert every == per_year
+    assert [(m["year"], m["la_code"]) for m in every] == [
+        (y, la) for y in YEARS for la in ("805", "857")
+    ]
+    # the earliest year has no previous return: said, with the year, for each authority
+    code, _, err = cli("cla", "measures", *at[:-1], "-f", "json")
+    assert "LA 805, 2023: not computed: placement stability over 2 years" in err
+    assert "LA 805, 2024: not computed: placement stability" not in err
+    # one authority, every year, as a table with the years; --out a folder per year
+    code, out, err = cli("cla", "measures", *at, "-a", "857", "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    assert "years ending 31 March 2023 to 2025" in out and "Year" in out
+    for y in YEARS:
+        assert (
+            tmp_path / "m" / str(y) / "857" / "la_cla_placement_stability_provisional.csv"
+        ).is_file()
+    # a return given as files still needs its year
+    code, _, err = cli("cla", "measures", store, "-a", "857", "-q")
+    assert code == 2 and "--year" in err and "Traceback" not in err
+
+
+def test_an_empty_store_has_no_years(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    con = connect_child_store(settings)
+    try:
+        with pytest.raises(InputError, match="holds no SSDA903 return"):
+            stored_years(con)
+    finally:
+        con.close()

@@ -94,7 +94,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -128,6 +129,7 @@ __all__ = [
     "ClaMeasures",
     "cla_authority_lookup",
     "compute_cla_measures",
+    "measure_inputs",
     "measure_staged_return",
     "population_lookup",
     "resolve_cla_authority",
@@ -216,26 +218,28 @@ def _populations(path: str, mtime_ns: int) -> dict[str, list[tuple[int, int]]]:
 
 
 # ---------------------------------------------------------------------------------------
-# SQL over the staged tables (engine.stage) and the ``_cm_period`` row.
+# SQL over the input views ``_cm_in_<table>`` (the staged or stored tables, each row
+# keyed by ``_la``: the authority whose return it is) and the ``_cm_period`` row. Every
+# return of a year is measured at once; each child and each count is within its ``_la``.
 
 _SQL_EPISODES = """
 CREATE OR REPLACE TEMP TABLE _cm_ep AS
 WITH allep AS (
-  SELECT 0 AS pri, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
-         home_post, pl_post FROM episodes
+  SELECT 0 AS pri, _la, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
+         home_post, pl_post FROM _cm_in_episodes
   UNION ALL
-  SELECT 1, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
-         home_post, pl_post FROM episodes_last
+  SELECT 1, _la, child, decom_d, dec_d, rne, ls, cin, place, place_provider, rec,
+         home_post, pl_post FROM _cm_in_episodes_last
 ), kept AS (  -- one episode per child and DECOM, the current return's first
-  SELECT DISTINCT ON (child, decom_d) * EXCLUDE (pri) FROM allep
+  SELECT DISTINCT ON (_la, child, decom_d) * EXCLUDE (pri) FROM allep
   WHERE child IS NOT NULL AND decom_d IS NOT NULL AND coalesce(ls, '') NOT IN ('V3', 'V4')
-  ORDER BY child, decom_d, pri
+  ORDER BY _la, child, decom_d, pri
 ), marked AS (
   SELECT *,
     rne = 'S' OR lag(dec_d) OVER w IS DISTINCT FROM decom_d AS new_poc,
     rne IN ('S', 'P', 'T', 'B', 'U') AS new_placement,
     coalesce(place, '') IN ('T0', 'T1', 'T2', 'T3', 'T4') AS temporary
-  FROM kept WINDOW w AS (PARTITION BY child ORDER BY decom_d)
+  FROM kept WINDOW w AS (PARTITION BY _la, child ORDER BY decom_d)
 )
 -- Running values along each child's episodes (one sort): the period of care's number
 -- and start, and the start of the latest carer (S, P or B change the carer).
@@ -243,15 +247,15 @@ SELECT *,
   sum(new_poc::INT) OVER w AS poc_no,
   max(CASE WHEN new_poc THEN decom_d END) OVER w AS poc_start,
   max(CASE WHEN new_poc OR rne IN ('P', 'B') THEN decom_d END) OVER w AS carer_start
-FROM marked WINDOW w AS (PARTITION BY child ORDER BY decom_d ROWS UNBOUNDED PRECEDING)
+FROM marked WINDOW w AS (PARTITION BY _la, child ORDER BY decom_d ROWS UNBOUNDED PRECEDING)
 """
 
 _SQL_CHILD = """
 CREATE OR REPLACE TEMP TABLE _cm_child AS
-SELECT child, arg_min(dob_d, pri) AS dob, arg_min(sex, pri) AS sex FROM (
-  SELECT 0 AS pri, child, dob_d, sex FROM header
-  UNION ALL SELECT 1, child, dob_d, sex FROM header_last
-) WHERE child IS NOT NULL GROUP BY child
+SELECT _la, child, arg_min(dob_d, pri) AS dob, arg_min(sex, pri) AS sex FROM (
+  SELECT 0 AS pri, _la, child, dob_d, sex FROM _cm_in_header
+  UNION ALL SELECT 1, _la, child, dob_d, sex FROM _cm_in_header_last
+) WHERE child IS NOT NULL GROUP BY _la, child
 """
 
 _AGE = (
@@ -272,7 +276,8 @@ _SEX = (
 
 _SQL_AT31 = f"""
 CREATE OR REPLACE TEMP TABLE _cm_at31 AS
-SELECT e.child, arg_max_null(e.ls, e.decom_d) AS ls, arg_max_null(e.place, e.decom_d) AS place,
+SELECT e._la, e.child, arg_max_null(e.ls, e.decom_d) AS ls,
+       arg_max_null(e.place, e.decom_d) AS place,
        arg_max_null(e.place_provider, e.decom_d) AS provider,
        arg_max(e.poc_start, e.decom_d) AS poc_start,
        arg_max(e.carer_start, e.decom_d) AS carer_start,
@@ -280,38 +285,39 @@ SELECT e.child, arg_max_null(e.ls, e.decom_d) AS ls, arg_max_null(e.place, e.dec
        arg_max_null(e.pl_post, e.decom_d) AS pl_post,
        any_value({_AGE.format(d="p.ye", dob="c.dob")}) AS age,
        any_value({_SEX}) AS sex_label
-FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
+FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (_la, child)
 WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d > p.ye)
-GROUP BY e.child
+GROUP BY e._la, e.child
 """
 
 _SQL_STARTED = f"""
 CREATE OR REPLACE TEMP TABLE _cm_started AS
-SELECT e.child, arg_min_null(e.ls, e.decom_d) AS ls, arg_min_null(e.cin, e.decom_d) AS cin,
+SELECT e._la, e.child, arg_min_null(e.ls, e.decom_d) AS ls, arg_min_null(e.cin, e.decom_d) AS cin,
        min({_AGE.format(d="e.decom_d", dob="c.dob")}) AS age, any_value({_SEX}) AS sex_label
-FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
+FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (_la, child)
 WHERE e.new_poc AND e.decom_d BETWEEN p.ys AND p.ye
-GROUP BY e.child
+GROUP BY e._la, e.child
 """
 
 _SQL_CEASED = f"""
 CREATE OR REPLACE TEMP TABLE _cm_ceased AS
-SELECT e.child, arg_max(e.rec, e.dec_d) AS rec,
+SELECT e._la, e.child, arg_max(e.rec, e.dec_d) AS rec,
        max({_AGE.format(d="e.dec_d", dob="c.dob")}) AS age, any_value({_SEX}) AS sex_label
-FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (child)
+FROM _cm_ep e CROSS JOIN _cm_period p LEFT JOIN _cm_child c USING (_la, child)
 WHERE e.dec_d BETWEEN p.ys AND p.ye AND e.rec IS NOT NULL AND e.rec <> 'X1'
-GROUP BY e.child
+GROUP BY e._la, e.child
 """
 
 # Placements of each child overlapping [lo, ye]: the first episode in the window counts
 # as a placement whatever its RNE.
 _SQL_PLACEMENTS = """
-SELECT child, count(*) FILTER (WHERE NOT temporary AND (new_placement OR first_in)) AS n
+SELECT _la, child,
+       count(*) FILTER (WHERE NOT temporary AND (new_placement OR first_in)) AS n
 FROM (
-  SELECT e.*, row_number() OVER (PARTITION BY e.child ORDER BY e.decom_d) = 1 AS first_in
+  SELECT e.*, row_number() OVER (PARTITION BY e._la, e.child ORDER BY e.decom_d) = 1 AS first_in
   FROM _cm_ep e CROSS JOIN _cm_period p
   WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d >= {lo})
-) GROUP BY child
+) GROUP BY _la, child
 """
 
 
@@ -390,11 +396,13 @@ class ClaMeasures:
             "la_name": info.name if info else "",
             "new_la_code": info.gss_code if info else "",
         }
-        out = pd.DataFrame({k: [v] * len(values) for k, v in geo.items()}, index=values.index)
+        # (built as one dict of columns: one frame, not a column at a time)
+        n = len(values)
+        data: dict[str, list[str]] = {k: [v] * n for k, v in geo.items()}
         for col in spec.columns[len(GEO_COLUMNS) :]:
-            out[col] = [publisher_text(v) for v in values[col]]
-        out["provisional"] = "true"
-        return out.reset_index(drop=True)
+            data[col] = [publisher_text(v) for v in values[col]]
+        data["provisional"] = ["true"] * n
+        return pd.DataFrame(data, dtype=object)
 
     def to_frame(self, *, disclose: bool = True) -> pd.DataFrame:
         """Long form: ``layout, filters, measure, value`` (filters joined with ``/``)."""
@@ -479,13 +487,17 @@ def _meta(spec: ClaLayout) -> pd.DataFrame:
 
 def _groups(spec: ClaLayout, frame: pd.DataFrame) -> list[tuple[list[int], int | None]]:
     # (rows of a group, position of its total row) for every group of the layout.
+    # Groups in order of first appearance (the frame has a fresh RangeIndex); filter
+    # values are never missing.
     keys = list(spec.filters[:-1])
-    last = spec.filters[-1]
+    last = frame[spec.filters[-1]].tolist()
+    columns = [frame[k].tolist() for k in keys]
+    by: dict[tuple[Any, ...], list[int]] = {}
+    for p in range(len(frame)):
+        by.setdefault(tuple(c[p] for c in columns), []).append(p)
     out: list[tuple[list[int], int | None]] = []
-    grouped = frame.groupby(keys, sort=False) if keys else [((), frame)]
-    for _, part in grouped:
-        pos = [int(i) for i in part.index]  # the frame has a fresh RangeIndex
-        totals = [p for p in pos if frame[last].iloc[p] in TOTAL_LABELS]
+    for pos in by.values():
+        totals = [p for p in pos if last[p] in TOTAL_LABELS]
         out.append(([p for p in pos if p not in totals], totals[0] if totals else None))
     return out
 
@@ -563,95 +575,160 @@ def _rows(records: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _breakdown(
-    cur: duckdb.DuckDBPyConnection, table: str, label: str, characteristics: dict[str, str]
-) -> list[tuple[Any, ...]]:
-    # (population_type, characteristic, value, count) with a Total row per characteristic;
-    # one query (the table's total is characteristic -1).
-    parts = [f"SELECT -1 AS k, NULL AS v, count(*) AS n FROM {table}"] + [
-        f"SELECT {k} AS k, coalesce(({expr})::VARCHAR, 'Not known') AS v, count(*) AS n "
-        f"FROM {table} GROUP BY v"
-        for k, expr in enumerate(characteristics.values())
-    ]
-    found = cur.execute(" UNION ALL ".join(parts) + " ORDER BY k, v").fetchall()
-    n = int(found[0][2])
-    by: dict[int, list[tuple[str, int]]] = {}
-    for k, v, count in found[1:]:
-        by.setdefault(int(k), []).append((str(v), int(count)))
-    out: list[tuple[Any, ...]] = []
-    for k, name in enumerate(characteristics):
-        out += [(label, name, v, count) for v, count in by.get(k, [])]
-        out.append((label, name, "Total", n))
+def _by_la(found: list[tuple[Any, ...]]) -> dict[str, list[tuple[Any, ...]]]:
+    # Rows whose first column is the authority (``_la``) -> the rest, by authority.
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for row in found:
+        out.setdefault(str(row[0]), []).append(tuple(row[1:]))
     return out
 
 
-def _stability(cur: duckdb.DuckDBPyConnection, has_previous: bool) -> pd.DataFrame:
-    rows: list[tuple[Any, ...]] = []
+def _one_by_la(
+    cur: duckdb.DuckDBPyConnection, sql: str, empty: tuple[Any, ...]
+) -> dict[str, tuple[Any, ...]]:
+    # One row per authority (``SELECT _la, ... GROUP BY _la``); ``empty`` stands for an
+    # authority with no row (the ungrouped aggregate over nothing).
+    found = _by_la(cur.execute(sql).fetchall())
+    return defaultdict(lambda: empty, {la: rows[0] for la, rows in found.items()})
+
+
+def _breakdown(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    label: str | None,
+    characteristics: dict[str, str],
+    by: str | None = None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    # Authority -> (population_type, characteristic, value, count) with a Total row per
+    # characteristic; one query (the table's total is characteristic -1). With ``by`` (a
+    # column), one breakdown per value of it, in its order, labelled with the value
+    # instead of ``label``.
+    g = f"{by}, " if by else ""
+    parts = [f"SELECT _la, {g}-1 AS k, NULL AS v, count(*) AS n FROM {table} GROUP BY {g}_la"] + [
+        f"SELECT _la, {g}{k} AS k, coalesce(({expr})::VARCHAR, 'Not known') AS v, count(*) AS n "
+        f"FROM {table} GROUP BY _la, {g}v"
+        for k, expr in enumerate(characteristics.values())
+    ]
+    found = cur.execute(" UNION ALL ".join(parts) + f" ORDER BY _la, {g}k, v").fetchall()
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for la, rows in _by_la(found).items():
+        groups: dict[Any, tuple[int, dict[int, list[tuple[str, int]]]]] = {}
+        for row in rows:
+            group, (k, v, count) = (row[0], row[1:]) if by else (label, row)
+            if int(k) == -1:
+                groups[group] = (int(count), {})
+            else:
+                groups[group][1].setdefault(int(k), []).append((str(v), int(count)))
+        part: list[tuple[Any, ...]] = []
+        for group, (n, found_by) in groups.items():
+            for k, name in enumerate(characteristics):
+                part += [(group, name, v, count) for v, count in found_by.get(k, [])]
+                part.append((group, name, "Total", n))
+        out[la] = part
+    return out
+
+
+def _empty_breakdown(label: str, characteristics: dict[str, str]) -> list[tuple[Any, ...]]:
+    # An authority with no rows in the table: a zero Total per characteristic.
+    return [(label, name, "Total", 0) for name in characteristics]
+
+
+def _stability(
+    cur: duckdb.DuckDBPyConnection, keys: Sequence[str], previous: Collection[str]
+) -> dict[str, pd.DataFrame]:
     groups = list(STABILITY_GROUPS.items())
-    one_year = cur.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE pl.n >= 3) FROM _cm_at31 a "
-        f"LEFT JOIN ({_SQL_PLACEMENTS.format(lo='p.ys')}) pl USING (child)"
-    ).fetchone()
-    assert one_year is not None
-    (g, (part, total)) = groups[0]
-    rows += [(g, part, int(one_year[1])), (g, total, int(one_year[0]))]
-    if has_previous:
-        two = cur.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE pl.n >= 3) FROM _cm_at31 a "
+    one_year = _one_by_la(
+        cur,
+        f"SELECT a._la, count(*), count(*) FILTER (WHERE pl.n >= 3) FROM _cm_at31 a "
+        f"LEFT JOIN ({_SQL_PLACEMENTS.format(lo='p.ys')}) pl USING (_la, child) GROUP BY a._la",
+        (0, 0),
+    )
+    two: Mapping[str, tuple[Any, ...]] = {}
+    long: Mapping[str, tuple[Any, ...]] = {}
+    if previous:
+        two = _one_by_la(
+            cur,
+            f"SELECT a._la, count(*), count(*) FILTER (WHERE pl.n >= 3) FROM _cm_at31 a "
             f"CROSS JOIN _cm_period p "
             f"LEFT JOIN ({_SQL_PLACEMENTS.format(lo='p.ye - INTERVAL 2 YEAR + INTERVAL 1 DAY')})"
-            f" pl USING (child) WHERE a.poc_start <= p.ye - INTERVAL 2 YEAR"
-        ).fetchone()
-        long = cur.execute(
-            "SELECT count(*), count(*) FILTER (WHERE a.carer_start <= p.ye - INTERVAL 2 YEAR) "
-            "FROM _cm_at31 a CROSS JOIN _cm_period p "
-            "WHERE a.age < 16 AND a.poc_start <= p.ye - INTERVAL 30 MONTH"
-        ).fetchone()
-        assert two is not None and long is not None
-        for (g, (part, total)), res in zip(groups[1:], (two, long), strict=True):
-            rows += [(g, part, int(res[1])), (g, total, int(res[0]))]
-    return _rows(rows, ["cla_group", "placement_stability", "children_count"])
-
-
-def _distance(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    bands = cur.execute(
-        """
-        SELECT CASE WHEN m IS NULL THEN 'Not known' WHEN m <= 20 THEN '20 miles or less'
-                    ELSE 'Over 20 miles' END AS band, count(*)
-        FROM (SELECT pc_miles(home_post, pl_post) AS m FROM _cm_at31) GROUP BY band
-        """
-    ).fetchall()
-    found = dict(bands)
-    labels = ["20 miles or less", "Over 20 miles", "Not known"]
-    rows = [(b, int(found.get(b, 0))) for b in labels]
-    rows.append(("Total", sum(int(v) for _, v in rows)))
-    return _rows(rows, ["distance_band", "children_count"])
-
-
-def _missing(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    res = cur.execute(
-        """
-        WITH during AS (
-          SELECT DISTINCT e.child FROM _cm_ep e CROSS JOIN _cm_period p
-          WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d >= p.ys)
-        ), inc AS (
-          SELECT m.child, upper(m.missing) AS kind FROM missing m CROSS JOIN _cm_period p
-          WHERE m.mis_start_d BETWEEN p.ys AND p.ye AND m.child IN (SELECT child FROM during)
+            f" pl USING (_la, child) WHERE a.poc_start <= p.ye - INTERVAL 2 YEAR GROUP BY a._la",
+            (0, 0),
         )
-        SELECT (SELECT count(*) FROM during),
+        long = _one_by_la(
+            cur,
+            "SELECT a._la, count(*), "
+            "count(*) FILTER (WHERE a.carer_start <= p.ye - INTERVAL 2 YEAR) "
+            "FROM _cm_at31 a CROSS JOIN _cm_period p "
+            "WHERE a.age < 16 AND a.poc_start <= p.ye - INTERVAL 30 MONTH GROUP BY a._la",
+            (0, 0),
+        )
+    out = {}
+    for la in keys:
+        (g, (part, total)) = groups[0]
+        res = one_year[la]
+        rows: list[tuple[Any, ...]] = [(g, part, int(res[1])), (g, total, int(res[0]))]
+        if la in previous:
+            for (g, (part, total)), res in zip(groups[1:], (two[la], long[la]), strict=True):
+                rows += [(g, part, int(res[1])), (g, total, int(res[0]))]
+        out[la] = _rows(rows, ["cla_group", "placement_stability", "children_count"])
+    return out
+
+
+def _distance(cur: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
+    bands = _by_la(
+        cur.execute(
+            """
+            SELECT _la, CASE WHEN m IS NULL THEN 'Not known' WHEN m <= 20 THEN '20 miles or less'
+                        ELSE 'Over 20 miles' END AS band, count(*)
+            FROM (SELECT _la, pc_miles(home_post, pl_post) AS m FROM _cm_at31) GROUP BY _la, band
+            """
+        ).fetchall()
+    )
+    labels = ["20 miles or less", "Over 20 miles", "Not known"]
+    out = {}
+    for la in keys:
+        found = dict(bands.get(la, []))
+        rows = [(b, int(found.get(b, 0))) for b in labels]
+        rows.append(("Total", sum(int(v) for _, v in rows)))
+        out[la] = _rows(rows, ["distance_band", "children_count"])
+    return out
+
+
+def _missing(cur: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
+    cur.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _cm_during AS
+        SELECT DISTINCT e._la, e.child FROM _cm_ep e CROSS JOIN _cm_period p
+        WHERE e.decom_d <= p.ye AND (e.dec_d IS NULL OR e.dec_d >= p.ys)
+        """
+    )
+    during = _one_by_la(cur, "SELECT _la, count(*) FROM _cm_during GROUP BY _la", (0,))
+    inc = _one_by_la(
+        cur,
+        """
+        WITH inc AS (
+          SELECT m._la, m.child, upper(m.missing) AS kind
+          FROM _cm_in_missing m CROSS JOIN _cm_period p
+          WHERE m.mis_start_d BETWEEN p.ys AND p.ye
+            AND EXISTS (SELECT 1 FROM _cm_during d WHERE d._la = m._la AND d.child = m.child)
+        )
+        SELECT _la,
           count(DISTINCT child) FILTER (WHERE kind = 'M'), count(*) FILTER (WHERE kind = 'M'),
           count(DISTINCT child) FILTER (WHERE kind = 'A'), count(*) FILTER (WHERE kind = 'A')
-        FROM inc
-        """
-    ).fetchone()
-    assert res is not None
-    rows = [
-        ("Looked after during the year", int(res[0]), None),
-        ("Missing", int(res[1]), int(res[2])),
-        ("Away from placement without authorisation", int(res[3]), int(res[4])),
-    ]
-    frame = _rows(rows, ["missing_type", "children_count", "incidents_count"])
-    return frame
+        FROM inc GROUP BY _la
+        """,
+        (0, 0, 0, 0),
+    )
+    out = {}
+    for la in keys:
+        res = inc[la]
+        rows = [
+            ("Looked after during the year", int(during[la][0]), None),
+            ("Missing", int(res[0]), int(res[1])),
+            ("Away from placement without authorisation", int(res[2]), int(res[3])),
+        ]
+        out[la] = _rows(rows, ["missing_type", "children_count", "incidents_count"])
+    return out
 
 
 _OC3 = {
@@ -664,7 +741,7 @@ _OC3 = {
 }
 
 
-def _care_leavers(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _care_leavers(cur: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
     age = _AGE.format(d="p.ye", dob="o.dob_d")
     cur.execute(
         f"""
@@ -672,71 +749,71 @@ def _care_leavers(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT o.*, CASE WHEN {age} BETWEEN 17 AND 18 THEN '17 to 18'
                          WHEN {age} BETWEEN 19 AND 21 THEN '19 to 21' ELSE 'Other ages' END
                     AS age_group
-        FROM oc3 o CROSS JOIN _cm_period p WHERE o.child IS NOT NULL
+        FROM _cm_in_oc3 o CROSS JOIN _cm_period p WHERE o.child IS NOT NULL
         """
     )
-    groups = [
-        r[0] for r in cur.execute("SELECT DISTINCT age_group FROM _cm_oc3 ORDER BY 1").fetchall()
-    ]
-    rows: list[tuple[Any, ...]] = []
-    for g in groups:
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE _cm_oc3g AS SELECT * FROM _cm_oc3 WHERE age_group = ?",
-            [g],
-        )
-        rows += [(g, *r[1:]) for r in _breakdown(cur, "_cm_oc3g", g, _OC3)]
-    return _rows(rows, ["age_group", "characteristic", "characteristic_value", "children_count"])
+    found = _breakdown(cur, "_cm_oc3", None, _OC3, by="age_group")
+    columns = ["age_group", "characteristic", "characteristic_value", "children_count"]
+    return {la: _rows(found.get(la, []), columns) for la in keys}
 
 
-def _adoption(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    res = cur.execute(
+def _adoption(cur: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
+    adopted = _one_by_la(
+        cur,
         """
         WITH adopted AS (
-          SELECT e.child, max(e.dec_d) AS dec_d, arg_max(e.poc_start, e.dec_d) AS poc_start,
-                 arg_max(e.poc_no, e.dec_d) AS poc_no
+          SELECT e._la, e.child, max(e.dec_d) AS dec_d,
+                 arg_max(e.poc_start, e.dec_d) AS poc_start, arg_max(e.poc_no, e.dec_d) AS poc_no
           FROM _cm_ep e CROSS JOIN _cm_period p
-          WHERE e.rec IN ('E11', 'E12') AND e.dec_d BETWEEN p.ys AND p.ye GROUP BY e.child
+          WHERE e.rec IN ('E11', 'E12') AND e.dec_d BETWEEN p.ys AND p.ye GROUP BY e._la, e.child
         ), placed AS (
-          SELECT a.child, min(e.decom_d) AS placed_d FROM adopted a JOIN _cm_ep e
-            ON e.child = a.child AND e.poc_no = a.poc_no AND e.place IN ('A3', 'A4', 'A5', 'A6')
-          GROUP BY a.child
+          SELECT a._la, a.child, min(e.decom_d) AS placed_d FROM adopted a JOIN _cm_ep e
+            ON e._la = a._la AND e.child = a.child AND e.poc_no = a.poc_no
+               AND e.place IN ('A3', 'A4', 'A5', 'A6')
+          GROUP BY a._la, a.child
         ), matched AS (
-          SELECT child, max(date_match_d - date_int_d) AS days FROM ad1
-          WHERE date_int_d IS NOT NULL AND date_match_d >= date_int_d GROUP BY child
+          SELECT _la, child, max(date_match_d - date_int_d) AS days FROM _cm_in_ad1
+          WHERE date_int_d IS NOT NULL AND date_match_d >= date_int_d GROUP BY _la, child
         )
-        SELECT count(*),
+        SELECT a._la, count(*),
           count(*), sum(a.dec_d - a.poc_start),
           count(pl.placed_d), sum(pl.placed_d - a.poc_start),
           count(m.days), sum(m.days)
-        FROM adopted a LEFT JOIN placed pl USING (child) LEFT JOIN matched m USING (child)
-        """
-    ).fetchone()
-    assert res is not None
-    rows = [
-        ("Adopted in the year", res[0], None),
-        ("Entering care to adoption", res[1], res[2]),
-        ("Entering care to moving in with the adoptive family", res[3], res[4]),
-        ("Decision to place for adoption to match", res[5], res[6]),
-    ]
+        FROM adopted a LEFT JOIN placed pl USING (_la, child) LEFT JOIN matched m USING (_la, child)
+        GROUP BY a._la
+        """,
+        (0, 0, None, 0, None, 0, None),
+    )
     # PlacedAdoption: decisions that a child should be placed for adoption made in the
     # year, and decisions that ceased in the year other than by adoption (E11, E12).
-    decisions = cur.execute(
+    decisions = _one_by_la(
+        cur,
         """
-        SELECT count(DISTINCT child) FILTER (WHERE date_placed_d BETWEEN p.ys AND p.ye),
+        SELECT _la,
+               count(DISTINCT child) FILTER (WHERE date_placed_d BETWEEN p.ys AND p.ye),
                count(DISTINCT child) FILTER (WHERE date_placed_ceased_d BETWEEN p.ys AND p.ye
                  AND coalesce(upper(reason_placed_ceased), '') NOT IN ('E11', 'E12'))
-        FROM placed_for_adoption CROSS JOIN _cm_period p WHERE child IS NOT NULL
-        """
-    ).fetchone()
-    assert decisions is not None
-    rows += [
-        ("Decision to place for adoption made in the year", decisions[0], None),
-        ("Decision to place for adoption ceased in the year, not adopted", decisions[1], None),
-    ]
-    return _rows(
-        [(s, int(n or 0), None if t is None else int(t)) for s, n, t in rows],
-        ["adoption_stage", "children_count", "total_days"],
+        FROM _cm_in_placed_for_adoption CROSS JOIN _cm_period p WHERE child IS NOT NULL
+        GROUP BY _la
+        """,
+        (0, 0),
     )
+    out = {}
+    for la in keys:
+        res, dec = adopted[la], decisions[la]
+        rows = [
+            ("Adopted in the year", res[0], None),
+            ("Entering care to adoption", res[1], res[2]),
+            ("Entering care to moving in with the adoptive family", res[3], res[4]),
+            ("Decision to place for adoption to match", res[5], res[6]),
+            ("Decision to place for adoption made in the year", dec[0], None),
+            ("Decision to place for adoption ceased in the year, not adopted", dec[1], None),
+        ]
+        out[la] = _rows(
+            [(s, int(n or 0), None if t is None else int(t)) for s, n, t in rows],
+            ["adoption_stage", "children_count", "total_days"],
+        )
+    return out
 
 
 def compute_cla_measures(
@@ -817,30 +894,91 @@ def measure_staged_return(
     episodes were staged (``episodes_last``). The staged ``collection`` row is not used:
     the period is ``year``'s.
     """
+    key = str(la_code).replace("'", "''")
+    for name in MEASURED_TABLES:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _cm_in_{name} AS SELECT '{key}' AS _la, * FROM {name}"
+        )
+    for name in MEASURED_PREVIOUS_TABLES:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _cm_in_{name}_last AS "
+            f"SELECT '{key}' AS _la, * FROM {name}_last"
+        )
+    return measure_inputs(
+        con,
+        year,
+        [str(la_code)],
+        previous=[str(la_code)] if has_previous else [],
+        has_postcodes=has_postcodes,
+        authorities={str(la_code): authority} if authority is not None else {},
+        populations={str(la_code): population},
+        progress=progress,
+    )[0]
+
+
+def measure_inputs(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    keys: Sequence[str],
+    *,
+    previous: Collection[str],
+    has_postcodes: bool = False,
+    authorities: Mapping[str, AuthorityInfo] | None = None,
+    populations: Mapping[str, int | None] | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[ClaMeasures]:
+    """Measure every authority's return of ``year`` at once, from the input views
+    ``_cm_in_<table>`` (:data:`MEASURED_TABLES`, and ``_cm_in_<table>_last`` of
+    :data:`MEASURED_PREVIOUS_TABLES`: the previous year's) that the caller made on
+    ``con``, each row keyed by ``_la``, the authority whose return it is.
+
+    Every query runs once over all the authorities, grouped (and its windows
+    partitioned) by ``_la``, so a child is followed within its authority and the figures
+    are those of measuring each return alone.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Where the input views are (and, with ``has_postcodes``, the ``pc_miles`` macro
+        of :func:`.engine.stage_postcodes`).
+    year : int
+        The collection year, ending 31 March.
+    keys : sequence of str
+        The authorities (``_la`` values) to measure, in the order returned; one with no
+        rows is measured as an empty return.
+    previous : collection of str
+        The authorities whose previous year's return is in the ``_last`` views (the
+        two-year stability measures are computed for them only).
+    has_postcodes : bool
+        Whether the distance layout can be computed.
+    authorities : mapping of LA number to AuthorityInfo, optional
+        Codes and names for the geography columns.
+    populations : mapping of LA number to int or None, optional
+        Children 0–17 the rates divide by.
+    progress : ProgressCallback, optional
+        Told as each layout is computed (stage "computing measures").
+    """
     start, end = date(year - 1, 4, 1), date(year, 3, 31)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cm_period AS SELECT ?::DATE AS ys, ?::DATE AS ye",
         [start, end],
     )
-    notes: list[str] = []
+    previous = set(previous)
     for sql in (_SQL_EPISODES, _SQL_CHILD, _SQL_AT31, _SQL_STARTED, _SQL_CEASED):
         con.execute(sql)
-    counts: dict[str, pd.DataFrame] = {}
+    counts: dict[str, dict[str, pd.DataFrame]] = {la: {} for la in keys}
     for layout in tick(list(CLA_LAYOUTS), progress, "computing measures"):
+        found: dict[str, pd.DataFrame] = {}
         if layout == "cla":
-            rows = [
-                (POPULATION_TYPES[k], int(n[0]))
+            n = {
+                k: _one_by_la(con, f"SELECT _la, count(*) FROM _cm_{k} GROUP BY _la", (0,))
                 for k in POPULATION_TYPES
-                if (n := con.execute(f"SELECT count(*) FROM _cm_{k}").fetchone())
-            ]
-            counts[layout] = _rows(rows, ["population_type", "children_count"])
+            }
+            for la in keys:
+                rows = [(POPULATION_TYPES[k], int(n[k][la][0])) for k in POPULATION_TYPES]
+                found[la] = _rows(rows, ["population_type", "children_count"])
         elif layout == "stability":
-            counts[layout] = _stability(con, has_previous)
-            if not has_previous:
-                notes.append(
-                    "placement stability over 2 years and the 2.5-year same-carer measure "
-                    "need the previous year's return (give it with --previous)"
-                )
+            found = _stability(con, keys, previous)
         elif layout == "characteristics":
             band = _band_sql("age")
             at31 = {"Legal status": "ls", "Placement type": "place",
@@ -848,34 +986,57 @@ def measure_staged_return(
             started = {"Legal status": "ls", "Category of need": "cin", "Age": band,
                        "Sex": "sex_label"}  # fmt: skip
             ceased = {"Reason ceased": "rec", "Age": band, "Sex": "sex_label"}
-            rows = (
-                _breakdown(con, "_cm_at31", POPULATION_TYPES["at31"], at31)
-                + _breakdown(con, "_cm_started", POPULATION_TYPES["started"], started)
-                + _breakdown(con, "_cm_ceased", POPULATION_TYPES["ceased"], ceased)
-            )
-            counts[layout] = _rows(
-                rows,
-                ["population_type", "characteristic", "characteristic_value", "children_count"],
-            )
-        elif layout == "distance":
-            if not has_postcodes:
-                notes.append(
-                    "distance between home and placement needs reference postcode "
-                    "coordinates, which were not given"
+            parts = [
+                (
+                    POPULATION_TYPES[k],
+                    chars,
+                    _breakdown(con, f"_cm_{k}", POPULATION_TYPES[k], chars),
                 )
-            else:
-                counts[layout] = _distance(con)
+                for k, chars in (("at31", at31), ("started", started), ("ceased", ceased))
+            ]
+            for la in keys:
+                rows = [
+                    r
+                    for label, chars, by in parts
+                    for r in by.get(la) or _empty_breakdown(label, chars)
+                ]
+                found[la] = _rows(
+                    rows,
+                    ["population_type", "characteristic", "characteristic_value",
+                     "children_count"],
+                )  # fmt: skip
+        elif layout == "distance":
+            if has_postcodes:
+                found = _distance(con, keys)
         elif layout == "missing":
-            counts[layout] = _missing(con)
+            found = _missing(con, keys)
         elif layout == "care_leavers":
-            counts[layout] = _care_leavers(con)
+            found = _care_leavers(con, keys)
         elif layout == "adoption":
-            counts[layout] = _adoption(con)
-    return ClaMeasures(
-        la_code=str(la_code),
-        year=int(year),
-        counts=counts,
-        notes=tuple(notes),
-        authority=authority,
-        population=population,
-    )
+            found = _adoption(con, keys)
+        for la, frame in found.items():
+            counts[la][layout] = frame
+    out = []
+    for la in keys:
+        notes: list[str] = []
+        if la not in previous:
+            notes.append(
+                "placement stability over 2 years and the 2.5-year same-carer measure "
+                "need the previous year's return (give it with --previous)"
+            )
+        if not has_postcodes:
+            notes.append(
+                "distance between home and placement needs reference postcode "
+                "coordinates, which were not given"
+            )
+        out.append(
+            ClaMeasures(
+                la_code=str(la),
+                year=int(year),
+                counts=counts[la],
+                notes=tuple(notes),
+                authority=(authorities or {}).get(la),
+                population=(populations or {}).get(la),
+            )
+        )
+    return out

@@ -40,7 +40,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -56,7 +56,7 @@ from cscwatch.childlevel.ssda903.measures import (
     MEASURED_PREVIOUS_TABLES,
     MEASURED_TABLES,
     ClaMeasures,
-    measure_staged_return,
+    measure_inputs,
 )
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference
 from cscwatch.childlevel.ssda903.reader import read_return, return_files
@@ -78,10 +78,10 @@ __all__ = [
     "measure_store",
     "pseudonymise_sw_id",
     "return_digest",
-    "stage_stored_return",
     "store_table",
     "stored_postcodes",
     "stored_returns",
+    "stored_years",
 ]
 
 #: The child store's table of SSDA903 returns, one row per authority and collection year.
@@ -663,42 +663,41 @@ def pseudonymise_sw_id(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
 
 
 # ---------------------------------------------------------------------------------------
-# Measures of stored returns: each staged from the store as engine.stage stages a return.
+# Measures of stored returns: every authority's return of a year at once, over views.
 
 
-def stage_stored_return(
-    con: duckdb.DuckDBPyConnection,
-    la_code: str,
-    year: int,
-    *,
-    tables: Collection[str] = TABLES,
-    previous_tables: Collection[str] = TABLES,
-) -> bool:
-    """Stage one stored return (and the same authority's previous year, when stored) as the
-    temporary tables :func:`.engine.stage` makes, so :func:`.measures.measure_staged_return`
-    reads it exactly as it reads a return given as files. True when the previous year's
-    return is stored.
+def stored_years(
+    con: duckdb.DuckDBPyConnection, la_codes: Sequence[str] | None = None
+) -> list[int]:
+    """The collection years of the stored returns (of every authority, or those given),
+    in order.
 
-    ``tables`` and ``previous_tables`` name the tables staged of the return and of the
-    previous year's (``<name>_last``); by default every one.
+    Raises
+    ------
+    InputError
+        When the store holds no SSDA903 return (of those authorities).
     """
-    for suffix, y, names in (("", year, tables), ("_last", year - 1, previous_tables)):
-        for name in names:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name}{suffix} AS SELECT * EXCLUDE (la_code, "
-                f"year) FROM {store_table(name)} WHERE la_code = ? AND year = ?",
-                [la_code, y],
-            )
-    return _stored(con, la_code, year - 1) is not None
+    stored = stored_returns(con)
+    if la_codes is not None:
+        stored = stored[stored["la_code"].astype(str).isin(list(la_codes))]
+    years = sorted({int(y) for y in stored["year"]})
+    if not years:
+        whose = "" if la_codes is None else f" for LA {', '.join(la_codes)}"
+        raise InputError(f"the child store holds no SSDA903 return{whose}")
+    return years
 
 
 def stored_postcodes(
-    con: duckdb.DuckDBPyConnection, year: int, la_codes: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    year: int | Sequence[int],
+    la_codes: Sequence[str] | None = None,
 ) -> set[str]:
-    """The home and placement postcodes of the stored episodes of ``year`` and the year
-    before (every authority, or those given), to look up once for the distance layout."""
-    where = "year IN (?, ?)"
-    params: list[Any] = [year, year - 1]
+    """The home and placement postcodes of the stored episodes of ``year`` (one or
+    several) and the year before each (every authority, or those given), to look up once
+    for the distance layout."""
+    years = [year] if isinstance(year, int) else list(year)
+    where = "list_contains(?::INTEGER[], year)"
+    params: list[Any] = [sorted({y for x in years for y in (x, x - 1)})]
     if la_codes is not None:
         where += " AND list_contains(?::VARCHAR[], la_code)"
         params.append(list(la_codes))
@@ -722,11 +721,11 @@ def measure_store(
 ) -> list[ClaMeasures]:
     """The published measures of every stored return of ``year`` (or those authorities').
 
-    Each authority's return is staged from the store (:func:`stage_stored_return`) and
-    measured by :func:`.measures.measure_staged_return`: the same SQL, the same figures
-    as ``cscwatch cla measures FILES --previous DIR`` on the files that were loaded, the
-    previous year's return being the same authority's stored one (without it the
-    two-year stability measures are not computed and the notes say so).
+    Every authority's return is measured at once by :func:`.measures.measure_inputs`
+    over views of the store (each query grouped by authority): the same SQL, the same
+    figures as ``cscwatch cla measures FILES --previous DIR`` on the files that were
+    loaded, the previous year's return being the same authority's stored one (without it
+    the two-year stability measures are not computed and the notes say so).
 
     Parameters
     ----------
@@ -745,7 +744,8 @@ def measure_store(
         LA number → children 0-17 its rates divide by
         (:func:`.measures.population_lookup`); without it rates are ``x``.
     progress : ProgressCallback, optional
-        Told as each authority is measured (stage "measuring returns").
+        Told as each layout is computed, for every authority at once (stage
+        "computing measures").
 
     Raises
     ------
@@ -767,20 +767,23 @@ def measure_store(
             )
     if postcodes is not None:
         stage_postcodes(con, postcodes.grid, grid=True, district=postcodes.district)
-    out = []
-    for la in tick(wanted, progress, "measuring returns"):
-        has_previous = stage_stored_return(
-            con, la, year, tables=MEASURED_TABLES, previous_tables=MEASURED_PREVIOUS_TABLES
-        )
-        out.append(
-            measure_staged_return(
-                con,
-                la_code=la,
-                year=year,
-                has_previous=has_previous,
-                has_postcodes=postcodes is not None,
-                authority=(authorities or {}).get(la),
-                population=None if population is None else population(la),
+    listed = ", ".join("'" + c.replace("'", "''") + "'" for c in wanted)
+    for names, suffix, y in ((MEASURED_TABLES, "", year),
+                             (MEASURED_PREVIOUS_TABLES, "_last", year - 1)):  # fmt: skip
+        for name in names:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _cm_in_{name}{suffix} AS SELECT la_code AS _la, "
+                f"* EXCLUDE (la_code, year) FROM {store_table(name)} "
+                f"WHERE year = {int(y)} AND la_code IN ({listed})"
             )
-        )
-    return out
+    before = set(stored.loc[stored["year"] == year - 1, "la_code"].astype(str))
+    return measure_inputs(
+        con,
+        year,
+        wanted,
+        previous=before & set(wanted),
+        has_postcodes=postcodes is not None,
+        authorities=authorities,
+        populations={la: None if population is None else population(la) for la in wanted},
+        progress=progress,
+    )

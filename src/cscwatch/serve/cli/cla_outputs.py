@@ -6,6 +6,7 @@ from child-level data has passed disclosure control in the library.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,8 +51,14 @@ def _postcode_reference(returns: list[Any], settings: Settings) -> Any:
 @cla_app.command("measures")
 def measures(
     year: Annotated[
-        str, typer.Option("--year", "-y", help="Collection year ending 31 March, e.g. 2025.")
-    ],
+        str | None,
+        typer.Option(
+            "--year",
+            "-y",
+            help="Collection year ending 31 March, e.g. 2025 (with --child-store: default "
+            "every stored year).",
+        ),
+    ] = None,
     files: Annotated[
         list[Path] | None,
         typer.Argument(help="The return's CSV files (or a folder of them); or --child-store."),
@@ -103,8 +110,10 @@ def measures(
     in the same tidy conventions for characteristics, distance, missing, care leavers
     and adoption, marked provisional, after disclosure control (1 to 5 shown as c).
     What could not be computed (no previous return, no postcodes) is said. With
-    --child-store and no files: the stored returns of the year, each authority's measured
-    as its files would be (one authority with --authority, else every one stored).
+    --child-store and no files: the stored returns of the year (of every stored year
+    without --year, as cin measures --child-store measures every stored return), each
+    authority's measured as its files would be (one authority with --authority, else
+    every one stored).
     """
     from cscwatch.childlevel.ssda903.measures import (
         cla_authority_lookup,
@@ -114,7 +123,7 @@ def measures(
     )
 
     check_format(fmt)
-    y = parse_year(year).end
+    y = None if year is None else parse_year(year).end
     if files and child_store is not None:
         raise InputError("give the return's files or --child-store, not both")
     if not files and child_store is None:
@@ -128,6 +137,8 @@ def measures(
         return
     if authority is None or not files:
         raise InputError("--authority: say whose return this is (LA number, GSS code or name)")
+    if y is None:
+        raise InputError("--year: say which collection year the return is, e.g. 2025")
     settings = child_settings(memory_limit=memory_limit)
     info = resolve_cla_authority(authority, cla_authority_lookup(settings.snapshot_dir))
     with progress_bar(quiet) as progress:
@@ -160,14 +171,16 @@ def _emit_measures(results: list[Any], out: Path | None, fmt: str, who: str) -> 
     # One return's measures as files, or several authorities' (each in its own folder).
     import pandas as pd
 
-    year = results[0].year
+    years = sorted({r.year for r in results})
     for r in results:
         for note in r.notes:
-            lead = "not computed" if len(results) == 1 else f"LA {r.la_code}: not computed"
+            whose = f"LA {r.la_code}" + (f", {r.year}" if len(years) > 1 else "")
+            lead = "not computed" if len(results) == 1 else f"{whose}: not computed"
             typer.echo(f"{lead}: {note}", err=True)
     if out is not None:
         for r in results:
-            for p in r.write_csv(out if len(results) == 1 else out / r.la_code):
+            where = out / str(r.year) / r.la_code if len(years) > 1 else out / r.la_code
+            for p in r.write_csv(out if len(results) == 1 else where):
                 typer.echo(str(p), err=True)
     if fmt == "json":
         objects = [r.to_dict() for r in results]
@@ -177,24 +190,33 @@ def _emit_measures(results: list[Any], out: Path | None, fmt: str, who: str) -> 
     if fmt == "csv":
         emit_csv(records(frame), [str(c) for c in frame.columns])
         return
-    _measures_table(frame, who, year, many=len(results) > 1)
+    _measures_table(frame, who, years, many=len(results) > 1)
 
 
 def measures_table(result: Any, info: Any) -> None:
     """Print a return's measures (:class:`~cscwatch.childlevel.ssda903.measures.ClaMeasures`)
     as a table for people (also ``cla check``'s)."""
-    _measures_table(result.to_frame(), f"{info.name} ({info.la_code})", result.year, many=False)
+    _measures_table(result.to_frame(), f"{info.name} ({info.la_code})", [result.year], many=False)
 
 
-def _measures_table(frame: Any, who: str, year: int, *, many: bool) -> None:
+def _measures_table(frame: Any, who: str, years: list[int], *, many: bool) -> None:
     source = "the authorities' own returns" if many else "the authority's own return"
+    when = (
+        f"year ending 31 March {years[0]}"
+        if len(years) == 1
+        else f"years ending 31 March {years[0]} to {years[-1]}"
+    )
+    lead = ["LA"] if many else []
+    if len(years) > 1:
+        lead.append("Year")
     emit_table(
-        f"Looked-after children measures, {who}, year ending 31 March {year} (provisional, "
-        f"from {source})",
-        [*(["LA"] if many else []), "Layout", "Row", "Measure", "Value"],
-        [[*([str(r.la_code)] if many else []), str(r.layout), str(r.filters), str(r.measure),
-          str(r.value)] for r in frame.itertuples()],
-        right=[4 if many else 3],
+        f"Looked-after children measures, {who}, {when} (provisional, from {source})",
+        [*lead, "Layout", "Row", "Measure", "Value"],
+        [[*([str(r.la_code)] if many else []),
+          *([str(r.time_period)] if len(years) > 1 else []),
+          str(r.layout), str(r.filters), str(r.measure), str(r.value)]
+         for r in frame.itertuples()],
+        right=[len(lead) + 3],
     )  # fmt: skip
 
 
@@ -202,39 +224,43 @@ def _stored_measures(
     child_store: Path,
     memory_limit: str | None,
     authority: str | None,
-    year: int,
+    year: int | None,
     postcodes: bool,
     out: Path | None,
     fmt: str,
     quiet: bool,
 ) -> None:
-    # cla measures --child-store: every stored return of the year (or one authority's).
+    # cla measures --child-store: every stored return of the year, or of every stored
+    # year (or one authority's).
     from cscwatch.childlevel.cin.store import connect_child_store
     from cscwatch.childlevel.ssda903.measures import cla_authority_lookup, population_lookup
     from cscwatch.childlevel.ssda903.postcodes import reference_postcodes
-    from cscwatch.childlevel.ssda903.store import measure_store, stored_postcodes
+    from cscwatch.childlevel.ssda903.store import measure_store, stored_postcodes, stored_years
 
     settings = child_settings(child_store, memory_limit)
     lookup = cla_authority_lookup(settings.snapshot_dir, former=True)  # old returns too
     la = None if authority is None else resolve_la(authority, settings)
+    codes = None if la is None else [la]
     con = connect_child_store(settings, read_only=True)
     try:
+        years = [year] if year is not None else stored_years(con, codes)
         with progress_bar(quiet) as progress:
             ref = None
             if postcodes:
                 report(progress, "looking up postcodes", 0, None)
-                wanted = stored_postcodes(con, year, None if la is None else [la])
+                wanted = stored_postcodes(con, years, codes)
                 ref = reference_postcodes(wanted, settings.cache_dir)
-            codes = None if la is None else [la]
-            results = measure_store(
-                con,
-                year,
-                codes,
-                postcodes=ref,
-                authorities=lookup,
-                population=lambda code: population_lookup(settings.snapshot_dir, code, year),
-                progress=progress,
-            )
+            results = []
+            for y in years:
+                results += measure_store(
+                    con,
+                    y,
+                    codes,
+                    postcodes=ref,
+                    authorities=lookup,
+                    population=functools.partial(population_lookup, settings.snapshot_dir, year=y),
+                    progress=progress,
+                )
     finally:
         con.close()
     who = f"{lookup[la].name} ({la})" if la in lookup else "every authority stored"

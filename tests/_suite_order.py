@@ -1,18 +1,24 @@
-"""The order ``make test`` hands test files to its processes.
+"""The order ``make test`` hands tests to its processes, and which tests stay together.
 
-``make test`` gives whole files to each process (``--dist loadfile``: a module's fixtures
-are built once) in collection order (``--no-loadscope-reorder``; by default pytest-xdist
-would order files by how many tests they hold). :func:`longest_first`, run at collection
-by tests/conftest.py, puts the longest files first so that the many short files fill in
-behind them and no process is left running one long file alone at the end.
+``make test`` runs ``--dist loadgroup`` in collection order (``--no-loadscope-reorder``):
+pytest-xdist hands out one work unit at a time to whichever process is free, a unit
+being one test, or every test of one ``xdist_group``. :func:`keep_files_whole`, run at
+collection by tests/conftest.py, puts every test of a file that uses a module- or
+class-scoped fixture in one group named after the file, so such a fixture (a warehouse
+built with provisional returns, a fitted model) is still built once; the tests of other
+files (the browser's axe scans, the rule kit's cases) spread over both processes, so
+neither waits alone at the end on the last tests of one long file. :func:`longest_first`
+puts the longest files first so that the many short units fill in behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
-__all__ = ["LONGEST_FIRST", "longest_first"]
+import pytest
+
+__all__ = ["LONGEST_FIRST", "keep_files_whole", "longest_first"]
 
 #: The test files that take longest, longest first. The browser and API files keep the
 #: places benchmarks/suite.py's run of 2026-12-02 gave them (per-file sums of test wall
@@ -71,3 +77,31 @@ def longest_first(items: list[_T], order: Sequence[str] = LONGEST_FIRST) -> None
     as collected; tests inside a file keep their order (a stable sort)."""
     rank = {name: k for k, name in enumerate(order)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+#: Fixture scopes that outlive one test but not the process: a file using one stays whole.
+SHARED_SCOPES = frozenset({"module", "class", "package"})
+
+
+def _fixture_scopes(item: pytest.Item) -> set[str]:
+    """The scopes of the fixtures ``item`` uses (the last definition of each name wins,
+    as pytest resolves overrides)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:  # not a function test (a doctest): nothing shared
+        return set()
+    return {str(defs[-1].scope) for defs in info.name2fixturedefs.values() if defs}
+
+
+def keep_files_whole(
+    items: Sequence[pytest.Item],
+    scopes: Callable[[pytest.Item], set[str]] = _fixture_scopes,
+) -> set[str]:
+    """Mark every test of a file with a module-, class- or package-scoped fixture
+    ``xdist_group(<file>)``, so ``--dist loadgroup`` runs the file in one process and
+    builds the fixture once. Returns the files kept whole."""
+    whole = {item.nodeid.split("::", 1)[0] for item in items if scopes(item) & SHARED_SCOPES}
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path in whole:
+            item.add_marker(pytest.mark.xdist_group(path))
+    return whole

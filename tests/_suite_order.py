@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 
-__all__ = ["LONGEST_FIRST", "keep_files_whole", "longest_first"]
+__all__ = ["LONGEST_FIRST", "WHOLE_FILES", "keep_files_whole", "longest_first"]
 
 #: The test files that take longest, longest first. The browser and API files keep the
 #: places benchmarks/suite.py's run of 2026-12-02 gave them (per-file sums of test wall
@@ -27,14 +27,14 @@ __all__ = ["LONGEST_FIRST", "keep_files_whole", "longest_first"]
 #: session's cuts (test processes with one BLAS thread, a refused provisional return
 #: refused before the published figures load, a ranking and damped fits made once):
 #: the hostile-input corpus, the model commands, the builds with provisional files, the
-#: early-warning backtests, the SSDA903 store, the CIN checks. The second needs no
-#: warehouse: it runs while the first process builds it (SSDA903 validation of the
-#: samples); the third builds its own warehouses. test_cli_analyse runs well before
+#: early-warning backtests, the SSDA903 store, the CIN checks. The first needs no
+#: warehouse and is kept whole (WHOLE_FILES): one process runs it (SSDA903 validation of
+#: the samples) while the other builds the warehouse; the third builds its own. test_cli_analyse runs well before
 #: test_risk, so that the ranking both need is fitted once and read from the run's cache.
 #: A file missing from here runs later.
 LONGEST_FIRST: tuple[str, ...] = (
-    "tests/browser/test_browser_dashboard.py",
     "tests/childlevel/ssda903/test_validation.py",
+    "tests/browser/test_browser_dashboard.py",
     "tests/test_packaging.py",
     "tests/api/test_api_etag.py",
     "tests/api/test_api_compare.py",
@@ -92,14 +92,23 @@ def _fixture_scopes(item: pytest.Item) -> set[str]:
     return {str(defs[-1].scope) for defs in info.name2fixturedefs.values() if defs}
 
 
+#: Files kept whole though they share no fixture: the first unit of the run, needing no
+#: warehouse, so one process runs all of it while the other builds the warehouse (the
+#: first unit after it needs one) instead of both waiting on the build.
+WHOLE_FILES: tuple[str, ...] = ("tests/childlevel/ssda903/test_validation.py",)
+
+
 def keep_files_whole(
     items: Sequence[pytest.Item],
     scopes: Callable[[pytest.Item], set[str]] = _fixture_scopes,
+    always: Sequence[str] = WHOLE_FILES,
 ) -> set[str]:
-    """Mark every test of a file with a module-, class- or package-scoped fixture
-    ``xdist_group(<file>)``, so ``--dist loadgroup`` runs the file in one process and
-    builds the fixture once. Returns the files kept whole."""
+    """Mark every test of a file with a module-, class- or package-scoped fixture, or
+    named in ``always``, ``xdist_group(<file>)``, so ``--dist loadgroup`` runs the file
+    in one process (and builds such a fixture once). Returns the files kept whole."""
+    files = {item.nodeid.split("::", 1)[0] for item in items}
     whole = {item.nodeid.split("::", 1)[0] for item in items if scopes(item) & SHARED_SCOPES}
+    whole |= files & set(always)
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if path in whole:

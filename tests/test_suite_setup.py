@@ -8,7 +8,7 @@ from typing import cast
 
 import pytest
 
-from _suite_order import LONGEST_FIRST, keep_files_whole, longest_first
+from _suite_order import LONGEST_FIRST, WHOLE_FILES, keep_files_whole, longest_first
 from cscwatch.core.config import repo_root
 
 ROOT = repo_root()
@@ -79,7 +79,9 @@ def test_files_with_a_module_fixture_stay_whole_and_the_others_spread() -> None:
         "tests/scans.py::t[b]": {"function"},
         "tests/klass.py::C::t": {"class"},
     }
-    whole = keep_files_whole(cast("list[pytest.Item]", items), lambda item: scopes[item.nodeid])
+    whole = keep_files_whole(
+        cast("list[pytest.Item]", items), lambda item: scopes[item.nodeid], always=()
+    )
     assert whole == {"tests/built.py", "tests/klass.py"}
     groups = {i.nodeid: [(m.name, m.args) for m in i.marks] for i in items}
     assert groups == {
@@ -123,3 +125,15 @@ def test_each_test_process_runs_one_blas_thread() -> None:
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
     assert blas, "numpy loaded no BLAS library threadpoolctl can see"
     assert all(p["num_threads"] == 1 for p in blas), blas
+
+
+def test_a_file_named_to_stay_whole_does() -> None:
+    items = [_Marked("tests/first.py::t1"), _Marked("tests/first.py::t2"), _Marked("tests/b.py::t")]
+    whole = keep_files_whole(
+        cast("list[pytest.Item]", items),
+        lambda item: {"function"},
+        always=("tests/first.py", "tests/absent.py"),
+    )
+    assert whole == {"tests/first.py"}
+    assert [len(i.marks) for i in items] == [1, 1, 0]
+    assert set(WHOLE_FILES) <= set(LONGEST_FIRST[:1]), "a whole file meant to run first"

@@ -124,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", default="auto", help="pytest-xdist -n (make test: auto)")
     parser.add_argument("--out", default="suite", help="results/NAME.json")
+    parser.add_argument("--log", type=Path, help="write pytest's output (failures) here")
     parser.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments")
     args = parser.parse_args()
     python = str(BIN / "python")
@@ -148,6 +149,8 @@ def main() -> None:
             env,
         )  # fmt: skip
         rows = [json.loads(line) for line in times.read_text().splitlines() if line]
+    if args.log is not None:
+        args.log.write_text(text, encoding="utf-8")
     last = text.strip().splitlines()[-1] if text.strip() else ""
     counts = {m[1]: int(m[0]) for m in _SUMMARY.findall(last)}
     write(

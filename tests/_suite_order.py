@@ -29,8 +29,9 @@ __all__ = ["LONGEST_FIRST", "WHOLE_FILES", "keep_files_whole", "longest_first"]
 #: the hostile-input corpus, the model commands, the builds with provisional files, the
 #: early-warning backtests, the SSDA903 store, the CIN checks. The first needs no
 #: warehouse and is kept whole (WHOLE_FILES): one process runs it (SSDA903 validation of
-#: the samples) while the other builds the warehouse; the third builds its own. test_cli_analyse runs well before
-#: test_risk, so that the ranking both need is fitted once and read from the run's cache.
+#: the samples) while the other builds the warehouse; the third builds its own.
+#: test_cli_analyse runs well before test_risk, so that the ranking both need is fitted
+#: once and read from the run's cache.
 #: A file missing from here runs later.
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/childlevel/ssda903/test_validation.py",

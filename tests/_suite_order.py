@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 
-__all__ = ["LONGEST_FIRST", "WHOLE_FILES", "keep_files_whole", "longest_first"]
+__all__ = ["LONGEST_FIRST", "WHOLE_FILES", "keep_files_whole", "longest_first", "name_groups"]
 
 #: The test files that take longest, longest first. The browser and API files keep the
 #: places benchmarks/suite.py's run of 2026-12-02 gave them (per-file sums of test wall
@@ -115,3 +115,25 @@ def keep_files_whole(
         if path in whole:
             item.add_marker(pytest.mark.xdist_group(path))
     return whole
+
+
+def name_groups(items: Sequence[pytest.Item]) -> int:
+    """Append ``@<group>`` to the node id of every test marked ``xdist_group``, as
+    pytest-xdist's ``--dist loadgroup`` does in each test process so that its scheduler
+    sees the group. pytest-xdist 3.8 sets ``item._nodeid``, which pytest 9 no longer
+    reads (a node's id is its ``_id``, a ``NodeId``): without this every test went
+    alone and no file was kept whole (seen in a run of the suite). Returns how many
+    tests were named; an id already ending in its group is left alone."""
+    from _pytest.nodeid import NodeId
+
+    named = 0
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is None or not mark.args:
+            continue
+        suffix = f"@{mark.args[0]}"
+        if item.nodeid.endswith(suffix):
+            continue
+        item._id = NodeId.parse(item.nodeid + suffix)
+        named += 1
+    return named

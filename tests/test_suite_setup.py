@@ -8,7 +8,13 @@ from typing import cast
 
 import pytest
 
-from _suite_order import LONGEST_FIRST, WHOLE_FILES, keep_files_whole, longest_first
+from _suite_order import (
+    LONGEST_FIRST,
+    WHOLE_FILES,
+    keep_files_whole,
+    longest_first,
+    name_groups,
+)
 from cscwatch.core.config import repo_root
 
 ROOT = repo_root()
@@ -99,9 +105,31 @@ def test_this_run_groups_the_files_with_module_fixtures(request: pytest.FixtureR
     risk = [i for i in request.session.items if i.nodeid.startswith("tests/api/test_api_risk.py")]
     mine = [i for i in request.session.items if i.nodeid.startswith("tests/test_suite_setup.py")]
     assert mine and all(i.get_closest_marker("xdist_group") is None for i in mine)
+    assert not any("@" in i.nodeid for i in mine)
+    loadgroup = bool(getattr(request.config.option, "loadgroup", False))
     if risk:  # collected in this run
         marks = [i.get_closest_marker("xdist_group") for i in risk]
         assert all(m is not None and m.args == ("tests/api/test_api_risk.py",) for m in marks)
+        # in a test process of --dist loadgroup, the id names the group for the scheduler
+        suffixed = [i.nodeid.endswith("@tests/api/test_api_risk.py") for i in risk]
+        assert all(suffixed) if loadgroup else not any(suffixed)
+
+
+def test_a_group_is_named_in_the_id_once(request: pytest.FixtureRequest) -> None:
+    """What pytest-xdist's scheduler reads: ``<id>@<group>`` (see ``name_groups``)."""
+    from _pytest.python import Function
+
+    item = request.node
+    assert isinstance(item, Function)
+    original = item.nodeid
+    try:
+        item.add_marker(pytest.mark.xdist_group("g"))
+        assert name_groups([item]) == 1 and item.nodeid == original + "@g"
+        assert name_groups([item]) == 0 and item.nodeid == original + "@g"
+    finally:
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(original)
 
 
 def test_make_test_caches_bytecode_even_where_the_environment_forbids_it() -> None:

@@ -5,8 +5,8 @@ longest files first) plus ``--durations=0``, with ``_suite_plugin`` recording ev
 phase's wall and CPU seconds in each process. Writes ``benchmarks/results/suite.json``:
 the suite's wall and CPU seconds (the process tree's, from ``wait4``) and the load
 average; the test counts; per-kind, per-file (every file) and per-phase totals; each
-test process's busy span (when it started and ended, and the time between its tests); the 30 slowest tests;
-collection alone (``--collect-only``) and the import of the CLI.
+test process's busy span (when it started and ended, and the time between its tests);
+the 30 slowest tests; collection alone (``--collect-only``) and the import of the CLI.
 
 Target: the whole suite under 5 minutes (300 s) on the 2-core machine.
 

@@ -20,48 +20,43 @@ import pytest
 
 __all__ = ["LONGEST_FIRST", "WHOLE_FILES", "keep_files_whole", "longest_first", "name_groups"]
 
-#: The test files that take longest, longest first. The browser and API files keep the
-#: places benchmarks/suite.py's run of 2026-12-02 gave them (per-file sums of test wall
-#: times on the 2-core machine at a load average of 11-17: axe scans, server starts over
-#: rebuilt files); the others are placed by the CPU seconds measured per file after this
-#: session's cuts (test processes with one BLAS thread, a refused provisional return
-#: refused before the published figures load, a ranking and damped fits made once):
-#: the hostile-input corpus, the model commands, the builds with provisional files, the
-#: early-warning backtests, the SSDA903 store, the CIN checks. The first needs no
-#: warehouse and is kept whole (WHOLE_FILES): one process runs it (SSDA903 validation of
-#: the samples) while the other builds the warehouse; the third builds its own.
-#: test_cli_analyse runs well before test_risk, so that the ranking both need is fitted
-#: once and read from the run's cache.
+#: The test files that take longest, longest first: by the per-file sums of test wall
+#: times in benchmarks/results/suite5_loadgroup.json (``--dist loadgroup``, 2-core machine
+#: at a load average of 2.5-6.5). The first needs no warehouse and is kept whole
+#: (WHOLE_FILES): one process runs it (SSDA903 validation of the samples) while the other
+#: builds the warehouse for the browser tests behind it; the wheel test (test_packaging)
+#: is the longest single test and builds its own. test_cli_analyse runs before test_risk,
+#: so that the ranking both need is fitted once and read from the run's cache.
 #: A file missing from here runs later.
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/childlevel/ssda903/test_validation.py",
     "tests/browser/test_browser_dashboard.py",
     "tests/test_packaging.py",
-    "tests/api/test_api_etag.py",
-    "tests/api/test_api_compare.py",
-    "tests/models/test_cli_analyse.py",
-    "tests/api/test_api_prepared.py",
-    "tests/serve/test_cli_cin_check.py",
+    "tests/childlevel/ssda903/test_store_validation.py",
+    "tests/browser/test_browser_flags.py",
+    "tests/browser/test_charts_readable.py",
     "tests/corpus/test_corpus.py",
+    "tests/browser/test_browser_accessibility.py",
     "tests/indicators/test_provisional.py",
+    "tests/api/test_api_warm_child.py",
+    "tests/serve/test_cli_cin_check.py",
     "tests/childlevel/ssda903/test_store.py",
+    "tests/api/test_api_prepared.py",
+    "tests/models/test_cli_analyse.py",
+    "tests/browser/test_browser_pages.py",
     "tests/childlevel/test_cin_validation.py",
-    "tests/serve/test_cli_warehouse.py",
+    "tests/browser/test_browser_sufficiency.py",
+    "tests/browser/test_browser_ofsted.py",
     "tests/models/test_risk.py",
+    "tests/indicators/test_disclosure_relations.py",
+    "tests/api/test_api_risk.py",
+    "tests/indicators/test_disclosure_differencing.py",
+    "tests/browser/test_print.py",
+    "tests/serve/test_cli_warehouse.py",
     "tests/store/test_published.py",
-    "tests/serve/test_cli_entry.py",
-    "tests/models/test_demand_forecast.py",
-    "tests/ingest/test_ofsted_reports.py",
-    "tests/childlevel/ssda903/test_measures_cli.py",
-    "tests/childlevel/ssda903/test_peer_findings.py",
+    "tests/serve/test_cli_cin_ids.py",
+    "tests/childlevel/test_journeys_sql.py",
     "tests/childlevel/ssda903/test_rulekit.py",
-    "tests/childlevel/test_cin_census.py",
-    "tests/api/test_api_errors.py",
-    "tests/childlevel/ssda903/test_rules_rulesb.py",
-    "tests/childlevel/ssda903/test_rules_rulesc_500s.py",
-    "tests/childlevel/ssda903/test_rules_rulesa_200s.py",
-    "tests/childlevel/ssda903/test_rules_rulesa_100s.py",
-    "tests/childlevel/ssda903/test_rules_rulesc_int_sw.py",
 )
 
 

@@ -48,14 +48,16 @@ demo: setup
 	$(BIN)/cscwatch show --england
 	$(BIN)/cscwatch profile Manchester
 
-# Whole files to each process (module fixtures are built once), in collection order: the
-# longest files first (tests/conftest.py LONGEST_FIRST), so both cores finish together.
+# One test at a time to whichever process is free, except that a file whose tests share a
+# module- or class-scoped fixture goes whole to one process (built once; tests/_suite_order.py
+# keep_files_whole); in collection order, the longest files first (LONGEST_FIRST), so both
+# cores finish together.
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set in the environment: without
 # the cache every test process compiles src/ and rewrites every test file's asserts again
 # (about 10 s CPU per process at collection).
 test: setup browser-deps
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) \
-		--maxprocesses=4 --dist loadfile --no-loadscope-reorder
+		--maxprocesses=4 --dist loadgroup --no-loadscope-reorder
 
 # The fuzz properties of tests/fuzz at length (the suite runs 20 examples of each).
 FUZZ_EXAMPLES ?= 2000

@@ -39,6 +39,7 @@ def _record(item: pytest.Item, phase: str) -> Generator[None, Any, None]:
         "cpu": round(time.process_time() - cpu0, 4),
         "child_cpu": round(_children_cpu() - kids0, 4),
         "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+        "end": round(time.time(), 3),  # when the phase ended: each process's busy span
     }
     with open(_OUT, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")

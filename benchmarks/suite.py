@@ -1,11 +1,12 @@
 """Time the whole test suite as ``make test`` runs it, and say where the time goes.
 
-Runs ``pytest`` with ``make test``'s options (``-n`` processes, whole files to each,
+Runs ``pytest`` with ``make test``'s options (``-n`` processes, ``--dist loadgroup``,
 longest files first) plus ``--durations=0``, with ``_suite_plugin`` recording every test
 phase's wall and CPU seconds in each process. Writes ``benchmarks/results/suite.json``:
 the suite's wall and CPU seconds (the process tree's, from ``wait4``) and the load
-average; the test counts; per-kind, per-file and per-phase totals; the 30 slowest tests;
-collection alone (``--collect-only``) and the import of the CLI.
+average; the test counts; per-kind, per-file (every file) and per-phase totals; each
+test process's busy span (when it started and ended, and the time between its tests);
+the 30 slowest tests; collection alone (``--collect-only``) and the import of the CLI.
 
 Target: the whole suite under 5 minutes (300 s) on the 2-core machine.
 
@@ -97,6 +98,30 @@ def _aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for p in ("setup", "call", "teardown"):
             phases[p] += t.get(f"{p}_wall", 0.0)
 
+    # each process: from its first test's start to its last test's end, the wall its
+    # tests took and what is left (waiting for work, or collecting); "ends_at" counts
+    # from the first test of the run, so an early end is a process left idle
+    spans: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    timed = [r for r in rows if r["phase"] != "collection" and "end" in r]
+    run_start = min((r["end"] - r["wall"] for r in timed), default=0.0)
+    for r in timed:
+        w = spans[r["worker"]]
+        start = r["end"] - r["wall"]
+        w["first"] = min(w.get("first", start), start)
+        w["last"] = max(w.get("last", r["end"]), r["end"])
+        w["tests_wall"] += r["wall"]
+        w["cpu"] += r["cpu"] + r["child_cpu"]
+    per_process = {
+        worker: {
+            "starts_at_s": round(w["first"] - run_start, 2),
+            "ends_at_s": round(w["last"] - run_start, 2),
+            "tests_wall_s": round(w["tests_wall"], 2),
+            "between_tests_s": round(w["last"] - w["first"] - w["tests_wall"], 2),
+            "cpu_s": round(w["cpu"], 2),
+        }
+        for worker, w in sorted(spans.items())
+    }
+
     def rounded(d: dict[str, float]) -> dict[str, float]:
         return {k: (int(v) if k == "tests" else round(v, 2)) for k, v in d.items()}
 
@@ -113,7 +138,8 @@ def _aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "per_kind": {
             k: rounded(v) for k, v in sorted(per_kind.items(), key=lambda kv: -kv[1]["wall"])
         },
-        "per_file": {k: rounded(v) for k, v in files[:40]},
+        "per_process": per_process,
+        "per_file": {k: rounded(v) for k, v in files},
         "slowest_30": [
             {"test": nodeid, **{k: round(v, 2) for k, v in t.items()}} for nodeid, t in slowest
         ],
@@ -124,6 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", default="auto", help="pytest-xdist -n (make test: auto)")
     parser.add_argument("--out", default="suite", help="results/NAME.json")
+    parser.add_argument("--log", type=Path, help="write pytest's output (failures) here")
     parser.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments")
     args = parser.parse_args()
     python = str(BIN / "python")
@@ -142,12 +169,14 @@ def main() -> None:
         suite, text = _run(
             [
                 python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "_suite_plugin",
-                "-n", args.workers, "--maxprocesses=4", "--dist", "loadfile",
+                "-n", args.workers, "--maxprocesses=4", "--dist", "loadgroup",
                 "--no-loadscope-reorder", "--durations=0", *args.pytest_args,
             ],
             env,
         )  # fmt: skip
         rows = [json.loads(line) for line in times.read_text().splitlines() if line]
+    if args.log is not None:
+        args.log.write_text(text, encoding="utf-8")
     last = text.strip().splitlines()[-1] if text.strip() else ""
     counts = {m[1]: int(m[0]) for m in _SUMMARY.findall(last)}
     write(

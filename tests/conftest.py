@@ -31,7 +31,7 @@ import duckdb
 import pytest
 from hypothesis import settings
 
-from _suite_order import longest_first
+from _suite_order import keep_files_whole, longest_first, name_groups
 from cscwatch.core.config import Settings, repo_root
 
 # One BLAS/OpenMP thread per test process: the suite already runs a process per core, so
@@ -176,6 +176,11 @@ def _start_run(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(run, ignore_errors=True))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # the longest files first (tests/_suite_order.py), for ``make test``'s processes
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # the longest files first, and the files whose tests share a module's fixture kept
+    # whole (tests/_suite_order.py), for ``make test``'s processes
     longest_first(items)
+    keep_files_whole(items)
+    if getattr(config.option, "loadgroup", False):  # a test process of --dist loadgroup
+        name_groups(items)

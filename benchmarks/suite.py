@@ -1,6 +1,6 @@
 """Time the whole test suite as ``make test`` runs it, and say where the time goes.
 
-Runs ``pytest`` with ``make test``'s options (``-n`` processes, ``--dist loadgroup``,
+Runs ``pytest`` with ``make test``'s options (``-n`` processes, ``--dist loadfile``,
 longest files first) plus ``--durations=0``, with ``_suite_plugin`` recording every test
 phase's wall and CPU seconds in each process. Writes ``benchmarks/results/suite.json``:
 the suite's wall and CPU seconds (the process tree's, from ``wait4``) and the load
@@ -169,7 +169,7 @@ def main() -> None:
         suite, text = _run(
             [
                 python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "_suite_plugin",
-                "-n", args.workers, "--maxprocesses=4", "--dist", "loadgroup",
+                "-n", args.workers, "--maxprocesses=4", "--dist", "loadfile",
                 "--no-loadscope-reorder", "--durations=0", *args.pytest_args,
             ],
             env,

@@ -58,7 +58,7 @@ def test_make_test_keeps_the_collection_order_and_the_groups() -> None:
     recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", text, re.MULTILINE)
     assert recipe, "no test target in the Makefile"
     command = recipe.group(1).replace("\\\n", " ")
-    assert "--dist loadgroup" in command and "--no-loadscope-reorder" in command, command
+    assert "--dist loadfile" in command and "--no-loadscope-reorder" in command, command
 
 
 @dataclass

@@ -140,7 +140,8 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _rows(path: Path) -> list[list[str]]:
+def csv_rows(path: Path) -> list[list[str]]:
+    """Every row of a UTF-8 CSV file; a file that cannot be read is one SourceFileError."""
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -167,7 +168,7 @@ def read_gdp_deflators(path: Path) -> DeflatorSeries:
     SourceFileError
         When the file is unreadable or not CSV.
     """
-    rows = _rows(path)
+    rows = csv_rows(path)
     base: tuple[int, int] | None = None  # (base year, column)
     for r, row in enumerate(rows, start=1):
         for c, cell in enumerate(row):
@@ -249,7 +250,7 @@ def read_s251_lines(path: Path, lines: Iterable[str]) -> list[S251Line]:
         When a column the layout needs is missing, a ``time_period`` is not a financial
         year, or an area, year and line appears twice.
     """
-    rows = _rows(path)
+    rows = csv_rows(path)
     if not rows:
         raise SchemaError("empty file", path=str(path))
     header = [h.strip().lower() for h in rows[0]]

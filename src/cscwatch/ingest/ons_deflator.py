@@ -40,8 +40,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cscwatch.core.errors import SchemaError, SourceFileError
-from cscwatch.ingest.finance import ONS_MADE_TITLE
+from cscwatch.core.errors import SchemaError
+from cscwatch.ingest.finance import ONS_MADE_TITLE, csv_rows
 
 __all__ = [
     "L8GG_URL",
@@ -100,19 +100,6 @@ class OnsSeries:
         return self.metadata.get("CDID", "")
 
 
-def _rows(path: Path) -> list[list[str]]:
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceFileError(f"cannot read: {exc}", path=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise SourceFileError(f"not UTF-8 text (byte {exc.start})", path=str(path)) from None
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise SourceFileError(f"not valid CSV: {exc}", path=str(path)) from None
-
-
 def is_ons_series(path: Path) -> bool:
     """Whether ``path`` starts like ONS's generator CSV (a ``Title`` row, then ``CDID``)."""
     try:
@@ -136,7 +123,7 @@ def read_ons_series(path: Path) -> OnsSeries:
     SourceFileError
         When the file is unreadable or not CSV.
     """
-    rows = _rows(path)
+    rows = csv_rows(path)
     metadata: dict[str, str] = {}
     years: dict[int, float] = {}
     quarters: dict[tuple[int, int], float] = {}

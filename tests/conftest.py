@@ -7,7 +7,8 @@
   test processes), as ``Settings`` pointing at it; ``con`` — a read-only connection.
 * ``app_server`` — the base URL of one live uvicorn server over that warehouse, shared by
   the API tests (``live_server``) and the browser tests (``base_url``) of a test process:
-  each start imports the app and warms the file (an early-warning model fit).
+  each start imports the app; the run's first warms the file (an early-warning model fit,
+  every profile prepared) and later ones start from what it made.
 * ``fresh_db`` — an empty in-memory DuckDB connection.
 * ``cli`` — runs the ``cscwatch`` CLI in-process and returns (exit code, stdout, stderr).
 
@@ -102,10 +103,16 @@ def app_server(warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) ->
 
     One per test process, not one for the run: a server shared by the processes answers
     both at once, and a test that times an answer (``test_api_risk``'s cache hit under
-    1 s) then measures the other process's model fits (seen: 1.7 s at load 18)."""
+    1 s) then measures the other process's model fits (seen: 1.7 s at load 18). Their
+    warm-up is shared: the first server of the run writes what its lifespan made to the
+    run's folder, a later one starts with it (``tests/_live_server.py``)."""
     from _live_server import start_server, stop_server
 
-    proc, base = start_server(warehouse.warehouse, tmp_path_factory.mktemp("server") / "server.log")
+    proc, base = start_server(
+        warehouse.warehouse,
+        tmp_path_factory.mktemp("server") / "server.log",
+        shared=Path(os.environ[_RUN_DIR]) / "server-warm-up",
+    )
     try:
         yield base
     finally:

@@ -42,21 +42,25 @@ def text_array(values: Sequence[str | None]) -> pa.Array:
     import numpy as np
     import pyarrow as pa
 
-    encoded = []
-    for v in values:
-        if v is None:
-            encoded.append(b"")
-        elif isinstance(v, str):
-            encoded.append(v.encode("utf-8"))
-        else:
-            raise TypeError(f"expected text or None, got {type(v).__name__}")
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    texts = ["" if v is None else v for v in values]
+    try:
+        joined = "".join(texts)
+    except TypeError:
+        odd = next(v for v in texts if not isinstance(v, str))
+        raise TypeError(f"expected text or None, got {type(odd).__name__}") from None
+    data = joined.encode("utf-8")
+    n = len(texts)
+    if len(data) == len(joined):  # ASCII: a value's bytes are its characters
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    else:
+        lengths = np.fromiter((len(t.encode("utf-8")) for t in texts), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
     validity, nulls = _validity(values)
     large = pa.Array.from_buffers(
         pa.large_string(),
-        len(encoded),
-        [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))],
+        n,
+        [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
         null_count=nulls,
     )
     return large.cast(pa.string())

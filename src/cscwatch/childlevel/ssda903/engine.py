@@ -96,7 +96,8 @@ def _child_ids(frames: list[TextTable | None]) -> pa.Array:
     import pyarrow.compute as pc
 
     texts = [_child_text(f) for f in frames if f is not None and "CHILD" in _columns(f)]
-    distinct = pc.unique(pa.chunked_array(texts, pa.string())).drop_null()
+    # One array: unique over a chunked array is about ten times slower.
+    distinct = pc.unique(pa.concat_arrays(texts) if texts else text_array([])).drop_null()
     return distinct.take(pc.sort_indices(distinct))
 
 

@@ -632,12 +632,7 @@ def _pseudonymise(tables: dict[str, pa.Table], pseudonymiser: Pseudonymiser) -> 
     # CHILD and UPN replaced by their pseudonyms (the tables replaced in ``tables``);
     # each distinct value hashed once (a child appears in many tables and rows), the
     # pseudonyms spread back to the rows by Arrow. Returns pseudonym -> raw CHILD.
-    children: dict[str, str | None] = {}
-
-    def child_pseudonyms(distinct: list[str]) -> list[str | None]:
-        new = [v for v in distinct if v not in children]
-        children.update(zip(new, pseudonymiser.many(new), strict=True))
-        return [children[v] for v in distinct]
+    import pyarrow.compute as pc
 
     def upn_pseudonyms(distinct: list[str]) -> list[str | None]:
         hashed = dict(zip(distinct, pseudonymiser.many(distinct, upper=True), strict=True))
@@ -648,14 +643,21 @@ def _pseudonymise(tables: dict[str, pa.Table], pseudonymiser: Pseudonymiser) -> 
         )
         return [hashed[v] for v in distinct]
 
+    # Every table's CHILD values, distinct, in order of first appearance (table by table;
+    # one array: unique over a chunked array is ten times slower).
+    columns = [t.column("CHILD").combine_chunks() for t in tables.values()]
+    raw = pc.unique(pa.concat_arrays(columns) if columns else text_array([])).drop_null()
+    children: list[str] = raw.to_pylist()
+    hashed = pseudonymiser.many(children)
+    pseudonyms = text_array(hashed)
     for name, table in tables.items():
-        hashed, _ = _by_distinct(table.column("CHILD"), child_pseudonyms)
-        table = _put(table, "CHILD", hashed)
+        where = pc.index_in(table.column("CHILD"), value_set=raw)
+        table = _put(table, "CHILD", pseudonyms.take(where))
         if "UPN" in table.column_names:
             upns, _ = _by_distinct(table.column("UPN"), upn_pseudonyms)
             table = _put(table, "UPN", upns)
         tables[name] = table
-    return {h: r.strip() for r, h in children.items() if h and r}
+    return {h: r.strip() for r, h in zip(children, hashed, strict=True) if h and r}
 
 
 def read_return(

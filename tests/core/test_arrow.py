@@ -12,7 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscwatch.core.arrow import bool_scalar, float_array, int_array, text_array, text_scalar
+from cscwatch.core.arrow import (
+    bool_scalar,
+    float_array,
+    int_array,
+    text_array,
+    text_scalar,
+    whole,
+)
 
 
 @given(st.lists(st.one_of(st.none(), st.text())))
@@ -46,12 +53,20 @@ def test_scalars_are_pyarrow_scalars() -> None:
     assert filled.to_pylist() == ["null", "a"]
 
 
+def test_whole_is_combine_chunks_also_with_no_chunks() -> None:
+    two = pa.chunked_array([["a"], [None, "b"]], pa.string())
+    assert whole(two).equals(two.combine_chunks())
+    none = pa.chunked_array([], pa.string())
+    assert whole(none).equals(none.combine_chunks()) and whole(none).type == pa.string()
+
+
 def test_nothing_here_imports_pandas() -> None:
     code = (
         "import sys, pyarrow.compute as pc\n"
         "from cscwatch.core.arrow import *\n"
         "a = text_array(['a', None]); int_array(range(3)); float_array([1.0, None])\n"
         "pc.fill_null(pc.equal(a, text_scalar('')), bool_scalar(True))\n"
+        "import pyarrow as pa; whole(pa.chunked_array([], pa.string()))\n"
         "print('pandas' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["bool_scalar", "float_array", "int_array", "text_array", "text_scalar"]
+__all__ = ["bool_scalar", "float_array", "int_array", "text_array", "text_scalar", "whole"]
 
 
 def _validity(values: Sequence[object]) -> tuple[pa.Buffer | None, int]:
@@ -102,3 +102,13 @@ def float_array(values: Sequence[float | int | None]) -> pa.Array:
     return pa.Array.from_buffers(
         pa.float64(), len(data), [validity, pa.py_buffer(data)], null_count=nulls
     )
+
+
+def whole(column: pa.ChunkedArray) -> pa.Array:
+    """``column.combine_chunks()``, also for a column of no chunks (an empty table's,
+    which ``combine_chunks`` makes with ``pyarrow.array([])``)."""
+    import pyarrow as pa
+
+    if column.num_chunks == 0:
+        return pa.nulls(0, column.type)
+    return column.combine_chunks()

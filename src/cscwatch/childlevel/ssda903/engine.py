@@ -25,7 +25,7 @@ from cscwatch.childlevel.ssda903.providers import ProviderLists
 from cscwatch.childlevel.ssda903.rules import catalogue, implementation
 from cscwatch.childlevel.ssda903.rules.base import RULESETS, CatalogueEntry, Need, Rule
 from cscwatch.childlevel.ssda903.tables import TABLES
-from cscwatch.core.arrow import float_array, int_array, text_array, text_scalar
+from cscwatch.core.arrow import float_array, int_array, text_array, text_scalar, whole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,7 +69,7 @@ def _text_column(frame: TextTable, name: str) -> pa.Array:
     import pyarrow as pa
 
     if isinstance(frame, pa.Table):
-        return frame.column(name).combine_chunks()
+        return whole(frame.column(name))
     return pa.array(frame[name], pa.string(), from_pandas=True)  # pandas is loaded
 
 
@@ -127,7 +127,7 @@ def _stage_table(
     n = len(frame)
     given = set(_columns(frame))
     columns: dict[str, pa.Array] = {
-        "row_no": frame.column("row_no").combine_chunks().cast(pa.int64())
+        "row_no": whole(frame.column("row_no")).cast(pa.int64())
         if isinstance(frame, pa.Table)
         else int_array(frame["row_no"].tolist())
     }

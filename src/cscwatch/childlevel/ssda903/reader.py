@@ -66,7 +66,7 @@ from cscwatch.childlevel.xmlsafe import (
     refuse_hostile_xml,
     refuse_parsed_doctype,
 )
-from cscwatch.core.arrow import int_array, text_array, text_scalar
+from cscwatch.core.arrow import int_array, text_array, text_scalar, whole
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import SourceFileError
 from cscwatch.core.files import read_input_bytes
@@ -598,7 +598,7 @@ def _by_distinct(
 ) -> tuple[pa.Array, list[str]]:
     # ``make`` applied once per distinct text of ``column``, spread back to every row
     # (a null stays null); also the distinct texts, in order of first appearance.
-    coded = column.combine_chunks().dictionary_encode()
+    coded = whole(column).dictionary_encode()
     distinct: list[str] = coded.dictionary.to_pylist()
     return text_array(make(distinct)).take(coded.indices), distinct
 
@@ -645,13 +645,13 @@ def _pseudonymise(tables: dict[str, pa.Table], pseudonymiser: Pseudonymiser) -> 
 
     # Every table's CHILD values, distinct, in order of first appearance (table by table;
     # one array: unique over a chunked array is ten times slower).
-    columns = [t.column("CHILD").combine_chunks() for t in tables.values()]
+    columns = [whole(t.column("CHILD")) for t in tables.values()]
     raw = pc.unique(pa.concat_arrays(columns) if columns else text_array([])).drop_null()
     children: list[str] = raw.to_pylist()
     hashed = pseudonymiser.many(children)
     pseudonyms = text_array(hashed)
     for name, table in tables.items():
-        where = pc.index_in(table.column("CHILD"), value_set=raw)
+        where = pc.index_in(whole(table.column("CHILD")), value_set=raw)
         table = _put(table, "CHILD", pseudonyms.take(where))
         if "UPN" in table.column_names:
             upns, _ = _by_distinct(table.column("UPN"), upn_pseudonyms)

@@ -52,6 +52,7 @@ def test_json_is_what_json_dumps_writes(tmp_path: Path) -> None:
         made = "".join(report.json_chunks(with_refs=refs))
         assert made == json.dumps(report.to_dict(with_refs=refs), indent=2)
         assert made.isascii()
+        assert b"".join(report.json_bytes(with_refs=refs)) == made.encode("ascii")
 
 
 def test_objects_frame_and_dict_agree(tmp_path: Path) -> None:
@@ -78,6 +79,7 @@ def test_json_batches_join_without_a_seam(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(validation, "_JSON_BATCH", 2)
     made = "".join(report.json_chunks())
     assert made == json.dumps(report.to_dict(), indent=2)
+    assert b"".join(report.json_bytes()) == made.encode("ascii")
 
 
 def test_no_findings_gives_an_empty_list(tmp_path: Path) -> None:
@@ -90,3 +92,4 @@ def test_no_findings_gives_an_empty_list(tmp_path: Path) -> None:
     made = "".join(none.json_chunks())
     assert made == json.dumps(none.to_dict(), indent=2)
     assert '"findings": []' in made
+    assert b"".join(none.json_bytes()) == made.encode("ascii")

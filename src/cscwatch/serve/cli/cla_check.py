@@ -118,7 +118,7 @@ def check(
     )
     from cscwatch.childlevel.ssda903.validation import parse_period, parse_ruleset
     from cscwatch.core.types import parse_year
-    from cscwatch.serve.cli._output import write_chunks
+    from cscwatch.serve.cli._output import write_byte_chunks, write_chunks
     from cscwatch.serve.cli.cla_outputs import measures_table
     from cscwatch.serve.cli.cla_validate import _csv_chunks, _table
 
@@ -159,7 +159,7 @@ def check(
     if fmt == "json":
         # Each part exactly as its own command prints it (valid JSON, not re-indented).
         sys.stdout.write('{"validation": ')
-        write_chunks(report.json_chunks(with_refs=show_ids), None)
+        write_byte_chunks(report.json_bytes(with_refs=show_ids), None)
         sys.stdout.write(',\n"measures": ')
         emit_json(measures.to_dict())
         sys.stdout.write("}\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +19,13 @@ import typer
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.serve.cli._child import MemoryLimitOpt
-from cscwatch.serve.cli._output import check_format, check_out, emit_table, write_chunks
+from cscwatch.serve.cli._output import (
+    check_format,
+    check_out,
+    emit_table,
+    write_byte_chunks,
+    write_chunks,
+)
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
 
@@ -228,7 +234,7 @@ def validate(
         assert out is not None
         _write_xlsx(report, out, with_refs=show_ids)
     elif fmt == "json":
-        write_chunks([*report.json_chunks(with_refs=show_ids), "\n"], out)
+        write_byte_chunks(chain(report.json_bytes(with_refs=show_ids), [b"\n"]), out)
     elif fmt == "csv":
         write_chunks(_csv_chunks(report, with_refs=show_ids), out)
     else:

@@ -631,7 +631,7 @@ def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Tabl
     import pyarrow as pa
 
     empty = pa.table(
-        {c: pa.array([], pa.int32() if c == "row_no" else pa.string()) for c in FINDING_COLUMNS}
+        {c: int_array([], pa.int32()) if c == "row_no" else text_array([]) for c in FINDING_COLUMNS}
     )
     if not decided.run:
         return empty
@@ -643,7 +643,7 @@ def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Tabl
         found = con.sql(sql).to_arrow_table()
         if found is None:
             return empty
-        code = pa.array(codes, pa.string()).take(found.column("k"))
+        code = text_array(codes).take(found.column("k"))
         return found.set_column(0, "code", code).cast(empty.schema)
     finally:
         con.execute("DROP TABLE IF EXISTS _hits")

@@ -51,9 +51,15 @@ def pinned(
             a_ub.append(row)
             b_ub.append(-const)
     out = []
+    # Every solution is a point the figures allow: the least and greatest value each
+    # cell took in the solutions so far. A cell whose values so far span two whole
+    # numbers is not pinned; its own two programmes would only say so again.
+    seen: dict[int, tuple[float, float]] = {}
     for cell, j in index.items():
         if not any(r[j] for r in a_eq) and not any(r[j] for r in a_ub):
             continue  # in no constraint: as large as you like
+        if j in seen and math.floor(seen[j][1] - 1e-5) > math.ceil(seen[j][0] + 1e-5):
+            continue
         ends = []
         for sign in (1.0, -1.0):
             obj = np.zeros(len(unknown))
@@ -64,6 +70,10 @@ def pinned(
             )  # fmt: skip
             assert res.status in (0, 3), res.message
             ends.append(math.inf if res.status == 3 else sign * float(res.fun))
+            if res.status == 0:
+                for k, value in enumerate(res.x.tolist()):
+                    low, high = seen.get(k, (value, value))
+                    seen[k] = (min(low, value), max(high, value))
         if math.isfinite(ends[1]) and math.floor(ends[1] + 1e-6) <= math.ceil(ends[0] - 1e-6):
             out.append(cell)
     return out

@@ -354,6 +354,8 @@ def _parse_shown(value: Any) -> Any:
 # The linear system behind secondary suppression.
 
 _Cell = tuple[int, str]
+#: Per cell, the least and greatest value among feasible solutions of one system.
+_Seen = dict[_Cell, tuple[float, float]]
 
 
 @dataclass
@@ -468,11 +470,12 @@ class _System:
         truth: dict[_Cell, float | None],
         settled: set[_Cell],
     ) -> Exposure | None:
+        seen: _Seen = {}  # one system (``safe`` does not change here): its solutions
         for cell in cells:
             row, col = cell
             if cell in settled or col in self.hidden or not is_suppressed(safe[col][row]):
                 continue
-            rng = _range(cell, safe, cells, eqs, ineqs, truth, self.hidden)
+            rng = _range(cell, safe, cells, eqs, ineqs, truth, self.hidden, seen)
             if rng is not None:
                 return Exposure(row, col, *rng)
             settled.add(cell)
@@ -510,9 +513,10 @@ class _System:
             ineqs = [self.orders[k] for k in ord_ix]
             cells = sorted({c for coeff, _ in eqs for c in coeff} | {c for o in ineqs for c in o})
             truth: dict[_Cell, float | None] = {c: None for c in cells}
+            seen: _Seen = {}
             for cell in cells:
                 if is_suppressed(shown[cell[1]][cell[0]]):
-                    rng = _range(cell, shown, cells, eqs, ineqs, truth, set())
+                    rng = _range(cell, shown, cells, eqs, ineqs, truth, set(), seen)
                     if rng is not None:
                         found.append(Exposure(cell[0], cell[1], *rng))
         return sorted(found, key=lambda e: (e.row, e.column))
@@ -526,8 +530,15 @@ def _range(
     ineqs: list[dict[_Cell, float]],
     truth: dict[_Cell, float | None],
     hidden: set[str],
+    seen: _Seen | None = None,
 ) -> tuple[float, float] | None:
-    """(min, max) of ``cell`` given what is shown, when that leaves one whole number."""
+    """(min, max) of ``cell`` given what is shown, when that leaves one whole number.
+
+    ``seen`` collects, per cell, the least and greatest value of the solutions found for
+    other cells of the same system (same ``safe``, ``cells``, ``eqs``, ``ineqs``): two
+    feasible values further apart than one whole number already show the cell is not
+    pinned, and its two programmes are not solved (the answer is the same, None).
+    """
     unknown = [
         c
         for c in cells
@@ -574,6 +585,8 @@ def _range(
         return None  # in no constraint: unbounded above
     if len(a_eq) == 1 and not a_ub:  # one group and its total: the programme solved by hand
         return _pinned(*_one_equality(a_eq[0], b_eq[0], lower, j))
+    if seen is not None and cell in seen and _apart(*seen[cell]):
+        return None
     from scipy.optimize import linprog  # imported late: a build needs no solver
 
     bounds = [(lo, None) for lo in lower]
@@ -595,7 +608,23 @@ def _range(
         if res.status != 0:
             return None  # inconsistent figures (rounded totals): nothing pinned
         ends.append(sign * float(res.fun))
+        if seen is not None:
+            for c, value in zip(unknown, res.x.tolist(), strict=True):
+                low, high = seen.get(c, (value, value))
+                seen[c] = (min(low, value), max(high, value))
     return _pinned(ends[0], ends[1])
+
+
+#: How far a solver's solution may sit outside the feasible set: ``_apart`` narrows the
+#: values seen by this much on each side, so that a cell it calls not pinned is one the
+#: cell's own programmes (whose ends lie at or beyond any feasible value) would not pin.
+_SOLVER_SLACK = 1e-5
+
+
+def _apart(low: float, high: float) -> bool:
+    """True when feasible values ``low`` and ``high`` of a cell leave more than one whole
+    number between its least and greatest possible value (so it is not pinned)."""
+    return _pinned(low + _SOLVER_SLACK, high - _SOLVER_SLACK) is None
 
 
 def _pinned(low: float | None, high: float | None) -> tuple[float, float] | None:

@@ -25,7 +25,8 @@ The file is refused before parsing when it declares a DOCTYPE or ENTITY, read in
 encoding an XML parser would use (:mod:`cscwatch.childlevel.xmlsafe`, shared with the
 CIN census reader); unknown elements are refused, naming the line and element.
 
-Beside DfE's fields the header gets two derived columns (:func:`derive_columns`):
+Beside DfE's fields the header gets two derived columns (the reader derives them on its
+Arrow tables; :func:`derive_columns` does the same on pandas frames built elsewhere):
 ``UASC``, the child's UASC status (the XML header's ``<UASC>`` as given; for a CSV set,
 which has no such field, ``1`` when the child has a UASC record, else ``0``), and
 ``UPN_SHAPE`` (``ok`` or ``bad``: whether the UPN had a UPN's shape or was a code UN1 to
@@ -562,7 +563,8 @@ def derive_columns(tables: dict[str, pd.DataFrame], source_format: str) -> None:
     ``UASC`` is the XML export's own header field (kept as read); for a CSV set, which
     has no such field, it is ``1`` for a child with a UASC record and ``0`` for one
     without, as the open validator reads it (blank when no UASC table was given).
-    (The reader does the same on its Arrow tables, with the same helpers.)
+    (The reader does the same on its Arrow tables, with the same helpers; this form is
+    for frames built outside the reader, such as the rule kit's test returns.)
 
     Parameters
     ----------

@@ -92,12 +92,15 @@ def _registered(typer_app: typer.Typer) -> tuple[object, ...]:
 
     Registration only ever appends (a module's decorators run once, when it is
     imported), so this identifies the command tree :func:`typer.main.get_command` builds.
+    The objects themselves, compared by identity (typer's info classes define no
+    equality), not their ``id()``: a cached key keeps them alive, so an address freed by
+    a removed command cannot come back as a different command with the same key.
     """
     return (
-        id(typer_app.registered_callback),
-        tuple(id(c) for c in typer_app.registered_commands),
+        typer_app.registered_callback,
+        tuple(typer_app.registered_commands),
         tuple(
-            (id(g), _registered(g.typer_instance))
+            (g, _registered(g.typer_instance))
             for g in typer_app.registered_groups
             if g.typer_instance
         ),

@@ -77,9 +77,31 @@ def sample_report() -> Callable[[str], ValidationReport903]:
     return report
 
 
+@pytest.fixture(scope="module")
+def flagged(
+    sample_report: Callable[[str], ValidationReport903],
+) -> Callable[[str], dict[str, Rows]]:
+    """The records each rule flags in a ruleset's report, gathered once per report (a
+    scan of its 61,000 findings per rule took 3.5 ms of each of 600 tests)."""
+    made: dict[str, dict[str, Rows]] = {}
+
+    def by_rule(ruleset: str) -> dict[str, Rows]:
+        if ruleset not in made:
+            rows: dict[str, Rows] = {}
+            for f in sample_report(ruleset).findings:
+                rows.setdefault(f.rule, set()).add((f.table, f.row_no))
+            made[ruleset] = rows
+        return made[ruleset]
+
+    return by_rule
+
+
 @pytest.mark.parametrize(("ruleset", "code"), list(_cases()))
 def test_rule_flags_what_the_open_validator_flags(
-    sample_report: Callable[[str], ValidationReport903], ruleset: str, code: str
+    sample_report: Callable[[str], ValidationReport903],
+    flagged: Callable[[str], dict[str, Rows]],
+    ruleset: str,
+    code: str,
 ) -> None:
     report = sample_report(ruleset)
     findings, meta = _peer(ruleset)
@@ -90,7 +112,7 @@ def test_rule_flags_what_the_open_validator_flags(
         pytest.skip(f"the open validator raised on rule {code}: {meta['rules_raised'][code]}")
     if code not in meta["registry_codes"]:
         pytest.skip(f"the open validator has no rule {code} for {ruleset}")
-    ours = {(f.table, f.row_no) for f in report.findings if f.rule == code}
+    ours = flagged(ruleset).get(code, set())
     peer = {(t, int(r)) for t, rows in findings.get(code, {}).items() for r in rows}
     only_ours, only_peer, why = _agreed(code, ruleset)
     assert (ours - peer, peer - ours) == (only_ours, only_peer), why or (

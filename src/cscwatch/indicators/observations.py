@@ -430,8 +430,8 @@ def export_tidy(
     """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be csv or parquet, not {fmt!r}")
+    path = check_output_path(path)  # never replace a device, FIFO or folder; refused first
     rows = tidy_observations(con, indicator=indicator)
-    path = check_output_path(path)  # never replace a device, FIFO or folder
     tmp = path.with_name(path.name + ".part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -192,6 +192,23 @@ def authority_print(
     return render(request, "profile_print.html", nav="authorities", **ctx)
 
 
+@router.get("/authorities/{la}/neighbours/{indicator_id}")
+def authority_neighbours(
+    request: Request,
+    con: Con,
+    la: str,
+    indicator_id: str,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One indicator's "Each statistical neighbour's figure" block of a profile, as an
+    HTML fragment: the profile's details block fetches it when opened (without
+    JavaScript it links to the indicator page, which shows the same figures)."""
+    auth = resolve_authority(con, la)
+    ind = get_indicator(indicator_id)
+    block = views.profile_neighbours(con, request.app.state.settings, auth, _year(year), ind)
+    return render(request, "sections/neighbours_block.html", data=block)
+
+
 @router.get("/authorities/{la}/tables/{table_id}.{fmt}")
 def authority_csv(
     request: Request,

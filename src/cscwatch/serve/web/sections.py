@@ -17,11 +17,11 @@ from typing import Any
 
 import duckdb
 
-from cscwatch.core.catalogue import CATALOGUE, Unit
+from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, Profile
-from cscwatch.indicators.comparisons import neighbour_comparisons
+from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, spine_ranges, statistical_neighbours
 from cscwatch.serve.web import charts
@@ -43,6 +43,7 @@ __all__ = [
     "TOPIC_TITLES",
     "ProfileSection",
     "SectionContext",
+    "neighbours_block",
     "register_section",
 ]
 
@@ -313,24 +314,9 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
                 desc += f" against {fmt_value(last.england, ind.unit)} for England"
             desc += "."
         comparison = among.get(ind.id)
-        sn_table = sn_chart = None
         if comparison is not None:
-            sn_table = comparison_table(
-                comparison,
-                ind,
-                table_id=f"neighbours-{ind.id}",
-                caption=f"{ind.title}, {comparison.period_label}: {a.name} and its "
-                "statistical neighbours",
-                csv_href=ctx.csv_href(f"neighbours-{ind.id}"),
-            )
-            ctx.tables.append(sn_table)
-            sn_chart = comparison_chart(
-                comparison,
-                ind,
-                ident=f"sn-{ind.id}",
-                title=f"{ind.title}, {comparison.period_label}: {a.name} and its "
-                "statistical neighbours",
-            )
+            # offered as CSV; the page draws it only when its block is opened
+            ctx.tables.append(_neighbours_table(ctx, ind, comparison))
         topics.setdefault(ind.topic, []).append(
             {
                 "indicator": ind,
@@ -339,8 +325,6 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
                 "neighbours_rank": None
                 if comparison is None
                 else rank_sentence(comparison, a.name),
-                "neighbours_chart": sn_chart,
-                "neighbours_table": sn_table,
                 "chart": charts.line_chart(
                     series,
                     title=f"{ind.title}, {a.name}",
@@ -373,6 +357,45 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
         for t, items in topics.items()
     ]
     return {"groups": groups, "region": region} if groups else None
+
+
+def _neighbours_title(ctx: SectionContext, ind: Indicator, comparison: Comparison) -> str:
+    a = ctx.authority.name
+    return f"{ind.title}, {comparison.period_label}: {a} and its statistical neighbours"
+
+
+def _neighbours_table(ctx: SectionContext, ind: Indicator, comparison: Comparison) -> Table:
+    """One indicator's neighbours' table on the profile (its CSV: ``neighbours-{id}``)."""
+    return comparison_table(
+        comparison,
+        ind,
+        table_id=f"neighbours-{ind.id}",
+        caption=_neighbours_title(ctx, ind, comparison),
+        csv_href=ctx.csv_href(f"neighbours-{ind.id}"),
+    )
+
+
+def neighbours_block(ctx: SectionContext, ind: Indicator) -> dict[str, Any] | None:
+    """One indicator's block "Each statistical neighbour's figure" on the profile: the
+    rank in words, the chart and the table, as the profile's indicators section compares
+    it (its benchmark's year; none for a provisional figure), or ``None`` without one.
+
+    The profile links to it rather than drawing ~80 of them (tens of thousands of
+    elements): its details block fetches this when it is opened."""
+    b = next((b for b in ctx.profile.benchmarks if b.indicator == ind.id), None)
+    if b is None or b.provisional:
+        return None
+    comparison = neighbour_comparisons(ctx.con, ctx.authority, {ind.id: b.year}).get(ind.id)
+    if comparison is None:
+        return None
+    return {
+        "indicator": ind,
+        "rank": rank_sentence(comparison, ctx.authority.name),
+        "chart": comparison_chart(
+            comparison, ind, ident=f"sn-{ind.id}", title=_neighbours_title(ctx, ind, comparison)
+        ),
+        "table": _neighbours_table(ctx, ind, comparison),
+    }
 
 
 def _neighbours(ctx: SectionContext) -> dict[str, Any] | None:

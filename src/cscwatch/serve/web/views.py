@@ -32,7 +32,12 @@ from cscwatch.serve.web._render import (
     year_label,
 )
 from cscwatch.serve.web.flags import flag_html
-from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
+from cscwatch.serve.web.sections import (
+    PROFILE_SECTIONS,
+    TOPIC_TITLES,
+    SectionContext,
+    neighbours_block,
+)
 from cscwatch.serve.web.spine import TOTAL_UNITS
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "indicator_list",
     "overview",
     "profile",
+    "profile_neighbours",
 ]
 
 #: The England overview's headline indicators, in order.
@@ -488,6 +494,39 @@ def profile(
         "sections": sections,
         "tables": ctx.tables,
     }
+
+
+def profile_neighbours(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    auth: Authority,
+    year: int | None,
+    ind: Indicator,
+) -> dict[str, Any]:
+    """One indicator's "Each statistical neighbour's figure" block of the profile of
+    ``auth`` (as :func:`profile` with ``year`` compares it), fetched when the block is
+    opened.
+
+    Raises
+    ------
+    UnknownYearError
+        When the profile has no comparison with the neighbours for ``ind`` (no figure,
+        a provisional one, or no neighbours' model).
+    """
+    ctx = SectionContext(
+        con=con,
+        settings=settings,
+        authority=auth,
+        year=year,
+        profile=lib_profile(con, auth.la_code, year),
+        href=f"/authorities/{auth.la_code}",
+    )
+    block = neighbours_block(ctx, ind)
+    if block is None:
+        raise UnknownYearError(
+            f"{auth.name}'s profile compares no {ind.id} figure with its neighbours"
+        )
+    return block
 
 
 def indicator_list() -> dict[str, Any]:

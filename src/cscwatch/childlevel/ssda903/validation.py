@@ -712,7 +712,15 @@ def _validate(
     con = connect_duckdb()
     try:
         report(progress, "staging", 0, None)
-        stage(con, rs, current.arrow, last.arrow if last else None, year=end.year, child_ids=True)
+        stage(
+            con,
+            rs,
+            current.arrow,
+            last.arrow if last else None,
+            year=end.year,
+            child_ids=True,
+            shared=True,
+        )
         _fit_period(con, start, end, f"{start.year}-{end.year % 100:02d}")
         report(progress, "looking up postcodes", 0, None)
         returns = [r for r in (current, last) if r]

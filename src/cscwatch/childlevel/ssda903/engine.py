@@ -655,6 +655,9 @@ class _Findings:
 
     selects: tuple[str, ...]
     codes: list[str]
+    #: ``shown[i][k]``: the ``fields`` of rule ``k``'s findings in the i-th flagged table
+    #: (None for a rule flagging nothing there).
+    shown: tuple[tuple[str | None, ...], ...]
 
     def sql(self) -> str:
         """Every table's findings, ordered by table, row and rule."""
@@ -665,11 +668,11 @@ class _Findings:
         )
 
     def table_sql(self, i: int) -> str:
-        """The findings in the i-th table, ordered by row and rule."""
+        """The findings in the i-th table, ordered by row and rule, without ``fields``
+        (which depends on ``k`` alone: ``shown[i]``). DuckDB drops the unused CASE; it
+        cost about a sixth of the joins' CPU on ten times the sample."""
         return (
-            "SELECT k, tbl, row_no, child, fields, values FROM ("
-            + self.selects[i]
-            + ") ORDER BY row_no, k"
+            "SELECT k, tbl, row_no, child, values FROM (" + self.selects[i] + ") ORDER BY row_no, k"
         )
 
 
@@ -722,11 +725,14 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
     child = "c.child" if ids else "t.child"
     ref = "LEFT JOIN _child_ids c ON c.id = t.child " if ids else ""
     tables = sorted(shown_by_table, key=lambda t: t.encode("utf-8"))
-    selects = []
+    selects, shown_by_k = [], []
     for tbl in tables:  # in the order of tk
         groups = shown_by_table[tbl]
         fields, values = [], []
+        by_k: list[str | None] = [None] * len(codes)
         for shown, ks in groups.items():
+            for k in ks:
+                by_k[k] = ", ".join(shown)
             when = "WHEN h.k IN (" + ", ".join(map(str, ks)) + ")"
             column = {f: child if f == "CHILD" else f't."{f.lower()}"' for f in shown}
             expr = " || '; ' || ".join(f"'{f}=' || coalesce({column[f]}, '')" for f in shown)
@@ -737,7 +743,8 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
             f"CASE {' '.join(fields)} END AS fields, CASE {' '.join(values)} END AS values "
             f"FROM _hits h LEFT JOIN {tbl} t ON t.row_no = h.row_no {ref}WHERE h.tbl = '{tbl}'"
         )
-    return _Findings(tuple(selects), codes)
+        shown_by_k.append(tuple(by_k))
+    return _Findings(tuple(selects), codes, tuple(shown_by_k))
 
 
 def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Table:
@@ -774,8 +781,10 @@ def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Tabl
         codes = text_array(made.codes)
         return pa.concat_tables(
             [
-                part.set_column(0, "code", codes.take(part.column("k"))).cast(empty.schema)
-                for part in parts
+                part.set_column(0, "code", codes.take(part.column("k")))
+                .add_column(4, "fields", text_array(list(shown)).take(part.column("k")))
+                .cast(empty.schema)
+                for part, shown in zip(parts, made.shown, strict=True)
             ]
         )
     finally:

@@ -106,3 +106,7 @@ def test_json_plain_is_only_text_json_dumps_writes_as_it_is() -> None:
     assert validation._json_plain(text_array(['a"', "b", "\t"]).slice(1, 1))
     assert validation._json_plain(text_array([]))
     assert validation._json_plain(text_array(["", ""]))
+    # Offsets of another width are not read as 32-bit ones: the former path instead.
+    import pyarrow as pa
+
+    assert not validation._json_plain(text_array(["ab"]).cast(pa.large_string()))

@@ -156,8 +156,9 @@ def _json_plain(values: pa.Array) -> bool:
     # than a pattern per value). Such a column is joined as it is, the quotes around it
     # in the text between columns.
     import numpy as np
+    import pyarrow as pa
 
-    if values.null_count:
+    if values.null_count or values.type != pa.string():  # int32 offsets read below
         return False
     _, offsets, data = values.buffers()
     if data is None:

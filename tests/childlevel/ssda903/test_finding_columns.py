@@ -93,3 +93,20 @@ def test_no_findings_gives_an_empty_list(tmp_path: Path) -> None:
     assert made == json.dumps(none.to_dict(), indent=2)
     assert '"findings": []' in made
     assert b"".join(none.json_bytes()) == made.encode("ascii")
+
+
+def test_json_plain_is_only_text_json_dumps_writes_as_it_is() -> None:
+    # A column joined as it is between quotes must hold nothing json.dumps escapes.
+    from cscwatch.core.arrow import text_array
+
+    assert validation._json_plain(text_array(["ab", "", "X1 ;=,~"]))
+    for odd in ['a"b', "a\\b", "a\tb", "\x7f", "É", None]:
+        assert not validation._json_plain(text_array(["ab", odd]))
+    # A slice's own text only, not the bytes of the values around it.
+    assert validation._json_plain(text_array(['a"', "b", "\t"]).slice(1, 1))
+    assert validation._json_plain(text_array([]))
+    assert validation._json_plain(text_array(["", ""]))
+    # Offsets of another width are not read as 32-bit ones: the former path instead.
+    import pyarrow as pa
+
+    assert not validation._json_plain(text_array(["ab"]).cast(pa.large_string()))

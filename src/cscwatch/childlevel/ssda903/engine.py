@@ -7,15 +7,22 @@ identifiers already pseudonymised by the reader. :func:`stage` writes them as te
 tables (the layout of :mod:`.tables`); :func:`run_rules` runs
 every rule DfE's catalogue lists for the collection year and says, for each rule that
 could not run, why.
+
+A return staged with ``shared`` (in the main schema of an in-memory database of its own,
+as ``cla validate`` and ``cla check`` stage it) is staged, and its rules run, on two
+cursors of the connection at once (:func:`_run_each`): DuckDB scans a table smaller than
+a row group (122,880 rows) on one thread, so one statement at a time left a core idle.
+The findings do not depend on which cursor ran what: every rule is in one statement,
+and the findings are put in the order of table, row and rule, which is total.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import duckdb
 
@@ -49,6 +56,10 @@ __all__ = [
     "stage_postcodes",
     "stage_providers",
 ]
+
+
+_Item = TypeVar("_Item")
+_Done = TypeVar("_Done")
 
 
 def collection_period(ruleset: str, year: int | None = None) -> tuple[date, date]:
@@ -108,6 +119,7 @@ def _stage_table(
     frame: TextTable | None,
     fields: tuple[str, ...],
     ids: pa.Array | None = None,
+    kind: str = "TEMP ",
 ) -> None:
     # The text table goes to DuckDB as an Arrow table (no per-value Python conversion
     # for the reader's), and is trimmed, NULLed and date-parsed in the one CREATE. With
@@ -123,7 +135,7 @@ def _stage_table(
             for f in fields
         ]
         declared += [f"{f.lower()}_d DATE" for f in spec.date_fields]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (row_no INTEGER, {', '.join(declared)})")
+        con.execute(f"CREATE OR REPLACE {kind}TABLE {name} (row_no INTEGER, {', '.join(declared)})")
         return
     n = len(frame)
     given = set(_columns(frame))
@@ -158,9 +170,54 @@ def _stage_table(
     select = ", ".join(["row_no::INTEGER AS row_no", *texts, *dates])
     con.register("_incoming", pa.table(columns))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM _incoming")
+        con.execute(f"CREATE OR REPLACE {kind}TABLE {name} AS SELECT {select} FROM _incoming")
     finally:
         con.unregister("_incoming")
+
+
+#: Connections running statements at once on a return staged with ``shared`` (the cores
+#: of the machine the 20x target is set on; DuckDB scans a table smaller than a row group,
+#: 122,880 rows, on one thread, so one statement at a time left a core idle).
+_WORKERS = 2
+
+
+def _run_each(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[_Item],
+    work: Callable[[duckdb.DuckDBPyConnection, _Item], _Done],
+    *,
+    at_once: bool,
+) -> list[_Done]:
+    """``work(connection, item)`` for each item, answers in the items' order: on ``con``
+    one after another, or with ``at_once`` (a return staged with ``shared``) on
+    :data:`_WORKERS` cursors of ``con`` at once, each taking the next item as it
+    finishes one (DuckDB releases the GIL while it plans and runs a statement)."""
+    if len(items) < 2 or not at_once:
+        return [work(con, item) for item in items]
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(items)):
+        todo.put(i)
+    done: dict[int, _Done] = {}
+
+    def worker() -> None:
+        cursor = con.cursor()
+        try:
+            while True:
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    return
+                done[i] = work(cursor, items[i])
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        for future in [pool.submit(worker) for _ in range(_WORKERS)]:
+            future.result()
+    return [done[i] for i in range(len(items))]
 
 
 def stage(
@@ -171,6 +228,7 @@ def stage(
     *,
     year: int | None = None,
     child_ids: bool = False,
+    shared: bool = False,
 ) -> None:
     """Write a return (and the previous year's) as the temporary tables rules read.
 
@@ -200,10 +258,17 @@ def stage(
     child_ids : bool
         Stage ``child`` as integers (above); the default stages the pseudonyms (the
         layout the child store keeps).
+    shared : bool
+        Stage in the main schema of ``con`` (an in-memory database of its own) instead
+        of as temporary tables, so that its cursors see the return too and
+        :func:`run_rules_arrow` runs the rules on two of them at once. What else is
+        staged on ``con`` afterwards (:func:`stage_postcodes`, :func:`stage_placing`,
+        :func:`stage_providers`) goes where the return went.
     """
     start, end = collection_period(ruleset, year)
+    kind = "" if shared else "TEMP "
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE collection AS "
+        f"CREATE OR REPLACE {kind}TABLE collection AS "
         "SELECT ?::DATE AS collection_start, ?::DATE AS collection_end, ?::INTEGER AS year",
         [start, end, end.year],
     )
@@ -216,20 +281,46 @@ def stage(
             "_incoming_ids", pa.table({"id": int_array(range(len(ids)), pa.int32()), "child": ids})
         )
         try:
-            con.execute("CREATE OR REPLACE TEMP TABLE _child_ids AS SELECT * FROM _incoming_ids")
+            con.execute(f"CREATE OR REPLACE {kind}TABLE _child_ids AS SELECT * FROM _incoming_ids")
         finally:
             con.unregister("_incoming_ids")
     else:
         con.execute("DROP TABLE IF EXISTS _child_ids")
-    for name, spec in TABLES.items():
-        _stage_table(con, name, current.get(name), spec.staged, ids)
-        _stage_table(con, f"{name}_last", (previous or {}).get(name), spec.staged, ids)
+    # Each table on its own (on two cursors at once when shared: the Arrow work and
+    # DuckDB's both release the GIL).
+    jobs = [
+        (staged, spec.staged, frames.get(name))
+        for name, spec in TABLES.items()
+        for staged, frames in ((name, current), (f"{name}_last", previous or {}))
+    ]
+    _run_each(
+        con,
+        jobs,
+        lambda c, job: _stage_table(c, job[0], job[2], job[1], ids, kind),
+        at_once=shared,
+    )
     # Empty until staged (stage_placing, stage_providers), so every rule's SQL compiles.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE placing_la ({_PLACING_COLUMNS})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE providers ({_PROVIDER_COLUMNS})")
+    con.execute(f"CREATE OR REPLACE {kind}TABLE placing_la ({_PLACING_COLUMNS})")
+    con.execute(f"CREATE OR REPLACE {kind}TABLE providers ({_PROVIDER_COLUMNS})")
     # One return: every record is return 0's (several returns staged at once number
     # their records apart, :mod:`.storevalidation`).
-    con.execute("CREATE OR REPLACE TEMP MACRO record_return(r) AS 0")
+    con.execute(f"CREATE OR REPLACE {kind}MACRO record_return(r) AS 0")
+
+
+def _kind(con: duckdb.DuckDBPyConnection) -> str:
+    """``TEMP `` where the return is staged as temporary tables (and before any is
+    staged), ``""`` where :func:`stage` put it in the main schema (``shared``)."""
+    return "" if _is_shared(con) else "TEMP "
+
+
+def _is_shared(con: duckdb.DuckDBPyConnection) -> bool:
+    # Whether stage(shared=True) staged the return: its collection row is a table of the
+    # in-memory database's main schema, and no temporary one hides it.
+    rows = con.execute(
+        "SELECT bool_and(NOT temporary AND database_name = 'memory'), count(*) "
+        "FROM duckdb_tables() WHERE table_name = 'collection' AND schema_name = 'main'"
+    ).fetchall()
+    return bool(rows[0][0]) if rows and rows[0][1] else False
 
 
 def stage_postcodes(
@@ -294,8 +385,9 @@ def stage_postcodes(
         ],
         names=names,
     )
+    kind = _kind(con)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE postcode_ref (postcode VARCHAR PRIMARY KEY, "
+        f"CREATE OR REPLACE {kind}TABLE postcode_ref (postcode VARCHAR PRIMARY KEY, "
         "lat DOUBLE, lon DOUBLE, easting DOUBLE, northing DOUBLE, laua VARCHAR, pl_la VARCHAR)"
     )
     if rows:
@@ -316,7 +408,7 @@ def stage_postcodes(
                   * pow(sin(radians(q.lon - p.lon) / 2), 2)))"""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP MACRO pc_miles(a, b) AS (
+        CREATE OR REPLACE {kind}MACRO pc_miles(a, b) AS (
             SELECT {distance}
             FROM postcode_ref p, postcode_ref q
             WHERE p.postcode = upper(replace(a, ' ', ''))
@@ -325,17 +417,17 @@ def stage_postcodes(
         """
     )
     con.execute(
-        """
-        CREATE OR REPLACE TEMP MACRO pl_la(p) AS (
+        f"""
+        CREATE OR REPLACE {kind}MACRO pl_la(p) AS (
             SELECT r.pl_la FROM postcode_ref r WHERE r.postcode = upper(replace(p, ' ', ''))
         )
         """
     )
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS placing_la ({_PLACING_COLUMNS})")
-    con.execute("CREATE TEMP MACRO IF NOT EXISTS record_return(r) AS 0")  # as stage makes it
+    con.execute(f"CREATE {kind}TABLE IF NOT EXISTS placing_la ({_PLACING_COLUMNS})")
+    con.execute(f"CREATE {kind}MACRO IF NOT EXISTS record_return(r) AS 0")  # as stage makes it
     con.execute(
-        """
-        CREATE OR REPLACE TEMP MACRO pl_location(p, r) AS (
+        f"""
+        CREATE OR REPLACE {kind}MACRO pl_location(p, r) AS (
             CASE WHEN pl_la(p) IS NULL THEN NULL
                  WHEN pl_la(p) IN (SELECT la FROM placing_la WHERE ret = record_return(r))
                  THEN 'IN' ELSE 'OUT' END
@@ -368,7 +460,7 @@ def stage_placing(con: duckdb.DuckDBPyConnection, la_number: str) -> None:
         The authority's DfE LA number (:attr:`.placing.PlacingAuthority.la_number`).
     """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE placing_la AS SELECT 0 AS ret, ?::VARCHAR AS la",
+        f"CREATE OR REPLACE {_kind(con)}TABLE placing_la AS SELECT 0 AS ret, ?::VARCHAR AS la",
         [la_number],
     )
 
@@ -412,7 +504,8 @@ def stage_providers(con: duckdb.DuckDBPyConnection, lists: ProviderLists) -> Non
     con.register("_providers", table)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE providers ({_PROVIDER_COLUMNS}, PRIMARY KEY (urn))"
+            f"CREATE OR REPLACE {_kind(con)}TABLE providers "
+            f"({_PROVIDER_COLUMNS}, PRIMARY KEY (urn))"
         )
         con.execute("INSERT INTO providers SELECT * FROM _providers")
     finally:
@@ -541,7 +634,8 @@ FINDING_COLUMNS = ("code", "tbl", "row_no", "child", "fields", "values")
 def _has_child_ids(con: duckdb.DuckDBPyConnection) -> bool:
     # Whether stage(child_ids=True) staged the children as integers.
     rows = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_child_ids'"
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_child_ids' "
+        "AND (temporary OR database_name = 'memory')"
     ).fetchall()
     return bool(rows[0][0])
 
@@ -550,13 +644,45 @@ def _has_child_ids(con: duckdb.DuckDBPyConnection) -> bool:
 _RULES_PER_STATEMENT = 40
 
 
-def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> tuple[str, list[str]] | None:
-    # Runs every planned rule into the temporary table _hits (k, tbl, row_no), in one
-    # UNION ALL; returns the SELECT that adds each flagged record's child and the values
-    # of its rule's fields (one join per staged table, not one per rule), and the rule
-    # codes its column k numbers, or None when nothing was flagged. Rules and tables are
-    # numbered in their codes' and names' (binary) order, so the findings are sorted by
-    # integers, not text, into the order of table, row and code.
+@dataclass(frozen=True)
+class _Findings:
+    """The SELECTs giving the findings of the rules run into ``_hits``.
+
+    ``selects[i]`` adds the child and the rule's field values to the hits in the i-th
+    flagged table (in the tables' binary order, its ``tk``); ``codes[k]`` is the rule
+    numbered ``k``.
+    """
+
+    selects: tuple[str, ...]
+    codes: list[str]
+    #: ``shown[i][k]``: the ``fields`` of rule ``k``'s findings in the i-th flagged table
+    #: (None for a rule flagging nothing there).
+    shown: tuple[tuple[str | None, ...], ...]
+
+    def sql(self) -> str:
+        """Every table's findings, ordered by table, row and rule."""
+        return (
+            "SELECT k, tbl, row_no, child, fields, values FROM ("
+            + "\nUNION ALL\n".join(self.selects)
+            + ") ORDER BY tk, row_no, k"
+        )
+
+    def table_sql(self, i: int) -> str:
+        """The findings in the i-th table, ordered by row and rule, without ``fields``
+        (which depends on ``k`` alone: ``shown[i]``). DuckDB drops the unused CASE; it
+        cost about a sixth of the joins' CPU on ten times the sample."""
+        return (
+            "SELECT k, tbl, row_no, child, values FROM (" + self.selects[i] + ") ORDER BY row_no, k"
+        )
+
+
+def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings | None:
+    # Runs every planned rule into the table _hits (k, tbl, row_no), in UNION ALLs
+    # (:func:`_run_each`); returns the SELECTs that add each flagged record's child and
+    # the values of its rule's fields (one join per staged table, not one per rule), and
+    # the rule codes its column k numbers, or None when nothing was flagged. Rules and
+    # tables are numbered in their codes' and names' (binary) order, so the findings are
+    # sorted by integers, not text, into the order of table, row and code.
     codes = sorted({entry.code for entry, _ in decided.run}, key=lambda c: c.encode("utf-8"))
     number = {c: i for i, c in enumerate(codes)}
     # Rules that are conditions on one table's records share one scan of it (planning a
@@ -569,13 +695,18 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> tuple[str
     # In statements of _RULES_PER_STATEMENT subqueries: DuckDB's planning time grows
     # faster than the number of subqueries in one statement. Each rule is in one
     # statement, so DISTINCT there is DISTINCT over all.
-    con.execute("CREATE OR REPLACE TEMP TABLE _hits (k INTEGER, tbl VARCHAR, row_no INTEGER)")
-    for at in range(0, len(parts), _RULES_PER_STATEMENT):
-        con.execute(
-            "INSERT INTO _hits SELECT DISTINCT * FROM ("
-            + "\nUNION ALL\n".join(parts[at : at + _RULES_PER_STATEMENT])
-            + ")"
-        )
+    # Which connection inserts which statement's hits does not matter: every later read
+    # of _hits groups or orders them.
+    con.execute(
+        f"CREATE OR REPLACE {_kind(con)}TABLE _hits (k INTEGER, tbl VARCHAR, row_no INTEGER)"
+    )
+    statements = [
+        "INSERT INTO _hits SELECT DISTINCT * FROM ("
+        + "\nUNION ALL\n".join(parts[at : at + _RULES_PER_STATEMENT])
+        + ")"
+        for at in range(0, len(parts), _RULES_PER_STATEMENT)
+    ]
+    _run_each(con, statements, lambda c, s: c.execute(s), at_once=_is_shared(con))
     pairs = con.execute("SELECT DISTINCT tbl, k FROM _hits ORDER BY tbl, k").fetchall()
     if not pairs:
         return None
@@ -594,10 +725,14 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> tuple[str
     child = "c.child" if ids else "t.child"
     ref = "LEFT JOIN _child_ids c ON c.id = t.child " if ids else ""
     tables = sorted(shown_by_table, key=lambda t: t.encode("utf-8"))
-    selects = []
-    for tbl, groups in shown_by_table.items():
+    selects, shown_by_k = [], []
+    for tbl in tables:  # in the order of tk
+        groups = shown_by_table[tbl]
         fields, values = [], []
+        by_k: list[str | None] = [None] * len(codes)
         for shown, ks in groups.items():
+            for k in ks:
+                by_k[k] = ", ".join(shown)
             when = "WHEN h.k IN (" + ", ".join(map(str, ks)) + ")"
             column = {f: child if f == "CHILD" else f't."{f.lower()}"' for f in shown}
             expr = " || '; ' || ".join(f"'{f}=' || coalesce({column[f]}, '')" for f in shown)
@@ -608,12 +743,8 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> tuple[str
             f"CASE {' '.join(fields)} END AS fields, CASE {' '.join(values)} END AS values "
             f"FROM _hits h LEFT JOIN {tbl} t ON t.row_no = h.row_no {ref}WHERE h.tbl = '{tbl}'"
         )
-    sql = (
-        "SELECT k, tbl, row_no, child, fields, values FROM ("
-        + "\nUNION ALL\n".join(selects)
-        + ") ORDER BY tk, row_no, k"
-    )
-    return sql, codes
+        shown_by_k.append(tuple(by_k))
+    return _Findings(tuple(selects), codes, tuple(shown_by_k))
 
 
 def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Table:
@@ -639,12 +770,23 @@ def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Tabl
         made = _findings_sql(con, decided)
         if made is None:
             return empty
-        sql, codes = made
-        found = con.sql(sql).to_arrow_table()
-        if found is None:
-            return empty
-        code = text_array(codes).take(found.column("k"))
-        return found.set_column(0, "code", code).cast(empty.schema)
+        # Table by table (concatenated in the tables' order: ordered by table, row and
+        # rule as one ORDER BY would), on two cursors at once for a shared return.
+        parts = _run_each(
+            con,
+            [made.table_sql(i) for i in range(len(made.selects))],
+            lambda c, s: c.sql(s).to_arrow_table(),
+            at_once=_is_shared(con),
+        )
+        codes = text_array(made.codes)
+        return pa.concat_tables(
+            [
+                part.set_column(0, "code", codes.take(part.column("k")))
+                .add_column(4, "fields", text_array(list(shown)).take(part.column("k")))
+                .cast(empty.schema)
+                for part, shown in zip(parts, made.shown, strict=True)
+            ]
+        )
     finally:
         con.execute("DROP TABLE IF EXISTS _hits")
 
@@ -668,8 +810,8 @@ def run_rules(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pd.DataFrame:
         made = _findings_sql(con, decided)
         if made is None:
             return pd.DataFrame(columns=columns)
-        sql, codes = made
-        out = con.execute(sql).df()
+        codes = made.codes
+        out = con.execute(made.sql()).df()
     finally:
         con.execute("DROP TABLE IF EXISTS _hits")
     out.insert(0, "code", [codes[k] for k in out.pop("k").tolist()])

@@ -150,6 +150,24 @@ def _json_strings(values: pa.Array) -> pa.Array:
     return pc.fill_null(out, text_scalar("null"))
 
 
+def _json_plain(values: pa.Array) -> bool:
+    # Whether json.dumps writes every value as it is between quotes: no null, and every
+    # byte printable ASCII but '"' and '\\' (checked on the text's bytes at once, cheaper
+    # than a pattern per value). Such a column is joined as it is, the quotes around it
+    # in the text between columns.
+    import numpy as np
+    import pyarrow as pa
+
+    if values.null_count or values.type != pa.string():  # int32 offsets read below
+        return False
+    _, offsets, data = values.buffers()
+    if data is None:
+        return True
+    ends = np.frombuffer(offsets, np.int32)[values.offset : values.offset + len(values) + 1]
+    text = np.frombuffer(data, np.uint8)[int(ends[0]) : int(ends[-1])]
+    return not bool(((text < 0x20) | (text > 0x7E) | (text == 0x22) | (text == 0x5C)).any())
+
+
 def _json_codes(values: pa.Array, text: Mapping[str, str] | None = None) -> pa.Array:
     # JSON of each value (of text[value] when given), encoded once per distinct value:
     # for columns of few values (rule codes, messages, tables, fields, children).
@@ -264,23 +282,40 @@ class FindingColumns:
         for start in range(0, len(self), _JSON_BATCH):
             part = self.table.slice(start, _JSON_BATCH).combine_chunks()
             code = part.column("code").combine_chunks()
+            child = part.column("child").combine_chunks()
+            value = part.column("values").combine_chunks()
+            # Children and values as they are when plain (the quotes go between columns).
+            plain = {n for n, a in (("child_id", child), ("value", value)) if _json_plain(a)}
             values: dict[str, pa.Array] = {
-                "rule": _json_codes(code),
-                "message": _json_codes(code, self.messages),
-                "child_id": _json_codes(part.column("child").combine_chunks()),
+                "child_id": child if "child_id" in plain else _json_codes(child),
                 "table": _json_codes(part.column("tbl").combine_chunks()),
                 "row_no": pc.cast(part.column("row_no").combine_chunks(), pa.string()),
                 "field": _json_codes(part.column("fields").combine_chunks()),
-                "value": _json_strings(part.column("values").combine_chunks()),
+                "value": value if "value" in plain else _json_strings(value),
             }
             if with_refs:
                 children = part.column("child").to_pylist()
                 la = [None if c is None else refs.get(c) for c in children]
                 values["la_child_id"] = _json_strings(text_array(la))
+            between = [*pieces, "\n    },\n"]
+            for i, name in enumerate(names):
+                if name in plain:
+                    between[i] += '"'
+                    between[i + 1] = '"' + between[i + 1]
+            # The rule's code and message as one text per rule, the key between them
+            # included (one column fewer to join).
+            coded = code.dictionary_encode()
+            enc = json.encoder.encode_basestring_ascii
+            words = [
+                enc(c) + between[1] + enc(self.messages[c]) for c in coded.dictionary.to_pylist()
+            ]
+            rule = text_array(words).take(coded.indices)
+            values["rule"] = pc.fill_null(rule, text_scalar("null" + between[1] + "null"))
+            del between[1]
             args: list[Any] = []
-            for piece, name in zip(pieces, names, strict=True):
+            for piece, name in zip(between, [n for n in names if n != "message"], strict=False):
                 args += [text_scalar(piece), values[name]]
-            items = pc.binary_join_element_wise(*args, text_scalar("\n    },\n"), text_scalar(""))
+            items = pc.binary_join_element_wise(*args, text_scalar(between[-1]), text_scalar(""))
             # The items lie end to end in the array's data buffer: one view of them all.
             _, offsets, data = items.buffers()
             ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
@@ -712,7 +747,15 @@ def _validate(
     con = connect_duckdb()
     try:
         report(progress, "staging", 0, None)
-        stage(con, rs, current.arrow, last.arrow if last else None, year=end.year, child_ids=True)
+        stage(
+            con,
+            rs,
+            current.arrow,
+            last.arrow if last else None,
+            year=end.year,
+            child_ids=True,
+            shared=True,
+        )
         _fit_period(con, start, end, f"{start.year}-{end.year % 100:02d}")
         report(progress, "looking up postcodes", 0, None)
         returns = [r for r in (current, last) if r]

@@ -313,7 +313,10 @@ class FindingColumns:
             values["rule"] = pc.fill_null(rule, text_scalar("null" + between[1] + "null"))
             del between[1]
             args: list[Any] = []
-            for piece, name in zip(between, [n for n in names if n != "message"], strict=False):
+            # between: one piece before each column (the message is in the rule's text),
+            # then the text closing the finding (the join's separator, below).
+            columns = [n for n in names if n != "message"]
+            for piece, name in zip(between[:-1], columns, strict=True):
                 args += [text_scalar(piece), values[name]]
             items = pc.binary_join_element_wise(*args, text_scalar(between[-1]), text_scalar(""))
             # The items lie end to end in the array's data buffer: one view of them all.

@@ -100,14 +100,14 @@ def _columns(frame: TextTable) -> list[str]:
     return frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
 
 
-def _child_ids(frames: list[TextTable | None]) -> pa.Array:
-    """The distinct staged ``CHILD`` values of ``frames``, sorted (binary order): child
-    ``i`` of this array is staged as the integer ``i``, so that comparing, grouping and
-    ordering by the integer is comparing, grouping and ordering by the text."""
+def _child_ids(texts: list[pa.Array]) -> pa.Array:
+    """The distinct values of the staged ``CHILD`` columns ``texts`` (:func:`_child_text`
+    of each table), sorted (binary order): child ``i`` of this array is staged as the
+    integer ``i``, so that comparing, grouping and ordering by the integer is comparing,
+    grouping and ordering by the text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = [_child_text(f) for f in frames if f is not None and "CHILD" in _columns(f)]
     # One array: unique over a chunked array is about ten times slower.
     distinct = pc.unique(pa.concat_arrays(texts) if texts else text_array([])).drop_null()
     return distinct.take(pc.sort_indices(distinct))
@@ -120,10 +120,12 @@ def _stage_table(
     fields: tuple[str, ...],
     ids: pa.Array | None = None,
     kind: str = "TEMP ",
+    child: pa.Array | None = None,
 ) -> None:
     # The text table goes to DuckDB as an Arrow table (no per-value Python conversion
     # for the reader's), and is trimmed, NULLed and date-parsed in the one CREATE. With
-    # ``ids``, ``child`` is staged as its integer (:func:`_child_ids`).
+    # ``ids``, ``child`` is staged as its integer (:func:`_child_ids`); ``child`` is the
+    # frame's _child_text when already made.
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -147,7 +149,7 @@ def _stage_table(
     for f in fields:
         if ids is not None and f == "CHILD":
             columns["child"] = (
-                pc.index_in(_child_text(frame), value_set=ids)
+                pc.index_in(_child_text(frame) if child is None else child, value_set=ids)
                 if f in given
                 else pa.nulls(n, pa.int32())
             )
@@ -273,10 +275,15 @@ def stage(
         [start, end, end.year],
     )
     ids = None
+    # Each table's CHILD as staged text, made once (for the ids and the table's integers).
+    children: dict[int, pa.Array] = {}
     if child_ids:
         import pyarrow as pa
 
-        ids = _child_ids([*current.values(), *(previous or {}).values()])
+        for frame in (*current.values(), *(previous or {}).values()):
+            if frame is not None and "CHILD" in _columns(frame):
+                children[id(frame)] = _child_text(frame)
+        ids = _child_ids(list(children.values()))
         con.register(
             "_incoming_ids", pa.table({"id": int_array(range(len(ids)), pa.int32()), "child": ids})
         )
@@ -293,12 +300,12 @@ def stage(
         for name, spec in TABLES.items()
         for staged, frames in ((name, current), (f"{name}_last", previous or {}))
     ]
-    _run_each(
-        con,
-        jobs,
-        lambda c, job: _stage_table(c, job[0], job[2], job[1], ids, kind),
-        at_once=shared,
-    )
+
+    def staged(c: duckdb.DuckDBPyConnection, job: tuple[str, tuple[str, ...], Any]) -> None:
+        name, fields, frame = job
+        _stage_table(c, name, frame, fields, ids, kind, children.get(id(frame)))
+
+    _run_each(con, jobs, staged, at_once=shared)
     # Empty until staged (stage_placing, stage_providers), so every rule's SQL compiles.
     con.execute(f"CREATE OR REPLACE {kind}TABLE placing_la ({_PLACING_COLUMNS})")
     con.execute(f"CREATE OR REPLACE {kind}TABLE providers ({_PROVIDER_COLUMNS})")

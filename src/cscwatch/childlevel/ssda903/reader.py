@@ -242,6 +242,16 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 _BLANK_LINE = re.compile(r"^[,\s]*$", re.MULTILINE)
+#: Where a blank line could start: only a line opening with a comma or white space can be
+#: one (a search for this, a literal new line first, is ten times cheaper than the above).
+_BLANK_START = re.compile(r"\n[,\s]")
+
+
+def _has_blank_line(body: str) -> bool:
+    # _BLANK_LINE.search(body) on a body not ending in a new line; searched only where
+    # _BLANK_START (or the body's first character) says a blank line may start.
+    maybe = body[:1] in (",", "") or body[:1].isspace() or _BLANK_START.search(body)
+    return bool(maybe) and _BLANK_LINE.search(body) is not None
 
 
 def _unquoted(text: str, header: list[str]) -> pa.Table | None:
@@ -252,7 +262,7 @@ def _unquoted(text: str, header: list[str]) -> pa.Table | None:
     import pyarrow.csv as pcsv
 
     body = text[text.find("\n") + 1 :].rstrip("\r\n") if "\n" in text else ""
-    if '"' in text or not body or _BLANK_LINE.search(body):
+    if '"' in text or not body or _has_blank_line(body):
         return None
     names = [f"c{i}" for i in range(len(header))]
     try:

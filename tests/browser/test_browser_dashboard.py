@@ -232,6 +232,7 @@ _AXE_PAGES = {
     "authorities-ambiguous": "/authorities?authority=Kingston",
     "profile": "/authorities/383",
     "profile-former-authority": "/authorities/928",
+    "series-table": "/authorities/383/series/rereferrals_pct",
     "indicators": "/indicators",
     "indicator-with-neighbours": "/indicators/rereferrals_pct?authority=383",
     "indicator-no-funnel": "/indicators/caseload",
@@ -258,12 +259,14 @@ def test_no_axe_violations_of_any_impact(
         page.locator(".try-out__btn").first.click()
     else:  # scan the neighbours' tables and charts too, not only what is open
         if name.startswith("profile"):
-            # a profile's neighbours' blocks are fetched when opened (static/js/app.js):
-            # open the first with a click, so its chart and table are scanned in the page;
-            # the others are opened below and show what they show without JavaScript
-            block = page.locator("details.app-neighbours").first
-            block.locator("summary").click()
-            block.locator("tbody tr").first.wait_for()
+            # a profile's neighbours' blocks and "Show the data" tables are fetched when
+            # opened (static/js/app.js): open the first of each with a click, so its chart
+            # and table are scanned in the page; the others are opened below and show
+            # what they show without JavaScript (a link to the same figures)
+            for fetched in ("details.app-neighbours", "details.app-series"):
+                block = page.locator(fetched).first
+                block.locator("summary").click()
+                block.locator("tbody tr").first.wait_for()
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

@@ -119,10 +119,13 @@ def test_keyboard_only_journey(page: Page, artifacts: Path) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**/authorities/383")
     _shot(page, artifacts, "keyboard-profile")
-    # a chart's data table opens from the keyboard
+    # a chart's data table opens from the keyboard, and is fetched when opened
     page.locator("#ind-cpp_at31_per_10k summary").first.focus()
     page.keyboard.press("Enter")
     assert page.locator("#ind-cpp_at31_per_10k details").first.get_attribute("open") is not None
+    rows = page.locator("#ind-cpp_at31_per_10k details #table-series-cpp_at31_per_10k tbody tr")
+    rows.first.wait_for()
+    assert rows.count() >= 5
 
 
 def test_pages_work_with_javascript_off(browser: Any, base_url: str, artifacts: Path) -> None:

@@ -209,6 +209,23 @@ def authority_neighbours(
     return render(request, "sections/neighbours_block.html", data=block)
 
 
+@router.get("/authorities/{la}/series/{indicator_id}")
+def authority_series(
+    request: Request,
+    con: Con,
+    la: str,
+    indicator_id: str,
+    year: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One indicator's "Show the data" table of a profile (its series by year), as a page:
+    the profile's details block fetches it when opened and shows its ``#series-block``;
+    without JavaScript the block links here."""
+    auth = resolve_authority(con, la)
+    ind = get_indicator(indicator_id)
+    ctx = views.profile_series(con, auth, _year(year), ind)
+    return render(request, "profile_series.html", nav="authorities", **ctx)
+
+
 @router.get("/authorities/{la}/tables/{table_id}.{fmt}")
 def authority_csv(
     request: Request,

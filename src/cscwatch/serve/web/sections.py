@@ -45,6 +45,7 @@ __all__ = [
     "SectionContext",
     "neighbours_block",
     "register_section",
+    "series_table",
 ]
 
 TOPIC_TITLES: dict[str, str] = {
@@ -79,8 +80,13 @@ class SectionContext:
 
     def csv_href(self, table_id: str) -> str:
         """Where the CSV of one of this profile's tables is served."""
-        suffix = f"?year={self.year}" if self.year else ""
-        return f"{self.href}/tables/{table_id}.csv{suffix}"
+        return _csv_href(self.href, table_id, self.year)
+
+
+def _csv_href(href: str, table_id: str, year: int | None) -> str:
+    """Where the CSV of a table of the profile at ``href`` (with ``year``) is served."""
+    suffix = f"?year={year}" if year else ""
+    return f"{href}/tables/{table_id}.csv{suffix}"
 
 
 @dataclass(frozen=True)
@@ -279,10 +285,8 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
     topics: dict[str, list[dict[str, Any]]] = {}
     for ind in CATALOGUE.values():
         points = all_series.get(ind.id, [])
-        if not any(p.authority is not None for p in points):
+        if not _drawn(ind, points):
             continue
-        if ind.unit is Unit.COUNT and f"{ind.id}_per_10k" in CATALOGUE:
-            continue  # the rate is shown; the count is in the summary table
         # a count or £ total: England's and the region's totals are drawn on their own
         # axis, never on the authority's, where they would flatten its line to zero
         total = ind.unit in TOTAL_UNITS
@@ -357,6 +361,30 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
         for t, items in topics.items()
     ]
     return {"groups": groups, "region": region} if groups else None
+
+
+def _drawn(ind: Indicator, points: list[Any]) -> bool:
+    """Whether the profile draws ``ind``'s series: the authority has a figure, and it is
+    not a count whose rate is drawn (the count is in the summary table)."""
+    if not any(p.authority is not None for p in points):
+        return False
+    return not (ind.unit is Unit.COUNT and f"{ind.id}_per_10k" in CATALOGUE)
+
+
+def series_table(
+    con: duckdb.DuckDBPyConnection, authority: Authority, ind: Indicator, year: int | None
+) -> Table | None:
+    """One indicator's "Show the data" table of the profile of ``authority`` (with
+    ``year``, which names only its CSV's address): the series its chart draws, by year,
+    or ``None`` when the profile draws no chart of ``ind``.
+
+    The profile sends its address rather than ~100 such tables (a third of the page's
+    elements): its details block fetches it when opened."""
+    points = profile_series(con, authority.la_code, authority.region_code).get(ind.id, [])
+    if not _drawn(ind, points):
+        return None
+    href = _csv_href(f"/authorities/{authority.la_code}", f"series-{ind.id}", year)
+    return _series_table(ind.id, authority, authority.region_name or "Region", points, href)
 
 
 def _neighbours_title(ctx: SectionContext, ind: Indicator, comparison: Comparison) -> str:

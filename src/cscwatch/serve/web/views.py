@@ -15,7 +15,7 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.core.config import Settings
-from cscwatch.core.errors import UnknownYearError
+from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.indicators.authorities import Authority, list_authorities
 from cscwatch.indicators.benchmarking import available_years, default_year, funnel, variation
 from cscwatch.indicators.benchmarking import profile as lib_profile
@@ -37,6 +37,7 @@ from cscwatch.serve.web.sections import (
     TOPIC_TITLES,
     SectionContext,
     neighbours_block,
+    series_table,
 )
 from cscwatch.serve.web.spine import TOTAL_UNITS
 
@@ -49,6 +50,7 @@ __all__ = [
     "overview",
     "profile",
     "profile_neighbours",
+    "profile_series",
 ]
 
 #: The England overview's headline indicators, in order.
@@ -527,6 +529,25 @@ def profile_neighbours(
             f"{auth.name}'s profile compares no {ind.id} figure with its neighbours"
         )
     return block
+
+
+def profile_series(
+    con: duckdb.DuckDBPyConnection, auth: Authority, year: int | None, ind: Indicator
+) -> dict[str, Any]:
+    """One indicator's "Show the data" table of the profile of ``auth`` (``year`` names
+    only its CSV's address), fetched when the block is opened, and a page of its own
+    without JavaScript.
+
+    Raises
+    ------
+    InputError
+        When the profile draws no chart of ``ind`` (no figure for ``auth``, or a count
+        whose rate is drawn).
+    """
+    table = series_table(con, auth, ind, year)
+    if table is None:
+        raise InputError(f"{auth.name}'s profile draws no {ind.id} series")
+    return {"authority": auth, "indicator": ind, "year": year, "table": table}
 
 
 def indicator_list() -> dict[str, Any]:

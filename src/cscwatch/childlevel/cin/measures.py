@@ -79,7 +79,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import duckdb
@@ -147,6 +147,15 @@ def authority_lookup(
     path = Path(snapshot_dir) / file
     if not path.is_file():
         return {}
+    # Parsed once per version of the file (a new size or time reads it again): a process
+    # asked many times (the tests' in-process commands, 70 ms each) parses it once.
+    stat = path.stat()
+    return dict(_authorities(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _authorities(path: str, _mtime_ns: int, _size: int) -> Mapping[str, AuthorityInfo]:
+    # The lookup from one version of one tidy file (the callers get a copy).
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df = df[df.geographic_level == "Local authority"]
     df = df.assign(tp=df.time_period.astype(int)).sort_values("tp")

@@ -182,36 +182,61 @@ class PublishedFigures:
         names = dict(zip(rows["old_la_code"].astype(str), rows["la_name"].astype(str), strict=True))
         return resolve_authority_name(authority, names)
 
+    @cached_property
+    def _first(self) -> dict[str, dict[tuple[int, str], int]]:
+        # Per table, (year, LA number or "" for the national row) → the position of its
+        # first row: each look-up a dict's, not a scan of the whole file (targets() makes
+        # ten, ~60 ms of scans each time).
+        out: dict[str, dict[tuple[int, str], int]] = {}
+        for key, df in self._tables.items():
+            first: dict[tuple[int, str], int] = {}
+            if not df.empty:
+                rows = zip(
+                    df["time_period"], df["geographic_level"], df["old_la_code"], strict=True
+                )
+                for i, (year, level, la) in enumerate(rows):
+                    if level == "Local authority":
+                        first.setdefault((int(year), la), i)
+                    elif level == "National":
+                        first.setdefault((int(year), ""), i)
+            out[key] = first
+        return out
+
     def _row(self, key: str, la_code: str, year: int) -> pd.Series | None:
         df = self._tables[key]
         if df.empty:
             return None
-        hit = df[
-            (df.time_period == year)
-            & (df.geographic_level == "Local authority")
-            & (df.old_la_code == la_code)
-        ]
-        return None if hit.empty else hit.iloc[0]
+        at = self._first[key].get((year, la_code))
+        return None if at is None else df.iloc[at]
 
     def _national(self, key: str, year: int) -> pd.Series | None:
         df = self._tables[key]
         if df.empty:
             return None
-        hit = df[(df.time_period == year) & (df.geographic_level == "National")]
-        if hit.empty:
+        at = self._first[key].get((year, ""))
+        if at is None:
             # Fall back to the nearest year that has a national row (c3 starts in 2018).
             nat = df[df.geographic_level == "National"]
             if nat.empty:
                 return None
             nearest = nat.iloc[(nat.time_period - year).abs().argsort()[:1]]
             return nearest.iloc[0]
-        return hit.iloc[0]
+        return df.iloc[at]
+
+    @cached_property
+    def _lait_first(self) -> dict[tuple[str, float, str], float]:
+        # (indicator, year, LA number) → the value of its first LAIT row.
+        df = self._lait
+        first: dict[tuple[str, float, str], float] = {}
+        for k, y, la, v in zip(df["key"], df["year"], df["la_code"], df["value"], strict=True):
+            first.setdefault((k, y, la), v)
+        return first
 
     def _lait_value(self, key: str, la_code: str, year: int) -> float:
         df = self._lait
         short = _LAIT[key]
-        hit = df[(df.key == short) & (df.year == year) & (df.la_code == la_code)]
-        value = float(hit["value"].iloc[0]) if len(hit) else float("nan")
+        found = self._lait_first.get((short, year, la_code))
+        value = float("nan") if found is None else float(found)
         if np.isnan(value) or value <= 0:
             # The national value is the LA-less row; otherwise the median of authorities.
             same = df[(df.key == short) & (df.year == year) & df.value.notna() & (df.value > 0)]
@@ -220,14 +245,23 @@ class PublishedFigures:
             return float(same["value"].median()) if len(same) else float("nan")
         return value
 
-    def population(self, la_code: str, year: int) -> float:
-        """Children aged 0 to 17 (the mid-year estimate before the reporting year ends)."""
+    @cached_property
+    def _populations(self) -> dict[str, pd.DataFrame]:
+        # LA number → its authority rows of the population file, in file order, with
+        # the estimate as a number (``v``) where there is one: split once, not per call.
         pop = self._tables["pop"]
         if pop.empty:
-            return float("nan")
-        rows = pop[(pop.geographic_level == "Local authority") & (pop.old_la_code == la_code)]
+            return {}
+        rows = pop[pop.geographic_level == "Local authority"]
         rows = rows.assign(v=rows["population_estimate"].map(_num)).dropna(subset=["v"])
-        if rows.empty:
+        return {str(la): part for la, part in rows.groupby("old_la_code", sort=False)}
+
+    def population(self, la_code: str, year: int) -> float:
+        """Children aged 0 to 17 (the mid-year estimate before the reporting year ends)."""
+        if self._tables["pop"].empty:
+            return float("nan")
+        rows = self._populations.get(la_code)
+        if rows is None or rows.empty:
             return float("nan")
         best = rows.iloc[(rows.time_period - (year - 1)).abs().argsort()[:1]]
         return float(best["v"].iloc[0])

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -130,7 +131,19 @@ def authority_postcodes(
             districts |= {
                 r["LTLA23CD"] for r in csv.DictReader(fh) if r["UTLA23CD"] == auth.gss_code
             }
-    return postcodes_around(districts, MARGIN_M, cache_dir)
+    pool = _around(frozenset(districts), cache_dir)
+    return None if pool is None else list(pool)
+
+
+@lru_cache(maxsize=4)
+def _around(
+    districts: frozenset[str], cache_dir: Path | None
+) -> tuple[tuple[str, float, float, bool], ...] | None:
+    # Each look-up scans the whole reference (about 1 s): an authority generated again
+    # in one process (another seed, more years) reuses its pool. The reference is
+    # fixed for the installed package, so the districts and the cache folder decide it.
+    pool = postcodes_around(districts, MARGIN_M, cache_dir)
+    return None if pool is None else tuple(pool)
 
 
 def add_places(

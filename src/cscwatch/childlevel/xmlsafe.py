@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from types import MappingProxyType
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from cscwatch.core.errors import SourceFileError
+
+if TYPE_CHECKING:  # only a type here: a CSV reader importing this module needs no lxml
+    from lxml import etree
 
 __all__ = ["SAFE_PARSE_OPTIONS", "refuse_hostile_xml", "refuse_parsed_doctype", "xml_encoding"]
 

@@ -58,7 +58,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from lxml import etree
 
 from cscwatch.childlevel.pseudonym import SYNTHETIC_MARKER, Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.tables import TABLES
@@ -74,6 +73,7 @@ from cscwatch.core.files import read_input_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
+    from lxml import etree
 
 __all__ = [
     "SYNTHETIC_FILE",
@@ -493,6 +493,8 @@ class _XmlBuilder:
 
 
 def _read_xml(path: Path) -> dict[str, pa.Table]:
+    from lxml import etree  # here, not at the top: a CSV return needs no XML parser
+
     data = read_input_bytes(path)
     refuse_hostile_xml(data, path, kind=_KIND)
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):

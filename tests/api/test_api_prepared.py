@@ -165,7 +165,10 @@ def test_links_and_gzip_under_a_public_url(warehouse: Settings) -> None:
     app = create_app(settings, response_cache_bytes=0, warm=False)
     con = duckdb.connect(str(warehouse.warehouse), read_only=True)
     try:
-        made = prepare_answers(con, app.state.pool.tag(), public_url=settings.public_url)
+        # in one batch (the batches only let a serving process answer between them)
+        made = prepare_answers(
+            con, app.state.pool.tag(), public_url=settings.public_url, batch=1000
+        )
     finally:
         con.close()
     remember(app.state.prepared_by_tag, made)

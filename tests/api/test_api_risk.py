@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import ClassVar
 
 import httpx
@@ -19,10 +19,16 @@ AS_AT = "2025-06-01"
 
 @pytest.fixture(scope="module")
 def first(live_server: str) -> httpx.Response:
-    """The first request of the module: it fits the model (unless the server's warm-up
-    or an earlier test fitted it for this date)."""
+    """The ranking as at today (no ``as_at``: the default), which the server's warm-up
+    fitted before its first answer; the fit on request is test_outcome_and_judgement's."""
     # a fit is about 10 s of CPU: at a load average of 33 it took over 120 s of wall time
-    return httpx.get(f"{live_server}/api/risk", params={"as_at": AS_AT}, timeout=600)
+    return httpx.get(f"{live_server}/api/risk", timeout=600)
+
+
+def _today(text: str) -> bool:
+    """``text`` is today's date (or yesterday's, for a run across midnight)."""
+    today = date.today()
+    return text in {today.isoformat(), (today - timedelta(days=1)).isoformat()}
 
 
 def test_shape_meta_and_caveat(first: httpx.Response) -> None:
@@ -32,17 +38,18 @@ def test_shape_meta_and_caveat(first: httpx.Response) -> None:
     body = resp.json()
     assert set(body) == {"meta", "data"}
     meta = body["meta"]
-    assert meta["as_at"] == AS_AT and meta["judgement"] == "overall"
+    as_at = meta["as_at"]
+    assert _today(as_at) and meta["judgement"] == "overall"
     assert meta["outcome"] == "ri_or_worse"  # the best-validated outcome is the default
     assert meta["model"] in ("transparent", "logistic", "boosted")
     assert {n for n, _ in meta["selection_auc"]} == {"transparent", "logistic", "boosted"}
     assert "chosen among a transparent score" in meta["method"]
     # what the ranking is relative to, and the data it used, with dates
-    assert meta["ofsted_record_to"] < AS_AT
+    assert meta["ofsted_record_to"] < as_at
     assert "Ranked against the other" in meta["relative_to"]
     assert "Isles of Scilly" in meta["relative_to"]
     assert {e["la_code"] for e in meta["excluded"]} == {"201", "420"}
-    assert meta["sources"] and all(s["published_on"] < AS_AT for s in meta["sources"])
+    assert meta["sources"] and all(s["published_on"] < as_at for s in meta["sources"])
     assert {"caseload", "rereferrals_pct"} <= {s["indicator"] for s in meta["sources"]}
     assert 0 < meta["rate_recent"] < meta["rate_train"] < 1
     bt = meta["backtest"]
@@ -98,7 +105,8 @@ def test_csv_comes_from_the_cached_fit(
     # but the fitted ranking comes from the in-process cache: no model is fitted
     _CountedRiskModel.fits.clear()
     monkeypatch.setattr(_risk, "RiskModel", _CountedRiskModel)
-    resp = api.get("/api/risk", params={"as_at": AS_AT, "format": "csv", "judgement": "overall"})
+    as_at = first.json()["meta"]["as_at"]
+    resp = api.get("/api/risk", params={"as_at": as_at, "format": "csv", "judgement": "overall"})
     assert _CountedRiskModel.fits == [], "the ranking was fitted again: no cache hit"
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("text/csv")

@@ -74,6 +74,33 @@ def test_a_failed_warm_up_still_serves_the_new_file(tmp_path: Path) -> None:
     pool.close()
 
 
+def test_serve_no_warm_builds_an_app_that_warms_nothing(
+    warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cscwatch serve --no-warm`` (``create_cold_app`` with several workers): the app
+    answers with nothing prepared at start-up, and warms no replaced file."""
+    from _loop import run_coroutine
+
+    from cscwatch.serve.app import create_cold_app
+
+    monkeypatch.setenv("CSCWATCH_WAREHOUSE", str(warehouse.warehouse))
+    app = create_cold_app()
+    assert app.state.settings.warehouse == warehouse.warehouse
+    assert app.state.pool._warm is None
+
+    async def start_and_ask() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c,
+        ):
+            assert app.state.prepared_by_tag == {}
+            return (await c.get("/api/authorities/352/profile")).status_code
+
+    assert run_coroutine(start_and_ask()) == 200
+    assert app.state.prepared_by_tag == {}
+
+
 def test_no_page_is_cold_after_start(
     live_server: str, warehouse: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

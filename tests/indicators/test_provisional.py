@@ -3,7 +3,9 @@
 A synthetic Rutland return (the publisher's latest year, 2025) is measured with
 ``cscwatch cin measures --out``; a copy relabelled 2026 stands for a year the publisher
 has not published yet. One build loads both folders: the 2026 rows go in, marked
-provisional; the 2025 rows are skipped because the publisher has figures for 2025.
+provisional; the 2025 rows are skipped because the publisher has figures for 2025. The
+2026 return the build loads has one figure suppressed (its subsequent plans, and their
+percentage, ``c``); the tests that edit a return start from the unedited one.
 """
 
 from __future__ import annotations
@@ -58,8 +60,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     xml = sorted((tmp / "xml").glob("*.xml"))
     _invoke("cin", "measures", *map(str, xml), "--out", str(tmp / "m2025"))
     _relabel(tmp / "m2025", tmp / "m2026", 2026)
+    # a suppressed count of subsequent plans: the repeat-plan percentage is c too
+    # (test_a_suppressed_figure_carries_no_numerator_or_denominator); one build for all
+    loaded = tmp / "m2026-loaded"
+    shutil.copytree(tmp / "m2026", loaded)
+    _edit(loaded, "d3", {"CPP_subsequent": "c", "CPP_subsequent_percent": "c"})
     target = tmp / "w.duckdb"
-    dirs = ["--provisional", str(tmp / "m2026"), "--provisional", str(tmp / "m2025")]
+    dirs = ["--provisional", str(loaded), "--provisional", str(tmp / "m2025")]
     out = _invoke("build", "--warehouse", str(target), "--format", "json", *dirs)
     return {"tmp": tmp, "warehouse": target, "report": json.loads(out)}
 
@@ -323,28 +330,20 @@ def test_a_percentage_of_a_suppressed_count_is_refused(
 
 
 def test_a_suppressed_figure_carries_no_numerator_or_denominator(
-    built: dict[str, object], tmp_path: Path
+    pcon: duckdb.DuckDBPyConnection,
 ) -> None:
-    # A suppressed count of subsequent plans: the repeat-plan percentage is c, and the API
-    # must not return the plans started beside it as its denominator.
-    folder = tmp_path / "edited"
-    shutil.copytree(Path(str(built["tmp"])) / "m2026", folder)
-    _edit(folder, "d3", {"CPP_subsequent": "c", "CPP_subsequent_percent": "c"})
-    target = tmp_path / "w.duckdb"
-    build_warehouse(Settings(warehouse=target), default_loaders(), provisional_dirs=[folder])
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        row = _one(
-            con,
-            "SELECT value, status, numerator, denominator FROM observation "
-            "WHERE provisional AND indicator = 'repeat_cpp_pct'",
-        )
-        leaks = _one(
-            con,
-            "SELECT count(*) FROM observation WHERE provisional AND status = 'c' "
-            "AND (numerator IS NOT NULL OR denominator IS NOT NULL)",
-        )[0]
-    finally:
-        con.close()
+    # A suppressed count of subsequent plans (in the module's build): the repeat-plan
+    # percentage is c, and the API must not return the plans started beside it as its
+    # denominator.
+    row = _one(
+        pcon,
+        "SELECT value, status, numerator, denominator FROM observation "
+        "WHERE provisional AND indicator = 'repeat_cpp_pct'",
+    )
+    leaks = _one(
+        pcon,
+        "SELECT count(*) FROM observation WHERE provisional AND status = 'c' "
+        "AND (numerator IS NOT NULL OR denominator IS NOT NULL)",
+    )[0]
     assert row == (None, "c", None, None)
     assert leaks == 0

@@ -27,7 +27,7 @@ from cscwatch.serve.api._prepared import PreparedAnswerMiddleware
 from cscwatch.serve.api._warehouse import Snapshot, WarehousePool
 from cscwatch.store.warehouse import check_layout
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_cold_app"]
 
 _DESCRIPTION = """\
 Read-only access to the cscwatch warehouse of published children's social care
@@ -183,3 +183,10 @@ def create_app(
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     logging.getLogger("cscwatch.serve").debug("app built for %s", settings.warehouse)
     return app
+
+
+def create_cold_app() -> FastAPI:
+    """:func:`create_app` with the settings of the environment and without warming
+    (``cscwatch serve --no-warm --workers N``: uvicorn's workers build the app from an
+    import string)."""
+    return create_app(warm=False)

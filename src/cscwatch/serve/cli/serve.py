@@ -19,11 +19,21 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    no_warm: Annotated[
+        bool,
+        typer.Option(
+            "--no-warm",
+            help="Answer at once, without warming the warehouse first: the first "
+            "profile waits for the early-warning model's fit.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the dashboard at / and the API at /api (OpenAPI docs at /api/docs).
 
     The warehouse is opened read-only; a `cscwatch build` that replaces it is picked up
-    on the next request without a restart.
+    on the next request without a restart. The server answers once it has warmed the
+    warehouse (fitted the early-warning ranking, prepared every profile), and warms a
+    replaced file before serving it; `--no-warm` skips both.
     """
     import uvicorn
 
@@ -42,7 +52,7 @@ def serve(
     )
     if workers > 1:
         uvicorn.run(
-            "cscwatch.serve.app:create_app",
+            "cscwatch.serve.app:" + ("create_cold_app" if no_warm else "create_app"),
             factory=True,
             host=host,
             port=port,
@@ -52,4 +62,6 @@ def serve(
     else:
         from cscwatch.serve.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        uvicorn.run(
+            create_app(settings, warm=not no_warm), host=host, port=port, log_level=log_level
+        )

@@ -41,8 +41,9 @@ Without the validator's venv its runs are left out (and the result says so).
 
 Writes ``benchmarks/results/ssda903.json``.
 
-Needs a built warehouse (``CSCWATCH_WAREHOUSE``) for the synthetic returns; without one
-they are left out (and the result says so).
+Needs a built warehouse for the synthetic returns (``CSCWATCH_WAREHOUSE``, or where the
+CLI looks by default, where ``make demo`` builds it); without one they are left out (and
+the result says so).
 
 Usage: ``python benchmarks/ssda903.py [--runs N] [--peer-runs N] [--peer DIR]
 [--skip-peer] [--keep DIR] [--synth DIR] [--skip-all] [--add-largest-return]``
@@ -134,10 +135,19 @@ def _peer(files: list[Path], peer: Path, year: str = "2018") -> list[str]:
             "--ruleset", "lac2024_25", "--time-only", *map(str, files)]  # fmt: skip
 
 
-def _largest(env: dict[str, str]) -> str | None:
+def _warehouse() -> Path | None:
+    """The built warehouse the CLI would use (``CSCWATCH_WAREHOUSE`` or its default), if
+    it exists."""
+    from cscwatch.core.config import Settings
+
+    path = Settings().warehouse
+    return path if path.is_file() else None
+
+
+def _largest(env: dict[str, str], warehouse: Path) -> str | None:
     # LA number of the authority with the most children looked after at 31 March 2025.
     code = (
-        "import duckdb, os; c = duckdb.connect(os.environ['CSCWATCH_WAREHOUSE'], read_only=True)"
+        f"import duckdb; c = duckdb.connect({str(warehouse)!r}, read_only=True)"
         '; r = c.execute("SELECT a.la_code FROM observation o JOIN authority a ON a.la_code'
         " = o.geo_code WHERE o.indicator = 'lac_at31' AND o.year = 2025 ORDER BY o.value DESC"
         " LIMIT 1\").fetchone(); print(r[0] if r else '')"
@@ -157,7 +167,13 @@ def _synth(folder: Path, env: dict[str, str], *args: str) -> list[Path]:
              "--out", str(folder), "-q"],
             check=True, capture_output=True, env={**os.environ, **env},
         )  # fmt: skip
-    return sorted(d for d in folder.iterdir() if d.is_dir())
+    returns = sorted(d for d in folder.iterdir() if d.is_dir())
+    if not returns:
+        raise SystemExit(
+            f"ssda903.py: no synthetic returns in {folder} (a folder of other files, such as"
+            " --keep's? give --synth a new folder)"
+        )
+    return returns
 
 
 def _together(returns: list[Path], folder: Path) -> list[Path]:
@@ -319,7 +335,8 @@ def main() -> None:
             "ten times the sample; the largest authority's validate + measures <= 3 s",
             "postcode_cache_build": run_process(_ours(inputs["sample"]), env, (0, 1)),
         }
-        largest = _largest(env) if os.environ.get("CSCWATCH_WAREHOUSE") else None
+        warehouse = _warehouse()
+        largest = _largest(env, warehouse) if warehouse else None
         for name, files in inputs.items():
             entry = _entry(files, env, args.runs, "2017-18")
             if largest:
@@ -334,7 +351,7 @@ def main() -> None:
                 entry["open_validator"] = "not run (no venv at --peer, or --skip-peer)"
             result[name] = entry
         if largest is None:
-            result["synthetic"] = "not run: no warehouse (CSCWATCH_WAREHOUSE) to calibrate them"
+            result["synthetic"] = "not run: no built warehouse to calibrate them (make demo)"
         else:
             (one,) = _synth(work / "largest", env, "-a", largest)
             result["largest_authority"] = _synthetic_entry(one, largest, env, args, peer_ok)

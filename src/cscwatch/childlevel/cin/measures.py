@@ -77,10 +77,11 @@ leaves no suppressed cell that differencing could recover.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -396,11 +397,8 @@ class CinMeasures:
         if layout not in LAYOUTS:
             raise InputError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
         category, columns = LAYOUTS[layout]
-        frame = self.counts[layout].merge(self.returns, on="return_id", how="left")
-        joint = self._disclosed if disclose else self._exact
-        values = frame[["return_id"]].merge(joint, on="return_id", how="left")
         rows = []
-        for rec, vals in zip(frame.to_dict("records"), values.to_dict("records"), strict=True):
+        for rec, vals in self._records(layout, disclose):
             info = self.authorities.get(str(rec["la_code"]))
             out: dict[str, object] = {
                 "time_period": int(rec["collection_year"]),
@@ -421,6 +419,39 @@ class CinMeasures:
             out["return_id"] = rec["return_id"]
             rows.append(out)
         return pd.DataFrame(rows, columns=[*GEO_COLUMNS, *columns, "provisional", "return_id"])
+
+    def _records(
+        self, layout: str, disclose: bool
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        # Each row of the layout's counts with its return's row of ``returns`` and of the
+        # joint table: looked up by return id, as merging them on it would pair them
+        # (every id once in each, as compute_cin_measures makes them); merged otherwise.
+        ids = self.counts[layout]["return_id"].tolist()
+        info = self._return_rows
+        values = self._disclosed_rows if disclose else self._exact_rows
+        if all(i in info and i in values for i in ids):
+            for i in ids:
+                yield info[i], values[i]
+            return
+        frame = self.counts[layout].merge(self.returns, on="return_id", how="left")
+        joint = self._disclosed if disclose else self._exact
+        merged = frame[["return_id"]].merge(joint, on="return_id", how="left")
+        yield from zip(frame.to_dict("records"), merged.to_dict("records"), strict=True)
+
+    @cached_property
+    def _return_rows(self) -> dict[Any, dict[str, Any]]:
+        # ``returns`` by return id, when each id is there once (else empty: no look-up).
+        return _rows_by_id(self.returns)
+
+    @cached_property
+    def _exact_rows(self) -> dict[Any, dict[str, Any]]:
+        # The exact joint table by return id (as _return_rows).
+        return _rows_by_id(self._exact)
+
+    @cached_property
+    def _disclosed_rows(self) -> dict[Any, dict[str, Any]]:
+        # The disclosed joint table by return id (as _return_rows).
+        return _rows_by_id(self._disclosed)
 
     @cached_property
     def _exact(self) -> pd.DataFrame:
@@ -491,6 +522,14 @@ class CinMeasures:
             self.tidy(layout).to_csv(path, index=False)
             paths.append(path)
         return paths
+
+
+def _rows_by_id(frame: pd.DataFrame) -> dict[Any, dict[str, Any]]:
+    # A frame's records by return id; empty when an id repeats (merging would pair it
+    # with every row that has it, which a look-up cannot).
+    rows = frame.to_dict("records")
+    by_id = {r["return_id"]: {str(k): v for k, v in r.items()} for r in rows}
+    return by_id if len(by_id) == len(rows) else {}
 
 
 def publisher_text(value: object) -> str:

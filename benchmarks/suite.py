@@ -7,6 +7,9 @@ the suite's wall and CPU seconds (the process tree's, from ``wait4``) and the lo
 average; the test counts; per-kind, per-file (every file) and per-phase totals; each
 test process's busy span (when it started and ended, and the time between its tests);
 the 30 slowest tests; collection alone (``--collect-only``) and the import of the CLI.
+A session-scoped fixture's setup and teardown (the shared warehouse build, the live
+server's warm-up, chromium) are their own entries, ``<session fixture NAME>``, not in
+the file of the test that happened to run them (``_suite_plugin.py``).
 
 Target: the whole suite under 5 minutes (300 s) on the 2-core machine.
 
@@ -40,6 +43,8 @@ _SUMMARY = re.compile(r"(\d+) (passed|skipped|failed|errors?|xfailed|xpassed|des
 def _kind(nodeid: str, child_cpu: float) -> str:
     """What kind of work a test is, for the per-kind totals."""
     path = nodeid.split("::", 1)[0]
+    if path.startswith("<session fixture"):
+        return "session fixtures (setup, teardown)"
     if path.startswith("tests/browser/"):
         return "browser"
     if re.match(r"tests/childlevel/ssda903/test_rules_", path):
@@ -92,7 +97,7 @@ def _aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for nodeid, t in tests.items():
         kind = _kind(nodeid, t["child_cpu"])
         for d in (per_kind[kind], per_file[nodeid.split("::", 1)[0]]):
-            d["tests"] += 1
+            d["tests"] += not nodeid.startswith("<")  # a session fixture is no test
             for k in ("wall", "cpu", "child_cpu", "setup_wall", "call_wall", "teardown_wall"):
                 d[k] += t.get(k, 0.0)
         for p in ("setup", "call", "teardown"):
@@ -128,7 +133,7 @@ def _aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     slowest = sorted(tests.items(), key=lambda kv: -kv[1]["wall"])[:30]
     files = sorted(per_file.items(), key=lambda kv: -kv[1]["wall"])
     return {
-        "tests_timed": len(tests),
+        "tests_timed": sum(not n.startswith("<") for n in tests),
         "sum_wall_s": round(sum(t["wall"] for t in tests.values()), 2),
         "sum_cpu_s": round(sum(t["cpu"] + t["child_cpu"] for t in tests.values()), 2),
         "phases_wall_s": {k: round(v, 2) for k, v in phases.items()},

@@ -431,9 +431,13 @@ def export_tidy(
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be csv or parquet, not {fmt!r}")
     path = check_output_path(path)  # never replace a device, FIFO or folder; refused first
-    rows = tidy_observations(con, indicator=indicator)
     tmp = path.with_name(path.name + ".part")
     try:
+        if path.parent.is_dir():
+            # a folder that cannot be written is refused before the rows are read (the
+            # whole export: seconds), with the same error the write would give
+            tmp.touch()
+        rows = tidy_observations(con, indicator=indicator)
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
             tmp.write_text(tidy_csv(rows), encoding="utf-8", newline="")
@@ -454,4 +458,8 @@ def export_tidy(
         with contextlib.suppress(OSError):  # e.g. EROFS: there is nothing to remove
             tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:  # an unknown indicator, say: no empty .part left behind
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
     return len(rows)

@@ -411,7 +411,7 @@ def tidy_csv(rows: Sequence[Sequence[str | None]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(TIDY_COLUMNS)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(rows)  # the csv module writes None as an empty cell
     return buf.getvalue()
 
 

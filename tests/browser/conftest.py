@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,22 +61,55 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture()
-def page(browser: object, base_url: str) -> Iterator[object]:
+@pytest.fixture(scope="session")
+def _shared_page(browser: object, base_url: str) -> Iterator[object]:
+    """One page for every test of a test process that takes ``page``: a fresh context per
+    test started a renderer process and compiled axe-core, GOV.UK Frontend's script and
+    Playwright's own in it each time, about 1 CPU-s of chromium per test (8 small pages
+    scanned with axe: 20-26 CPU-s, in one page 10-14 with its HTTP cache off, as here).
+    ``page`` gives each test the state a new page had."""
     ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     pg = ctx.new_page()
+    # every test's requests reach the server, as from a new context's empty cache (a test
+    # that watches responses sees every asset)
+    cdp = ctx.new_cdp_session(pg)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    pg.cdp = cdp
+    pg.js_errors = []
+    pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
+    pg.on(
+        "console",
+        lambda msg: pg.js_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture()
+def page(_shared_page: Any, base_url: str) -> Iterator[Any]:
+    """The process's page, reset to what a new one was: a blank document 1280 x 900 on
+    screen media, no route, no listener but the fixture's, the pointer off the page, no
+    errors recorded, no cookie or stored data (the site sets none)."""
+    pg = _shared_page
+    pg.goto("about:blank")
+    pg.context.clear_cookies()
+    pg.cdp.send("Storage.clearDataForOrigin", {"origin": base_url, "storageTypes": "all"})
+    pg.set_viewport_size({"width": 1280, "height": 900})
+    pg.emulate_media(media="null")
+    pg.mouse.move(-1, -1)  # no :hover left by the last test's pointer
     # the first profile after a start waits for the early-warning model's fit: well over
     # the default 30 s on a loaded 2-core machine
     pg.set_default_timeout(180_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
-    pg.js_errors = errors
+    impl = pg._impl_obj  # the event emitter behind the page (to undo a test's listeners)
+    listeners = {e: list(impl.listeners(e)) for e in impl.event_names()}
+    pg.js_errors = []
     yield pg
-    ctx.close()
+    pg.unroute_all(behavior="ignoreErrors")
+    for event in list(impl.event_names()):
+        for fn in impl.listeners(event):
+            if fn not in listeners.get(event, []):
+                impl.remove_listener(event, fn)
 
 
 @pytest.fixture(scope="session")

@@ -43,22 +43,18 @@ def test_place_form_finds_an_authority(page: Any) -> None:
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("name", list(SUFFICIENCY_PAGES))
 def test_sufficiency_pages_have_no_serious_axe_violations(
-    browser: Any, base_url: str, axe_source: str, artifacts: Path, name: str, width: int
+    page: Any, axe_source: str, artifacts: Path, name: str, width: int
 ) -> None:
-    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900})
-    try:
-        page = ctx.new_page()
-        page.goto(SUFFICIENCY_PAGES[name])
-        page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
-        page.add_script_tag(content=axe_source)
-        result = page.evaluate("async () => await axe.run({resultTypes: ['violations']})")
-        violations = result["violations"]
-        (artifacts / f"axe-{name}-{width}.json").write_text(json.dumps(violations, indent=1))
-        bad = [
-            f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
-            for v in violations
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert bad == [], "\n".join(bad)
-    finally:
-        ctx.close()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(SUFFICIENCY_PAGES[name])
+    page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run({resultTypes: ['violations']})")
+    violations = result["violations"]
+    (artifacts / f"axe-{name}-{width}.json").write_text(json.dumps(violations, indent=1))
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], "\n".join(bad)

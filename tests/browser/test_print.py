@@ -85,16 +85,14 @@ def test_printed_profile_fits_eight_a4_pages(page: Page, artifacts: Path, la: st
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_printable_profile_has_no_axe_violations(
-    browser: Any, base_url: str, axe_source: str, artifacts: Path, width: int
+    page: Any, axe_source: str, artifacts: Path, width: int
 ) -> None:
     """axe-core finds no violation of any impact on the print page, on screen at 1280
     and 375 px, and the page itself never scrolls sideways (a wide table scrolls in its
     own keyboard-reachable region)."""
     import json
 
-    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900})
-    page = ctx.new_page()
-    page.set_default_timeout(180_000)
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto("/authorities/201/print")
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -103,4 +101,3 @@ def test_printable_profile_has_no_axe_violations(
     assert [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations] == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(artifacts / f"print-screen-{width}.png"), full_page=False)
-    ctx.close()

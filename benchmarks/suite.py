@@ -4,8 +4,10 @@ Runs ``pytest`` with ``make test``'s options (``-n`` processes, ``--dist loadfil
 longest files first) plus ``--durations=0``, with ``_suite_plugin`` recording every test
 phase's wall and CPU seconds in each process. Writes ``benchmarks/results/suite.json``:
 the suite's wall and CPU seconds (the process tree's, from ``wait4``) and the load
-average; the test counts; per-kind, per-file (every file) and per-phase totals; each
-test process's busy span (when it started and ended, and the time between its tests);
+average; the machine's busy CPU-seconds over the run and those of every process started
+during it by kind (``_cpu_sampler``: chromium's renderers, which ``wait4`` does not
+see); the test counts; per-kind, per-file (every file) and per-phase totals; each test
+process's busy span (when it started and ended, and the time between its tests);
 the 30 slowest tests; collection alone (``--collect-only``) and the import of the CLI.
 A session-scoped fixture's setup and teardown (the shared warehouse build, the live
 server's warm-up, chromium) are their own entries, ``<session fixture NAME>``, not in
@@ -34,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _cpu_sampler import CpuSampler
 from _timing import BIN, ROOT, machine, write
 
 TARGET_S = 300.0
@@ -171,14 +174,15 @@ def main() -> None:
         }
         imports, _ = _run([python, "-c", "import cscwatch.serve.cli"], env)
         collect, _ = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co"], env)
-        suite, text = _run(
-            [
-                python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "_suite_plugin",
-                "-n", args.workers, "--maxprocesses=4", "--dist", "loadfile",
-                "--no-loadscope-reorder", "--durations=0", *args.pytest_args,
-            ],
-            env,
-        )  # fmt: skip
+        with CpuSampler() as sampler:
+            suite, text = _run(
+                [
+                    python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "_suite_plugin",
+                    "-n", args.workers, "--maxprocesses=4", "--dist", "loadfile",
+                    "--no-loadscope-reorder", "--durations=0", *args.pytest_args,
+                ],
+                env,
+            )  # fmt: skip
         rows = [json.loads(line) for line in times.read_text().splitlines() if line]
     if args.log is not None:
         args.log.write_text(text, encoding="utf-8")
@@ -191,6 +195,7 @@ def main() -> None:
             "command": "python benchmarks/suite.py " + " ".join(sys.argv[1:]),
             "target_s": TARGET_S,
             "suite": {**suite, "counts": counts, "summary_line": last},
+            "machine_cpu": sampler.result(),
             "meets_target": suite["wall_s"] < TARGET_S and suite["exit_code"] == 0,
             "collect_only": collect,
             "import_cli": imports,

@@ -9,6 +9,7 @@ them these tests are skipped with the reason.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,37 +62,67 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture(scope="session")
-def _shared_page(browser: object, base_url: str) -> Iterator[object]:
+class _SharedPage:
     """One page for every test of a test process that takes ``page``: a fresh context per
     test started a renderer process and compiled axe-core, GOV.UK Frontend's script and
     Playwright's own in it each time, about 1 CPU-s of chromium per test (8 small pages
     scanned with axe: 20-26 CPU-s, in one page 10-14 with its HTTP cache off, as here).
-    ``page`` gives each test the state a new page had."""
-    ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    pg = ctx.new_page()
-    # every test's requests reach the server, as from a new context's empty cache (a test
-    # that watches responses sees every asset)
-    cdp = ctx.new_cdp_session(pg)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    pg.cdp = cdp
-    pg.js_errors = []
-    pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
-    pg.on(
-        "console",
-        lambda msg: pg.js_errors.append(msg.text) if msg.type == "error" else None,
-    )
-    yield pg
-    ctx.close()
+    ``page`` gives each test the state a new page had. A page that was closed or whose
+    renderer crashed is replaced by a new one (in a new context) for the next test, so
+    one test's crash does not fail the tests after it."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self.page: Any = None
+        self.crashed = False
+
+    def get(self) -> Any:
+        if self.page is None or self.crashed or self.page.is_closed():
+            self.close()
+            self.page, self.crashed = self._open(), False
+        return self.page
+
+    def _open(self) -> Any:
+        ctx = self.browser.new_context(
+            base_url=self.base_url, viewport={"width": 1280, "height": 900}
+        )
+        pg = ctx.new_page()
+        # every test's requests reach the server, as from a new context's empty cache (a
+        # test that watches responses sees every asset)
+        cdp = ctx.new_cdp_session(pg)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        pg.cdp = cdp
+        pg.js_errors = []
+        pg.on("crash", lambda _: setattr(self, "crashed", True))
+        pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
+        pg.on(
+            "console",
+            lambda msg: pg.js_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        return pg
+
+    def close(self) -> None:
+        if self.page is not None:
+            # a crashed page's context may be gone already: playwright's Error then
+            with contextlib.suppress(Exception):
+                self.page.context.close()
+            self.page = None
+
+
+@pytest.fixture(scope="session")
+def _shared_page(browser: object, base_url: str) -> Iterator[_SharedPage]:
+    shared = _SharedPage(browser, base_url)
+    yield shared
+    shared.close()
 
 
 @pytest.fixture()
-def page(_shared_page: Any, base_url: str) -> Iterator[Any]:
+def page(_shared_page: _SharedPage, base_url: str) -> Iterator[Any]:
     """The process's page, reset to what a new one was: a blank document 1280 x 900 on
     screen media, no route, no listener but the fixture's, the pointer off the page, no
     errors recorded, no cookie or stored data (the site sets none)."""
-    pg = _shared_page
+    pg = _shared_page.get()
     pg.goto("about:blank")
     pg.context.clear_cookies()
     pg.cdp.send("Storage.clearDataForOrigin", {"origin": base_url, "storageTypes": "all"})
@@ -105,6 +136,8 @@ def page(_shared_page: Any, base_url: str) -> Iterator[Any]:
     listeners = {e: list(impl.listeners(e)) for e in impl.event_names()}
     pg.js_errors = []
     yield pg
+    if pg.is_closed() or _shared_page.crashed:
+        return  # the next test gets a new page
     pg.unroute_all(behavior="ignoreErrors")
     for event in list(impl.event_names()):
         for fn in impl.listeners(event):

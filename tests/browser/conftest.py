@@ -10,7 +10,8 @@ them these tests are skipped with the reason.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,29 @@ def axe_source() -> str:
     if not AXE.exists():
         pytest.skip("axe-core not installed: run `npm ci`")
     return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def axe_scan(axe_source: str, artifacts: Path) -> Callable[..., list[str]]:
+    """``axe_scan(page, name, impacts)``: axe-core run over the page's document, its
+    violations written to ``test-artifacts/NAME.json``, and those of the given impacts
+    (every impact when ``impacts`` is None) returned one line each, for ``assert bad == []``."""
+
+    def scan(
+        page: Any, name: str, impacts: tuple[str, ...] | None = ("serious", "critical")
+    ) -> list[str]:
+        page.add_script_tag(content=axe_source)
+        found = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        violations = found["violations"]
+        (artifacts / f"{name}.json").write_text(json.dumps(violations, indent=1))
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
+            f"{v['nodes'][0]['target']}"
+            for v in violations
+            if impacts is None or v["impact"] in impacts
+        ]
+
+    return scan
 
 
 @pytest.fixture(scope="session")

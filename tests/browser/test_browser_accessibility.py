@@ -18,8 +18,6 @@ table is too).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -56,7 +54,7 @@ def test_the_pages_left_out_are_scanned_more_strictly_elsewhere() -> None:
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_or_critical_axe_violations(
-    page: Any, axe_source: str, base_url: str, artifacts: Path, name: str
+    page: Any, axe_scan: Any, base_url: str, name: str
 ) -> None:
     url = PAGES[name]
     if url.startswith("/risk?"):
@@ -66,14 +64,5 @@ def test_no_serious_or_critical_axe_violations(
         resp = httpx.get(f"{base_url}/api{url}", timeout=600)
         assert resp.status_code == 200, resp.text
     page.goto(url)
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    violations = result["violations"]
-    (artifacts / f"axe-{name}.json").write_text(json.dumps(violations, indent=1))
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
-        f"{v['nodes'][0]['target']}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = axe_scan(page, f"axe-{name}")
     assert bad == [], "\n".join(bad)

@@ -5,7 +5,6 @@ the data-currency banner, and axe-core with no violations of any impact at 1280 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -248,9 +247,7 @@ _AXE_PAGES = {
 
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("name", list(_AXE_PAGES))
-def test_no_axe_violations_of_any_impact(
-    page: Page, axe_source: str, artifacts: Path, name: str, width: int
-) -> None:
+def test_no_axe_violations_of_any_impact(page: Page, axe_scan: Any, name: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(_AXE_PAGES[name])
     if name == "api-docs":
@@ -268,13 +265,5 @@ def test_no_axe_violations_of_any_impact(
                 block.locator("summary").click()
                 block.locator("tbody tr").first.wait_for()
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    violations = result["violations"]
-    (artifacts / f"axe-all-{name}-{width}.json").write_text(json.dumps(violations, indent=1))
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
-        f"{v['nodes'][0]['target']}"
-        for v in violations
-    ]
+    bad = axe_scan(page, f"axe-all-{name}-{width}", impacts=None)
     assert bad == [], "\n".join(bad)

@@ -3,7 +3,6 @@ accessible at desktop and phone widths."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -79,17 +78,9 @@ def test_joint_return_and_small_cohort_are_qualified(page: Page) -> None:
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("name", list(FLAG_PAGES))
 def test_flag_pages_have_no_serious_axe_violations(
-    page: Page, axe_source: str, artifacts: Path, name: str, width: int
+    page: Page, axe_scan: Any, name: str, width: int
 ) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(FLAG_PAGES[name])
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run({resultTypes: ['violations']})")
-    violations = result["violations"]
-    (artifacts / f"axe-{name}-{width}.json").write_text(json.dumps(violations, indent=1))
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = axe_scan(page, f"axe-{name}-{width}")
     assert bad == [], "\n".join(bad)

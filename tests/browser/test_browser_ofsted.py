@@ -3,7 +3,6 @@ authorities listed, an inspection known only from the ILACS overview."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -40,7 +39,7 @@ def test_overview_states_the_record_date_and_lists_stale_authorities(
 
 
 def test_profile_with_an_inspection_from_the_overview(
-    page: Any, axe_source: str, artifacts: Path
+    page: Any, axe_scan: Any, artifacts: Path
 ) -> None:
     """Brent: its June 2026 inspection is known only from the ILACS overview, which gives
     no overall grade; the page says so and links the report to obtain."""
@@ -55,8 +54,4 @@ def test_profile_with_an_inspection_from_the_overview(
     assert link.get_attribute("href").startswith("https://files.ofsted.gov.uk/")
     assert _latest_date(text) <= RECORD
     ofsted.screenshot(path=str(artifacts / "profile-ofsted-overview.png"))
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    (artifacts / "axe-profile-overview-inspection.json").write_text(json.dumps(bad))
-    assert bad == []
+    assert axe_scan(page, "axe-profile-overview-inspection") == []

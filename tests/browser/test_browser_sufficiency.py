@@ -3,7 +3,6 @@ screenshots saved for a person to look at."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +42,10 @@ def test_place_form_finds_an_authority(page: Any) -> None:
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("name", list(SUFFICIENCY_PAGES))
 def test_sufficiency_pages_have_no_serious_axe_violations(
-    page: Any, axe_source: str, artifacts: Path, name: str, width: int
+    page: Any, axe_scan: Any, artifacts: Path, name: str, width: int
 ) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(SUFFICIENCY_PAGES[name])
     page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run({resultTypes: ['violations']})")
-    violations = result["violations"]
-    (artifacts / f"axe-{name}-{width}.json").write_text(json.dumps(violations, indent=1))
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = axe_scan(page, f"axe-{name}-{width}")
     assert bad == [], "\n".join(bad)

@@ -85,19 +85,13 @@ def test_printed_profile_fits_eight_a4_pages(page: Page, artifacts: Path, la: st
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_printable_profile_has_no_axe_violations(
-    page: Any, axe_source: str, artifacts: Path, width: int
+    page: Any, axe_scan: Any, artifacts: Path, width: int
 ) -> None:
     """axe-core finds no violation of any impact on the print page, on screen at 1280
     and 375 px, and the page itself never scrolls sideways (a wide table scrolls in its
     own keyboard-reachable region)."""
-    import json
-
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/authorities/201/print")
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    violations = result["violations"]
-    (artifacts / f"axe-print-{width}.json").write_text(json.dumps(violations, indent=1))
-    assert [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations] == []
+    assert axe_scan(page, f"axe-print-{width}", impacts=None) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(artifacts / f"print-screen-{width}.png"), full_page=False)

@@ -266,6 +266,20 @@ def test_fast_and_careful_csv_paths_give_the_same_lines(tmp_path: Path) -> None:
     assert a["DOLO_START"].tolist() == ["", "x"] and a["DOLO_START"].dtype == object
 
 
+def test_csv_lines_are_those_a_stringio_gives() -> None:
+    # The header is read from the file's first line alone; the rest as io.StringIO would.
+    import io
+    import random
+
+    from cscwatch.childlevel.ssda903.reader import _lines
+
+    pick = random.Random(903)
+    alphabet = ["a", ",", "\r", "\n", "\r\n", '"', " ", "\u2028", "\x1c", "\x85", "é"]
+    for _ in range(20_000):
+        text = "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 10)))
+        assert list(_lines(text)) == list(io.StringIO(text, newline="")), repr(text)
+
+
 def test_uasc_status_and_upn_shape_are_derived_before_pseudonymising(tmp_path: Path) -> None:
     # XML: the header's <UASC> as given; the UPN's shape, never the UPN.
     xml = read_return([_xml(tmp_path)], pseudonymiser=KEY).tables["header"]

@@ -51,7 +51,7 @@ import csv
 import gc
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -283,9 +283,26 @@ def _unquoted(text: str, header: list[str]) -> pa.Table | None:
     return table.rename_columns(header)
 
 
+def _lines(text: str) -> Iterator[str]:
+    # The lines io.StringIO(text, newline="") gives (each ending in \n, \r\n or \r, the
+    # last perhaps in none), the rest of the text copied into one only if more than the
+    # first line is read: the header alone is read from a file Arrow parses, and a
+    # StringIO of a whole 4 MB file cost 0.06 s (it holds four bytes a character).
+    ends = [i for i in (text.find("\r"), text.find("\n")) if i >= 0]
+    if not ends:
+        yield from (text,) if text else ()
+        return
+    end = min(ends) + 1
+    if text[end - 1] == "\r" and text[end : end + 1] == "\n":
+        end += 1
+    yield text[:end]
+    if end < len(text):
+        yield from io.StringIO(text[end:], newline="")
+
+
 def _read_csv(path: Path) -> tuple[str, pa.Table]:
     text = _decode(read_input_bytes(path), path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     try:
         first = next(reader, None)
         if first is None:

@@ -168,18 +168,6 @@ def _json_plain(values: pa.Array) -> bool:
     return not bool(((text < 0x20) | (text > 0x7E) | (text == 0x22) | (text == 0x5C)).any())
 
 
-def _json_codes(values: pa.Array, text: Mapping[str, str] | None = None) -> pa.Array:
-    # JSON of each value (of text[value] when given), encoded once per distinct value:
-    # for columns of few values (rule codes, messages, tables, fields, children).
-    import pyarrow.compute as pc
-
-    coded = values.dictionary_encode()
-    enc = json.encoder.encode_basestring_ascii
-    distinct = coded.dictionary.to_pylist()
-    words = text_array([enc(v if text is None else text[v]) for v in distinct])
-    return pc.fill_null(words.take(coded.indices), text_scalar("null"))
-
-
 @dataclass(frozen=True)
 class FindingColumns:
     """A validation's findings as columns, kept so until they are shown. Read-only.
@@ -269,6 +257,11 @@ class FindingColumns:
     def json_item_bytes(self, *, with_refs: bool = False) -> Iterator[memoryview]:
         """:meth:`json_items` as the ASCII bytes Arrow made, not copied: each piece is a
         view of an Arrow buffer (valid while it is referenced), to write as it is."""
+        for start in range(0, len(self), _JSON_BATCH):
+            yield self._json_piece(start, with_refs)
+
+    def _json_piece(self, start: int, with_refs: bool) -> memoryview:
+        # The JSON text of the findings start to start + _JSON_BATCH (json_item_bytes).
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -277,53 +270,95 @@ class FindingColumns:
         names = ["rule", "message", "child_id", *(["la_child_id"] if with_refs else [])]
         names += ["table", "row_no", "field", "value"]
         # Between values: the key of the next (the first opens the finding's object).
-        pieces = ["    {\n" + f'      "{names[0]}": ']
-        pieces += [",\n" + f'      "{n}": ' for n in names[1:]]
-        for start in range(0, len(self), _JSON_BATCH):
-            part = self.table.slice(start, _JSON_BATCH).combine_chunks()
-            code = part.column("code").combine_chunks()
-            child = part.column("child").combine_chunks()
-            value = part.column("values").combine_chunks()
-            # Children and values as they are when plain (the quotes go between columns).
-            plain = {n for n, a in (("child_id", child), ("value", value)) if _json_plain(a)}
-            values: dict[str, pa.Array] = {
-                "child_id": child if "child_id" in plain else _json_codes(child),
-                "table": _json_codes(part.column("tbl").combine_chunks()),
-                "row_no": pc.cast(part.column("row_no").combine_chunks(), pa.string()),
-                "field": _json_codes(part.column("fields").combine_chunks()),
-                "value": value if "value" in plain else _json_strings(value),
-            }
-            if with_refs:
-                children = part.column("child").to_pylist()
-                la = [None if c is None else refs.get(c) for c in children]
-                values["la_child_id"] = _json_strings(text_array(la))
-            between = [*pieces, "\n    },\n"]
-            for i, name in enumerate(names):
-                if name in plain:
-                    between[i] += '"'
-                    between[i + 1] = '"' + between[i + 1]
-            # The rule's code and message as one text per rule, the key between them
-            # included (one column fewer to join).
-            coded = code.dictionary_encode()
-            enc = json.encoder.encode_basestring_ascii
-            words = [
-                enc(c) + between[1] + enc(self.messages[c]) for c in coded.dictionary.to_pylist()
-            ]
-            rule = text_array(words).take(coded.indices)
-            values["rule"] = pc.fill_null(rule, text_scalar("null" + between[1] + "null"))
-            del between[1]
-            args: list[Any] = []
-            # between: one piece before each column (the message is in the rule's text),
-            # then the text closing the finding (the join's separator, below).
-            columns = [n for n in names if n != "message"]
-            for piece, name in zip(between[:-1], columns, strict=True):
-                args += [text_scalar(piece), values[name]]
-            items = pc.binary_join_element_wise(*args, text_scalar(between[-1]), text_scalar(""))
-            # The items lie end to end in the array's data buffer: one view of them all.
-            _, offsets, data = items.buffers()
-            ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
-            last = start + _JSON_BATCH >= len(self)
-            yield memoryview(data)[int(ends[0]) : int(ends[-1]) - (2 if last else 0)]
+        between = ["    {\n" + f'      "{names[0]}": ']
+        between += [",\n" + f'      "{n}": ' for n in names[1:]]
+        between.append("\n    },\n")  # closes the finding
+        part = self.table.slice(start, _JSON_BATCH).combine_chunks()
+        code = part.column("code").combine_chunks()
+        child = part.column("child").combine_chunks()
+        value = part.column("values").combine_chunks()
+        # Children and values as they are when plain (the quotes go between columns).
+        plain = {n for n, a in (("child_id", child), ("value", value)) if _json_plain(a)}
+        for i, name in enumerate(names):
+            if name in plain:
+                between[i] += '"'
+                between[i + 1] = '"' + between[i + 1]
+        enc = json.encoder.encode_basestring_ascii
+        # Each column: text (an array), or coded (indices into one JSON text per distinct
+        # value, and the text of a null); the rule's code and message are one coded column.
+        columns: dict[str, pa.Array | _Coded] = {
+            "rule": replace(
+                _Coded.of(code, lambda c: enc(c) + between[1] + enc(self.messages[c])),
+                null="null" + between[1] + "null",
+            ),
+            "child_id": child if "child_id" in plain else _Coded.of(child, enc),
+            "table": _Coded.of(part.column("tbl").combine_chunks(), enc),
+            "row_no": pc.cast(part.column("row_no").combine_chunks(), pa.string()),
+            "field": _Coded.of(part.column("fields").combine_chunks(), enc),
+            "value": value if "value" in plain else _json_strings(value),
+        }
+        if with_refs:
+            children = part.column("child").to_pylist()
+            la = [None if c is None else refs.get(c) for c in children]
+            columns["la_child_id"] = _json_strings(text_array(la))
+        # The text between columns goes into a coded column's texts beside it (once per
+        # distinct value) rather than into Arrow's join as a piece of every finding:
+        # the join's time grows with its arguments.
+        seq: list[str | pa.Array | _Coded] = []
+        # (between[1], before the message, is in the rule's texts).
+        before = [between[0], *between[2:-1]]
+        for text, name in zip(before, [n for n in names if n != "message"], strict=True):
+            seq += [text, columns[name]]
+        seq.append(between[-1])
+        merged: list[str | pa.Array | _Coded] = []
+        for item in seq:
+            if isinstance(item, str) and merged and isinstance(merged[-1], _Coded):
+                merged[-1] = merged[-1].around("", item)
+            elif isinstance(item, _Coded) and merged and isinstance(merged[-1], str):
+                merged[-1] = item.around(merged[-1], "")
+            else:
+                merged.append(item)
+        args = [_Coded.arg(m) for m in merged]
+        items = pc.binary_join_element_wise(*args, text_scalar(""))  # no separator
+        # The items lie end to end in the array's data buffer: one view of them all.
+        _, offsets, data = items.buffers()
+        ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
+        last = start + _JSON_BATCH >= len(self)
+        return memoryview(data)[int(ends[0]) : int(ends[-1]) - (2 if last else 0)]
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column of few distinct values as JSON: the text of each distinct value (and of
+    a null) and, per row, which (one-line helper for :meth:`FindingColumns._json_piece`)."""
+
+    indices: pa.Array
+    words: tuple[str, ...]
+    null: str = "null"
+
+    @classmethod
+    def of(cls, values: pa.Array, word: Callable[[str], str]) -> _Coded:
+        coded = values.dictionary_encode()
+        return cls(coded.indices, tuple(word(v) for v in coded.dictionary.to_pylist()))
+
+    def around(self, before: str, after: str) -> _Coded:
+        """Every text (and the null's) with ``before`` and ``after`` added."""
+        return _Coded(
+            self.indices, tuple(before + w + after for w in self.words), before + self.null + after
+        )
+
+    @staticmethod
+    def arg(item: str | pa.Array | _Coded) -> pa.Array | pa.Scalar:
+        """An argument of Arrow's join: a text as a scalar, a coded column as text."""
+        if isinstance(item, str):
+            return text_scalar(item)
+        return item.text() if isinstance(item, _Coded) else item
+
+    def text(self) -> pa.Array:
+        import pyarrow.compute as pc
+
+        out = text_array(list(self.words)).take(self.indices)
+        return pc.fill_null(out, text_scalar(self.null)) if self.indices.null_count else out
 
 
 @dataclass(frozen=True)

@@ -132,10 +132,6 @@ class Finding:
 _JSON_PLAIN = r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$"
 #: Findings encoded as JSON at a time (bounds the memory the text takes).
 _JSON_BATCH = 50_000
-#: Threads making the JSON's pieces (the cores of the machine the 20x target is set on),
-#: and how many pieces they may make ahead of the one being written (the memory held).
-_JSON_THREADS = 2
-_JSON_AHEAD = 2
 
 
 def _json_strings(values: pa.Array) -> pa.Array:
@@ -260,30 +256,9 @@ class FindingColumns:
 
     def json_item_bytes(self, *, with_refs: bool = False) -> Iterator[memoryview]:
         """:meth:`json_items` as the ASCII bytes Arrow made, not copied: each piece is a
-        view of an Arrow buffer (valid while it is referenced), to write as it is.
-
-        The pieces are made on :data:`_JSON_THREADS` threads (Arrow's kernels release
-        the GIL), at most :data:`_JSON_AHEAD` ahead of the one written, and given in
-        order: the text is the same as made one piece after another."""
-        starts = range(0, len(self), _JSON_BATCH)
-        if _JSON_THREADS < 2 or len(starts) < 2:
-            yield from (self._json_piece(s, with_refs) for s in starts)
-            return
-        from collections import deque
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        with ThreadPoolExecutor(_JSON_THREADS) as pool:
-            ahead: deque[Future[memoryview]] = deque()
-            try:
-                for s in starts:
-                    ahead.append(pool.submit(self._json_piece, s, with_refs))
-                    if len(ahead) > _JSON_AHEAD:
-                        yield ahead.popleft().result()
-                while ahead:
-                    yield ahead.popleft().result()
-            finally:
-                for f in ahead:
-                    f.cancel()
+        view of an Arrow buffer (valid while it is referenced), to write as it is."""
+        for start in range(0, len(self), _JSON_BATCH):
+            yield self._json_piece(start, with_refs)
 
     def _json_piece(self, start: int, with_refs: bool) -> memoryview:
         # The JSON text of the findings start to start + _JSON_BATCH (json_item_bytes).

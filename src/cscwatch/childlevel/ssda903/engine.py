@@ -737,18 +737,27 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
         groups = shown_by_table[tbl]
         fields, values = [], []
         by_k: list[str | None] = [None] * len(codes)
-        for shown, ks in groups.items():
+        # Each hit's group of fields, g, looked up by its rule in a list (a CASE of
+        # ``k IN (...)`` made DuckDB build a join per group over every hit).
+        group_of = ["NULL"] * len(codes)
+        for g, (shown, ks) in enumerate(groups.items()):
             for k in ks:
                 by_k[k] = ", ".join(shown)
-            when = "WHEN h.k IN (" + ", ".join(map(str, ks)) + ")"
+                group_of[k] = str(g)
+            when = f"WHEN h.g = {g}"
             column = {f: child if f == "CHILD" else f't."{f.lower()}"' for f in shown}
-            expr = " || '; ' || ".join(f"'{f}=' || coalesce({column[f]}, '')" for f in shown)
+            # One concat per finding (a NULL adds nothing), not an || per piece.
+            pieces = [f"'{'; ' if i else ''}{f}=', {column[f]}" for i, f in enumerate(shown)]
+            expr = f"concat({', '.join(pieces)})" if pieces else "''"
             fields.append(f"{when} THEN '{', '.join(shown)}'")
-            values.append(f"{when} THEN {expr or chr(39) * 2}")
+            values.append(f"{when} THEN {expr}")
+        hits = (
+            f"SELECT k, row_no, [{', '.join(group_of)}][k + 1] AS g FROM _hits WHERE tbl = '{tbl}'"
+        )
         selects.append(
             f"SELECT h.k, {tables.index(tbl)} AS tk, '{tbl}' AS tbl, h.row_no, {child} AS child, "
             f"CASE {' '.join(fields)} END AS fields, CASE {' '.join(values)} END AS values "
-            f"FROM _hits h LEFT JOIN {tbl} t ON t.row_no = h.row_no {ref}WHERE h.tbl = '{tbl}'"
+            f"FROM ({hits}) h LEFT JOIN {tbl} t ON t.row_no = h.row_no {ref}"
         )
         shown_by_k.append(tuple(by_k))
     return _Findings(tuple(selects), codes, tuple(shown_by_k))

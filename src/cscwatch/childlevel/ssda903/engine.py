@@ -751,9 +751,10 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
             expr = f"concat({', '.join(pieces)})" if pieces else "''"
             fields.append(f"{when} THEN '{', '.join(shown)}'")
             values.append(f"{when} THEN {expr}")
-        hits = (
-            f"SELECT k, row_no, [{', '.join(group_of)}][k + 1] AS g FROM _hits WHERE tbl = '{tbl}'"
-        )
+        # The list as one text cast once (planning hundreds of constants cost more than
+        # the lookup on a small return).
+        lookup = f"('[{', '.join(group_of)}]'::INTEGER[])"
+        hits = f"SELECT k, row_no, {lookup}[k + 1] AS g FROM _hits WHERE tbl = '{tbl}'"
         selects.append(
             f"SELECT h.k, {tables.index(tbl)} AS tk, '{tbl}' AS tbl, h.row_no, {child} AS child, "
             f"CASE {' '.join(fields)} END AS fields, CASE {' '.join(values)} END AS values "

@@ -368,6 +368,21 @@ def tidy_observations(
     :func:`query_observations`. Rows are ordered by indicator, year, level (England,
     regions, authorities) and code, so pages of it join up.
     """
+    sql, params = _tidy_sql(
+        indicator=indicator, la_codes=la_codes, region=region, years=years, geo_level=geo_level
+    )
+    return [tuple(r) for r in con.execute(sql + _page(limit, offset), params).fetchall()]
+
+
+def _tidy_sql(
+    *,
+    indicator: str | None = None,
+    la_codes: list[str] | None = None,
+    region: str | None = None,
+    years: list[int] | None = None,
+    geo_level: str | None = None,
+) -> tuple[str, list[object]]:
+    """The query of :func:`tidy_observations` (without its page) and its parameters."""
     where, params = _filters(
         indicator=indicator, la_codes=la_codes, region=region, years=years, geo_level=geo_level
     )
@@ -400,9 +415,8 @@ def tidy_observations(
         ORDER BY o.indicator, o.year,
                  CASE o.geo_level WHEN 'national' THEN 0 WHEN 'regional' THEN 1 ELSE 2 END,
                  o.geo_code, o.provisional
-        {_page(limit, offset)}
     """
-    return [tuple(r) for r in con.execute(sql, params).fetchall()]
+    return sql, list(params)
 
 
 def tidy_csv(rows: Sequence[Sequence[str | None]]) -> str:
@@ -437,22 +451,35 @@ def export_tidy(
             # a folder that cannot be written is refused before the rows are read (the
             # whole export: seconds), with the same error the write would give
             tmp.touch()
-        rows = tidy_observations(con, indicator=indicator)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
+            rows = tidy_observations(con, indicator=indicator)
+            path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(tidy_csv(rows), encoding="utf-8", newline="")
+            n = len(rows)
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            columns = list(zip(*rows, strict=True)) if rows else [()] * len(TIDY_COLUMNS)
-            table = pa.table(
-                {
-                    c: pa.array(v, type=pa.string())
-                    for c, v in zip(TIDY_COLUMNS, columns, strict=True)
-                }
+            # straight from DuckDB as Arrow columns (the rows as Python tuples cost about
+            # 1 s of CPU), in the schema the tuples were written with: text, nullable. On
+            # a cursor of its own: the caller's connection may hold an unfinished result.
+            sql, params = _tidy_sql(indicator=indicator)
+            cur = con.cursor()
+            try:
+                fetched = cur.sql(sql, params=params).to_arrow_table()
+            finally:
+                cur.close()
+            schema = pa.schema([pa.field(c, pa.string()) for c in TIDY_COLUMNS])
+            table = pa.Table.from_arrays(
+                [
+                    fetched.column(i).combine_chunks().cast(pa.string())
+                    for i in range(len(TIDY_COLUMNS))
+                ],
+                schema=schema,
             )
+            path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, tmp)
+            n = table.num_rows
         tmp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):  # e.g. EROFS: there is nothing to remove
@@ -462,4 +489,4 @@ def export_tidy(
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise
-    return len(rows)
+    return n

@@ -23,7 +23,7 @@ frame, :data:`JUDGEMENT_FRAME`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -231,16 +231,27 @@ def _normalise(raw: pd.DataFrame) -> pd.DataFrame:
     return df.loc[:, list(JUDGEMENT_FRAME)]
 
 
-def prior_judgements(
-    judgements: pd.DataFrame, cases: pd.DataFrame
-) -> Iterator[tuple[int, pd.DataFrame, date]]:
-    """For each case (position ``i``) with any: its authority's judgements published
-    before the case's ``as_at``, oldest first, and that date."""
-    by_la = {k: g.sort_values("publication_date") for k, g in judgements.groupby("la_code")}
+def last_prior(judgements: pd.DataFrame, cases: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each case's authority's latest judgement published before the case's ``as_at``.
+
+    Returns the judgements ordered by authority, then publication date, and for each
+    case (by position) the row of that frame holding its latest prior judgement (-1
+    when there is none). The rows of an authority before that one are its earlier
+    judgements, oldest first (found by bisection: a mask per case cost a risk fit
+    about 0.6 s of CPU).
+    """
+    groups = [g.sort_values("publication_date") for _, g in judgements.groupby("la_code")]
+    ordered = pd.concat(groups) if groups else judgements.iloc[:0]
+    starts: dict[str, tuple[int, list[date]]] = {}
+    offset = 0
+    for g in groups:
+        starts[g["la_code"].iloc[0]] = (offset, list(g["publication_date"]))
+        offset += len(g)
+    pos = np.full(len(cases), -1, dtype=np.int64)
     for i, (la, at) in enumerate(zip(cases["la_code"], cases["as_at"], strict=True)):
-        g = by_la.get(la)
-        if g is None:
-            continue
-        prior = g.loc[g["publication_date"] < at]
-        if not prior.empty:
-            yield i, prior, at
+        found = starts.get(la)
+        if found is not None:
+            k = bisect_left(found[1], at)  # how many were published before ``at``
+            if k:
+                pos[i] = found[0] + k - 1
+    return ordered, pos

@@ -43,9 +43,9 @@ import pandas as pd
 from cscwatch.core.catalogue import CATALOGUE, Polarity
 from cscwatch.models._data import (
     alignment_offset,
+    last_prior,
     load_neighbours,
     load_panel,
-    prior_judgements,
 )
 
 __all__ = [
@@ -237,13 +237,20 @@ def _lookup(table: pd.DataFrame, col: str, las: np.ndarray, years: np.ndarray) -
 
 def _previous(judgements: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Previous graded judgement published before each case's date."""
+    ordered, pos = last_prior(judgements, cases)
     out = np.full((len(cases), 3), np.nan)
-    for i, prior, at in prior_judgements(judgements, cases):
-        last = prior.iloc[-1]
-        out[i] = (
-            last["overall_rank"],
-            float(last["overall_rank"] == 4),
-            (at - last["publication_date"]).days / 365.25,
+    has = pos >= 0
+    if has.any():
+        last = ordered.iloc[pos[has]]
+        rank = last["overall_rank"].to_numpy(dtype=float)
+        days = [
+            (at - pub).days
+            for at, pub in zip(
+                cases["as_at"].to_numpy()[has], last["publication_date"], strict=True
+            )
+        ]
+        out[has] = np.column_stack(
+            (rank, (rank == 4).astype(float), np.asarray(days, dtype=float) / 365.25)
         )
     return pd.DataFrame(
         out, index=cases.index, columns=["prev_rank", "prev_inadequate", "prev_age_years"]

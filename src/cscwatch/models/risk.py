@@ -102,7 +102,7 @@ from threadpoolctl import threadpool_limits
 
 from cscwatch.core.errors import InputError
 from cscwatch.models import _metrics as M
-from cscwatch.models._data import load_judgements, load_population, prior_judgements
+from cscwatch.models._data import last_prior, load_judgements, load_population
 from cscwatch.models._results import dump, load, opt, percentile_ci
 from cscwatch.models._risk_models import CANDIDATES, MODELS, fit_model, prior_shift
 from cscwatch.models.features import (
@@ -204,11 +204,13 @@ class RiskData:
 def _previous_ranks(judgements: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Each case's previous graded ranks (overall, help and protection), published before
     its start."""
+    ordered, pos = last_prior(judgements, cases)
     out = np.full((len(cases), 2), np.nan)
-    for i, prior, _ in prior_judgements(judgements, cases):
-        out[i, 0] = prior["overall_rank"].iloc[-1]
-        hp = prior["hp_rank"].dropna()
-        out[i, 1] = hp.iloc[-1] if not hp.empty else np.nan
+    has = pos >= 0
+    # the latest help-and-protection grade up to each row, within its authority
+    hp = ordered["hp_rank"].groupby(ordered["la_code"].to_numpy()).ffill().to_numpy(dtype=float)
+    out[has, 0] = ordered["overall_rank"].to_numpy(dtype=float)[pos[has]]
+    out[has, 1] = hp[pos[has]]
     return pd.DataFrame(out, index=cases.index, columns=["prev_overall_rank", "prev_hp_rank"])
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -175,6 +175,37 @@ def _build_cache(path: Path) -> None:
     with contextlib.suppress(OSError):  # else the first look-up tries again
         _write_index(path, table)
     os.replace(partial, path)
+
+
+def _built(cache: Path) -> Path | None:
+    """``cache``, built unless another process built it meanwhile (test processes and
+    commands sharing a cache folder build it once, not once each); None when it cannot
+    be written."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with _folder_lock(cache.parent):
+            if not cache.is_file():
+                _build_cache(cache)
+    except OSError:
+        return None
+    return cache
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    # An exclusive lock on the folder itself (no lock file left in it), where the
+    # platform has flock; without it, no lock (a second build then only repeats work).
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 #: What ``str.split()`` splits ASCII text on (``normalise_postcode`` drops it).
@@ -356,10 +387,7 @@ def reference_postcodes(
     rows: list[tuple[str, float | None, float | None, str | None]] = []
     cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
     if cache is not None and not cache.is_file():
-        try:
-            _build_cache(cache)
-        except OSError:
-            cache = None  # not writable: read the letter files instead
+        cache = _built(cache)  # None when not writable: read the letter files instead
     if cache is not None and wanted:
         keys = sorted(wanted)
         indexed = _index_lookup(cache, keys)
@@ -402,10 +430,7 @@ def postcodes_around(
     wanted = sorted(set(districts))
     cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
     if cache is not None and not cache.is_file():
-        try:
-            _build_cache(cache)
-        except OSError:
-            cache = None
+        cache = _built(cache)
     rows: list[tuple[str, float, float, str | None]] = []
     indexed = None if cache is None else _index_around(cache, wanted, margin_m)
     if indexed is not None:

@@ -24,12 +24,16 @@ run.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "PostcodeReference",
@@ -142,32 +146,94 @@ def _read_letter(resource: Any) -> dict[str, list[Any]]:
 
 def _build_cache(path: Path) -> None:
     # Every postcode of the package as one parquet file, sorted by key (read once per
-    # package version; later look-ups read only the row groups they need).
+    # package version; later look-ups read only the row groups they need), and its key
+    # index beside it (_write_index), made from the table in memory rather than by
+    # reading the file back.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    keys: list[str] = []
-    east: list[float | None] = []
-    north: list[float | None] = []
-    laua: list[str | None] = []
+    parts = []
     for resource in _letter_files():
         cols = _read_letter(resource)
-        keys += [normalise_postcode(str(p)) for p in cols["pcd"]]
-        east += cols["oseast1m"]
-        north += cols["osnrth1m"]
-        laua += [v if isinstance(v, str) and v else None for v in cols["laua"]]
-    table = pa.table(
-        {
-            "postcode": pa.array(keys, pa.string()),
-            "easting": pa.array(east, pa.float64(), from_pandas=True),
-            "northing": pa.array(north, pa.float64(), from_pandas=True),
-            "laua": pa.array(laua, pa.string()),
-        }
-    ).sort_by("postcode")
+        parts.append(
+            pa.table(
+                {
+                    "postcode": _normalised(cols["pcd"]),
+                    "easting": pa.array(cols["oseast1m"], pa.float64(), from_pandas=True),
+                    "northing": pa.array(cols["osnrth1m"], pa.float64(), from_pandas=True),
+                    "laua": pa.array(
+                        [v if isinstance(v, str) and v else None for v in cols["laua"]],
+                        pa.string(),
+                    ),
+                }
+            )
+        )
+    table = pa.concat_tables(parts).combine_chunks().sort_by("postcode")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     pq.write_table(table, partial, row_group_size=65536)
+    with contextlib.suppress(OSError):  # else the first look-up tries again
+        _write_index(path, table)
     os.replace(partial, path)
+
+
+def _built(cache: Path) -> Path | None:
+    """``cache``, built unless another process built it meanwhile (test processes and
+    commands sharing a cache folder build it once, not once each); None when it cannot
+    be written."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with _folder_lock(cache.parent):
+            if not cache.is_file():
+                _build_cache(cache)
+    except OSError:
+        return None
+    return cache
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    # An exclusive lock on the folder itself (no lock file left in it), where the
+    # platform has flock; without it, no lock (a second build then only repeats work).
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+#: What ``str.split()`` splits ASCII text on (``normalise_postcode`` drops it).
+_ASCII_SPACE = "[\\t\\n\\x0b\\x0c\\r \\x1c-\\x1f]"
+
+
+def _normalised(values: list[Any]) -> pa.Array:
+    """``normalise_postcode(str(v))`` of each value, as an Arrow array: in Arrow for
+    ASCII text (every postcode of the package), value by value otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        texts = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        texts = None
+    if (
+        texts is not None
+        and pa.types.is_string(texts.type)
+        and texts.null_count == 0
+        and pc.all(pc.string_is_ascii(texts)).as_py() is not False
+    ):
+        if pc.all(pc.ascii_is_printable(texts)).as_py() is not False:
+            bare = pc.replace_substring(texts, " ", "")  # the only space printable text has
+        else:
+            bare = pc.replace_substring_regex(texts, _ASCII_SPACE, "")
+        return pc.ascii_upper(bare)
+    return pa.array([normalise_postcode(str(p)) for p in values], pa.string())
 
 
 def _lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any]]:
@@ -214,24 +280,43 @@ def _index_paths(cache: Path) -> tuple[Path, Path]:
 def _build_index(cache: Path) -> bool:
     """Write the key index of the parquet copy ``cache``; False when its keys are not
     distinct ASCII (the index could not tell them apart: look-ups read the parquet)."""
-    import numpy as np
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(cache, columns=["postcode", "easting", "northing", "laua"])
+    return _write_index(cache, pq.read_table(cache, columns=[*_COLUMNS]))
+
+
+#: The columns of the parquet copy.
+_COLUMNS = ("postcode", "easting", "northing", "laua")
+
+
+def _write_index(cache: Path, table: pa.Table) -> bool:
+    """Write the key index of ``table`` (the parquet copy ``cache`` holds) beside
+    ``cache``; False, writing nothing, when its keys are not distinct ASCII."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     postcode = table.column("postcode")
-    texts = [str(k) for k in postcode.to_pylist()]
-    if not all(k.isascii() and "\0" not in k for k in texts):
-        return False
-    keys = np.array(texts, dtype=np.bytes_)
+    if postcode.null_count or not len(postcode):
+        texts = [str(k) for k in postcode.to_pylist()]
+        if not all(k.isascii() and "\0" not in k for k in texts):
+            return False
+        keys = np.array(texts, dtype=np.bytes_)
+    else:
+        if (
+            not pc.all(pc.string_is_ascii(postcode)).as_py()
+            or pc.any(pc.match_substring(postcode, "\0")).as_py()
+        ):
+            return False
+        keys = postcode.to_numpy().astype(np.bytes_)
     if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
         return False  # not sorted, or a key twice
-    laua = pc.fill_null(table.column("laua"), "").to_pylist()
-    width = max([1, *(len(v.encode("utf-8")) for v in laua)])
+    laua = pc.cast(pc.fill_null(table.column("laua"), ""), pa.binary())
+    width = max(1, pc.max(pc.binary_length(laua)).as_py() or 0)
     rows = np.empty(len(keys), dtype=[("e", "f8"), ("n", "f8"), ("laua", f"S{width}")])
     rows["e"] = table.column("easting").to_numpy()  # a null is NaN
     rows["n"] = table.column("northing").to_numpy()
-    rows["laua"] = [v.encode("utf-8") for v in laua]
+    rows["laua"] = laua.to_numpy()
     for path, array in zip(_index_paths(cache), (keys, rows), strict=True):
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npy")
         np.save(partial, array)
@@ -302,10 +387,7 @@ def reference_postcodes(
     rows: list[tuple[str, float | None, float | None, str | None]] = []
     cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
     if cache is not None and not cache.is_file():
-        try:
-            _build_cache(cache)
-        except OSError:
-            cache = None  # not writable: read the letter files instead
+        cache = _built(cache)  # None when not writable: read the letter files instead
     if cache is not None and wanted:
         keys = sorted(wanted)
         indexed = _index_lookup(cache, keys)
@@ -348,11 +430,11 @@ def postcodes_around(
     wanted = sorted(set(districts))
     cache = None if cache_dir is None else cache_dir / f"postcodes-{version}.parquet"
     if cache is not None and not cache.is_file():
-        try:
-            _build_cache(cache)
-        except OSError:
-            cache = None
+        cache = _built(cache)
     rows: list[tuple[str, float, float, str | None]] = []
+    indexed = None if cache is None else _index_around(cache, wanted, margin_m)
+    if indexed is not None:
+        return indexed
     if cache is not None:
         from cscwatch.core.database import connect_duckdb
 
@@ -387,6 +469,45 @@ def postcodes_around(
             n1 = max(r[2] for r in inside) + margin_m
             rows = sorted(r for r in every if e0 <= r[1] <= e1 and n0 <= r[2] <= n1)
     return [(_written(str(pc)), float(e), float(n), laua in wanted) for pc, e, n, laua in rows]
+
+
+def _index_around(
+    cache: Path, wanted: list[str], margin_m: float
+) -> list[tuple[str, float, float, bool]] | None:
+    # postcodes_around from the key index of ``cache`` (built when missing): the rows
+    # the parquet copy's query gives, in its order (the index is sorted by key, keys
+    # distinct ASCII), without reading the whole file for each authority; None when
+    # there is no index or a district could not be told apart in it.
+    import numpy as np
+
+    keys_path, rows_path = _index_paths(cache)
+    if not (keys_path.is_file() and rows_path.is_file()):
+        try:
+            if not _build_index(cache):
+                return None
+        except OSError:
+            return None
+    rows = np.load(rows_path, mmap_mode="r")
+    width = rows.dtype["laua"].itemsize
+    names = [w.encode("utf-8") for w in wanted]
+    if any(not n or b"\0" in n for n in names):
+        return None  # no blank district in the copy; a NUL the fixed width would cut
+    names = [n for n in names if len(n) <= width]  # longer: in no row
+    east, north = np.asarray(rows["e"]), np.asarray(rows["n"])
+    graded = ~(np.isnan(east) | np.isnan(north))
+    inside = graded & np.isin(rows["laua"], np.array(names, dtype=f"S{width}"))
+    if not names or not inside.any():
+        return []
+    e0, e1 = east[inside].min() - margin_m, east[inside].max() + margin_m
+    n0, n1 = north[inside].min() - margin_m, north[inside].max() + margin_m
+    near = np.flatnonzero(graded & (east >= e0) & (east <= e1) & (north >= n0) & (north <= n1))
+    keys = np.load(keys_path, mmap_mode="r")[near].tolist()
+    return [
+        (_written(k.decode("ascii")), e, n, bool(i))
+        for k, e, n, i in zip(
+            keys, east[near].tolist(), north[near].tolist(), inside[near].tolist(), strict=True
+        )
+    ]
 
 
 def _written(key: str) -> str:

@@ -80,7 +80,7 @@ def synth(
 
     check_format(fmt)
     wanted = _years(year, years)
-    figures = PublishedFigures(Settings().snapshot_dir)
+    figures = PublishedFigures.of(Settings().snapshot_dir)
     if all_authorities:
         targets = list(dict.fromkeys(a for y in wanted for a in figures.authorities(y)))
     elif authority:

@@ -35,9 +35,12 @@ $(WEB_VENDOR)/.built: node_modules/.package-lock.json scripts/build_web.py \
 	$(PYTHON) scripts/build_web.py $(WEB_VENDOR)
 web: $(WEB_VENDOR)/.built
 
-# Browser tests drive Debian's chromium (never a downloaded browser).
+# Browser tests drive Debian's chromium (never a downloaded browser): its headless shell
+# (package chromium-headless-shell, the same build, headless), the full browser where the
+# shell is missing (tests/browser/conftest.py).
 browser-deps:
-	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	test -x /usr/bin/chromium -a -x /usr/bin/chromium-headless-shell || \
+		(apt-get update && apt-get install -y chromium chromium-headless-shell)
 
 # The load benchmark drives the API with Debian's wrk.
 bench-deps:

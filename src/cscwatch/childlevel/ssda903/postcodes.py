@@ -324,9 +324,9 @@ def _write_index(cache: Path, table: pa.Table) -> bool:
     return True
 
 
-def _index_lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any]] | None:
-    # The rows of ``keys`` found by binary search in the key index of ``cache`` (built
-    # on first use), as _lookup gives them; None when there is no index.
+def _open_index(cache: Path) -> tuple[Any, Any] | None:
+    # The key index of ``cache`` (keys, rows), memory-mapped, built on first use; None
+    # when it cannot be built.
     import numpy as np
 
     keys_path, rows_path = _index_paths(cache)
@@ -336,8 +336,18 @@ def _index_lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any
                 return None
         except OSError:
             return None
-    index = np.load(keys_path, mmap_mode="r")
-    rows = np.load(rows_path, mmap_mode="r")
+    return np.load(keys_path, mmap_mode="r"), np.load(rows_path, mmap_mode="r")
+
+
+def _index_lookup(cache: Path, keys: list[str]) -> list[tuple[str, Any, Any, Any]] | None:
+    # The rows of ``keys`` found by binary search in the key index of ``cache`` (built
+    # on first use), as _lookup gives them; None when there is no index.
+    import numpy as np
+
+    opened = _open_index(cache)
+    if opened is None:
+        return None
+    index, rows = opened
     width = index.dtype.itemsize
     # A key longer than the index's, or not plain ASCII, is in no row (and would be
     # cut short, or read as another, by the fixed-width bytes).
@@ -480,14 +490,10 @@ def _index_around(
     # there is no index or a district could not be told apart in it.
     import numpy as np
 
-    keys_path, rows_path = _index_paths(cache)
-    if not (keys_path.is_file() and rows_path.is_file()):
-        try:
-            if not _build_index(cache):
-                return None
-        except OSError:
-            return None
-    rows = np.load(rows_path, mmap_mode="r")
+    opened = _open_index(cache)
+    if opened is None:
+        return None
+    index, rows = opened
     width = rows.dtype["laua"].itemsize
     names = [w.encode("utf-8") for w in wanted]
     if any(not n or b"\0" in n for n in names):
@@ -501,7 +507,7 @@ def _index_around(
     e0, e1 = east[inside].min() - margin_m, east[inside].max() + margin_m
     n0, n1 = north[inside].min() - margin_m, north[inside].max() + margin_m
     near = np.flatnonzero(graded & (east >= e0) & (east <= e1) & (north >= n0) & (north <= n1))
-    keys = np.load(keys_path, mmap_mode="r")[near].tolist()
+    keys = index[near].tolist()
     return [
         (_written(k.decode("ascii")), e, n, bool(i))
         for k, e, n, i in zip(

@@ -556,6 +556,7 @@ CROSS_CHECKS = (
     ("cin_at31_per_10k", "CIN"),
     ("cpp_starts", "CPP_Abuse"),
     ("cpp_starts_per_10k", "CPP_Abuse_Rate"),
+    ("repeat_cpp_pct", "PrevRegCPR"),
     ("cpp_at31_per_10k", "CPP_rate"),
     ("cpp_2yrs_plus_pct", "CPPlans2yrsActive"),
     ("lac_at31", "LACnum"),
@@ -573,6 +574,7 @@ CROSS_CHECKS = (
     ("absence_rate_pct", "Work_Force_SWAbsence"),
     ("caseload", "Work_Force_AvgNumCase_SW"),
     ("ks2_rwm_cin_pct", "CIN_KS2_ExpStd_RWM"),
+    ("ks2_rwm_cpp_pct", "CPPO_KS2_RWM"),
     ("ks4_att8_cin", "CIN_Avg_Attain8_KS4"),
 )
 

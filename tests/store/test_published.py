@@ -346,3 +346,28 @@ def test_bad_value_in_an_unused_lait_measure_still_fails(
         build_warehouse(
             Settings(warehouse=tmp_path / "x.duckdb"), default_loaders(), snapshot_dir=broken
         )
+
+
+def test_a_figure_without_its_population_says_why(con: duckdb.DuckDBPyConnection) -> None:
+    """No figure is left blank without a reason: where the ONS file gives `x` for the
+    population (Dorset, Poole and Bournemouth before the 2019 reorganisation) or has no
+    estimate yet (mid-2025, for the workforce census of 30 September 2025), the
+    population and every rate that divides by it carry `x` (an independent check,
+    scripts/audit_published.py, found 312 such rows blank with no symbol)."""
+    blank = con.execute(
+        "SELECT indicator, geo_code, year FROM observation "
+        "WHERE value IS NULL AND status IS NULL AND NOT provisional ORDER BY ALL LIMIT 5"
+    ).fetchall()
+    assert blank == []
+    for ind_id, code, year in (
+        ("population_0_17", "835", 2012),
+        ("cin_at31_per_10k", "835", 2013),
+        ("referrals_per_10k", "837", 2019),
+        ("social_workers_per_10k", "E92000001", 2025),
+    ):
+        row = con.execute(
+            "SELECT value, status FROM observation WHERE indicator = ? AND geo_code = ? "
+            "AND year = ?",
+            [ind_id, code, year],
+        ).fetchone()
+        assert row == (None, "x"), (ind_id, code, year)

@@ -592,7 +592,15 @@ def _tidy_select(
         else:
             published, pub_status = "NULL", "NULL"
         value = f"coalesce({published}, {computed})"
-        status = f"CASE WHEN {value} IS NULL THEN coalesce({pub_status}, {num_status}) END"
+        # No population to divide by (ONS's 'x' for the Dorset authorities before 2019,
+        # or an estimate not yet published): 'x', as for a LAIT amount per child.
+        no_population = (
+            f"CASE WHEN {num} IS NOT NULL AND NOT coalesce({den} > 0, false) THEN 'x' END"
+        )
+        status = (
+            f"CASE WHEN {value} IS NULL THEN coalesce({pub_status}, {num_status}, "
+            f"{no_population}) END"
+        )
         method = f"CASE WHEN {published} IS NOT NULL THEN 'published' ELSE 'computed' END"
     else:  # pragma: no cover - guarded by the caller
         raise ValueError(d.kind)
@@ -723,7 +731,8 @@ def load_observations(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None
         if d.kind == "population":
             con.execute(
                 f"""INSERT INTO _obs
-                SELECT '{ind.id}', geo_level, geo_code, mid_year, population, NULL, NULL,
+                SELECT '{ind.id}', geo_level, geo_code, mid_year, population,
+                       CASE WHEN population IS NULL THEN 'x' END, NULL,
                        NULL, NULL, population, 'published', false, 'population'
                 FROM population"""
             )

@@ -31,6 +31,11 @@ read what the API answers is the app started in process), and compares:
    be absent from the warehouse rather than shown with grades.
 6. **Reorganised authorities**: no inspection of a predecessor published after it was
    abolished, none of a successor started before it existed.
+7. **The API and the profile pages** (the app in process): every authority's
+   ``/api/authorities/{la}/inspections``; profile pages of the hard cases (reorganised
+   authorities, grades not given, the overview's errors) and a seeded sample
+   (``--profiles``, default 10; ``--all``: every authority): the judgement in force on
+   the record's date, the stale notice and the section's CSV.
 
 Every difference is classified: ``defect`` (cscwatch wrong), ``documented`` (a choice
 docs/ofsted.md states), ``source`` (the raw file is wrong or lacks the value, settled by
@@ -94,6 +99,7 @@ class Tally:
     diffs: list[tuple[str, str, str]] = field(default_factory=list)  # check, class, text
     lacking: int = 0  # values the overview does not give (not compared)
     sampled: collections.Counter[str] = field(default_factory=collections.Counter)
+    profiles: int = 0  # profile pages read
 
     def check(self, part: str, ours: object, theirs: object) -> bool:
         self.compared[part] += 1
@@ -643,15 +649,49 @@ def check_stale(
             t.diff("stale", "defect", f"{day}: after the record, no note")
 
 
-def check_care_judgements(t: Tally, rows: list[Row], warehouse: Path) -> None:
-    """Children in care, care leavers and the combined judgement in force, as the API
-    answers them (in process), against the rule of :func:`in_force`."""
+_LONG = "%d %B %Y"
+_WORDS = {
+    "Outstanding": "outstanding",
+    "Good": "good",
+    "Requires improvement": "requires_improvement",
+    "Inadequate": "inadequate",
+}
+#: The authorities every run looks at on the pages: reorganised ones, grades not given,
+#: the overview's errors, care judgements replaced.
+_HARD = "835 836 837 838 839 909 928 940 941 942 943 304 933 342 393 892 846 332 358 201"
+HARD_CASES = tuple(_HARD.split(" "))
+
+
+def _long(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def check_served(
+    t: Tally,
+    rows: list[Row],
+    overview: list[dict[str, Any]],
+    warehouse: Path,
+    profiles: int | None,
+    seed: int,
+) -> None:
+    """What the API and the profile pages answer (the app started in process):
+
+    * children in care, care leavers and the combined judgement in force
+      (``/api/ofsted/summary``) against the rule of :func:`in_force`;
+    * every authority's inspections (``/api/authorities/{la}/inspections``) against the
+      warehouse rows;
+    * profile pages (the hard cases and a seeded sample; ``profiles=None``: all): the
+      sentence "Latest overall effectiveness judgement in force on <record date>" and
+      the stale notice against this script's in-force and stale rules, and the
+      section's CSV against the warehouse rows.
+    """
     os.environ.setdefault("CSCWATCH_PSEUDONYM_KEY", "audit-ofsted-not-a-secret-0123456789abcdef")
     from fastapi.testclient import TestClient  # the product, to read what it answers
 
     from cscwatch.core.config import Settings
     from cscwatch.serve.app import create_app
 
+    record = max(r.pub for r in rows if r.pub)
     app = create_app(Settings(warehouse=warehouse), warm=False, response_cache_bytes=0)
     with TestClient(app) as client:
         for code in _GROUPS:
@@ -671,6 +711,97 @@ def check_care_judgements(t: Tally, rows: list[Row], warehouse: Path) -> None:
                             f"{code} on {day}, {grade}: ours {counts[grade]}, "
                             f"API {got['counts'][grade]}",
                         )
+        every = sorted({o["la"] for o in overview} | set(REORGANISED))
+        for la in every:
+            got = client.get(f"/api/authorities/{la}/inspections").json()
+            theirs = [
+                (
+                    i["publication_date"],
+                    i["framework"],
+                    i["kind"],
+                    i["start_date"],
+                    i["end_date"],
+                    i["provenance"],
+                    i["judgements"],
+                )
+                for i in got["data"]
+            ]
+            ours = [
+                (
+                    r.pub.isoformat() if r.pub else None,
+                    r.framework,
+                    r.kind,
+                    r.start.isoformat() if r.start else None,
+                    r.end.isoformat() if r.end else None,
+                    r.provenance,
+                    {k: v for k, v in r.grades.items() if v is not None},
+                )
+                for r in sorted(rows, key=lambda r: (r.pub or date.min, r.iid), reverse=True)
+                if r.la == la
+            ]
+            if not t.check("API: an authority's inspections", ours, theirs):
+                t.diff("API", "defect", f"{la}: /api/authorities/{la}/inspections differs")
+        chosen = (
+            every
+            if profiles is None
+            else sorted(set(HARD_CASES) | set(random.Random(seed).sample(every, profiles)))
+        )
+        latest = in_force(rows, record, "overall_effectiveness")
+        stale = stale_list(rows, overview, record)
+        for la in chosen:
+            page = client.get(f"/authorities/{la}").text
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
+            m = re.search(
+                r"Latest overall effectiveness judgement in force on ([^,]+), the date the "
+                r"Ofsted record runs to: (.+?)(?:, published| The latest inspection, "
+                r"published) (\d+ \w+ \d{4})",
+                text,
+            )
+            said = None if m is None else (m.group(1).strip(), m.group(2).strip(), m.group(3))
+            r_g = latest.get(la)
+            want = None
+            if r_g is not None:
+                r, g = r_g
+                assert r.pub is not None
+                word = {v: k for k, v in _WORDS.items()}.get(g or "", "not known .")
+                want = (_long(record), word.split(" .")[0], _long(r.pub))
+            if said is not None and said[1].startswith("not known"):
+                said = (said[0], "not known", said[2])
+            if not t.check("profile: judgement in force on the record's date", said, want):
+                t.diff("profile", "defect", f"{la}: page says {said}, ours {want}")
+            shown = re.search(r"Stale on [^:]+: ([^.]+)\.", text)
+            reason = None if la not in stale else stale[la][0]
+            words = {
+                "older_than_three_years": "last judgement older than three years",
+                "no_judgement_in_archive": "no judgement in the archive",
+            }
+            on_page = shown.group(1) if shown else None
+            existed = la in _existing(overview, record)
+            if existed and not t.check("profile: stale notice", on_page, words.get(reason or "")):
+                t.diff("profile", "defect", f"{la}: stale notice {on_page!r}, ours {reason}")
+            csv_rows = client.get(f"/authorities/{la}/tables/ofsted.csv")
+            ours_csv = [
+                ",".join(
+                    [
+                        r.pub.isoformat() if r.pub else "",
+                        r.framework,
+                        r.kind,
+                        r.grades.get("overall_effectiveness") or "",
+                        r.grades.get("help_protection") or "",
+                        r.grades.get("children_in_care")
+                        or r.grades.get("children_in_care_and_care_leavers")
+                        or "",
+                        r.grades.get("leadership") or "",
+                        r.provenance,
+                    ]
+                )
+                for r in sorted(rows, key=lambda r: (r.pub or date.min, r.iid), reverse=True)
+                if r.la == la
+            ]
+            theirs_csv = csv_rows.text.strip().splitlines()[1:] if csv_rows.is_success else []
+            if not t.check("profile: the section's CSV rows", ours_csv, theirs_csv):
+                t.diff("profile", "defect", f"{la}: ofsted.csv differs")
+    t.profiles = len(chosen)
 
 
 def check_reports(
@@ -773,7 +904,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reports", type=Path, default=SHARED / "reports")
     p.add_argument("--overview", type=Path, default=SHARED / "ilacs_overview.xlsx")
     p.add_argument("--sample", type=int, default=45)
-    p.add_argument("--all", action="store_true", help="read every report, not a sample")
+    p.add_argument("--profiles", type=int, default=10, help="profile pages sampled")
+    p.add_argument("--all", action="store_true", help="every report and profile, no sample")
     p.add_argument("--seed", type=int, default=20261203)
     p.add_argument("--no-cli", action="store_true", help="skip what the CLI and API show")
     p.add_argument("--verbose", action="store_true")
@@ -791,7 +923,7 @@ def main(argv: list[str] | None = None) -> int:
     record = check_in_force(t, rows, overview, warehouse, not a.no_cli)
     if not a.no_cli:
         check_stale(t, rows, overview, record, warehouse)
-        check_care_judgements(t, rows, warehouse)
+        check_served(t, rows, overview, warehouse, None if a.all else a.profiles, a.seed)
     check_reorganised(t, rows)
     if have_pdftotext:
         chosen = check_reports(t, rows, a.reports, None if a.all else a.sample, a.seed, a.verbose)
@@ -799,6 +931,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reports read with pdftotext: {len(chosen)} (seed {a.seed}): {kinds}")
     else:
         print("pdftotext (poppler-utils) not installed: the reports were not read")
+    if t.profiles:
+        print(f"profile pages read: {t.profiles} (the hard cases and a sample, seed {a.seed})")
     print(f"Ofsted audit against {warehouse} (record runs to {record})")
     for part in sorted(t.compared):
         print(f"  {part}: compared {t.compared[part]}, equal {t.equal[part]}")

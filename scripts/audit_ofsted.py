@@ -417,9 +417,12 @@ def read_report(text: str) -> dict[str, Any]:
         sec = t[i : i + 3000] if i > 0 else ""
         for code, label in (
             ("lac_overall_effectiveness", "Overall effectiveness"),
-            ("lac_capacity_to_improve", "Capacity for improvement"),
+            ("lac_capacity_to_improve", "Capacity to improve"),
+            ("lac_outcomes", "Outcomes for looked after children"),
+            ("lac_quality_of_provision", "Quality of provision"),
+            ("lac_leadership", "Leadership and management"),
         ):
-            m = re.search(label + r"\s+" + GRADE_RE, sec, re.I)
+            m = re.search(label + r"[^\n]*?\s" + GRADE_RE, sec, re.I)
             if m:
                 grades[code] = _grade_word(m.group(1))
     out["grades"] = grades
@@ -836,8 +839,6 @@ def check_reports(
                 t.diff("reports", "defect", f"{f}: {field_} report {ours}, warehouse {theirs}")
         grades = got["grades"]
         held_grades = w.grades
-        if w.framework == "legacy":  # this reader takes two of the five legacy judgements
-            held_grades = {k: v for k, v in w.grades.items() if k in grades}
         if "?" in grades:
             t.compared["reports: grade"] += 1
             t.diff(

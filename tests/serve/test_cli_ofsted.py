@@ -124,6 +124,10 @@ def test_history_by_name_and_number(cli, ofsted_warehouse: Path) -> None:
     assert d["inspections"][-1]["url"].startswith("https://files.ofsted.gov.uk/")
     code, out, _ = cli("ofsted", "history", "manchester", env=env)
     assert code == 0 and "Manchester (352)" in out and "improved" in out
+    # the overview is Data to Insight's compilation, not an Ofsted publication
+    words = " ".join(out.split())
+    assert "Ofsted's ILACS overview" not in words
+    assert "overview = the ILACS overview, compiled by Data to Insight" in words
 
 
 def test_summary_defaults_to_the_record_date(cli, ofsted_warehouse: Path) -> None:

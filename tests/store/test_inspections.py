@@ -312,6 +312,89 @@ def test_intervention_regime() -> None:
     assert not at_2024["200"].persistent_failure and not at_2024["200"].systemic_failure
 
 
+#: Dudley's record (LA 332) shape: the single inspection framework judged children in care
+#: and care leavers apart, ILACS together (to December 2022), then apart again.
+CARE = [
+    _insp(
+        1,
+        "332",
+        date(2016, 4, 5),
+        {J.OVERALL: G.INADEQUATE, J.CHILDREN_IN_CARE: G.INADEQUATE, J.CARE_LEAVERS: G.GOOD},
+        Framework.SIF,
+    ),
+    _insp(2, "332", date(2018, 12, 10), {J.OVERALL: G.GOOD, J.IN_CARE_AND_CARE_LEAVERS: G.GOOD}),
+    _insp(
+        3,
+        "332",
+        date(2024, 1, 12),
+        {
+            J.OVERALL: G.GOOD,
+            J.CHILDREN_IN_CARE: G.OUTSTANDING,
+            J.CARE_LEAVERS: G.REQUIRES_IMPROVEMENT,
+        },
+    ),
+]
+
+
+def test_care_judgements_replace_one_another() -> None:
+    """A later inspection judging children in care and care leavers together (or apart)
+    ends the grade in force for the other code: the 2016 grades were shown in force in
+    2019-2023 and stale, after the 2018 inspection had judged the same children."""
+    authorities = [AuthorityPeriod("332", "Dudley")]
+
+    def in_force(day: date, code: JudgementCode) -> tuple[int, Grade] | None:
+        got = judgements_in_force(CARE, day, judgement=code)
+        return (got[0].inspection_id, got[0].grade) if got else None
+
+    day = date(2019, 6, 1)
+    assert in_force(day, J.CHILDREN_IN_CARE) == (2, G.GOOD)  # the combined grade, not 2016's
+    assert in_force(day, J.CARE_LEAVERS) == (2, G.GOOD)
+    assert in_force(day, J.IN_CARE_AND_CARE_LEAVERS) == (2, G.GOOD)
+    assert in_force(date(2017, 1, 1), J.CHILDREN_IN_CARE) == (1, G.INADEQUATE)
+    # judged apart again: the combined judgement is no longer in force, and not "stale"
+    later = date(2024, 6, 1)
+    assert in_force(later, J.IN_CARE_AND_CARE_LEAVERS) is None
+    assert in_force(later, J.CARE_LEAVERS) == (3, G.REQUIRES_IMPROVEMENT)
+    (s,) = stale_status(CARE, authorities, later, judgement=J.IN_CARE_AND_CARE_LEAVERS)
+    assert not s.stale and s.last_published == date(2024, 1, 12) and s.last_grade is None
+    (s,) = stale_status(CARE, authorities, date(2021, 6, 1), judgement=J.CARE_LEAVERS)
+    assert not s.stale and (s.last_published, s.last_grade) == (date(2018, 12, 10), G.GOOD)
+    summary = summarise_judgements(
+        CARE, later, authorities=authorities, judgement=J.IN_CARE_AND_CARE_LEAVERS
+    )
+    assert summary.n == 0 and summary.grade_not_given == () and summary.stale == 0
+    # the judgements every output uses are unchanged by the rule
+    assert in_force(later, J.OVERALL) == (3, G.GOOD)
+
+
+def test_care_judgements_in_force_on_the_record_date(con: duckdb.DuckDBPyConnection) -> None:
+    """18 June 2026: the combined judgement is in force only where the latest inspection
+    made it (started before 2023); children in care and care leavers have a grade for
+    every authority, none older than its latest inspection (Dudley's 2016 grades were
+    shown in force before)."""
+    inspections = read_inspections(con)
+    day = date(2026, 6, 18)
+    latest: dict[str, Inspection] = {}
+    for i in inspections:  # oldest first
+        if i.la_code and i.publication_date and i.publication_date <= day and i.judgements:
+            latest[i.la_code] = i
+    combined = judgements_in_force(inspections, day, judgement=J.IN_CARE_AND_CARE_LEAVERS)
+    made = {c for c, i in latest.items() if J.IN_CARE_AND_CARE_LEAVERS in i.judgements}
+    assert {j.la_code for j in combined} == made and len(made) == 8
+    for code in (J.CHILDREN_IN_CARE, J.CARE_LEAVERS):
+        got = judgements_in_force(inspections, day, judgement=code)
+        assert len(got) == 153
+        for j in got:
+            assert j.inspection_id == latest[j.la_code].inspection_id, (code, j.la_code)
+    dudley = {
+        j.la_code: j for j in judgements_in_force(inspections, day, judgement=J.CHILDREN_IN_CARE)
+    }
+    assert (dudley["332"].publication_date, dudley["332"].grade) == (
+        date(2023, 1, 13),
+        G.REQUIRES_IMPROVEMENT,
+    )
+
+
 AUTHORITIES = [
     AuthorityPeriod("100", "Hundred"),
     AuthorityPeriod("200", "Two hundred"),

@@ -13,7 +13,10 @@ Definitions (see ``docs/ofsted.md``):
 * A judgement is **in force** for an authority from the publication date of the
   inspection that made it until the next published inspection that makes the same
   judgement. Where that inspection's grade is not given (two overview rows) the
-  authority has no known grade in force.
+  authority has no known grade in force. Children in care and care leavers are the
+  same children whether ILACS judged them together (to December 2022) or apart: an
+  inspection judging either way replaces the other's grades, and the combined grade
+  stands for each (:data:`_REPLACED_BY`).
 * Its **age** is counted from that publication date.
 * **Stale** (the one definition, :func:`stale_status`): an authority that existed
   on the date has no graded judgement published in the three years up to it —
@@ -86,6 +89,47 @@ _KEY = (
 )
 
 
+#: Judgements that end one in force besides itself: ILACS judged "children in care and
+#: care leavers" together until December 2022 and apart from January 2023 (and the
+#: single inspection framework apart), so an inspection judging the same children under
+#: the other code replaces the grade. Without this a 2016 grade for children in care
+#: stayed "in force" in 2026 after two later inspections had judged them (Dudley).
+_REPLACED_BY: dict[JudgementCode, tuple[JudgementCode, ...]] = {
+    JudgementCode.CHILDREN_IN_CARE: (JudgementCode.IN_CARE_AND_CARE_LEAVERS,),
+    JudgementCode.CARE_LEAVERS: (JudgementCode.IN_CARE_AND_CARE_LEAVERS,),
+    JudgementCode.IN_CARE_AND_CARE_LEAVERS: (
+        JudgementCode.CHILDREN_IN_CARE,
+        JudgementCode.CARE_LEAVERS,
+    ),
+}
+
+
+def _makes(i: Inspection, judgement: JudgementCode) -> bool:
+    """Whether the inspection made ``judgement`` or replaced it (graded or not given)."""
+    return any(
+        c in i.judgements or c in i.unknown for c in (judgement, *_REPLACED_BY.get(judgement, ()))
+    )
+
+
+def _grade_of(i: Inspection, judgement: JudgementCode) -> Grade | None:
+    """The inspection's grade for ``judgement``: the combined ILACS grade stands for
+    children in care and for care leavers; none when not given or judged apart."""
+    grade = i.judgements.get(judgement)
+    if grade is None and judgement in (JudgementCode.CHILDREN_IN_CARE, JudgementCode.CARE_LEAVERS):
+        grade = i.judgements.get(JudgementCode.IN_CARE_AND_CARE_LEAVERS)
+    return grade
+
+
+def _not_given(i: Inspection, judgement: JudgementCode) -> bool:
+    """Whether the inspection made ``judgement`` but the source does not give its grade."""
+    combined = (
+        (JudgementCode.IN_CARE_AND_CARE_LEAVERS,)
+        if judgement in (JudgementCode.CHILDREN_IN_CARE, JudgementCode.CARE_LEAVERS)
+        else ()
+    )
+    return _grade_of(i, judgement) is None and any(c in i.unknown for c in (judgement, *combined))
+
+
 class Direction(StrEnum):
     """How a judgement moved between consecutive inspections."""
 
@@ -155,14 +199,10 @@ def _made_on(
     inspections: Iterable[Inspection], judgement: JudgementCode
 ) -> dict[str, list[Inspection]]:
     """Per authority, the published inspections that made ``judgement`` (graded or with
-    the grade not given), oldest first."""
+    the grade not given) or replaced it (:data:`_REPLACED_BY`), oldest first."""
     out: dict[str, list[Inspection]] = {}
     for i in inspections:
-        if (
-            i.la_code
-            and i.publication_date
-            and (judgement in i.judgements or judgement in i.unknown)
-        ):
+        if i.la_code and i.publication_date and _makes(i, judgement):
             out.setdefault(i.la_code, []).append(i)
     for items in out.values():
         items.sort(key=lambda i: (i.publication_date, i.end_date or date.min, i.inspection_id))
@@ -205,11 +245,14 @@ def judgements_in_force(
     -------
     list of JudgementInForce
         One per authority with a known judgement in force, ordered by LA number
-        (an authority whose latest inspection's grade is not given has none).
+        (an authority whose latest inspection's grade is not given has none, and so has
+        one whose latest inspection judged children in care and care leavers apart when
+        ``judgement`` is the combined one).
     """
     out: list[JudgementInForce] = []
     for la_code, latest in sorted(_latest_made(inspections, as_at, judgement).items()):
-        if judgement not in latest.judgements:
+        grade = _grade_of(latest, judgement)
+        if grade is None:
             continue
         if framework is not None and latest.framework is not framework:
             continue
@@ -218,7 +261,7 @@ def judgements_in_force(
             JudgementInForce(
                 la_code=la_code,
                 judgement=judgement,
-                grade=latest.judgements[judgement],
+                grade=grade,
                 as_at=as_at,
                 inspection_id=latest.inspection_id,
                 framework=latest.framework,
@@ -443,7 +486,7 @@ def stale_status(
                 stale=reason is not None,
                 reason=reason,
                 last_published=pub,
-                last_grade=None if last is None else last.judgements.get(judgement),
+                last_grade=None if last is None else _grade_of(last, judgement),
                 provenance=None if last is None else last.provenance.value,
             )
         )
@@ -588,9 +631,7 @@ def summarise_judgements(
         counts=counts,
         record=ofsted_record(inspections),
         statuses=tuple(stale_status(inspections, authorities, as_at, judgement=judgement)),
-        grade_not_given=tuple(
-            sorted(c for c, i in latest.items() if judgement not in i.judgements)
-        ),
+        grade_not_given=tuple(sorted(c for c, i in latest.items() if _not_given(i, judgement))),
     )
 
 

@@ -287,8 +287,9 @@ def history(
             "source",
         ],
         rows,
-        caption="source: report = read from the published report; overview = Ofsted's "
-        "ILACS overview (report not in the archive)"
+        caption="source: report = read from the published report; overview = the ILACS "
+        "overview, compiled by Data to Insight from Ofsted's reports (report not in the "
+        "archive)"
         if rows
         else "no inspections in the Ofsted record",
     )

@@ -10,6 +10,7 @@ import pytest
 from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import UnknownAuthorityError, UnknownIndicatorError, UnknownYearError
 from cscwatch.indicators import benchmarking as bm
+from cscwatch.indicators import web_queries as wq
 
 
 def test_catalogue_has_required_indicators() -> None:
@@ -197,6 +198,31 @@ def test_rank_ties_share_the_lowest_rank(con: duckdb.DuckDBPyConnection) -> None
     codes = [c for c, v in rows if v == tied]
     ranks = {bm.benchmark(con, c, "nfa_pct", 2025).rank for c in codes[:2]}
     assert ranks == {1 + sum(v > tied for v in values)}
+
+
+def test_an_area_is_ranked_once_across_a_reorganisation(con: duckdb.DuckDBPyConnection) -> None:
+    """LAIT gives under-18 conceptions for 2016 and 2017 for Dorset, Poole and Bournemouth
+    (835-837) and, restated on the new boundaries, for the councils that replaced them in
+    2019 (838, 839): one area, counted twice in the ranks, quartiles and n_ranked (152)
+    until the independent check of 3 December 2026. It is ranked once, as the
+    authorities of that year; the restatements are shown unranked, saying why."""
+    ind = "under18_conceptions_per_1000"
+    for year in (2016, 2017):
+        rows = con.execute(
+            "SELECT la_code, rank, n_ranked FROM benchmark WHERE indicator = ? AND year = ? "
+            "AND value IS NOT NULL AND NOT small AND NOT provisional",
+            [ind, year],
+        ).fetchall()
+        ranked = {c: r for c, r, _ in rows if r is not None}
+        assert {"835", "836", "837"} <= set(ranked) and not {"838", "839"} & set(ranked)
+        assert {n for _, _, n in rows} == {len(ranked)} == {bm.variation(con, ind, year).n}
+        assert min(ranked.values()) == 1 and max(ranked.values()) <= len(ranked)
+    b = bm.benchmark(con, "839", ind, 2016)
+    assert b.value == pytest.approx(19.9) and b.rank is None and b.quartile is None
+    assert b.rank_note is not None and "restatement" in b.rank_note
+    shown = {v.la_code: v for v in wq.authority_values(con, ind, 2016)}
+    assert shown["838"].rank is None and "restatement" in (shown["838"].rank_note or "")
+    assert shown["835"].rank is not None and shown["835"].rank_note is None
 
 
 def test_profile_covers_catalogue(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
-from cscwatch.indicators.benchmarking import rank_note
+from cscwatch.indicators.benchmarking import is_restated, rank_note
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -125,6 +125,7 @@ def authority_values(
                     small_denominator=bool(r[17]),
                     denominator=den,
                     joint_names=joint,
+                    restated=is_restated(rank, value, bool(r[8]), False),
                 ),
             )
         )
@@ -279,6 +280,7 @@ def spine_ranges(
             FROM benchmark b JOIN authority a ON a.la_code = b.la_code
             JOIN w ON w.indicator = b.indicator AND w.year = b.year
             WHERE b.value IS NOT NULL AND NOT b.provisional AND NOT b.small
+              AND b.rank IS NOT NULL
               AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
         )
         SELECT indicator, year, count(*), min(value), arg_min(name, value ORDER BY value, name),

@@ -866,6 +866,47 @@ def _check_api(api: str, ind: str, la: str, year: int, cli: dict[str, object]) -
 SAMPLE: list[tuple[object, ...]] = []
 
 
+#: Where the product's polarity differs from LAIT's, and why (docs/indicators.md).
+POLARITY_CHOICES = {
+    "children_low_income_pct": "a context figure (deprivation), not the service's doing",
+}
+
+
+def check_polarity(counts: Counter[str], report: list[str]) -> None:
+    """Each indicator's polarity (docs/indicators.md) against LAIT's data dictionary
+    (``Polarity`` High/Low/-) for the LAIT measures it names."""
+    text = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    lait = pd.read_csv(SNAP / "lait_data_dictionary.csv", dtype=str, keep_default_na=False)
+    theirs = dict(zip(lait.Measure_short.str.strip(), lait.Polarity.str.strip(), strict=True))
+    word = {"High": "high_good", "Low": "low_good", "-": "neutral"}
+    for m in re.finditer(r"^### `([a-z0-9_]+)`(.*?)(?=^### |\Z)", text, re.M | re.S):
+        ind, body = m.group(1), m.group(2)
+        pol = re.search(r"\*\*polarity:\*\* (\w+)", body)
+        comp = re.search(r"\*\*Computed as:\*\* (.*)", body)
+        if not pol or not comp:
+            continue
+        wanted = {
+            word[theirs[c]]
+            for c in re.findall(r"LAIT `([^`]+)`", comp.group(1))
+            if theirs.get(c) in word
+        }
+        # a count or a £ figure's LAIT measure may be a rate's: only one-measure matches
+        if len(wanted) != 1:
+            continue
+        counts["polarity.compared"] += 1
+        (want,) = wanted
+        if pol.group(1) == want:
+            counts["polarity.equal"] += 1
+        elif ind in POLARITY_CHOICES:
+            counts["polarity.documented"] += 1
+            report.append(
+                f"(b) {ind}: polarity {pol.group(1)}, LAIT {want}: {POLARITY_CHOICES[ind]}"
+            )
+        else:
+            counts["polarity.defect"] += 1
+            report.append(f"(a) {ind}: polarity {pol.group(1)}, LAIT says {want}")
+
+
 def check_notes(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: list[str]) -> None:
     """What the recomputation agrees with but a reader should know, classified."""
     n = con.execute(
@@ -918,6 +959,7 @@ def main() -> int:
     check_overlaps(con, counts, report)
     check_outputs(con, counts, report)
     check_notes(con, counts, report)
+    check_polarity(counts, report)
     print("Independent check of benchmarking (docs/methods/benchmarking.md)")
     for k in sorted(counts):
         print(f"  {k}: {counts[k]:,}")

@@ -225,6 +225,27 @@ def test_an_area_is_ranked_once_across_a_reorganisation(con: duckdb.DuckDBPyConn
     assert shown["835"].rank is not None and shown["835"].rank_note is None
 
 
+def test_a_zero_rate_is_lower_than_expected_only_where_zero_is_implausible(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A rate of zero has no logarithm; compared as 0 with the log-scale lower limit
+    (never 0) every zero was "lower than expected": the Isles of Scilly's 0 children
+    ceasing care in 2019-20, where England's rate gives 0.8 (chance alone gives 0 46%
+    of the time). A zero is lower only where exp(-expected) < 0.1% and half an event
+    is still below the limit (independent check, 3 December 2026)."""
+    rows = con.execute(
+        "SELECT flag, funnel_centre * denominator / 10000, denominator, lower998_od "
+        "FROM benchmark WHERE funnel_kind = 'per_10k' AND value = 0"
+    ).fetchall()
+    assert len(rows) >= 30
+    for flag, expected, n, lower in rows:
+        implausible = expected > math.log(1000) and 5000 / n < lower
+        assert flag == ("lower" if implausible else "within")
+    b = bm.benchmark(con, "420", "lac_ceased_per_10k", 2020)
+    assert b.value == 0 and b.outlier.flag == "within" and b.outlier.flag_meaning == "none"
+    assert b.outlier.flag_warning is not None and "approximate" in b.outlier.flag_warning
+
+
 def test_profile_covers_catalogue(con: duckdb.DuckDBPyConnection) -> None:
     p = bm.profile(con, "E08000003")
     assert p.authority.name == "Manchester"

@@ -58,9 +58,23 @@ def _limit_columns() -> str:
     return ", ".join(out)
 
 
-def _flag_sql(value: str, lower: str, upper: str) -> str:
+def _flag_sql(value: str, lower: str, upper: str, *, zero_rate: bool = False) -> str:
+    """``higher``/``lower``/``within`` against the limits. ``zero_rate``: a rate of zero,
+    which has no logarithm, is lower than expected only where chance alone makes no
+    event implausible (Poisson: exp(-expected) < 0.1%, over 6.9 expected) and half an
+    event (0.5 x 10,000 / n, the usual continuity correction) is still below the lower
+    limit. Compared as 0 it lay below every log-scale lower limit (never 0), so every
+    zero was "lower than expected", even where fewer than one event was expected (the
+    Isles of Scilly's children ceasing care in 2019-20: 0 where England's rate gives
+    0.8, which chance alone gives 46% of the time)."""
+    zero = ""
+    if zero_rate:
+        zero = (
+            f"WHEN m.kind = 'per_10k' AND {value} = 0 THEN CASE WHEN m.expected > ln(1000) "
+            f"AND 5000.0 / l.denominator < m.{lower} THEN 'lower' ELSE 'within' END "
+        )
     return (
-        f"CASE WHEN m.centre IS NULL OR {value} IS NULL THEN NULL "
+        f"CASE WHEN m.centre IS NULL OR {value} IS NULL THEN NULL {zero}"
         f"WHEN {value} > m.{upper} THEN 'higher' WHEN {value} < m.{lower} THEN 'lower' "
         "ELSE 'within' END"
     )
@@ -80,7 +94,7 @@ def _columns(n_ranked: str, provisional: str, reference_year: str) -> str:
        CASE m.kind WHEN 'per_10k' THEN 'log' WHEN 'percent' THEN 'identity' END AS flag_scale,
        m.tau2, m.lower95, m.upper95, m.lower998, m.upper998,
        m.lower95_od, m.upper95_od, m.lower998_od, m.upper998_od,
-       {_flag_sql("l.value", "lower998_od", "upper998_od")} AS flag,
+       {_flag_sql("l.value", "lower998_od", "upper998_od", zero_rate=True)} AS flag,
        {_flag_sql("l.value", "lower998", "upper998")} AS chance_flag,
        coalesce(m.expected < 10, false) AS approximate,
        l.small OR coalesce(fk.kind = 'percent' AND l.denominator < {SMALL_DENOMINATOR}, false)

@@ -272,8 +272,15 @@ def derive(
     ):
         out[c] = s.where(has)
     out["tau2"] = [tau2 if h else None for h in has]
+    # a zero rate (no logarithm) is lower only where chance alone makes no event
+    # implausible (Poisson exp(-expected) < 0.1%) and half an event is below the limit
+    vflag = la.value.copy()
+    if kind == "per_10k":
+        zero = la.value == 0
+        plausible = zero & ~((expected > math.log(1000)) & (5000 / den < lo_od))
+        vflag = vflag.where(~zero, np.where(plausible, p0, 5000 / den))
     out["flag"] = [
-        flag(v, a, b) if h else None for v, a, b, h in zip(la.value, lo_od, hi_od, has, strict=True)
+        flag(v, a, b) if h else None for v, a, b, h in zip(vflag, lo_od, hi_od, has, strict=True)
     ]
     out["chance_flag"] = [
         flag(v, a, b) if h else None for v, a, b, h in zip(la.value, lo, hi, has, strict=True)
@@ -595,6 +602,14 @@ def check_sample(
         [sorted(RAW)],
     ).fetchall()
     picks += [("suppressed", *c) for c in rng.sample(supp, min(5, len(supp)))]
+    # figures flagged higher or lower than expected (a random sample rarely meets one)
+    flagged = con.execute(
+        "SELECT indicator, la_code, year FROM benchmark WHERE NOT provisional "
+        "AND flag IN ('higher', 'lower') AND indicator IN (SELECT unnest(?)) AND "
+        "(indicator NOT LIKE 'lac%' OR year >= 2021) ORDER BY 1, 2, 3",
+        [sorted(RAW)],
+    ).fetchall()
+    picks += [("flagged", *c) for c in rng.sample(flagged, min(10, len(flagged)))]
     cli = ROOT / ".venv" / "bin" / "cscwatch"
     profiles: dict[tuple[str, int], dict[str, dict[str, object]]] = {}
     for tag, ind, la, year in picks:
@@ -680,6 +695,9 @@ def check_sample(
         if la in syms and o["flag"] != "not_assessed":
             diffs.append(f"suppressed ({syms[la]}) but flagged {o['flag']}")
         diffs += _check_words(ind, year, la, row.value, b, pol[ind])
+        label = _period_label(ind, year)
+        if b["period_label"] != label:
+            diffs.append(f"period_label {b['period_label']!r}, time_period {year} is {label!r}")
         counts[f"sample.{tag}"] += 1
         if diffs:
             counts[f"sample.{tag}.different"] += 1
@@ -746,6 +764,19 @@ def _check_words(
     if (t["direction"], t["judgement"]) != (want_dir, want_j):
         out.append(f"trend {t['direction']}/{t['judgement']}, expected {want_dir}/{want_j}")
     return out
+
+
+def _period_label(ind: str, year: int) -> str:
+    """The publisher's name for ``time_period`` ``year`` of these files (the year ending
+    31 March) by the indicator's period kind (docs/indicators.md)."""
+    text = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    m = re.search(rf"^### `{ind}`.*?\*\*period:\*\* .*?\(`(\w+)`\)", text, re.M | re.S)
+    assert m is not None
+    kind = m.group(1)
+    if kind == "financial_year":
+        return f"{year - 1}-{year % 100:02d}"
+    assert kind == "at_31_march", kind
+    return f"31 March {year}"
 
 
 def _first_year(ind: str) -> int:
@@ -964,7 +995,7 @@ def main() -> int:
     for k in sorted(counts):
         print(f"  {k}: {counts[k]:,}")
     compared = sum(v for k, v in counts.items() if k.endswith(("compared", ".rows"))) + sum(
-        counts[f"sample.{t}"] for t in ("sample", "hard", "suppressed")
+        counts[f"sample.{t}"] for t in ("sample", "hard", "suppressed", "flagged")
     )
     equal = sum(v for k, v in counts.items() if k.endswith(".equal") or k.endswith("_equal"))
     equal -= counts["sample.fields_equal"]
@@ -980,6 +1011,14 @@ def main() -> int:
     )
     for line in report:
         print("  " + line)
+    print("figures recomputed from the raw files (tag, indicator, LA, year: value, rank, flag):")
+    for tag, ind, la, year, ours, diff in SAMPLE:
+        assert isinstance(ours, dict)
+        rank = f"{ours['rank']}/{ours['n_ranked']}" if ours["rank"] else "-"
+        print(
+            f"  {tag} {ind} {la} {year}: {ours['value']}, {rank}, {ours['flag'] or '-'}"
+            + (f" ({diff})" if diff else "")
+        )
     return 1 if unexplained else 0
 
 

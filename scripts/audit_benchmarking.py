@@ -950,7 +950,7 @@ def check_notes(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: li
         f"(b) {n[0]:,} of {n[1]:,} figures with a neighbours' mean have it over fewer than 10 "
         "neighbours (the others suppressed, or not an authority that year): the 2025 model "
         "for every year (docs/methods/benchmarking.md, comparators); sn_n in JSON, CSV and "
-        "API, '(n=K)' in the CLI table"
+        "API, '(n=K)' in the CLI table and the pages"
     )
     # figures a publisher gives under a predecessor's code after the reorganisation
     rows = con.execute(

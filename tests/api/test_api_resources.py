@@ -263,3 +263,10 @@ def test_a_neighbours_mean_over_fewer_than_ten_is_marked(api: httpx.Client) -> N
     rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["cpp_2yrs_plus_pct"]["sn_n"] == "1"
     assert rows["rereferrals_pct"]["sn_n"] == "10"
+    # the series by year: the API's and the page's download
+    data = api.get("/api/authorities/813/series/cpp_2yrs_plus_pct").json()["data"]
+    point = next(p for p in data if p["year"] == 2025)
+    assert point["sn_mean"] == 2.9 and point["sn_n"] == 1
+    text = api.get("/authorities/813/tables/series-cpp_2yrs_plus_pct.csv").text
+    by_year = {r["year"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert by_year["2025"]["sn_n"] == "1"

@@ -912,6 +912,8 @@ class SeriesPoint:
         Mean of its statistical neighbours' published values.
     region, england : float or None
         Its region's and England's values.
+    sn_n : int
+        How many of the neighbours have a value that year (the mean is over them).
     """
 
     year: int
@@ -920,6 +922,7 @@ class SeriesPoint:
     sn_mean: float | None
     region: float | None
     england: float | None
+    sn_n: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able dict."""
@@ -939,9 +942,10 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
-               max(value) FILTER (WHERE geo_level = 'national')
+               max(value) FILTER (WHERE geo_level = 'national'),
+               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn)))
         FROM observation WHERE indicator = $ind GROUP BY year ORDER BY year
         """,
         {"la": auth.la_code, "sn": sn, "region": auth.region_code or "", "ind": ind.id},
     ).fetchall()
-    return [SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return [SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows]

@@ -194,6 +194,7 @@ class SeriesPoint:
     sn_mean: float | None
     region: float | None
     england: float | None
+    sn_n: int = 0
 
 
 def profile_series(
@@ -202,7 +203,8 @@ def profile_series(
     """Every indicator's series for one authority in one query.
 
     The same figures as :func:`cscwatch.indicators.benchmarking.series` (statistical
-    neighbours' mean over the neighbours that reported), for all indicators at once.
+    neighbours' mean over the ``sn_n`` neighbours that reported), for all indicators at
+    once.
     """
     sn = [n.la_code for n in statistical_neighbours(con, la_code)]
     rows = con.execute(
@@ -212,7 +214,8 @@ def profile_series(
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
-               max(value) FILTER (WHERE geo_level = 'national')
+               max(value) FILTER (WHERE geo_level = 'national'),
+               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn)))
         FROM observation
         WHERE (geo_level = 'la' AND (geo_code = $la OR geo_code IN (SELECT unnest($sn))))
            OR (geo_level = 'regional' AND geo_code = $region)
@@ -231,6 +234,7 @@ def profile_series(
                 sn_mean=r[4],
                 region=r[5],
                 england=r[6],
+                sn_n=int(r[7]),
             )
         )
     return out

@@ -886,6 +886,7 @@ def _check_api(api: str, ind: str, la: str, year: int, cli: dict[str, object]) -
         for k_series, k_cli in (
             ("authority", "value"),
             ("sn_mean", "sn_mean"),
+            ("sn_n", "sn_n"),
             ("region", "region"),
             ("england", "england"),
         ):

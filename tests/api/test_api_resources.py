@@ -248,3 +248,25 @@ def test_care_resources(api: httpx.Client) -> None:
     assert pl["year"] == 2025 and ["lac_other_residential_pct", None, "-"] in pl["shares"]
     bad = api.get("/api/care/placements/352", params={"year": "soon"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_year"
+
+
+def test_a_neighbours_mean_over_fewer_than_ten_is_marked(api: httpx.Client) -> None:
+    """The page's neighbours' mean says when it is over fewer than 10 neighbours, and
+    the summary download carries the count: North Lincolnshire's plans open 2 years or
+    more in 2024-25, whose 'mean' is the one neighbour of ten with a figure
+    (independent check, 3 December 2026)."""
+    html = api.get("/authorities/813", params={"year": "2025"}).text
+    row = html[html.index('data-indicator="cpp_2yrs_plus_pct"') :]
+    assert "2.9% (n=1)" in row[: row.index("</tr>")]
+    assert "“(n=4)” after it means only 4 had one" in html
+    text = api.get("/authorities/813/tables/summary.csv", params={"year": "2025"}).text
+    rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["cpp_2yrs_plus_pct"]["sn_n"] == "1"
+    assert rows["rereferrals_pct"]["sn_n"] == "10"
+    # the series by year: the API's and the page's download
+    data = api.get("/api/authorities/813/series/cpp_2yrs_plus_pct").json()["data"]
+    point = next(p for p in data if p["year"] == 2025)
+    assert point["sn_mean"] == 2.9 and point["sn_n"] == 1
+    text = api.get("/authorities/813/tables/series-cpp_2yrs_plus_pct.csv").text
+    by_year = {r["year"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert by_year["2025"]["sn_n"] == "1"

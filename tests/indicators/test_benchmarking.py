@@ -10,6 +10,7 @@ import pytest
 from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import UnknownAuthorityError, UnknownIndicatorError, UnknownYearError
 from cscwatch.indicators import benchmarking as bm
+from cscwatch.indicators import web_queries as wq
 
 
 def test_catalogue_has_required_indicators() -> None:
@@ -197,6 +198,52 @@ def test_rank_ties_share_the_lowest_rank(con: duckdb.DuckDBPyConnection) -> None
     codes = [c for c, v in rows if v == tied]
     ranks = {bm.benchmark(con, c, "nfa_pct", 2025).rank for c in codes[:2]}
     assert ranks == {1 + sum(v > tied for v in values)}
+
+
+def test_an_area_is_ranked_once_across_a_reorganisation(con: duckdb.DuckDBPyConnection) -> None:
+    """LAIT gives under-18 conceptions for 2016 and 2017 for Dorset, Poole and Bournemouth
+    (835-837) and, restated on the new boundaries, for the councils that replaced them in
+    2019 (838, 839): one area, counted twice in the ranks, quartiles and n_ranked (152)
+    until the independent check of 3 December 2026. It is ranked once, as the
+    authorities of that year; the restatements are shown unranked, saying why."""
+    ind = "under18_conceptions_per_1000"
+    for year in (2016, 2017):
+        rows = con.execute(
+            "SELECT la_code, rank, n_ranked FROM benchmark WHERE indicator = ? AND year = ? "
+            "AND value IS NOT NULL AND NOT small AND NOT provisional",
+            [ind, year],
+        ).fetchall()
+        ranked = {c: r for c, r, _ in rows if r is not None}
+        assert {"835", "836", "837"} <= set(ranked) and not {"838", "839"} & set(ranked)
+        assert {n for _, _, n in rows} == {len(ranked)} == {bm.variation(con, ind, year).n}
+        assert min(ranked.values()) == 1 and max(ranked.values()) <= len(ranked)
+    b = bm.benchmark(con, "839", ind, 2016)
+    assert b.value == pytest.approx(19.9) and b.rank is None and b.quartile is None
+    assert b.rank_note is not None and "restatement" in b.rank_note
+    shown = {v.la_code: v for v in wq.authority_values(con, ind, 2016)}
+    assert shown["838"].rank is None and "restatement" in (shown["838"].rank_note or "")
+    assert shown["835"].rank is not None and shown["835"].rank_note is None
+
+
+def test_a_zero_rate_is_lower_than_expected_only_where_zero_is_implausible(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A rate of zero has no logarithm; compared as 0 with the log-scale lower limit
+    (never 0) every zero was "lower than expected": the Isles of Scilly's 0 children
+    ceasing care in 2019-20, where England's rate gives 0.8 (chance alone gives 0 46%
+    of the time). A zero is lower only where exp(-expected) < 0.1% and half an event
+    is still below the limit (independent check, 3 December 2026)."""
+    rows = con.execute(
+        "SELECT flag, funnel_centre * denominator / 10000, denominator, lower998_od "
+        "FROM benchmark WHERE funnel_kind = 'per_10k' AND value = 0"
+    ).fetchall()
+    assert len(rows) >= 30
+    for flag, expected, n, lower in rows:
+        implausible = expected > math.log(1000) and 5000 / n < lower
+        assert flag == ("lower" if implausible else "within")
+    b = bm.benchmark(con, "420", "lac_ceased_per_10k", 2020)
+    assert b.value == 0 and b.outlier.flag == "within" and b.outlier.flag_meaning == "none"
+    assert b.outlier.flag_warning is not None and "approximate" in b.outlier.flag_warning
 
 
 def test_profile_covers_catalogue(con: duckdb.DuckDBPyConnection) -> None:

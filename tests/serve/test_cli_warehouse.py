@@ -213,6 +213,26 @@ def test_show_names_sub_regions_and_joint_returns(cli, warehouse: Settings) -> N
     assert "J = joint workforce return with Richmond upon Thames" in " ".join(out.split())
 
 
+def test_profile_says_when_the_neighbours_mean_is_over_fewer_than_ten(
+    cli, warehouse: Settings
+) -> None:
+    """A neighbours' mean over fewer than 10 neighbours (the others have no figure that
+    year) is marked with its count, and the CSV carries the count: North Lincolnshire's
+    plans open 2 years or more in 2024-25 (0.0%) against 2.9%, the one neighbour of ten
+    with a figure (independent check, 3 December 2026)."""
+    env = _env(warehouse)
+    code, out, _ = cli("profile", "813", "--year", "2025", "--format", "csv", env=env)
+    assert code == 0
+    rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["cpp_2yrs_plus_pct"]["sn_n"] == "1"
+    assert rows["cpp_2yrs_plus_pct"]["sn_mean"] == "2.9"
+    assert rows["rereferrals_pct"]["sn_n"] == "10"
+    code, out, _ = cli("profile", "813", "--year", "2025", env=env)
+    assert code == 0
+    assert "2.9 (n=1)" in out
+    assert "(n=4) = the mean of the 4 of them with a figure that year" in " ".join(out.split())
+
+
 def test_build_lowers_its_priority_by_the_niceness_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     from cscwatch.serve.cli import warehouse as cli_warehouse
 

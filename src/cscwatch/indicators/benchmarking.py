@@ -50,6 +50,7 @@ __all__ = [
     "benchmark",
     "default_year",
     "funnel",
+    "is_restated",
     "profile",
     "profiles",
     "rank_note",
@@ -493,8 +494,12 @@ def rank_note(
     small_denominator: bool,
     denominator: float | None,
     joint_names: tuple[str, ...],
+    restated: bool = False,
 ) -> str | None:
-    """Why a rank needs care, or why there is none, in words (``None``: nothing to say)."""
+    """Why a rank needs care, or why there is none, in words (``None``: nothing to say).
+
+    ``restated``: a successor authority's figure for a year its predecessors also have
+    figures for, which the build leaves unranked so that the area counts once."""
     notes = []
     if joint_names:
         notes.append(
@@ -502,6 +507,11 @@ def rank_note(
         )
     if small_authority and value is not None:
         notes.append("not ranked: too few children for a stable figure")
+    elif restated:
+        notes.append(
+            "not ranked: the former authorities' figures for this year are ranked; this "
+            "one is the publisher's restatement for the new authority's area"
+        )
     elif small_denominator and rank is not None:
         den = "" if denominator is None else f" ({denominator:,.0f})"
         notes.append(f"small denominator{den}: the rank is unreliable")
@@ -625,8 +635,16 @@ def _row_benchmark(
             small_denominator=bool(small_den),
             denominator=_f(den),
             joint_names=joint_names,
+            restated=is_restated(rk, _f(value), bool(small), bool(provisional)),
         ),
     )
+
+
+def is_restated(rank: int | None, value: float | None, small: bool, provisional: bool) -> bool:
+    """A published figure with a value left unranked by the build although its authority
+    is ranked: a successor's restatement of a year its predecessors have figures for
+    (``benchmark_table``); the only such rows."""
+    return rank is None and value is not None and not small and not provisional
 
 
 def _benchmarks(
@@ -764,7 +782,7 @@ def variation(
                    AS name
             FROM benchmark b JOIN authority a ON a.la_code = b.la_code
             WHERE b.indicator = ? AND b.year = ? AND b.value IS NOT NULL AND NOT b.provisional
-              AND (NOT b.small OR ?)
+              AND (NOT b.small OR ?) AND (b.rank IS NOT NULL OR b.small)
               AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
         )
         SELECT count(*), min(value), arg_min(name, value ORDER BY value, name),
@@ -833,6 +851,7 @@ def funnel(
            FROM benchmark b JOIN authority a USING (la_code)
            WHERE b.indicator = ? AND b.year = ? AND b.funnel_kind IS NOT NULL
              AND b.value IS NOT NULL AND NOT b.small AND NOT b.provisional
+             AND b.rank IS NOT NULL
              AND b.lower95 IS NOT NULL
            ORDER BY b.la_code""",
         [ind.id, year],
@@ -893,6 +912,8 @@ class SeriesPoint:
         Mean of its statistical neighbours' published values.
     region, england : float or None
         Its region's and England's values.
+    sn_n : int
+        How many of the neighbours have a value that year (the mean is over them).
     """
 
     year: int
@@ -901,6 +922,7 @@ class SeriesPoint:
     sn_mean: float | None
     region: float | None
     england: float | None
+    sn_n: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able dict."""
@@ -920,9 +942,10 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
-               max(value) FILTER (WHERE geo_level = 'national')
+               max(value) FILTER (WHERE geo_level = 'national'),
+               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn)))
         FROM observation WHERE indicator = $ind GROUP BY year ORDER BY year
         """,
         {"la": auth.la_code, "sn": sn, "region": auth.region_code or "", "ind": ind.id},
     ).fetchall()
-    return [SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return [SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
-from cscwatch.indicators.benchmarking import rank_note
+from cscwatch.indicators.benchmarking import is_restated, rank_note
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -125,6 +125,7 @@ def authority_values(
                     small_denominator=bool(r[17]),
                     denominator=den,
                     joint_names=joint,
+                    restated=is_restated(rank, value, bool(r[8]), False),
                 ),
             )
         )
@@ -193,6 +194,7 @@ class SeriesPoint:
     sn_mean: float | None
     region: float | None
     england: float | None
+    sn_n: int = 0
 
 
 def profile_series(
@@ -201,7 +203,8 @@ def profile_series(
     """Every indicator's series for one authority in one query.
 
     The same figures as :func:`cscwatch.indicators.benchmarking.series` (statistical
-    neighbours' mean over the neighbours that reported), for all indicators at once.
+    neighbours' mean over the ``sn_n`` neighbours that reported), for all indicators at
+    once.
     """
     sn = [n.la_code for n in statistical_neighbours(con, la_code)]
     rows = con.execute(
@@ -211,7 +214,8 @@ def profile_series(
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
-               max(value) FILTER (WHERE geo_level = 'national')
+               max(value) FILTER (WHERE geo_level = 'national'),
+               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn)))
         FROM observation
         WHERE (geo_level = 'la' AND (geo_code = $la OR geo_code IN (SELECT unnest($sn))))
            OR (geo_level = 'regional' AND geo_code = $region)
@@ -230,6 +234,7 @@ def profile_series(
                 sn_mean=r[4],
                 region=r[5],
                 england=r[6],
+                sn_n=int(r[7]),
             )
         )
     return out
@@ -279,6 +284,7 @@ def spine_ranges(
             FROM benchmark b JOIN authority a ON a.la_code = b.la_code
             JOIN w ON w.indicator = b.indicator AND w.year = b.year
             WHERE b.value IS NOT NULL AND NOT b.provisional AND NOT b.small
+              AND b.rank IS NOT NULL
               AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
         )
         SELECT indicator, year, count(*), min(value), arg_min(name, value ORDER BY value, name),

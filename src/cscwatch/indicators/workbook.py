@@ -78,6 +78,7 @@ COLUMN_MEANINGS: dict[str, str] = {
     "authority": "The authority's figure",
     "authority_status": "The publisher's symbol where it withheld the authority's figure",
     "sn_mean": "Mean of the statistical neighbours' figures",
+    "sn_n": "How many of the 10 statistical neighbours have a figure (the mean is over them)",
     "region": "The region's figure",
     "england": "England's figure",
     "rank": "Rank (1 = highest)",

@@ -369,6 +369,7 @@ def profile(
                     "region": b.region,
                     "sn_mean": b.sn_mean,
                     "sn_median": b.sn_median,
+                    "sn_n": b.sn_n,
                     "rank": b.rank,
                     "n_ranked": b.n_ranked,
                     "rank_note": b.rank_note,
@@ -410,7 +411,7 @@ def profile(
                 fmt_value(b.value, b.unit, b.status) + (" P" if b.provisional else ""),
                 fmt_value(b.england, b.unit),
                 fmt_value(b.region, b.unit),
-                fmt_value(b.sn_mean, b.unit),
+                fmt_value(b.sn_mean, b.unit) + _sn_mark(b),
                 (f"{b.rank}/{b.n_ranked}" if b.rank else "–")
                 + (" J" if b.joint_with else "")
                 + (" !" if b.rank and b.outlier.small_denominator else ""),
@@ -424,10 +425,25 @@ def profile(
         caption="Rank 1 = highest value; ! = small denominator. "
         + _joint_caption(prof.benchmarks)
         + _FLAG_CAPTION
-        + " Neighbours: mean of the 10 statistical neighbours. "
+        + " Neighbours: mean of the 10 statistical neighbours"
+        + _sn_caption(prof.benchmarks)
+        + ". "
         + px.prices_note(pr, deflator)
         + _provisional_caption(prof.benchmarks),
     )
+
+
+def _sn_mark(b: Benchmark) -> str:
+    """`` (n=4)`` after a neighbours' mean taken over fewer than 10 neighbours (the
+    others have no figure that year: suppressed, or not yet or no longer an authority)."""
+    return f" (n={b.sn_n})" if b.sn_mean is not None and 0 < b.sn_n < 10 else ""
+
+
+def _sn_caption(benchmarks: Sequence[Benchmark]) -> str:
+    """Says what ``(n=4)`` means, when a profile has such a mean."""
+    if not any(_sn_mark(b) for b in benchmarks):
+        return ""
+    return "; (n=4) = the mean of the 4 of them with a figure that year"
 
 
 def _joint_caption(benchmarks: Sequence[Benchmark]) -> str:

@@ -16,7 +16,7 @@ from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark
 from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
-from cscwatch.serve.web._render import fmt_change, fmt_value, year_label
+from cscwatch.serve.web._render import fmt_change, fmt_value, sn_mark, year_label
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
 
 __all__ = ["print_profile"]
@@ -94,7 +94,7 @@ def print_profile(
                 "year": year_label(b.year, ind, short=True),
                 "value": fmt_value(b.value, f, b.status)
                 + (" (provisional)" if b.provisional else ""),
-                "sn_mean": fmt_value(b.sn_mean, f),
+                "sn_mean": fmt_value(b.sn_mean, f) + sn_mark(b.sn_mean, b.sn_n),
                 "region": fmt_value(b.region, f),
                 "england": fmt_value(b.england, f),
                 "rank": _rank(b),

@@ -32,6 +32,7 @@ from cscwatch.serve.web._render import (
     fmt_change,
     fmt_for,
     fmt_value,
+    sn_mark,
     year_label,
 )
 from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence
@@ -134,6 +135,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
             "value",
             "status",
             "sn_mean",
+            "sn_n",
             "region",
             "england",
             "rank",
@@ -166,7 +168,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                     year_label(b.year, ind),
                     fmt_value(b.value, ind.unit, b.status)
                     + (" (provisional)" if b.provisional else ""),
-                    f(b.sn_mean),
+                    f(b.sn_mean) + sn_mark(b.sn_mean, b.sn_n),
                     f(b.region),
                     f(b.england),
                     _rank_text(b),
@@ -182,6 +184,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
                     b.value,
                     b.status,
                     b.sn_mean,
+                    b.sn_n,
                     b.region,
                     b.england,
                     b.rank,
@@ -238,6 +241,7 @@ def _series_table(
             "authority",
             "authority_status",
             "sn_mean",
+            "sn_n",
             "region",
             "england",
         ),
@@ -255,7 +259,7 @@ def _series_table(
                 cells=[
                     year_label(p.year, ind),
                     fmt_value(p.authority, ind.unit, p.status),
-                    fmt_value(p.sn_mean, ind.unit),
+                    fmt_value(p.sn_mean, ind.unit) + sn_mark(p.sn_mean, p.sn_n),
                     fmt_value(p.region, ind.unit),
                     fmt_value(p.england, ind.unit),
                 ],
@@ -265,6 +269,7 @@ def _series_table(
                     p.authority,
                     p.status,
                     p.sn_mean,
+                    p.sn_n,
                     p.region,
                     p.england,
                 ],

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from cscwatch.core.catalogue import CATALOGUE, Polarity, Unit
 from cscwatch.indicators.benchmarking import Benchmark
 from cscwatch.indicators.web_queries import SpineRange
-from cscwatch.serve.web._render import fmt_for, fmt_value, year_label
+from cscwatch.serve.web._render import fmt_for, fmt_value, sn_mark, year_label
 from cscwatch.serve.web.flags import flag_html
 
 __all__ = ["SPINE_COLOURS", "TOTAL_UNITS", "SpineEnd", "SpineRow", "spine_rows", "spine_svg"]
@@ -272,7 +272,7 @@ def spine_rows(
                 period=year_label(b.year, ind),
                 direction=_direction(ind.polarity),
                 value=value_text,
-                sn_mean=fmt(b.sn_mean),
+                sn_mean=fmt(b.sn_mean) + sn_mark(b.sn_mean, b.sn_n),
                 england=fmt(b.england),
                 left=left,
                 right=right,

@@ -347,3 +347,50 @@ def test_a_suppressed_figure_carries_no_numerator_or_denominator(
     )[0]
     assert row == (None, "c", None, None)
     assert leaks == 0
+
+
+def test_series_mark_the_authoritys_provisional_year_and_leave_others_out(
+    built: dict[str, object], tmp_path: Path
+) -> None:
+    """The by-year series (API, profile chart and its "Show the data" table) mark the
+    authority's own return as provisional, and the neighbours' mean is over published
+    figures only: a neighbour's provisional return (North Yorkshire's here, added to a
+    copy of the build) was averaged in, so Rutland's page showed another authority's
+    unpublished figure as its "neighbours' mean (n=1)"."""
+    from cscwatch.core.catalogue import get_indicator
+    from cscwatch.indicators.authorities import resolve_authority
+    from cscwatch.indicators.benchmarking import series
+    from cscwatch.indicators.web_queries import profile_series
+    from cscwatch.serve.web.sections import series_table
+
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(str(built["warehouse"]), path)
+    con = duckdb.connect(str(path))
+    try:
+        assert _one(con, "SELECT count(*) FROM statistical_neighbour "
+                    "WHERE la_code = '857' AND neighbour = '815'")[0] >= 1  # fmt: skip
+        con.execute(
+            "INSERT INTO observation BY NAME SELECT * REPLACE ('815' AS geo_code, 487.5 AS value) "
+            "FROM observation WHERE indicator = 'referrals_per_10k' AND geo_code = '857' "
+            "AND year = 2026"
+        )
+        for points in (
+            series(con, "referrals_per_10k", "857"),
+            profile_series(con, "857", "E12000004")["referrals_per_10k"],
+        ):
+            by_year = {p.year: p for p in points}
+            mine = by_year[2026]
+            assert mine.provisional and mine.authority is not None
+            assert (mine.sn_mean, mine.sn_n) == (None, 0)  # not North Yorkshire's 487.5
+            assert not any(p.provisional for y, p in by_year.items() if y != 2026)
+            assert by_year[2025].sn_n > 0
+        table = series_table(
+            con, resolve_authority(con, "857"), get_indicator("referrals_per_10k"), None
+        )
+        assert table is not None
+        cells = {r.cells[0]: r.cells[1] for r in table.rows}
+        assert cells["2025-26"].endswith(" (provisional)")
+        assert not cells["2024-25"].endswith("(provisional)")
+        assert "authority_provisional" in (table.csv_columns or ())
+    finally:
+        con.close()

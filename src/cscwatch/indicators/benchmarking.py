@@ -913,7 +913,12 @@ class SeriesPoint:
     region, england : float or None
         Its region's and England's values.
     sn_n : int
-        How many of the neighbours have a value that year (the mean is over them).
+        How many of the neighbours have a published value that year (the mean is over
+        them).
+    provisional : bool
+        The authority's value is its own return (``cscwatch build --provisional``), not
+        a published figure. The comparators are published figures only: another
+        authority's provisional return is never in the neighbours' mean.
     """
 
     year: int
@@ -923,6 +928,7 @@ class SeriesPoint:
     region: float | None
     england: float | None
     sn_n: int = 0
+    provisional: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able dict."""
@@ -940,12 +946,18 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
         SELECT year,
                max(value) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-               avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))),
+               avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
+                                  AND NOT provisional),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
                max(value) FILTER (WHERE geo_level = 'national'),
-               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn)))
+               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
+                                    AND NOT provisional),
+               coalesce(bool_or(provisional) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
+                        false)
         FROM observation WHERE indicator = $ind GROUP BY year ORDER BY year
         """,
         {"la": auth.la_code, "sn": sn, "region": auth.region_code or "", "ind": ind.id},
     ).fetchall()
-    return [SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows]
+    return [
+        SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6]), bool(r[7])) for r in rows
+    ]

@@ -186,7 +186,9 @@ def statistical_neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One year of an authority's series with its comparators."""
+    """One year of an authority's series with its comparators (``provisional``: the
+    authority's value is its own return, loaded with ``build --provisional``, not a
+    published figure; the comparators are published figures only)."""
 
     year: int
     authority: float | None
@@ -195,6 +197,7 @@ class SeriesPoint:
     region: float | None
     england: float | None
     sn_n: int = 0
+    provisional: bool = False
 
 
 def profile_series(
@@ -203,8 +206,8 @@ def profile_series(
     """Every indicator's series for one authority in one query.
 
     The same figures as :func:`cscwatch.indicators.benchmarking.series` (statistical
-    neighbours' mean over the ``sn_n`` neighbours that reported), for all indicators at
-    once.
+    neighbours' mean over the ``sn_n`` neighbours with a published figure; another
+    authority's provisional return is never in it), for all indicators at once.
     """
     sn = [n.la_code for n in statistical_neighbours(con, la_code)]
     rows = con.execute(
@@ -212,10 +215,14 @@ def profile_series(
         SELECT indicator, year,
                max(value) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-               avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))),
+               avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
+                                  AND NOT provisional),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
                max(value) FILTER (WHERE geo_level = 'national'),
-               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn)))
+               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
+                                    AND NOT provisional),
+               coalesce(bool_or(provisional) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
+                        false)
         FROM observation
         WHERE (geo_level = 'la' AND (geo_code = $la OR geo_code IN (SELECT unnest($sn))))
            OR (geo_level = 'regional' AND geo_code = $region)
@@ -235,6 +242,7 @@ def profile_series(
                 region=r[5],
                 england=r[6],
                 sn_n=int(r[7]),
+                provisional=bool(r[8]),
             )
         )
     return out

@@ -240,6 +240,7 @@ def _series_table(
             "period_label",
             "authority",
             "authority_status",
+            "authority_provisional",
             "sn_mean",
             "sn_n",
             "region",
@@ -258,7 +259,8 @@ def _series_table(
             Row(
                 cells=[
                     year_label(p.year, ind),
-                    fmt_value(p.authority, ind.unit, p.status),
+                    fmt_value(p.authority, ind.unit, p.status)
+                    + (" (provisional)" if p.provisional else ""),
                     fmt_value(p.sn_mean, ind.unit) + sn_mark(p.sn_mean, p.sn_n),
                     fmt_value(p.region, ind.unit),
                     fmt_value(p.england, ind.unit),
@@ -268,6 +270,7 @@ def _series_table(
                     ind.year_label(p.year),
                     p.authority,
                     p.status,
+                    p.provisional,
                     p.sn_mean,
                     p.sn_n,
                     p.region,
@@ -295,21 +298,31 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
         # a count or £ total: England's and the region's totals are drawn on their own
         # axis, never on the authority's, where they would flatten its line to zero
         total = ind.unit in TOTAL_UNITS
+        # The chart draws published figures: the authority's own provisional return is in
+        # its table ("Show the data", marked) and its block's facts, not on the line (a
+        # year with nothing else published is left off the axis).
+        drawn = [
+            (p.year, None if p.provisional else p.authority, p)
+            for p in points
+            if not p.provisional or (p.sn_mean, p.region, p.england) != (None, None, None)
+        ]
         series = [
-            charts.Series(a.name, "la", [(p.year, p.authority) for p in points]),
+            charts.Series(a.name, "la", [(y, v) for y, v, _ in drawn]),
             charts.Series(
-                "Statistical neighbours (mean)", "sn", [(p.year, p.sn_mean) for p in points]
+                "Statistical neighbours (mean)", "sn", [(y, p.sn_mean) for y, _, p in drawn]
             ),
         ]
-        england = charts.Series("England", "england", [(p.year, p.england) for p in points])
+        england = charts.Series("England", "england", [(y, p.england) for y, _, p in drawn])
         if not total:
             series += [
-                charts.Series(region, "region", [(p.year, p.region) for p in points]),
+                charts.Series(region, "region", [(y, p.region) for y, _, p in drawn]),
                 england,
             ]
         table = _series_table(ind.id, a, region, points, ctx.csv_href(f"series-{ind.id}"))
         ctx.tables.append(table)
-        last = next((p for p in reversed(points) if p.authority is not None), None)
+        last = next(
+            (p for p in reversed(points) if p.authority is not None and not p.provisional), None
+        )
         desc = (
             f"Line chart of {ind.title} by year for {a.name}, its statistical neighbours, "
             f"{region} and England."

@@ -55,6 +55,7 @@ __all__ = [
     "profiles",
     "rank_note",
     "series",
+    "sn_mark",
     "variation",
 ]
 
@@ -484,6 +485,13 @@ def _names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
         "SELECT la_code, name FROM authority WHERE la_code IN (SELECT unnest(?))", [sorted(codes)]
     ).fetchall()
     return {str(c): str(n) for c, n in rows}
+
+
+def sn_mark(mean: float | None, n: int) -> str:
+    """`` (n=4)`` after a statistical neighbours' mean taken over fewer than 10 of them
+    (the others have no figure that year: suppressed, or not yet or no longer an
+    authority), as the CLI, the pages and the print view mark it; empty otherwise."""
+    return f" (n={n})" if mean is not None and 0 < n < 10 else ""
 
 
 def rank_note(

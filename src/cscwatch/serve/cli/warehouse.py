@@ -341,6 +341,7 @@ def profile(
     from cscwatch.core.catalogue import topic_indicators
     from cscwatch.indicators import prices as px
     from cscwatch.indicators.benchmarking import profile as _profile
+    from cscwatch.indicators.benchmarking import sn_mark
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)
@@ -411,7 +412,7 @@ def profile(
                 fmt_value(b.value, b.unit, b.status) + (" P" if b.provisional else ""),
                 fmt_value(b.england, b.unit),
                 fmt_value(b.region, b.unit),
-                fmt_value(b.sn_mean, b.unit) + _sn_mark(b),
+                fmt_value(b.sn_mean, b.unit) + sn_mark(b.sn_mean, b.sn_n),
                 (f"{b.rank}/{b.n_ranked}" if b.rank else "–")
                 + (" J" if b.joint_with else "")
                 + (" !" if b.rank and b.outlier.small_denominator else ""),
@@ -433,15 +434,11 @@ def profile(
     )
 
 
-def _sn_mark(b: Benchmark) -> str:
-    """`` (n=4)`` after a neighbours' mean taken over fewer than 10 neighbours (the
-    others have no figure that year: suppressed, or not yet or no longer an authority)."""
-    return f" (n={b.sn_n})" if b.sn_mean is not None and 0 < b.sn_n < 10 else ""
-
-
 def _sn_caption(benchmarks: Sequence[Benchmark]) -> str:
     """Says what ``(n=4)`` means, when a profile has such a mean."""
-    if not any(_sn_mark(b) for b in benchmarks):
+    from cscwatch.indicators.benchmarking import sn_mark
+
+    if not any(sn_mark(b.sn_mean, b.sn_n) for b in benchmarks):
         return ""
     return "; (n=4) = the mean of the 4 of them with a figure that year"
 

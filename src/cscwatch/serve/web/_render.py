@@ -27,7 +27,6 @@ __all__ = [
     "fmt_for",
     "fmt_value",
     "render",
-    "sn_mark",
     "year_label",
 ]
 
@@ -51,12 +50,6 @@ def year_label(year: int | None, ind: Indicator | None = None, *, short: bool = 
     if ind is None:
         return period_label(PeriodKind.FINANCIAL_YEAR, year, short=short)
     return ind.year_label(year, short=short)
-
-
-def sn_mark(mean: float | None, n: int) -> str:
-    """`` (n=4)`` after a statistical neighbours' mean over fewer than 10 of them (the
-    others have no figure that year), as the CLI marks it; empty otherwise."""
-    return f" (n={n})" if mean is not None and 0 < n < 10 else ""
 
 
 def fmt_value(value: float | None, unit: Unit | str, status: str | None = None) -> str:

@@ -13,10 +13,10 @@ import duckdb
 from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
-from cscwatch.indicators.benchmarking import Benchmark
+from cscwatch.indicators.benchmarking import Benchmark, sn_mark
 from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
-from cscwatch.serve.web._render import fmt_change, fmt_value, sn_mark, year_label
+from cscwatch.serve.web._render import fmt_change, fmt_value, year_label
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
 
 __all__ = ["print_profile"]

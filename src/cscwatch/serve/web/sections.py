@@ -20,7 +20,7 @@ import duckdb
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
-from cscwatch.indicators.benchmarking import Benchmark, Profile
+from cscwatch.indicators.benchmarking import Benchmark, Profile, sn_mark
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, spine_ranges, statistical_neighbours
@@ -32,7 +32,6 @@ from cscwatch.serve.web._render import (
     fmt_change,
     fmt_for,
     fmt_value,
-    sn_mark,
     year_label,
 )
 from cscwatch.serve.web.comparisons import comparison_chart, comparison_table, rank_sentence

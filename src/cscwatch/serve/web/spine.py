@@ -25,9 +25,9 @@ from html import escape
 from markupsafe import Markup
 
 from cscwatch.core.catalogue import CATALOGUE, Polarity, Unit
-from cscwatch.indicators.benchmarking import Benchmark
+from cscwatch.indicators.benchmarking import Benchmark, sn_mark
 from cscwatch.indicators.web_queries import SpineRange
-from cscwatch.serve.web._render import fmt_for, fmt_value, sn_mark, year_label
+from cscwatch.serve.web._render import fmt_for, fmt_value, year_label
 from cscwatch.serve.web.flags import flag_html
 
 __all__ = ["SPINE_COLOURS", "TOTAL_UNITS", "SpineEnd", "SpineRow", "spine_rows", "spine_svg"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
-from cscwatch.indicators.benchmarking import is_restated, rank_note
+from cscwatch.indicators.benchmarking import SeriesPoint, is_restated, rank_note
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -182,22 +182,6 @@ def statistical_neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list
         [la_code, la_code],
     ).fetchall()
     return [Neighbour(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
-
-
-@dataclass(frozen=True)
-class SeriesPoint:
-    """One year of an authority's series with its comparators (``provisional``: the
-    authority's value is its own return, loaded with ``build --provisional``, not a
-    published figure; the comparators are published figures only)."""
-
-    year: int
-    authority: float | None
-    status: str | None
-    sn_mean: float | None
-    region: float | None
-    england: float | None
-    sn_n: int = 0
-    provisional: bool = False
 
 
 def profile_series(

@@ -63,6 +63,19 @@ Z95 = 1.959963984540054
 REL = 1e-9  # floating-point tolerance (relative)
 
 
+#: The fields of the between-authority limits and the flags made from them.
+LIMIT_FIELDS = (
+    "tau2",
+    "lower998",
+    "upper998",
+    "lower998_od",
+    "upper998_od",
+    "flag",
+    "chance_flag",
+    "approximate",
+)
+
+
 def _warehouse() -> Path:
     env = os.environ.get("CSCWATCH_WAREHOUSE")
     if env:
@@ -220,16 +233,7 @@ def derive(
     out["small_denominator"] = small | (
         (kind == "percent") & la.denominator.notna() & (la.denominator < 30)
     )
-    for c in (
-        "tau2",
-        "lower998",
-        "upper998",
-        "lower998_od",
-        "upper998_od",
-        "flag",
-        "chance_flag",
-        "approximate",
-    ):
+    for c in LIMIT_FIELDS:
         out[c] = None
     out["approximate"] = False
     if kind is None or england is None or pd.isna(england) or england <= 0:
@@ -301,14 +305,7 @@ FIELDS = (
     "q2",
     "q3",
     "quartile",
-    "tau2",
-    "lower998",
-    "upper998",
-    "lower998_od",
-    "upper998_od",
-    "flag",
-    "chance_flag",
-    "approximate",
+    *LIMIT_FIELDS,
     "small_denominator",
 )
 

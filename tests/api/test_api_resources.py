@@ -270,3 +270,37 @@ def test_a_neighbours_mean_over_fewer_than_ten_is_marked(api: httpx.Client) -> N
     text = api.get("/authorities/813/tables/series-cpp_2yrs_plus_pct.csv").text
     by_year = {r["year"]: r for r in csv.DictReader(io.StringIO(text))}
     assert by_year["2025"]["sn_n"] == "1"
+
+
+def test_the_charts_neighbours_line_says_where_its_mean_is_over_fewer_than_ten(
+    api: httpx.Client,
+) -> None:
+    """The profile chart's neighbours' line is named with the years its mean is over
+    fewer than 10 neighbours (its table marks each ``(n=K)``), or how many years when
+    more than three; a line over ten every year keeps the plain name."""
+    html = api.get("/authorities/813").text
+
+    def legend(indicator: str) -> str:
+        block = html[html.index(f'id="ind-{indicator}"') :]
+        block = block[: block.index("</figure>")]
+        return block[block.index('class="app-chart-legend__sn"') :].split("</svg>", 1)[1]
+
+    for indicator in ("cpp_2yrs_plus_pct", "rereferrals_pct"):
+        data = api.get(f"/api/authorities/813/series/{indicator}").json()["data"]
+        few = [
+            p["year"]
+            for p in data
+            if p["sn_mean"] is not None and p["sn_n"] < 10 and not p["provisional"]
+        ]
+        name = legend(indicator).split("</li>", 1)[0]
+        if not few:
+            assert name == "Statistical neighbours (mean)"
+        elif len(few) > 3:
+            assert name == (
+                f"Statistical neighbours (mean; of fewer than 10 in {len(few)} years, "
+                "marked in the table)"
+            )
+        else:
+            assert name.startswith("Statistical neighbours (mean; of fewer than 10 in ")
+            assert name.count(",") == len(few) - 1
+    assert "Statistical neighbours (mean; of fewer than 10 in" in legend("cpp_2yrs_plus_pct")

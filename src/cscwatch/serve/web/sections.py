@@ -20,7 +20,7 @@ import duckdb
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
-from cscwatch.indicators.benchmarking import Benchmark, Profile, sn_mark
+from cscwatch.indicators.benchmarking import Benchmark, Profile, SeriesPoint, sn_mark
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.web_queries import profile_series, spine_ranges, statistical_neighbours
@@ -280,6 +280,21 @@ def _series_table(
     return t
 
 
+def _sn_line_name(ind: Indicator, points: list[SeriesPoint]) -> str:
+    """The neighbours' line's name in the chart's legend and its ``<title>``: where the
+    mean of a year drawn is over fewer than 10 neighbours (the table marks each such
+    year's figure ``(n=K)``), the name says which years (or how many, beyond three)."""
+    few = [p.year for p in points if sn_mark(p.sn_mean, p.sn_n)]
+    if not few:
+        return "Statistical neighbours (mean)"
+    when = (
+        ", ".join(year_label(y, ind, short=True) for y in few)
+        if len(few) <= 3
+        else f"{len(few)} years, marked in the table"
+    )
+    return f"Statistical neighbours (mean; of fewer than 10 in {when})"
+
+
 def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
     """Each indicator's series against neighbours, region and England, by topic."""
     a = ctx.authority
@@ -308,7 +323,9 @@ def _indicators(ctx: SectionContext) -> dict[str, Any] | None:
         series = [
             charts.Series(a.name, "la", [(y, v) for y, v, _ in drawn]),
             charts.Series(
-                "Statistical neighbours (mean)", "sn", [(y, p.sn_mean) for y, _, p in drawn]
+                _sn_line_name(ind, [p for _, _, p in drawn]),
+                "sn",
+                [(y, p.sn_mean) for y, _, p in drawn],
             ),
         ]
         england = charts.Series("England", "england", [(y, p.england) for y, _, p in drawn])

@@ -10,8 +10,8 @@ WORKERS ?= auto
 # by default (cscwatch.duckdb in the user data directory), so every README command finds
 # it. Set CSCWATCH_WAREHOUSE in your environment to move it for all of them at once.
 
-.PHONY: setup demo test check lint typecheck imports docs docs-check lock bench clean \
-	web browser-deps bench-deps fuzz
+.PHONY: setup demo test check lint typecheck imports docs docs-check methods-check lock bench \
+	clean web browser-deps bench-deps fuzz
 
 # Development environment: every package pinned with its hash (requirements-dev.lock, made
 # by `make lock`), then cscwatch itself, editable, built with the locked setuptools.
@@ -104,7 +104,13 @@ docs-check: setup
 	fi
 
 # Everything a change must pass; .ci/run and the pre-commit hooks run the same.
-check: lint typecheck imports docs-check test
+# The methods pages (docs/methods: pages, JSON results, figures) regenerated from a fresh
+# build of the snapshot and compared with the committed ones (scripts/check_methods.py;
+# about 6 minutes on 2 cores): fails when a change left them stale.
+methods-check: setup
+	$(BIN)/python scripts/check_methods.py
+
+check: lint typecheck imports docs-check test methods-check
 
 # Re-resolve both locks from PyPI with hashes (uv; the existing pins are kept unless a
 # requirement changed — add --upgrade to move them); commit the result.

@@ -70,3 +70,41 @@ def test_import_graph_is_current() -> None:
     found = re.search(r"<!-- graph:start -->\n(.*)\n<!-- graph:end -->", text, re.S)
     assert found is not None, "docs/architecture.md has lost its graph markers"
     assert found.group(1) == module.render(), "run scripts/make_import_graph.py"
+
+
+def test_the_methods_check_tells_a_stale_page_from_a_sum_order(tmp_path: Any) -> None:
+    """``scripts/check_methods.py`` (``make methods-check``, run by CI) compares the pages
+    and figures byte for byte and the JSON results to a relative 1e-9, and names a
+    generated file that is missing from the committed folder."""
+    import importlib.util
+    import json
+    import shutil
+
+    spec = importlib.util.spec_from_file_location(
+        "check_methods", repo_root() / "scripts" / "check_methods.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed, fresh = tmp_path / "committed", tmp_path / "fresh"
+    for folder in (committed, fresh):
+        (folder / "results").mkdir(parents=True)
+        (folder / "figures").mkdir()
+        (folder / "risk.md").write_text("AUC 0.712\n")
+        (folder / "figures" / "risk.png").write_bytes(b"\x89PNG")
+    (committed / "benchmarking.md").write_text("written by hand: not generated\n")
+    (committed / "results" / "risk.json").write_text(json.dumps({"auc": 0.1 + 0.2, "n": [1, 2]}))
+    (fresh / "results" / "risk.json").write_text(json.dumps({"auc": 0.3, "n": [1, 2]}))
+    assert module.compare(committed, fresh) == []  # last bits of a sum: the same
+    (fresh / "results" / "risk.json").write_text(json.dumps({"auc": 0.3001, "n": [1, 2]}))
+    (fresh / "risk.md").write_text("AUC 0.713\n")
+    (fresh / "care.md").write_text("new\n")
+    assert module.compare(committed, fresh) == [
+        "care.md: new (not committed)",
+        "results/risk.json: stale",
+        "risk.md: stale",
+    ]
+    shutil.rmtree(fresh / "figures")
+    (fresh / "figures").mkdir()
+    (fresh / "figures" / "risk.png").write_bytes(b"\x89PNG changed")
+    assert "figures/risk.png: stale" in module.compare(committed, fresh)

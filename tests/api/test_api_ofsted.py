@@ -47,6 +47,25 @@ def test_summary_after_the_record_is_answered_and_labelled(api: httpx.Client) ->
     assert old["stale"] == old["no_judgement_in_archive"]["count"] == 53
 
 
+def test_summary_of_judgements_no_longer_made(api: httpx.Client) -> None:
+    """The SIF's LSCB review and adoption grade, and the legacy looked-after judgements,
+    are in force nowhere on the record's date (145 adoption, 147 LSCB and 4 looked-after
+    grades were): each authority's is ended by a later inspection, or for the LSCB by 29
+    September 2019 (before its ILACS inspection in 79 authorities), and says so."""
+    for code, ended in (("adoption", 145), ("lscb", 147), ("lac_overall_effectiveness", 4)):
+        d = api.get("/api/ofsted/summary", params={"judgement": code}).json()
+        assert d["n"] == 0 and set(d["counts"].values()) == {0}, code
+        assert d["no_longer_judged"]["count"] == ended and d["stale"] == 153
+        gone = [s for s in d["stale_authorities"] if s["reason"] == "no_longer_judged"]
+        assert len(gone) == ended and all(s["last_grade"] and s["ended_on"] for s in gone)
+        by_date = [s for s in gone if s["ended_by_inspection"] is None]
+        assert len(by_date) == (79 if code == "lscb" else 0)
+        assert {s["ended_on"] for s in by_date} <= {"2019-09-29"}
+    fields = api.get("/api/openapi.json").json()["components"]["schemas"]
+    assert {"ended_on", "ended_by_inspection"} <= set(fields["StaleView"]["properties"])
+    assert "no_longer_judged" in fields["GradeSummaryOut"]["properties"]
+
+
 def test_missing_reports(api: httpx.Client) -> None:
     d = api.get("/api/ofsted/missing").json()
     assert len(d["data"]) == 53 and d["record"]["archive_runs_to"] == "2025-03-18"

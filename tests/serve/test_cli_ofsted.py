@@ -103,13 +103,34 @@ def test_bad_date_is_one_line_exit_2(cli, ofsted_warehouse: Path, bad: str) -> N
 def test_bad_choices_exit_2(cli, ofsted_warehouse: Path) -> None:
     env = _env(ofsted_warehouse)
     code, _, err = cli(
-        "ofsted", "summary", "--as-at", "2024-01-01", "--judgement", "adoption", env=env
+        "ofsted", "summary", "--as-at", "2024-01-01", "--judgement", "adoptions", env=env
     )
     assert code == 2 and "--judgement" in err
+    assert err.count("\n") == 1 and "lac_overall_effectiveness" in err  # the codes it takes
     code, _, err = cli(
         "ofsted", "summary", "--as-at", "2024-01-01", "--framework", "legacy", env=env
     )
     assert code == 2 and "--framework" in err
+
+
+def test_summary_of_a_judgement_no_longer_made(cli, ofsted_warehouse: Path) -> None:
+    """Adoption (SIF only) is in force nowhere on the record's date: every SIF grade
+    was ended by the authority's ILACS inspection, which the output names."""
+    env = _env(ofsted_warehouse)
+    code, out, err = cli("ofsted", "summary", "--judgement", "adoption", "-f", "json", env=env)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["judgement"] == "adoption" and d["n"] == 0 and d["stale"] == 153
+    assert d["no_longer_judged"]["count"] == 145
+    ended = [s for s in d["stale_authorities"] if s["reason"] == "no_longer_judged"]
+    assert len(ended) == 145
+    assert all(s["ended_by_inspection"] and s["ended_on"] > s["last_published"] for s in ended)
+    code, out, _ = cli("ofsted", "summary", "--judgement", "adoption", env=env)
+    text = " ".join(out.split())
+    assert code == 0 and "0 authorities with a judgement in force" in text
+    assert "No longer judged: 145 authorities' last judgement has ended" in text
+    code, out, _ = cli("ofsted", "summary", env=env)  # overall: nothing ended, no such words
+    assert code == 0 and "No longer judged" not in out
 
 
 def test_history_by_name_and_number(cli, ofsted_warehouse: Path) -> None:

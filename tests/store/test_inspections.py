@@ -441,6 +441,8 @@ def test_summary_shape() -> None:
                 "last_grade": "good",
                 "age_years": 3.0,
                 "provenance": "report",
+                "ended_on": None,
+                "ended_by_inspection": None,
             },
             {
                 "la_code": "300",
@@ -451,6 +453,8 @@ def test_summary_shape() -> None:
                 "last_grade": None,
                 "age_years": None,
                 "provenance": None,
+                "ended_on": None,
+                "ended_by_inspection": None,
             },
             {
                 "la_code": "400",
@@ -461,6 +465,8 @@ def test_summary_shape() -> None:
                 "last_grade": None,
                 "age_years": None,
                 "provenance": None,
+                "ended_on": None,
+                "ended_by_inspection": None,
             },
         ],
         "no_judgement_in_archive": {
@@ -471,6 +477,7 @@ def test_summary_shape() -> None:
             ],
         },
         "grade_not_given": [],
+        "no_longer_judged": {"count": 0, "authorities": []},
     }
 
 

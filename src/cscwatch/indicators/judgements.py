@@ -17,11 +17,23 @@ Definitions (see ``docs/ofsted.md``):
   same children whether ILACS judged them together (to December 2022) or apart: an
   inspection judging either way replaces the other's grades, and the combined grade
   stands for each (:data:`_REPLACED_BY`).
+* A judgement that **no current framework makes** stops being in force without a
+  successor of its own code (:data:`_NO_LONGER_JUDGED`, sources in ``docs/ofsted.md``):
+  the legacy looked-after inspection's ``lac_*`` judgements end at the authority's next
+  published inspection judging children in care (the single inspection framework's
+  children looked after, ILACS's combined or separate judgements); the single
+  inspection framework's ``adoption`` and ``lscb`` end at the authority's next
+  published graded ILACS inspection (ILACS grades neither), and ``lscb`` on 29 September
+  2019 at the latest, when every LSCB had been replaced by safeguarding partners
+  (Working Together to Safeguard Children 2018). From then the authority has no such
+  grade in force.
 * Its **age** is counted from that publication date.
 * **Stale** (the one definition, :func:`stale_status`): an authority that existed
   on the date has no graded judgement published in the three years up to it —
-  either its last one is older (``older_than_three_years``) or the record holds none
-  at all (``no_judgement_in_archive``: its last inspection predates the archive).
+  either its last one is older (``older_than_three_years``), or the record holds none
+  at all (``no_judgement_in_archive``: its last inspection predates the archive), or
+  its last one has ended with no successor (``no_longer_judged``, with the date it
+  ended and the inspection that ended it).
 * A **transition** compares consecutive graded inspections of an authority on the
   same judgement: ``improved``, ``same`` or ``declined``.
 * **Persistent failure**: two or more Inadequate overall effectiveness judgements
@@ -101,6 +113,54 @@ _REPLACED_BY: dict[JudgementCode, tuple[JudgementCode, ...]] = {
         JudgementCode.CHILDREN_IN_CARE,
         JudgementCode.CARE_LEAVERS,
     ),
+}
+
+
+#: The date by which every local authority area had to have replaced its LSCB with
+#: safeguarding partner arrangements (Working Together to Safeguard Children 2018 and
+#: its transitional guidance: transition from 29 June 2018, completed by 29 September
+#: 2019). No LSCB exists from this date, so no LSCB judgement is in force.
+_LSCBS_REPLACED = date(2019, 9, 29)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """When a judgement that no current framework makes stops being in force: at the
+    authority's next published inspection making one of ``judged_by`` (graded or not
+    given), or the next graded inspection under one of ``frameworks`` (which do not make
+    it), or on ``on`` whatever comes first."""
+
+    judged_by: tuple[JudgementCode, ...] = ()
+    frameworks: tuple[Framework, ...] = ()
+    on: date | None = None
+
+    def ends(self, i: Inspection) -> bool:
+        """Whether a later inspection ``i`` ends the judgement."""
+        if any(c in i.judgements or c in i.unknown for c in self.judged_by):
+            return True
+        return i.framework in self.frameworks and i.kind.graded
+
+
+_BY_CHILDREN_IN_CARE = _Ending(
+    judged_by=(JudgementCode.CHILDREN_IN_CARE, JudgementCode.IN_CARE_AND_CARE_LEAVERS)
+)
+#: Judgements that end without a successor of their own code, and how (the one place
+#: holding the rule; the module docstring and ``docs/ofsted.md`` say it in words, with
+#: sources). The legacy looked-after inspection judged looked-after services only; the
+#: single inspection framework (November 2013) judged the same children as "children
+#: looked after", and ILACS (January 2018) as children in care (with care leavers to
+#: December 2022). The single inspection framework graded adoption performance and
+#: reviewed the LSCB; ILACS grades neither. Without this, 145 authorities' adoption
+#: grades and 147 LSCB grades of 2014-2018 were "in force" on 18 June 2026, and four
+#: 2013 looked-after judgements (three Inadequate).
+_NO_LONGER_JUDGED: dict[JudgementCode, _Ending] = {
+    JudgementCode.ADOPTION: _Ending(frameworks=(Framework.ILACS,)),
+    JudgementCode.LSCB: _Ending(frameworks=(Framework.ILACS,), on=_LSCBS_REPLACED),
+    JudgementCode.LAC_OVERALL: _BY_CHILDREN_IN_CARE,
+    JudgementCode.LAC_CAPACITY: _BY_CHILDREN_IN_CARE,
+    JudgementCode.LAC_OUTCOMES: _BY_CHILDREN_IN_CARE,
+    JudgementCode.LAC_QUALITY: _BY_CHILDREN_IN_CARE,
+    JudgementCode.LAC_LEADERSHIP: _BY_CHILDREN_IN_CARE,
 }
 
 
@@ -222,6 +282,55 @@ def _latest_made(
     return out
 
 
+def _order(i: Inspection) -> tuple[date, date, int]:
+    """The order of an authority's inspections (as :func:`_made_on` sorts them)."""
+    assert i.publication_date is not None
+    return (i.publication_date, i.end_date or date.min, i.inspection_id)
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """Why a judgement is no longer in force: the date, and the inspection (``None``
+    when a date ended it)."""
+
+    on: date
+    by: Inspection | None
+
+
+def _ended(
+    inspections: Iterable[Inspection],
+    as_at: date,
+    judgement: JudgementCode,
+    latest: Mapping[str, Inspection],
+) -> dict[str, _Ended]:
+    """Per authority in ``latest``, how its judgement ended on or before ``as_at`` with
+    no successor (:data:`_NO_LONGER_JUDGED`); authorities whose judgement stands are
+    left out."""
+    rule = _NO_LONGER_JUDGED.get(judgement)
+    if rule is None or not latest:
+        return {}
+    out: dict[str, _Ended] = {}
+    for i in sorted(
+        (i for i in inspections if i.la_code in latest and i.publication_date), key=_order
+    ):
+        assert i.la_code is not None and i.publication_date is not None
+        last = latest[i.la_code]
+        if (
+            i.la_code not in out
+            and i.publication_date <= as_at
+            and _order(i) > _order(last)
+            and rule.ends(i)
+        ):
+            out[i.la_code] = _Ended(on=i.publication_date, by=i)
+    if rule.on is not None and rule.on <= as_at:
+        for la_code, last in latest.items():
+            assert last.publication_date is not None
+            found = out.get(la_code)
+            if last.publication_date < rule.on and (found is None or rule.on < found.on):
+                out[la_code] = _Ended(on=rule.on, by=None)
+    return out
+
+
 def judgements_in_force(
     inspections: Iterable[Inspection],
     as_at: date,
@@ -247,12 +356,16 @@ def judgements_in_force(
         One per authority with a known judgement in force, ordered by LA number
         (an authority whose latest inspection's grade is not given has none, and so has
         one whose latest inspection judged children in care and care leavers apart when
-        ``judgement`` is the combined one).
+        ``judgement`` is the combined one, and one whose judgement no current framework
+        makes has ended: :data:`_NO_LONGER_JUDGED`).
     """
+    inspections = list(inspections)
+    made = _latest_made(inspections, as_at, judgement)
+    ended = _ended(inspections, as_at, judgement, made)
     out: list[JudgementInForce] = []
-    for la_code, latest in sorted(_latest_made(inspections, as_at, judgement).items()):
+    for la_code, latest in sorted(made.items()):
         grade = _grade_of(latest, judgement)
-        if grade is None:
+        if grade is None or la_code in ended:
             continue
         if framework is not None and latest.framework is not framework:
             continue
@@ -363,6 +476,7 @@ class StaleReason(StrEnum):
 
     NO_JUDGEMENT = "no_judgement_in_archive"
     OLDER = "older_than_three_years"
+    NO_LONGER_JUDGED = "no_longer_judged"
 
     @property
     def words(self) -> str:
@@ -370,6 +484,7 @@ class StaleReason(StrEnum):
         return {
             "no_judgement_in_archive": "no judgement in the archive",
             "older_than_three_years": "last judgement older than three years",
+            "no_longer_judged": "last judgement ended: no current inspection framework makes it",
         }[self.value]
 
 
@@ -386,6 +501,8 @@ class StaleStatus:
     last_published: date | None
     last_grade: Grade | None
     provenance: str | None
+    ended_on: date | None = None
+    ended_by_inspection: int | None = None
 
     @property
     def age_years(self) -> float | None:
@@ -405,6 +522,8 @@ class StaleStatus:
             last_grade=None if self.last_grade is None else self.last_grade.value,
             age_years=self.age_years,
             provenance=self.provenance,
+            ended_on=self.ended_on,
+            ended_by_inspection=self.ended_by_inspection,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -417,7 +536,11 @@ class StaleView:
     """One authority's staleness in plain values: why, and its last judgement.
 
     ``age_years`` is years from the last publication to the date asked (365.25-day
-    years); ``reason`` and ``last_grade`` are words (snake_case).
+    years); ``reason`` and ``last_grade`` are words (snake_case). When the last
+    judgement has ended with no successor (``reason`` ``no_longer_judged``: no current
+    framework makes it), ``ended_on`` is the date it stopped being in force and
+    ``ended_by_inspection`` the id of the inspection that ended it (``None`` when a date
+    did: the LSCBs' replacement by 29 September 2019); both ``None`` otherwise.
     """
 
     la_code: str
@@ -428,6 +551,8 @@ class StaleView:
     last_grade: str | None
     age_years: float | None
     provenance: str | None
+    ended_on: date | None = None
+    ended_by_inspection: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict, in field order."""
@@ -446,8 +571,11 @@ def stale_status(
 
     Stale: no inspection making ``judgement`` published in the three years up to and
     including ``as_at`` (exactly three years is not yet stale), counting authorities
-    the record holds no such inspection of (:attr:`StaleReason.NO_JUDGEMENT`).
-    An inspection whose grade the source does not give still counts as a recent one.
+    the record holds no such inspection of (:attr:`StaleReason.NO_JUDGEMENT`) and those
+    whose last such judgement has ended with no successor because no current framework
+    makes it (:attr:`StaleReason.NO_LONGER_JUDGED`, with ``ended_on`` and
+    ``ended_by_inspection``; however recent it was). An inspection whose grade the
+    source does not give still counts as a recent one.
 
     Parameters
     ----------
@@ -464,15 +592,20 @@ def stale_status(
     list of StaleStatus
         Ordered by LA number.
     """
+    inspections = list(inspections)
     latest = _latest_made(inspections, as_at, judgement)
+    ended = _ended(inspections, as_at, judgement, latest)
     out: list[StaleStatus] = []
     for a in sorted(authorities, key=lambda a: a.la_code):
         if not a.exists_on(as_at):
             continue
         last = latest.get(a.la_code)
         pub = None if last is None else last.publication_date
+        end = ended.get(a.la_code)
         if pub is None:
             reason: StaleReason | None = StaleReason.NO_JUDGEMENT
+        elif end is not None:
+            reason = StaleReason.NO_LONGER_JUDGED
         elif _older_than_stale(pub, as_at):
             reason = StaleReason.OLDER
         else:
@@ -488,6 +621,8 @@ def stale_status(
                 last_published=pub,
                 last_grade=None if last is None else _grade_of(last, judgement),
                 provenance=None if last is None else last.provenance.value,
+                ended_on=None if end is None else end.on,
+                ended_by_inspection=None if end is None or end.by is None else end.by.inspection_id,
             )
         )
     return out
@@ -500,8 +635,10 @@ class GradeSummary:
 
     ``stale`` counts every authority existing on ``as_at`` that is stale, whatever the
     framework filter; ``no_judgement_in_archive`` is the part of it the record holds
-    no judgement of; ``grade_not_given`` lists authorities whose latest inspection
-    made the judgement without the source giving its grade (left out of ``n``).
+    no judgement of, ``no_longer_judged`` the part whose judgement has ended because no
+    current framework makes it; ``grade_not_given`` lists authorities whose latest
+    inspection made the judgement without the source giving its grade (left out of
+    ``n``).
     """
 
     as_at: date
@@ -529,6 +666,12 @@ class GradeSummary:
         return [s for s in self.statuses if s.reason is StaleReason.NO_JUDGEMENT]
 
     @property
+    def no_longer_judged(self) -> list[StaleStatus]:
+        """Authorities whose judgement has ended on ``as_at`` because no current
+        framework makes it (:data:`_NO_LONGER_JUDGED`)."""
+        return [s for s in self.statuses if s.reason is StaleReason.NO_LONGER_JUDGED]
+
+    @property
     def percent(self) -> dict[Grade, float]:
         """Share of ``n`` per grade, in per cent to one decimal place."""
         return {g: round(100 * c / self.n, 1) if self.n else 0.0 for g, c in self.counts.items()}
@@ -554,6 +697,10 @@ class GradeSummary:
                 authorities=[{"la_code": s.la_code, "name": s.name} for s in self.no_judgement],
             ),
             grade_not_given=list(self.grade_not_given),
+            no_longer_judged=NoJudgementView(
+                count=len(self.no_longer_judged),
+                authorities=[{"la_code": s.la_code, "name": s.name} for s in self.no_longer_judged],
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -564,7 +711,9 @@ class GradeSummary:
 
 @dataclass(frozen=True)
 class NoJudgementView:
-    """Authorities the record holds no judgement of on the date (LA number and name)."""
+    """A group of authorities on the date, counted and listed (LA number and name):
+    those the record holds no judgement of, or those whose judgement is no longer
+    made."""
 
     count: int
     authorities: list[dict[str, str]]
@@ -577,7 +726,11 @@ class GradeSummaryView:
     ``record_runs_to`` is the latest publication the record holds; ``note`` warns when
     ``as_at`` is after it. ``counts`` and ``percent`` are per grade among the ``n``
     authorities with a graded judgement in force; ``stale`` counts every authority
-    existing on ``as_at`` with no graded judgement in the three years to it.
+    existing on ``as_at`` with no graded judgement in force published in the three
+    years to it. ``no_longer_judged`` counts and lists the stale authorities whose
+    judgement has ended because no current framework makes it (SIF adoption and LSCB,
+    the legacy looked-after judgements): each one's ``ended_on`` and
+    ``ended_by_inspection`` are in ``stale_authorities``.
     """
 
     as_at: date
@@ -595,6 +748,7 @@ class GradeSummaryView:
     stale_authorities: list[StaleView]
     no_judgement_in_archive: NoJudgementView
     grade_not_given: list[str]
+    no_longer_judged: NoJudgementView
 
 
 def summarise_judgements(
@@ -623,6 +777,7 @@ def summarise_judgements(
     for j in in_force:
         counts[j.grade] += 1
     latest = _latest_made(inspections, as_at, judgement)
+    ended = _ended(inspections, as_at, judgement, latest)
     return GradeSummary(
         as_at=as_at,
         judgement=judgement,
@@ -631,7 +786,9 @@ def summarise_judgements(
         counts=counts,
         record=ofsted_record(inspections),
         statuses=tuple(stale_status(inspections, authorities, as_at, judgement=judgement)),
-        grade_not_given=tuple(sorted(c for c, i in latest.items() if _not_given(i, judgement))),
+        grade_not_given=tuple(
+            sorted(c for c, i in latest.items() if c not in ended and _not_given(i, judgement))
+        ),
     )
 
 

@@ -115,7 +115,12 @@ def get_summary(
 
     ``record_runs_to`` is the latest publication the warehouse holds (reports and
     the ILACS overview). Stale: no graded judgement in the three years to ``as_at``,
-    counting authorities with no judgement in the archive.
+    counting authorities with no judgement in the archive and those whose judgement
+    has ended because no current framework makes it (``no_longer_judged``: the single
+    inspection framework's adoption and LSCB judgements, ended by the authority's next
+    ILACS inspection, the LSCB's by 29 September 2019 at the latest; the legacy
+    looked-after ``lac_*`` judgements, ended by the next inspection judging children in
+    care). Those are not counted in ``n`` and ``counts``.
     """
     try:
         code = JudgementCode(judgement)

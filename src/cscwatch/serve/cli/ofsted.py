@@ -28,6 +28,7 @@ WarehouseOpt = Annotated[
     Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (default: settings).")
 ]
 
+#: ``--judgement``'s short names; any other judgement code is taken as it is.
 _JUDGEMENT_CHOICES = {"overall": "overall_effectiveness", "help_protection": "help_protection"}
 _FRAMEWORK_CHOICES = ("sif", "ilacs", "any")
 _GRADE_LABEL = {
@@ -183,7 +184,12 @@ def summary(
         ),
     ] = None,
     judgement: Annotated[
-        str, typer.Option("--judgement", help="overall or help_protection.")
+        str,
+        typer.Option(
+            "--judgement",
+            help="overall, help_protection or another judgement code (children_in_care, "
+            "care_leavers, leadership, adoption, lscb, lac_overall_effectiveness, ...).",
+        ),
     ] = "overall",
     framework: Annotated[str, typer.Option("--framework", help="sif, ilacs or any.")] = "any",
     fmt: FormatOpt = "table",
@@ -195,15 +201,20 @@ def summary(
     publication held, reports and the ILACS overview); a later date is answered with
     a warning that inspections after the record are not known. Stale: no graded
     judgement published in the three years to the date, counting authorities the
-    record holds no judgement of.
+    record holds no judgement of and those whose judgement has ended because no
+    current framework makes it (adoption, the LSCB, the legacy looked-after judgements).
     """
     from cscwatch.indicators.judgements import ofsted_record, summarise_judgements
     from cscwatch.ingest.ofsted_text import Framework, JudgementCode
 
     check_format(fmt, ("table", "json"))
     when = None if as_at is None else _parse_date(as_at, "--as-at")
-    if judgement not in _JUDGEMENT_CHOICES:
-        raise InputError(f"--judgement {judgement!r}: use overall or help_protection")
+    code = _JUDGEMENT_CHOICES.get(judgement, judgement)
+    if code not in {j.value for j in JudgementCode}:
+        raise InputError(
+            f"--judgement {judgement!r}: use overall or help_protection, or one of "
+            + ", ".join(j.value for j in JudgementCode)
+        )
     if framework not in _FRAMEWORK_CHOICES:
         raise InputError(f"--framework {framework!r}: use sif, ilacs or any")
     inspections, _, authorities = _load(warehouse)
@@ -213,7 +224,7 @@ def summary(
         inspections,
         when,
         authorities=authorities,
-        judgement=JudgementCode(_JUDGEMENT_CHOICES[judgement]),
+        judgement=JudgementCode(code),
         framework=None if framework == "any" else Framework(framework),
     )
     if fmt == "json":
@@ -230,6 +241,12 @@ def summary(
     )
     if result.grade_not_given:
         caption += f" Not counted: {', '.join(result.grade_not_given)} (latest grade not given)."
+    if result.no_longer_judged:
+        caption += (
+            f" No longer judged: {len(result.no_longer_judged)} authorities' last judgement "
+            "has ended, as no current inspection framework makes it (see the JSON's "
+            "ended_on and ended_by_inspection)."
+        )
     emit_table(
         f"{judgement} judgement in force on {when.isoformat()} ({framework} framework)",
         ["grade", "authorities", "share"],

@@ -239,6 +239,7 @@ def test_no_figure_is_ranked_as_an_authority_after_it_ceased(
     old = bm.benchmark(con, "928", ind, 2023)
     assert old.value == pytest.approx(360 / 395 * 100) and old.rank is None
     assert old.quartile is None and old.funnel is None and old.method == "ceased"
+    assert old.outlier.flag == "not_assessed" and "ceased" in (old.outlier.flag_warning or "")
     assert old.rank_note is not None and "ceased" in old.rank_note
     assert "North Northamptonshire (940) and West Northamptonshire (941)" in old.rank_note
     north, west = (bm.benchmark(con, c, ind, 2023) for c in ("940", "941"))

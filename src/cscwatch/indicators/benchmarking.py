@@ -643,6 +643,7 @@ def _row_benchmark(
             if provisional and ref is not None and ref != year
             else ind.year_label(year)
         ),
+        ceased=meth == "ceased",
     )
     return Benchmark(
         indicator=ind.id,

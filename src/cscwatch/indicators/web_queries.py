@@ -128,6 +128,7 @@ def authority_values(
                     small_denominator=bool(r[17]),
                     approximate=bool(r[18]),
                     compared_year=ind.year_label(year),
+                    ceased=r[20] == "ceased",
                 ),
                 joint_names=joint,
                 rank_note=rank_note(

@@ -49,6 +49,7 @@ __all__ = [
     "available_years",
     "benchmark",
     "default_year",
+    "former_number_rows",
     "former_number_series",
     "funnel",
     "is_restated",
@@ -1035,26 +1036,41 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
     return former_number_series(con, ind.id, auth.la_code, sn, points)
 
 
+def former_number_rows(
+    con: duckdb.DuckDBPyConnection, la_codes: list[str], indicator_id: str | None = None
+) -> dict[str, dict[tuple[str, int], tuple[object, str]]]:
+    """The published ``benchmark`` rows of ``la_codes`` that the rule for former
+    authorities' figures touches (``method`` ``ceased`` or ``former_number``), by
+    indicator: ``(la_code, year) → (value, method)``."""
+    rows = con.execute(
+        "SELECT indicator, la_code, year, value, method FROM benchmark "
+        "WHERE method IN ('ceased', 'former_number') AND NOT provisional "
+        "AND la_code IN (SELECT unnest(?)) AND (? IS NULL OR indicator = ?)",
+        [la_codes, indicator_id, indicator_id],
+    ).fetchall()
+    out: dict[str, dict[tuple[str, int], tuple[object, str]]] = {}
+    for ind, c, y, v, m in rows:
+        out.setdefault(str(ind), {})[(str(c), int(y))] = (v, str(m))
+    return out
+
+
 def former_number_series(
     con: duckdb.DuckDBPyConnection,
     indicator_id: str,
     la_code: str,
     sn: list[str],
     points: list[SeriesPoint],
+    moved: dict[tuple[str, int], tuple[object, str]] | None = None,
 ) -> list[SeriesPoint]:
     """``points`` (one authority's series of ``indicator_id``, its neighbours ``sn``) with
     the benchmarks' rule for figures under a former authority's number after it ceased
     (``benchmark_table``): such a figure is in no neighbours' mean, and where it is a
     successor's (or the successors' joint service's) it is theirs. Only the years it
-    touches change; the former authority's own series keeps the figure as published."""
-    moved = {
-        (str(c), int(y)): (v, str(m))
-        for c, y, v, m in con.execute(
-            "SELECT la_code, year, value, method FROM benchmark WHERE indicator = ? "
-            "AND method IN ('ceased', 'former_number') AND NOT provisional",
-            [indicator_id],
-        ).fetchall()
-    }
+    touches change; the former authority's own series keeps the figure as published.
+    ``moved``: the indicator's ``(la_code, year) → (value, method)`` rows of that kind,
+    if the caller has read them already (:func:`former_number_rows`)."""
+    if moved is None:
+        moved = former_number_rows(con, [la_code, *sn], indicator_id).get(indicator_id, {})
     touched = {y for c, y in moved if c == la_code or c in sn}
     if not touched:
         return points
@@ -1078,7 +1094,7 @@ def former_number_series(
             if m is not None and m[1] == "ceased":
                 got.pop(c, None)
             elif m is not None and m[0] is not None:
-                got[c] = float(m[0])
+                got[c] = float(str(m[0]))
         own = moved.get((la_code, p.year))
         given = own is not None and own[1] == "former_number"
         out.append(

@@ -15,6 +15,7 @@ import duckdb
 from cscwatch.core.catalogue import get_indicator
 from cscwatch.indicators.benchmarking import (
     SeriesPoint,
+    former_number_rows,
     former_number_series,
     is_restated,
     rank_note,
@@ -245,13 +246,9 @@ def profile_series(
             )
         )
     # figures under a former authority's number after it ceased, as series() has them
-    moved = con.execute(
-        "SELECT DISTINCT indicator FROM benchmark WHERE method IN ('ceased', 'former_number') "
-        "ORDER BY indicator"
-    ).fetchall()
-    for (ind,) in moved:
-        if str(ind) in out:
-            out[str(ind)] = former_number_series(con, str(ind), la_code, sn, out[str(ind)])
+    for ind, moved in former_number_rows(con, [la_code, *sn]).items():
+        if ind in out:
+            out[ind] = former_number_series(con, ind, la_code, sn, out[ind], moved)
     return out
 
 

@@ -360,6 +360,13 @@ def test_a_former_authority_s_joint_service_with_limits_is_ranked_once(
     assert rows["301"][1] is not None and rows["301"][2:] == (147, "former_number", "302", True)
     n = fresh_db.execute("SELECT count(DISTINCT rank) FROM benchmark").fetchone()
     assert n is not None and n[0] >= 140
+    fresh_db.execute("ALTER TABLE observation ADD COLUMN provisional BOOLEAN DEFAULT false")
+    fp = bm.funnel(fresh_db, "rereferrals_pct", 2025)
+    assert fp is not None and len(fp.points) == 147  # the joint service once, 300 not at all
+    joint = [p for p in fp.points if p.la_code == "301"]
+    assert [p.name for p in joint] == ["LA 1 / LA 2"] and "300" not in {
+        p.la_code for p in fp.points
+    }
 
 
 def test_a_zero_rate_is_lower_than_expected_only_where_zero_is_implausible(

@@ -912,12 +912,16 @@ def funnel(
     curves (chance and default).
 
     Returns ``None`` for indicators without a count denominator (published rates and
-    scores), where funnel limits do not apply.
+    scores), where funnel limits do not apply. A joint service is one point, named
+    "A / B" (as in :func:`variation`).
     """
     ind = get_indicator(indicator_id)
     _check_year(con, ind, year)
     rows = con.execute(
-        """SELECT b.la_code, a.name, b.value, b.denominator, b.flag, b.chance_flag,
+        """SELECT b.la_code, a.name || coalesce(' / ' || (
+                      SELECT string_agg(p.name, ' / ' ORDER BY p.la_code) FROM authority p
+                      WHERE list_contains(string_split(b.joint_with, ','), p.la_code)), ''),
+                  b.value, b.denominator, b.flag, b.chance_flag,
                   b.funnel_kind, b.funnel_centre, b.tau2, b.flag_scale, b.lower998_od,
                   b.upper998_od, b.lower998, b.upper998, b.small_denominator, b.approximate
            FROM benchmark b JOIN authority a USING (la_code)
@@ -925,6 +929,7 @@ def funnel(
              AND b.value IS NOT NULL AND NOT b.small AND NOT b.provisional
              AND b.rank IS NOT NULL
              AND b.lower95 IS NOT NULL
+             AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
            ORDER BY b.la_code""",
         [ind.id, year],
     ).fetchall()

@@ -25,7 +25,9 @@ Recomputes, WITHOUT importing cscwatch, what the product derives to compare auth
    a flag's meaning follows the indicator's polarity (docs/indicators.md) and no
    figure without a value is flagged;
 6. notes: neighbours' means over fewer than 10 neighbours (documented), and figures the
-   publisher gives under a former authority's number after its abolition (at source).
+   publisher gives under a former authority's number after its abolition (at source;
+   step 2 recomputes them by the rule: unranked under the former number, ranked as the
+   successor's or the successors' joint service's where ``GIVEN`` says whose).
 
 Run after ``make demo`` (reads ``CSCWATCH_WAREHOUSE`` or the default warehouse, read
 only; about 75 CPU-s, most of it step 2). Prints a summary; exits 0 when there is no
@@ -188,17 +190,20 @@ def derive(
     neighbours: dict[str, list[str]],
     kind: str | None,
     restated: frozenset[str] = frozenset(),
+    ceased: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Every comparator for one indicator and year.
 
     ``la``: columns la_code, value (NaN where missing), denominator, region_code, joint
     (the service's key: its own code, or the lowest code of a joint return).
+    ``ceased``: former authorities whose figure is for a year after they ceased: in no
+    rank, quartile, tau², limits or neighbours' mean (methods page, rank).
     """
     la = la.copy().set_index("la_code", drop=False)
     small = la.la_code.isin(SMALL)
     # one area once: a successor's restated figure for a year before it existed, when
     # its predecessors have figures that year, is not ranked (methods page, rank)
-    gone = la.la_code.isin(restated)
+    gone = la.la_code.isin(restated) | la.la_code.isin(ceased)
     ok = la[la.value.notna() & ~small & (la.joint == la.la_code) & ~gone]
     n = len(ok)
     vals = ok.value.to_numpy(dtype=float)
@@ -212,7 +217,7 @@ def derive(
         [
             value_of[c]
             for c in neighbours.get(code, [])
-            if c in value_of and not pd.isna(value_of[c])
+            if c in value_of and not pd.isna(value_of[c]) and c not in ceased
         ]
         for code in la.la_code
     ]
@@ -240,7 +245,7 @@ def derive(
         return out
     p0 = england
     den = la.denominator
-    has = den.notna() & (den > 0)
+    has = den.notna() & (den > 0) & ~la.la_code.isin(ceased)
     if kind == "percent":
         var = (p0 / 100) * (1 - p0 / 100) / den * 10000
         svar = var
@@ -375,6 +380,7 @@ def check_table(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: li
             if len(grp) > 1:
                 joint[grp.index] = min(grp.la_code)
         g = g.assign(joint=joint.values)
+        g, ceased = _former_figures(g, ind, year)
         e = nat.get((ind, year))
         mine = derive(
             g[["la_code", "value", "denominator", "region_code", "joint"]],
@@ -383,6 +389,7 @@ def check_table(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: li
             nb,
             kinds.get(ind),
             _restated(g, year),
+            ceased,
         )
         mine["indicator"], mine["year"] = ind, year
         parts.append(mine)
@@ -803,6 +810,44 @@ REORG = {
 }
 
 
+#: Each former authority's first year after it ceased (its successors' first year).
+CEASED = {p: FIRST_YEAR[s] for s, ps in REORG.items() for p in ps}
+#: Figures under a former authority's number after it ceased that are its successors'
+#: (docs/snapshot.md, from LAIT's own note and counts): (former, indicator) -> the
+#: successor(s) they are given to (two: their joint service, ranked once).
+GIVEN: dict[tuple[str, str], tuple[str, ...]] = {
+    **{
+        ("928", i): ("940", "941")
+        for i in ("foster_places", "foster_places_filled", "foster_places_filled_pct")
+    },
+    **{
+        ("835", i): ("838",)
+        for i in (
+            "care_leavers_eet_pct",
+            "care_leavers_neet_pct",
+            "care_leavers_higher_education_pct",
+        )
+    },
+}
+
+
+def _former_figures(g: pd.DataFrame, ind: str, year: int) -> tuple[pd.DataFrame, frozenset[str]]:
+    """One indicator-year's rows with each figure under a former authority's number
+    after it ceased given to the successors it belongs to (those without a figure of
+    their own; two or more: one service), and the former authorities concerned."""
+    has = g.value.notna()
+    ceased = frozenset(c for c in g.la_code[has] if c in CEASED and year >= CEASED[c])
+    g = g.copy()
+    for c in sorted(ceased):
+        src = g[g.la_code == c].iloc[0]
+        to = g.la_code.isin(GIVEN.get((c, ind), ())) & g.value.isna()
+        if to.any():
+            g.loc[to, "value"] = src.value
+            g.loc[to, "denominator"] = src.denominator
+            g.loc[to, "joint"] = min(g.la_code[to])
+    return g, ceased
+
+
 def check_overlaps(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: list[str]) -> None:
     """A year ranked with both a successor and its predecessor: one area counted twice
     in the distribution (n_ranked, the quartiles, everyone's rank)."""
@@ -964,10 +1009,16 @@ def check_notes(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: li
     for (la, src), items in sorted(by.items()):
         inds = sorted({i for i, _ in items})
         years = sorted({y for _, y in items})
+        given = sorted({s for i, _ in items for s in GIVEN.get((la, i), ())})
+        whose = (
+            f"ranked as {' and '.join(given)}'s (recomputed above)"
+            if given
+            else "whose it is not established"
+        )
         report.append(
             f"(c) {len(items)} {src} figures under former authority {la} for years after its "
             f"abolition ({years[0]}-{years[-1]}: {', '.join(inds)}): the publisher's own LA "
-            "number, kept as published and ranked as that year's figure for the area"
+            f"number, kept as published under it, unranked; {whose}"
         )
 
 

@@ -622,8 +622,9 @@ EXPLAINED: dict[str, str] = {
         "documented: ONS and DWP publish these on the successor's boundaries"
     ),
     "former authority after it ceased (LAIT's own number)": (
-        "source: LAIT gives these figures the former authority's number; "
-        "shown as published, listed in docs/snapshot.md"
+        "source: LAIT gives these figures the former authority's number; kept as "
+        "published under it, never ranked as an authority that year (the successors' "
+        "where established: docs/snapshot.md, docs/methods/benchmarking.md)"
     ),
 }
 

@@ -304,3 +304,32 @@ def test_the_charts_neighbours_line_says_where_its_mean_is_over_fewer_than_ten(
             assert name.startswith("Statistical neighbours (mean; of fewer than 10 in ")
             assert name.count(",") == len(few) - 1
     assert "Statistical neighbours (mean; of fewer than 10 in" in legend("cpp_2yrs_plus_pct")
+
+
+def test_a_former_authority_s_figure_after_it_ceased_everywhere(api: httpx.Client) -> None:
+    """Northamptonshire's (928) foster places filled on 31 March 2023, published under its
+    number after it ceased: unranked under 928 and ranked once as North and West
+    Northamptonshire's joint service, alike in the API's benchmark, series and variation,
+    the indicator page's table and its CSV, and the profile pages (names keep their
+    capitals)."""
+    ind, q = "foster_places_filled_pct", {"year": "2023"}
+    old = api.get(f"/api/authorities/928/benchmark/{ind}", params=q).json()
+    north = api.get(f"/api/authorities/940/benchmark/{ind}", params=q).json()
+    assert old["rank"] is None and old["method"] == "ceased" and "ceased" in old["rank_note"]
+    assert north["rank"] == 1 and north["value"] == old["value"] and north["joint_with"] == ["941"]
+    series = api.get(f"/api/authorities/941/series/{ind}").json()["data"]
+    assert {p["year"]: p["authority"] for p in series}[2023] == old["value"]
+    v = api.get(f"/api/indicators/{ind}/variation", params=q).json()
+    assert (
+        v["n"] == 144 and v["max"]["authority"] == "North Northamptonshire / West Northamptonshire"
+    )
+    csv_rows = api.get(f"/indicators/{ind}/tables/authorities.csv", params=q).text.splitlines()
+    by_code = {r.split(",")[4]: r for r in csv_rows[1:]}
+    assert (
+        ",1,4," in by_code["940"] and "joint service with West Northamptonshire" in by_code["940"]
+    )
+    assert ',,,"not ranked: the authority had ceased' in by_code["928"]
+    page = api.get("/authorities/928", params=q).text
+    assert "North Northamptonshire (940) and West Northamptonshire (941)" in page
+    assert "not ranked (a former authority's figure after it ceased)" in page
+    assert "Joint service with West Northamptonshire" in api.get("/authorities/940").text

@@ -225,6 +225,150 @@ def test_an_area_is_ranked_once_across_a_reorganisation(con: duckdb.DuckDBPyConn
     assert shown["835"].rank is not None and shown["835"].rank_note is None
 
 
+def test_no_figure_is_ranked_as_an_authority_after_it_ceased(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """LAIT gives foster places for 31 March 2022-2025 under Northamptonshire's number
+    (928; ceased 1 April 2021), which was ranked 1st of 144 for places filled in 2023 as
+    if it were an authority that year: it is North and West Northamptonshire's joint
+    service (Northamptonshire Children's Trust, LAIT's data dictionary), ranked once as
+    theirs. Dorset County's (835) care leavers' figures for 2019-20 are the new
+    Dorset's (838): ranked as 838's. Both stay visible under the former number, unranked,
+    saying why."""
+    ind = "foster_places_filled_pct"
+    old = bm.benchmark(con, "928", ind, 2023)
+    assert old.value == pytest.approx(360 / 395 * 100) and old.rank is None
+    assert old.quartile is None and old.funnel is None and old.method == "ceased"
+    assert old.outlier.flag == "not_assessed" and "ceased" in (old.outlier.flag_warning or "")
+    assert old.rank_note is not None and "ceased" in old.rank_note
+    assert "North Northamptonshire (940) and West Northamptonshire (941)" in old.rank_note
+    north, west = (bm.benchmark(con, c, ind, 2023) for c in ("940", "941"))
+    assert north.value == west.value == old.value and north.rank == west.rank == 1
+    assert north.n_ranked == 144 and north.joint_with == ("941",) and north.quartile == 4
+    assert north.rank_note is not None and "joint service with West Northamptonshire" in (
+        north.rank_note
+    )
+    assert "Northamptonshire (928)" in north.rank_note
+    v = bm.variation(con, ind, 2023)
+    assert v.n == 144 and v.max_authority == "North Northamptonshire / West Northamptonshire"
+    shown = {a.la_code: a for a in wq.authority_values(con, ind, 2023)}
+    assert shown["928"].rank is None and "ceased" in (shown["928"].rank_note or "")
+    assert shown["940"].rank == 1 and shown["940"].value == old.value
+    dorset = bm.benchmark(con, "838", "care_leavers_eet_pct", 2020)
+    assert dorset.value == 48 and dorset.rank is not None and dorset.status is None
+    assert dorset.rank_note is not None and "Dorset (835)" in dorset.rank_note
+    county = bm.benchmark(con, "835", "care_leavers_eet_pct", 2020)
+    assert county.value == 48 and county.rank is None and "Dorset (838)" in (county.rank_note or "")
+    # in every indicator and year: no former authority's figure after it ceased is
+    # ranked, in quartiles, flagged or in a neighbours' mean
+    rows = con.execute(
+        """
+        WITH c AS (SELECT predecessor, min(year) AS y FROM authority_succession GROUP BY 1)
+        SELECT b.indicator, b.la_code, b.year, b.rank, b.quartile, b.flag, b.lower95
+        FROM benchmark b JOIN c ON c.predecessor = b.la_code AND b.year >= c.y
+        WHERE b.value IS NOT NULL
+        """
+    ).fetchall()
+    assert len(rows) == 15 and all(r[3:] == (None,) * 4 for r in rows)
+    sn = bm.series(con, "care_leavers_eet_pct", "836")
+    assert {p.year: p.sn_n for p in sn}[2020] == 9  # Poole's neighbours without 835
+    assert {p.year: p.authority for p in bm.series(con, ind, "941")}[2023] == old.value
+    north_series = bm.series(con, ind, "940")
+    assert wq.profile_series(con, "940", "E12000004")[ind] == north_series  # the web's chart
+
+
+def _synthetic_succession(con: duckdb.DuckDBPyConnection, successors: list[str]) -> None:
+    """The synthetic warehouse's authority 300 ceased before 2025 (successors 301, 302,
+    whose own 2025 figures are not published)."""
+    con.execute(
+        "CREATE TABLE authority_succession (predecessor VARCHAR, successor VARCHAR, "
+        "year INTEGER, event VARCHAR)"
+    )
+    for s in successors:
+        con.execute("INSERT INTO authority_succession VALUES ('300', ?, 2025, 'test')", [s])
+    con.execute(
+        "UPDATE observation SET value = NULL, status = '-' WHERE geo_code IN (SELECT unnest(?))",
+        [successors],
+    )
+
+
+def test_a_former_authority_s_figure_of_unknown_owner_is_shown_unranked(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Synthetic: a figure under a former authority's number, its owner not established,
+    is in no rank, quartile, τ² or funnel limits, and its row says why."""
+    from cscwatch.core.config import Settings
+    from cscwatch.indicators.benchmark_table import load_benchmarks
+    from cscwatch.store.warehouse import BuildContext
+
+    _synthetic_warehouse(fresh_db, 4.0, seed=7)
+    _synthetic_succession(fresh_db, ["301", "302"])
+    fresh_db.execute(
+        "UPDATE observation SET value = 99.0 WHERE geo_code = '300'"
+    )  # far out: it would move τ² and take rank 1
+    load_benchmarks(fresh_db, BuildContext(Settings(), Settings().snapshot_dir))
+    row = fresh_db.execute(
+        "SELECT value, rank, quartile, flag, lower998_od, method, joint_with, n_ranked "
+        "FROM benchmark WHERE la_code = '300'"
+    ).fetchone()
+    assert row == (99.0, None, None, None, None, "ceased", None, 146)  # 420: Scilly
+    ranks = [r for (r,) in fresh_db.execute("SELECT rank FROM benchmark").fetchall() if r]
+    assert sorted(ranks)[0] == 1 and len(ranks) == 146
+    tau2 = fresh_db.execute("SELECT DISTINCT tau2 FROM benchmark WHERE tau2 IS NOT NULL")
+    (est,) = tau2.fetchall()[0]
+    assert 0.5 * 4.0 < est < 1.3 * 4.0
+    note = bm.rank_note(
+        rank=None,
+        value=99.0,
+        small_authority=False,
+        small_denominator=False,
+        denominator=None,
+        joint_names=(),
+        method="ceased",
+    )
+    assert note is not None and "cannot be told" in note
+
+
+def test_a_former_authority_s_joint_service_with_limits_is_ranked_once(
+    fresh_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synthetic, with funnel limits: the successors' joint service's figure under the
+    former number is ranked once, counted once in τ², and carries limits on both
+    successors' rows; the former number's row has none."""
+    from cscwatch.core.config import Settings
+    from cscwatch.indicators import benchmark_table as bt
+    from cscwatch.store.warehouse import BuildContext
+
+    _synthetic_warehouse(fresh_db, 4.0, seed=7)
+    _synthetic_succession(fresh_db, ["301", "302"])
+    monkeypatch.setattr(
+        bt,
+        "FORMER_NUMBER_FIGURES",
+        (bt.FormerNumberFigures("300", ("rereferrals_pct",), ("301", "302"), "test"),),
+    )
+    bt.load_benchmarks(fresh_db, BuildContext(Settings(), Settings().snapshot_dir))
+    rows = {
+        r[0]: r[1:]
+        for r in fresh_db.execute(
+            "SELECT la_code, value, rank, n_ranked, method, joint_with, lower998_od IS NOT NULL "
+            "FROM benchmark WHERE la_code IN ('300', '301', '302')"
+        ).fetchall()
+    }
+    value = rows["300"][0]
+    assert rows["300"][1:] == (None, 147, "ceased", "301,302", False)
+    assert rows["301"][:2] == rows["302"][:2] == (value, rows["301"][1])
+    assert rows["301"][1] is not None and rows["301"][2:] == (147, "former_number", "302", True)
+    n = fresh_db.execute("SELECT count(DISTINCT rank) FROM benchmark").fetchone()
+    assert n is not None and n[0] >= 140
+    fresh_db.execute("ALTER TABLE observation ADD COLUMN provisional BOOLEAN DEFAULT false")
+    fp = bm.funnel(fresh_db, "rereferrals_pct", 2025)
+    assert fp is not None and len(fp.points) == 147  # the joint service once, 300 not at all
+    joint = [p for p in fp.points if p.la_code == "301"]
+    assert [p.name for p in joint] == ["LA 1 / LA 2"] and "300" not in {
+        p.la_code for p in fp.points
+    }
+
+
 def test_a_zero_rate_is_lower_than_expected_only_where_zero_is_implausible(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

@@ -104,3 +104,21 @@ def test_parse_authority_list_keeps_the_publishers_inverted_names() -> None:
         "352",
     ]
     assert parse_authority_list(["Hull,Leeds", "York"]) == ["Hull", "Leeds", "York"]
+
+
+def test_a_former_authority_s_figure_after_it_ceased_is_shown_not_ranked(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Northamptonshire (928, ceased 1 April 2021) has LAIT's foster places filled for
+    31 March 2023, North and West Northamptonshire's joint service's figure: shown under
+    928 but not ranked; theirs, and ranked, for them (docs/methods/benchmarking.md)."""
+    c = compare(con, ["928", "940", "866"], "foster_places_filled_pct", 2023)
+    rows = {r.code: r for r in c.rows}
+    assert rows["928"].value == pytest.approx(360 / 395 * 100) and rows["928"].rank is None
+    assert rows["940"].value == rows["928"].value and rows["940"].rank == 1
+    assert c.n_ranked == 2 and "ceased is shown, not ranked" in c.relative_to
+    n = neighbour_comparison(con, "866", "foster_places_filled_pct", 2023)
+    got = {r.code: r.value for r in n.rows if r.role == "neighbour" and r.value is not None}
+    assert got["941"] == rows["928"].value
+    b = benchmark(con, "866", "foster_places_filled_pct", 2023)
+    assert b.sn_mean == pytest.approx(sum(got.values()) / len(got)) and b.sn_n == len(got)

@@ -12,6 +12,8 @@ it, small-denominator marks) is documented in ``docs/methods/benchmarking.md`` a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
@@ -20,8 +22,61 @@ from cscwatch.indicators.benchmarking import Z95, Z998
 from cscwatch.indicators.flags import SMALL_DENOMINATOR
 from cscwatch.store.warehouse import BuildContext
 
-__all__ = ["funnel_kind", "load_benchmarks"]
+__all__ = ["FORMER_NUMBER_FIGURES", "FormerNumberFigures", "funnel_kind", "load_benchmarks"]
 _SMALL = ", ".join(f"'{c}'" for c in sorted(SMALL_AUTHORITIES))
+
+
+@dataclass(frozen=True)
+class FormerNumberFigures:
+    """Figures a publisher gives under a former authority's LA number for years after it
+    ceased, established to be its successors' own: ``successors`` one authority (its
+    figure under the old number) or several (their joint service's one figure, ranked
+    once). ``evidence`` says how that was established."""
+
+    predecessor: str
+    indicators: tuple[str, ...]
+    successors: tuple[str, ...]
+    evidence: str
+
+
+#: The rule (``docs/methods/benchmarking.md``): no figure is ranked, put in quartiles, in
+#: the between-authority spread (τ², funnel limits) or in a neighbours' mean as an
+#: authority that did not exist that year (its LA number in ``authority_succession``
+#: as a predecessor, the year at or after the successors' first). Such a figure is
+#: shown under the former authority, unranked (``method = 'ceased'``), and where it is
+#: established below whose it is, also given to that successor or to the successors'
+#: joint service (``method = 'former_number'``), which are ranked as theirs. Every other
+#: one stays unranked under the former authority, saying why (docs/snapshot.md lists
+#: them all: in the snapshot, these two).
+FORMER_NUMBER_FIGURES: tuple[FormerNumberFigures, ...] = (
+    FormerNumberFigures(
+        "928",
+        ("foster_places", "foster_places_filled", "foster_places_filled_pct"),
+        ("940", "941"),
+        "LAIT's data dictionary (measure 341a): 'North Northamptonshire and West "
+        "Northamptonshire submit a combined dataset under one URN as Northamptonshire "
+        "Children's Trust'; LAIT gives '-' to 940 and 941 every year 2022-2025",
+    ),
+    FormerNumberFigures(
+        "835",
+        ("care_leavers_eet_pct", "care_leavers_neet_pct", "care_leavers_higher_education_pct"),
+        ("838",),
+        "LAIT 2019-20: 835's counts over the new Dorset's (838) care leavers, not its own: "
+        "89 in education, employment or training and 11 in higher education of 838's "
+        "184 care leavers aged 19-21 give 48% and 6% (of 835's 205 in 2018-19: 43%); "
+        "838 has '-' for these three and BCP (839) its own (59%, 29%, 4% of 166)",
+    ),
+)
+
+
+def _ceased_sql(ceased: list[tuple[str, int]]) -> str:
+    """``o.year`` is at or after the year ``o.geo_code``'s successors began (a former
+    authority's number, after it ceased): inline, so that the statements' scans and
+    sums stay in the order they had without it."""
+    if not ceased:
+        return "false"
+    whens = " ".join(f"WHEN '{c}' THEN o.year >= {y}" for c, y in ceased)
+    return f"coalesce(CASE o.geo_code {whens} END, false)"
 
 
 def funnel_kind(ind: Indicator) -> str | None:
@@ -80,7 +135,9 @@ def _flag_sql(value: str, lower: str, upper: str, *, zero_rate: bool = False) ->
     )
 
 
-def _columns(n_ranked: str, provisional: str, reference_year: str) -> str:
+def _columns(
+    n_ranked: str, provisional: str, reference_year: str, joint: str = "jt.joint_with"
+) -> str:
     """The select list of ``benchmark`` over aliases ``l e r sn rk st m jt`` (both
     statements)."""
     return f"""SELECT l.indicator, l.la_code, l.year, l.value, l.status, l.method, l.denominator,
@@ -99,7 +156,7 @@ def _columns(n_ranked: str, provisional: str, reference_year: str) -> str:
        coalesce(m.expected < 10, false) AS approximate,
        l.small OR coalesce(fk.kind = 'percent' AND l.denominator < {SMALL_DENOMINATOR}, false)
            AS small_denominator,
-       jt.joint_with,
+       {joint} AS joint_with,
        {provisional} AS provisional, {reference_year} AS reference_year
 """
 
@@ -133,10 +190,10 @@ jt AS (
            string_agg(p.la_code, ',' ORDER BY p.la_code) AS joint_with,
            least(l.la_code, min(p.la_code)) AS svc
     FROM la l JOIN la p ON p.indicator = l.indicator AND p.year = l.year
-         AND p.la_code <> l.la_code AND p.method = 'shared'
+         AND p.la_code <> l.la_code AND p.method = l.method
          AND p.region_code IS NOT DISTINCT FROM l.region_code
          AND p.value IS NOT DISTINCT FROM l.value
-    WHERE l.method = 'shared'
+    WHERE l.method IN ('shared', 'former_number')
     GROUP BY l.indicator, l.year, l.la_code
 )"""
 
@@ -155,6 +212,7 @@ pos AS (
     SELECT iy.indicator, iy.year, list(l.value ORDER BY p.i) AS vals
     FROM (SELECT DISTINCT indicator, year FROM la) iy CROSS JOIN pos p
     LEFT JOIN la l ON l.indicator = iy.indicator AND l.year = iy.year AND l.la_code = p.la_code
+         AND NOT l.ceased
     GROUP BY iy.indicator, iy.year
 ), nbl AS (
     SELECT nb.la_code, list(p.i ORDER BY nb.rank) AS at
@@ -170,17 +228,38 @@ pos AS (
 #: The rows ranked and benchmarked (``la``), one per service (``ok``), England's values
 #: (``eng``) and the funnel variances (``fv``): shared by both statements below.
 _LA = f"""
-la AS (
+la0 AS (
     SELECT o.indicator, o.geo_code AS la_code, o.year, o.value, o.status, o.denominator,
-           o.method, a.region_code, o.geo_code IN ({_SMALL}) AS small
+           CASE WHEN {{ceased}} AND o.value IS NOT NULL THEN 'ceased' ELSE o.method END
+               AS method,
+           a.region_code, o.geo_code IN ({_SMALL}) AS small, {{ceased}} AS ceased
     FROM observation o JOIN authority a ON a.la_code = o.geo_code
     WHERE o.geo_level = 'la'{{published_only}}
+), given AS (
+    -- A former authority's figure for a year after it ceased, given to the successor(s)
+    -- it belongs to (FORMER_NUMBER_FIGURES) where they have no figure of their own.
+    SELECT s.indicator, s.la_code, s.year, p.value, NULL::VARCHAR AS status, p.denominator,
+           'former_number' AS method, s.region_code, s.small, false AS ceased,
+           p.la_code AS former
+    FROM la0 p JOIN _former_figure f ON f.predecessor = p.la_code AND f.indicator = p.indicator
+    JOIN la0 s ON s.la_code = f.successor AND s.indicator = p.indicator AND s.year = p.year
+    WHERE p.ceased AND p.value IS NOT NULL AND s.value IS NULL
+), la AS (
+    SELECT * FROM la0 WHERE NOT EXISTS (
+        SELECT 1 FROM given g WHERE g.indicator = la0.indicator AND g.year = la0.year
+            AND g.la_code = la0.la_code)
+    UNION ALL SELECT * EXCLUDE (former) FROM given
 )"""
+#: The τ² statement's rows: the same, without the union of the figures given to
+#: successors where none is of an indicator with funnel limits (none in the snapshot):
+#: the union changes the order the sums add up in, so every limit's last bits.
+_LA_TAU_PLAIN = _LA[: _LA.index(", given AS")].replace("la0 AS", "la AS", 1)
+_LA_TAU = "{la_tau}"
 _OK = """
 ok AS (
     -- One row per service: a joint return counts once (under its lowest LA number).
     SELECT la.* FROM la LEFT JOIN jt USING (indicator, year, la_code)
-    WHERE la.value IS NOT NULL AND NOT la.small
+    WHERE la.value IS NOT NULL AND NOT la.small AND NOT la.ceased
       AND coalesce(jt.svc, la.la_code) = la.la_code{restated}
 )"""
 #: ... and an area once (the ranks, quartiles and ``n_ranked``): a successor's figure for a
@@ -208,7 +287,7 @@ fv AS (
            {_VARIANCE}
     FROM la l JOIN _funnel_kind fk ON fk.indicator = l.indicator
     JOIN eng e ON e.indicator = l.indicator AND e.year = l.year
-    WHERE l.denominator > 0 AND e.value > 0
+    WHERE l.denominator > 0 AND e.value > 0 AND NOT l.ceased
 )"""
 
 #: The between-authority variance of each indicator and year (DerSimonian-Laird, from
@@ -217,7 +296,7 @@ fv AS (
 #: statement (whose every step is order-independent) runs on all threads.
 _TAU_SQL = f"""
 CREATE TEMP TABLE _benchmark_tau AS
-WITH {_LA}, {_JOINT}, {_OK_TAU}, {_ENG}, {_FV}, fz AS (
+WITH {_LA_TAU}, {_JOINT}, {_OK_TAU}, {_ENG}, {_FV}, fz AS (
     SELECT fv.*, dev / sqrt(svar) AS z FROM fv
     WHERE svar > 0 AND dev IS NOT NULL AND NOT small
       AND la_code IN (SELECT la_code FROM ok WHERE ok.indicator = fv.indicator
@@ -263,9 +342,15 @@ tau AS (SELECT indicator, year, tau2 FROM _benchmark_tau), lim AS (
                fv.svar, t.tau2,
                CASE fv.kind WHEN 'percent' THEN 100.0 ELSE 'Infinity'::DOUBLE END AS cap
         FROM fv JOIN tau t ON t.indicator = fv.indicator AND t.year = fv.year)
+), gw AS (
+    -- a former authority's figure: the successors it is given to
+    SELECT indicator, year, former AS la_code, string_agg(la_code, ',' ORDER BY la_code)
+               AS joint_with
+    FROM given GROUP BY indicator, year, former
 )
-{_columns("st.n_ranked", "false", "l.year")}FROM la l
+{_columns("st.n_ranked", "false", "l.year", "coalesce(jt.joint_with, gw.joint_with)")}FROM la l
 LEFT JOIN jt ON jt.indicator = l.indicator AND jt.year = l.year AND jt.la_code = l.la_code
+LEFT JOIN gw ON gw.indicator = l.indicator AND gw.year = l.year AND gw.la_code = l.la_code
 LEFT JOIN _funnel_kind fk ON fk.indicator = l.indicator
 LEFT JOIN eng e ON e.indicator = l.indicator AND e.year = l.year
 LEFT JOIN reg r ON r.indicator = l.indicator AND r.year = l.year AND r.geo_code = l.region_code
@@ -361,21 +446,47 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, ctx: BuildContext) -> None:
     # Without provisional folders every row is published: the statements are then
     # the same as before provisional rows existed (and need no such column).
     only = " AND NOT o.provisional" if ctx.provisional_dirs else ""
+    # A warehouse without successions (a test's synthetic one) has no restatements and
+    # no former authorities.
+    succ = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'authority_succession'"
+    ).fetchone()
+    has_succ = bool(succ and succ[0])
+    ceased: list[tuple[str, int]] = []
+    if has_succ:
+        rows = con.execute(
+            "SELECT predecessor, min(year) FROM authority_succession GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        ceased = [(str(p), int(y)) for p, y in rows]
+    con.execute(
+        "CREATE TEMP TABLE _former_figure (predecessor VARCHAR, indicator VARCHAR, "
+        "successor VARCHAR)"
+    )
+    given = [
+        (f.predecessor, i, s)
+        for f in FORMER_NUMBER_FIGURES
+        for i in f.indicators
+        for s in f.successors
+    ]
+    con.executemany("INSERT INTO _former_figure VALUES (?, ?, ?)", given)
+
+    funnel_given = any(i in dict(kinds) for _, i, _ in given)
+
+    def fill(sql: str) -> str:
+        sql = sql.replace("{la_tau}", _LA if funnel_given else _LA_TAU_PLAIN)
+        return sql.replace("{published_only}", only).replace("{ceased}", _ceased_sql(ceased))
+
     # One thread where floating-point sums are taken (the overdispersion, the
     # provisional rows' neighbour means): they then add up in one order, so a rebuild
     # gives bit-identical content. The main statement has no such sum.
     con.execute("SET threads TO 1")
     try:
-        con.execute(_TAU_SQL.replace("{published_only}", only))
+        con.execute(fill(_TAU_SQL))
     finally:
         con.execute("SET threads TO 2")
-    # A warehouse without successions (a test's synthetic one) has no restatements.
-    succ = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'authority_succession'"
-    ).fetchone()
-    sql = _SQL if succ and succ[0] else _SQL.replace(_RESTATED, "")
-    con.execute(sql.replace("{published_only}", only))
+    con.execute(fill(_SQL if has_succ else _SQL.replace(_RESTATED, "")))
     con.execute("DROP TABLE _benchmark_tau")
+    con.execute("DROP TABLE _former_figure")
     if ctx.provisional_dirs:
         con.execute("SET threads TO 1")
         try:

@@ -49,6 +49,8 @@ __all__ = [
     "available_years",
     "benchmark",
     "default_year",
+    "former_number_rows",
+    "former_number_series",
     "funnel",
     "is_restated",
     "profile",
@@ -104,9 +106,11 @@ class Benchmark:
     it is compared with the published figures of ``reference_year`` (its own year, or
     the latest published year before it). ``outlier`` is the flag against England
     (:class:`~cscwatch.indicators.flags.OutlierFlag`, the same record in every output).
-    ``joint_with`` lists the LA numbers of the authorities whose workforce return this
-    figure shares (a joint return, ranked once as one service); ``rank_note`` says in
-    words why a rank needs care (joint return, small denominator) or is absent.
+    ``joint_with`` lists the LA numbers of the authorities whose workforce return or
+    service this figure shares (a joint return, ranked once as one service; on a former
+    authority's figure after it ceased, ``method = 'ceased'``, the successors it is
+    given to); ``rank_note`` says in words why a rank needs care (joint return, small
+    denominator) or is absent (e.g. a former authority's figure after it ceased).
     """
 
     indicator: str
@@ -503,11 +507,43 @@ def rank_note(
     denominator: float | None,
     joint_names: tuple[str, ...],
     restated: bool = False,
+    method: str | None = None,
+    former: str | None = None,
 ) -> str | None:
     """Why a rank needs care, or why there is none, in words (``None``: nothing to say).
 
     ``restated``: a successor authority's figure for a year its predecessors also have
-    figures for, which the build leaves unranked so that the area counts once."""
+    figures for, which the build leaves unranked so that the area counts once.
+    ``method`` ``'ceased'``: a figure under a former authority's LA number for a year
+    after it ceased, not ranked (``joint_names`` then names the successors it belongs
+    to, if known); ``'former_number'``: that figure given to its successor (or to the
+    successors' joint service), ``former`` naming the former authority."""
+    if method == "ceased":
+        if len(joint_names) > 1:
+            whose = (
+                f"it is the figure of {' and '.join(joint_names)}'s joint service, "
+                "ranked once as theirs"
+            )
+        elif joint_names:
+            whose = f"it is {joint_names[0]}'s figure, ranked as theirs"
+        else:
+            whose = "whose figure it is cannot be told from the published data"
+        return (
+            "not ranked: the authority had ceased by this year; the publisher gives this "
+            f"figure under its former LA number, and {whose}"
+        )
+    if method == "former_number":
+        under = (
+            f"the LA number of {former}, the former authority"
+            if former
+            else ("the former authority's LA number")
+        )
+        if joint_names:
+            return (
+                f"joint service with {' and '.join(joint_names)}: one figure for both, "
+                f"ranked once; the publisher gives it under {under}"
+            )
+        return f"this authority's figure, which the publisher gives under {under}"
     notes = []
     if joint_names:
         notes.append(
@@ -587,6 +623,7 @@ def _row_benchmark(
     partners = tuple(str(joint_with).split(",")) if joint_with else ()
     joint_names = tuple(names.get(c, c) for c in partners)
     rk = None if rank is None else int(str(rank))
+    meth = None if method is None else str(method)
     outlier = make_flag(
         kind=None if kind is None else str(kind),
         polarity=ind.polarity,
@@ -607,6 +644,7 @@ def _row_benchmark(
             if provisional and ref is not None and ref != year
             else ind.year_label(year)
         ),
+        ceased=meth == "ceased",
     )
     return Benchmark(
         indicator=ind.id,
@@ -631,7 +669,7 @@ def _row_benchmark(
         trend=trend,
         funnel=limits,
         outlier=outlier,
-        method=None if method is None else str(method),
+        method=meth,
         provisional=bool(provisional),
         reference_year=ref,
         joint_with=partners,
@@ -642,17 +680,41 @@ def _row_benchmark(
             small_authority=bool(small),
             small_denominator=bool(small_den),
             denominator=_f(den),
-            joint_names=joint_names,
-            restated=is_restated(rk, _f(value), bool(small), bool(provisional)),
+            joint_names=(
+                tuple(f"{n} ({c})" for n, c in zip(joint_names, partners, strict=True))
+                if meth == "ceased"
+                else joint_names
+            ),
+            restated=is_restated(rk, _f(value), bool(small), bool(provisional), meth),
+            method=meth,
+            former=_former_name(auth, names) if meth == "former_number" else None,
         ),
     )
 
 
-def is_restated(rank: int | None, value: float | None, small: bool, provisional: bool) -> bool:
+def _former_name(auth: Authority, names: dict[str, str]) -> str | None:
+    """The former authority whose LA number the publisher gave this authority's figure
+    under (its one predecessor), with that number."""
+    if len(auth.predecessors) != 1:
+        return None
+    code = auth.predecessors[0]
+    return f"{names[code]} ({code})" if code in names else None
+
+
+def is_restated(
+    rank: int | None,
+    value: float | None,
+    small: bool,
+    provisional: bool,
+    method: str | None = None,
+) -> bool:
     """A published figure with a value left unranked by the build although its authority
     is ranked: a successor's restatement of a year its predecessors have figures for
-    (``benchmark_table``); the only such rows."""
-    return rank is None and value is not None and not small and not provisional
+    (``benchmark_table``); the only such rows besides a former authority's figures after
+    it ceased (``method = 'ceased'``)."""
+    return (
+        rank is None and value is not None and not small and not provisional and method != "ceased"
+    )
 
 
 def _benchmarks(
@@ -669,7 +731,9 @@ def _benchmarks(
         [auth.la_code, ids],
     ).fetchall()
     partners = {p for r in rows if r[29] for p in str(r[29]).split(",")}
-    return _benchmarks_of(auth, indicators, year, rows, _names(con, partners))
+    return _benchmarks_of(
+        auth, indicators, year, rows, _names(con, partners | set(auth.predecessors))
+    )
 
 
 def _benchmarks_of(
@@ -758,7 +822,7 @@ def profiles(con: duckdb.DuckDBPyConnection, authorities: Sequence[Authority]) -
     for r in rows:
         by.setdefault(str(r[0]), []).append(r[1:])
     partners = {p for r in rows if r[30] for p in str(r[30]).split(",")}
-    names = _names(con, partners)
+    names = _names(con, partners | {p for a in authorities for p in a.predecessors})
     return [
         Profile(a, None, tuple(_benchmarks_of(a, indicators, None, by.get(a.la_code, []), names)))
         for a in authorities
@@ -848,12 +912,16 @@ def funnel(
     curves (chance and default).
 
     Returns ``None`` for indicators without a count denominator (published rates and
-    scores), where funnel limits do not apply.
+    scores), where funnel limits do not apply. A joint service is one point, named
+    "A / B" (as in :func:`variation`).
     """
     ind = get_indicator(indicator_id)
     _check_year(con, ind, year)
     rows = con.execute(
-        """SELECT b.la_code, a.name, b.value, b.denominator, b.flag, b.chance_flag,
+        """SELECT b.la_code, a.name || coalesce(' / ' || (
+                      SELECT string_agg(p.name, ' / ' ORDER BY p.la_code) FROM authority p
+                      WHERE list_contains(string_split(b.joint_with, ','), p.la_code)), ''),
+                  b.value, b.denominator, b.flag, b.chance_flag,
                   b.funnel_kind, b.funnel_centre, b.tau2, b.flag_scale, b.lower998_od,
                   b.upper998_od, b.lower998, b.upper998, b.small_denominator, b.approximate
            FROM benchmark b JOIN authority a USING (la_code)
@@ -861,6 +929,7 @@ def funnel(
              AND b.value IS NOT NULL AND NOT b.small AND NOT b.provisional
              AND b.rank IS NOT NULL
              AND b.lower95 IS NOT NULL
+             AND (b.joint_with IS NULL OR b.la_code < b.joint_with)
            ORDER BY b.la_code""",
         [ind.id, year],
     ).fetchall()
@@ -966,6 +1035,80 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
         """,
         {"la": auth.la_code, "sn": sn, "region": auth.region_code or "", "ind": ind.id},
     ).fetchall()
-    return [
+    points = [
         SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6]), bool(r[7])) for r in rows
     ]
+    return former_number_series(con, ind.id, auth.la_code, sn, points)
+
+
+def former_number_rows(
+    con: duckdb.DuckDBPyConnection, la_codes: list[str], indicator_id: str | None = None
+) -> dict[str, dict[tuple[str, int], tuple[object, str]]]:
+    """The published ``benchmark`` rows of ``la_codes`` that the rule for former
+    authorities' figures touches (``method`` ``ceased`` or ``former_number``), by
+    indicator: ``(la_code, year) → (value, method)``."""
+    rows = con.execute(
+        "SELECT indicator, la_code, year, value, method FROM benchmark "
+        "WHERE method IN ('ceased', 'former_number') AND NOT provisional "
+        "AND la_code IN (SELECT unnest(?)) AND (? IS NULL OR indicator = ?)",
+        [la_codes, indicator_id, indicator_id],
+    ).fetchall()
+    out: dict[str, dict[tuple[str, int], tuple[object, str]]] = {}
+    for ind, c, y, v, m in rows:
+        out.setdefault(str(ind), {})[(str(c), int(y))] = (v, str(m))
+    return out
+
+
+def former_number_series(
+    con: duckdb.DuckDBPyConnection,
+    indicator_id: str,
+    la_code: str,
+    sn: list[str],
+    points: list[SeriesPoint],
+    moved: dict[tuple[str, int], tuple[object, str]] | None = None,
+) -> list[SeriesPoint]:
+    """``points`` (one authority's series of ``indicator_id``, its neighbours ``sn``) with
+    the benchmarks' rule for figures under a former authority's number after it ceased
+    (``benchmark_table``): such a figure is in no neighbours' mean, and where it is a
+    successor's (or the successors' joint service's) it is theirs. Only the years it
+    touches change; the former authority's own series keeps the figure as published.
+    ``moved``: the indicator's ``(la_code, year) → (value, method)`` rows of that kind,
+    if the caller has read them already (:func:`former_number_rows`)."""
+    if moved is None:
+        moved = former_number_rows(con, [la_code, *sn], indicator_id).get(indicator_id, {})
+    touched = {y for c, y in moved if c == la_code or c in sn}
+    if not touched:
+        return points
+    vals = con.execute(
+        "SELECT geo_code, year, value FROM observation WHERE indicator = ? AND geo_level = 'la' "
+        "AND geo_code IN (SELECT unnest(?)) AND year IN (SELECT unnest(?)) AND NOT provisional "
+        "AND value IS NOT NULL",
+        [indicator_id, sn, sorted(touched)],
+    ).fetchall()
+    by_year: dict[int, dict[str, float]] = {}
+    for c, y, v in vals:
+        by_year.setdefault(int(y), {})[str(c)] = float(v)
+    out = []
+    for p in points:
+        if p.year not in touched:
+            out.append(p)
+            continue
+        got = dict(by_year.get(p.year, {}))
+        for c in sn:
+            m = moved.get((c, p.year))
+            if m is not None and m[1] == "ceased":
+                got.pop(c, None)
+            elif m is not None and m[0] is not None:
+                got[c] = float(str(m[0]))
+        own = moved.get((la_code, p.year))
+        given = own is not None and own[1] == "former_number"
+        out.append(
+            dataclasses.replace(
+                p,
+                authority=_f(own[0]) if given and own is not None else p.authority,
+                status=None if given else p.status,
+                sn_mean=sum(got.values()) / len(got) if got else None,
+                sn_n=len(got),
+            )
+        )
+    return out

@@ -139,13 +139,51 @@ def _figures(
             "places": list(places),
         },
     ).fetchall()
-    return {
+    out = {
         (str(r[0]), int(r[1]), str(r[2])): (
             None if r[3] is None else float(r[3]),
             None if r[4] is None else str(r[4]),
         )
         for r in rows
     }
+    # A figure under a former authority's number after it ceased that the benchmarks
+    # give to a successor (or the successors' joint service) is theirs here too.
+    for key, (value, method) in _former_numbers(con, pairs, places).items():
+        if method == "former_number":
+            out[key] = (value, None)
+    return out
+
+
+def _former_numbers(
+    con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int]], places: Sequence[str]
+) -> dict[tuple[str, int, str], tuple[float | None, str]]:
+    """(indicator, year, authority) → (value, method) of the ``benchmark`` rows the rule
+    for former authorities' figures after they ceased touches (``method`` ``ceased``:
+    shown, never ranked; ``former_number``: given to the successor)."""
+    rows = con.execute(
+        """
+        SELECT b.indicator, b.year, b.la_code, b.value, b.method FROM benchmark b
+        JOIN (SELECT unnest($inds) AS indicator, unnest($years) AS year) p
+          ON p.indicator = b.indicator AND p.year = b.year
+        WHERE b.la_code IN (SELECT unnest($places)) AND NOT b.provisional
+          AND b.method IN ('ceased', 'former_number')
+        """,
+        {"inds": [i for i, _ in pairs], "years": [y for _, y in pairs], "places": list(places)},
+    ).fetchall()
+    return {
+        (str(r[0]), int(r[1]), str(r[2])): (None if r[3] is None else float(r[3]), str(r[4]))
+        for r in rows
+    }
+
+
+def _unranked(
+    con: duckdb.DuckDBPyConnection,
+    pairs: Sequence[tuple[str, int]],
+    places: Sequence[str],
+) -> set[tuple[str, int, str]]:
+    """The (indicator, year, authority) figures that are not ranked: a former
+    authority's after it ceased (``benchmark_table``)."""
+    return {k for k, (_, m) in _former_numbers(con, pairs, places).items() if m == "ceased"}
 
 
 def _neighbours(
@@ -207,12 +245,13 @@ def neighbour_comparisons(
     if auth.region_code:
         places.append(auth.region_code)
     figures = _figures(con, sorted(years.items()), places)
+    unranked = _unranked(con, sorted(years.items()), places)
     out: dict[str, Comparison] = {}
     for ind_id, year in years.items():
         ind = get_indicator(ind_id)
         members = [(auth.la_code, auth.name, None), *ns]
         vals = {c: figures.get((ind_id, year, c), (None, None)) for c, _, _ in members}
-        ranks = _ranks({c: v[0] for c, v in vals.items()})
+        ranks = _ranks({c: v[0] for c, v in vals.items() if (ind_id, year, c) not in unranked})
         rows = tuple(
             ComparedValue(
                 role="authority" if c == auth.la_code else "neighbour",
@@ -236,6 +275,11 @@ def neighbour_comparisons(
             relative_to=(
                 f"ranked among {auth.name} and its {len(ns)} statistical neighbours "
                 f"(DfE {model} model) with a figure for {ind.year_label(year)}"
+                + (
+                    "; a former authority's figure after it ceased is shown, not ranked"
+                    if any((ind_id, year, c) in unranked for c in vals)
+                    else ""
+                )
             ),
             subject=auth.la_code,
             rank=ranks.get(auth.la_code),
@@ -326,7 +370,8 @@ def compare(
     regions = {a.region_code: a.region_name for a in auths.values() if a.region_code}
     figures = _figures(con, [(ind.id, y)], [*auths, *regions, _ENGLAND])
     vals = {c: figures.get((ind.id, y, c), (None, None)) for c in auths}
-    ranks = _ranks({c: v[0] for c, v in vals.items()})
+    unranked = _unranked(con, [(ind.id, y)], list(auths))
+    ranks = _ranks({c: v[0] for c, v in vals.items() if (ind.id, y, c) not in unranked})
     rows = tuple(
         ComparedValue(
             role="chosen",
@@ -356,6 +401,11 @@ def compare(
         comparators=tuple(comparators),
         rank_basis=rank_basis(ind),
         relative_to=f"ranked among the {len(rows)} chosen authorities with a figure "
-        f"for {ind.year_label(y)}",
+        f"for {ind.year_label(y)}"
+        + (
+            "; a former authority's figure after it ceased is shown, not ranked"
+            if unranked & {(ind.id, y, c) for c in vals if vals[c][0] is not None}
+            else ""
+        ),
         n_ranked=len(ranks),
     )

@@ -192,13 +192,20 @@ def make_flag(
     small_denominator: bool,
     approximate: bool,
     compared_year: str = "the same year",
+    ceased: bool = False,
 ) -> OutlierFlag:
     """The flag record from a ``benchmark`` row's columns (``flag`` is NULL where the
     figure is not assessed). ``compared_year`` names the year of England's value in
     ``flag_relative_to`` (a provisional figure is compared with the latest published
-    year)."""
+    year). ``ceased``: a former authority's figure after it ceased (``method =
+    'ceased'``), which is not assessed as an authority's."""
     if flag is None or kind is None:
-        if kind is None:
+        if ceased:
+            why = (
+                "a former authority's figure for a year after it ceased: not assessed "
+                "as an authority's (see the rank note)"
+            )
+        elif kind is None:
             why = "no denominator to set limits with (a count, or a rate published without one)"
         elif value is None:
             why = "no figure (suppressed or not published)"

@@ -172,8 +172,12 @@ def indicator_table(
     """Every authority's value (ranked, highest first), then the regions and England.
 
     Ranks are those of the benchmarks (a joint return ranked once; City of London and
-    the Isles of Scilly unranked). An authority's own return (``provisional``) is
-    listed unranked: ranks are among published values only.
+    the Isles of Scilly unranked), and so are the authorities' values: a figure the
+    publisher gives under a former authority's number after it ceased is shown there,
+    unranked, and also given to the successor(s) it belongs to
+    (:data:`~cscwatch.indicators.benchmark_table.FORMER_NUMBER_FIGURES`). An
+    authority's own return (``provisional``) is listed unranked: ranks are among
+    published values only.
     """
     from cscwatch.indicators.web_queries import authority_values
 
@@ -214,8 +218,8 @@ def indicator_table(
                 str(code),
                 str(name),
                 region,
-                value,
-                status,
+                value if v is None else v.value,
+                status if v is None else v.status,
                 None if v is None else v.rank,
                 bool(provisional),
                 None if v is None else v.outlier,

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
-from cscwatch.indicators.benchmarking import SeriesPoint, is_restated, rank_note
+from cscwatch.indicators.benchmarking import (
+    SeriesPoint,
+    former_number_rows,
+    former_number_series,
+    is_restated,
+    rank_note,
+)
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -76,8 +82,15 @@ def authority_values(
                b.quartile, b.rank, b.small, b.funnel_kind, b.funnel_centre, b.lower998_od,
                b.upper998_od, b.flag, b.lower998, b.upper998, b.chance_flag,
                b.small_denominator, b.approximate,
-               (SELECT string_agg(p.name, ',' ORDER BY p.la_code) FROM authority p
-                WHERE list_contains(string_split(b.joint_with, ','), p.la_code))
+               (SELECT string_agg(p.name || CASE WHEN b.method = 'ceased'
+                                    THEN ' (' || p.la_code || ')' ELSE '' END,
+                                  ',' ORDER BY p.la_code) FROM authority p
+                WHERE list_contains(string_split(b.joint_with, ','), p.la_code)),
+               b.method,
+               CASE WHEN b.method = 'former_number' THEN (
+                   SELECT CASE WHEN count(*) = 1 THEN min(p.name || ' (' || p.la_code || ')') END
+                   FROM authority_succession s JOIN authority p ON p.la_code = s.predecessor
+                   WHERE s.successor = b.la_code) END
         FROM benchmark b JOIN authority a ON a.la_code = b.la_code
         WHERE b.indicator = $ind AND b.year = $year AND NOT b.provisional
         ORDER BY b.value IS NULL, b.value DESC, a.name
@@ -116,6 +129,7 @@ def authority_values(
                     small_denominator=bool(r[17]),
                     approximate=bool(r[18]),
                     compared_year=ind.year_label(year),
+                    ceased=r[20] == "ceased",
                 ),
                 joint_names=joint,
                 rank_note=rank_note(
@@ -125,7 +139,9 @@ def authority_values(
                     small_denominator=bool(r[17]),
                     denominator=den,
                     joint_names=joint,
-                    restated=is_restated(rank, value, bool(r[8]), False),
+                    restated=is_restated(rank, value, bool(r[8]), False, r[20]),
+                    method=None if r[20] is None else str(r[20]),
+                    former=None if r[21] is None else str(r[21]),
                 ),
             )
         )
@@ -229,6 +245,10 @@ def profile_series(
                 provisional=bool(r[8]),
             )
         )
+    # figures under a former authority's number after it ceased, as series() has them
+    for ind, moved in former_number_rows(con, [la_code, *sn]).items():
+        if ind in out:
+            out[ind] = former_number_series(con, ind, la_code, sn, out[ind], moved)
     return out
 
 

@@ -64,9 +64,12 @@ BenchmarkOut = record_model(
         "reference_year": "The year whose published figures a provisional value is compared "
         "with (its own year, or the latest published year before it).",
         "joint_with": "LA numbers of the authorities sharing this figure's joint workforce "
-        "return (one figure for both, ranked once).",
+        "return or joint service (one figure for both, ranked once); on a former "
+        "authority's figure after it ceased (method 'ceased', not ranked), the successors "
+        "it is given to.",
         "joint_names": "Their names.",
-        "rank_note": "Why the rank needs care (joint return, small denominator) or is absent.",
+        "rank_note": "Why the rank needs care (joint return, small denominator) or is absent "
+        "(e.g. a former authority's figure after it ceased).",
     },
 )
 

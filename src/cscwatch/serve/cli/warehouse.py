@@ -444,13 +444,27 @@ def _sn_caption(benchmarks: Sequence[Benchmark]) -> str:
 
 
 def _joint_caption(benchmarks: Sequence[Benchmark]) -> str:
-    """Names the partner of a joint workforce return, when the profile has one."""
-    names = sorted({n for b in benchmarks for n in b.joint_names})
-    if not names:
-        return ""
-    return (
-        f"J = joint workforce return with {' and '.join(names)}: one figure for both, ranked once. "
-    )
+    """Names the partner of a joint workforce return, or of a joint service whose figure
+    the publisher gives under the former authority's number, when the profile has one;
+    says why a former authority's figure after it ceased is not ranked."""
+    out = ""
+    for method, what in (
+        ("shared", "joint workforce return"),
+        (
+            "former_number",
+            "joint service (its figure published under the former authority's number)",
+        ),
+    ):
+        names = sorted({n for b in benchmarks if b.method == method for n in b.joint_names})
+        if names:
+            out += f"J = {what} with {' and '.join(names)}: one figure for both, ranked once. "
+    names = sorted({n for b in benchmarks if b.method == "ceased" for n in b.joint_names})
+    if names:
+        out += (
+            f"J = {' and '.join(names)}'s figure, which the publisher gives under this former "
+            "authority's number after it ceased: ranked as theirs, not here. "
+        )
+    return out
 
 
 def _provisional_caption(benchmarks: Sequence[Benchmark]) -> str:

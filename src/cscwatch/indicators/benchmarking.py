@@ -1014,7 +1014,9 @@ class SeriesPoint:
 
 def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) -> list[SeriesPoint]:
     """Time series: the authority, its statistical-neighbour mean, region and England,
-    one :class:`SeriesPoint` per year the indicator is published."""
+    one :class:`SeriesPoint` per year the indicator is published. The neighbours' mean
+    adds their figures up in the neighbours' rank order, as the benchmark table does, so
+    it is the same to the last bit on every run (``avg`` on several threads was not)."""
     ind = get_indicator(indicator_id)
     auth = resolve_authority(con, authority)
     sn = _neighbours(con, auth.la_code)
@@ -1023,8 +1025,9 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
         SELECT year,
                max(value) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-               avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
-                                  AND NOT provisional),
+               list_avg(list(value ORDER BY list_position($sn, geo_code))
+                        FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
+                                AND NOT provisional AND value IS NOT NULL)),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
                max(value) FILTER (WHERE geo_level = 'national'),
                count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
@@ -1107,7 +1110,8 @@ def former_number_series(
                 p,
                 authority=_f(own[0]) if given and own is not None else p.authority,
                 status=None if given else p.status,
-                sn_mean=sum(got.values()) / len(got) if got else None,
+                # in the neighbours' rank order, as the query and the benchmark table add
+                sn_mean=sum(got[c] for c in sn if c in got) / len(got) if got else None,
                 sn_n=len(got),
             )
         )

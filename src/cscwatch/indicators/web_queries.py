@@ -215,8 +215,9 @@ def profile_series(
         SELECT indicator, year,
                max(value) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-               avg(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
-                                  AND NOT provisional),
+               list_avg(list(value ORDER BY list_position($sn, geo_code))
+                        FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
+                                AND NOT provisional AND value IS NOT NULL)),
                max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
                max(value) FILTER (WHERE geo_level = 'national'),
                count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))

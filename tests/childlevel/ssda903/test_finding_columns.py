@@ -17,7 +17,6 @@ import pytest
 
 from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.childlevel.ssda903 import validation
-from cscwatch.childlevel.ssda903.engine import FindingParts
 from cscwatch.childlevel.ssda903.validation import FindingColumns, validate_return
 
 KEY = Pseudonymiser(b"finding-columns-test-key-0123456789")
@@ -111,36 +110,3 @@ def test_json_plain_is_only_text_json_dumps_writes_as_it_is() -> None:
     import pyarrow as pa
 
     assert not validation._json_plain(text_array(["ab"]).cast(pa.large_string()))
-
-
-def test_findings_counted_before_the_joins_are_the_findings(tmp_path: Path) -> None:
-    # The head (counts by rule) is written from counts made in SQL before the findings'
-    # joins finish; the JSON streamed from the joins, table by table, is the text of the
-    # finished table.
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    folder = _awkward_return(tmp_path / "r")
-    streamed = validate_return([folder], "2024-25", pseudonymiser=KEY, postcodes=False)
-    found = streamed.finding_columns.found
-    assert isinstance(found, FindingParts) and len(found) >= 2  # two flagged tables
-    assert "table" not in streamed.finding_columns.__dict__  # nothing joined into one yet
-    assert streamed.finding_columns.rule_counts() == found.counts  # from SQL
-    made = b"".join(streamed.json_bytes(with_refs=False))
-    table = streamed.finding_columns.table
-    counted = {
-        str(c["values"]): int(c["counts"]) for c in pc.value_counts(table["code"]).to_pylist()
-    }
-    assert found.counts == counted
-    assert streamed.finding_count == table.num_rows == sum(counted.values()) > 3
-    assert made == json.dumps(streamed.to_dict(), indent=2).encode("ascii")
-    # The one table is the tables' findings, one after another.
-    assert table.equals(pa.concat_tables(list(found)))
-    one = replace(
-        streamed, finding_columns=FindingColumns(table, streamed.finding_columns.messages)
-    )
-    assert one == streamed and one.counts_by_rule() == streamed.counts_by_rule()
-    assert b"".join(one.json_bytes()) == made
-    again = validate_return([folder], "2024-25", pseudonymiser=KEY, postcodes=False)
-    assert again == streamed and again.finding_columns.found is not found
-    assert replace(streamed, finding_columns=FindingColumns(table.slice(1), {})) != streamed

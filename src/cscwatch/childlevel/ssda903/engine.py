@@ -19,8 +19,8 @@ and the findings are put in the order of table, row and rule, which is total.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FINDING_COLUMNS",
-    "FindingParts",
     "NotRun",
     "RuleRun",
     "collection_period",
@@ -52,7 +51,6 @@ __all__ = [
     "plan",
     "run_rules",
     "run_rules_arrow",
-    "run_rules_stream",
     "stage",
     "stage_placing",
     "stage_postcodes",
@@ -667,12 +665,6 @@ class _Findings:
     #: ``shown[i][k]``: the ``fields`` of rule ``k``'s findings in the i-th flagged table
     #: (None for a rule flagging nothing there).
     shown: tuple[tuple[str | None, ...], ...]
-    #: Hits (so findings) per rule code, for every rule flagging a record, counted
-    #: before any join.
-    counts: Mapping[str, int] = field(default_factory=dict)
-    #: ``rows[i]``: the hits in the i-th flagged table, so the findings its join gives
-    #: (a staged table's ``row_no`` is unique; :class:`FindingParts` checks each join).
-    rows: tuple[int, ...] = ()
 
     def sql(self) -> str:
         """Every table's findings, ordered by table, row and rule."""
@@ -722,22 +714,14 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
         for at in range(0, len(parts), _RULES_PER_STATEMENT)
     ]
     _run_each(con, statements, lambda c, s: c.execute(s), at_once=_is_shared(con))
-    # Counted here, before any join, so a report's head (its counts by rule) can be
-    # written while the joins still run.
-    pairs = con.execute(
-        "SELECT tbl, k, count(*) FROM _hits GROUP BY tbl, k ORDER BY tbl, k"
-    ).fetchall()
+    pairs = con.execute("SELECT DISTINCT tbl, k FROM _hits ORDER BY tbl, k").fetchall()
     if not pairs:
         return None
     entries = {entry.code: entry for entry, _ in decided.run}
     # Per table, the rules flagging records there grouped by the fields they show.
     shown_by_table: dict[str, dict[tuple[str, ...], list[int]]] = {}
-    hits_by_table: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    for tbl, k, n in pairs:
+    for tbl, k in pairs:
         code = codes[int(k)]
-        hits_by_table[str(tbl)] = hits_by_table.get(str(tbl), 0) + int(n)
-        counts[code] = counts.get(code, 0) + int(n)
         base = str(tbl).removesuffix("_last")
         if base not in TABLES:
             raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
@@ -777,170 +761,7 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
             f"FROM ({hits}) h LEFT JOIN {tbl} t ON t.row_no = h.row_no {ref}"
         )
         shown_by_k.append(tuple(by_k))
-    rows = tuple(hits_by_table[t] for t in tables)
-    return _Findings(tuple(selects), codes, tuple(shown_by_k), counts, rows)
-
-
-class FindingParts:
-    """The findings of the rules run, table by table, as the joins giving them their
-    child and values finish (:func:`run_rules_stream`).
-
-    Counted before any join (:attr:`counts`, :attr:`total`), so what needs only the
-    counts (a report's head) can be written while the joins run; iterating gives each
-    flagged table's findings (:data:`FINDING_COLUMNS`, ordered by row and rule) in the
-    tables' order, waiting for each, so one thread can write the findings of one table
-    while the cursors join the next (DuckDB releases the GIL while it runs them). When
-    the last table has been given, the joins' threads have ended and ``then`` (of
-    :func:`run_rules_stream`: closing the connection, which frees the staged return)
-    has run.
-
-    Attributes
-    ----------
-    counts : mapping of str to int
-        Findings per rule code, for every rule flagging a record.
-    total : int
-        Findings in all.
-    """
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        made: _Findings | None,
-        *,
-        background: bool,
-        then: Callable[[], None] | None = None,
-    ) -> None:
-        import threading
-        from concurrent.futures import Future
-
-        self.counts: Mapping[str, int] = dict(made.counts) if made else {}
-        self.total = sum(self.counts.values())
-        self._made = made
-        self._codes = text_array(made.codes) if made else None
-        self._lock = threading.Lock()
-        self._then = then
-        n = len(made.selects) if made else 0
-        self._parts: list[Future[pa.Table]] = [Future() for _ in range(n)]
-        self._threads: list[threading.Thread] = []
-        if not background or n < 2:
-            for i in range(n):
-                self._settle(con, i)
-            self._ended()
-            return
-        import queue
-
-        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for i in range(n):  # in the order they are written
-            todo.put(i)
-        # Cursors made here, on this thread: the connection is not the threads' to use.
-        cursors = [con.cursor() for _ in range(min(_WORKERS, n))]
-        self._running = len(cursors)
-        self._threads = [
-            threading.Thread(target=self._work, args=(c, todo), name="findings") for c in cursors
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def _join(self, con: duckdb.DuckDBPyConnection, i: int) -> pa.Table:
-        # The findings in the i-th flagged table: FINDING_COLUMNS, ordered by row and rule.
-        made, codes = self._made, self._codes
-        assert made is not None and codes is not None
-        part = con.sql(made.table_sql(i)).to_arrow_table()
-        if part.num_rows != made.rows[i]:  # the head, maybe written already, counted them
-            raise RuntimeError(
-                f"{made.rows[i]} hits in a table but {part.num_rows} findings joined: "
-                "a staged table's row_no is not unique"
-            )
-        k = part.column("k")
-        return (
-            part.set_column(0, "code", codes.take(k))
-            .add_column(4, "fields", text_array(list(made.shown[i])).take(k))
-            .cast(_finding_schema())
-        )
-
-    def _settle(self, con: duckdb.DuckDBPyConnection, at: int) -> None:
-        try:
-            self._parts[at].set_result(self._join(con, at))
-        except BaseException as exc:  # handed to whoever reads the table's findings
-            self._parts[at].set_exception(exc)
-
-    def _work(self, cursor: duckdb.DuckDBPyConnection, todo: Any) -> None:
-        # One cursor's thread: the next table's join until none is left.
-        import queue
-
-        try:
-            while True:
-                try:
-                    at = todo.get_nowait()
-                except queue.Empty:
-                    return
-                self._settle(cursor, at)
-        finally:
-            cursor.close()
-            with self._lock:
-                self._running -= 1
-                last = self._running == 0
-            if last:
-                self._ended()
-
-    def _ended(self) -> None:
-        # Every join done and its cursor closed.
-        then, self._then = self._then, None
-        if then is not None:
-            then()
-
-    def __len__(self) -> int:
-        return len(self._parts)
-
-    def __iter__(self) -> Iterator[pa.Table]:
-        """Each flagged table's findings in the tables' order (waiting for each); after
-        the last, the joins' threads have ended."""
-        for part in self._parts:
-            yield part.result()
-        for thread in self._threads:
-            thread.join()
-
-    def table(self) -> pa.Table:
-        """Every finding, ordered by table, row and rule (waiting for every join)."""
-        import pyarrow as pa
-
-        parts = list(self)
-        return pa.concat_tables(parts) if parts else _no_findings()
-
-
-def _finding_schema() -> pa.Schema:
-    # FINDING_COLUMNS' types: row_no int32, the others text.
-    import pyarrow as pa
-
-    return pa.schema([(c, pa.int32() if c == "row_no" else pa.string()) for c in FINDING_COLUMNS])
-
-
-def _no_findings() -> pa.Table:
-    # FINDING_COLUMNS without a row (made from buffers: pa.array would import pandas).
-    import pyarrow as pa
-
-    return pa.table(
-        {c: int_array([], pa.int32()) if c == "row_no" else text_array([]) for c in FINDING_COLUMNS}
-    )
-
-
-def run_rules_stream(
-    con: duckdb.DuckDBPyConnection,
-    decided: RuleRun,
-    then: Callable[[], None] | None = None,
-) -> FindingParts:
-    """Run the planned rules on the staged tables, as :func:`run_rules_arrow`, giving the
-    findings table by table (:class:`FindingParts`) as their joins finish.
-
-    The rules run, and their findings are counted, before this returns. On a return
-    staged with ``shared`` the joins then run on two cursors of ``con`` in the
-    background, and ``then`` (closing ``con``) is called when they have finished (the
-    hits stay in ``_hits`` until then); otherwise the joins run one after another, and
-    ``then`` is called, before this returns. Should the rules fail, ``then`` is not
-    called: the caller closes ``con``.
-    """
-    made = _findings_sql(con, decided) if decided.run else None
-    return FindingParts(con, made, background=made is not None and _is_shared(con), then=then)
+    return _Findings(tuple(selects), codes, tuple(shown_by_k))
 
 
 def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Table:
@@ -955,10 +776,34 @@ def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Tabl
         per failing record and rule, ordered by table, row and rule; the rule's message
         is not repeated on each row (it is the catalogue's, by code).
     """
+    import pyarrow as pa
+
+    empty = pa.table(
+        {c: int_array([], pa.int32()) if c == "row_no" else text_array([]) for c in FINDING_COLUMNS}
+    )
+    if not decided.run:
+        return empty
     try:
+        made = _findings_sql(con, decided)
+        if made is None:
+            return empty
         # Table by table (concatenated in the tables' order: ordered by table, row and
         # rule as one ORDER BY would), on two cursors at once for a shared return.
-        return run_rules_stream(con, decided).table()
+        parts = _run_each(
+            con,
+            [made.table_sql(i) for i in range(len(made.selects))],
+            lambda c, s: c.sql(s).to_arrow_table(),
+            at_once=_is_shared(con),
+        )
+        codes = text_array(made.codes)
+        return pa.concat_tables(
+            [
+                part.set_column(0, "code", codes.take(part.column("k")))
+                .add_column(4, "fields", text_array(list(shown)).take(part.column("k")))
+                .cast(empty.schema)
+                for part, shown in zip(parts, made.shown, strict=True)
+            ]
+        )
     finally:
         con.execute("DROP TABLE IF EXISTS _hits")
 

@@ -39,12 +39,11 @@ from typing import TYPE_CHECKING, Any
 
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.engine import (
-    FindingParts,
     NotRun,
     RuleRun,
     collection_period,
     plan,
-    run_rules_stream,
+    run_rules_arrow,
     stage,
     stage_placing,
     stage_postcodes,
@@ -180,47 +179,20 @@ class FindingColumns:
 
     Attributes
     ----------
-    found : pyarrow.Table or FindingParts
-        :data:`.engine.FINDING_COLUMNS`, ordered by table, row and rule: one table, or
-        table by table as a validation's joins finish (:class:`.engine.FindingParts`,
-        counted before they run, so the report's head and the JSON of the first tables
-        are written while the others are joined).
+    table : pyarrow.Table
+        :data:`.engine.FINDING_COLUMNS`, ordered by table, row and rule.
     messages : mapping of str to str
         Rule code to DfE's message for the collection year.
     child_refs : mapping of str to str or None
         Pseudonym to the authority's own ``CHILD`` (``keep_child_refs`` only; memory only).
     """
 
-    found: pa.Table | FindingParts
+    table: pa.Table
     messages: Mapping[str, str]
     child_refs: Mapping[str, str] | None = None
 
-    @cached_property
-    def table(self) -> pa.Table:
-        """Every finding as one table (waiting for every join)."""
-        found = self.found
-        return found.table() if isinstance(found, FindingParts) else found
-
-    def _parts(self) -> Iterator[pa.Table]:
-        # The findings table by table as the joins finish (the whole table once made).
-        if isinstance(self.found, FindingParts) and "table" not in self.__dict__:
-            yield from self.found
-        else:
-            yield self.table
-
     def __len__(self) -> int:
-        found = self.found
-        return found.total if isinstance(found, FindingParts) else int(found.num_rows)
-
-    def __eq__(self, other: object) -> bool:
-        # The findings compared, not how they were made (one table or the joins' parts).
-        if not isinstance(other, FindingColumns):
-            return NotImplemented
-        return (self.table, self.messages, self.child_refs) == (
-            other.table,
-            other.messages,
-            other.child_refs,
-        )
+        return int(self.table.num_rows)
 
     @cached_property
     def _lists(self) -> dict[str, list[Any]]:
@@ -249,8 +221,6 @@ class FindingColumns:
         """Findings per rule code."""
         import pyarrow.compute as pc
 
-        if isinstance(self.found, FindingParts):  # counted before the joins
-            return dict(self.found.counts)
         counted = pc.value_counts(self.table.column("code")).to_pylist()
         return {str(c["values"]): int(c["counts"]) for c in counted}
 
@@ -287,18 +257,11 @@ class FindingColumns:
     def json_item_bytes(self, *, with_refs: bool = False) -> Iterator[memoryview]:
         """:meth:`json_items` as the ASCII bytes Arrow made, not copied: each piece is a
         view of an Arrow buffer (valid while it is referenced), to write as it is."""
-        total, done = len(self), 0
-        for found in self._parts():
-            for start in range(0, found.num_rows, _JSON_BATCH):
-                part = found.slice(start, _JSON_BATCH).combine_chunks()
-                done += part.num_rows
-                # The last finding of all has no separator after it.
-                yield self._json_piece(part, done >= total, with_refs)
-        if done != total:  # the head written before counted them
-            raise AssertionError(f"{total} findings counted, {done} written")
+        for start in range(0, len(self), _JSON_BATCH):
+            yield self._json_piece(start, with_refs)
 
-    def _json_piece(self, part: pa.Table, last: bool, with_refs: bool) -> memoryview:
-        # The JSON text of the findings in ``part`` (json_item_bytes).
+    def _json_piece(self, start: int, with_refs: bool) -> memoryview:
+        # The JSON text of the findings start to start + _JSON_BATCH (json_item_bytes).
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -310,6 +273,7 @@ class FindingColumns:
         between = ["    {\n" + f'      "{names[0]}": ']
         between += [",\n" + f'      "{n}": ' for n in names[1:]]
         between.append("\n    },\n")  # closes the finding
+        part = self.table.slice(start, _JSON_BATCH).combine_chunks()
         code = part.column("code").combine_chunks()
         child = part.column("child").combine_chunks()
         value = part.column("values").combine_chunks()
@@ -359,6 +323,7 @@ class FindingColumns:
         # The items lie end to end in the array's data buffer: one view of them all.
         _, offsets, data = items.buffers()
         ends = np.frombuffer(offsets, np.int32)[items.offset : items.offset + len(items) + 1]
+        last = start + _JSON_BATCH >= len(self)
         return memoryview(data)[int(ends[0]) : int(ends[-1]) - (2 if last else 0)]
 
 
@@ -784,22 +749,6 @@ def validate_return(
 _Staged = Callable[["duckdb.DuckDBPyConnection", Return903, Return903 | None, bool, int], Any]
 
 
-def _closer(con: duckdb.DuckDBPyConnection, parties: int) -> Callable[[], None]:
-    """A call that closes ``con`` the ``parties``-th time it is made (from any thread)."""
-    import threading
-
-    lock, calls = threading.Lock(), [0]
-
-    def done() -> None:
-        with lock:
-            calls[0] += 1
-            last = calls[0] == parties
-        if last:
-            con.close()
-
-    return done
-
-
 def _validate(
     paths: Sequence[Path | str],
     ruleset: str,
@@ -834,9 +783,6 @@ def _validate(
     current = read_return(files, pseudonymiser=pseudonymiser)
     last = read_return(prev_files, pseudonymiser=pseudonymiser) if prev_files else None
     con = connect_duckdb()
-    # Closed when both this thread (``then`` below uses it) and the joins are done.
-    close = _closer(con, 2)
-    joining = False
     try:
         report(progress, "staging", 0, None)
         stage(
@@ -871,17 +817,11 @@ def _validate(
         if wanted is not None:
             decided = _only(decided, wanted)
         report(progress, "running the rules", 0, None)
-        # The findings' joins run on in the background (on a return staged shared, as
-        # here) while the report's head, and then each table's findings, are written;
-        # the connection is closed when they have ended.
-        hits = run_rules_stream(con, decided, then=close)
-        joining = True
-        seconds = time.perf_counter() - started  # the validation's own time (joins started)
+        hits = run_rules_arrow(con, decided)
+        seconds = time.perf_counter() - started  # the validation's own time
         extra = None if then is None else then(con, current, last, has_pc, end.year)
     finally:
-        close()
-        if not joining:  # the joins never started
-            close()
+        con.close()
     refs = {**(last.child_refs if last else {}), **current.child_refs} if keep_child_refs else None
     messages = {entry.code: entry.message for entry, _ in decided.run}
     eps = current.arrow.get("episodes")

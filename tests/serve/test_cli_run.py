@@ -4,6 +4,7 @@ exactly what :func:`~cscwatch.serve.cli.main` writes, with the same exit code.""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -157,3 +158,49 @@ def test_run_ends_fast_only_after_a_command_that_closed_everything(
         stop.set()
         other.join()
     assert ended == [1] and handlers == [True]
+
+
+def test_the_console_script_validates_the_child_store_as_main_does(
+    cli: Cli, sample: Path, tmp_path: Path
+) -> None:
+    # cla validate --child-store ends fast too (its read-only connection closed first).
+    store = tmp_path / "child.duckdb"
+    code, _, err = cli(
+        "cla", "load", str(sample), "--child-store", str(store), "--la-code", "805",
+        "--year", "2018", "-q", env=KEY,
+    )  # fmt: skip
+    assert code == 0, err
+    for fmt in ("json", "csv"):
+        args = ["cla", "validate", "--child-store", str(store), "--ruleset", "2024-25",
+                "-f", fmt, "-q"]  # fmt: skip
+        code, out, _ = cli(*args)
+        done = subprocess.run([EXE, *args], capture_output=True, timeout=300, check=False)
+        assert done.returncode == code == 1, done.stderr
+        assert done.stdout == out.encode("utf-8") and len(out) > 1000
+
+
+def test_run_flushes_what_is_left_in_standard_output_before_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A command's last small write, still in the text stream's buffer, reaches the file
+    # before the process ends (the commands' large writes pass the buffer by).
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8")
+    seen: list[bytes] = []
+
+    def command() -> None:
+        sys.stdout.write("the last line\n")
+        cli_module.closed_everything()
+        raise SystemExit(1)
+
+    def end(code: int) -> None:
+        seen.append(raw.getvalue())
+        raise _Ended(code)
+
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(cli_module, "main", command)
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr("atexit._run_exitfuncs", lambda: None)
+    with pytest.raises(_Ended) as ended:
+        cli_module.run()
+    assert ended.value.code == 1 and seen == [b"the last line\n"]

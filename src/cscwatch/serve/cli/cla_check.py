@@ -15,6 +15,7 @@ import typer
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
+from cscwatch.serve.cli import closed_everything
 from cscwatch.serve.cli._output import check_format, emit_json
 from cscwatch.serve.cli._progress import QuietOpt, progress_bar
 from cscwatch.serve.cli.cla import cla_app
@@ -168,5 +169,6 @@ def check(
     else:
         _table(report, with_refs=show_ids)
         measures_table(measures, info)
+    closed_everything()  # the return's database closed (check_return), the files written
     if report.has_findings:
         raise typer.Exit(code=1)

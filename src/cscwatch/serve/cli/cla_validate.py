@@ -18,6 +18,7 @@ import typer
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
+from cscwatch.serve.cli import closed_everything
 from cscwatch.serve.cli._child import MemoryLimitOpt
 from cscwatch.serve.cli._output import (
     check_format,
@@ -241,6 +242,7 @@ def validate(
         _table(report, with_refs=show_ids)
     if out is not None:
         typer.echo(str(out), err=True)
+    closed_everything()  # the return's database closed (validate_return), the output written
     if report.has_findings:
         raise typer.Exit(code=1)
 

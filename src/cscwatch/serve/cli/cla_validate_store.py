@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cscwatch.core.errors import InputError
+from cscwatch.serve.cli import closed_everything
 from cscwatch.serve.cli._child import child_settings
 from cscwatch.serve.cli._output import emit_table, write_chunks
 from cscwatch.serve.cli._progress import progress_bar
@@ -100,6 +101,7 @@ def validate_child_store(
         _table(result)
     if out is not None:
         typer.echo(str(out), err=True)
+    closed_everything()  # the store's connection closed (above), the output written
     if result.has_findings:
         raise typer.Exit(code=1)
 

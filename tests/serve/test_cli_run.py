@@ -1,0 +1,206 @@
+"""The ``cscwatch`` console script (``cscwatch.serve.cli:run``): after a command that
+closed everything it opened it ends without the interpreter's teardown, and writes
+exactly what :func:`~cscwatch.serve.cli.main` writes, with the same exit code."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from cscwatch.serve import cli as cli_module
+
+Cli = Callable[..., tuple[int, str, str]]
+EXE = str(Path(sys.executable).with_name("cscwatch"))
+KEY = {"CSCWATCH_PSEUDONYM_KEY": "cla-run-test-key-0123456789"}
+
+
+@pytest.fixture(scope="module")
+def sample(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cla2018")
+    for p in (shared_data / "ssda903" / "samples").glob("*.csv"):
+        if "errors" not in p.name:
+            shutil.copy(p, folder / p.name)
+    return folder
+
+
+def _validate(sample: Path, *more: str) -> list[str]:
+    return ["cla", "validate", str(sample), "-r", "2024-25", "--period", "2017-18",
+            "--la-code", "805", "-q", *more]  # fmt: skip
+
+
+def _check(sample: Path, *more: str) -> list[str]:
+    return ["cla", "check", str(sample), "-r", "2024-25", "--period", "2017-18", "-a", "805",
+            "-q", *more]  # fmt: skip
+
+
+def _cells(path: Path) -> list[list[list[object]]]:
+    # Every cell of every sheet (the file's bytes hold the time it was written).
+    book = load_workbook(path, read_only=True)
+    try:
+        return [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book]
+    finally:
+        book.close()
+
+
+def _same_files(script: Path, in_process: Path) -> list[str]:
+    # The files written under each folder: the same names, the same content.
+    names = sorted(str(p.relative_to(in_process)) for p in in_process.rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(script)) for p in script.rglob("*") if p.is_file()) == names
+    for name in names:
+        if name.endswith(".xlsx"):
+            assert _cells(script / name) == _cells(in_process / name), name
+        else:
+            assert (script / name).read_bytes() == (in_process / name).read_bytes(), name
+    return names
+
+
+# Each writing command ending fast: its files complete and its stdout whole, as main()
+# writes them, exit codes unchanged.
+_WRITING = {
+    "validate csv with IDs to a file": lambda s, d: _validate(
+        s, "-f", "csv", "--show-la-child-id", "-o", str(d / "f.csv")
+    ),
+    "validate xlsx": lambda s, d: _validate(s, "-f", "xlsx", "-o", str(d / "f.xlsx")),
+    "validate json to stdout": lambda s, d: _validate(s, "-f", "json"),
+    "check json and files": lambda s, d: _check(s, "--out", str(d / "check"), "-f", "json"),
+    "a mistake": lambda s, d: _validate(s, "--rule", "NOSUCH", "-o", str(d / "f.json")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_WRITING))
+def test_the_console_script_writes_what_main_writes(
+    cli: Cli, sample: Path, tmp_path: Path, case: str
+) -> None:
+    made = _WRITING[case]
+    mine, theirs = tmp_path / "script", tmp_path / "main"
+    mine.mkdir()
+    theirs.mkdir()
+    code, out, _ = cli(*made(sample, theirs), env=KEY)  # sets the key for the script too
+    done = subprocess.run([EXE, *made(sample, mine)], capture_output=True, timeout=300, check=False)
+    assert done.returncode == code, done.stderr
+    assert done.stdout == out.encode("utf-8")
+    written = _same_files(mine, theirs)
+    if case == "a mistake":
+        assert code == 2 and not written and not out
+    else:
+        assert code == 1 and (out or written)
+        if case.startswith("check"):  # the findings and every measures layout
+            assert "check/validation_findings.csv" in written and len(written) > 2
+
+
+class _Ended(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _small_return(tmp_path: Path) -> Path:
+    folder = tmp_path / "return"
+    folder.mkdir()
+    (folder / "header.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nRAW1,F,01/01/2012,wbri,,,\n"
+    )
+    (folder / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,"
+        "PL_POST,URN\nRAW1,01/05/2024,S,C2,N1,U1,PR1,,,,,,SC1\n"
+    )
+    return folder
+
+
+def test_run_ends_fast_only_after_a_command_that_closed_everything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ended: list[int] = []
+    handlers: list[bool] = []
+
+    def end(code: int) -> None:
+        ended.append(code)
+        raise _Ended(code)
+
+    monkeypatch.setattr(os, "_exit", end)
+    # This process's own atexit handlers must not run here: count the call instead.
+    monkeypatch.setattr("atexit._run_exitfuncs", lambda: handlers.append(True))
+    for k, v in KEY.items():
+        monkeypatch.setenv(k, v)
+    folder = _small_return(tmp_path)
+    args = ["cscwatch", "cla", "validate", str(folder), "-r", "2024-25", "--no-postcodes",
+            "--rule", "103", "-f", "json"]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(_Ended):
+        cli_module.run()
+    assert ended == [1] and handlers == [True]  # exit code 1: a finding
+    assert '"rule": "103"' in capsys.readouterr().out
+    # A command that does not say it closed everything, and a mistake: the usual exit.
+    for argv, code in ((["cscwatch", "--version"], None), ([*args, "-r", "1999-00"], 2)):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exc:
+            cli_module.run()
+        assert exc.value.code == code
+    # Another Python thread still running: the usual exit (the interpreter waits for it).
+    monkeypatch.setattr(sys, "argv", args)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with pytest.raises(SystemExit) as exc:
+            cli_module.run()
+        assert exc.value.code == 1
+    finally:
+        stop.set()
+        other.join()
+    assert ended == [1] and handlers == [True]
+
+
+def test_the_console_script_validates_the_child_store_as_main_does(
+    cli: Cli, sample: Path, tmp_path: Path
+) -> None:
+    # cla validate --child-store ends fast too (its read-only connection closed first).
+    store = tmp_path / "child.duckdb"
+    code, _, err = cli(
+        "cla", "load", str(sample), "--child-store", str(store), "--la-code", "805",
+        "--year", "2018", "-q", env=KEY,
+    )  # fmt: skip
+    assert code == 0, err
+    for fmt in ("json", "csv"):
+        args = ["cla", "validate", "--child-store", str(store), "--ruleset", "2024-25",
+                "-f", fmt, "-q"]  # fmt: skip
+        code, out, _ = cli(*args)
+        done = subprocess.run([EXE, *args], capture_output=True, timeout=300, check=False)
+        assert done.returncode == code == 1, done.stderr
+        assert done.stdout == out.encode("utf-8") and len(out) > 1000
+
+
+def test_run_flushes_what_is_left_in_standard_output_before_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A command's last small write, still in the text stream's buffer, reaches the file
+    # before the process ends (the commands' large writes pass the buffer by).
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8")
+    seen: list[bytes] = []
+
+    def command() -> None:
+        sys.stdout.write("the last line\n")
+        cli_module.closed_everything()
+        raise SystemExit(1)
+
+    def end(code: int) -> None:
+        seen.append(raw.getvalue())
+        raise _Ended(code)
+
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(cli_module, "main", command)
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr("atexit._run_exitfuncs", lambda: None)
+    with pytest.raises(_Ended) as ended:
+        cli_module.run()
+    assert ended.value.code == 1 and seen == [b"the last line\n"]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -255,7 +255,7 @@ class FindingColumns:
         for piece in self.json_item_bytes(with_refs=with_refs):
             yield bytes(piece).decode("ascii")
 
-    def json_item_bytes(self, *, with_refs: bool = False) -> Generator[memoryview, None, None]:
+    def json_item_bytes(self, *, with_refs: bool = False) -> Iterator[memoryview]:
         """:meth:`json_items` as the ASCII bytes Arrow made, not copied: each piece is a
         view of an Arrow buffer (valid while it is referenced), to write as it is.
 

@@ -10,7 +10,6 @@ authority's own child identifiers.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,24 +80,6 @@ def test_json_batches_join_without_a_seam(tmp_path: Path, monkeypatch: pytest.Mo
     made = "".join(report.json_chunks())
     assert made == json.dumps(report.to_dict(), indent=2)
     assert b"".join(report.json_bytes()) == made.encode("ascii")
-
-
-def test_json_pieces_come_in_order_and_leave_no_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The pieces are made two at a time in threads: given in order, and a reader that
-    # stops early leaves no thread behind (the console script's fast end needs none).
-    folder = _awkward_return(tmp_path / "r")
-    report = validate_return([folder], "2024-25", pseudonymiser=KEY, postcodes=False)
-    monkeypatch.setattr(validation, "_JSON_BATCH", 1)
-    columns = report.finding_columns
-    alone = [bytes(columns._json_piece(i, False)) for i in range(len(columns))]
-    assert len(alone) > 3 and [bytes(p) for p in columns.json_item_bytes()] == alone
-    threads = threading.active_count()
-    pieces = columns.json_item_bytes()
-    assert bytes(next(pieces)) == alone[0]
-    pieces.close()
-    assert threading.active_count() == threads
 
 
 def test_no_findings_gives_an_empty_list(tmp_path: Path) -> None:

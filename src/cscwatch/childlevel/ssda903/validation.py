@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -257,29 +256,9 @@ class FindingColumns:
 
     def json_item_bytes(self, *, with_refs: bool = False) -> Iterator[memoryview]:
         """:meth:`json_items` as the ASCII bytes Arrow made, not copied: each piece is a
-        view of an Arrow buffer (valid while it is referenced), to write as it is.
-
-        Pieces are made by two threads (Arrow's kernels release the GIL), one ahead of
-        the piece being written, and given in order (at most four held at once).
-        """
-        starts = range(0, len(self), _JSON_BATCH)
-        if len(starts) < 2:
-            yield from (self._json_piece(start, with_refs) for start in starts)
-            return
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        with ThreadPoolExecutor(2, thread_name_prefix="json") as pool:
-            ahead: deque[Future[memoryview]] = deque()
-            try:
-                for start in starts:
-                    ahead.append(pool.submit(self._json_piece, start, with_refs))
-                    if len(ahead) > 2:
-                        yield ahead.popleft().result()
-                while ahead:
-                    yield ahead.popleft().result()
-            finally:
-                for waiting in ahead:  # the reader stopped early: make no more
-                    waiting.cancel()
+        view of an Arrow buffer (valid while it is referenced), to write as it is."""
+        for start in range(0, len(self), _JSON_BATCH):
+            yield self._json_piece(start, with_refs)
 
     def _json_piece(self, start: int, with_refs: bool) -> memoryview:
         # The JSON text of the findings start to start + _JSON_BATCH (json_item_bytes).

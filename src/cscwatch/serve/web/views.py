@@ -17,9 +17,10 @@ from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.indicators.authorities import Authority, list_authorities
-from cscwatch.indicators.benchmarking import available_years, default_year, funnel, variation
+from cscwatch.indicators.benchmarking import available_years, default_year
 from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
+from cscwatch.indicators.variation import funnel, variation
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
 from cscwatch.serve.web._render import (

@@ -512,7 +512,8 @@ _PROVENANCE_WORDS = {
 def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
     """The authority's Ofsted inspections, newest first, and its judgement in force on
     the date the Ofsted record runs to."""
-    from cscwatch.indicators.judgements import ofsted_record, stale_status
+    from cscwatch.indicators.judgements import ofsted_record
+    from cscwatch.indicators.staleness import stale_status
     from cscwatch.store.inspections import (
         authority_periods,
         has_inspection_tables,

@@ -336,8 +336,9 @@ def _ofsted_summary(
     con: duckdb.DuckDBPyConnection, settings: Settings
 ) -> tuple[dict[str, Any] | None, list[Table]]:
     """Overall effectiveness grades in force on the date the Ofsted record runs to,
-    and the stale authorities (one definition: ``indicators.judgements.stale_status``)."""
-    from cscwatch.indicators.judgements import ofsted_record, summarise_judgements
+    and the stale authorities (one definition: ``indicators.staleness.stale_status``)."""
+    from cscwatch.indicators.judgements import ofsted_record
+    from cscwatch.indicators.staleness import summarise_judgements
     from cscwatch.store.inspections import (
         authority_periods,
         has_inspection_tables,

@@ -23,7 +23,7 @@ from collections import defaultdict
 import numpy as np
 
 from cscwatch.core.config import Settings
-from cscwatch.indicators.benchmarking import Z998, funnel
+from cscwatch.indicators.variation import Z998, funnel
 from cscwatch.store.warehouse import connect
 
 HEADLINE = (

@@ -9,9 +9,12 @@ from pydantic import BaseModel
 
 from cscwatch.core.catalogue import IndicatorRecord
 from cscwatch.indicators.authorities import Authority
-from cscwatch.indicators.benchmarking import Benchmark, FunnelPlot, SeriesPoint, VariationView
-from cscwatch.indicators.judgements import GradeSummaryView, OfstedRecord
+from cscwatch.indicators.benchmarking import Benchmark
+from cscwatch.indicators.judgements import OfstedRecord
 from cscwatch.indicators.observations import Observation
+from cscwatch.indicators.series import SeriesPoint
+from cscwatch.indicators.staleness import GradeSummaryView
+from cscwatch.indicators.variation import FunnelPlot, VariationView
 from cscwatch.models.risk_ranking import RiskRow
 from cscwatch.serve.api._records import record_model
 from cscwatch.serve.api.authorities import AuthorityOut

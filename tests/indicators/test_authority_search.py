@@ -13,9 +13,9 @@ from cscwatch.indicators._search import Candidate, match, normalise
 from cscwatch.indicators.authorities import (
     authority_candidates,
     resolve_authority,
+    resolve_authority_name,
     suggest_authorities,
 )
-from cscwatch.indicators.judgements import resolve_authority_name
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ import pytest
 from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.errors import UnknownAuthorityError, UnknownIndicatorError, UnknownYearError
 from cscwatch.indicators import benchmarking as bm
+from cscwatch.indicators import series as se
+from cscwatch.indicators import variation as va
 from cscwatch.indicators import web_queries as wq
 
 
@@ -70,13 +72,13 @@ def test_benchmark_manchester_rereferrals(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_flags_match_their_limits_percent(con: duckdb.DuckDBPyConnection) -> None:
-    f = bm.funnel(con, "rereferrals_pct", 2024)
+    f = va.funnel(con, "rereferrals_pct", 2024)
     assert f is not None and f.tau2 > 0 and f.scale == "identity"
     for p in f.points:
         var = (f.centre / 100) * (1 - f.centre / 100) / p.denominator * 100**2
-        outside = abs(p.value - f.centre) > bm.Z998 * math.sqrt(var)
+        outside = abs(p.value - f.centre) > va.Z998 * math.sqrt(var)
         assert (p.outlier.chance_flag != "within") == outside
-        od = abs(p.value - f.centre) > bm.Z998 * math.sqrt(var + f.tau2)
+        od = abs(p.value - f.centre) > va.Z998 * math.sqrt(var + f.tau2)
         assert (p.outlier.flag != "within") == od
         if od:
             assert p.outlier.flag == ("higher" if p.value > f.centre else "lower")
@@ -87,22 +89,22 @@ def test_flags_match_their_limits_percent(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_flags_match_their_limits_rates_on_the_log_scale(con: duckdb.DuckDBPyConnection) -> None:
-    f = bm.funnel(con, "cpp_at31_per_10k", 2025)
+    f = va.funnel(con, "cpp_at31_per_10k", 2025)
     assert f is not None and f.scale == "log" and 0 < f.tau2 < 1
     for p in f.points:
         expected = f.centre * p.denominator / 10000
-        half = bm.Z998 * math.sqrt(1 / expected + f.tau2)
+        half = va.Z998 * math.sqrt(1 / expected + f.tau2)
         lo, hi = f.centre * math.exp(-half), f.centre * math.exp(half)
         assert p.outlier.flag_lower == pytest.approx(lo) and p.outlier.flag_upper == pytest.approx(
             hi
         )
         want = "higher" if p.value > hi else "lower" if p.value < lo else "within"
         assert p.outlier.flag == want
-        chance = bm.Z998 * math.sqrt(f.centre * 10000 / p.denominator)
+        chance = va.Z998 * math.sqrt(f.centre * 10000 / p.denominator)
         assert (p.outlier.chance_flag != "within") == (abs(p.value - f.centre) > chance)
     # the curve drawn on the page is the same arithmetic
     c = f.curve[len(f.curve) // 2]
-    half = bm.Z998 * math.sqrt(10000 / (f.centre * c.denominator) + f.tau2)
+    half = va.Z998 * math.sqrt(10000 / (f.centre * c.denominator) + f.tau2)
     assert c.upper998_od == pytest.approx(f.centre * math.exp(half))
 
 
@@ -175,7 +177,7 @@ def test_sql_tau2_matches_independent_computation(con: duckdb.DuckDBPyConnection
 
 
 def test_limits_normal_approximation_poisson() -> None:
-    lim = bm._limits("per_10k", 40.0, 50000.0, 0.0)
+    lim = va._limits("per_10k", 40.0, 50000.0, 0.0)
     assert lim is not None
     sd = math.sqrt(40.0 * 10000 / 50000)
     assert lim.upper95 == pytest.approx(40 + 1.959964 * sd, rel=1e-6)
@@ -215,7 +217,7 @@ def test_an_area_is_ranked_once_across_a_reorganisation(con: duckdb.DuckDBPyConn
         ).fetchall()
         ranked = {c: r for c, r, _ in rows if r is not None}
         assert {"835", "836", "837"} <= set(ranked) and not {"838", "839"} & set(ranked)
-        assert {n for _, _, n in rows} == {len(ranked)} == {bm.variation(con, ind, year).n}
+        assert {n for _, _, n in rows} == {len(ranked)} == {va.variation(con, ind, year).n}
         assert min(ranked.values()) == 1 and max(ranked.values()) <= len(ranked)
     b = bm.benchmark(con, "839", ind, 2016)
     assert b.value == pytest.approx(19.9) and b.rank is None and b.quartile is None
@@ -249,7 +251,7 @@ def test_no_figure_is_ranked_as_an_authority_after_it_ceased(
         north.rank_note
     )
     assert "Northamptonshire (928)" in north.rank_note
-    v = bm.variation(con, ind, 2023)
+    v = va.variation(con, ind, 2023)
     assert v.n == 144 and v.max_authority == "North Northamptonshire / West Northamptonshire"
     shown = {a.la_code: a for a in wq.authority_values(con, ind, 2023)}
     assert shown["928"].rank is None and "ceased" in (shown["928"].rank_note or "")
@@ -270,10 +272,10 @@ def test_no_figure_is_ranked_as_an_authority_after_it_ceased(
         """
     ).fetchall()
     assert len(rows) == 15 and all(r[3:] == (None,) * 4 for r in rows)
-    sn = bm.series(con, "care_leavers_eet_pct", "836")
+    sn = se.series(con, "care_leavers_eet_pct", "836")
     assert {p.year: p.sn_n for p in sn}[2020] == 9  # Poole's neighbours without 835
-    assert {p.year: p.authority for p in bm.series(con, ind, "941")}[2023] == old.value
-    north_series = bm.series(con, ind, "940")
+    assert {p.year: p.authority for p in se.series(con, ind, "941")}[2023] == old.value
+    north_series = se.series(con, ind, "940")
     assert wq.profile_series(con, "940", "E12000004")[ind] == north_series  # the web's chart
 
 
@@ -361,7 +363,7 @@ def test_a_former_authority_s_joint_service_with_limits_is_ranked_once(
     n = fresh_db.execute("SELECT count(DISTINCT rank) FROM benchmark").fetchone()
     assert n is not None and n[0] >= 140
     fresh_db.execute("ALTER TABLE observation ADD COLUMN provisional BOOLEAN DEFAULT false")
-    fp = bm.funnel(fresh_db, "rereferrals_pct", 2025)
+    fp = va.funnel(fresh_db, "rereferrals_pct", 2025)
     assert fp is not None and len(fp.points) == 147  # the joint service once, 300 not at all
     joint = [p for p in fp.points if p.la_code == "301"]
     assert [p.name for p in joint] == ["LA 1 / LA 2"] and "300" not in {
@@ -404,8 +406,8 @@ def test_profile_of_former_authority_uses_its_last_years(con: duckdb.DuckDBPyCon
 
 
 def test_variation_excludes_small_by_default(con: duckdb.DuckDBPyConnection) -> None:
-    v = bm.variation(con, "rereferrals_pct", 2025)
-    vs = bm.variation(con, "rereferrals_pct", 2025, include_small=True)
+    v = va.variation(con, "rereferrals_pct", 2025)
+    vs = va.variation(con, "rereferrals_pct", 2025, include_small=True)
     assert vs.n == v.n + 2
     assert v.min_authority != "Isles of Scilly"
     assert v.min_value is not None and v.max_value is not None
@@ -420,13 +422,13 @@ def test_errors(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(UnknownAuthorityError, match="Manchester"):
         bm.profile(con, "Manchster")
     with pytest.raises(UnknownYearError):
-        bm.variation(con, "rereferrals_pct", 2005)
+        va.variation(con, "rereferrals_pct", 2005)
     with pytest.raises(UnknownYearError):
         bm.benchmark(con, "Manchester", "lac_at31_per_10k", 2015)
 
 
 def test_series_has_comparators(con: duckdb.DuckDBPyConnection) -> None:
-    rows = bm.series(con, "cpp_at31_per_10k", "Leeds")
+    rows = se.series(con, "cpp_at31_per_10k", "Leeds")
     latest = rows[-1].to_dict()
     assert latest["year"] == 2025
     assert all(latest[k] is not None for k in ("authority", "sn_mean", "region", "england"))
@@ -451,13 +453,13 @@ def test_series_neighbours_mean_is_the_benchmarks_to_the_last_bit(
     differ = [
         (c, p.year)
         for c in codes
-        for p in bm.series(con, "rereferrals_pct", c)
+        for p in se.series(con, "rereferrals_pct", c)
         if (c, p.year) in published and p.sn_mean != published[(c, p.year)]
     ]
     assert not differ and len(published) > 1500
-    first = [(p.year, p.sn_mean) for p in bm.series(con, "rereferrals_pct", "866")]
+    first = [(p.year, p.sn_mean) for p in se.series(con, "rereferrals_pct", "866")]
     for _ in range(3):
-        assert [(p.year, p.sn_mean) for p in bm.series(con, "rereferrals_pct", "866")] == first
+        assert [(p.year, p.sn_mean) for p in se.series(con, "rereferrals_pct", "866")] == first
     swindon = wq.profile_series(con, "866", "E12000009")["rereferrals_pct"]
     assert [(p.year, p.sn_mean) for p in swindon] == first
 

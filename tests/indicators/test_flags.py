@@ -11,6 +11,7 @@ from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.catalogue.indicator import Polarity
 from cscwatch.core.errors import UnknownYearError
 from cscwatch.indicators import benchmarking as bm
+from cscwatch.indicators import variation as va
 from cscwatch.indicators.flags import (
     FLAG_FIELDS,
     FLAG_WORDS,
@@ -103,7 +104,7 @@ def test_every_warehouse_flag_reads_polarity_right(con: duckdb.DuckDBPyConnectio
     checked = 0
     for ind in CATALOGUE.values():
         try:
-            f = bm.funnel(con, ind.id, 2025)
+            f = va.funnel(con, ind.id, 2025)
         except UnknownYearError:  # indicators without 2025 data
             continue
         if f is None:
@@ -120,7 +121,7 @@ def test_every_warehouse_flag_reads_polarity_right(con: duckdb.DuckDBPyConnectio
 
 
 def test_default_flag_calls_wolf_far_less_than_chance(con: duckdb.DuckDBPyConnection) -> None:
-    v = bm.variation(con, "rereferrals_pct", 2025)
+    v = va.variation(con, "rereferrals_pct", 2025)
     assert v.flag_counts is not None and v.chance_flag_counts is not None
     assert sum(v.flag_counts.values()) == v.n == 151
     chance_out = v.chance_flag_counts["higher"] + v.chance_flag_counts["lower"]
@@ -166,7 +167,7 @@ def test_joint_return_is_shown_as_joint_and_ranked_once(con: duckdb.DuckDBPyConn
     assert north.n_ranked == len(services) == len(values) - 2
     above = {s for s in services if s[0] > north.value}
     assert north.rank == len(above) + 1
-    v = bm.variation(con, "caseload", 2025)
+    v = va.variation(con, "caseload", 2025)
     assert v.n == north.n_ranked
 
 
@@ -196,7 +197,7 @@ def test_methods_page_counts_are_the_warehouse_counts(con: duckdb.DuckDBPyConnec
     )
     assert len(rows) >= 8
     for ind, n, hi, lo, chi, clo in rows:
-        f = bm.funnel(con, ind, 2025)
+        f = va.funnel(con, ind, 2025)
         assert f is not None
         got: tuple[int, ...] = (len(f.points), f.count("higher"), f.count("lower"))
         got += (f.count("higher", chance=True), f.count("lower", chance=True))

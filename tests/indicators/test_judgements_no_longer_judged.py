@@ -17,12 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cscwatch.indicators.judgements import (
-    StaleReason,
-    judgements_in_force,
-    stale_status,
-    summarise_judgements,
-)
+from cscwatch.indicators.judgements import judgements_in_force
+from cscwatch.indicators.staleness import StaleReason, stale_status, summarise_judgements
 from cscwatch.ingest.ofsted_text import Framework, Grade, JudgementCode, ReportKind
 from cscwatch.store.inspections import (
     AuthorityPeriod,

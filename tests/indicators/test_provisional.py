@@ -359,7 +359,7 @@ def test_series_mark_the_authoritys_provisional_year_and_leave_others_out(
     unpublished figure as its "neighbours' mean (n=1)"."""
     from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators.authorities import resolve_authority
-    from cscwatch.indicators.benchmarking import series
+    from cscwatch.indicators.series import series
     from cscwatch.indicators.web_queries import profile_series
     from cscwatch.serve.web.sections import series_table
 

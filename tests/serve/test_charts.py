@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from cscwatch.core.catalogue import CATALOGUE, Polarity, Unit
-from cscwatch.indicators.benchmarking import profile, variation
+from cscwatch.indicators.benchmarking import profile
+from cscwatch.indicators.variation import variation
 from cscwatch.indicators.web_queries import SpineRange, spine_ranges
 from cscwatch.serve.web import charts, maps
 from cscwatch.serve.web._render import fmt_for

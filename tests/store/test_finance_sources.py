@@ -19,8 +19,9 @@ from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, SchemaError
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import profile, variation
+from cscwatch.indicators.benchmarking import profile
 from cscwatch.indicators.observations import indicator_table
+from cscwatch.indicators.variation import variation
 from cscwatch.ingest.finance import read_gdp_deflators
 from cscwatch.ingest.snapshot import refresh_manifest
 from cscwatch.store.finance import _scale

@@ -14,19 +14,15 @@ from hypothesis import strategies as st
 
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import SchemaError, SourceFileError, UnknownAuthorityError
+from cscwatch.indicators.authorities import resolve_authority_name
+from cscwatch.indicators.interventions import Direction, intervention_status, judgement_transitions
 from cscwatch.indicators.judgements import (
-    Direction,
-    StaleReason,
-    intervention_status,
-    judgement_transitions,
     judgements_in_force,
     missing_reports,
     ofsted_record,
-    resolve_authority_name,
-    stale_status,
-    summarise_judgements,
     to_frame,
 )
+from cscwatch.indicators.staleness import StaleReason, stale_status, summarise_judgements
 from cscwatch.ingest.ofsted_reports import JUDGEMENT_COLUMNS
 from cscwatch.ingest.ofsted_text import Framework, Grade, JudgementCode, ReportKind
 from cscwatch.store.inspections import (

@@ -1,7 +1,9 @@
 """Indicators: benchmarking of the catalogue's indicators (:mod:`cscwatch.core.catalogue`)
 and the benchmark table built with the warehouse, variation, Ofsted judgements in force
-(:mod:`cscwatch.indicators.judgements`), and the disclosure control every output of
-child-level data passes through (:mod:`cscwatch.indicators.disclosure`).
+(:mod:`cscwatch.indicators.judgements`), stale (:mod:`cscwatch.indicators.staleness`)
+and under the intervention tests (:mod:`cscwatch.indicators.interventions`), and the
+disclosure control every output of child-level data passes through
+(:mod:`cscwatch.indicators.disclosure`).
 
 Names are exported lazily (PEP 562): a command that needs one module does not pay for
 importing every reader. To add an export, add it to ``_EXPORTS``, the ``TYPE_CHECKING``
@@ -21,32 +23,30 @@ if TYPE_CHECKING:
         disclose_count,
         is_suppressed,
     )
-    from cscwatch.indicators.judgements import (
-        GradeSummary,
+    from cscwatch.indicators.interventions import (
         InterventionStatus,
-        JudgementInForce,
         Transition,
         intervention_status,
         judgement_transitions,
-        judgements_in_force,
-        summarise_judgements,
     )
+    from cscwatch.indicators.judgements import JudgementInForce, judgements_in_force
+    from cscwatch.indicators.staleness import GradeSummary, summarise_judgements
 
 #: Public name → the module that defines it (imported on first use).
 _EXPORTS: dict[str, str] = {
-    "GradeSummary": "cscwatch.indicators.judgements",
-    "InterventionStatus": "cscwatch.indicators.judgements",
+    "GradeSummary": "cscwatch.indicators.staleness",
+    "InterventionStatus": "cscwatch.indicators.interventions",
     "JudgementInForce": "cscwatch.indicators.judgements",
     "SMALL_COUNT_MAX": "cscwatch.indicators.disclosure",
     "SUPPRESSED": "cscwatch.indicators.disclosure",
-    "Transition": "cscwatch.indicators.judgements",
+    "Transition": "cscwatch.indicators.interventions",
     "disclose": "cscwatch.indicators.disclosure",
     "disclose_count": "cscwatch.indicators.disclosure",
-    "intervention_status": "cscwatch.indicators.judgements",
+    "intervention_status": "cscwatch.indicators.interventions",
     "is_suppressed": "cscwatch.indicators.disclosure",
-    "judgement_transitions": "cscwatch.indicators.judgements",
+    "judgement_transitions": "cscwatch.indicators.interventions",
     "judgements_in_force": "cscwatch.indicators.judgements",
-    "summarise_judgements": "cscwatch.indicators.judgements",
+    "summarise_judgements": "cscwatch.indicators.staleness",
 }
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Pure Python over :class:`Candidate` records, so the warehouse-backed resolver
 (:func:`cscwatch.indicators.authorities.resolve_authority`) and the Ofsted archive's
-name list (:func:`cscwatch.indicators.judgements.resolve_authority_name`) share it.
+name list (:func:`cscwatch.indicators.authorities.resolve_authority_name`) share it.
 
 The tiers, first that answers wins:
 

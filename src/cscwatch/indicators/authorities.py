@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -19,6 +20,7 @@ __all__ = [
     "list_authorities",
     "raise_for",
     "resolve_authority",
+    "resolve_authority_name",
     "suggest_authorities",
 ]
 
@@ -201,3 +203,27 @@ def resolve_authority(con: duckdb.DuckDBPyConnection, text: str) -> Authority:
     pred = sorted(str(p) for p, s in links if s == auth.la_code)
     succ = sorted(str(s) for p, s in links if p == auth.la_code)
     return Authority(**{**auth.__dict__, "predecessors": tuple(pred), "successors": tuple(succ)})
+
+
+def resolve_authority_name(text: str, names: Mapping[str, str], former: Iterable[str] = ()) -> str:
+    """The LA number for a name or number, from ``names`` (LA number → name).
+
+    The same matching as :func:`cscwatch.indicators.authorities.resolve_authority`
+    (:mod:`cscwatch.indicators._search`), over the names given; ``former`` are the LA
+    numbers of abolished authorities, so a shared name (Dorset) means the current one.
+
+    Raises
+    ------
+    AmbiguousAuthorityError
+        When several names match equally, listing them.
+    UnknownAuthorityError
+        With up to five close spellings (difflib) as suggestions.
+    """
+    gone = set(former)
+    cands = [Candidate(la_code=c, name=n, is_current=c not in gone) for c, n in names.items()]
+    found = match(text, cands)
+    if found.la_code is not None:
+        return found.la_code
+    if found.choices:
+        raise AmbiguousAuthorityError(text.strip(), found.choices)
+    raise UnknownAuthorityError(text.strip(), found.suggestions)

@@ -7,7 +7,8 @@ method (ranks with joint returns counted once, quartiles, statistical neighbours
 default outlier flag against limits allowing for between-authority variation — log
 scale for rates, percentage scale for percentages — and the plain chance flag beside
 it, small-denominator marks) is documented in ``docs/methods/benchmarking.md`` and in
-:mod:`cscwatch.indicators.benchmarking`, which reads this table.
+:mod:`cscwatch.indicators.benchmarking`, :mod:`cscwatch.indicators.variation` and
+:mod:`cscwatch.indicators.series`, which read this table.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.indicators.authorities import SMALL_AUTHORITIES
-from cscwatch.indicators.benchmarking import Z95, Z998
 from cscwatch.indicators.flags import SMALL_DENOMINATOR
+from cscwatch.indicators.variation import Z95, Z998
 from cscwatch.store.warehouse import BuildContext
 
 __all__ = ["FORMER_NUMBER_FIGURES", "FormerNumberFigures", "funnel_kind", "load_benchmarks"]

@@ -29,8 +29,9 @@ import duckdb
 from cscwatch.core.catalogue import CATALOGUE, Unit
 from cscwatch.core.catalogue.indicator import CASH_TERMS
 from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.indicators.benchmarking import Benchmark, Profile, Variation, _trend
+from cscwatch.indicators.benchmarking import Benchmark, Profile, _trend
 from cscwatch.indicators.observations import HeadlineRow, IndicatorRow
+from cscwatch.indicators.variation import Variation
 from cscwatch.ingest.finance import HMT_DEFLATOR
 
 __all__ = [

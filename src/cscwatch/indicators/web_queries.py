@@ -13,14 +13,9 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
-from cscwatch.indicators.benchmarking import (
-    SeriesPoint,
-    former_number_rows,
-    former_number_series,
-    is_restated,
-    rank_note,
-)
+from cscwatch.indicators.benchmarking import is_restated, rank_note
 from cscwatch.indicators.flags import OutlierFlag, make_flag
+from cscwatch.indicators.series import SeriesPoint, former_number_rows, former_number_series
 
 __all__ = [
     "AuthorityValue",
@@ -205,7 +200,7 @@ def profile_series(
 ) -> dict[str, list[SeriesPoint]]:
     """Every indicator's series for one authority in one query.
 
-    The same figures as :func:`cscwatch.indicators.benchmarking.series` (statistical
+    The same figures as :func:`cscwatch.indicators.series.series` (statistical
     neighbours' mean over the ``sn_n`` neighbours with a published figure; another
     authority's provisional return is never in it), for all indicators at once.
     """
@@ -256,7 +251,7 @@ def profile_series(
 @dataclass(frozen=True)
 class SpineRange:
     """The spread of one indicator across authorities in one year, as
-    :func:`cscwatch.indicators.benchmarking.variation` measures it: one value per
+    :func:`cscwatch.indicators.variation.variation` measures it: one value per
     service (a joint return once, named by both partners), City of London and the
     Isles of Scilly left out, published values only.
 

@@ -33,7 +33,8 @@ import duckdb
 
 from cscwatch.core.catalogue import get_indicator
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.benchmarking import available_years, variation
+from cscwatch.indicators.benchmarking import available_years
+from cscwatch.indicators.variation import variation
 from cscwatch.models._results import dump
 from cscwatch.models.demand import DemandModel
 

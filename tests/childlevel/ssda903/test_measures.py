@@ -10,8 +10,8 @@ from rulekit import frames
 
 from cscwatch.childlevel.pseudonym import Pseudonymiser
 from cscwatch.childlevel.ssda903.engine import stage
+from cscwatch.childlevel.ssda903.measure_results import ClaMeasures
 from cscwatch.childlevel.ssda903.measures import (
-    ClaMeasures,
     cla_authority_lookup,
     compute_cla_measures,
     measure_staged_return,

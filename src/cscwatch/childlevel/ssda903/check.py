@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from cscwatch.childlevel.cin.measures import AuthorityInfo
-    from cscwatch.childlevel.ssda903.measures import ClaMeasures
+    from cscwatch.childlevel.ssda903.measure_results import ClaMeasures
 
 __all__ = ["ReturnCheck903", "check_return"]
 

@@ -52,10 +52,10 @@ import pandas as pd
 from cscwatch.childlevel.cin.measures import AuthorityInfo
 from cscwatch.childlevel.pseudonym import Pseudonymiser, resolve_pseudonymiser
 from cscwatch.childlevel.ssda903.engine import stage, stage_postcodes
+from cscwatch.childlevel.ssda903.measure_results import ClaMeasures
 from cscwatch.childlevel.ssda903.measures import (
     MEASURED_PREVIOUS_TABLES,
     MEASURED_TABLES,
-    ClaMeasures,
     measure_inputs,
 )
 from cscwatch.childlevel.ssda903.postcodes import PostcodeReference

@@ -20,7 +20,7 @@ import duckdb
 from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
-from cscwatch.indicators.judgements import StaleStatus
+from cscwatch.indicators.staleness import StaleStatus
 from cscwatch.models.risk import DEFAULT_OUTCOME, parse_judgement, parse_outcome
 from cscwatch.models.risk_ranking import RiskModel, RiskRanking
 from cscwatch.models.risk_summary import BacktestSummary, RiskMeta
@@ -278,7 +278,7 @@ def csv_rows(
     r: RiskRanking, meta: RiskMeta, stale: Mapping[str, StaleStatus]
 ) -> list[list[object]]:
     """The ranking as rows of :data:`CSV_COLUMNS`; ``stale`` is each authority's status
-    under the one definition (:func:`cscwatch.indicators.judgements.stale_status`)."""
+    under the one definition (:func:`cscwatch.indicators.staleness.stale_status`)."""
     bt = meta.backtest
     tail = [
         meta.as_at.isoformat(),

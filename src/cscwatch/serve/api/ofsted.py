@@ -15,12 +15,14 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.judgements import (
-    GradeSummaryView,
     MissingReport,
     OfstedRecord,
-    StaleStatus,
     missing_reports,
     ofsted_record,
+)
+from cscwatch.indicators.staleness import (
+    GradeSummaryView,
+    StaleStatus,
     stale_status,
     summarise_judgements,
 )
@@ -61,9 +63,9 @@ class InspectionList(BaseModel):
 
 
 #: Grades in force on a date and the stale authorities: the library's
-#: :class:`~cscwatch.indicators.judgements.GradeSummaryView` (as ``cscwatch ofsted
+#: :class:`~cscwatch.indicators.staleness.GradeSummaryView` (as ``cscwatch ofsted
 #: summary``), with each stale authority a
-#: :class:`~cscwatch.indicators.judgements.StaleView`.
+#: :class:`~cscwatch.indicators.staleness.StaleView`.
 GradeSummaryOut = record_model(GradeSummaryView, "GradeSummaryOut")
 
 

@@ -10,15 +10,8 @@ from pydantic import BaseModel, Field
 
 from cscwatch.core.types import parse_year
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import (
-    Benchmark,
-    Profile,
-    SeriesPoint,
-    benchmark,
-    default_year,
-    profile,
-    series,
-)
+from cscwatch.indicators.benchmarking import Benchmark, Profile, benchmark, default_year, profile
+from cscwatch.indicators.series import SeriesPoint, series
 from cscwatch.serve.api._deps import Con
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api._records import record_model
@@ -84,7 +77,7 @@ class ProfileOut(BaseModel):
 
 
 #: One year of an authority's series: the library's
-#: :class:`~cscwatch.indicators.benchmarking.SeriesPoint`.
+#: :class:`~cscwatch.indicators.series.SeriesPoint`.
 SeriesPointOut = record_model(SeriesPoint, "SeriesPointOut")
 
 

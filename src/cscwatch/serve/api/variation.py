@@ -10,13 +10,8 @@ from fastapi.responses import Response
 from cscwatch.core.catalogue import get_indicator
 from cscwatch.core.errors import InputError
 from cscwatch.indicators import prices as px
-from cscwatch.indicators.benchmarking import (
-    FunnelPlot,
-    VariationView,
-    default_year,
-    funnel,
-    variation,
-)
+from cscwatch.indicators.benchmarking import default_year
+from cscwatch.indicators.variation import FunnelPlot, VariationView, funnel, variation
 from cscwatch.serve.api._deps import Con, jsonable
 from cscwatch.serve.api._errors import ERROR_RESPONSES
 from cscwatch.serve.api._records import record_model
@@ -31,7 +26,7 @@ YearQuery = Annotated[
 
 
 #: Spread of one indicator across authorities in one year: the library's
-#: :class:`~cscwatch.indicators.benchmarking.VariationView` (as ``cscwatch variation``).
+#: :class:`~cscwatch.indicators.variation.VariationView` (as ``cscwatch variation``).
 VariationOut = record_model(
     VariationView,
     "VariationOut",
@@ -43,7 +38,7 @@ VariationOut = record_model(
 
 
 #: Every authority and the limit curves around England's value: the library's
-#: :class:`~cscwatch.indicators.benchmarking.FunnelPlot`, as it is.
+#: :class:`~cscwatch.indicators.variation.FunnelPlot`, as it is.
 FunnelOut = record_model(
     FunnelPlot,
     "FunnelOut",

@@ -194,7 +194,7 @@ def _emit_measures(results: list[Any], out: Path | None, fmt: str, who: str) -> 
 
 
 def measures_table(result: Any, info: Any) -> None:
-    """Print a return's measures (:class:`~cscwatch.childlevel.ssda903.measures.ClaMeasures`)
+    """Print a return's measures (:class:`~cscwatch.childlevel.ssda903.measure_results.ClaMeasures`)
     as a table for people (also ``cla check``'s)."""
     _measures_table(result.to_frame(), f"{info.name} ({info.la_code})", [result.year], many=False)
 

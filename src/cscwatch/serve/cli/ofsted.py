@@ -204,7 +204,8 @@ def summary(
     record holds no judgement of and those whose judgement has ended because no
     current framework makes it (adoption, the LSCB, the legacy looked-after judgements).
     """
-    from cscwatch.indicators.judgements import ofsted_record, summarise_judgements
+    from cscwatch.indicators.judgements import ofsted_record
+    from cscwatch.indicators.staleness import summarise_judgements
     from cscwatch.ingest.ofsted_text import Framework, JudgementCode
 
     check_format(fmt, ("table", "json"))
@@ -266,7 +267,8 @@ def history(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Every inspection of one authority, its grades and how they moved."""
-    from cscwatch.indicators.judgements import judgement_transitions, resolve_authority_name
+    from cscwatch.indicators.authorities import resolve_authority_name
+    from cscwatch.indicators.interventions import judgement_transitions
 
     check_format(fmt, ("table", "json"))
     inspections, names, periods = _load(warehouse)

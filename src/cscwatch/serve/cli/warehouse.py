@@ -496,7 +496,7 @@ def variation(
     from cscwatch.core.catalogue import get_indicator
     from cscwatch.indicators import prices as px
     from cscwatch.indicators.benchmarking import default_year
-    from cscwatch.indicators.benchmarking import variation as _variation
+    from cscwatch.indicators.variation import variation as _variation
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt)

@@ -20,9 +20,10 @@ import duckdb
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.core.config import Settings
 from cscwatch.indicators.authorities import Authority
-from cscwatch.indicators.benchmarking import Benchmark, Profile, SeriesPoint, sn_mark
+from cscwatch.indicators.benchmarking import Benchmark, Profile, sn_mark
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
+from cscwatch.indicators.series import SeriesPoint
 from cscwatch.indicators.web_queries import profile_series, spine_ranges, statistical_neighbours
 from cscwatch.serve.web import charts
 from cscwatch.serve.web._render import (
@@ -511,7 +512,8 @@ _PROVENANCE_WORDS = {
 def _ofsted(ctx: SectionContext) -> dict[str, Any] | None:
     """The authority's Ofsted inspections, newest first, and its judgement in force on
     the date the Ofsted record runs to."""
-    from cscwatch.indicators.judgements import ofsted_record, stale_status
+    from cscwatch.indicators.judgements import ofsted_record
+    from cscwatch.indicators.staleness import stale_status
     from cscwatch.store.inspections import (
         authority_periods,
         has_inspection_tables,

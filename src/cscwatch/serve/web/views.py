@@ -17,9 +17,10 @@ from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit, get_indicator
 from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError, UnknownYearError
 from cscwatch.indicators.authorities import Authority, list_authorities
-from cscwatch.indicators.benchmarking import available_years, default_year, funnel, variation
+from cscwatch.indicators.benchmarking import available_years, default_year
 from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.flags import FLAG_FIELDS, FLAG_WORDS, flag_meaning
+from cscwatch.indicators.variation import funnel, variation
 from cscwatch.indicators.web_queries import AuthorityValue, authority_values, england_series
 from cscwatch.serve.web import charts, maps
 from cscwatch.serve.web._render import (
@@ -335,8 +336,9 @@ def _ofsted_summary(
     con: duckdb.DuckDBPyConnection, settings: Settings
 ) -> tuple[dict[str, Any] | None, list[Table]]:
     """Overall effectiveness grades in force on the date the Ofsted record runs to,
-    and the stale authorities (one definition: ``indicators.judgements.stale_status``)."""
-    from cscwatch.indicators.judgements import ofsted_record, summarise_judgements
+    and the stale authorities (one definition: ``indicators.staleness.stale_status``)."""
+    from cscwatch.indicators.judgements import ofsted_record
+    from cscwatch.indicators.staleness import summarise_judgements
     from cscwatch.store.inspections import (
         authority_periods,
         has_inspection_tables,

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.core.errors import SourceFileError, UnknownYearError
+from cscwatch.indicators.authorities import resolve_authority_name
 from cscwatch.indicators.cin_layouts import FACTOR_COLUMNS, PLAN_LENGTH_COLUMNS
-from cscwatch.indicators.judgements import resolve_authority_name
 
 __all__ = [
     "PublishedFigures",
@@ -192,7 +192,7 @@ class PublishedFigures:
             When there are no published referral figures for ``year``.
         UnknownAuthorityError
             With close names as suggestions (the product's one matcher,
-            :func:`cscwatch.indicators.judgements.resolve_authority_name`: "Hull" and
+            :func:`cscwatch.indicators.authorities.resolve_authority_name`: "Hull" and
             "Telford" name one authority each; "Kingston" lists its two).
         """
         if year not in self.years():

@@ -18,7 +18,13 @@ from cscwatch.core.catalogue import get_indicator
 from cscwatch.indicators.authorities import resolve_authority
 from cscwatch.indicators.benchmarking import _f
 
-__all__ = ["SeriesPoint", "former_number_rows", "former_number_series", "series"]
+__all__ = [
+    "SeriesPoint",
+    "former_number_rows",
+    "former_number_series",
+    "series",
+    "series_by_indicator",
+]
 
 
 def _neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list[str]:
@@ -74,15 +80,32 @@ class SeriesPoint:
 
 def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) -> list[SeriesPoint]:
     """Time series: the authority, its statistical-neighbour mean, region and England,
-    one :class:`SeriesPoint` per year the indicator is published. The neighbours' mean
-    adds their figures up in the neighbours' rank order, as the benchmark table does, so
-    it is the same to the last bit on every run (``avg`` on several threads was not)."""
+    one :class:`SeriesPoint` per year the indicator is published (:func:`series_by_indicator`
+    for one indicator)."""
     ind = get_indicator(indicator_id)
     auth = resolve_authority(con, authority)
     sn = _neighbours(con, auth.la_code)
+    found = series_by_indicator(con, auth.la_code, sn, auth.region_code, ind.id)
+    return found.get(ind.id, [])
+
+
+def series_by_indicator(
+    con: duckdb.DuckDBPyConnection,
+    la_code: str,
+    sn: list[str],
+    region_code: str | None,
+    indicator_id: str | None = None,
+) -> dict[str, list[SeriesPoint]]:
+    """One authority's series of every indicator (or of ``indicator_id``), by indicator, in
+    one query: its value and status, the mean of its neighbours ``sn`` (in their rank
+    order) with a published figure (another authority's provisional return is never in
+    it), its region's and England's, with the rule for figures under a former authority's
+    number (:func:`former_number_series`). The neighbours' mean adds their figures up in
+    the neighbours' rank order, as the benchmark table does, so it is the same to the
+    last bit on every run (``avg`` on several threads was not)."""
     rows = con.execute(
         """
-        SELECT year,
+        SELECT indicator, year,
                max(value) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                list_avg(list(value ORDER BY list_position($sn, geo_code))
@@ -94,14 +117,33 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
                                     AND NOT provisional),
                coalesce(bool_or(provisional) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
                         false)
-        FROM observation WHERE indicator = $ind GROUP BY year ORDER BY year
+        FROM observation
+        WHERE ($ind IS NULL OR indicator = $ind)
+          AND ((geo_level = 'la' AND (geo_code = $la OR geo_code IN (SELECT unnest($sn))))
+               OR (geo_level = 'regional' AND geo_code = $region)
+               OR geo_level = 'national')
+        GROUP BY indicator, year ORDER BY indicator, year
         """,
-        {"la": auth.la_code, "sn": sn, "region": auth.region_code or "", "ind": ind.id},
+        {"la": la_code, "sn": sn, "region": region_code or "", "ind": indicator_id},
     ).fetchall()
-    points = [
-        SeriesPoint(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6]), bool(r[7])) for r in rows
-    ]
-    return former_number_series(con, ind.id, auth.la_code, sn, points)
+    out: dict[str, list[SeriesPoint]] = {}
+    for r in rows:
+        out.setdefault(str(r[0]), []).append(
+            SeriesPoint(
+                year=int(r[1]),
+                authority=r[2],
+                status=r[3],
+                sn_mean=r[4],
+                region=r[5],
+                england=r[6],
+                sn_n=int(r[7]),
+                provisional=bool(r[8]),
+            )
+        )
+    for ind, moved in former_number_rows(con, [la_code, *sn], indicator_id).items():
+        if ind in out:
+            out[ind] = former_number_series(con, ind, la_code, sn, out[ind], moved)
+    return out
 
 
 def former_number_rows(

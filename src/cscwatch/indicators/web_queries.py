@@ -15,7 +15,7 @@ import duckdb
 from cscwatch.core.catalogue import get_indicator
 from cscwatch.indicators.benchmarking import is_restated, rank_note
 from cscwatch.indicators.flags import OutlierFlag, make_flag
-from cscwatch.indicators.series import SeriesPoint, former_number_rows, former_number_series
+from cscwatch.indicators.series import SeriesPoint, series_by_indicator
 
 __all__ = [
     "AuthorityValue",
@@ -198,54 +198,10 @@ def statistical_neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list
 def profile_series(
     con: duckdb.DuckDBPyConnection, la_code: str, region_code: str | None
 ) -> dict[str, list[SeriesPoint]]:
-    """Every indicator's series for one authority in one query.
-
-    The same figures as :func:`cscwatch.indicators.series.series` (statistical
-    neighbours' mean over the ``sn_n`` neighbours with a published figure; another
-    authority's provisional return is never in it), for all indicators at once.
-    """
+    """Every indicator's series for one authority, against its statistical neighbours
+    (:func:`cscwatch.indicators.series.series_by_indicator`)."""
     sn = [n.la_code for n in statistical_neighbours(con, la_code)]
-    rows = con.execute(
-        """
-        SELECT indicator, year,
-               max(value) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-               max(status) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-               list_avg(list(value ORDER BY list_position($sn, geo_code))
-                        FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
-                                AND NOT provisional AND value IS NOT NULL)),
-               max(value) FILTER (WHERE geo_level = 'regional' AND geo_code = $region),
-               max(value) FILTER (WHERE geo_level = 'national'),
-               count(value) FILTER (WHERE geo_level = 'la' AND geo_code IN (SELECT unnest($sn))
-                                    AND NOT provisional),
-               coalesce(bool_or(provisional) FILTER (WHERE geo_level = 'la' AND geo_code = $la),
-                        false)
-        FROM observation
-        WHERE (geo_level = 'la' AND (geo_code = $la OR geo_code IN (SELECT unnest($sn))))
-           OR (geo_level = 'regional' AND geo_code = $region)
-           OR geo_level = 'national'
-        GROUP BY indicator, year ORDER BY indicator, year
-        """,
-        {"la": la_code, "sn": sn, "region": region_code or ""},
-    ).fetchall()
-    out: dict[str, list[SeriesPoint]] = {}
-    for r in rows:
-        out.setdefault(str(r[0]), []).append(
-            SeriesPoint(
-                year=int(r[1]),
-                authority=r[2],
-                status=r[3],
-                sn_mean=r[4],
-                region=r[5],
-                england=r[6],
-                sn_n=int(r[7]),
-                provisional=bool(r[8]),
-            )
-        )
-    # figures under a former authority's number after it ceased, as series() has them
-    for ind, moved in former_number_rows(con, [la_code, *sn]).items():
-        if ind in out:
-            out[ind] = former_number_series(con, ind, la_code, sn, out[ind], moved)
-    return out
+    return series_by_indicator(con, la_code, sn, region_code)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from _cla_args import check_args, validate_args
+
 Cli = Callable[..., tuple[int, str, str]]
 KEY = {"CSCWATCH_PSEUDONYM_KEY": "cla-check-test-key-0123456789"}
 
@@ -22,22 +24,12 @@ def sample(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _validate(sample: Path, *more: str) -> list[str]:
-    return ["cla", "validate", str(sample), "-r", "2024-25", "--period", "2017-18",
-            "--la-code", "805", "-q", *more]  # fmt: skip
-
-
-def _check(sample: Path, *more: str) -> list[str]:
-    return ["cla", "check", str(sample), "-r", "2024-25", "--period", "2017-18", "-a", "805",
-            "-q", *more]  # fmt: skip
-
-
 def test_check_gives_exactly_what_validate_and_measures_give(
     cli: Cli, sample: Path, tmp_path: Path
 ) -> None:
-    code, findings_csv, _ = cli(*_validate(sample, "-f", "csv"), env=KEY)
+    code, findings_csv, _ = cli(*validate_args(sample, "-f", "csv"), env=KEY)
     assert code == 1
-    code, findings_json, _ = cli(*_validate(sample, "-f", "json"), env=KEY)
+    code, findings_json, _ = cli(*validate_args(sample, "-f", "json"), env=KEY)
     assert code == 1
     alone = tmp_path / "alone"
     code, measures_json, m_err = cli(
@@ -46,7 +38,7 @@ def test_check_gives_exactly_what_validate_and_measures_give(
     )  # fmt: skip
     assert code == 0, m_err
     together = tmp_path / "together"
-    code, out, err = cli(*_check(sample, "--out", str(together), "-f", "json"), env=KEY)
+    code, out, err = cli(*check_args(sample, "--out", str(together), "-f", "json"), env=KEY)
     assert code == 1, err
     # The files: the findings CSV byte for byte, every measures layout byte for byte.
     written = together / "validation_findings.csv"
@@ -72,14 +64,14 @@ def test_check_gives_exactly_what_validate_and_measures_give(
 
 
 def test_check_csv_is_validate_csv(cli: Cli, sample: Path) -> None:
-    _, findings_csv, _ = cli(*_validate(sample, "-f", "csv", "--rule", "226"), env=KEY)
-    code, out, err = cli(*_check(sample, "-f", "csv", "--rule", "226"), env=KEY)
+    _, findings_csv, _ = cli(*validate_args(sample, "-f", "csv", "--rule", "226"), env=KEY)
+    code, out, err = cli(*check_args(sample, "-f", "csv", "--rule", "226"), env=KEY)
     assert code == 1, err
     assert out == findings_csv
 
 
 def test_check_table_shows_findings_and_measures(cli: Cli, sample: Path) -> None:
-    code, out, err = cli(*_check(sample, "--rule", "226", "--no-postcodes"), env=KEY)
+    code, out, err = cli(*check_args(sample, "--rule", "226", "--no-postcodes"), env=KEY)
     assert code == 1, err
     assert "SSDA903 validation" in out and "Looked-after children measures" in out
     assert "year ending 31 March 2018" in out
@@ -106,5 +98,5 @@ def test_check_without_a_key_is_refused(
 ) -> None:
     for name in ("CSCWATCH_PSEUDONYM_KEY", "CSCWATCH_PSEUDONYM_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
-    code, _, err = cli(*_check(sample))
+    code, _, err = cli(*check_args(sample))
     assert code == 2 and "pseudonym key" in err

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from _cla_args import check_args, validate_args
 from cscwatch.serve import cli as cli_module
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -37,16 +38,6 @@ def sample(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             lines = p.read_bytes().splitlines(keepends=True)
             (folder / p.name).write_bytes(b"".join(lines[: _SAMPLE_RECORDS + 1]))
     return folder
-
-
-def _validate(sample: Path, *more: str) -> list[str]:
-    return ["cla", "validate", str(sample), "-r", "2024-25", "--period", "2017-18",
-            "--la-code", "805", "-q", *more]  # fmt: skip
-
-
-def _check(sample: Path, *more: str) -> list[str]:
-    return ["cla", "check", str(sample), "-r", "2024-25", "--period", "2017-18", "-a", "805",
-            "-q", *more]  # fmt: skip
 
 
 def _cells(path: Path) -> list[list[list[object]]]:
@@ -73,13 +64,13 @@ def _same_files(script: Path, in_process: Path) -> list[str]:
 # Each writing command ending fast: its files complete and its stdout whole, as main()
 # writes them, exit codes unchanged.
 _WRITING = {
-    "validate csv with IDs to a file": lambda s, d: _validate(
+    "validate csv with IDs to a file": lambda s, d: validate_args(
         s, "-f", "csv", "--show-la-child-id", "-o", str(d / "f.csv")
     ),
-    "validate xlsx": lambda s, d: _validate(s, "-f", "xlsx", "-o", str(d / "f.xlsx")),
-    "validate json to stdout": lambda s, d: _validate(s, "-f", "json"),
-    "check json and files": lambda s, d: _check(s, "--out", str(d / "check"), "-f", "json"),
-    "a mistake": lambda s, d: _validate(s, "--rule", "NOSUCH", "-o", str(d / "f.json")),
+    "validate xlsx": lambda s, d: validate_args(s, "-f", "xlsx", "-o", str(d / "f.xlsx")),
+    "validate json to stdout": lambda s, d: validate_args(s, "-f", "json"),
+    "check json and files": lambda s, d: check_args(s, "--out", str(d / "check"), "-f", "json"),
+    "a mistake": lambda s, d: validate_args(s, "--rule", "NOSUCH", "-o", str(d / "f.json")),
 }
 
 

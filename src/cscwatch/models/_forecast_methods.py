@@ -5,14 +5,12 @@ The methods, their formulas and why they are there: see :mod:`cscwatch.models.fo
 
 from __future__ import annotations
 
-import warnings
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from cscwatch.core.errors import InputError
 
@@ -92,31 +90,90 @@ _DAMPED_KEPT = 8192
 #: horizon reuses it (the forecast for h years ahead does not depend on how far the
 #: forecast runs: checked in tests/models/test_demand_forecast.py).
 _DAMPED_STEPS = 5
+#: The damped fit's grid: smoothing level α, trend smoothing β* (the share of the
+#: level's change taken into the trend, so the ETS β is αβ*) and damping φ. φ is kept
+#: to 0.80–0.98 as in Hyndman and Athanasopoulos, *Forecasting: Principles and
+#: Practice* (3rd ed., §8.2): nearer 1 a damped trend cannot be told from Holt's.
+DAMPED_ALPHAS = 0.01 + 0.98 * np.arange(50) / 49
+DAMPED_BETAS = np.arange(21) / 20
+DAMPED_PHIS = 0.80 + 0.02 * np.arange(10)
+_GRID = tuple(
+    g.ravel() for g in np.meshgrid(DAMPED_ALPHAS, DAMPED_BETAS, DAMPED_PHIS, indexing="ij")
+)
+
+
+def _damped_grid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every grid point's least-squares starting level and trend, and its sum of
+    squared one-step errors, for the series ``z``.
+
+    With α, β* and φ fixed the filter is linear, so each state is an affine function
+    of the starting level ``l0`` and trend ``b0``: the filter carries that function's
+    constant and two coefficients, the one-step errors are ``r_t − p1_t l0 − p2_t b0``,
+    and ``l0``, ``b0`` solve the 2 × 2 normal equations. The sum of squares is then
+    taken from a second pass of the filter from those starts (not from the normal
+    equations, which cancel badly when the fit is close). Only additions,
+    subtractions, multiplications and divisions, element by element, in a fixed
+    order: the same bits on every processor.
+    """
+    a, bs, phi = _GRID
+    g1, g2 = a, a * bs
+    n = a.size
+    cl, cb = np.zeros(n), np.zeros(n)
+    ml1, ml2, mb1, mb2 = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
+    s11, s12, s22, s1r, s2r = (np.zeros(n) for _ in range(5))
+    for value in z:
+        pc, p1, p2 = cl + phi * cb, ml1 + phi * mb1, ml2 + phi * mb2
+        r = value - pc
+        s11 += p1 * p1
+        s12 += p1 * p2
+        s22 += p2 * p2
+        s1r += p1 * r
+        s2r += p2 * r
+        cl, cb = pc + g1 * r, phi * cb + g2 * r
+        ml1, mb1 = p1 - g1 * p1, phi * mb1 - g2 * p1
+        ml2, mb2 = p2 - g1 * p2, phi * mb2 - g2 * p2
+    det = s11 * s22 - s12 * s12
+    ok = det > 1e-12 * s11 * s22
+    safe = np.where(ok, det, 1.0)
+    l0 = np.where(ok, (s22 * s1r - s12 * s2r) / safe, 0.0)
+    b0 = np.where(ok, (s11 * s2r - s12 * s1r) / safe, 0.0)
+    level, trend, sse = l0.copy(), b0.copy(), np.zeros(n)
+    for value in z:
+        pred = level + phi * trend
+        e = value - pred
+        sse += e * e
+        level, trend = pred + g1 * e, phi * trend + g2 * e
+    return l0, b0, np.where(ok, sse, np.inf)
 
 
 @lru_cache(maxsize=_DAMPED_KEPT)
 def _damped_fit(values: bytes, steps: int) -> tuple[float, float, float, float, np.ndarray]:
     """Smoothing level, trend and damping, residual variance, and ``steps`` forecasts of
-    the series whose float64 bytes are ``values``. Kept: a backtest at another horizon,
-    and a forecast after its backtest, fit the same series again (``cscwatch forecast
-    --horizon 4`` after the three-year backtest refitted every series at every origin)."""
+    the series whose float64 bytes are ``values``.
+
+    ETS(A,Ad,N) fitted by least squares of the one-step errors: the best of the
+    :data:`DAMPED_ALPHAS` × :data:`DAMPED_BETAS` × :data:`DAMPED_PHIS` grid, with the
+    starting level and trend solved exactly at each point (:func:`_damped_grid`). The
+    series is centred on its first value and scaled by its range first, which changes
+    no fit. Kept: a backtest at another horizon, and a forecast after its backtest, fit
+    the same series again."""
     y = np.frombuffer(values, dtype=float)
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        # Short series: the optimiser may stop early; the fit is still a valid
-        # smoother and the backtest judges it on held-out years.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = ExponentialSmoothing(
-            y, trend="add", damped_trend=True, initialization_method="estimated"
-        ).fit()
-    point = np.asarray(fit.forecast(steps), dtype=float)
+    origin = float(y[0])
+    scale = float(np.max(np.abs(y - origin))) or 1.0
+    z = (y - origin) / scale
+    l0, b0, sse = _damped_grid(z)
+    k = int(np.argmin(sse))  # the first of exact ties, in grid order
+    a, bs, phi = (float(g[k]) for g in _GRID)
+    level, trend, errors = float(l0[k]), float(b0[k]), []
+    for value in z:
+        pred = level + phi * trend
+        errors.append(float(value) - pred)
+        level, trend = pred + a * errors[-1], phi * trend + a * bs * errors[-1]
+    damping = np.cumsum(np.cumprod(np.full(steps, phi)))
+    point = origin + scale * (level + damping * trend)
     point.setflags(write=False)
-    return (
-        float(fit.params["smoothing_level"]),
-        float(fit.params["smoothing_trend"]),
-        float(fit.params["damping_trend"]),
-        float(np.mean(fit.resid**2)),
-        point,
-    )
+    sigma2 = scale * scale * math.fsum(e * e for e in errors) / len(errors)
+    return a, bs, phi, sigma2, point
 
 
 def _damped(y: np.ndarray, horizon: int) -> _Fc:

@@ -564,7 +564,7 @@ def benchmark(
     check_year(con, ind, year, provisional=True)
     found = _benchmarks(con, auth, [ind], year)
     if not found:
-        raise UnknownYearError(f"{auth.name} has no {ind.id} figure for {year}")
+        raise UnknownYearError(f"{auth.name} has no {ind.id} figure for {ind.year_label(year)}")
     return found[0]
 
 

@@ -57,6 +57,13 @@ ROUTES: tuple[str, ...] = (
     "/api/risk?as_at=2025-04-01",
     "/authorities/352",
     "/indicators/rereferrals_pct",
+    "/api/compare?authorities=Leeds,Hull,352&indicator=rereferrals_pct",
+    "/api/compare?authorities=Leeds&indicator=rereferrals_pct&year=2005",
+    "/api/authorities/352/neighbours/cpp_at31_per_10k",
+    "/api/indicators/rereferrals_pct/variation?year=2005",
+    "/authorities/352/neighbours/rereferrals_pct",
+    "/authorities/352/series/cpp_at31_per_10k",
+    "/compare?authorities=Leeds,Hull&indicator=rereferrals_pct",
 )
 
 

@@ -53,3 +53,28 @@ def test_the_cli_defaults_to_that_year(cli, warehouse: Settings) -> None:
     with duckdb.connect(str(warehouse.warehouse), read_only=True) as c:
         expected = default_year(c, "cpp_at31_per_10k")
     assert json.loads(out)["year"] == expected
+
+
+def test_a_year_without_figures_is_refused_in_the_publishers_labels(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    from cscwatch.core.catalogue import get_indicator
+    from cscwatch.indicators import benchmarking, comparisons, observations, variation
+
+    ind = get_indicator("rereferrals_pct")  # a financial year: 2024-25, keyed 2025
+    years = available_years(con, ind.id)
+    span = f"years available: {ind.year_label(years[0])} to {ind.year_label(years[-1])}"
+    assert "-" in ind.year_label(years[-1])
+    refusals = (
+        lambda: variation.variation(con, ind.id, 2005),
+        lambda: variation.funnel(con, ind.id, 2005),
+        lambda: benchmarking.benchmark(con, "Leeds", ind.id, 2005),
+        lambda: comparisons.compare(con, ["Leeds"], ind.id, 2005),
+        lambda: comparisons.neighbour_comparison(con, "Leeds", ind.id, 2005),
+        lambda: observations.indicator_table(con, ind.id, 2005),
+    )
+    for refuse in refusals:
+        with pytest.raises(UnknownYearError) as caught:
+            refuse()
+        assert f"in {ind.year_label(2005)};" in str(caught.value), caught.value
+        assert str(caught.value).endswith(span), caught.value

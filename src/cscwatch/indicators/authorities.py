@@ -15,12 +15,14 @@ __all__ = [
     "SMALL_AUTHORITIES",
     "SUB_REGIONS",
     "Authority",
+    "Neighbour",
     "authority_candidates",
     "geography_names",
     "list_authorities",
     "raise_for",
     "resolve_authority",
     "resolve_authority_name",
+    "statistical_neighbours",
     "suggest_authorities",
 ]
 
@@ -227,3 +229,30 @@ def resolve_authority_name(text: str, names: Mapping[str, str], former: Iterable
     if found.choices:
         raise AmbiguousAuthorityError(text.strip(), found.choices)
     raise UnknownAuthorityError(text.strip(), found.suggestions)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One statistical neighbour, closest first (``rank`` 1)."""
+
+    la_code: str
+    name: str
+    rank: int
+    model: str
+
+
+def statistical_neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list[Neighbour]:
+    """An authority's statistical neighbours from the newest model that lists it (DfE's
+    2025 model; the April 2021 groupings for authorities it does not list). The one
+    lookup the series, the comparisons and the profile pages share."""
+    rows = con.execute(
+        """
+        SELECT s.neighbour, coalesce(a.name, s.neighbour), s.rank, s.model
+        FROM statistical_neighbour s LEFT JOIN authority a ON a.la_code = s.neighbour
+        WHERE s.la_code = ? AND s.model = (
+            SELECT max(model) FROM statistical_neighbour WHERE la_code = ?)
+        ORDER BY s.rank
+        """,
+        [la_code, la_code],
+    ).fetchall()
+    return [Neighbour(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]

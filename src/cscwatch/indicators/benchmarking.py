@@ -33,6 +33,7 @@ __all__ = [
     "Trend",
     "available_years",
     "benchmark",
+    "check_year",
     "default_year",
     "is_restated",
     "profile",
@@ -195,15 +196,30 @@ def default_year(
     years = available_years(con, ind.id)
     if not years:
         why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-        raise UnknownYearError(f"no figures for {ind.id}{why}")
+        raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
     return years[-1]
 
 
-def _check_year(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int) -> None:
-    years = available_years(con, ind.id, provisional=True)
-    if year not in years:
-        span = f"{years[0]}–{years[-1]}" if years else "none"
-        raise UnknownYearError(f"no data for {ind.id} in {year}; years available: {span}")
+def check_year(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, year: int, *, provisional: bool = False
+) -> None:
+    """Refuse a year with no authority figure for ``ind``, naming the years there are in
+    the publisher's labels (``provisional`` as in :func:`available_years`).
+
+    Raises
+    ------
+    UnknownYearError
+    """
+    years = available_years(con, ind.id, provisional=provisional)
+    if year in years:
+        return
+    if not years:
+        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+        raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
+    raise UnknownYearError(
+        f"no data for {ind.id} in {ind.year_label(year)}; years available: "
+        f"{ind.year_label(years[0])} to {ind.year_label(years[-1])}"
+    )
 
 
 def _quartile_label(q: int, polarity: str) -> str:
@@ -545,10 +561,10 @@ def benchmark(
     """
     ind = get_indicator(indicator_id)
     auth = resolve_authority(con, authority)
-    _check_year(con, ind, year)
+    check_year(con, ind, year, provisional=True)
     found = _benchmarks(con, auth, [ind], year)
     if not found:
-        raise UnknownYearError(f"{auth.name} has no {ind.id} figure for {year}")
+        raise UnknownYearError(f"{auth.name} has no {ind.id} figure for {ind.year_label(year)}")
     return found[0]
 
 

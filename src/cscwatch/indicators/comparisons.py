@@ -18,9 +18,13 @@ from dataclasses import asdict, dataclass
 import duckdb
 
 from cscwatch.core.catalogue import Indicator, Polarity, get_indicator
-from cscwatch.core.errors import InputError, UnknownYearError
-from cscwatch.indicators.authorities import Authority, resolve_authority
-from cscwatch.indicators.benchmarking import available_years
+from cscwatch.core.errors import InputError
+from cscwatch.indicators.authorities import (
+    Authority,
+    resolve_authority,
+    statistical_neighbours,
+)
+from cscwatch.indicators.benchmarking import check_year, default_year
 
 __all__ = [
     "MAX_COMPARED",
@@ -186,34 +190,10 @@ def _unranked(
     return {k for k, (_, m) in _former_numbers(con, pairs, places).items() if m == "ceased"}
 
 
-def _neighbours(
-    con: duckdb.DuckDBPyConnection, la_code: str
-) -> tuple[list[tuple[str, str, int]], str | None]:
-    rows = con.execute(
-        """
-        SELECT s.neighbour, coalesce(a.name, s.neighbour), s.rank, s.model
-        FROM statistical_neighbour s LEFT JOIN authority a ON a.la_code = s.neighbour
-        WHERE s.la_code = ? AND s.model = (
-            SELECT max(model) FROM statistical_neighbour WHERE la_code = ?)
-        ORDER BY s.rank
-        """,
-        [la_code, la_code],
-    ).fetchall()
-    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows], (str(rows[0][3]) if rows else None)
-
-
 def _year(con: duckdb.DuckDBPyConnection, ind: Indicator, year: int | None) -> int:
-    years = available_years(con, ind.id)
-    if not years:
-        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-        raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
     if year is None:
-        return years[-1]
-    if year not in years:
-        raise UnknownYearError(
-            f"no data for {ind.id} in {ind.year_label(year)}; years available: "
-            f"{ind.year_label(years[0])} to {ind.year_label(years[-1])}"
-        )
+        return default_year(con, ind.id)
+    check_year(con, ind, year)
     return year
 
 
@@ -238,9 +218,11 @@ def neighbour_comparisons(
 ) -> dict[str, Comparison]:
     """:func:`neighbour_comparison` for many indicators at once (``years``: indicator →
     year), in one query; indicators with no neighbours' model give nothing."""
-    ns, model = _neighbours(con, auth.la_code)
-    if not ns:
+    found = statistical_neighbours(con, auth.la_code)
+    if not found:
         return {}
+    ns = [(n.la_code, n.name, n.rank) for n in found]
+    model = found[0].model
     places = [auth.la_code, *(c for c, _, _ in ns), _ENGLAND]
     if auth.region_code:
         places.append(auth.region_code)

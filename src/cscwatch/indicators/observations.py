@@ -205,9 +205,9 @@ def indicator_table(
                 [ind.id],
             ).fetchall()
         ]
-        span = f"{known[0]}–{known[-1]}" if known else "none"
+        span = f"{ind.year_label(known[0])} to {ind.year_label(known[-1])}" if known else "none"
         raise UnknownYearError(
-            f"no data for {ind.id} in {year} ({ind.year_label(year)}); years available: {span}"
+            f"no data for {ind.id} in {ind.year_label(year)}; years available: {span}"
         )
     out = []
     for level, code, name, region, value, status, provisional in rows:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
-from cscwatch.indicators.authorities import resolve_authority
+from cscwatch.indicators.authorities import resolve_authority, statistical_neighbours
 from cscwatch.indicators.benchmarking import _f
 
 __all__ = [
@@ -25,18 +25,6 @@ __all__ = [
     "series",
     "series_by_indicator",
 ]
-
-
-def _neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list[str]:
-    """The authority's statistical neighbours (2025 model; 2021 groupings for former
-    authorities)."""
-    rows = con.execute(
-        "SELECT neighbour FROM statistical_neighbour s WHERE la_code = ? AND model = "
-        "(SELECT max(model) FROM statistical_neighbour t WHERE t.la_code = s.la_code) "
-        "ORDER BY rank",
-        [la_code],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -84,7 +72,7 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, authority: str) ->
     for one indicator)."""
     ind = get_indicator(indicator_id)
     auth = resolve_authority(con, authority)
-    sn = _neighbours(con, auth.la_code)
+    sn = [n.la_code for n in statistical_neighbours(con, auth.la_code)]
     found = series_by_indicator(con, auth.la_code, sn, auth.region_code, ind.id)
     return found.get(ind.id, [])
 

@@ -28,7 +28,7 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.records import plain
-from cscwatch.indicators.benchmarking import FunnelLimits, _check_year, _f
+from cscwatch.indicators.benchmarking import FunnelLimits, _f, check_year
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -266,7 +266,7 @@ def variation(
     UnknownIndicatorError, UnknownYearError
     """
     ind = get_indicator(indicator_id)
-    _check_year(con, ind, year)
+    check_year(con, ind, year, provisional=True)
     # One row per service: a joint return once, under both names.
     row = con.execute(
         """
@@ -339,7 +339,7 @@ def funnel(
     "A / B" (as in :func:`variation`).
     """
     ind = get_indicator(indicator_id)
-    _check_year(con, ind, year)
+    check_year(con, ind, year, provisional=True)
     rows = con.execute(
         """SELECT b.la_code, a.name || coalesce(' / ' || (
                       SELECT string_agg(p.name, ' / ' ORDER BY p.la_code) FROM authority p

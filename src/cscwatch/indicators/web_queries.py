@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import duckdb
 
 from cscwatch.core.catalogue import get_indicator
+from cscwatch.indicators.authorities import statistical_neighbours
 from cscwatch.indicators.benchmarking import is_restated, rank_note
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 from cscwatch.indicators.series import SeriesPoint, series_by_indicator
 
 __all__ = [
     "AuthorityValue",
-    "Neighbour",
     "SeriesPoint",
     "SpineRange",
     "authority_values",
@@ -27,7 +27,6 @@ __all__ = [
     "latest_years",
     "profile_series",
     "spine_ranges",
-    "statistical_neighbours",
 ]
 
 _ENGLAND = "E92000001"
@@ -168,31 +167,6 @@ def latest_years(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "AND value IS NOT NULL GROUP BY indicator"
     ).fetchall()
     return {str(r[0]): int(r[1]) for r in rows}
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """One statistical neighbour, closest first."""
-
-    la_code: str
-    name: str
-    rank: int
-    model: str
-
-
-def statistical_neighbours(con: duckdb.DuckDBPyConnection, la_code: str) -> list[Neighbour]:
-    """An authority's statistical neighbours from the newest model that lists it."""
-    rows = con.execute(
-        """
-        SELECT s.neighbour, coalesce(a.name, s.neighbour), s.rank, s.model
-        FROM statistical_neighbour s LEFT JOIN authority a ON a.la_code = s.neighbour
-        WHERE s.la_code = ? AND s.model = (
-            SELECT max(model) FROM statistical_neighbour WHERE la_code = ?)
-        ORDER BY s.rank
-        """,
-        [la_code, la_code],
-    ).fetchall()
-    return [Neighbour(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
 
 def profile_series(

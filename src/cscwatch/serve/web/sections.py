@@ -19,12 +19,12 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, Indicator, Unit
 from cscwatch.core.config import Settings
-from cscwatch.indicators.authorities import Authority
+from cscwatch.indicators.authorities import Authority, statistical_neighbours
 from cscwatch.indicators.benchmarking import Benchmark, Profile, sn_mark
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
 from cscwatch.indicators.flags import FLAG_FIELDS
 from cscwatch.indicators.series import SeriesPoint
-from cscwatch.indicators.web_queries import profile_series, spine_ranges, statistical_neighbours
+from cscwatch.indicators.web_queries import profile_series, spine_ranges
 from cscwatch.serve.web import charts
 from cscwatch.serve.web._render import (
     Column,

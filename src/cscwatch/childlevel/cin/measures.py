@@ -110,6 +110,7 @@ __all__ = [
     "authority_lookup",
     "compute_cin_measures",
     "publisher_text",
+    "tidy_geography",
 ]
 
 #: The geography columns every published tidy file starts with.
@@ -137,6 +138,28 @@ class AuthorityInfo:
     name: str
     region_code: str
     region_name: str
+
+
+def tidy_geography(
+    time_period: object, la_code: str, info: AuthorityInfo | None
+) -> dict[str, object]:
+    """The geography columns' values for an authority's rows of a DfE tidy file (its
+    time period as the layout writes it; blank codes and names for an authority the
+    lookup does not know). Each layout orders the columns itself: the children in need
+    files end with ``new_la_code, la_name``, the looked-after files with ``la_name,
+    new_la_code``."""
+    return {
+        "time_period": time_period,
+        "time_identifier": "Reporting year",
+        "geographic_level": "Local authority",
+        "country_code": "E92000001",
+        "country_name": "England",
+        "region_code": info.region_code if info else "",
+        "region_name": info.region_name if info else "",
+        "old_la_code": la_code,
+        "new_la_code": info.gss_code if info else "",
+        "la_name": info.name if info else "",
+    }
 
 
 def authority_lookup(
@@ -400,19 +423,8 @@ class CinMeasures:
         rows = []
         for rec, vals in self._records(layout, disclose):
             info = self.authorities.get(str(rec["la_code"]))
-            out: dict[str, object] = {
-                "time_period": int(rec["collection_year"]),
-                "time_identifier": "Reporting year",
-                "geographic_level": "Local authority",
-                "country_code": "E92000001",
-                "country_name": "England",
-                "region_code": info.region_code if info else "",
-                "region_name": info.region_name if info else "",
-                "old_la_code": str(rec["la_code"]),
-                "new_la_code": info.gss_code if info else "",
-                "la_name": info.name if info else "",
-                "category": category,
-            }
+            out = tidy_geography(int(rec["collection_year"]), str(rec["la_code"]), info)
+            out["category"] = category
             for c in columns:
                 out[c] = publisher_text(vals[c])
             out["provisional"] = "true"

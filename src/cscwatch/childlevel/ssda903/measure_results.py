@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cscwatch.childlevel.cin.measures import AuthorityInfo, publisher_text
+from cscwatch.childlevel.cin.measures import AuthorityInfo, publisher_text, tidy_geography
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.cla_layouts import (
     CLA_LAYOUTS,
@@ -95,19 +95,8 @@ class ClaMeasures:
         # The layout's tidy rows (tidy, uncached).
         spec = CLA_LAYOUTS[layout]
         values = _disclosed(spec, self.counts[layout], self.population, disclose)
-        info = self.authority
-        geo = {
-            "time_period": str(self.year),
-            "time_identifier": "Reporting year",
-            "geographic_level": "Local authority",
-            "country_code": "E92000001",
-            "country_name": "England",
-            "region_code": info.region_code if info else "",
-            "region_name": info.region_name if info else "",
-            "old_la_code": self.la_code,
-            "la_name": info.name if info else "",
-            "new_la_code": info.gss_code if info else "",
-        }
+        geography = tidy_geography(str(self.year), self.la_code, self.authority)
+        geo = {c: str(geography[c]) for c in GEO_COLUMNS}
         # (built as one dict of columns: one frame, not a column at a time)
         n = len(values)
         data: dict[str, list[str]] = {k: [v] * n for k, v in geo.items()}

@@ -31,6 +31,7 @@ __all__ = [
     "FunnelLimits",
     "Profile",
     "Trend",
+    "as_float",
     "available_years",
     "benchmark",
     "check_year",
@@ -390,10 +391,10 @@ def _row_benchmark(
             float(str(hi95)),
             float(str(lo998)),
             float(str(hi998)),
-            _f(lo_od),
-            _f(hi_od),
-            _f(lo95_od),
-            _f(hi95_od),
+            as_float(lo_od),
+            as_float(hi_od),
+            as_float(lo95_od),
+            as_float(hi95_od),
         )
     q = None if quartile is None else int(str(quartile))
     ref = None if reference_year is None else int(str(reference_year))
@@ -405,14 +406,14 @@ def _row_benchmark(
         kind=None if kind is None else str(kind),
         polarity=ind.polarity,
         year=ref if ref is not None else year,
-        value=_f(value),
-        centre=_f(centre),
-        denominator=_f(den),
-        lower=_f(lo_od),
-        upper=_f(hi_od),
+        value=as_float(value),
+        centre=as_float(centre),
+        denominator=as_float(den),
+        lower=as_float(lo_od),
+        upper=as_float(hi_od),
         flag=None if flag is None else str(flag),
-        chance_lower=_f(lo998),
-        chance_upper=_f(hi998),
+        chance_lower=as_float(lo998),
+        chance_upper=as_float(hi998),
         chance_flag=None if chance_flag is None else str(chance_flag),
         small_denominator=bool(small_den),
         approximate=bool(approximate),
@@ -431,13 +432,13 @@ def _row_benchmark(
         la_code=auth.la_code,
         authority=auth.name,
         year=year,
-        value=_f(value),
+        value=as_float(value),
         status=None if status is None else str(status),
-        england=_f(england),
-        region=_f(region),
+        england=as_float(england),
+        region=as_float(region),
         region_name=auth.region_name,
-        sn_mean=_f(sn_mean),
-        sn_median=_f(sn_median),
+        sn_mean=as_float(sn_mean),
+        sn_median=as_float(sn_median),
         sn_n=int(str(sn_n)),
         rank=rk,
         n_ranked=0 if n_ranked is None else int(str(n_ranked)),
@@ -453,16 +454,16 @@ def _row_benchmark(
         joint_names=joint_names,
         rank_note=rank_note(
             rank=rk,
-            value=_f(value),
+            value=as_float(value),
             small_authority=bool(small),
             small_denominator=bool(small_den),
-            denominator=_f(den),
+            denominator=as_float(den),
             joint_names=(
                 tuple(f"{n} ({c})" for n, c in zip(joint_names, partners, strict=True))
                 if meth == "ceased"
                 else joint_names
             ),
-            restated=is_restated(rk, _f(value), bool(small), bool(provisional), meth),
+            restated=is_restated(rk, as_float(value), bool(small), bool(provisional), meth),
             method=meth,
             former=_former_name(auth, names) if meth == "former_number" else None,
         ),
@@ -537,12 +538,14 @@ def _benchmarks_of(
         else:
             with_value = [yy for yy, r in years.items() if r[2] is not None]
             y = max(with_value) if with_value else max(years)
-        trend = _trend(ind, {yy: _f(rr[2]) for yy, rr in years.items()}, y)
+        trend = _trend(ind, {yy: as_float(rr[2]) for yy, rr in years.items()}, y)
         out.append(_row_benchmark(ind, auth, years[y], trend, names))
     return out
 
 
-def _f(v: object) -> float | None:
+def as_float(v: object) -> float | None:
+    """A value from the warehouse (a DuckDB ``DECIMAL`` comes back as ``Decimal``) as a
+    float; ``None`` stays ``None``."""
     return None if v is None else float(str(v)) if not isinstance(v, float) else v
 
 

@@ -16,7 +16,7 @@ import duckdb
 
 from cscwatch.core.catalogue import get_indicator
 from cscwatch.indicators.authorities import resolve_authority, statistical_neighbours
-from cscwatch.indicators.benchmarking import _f
+from cscwatch.indicators.benchmarking import as_float
 
 __all__ = [
     "SeriesPoint",
@@ -198,7 +198,7 @@ def former_number_series(
         out.append(
             dataclasses.replace(
                 p,
-                authority=_f(own[0]) if given and own is not None else p.authority,
+                authority=as_float(own[0]) if given and own is not None else p.authority,
                 status=None if given else p.status,
                 # in the neighbours' rank order, as the query and the benchmark table add
                 sn_mean=sum(got[c] for c in sn if c in got) / len(got) if got else None,

@@ -28,7 +28,7 @@ import duckdb
 
 from cscwatch.core.catalogue import CATALOGUE, get_indicator
 from cscwatch.core.records import plain
-from cscwatch.indicators.benchmarking import FunnelLimits, _f, check_year
+from cscwatch.indicators.benchmarking import FunnelLimits, as_float, check_year
 from cscwatch.indicators.flags import OutlierFlag, make_flag
 
 __all__ = [
@@ -372,11 +372,11 @@ def funnel(
                 value=float(r[2]),
                 centre=centre,
                 denominator=float(r[3]),
-                lower=_f(r[10]),
-                upper=_f(r[11]),
+                lower=as_float(r[10]),
+                upper=as_float(r[11]),
                 flag=None if r[4] is None else str(r[4]),
-                chance_lower=_f(r[12]),
-                chance_upper=_f(r[13]),
+                chance_lower=as_float(r[12]),
+                chance_upper=as_float(r[13]),
                 chance_flag=None if r[5] is None else str(r[5]),
                 small_denominator=bool(r[14]),
                 approximate=bool(r[15]),

@@ -33,7 +33,8 @@ _SHAPE = re.compile(
     r"SELECT '(?P<tbl>[a-z_][a-z0-9_]*)' AS tbl, (?:(?P<row_alias>[a-z]\w*)\.)?row_no "
     r"FROM (?P<table>[a-z_][a-z0-9_]*)(?: (?:AS )?(?P<alias>[a-z]\w*))?(?:, collection c)? "
     r"WHERE (?P<where>.+?)"
-    r"(?: WINDOW (?P<window>w AS \(PARTITION BY [a-z_]+ ORDER BY [a-z_]+(?:, [a-z_]+)*\)) "
+    r"(?: WINDOW (?P<window>w AS \(PARTITION BY [a-z_]+ "
+    r"ORDER BY [a-z_]+(?: NULLS LAST)?(?:, [a-z_]+)*\)) "
     r"QUALIFY (?P<qualify>.+))?",
     re.IGNORECASE | re.DOTALL,
 )

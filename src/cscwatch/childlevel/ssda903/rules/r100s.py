@@ -306,11 +306,10 @@ def _r142() -> str:
     later row is the latest) with DEC or REC blank. Episodes whose DECOM is blank or
     invalid take no part (rule 141 flags them)."""
     return """
-    SELECT 'episodes' AS tbl, row_no FROM (
-        SELECT row_no, dec, rec,
-               row_number() OVER (PARTITION BY child ORDER BY decom_d DESC, row_no DESC) AS k
-        FROM episodes WHERE decom_d IS NOT NULL AND child IS NOT NULL)
-    WHERE k > 1 AND (dec IS NULL OR rec IS NULL)
+    SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d IS NOT NULL
+    WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
+    QUALIFY child IS NOT NULL AND lead(row_no) OVER w IS NOT NULL
+        AND (dec IS NULL OR rec IS NULL)
     """
 
 

@@ -441,11 +441,10 @@ def _r229() -> str:
     """
 
 
+#: Each episode of a known child in order (225 and 226 are conditions of one windowed
+#: shared scan, :mod:`...sharedscans`, so the episodes are sorted once for both).
 _ORDERED = """
-    SELECT row_no, child, rne, place, rec, reason_place_change,
-           lag(reason_place_change) OVER w AS prev_reason,
-           lead(rne) OVER w AS next_rne, lead(place) OVER w AS next_place
-    FROM episodes WHERE child IS NOT NULL
+    SELECT 'episodes' AS tbl, row_no FROM episodes WHERE child IS NOT NULL
     WINDOW w AS (PARTITION BY child ORDER BY decom_d NULLS LAST, row_no)
 """
 
@@ -459,11 +458,11 @@ def _r225() -> str:
     last."""
     temporary = sql_list(_TEMPORARY)
     return f"""
-    SELECT 'episodes' AS tbl, row_no FROM ({_ORDERED})
-    WHERE rec = 'X1' AND reason_place_change IS NULL
+    {_ORDERED}
+    QUALIFY rec = 'X1' AND reason_place_change IS NULL
       AND (place IS NULL OR place NOT IN {temporary})
-      AND next_rne IN ('P', 'B', 'T', 'U')
-      AND (next_place IS NULL OR next_place NOT IN {temporary})
+      AND lead(rne) OVER w IN ('P', 'B', 'T', 'U')
+      AND (lead(place) OVER w IS NULL OR lead(place) OVER w NOT IN {temporary})
     """
 
 
@@ -474,9 +473,9 @@ def _r226() -> str:
     into or out of a temporary placement is not a placement change to explain. DfE's
     2025-26 message names temporary placements; the test is unchanged."""
     return f"""
-    SELECT 'episodes' AS tbl, row_no FROM ({_ORDERED})
-    WHERE place IN {sql_list(_TEMPORARY)}
-      AND (reason_place_change IS NOT NULL OR prev_reason IS NOT NULL)
+    {_ORDERED}
+    QUALIFY place IN {sql_list(_TEMPORARY)}
+      AND (reason_place_change IS NOT NULL OR lag(reason_place_change) OVER w IS NOT NULL)
     """
 
 

@@ -284,7 +284,8 @@ def _r357() -> str:
     may continue a period of care from earlier returns and is not flagged."""
     return f"""
     SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY child ORDER BY decom_d, row_no) = 1
+    WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
+    QUALIFY row_number() OVER w = 1
         AND decom_d >= {_START} AND rne IS DISTINCT FROM 'S'
     """
 
@@ -581,16 +582,11 @@ def _r388() -> str:
     rule specification and the peer validator add, an episode with another REC whose next
     episode starts on its DEC (an unrecorded continuation)."""
     return """
-    WITH s AS (
-        SELECT row_no, rec, dec_d, lead(decom_d) OVER w AS next_decom,
-            lead(row_no) OVER w AS next_row
-        FROM episodes WHERE decom_d IS NOT NULL
-        WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
-    )
-    SELECT 'episodes' AS tbl, row_no FROM s
-    WHERE (rec = 'X1' AND dec_d IS NOT NULL
-           AND (next_row IS NULL OR dec_d IS DISTINCT FROM next_decom))
-       OR (rec <> 'X1' AND dec_d = next_decom)
+    SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d IS NOT NULL
+    WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
+    QUALIFY (rec = 'X1' AND dec_d IS NOT NULL
+             AND (lead(row_no) OVER w IS NULL OR dec_d IS DISTINCT FROM lead(decom_d) OVER w))
+         OR (rec <> 'X1' AND dec_d = lead(decom_d) OVER w)
     """
 
 

@@ -76,11 +76,9 @@ def _r501() -> str:
     previous by DECOM). An open previous episode (blank DEC) is not this rule's
     finding; starting on the day the previous one ended is allowed."""
     return """
-    SELECT 'episodes' AS tbl, row_no FROM (
-        SELECT row_no, decom_d,
-               lag(dec_d) OVER (PARTITION BY child ORDER BY decom_d, row_no) AS prev_dec_d
-        FROM episodes WHERE decom_d IS NOT NULL
-    ) WHERE decom_d < prev_dec_d
+    SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d IS NOT NULL
+    WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
+    QUALIFY decom_d < lag(dec_d) OVER w
     """
 
 
@@ -219,6 +217,10 @@ def _r504() -> str:
     validator compares each episode only with the one before it, so a change back and
     forth within a period is flagged once there and twice here. Blank CIN on either
     side is left to the rules on missing CIN."""
+    # Each episode's period's first CIN is carried forward in the sort the period's starts
+    # are found in (no second sort by period, no join); as a struct, so that a blank CIN
+    # starting a period is carried too (IGNORE NULLS skips only the episodes not starting
+    # one). A blank CHILD is no child's period (as the join on child was).
     return """
     WITH ordered AS (
         SELECT row_no, child, cin, decom_d,
@@ -228,17 +230,19 @@ def _r504() -> str:
         WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
     ),
     marked AS (
-        SELECT *, sum(CASE WHEN n > 1 AND prev_rec = 'X1' AND prev_dec_d = decom_d
-                           THEN 0 ELSE 1 END)
-                  OVER (PARTITION BY child ORDER BY decom_d, row_no) AS period
+        SELECT *, NOT coalesce(n > 1 AND prev_rec = 'X1' AND prev_dec_d = decom_d, false)
+                  AS starts
         FROM ordered
     ),
-    starts AS (
-        SELECT child, period, cin AS start_cin FROM marked
-        QUALIFY row_number() OVER (PARTITION BY child, period ORDER BY decom_d, row_no) = 1
+    started AS (
+        SELECT row_no, child, cin,
+               last_value(CASE WHEN starts THEN {'cin': cin} END IGNORE NULLS)
+                   OVER (PARTITION BY child ORDER BY decom_d, row_no
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS start
+        FROM marked
     )
-    SELECT 'episodes' AS tbl, m.row_no FROM marked m JOIN starts s USING (child, period)
-    WHERE m.cin <> s.start_cin
+    SELECT 'episodes' AS tbl, row_no FROM started
+    WHERE child IS NOT NULL AND cin <> start.cin
     """
 
 

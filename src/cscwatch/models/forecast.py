@@ -33,6 +33,11 @@ Methods (point forecasts)
     damped rows moved from one machine to another. With the grid, the damped method's
     MASE over all horizons fell by 0.007–0.033 for five of the six indicators and rose by
     0.068 for spend on children in care; no indicator's chosen method changed.
+    On series this short, least squares mostly chooses an almost fixed damped trend:
+    of those 4,682 fits, 87% sit at the grid's lowest ``α`` (0.01), 91% at ``β*`` = 0 and
+    87% at either end of ``φ``'s range (statsmodels went further, to ``α`` below 0.01 in
+    72%). The backtest scores the method as fitted; it is rarely the adaptive smoother
+    its name suggests.
 
 Each method also has a model-based spread (last value ``σ√h`` with ``σ`` the SD of the
 authority's one-year changes; drift ``σ√(h(1 + h/(T−1)))``; pooled AR the pooled

@@ -111,3 +111,22 @@ def test_a_level_series_forecasts_its_level() -> None:
     y = np.full(8, 42.0)
     _, _, _, sigma2, point = _damped_fit.__wrapped__(y.tobytes(), 3)
     assert np.array_equal(point, np.full(3, 42.0)) and sigma2 == 0.0
+
+
+def test_the_fit_gives_the_bits_it_gave_when_written() -> None:
+    # The fit uses only +, -, *, / in a fixed order (and math.fsum), so these four fits
+    # are the same bits on any processor; the digest was taken on 3 December 2026 (AMD
+    # EPYC). A failure elsewhere means that claim in models/forecast.py is wrong.
+    import hashlib
+
+    rng = np.random.default_rng(7)
+    digest = hashlib.sha256()
+    for n in (6, 8, 10, 14):
+        # whole-number steps: no libm in making the series either
+        y = 300 + np.cumsum(rng.integers(-20, 30, size=n)).astype(float)
+        a, bs, phi, sigma2, point = _damped_fit.__wrapped__(y.tobytes(), 5)
+        digest.update(np.array([a, bs, phi, sigma2]).tobytes())
+        digest.update(np.asarray(point).tobytes())
+    assert digest.hexdigest() == (
+        "c6fcbd8f7a6b3516aa3d94eb6118ce78f62c3ba73ea2819b9ce73bf2b233f933"
+    )

@@ -87,7 +87,8 @@ def test_the_fit_finds_known_parameters_of_a_long_series_again() -> None:
         level, trend = pred + a * e, phi * trend + a * bs * e
     series = np.array(y)
     fa, fbs, fphi, sigma2, _ = _damped_fit.__wrapped__(series.tobytes(), 3)
-    # within their sampling spread (seeds 0-5 gave α 0.37-0.57, β* 0.15-0.40, φ 0.86-0.92)
+    # within their sampling spread (with α = 0.5, seeds 0-5 gave α 0.37-0.57, β* 0.15-0.40
+    # and φ 0.86-0.92)
     assert abs(fa - a) <= 0.15 and abs(fbs - bs) <= 0.2 and abs(fphi - phi) <= 0.05
     assert sigma2 == pytest.approx(1.0, rel=0.15)
     # and no worse than the truth: the least squares over the grid includes it

@@ -196,9 +196,13 @@ def default_year(
         return parse_period(year, ind.period_kind)
     years = available_years(con, ind.id)
     if not years:
-        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-        raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
+        raise _no_figures(ind)
     return years[-1]
+
+
+def _no_figures(ind: Indicator) -> UnknownYearError:
+    why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
+    return UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
 
 
 def check_year(
@@ -215,8 +219,7 @@ def check_year(
     if year in years:
         return
     if not years:
-        why = f": {ind.no_data_reason}" if ind.no_data_reason else ""
-        raise UnknownYearError(f"the warehouse has no figures for {ind.id}{why}")
+        raise _no_figures(ind)
     raise UnknownYearError(
         f"no data for {ind.id} in {ind.year_label(year)}; years available: "
         f"{ind.year_label(years[0])} to {ind.year_label(years[-1])}"

@@ -30,7 +30,13 @@ from cscwatch.childlevel.ssda903.placing import COUNTRY_CODES
 from cscwatch.childlevel.ssda903.postcodes import normalise_postcode
 from cscwatch.childlevel.ssda903.providers import ProviderLists
 from cscwatch.childlevel.ssda903.rules import catalogue, implementation
-from cscwatch.childlevel.ssda903.rules.base import RULESETS, CatalogueEntry, Need, Rule
+from cscwatch.childlevel.ssda903.rules.base import (
+    RULESETS,
+    CatalogueEntry,
+    Need,
+    Rule,
+    shown_fields,
+)
 from cscwatch.childlevel.ssda903.sharedscans import shared_scans
 from cscwatch.childlevel.ssda903.tables import TABLES
 from cscwatch.core.arrow import float_array, int_array, text_array, text_scalar, whole
@@ -717,15 +723,14 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
     pairs = con.execute("SELECT DISTINCT tbl, k FROM _hits ORDER BY tbl, k").fetchall()
     if not pairs:
         return None
-    entries = {entry.code: entry for entry, _ in decided.run}
+    ran = {entry.code: (entry, impl) for entry, impl in decided.run}
     # Per table, the rules flagging records there grouped by the fields they show.
     shown_by_table: dict[str, dict[tuple[str, ...], list[int]]] = {}
     for tbl, k in pairs:
         code = codes[int(k)]
-        base = str(tbl).removesuffix("_last")
-        if base not in TABLES:
+        if str(tbl).removesuffix("_last") not in TABLES:
             raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
-        shown = tuple(f for f in entries[code].fields if f in TABLES[base].staged)
+        shown = shown_fields(*ran[code], str(tbl))
         shown_by_table.setdefault(str(tbl), {}).setdefault(shown, []).append(int(k))
     # The child's pseudonym: the staged column, or by the integer staged in its place.
     ids = _has_child_ids(con)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CATALOGUE_NAMES",
+    "DERIVED_FROM",
     "SEX_CODES",
     "TABLES",
     "TableSpec",
@@ -50,6 +51,16 @@ class TableSpec:
     def staged(self) -> tuple[str, ...]:
         """The fields, then the derived columns: every text column of the staged table."""
         return self.fields + self.derived
+
+
+#: Fields DfE derives from a return's postcodes and that no file of it carries (its
+#: catalogue names them as rules' affected fields): a finding of such a rule shows the
+#: fields each is derived from, which are the values an authority can correct.
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "PL_DISTANCE": ("HOME_POST", "PL_POST"),
+    "PL_LA": ("PL_POST",),
+    "PL_LOCATION": ("PL_POST",),
+}
 
 
 TABLES: dict[str, TableSpec] = {

@@ -37,7 +37,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from cscwatch.childlevel.ssda903.tables import table_for_catalogue_name
+from cscwatch.childlevel.ssda903.tables import DERIVED_FROM, TABLES, table_for_catalogue_name
 
 __all__ = [
     "RULESETS",
@@ -48,6 +48,7 @@ __all__ = [
     "catalogue",
     "implementation",
     "rule",
+    "shown_fields",
 ]
 
 #: Collection years with a DfE rule catalogue, oldest first.
@@ -101,6 +102,9 @@ class Rule:
         The ``SELECT tbl, row_no`` of failing records.
     reading : str
         How the rule was read (the function's docstring).
+    shows : tuple of str
+        Fields its findings show besides the catalogue's affected fields, where those
+        name none of the fields of a table the rule flags (:func:`shown_fields`).
     """
 
     code: str
@@ -109,6 +113,7 @@ class Rule:
     needs: tuple[Need, ...]
     sql: str
     reading: str
+    shows: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[tuple[str, str], Rule] = {}
@@ -120,6 +125,7 @@ def rule(
     tables: tuple[str, ...],
     needs: tuple[Need, ...] = (),
     ruleset: str = "lac2022_23",
+    shows: tuple[str, ...] = (),
 ) -> Callable[[Callable[[], str]], Callable[[], str]]:
     """Register the decorated SQL-returning function as rule ``code`` from ``ruleset`` on.
 
@@ -136,6 +142,10 @@ def rule(
         (``header.uasc`` as returned, not derived).
     ruleset : str
         The first collection year this version serves (``lac2022_23``...).
+    shows : tuple of str
+        Fields its findings show besides DfE's affected fields: for a table the rule
+        flags that carries none of them (rule 118's placed-for-adoption record, whose
+        DATE_PLACED_CEASED DfE's catalogue lists as a second DECOM).
     """
     if ruleset not in RULESETS:
         raise ValueError(f"unknown ruleset {ruleset!r}")
@@ -151,10 +161,27 @@ def rule(
             needs=needs,
             sql=fn().strip(),
             reading=" ".join((fn.__doc__ or "").split()),
+            shows=shows,
         )
         return fn
 
     return register
+
+
+def shown_fields(entry: CatalogueEntry, impl: Rule, table: str) -> tuple[str, ...]:
+    """The fields a finding of a rule shows on a record of ``table`` (a staged table,
+    ``episodes`` or ``episodes_last``), each once, in the catalogue's order.
+
+    DfE's affected fields (``entry.fields``), then the rule's own ``shows``; a field
+    DfE derives from postcodes (PL_DISTANCE, PL_LA, PL_LOCATION: no file carries them)
+    stands for the fields it is derived from (:data:`.tables.DERIVED_FROM`); of those,
+    the fields the table has. A field the catalogue names twice (rule 118's DECOM) is
+    shown once.
+    """
+    named = [*entry.fields, *impl.shows]
+    wanted = dict.fromkeys(g for f in named for g in DERIVED_FROM.get(f, (f,)))
+    staged = TABLES[table.removesuffix("_last")].staged
+    return tuple(f for f in wanted if f in staged)
 
 
 def all_rules() -> list[Rule]:

@@ -316,10 +316,12 @@ def _r1016() -> str:
     """
 
 
-@rule("3001", tables=("header", "oc3"))
+@rule("3001", tables=("header", "oc3"), shows=("ACCOM", "DOB"))
 def _r3001() -> str:
     """OC3 record whose ACCOM is Z1 or Z2 (with former foster carers; case ignored) for
-    a young person whose 17th birthday (header DOB) falls in the collection year."""
+    a young person whose 17th birthday (header DOB) falls in the collection year. DfE's
+    catalogue gives REC, an episode's field, as the affected field; the finding shows
+    the record's ACCOM and DOB."""
     return """
     SELECT 'oc3' AS tbl, o.row_no FROM oc3 o JOIN header h ON h.child = o.child, collection c
     WHERE upper(o.accom) IN ('Z1', 'Z2')

@@ -214,14 +214,16 @@ def _r117() -> str:
     """
 
 
-@rule("118", tables=("episodes", "placed_for_adoption"))
+@rule("118", tables=("episodes", "placed_for_adoption"), shows=("DATE_PLACED_CEASED",))
 def _r118() -> str:
     """A placed-for-adoption record whose DATE_PLACED_CEASED is before 1 April of the
     collection year, or before the DECOM of the child's earliest episode whose legal
     status is not V3/V4 (short breaks; a blank LS counts as not V3/V4; ties go to the
     earlier row). The record is flagged, and that earliest episode with it. A date before
     1 April is flagged even when the child has no episode (the open validator needs one;
-    DfE's message does not). Blank or invalid dates pass here."""
+    DfE's message does not). Blank or invalid dates pass here. DfE's catalogue gives the
+    affected fields as DECOM, DECOM and LS; the record's finding shows its
+    DATE_PLACED_CEASED, the date tested, and the episode's DECOM and LS."""
     return """
     WITH earliest AS (
         SELECT row_no, child, decom_d FROM (

@@ -212,10 +212,12 @@ def _r345() -> str:
     """
 
 
-@rule("347", tables=("oc3",), ruleset="lac2023_24")
+@rule("347", tables=("oc3",), ruleset="lac2023_24", shows=("ACCOM", "DOB"))
 def _r347() -> str:
     """Accommodation is a Foyer (ACCOM T) for a care leaver not yet 18 on 1 April of the
-    collection year (age taken at the start of the year, as the peer validator does)."""
+    collection year (age taken at the start of the year, as the peer validator does).
+    DfE's catalogue gives DEC, PLACE and URN, episodes' fields, as the affected fields;
+    the finding shows the record's ACCOM and DOB."""
     return f"""
     SELECT 'oc3' AS tbl, row_no FROM oc3
     WHERE accom = 'T' AND dob_d + INTERVAL 18 YEAR > {_START}

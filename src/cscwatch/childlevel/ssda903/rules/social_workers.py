@@ -231,7 +231,12 @@ def _rsw11b() -> str:
     )
 
 
-@rule("SW12STG2", tables=("episodes", "sw_episodes"), ruleset="lac2023_24")
+@rule(
+    "SW12STG2",
+    tables=("episodes", "sw_episodes"),
+    ruleset="lac2023_24",
+    shows=("DECOM", "SW_REASON"),
+)
 def _rsw12() -> str:
     """A child looked after at 31 March (open episode, not a short break) whose social
     worker episodes do not reach back to 1 April, the start of the year: the earliest
@@ -239,7 +244,8 @@ def _rsw12() -> str:
     first contact with children's social care, before which there was no social worker
     to report). Time before the child became looked after counts, as DfE's message
     says. The earliest social worker episode is flagged (its SW_DECOM is the affected
-    field), or the open episode when the child has no social worker episode.
+    field; its finding shows SW_REASON too), or the open episode when the child has no
+    social worker episode (its finding shows its DECOM).
 
     The open validator pairs every social worker episode with every episode that
     begins or ends care and flags the episode when any pair fails; that reading is not

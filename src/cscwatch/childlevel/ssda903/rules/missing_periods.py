@@ -86,11 +86,13 @@ def _r574() -> str:
     """
 
 
-@rule("575", tables=("missing", "episodes"))
+@rule("575", tables=("missing", "episodes"), shows=("MIS_START",))
 def _r575() -> str:
     """An open period (MIS_END blank) that started within an episode of the child which
     has ended (MIS_START from DECOM to DEC inclusive, DEC given): when the placement
-    the child went missing from ends, the period must have an end date."""
+    the child went missing from ends, the period must have an end date.
+    DfE's catalogue gives MIS_END as the affected field; the finding also shows the record's
+    MIS_START, which the rule tests."""
     return """
     SELECT DISTINCT 'missing' AS tbl, m.row_no FROM missing m JOIN episodes e USING (child)
     WHERE m.mis_end IS NULL AND e.dec_d IS NOT NULL
@@ -98,13 +100,15 @@ def _r575() -> str:
     """
 
 
-@rule("576", tables=("missing",), needs=("previous",))
+@rule("576", tables=("missing",), needs=("previous",), shows=("MIS_START",))
 def _r576() -> str:
     """A period open at the end of last year (previous return, MIS_END blank) with no
     period of the child this year starting on the same day. When the child has periods
     this year the earliest is flagged (as the open validator does); when the child has
     none, the previous return's open period is flagged (table missing_last), which the
-    open validator does not report."""
+    open validator does not report.
+    DfE's catalogue gives CHILD as the affected field; the finding also shows the record's
+    MIS_START, which the rule tests."""
     return """
     WITH open_last AS (
         SELECT child, row_no, mis_start_d FROM missing_last
@@ -127,12 +131,14 @@ def _r576() -> str:
     """
 
 
-@rule("577", tables=("missing", "episodes"))
+@rule("577", tables=("missing", "episodes"), shows=("MIS_START",))
 def _r577() -> str:
     """An open period (MIS_START given, MIS_END blank) of a child whose care ended on or
     after the period began: an episode of the child with DEC on or after MIS_START and
     a reason other than X1 (which continues care). The open validator builds periods of
-    care and also flags periods outside them, which 578 and 581 report here."""
+    care and also flags periods outside them, which 578 and 581 report here.
+    DfE's catalogue gives MIS_END as the affected field; the finding also shows the record's
+    MIS_START, which the rule tests."""
     return """
     SELECT 'missing' AS tbl, m.row_no FROM missing m
     WHERE m.mis_end IS NULL AND m.mis_start_d IS NOT NULL
@@ -159,12 +165,14 @@ def _r578() -> str:
     """
 
 
-@rule("580", tables=("episodes", "missing"))
+@rule("580", tables=("episodes", "missing"), shows=("DEC",))
 def _r580() -> str:
     """An episode ending (DEC) on the child's 18th birthday while the child was missing
     up to that day (a period with MIS_END on that day, the birthday from the missing
     record's DOB), whose REC is not E8. This is DfE's specification as the open
-    validator reads it: a child who turns 18 while missing leaves care for reason E8."""
+    validator reads it: a child who turns 18 while missing leaves care for reason E8.
+    DfE's catalogue gives REC as the affected field; the finding also shows the record's
+    DEC, which the rule tests."""
     return """
     SELECT DISTINCT 'episodes' AS tbl, e.row_no FROM episodes e JOIN missing m USING (child)
     WHERE m.mis_end_d = m.dob_d + INTERVAL 18 YEAR AND e.dec_d = m.mis_end_d
@@ -186,10 +194,12 @@ def _r581() -> str:
     """
 
 
-@rule("586", tables=("missing",))
+@rule("586", tables=("missing",), shows=("DOB",))
 def _r586() -> str:
     """MIS_START before the DOB on the missing record. DfE's message says "before";
-    the open validator also flags a start on the day of birth."""
+    the open validator also flags a start on the day of birth.
+    DfE's catalogue gives MIS_START as the affected field; the finding also shows the
+    record's DOB, which the rule tests."""
     return """
     SELECT 'missing' AS tbl, row_no FROM missing WHERE mis_start_d < dob_d
     """

@@ -150,7 +150,7 @@ def _r1006() -> str:
     """
 
 
-@rule("1007", tables=("episodes", "oc3"))
+@rule("1007", tables=("episodes", "oc3"), shows=("DOB",))
 def _r1007() -> str:
     """OC3 record with care leaver information for a young person aged 17 or 18 on 31
     March (OC3's DOB) who was looked after on their latest birthday on or before 31
@@ -158,7 +158,9 @@ def _r1007() -> str:
     specification speaks of a current episode with no end date; the open validator
     counts only episodes ending after the birthday and so misses those still open. Both
     are taken here, as the message says "still looked after on their 17th or 18th
-    birthday"."""
+    birthday".
+    DfE's catalogue gives ACCOM, ACTIV and IN_TOUCH as the affected fields; the finding also
+    shows the record's DOB, which the rule tests."""
     return f"""
     WITH aged AS (
         SELECT o.row_no, o.child,
@@ -279,14 +281,16 @@ def _r1014() -> str:
     """
 
 
-@rule("1015", tables=("episodes",), needs=("postcodes", "la_code"))
+@rule("1015", tables=("episodes",), needs=("postcodes", "la_code"), shows=("PLACE_PROVIDER",))
 def _r1015() -> str:
     """Episode placed with the authority's own provision (PR1), not a short break (LS V3,
     V4), not a placement for adoption or with former foster carers (A3-A6, U1-U6), LS
     and PLACE given, whose local authority of placement (PL_LA, from PL_POST:
     :mod:`...placing`) is another authority or outside England. An episode whose PL_LA
     cannot be derived (PL_POST blank or unknown to the reference postcodes) is not
-    judged: rule 169 names it, where the open validator also flags it here."""
+    judged: rule 169 names it, where the open validator also flags it here.
+    DfE's catalogue gives PL_LA as the affected field; the finding also shows the record's
+    PLACE_PROVIDER, which the rule tests."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE place_provider = 'PR1' AND ls IS NOT NULL AND place IS NOT NULL
@@ -296,13 +300,15 @@ def _r1015() -> str:
     """
 
 
-@rule("1016", tables=("episodes", "oc3"), ruleset="lac2023_24")
+@rule("1016", tables=("episodes", "oc3"), ruleset="lac2023_24", shows=("DOB",))
 def _r1016() -> str:
     """OC3 record with care leaver information for a young person aged 17 on 31 March
     (OC3's DOB) with an episode ending on or after the 17th birthday, or aged 18 with
     one ending on or after the 18th: they left care after the birthday the return asks
     about, so are not in that birthday's care leaver cohort. Ages are whole birthdays
-    (the open validator divides days by 365.2425)."""
+    (the open validator divides days by 365.2425).
+    DfE's catalogue gives ACCOM, ACTIV and IN_TOUCH as the affected fields; the finding also
+    shows the record's DOB, which the rule tests."""
     return f"""
     SELECT 'oc3' AS tbl, o.row_no FROM oc3 o, collection c
     WHERE {_LEAVER} AND EXISTS (

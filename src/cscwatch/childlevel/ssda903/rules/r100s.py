@@ -374,10 +374,13 @@ def _r149() -> str:
     return _invalid_code("episodes", "rec", _REC, blank_ok=True)
 
 
-@rule("151", tables=("ad1",))
+@rule("151", tables=("ad1",), shows=("NB_ADOPTR",))
 def _r151() -> str:
     """AD1 record with some but not all of DATE_INT, DATE_MATCH, FOSTER_CARE, NB_ADOPTR,
-    SEX_ADOPTR, LS_ADOPTR present (the catalogue's NB_ADOPTER is DfE's NB_ADOPTR)."""
+    SEX_ADOPTR, LS_ADOPTR present (the catalogue's NB_ADOPTER is DfE's NB_ADOPTR).
+    DfE's catalogue gives DATE_INT, DATE_MATCH, FOSTER_CARE, LS_ADOPTR, NB_ADOPTER and
+    SEX_ADOPTR as the affected fields; the finding also shows the record's NB_ADOPTR, which
+    the rule tests."""
     return f"""
     SELECT 'ad1' AS tbl, row_no FROM ad1
     WHERE {_any_present(_AD1_ITEMS)} AND NOT {_all_present(_AD1_ITEMS)}
@@ -495,10 +498,12 @@ def _r166() -> str:
     return f"SELECT 'reviews' AS tbl, row_no FROM reviews WHERE {not_a_date('review')}"
 
 
-@rule("167", tables=("reviews",))
+@rule("167", tables=("reviews",), shows=("REVIEW",))
 def _r167() -> str:
     """Review record with a REVIEW date (valid or not) whose REVIEW_CODE is blank or not
-    PN0 to PN7, or with no REVIEW date but a REVIEW_CODE."""
+    PN0 to PN7, or with no REVIEW date but a REVIEW_CODE.
+    DfE's catalogue gives REVIEW_CODE as the affected field; the finding also shows the
+    record's REVIEW, which the rule tests."""
     return f"""
     SELECT 'reviews' AS tbl, row_no FROM reviews
     WHERE NOT ((review IS NOT NULL AND coalesce(review_code IN {sql_list(_REVIEW_CODES)}, false))
@@ -592,18 +597,22 @@ def _r178_sql(ruleset: str) -> str:
     """
 
 
-@rule("178", tables=("episodes",))
+@rule("178", tables=("episodes",), shows=("PLACE",))
 def _r178() -> str:
     """PLACE_PROVIDER present and either not PR0 to PR5, or given for a placement type
-    that has no provider (T0 to T4, Z1). A blank provider passes here."""
+    that has no provider (T0 to T4, Z1). A blank provider passes here.
+    DfE's catalogue gives PLACE_PROVIDER as the affected field; the finding also shows the
+    record's PLACE, which the rule tests."""
     return _r178_sql("lac2022_23")
 
 
-@rule("178", tables=("episodes",), ruleset="lac2025_26")
+@rule("178", tables=("episodes",), ruleset="lac2025_26", shows=("PLACE",))
 def _r178_2025() -> str:
     """PLACE_PROVIDER present and either not PR0 to PR5, or given for a placement type
     that has no provider from 2025-26 (T0 to T3, Z11 to Z14; T4 is no longer among
-    them). A blank provider passes here."""
+    them). A blank provider passes here.
+    DfE's catalogue gives PLACE_PROVIDER as the affected field; the finding also shows the
+    record's PLACE, which the rule tests."""
     return _r178_sql("lac2025_26")
 
 
@@ -674,12 +683,14 @@ def _r185() -> str:
     """
 
 
-@rule("186", tables=("episodes", "oc2"))
+@rule("186", tables=("episodes", "oc2"), shows=("DOB",))
 def _r186() -> str:
     """OC2 record of a child looked after continuously for 12 months, aged 4 or over on
     1 April (4th birthday on or before it) and under 17 on 31 March (17th birthday after
     it), by OC2's DOB, with neither SDQ_SCORE nor SDQ_REASON: a reason for no score
-    stands in for the score (rule 197a and 196 judge the reason)."""
+    stands in for the score (rule 197a and 196 judge the reason).
+    DfE's catalogue gives SDQ_SCORE as the affected field; the finding also shows the
+    record's DOB, which the rule tests."""
     return f"""
     SELECT 'oc2' AS tbl, o.row_no FROM oc2 o, collection c
     WHERE o.child IN ({_CONTINUOUSLY_LOOKED_AFTER})
@@ -703,10 +714,12 @@ def _r187() -> str:
     """
 
 
-@rule("188", tables=("oc2",))
+@rule("188", tables=("oc2",), shows=("DOB",))
 def _r188() -> str:
     """OC2 record of a child under 4 on 31 March (4th birthday after it; OC2's DOB) with
-    SDQ_SCORE or SDQ_REASON present. A child who turns 4 on 31 March passes."""
+    SDQ_SCORE or SDQ_REASON present. A child who turns 4 on 31 March passes.
+    DfE's catalogue gives SDQ_REASON and SDQ_SCORE as the affected fields; the finding also
+    shows the record's DOB, which the rule tests."""
     return """
     SELECT 'oc2' AS tbl, o.row_no FROM oc2 o, collection c
     WHERE o.dob_d + INTERVAL 4 YEAR > c.collection_end

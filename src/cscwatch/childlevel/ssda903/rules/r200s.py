@@ -220,19 +220,23 @@ def _r210() -> str:
     """
 
 
-@rule("213", tables=("episodes",))
+@rule("213", tables=("episodes",), shows=("PLACE",))
 def _r213() -> str:
-    """Episode with PLACE_PROVIDER present for a temporary placement (T0 to T4)."""
+    """Episode with PLACE_PROVIDER present for a temporary placement (T0 to T4).
+    DfE's catalogue gives PLACE_PROVIDER as the affected field; the finding also shows the
+    record's PLACE, which the rule tests."""
     return f"""
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE place IN {sql_list(_NO_PROVIDER["lac2022_23"])} AND place_provider IS NOT NULL
     """
 
 
-@rule("213", tables=("episodes",), ruleset="lac2025_26")
+@rule("213", tables=("episodes",), ruleset="lac2025_26", shows=("PLACE",))
 def _r213_2025() -> str:
     """Episode with PLACE_PROVIDER present for a placement type without provider from
-    2025-26: temporary (T0 to T4) and Z11 to Z14."""
+    2025-26: temporary (T0 to T4) and Z11 to Z14.
+    DfE's catalogue gives PLACE_PROVIDER as the affected field; the finding also shows the
+    record's PLACE, which the rule tests."""
     return f"""
     SELECT 'episodes' AS tbl, row_no FROM episodes
     WHERE place IN {sql_list(_NO_PROVIDER["lac2025_26"])} AND place_provider IS NOT NULL
@@ -309,19 +313,23 @@ def _r218() -> str:
     return _r218_sql("lac2022_23")
 
 
-@rule("218", tables=("episodes",), ruleset="lac2024_25")
+@rule("218", tables=("episodes",), ruleset="lac2024_25", shows=("PLACE",))
 def _r218_2024() -> str:
     """As in 2022-23, with H5 and P2 no longer exempt from 2024-25 (H5 now needs a URN;
     P2 is withdrawn): exempt are P1, P3, R1, R2, R5, T0-T4, Z1. Outside England from the
-    placement postcode's area as before; a blank PL_POST counts as English."""
+    placement postcode's area as before; a blank PL_POST counts as English.
+    DfE's catalogue gives URN as the affected field; the finding also shows the record's
+    PLACE, which the rule tests."""
     return _r218_sql("lac2024_25")
 
 
-@rule("218", tables=("episodes",), ruleset="lac2025_26")
+@rule("218", tables=("episodes",), ruleset="lac2025_26", shows=("PLACE",))
 def _r218_2025() -> str:
     """As in 2024-25, with Z1 split into Z11 to Z14 from 2025-26: exempt are P1, P3,
     R1, R2, R5, T0-T4, Z11-Z14. Outside England from the placement postcode's area; a
-    blank PL_POST counts as English."""
+    blank PL_POST counts as English.
+    DfE's catalogue gives URN as the affected field; the finding also shows the record's
+    PLACE, which the rule tests."""
     return _r218_sql("lac2025_26")
 
 
@@ -363,9 +371,11 @@ def _r221_2023() -> str:
     return _r221_sql(("H5", "K1", "K2", "R3", "S1"))
 
 
-@rule("221", tables=("episodes",), needs=("providers",), ruleset="lac2024_25")
+@rule("221", tables=("episodes",), needs=("providers",), ruleset="lac2024_25", shows=("URN",))
 def _r221_2024() -> str:
-    """As in 2023-24, with K3 (supported accommodation) in place of H5 from 2024-25."""
+    """As in 2023-24, with K3 (supported accommodation) in place of H5 from 2024-25.
+    DfE's catalogue gives PL_POST as the affected field; the finding also shows the record's
+    URN, which the rule tests."""
     return _r221_sql(("K1", "K2", "K3", "R3", "S1"))
 
 
@@ -390,23 +400,29 @@ def _r222_2023() -> str:
     return _r222_sql("lac2023_24")
 
 
-@rule("222", tables=("episodes",), ruleset="lac2024_25")
+@rule("222", tables=("episodes",), ruleset="lac2024_25", shows=("PLACE",))
 def _r222_2024() -> str:
-    """As in 2023-24 without P2 (withdrawn): P1, P3, R1, R2, R5, T0-T4, Z1."""
+    """As in 2023-24 without P2 (withdrawn): P1, P3, R1, R2, R5, T0-T4, Z1.
+    DfE's catalogue gives URN as the affected field; the finding also shows the record's
+    PLACE, which the rule tests."""
     return _r222_sql("lac2024_25")
 
 
-@rule("222", tables=("episodes",), ruleset="lac2025_26")
+@rule("222", tables=("episodes",), ruleset="lac2025_26", shows=("PLACE",))
 def _r222_2025() -> str:
-    """As in 2024-25 with Z1 split into Z11 to Z14 from 2025-26."""
+    """As in 2024-25 with Z1 split into Z11 to Z14 from 2025-26.
+    DfE's catalogue gives URN as the affected field; the finding also shows the record's
+    PLACE, which the rule tests."""
     return _r222_sql("lac2025_26")
 
 
-@rule("224", tables=("episodes",), needs=("providers",))
+@rule("224", tables=("episodes",), needs=("providers",), shows=("URN",))
 def _r224() -> str:
     """Episode with a URN (not XXXXXXX) whose PLACE_PROVIDER is not among the provider
     codes Ofsted's lists give that URN (a blank provider, or a URN they do not list,
-    fails too, as in the open validator)."""
+    fails too, as in the open validator).
+    DfE's catalogue gives PLACE_PROVIDER as the affected field; the finding also shows the
+    record's URN, which the rule tests."""
     return f"""
     SELECT 'episodes' AS tbl, e.row_no FROM episodes e {_PROVIDER}
     WHERE {_URN_GIVEN}

@@ -111,10 +111,12 @@ def _r303() -> str:
     """
 
 
-@rule("304", tables=("uasc",))
+@rule("304", tables=("uasc",), shows=("DOB",))
 def _r304() -> str:
     """DUC after the 18th birthday given by the UASC table's own DOB (DUC on the birthday
-    passes)."""
+    passes).
+    DfE's catalogue gives DUC as the affected field; the finding also shows the record's
+    DOB, which the rule tests."""
     return """
     SELECT 'uasc' AS tbl, row_no FROM uasc WHERE duc_d > dob_d + INTERVAL 18 YEAR
     """
@@ -134,10 +136,12 @@ def _r331() -> str:
     """
 
 
-@rule("333", tables=("ad1",))
+@rule("333", tables=("ad1",), shows=("DATE_MATCH",))
 def _r333() -> str:
     """A valid DATE_MATCH with DATE_INT blank or invalid, or DATE_INT after DATE_MATCH
-    (the same day passes)."""
+    (the same day passes).
+    DfE's catalogue gives DATE_INT as the affected field; the finding also shows the
+    record's DATE_MATCH, which the rule tests."""
     return """
     SELECT 'ad1' AS tbl, row_no FROM ad1
     WHERE date_match_d IS NOT NULL AND (date_int_d IS NULL OR date_int_d > date_match_d)
@@ -272,10 +276,12 @@ def _r355() -> str:
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE dec_d = decom_d"
 
 
-@rule("356", tables=("episodes",))
+@rule("356", tables=("episodes",), shows=("DEC",))
 def _r356() -> str:
     """DEC before DECOM (the same day is rule 355's). Open episodes and invalid dates are
-    not flagged."""
+    not flagged.
+    DfE's catalogue gives DECOM as the affected field; the finding also shows the record's
+    DEC, which the rule tests."""
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE dec_d < decom_d"
 
 
@@ -359,10 +365,12 @@ def _r365() -> str:
     """
 
 
-@rule("366", tables=("episodes",))
+@rule("366", tables=("episodes",), shows=("LS",))
 def _r366() -> str:
     """A single short break (LS V3) whose RNE is not S (blank included): each short break
-    is a period of care of its own, so a placement change within one is not possible."""
+    is a period of care of its own, so a placement change within one is not possible.
+    DfE's catalogue gives RNE as the affected field; the finding also shows the record's LS,
+    which the rule tests."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes WHERE ls = 'V3' AND rne IS DISTINCT FROM 'S'
     """
@@ -442,19 +450,23 @@ def _r374() -> str:
     return _age_at_least("P3", 14)
 
 
-@rule("375", tables=("episodes", "header"))
+@rule("375", tables=("episodes", "header"), shows=("DEC",))
 def _r375() -> str:
     """Temporary placement in hospital (PLACE T1) lasting more than six weeks (DEC less
     DECOM over 42 days). An open T1 episode is measured to 31 March: it has already
     exceeded six weeks if it started more than 42 days before (the peer validator skips
-    open episodes)."""
+    open episodes).
+    DfE's catalogue gives DECOM and PLACE as the affected fields; the finding also shows the
+    record's DEC, which the rule tests."""
     return _lasting("T1", 42)
 
 
-@rule("376", tables=("episodes", "header"))
+@rule("376", tables=("episodes", "header"), shows=("DEC",))
 def _r376() -> str:
     """Temporary placement for the foster carer's holiday (PLACE T3) lasting more than
-    three weeks (over 21 days; an open one measured to 31 March)."""
+    three weeks (over 21 days; an open one measured to 31 March).
+    DfE's catalogue gives DECOM and PLACE as the affected fields; the finding also shows the
+    record's DEC, which the rule tests."""
     return _lasting("T3", 21)
 
 
@@ -476,10 +488,12 @@ def _r378() -> str:
     return "SELECT 'episodes' AS tbl, row_no FROM episodes WHERE place = 'P1' AND ls = 'V2'"
 
 
-@rule("379", tables=("episodes", "header"))
+@rule("379", tables=("episodes", "header"), shows=("DEC",))
 def _r379() -> str:
     """Temporary placement for an unspecified reason (PLACE T4) lasting more than seven
-    days (an open one measured to 31 March)."""
+    days (an open one measured to 31 March).
+    DfE's catalogue gives DECOM and PLACE as the affected fields; the finding also shows the
+    record's DEC, which the rule tests."""
     return _lasting("T4", 7)
 
 
@@ -522,12 +536,14 @@ _R383 = """
 """
 
 
-@rule("383", tables=("episodes",))
+@rule("383", tables=("episodes",), shows=("RNE",))
 def _r383() -> str:
     """The episode after a temporary placement (T0-T4) is not a return to the placement
     before it: its RNE is not P, or its PLACE differs from the episode before the
     temporary one. Flags the episode after the temporary placement; a temporary
-    placement that is the child's first episode, or the last, is not judged here."""
+    placement that is the child's first episode, or the last, is not judged here.
+    DfE's catalogue gives PLACE as the affected field; the finding also shows the record's
+    RNE, which the rule tests."""
     return _R383.format(extra="")
 
 
@@ -563,26 +579,32 @@ def _ceased_age(recs: tuple[str, ...], op: str, years: int) -> str:
     """
 
 
-@rule("386", tables=("episodes", "header"))
+@rule("386", tables=("episodes", "header"), shows=("DEC",))
 def _r386() -> str:
     """Ceased by adoption (REC E11/E12) on or after the child's 18th birthday. Flags the
-    episode."""
+    episode.
+    DfE's catalogue gives REC as the affected field; the finding also shows the record's
+    DEC, which the rule tests."""
     return _ceased_age(ADOPTED, ">=", 18)
 
 
-@rule("387", tables=("episodes", "header"))
+@rule("387", tables=("episodes", "header"), shows=("DEC",))
 def _r387() -> str:
     """Ceased to independent living (REC E5/E6) before the child's 14th birthday. Flags
-    the episode."""
+    the episode.
+    DfE's catalogue gives REC as the affected field; the finding also shows the record's
+    DEC, which the rule tests."""
     return _ceased_age(("E5", "E6"), "<", 14)
 
 
-@rule("388", tables=("episodes",))
+@rule("388", tables=("episodes",), shows=("DEC",))
 def _r388() -> str:
     """Episodes in DECOM order: an ended episode with REC X1 ("new episode begins") that
     is the child's last, or whose next episode does not start on its DEC; and, as DfE's
     rule specification and the peer validator add, an episode with another REC whose next
-    episode starts on its DEC (an unrecorded continuation)."""
+    episode starts on its DEC (an unrecorded continuation).
+    DfE's catalogue gives REC as the affected field; the finding also shows the record's
+    DEC, which the rule tests."""
     return """
     SELECT 'episodes' AS tbl, row_no FROM episodes WHERE decom_d IS NOT NULL
     WINDOW w AS (PARTITION BY child ORDER BY decom_d, row_no)
@@ -592,10 +614,12 @@ def _r388() -> str:
     """
 
 
-@rule("389", tables=("episodes", "header"))
+@rule("389", tables=("episodes", "header"), shows=("DEC",))
 def _r389() -> str:
     """Ceased by transfer to adult social care (REC E7) before the child's 16th birthday.
-    A blank DEC is not flagged (the peer validator flags it)."""
+    A blank DEC is not flagged (the peer validator flags it).
+    DfE's catalogue gives REC as the affected field; the finding also shows the record's
+    DEC, which the rule tests."""
     return _ceased_age(("E7",), "<", 16)
 
 
@@ -682,11 +706,13 @@ def _r392d() -> str:
     """
 
 
-@rule("393", tables=("episodes", "header"))
+@rule("393", tables=("episodes", "header"), shows=("SEX",))
 def _r393() -> str:
     """A female child (SEX 2 or F: both code sets are accepted in every year) with an
     episode not under a short-break legal status (V3/V4) and MOTHER blank. Flags the
-    header record."""
+    header record.
+    DfE's catalogue gives MOTHER as the affected field; the finding also shows the record's
+    SEX, which the rule tests."""
     return f"""
     SELECT 'header' AS tbl, row_no FROM header
     WHERE sex IN {sql_list(FEMALE)} AND mother IS NULL

@@ -527,14 +527,16 @@ def _order_without_decision(ls: str) -> str:
     """
 
 
-@rule("553", tables=("episodes", "placed_for_adoption"))
+@rule("553", tables=("episodes", "placed_for_adoption"), shows=("LS",))
 def _r553() -> str:
     """An episode with legal status E1 (placement order) of a child with no
     placed_for_adoption record carrying a DATE_PLACED; and, for a child whose E1
     episode is still open, every placed_for_adoption record saying the decision ceased
     (DATE_PLACED_CEASED or REASON_PLACED_CEASED given), as DfE's specification asks.
     The open validator flags the episode only when the child has no record at all,
-    not when the record's DATE_PLACED is blank; the message asks for the date."""
+    not when the record's DATE_PLACED is blank; the message asks for the date.
+    DfE's catalogue gives CHILD, DATE_PLACED, DATE_PLACED_CEASED and REASON_PLACED_CEASED as
+    the affected fields; the finding also shows the record's LS, which the rule tests."""
     return _order_without_decision("E1")
 
 
@@ -761,10 +763,12 @@ _HEALTH_FIELDS_BLANK = (
 )
 
 
-@rule("542", tables=("oc2",))
+@rule("542", tables=("oc2",), shows=("DOB",))
 def _r542() -> str:
     """CONVICTED given for a child under 10 at 31 March (OC2 DOB; a tenth birthday on
-    31 March counts as 10). DOB blank or not a date: not judged."""
+    31 March counts as 10). DOB blank or not a date: not judged.
+    DfE's catalogue gives CONVICTED as the affected field; the finding also shows the
+    record's DOB, which the rule tests."""
     return f"""
     SELECT 'oc2' AS tbl, o.row_no FROM oc2 o, collection c
     WHERE o.convicted IS NOT NULL AND {_oc2_aged(10, over=False)}

@@ -73,10 +73,17 @@ def _r601() -> str:
     """
 
 
-@rule("602", tables=("ad1", "episodes"))
+@rule(
+    "602",
+    tables=("ad1", "episodes"),
+    shows=("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
+)
 def _r602() -> str:
     """An AD1 record with any adoption field completed for a child with no episode ending
-    in adoption (REC E11/E12) with DEC in the year. Flags the AD1 record."""
+    in adoption (REC E11/E12) with DEC in the year. Flags the AD1 record.
+    DfE's catalogue gives CHILD as the affected field; the finding also shows the record's
+    DATE_INT, DATE_MATCH, FOSTER_CARE, NB_ADOPTR, SEX_ADOPTR and LS_ADOPTR, which the rule
+    tests."""
     filled = " OR ".join(f"{f} IS NOT NULL" for f in _AD1)
     return f"""
     SELECT 'ad1' AS tbl, row_no FROM ad1

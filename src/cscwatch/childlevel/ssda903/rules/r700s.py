@@ -100,13 +100,15 @@ def _r706() -> str:
     """
 
 
-@rule("707", tables=("dolo", "episodes"), ruleset=_Y)
+@rule("707", tables=("dolo", "episodes"), ruleset=_Y, shows=("DOLO_START",))
 def _r707() -> str:
     """An open DoLO (valid DOLO_START, DOLO_END blank) of a child who ceased to be looked
     after on or after the day it started: an episode with a DEC on or after DOLO_START
     and a REC other than X1 (a blank REC is not read as ceasing). The peer validator
     also flags DoLOs with an end date lying outside a period of care; DfE's message asks
-    only about open ones."""
+    only about open ones.
+    DfE's catalogue gives DOLO_END as the affected field; the finding also shows the
+    record's DOLO_START, which the rule tests."""
     return """
     SELECT 'dolo' AS tbl, d.row_no FROM dolo d
     WHERE d.dolo_start_d IS NOT NULL AND d.dolo_end IS NULL
@@ -115,24 +117,32 @@ def _r707() -> str:
     """
 
 
-@rule("708", tables=("dolo",), ruleset=_Y)
+@rule("708", tables=("dolo",), ruleset=_Y, shows=("DOB",))
 def _r708() -> str:
     """DOLO_START before the DOB on the DoLO record (the birthday itself passes; the peer
-    validator flags it too)."""
+    validator flags it too).
+    DfE's catalogue gives DOLO_START as the affected field; the finding also shows the
+    record's DOB, which the rule tests."""
     return "SELECT 'dolo' AS tbl, row_no FROM dolo WHERE dolo_start_d < dob_d"
 
 
-@rule("709", tables=("dolo", "episodes"), ruleset=_Y)
+@rule("709", tables=("dolo", "episodes"), ruleset=_Y, shows=("DOLO_END", "PLACE"))
 def _r709() -> str:
     """A DoLO with both dates valid overlapping an episode whose PLACE is not K2, Z12 or
     Z13 (the placements DfE's rule specification expects, as the peer validator quotes
-    it; blank PLACE included). Flags the DoLO and the episode."""
+    it; blank PLACE included). Flags the DoLO and the episode.
+    DfE's catalogue gives DOLO_START and PLACEMENT (no such field) as the affected
+    fields; the DoLO's finding also shows its DOLO_END and the episode's its PLACE, which
+    the rule tests (the episode's finding showed no field before)."""
     return _overlapping("coalesce(e.place, '') NOT IN ('K2', 'Z12', 'Z13')")
 
 
-@rule("710", tables=("dolo", "episodes"), ruleset=_Y)
+@rule("710", tables=("dolo", "episodes"), ruleset=_Y, shows=("DOLO_END", "PLACE"))
 def _r710() -> str:
     """A DoLO with both dates valid overlapping an episode in a secure children's home
     (K1), with parents (P1), in a young offender institution or prison (R5), or in
-    supported accommodation (K3). Flags the DoLO and the episode."""
+    supported accommodation (K3). Flags the DoLO and the episode.
+    DfE's catalogue gives DOLO_START and PLACEMENT (no such field) as the affected
+    fields; the DoLO's finding also shows its DOLO_END and the episode's its PLACE, which
+    the rule tests (the episode's finding showed no field before)."""
     return _overlapping("e.place IN ('K1', 'P1', 'R5', 'K3')")

@@ -27,6 +27,10 @@ authority, which ``cla check`` takes from ``--authority``). ``cla check`` runs o
 sample and the ten-times sample as the largest authority with ``--period 2017-18``
 (the authority only labels the measures).
 
+cscwatch's validate runs and the open validator's alternate on each input (ours, theirs,
+ours...), so that drift in the machine's speed over the minutes the open validator takes
+falls on both; ``speedup_wall`` is the ratio of the medians, and
+``speedup_wall_by_adjacent_runs`` each open validator run against our run just before it.
 Each run is a whole process: wall time, CPU time (user + system, from ``wait4``), the
 process's peak resident memory, the peak of its process tree (sampled every 50 ms) and
 the machine's load average before and after (the machine may be shared: CPU time is the
@@ -220,15 +224,36 @@ def _rules_run(files: list[Path], env: dict[str, str], period: str | None) -> tu
     return int(rules), int(findings)
 
 
-def _entry(files: list[Path], env: dict[str, str], runs: int, period: str | None) -> dict[str, Any]:
+def _entry(
+    files: list[Path],
+    env: dict[str, str],
+    runs: int,
+    period: str | None,
+    peer: list[str] | None = None,
+    peer_runs: int = 0,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """cscwatch's validate runs (and, given ``peer``, the open validator's) on ``files``.
+
+    The two tools' runs alternate (ours, theirs, ours, theirs...; the rest of either
+    after), so that the machine's speed, which drifts over the minutes the open
+    validator's runs take, falls on both alike; the open validator's runs are returned.
+    """
     rules, findings = _rules_run(files, env, period)
-    return {
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    for i in range(max(runs, peer_runs if peer else 0)):
+        if i < runs:
+            ours.append(run_process(_ours(files, period), env, (0, 1)))
+        if peer is not None and i < peer_runs:
+            theirs.append(run_process(peer))
+    entry = {
         "files": len(files),
         "megabytes": round(sum(f.stat().st_size for f in files) / 2**20, 2),
         "cscwatch_rules_run": rules,
         "cscwatch_findings": findings,
-        "cscwatch": _summary([run_process(_ours(files, period), env, (0, 1)) for _ in range(runs)]),
+        "cscwatch": _summary(ours),
     }
+    return entry, theirs
 
 
 def _beside_peer(entry: dict[str, Any], runs: list[dict[str, Any]], peer: Path) -> None:
@@ -239,6 +264,13 @@ def _beside_peer(entry: dict[str, Any], runs: list[dict[str, Any]], peer: Path) 
     ours, theirs = entry["cscwatch"], entry["open_validator"]
     entry["speedup_wall"] = round(theirs["median_s"] / ours["median_s"], 1)
     entry["speedup_cpu"] = round(theirs["cpu_median_s"] / ours["cpu_median_s"], 1)
+    # Each open validator run against our run just before it (the runs alternate).
+    pairs = [t["wall_s"] / o["wall_s"] for o, t in zip(ours["runs"], runs, strict=False)]
+    entry["speedup_wall_by_adjacent_runs"] = {
+        "median": round(statistics.median(pairs), 1),
+        "min": round(min(pairs), 1),
+        "max": round(max(pairs), 1),
+    }
 
 
 def _rows(path: Path) -> int:
@@ -259,7 +291,9 @@ def _synthetic_entry(
 ) -> dict[str, Any]:
     # Validate and measures of one synthetic return (and the open validator beside them).
     files = sorted(folder.glob("*.csv"))
-    entry = {"authority": la, **_entry(files, env, args.runs, None)}
+    peer = _peer(files, args.peer, "2025") if peer_ok else None
+    timed, peer_runs = _entry(files, env, args.runs, None, peer, args.peer_runs)
+    entry = {"authority": la, **timed}
     entry["episodes"] = sum(1 for _ in (folder / "episodes.csv").open()) - 1
     entry["children"] = _rows(folder / "header.csv")
     entry["check"] = _summary(
@@ -268,8 +302,7 @@ def _synthetic_entry(
     entry["validate_plus_measures_median_s"] = entry["check"]["median_s"]
     entry["validate_plus_measures_cpu_median_s"] = entry["check"]["cpu_median_s"]
     if peer_ok:
-        runs = [run_process(_peer(files, args.peer, "2025")) for _ in range(args.peer_runs)]
-        _beside_peer(entry, runs, args.peer)
+        _beside_peer(entry, peer_runs, args.peer)
     return entry
 
 
@@ -356,14 +389,14 @@ def main() -> None:
         warehouse = _warehouse()
         largest = _largest(env, warehouse) if warehouse else None
         for name, files in inputs.items():
-            entry = _entry(files, env, args.runs, "2017-18")
+            peer = _peer(files, args.peer) if peer_ok else None
+            entry, peer_runs = _entry(files, env, args.runs, "2017-18", peer, args.peer_runs)
             if largest:
                 entry["check_as_authority"] = largest
                 entry["check"] = _summary(
                     [run_process(_check(files, largest), env, (0, 1)) for _ in range(args.runs)]
                 )
             if peer_ok:
-                peer_runs = [run_process(_peer(files, args.peer)) for _ in range(args.peer_runs)]
                 _beside_peer(entry, peer_runs, args.peer)
             else:
                 entry["open_validator"] = "not run (no venv at --peer, or --skip-peer)"
@@ -381,7 +414,7 @@ def main() -> None:
             )
             returns = _synth(synth, env, "--all-authorities")
             files = _together(returns, work / "together")
-            entry = {"authorities": len(returns), **_entry(files, env, 1, None)}
+            entry = {"authorities": len(returns), **_entry(files, env, 1, None)[0]}
             entry["how"] = "every authority's return concatenated into one, validated as one run"
             result["all_authorities"] = entry
         result["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)

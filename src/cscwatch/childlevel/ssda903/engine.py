@@ -653,18 +653,6 @@ def _has_child_ids(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(rows[0][0])
 
 
-def _pseudonyms(con: duckdb.DuckDBPyConnection) -> pa.Array:
-    # The children's pseudonyms by the integers staged for them (``_child_ids``, numbered
-    # 0, 1, 2... by stage and by the store's validation): ``take`` of an integer gives
-    # its pseudonym.
-    import numpy as np
-
-    ids = con.sql("SELECT id, child FROM _child_ids ORDER BY id").to_arrow_table()
-    if not np.array_equal(ids.column("id").to_numpy(), np.arange(ids.num_rows)):
-        raise ValueError("the staged children are not numbered 0, 1, 2...")
-    return whole(ids.column("child"))
-
-
 #: Subqueries (rules or shared scans) per statement run into ``_hits``.
 _RULES_PER_STATEMENT = 40
 
@@ -674,25 +662,31 @@ class _Findings:
     """The SELECTs giving the findings of the rules run into ``_hits``.
 
     ``selects[i]`` adds the child and the rule's field values to the hits in the i-th
-    flagged table, ``tables[i]`` (in the tables' binary order); ``codes[k]`` is the rule
+    flagged table (in the tables' binary order, its ``tk``); ``codes[k]`` is the rule
     numbered ``k``.
     """
 
     selects: tuple[str, ...]
-    tables: tuple[str, ...]
     codes: list[str]
     #: ``shown[i][k]``: the ``fields`` of rule ``k``'s findings in the i-th flagged table
     #: (None for a rule flagging nothing there).
     shown: tuple[tuple[str | None, ...], ...]
-    #: The ``child`` the SELECTs give is the staged integer (``_child_ids``), not the text.
-    child_ids: bool
+
+    def sql(self) -> str:
+        """Every table's findings, ordered by table, row and rule."""
+        return (
+            "SELECT k, tbl, row_no, child, fields, values FROM ("
+            + "\nUNION ALL\n".join(self.selects)
+            + ") ORDER BY tk, row_no, k"
+        )
 
     def table_sql(self, i: int) -> str:
-        """The findings in the i-th table (``k, row_no, child, values``), ordered by row
-        and rule. Its name and each finding's ``fields`` (which depends on ``k`` alone:
-        ``shown[i]``) are added in Arrow: DuckDB drops the unused CASE, which cost about a
-        sixth of the joins' CPU on ten times the sample."""
-        return f"SELECT k, row_no, child, values FROM ({self.selects[i]}) ORDER BY row_no, k"
+        """The findings in the i-th table, ordered by row and rule, without ``fields``
+        (which depends on ``k`` alone: ``shown[i]``). DuckDB drops the unused CASE; it
+        cost about a sixth of the joins' CPU on ten times the sample."""
+        return (
+            "SELECT k, tbl, row_no, child, values FROM (" + self.selects[i] + ") ORDER BY row_no, k"
+        )
 
 
 def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings | None:
@@ -738,19 +732,15 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
             raise ValueError(f"rule {code} flags records in an unknown table {tbl!r}")
         shown = shown_fields(*ran[code], str(tbl))
         shown_by_table.setdefault(str(tbl), {}).setdefault(shown, []).append(int(k))
-    # The child: the staged column, the pseudonym or the integer staged in its place
-    # (turned into the pseudonym in Arrow, by run_rules_arrow: 634,360 findings of ten
-    # times the sample carried 64 characters each out of DuckDB, and a join per table).
+    # The child's pseudonym: the staged column, or by the integer staged in its place.
     ids = _has_child_ids(con)
+    child = "c.child" if ids else "t.child"
+    ref = "LEFT JOIN _child_ids c ON c.id = t.child " if ids else ""
     tables = sorted(shown_by_table, key=lambda t: t.encode("utf-8"))
     selects, shown_by_k = [], []
-    for tbl in tables:  # in the tables' binary order
+    for tbl in tables:  # in the order of tk
         groups = shown_by_table[tbl]
-        # A rule showing CHILD among its fields needs the pseudonym in its values.
-        by_id = ids and any("CHILD" in shown for shown in groups)
-        child = "c.child" if by_id else "t.child"
-        ref = "LEFT JOIN _child_ids c ON c.id = t.child " if by_id else ""
-        values = []
+        fields, values = [], []
         by_k: list[str | None] = [None] * len(codes)
         # Each hit's group of fields, g, looked up by its rule in a list (a CASE of
         # ``k IN (...)`` made DuckDB build a join per group over every hit).
@@ -764,17 +754,19 @@ def _findings_sql(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> _Findings
             # One concat per finding (a NULL adds nothing), not an || per piece.
             pieces = [f"'{'; ' if i else ''}{f}=', {column[f]}" for i, f in enumerate(shown)]
             expr = f"concat({', '.join(pieces)})" if pieces else "''"
+            fields.append(f"{when} THEN '{', '.join(shown)}'")
             values.append(f"{when} THEN {expr}")
         # The list as one text cast once (planning hundreds of constants cost more than
         # the lookup on a small return).
         lookup = f"('[{', '.join(group_of)}]'::INTEGER[])"
         hits = f"SELECT k, row_no, {lookup}[k + 1] AS g FROM _hits WHERE tbl = '{tbl}'"
         selects.append(
-            f"SELECT h.k, h.row_no, t.child AS child, CASE {' '.join(values)} END AS values "
+            f"SELECT h.k, {tables.index(tbl)} AS tk, '{tbl}' AS tbl, h.row_no, {child} AS child, "
+            f"CASE {' '.join(fields)} END AS fields, CASE {' '.join(values)} END AS values "
             f"FROM ({hits}) h LEFT JOIN {tbl} t ON t.row_no = h.row_no {ref}"
         )
         shown_by_k.append(tuple(by_k))
-    return _Findings(tuple(selects), tuple(tables), codes, tuple(shown_by_k), ids)
+    return _Findings(tuple(selects), codes, tuple(shown_by_k))
 
 
 def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Table:
@@ -809,20 +801,14 @@ def run_rules_arrow(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pa.Tabl
             at_once=_is_shared(con),
         )
         codes = text_array(made.codes)
-        pseudonyms = _pseudonyms(con) if made.child_ids else None
-        out = []
-        for part, tbl, shown in zip(parts, made.tables, made.shown, strict=True):
-            k, child = part.column("k"), part.column("child")
-            columns = {
-                "code": codes.take(k),
-                "tbl": pa.repeat(text_scalar(tbl), part.num_rows),
-                "row_no": part.column("row_no"),
-                "child": child if pseudonyms is None else pseudonyms.take(child),
-                "fields": text_array(list(shown)).take(k),
-                "values": part.column("values"),
-            }
-            out.append(pa.table(columns).cast(empty.schema))
-        return pa.concat_tables(out)
+        return pa.concat_tables(
+            [
+                part.set_column(0, "code", codes.take(part.column("k")))
+                .add_column(4, "fields", text_array(list(shown)).take(part.column("k")))
+                .cast(empty.schema)
+                for part, shown in zip(parts, made.shown, strict=True)
+            ]
+        )
     finally:
         con.execute("DROP TABLE IF EXISTS _hits")
 
@@ -840,12 +826,19 @@ def run_rules(con: duckdb.DuckDBPyConnection, decided: RuleRun) -> pd.DataFrame:
     import pandas as pd
 
     columns = ["code", "message", "tbl", "row_no", "child", "fields", "values"]
-    found = run_rules_arrow(con, decided)
-    if not found.num_rows:
+    if not decided.run:
         return pd.DataFrame(columns=columns)
-    out: pd.DataFrame = found.to_pandas()
-    messages = {entry.code: entry.message for entry, _ in decided.run}
-    out.insert(1, "message", out["code"].map(messages))
+    try:
+        made = _findings_sql(con, decided)
+        if made is None:
+            return pd.DataFrame(columns=columns)
+        codes = made.codes
+        out = con.execute(made.sql()).df()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _hits")
+    out.insert(0, "code", [codes[k] for k in out.pop("k").tolist()])
+    entries = {entry.code: entry for entry, _ in decided.run}
+    out.insert(1, "message", out["code"].map({c: e.message for c, e in entries.items()}))
     out["row_no"] = out["row_no"].astype("int64")
     out["child"] = out["child"].astype(object).where(out["child"].notna(), None)
     return out[columns].reset_index(drop=True)

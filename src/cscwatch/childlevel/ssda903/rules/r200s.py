@@ -301,7 +301,7 @@ def _r218_sql(ruleset: str) -> str:
     """
 
 
-@rule("218", tables=("episodes",))
+@rule("218", tables=("episodes",), shows=("PLACE",))
 def _r218() -> str:
     """Episode in the year (open, or ending on or after 1 April; a DEC that is not a
     date counts as not in the year) with no URN, for a placement type other than H5, P1,
@@ -309,7 +309,9 @@ def _r218() -> str:
     from the placement postcode's area (BT, Scottish and Welsh areas, GY, JE, IM), since
     PL_LA is not derived here; border areas count as English. A blank PL_POST counts as
     English too: the open validator exempts any episode whose PL_LA it cannot derive,
-    which DfE's rule ("PL_LA not in CON, NIR, SCO, WAL, NUK") does not."""
+    which DfE's rule ("PL_LA not in CON, NIR, SCO, WAL, NUK") does not. DfE's catalogue
+    gives URN as the affected field; the finding also shows the record's PLACE, which
+    the rule tests."""
     return _r218_sql("lac2022_23")
 
 
@@ -357,17 +359,20 @@ def _r221_sql(places: tuple[str, ...]) -> str:
     """
 
 
-@rule("221", tables=("episodes",), needs=("providers",))
+@rule("221", tables=("episodes",), needs=("providers",), shows=("URN",))
 def _r221() -> str:
     """Episode (not V3/V4) in a K1, K2, R3 or S1 placement with a URN (not XXXXXXX) and
     a PL_POST (spacing and case ignored) that is not the postcode Ofsted's lists give
-    that URN (a URN they do not list fails too, as in the open validator)."""
+    that URN (a URN they do not list fails too, as in the open validator). DfE's
+    catalogue gives PL_POST as the affected field; the finding also shows the record's
+    URN, which the rule tests."""
     return _r221_sql(("K1", "K2", "R3", "S1"))
 
 
-@rule("221", tables=("episodes",), needs=("providers",), ruleset="lac2023_24")
+@rule("221", tables=("episodes",), needs=("providers",), ruleset="lac2023_24", shows=("URN",))
 def _r221_2023() -> str:
-    """As in 2022-23, with H5 placements checked too from 2023-24."""
+    """As in 2022-23, with H5 placements checked too from 2023-24 (the finding shows
+    PL_POST and URN)."""
     return _r221_sql(("H5", "K1", "K2", "R3", "S1"))
 
 
@@ -386,17 +391,18 @@ def _r222_sql(ruleset: str) -> str:
     """
 
 
-@rule("222", tables=("episodes",))
+@rule("222", tables=("episodes",), shows=("PLACE",))
 def _r222() -> str:
     """Episode with a URN (other than XXXXXXX, "not known") for a placement type that
-    has none: H5, P1, P2, P3, R1, R2, R5, T0-T4, Z1."""
+    has none: H5, P1, P2, P3, R1, R2, R5, T0-T4, Z1. DfE's catalogue gives URN as the
+    affected field; the finding also shows the record's PLACE, which the rule tests."""
     return _r222_sql("lac2022_23")
 
 
-@rule("222", tables=("episodes",), ruleset="lac2023_24")
+@rule("222", tables=("episodes",), ruleset="lac2023_24", shows=("PLACE",))
 def _r222_2023() -> str:
     """As in 2022-23, but H5 placements have URNs from 2023-24: flagged for P1, P2, P3,
-    R1, R2, R5, T0-T4, Z1."""
+    R1, R2, R5, T0-T4, Z1 (the finding shows URN and PLACE)."""
     return _r222_sql("lac2023_24")
 
 

@@ -103,8 +103,8 @@ class Rule:
     reading : str
         How the rule was read (the function's docstring).
     shows : tuple of str
-        Fields its findings show besides the catalogue's affected fields, where those
-        name none of the fields of a table the rule flags (:func:`shown_fields`).
+        Fields its findings show besides the catalogue's affected fields: those the rule
+        tests on a record it flags that the catalogue leaves out (:func:`shown_fields`).
     """
 
     code: str
@@ -143,9 +143,10 @@ def rule(
     ruleset : str
         The first collection year this version serves (``lac2022_23``...).
     shows : tuple of str
-        Fields its findings show besides DfE's affected fields: for a table the rule
-        flags that carries none of them (rule 118's placed-for-adoption record, whose
-        DATE_PLACED_CEASED DfE's catalogue lists as a second DECOM).
+        Fields its findings show besides DfE's affected fields: those it tests on a
+        record it flags that the catalogue leaves out (rule 118's placed-for-adoption
+        record, whose DATE_PLACED_CEASED DfE's catalogue lists as a second DECOM; the
+        DOB of the age rules).
     """
     if ruleset not in RULESETS:
         raise ValueError(f"unknown ruleset {ruleset!r}")

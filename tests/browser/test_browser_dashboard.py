@@ -177,7 +177,9 @@ def test_wide_tables_scroll_from_the_keyboard(page: Page, artifacts: Path) -> No
     region.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    assert region.evaluate("el => el.scrollLeft") > 0
+    # chromium scrolls for a key smoothly, over a few frames: wait for it (up to 5 s)
+    # rather than read scrollLeft at once (0 on a loaded machine, 3 December 2026)
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
     ofsted = page.locator("#ofsted .app-table-scroll")
     assert ofsted.get_attribute("tabindex") == "0"
     _shot(page, artifacts, "profile-375")

@@ -32,6 +32,18 @@ Usage::
         --ruleset lac2022_23 --out ../peer903/findings_lac2022_23.json FILES...
     python benchmarks/ssda903_peer.py --peer ../peer903 --year 2018 \\
         --ruleset lac2024_25 --time-only FILES...     # the benchmark's whole-process run
+    python benchmarks/ssda903_peer.py --peer ../peer903 --year 2018 \\
+        --ruleset lac2024_25 --time-only --with-report FILES...
+
+``--with-report`` (with ``--time-only``) runs the validator as its hosted tool does
+(``rpc_main.lac_validate``), not only its rules: ``LacValidator`` (its own loop, which
+marks each failing record's ``ERR_<code>`` column), then its ``Report``, the issue
+locations (``create_issue_df``, as JSON records) and the two downloads a user gets, the
+error summary and the child summary (every finding with its child, table, row, rule,
+message, fields and affected values, as JSON records). That is the work cscwatch's
+timed ``cla validate`` does (every finding with its child, table, row, rule, message,
+field and value, as JSON). Left out: the input tables as JSON for the hosted tool's
+screen (a display of the input, not a report). Logging is off in both modes.
 """
 
 from __future__ import annotations
@@ -81,7 +93,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--la", default=DEFAULT_LA, help="local authority code (PL_LOCATION)")
     p.add_argument("--out", type=Path, help="write findings JSON here")
     p.add_argument("--time-only", action="store_true", help="run, print the seconds, write nothing")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--with-report",
+        action="store_true",
+        help="with --time-only: run the validator and make its report, as its hosted tool does",
+    )
+    args = p.parse_args(argv)
+    if args.with_report and not args.time_only:
+        p.error("--with-report times the validator's report and writes nothing: add --time-only")
+    return args
 
 
 def _reexec_in_peer(args: argparse.Namespace, argv: list[str]) -> int:
@@ -163,6 +183,37 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _run_with_report(args: argparse.Namespace) -> float:
+    """The validator and its report as its hosted tool makes them (``rpc_main.lac_validate``
+    less the input tables' JSON): the seconds from the files' bytes to the report's JSON."""
+    logging.disable(logging.INFO)
+    from lac_validator import lac_validator
+    from lac_validator.report import Report
+
+    registry = importlib.import_module(f"lac_validator.rules.{args.ruleset}").registry
+    uploads = [
+        {"name": f.name, "description": "This year", "file_content": f.read_bytes()}
+        for f in args.files
+    ] + [
+        {"name": f.name, "description": "Prev year", "file_content": f.read_bytes()}
+        for f in args.previous
+    ]
+    started = time.perf_counter()
+    metadata = {"collectionYear": args.year, "localAuthority": args.la}
+    validator = lac_validator.LacValidator(metadata=metadata, files=uploads, registry=registry)
+    report = Report(validator.ds_results, registry)
+    issues = lac_validator.create_issue_df(report.report, report.error_report)
+    made = [
+        issues.to_json(orient="records"),
+        report.error_summary.to_json(orient="records"),
+        report.child_summary.to_json(orient="records"),
+    ]
+    seconds = time.perf_counter() - started
+    if not all(made):
+        raise SystemExit("the validator's report is empty")
+    return seconds
+
+
 def main(argv: list[str]) -> int:
     """Entry point: run in the validator's venv (re-running there if needed)."""
     args = _parse(argv)
@@ -172,6 +223,9 @@ def main(argv: list[str]) -> int:
             return 3
         return _reexec_in_peer(args, argv)
     sys.path.insert(0, str(args.peer))
+    if args.with_report:
+        print(round(_run_with_report(args), 3))
+        return 0
     answer = _run(args)
     if args.time_only:
         print(answer["meta"]["seconds_in_process"])

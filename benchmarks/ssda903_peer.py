@@ -43,7 +43,8 @@ error summary and the child summary (every finding with its child, table, row, r
 message, fields and affected values, as JSON records). That is the work cscwatch's
 timed ``cla validate`` does (every finding with its child, table, row, rule, message,
 field and value, as JSON). Left out: the input tables as JSON for the hosted tool's
-screen (a display of the input, not a report). Logging is off in both modes.
+screen (a display of the input, not a report). Its logging below warnings is off in both
+modes (it still logs the traceback of a rule that raises, as 231 does on a CSV set).
 """
 
 from __future__ import annotations
@@ -113,6 +114,17 @@ def _reexec_in_peer(args: argparse.Namespace, argv: list[str]) -> int:
     return subprocess.run([str(python), __file__, *argv], env=env, check=False).returncode
 
 
+def _uploads(args: argparse.Namespace) -> list[dict[str, Any]]:
+    # The files as the validator's front end hands them over: this year's, then last year's.
+    return [
+        {"name": f.name, "description": "This year", "file_content": f.read_bytes()}
+        for f in args.files
+    ] + [
+        {"name": f.name, "description": "Prev year", "file_content": f.read_bytes()}
+        for f in args.previous
+    ]
+
+
 def _run(args: argparse.Namespace) -> dict[str, Any]:
     # Imported here: these exist only in the validator's own venv.
     import pandas as pd
@@ -122,13 +134,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     from lac_validator.ingress import read_from_text
 
     registry = importlib.import_module(f"lac_validator.rules.{args.ruleset}").registry
-    uploads = [
-        {"name": f.name, "description": "This year", "file_content": f.read_bytes()}
-        for f in args.files
-    ] + [
-        {"name": f.name, "description": "Prev year", "file_content": f.read_bytes()}
-        for f in args.previous
-    ]
+    uploads = _uploads(args)
     started = time.perf_counter()
     dfs, extras = read_from_text(uploads)
     is_csv = extras.get("file_format") == "csv"
@@ -191,13 +197,7 @@ def _run_with_report(args: argparse.Namespace) -> float:
     from lac_validator.report import Report
 
     registry = importlib.import_module(f"lac_validator.rules.{args.ruleset}").registry
-    uploads = [
-        {"name": f.name, "description": "This year", "file_content": f.read_bytes()}
-        for f in args.files
-    ] + [
-        {"name": f.name, "description": "Prev year", "file_content": f.read_bytes()}
-        for f in args.previous
-    ]
+    uploads = _uploads(args)
     started = time.perf_counter()
     metadata = {"collectionYear": args.year, "localAuthority": args.la}
     validator = lac_validator.LacValidator(metadata=metadata, files=uploads, registry=registry)

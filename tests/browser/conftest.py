@@ -167,15 +167,25 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="session")
 def axe_scan(axe_source: str, artifacts: Path) -> Callable[..., list[str]]:
-    """``axe_scan(page, name, impacts)``: axe-core run over the page's document, its
+    """``axe_scan(page, name, impacts, within)``: axe-core run over the page's document (or
+    only the elements the CSS selector ``within`` matches, and what they hold), its
     violations written to ``test-artifacts/NAME.json``, and those of the given impacts
     (every impact when ``impacts`` is None) returned one line each, for ``assert bad == []``."""
 
     def scan(
-        page: Any, name: str, impacts: tuple[str, ...] | None = ("serious", "critical")
+        page: Any,
+        name: str,
+        impacts: tuple[str, ...] | None = ("serious", "critical"),
+        within: str | None = None,
     ) -> list[str]:
         page.add_script_tag(content=axe_source)
-        found = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        found = page.evaluate(
+            """async (within) => {
+                const context = within === null ? document : {include: [within]};
+                return await axe.run(context, {resultTypes: ['violations']});
+            }""",
+            within,
+        )
         violations = found["violations"]
         (artifacts / f"{name}.json").write_text(json.dumps(violations, indent=1))
         return [

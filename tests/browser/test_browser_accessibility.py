@@ -6,14 +6,13 @@ funnel, the early-warning page and the not-found page (the same addresses this f
 scanned too) for violations of any impact, at 1280 and 375 px, with every details
 element open, which is stricter than this file's check.
 
-Authority profiles are not scanned here either. ``test_browser_dashboard.py`` scans an
-ordinary profile (383) and a former authority's (928) that strictly, and
-``test_browser_flags.py`` scans profiles with flags (921) and a joint return (940) at both
-widths; this file's scans of 352 and 835 (1280 px, details closed, serious or critical
-only) checked the same template less strictly, at about 25 s of chromium CPU each (a
-profile had about 35,000 elements with its details open; about 20,500 since each
-neighbours' block is fetched when opened, about 14,000 since each chart's "Show the data"
-table is too).
+Authority profiles are not scanned here either. ``test_browser_dashboard.py`` scans a
+profile with flags (921 in 2024-25), a former authority's (928) and a joint return's
+(940) that strictly, at both widths; this file's scans of 352 and 835 (1280 px, details
+closed, serious or critical only) checked the same template less strictly, at about 25 s
+of chromium CPU each (a profile had about 35,000 elements with its details open; about
+20,500 since each neighbours' block is fetched when opened, about 14,000 since each
+chart's "Show the data" table is too).
 """
 
 from __future__ import annotations
@@ -42,14 +41,14 @@ SCANNED_THERE = {
 
 def test_the_pages_left_out_are_scanned_more_strictly_elsewhere() -> None:
     from test_browser_dashboard import _AXE_PAGES
-    from test_browser_flags import FLAG_PAGES
 
     assert set(SCANNED_THERE.values()) <= set(_AXE_PAGES.values())
     assert not set(PAGES.values()) & set(SCANNED_THERE.values())
-    # every profile scan is the dashboard's or the flags file's, at both widths
+    # every profile scan is the dashboard's, at both widths
     assert not any(url.startswith("/authorities/") for url in PAGES.values())
-    assert {"/authorities/383", "/authorities/928"} <= set(_AXE_PAGES.values())
-    assert {"/authorities/921?year=2025", "/authorities/940"} <= set(FLAG_PAGES.values())
+    assert {"/authorities/921?year=2025", "/authorities/928", "/authorities/940"} <= set(
+        _AXE_PAGES.values()
+    )
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -231,8 +231,13 @@ _AXE_PAGES = {
     "overview": "/",
     "authorities": "/authorities",
     "authorities-ambiguous": "/authorities?authority=Kingston",
-    "profile": "/authorities/383",
+    # every kind of profile, with every block open: one with red flags (Isle of Wight's
+    # re-referrals, 2024-25), a former authority's and a joint return's (North
+    # Northamptonshire's workforce, beside a small cohort's rank); test_browser_flags.py
+    # checks what the flags say
+    "profile": "/authorities/921?year=2025",
     "profile-former-authority": "/authorities/928",
+    "profile-joint-return": "/authorities/940",
     "series-table": "/authorities/383/series/rereferrals_pct",
     "indicators": "/indicators",
     "indicator-with-neighbours": "/indicators/rereferrals_pct?authority=383",

@@ -16,7 +16,7 @@ Page = Any  # playwright.sync_api.Page, imported lazily so collection needs no b
 #: Northamptonshire's joint return) are scanned by test_browser_dashboard.py, for
 #: violations of any impact with every block open, at both widths: a stricter scan of
 #: the same pages than this file's (it scanned them too, with their blocks closed, at
-#: 6.5-8.9 s of chromium each).
+#: 6.5-8.9 s a scan in the suite).
 FLAG_PAGES = {
     "indicator-flags": "/indicators/rereferrals_pct?authority=921&year=2025",
     "indicator-high-good": "/indicators/ks2_rwm_cin_pct?year=2025",

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,3 +217,47 @@ def test_run_flushes_what_is_left_in_standard_output_before_it_ends(
     with pytest.raises(_Ended) as ended:
         cli_module.run()
     assert ended.value.code == 1 and seen == [b"the last line\n"]
+
+
+def _stop_and_continue(pid: int, done: threading.Event) -> None:
+    # SIGSTOP then SIGCONT to ``pid`` every few milliseconds until ``done``: each
+    # continue interrupts a write the stopped process was blocked in.
+    while not done.is_set():
+        time.sleep(0.002)
+        try:
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(0.001)
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            return
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX job-control signals")
+def test_unbuffered_output_to_a_pipe_is_whole_when_the_script_is_stopped_and_continued(
+    cli: Cli, sample: Path
+) -> None:
+    # PYTHONUNBUFFERED makes the binary layer of stdout the raw file, whose write to a
+    # full pipe stops at 64 KiB when a signal interrupts it: before whole_writes, 65,536
+    # of 950,116 bytes of this output arrived, with exit code 1 and nothing on stderr.
+    args = validate_args(sample, "-f", "json")
+    code, out, _ = cli(*args, env=KEY)
+    env = {**os.environ, **KEY, "PYTHONUNBUFFERED": "1"}
+    chunks = []
+    with subprocess.Popen(
+        [EXE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        done = threading.Event()
+        pester = threading.Thread(target=_stop_and_continue, args=(proc.pid, done))
+        pester.start()
+        try:
+            while chunk := proc.stdout.read(4096):  # slowly, so the pipe stays full
+                chunks.append(chunk)
+                time.sleep(0.0002)
+        finally:
+            done.set()
+            pester.join()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=300) == code == 1, err
+    got = b"".join(chunks)
+    assert len(got) == len(out.encode("utf-8")) and got == out.encode("utf-8")

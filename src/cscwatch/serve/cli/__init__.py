@@ -147,10 +147,16 @@ def run() -> None:
     the process ends with the command's exit code (:func:`os._exit`). Otherwise, or if a
     flush fails, the interpreter ends as it always has. :func:`main` itself never ends
     the process this way, so tests and other callers in process keep their interpreter.
+
+    Standard output and error are first made to write whole (:func:`._output.whole_writes`):
+    run unbuffered, Python's own streams could cut a large output short without an error.
     """
     import atexit
     import threading
 
+    from cscwatch.serve.cli._output import whole_writes
+
+    whole_writes()  # no output cut short when Python runs unbuffered
     _closed.clear()
     try:
         main()

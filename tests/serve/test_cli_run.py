@@ -237,8 +237,8 @@ def test_unbuffered_output_to_a_pipe_is_whole_when_the_script_is_stopped_and_con
     cli: Cli, sample: Path
 ) -> None:
     # PYTHONUNBUFFERED makes the binary layer of stdout the raw file, whose write to a
-    # full pipe stops at 64 KiB when a signal interrupts it: before whole_writes, 65,536
-    # of 950,116 bytes of this output arrived, with exit code 1 and nothing on stderr.
+    # full pipe stops at 64 KiB when a signal interrupts it: before whole_writes, 90,386
+    # to 119,058 of 950,116 bytes of this output arrived, exit code 1, nothing on stderr.
     args = validate_args(sample, "-f", "json")
     code, out, _ = cli(*args, env=KEY)
     env = {**os.environ, **KEY, "PYTHONUNBUFFERED": "1"}

@@ -29,11 +29,12 @@ Recomputes, WITHOUT importing cscwatch, what the product derives to compare auth
    step 2 recomputes them by the rule: unranked under the former number, ranked as the
    successor's or the successors' joint service's where ``GIVEN`` says whose).
 
-Run after ``make demo`` (reads ``CSCWATCH_WAREHOUSE`` or the default warehouse, read
-only; about 75 CPU-s, most of it step 2). Prints a summary; exits 0 when there is no
-unexplained difference (a "?" line or an "(a)" defect).
+Run after ``make demo`` (reads ``--warehouse``, else ``CSCWATCH_WAREHOUSE`` or the
+default warehouse, read only; about 75 CPU-s, most of it step 2). Prints a summary;
+exits 0 when there is no unexplained difference (a "?" line or an "(a)" defect). A
+warehouse that is missing or not cscwatch's is said in one line, exit code 2.
 
-Usage: ``python scripts/audit_benchmarking.py [--sample 30] [--seed 20261203]
+Usage: ``python scripts/audit_benchmarking.py [--warehouse FILE] [--sample 30] [--seed 20261203]
 [--api http://127.0.0.1:8847] [--skip-table]``
 """
 
@@ -43,7 +44,6 @@ import argparse
 import csv
 import json
 import math
-import os
 import random
 import re
 import subprocess
@@ -54,6 +54,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file or imported by a test
+from _audit_inputs import default_warehouse, open_warehouse, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAP = ROOT / "data" / "snapshot"
@@ -76,13 +79,6 @@ LIMIT_FIELDS = (
     "chance_flag",
     "approximate",
 )
-
-
-def _warehouse() -> Path:
-    env = os.environ.get("CSCWATCH_WAREHOUSE")
-    if env:
-        return Path(env)
-    return Path.home() / ".local" / "share" / "cscwatch" / "cscwatch.duckdb"
 
 
 def _close(a: object, b: object, rel: float = REL) -> bool:
@@ -1022,14 +1018,18 @@ def check_notes(con: duckdb.DuckDBPyConnection, counts: Counter[str], report: li
         )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--warehouse", type=Path, default=default_warehouse())
     ap.add_argument("--sample", type=int, default=30)
     ap.add_argument("--seed", type=int, default=20261203)
     ap.add_argument("--api", help="base URL of a running `cscwatch serve` to check too")
     ap.add_argument("--skip-table", action="store_true", help="only the neighbours and sample")
-    args = ap.parse_args()
-    con = duckdb.connect(str(_warehouse()), read_only=True)
+    args = ap.parse_args(argv)
+    con = open_warehouse(
+        args.warehouse,
+        ("authority", "authority_succession", "benchmark", "observation", "statistical_neighbour"),
+    )
     counts: Counter[str] = Counter()
     report: list[str] = []
     check_neighbours(con, counts, report)
@@ -1072,4 +1072,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, None, "audit_benchmarking.py"))

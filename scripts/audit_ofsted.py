@@ -59,13 +59,17 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file or imported by a test
+from _audit_inputs import BadInput, default_warehouse, need, open_warehouse, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "ofsted"
@@ -138,7 +142,7 @@ class Row:
 
 
 def read_warehouse(path: Path) -> list[Row]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_warehouse(path, ("inspection", "judgement"))
     try:
         rows = {
             r[0]: Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], {}, {})
@@ -177,7 +181,12 @@ def _cell_grade(v: object) -> str | None:
 
 
 def read_overview(path: Path) -> list[dict[str, Any]]:
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    need(path, "ILACS overview workbook")
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
+        why = type(exc).__name__
+        raise BadInput(f"{path}: not an Excel workbook that can be read ({why})") from None
     try:
         rows = list(wb.worksheets[0].iter_rows(values_only=True))
     finally:
@@ -430,8 +439,8 @@ def read_report(text: str) -> dict[str, Any]:
 
 
 def pdf_text(path: Path, pages: int | None) -> str | None:
-    """The text of a report, or None when it is not a readable PDF."""
-    if not path.read_bytes()[:5].startswith(b"%PDF"):
+    """The text of a report, or None when it is missing or not a readable PDF."""
+    if not path.is_file() or not path.read_bytes()[:5].startswith(b"%PDF"):
         return None
     cmd = ["pdftotext", "-layout", "-q"] + (["-l", str(pages)] if pages else []) + [str(path), "-"]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -441,9 +450,19 @@ def pdf_text(path: Path, pages: int | None) -> str | None:
 # ------------------------------------------------------------------ the checks
 
 
+#: The class of a difference only its report can settle, where the report cannot be read.
+UNSETTLED = "unsettled"
+
+
 def check_overview(
-    t: Tally, rows: list[Row], overview: list[dict[str, Any]], reports: Path
+    t: Tally, rows: list[Row], overview: list[dict[str, Any]], reports: Path | None
 ) -> None:
+    """The overview's rows against the warehouse's latest ILACS inspections.
+
+    A difference is settled by the report the warehouse read (``source`` when the report
+    agrees with the warehouse, else ``defect``). Where that report cannot be read, with
+    ``reports`` None (no ``pdftotext``) or the file not in ``reports``, the difference is
+    ``unsettled``, never called either."""
     by_la: dict[str, list[Row]] = collections.defaultdict(list)
     for r in rows:
         by_la[r.la].append(r)
@@ -455,11 +474,20 @@ def check_overview(
             t.diff("overview", "defect", f"{where}: no ILACS inspection in the warehouse")
             continue
         read: list[dict[str, Any] | None] = []
+        unread: list[str] = []  # why the report that would settle a difference is not read
 
-        def report(w: Row = w, read: list[dict[str, Any] | None] = read) -> dict[str, Any] | None:
+        def report(
+            w: Row = w, read: list[dict[str, Any] | None] = read, unread: list[str] = unread
+        ) -> dict[str, Any] | None:
             """The report's own reading, settling a difference (read once, when needed)."""
             if not read:
-                text = pdf_text(reports / w.file, 4) if w.provenance == "report" else None
+                text = None
+                if w.provenance == "report" and reports is None:
+                    unread.append("not settled: pdftotext is not installed to read the report")
+                elif w.provenance == "report" and not (reports / w.file).is_file():
+                    unread.append(f"not settled: the report is not in {reports}")
+                elif w.provenance == "report":
+                    text = pdf_text(reports / w.file, 4)
                 read.append(read_report(text) if text else None)
             return read[0]
 
@@ -476,12 +504,13 @@ def check_overview(
                 continue
             report_text = report()
             rep = None if report_text is None else report_text.get(field_.split("_")[0])
-            kind = "source" if rep == theirs else "defect"
+            kind = "source" if report_text is not None and rep == theirs else "defect"
             t.diff(
                 "overview",
-                kind,
+                UNSETTLED if unread else kind,
                 f"{where}: {field_} overview {ours}, warehouse {theirs} ({w.provenance}"
                 + (f"; the report says {rep}" if report_text else "")
+                + "".join(f"; {why}" for why in unread)
                 + ")",
             )
         for code, ours in o["grades"].items():
@@ -493,9 +522,10 @@ def check_overview(
             kind = "source" if report_text is not None and rep == theirs else "defect"
             t.diff(
                 "overview",
-                kind,
+                UNSETTLED if unread else kind,
                 f"{where}: {code} overview {ours}, warehouse {theirs} ({w.provenance}"
                 + (f"; the report says {rep}" if report_text else "")
+                + "".join(f"; {why}" for why in unread)
                 + ")",
             )
         extra = set(w.grades) - set(o["grades"])
@@ -911,16 +941,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-cli", action="store_true", help="skip what the CLI and API show")
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args(argv)
-    warehouse = a.warehouse or Path(
-        os.environ.get("CSCWATCH_WAREHOUSE")
-        or Path.home() / ".local" / "share" / "cscwatch" / "cscwatch.duckdb"
-    )
+    warehouse = a.warehouse or default_warehouse()
     rows = read_warehouse(warehouse)
     overview = read_overview(a.overview)
     t = Tally()
     have_pdftotext = shutil.which("pdftotext") is not None
-    reports = a.reports if have_pdftotext else Path("/nonexistent")
-    check_overview(t, rows, overview, reports)
+    if have_pdftotext:
+        need(a.reports, "folder of Ofsted reports", folder=True)
+    check_overview(t, rows, overview, a.reports if have_pdftotext else None)
     record = check_in_force(t, rows, overview, warehouse, not a.no_cli)
     if not a.no_cli:
         check_stale(t, rows, overview, record, warehouse)
@@ -947,8 +975,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for part, kind, text in t.diffs:
         print(f"  [{kind}] {part}: {text}")
-    return 1 if by_class["defect"] or by_class["unclassified"] else 0
+    if by_class[UNSETTLED]:
+        print(
+            f"{by_class[UNSETTLED]} differences unsettled: the reports that would settle them "
+            "could not be read here (install pdftotext, Debian's poppler-utils, or give --reports)"
+        )
+    return 1 if by_class["defect"] or by_class["unclassified"] or by_class[UNSETTLED] else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, None, "audit_ofsted.py"))

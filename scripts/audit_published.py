@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file or imported by a test
+from _audit_inputs import BadInput, default_warehouse, need, open_warehouse, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SYMBOLS = {"c", "x", "z", "u", "k", "low", "-"}
@@ -684,18 +686,22 @@ def api_check(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    default_wh = os.environ.get("CSCWATCH_WAREHOUSE") or str(
-        Path.home() / ".local/share/cscwatch/cscwatch.duckdb"
-    )
-    ap.add_argument("--warehouse", default=default_wh)
+    ap.add_argument("--warehouse", type=Path, default=default_warehouse())
     ap.add_argument("--data", default=str(ROOT / "data" / "snapshot"))
     ap.add_argument("--api", help="also check a running server, e.g. http://127.0.0.1:8000")
     ap.add_argument("--show", type=int, default=3, help="examples printed per class")
     args = ap.parse_args(argv)
-    data = Path(args.data)
+    data = need(Path(args.data), "folder of raw published files", folder=True)
     kinds = period_kinds(ROOT / "docs" / "indicators.md")
-    ours, tidy_first = recompute(data)
-    con = duckdb.connect(args.warehouse, read_only=True)
+    con = open_warehouse(args.warehouse, ("observation",))
+    try:
+        ours, tidy_first = recompute(data)
+    except FileNotFoundError as exc:
+        con.close()
+        raise BadInput(f"{data}: {Path(exc.filename or '?').name} is missing there") from None
+    except duckdb.IOException as exc:
+        con.close()
+        raise BadInput(f"{data}: {str(exc).splitlines()[0]}") from None
     wh: dict[Key, Fig] = {
         (i, lvl, code, int(y)): (v, s)
         for i, lvl, code, y, v, s in con.execute(
@@ -748,4 +754,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, None, "audit_published.py"))

@@ -602,14 +602,17 @@ CASES: list[Case] = [
         None,
         {("oc2", 1)},
     ),
+    # 189: 17th birthday before 1 April; on 1 April itself passes (197B asks that child
+    # for an SDQ score or reason).
     (
         "189",
         Y,
         {
             "oc2": [
-                h("a", DOB="01/04/2007", SDQ_SCORE="3"),
-                h("b", DOB="02/04/2007", SDQ_SCORE="3"),
-                h("c", DOB="01/01/2005"),
+                h("a", DOB="31/03/2007", SDQ_SCORE="3"),
+                h("b", DOB="01/04/2007", SDQ_SCORE="3"),
+                h("c", DOB="02/04/2007", SDQ_REASON="SDQ1"),
+                h("d", DOB="01/01/2005"),
             ]
         },
         None,
@@ -779,6 +782,35 @@ def test_rule_164_distance_needs_known_postcodes() -> None:
     # Last year's UASC table also marks a child as (formerly) UASC.
     previous = {"uasc": [h("a"), h("e")]}
     assert failures("164", current=current, previous=previous, postcodes=postcodes) == set()
+
+
+#: DOB -> (rules flagging an OC2 record with an SDQ score, rules flagging one without),
+#: 2024-25, for a child looked after continuously: a 4th or 17th birthday on each side of
+#: each end of the year.
+SDQ_BOUNDARIES = {
+    "31/03/2007": ({"189"}, set()),  # 17 on 31 March 2024: before the year
+    "01/04/2007": (set(), {"197B"}),  # 17 on 1 April 2024: 17 in the year
+    "31/03/2008": (set(), {"197B"}),  # 17 on 31 March 2025: 17 in the year
+    "01/04/2008": (set(), set()),  # 17 on 1 April 2025: after the year
+    "01/04/2020": (set(), {"197B"}),  # 4 on 1 April 2024: 4 in the year
+    "31/03/2021": (set(), {"197B"}),  # 4 on 31 March 2025: 4 in the year
+    "01/04/2021": ({"188"}, set()),  # 4 on 1 April 2025: under 4 on 31 March
+}
+
+
+@pytest.mark.parametrize("dob", list(SDQ_BOUNDARIES))
+def test_the_sdq_age_rules_leave_a_valid_record_on_every_boundary(dob: str) -> None:
+    """188, 189 and 197B together: on every boundary one of the two records (with an
+    SDQ score, without) passes all three, so an authority can always make a valid one."""
+    found = []
+    for oc2 in (
+        {**h("a", DOB=dob), **OC2_FULL, "SDQ_SCORE": "12"},
+        {**h("a", DOB=dob), **OC2_FULL},
+    ):
+        current = {"episodes": [CLA_EP], "oc2": [oc2]}
+        found.append({c for c in ("188", "189", "197B") if failures(c, Y, current=current)})
+    assert tuple(found) == SDQ_BOUNDARIES[dob]
+    assert set() in found
 
 
 @pytest.mark.parametrize("code", ["169", "179"])

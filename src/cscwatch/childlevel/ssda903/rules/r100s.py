@@ -729,13 +729,14 @@ def _r188() -> str:
 
 @rule("189", tables=("oc2",))
 def _r189() -> str:
-    """OC2 record of a child aged 17 or over on 1 April (17th birthday on or before it;
-    OC2's DOB) with SDQ_SCORE or SDQ_REASON present. The open validator requires the
-    17th birthday strictly before 1 April, passing a child whose birthday is 1 April;
-    that child is 17 at the beginning of the year, so is flagged here."""
+    """OC2 record of a child whose 17th birthday (OC2's DOB) is before 1 April with
+    SDQ_SCORE or SDQ_REASON present. A child whose 17th birthday is 1 April itself passes,
+    as in the open validator: rule 197B asks an SDQ score or reason of that child (17th
+    birthday in the collection year), so flagging it here would leave no valid OC2
+    record for a child born on 1 April."""
     return """
     SELECT 'oc2' AS tbl, o.row_no FROM oc2 o, collection c
-    WHERE o.dob_d + INTERVAL 17 YEAR <= c.collection_start
+    WHERE o.dob_d + INTERVAL 17 YEAR < c.collection_start
       AND (o.sdq_score IS NOT NULL OR o.sdq_reason IS NOT NULL)
     """
 

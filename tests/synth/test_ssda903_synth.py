@@ -22,6 +22,7 @@ was written). Tolerances, all stated against the published targets:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -44,7 +45,9 @@ from cscwatch.synth.ssda903 import (
     write_synthetic_returns,
 )
 from cscwatch.synth.ssda903.errors import INJECTIONS
+from cscwatch.synth.ssda903.simulation import Child, Episode, Period, Population
 from cscwatch.synth.ssda903.targets import care_targets
+from cscwatch.synth.ssda903.writer import year_tables
 
 YEARS = (2022, 2023, 2024, 2025)
 DEMO = Pseudonymiser(DEMO_KEY, demo=True)
@@ -169,6 +172,46 @@ def test_clean_return_passes_every_implemented_rule(york: Path, warehouse: Setti
     # would still change URN, as DfE's rules by year make it.
     found = _findings(york / "816_2025", york / "816_2024", "lac2024_25", warehouse.cache_dir)
     assert found.empty, found[["code", "tbl", "row_no", "values"]].head(20).to_string()
+
+
+def test_a_period_ending_on_31_march_is_looked_after_continuously(tmp_path: Path) -> None:
+    """The clean return the README makes (Leeds, seed 1) had three findings: a period of
+    care ending on 31 March 2025 wrote no OC2 record (rule 191: DfE counts that child as
+    looked after continuously), and a child born on 1 April 2007 with an SDQ score was
+    flagged by rule 189 while 197B asks for one. Kent's (seed 2) had one: a UASC child
+    born on 29 February 2008 ceased UASC on 1 March 2026, after the 18th birthday as
+    DfE's rules count it (28 February; rule 304). The generator's edges, each alone."""
+    year_end = date(2025, 3, 31)
+
+    def child(name: str, dob: date, start: date, end: date | None, uasc: bool = False) -> Child:
+        ended = {"dec": end, "rec": "E8"} if end else {}
+        episode = Episode(start, "S", "C2", "N1", "U1", **ended)  # type: ignore[arg-type]
+        periods = [Period(start, [episode], end)]
+        return Child(name, 1, dob, "WBRI", f"A{name}", uasc=uasc, periods=periods)
+
+    children = [
+        child("ends-31-march", date(2010, 5, 5), date(2020, 1, 1), year_end),
+        child("begins-1-april", date(2010, 5, 5), date(2024, 4, 1), None),
+        child("born-1-april", date(2007, 4, 1), date(2020, 1, 1), None),
+        child("ends-30-march", date(2010, 5, 5), date(2020, 1, 1), date(2025, 3, 30)),
+        child("born-29-february", date(2008, 2, 29), date(2020, 1, 1), None, uasc=True),
+    ]
+    pop = Population("383", (2025,), children, {}, {})
+    folder = tmp_path / "383_2025"
+    folder.mkdir()
+    for name, frame in year_tables(pop, 2025, seed=1).items():
+        frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    written = pd.read_csv(folder / "oc2.csv", dtype=str)
+    assert sorted(written["CHILD"]) == [
+        "begins-1-april", "born-1-april", "born-29-february", "ends-31-march",
+    ]  # fmt: skip
+    uasc = pd.read_csv(folder / "uasc.csv", dtype=str)
+    assert uasc[["CHILD", "DUC"]].values.tolist() == [["born-29-february", "28/02/2026"]]
+    # the rules of looking after continuously, of the SDQ's ages and of UASC (these hand-made
+    # children lack what other rules check: postcodes, social workers, real UPNs)
+    found = _findings(folder, None, "lac2024_25")
+    found = found[found["code"].isin(["188", "189", "190", "191", "197B", "304"])]
+    assert found.empty, found[["code", "tbl", "row_no", "values"]].to_string()
 
 
 def test_injected_errors_are_found_exactly(wcon: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

@@ -64,6 +64,16 @@ def _reviews(child: Child, p: Period, s: date, e: date, rng: np.random.Generator
     return out
 
 
+def _plus_years(day: date, years: int) -> date:
+    """``day`` plus whole years as DfE's rules count them (pandas' ``DateOffset``, DuckDB's
+    ``INTERVAL``): 29 February becomes 28 February in a year without one. Rule 304 finds
+    a UASC status ceased after the 18th birthday so counted."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 2, 28)
+
+
 def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame]:
     """The return for ``year`` (ending 31 March) as text frames with DfE's field names.
 
@@ -96,7 +106,12 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
         )  # fmt: skip
         if child.uasc:
             rows["uasc"].append(
-                {"CHILD": child.child, "SEX": sex, "DOB": dob, "DUC": _d(child.birthday(18))}
+                {
+                    "CHILD": child.child,
+                    "SEX": sex,
+                    "DOB": dob,
+                    "DUC": _d(_plus_years(child.dob, 18)),
+                }
             )
         for p in periods:
             for ep in p.episodes:
@@ -147,9 +162,10 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                          "FOSTER_CARE": "0", "NB_ADOPTR": "2", "SEX_ADOPTR": couple,
                          "LS_ADOPTR": "L11" if couple == "MF" else "L12"}
                     )  # fmt: skip
-        open_on_31 = child.in_care(e)
-        # Continuously looked after for 12 months: in care on 1 April and on 31 March.
-        if open_on_31 is not None and open_on_31.start <= s:
+        # Looked after continuously for 12 months, as DfE's LOOKED_AFTER_CONTINUOUSLY
+        # counts it: one period of care from 1 April (or before) to 31 March, a period
+        # ending on 31 March itself included (rule 191 asks that child for an OC2 record).
+        if any(p.start <= s and (p.end is None or p.end >= e) for p in child.periods):
             age = child.age(e)
             misuse = rng.random() < 0.04 and age >= 10
             # SDQ for ages 4-17 (rule 197B); conviction from 10 (542); the health

@@ -180,7 +180,9 @@ def test_a_period_ending_on_31_march_is_looked_after_continuously(tmp_path: Path
     looked after continuously), and a child born on 1 April 2007 with an SDQ score was
     flagged by rule 189 while 197B asks for one. Kent's (seed 2) had one: a UASC child
     born on 29 February 2008 ceased UASC on 1 March 2026, after the 18th birthday as
-    DfE's rules count it (28 February; rule 304). The generator's edges, each alone."""
+    DfE's rules count it (28 February; rule 304). Birmingham's (seed 1) had one: a child
+    born on 31 March 2020 was under 5 on 31 March 2025 in 365.25-day years and was given
+    a health check (rule 546). The generator's edges, each alone."""
     year_end = date(2025, 3, 31)
 
     def child(name: str, dob: date, start: date, end: date | None, uasc: bool = False) -> Child:
@@ -195,6 +197,12 @@ def test_a_period_ending_on_31_march_is_looked_after_continuously(tmp_path: Path
         child("born-1-april", date(2007, 4, 1), date(2020, 1, 1), None),
         child("ends-30-march", date(2010, 5, 5), date(2020, 1, 1), date(2025, 3, 30)),
         child("born-29-february", date(2008, 2, 29), date(2020, 1, 1), None, uasc=True),
+        # 5 and 10 on 31 March 2025: no health check, a conviction item (546, 543); the
+        # day after, under both ages (545, 542)
+        child("5-on-31-march", date(2020, 3, 31), date(2020, 6, 1), None),
+        child("5-on-1-april", date(2020, 4, 1), date(2020, 6, 1), None),
+        child("10-on-31-march", date(2015, 3, 31), date(2020, 6, 1), None),
+        child("10-on-1-april", date(2015, 4, 1), date(2020, 6, 1), None),
     ]
     pop = Population("383", (2025,), children, {}, {})
     folder = tmp_path / "383_2025"
@@ -203,14 +211,21 @@ def test_a_period_ending_on_31_march_is_looked_after_continuously(tmp_path: Path
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     written = pd.read_csv(folder / "oc2.csv", dtype=str)
     assert sorted(written["CHILD"]) == [
+        "10-on-1-april", "10-on-31-march", "5-on-1-april", "5-on-31-march",
         "begins-1-april", "born-1-april", "born-29-february", "ends-31-march",
     ]  # fmt: skip
+    items = written.set_index("CHILD")
+    assert pd.isna(items.loc["5-on-31-march", "HEALTH_CHECK"])
+    assert items.loc["5-on-1-april", "HEALTH_CHECK"] in ("0", "1")
+    assert items.loc["10-on-31-march", "CONVICTED"] in ("0", "1")
+    assert pd.isna(items.loc["10-on-1-april", "CONVICTED"])
     uasc = pd.read_csv(folder / "uasc.csv", dtype=str)
     assert uasc[["CHILD", "DUC"]].values.tolist() == [["born-29-february", "28/02/2026"]]
     # the rules of looking after continuously, of the SDQ's ages and of UASC (these hand-made
     # children lack what other rules check: postcodes, social workers, real UPNs)
     found = _findings(folder, None, "lac2024_25")
-    found = found[found["code"].isin(["188", "189", "190", "191", "197B", "304"])]
+    ages = ["188", "189", "197B", "542", "543", "545", "546"]
+    found = found[found["code"].isin(["190", "191", "304", *ages])]
     assert found.empty, found[["code", "tbl", "row_no", "values"]].to_string()
 
 

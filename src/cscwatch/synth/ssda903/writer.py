@@ -74,6 +74,15 @@ def _plus_years(day: date, years: int) -> date:
         return date(day.year + years, 2, 28)
 
 
+def _years_on(dob: date, on: date) -> int:
+    """Completed years of age on ``on``, birthdays counted as :func:`_plus_years` does.
+    Rules 188, 189, 197B, 542 and 546 test ages at 31 March so; the simulation's
+    365.25-day years (:meth:`Child.age`) put a child born on 31 March 2020 under 5 on 31
+    March 2025, and gave it a health check rule 546 refuses."""
+    years = on.year - dob.year
+    return years if _plus_years(dob, years) <= on else years - 1
+
+
 def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame]:
     """The return for ``year`` (ending 31 March) as text frames with DfE's field names.
 
@@ -166,7 +175,7 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
         # counts it: one period of care from 1 April (or before) to 31 March, a period
         # ending on 31 March itself included (rule 191 asks that child for an OC2 record).
         if any(p.start <= s and (p.end is None or p.end >= e) for p in child.periods):
-            age = child.age(e)
+            age = _years_on(child.dob, e)  # whole years on 31 March, as the rules count
             misuse = rng.random() < 0.04 and age >= 10
             # SDQ for ages 4-17 (rule 197B); conviction from 10 (542); the health
             # promotion check under 5 only (546); an intervention offered is left blank

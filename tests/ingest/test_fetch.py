@@ -14,6 +14,7 @@ import json
 import random
 import re
 import shutil
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -666,6 +668,41 @@ def test_a_client_error_is_not_retried(snap: Path, server: _Server) -> None:
             _settings(snap), base_url=server.base_url, only=[CSV], today=TODAY, retry=policy
         )
     assert len(server.hits) == 1 and waits.waits == []
+
+
+@pytest.mark.parametrize(
+    ("error", "tries"), [(socket.EAI_NONAME, 1), (socket.EAI_AGAIN, 3)], ids=["noname", "again"]
+)
+def test_a_name_that_does_not_resolve_is_not_retried(
+    snap: Path, monkeypatch: pytest.MonkeyPatch, error: int, tries: int
+) -> None:
+    """Offline, every try of every source failed the same way, 5 times with back-off
+    (143 s for `cscwatch fetch --dry-run` here): a name that does not exist is final at
+    once; a temporary failure of the name service is tried again."""
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "cscwatch-test.invalid":
+            asked.append(host)
+            raise socket.gaierror(error, "refused by the test")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    before = _state(snap)
+    policy, waits = _fast(attempts=3)
+    with pytest.raises(FetchError) as err:
+        fetch_snapshot(
+            _settings(snap),
+            base_url="http://cscwatch-test.invalid",
+            only=[CSV],
+            today=TODAY,
+            retry=policy,
+        )
+    assert len(asked) == tries and len(waits.waits) == tries - 1
+    said = "does not resolve" if error == socket.EAI_NONAME else "gave up after 3 attempts"
+    assert said in str(err.value) and CSV in str(err.value)
+    assert _state(snap) == before
 
 
 def test_a_retry_after_beyond_the_cap_fails_at_once(snap: Path, server: _Server) -> None:

@@ -58,8 +58,9 @@ growing, randomly jittered time between tries ("full jitter": a uniform draw bet
 and ``base * 2**n`` seconds, at most ``cap``), or exactly what the server's
 ``Retry-After`` header asks when it says (when it asks for more than ``cap`` the file
 fails at once, naming the wait). Any other answer (``404``, ``403``...) is final at
-once. The final failure names the file, the address, the last answer and the number of
-attempts.
+once, and so is a host name that does not resolve (no such name, or no network: asking
+again changes nothing; a temporary failure of the name service is tried again). The
+final failure names the file, the address, the last answer and the number of attempts.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import tempfile
 import time
 import tomllib
@@ -507,6 +509,19 @@ def _download_with_retry(
             retry.sleep(wait)
 
 
+def _no_such_name(exc: BaseException) -> bool:
+    """Whether a connection failed because its host name does not resolve (``EAI_NONAME``:
+    trying again will not change that) rather than for a while (``EAI_AGAIN``)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain httpx -> httpcore -> socket is three long
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror):
+            return seen.errno == socket.EAI_NONAME
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _download(client: httpx.Client, url: str, dest: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     try:
@@ -528,6 +543,11 @@ def _download(client: httpx.Client, url: str, dest: Path, timeout: float) -> Non
                         raise _Refused(f"download from {url} took longer than {timeout:g}s")
             received = resp.num_bytes_downloaded
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+        if _no_such_name(exc):
+            raise _Refused(
+                f"download from {url} failed: {exc}: the host name does not resolve "
+                "(no such name, or no network)"
+            ) from None
         # Refused, reset or dropped mid-answer: worth another try.
         raise _Transient(f"download from {url} failed: {exc or type(exc).__name__}") from None
     except httpx.ReadError as exc:

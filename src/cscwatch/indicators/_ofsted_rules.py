@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from cscwatch.core.dates import add_years
 from cscwatch.ingest.ofsted_text import Framework, Grade, JudgementCode
 from cscwatch.store.inspections import Inspection
 
@@ -143,10 +144,7 @@ def not_given(i: Inspection, judgement: JudgementCode) -> bool:
 
 def years_before(d: date, years: int) -> date:
     """``d`` moved back ``years`` years (29 February to 28 February)."""
-    try:
-        return d.replace(year=d.year - years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - years, day=28)
+    return add_years(d, -years)
 
 
 def older_than_stale(published: date, as_at: date) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cscwatch.childlevel.ssda903.tables import TABLES
+from cscwatch.core.dates import add_years
 from cscwatch.synth.ssda903.simulation import Child, Period, Population, provider_for
 
 __all__ = ["EMPTY_TABLES", "FIRST_MF_YEAR", "FIRST_SW_YEAR", "year_tables"]
@@ -64,23 +65,14 @@ def _reviews(child: Child, p: Period, s: date, e: date, rng: np.random.Generator
     return out
 
 
-def _plus_years(day: date, years: int) -> date:
-    """``day`` plus whole years as DfE's rules count them (pandas' ``DateOffset``, DuckDB's
-    ``INTERVAL``): 29 February becomes 28 February in a year without one. Rule 304 finds
-    a UASC status ceased after the 18th birthday so counted."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return date(day.year + years, 2, 28)
-
-
 def _years_on(dob: date, on: date) -> int:
-    """Completed years of age on ``on``, birthdays counted as :func:`_plus_years` does.
+    """Completed years of age on ``on``, birthdays counted as DfE's rules count them
+    (:func:`~cscwatch.core.dates.add_years`).
     Rules 188, 189, 197B, 542 and 546 test ages at 31 March so; the simulation's
     365.25-day years (:meth:`Child.age`) put a child born on 31 March 2020 under 5 on 31
     March 2025, and gave it a health check rule 546 refuses."""
     years = on.year - dob.year
-    return years if _plus_years(dob, years) <= on else years - 1
+    return years if add_years(dob, years) <= on else years - 1
 
 
 def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -119,7 +111,8 @@ def year_tables(pop: Population, year: int, seed: int) -> dict[str, pd.DataFrame
                     "CHILD": child.child,
                     "SEX": sex,
                     "DOB": dob,
-                    "DUC": _d(_plus_years(child.dob, 18)),
+                    # the 18th birthday as rule 304 counts it (29 February: 28th)
+                    "DUC": _d(add_years(child.dob, 18)),
                 }
             )
         for p in periods:

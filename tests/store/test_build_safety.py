@@ -103,3 +103,17 @@ def test_an_unwritable_folder_is_a_build_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=r"cannot write in /proc"):
         build_warehouse(Settings(warehouse=Path("/proc/w.duckdb")), [("t", _one_table)],
                         snapshot_dir=tmp_path)  # fmt: skip
+
+
+def test_the_built_line_names_the_whole_path_on_one_line(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the row table's title, a long path wrapped mid-name to the table's width.
+    target = tmp_path / ("a-folder-with-a-long-name-" * 3) / "warehouse.duckdb"
+    target.parent.mkdir()
+    monkeypatch.setattr("cscwatch.indicators.build.default_loaders", lambda: [("t", _one_table)])
+    code, out, err = cli("build", "--warehouse", str(target), "--quiet")
+    assert code == 0, err
+    built = [line for line in out.splitlines() if line.startswith("Built ")]
+    assert len(built) == 1 and built[0].startswith(f"Built {target} in ")
+    assert built[0].endswith(" s") and "Rows by table" in out

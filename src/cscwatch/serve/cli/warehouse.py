@@ -131,8 +131,11 @@ def build(
             }
         )
         return
+    # The path on a line of its own: as a table title it wrapped mid-name to the
+    # table's width.
+    typer.echo(f"Built {report.path} in {report.seconds:.1f} s")
     emit_table(
-        f"Built {report.path} in {report.seconds:.1f} s",
+        "Rows by table",
         ["table", "rows"],
         [[k, f"{v:,}"] for k, v in report.row_counts.items()],
         right=[1],

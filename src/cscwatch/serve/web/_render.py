@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from cscwatch.core.catalogue import Indicator, Unit
 from cscwatch.core.types import PeriodKind, period_label
@@ -24,7 +25,9 @@ __all__ = [
     "Row",
     "Table",
     "fmt_change",
+    "fmt_change_cell",
     "fmt_for",
+    "fmt_short",
     "fmt_value",
     "render",
     "year_label",
@@ -70,6 +73,24 @@ def fmt_value(value: float | None, unit: Unit | str, status: str | None = None) 
     return f"{value:,.1f}"
 
 
+def fmt_short(value: float | None, unit: Unit | str, status: str | None = None) -> str:
+    """A value as :func:`fmt_value` writes it, but pounds from a million up written short,
+    to three or four significant figures: ``£57.3m``, ``£148.8m``, ``£8.96bn``.
+
+    For the profile's spine charts, whose number columns hold about ten characters at
+    desktop widths: written out, England's spend on children's services
+    (£16,012,355,892) broke over two lines mid-number. The tables keep every digit."""
+    if value is None or not math.isfinite(value) or Unit(unit) is not Unit.GBP:
+        return fmt_value(value, unit, status)
+    size = abs(value)
+    if size < 1e6:
+        return fmt_value(value, unit, status)
+    sign = "−" if value < 0 else ""
+    if round(size / 1e6, 1) < 1000:
+        return f"{sign}£{size / 1e6:.1f}m"
+    return f"{sign}£{size / 1e9:,.2f}bn"
+
+
 #: A change in a figure of this unit is in these units (a change in a percentage is in
 #: percentage points, not per cent).
 _CHANGE_UNITS = {
@@ -89,6 +110,19 @@ def fmt_change(change: float | None, unit: Unit | str) -> str:
     if u in _CHANGE_UNITS:
         return f"{sign}{abs(change):,.1f} {_CHANGE_UNITS[u]}"
     return sign + fmt_value(abs(change), u)
+
+
+def fmt_change_cell(change: float | None, unit: Unit | str, judgement: str = "") -> Markup:
+    """A change for a table cell: the signed figure kept whole on one line and the
+    trend's judgement after it, ``+£21,704,561 (increasing)``. A line may break
+    between a sign and a pound sign; in a narrow column "+" ended one line and
+    "£21,704,561" began the next."""
+    if change is None or not math.isfinite(change):
+        return Markup("no data")
+    cell = Markup('<span class="app-figure">{}</span>').format(fmt_change(change, unit))
+    if judgement not in ("n/a", ""):
+        cell += f" ({judgement})"
+    return cell
 
 
 def fmt_for(ind: Indicator) -> Callable[[float | None], str]:

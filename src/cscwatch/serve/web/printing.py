@@ -16,7 +16,7 @@ from cscwatch.indicators.authorities import Authority
 from cscwatch.indicators.benchmarking import Benchmark, sn_mark
 from cscwatch.indicators.benchmarking import profile as lib_profile
 from cscwatch.indicators.comparisons import Comparison, neighbour_comparisons
-from cscwatch.serve.web._render import fmt_change, fmt_value, year_label
+from cscwatch.serve.web._render import fmt_change_cell, fmt_value, year_label
 from cscwatch.serve.web.sections import PROFILE_SECTIONS, TOPIC_TITLES, SectionContext
 
 __all__ = ["print_profile"]
@@ -38,17 +38,6 @@ def _flag(b: Benchmark) -> str:
         text += f" ({o.flag_meaning})"
     if o.chance_flag != o.flag:
         text += f"; chance alone: {o.chance_flag}"
-    return text
-
-
-def _change(b: Benchmark) -> str:
-    ind = CATALOGUE[b.indicator]
-    change = b.trend.change_1y
-    if change is None:
-        return "no data"
-    text = fmt_change(change, ind.unit)
-    if b.trend.judgement not in ("n/a", ""):
-        text += f" ({b.trend.judgement})"
     return text
 
 
@@ -101,7 +90,7 @@ def print_profile(
                 "quartile": b.quartile_label or "",
                 "flag": _flag(b),
                 "worse": b.outlier.flag_meaning == "worse",
-                "change": _change(b),
+                "change": fmt_change_cell(b.trend.change_1y, f, b.trend.judgement),
                 "among": _among(among.get(b.indicator)),
             }
         )

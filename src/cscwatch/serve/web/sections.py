@@ -30,7 +30,7 @@ from cscwatch.serve.web._render import (
     Column,
     Row,
     Table,
-    fmt_change,
+    fmt_change_cell,
     fmt_for,
     fmt_value,
     year_label,
@@ -153,14 +153,7 @@ def _summary(ctx: SectionContext) -> dict[str, Any] | None:
         ind = CATALOGUE[b.indicator]
         f = fmt_for(ind)
         change = b.trend.change_1y
-        change_text = (
-            "no data"
-            if change is None
-            else (
-                fmt_change(change, ind.unit)
-                + (f" ({b.trend.judgement})" if b.trend.judgement not in ("n/a", "") else "")
-            )
-        )
+        change_text = fmt_change_cell(change, ind.unit, b.trend.judgement)
         t.rows.append(
             Row(
                 cells=[

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from html import escape
 
 from markupsafe import Markup
@@ -27,7 +28,7 @@ from markupsafe import Markup
 from cscwatch.core.catalogue import CATALOGUE, Polarity, Unit
 from cscwatch.indicators.benchmarking import Benchmark, sn_mark
 from cscwatch.indicators.web_queries import SpineRange
-from cscwatch.serve.web._render import fmt_for, fmt_value, year_label
+from cscwatch.serve.web._render import fmt_short, year_label
 from cscwatch.serve.web.flags import flag_html
 
 __all__ = ["SPINE_COLOURS", "TOTAL_UNITS", "SpineEnd", "SpineRow", "spine_rows", "spine_svg"]
@@ -223,8 +224,8 @@ def spine_rows(
     rows = []
     for b in benchmarks:
         ind = CATALOGUE[b.indicator]
-        fmt = fmt_for(ind)
-        value_text = fmt_value(b.value, ind.unit, b.status) + (
+        fmt = partial(fmt_short, unit=ind.unit)
+        value_text = fmt_short(b.value, ind.unit, b.status) + (
             " (provisional)" if b.provisional else ""
         )
         rng = ranges.get((b.indicator, b.reference_year or b.year))

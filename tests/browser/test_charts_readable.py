@@ -39,38 +39,6 @@ _MIN_TEXT_PX = """(root) => {
 }"""
 
 
-#: The words of ``root``'s visible text that break over two lines other than at a space,
-#: a hyphen (soft or hard), a dash or a slash: a figure split as "£57,272,3" / "93", or
-#: a sign left at a line's end ("+" / "£21,704,561"), reads as another number.
-_BROKEN_WORDS = r"""(root) => {
-  const broken = [];
-  const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const t = n.textContent;
-    if (!t.trim() || !n.parentElement.offsetParent) continue;
-    let clipped = false;  // a visually hidden heading (one character a line)
-    for (let e = n.parentElement; e; e = e.parentElement) {
-      if (getComputedStyle(e).clip !== 'auto') { clipped = true; break; }
-    }
-    if (clipped) continue;
-    let top = null;
-    for (let i = 0; i < t.length; i++) {
-      const r = document.createRange();
-      r.setStart(n, i);
-      r.setEnd(n, i + 1);
-      const rects = r.getClientRects();
-      if (!rects.length) continue;
-      if (top !== null && rects[0].top > top + 2
-          && !/[\s\u00ad\-\u2013\/]/.test(t[i - 1]) && !/\s/.test(t[i])) {
-        broken.push(t.trim());
-      }
-      top = rects[0].top;
-    }
-  }
-  return [...new Set(broken)];
-}"""
-
-
 def _rgb(css: str) -> str:
     nums = [int(float(x)) for x in re.findall(r"[\d.]+", css)[:3]]
     return "#" + "".join(f"{n:02x}" for n in nums)
@@ -278,27 +246,3 @@ def test_a_click_in_the_london_inset_opens_the_borough(page: Page) -> None:
     page.goto("/indicators/cpp_at31_per_10k")
     page.locator("svg.app-map [data-inset-la='202']").click(force=True)
     page.wait_for_url("**/authorities/202")
-
-
-def test_no_figure_or_name_breaks_mid_word(page: Page, artifacts: Path) -> None:
-    """At the widths either side of each layout change of the profile's summary (the
-    spine's table from 1021 px, its cards below), on a phone and on paper, no figure,
-    authority name or heading breaks over two lines mid-word, with every block open.
-    Before: at 1280 px "£57,272,3" / "93", "Buckinghamshire" split, and "+" /
-    "£21,704,561" in the every-column table."""
-    page.goto("/authorities/383")
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    for width in (1280, 1021, 1020, 800, 375, 320):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(_BROKEN_WORDS, "main") == [], width
-    assert "£8.96bn" in page.locator("#spine").inner_text()  # England's LAC spend, short
-    page.set_viewport_size({"width": 1021, "height": 900})
-    page.locator("#spine tr[data-indicator=spend_lac_gross]").screenshot(
-        path=str(artifacts / "spine-1021-spend.png")
-    )
-    page.emulate_media(media="print")
-    for path in ("/authorities/383", "/authorities/383/print"):
-        page.goto(path)
-        page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
-        assert page.evaluate(_BROKEN_WORDS, "main") == [], path
-    assert page.js_errors == []

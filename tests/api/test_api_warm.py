@@ -133,3 +133,20 @@ def test_no_page_is_cold_after_start(
     # the profile shows the ranking the warm-up fitted
     assert "highest</strong> of" in pages["/authorities/330"]
     assert "early-warning score is not available" not in pages["/authorities/330"]
+
+
+def test_a_date_without_a_ranking_leaves_the_warm_up_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where there is no ranking for today (the figures too old for the date), the
+    warm-up goes on without one; each profile says why, as a request would. Before,
+    the refusal ended the warm-up (and the child's) with a traceback in the log."""
+    from cscwatch.core.errors import InputError
+    from cscwatch.serve.api import _risk
+
+    def refuse(*args: object, **kwargs: object) -> RiskRanking:
+        raise InputError("no ranking as at 2030-01-01: ...")
+
+    monkeypatch.setattr(_risk, "ranking", refuse)
+    settings = Settings()
+    assert warmup._fit_ranking(None, settings, "tag", date(2030, 1, 1)) is None  # type: ignore[arg-type]

@@ -129,6 +129,7 @@ def test_demand_nao_json_has_no_spend_outside_the_sensitivity(
         ("forecast", "referrals"),
         ("forecast", "cin_at31_per_10k", "--horizon", "9"),
         ("risk", "--as-at", "31/12/2024"),
+        ("risk", "--as-at", "2030-01-01"),  # past what the figures support
         ("risk", "--target", "care_leavers"),
         ("risk", "--judgement", "care_leavers"),
         ("risk", "--outcome", "failing"),

@@ -336,6 +336,30 @@ def ranking(warehouse: Settings) -> RiskRanking:
         con.close()
 
 
+def test_no_ranking_where_the_figures_are_too_old_for_the_date(
+    warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A date past what the warehouse's figures support is refused, as the backtest
+    drops such a fold (over half the cases without a required source), before the
+    seconds of fitting. Before, as at 2030-01-01 every lead indicator was missing, each
+    authority's score rested on its previous judgement alone, and the ranking quoted
+    the backtest of a model with lead indicators."""
+    fits: list[object] = []
+    monkeypatch.setattr("cscwatch.models.risk_ranking._run_folds", lambda *a, **k: fits.append(a))
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        for as_at, missing in (
+            (date(2027, 12, 1), "from CIN census."),  # CIN 2026-27 due, 2025-26 absent
+            (date(2030, 1, 1), "CIN census; LAIT: section 47 and conferences; Social work"),
+        ):
+            with pytest.raises(InputError, match="no ranking as at") as err:
+                RiskModel(con, warehouse.snapshot_dir).fit(as_at)
+            assert missing in str(err.value) and "earlier date" in str(err.value)
+    finally:
+        con.close()
+    assert fits == []
+
+
 def test_the_ranking_cache_is_keyed_by_the_warehouse_file_date_and_outcome(
     ranking: RiskRanking, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,7 +48,11 @@ inspection *started* in ``T``. :func:`check_training_window` raises if a trainin
 was published, or started, on or after the origin. A fold is **dropped** when a source
 of the lead and demand indicators (the CIN census, the workforce census, LAIT's section
 47 series) has none of them for at least half of its test cases (the folds up to 2017
-have no workforce data yet): the models would be scored on imputed values.
+have no workforce data yet): the models would be scored on imputed values. The shipped
+ranking (:mod:`cscwatch.models.risk_ranking`) applies the same rule to its own date: where
+a source has no figure published in time for over half the current authorities (a date
+past what the warehouse's figures support), it refuses rather than score every authority
+on its previous judgement alone.
 
 The shipped model is chosen by **nested** rolling-origin validation: for outer fold
 ``T``, each candidate's pooled ROC AUC is computed over the earlier kept folds' test

@@ -30,6 +30,7 @@ from cscwatch.models.features import build_features, published_on
 from cscwatch.models.risk import (
     DEFAULT_OUTCOME,
     SMALL_CHILDREN,
+    _missing_sources,
     _ordinal,
     _recent_rate,
     _run_folds,
@@ -187,7 +188,10 @@ class RiskModel:
         ------
         InputError
             When fewer than five inspections of each outcome were published before
-            ``as_at``.
+            ``as_at``, or when the warehouse's figures are too old for ``as_at``: a
+            source the model requires has no figure published in time for over half
+            the authorities (the backtest drops such a fold; the ranking is refused
+            for the same reason rather than scored on the previous judgement alone).
         """
         with threadpool_limits(limits=1):
             return self._fit(as_at)
@@ -204,6 +208,22 @@ class RiskModel:
                 f"were published before {as_at}"
             )
         check_training_window(cases.loc[tr], as_at)
+        # what the authorities are scored on, checked before the seconds of fitting
+        auths = load_authorities(self.con)
+        small = small_authorities(self.con, as_at)
+        ranked = auths.loc[~auths["la_code"].isin(list(small))].reset_index(drop=True)
+        now = pd.DataFrame({"la_code": ranked["la_code"], "as_at": as_at})
+        before = data.judgements.loc[data.judgements["publication_date"] < as_at]
+        fs = build_features(self.con, now, before)
+        missing = _missing_sources(fs.frame)
+        if missing:
+            raise InputError(
+                f"no ranking as at {as_at}: for over half the authorities this warehouse "
+                f"has no figures published in time from {'; '.join(missing)}. The "
+                "backtest scores no date like that, and a score would rest on the previous "
+                "Ofsted judgement alone. Choose an earlier date, or fetch newer statistics "
+                "(cscwatch fetch) and build"
+            )
         starts = [d.year for d in cases["as_at"]]
         years = range(min(starts) + 1, as_at.year + 1)
         _, preds = _run_folds(data, y, years, as_at, CANDIDATES, self.seed)
@@ -214,12 +234,6 @@ class RiskModel:
         rate, recent = float(ytr.mean()), _recent_rate(cases.loc[tr], ytr)
         since, until = recent_window(cases.loc[tr])
 
-        auths = load_authorities(self.con)
-        small = small_authorities(self.con, as_at)
-        ranked = auths.loc[~auths["la_code"].isin(list(small))].reset_index(drop=True)
-        now = pd.DataFrame({"la_code": ranked["la_code"], "as_at": as_at})
-        before = data.judgements.loc[data.judgements["publication_date"] < as_at]
-        fs = build_features(self.con, now, before)
         score, p_raw = fitted.predict(fs.frame)
         p = prior_shift(p_raw, rate, recent)
         names, contrib = fitted.explain(fs.frame)

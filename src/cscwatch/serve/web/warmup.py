@@ -32,11 +32,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any
 
+import duckdb
 from fastapi import FastAPI
 
 from cscwatch.core.catalogue import get_indicator
+from cscwatch.core.config import Settings
+from cscwatch.core.errors import CscwatchError
 from cscwatch.indicators.authorities import list_authorities
 from cscwatch.indicators.currency import data_currency
+from cscwatch.models.risk_ranking import RiskRanking
 from cscwatch.serve.api import _risk
 from cscwatch.serve.api._prepared import PreparedAnswers, prepare_answers, remember
 from cscwatch.serve.api._warehouse import Snapshot, file_tag
@@ -99,6 +103,19 @@ def _shows_risk() -> bool:
     return any(s.id == "risk" for s in PROFILE_SECTIONS)
 
 
+def _fit_ranking(
+    con: duckdb.DuckDBPyConnection, settings: Settings, tag: str, as_at: date
+) -> RiskRanking | None:
+    """The early-warning ranking the profiles show, or None where there is none for
+    ``as_at`` (figures too old for the date, too few inspections): each profile then
+    says why, as a request would."""
+    try:
+        return _risk.ranking(con, settings, tag, as_at)
+    except CscwatchError as exc:
+        _log.info("no early-warning ranking for %s as at %s: %s", tag, as_at, exc)
+        return None
+
+
 def warm_up(app: FastAPI, snap: Snapshot, *, answers: bool = True) -> None:
     """Do for ``snap``'s file what the first requests would otherwise do: prepare the
     API's profile and observations answers (:func:`prepare`; unless ``answers`` is
@@ -110,7 +127,7 @@ def warm_up(app: FastAPI, snap: Snapshot, *, answers: bool = True) -> None:
     if answers:
         prepare(app, snap)
     if _shows_risk():
-        _risk.ranking(con, settings, snap.tag, _risk.default_as_at())
+        _fit_ranking(con, settings, snap.tag, _risk.default_as_at())
     remember_currency(app, snap)
     current = list_authorities(con, current_only=True)
     if current:
@@ -274,7 +291,7 @@ def child_main() -> int:
     con = connect_duckdb(path, read_only=True)
     try:
         prepared = prepare_answers(con, tag, public_url=request["settings"].public_url, batch=40)
-        fitted = _risk.ranking(con, request["settings"], tag, as_at) if request["risk"] else None
+        fitted = _fit_ranking(con, request["settings"], tag, as_at) if request["risk"] else None
         currency = data_currency(con)
     finally:
         con.close()

@@ -92,7 +92,7 @@ def _keep_warm_up(app: FastAPI, path: Path) -> None:
         prepared: PreparedAnswers | None = app.state.prepared_by_tag.get(snap.tag)
         if prepared is None or snap.tag not in app.state.data_currency_by_tag:
             return  # a failed warm-up (logged): nothing to share
-        as_at = _risk.default_as_at()
+        as_at = _risk.default_as_at(snap.con, snap.tag)
         made = {
             "tag": snap.tag,
             "as_at": as_at,
@@ -120,8 +120,9 @@ def _give_warm_up(app: FastAPI, path: Path) -> bool:
         return False
     with path.open("rb") as f:
         made: dict[str, Any] = pickle.load(f)
-    tag = app.state.pool.tag()
-    if made["tag"] != tag or made["as_at"] != _risk.default_as_at():
+    with app.state.pool.snapshot() as snap:
+        tag, as_at = snap.tag, _risk.default_as_at(snap.con, snap.tag)
+    if made["tag"] != tag or made["as_at"] != as_at:
         return False  # another file, or made yesterday: warm this one itself
     p = made["prepared"]
     warmup._keep_prepared(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import ClassVar, cast
 
+import duckdb
 import httpx
 import pytest
 from test_api_errors import assert_error
 
-from cscwatch.models.risk_ranking import RiskModel, RiskRanking
+from cscwatch.core.config import Settings
+from cscwatch.models.risk_ranking import RiskModel, RiskRanking, latest_rankable_date
 from cscwatch.serve.api import _risk
 
 AS_AT = "2025-06-01"
@@ -25,13 +27,20 @@ def first(live_server: str) -> httpx.Response:
     return httpx.get(f"{live_server}/api/risk", timeout=600)
 
 
-def _today(text: str) -> bool:
-    """``text`` is today's date (or yesterday's, for a run across midnight)."""
+def _today(text: str, warehouse: Settings) -> bool:
+    """``text`` is the default date: today's (or yesterday's, for a run across
+    midnight), or the last date the warehouse's figures support if that is earlier."""
+    con = duckdb.connect(str(warehouse.warehouse), read_only=True)
+    try:
+        last = latest_rankable_date(con)
+    finally:
+        con.close()
     today = date.today()
-    return text in {today.isoformat(), (today - timedelta(days=1)).isoformat()}
+    days = {today, today - timedelta(days=1)}
+    return text in {(d if last is None else min(d, last)).isoformat() for d in days}
 
 
-def test_shape_meta_and_caveat(first: httpx.Response) -> None:
+def test_shape_meta_and_caveat(first: httpx.Response, warehouse: Settings) -> None:
     resp = first
     assert resp.status_code == 200, resp.text
     assert "etag" in resp.headers
@@ -39,7 +48,7 @@ def test_shape_meta_and_caveat(first: httpx.Response) -> None:
     assert set(body) == {"meta", "data"}
     meta = body["meta"]
     as_at = meta["as_at"]
-    assert _today(as_at) and meta["judgement"] == "overall"
+    assert _today(as_at, warehouse) and meta["judgement"] == "overall"
     assert meta["outcome"] == "ri_or_worse"  # the best-validated outcome is the default
     assert meta["model"] in ("transparent", "logistic", "boosted")
     assert {n for n, _ in meta["selection_auc"]} == {"transparent", "logistic", "boosted"}
@@ -160,3 +169,30 @@ def test_outcome_and_judgement(
 )
 def test_bad_input_has_the_error_shape(api: httpx.Client, params: dict[str, str]) -> None:
     assert_error(api.get("/api/risk", params=params), 400, "bad_input")
+
+
+def test_the_default_date_is_today_or_the_last_the_figures_support(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a date, a ranking is as at today, or, once the warehouse's figures are
+    too old for today, as at the last date they support, and the page says why it is
+    not today's. Worked out once per warehouse file."""
+    asked: list[str] = []
+
+    def last(con: object) -> date:
+        asked.append("asked")
+        return date(2020, 1, 1)
+
+    monkeypatch.setattr(_risk, "_rankable", _risk.OrderedDict())
+    monkeypatch.setattr(_risk, "latest_rankable_date", last)
+    con = cast(duckdb.DuckDBPyConnection, object())
+    assert _risk.default_as_at(con, "file-1") == date(2020, 1, 1)
+    assert _risk.default_as_at(con, "file-1") == date(2020, 1, 1) and asked == ["asked"]
+    assert _risk.parse_as_at("", con, "file-1") == date(2020, 1, 1)
+    assert _risk.parse_as_at("2019-05-01", con, "file-1") == date(2019, 5, 1)
+    words = _risk.behind_today(date(2020, 1, 1)) or ""
+    assert words.startswith("as at 1 January 2020, the last date this warehouse's figures")
+    assert "cscwatch fetch" in words and _risk.behind_today(date.today()) is None
+    monkeypatch.setattr(_risk, "latest_rankable_date", lambda con: None)
+    assert _risk.default_as_at(con, "file-2") == date.today()  # none found: today
+    assert _risk.default_as_at() == date.today()  # no file: today

@@ -138,9 +138,9 @@ def test_no_page_is_cold_after_start(
 def test_a_date_without_a_ranking_leaves_the_warm_up_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Where there is no ranking for today (the figures too old for the date), the
-    warm-up goes on without one; each profile says why, as a request would. Before,
-    the refusal ended the warm-up (and the child's) with a traceback in the log."""
+    """Where there is no ranking for the default date (too few inspections before it),
+    the warm-up goes on without one; each profile says why, as a request would. Before,
+    a refusal ended the warm-up (and the child's) with a traceback in the log."""
     from cscwatch.core.errors import InputError
     from cscwatch.serve.api import _risk
 
@@ -149,4 +149,4 @@ def test_a_date_without_a_ranking_leaves_the_warm_up_whole(
 
     monkeypatch.setattr(_risk, "ranking", refuse)
     settings = Settings()
-    assert warmup._fit_ranking(None, settings, "tag", date(2030, 1, 1)) is None  # type: ignore[arg-type]
+    assert warmup._fit_ranking(None, settings, "tag") is None  # type: ignore[arg-type]

@@ -120,7 +120,7 @@ def _warmed_as_the_live_server(app: FastAPI, live_server: str) -> None:
     tag = app.state.pool.tag()
     with live.state.pool.snapshot() as snap:
         made: PreparedAnswers = live.state.prepared_by_tag[snap.tag]
-        as_at = _risk.default_as_at()
+        as_at = _risk.default_as_at(snap.con, snap.tag)
         fitted = _risk.ranking(snap.con, live.state.settings, snap.tag, as_at)
     remember(
         app.state.prepared_by_tag,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 
@@ -81,6 +82,23 @@ def test_forecast_json_names_its_method_data_year_and_coverage(
     assert {r["la_code"] for r in data["rows"]} == {"352"}
     assert [h for h, _, _ in data["coverage"]] == [1, 2, 3]
     assert all(0 < c80 < c95 <= 1 for _, c80, c95 in data["coverage"])
+
+
+def test_risk_without_a_date_says_when_it_is_not_todays(
+    cli: CliRunner, warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the warehouse's figures are too old for today, ``cscwatch risk`` ranks as
+    at the last date they support and says so on standard error. Here that date is
+    made 1 June 2024, whose ranking the run's cache holds (the test above)."""
+    from cscwatch.serve.api import _risk
+
+    monkeypatch.setattr(_risk, "latest_rankable_date", lambda con: date(2024, 6, 1))
+    monkeypatch.setattr(_risk, "_rankable", _risk.OrderedDict())
+    code, out, err = cli("risk", env=_env(warehouse))
+    assert code == 0, err
+    assert err.startswith("note: not today's: the ranking is as at 1 June 2024, the last date")
+    assert "cscwatch fetch" in err and len(err.strip().splitlines()) == 1
+    assert "as at 2024-06-01" in out
 
 
 def test_forecast_refuses_a_horizon_never_backtested(cli: CliRunner, warehouse: Settings) -> None:

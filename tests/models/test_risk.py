@@ -34,7 +34,12 @@ from cscwatch.models.risk import (
     check_training_window,
     select_model,
 )
-from cscwatch.models.risk_ranking import RiskModel, RiskRanking, cached_ranking
+from cscwatch.models.risk_ranking import (
+    RiskModel,
+    RiskRanking,
+    cached_ranking,
+    latest_rankable_date,
+)
 from cscwatch.models.risk_summary import backtest_summary, ranking_meta, results_path
 
 
@@ -336,28 +341,39 @@ def ranking(warehouse: Settings) -> RiskRanking:
         con.close()
 
 
+class _FoldsBegan(Exception):
+    """Raised by a stub in place of the rolling-origin folds: fitting has begun."""
+
+
+def _folds_began(*args: object, **kwargs: object) -> None:
+    raise _FoldsBegan
+
+
 def test_no_ranking_where_the_figures_are_too_old_for_the_date(
     warehouse: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A date past what the warehouse's figures support is refused, as the backtest
     drops such a fold (over half the cases without a required source), before the
-    seconds of fitting. Before, as at 2030-01-01 every lead indicator was missing, each
-    authority's score rested on its previous judgement alone, and the ranking quoted
-    the backtest of a model with lead indicators."""
-    fits: list[object] = []
-    monkeypatch.setattr("cscwatch.models.risk_ranking._run_folds", lambda *a, **k: fits.append(a))
+    seconds of fitting; the last date they support is found without fitting. Before,
+    as at 2030-01-01 every lead indicator was missing, each authority's score rested on
+    its previous judgement alone, and the ranking quoted the backtest of a model with
+    lead indicators."""
+    monkeypatch.setattr("cscwatch.models.risk_ranking._run_folds", _folds_began)
     con = duckdb.connect(str(warehouse.warehouse), read_only=True)
     try:
         for as_at, missing in (
-            (date(2027, 12, 1), "from CIN census."),  # CIN 2026-27 due, 2025-26 absent
+            (date(2027, 11, 16), "from CIN census."),  # CIN 2026-27 due, 2025-26 absent
             (date(2030, 1, 1), "CIN census; LAIT: section 47 and conferences; Social work"),
         ):
             with pytest.raises(InputError, match="no ranking as at") as err:
                 RiskModel(con, warehouse.snapshot_dir).fit(as_at)
             assert missing in str(err.value) and "earlier date" in str(err.value)
+        # the last date the figures support: the check passes and fitting begins
+        assert latest_rankable_date(con) == date(2027, 11, 15)
+        with pytest.raises(_FoldsBegan):
+            RiskModel(con, warehouse.snapshot_dir).fit(date(2027, 11, 15))
     finally:
         con.close()
-    assert fits == []
 
 
 def test_the_ranking_cache_is_keyed_by_the_warehouse_file_date_and_outcome(

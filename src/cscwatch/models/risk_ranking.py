@@ -23,12 +23,14 @@ from threadpoolctl import threadpool_limits
 
 from cscwatch.core.catalogue import CATALOGUE
 from cscwatch.core.errors import InputError
-from cscwatch.models._data import load_authorities
+from cscwatch.models._data import alignment_offset, load_authorities, load_panel
 from cscwatch.models._results import cached_json, dump, load
 from cscwatch.models._risk_models import CANDIDATES, fit_model, prior_shift
-from cscwatch.models.features import build_features, published_on
+from cscwatch.models.features import build_features, publication_lag, published_on
 from cscwatch.models.risk import (
+    _COVERAGE,
     DEFAULT_OUTCOME,
+    REQUIRED,
     SMALL_CHILDREN,
     _missing_sources,
     _ordinal,
@@ -50,6 +52,7 @@ __all__ = [
     "RiskRow",
     "SourceDate",
     "cached_ranking",
+    "latest_rankable_date",
 ]
 
 
@@ -287,6 +290,52 @@ class RiskModel:
             ),
             rows=tuple(rows),
         )
+
+
+def latest_rankable_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last date this warehouse's figures support a ranking at: on any later date a
+    source the model requires has no figure published in time for over half the
+    authorities, and :meth:`RiskModel.fit` refuses. None if no date is found.
+
+    Per required indicator: the latest year ``T`` whose figure, or the year before's
+    (the features fall back one year), exists for half the current authorities; the
+    features ask for year ``T + 1`` once it is due to be published, so the indicator
+    serves every date up to that publication date. A source serves while any of its
+    indicators does, and the ranking needs every source. The date found is checked by
+    building the features at it, as a ranking would.
+    """
+    auths = load_authorities(con)
+    panel = load_panel(con, REQUIRED)
+    las = auths["la_code"].to_numpy(dtype=object)
+    by_source: dict[str, date] = {}
+    for ind in REQUIRED:
+        have = panel[ind].dropna()
+        years = sorted({int(y) for y in have.index.get_level_values("year")})
+        if not years:
+            continue
+        held = {y: set(have.xs(y, level="year").index) for y in years}
+        served = [
+            y
+            for y in range(years[0], years[-1] + 2)
+            if np.mean([la in held.get(y, ()) or la in held.get(y - 1, ()) for la in las])
+            >= _COVERAGE
+        ]
+        if not served:
+            continue
+        off = alignment_offset(ind)
+        last = published_on(ind, max(served) + 1 - off)
+        src = publication_lag(ind).source
+        by_source[src] = max(by_source.get(src, last), last)
+    sources = {publication_lag(ind).source for ind in REQUIRED}
+    if set(by_source) != sources:
+        return None
+    found = min(by_source.values())
+    small = small_authorities(con, found)
+    ranked = auths.loc[~auths["la_code"].isin(list(small)), "la_code"]
+    now = pd.DataFrame({"la_code": ranked, "as_at": found})
+    if _missing_sources(build_features(con, now, None).frame):
+        return None
+    return found
 
 
 #: Bump when the ranking or its results change shape: old cache files are then ignored.

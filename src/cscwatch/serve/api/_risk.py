@@ -22,7 +22,7 @@ from cscwatch.core.config import Settings
 from cscwatch.core.errors import InputError
 from cscwatch.indicators.staleness import StaleStatus
 from cscwatch.models.risk import DEFAULT_OUTCOME, parse_judgement, parse_outcome
-from cscwatch.models.risk_ranking import RiskModel, RiskRanking
+from cscwatch.models.risk_ranking import RiskModel, RiskRanking, latest_rankable_date
 from cscwatch.models.risk_summary import BacktestSummary, RiskMeta
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "JUDGEMENT_WORDS",
     "MODEL_WORDS",
     "OUTCOME_WORDS",
+    "behind_today",
     "caveat",
     "csv_rows",
     "default_as_at",
@@ -65,15 +66,50 @@ _rankings: OrderedDict[tuple[str, str, date, str, str], RiskRanking] = OrderedDi
 _fitting: dict[tuple[str, str, date, str, str], threading.Lock] = {}
 
 
-def default_as_at() -> date:
-    """The latest date a ranking can be made at: today (as ``cscwatch risk``)."""
-    return date.today()
+#: Per warehouse file (its tag): the last date its figures support a ranking at.
+_rankable: OrderedDict[str, date | None] = OrderedDict()
 
 
-def parse_as_at(text: str | None) -> date:
-    """``YYYY-MM-DD``, or today if empty; ``InputError`` (400) otherwise."""
+def default_as_at(con: duckdb.DuckDBPyConnection | None = None, tag: str | None = None) -> date:
+    """The date a ranking is made at when none is asked for (as ``cscwatch risk``):
+    today, or, when the warehouse's figures are too old for today, the last date they
+    support (:func:`~cscwatch.models.risk_ranking.latest_rankable_date`; the answer
+    gives its date, and :func:`behind_today` says why it is not today). Without a
+    connection, today. Worked out once per file (``tag``)."""
+    today = date.today()
+    if con is None:
+        return today
+    with _lock:
+        known = tag is not None and tag in _rankable
+        last = _rankable.get(tag) if tag is not None else None
+    if not known:
+        last = latest_rankable_date(con)
+        if tag is not None:
+            with _lock:
+                _rankable[tag] = last
+                while len(_rankable) > _KEEP:
+                    _rankable.popitem(last=False)
+    return today if last is None or today <= last else last
+
+
+def behind_today(as_at: date) -> str | None:
+    """Why a default ranking's date is not today, in words; None when it is today."""
+    today = date.today()
+    if as_at >= today:
+        return None
+    return (
+        f"as at {as_at:%-d %B %Y}, the last date this warehouse's figures support (today, "
+        f"{today:%-d %B %Y}, needs statistics published since: fetch newer statistics "
+        "with cscwatch fetch and build)"
+    )
+
+
+def parse_as_at(
+    text: str | None, con: duckdb.DuckDBPyConnection | None = None, tag: str | None = None
+) -> date:
+    """``YYYY-MM-DD``, or :func:`default_as_at` if empty; ``InputError`` (400) otherwise."""
     if text in (None, ""):
-        return default_as_at()
+        return default_as_at(con, tag)
     try:
         return date.fromisoformat(str(text))
     except ValueError:

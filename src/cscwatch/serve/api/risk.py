@@ -104,7 +104,11 @@ def get_risk(
     request: Request,
     con: Con,
     as_at: Annotated[
-        str | None, Query(description="Date to score at (YYYY-MM-DD); today if omitted.")
+        str | None,
+        Query(
+            description="Date to score at (YYYY-MM-DD). If omitted, today, or the last "
+            "date the warehouse's figures support when they are too old for today."
+        ),
     ] = None,
     outcome: Annotated[
         str | None,
@@ -124,12 +128,12 @@ def get_risk(
     judgement, calibration, the data dates and what the ranking is relative to.
     400 ``bad_input`` for a malformed date, an unknown outcome, judgement or format.
     """
-    when = _risk.parse_as_at(as_at)
+    tag = getattr(request.state, "warehouse_tag", None)
+    when = _risk.parse_as_at(as_at, con, tag)
     out_ = _risk.parse_outcome(outcome)
     jdg = _risk.parse_judgement(judgement or target)
     if format not in ("json", "csv"):
         raise InputError(f"format {format!r}: use json or csv")
-    tag = getattr(request.state, "warehouse_tag", None)
     r = _risk.ranking(con, request.app.state.settings, tag, when, out_, jdg)
     meta = ranking_meta(r)
     stale, record = stale_lookup(con, request.app.state.settings, when)

@@ -38,9 +38,7 @@ def _settings(warehouse: Path | None) -> Settings:
     return Settings(warehouse=warehouse) if warehouse else Settings()
 
 
-def _date(text: str | None) -> date:
-    if text is None:
-        return date.today()
+def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -54,7 +52,12 @@ def _f(x: float | None, digits: int = 2) -> str:
 @app.command("risk")
 def risk(
     as_at: Annotated[
-        str | None, typer.Option("--as-at", help="Date to score at (YYYY-MM-DD; default today).")
+        str | None,
+        typer.Option(
+            "--as-at",
+            help="Date to score at (YYYY-MM-DD; default today, or the last date the "
+            "warehouse's figures support if they are too old for today).",
+        ),
     ] = None,
     outcome: Annotated[
         str | None,
@@ -80,10 +83,15 @@ def risk(
     from cscwatch.store.warehouse import open_warehouse
 
     check_format(fmt, ("table", "json"))
-    when = _date(as_at)
+    when = _date(as_at) if as_at is not None else None
     out_, jdg = parse_outcome(outcome), parse_judgement(judgement or target)
     settings = _settings(warehouse)
     with open_warehouse(settings) as con:
+        if when is None:  # today, or the last date the figures support
+            when = _risk.default_as_at(con)
+            behind = _risk.behind_today(when)
+            if behind and fmt == "table":
+                typer.echo(f"note: not today's: the ranking is {behind}", err=True)
         ranking = cached_ranking(
             con, settings.snapshot_dir, when, outcome=out_, judgement=jdg,
             cache_dir=settings.cache_dir, warehouse=Path(settings.warehouse),

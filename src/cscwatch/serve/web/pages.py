@@ -357,14 +357,18 @@ def _risk_context(
     outcome: str | None,
     judgement: str | None,
 ) -> dict[str, Any]:
-    return risk_view.risk_page(
+    when = _risk.parse_as_at(as_at, con, _tag(request))
+    ctx = risk_view.risk_page(
         con,
         request.app.state.settings,
         _tag(request),
-        _risk.parse_as_at(as_at),
+        when,
         _risk.parse_outcome(outcome),
         _risk.parse_judgement(judgement),
     )
+    # a date the reader chose is theirs; only the default can fall behind today
+    ctx["behind_today"] = None if as_at else _risk.behind_today(when)
+    return ctx
 
 
 @router.get("/risk")

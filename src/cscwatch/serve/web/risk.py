@@ -154,8 +154,12 @@ def _section(ctx: SectionContext) -> dict[str, Any] | None:
     """The authority's early-warning score, or why there is none."""
     if not ctx.authority.is_current:
         return None
-    as_at = _risk.default_as_at()
-    base: dict[str, Any] = {"as_at": as_at, "caveat": _risk.caveat(None)}
+    as_at = _risk.default_as_at(ctx.con, ctx.warehouse_tag)
+    base: dict[str, Any] = {
+        "as_at": as_at,
+        "caveat": _risk.caveat(None),
+        "behind_today": _risk.behind_today(as_at),
+    }
     try:
         r = _risk.ranking(ctx.con, ctx.settings, ctx.warehouse_tag, as_at)
     except CscwatchError as exc:
@@ -163,7 +167,7 @@ def _section(ctx: SectionContext) -> dict[str, Any] | None:
     except Exception:  # the score must never break the profile page
         _log.exception("early-warning score failed for %s", ctx.authority.la_code)
         return {**base, "error": "the model could not be fitted; the server has logged why"}
-    base = {"as_at": as_at, **_meta(r)}
+    base = {"as_at": as_at, "behind_today": _risk.behind_today(as_at), **_meta(r)}
     row = next((x for x in r.rows if x.la_code == ctx.authority.la_code), None)
     if row is None:
         left = next((e for e in r.excluded if e.la_code == ctx.authority.la_code), None)

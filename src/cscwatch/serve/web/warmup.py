@@ -27,7 +27,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any
@@ -104,12 +103,14 @@ def _shows_risk() -> bool:
 
 
 def _fit_ranking(
-    con: duckdb.DuckDBPyConnection, settings: Settings, tag: str, as_at: date
+    con: duckdb.DuckDBPyConnection, settings: Settings, tag: str
 ) -> RiskRanking | None:
-    """The early-warning ranking the profiles show, or None where there is none for
-    ``as_at`` (figures too old for the date, too few inspections): each profile then
-    says why, as a request would."""
+    """The early-warning ranking the profiles show (as at :func:`_risk.default_as_at`),
+    or None where there is none (too few inspections before the date): each profile
+    then says why, as a request would."""
+    as_at = None
     try:
+        as_at = _risk.default_as_at(con, tag)
         return _risk.ranking(con, settings, tag, as_at)
     except CscwatchError as exc:
         _log.info("no early-warning ranking for %s as at %s: %s", tag, as_at, exc)
@@ -127,7 +128,7 @@ def warm_up(app: FastAPI, snap: Snapshot, *, answers: bool = True) -> None:
     if answers:
         prepare(app, snap)
     if _shows_risk():
-        _fit_ranking(con, settings, snap.tag, _risk.default_as_at())
+        _fit_ranking(con, settings, snap.tag)
     remember_currency(app, snap)
     current = list_authorities(con, current_only=True)
     if current:
@@ -179,13 +180,11 @@ def warm_in_child(app: FastAPI, snap: Snapshot) -> None:
     if snap.path is None:
         raise ValueError("warm_in_child needs a snapshot with a path (the pool's link)")
     started = time.perf_counter()
-    as_at = _risk.default_as_at()
     request = pickle.dumps(
         {
             "path": str(snap.path),
             "tag": snap.tag,
             "settings": app.state.settings,
-            "as_at": as_at,
             "risk": _shows_risk(),
         }
     )
@@ -227,8 +226,9 @@ def warm_in_child(app: FastAPI, snap: Snapshot) -> None:
     )
     _keep_prepared(app, prepared)
     _keep_currency(app, snap.tag, header["currency"])
-    if header["ranking"] is not None:
-        _risk.keep(app.state.settings, snap.tag, as_at, header["ranking"])
+    ranking: RiskRanking | None = header["ranking"]
+    if ranking is not None:  # as at the child's default date for the file
+        _risk.keep(app.state.settings, snap.tag, ranking.as_at, ranking)
     _log.info("warehouse %s: %s (in a child process)", snap.tag, prepared.summary())
     _log.info(
         "warehouse %s warmed in %.2f s; this process read it in %d slices, %.1f ms of "
@@ -282,7 +282,6 @@ def child_main() -> int:
     request = pickle.load(sys.stdin.buffer)
     path = Path(request["path"])
     tag: str = request["tag"]
-    as_at: date = request["as_at"]
     if file_tag(path) != tag:  # never send one file's answers under another's tag
         print(f"{path} is not the file {tag}", file=sys.stderr)
         return 1
@@ -291,7 +290,7 @@ def child_main() -> int:
     con = connect_duckdb(path, read_only=True)
     try:
         prepared = prepare_answers(con, tag, public_url=request["settings"].public_url, batch=40)
-        fitted = _fit_ranking(con, request["settings"], tag, as_at) if request["risk"] else None
+        fitted = _fit_ranking(con, request["settings"], tag) if request["risk"] else None
         currency = data_currency(con)
     finally:
         con.close()

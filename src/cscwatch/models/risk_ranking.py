@@ -212,9 +212,7 @@ class RiskModel:
             )
         check_training_window(cases.loc[tr], as_at)
         # what the authorities are scored on, checked before the seconds of fitting
-        auths = load_authorities(self.con)
-        small = small_authorities(self.con, as_at)
-        ranked = auths.loc[~auths["la_code"].isin(list(small))].reset_index(drop=True)
+        auths, small, ranked = _ranked_authorities(self.con, as_at)
         now = pd.DataFrame({"la_code": ranked["la_code"], "as_at": as_at})
         before = data.judgements.loc[data.judgements["publication_date"] < as_at]
         fs = build_features(self.con, now, before)
@@ -292,6 +290,17 @@ class RiskModel:
         )
 
 
+def _ranked_authorities(
+    con: duckdb.DuckDBPyConnection, as_at: date
+) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
+    """Every current authority, the small ones as at ``as_at`` (listed apart), and the
+    rest: those a ranking scores."""
+    auths = load_authorities(con)
+    small = small_authorities(con, as_at)
+    ranked = auths.loc[~auths["la_code"].isin(list(small))].reset_index(drop=True)
+    return auths, small, ranked
+
+
 def latest_rankable_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The last date this warehouse's figures support a ranking at: on any later date a
     source the model requires has no figure published in time for over half the
@@ -330,9 +339,8 @@ def latest_rankable_date(con: duckdb.DuckDBPyConnection) -> date | None:
     if set(by_source) != sources:
         return None
     found = min(by_source.values())
-    small = small_authorities(con, found)
-    ranked = auths.loc[~auths["la_code"].isin(list(small)), "la_code"]
-    now = pd.DataFrame({"la_code": ranked, "as_at": found})
+    ranked = _ranked_authorities(con, found)[2]
+    now = pd.DataFrame({"la_code": ranked["la_code"], "as_at": found})
     if _missing_sources(build_features(con, now, None).frame):
         return None
     return found
